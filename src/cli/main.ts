@@ -1,0 +1,72 @@
+import { UsageError } from './args.js';
+
+/**
+ * The `nextbest` command. Each command lives in its own file and is loaded only when
+ * called, so `nextbest --help` stays fast.
+ */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
+  serve: { summary: 'Run the HTTP API', load: () => import('./serve.js') },
+  ingest: { summary: 'Ingest events from JSONL or CSV files', load: () => import('./ingest.js') },
+  demo: { summary: 'Generate a synthetic bank, ingest it, serve it', load: () => import('./demo.js') },
+};
+
+/** The names of all commands. */
+export function commandNames(): string[] {
+  return Object.keys(COMMANDS);
+}
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length)) + 2;
+  return [
+    'Usage: nextbest <command> [options]',
+    '',
+    'nextbest: a real-time next-best-action engine for banks and fintechs.',
+    '',
+    'Commands:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)} ${c.summary}`),
+    '',
+    'Run `nextbest <command> --help` for the options of one command.',
+  ].join('\n');
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage()}\n`);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`Unknown command "${name}".\n\n${usage()}\n`);
+    return 2;
+  }
+  try {
+    const mod = await command.load();
+    return await mod.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`${e.message}\n`);
+      return 2;
+    }
+    const err = e as { code?: string; message?: string };
+    if (err && typeof err.code === 'string' && err.message) {
+      process.stderr.write(`error ${err.code}: ${err.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,13 @@
+import type { Customer } from '../core/customer.js';
+
+/** Customer records, and the tombstones of erased customers. */
+export interface CustomerStore {
+  upsertMany(customers: readonly Customer[], updatedAt: number): Promise<void>;
+  getMany(customerIds: readonly string[]): Promise<(Customer | undefined)[]>;
+  /** Deletes the record and keeps a tombstone so later events for the id are refused. */
+  erase(customerId: string, erasedAt: number): Promise<boolean>;
+  /** The ids among these that were erased. */
+  erasedAmong(customerIds: readonly string[]): Promise<Set<string>>;
+  count(): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,3 @@
+export * from './eventLog.js';
+export * from './customerStore.js';
+export * from './rejectStore.js';

@@ -1,0 +1,26 @@
+import type { NewReject, RejectedItem, RejectStore } from '../rejectStore.js';
+
+/** The quarantine in memory. */
+export class MemoryRejectStore implements RejectStore {
+  private items: RejectedItem[] = [];
+  private nextId = 1;
+
+  async addMany(items: readonly NewReject[]): Promise<void> {
+    for (const item of items) this.items.push({ ...item, id: this.nextId++ });
+  }
+  async list(options: { limit: number; beforeId?: number; source?: string }): Promise<RejectedItem[]> {
+    return this.items
+      .filter((r) => (options.beforeId === undefined || r.id < options.beforeId) && (options.source === undefined || r.source === options.source))
+      .reverse()
+      .slice(0, options.limit);
+  }
+  async count(): Promise<number> {
+    return this.items.length;
+  }
+  async eraseCustomer(customerId: string): Promise<number> {
+    const before = this.items.length;
+    this.items = this.items.filter((r) => r.customerId !== customerId);
+    return before - this.items.length;
+  }
+  async close(): Promise<void> {}
+}

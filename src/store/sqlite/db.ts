@@ -1,0 +1,68 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export type SqliteDb = Database.Database;
+
+const MIGRATIONS: string[] = [
+  `CREATE TABLE events (
+     seq INTEGER PRIMARY KEY,
+     event_id TEXT NOT NULL UNIQUE,
+     customer_id TEXT NOT NULL,
+     type TEXT NOT NULL,
+     t INTEGER NOT NULL,
+     recorded_at INTEGER NOT NULL,
+     body TEXT NOT NULL
+   );
+   CREATE INDEX events_customer_time ON events (customer_id, t, seq);
+   CREATE INDEX events_time ON events (t, seq);
+   CREATE TABLE customers (
+     customer_id TEXT PRIMARY KEY,
+     body TEXT NOT NULL,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE TABLE erased_customers (
+     customer_id TEXT PRIMARY KEY,
+     erased_at INTEGER NOT NULL
+   );
+   CREATE TABLE rejects (
+     id INTEGER PRIMARY KEY,
+     received_at INTEGER NOT NULL,
+     source TEXT NOT NULL,
+     event_id TEXT,
+     customer_id TEXT,
+     issues TEXT NOT NULL,
+     raw TEXT NOT NULL
+   );
+   CREATE INDEX rejects_customer ON rejects (customer_id);`,
+];
+
+/**
+ * Opens (creating if needed) the embedded database. WAL with synchronous=FULL: a commit
+ * returns only after the WAL is fsynced, so an acknowledged write survives a crash or a
+ * power cut. Other modules add their own tables through `ensureSchema`.
+ */
+export function openSqlite(path: string): SqliteDb {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  ensureSchema(db, 'core', MIGRATIONS);
+  return db;
+}
+
+/** Applies the migrations of one module that have not run yet, each in a transaction. */
+export function ensureSchema(db: SqliteDb, module: string, migrations: readonly string[]): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (module TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (module, version))');
+  const done = db.prepare('SELECT version FROM schema_migrations WHERE module = ?').all(module) as { version: number }[];
+  const applied = new Set(done.map((r) => r.version));
+  migrations.forEach((sql, i) => {
+    if (applied.has(i + 1)) return;
+    db.transaction(() => {
+      db.exec(sql);
+      db.prepare('INSERT INTO schema_migrations (module, version) VALUES (?, ?)').run(module, i + 1);
+    })();
+  });
+}

@@ -1,0 +1,108 @@
+import type { BankEvent, StoredEvent } from '../../core/events.js';
+import type { AppendItem, AppendOutcome, EventLog, EventQuery, ScanOptions } from '../eventLog.js';
+import type { SqliteDb } from './db.js';
+
+interface EventRow {
+  seq: number;
+  t: number;
+  recorded_at: number;
+  body: string;
+}
+
+const toStored = (r: EventRow): StoredEvent => ({ seq: r.seq, t: r.t, recordedAt: r.recorded_at, event: JSON.parse(r.body) as BankEvent });
+
+function where(q: EventQuery, params: unknown[], clauses: string[] = []): string {
+  if (q.fromT !== undefined) {
+    clauses.push('t >= ?');
+    params.push(q.fromT);
+  }
+  if (q.toT !== undefined) {
+    clauses.push('t < ?');
+    params.push(q.toT);
+  }
+  if (q.types && q.types.length > 0) {
+    clauses.push(`type IN (${q.types.map(() => '?').join(',')})`);
+    params.push(...q.types);
+  }
+  return clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
+}
+
+/** The event log in an SQLite file (embedded default). One transaction, one fsync, per batch. */
+export class SqliteEventLog implements EventLog {
+  private readonly insert;
+  private readonly existing;
+  private readonly appendTx;
+
+  constructor(private readonly db: SqliteDb) {
+    this.insert = db.prepare(
+      'INSERT INTO events (event_id, customer_id, type, t, recorded_at, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING',
+    );
+    this.existing = db.prepare('SELECT seq, body FROM events WHERE event_id = ?');
+    this.appendTx = db.transaction((items: readonly AppendItem[], recordedAt: number): AppendOutcome[] =>
+      items.map((item) => {
+        const e = item.event;
+        const info = this.insert.run(e.eventId, e.customerId, e.type, item.t, recordedAt, item.body);
+        if (info.changes === 1) return { status: 'accepted', seq: Number(info.lastInsertRowid) };
+        const row = this.existing.get(e.eventId) as { seq: number; body: string };
+        return { status: row.body === item.body ? 'duplicate' : 'conflict', seq: row.seq };
+      }),
+    );
+  }
+
+  async appendMany(items: readonly AppendItem[], recordedAt: number): Promise<AppendOutcome[]> {
+    if (items.length === 0) return [];
+    return this.appendTx(items, recordedAt);
+  }
+
+  async readCustomer(customerId: string, query: EventQuery = {}): Promise<StoredEvent[]> {
+    const params: unknown[] = [customerId];
+    const sql = `SELECT seq, t, recorded_at, body FROM events ${where(query, params, ['customer_id = ?'])} ORDER BY t, seq`;
+    return (this.db.prepare(sql).all(...params) as EventRow[]).map(toStored);
+  }
+
+  async *scan(options: ScanOptions = {}): AsyncIterable<StoredEvent[]> {
+    const size = options.batchSize ?? 10_000;
+    let lastT = -Infinity;
+    let lastSeq = 0;
+    // Keyset pagination on (t, seq): each page is one bounded query, so memory stays flat
+    // however large the log is, and appends during the scan do not shift pages.
+    for (;;) {
+      const params: unknown[] = [];
+      const clauses = lastT === -Infinity ? [] : ['(t > ? OR (t = ? AND seq > ?))'];
+      if (lastT !== -Infinity) params.push(lastT, lastT, lastSeq);
+      const sql = `SELECT seq, t, recorded_at, body FROM events ${where(options, params, clauses)} ORDER BY t, seq LIMIT ?`;
+      params.push(size);
+      const rows = this.db.prepare(sql).all(...params) as EventRow[];
+      if (rows.length === 0) return;
+      const last = rows[rows.length - 1]!;
+      lastT = last.t;
+      lastSeq = last.seq;
+      yield rows.map(toStored);
+      if (rows.length < size) return;
+    }
+  }
+
+  async readAfter(seq: number, limit: number): Promise<StoredEvent[]> {
+    const rows = this.db.prepare('SELECT seq, t, recorded_at, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as EventRow[];
+    return rows.map(toStored);
+  }
+
+  async count(query: EventQuery & { customerId?: string } = {}): Promise<number> {
+    const params: unknown[] = [];
+    const clauses: string[] = [];
+    if (query.customerId !== undefined) {
+      clauses.push('customer_id = ?');
+      params.push(query.customerId);
+    }
+    const row = this.db.prepare(`SELECT count(*) AS n FROM events ${where(query, params, clauses)}`).get(...params) as { n: number };
+    return row.n;
+  }
+
+  async eraseCustomer(customerId: string): Promise<number> {
+    return this.db.prepare('DELETE FROM events WHERE customer_id = ?').run(customerId).changes;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,61 @@
+import type { FieldIssue } from '../../core/errors.js';
+import type { NewReject, RejectedItem, RejectStore } from '../rejectStore.js';
+import type { SqliteDb } from './db.js';
+
+interface RejectRow {
+  id: number;
+  received_at: number;
+  source: string;
+  event_id: string | null;
+  customer_id: string | null;
+  issues: string;
+  raw: string;
+}
+
+/** The quarantine of rejected items in the embedded database. */
+export class SqliteRejectStore implements RejectStore {
+  constructor(private readonly db: SqliteDb) {}
+
+  async addMany(items: readonly NewReject[]): Promise<void> {
+    const stmt = this.db.prepare('INSERT INTO rejects (received_at, source, event_id, customer_id, issues, raw) VALUES (?, ?, ?, ?, ?, ?)');
+    this.db.transaction(() => {
+      for (const r of items) stmt.run(r.receivedAt, r.source, r.eventId, r.customerId, JSON.stringify(r.issues), r.raw);
+    })();
+  }
+
+  async list(options: { limit: number; beforeId?: number; source?: string }): Promise<RejectedItem[]> {
+    const clauses: string[] = [];
+    const params: unknown[] = [];
+    if (options.beforeId !== undefined) {
+      clauses.push('id < ?');
+      params.push(options.beforeId);
+    }
+    if (options.source !== undefined) {
+      clauses.push('source = ?');
+      params.push(options.source);
+    }
+    const sql = `SELECT * FROM rejects ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...params, options.limit) as RejectRow[];
+    return rows.map((r) => ({
+      id: r.id,
+      receivedAt: r.received_at,
+      source: r.source,
+      eventId: r.event_id,
+      customerId: r.customer_id,
+      issues: JSON.parse(r.issues) as FieldIssue[],
+      raw: r.raw,
+    }));
+  }
+
+  async count(): Promise<number> {
+    return (this.db.prepare('SELECT count(*) AS n FROM rejects').get() as { n: number }).n;
+  }
+
+  async eraseCustomer(customerId: string): Promise<number> {
+    return this.db.prepare('DELETE FROM rejects WHERE customer_id = ?').run(customerId).changes;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
