@@ -1,0 +1,173 @@
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { parseConfig, type Config, type ConfigInput } from './config.js';
+import { systemClock, type Clock } from './core/clock.js';
+import { Customer } from './core/customer.js';
+import type { StoredEvent } from './core/events.js';
+import type { FieldIssue } from './core/errors.js';
+import { fieldIssues } from './core/validate.js';
+import { ingestBatch, type IngestReport } from './ingest/pipeline.js';
+import type { EventLog, EventQuery } from './store/eventLog.js';
+import type { CustomerStore } from './store/customerStore.js';
+import type { RejectedItem, RejectStore } from './store/rejectStore.js';
+import { MemoryEventLog } from './store/memory/eventLog.js';
+import { MemoryCustomerStore } from './store/memory/customerStore.js';
+import { MemoryRejectStore } from './store/memory/rejectStore.js';
+import { openSqlite, type SqliteDb } from './store/sqlite/db.js';
+import { SqliteEventLog } from './store/sqlite/eventLog.js';
+import { SqliteCustomerStore } from './store/sqlite/customerStore.js';
+import { SqliteRejectStore } from './store/sqlite/rejectStore.js';
+
+export type { Config, ConfigInput } from './config.js';
+export { loadConfig, parseConfig } from './config.js';
+export type { IngestReport, ItemResult } from './ingest/pipeline.js';
+
+/** Something downstream of the log (features, triggers) that hears of every stored event. */
+export interface EventSubscriber {
+  /** Called after the events are durable, in log order, one call at a time. */
+  onEvents?(events: readonly StoredEvent[]): Promise<void> | void;
+  onErase?(customerId: string): Promise<void> | void;
+}
+
+export type UpsertResult = { index: number; status: 'upserted'; customerId: string } | { index: number; status: 'rejected'; customerId?: string; issues: FieldIssue[] };
+
+export interface EngineDeps {
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export interface Stores {
+  eventLog: EventLog;
+  customers: CustomerStore;
+  rejects: RejectStore;
+  /** The embedded database when the store is sqlite: other modules add tables to it. */
+  sqlite?: SqliteDb;
+}
+
+/** The composition root: config in, wired components out. */
+export class Engine {
+  private readonly subscribers: EventSubscriber[] = [];
+  /** Serialises writes so subscribers see batches in log order. */
+  private writeChain: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    readonly config: Config,
+    readonly clock: Clock,
+    readonly logger: Logger,
+    readonly stores: Stores,
+  ) {}
+
+  /** Builds an engine from config (defaults: embedded SQLite under ./.nextbest). */
+  static async create(input: ConfigInput | Config = {}, deps: EngineDeps = {}): Promise<Engine> {
+    const config = Object.isFrozen(input) ? (input as Config) : parseConfig(input as ConfigInput);
+    const logger = deps.logger ?? pino({ level: config.log.level, base: { service: 'nextbest' } });
+    return new Engine(config, deps.clock ?? systemClock, logger, openStores(config));
+  }
+
+  /** Adds a downstream consumer of stored events. */
+  subscribe(subscriber: EventSubscriber): void {
+    this.subscribers.push(subscriber);
+  }
+
+  /**
+   * Validates and stores events. Resolves once the accepted ones are durable; each item
+   * gets accepted, duplicate or rejected (with the field and rule), in the order sent.
+   */
+  async ingest(items: readonly unknown[], options: { source?: string; rawText?: readonly string[] } = {}): Promise<IngestReport> {
+    this.assertOpen();
+    return this.serialised(async () => {
+      const report = await ingestBatch(items, options.source ?? 'library', { ...this.stores, clock: this.clock, maxFutureMs: this.config.ingest.maxFutureSeconds * 1000 }, options.rawText);
+      if (report.stored.length > 0) for (const s of this.subscribers) await s.onEvents?.(report.stored);
+      return report;
+    });
+  }
+
+  /** Validates and upserts customer records; each item stands alone. */
+  async upsertCustomers(items: readonly unknown[]): Promise<{ upserted: number; rejected: number; results: UpsertResult[] }> {
+    this.assertOpen();
+    const ids = items.map((i) => (i && typeof i === 'object' ? (i as { customerId?: unknown }).customerId : undefined)).filter((c): c is string => typeof c === 'string');
+    const erased = await this.stores.customers.erasedAmong(ids);
+    const good: Customer[] = [];
+    const results: UpsertResult[] = items.map((raw, index) => {
+      const parsed = Customer.safeParse(raw);
+      if (!parsed.success) return { index, status: 'rejected', issues: fieldIssues(parsed.error) };
+      if (erased.has(parsed.data.customerId)) {
+        return { index, status: 'rejected', customerId: parsed.data.customerId, issues: [{ field: 'customerId', rule: 'erased_customer', message: 'this customer was erased and cannot be re-created under the same id' }] };
+      }
+      good.push(parsed.data);
+      return { index, status: 'upserted', customerId: parsed.data.customerId };
+    });
+    await this.stores.customers.upsertMany(good, this.clock.now());
+    return { upserted: good.length, rejected: items.length - good.length, results };
+  }
+
+  /** One customer's record, or undefined. */
+  async customer(customerId: string): Promise<Customer | undefined> {
+    return (await this.stores.customers.getMany([customerId]))[0];
+  }
+
+  /** One customer's events in event-time order. */
+  async customerEvents(customerId: string, query: EventQuery = {}): Promise<StoredEvent[]> {
+    return this.stores.eventLog.readCustomer(customerId, query);
+  }
+
+  /** GDPR Art. 17: deletes the customer's record, events and quarantined items; refuses their future events. */
+  async eraseCustomer(customerId: string): Promise<{ customerId: string; record: boolean; events: number; rejects: number }> {
+    this.assertOpen();
+    return this.serialised(async () => {
+      const record = await this.stores.customers.erase(customerId, this.clock.now());
+      const events = await this.stores.eventLog.eraseCustomer(customerId);
+      const rejects = await this.stores.rejects.eraseCustomer(customerId);
+      for (const s of this.subscribers) await s.onErase?.(customerId);
+      this.logger.info({ event: 'customer_erased', events, rejects }, 'customer erased');
+      return { customerId, record, events, rejects };
+    });
+  }
+
+  /** The quarantine of rejected items, newest first. */
+  async rejects(options: { limit?: number; beforeId?: number; source?: string } = {}): Promise<RejectedItem[]> {
+    return this.stores.rejects.list({ limit: options.limit ?? 100, ...(options.beforeId !== undefined ? { beforeId: options.beforeId } : {}), ...(options.source !== undefined ? { source: options.source } : {}) });
+  }
+
+  /** Counts for the console and `/readyz`. */
+  async stats(): Promise<{ events: number; customers: number; rejects: number }> {
+    const [events, customers, rejects] = await Promise.all([this.stores.eventLog.count(), this.stores.customers.count(), this.stores.rejects.count()]);
+    return { events, customers, rejects };
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  /** Waits for in-flight writes, then closes the stores. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.writeChain.catch(() => undefined);
+    await this.stores.eventLog.close();
+    await this.stores.customers.close();
+    await this.stores.rejects.close();
+  }
+
+  private serialised<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.writeChain.then(fn, fn);
+    this.writeChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('engine is closed');
+  }
+}
+
+/** Shorthand for Engine.create. */
+export const createEngine = (input: ConfigInput | Config = {}, deps: EngineDeps = {}) => Engine.create(input, deps);
+
+function openStores(config: Config): Stores {
+  if (config.store === 'memory') {
+    return { eventLog: new MemoryEventLog(), customers: new MemoryCustomerStore(), rejects: new MemoryRejectStore() };
+  }
+  const db = openSqlite(join(config.dataDir, 'nextbest.db'));
+  return { eventLog: new SqliteEventLog(db), customers: new SqliteCustomerStore(db), rejects: new SqliteRejectStore(db), sqlite: db };
+}

@@ -1,0 +1,93 @@
+import type { Clock } from '../core/clock.js';
+import type { FieldIssue } from '../core/errors.js';
+import type { StoredEvent } from '../core/events.js';
+import type { AppendItem, EventLog } from '../store/eventLog.js';
+import type { CustomerStore } from '../store/customerStore.js';
+import type { NewReject, RejectStore } from '../store/rejectStore.js';
+import { checkEvent } from './check.js';
+
+export interface IngestDeps {
+  eventLog: EventLog;
+  customers: CustomerStore;
+  rejects: RejectStore;
+  clock: Clock;
+  maxFutureMs: number;
+}
+
+/** The outcome for one item of a batch, in the order sent. */
+export type ItemResult =
+  | { index: number; status: 'accepted' | 'duplicate'; eventId: string; seq: number }
+  | { index: number; status: 'rejected'; eventId?: string; issues: FieldIssue[] };
+
+export interface IngestReport {
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  results: ItemResult[];
+  /** The events stored by this call (not duplicates), for downstream consumers. */
+  stored: StoredEvent[];
+}
+
+const MAX_RAW = 4096;
+
+/**
+ * Validates a batch, appends the good items in one durable transaction and quarantines
+ * the rest. Each item stands alone: one bad item never blocks the others, and a
+ * rejected item is never in the log.
+ */
+export async function ingestBatch(raws: readonly unknown[], source: string, deps: IngestDeps, rawText?: readonly string[]): Promise<IngestReport> {
+  const now = deps.clock.now();
+  const ids = raws.map((r) => (r && typeof r === 'object' ? (r as { customerId?: unknown }).customerId : undefined)).filter((c): c is string => typeof c === 'string');
+  const erased = ids.length > 0 ? await deps.customers.erasedAmong(ids) : new Set<string>();
+  const ctx = { now, maxFutureMs: deps.maxFutureMs, erased };
+
+  const results: (ItemResult | undefined)[] = new Array(raws.length);
+  const toAppend: AppendItem[] = [];
+  const appendIndex: number[] = [];
+  const rejects: NewReject[] = [];
+  const reject = (index: number, issues: FieldIssue[]) => {
+    const raw = raws[index] as { eventId?: unknown; customerId?: unknown } | null;
+    const eventId = raw && typeof raw === 'object' && typeof raw.eventId === 'string' ? raw.eventId : undefined;
+    const customerId = raw && typeof raw === 'object' && typeof raw.customerId === 'string' ? raw.customerId : null;
+    results[index] = eventId === undefined ? { index, status: 'rejected', issues } : { index, status: 'rejected', eventId, issues };
+    const text = rawText?.[index] ?? safeStringify(raws[index]);
+    rejects.push({ receivedAt: now, source, eventId: eventId ?? null, customerId, issues, raw: text.slice(0, MAX_RAW) });
+  };
+
+  raws.forEach((raw, index) => {
+    const checked = checkEvent(raw, ctx);
+    if (checked.ok) {
+      toAppend.push(checked.item);
+      appendIndex.push(index);
+    } else reject(index, checked.issues);
+  });
+
+  const outcomes = await deps.eventLog.appendMany(toAppend, now);
+  const stored: StoredEvent[] = [];
+  let accepted = 0;
+  let duplicates = 0;
+  outcomes.forEach((outcome, k) => {
+    const index = appendIndex[k]!;
+    const item = toAppend[k]!;
+    const eventId = item.event.eventId;
+    if (outcome.status === 'conflict') {
+      reject(index, [{ field: 'eventId', rule: 'conflict', message: `eventId was already used (log position ${outcome.seq}) for an event with different content` }]);
+      return;
+    }
+    results[index] = { index, status: outcome.status, eventId, seq: outcome.seq };
+    if (outcome.status === 'accepted') {
+      accepted++;
+      stored.push({ seq: outcome.seq, t: item.t, recordedAt: now, event: item.event });
+    } else duplicates++;
+  });
+  if (rejects.length > 0) await deps.rejects.addMany(rejects);
+  return { accepted, duplicates, rejected: rejects.length, results: results as ItemResult[], stored };
+}
+
+function safeStringify(x: unknown): string {
+  try {
+    return JSON.stringify(x) ?? String(x);
+  } catch {
+    return String(x);
+  }
+}

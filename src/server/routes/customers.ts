@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import type { FastifyInstance } from 'fastify';
+import { Customer } from '../../core/customer.js';
+import { NextbestError } from '../../core/errors.js';
+import type { Engine } from '../../engine.js';
+import { ErrorBody, type ApiDocs } from '../openapi.js';
+import { route } from '../route.js';
+import { sendError } from '../errors.js';
+
+const Params = z.object({ customerId: z.string().min(1).max(128) });
+const FieldIssueSchema = z.object({ field: z.string(), rule: z.string(), message: z.string() });
+
+/** Customer records: upsert one or many, read, erase. */
+export function customerRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine): void {
+  route(
+    app,
+    docs,
+    {
+      method: 'put',
+      path: '/v1/customers/{customerId}',
+      tag: 'customers',
+      summary: 'Create or replace a customer record',
+      params: Params,
+      body: Customer,
+      responses: { 200: { description: 'Stored', schema: Customer }, 422: { description: 'Invalid record', schema: ErrorBody } },
+    },
+    async ({ params, request, reply }) => {
+      const body = request.body as Record<string, unknown> | null;
+      if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new NextbestError('VALIDATION_FAILED', 'the body must be a customer object', { issues: [{ field: '', rule: 'type', message: 'must be an object' }] });
+      if (body.customerId !== undefined && body.customerId !== params.customerId) {
+        throw new NextbestError('VALIDATION_FAILED', 'customerId in the body differs from the path', { issues: [{ field: 'customerId', rule: 'matches_path', message: 'must equal the customerId in the URL' }] });
+      }
+      const result = await engine.upsertCustomers([{ ...body, customerId: params.customerId }]);
+      const r = result.results[0]!;
+      if (r.status === 'rejected') return sendError(reply, 'VALIDATION_FAILED', r.issues.map((i) => `${i.field}: ${i.message} (${i.rule})`).join('; '), { issues: r.issues });
+      return engine.customer(params.customerId);
+    },
+  );
+
+  route(
+    app,
+    docs,
+    {
+      method: 'post',
+      path: '/v1/customers',
+      tag: 'customers',
+      summary: 'Upsert a batch of customer records (up to 10,000)',
+      body: z.object({ customers: z.array(Customer) }),
+      responses: {
+        200: {
+          description: 'Per-item results',
+          schema: z.object({ upserted: z.number(), rejected: z.number(), results: z.array(z.object({ index: z.number(), status: z.enum(['upserted', 'rejected']), customerId: z.string().optional(), issues: z.array(FieldIssueSchema).optional() })) }),
+        },
+      },
+    },
+    async ({ request, reply }) => {
+      const items = (request.body as { customers?: unknown } | null)?.customers;
+      if (!Array.isArray(items)) throw new NextbestError('VALIDATION_FAILED', 'the body must be { "customers": [...] }', { issues: [{ field: 'customers', rule: 'type', message: 'must be an array' }] });
+      if (items.length > engine.config.server.maxBatch) return sendError(reply, 'PAYLOAD_TOO_LARGE', `a batch holds at most ${engine.config.server.maxBatch} customers`);
+      return engine.upsertCustomers(items);
+    },
+  );
+
+  route(
+    app,
+    docs,
+    {
+      method: 'get',
+      path: '/v1/customers/{customerId}',
+      tag: 'customers',
+      summary: 'Read a customer record',
+      params: Params,
+      responses: { 200: { description: 'The record', schema: Customer }, 404: { description: 'No such customer', schema: ErrorBody } },
+    },
+    async ({ params, reply }) => {
+      const c = await engine.customer(params.customerId);
+      return c ?? sendError(reply, 'NOT_FOUND', `no customer ${params.customerId}`);
+    },
+  );
+
+  route(
+    app,
+    docs,
+    {
+      method: 'delete',
+      path: '/v1/customers/{customerId}',
+      tag: 'customers',
+      summary: "Erase a customer (GDPR Art. 17): record, events and quarantined items; later events for the id are refused",
+      params: Params,
+      responses: { 200: { description: 'What was erased', schema: z.object({ customerId: z.string(), record: z.boolean(), events: z.number(), rejects: z.number() }) } },
+    },
+    async ({ params }) => engine.eraseCustomer(params.customerId),
+  );
+}
