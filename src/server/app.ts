@@ -66,7 +66,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
 /** Adds line and column to V8's "at position N" so a sender can find the break. */
 function locate(text: string, message: string): string {
   const m = /position (\d+)/.exec(message);
-  if (!m) return message;
+  if (!m) return /end of JSON/.test(message) ? `${message} (the body ends after ${text.length} characters)` : message;
   const pos = Number(m[1]);
   const before = text.slice(0, pos);
   const line = before.split('\n').length;
