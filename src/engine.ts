@@ -7,6 +7,7 @@ import type { StoredEvent } from './core/events.js';
 import type { FieldIssue } from './core/errors.js';
 import { fieldIssues } from './core/validate.js';
 import { ingestBatch, type IngestReport } from './ingest/pipeline.js';
+import { readEventFile, fileSource, fileSize, type FileFormat } from './ingest/files.js';
 import type { EventLog, EventQuery } from './store/eventLog.js';
 import type { CustomerStore } from './store/customerStore.js';
 import type { RejectedItem, RejectStore } from './store/rejectStore.js';
@@ -81,6 +82,35 @@ export class Engine {
       if (report.stored.length > 0) for (const s of this.subscribers) await s.onEvents?.(report.stored);
       return report;
     });
+  }
+
+  /**
+   * Streams a JSONL or CSV file (optionally .gz) into the log in batches, with bounded
+   * memory. Rejected rows go to the quarantine and to `onRejected` with their line number.
+   */
+  async ingestFile(
+    path: string,
+    options: {
+      format?: FileFormat;
+      batchSize?: number;
+      onProgress?: (p: { bytesRead: number; totalBytes: number; lines: number }) => void;
+      onRejected?: (r: { line: number; raw: string; issues: FieldIssue[] }) => void;
+    } = {},
+  ): Promise<{ lines: number; accepted: number; duplicates: number; rejected: number }> {
+    const totals = { lines: 0, accepted: 0, duplicates: 0, rejected: 0 };
+    const totalBytes = fileSize(path);
+    for await (const page of readEventFile(path, options)) {
+      const report = await this.ingest(page.items, { source: fileSource(path), rawText: page.rawText });
+      totals.lines += page.items.length;
+      totals.accepted += report.accepted;
+      totals.duplicates += report.duplicates;
+      totals.rejected += report.rejected;
+      if (options.onRejected) {
+        for (const r of report.results) if (r.status === 'rejected') options.onRejected({ line: page.lineNumbers[r.index]!, raw: page.rawText[r.index]!, issues: r.issues });
+      }
+      options.onProgress?.({ bytesRead: page.bytesRead, totalBytes, lines: totals.lines });
+    }
+    return totals;
   }
 
   /** Validates and upserts customer records; each item stands alone. */

@@ -15,6 +15,11 @@ export interface QualityContext {
   erased: ReadonlySet<string>;
 }
 
+/** An item that could not even be parsed (a malformed JSONL line): it carries its own issues. */
+export class UnparseableItem {
+  constructor(readonly issues: FieldIssue[]) {}
+}
+
 export type CheckResult = { ok: true; item: AppendItem } | { ok: false; issues: FieldIssue[] };
 
 /**
@@ -22,6 +27,7 @@ export type CheckResult = { ok: true; item: AppendItem } | { ok: false; issues: 
  * cannot express. Returns the canonical item ready to append, or every broken rule.
  */
 export function checkEvent(raw: unknown, ctx: QualityContext): CheckResult {
+  if (raw instanceof UnparseableItem) return { ok: false, issues: raw.issues };
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     return { ok: false, issues: [{ field: '', rule: 'type', message: 'each event must be a JSON object' }] };
   }

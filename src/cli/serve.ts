@@ -1,0 +1,51 @@
+import { createEngine, loadConfig } from '../engine.js';
+import { buildApp } from '../server/app.js';
+import { parseCommand } from './args.js';
+
+const spec = {
+  usage: 'nextbest serve [--port N] [--host H] [--data-dir DIR] [--config FILE]',
+  summary: 'Runs the HTTP API (OpenAPI at /openapi.json, reference at /docs) until SIGINT/SIGTERM, then finishes in-flight requests and exits.',
+  options: {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    'data-dir': { type: 'string' },
+    config: { type: 'string', default: 'nextbest.config.yaml' },
+  },
+  help: { port: 'Port to listen on (default from config: 8080; 0 picks a free one)', host: 'Interface to bind (default 127.0.0.1)', 'data-dir': 'Where the embedded store keeps its files', config: 'Config file' },
+} as const;
+
+/** `nextbest serve` */
+export async function run(argv: string[]): Promise<number> {
+  const parsed = parseCommand(argv, spec);
+  if (!parsed) return 0;
+  const v = parsed.values;
+  const config = loadConfig(v.config, process.env, {
+    ...(v['data-dir'] ? { dataDir: v['data-dir'] } : {}),
+    server: { ...(v.port !== undefined ? { port: Number(v.port) } : {}), ...(v.host ? { host: v.host } : {}) },
+  });
+  const engine = await createEngine(config);
+  const app = buildApp(engine);
+  const address = await app.listen({ port: config.server.port, host: config.server.host });
+  engine.logger.info({ address, dataDir: config.dataDir, store: config.store }, 'nextbest listening');
+  process.stdout.write(`nextbest listening on ${address} (docs: ${address}/docs)\n`);
+  await untilSignal();
+  engine.logger.info('shutting down: finishing in-flight requests');
+  await app.close();
+  await engine.close();
+  return 0;
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+export function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const done = (sig: string) => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      resolve(sig);
+    };
+    const onInt = () => done('SIGINT');
+    const onTerm = () => done('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  });
+}
