@@ -12,7 +12,7 @@ export function fieldIssues(error: z.ZodError, prefix = ''): FieldIssue[] {
 function ruleOf(i: z.core.$ZodIssue): string {
   switch (i.code) {
     case 'invalid_type':
-      return i.input === undefined ? 'required' : 'type';
+      return isMissing(i) ? 'required' : 'type';
     case 'unrecognized_keys':
       return 'unknown_field';
     case 'invalid_union':
@@ -39,8 +39,13 @@ function ruleOf(i: z.core.$ZodIssue): string {
 }
 
 function messageOf(i: z.core.$ZodIssue): string {
-  if (i.code === 'invalid_type' && i.input === undefined) return 'is required';
+  if (i.code === 'invalid_type' && isMissing(i)) return 'is required';
   if (i.code === 'unrecognized_keys') return `unknown field(s): ${i.keys.join(', ')}`;
   if (i.code === 'invalid_union' && 'discriminator' in i && i.discriminator) return `unknown ${String(i.discriminator)}`;
   return i.message;
+}
+
+/** zod 4 leaves `input` out of issues unless asked; its message says "received undefined". */
+function isMissing(i: z.core.$ZodIssue): boolean {
+  return i.input === undefined && /received undefined/.test(i.message);
 }

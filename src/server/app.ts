@@ -5,6 +5,7 @@ import { ApiDocs } from './openapi.js';
 import { errorHandler, sendError } from './errors.js';
 import { renderDocsPage } from './docsPage.js';
 import { NextbestError } from '../core/errors.js';
+import { locateJsonError } from '../core/jsonLocate.js';
 import { eventRoutes } from './routes/events.js';
 import { customerRoutes } from './routes/customers.js';
 import { opsRoutes } from './routes/ops.js';
@@ -33,7 +34,8 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     try {
       done(null, body === '' ? undefined : JSON.parse(body as string));
     } catch (e) {
-      done(new NextbestError('MALFORMED_JSON', `malformed JSON: ${locate(body as string, (e as Error).message)}`), undefined);
+      const at = locateJsonError(body as string);
+      done(new NextbestError('MALFORMED_JSON', `malformed JSON at line ${at.line}, column ${at.column} (found ${at.found}): ${(e as Error).message}`, { line: at.line, column: at.column, offset: at.offset }), undefined);
     }
   });
   app.setNotFoundHandler((request, reply) => sendError(reply, 'NOT_FOUND', `no route ${request.method} ${redactUrl(request.url)}`));
@@ -61,15 +63,4 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   app.get('/openapi.json', async () => docs.document());
   app.get('/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(renderDocsPage(docs.document())));
   return Object.assign(app, { apiDocs: docs });
-}
-
-/** Adds line and column to V8's "at position N" so a sender can find the break. */
-function locate(text: string, message: string): string {
-  const m = /position (\d+)/.exec(message);
-  if (!m) return /end of JSON/.test(message) ? `${message} (the body ends after ${text.length} characters)` : message;
-  const pos = Number(m[1]);
-  const before = text.slice(0, pos);
-  const line = before.split('\n').length;
-  const column = pos - before.lastIndexOf('\n');
-  return `${message} (line ${line}, column ${column})`;
 }

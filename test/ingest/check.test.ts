@@ -1,0 +1,66 @@
+import { describe, it, expect } from 'vitest';
+import { checkEvent } from '../../src/ingest/check.js';
+import { exampleEvents } from '../helpers/events.js';
+
+const now = Date.parse('2026-03-01T12:00:00Z');
+const ctx = { now, maxFutureMs: 300_000, erased: new Set(['gone']) };
+const deposit = () => structuredClone(exampleEvents()[0]!) as Record<string, any>;
+
+function issuesOf(raw: unknown) {
+  const r = checkEvent(raw, ctx);
+  if (r.ok) throw new Error('expected a rejection');
+  return r.issues;
+}
+
+describe('checkEvent', () => {
+  it('accepts one valid example of every type and canonicalises it', () => {
+    for (const e of exampleEvents()) {
+      const r = checkEvent(e, ctx);
+      expect(r.ok, `${e.type}: ${JSON.stringify(r)}`).toBe(true);
+    }
+    const a = checkEvent({ ...deposit() }, ctx);
+    const shuffled = Object.fromEntries(Object.entries(deposit()).reverse());
+    const b = checkEvent(shuffled, ctx);
+    expect(a.ok && b.ok && a.item.body === b.item.body).toBe(true);
+  });
+
+  it('names the field and rule of schema errors', () => {
+    const e = deposit();
+    delete e.customerId;
+    e.payload.amount.minor = 1.5;
+    e.occurredAt = '2026-03-01 09:00';
+    const issues = issuesOf(e);
+    expect(issues).toContainEqual(expect.objectContaining({ field: 'customerId', rule: 'required' }));
+    expect(issues).toContainEqual(expect.objectContaining({ field: 'payload.amount.minor', rule: 'type' }));
+    expect(issues).toContainEqual(expect.objectContaining({ field: 'occurredAt', rule: 'format' }));
+  });
+
+  it('rejects unknown types and unknown fields by name', () => {
+    expect(issuesOf({ ...deposit(), type: 'teleport' })[0]).toMatchObject({ field: 'type', rule: 'enum' });
+    expect(issuesOf({ ...deposit(), colour: 'red' })[0]).toMatchObject({ rule: 'unknown_field' });
+    expect(issuesOf('hello')[0]).toMatchObject({ field: '', rule: 'type' });
+    expect(issuesOf({ ...deposit(), schemaVersion: 2 })[0]).toMatchObject({ field: 'schemaVersion' });
+  });
+
+  it('applies the data-quality rules: future time, sign, currency, erased customer', () => {
+    expect(issuesOf({ ...deposit(), occurredAt: '2026-03-01T12:06:00Z' })[0]).toMatchObject({ field: 'occurredAt', rule: 'future_timestamp' });
+    expect(checkEvent({ ...deposit(), occurredAt: '2026-03-01T12:04:00Z' }, ctx).ok).toBe(true);
+    const neg = deposit();
+    neg.payload.amount.minor = -100;
+    expect(issuesOf(neg)[0]).toMatchObject({ field: 'payload.amount.minor', rule: 'sign' });
+    const cur = deposit();
+    cur.payload.amount.currency = 'ABC';
+    expect(issuesOf(cur)[0]).toMatchObject({ field: 'payload.amount.currency', rule: 'currency' });
+    expect(issuesOf({ ...deposit(), customerId: 'gone' })[0]).toMatchObject({ field: 'customerId', rule: 'erased_customer' });
+    const sell = exampleEvents().find((e) => e.type === 'investment_trade')! as Record<string, any>;
+    expect(issuesOf({ ...sell, payload: { ...sell.payload, side: 'sell' } })[0]).toMatchObject({ rule: 'sign' });
+    const missed = exampleEvents().find((e) => e.type === 'loan_repayment')! as Record<string, any>;
+    expect(checkEvent({ ...missed, payload: { ...missed.payload, amount: { minor: 0, currency: 'GBP' }, status: 'missed' } }, ctx).ok).toBe(true);
+    expect(issuesOf({ ...missed, payload: { ...missed.payload, amount: { minor: 0, currency: 'GBP' } } })[0]).toMatchObject({ rule: 'sign' });
+  });
+
+  it('checks the currency of every money field, not just amount', () => {
+    const fx = exampleEvents()[3]! as Record<string, any>;
+    expect(issuesOf({ ...fx, payload: { ...fx.payload, originalAmount: { minor: -5, currency: 'QQQ' } } })[0]).toMatchObject({ field: 'payload.originalAmount.currency' });
+  });
+});
