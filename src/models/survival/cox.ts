@@ -4,6 +4,7 @@
  * log-likelihood falls, stop when |1 - ℓ_old/ℓ_new| <= eps (1e-9) after a full step, at
  * most 20 iterations. So coefficients, standard errors and tests match R's to rounding.
  */
+import { NextbestError, ValidationError } from '../../core/errors.js';
 import { choleskyInverse, choleskySolve, cholesky, type SquareMatrix } from '../linalg/dense.js';
 import { chiSquareSurvival } from '../stats/incompleteGamma.js';
 import { twoSidedNormalP } from '../stats/normal.js';
@@ -143,7 +144,15 @@ export function fitCox(data: SurvivalData, options: CoxOptions = {}): CoxModel {
   const p = data.p;
   const names = options.names ? [...options.names] : Array.from({ length: p }, (_, j) => `x${j + 1}`);
   if (names.length !== p) throw new RangeError(`names has ${names.length} entries, expected ${p}`);
-  const fit = newtonRaphson(sorted, ties, options.eps ?? 1e-9, options.maxIterations ?? 20);
+  let fit: NewtonResult;
+  try {
+    fit = newtonRaphson(sorted, ties, options.eps ?? 1e-9, options.maxIterations ?? 20);
+  } catch (e) {
+    if (!(e instanceof NextbestError)) throw e;
+    throw new ValidationError([
+      { field: 'covariates', rule: 'identifiable', message: `the information matrix is singular: a covariate is constant, collinear with others, or has no events in some level (${names.join(', ')})` },
+    ]);
+  }
   const variance = p > 0 ? choleskyInverse(fit.information) : { n: 0, data: new Float64Array(0) };
   const beta = Array.from(fit.beta);
   const coefficients = names.map((name, j) => {
