@@ -4,7 +4,12 @@ import type { SqliteDb } from './db.js';
 
 /** Customer records in the embedded database. */
 export class SqliteCustomerStore implements CustomerStore {
-  constructor(private readonly db: SqliteDb) {}
+  /** Tombstones are few and checked on every ingest, so they are held in memory. */
+  private readonly erased: Set<string>;
+
+  constructor(private readonly db: SqliteDb) {
+    this.erased = new Set((db.prepare('SELECT customer_id FROM erased_customers').all() as { customer_id: string }[]).map((r) => r.customer_id));
+  }
 
   async upsertMany(customers: readonly Customer[], updatedAt: number): Promise<void> {
     const stmt = this.db.prepare(
@@ -24,17 +29,19 @@ export class SqliteCustomerStore implements CustomerStore {
   }
 
   async erase(id: string, erasedAt: number): Promise<boolean> {
-    return this.db.transaction(() => {
+    const result = this.db.transaction(() => {
       const had = this.db.prepare('DELETE FROM customers WHERE customer_id = ?').run(id).changes > 0;
       this.db.prepare('INSERT OR IGNORE INTO erased_customers (customer_id, erased_at) VALUES (?, ?)').run(id, erasedAt);
       return had;
     })();
+    this.erased.add(id);
+    return result;
   }
 
   async erasedAmong(ids: readonly string[]): Promise<Set<string>> {
     const out = new Set<string>();
-    const stmt = this.db.prepare('SELECT 1 FROM erased_customers WHERE customer_id = ?');
-    for (const id of new Set(ids)) if (stmt.get(id)) out.add(id);
+    if (this.erased.size === 0) return out;
+    for (const id of ids) if (this.erased.has(id)) out.add(id);
     return out;
   }
 

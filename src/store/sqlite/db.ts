@@ -49,6 +49,8 @@ export function openSqlite(path: string): SqliteDb {
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
+  db.pragma('cache_size = -65536'); // 64 MiB page cache
+  db.pragma('temp_store = MEMORY');
   ensureSchema(db, 'core', MIGRATIONS);
   return db;
 }
