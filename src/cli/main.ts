@@ -8,6 +8,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   serve: { summary: 'Run the HTTP API', load: () => import('./serve.js') },
   ingest: { summary: 'Ingest events from JSONL or CSV files', load: () => import('./ingest.js') },
   demo: { summary: 'Generate a synthetic bank, ingest it, serve it', load: () => import('./demo.js') },
+  survival: { summary: 'Kaplan-Meier curves and Cox models from a CSV (km|cox), as R survival', load: () => import('./survival.js') },
 };
 
 /** The names of all commands. */
