@@ -1,0 +1,139 @@
+/**
+ * Dataset and binning: each feature's values are cut into at most `maxBin` quantile bins
+ * (every distinct value gets its own bin when there are few, as XGBoost's `hist` does), plus
+ * one extra bin per feature for missing values (NaN), so a histogram carries the missing
+ * rows' gradient sums directly and split finding can learn their default direction.
+ */
+import { ValidationError } from '../../core/errors.js';
+import { mulberry32 } from '../../core/random.js';
+
+/** A dense row-major feature matrix; NaN is a missing value. */
+export interface FeatureMatrix {
+  nRows: number;
+  nFeatures: number;
+  /** `values[row * nFeatures + feature]`. */
+  values: Float64Array;
+}
+
+/** The binned training data the tree learner reads. */
+export interface BinnedDataset {
+  nRows: number;
+  nFeatures: number;
+  /** Per feature, ascending upper bounds: value bin b holds x with cuts[b-1] <= x < cuts[b]. */
+  cuts: Float64Array[];
+  /** Global index of each feature's first bin; the feature's missing bin is `binOffset[f] + cuts[f].length`. */
+  binOffset: Int32Array;
+  /** Total bins over all features (value bins + one missing bin each). */
+  totalBins: number;
+  /** Row-major global bin index of every cell. */
+  bins: Uint16Array | Uint32Array;
+}
+
+/** Checks the matrix shape; a ValidationError names the broken rule. */
+export function checkMatrix(m: FeatureMatrix, field = 'features'): void {
+  if (!Number.isInteger(m.nRows) || m.nRows < 0 || !Number.isInteger(m.nFeatures) || m.nFeatures < 1) {
+    throw new ValidationError([{ field, rule: 'shape', message: `needs nRows >= 0 and nFeatures >= 1, got ${m.nRows} x ${m.nFeatures}` }]);
+  }
+  if (m.values.length !== m.nRows * m.nFeatures) {
+    throw new ValidationError([{ field, rule: 'shape', message: `has ${m.values.length} values, expected ${m.nRows} x ${m.nFeatures}` }]);
+  }
+}
+
+/**
+ * Cut points of one feature from its sorted non-missing values, XGBoost-style: with at most
+ * `maxBin` distinct values every value is its own bin; otherwise the bounds sit at the
+ * i/maxBin quantiles. The last bound lies above the maximum.
+ */
+export function cutsFromSorted(sorted: Float64Array, maxBin: number): Float64Array {
+  const n = sorted.length;
+  if (n === 0) return new Float64Array([Number.MAX_VALUE]);
+  const distinct: number[] = [sorted[0]!];
+  for (let i = 1; i < n && distinct.length <= maxBin; i++) if (sorted[i]! > distinct[distinct.length - 1]!) distinct.push(sorted[i]!);
+  const out: number[] = [];
+  if (distinct.length <= maxBin) {
+    for (let i = 1; i < distinct.length; i++) out.push(distinct[i]!);
+  } else {
+    for (let i = 1; i < maxBin; i++) {
+      const v = sorted[Math.min(n - 1, Math.round((i * n) / maxBin))]!;
+      if (v > sorted[0]! && (out.length === 0 || v > out[out.length - 1]!)) out.push(v);
+    }
+  }
+  const max = sorted[n - 1]!;
+  const last = max + (Math.abs(max) + 1e-5);
+  if (out.length === 0 || last > out[out.length - 1]!) out.push(last);
+  return Float64Array.from(out);
+}
+
+/**
+ * Computes every feature's cuts. Above `sampleRows` rows the quantiles come from a seeded
+ * sample of rows, as LightGBM's `bin_construct_sample_cnt` does, because sorting every
+ * column of a large matrix costs more than the trees it feeds.
+ */
+export function computeCuts(m: FeatureMatrix, maxBin: number, sampleRows: number, seed: number): Float64Array[] {
+  if (!Number.isInteger(maxBin) || maxBin < 2 || maxBin > 65000) {
+    throw new ValidationError([{ field: 'maxBin', rule: 'range', message: `must be an integer in [2, 65000], got ${maxBin}` }]);
+  }
+  const { nRows, nFeatures, values } = m;
+  let rows: Uint32Array;
+  if (nRows > sampleRows) {
+    const rng = mulberry32(seed);
+    // Reservoir-free sample: a seeded partial Fisher-Yates over row ids.
+    const all = new Uint32Array(nRows);
+    for (let i = 0; i < nRows; i++) all[i] = i;
+    for (let i = 0; i < sampleRows; i++) {
+      const j = i + Math.floor(rng.next() * (nRows - i));
+      const t = all[i]!;
+      all[i] = all[j]!;
+      all[j] = t;
+    }
+    rows = all.subarray(0, sampleRows).sort();
+  } else {
+    rows = new Uint32Array(nRows);
+    for (let i = 0; i < nRows; i++) rows[i] = i;
+  }
+  const cuts: Float64Array[] = [];
+  const column = new Float64Array(rows.length);
+  for (let f = 0; f < nFeatures; f++) {
+    let k = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const v = values[rows[i]! * nFeatures + f]!;
+      if (v === v) column[k++] = v;
+    }
+    cuts.push(cutsFromSorted(column.subarray(0, k).sort(), maxBin));
+  }
+  return cuts;
+}
+
+/** Value bin of x in ascending cuts (upper_bound, clamped to the last bin). */
+export function binOf(cuts: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = cuts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (x < cuts[mid]!) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** Bins a matrix with the given cuts into a row-major global-bin matrix. */
+export function binMatrix(m: FeatureMatrix, cuts: Float64Array[]): BinnedDataset {
+  const { nRows, nFeatures, values } = m;
+  const binOffset = new Int32Array(nFeatures);
+  let total = 0;
+  for (let f = 0; f < nFeatures; f++) {
+    binOffset[f] = total;
+    total += cuts[f]!.length + 1;
+  }
+  const bins = total <= 65535 ? new Uint16Array(nRows * nFeatures) : new Uint32Array(nRows * nFeatures);
+  for (let f = 0; f < nFeatures; f++) {
+    const c = cuts[f]!;
+    const off = binOffset[f]!;
+    const missing = off + c.length;
+    for (let r = 0, idx = f; r < nRows; r++, idx += nFeatures) {
+      const v = values[idx]!;
+      bins[idx] = v === v ? off + binOf(c, v) : missing;
+    }
+  }
+  return { nRows, nFeatures, cuts, binOffset, totalBins: total, bins };
+}

@@ -1,0 +1,1 @@
+export { auc, logLoss, rmse, poissonDeviance } from './classification.js';
