@@ -51,6 +51,7 @@ export function openSqlite(path: string): SqliteDb {
   db.pragma('foreign_keys = ON');
   db.pragma('cache_size = -65536'); // 64 MiB page cache
   db.pragma('temp_store = MEMORY');
+  db.pragma('wal_autocheckpoint = 10000'); // checkpoint every ~40 MB of WAL, not every 4 MB
   ensureSchema(db, 'core', MIGRATIONS);
   return db;
 }
