@@ -1,3 +1,4 @@
 export * from './eventLog.js';
 export * from './customerStore.js';
 export * from './rejectStore.js';
+export * from './profileStore.js';

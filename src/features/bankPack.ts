@@ -1,0 +1,91 @@
+import type { FeatureDef } from './definition.js';
+
+/**
+ * The bank feature pack: behavioural features a retail bank would recognise, in pounds
+ * (amounts are minor units × 0.01; money out is made positive with scale -0.01).
+ * docs/features.md documents each one; `nextbest features list` prints them.
+ */
+
+const OUT = -0.01;
+const IN = 0.01;
+const DEPOSIT_ACCOUNTS = 'event.payload.accountType in ["current", "savings", "isa"]';
+const SAVINGS_ACCOUNTS = 'event.payload.accountType in ["savings", "isa"]';
+const CREDIT_ACCOUNTS = 'event.payload.accountType in ["credit_card", "loan"]';
+const GROCERY_MCC = '["5411", "5422", "5441", "5451", "5462", "5499"]';
+const DINING_MCC = '["5812", "5813", "5814"]';
+const TRAVEL = '(event.payload.merchantCategoryCode in ["4111", "4112", "4131", "4411", "4511", "4722", "7011", "7012", "7512"] || (event.payload.merchantCategoryCode >= "3000" && event.payload.merchantCategoryCode <= "3999"))';
+const FX = '(has(event.payload.merchantCountry) && event.payload.merchantCountry != "GB") || has(event.payload.originalAmount)';
+const OTHER_BANK = 'event.payload.counterpartyBank != "self" && !(has(event.payload.ownAccount) && event.payload.ownAccount)';
+const CUSTOMER_ACTIVITY = ['deposit', 'withdrawal', 'card_payment', 'transfer_in', 'transfer_out', 'loan_application', 'investment_trade', 'login', 'screen_view', 'feature_use', 'email_open', 'email_click', 'push_open', 'contact_centre', 'offer_response'];
+
+export const BANK_PACK: FeatureDef[] = [
+  // --- balances -------------------------------------------------------------------------
+  { name: 'deposit_balance_sum_30d', description: 'Sum of end-of-day balances of current, savings and ISA accounts over the last 30 days (helper for the average).', unit: 'GBP·days', events: ['balance_snapshot'], where: DEPOSIT_ACCOUNTS, value: 'payload.balance.minor', scale: IN, aggregation: 'sum', window: '30d' },
+  { name: 'deposit_balance_days_30d', description: 'Days in the last 30 with a deposit-account balance snapshot (helper for the average).', unit: 'days', events: ['balance_snapshot'], where: DEPOSIT_ACCOUNTS, aggregation: 'active_days', window: '30d' },
+  { name: 'avg_monthly_balance', description: 'Average monthly balance: mean end-of-day total of current, savings and ISA balances over the last 30 days.', unit: 'GBP', expr: 'deposit_balance_sum_30d / deposit_balance_days_30d' },
+  { name: 'current_balance_avg_30d', description: 'Mean end-of-day current-account balance over the last 30 days.', unit: 'GBP', events: ['balance_snapshot'], where: 'event.payload.accountType == "current"', value: 'payload.balance.minor', scale: IN, aggregation: 'mean', window: '30d' },
+  { name: 'current_balance_min_90d', description: 'Lowest end-of-day current-account balance in the last 90 days.', unit: 'GBP', events: ['balance_snapshot'], where: 'event.payload.accountType == "current"', value: 'payload.balance.minor', scale: IN, aggregation: 'min', window: '90d' },
+  { name: 'current_balance_volatility_90d', description: 'Standard deviation of end-of-day current-account balances over the last 90 days.', unit: 'GBP', events: ['balance_snapshot'], where: 'event.payload.accountType == "current"', value: 'payload.balance.minor', scale: IN, aggregation: 'stddev', window: '90d' },
+  { name: 'current_balance_smoothed', description: 'Exponentially weighted mean of current-account balances, half-life 30 days.', unit: 'GBP', events: ['balance_snapshot'], where: 'event.payload.accountType == "current"', value: 'payload.balance.minor', scale: IN, aggregation: 'ewm', window: 'lifetime', halfLifeDays: 30 },
+  { name: 'overdraft_days_90d', description: 'Days in the last 90 that ended with the current account overdrawn.', unit: 'days', events: ['balance_snapshot'], where: 'event.payload.accountType == "current" && event.payload.balance.minor < 0', aggregation: 'active_days', window: '90d' },
+  { name: 'savings_balance_avg_90d', description: 'Mean end-of-day savings and ISA balance over the last 90 days.', unit: 'GBP', events: ['balance_snapshot'], where: SAVINGS_ACCOUNTS, value: 'payload.balance.minor', scale: IN, aggregation: 'mean', window: '90d' },
+  { name: 'credit_owed_avg_90d', description: 'Mean amount owed on credit cards and loans (end-of-day balances, owed as positive) over the last 90 days.', unit: 'GBP', events: ['balance_snapshot'], where: CREDIT_ACCOUNTS, value: 'payload.balance.minor', scale: OUT, aggregation: 'mean', window: '90d' },
+  { name: 'savings_vs_credit', description: 'Propensity to save rather than borrow: savings / (savings + credit owed), 90-day means; 1 = saver only, 0 = borrower only.', unit: 'ratio', expr: '(savings_balance_avg_90d > 0.0 ? savings_balance_avg_90d : 0.0) / ((savings_balance_avg_90d > 0.0 ? savings_balance_avg_90d : 0.0) + (credit_owed_avg_90d > 0.0 ? credit_owed_avg_90d : 0.0))' },
+
+  // --- income ---------------------------------------------------------------------------
+  { name: 'salary_count_90d', description: 'Salary or pension payments received in the last 90 days.', unit: 'count', events: ['salary'], aggregation: 'count', window: '90d' },
+  { name: 'salary_detected', description: '1 when at least two salary payments arrived in the last 90 days, else 0.', unit: 'flag', expr: 'salary_count_90d >= 2.0 ? 1.0 : 0.0' },
+  { name: 'salary_mean_365d', description: 'Mean salary payment over the last 365 days.', unit: 'GBP', events: ['salary'], value: 'payload.amount.minor', scale: IN, aggregation: 'mean', window: '365d' },
+  { name: 'salary_stddev_365d', description: 'Standard deviation of salary payments over the last 365 days.', unit: 'GBP', events: ['salary'], value: 'payload.amount.minor', scale: IN, aggregation: 'stddev', window: '365d' },
+  { name: 'income_regularity', description: 'Income regularity: 1 - coefficient of variation of salary payments over 365 days (1 = identical payments).', unit: 'ratio', expr: '1.0 - salary_stddev_365d / salary_mean_365d' },
+  { name: 'income_90d', description: 'Money in over the last 90 days: salary, deposits and transfers in from other people or banks.', unit: 'GBP', events: ['salary', 'deposit', 'transfer_in'], where: '!(has(event.payload.ownAccount) && event.payload.ownAccount)', value: 'payload.amount.minor', scale: IN, aggregation: 'sum', window: '90d' },
+  { name: 'days_since_salary', description: 'Days since the latest salary payment.', unit: 'days', events: ['salary'], aggregation: 'days_since_last', window: 'lifetime' },
+  { name: 'employers_365d', description: 'Distinct employers paying a salary in the last 365 days.', unit: 'count', events: ['salary'], value: 'payload.employerId', aggregation: 'distinct_count', window: '365d' },
+
+  // --- spending -------------------------------------------------------------------------
+  { name: 'outgoings_90d', description: 'Money out over the last 90 days: card payments, cash, transfers to others and loan repayments.', unit: 'GBP', events: ['card_payment', 'withdrawal', 'transfer_out', 'loan_repayment'], where: '!(has(event.payload.ownAccount) && event.payload.ownAccount)', value: 'payload.amount.minor', scale: OUT, aggregation: 'sum', window: '90d' },
+  { name: 'monthly_outgoings', description: 'Typical monthly outgoings: a third of the last 90 days of money out.', unit: 'GBP', expr: 'outgoings_90d / 3.0' },
+  { name: 'idle_cash', description: 'Idle cash: average monthly balance beyond one month of typical outgoings (0 when none).', unit: 'GBP', expr: 'avg_monthly_balance > monthly_outgoings ? avg_monthly_balance - monthly_outgoings : 0.0' },
+  { name: 'card_spend_30d', description: 'Card spend in the last 30 days.', unit: 'GBP', events: ['card_payment'], value: 'payload.amount.minor', scale: OUT, aggregation: 'sum', window: '30d' },
+  { name: 'card_spend_90d', description: 'Card spend in the last 90 days.', unit: 'GBP', events: ['card_payment'], value: 'payload.amount.minor', scale: OUT, aggregation: 'sum', window: '90d' },
+  { name: 'card_spend_groceries_30d', description: 'Card spend at grocers and supermarkets (MCC 5411, 5422, 5441, 5451, 5462, 5499) in the last 30 days.', unit: 'GBP', events: ['card_payment'], where: `event.payload.merchantCategoryCode in ${GROCERY_MCC}`, value: 'payload.amount.minor', scale: OUT, aggregation: 'sum', window: '30d' },
+  { name: 'card_spend_dining_30d', description: 'Card spend at restaurants, bars and fast food (MCC 5812-5814) in the last 30 days.', unit: 'GBP', events: ['card_payment'], where: `event.payload.merchantCategoryCode in ${DINING_MCC}`, value: 'payload.amount.minor', scale: OUT, aggregation: 'sum', window: '30d' },
+  { name: 'card_spend_travel_90d', description: 'Card spend on airlines, hotels, car hire, rail and travel agents (MCC 3000-3999, 4111-4131, 4411, 4511, 4722, 7011, 7012, 7512) in the last 90 days.', unit: 'GBP', events: ['card_payment'], where: TRAVEL, value: 'payload.amount.minor', scale: OUT, aggregation: 'sum', window: '90d' },
+  { name: 'card_spend_fx_90d', description: 'Card spend abroad or in a foreign currency in the last 90 days.', unit: 'GBP', events: ['card_payment'], where: FX, value: 'payload.amount.minor', scale: OUT, aggregation: 'sum', window: '90d' },
+  { name: 'travel_fx_share_90d', description: 'Share of 90-day card spend that is travel or foreign-currency spend (travel + FX may overlap; capped at 1).', unit: 'ratio', expr: '(card_spend_travel_90d + card_spend_fx_90d) / card_spend_90d > 1.0 ? 1.0 : (card_spend_travel_90d + card_spend_fx_90d) / card_spend_90d' },
+  { name: 'card_spend_gambling_90d', description: 'Card spend on gambling (MCC 7995) in the last 90 days: an affordability and vulnerability signal.', unit: 'GBP', events: ['card_payment'], where: 'event.payload.merchantCategoryCode == "7995"', value: 'payload.amount.minor', scale: OUT, aggregation: 'sum', window: '90d' },
+  { name: 'credit_card_spend_90d', description: 'Spend on credit cards in the last 90 days.', unit: 'GBP', events: ['card_payment'], where: 'has(event.payload.cardType) && event.payload.cardType == "credit"', value: 'payload.amount.minor', scale: OUT, aggregation: 'sum', window: '90d' },
+  { name: 'merchant_categories_90d', description: 'Distinct merchant categories paid by card in the last 90 days (breadth of use).', unit: 'count', events: ['card_payment'], value: 'payload.merchantCategoryCode', aggregation: 'distinct_count', window: '90d' },
+  { name: 'card_spend_weekly_trend_90d', description: 'Slope of weekly card spend over the last 12 whole weeks (GBP per week per week; > 0 rising).', unit: 'GBP/week²', events: ['card_payment'], value: 'payload.amount.minor', scale: OUT, aggregation: 'weekly_slope', window: '90d' },
+  { name: 'cash_withdrawals_30d', description: 'Cash withdrawals in the last 30 days.', unit: 'count', events: ['withdrawal'], aggregation: 'count', window: '30d' },
+
+  // --- digital engagement ---------------------------------------------------------------
+  { name: 'logins_7d', description: 'Logins to the app or website in the last 7 days.', unit: 'count', events: ['login'], aggregation: 'count', window: '7d' },
+  { name: 'logins_30d', description: 'Logins to the app or website in the last 30 days.', unit: 'count', events: ['login'], aggregation: 'count', window: '30d' },
+  { name: 'logins_trend_30d', description: 'Logins in the last 30 days divided by logins in the 30 days before (> 1 rising, < 1 falling).', unit: 'ratio', events: ['login'], aggregation: 'trend_ratio', window: '30d' },
+  { name: 'app_login_days_30d', description: 'Days in the last 30 with a mobile-app login.', unit: 'days', events: ['login'], where: 'event.payload.channel == "mobile_app"', aggregation: 'active_days', window: '30d' },
+  { name: 'days_since_last_login', description: 'Days since the latest login.', unit: 'days', events: ['login'], aggregation: 'days_since_last', window: 'lifetime' },
+  { name: 'digital_features_used_90d', description: 'Distinct app or web features used in the last 90 days.', unit: 'count', events: ['feature_use'], value: 'payload.feature', aggregation: 'distinct_count', window: '90d' },
+  { name: 'email_opens_30d', description: 'Emails opened in the last 30 days.', unit: 'count', events: ['email_open'], aggregation: 'count', window: '30d' },
+  { name: 'email_clicks_30d', description: 'Email links clicked in the last 30 days.', unit: 'count', events: ['email_click'], aggregation: 'count', window: '30d' },
+  { name: 'push_opens_30d', description: 'Push notifications opened in the last 30 days.', unit: 'count', events: ['push_open'], aggregation: 'count', window: '30d' },
+
+  // --- transfers, credit and investments ------------------------------------------------
+  { name: 'transfers_out_other_banks_90d', description: 'Money sent to other banks in the last 90 days, own accounts there included (a leakage / attrition signal).', unit: 'GBP', events: ['transfer_out'], where: 'event.payload.counterpartyBank != "self"', value: 'payload.amount.minor', scale: OUT, aggregation: 'sum', window: '90d' },
+  { name: 'transfers_to_own_accounts_elsewhere_90d', description: "Transfers to the customer's own accounts at other banks in the last 90 days.", unit: 'count', events: ['transfer_out'], where: 'event.payload.counterpartyBank != "self" && has(event.payload.ownAccount) && event.payload.ownAccount', aggregation: 'count', window: '90d' },
+  { name: 'other_banks_paid_90d', description: 'Distinct other banks sent money in the last 90 days.', unit: 'count', events: ['transfer_out'], where: OTHER_BANK, value: 'payload.counterpartyBank', aggregation: 'distinct_count', window: '90d' },
+  { name: 'loan_balance', description: 'Remaining balance after the latest loan repayment.', unit: 'GBP', events: ['loan_repayment'], value: 'payload.remainingBalance.minor', scale: IN, aggregation: 'last', window: 'lifetime' },
+  { name: 'loan_repayments_missed_365d', description: 'Loan repayments missed in the last 365 days.', unit: 'count', events: ['loan_repayment'], where: 'event.payload.status == "missed"', aggregation: 'count', window: '365d' },
+  { name: 'loan_repayments_late_365d', description: 'Loan repayments paid late in the last 365 days.', unit: 'count', events: ['loan_repayment'], where: 'event.payload.status == "late"', aggregation: 'count', window: '365d' },
+  { name: 'loan_overpayments_365d', description: 'Loan overpayments and early settlements in the last 365 days.', unit: 'count', events: ['loan_repayment'], where: 'event.payload.kind != "scheduled"', aggregation: 'count', window: '365d' },
+  { name: 'loan_applications_365d', description: 'Credit applications (any outcome) in the last 365 days.', unit: 'count', events: ['loan_application'], aggregation: 'count', window: '365d' },
+  { name: 'investment_buys_365d', description: 'Money put into investments in the last 365 days.', unit: 'GBP', events: ['investment_trade'], where: 'event.payload.side == "buy"', value: 'payload.amount.minor', scale: OUT, aggregation: 'sum', window: '365d' },
+
+  // --- relationship and service ---------------------------------------------------------
+  { name: 'days_since_last_activity', description: 'Days since the customer last did anything: a transaction, login, email or push open, contact or offer response.', unit: 'days', events: CUSTOMER_ACTIVITY, aggregation: 'days_since_last', window: 'lifetime' },
+  { name: 'days_since_first_seen', description: 'Days since the first event of any kind: tenure as the log knows it.', unit: 'days', events: [...CUSTOMER_ACTIVITY, 'salary', 'balance_snapshot', 'loan_repayment'], aggregation: 'first_seen', window: 'lifetime' },
+  { name: 'contact_centre_contacts_90d', description: 'Contacts with the contact centre or chatbot in the last 90 days.', unit: 'count', events: ['contact_centre'], aggregation: 'count', window: '90d' },
+  { name: 'complaints_365d', description: 'Contacts tagged "complaint" in the last 365 days.', unit: 'count', events: ['contact_centre'], where: '"complaint" in event.payload.topics', aggregation: 'count', window: '365d' },
+  { name: 'hardship_contacts_365d', description: 'Contacts tagged "hardship" or "arrears" in the last 365 days: a vulnerability signal.', unit: 'count', events: ['contact_centre'], where: '"hardship" in event.payload.topics || "arrears" in event.payload.topics', aggregation: 'count', window: '365d' },
+  { name: 'negative_contacts_90d', description: 'Contacts with negative sentiment in the last 90 days.', unit: 'count', events: ['contact_centre'], where: 'has(event.payload.sentiment) && event.payload.sentiment == "negative"', aggregation: 'count', window: '90d' },
+];

@@ -1,0 +1,110 @@
+/** A growable little-endian byte writer for state snapshots: varints for counts, f64 for money. */
+export class ByteWriter {
+  private buf = new Uint8Array(256);
+  private view = new DataView(this.buf.buffer);
+  private pos = 0;
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n));
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  /** Unsigned integer up to 2^53, 7 bits a byte. */
+  uint(x: number): void {
+    this.ensure(8);
+    let v = x;
+    while (v >= 0x80) {
+      this.buf[this.pos++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    this.buf[this.pos++] = v;
+  }
+
+  /** Signed integer (zig-zag), for day numbers and deltas. */
+  int(x: number): void {
+    this.uint(x >= 0 ? x * 2 : -x * 2 - 1);
+  }
+
+  f64(x: number): void {
+    this.ensure(8);
+    this.view.setFloat64(this.pos, x, true);
+    this.pos += 8;
+  }
+
+  /** A number that is often a small integer: 1 tag byte + varint, else f64. */
+  num(x: number): void {
+    if (Number.isInteger(x) && Math.abs(x) < 2 ** 48) {
+      this.ensure(1);
+      this.buf[this.pos++] = 0;
+      this.int(x);
+    } else {
+      this.ensure(1);
+      this.buf[this.pos++] = 1;
+      this.f64(x);
+    }
+  }
+
+  str(s: string): void {
+    const bytes = new TextEncoder().encode(s);
+    this.uint(bytes.length);
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
+  bytes(): Uint8Array {
+    return this.buf.slice(0, this.pos);
+  }
+}
+
+/** Reads what ByteWriter wrote, in the same order. */
+export class ByteReader {
+  private pos = 0;
+  private readonly view: DataView;
+
+  constructor(private readonly buf: Uint8Array) {
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  uint(): number {
+    let x = 0;
+    let mul = 1;
+    for (;;) {
+      const b = this.buf[this.pos++];
+      if (b === undefined) throw new Error('feature state snapshot is truncated');
+      x += (b & 0x7f) * mul;
+      if (b < 0x80) return x;
+      mul *= 0x80;
+    }
+  }
+
+  int(): number {
+    const z = this.uint();
+    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  }
+
+  f64(): number {
+    const x = this.view.getFloat64(this.pos, true);
+    this.pos += 8;
+    return x;
+  }
+
+  num(): number {
+    const tag = this.buf[this.pos++];
+    return tag === 0 ? this.int() : this.f64();
+  }
+
+  str(): string {
+    const n = this.uint();
+    const s = new TextDecoder().decode(this.buf.subarray(this.pos, this.pos + n));
+    this.pos += n;
+    return s;
+  }
+
+  get done(): boolean {
+    return this.pos >= this.buf.length;
+  }
+}

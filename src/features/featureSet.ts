@@ -1,0 +1,250 @@
+import { createHash } from 'node:crypto';
+import { Environment } from '@marcbachmann/cel-js';
+import type { EventType, StoredEvent } from '../core/events.js';
+import { readAggregate, type AggregateSpec } from './aggregate.js';
+import { ByteReader, ByteWriter } from './bytes.js';
+import { isDerived, WINDOW_DAYS, type AggregateFeatureDef, type FeatureDef, type WindowName } from './definition.js';
+import { pathReader } from './eventFields.js';
+import { StreamState, type StreamNeeds } from './stream.js';
+import { derivedDeps, derivedOrder, eventCelEnv, PLAIN_PATH, validateDefinitions } from './validate.js';
+
+/** One customer's online or offline state: a stream state per stream, created on first use. */
+export interface CustomerFeatureState {
+  /** The latest event time applied (epoch ms); -Infinity before any. */
+  watermark: number;
+  streams: (StreamState | undefined)[];
+}
+
+interface Stream {
+  needs: StreamNeeds;
+  filter: ((event: unknown) => boolean) | undefined;
+  /** Reads the value; undefined skips the event for this stream. */
+  value: ((event: unknown) => unknown) | undefined;
+  distinct: boolean;
+}
+
+/** What a feature is, for listings and documentation. */
+export interface FeatureInfo {
+  name: string;
+  description: string;
+  unit: string | undefined;
+  kind: 'aggregate' | 'derived';
+  definition: FeatureDef;
+}
+
+type Compiled = { kind: 'aggregate'; stream: number; spec: AggregateSpec } | { kind: 'derived'; eval: (ctx: Record<string, number>) => unknown; deps: string[]; depIdx: number[] };
+
+/**
+ * A compiled set of feature definitions: the one piece of code that turns events into
+ * feature values, used by the online store and the offline builder alike.
+ */
+export class FeatureSet {
+  readonly names: readonly string[];
+  readonly info: readonly FeatureInfo[];
+  /** A hash of the definitions: a snapshot built from other definitions is discarded. */
+  readonly version: string;
+  private readonly streams: Stream[] = [];
+  private readonly byType = new Map<EventType, number[]>();
+  private readonly compiled: Compiled[] = [];
+  private readonly derivedIdx: number[] = [];
+
+  private constructor(defs: readonly FeatureDef[]) {
+    this.names = defs.map((d) => d.name);
+    this.info = defs.map((d) => ({ name: d.name, description: d.description, unit: d.unit, kind: isDerived(d) ? 'derived' : 'aggregate', definition: d }));
+    this.version = createHash('sha256').update(JSON.stringify(defs)).digest('hex').slice(0, 16);
+    const streamKeys = new Map<string, number>();
+    const members: AggregateFeatureDef[][] = [];
+    const env = eventCelEnv();
+    const nameSet = new Set(this.names);
+    for (const def of defs) {
+      if (isDerived(def)) {
+        const deps = derivedDeps(def.expr, nameSet);
+        const denv = new Environment({ unlistedVariablesAreDyn: false });
+        for (const n of deps) denv.registerVariable(n, 'double');
+        const fn = denv.parse(def.expr);
+        this.compiled.push({ kind: 'derived', eval: (ctx) => fn(ctx), deps, depIdx: deps.map((n) => this.names.indexOf(n)) });
+        continue;
+      }
+      const key = JSON.stringify([[...def.events].sort(), def.where ?? '', def.value ?? '', def.aggregation === 'distinct_count']);
+      let idx = streamKeys.get(key);
+      if (idx === undefined) {
+        idx = this.streams.length;
+        streamKeys.set(key, idx);
+        members.push([]);
+        this.streams.push({
+          needs: { bucketDays: 0, bucketSum: false, bucketM2: false, bucketMin: false, bucketMax: false, distinctDays: 0, ewmHalfLives: [], lifetimeMoments: false, lifetimeMin: false, lifetimeMax: false, firstSeen: false, lastValue: false },
+          filter: def.where !== undefined ? celPredicate(env, def.where) : undefined,
+          value: def.value === undefined ? undefined : PLAIN_PATH.test(def.value) ? pathReader(def.value) : celValue(env, def.value),
+          distinct: def.aggregation === 'distinct_count',
+        });
+        for (const t of new Set(def.events) as Set<EventType>) {
+          const list = this.byType.get(t) ?? [];
+          list.push(idx);
+          this.byType.set(t, list);
+        }
+      }
+      members[idx]!.push(def);
+      const needs = this.streams[idx]!.needs as { -readonly [K in keyof StreamNeeds]: StreamNeeds[K] };
+      const W = WINDOW_DAYS[def.window as WindowName];
+      const agg = def.aggregation;
+      let ewmIndex = -1;
+      if (agg === 'ewm') {
+        const hl = needs.ewmHalfLives.indexOf(def.halfLifeDays!);
+        ewmIndex = hl >= 0 ? hl : (needs.ewmHalfLives = [...needs.ewmHalfLives, def.halfLifeDays!]).length - 1;
+      }
+      if (!Number.isFinite(W) && (agg === 'sum' || agg === 'mean' || agg === 'stddev')) needs.lifetimeMoments = true;
+      const flip = (def.scale ?? 1) < 0;
+      const wantsMin = (agg === 'min' && !flip) || (agg === 'max' && flip);
+      const wantsMax = (agg === 'max' && !flip) || (agg === 'min' && flip);
+      if (!Number.isFinite(W) && wantsMin) needs.lifetimeMin = true;
+      if (!Number.isFinite(W) && wantsMax) needs.lifetimeMax = true;
+      if (agg === 'first_seen') needs.firstSeen = true;
+      if (agg === 'last') needs.lastValue = true;
+      if (agg === 'distinct_count') needs.distinctDays = Math.max(needs.distinctDays, W);
+      else if (Number.isFinite(W) && agg !== 'last') {
+        const span = agg === 'trend_ratio' ? 2 * W : agg === 'weekly_slope' ? 7 * Math.floor(W / 7) : W;
+        needs.bucketDays = Math.max(needs.bucketDays, span);
+        const hasValue = def.value !== undefined;
+        if ((agg === 'sum' || agg === 'mean' || agg === 'trend_ratio' || agg === 'weekly_slope') && hasValue) needs.bucketSum = true;
+        if (agg === 'stddev') needs.bucketM2 = true;
+        if (wantsMin) needs.bucketMin = true;
+        if (wantsMax) needs.bucketMax = true;
+      }
+      this.compiled.push({ kind: 'aggregate', stream: idx, spec: { aggregation: agg, windowDays: W, hasValue: def.value !== undefined, ewmIndex, scale: def.scale ?? 1 } });
+    }
+    const order = derivedOrder(defs);
+    this.derivedIdx = order.map((n) => this.names.indexOf(n));
+  }
+
+  /** Validates and compiles definitions; throws a ValidationError naming every problem. */
+  static compile(defs: readonly unknown[]): FeatureSet {
+    return new FeatureSet(validateDefinitions(defs));
+  }
+
+  get size(): number {
+    return this.names.length;
+  }
+
+  /** The event types any feature reads: the offline builder scans only these. */
+  get eventTypes(): EventType[] {
+    return [...this.byType.keys()];
+  }
+
+  /** A customer with no events yet. */
+  newState(): CustomerFeatureState {
+    return { watermark: Number.NEGATIVE_INFINITY, streams: new Array<StreamState | undefined>(this.streams.length).fill(undefined) };
+  }
+
+  /** Applies one stored event to a customer's state; in any order, the result is the same. */
+  apply(state: CustomerFeatureState, stored: StoredEvent): void {
+    const list = this.byType.get(stored.event.type);
+    if (stored.t > state.watermark) state.watermark = stored.t;
+    if (!list) return;
+    const event = stored.event;
+    for (let i = 0; i < list.length; i++) {
+      const idx = list[i]!;
+      const s = this.streams[idx]!;
+      if (s.filter && !s.filter(event)) continue;
+      let x = 1;
+      let key: string | undefined;
+      if (s.value) {
+        const v = s.value(event);
+        if (v === undefined || v === null) continue;
+        if (s.distinct) key = String(v);
+        else {
+          x = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : typeof v === 'boolean' ? (v ? 1 : 0) : Number(v);
+          if (!Number.isFinite(x)) continue;
+        }
+      }
+      let st = state.streams[idx];
+      if (!st) st = state.streams[idx] = new StreamState(s.needs);
+      st.add(stored.t, stored.seq, x, key);
+    }
+  }
+
+  /** Writes every feature's value as of `asOf` into `out` from `offset` (NaN = no value). */
+  read(state: CustomerFeatureState, asOf: number, out: Float64Array, offset = 0): void {
+    const c = this.compiled;
+    for (let i = 0; i < c.length; i++) {
+      const f = c[i]!;
+      if (f.kind === 'aggregate') out[offset + i] = readAggregate(f.spec, state.streams[f.stream], asOf);
+    }
+    for (const i of this.derivedIdx) {
+      const f = c[i] as Extract<Compiled, { kind: 'derived' }>;
+      const ctx: Record<string, number> = {};
+      for (let k = 0; k < f.deps.length; k++) ctx[f.deps[k]!] = out[offset + f.depIdx[k]!]!;
+      const v = toNumber(safe(() => f.eval(ctx)));
+      // A ratio over nothing (0/0, x/0) is "no value", not a number a model should see.
+      out[offset + i] = Number.isFinite(v) ? v : Number.NaN;
+    }
+  }
+
+  /** The time of the latest event behind each feature (NaN for derived or none). */
+  lastEventTimes(state: CustomerFeatureState): number[] {
+    return this.compiled.map((f) => {
+      if (f.kind !== 'aggregate') return Number.NaN;
+      const s = state.streams[f.stream];
+      return s && s.n > 0 ? s.lastT : Number.NaN;
+    });
+  }
+
+  /** A compact binary snapshot of a customer's state. */
+  encode(state: CustomerFeatureState): Uint8Array {
+    const w = new ByteWriter();
+    w.f64(state.watermark);
+    for (const s of state.streams) {
+      if (s) s.encode(w);
+      else w.uint(0);
+    }
+    return w.bytes();
+  }
+
+  /** Reads a snapshot written by `encode` with the same definitions. */
+  decode(bytes: Uint8Array): CustomerFeatureState {
+    const r = new ByteReader(bytes);
+    const watermark = r.f64();
+    const streams = this.streams.map((s) => {
+      const st = StreamState.decode(r, s.needs);
+      return st.n > 0 ? st : undefined;
+    });
+    return { watermark, streams };
+  }
+}
+
+function safe(fn: () => unknown): unknown {
+  try {
+    return fn();
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function toNumber(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  return Number.NaN;
+}
+
+/** A filter: an event the expression cannot evaluate on (a missing optional field) does not count. */
+function celPredicate(env: Environment, expr: string): (event: unknown) => boolean {
+  const fn = env.parse(expr);
+  return (event) => {
+    try {
+      return fn({ event }) === true;
+    } catch {
+      return false;
+    }
+  };
+}
+
+function celValue(env: Environment, expr: string): (event: unknown) => unknown {
+  const fn = env.parse(expr);
+  return (event) => {
+    try {
+      return fn({ event });
+    } catch {
+      return undefined;
+    }
+  };
+}

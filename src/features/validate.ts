@@ -1,0 +1,181 @@
+import { Environment } from '@marcbachmann/cel-js';
+import { EVENT_TYPES, type EventType } from '../core/events.js';
+import { ValidationError, type FieldIssue } from '../core/errors.js';
+import { fieldIssues } from '../core/validate.js';
+import {
+  AggregateFeatureDef,
+  DerivedFeatureDef,
+  isDerived,
+  LIFETIME_ONLY,
+  NEEDS_BOUNDED_WINDOW,
+  NEEDS_NUMERIC_VALUE,
+  WINDOW_DAYS,
+  WINDOW_NAMES,
+  type FeatureDef,
+  type WindowName,
+} from './definition.js';
+import { fieldKind, fieldsUnder, type FieldKind } from './eventFields.js';
+
+/** A dotted path of plain identifiers: read directly, without CEL. */
+export const PLAIN_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$/;
+const EVENT_REF = /\bevent\.([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)/g;
+
+/** The CEL environment for filters and value expressions: `event` is the event as sent. */
+export function eventCelEnv(): Environment {
+  return new Environment({ unlistedVariablesAreDyn: false, homogeneousAggregateLiterals: false }).registerVariable('event', 'dyn');
+}
+
+/**
+ * Checks a list of definitions and throws one ValidationError naming every problem:
+ * unknown event type, field or window, an aggregation that needs a value without one,
+ * bad CEL, a derived feature over an unknown feature, duplicates and cycles.
+ */
+export function validateDefinitions(defs: readonly unknown[]): FeatureDef[] {
+  const issues: FieldIssue[] = [];
+  const out: FeatureDef[] = [];
+  const names = new Set<string>();
+  const env = eventCelEnv();
+  defs.forEach((raw, i) => {
+    const at = `features[${i}]`;
+    const derived = raw !== null && typeof raw === 'object' && 'expr' in raw;
+    const parsed = (derived ? DerivedFeatureDef : AggregateFeatureDef).safeParse(raw);
+    if (!parsed.success) {
+      issues.push(...fieldIssues(parsed.error, at));
+      return;
+    }
+    const def = parsed.data as FeatureDef;
+    if (names.has(def.name)) issues.push({ field: `${at}.name`, rule: 'duplicate', message: `feature "${def.name}" is defined twice` });
+    names.add(def.name);
+    if (!isDerived(def)) checkAggregate(def, at, env, issues);
+    out.push(def);
+  });
+  if (issues.length === 0) checkDerived(out, issues);
+  if (issues.length > 0) throw new ValidationError(issues, `invalid feature definitions: ${issues.map((x) => `${x.field}: ${x.message} (${x.rule})`).join('; ')}`);
+  return out;
+}
+
+function checkAggregate(def: AggregateFeatureDef, at: string, env: Environment, issues: FieldIssue[]): void {
+  const types: EventType[] = [];
+  def.events.forEach((t, j) => {
+    if ((EVENT_TYPES as string[]).includes(t)) types.push(t as EventType);
+    else issues.push({ field: `${at}.events[${j}]`, rule: 'unknown_event_type', message: `unknown event type "${t}"; known: ${EVENT_TYPES.join(', ')}` });
+  });
+  if (!(WINDOW_NAMES as string[]).includes(def.window)) {
+    issues.push({ field: `${at}.window`, rule: 'unknown_window', message: `unknown window "${def.window}"; use one of ${WINDOW_NAMES.join(', ')}` });
+    return;
+  }
+  const W = WINDOW_DAYS[def.window as WindowName];
+  const agg = def.aggregation;
+  if (LIFETIME_ONLY.has(agg) && Number.isFinite(W)) issues.push({ field: `${at}.window`, rule: 'lifetime_only', message: `${agg} reads the whole history: use window "lifetime"` });
+  if (NEEDS_BOUNDED_WINDOW.has(agg) && !Number.isFinite(W)) issues.push({ field: `${at}.window`, rule: 'bounded_window', message: `${agg} needs a bounded window (7d, 30d, 90d or 365d)` });
+  if (agg === 'weekly_slope' && W < 14) issues.push({ field: `${at}.window`, rule: 'two_weeks', message: 'weekly_slope needs at least two whole weeks: use 30d, 90d or 365d' });
+  if (agg === 'ewm' && def.halfLifeDays === undefined) issues.push({ field: `${at}.halfLifeDays`, rule: 'required', message: 'ewm needs halfLifeDays' });
+  if (agg !== 'ewm' && def.halfLifeDays !== undefined) issues.push({ field: `${at}.halfLifeDays`, rule: 'unused', message: 'only ewm takes halfLifeDays' });
+  if ((NEEDS_NUMERIC_VALUE.has(agg) || agg === 'distinct_count') && def.value === undefined) issues.push({ field: `${at}.value`, rule: 'required', message: `${agg} needs a value (a field path or CEL over event)` });
+  if (types.length === 0) return;
+  if (def.where !== undefined) {
+    checkCel(env, def.where, `${at}.where`, issues);
+    for (const m of def.where.matchAll(EVENT_REF)) checkPath(types, m[1]!, `${at}.where`, issues, false);
+  }
+  if (def.value !== undefined) {
+    if (PLAIN_PATH.test(def.value)) {
+      const kind = checkPath(types, def.value, `${at}.value`, issues, true);
+      const wantsNumber = NEEDS_NUMERIC_VALUE.has(agg) || agg === 'trend_ratio' || agg === 'weekly_slope' || agg === 'count' || agg === 'active_days';
+      if (kind && wantsNumber && kind !== 'number' && kind !== 'boolean') issues.push({ field: `${at}.value`, rule: 'numeric_field', message: `${def.value} holds a ${kind}; ${agg} needs a number` });
+      if (kind && agg === 'distinct_count' && kind !== 'string' && kind !== 'number') issues.push({ field: `${at}.value`, rule: 'scalar_field', message: `${def.value} holds a ${kind}; distinct_count needs a string or number` });
+    } else {
+      checkCel(env, def.value, `${at}.value`, issues);
+      for (const m of def.value.matchAll(EVENT_REF)) checkPath(types, m[1]!, `${at}.value`, issues, false);
+    }
+  }
+}
+
+function checkCel(env: Environment, expr: string, field: string, issues: FieldIssue[]): void {
+  try {
+    env.parse(expr);
+  } catch (e) {
+    issues.push({ field, rule: 'cel', message: `not valid CEL: ${(e as Error).message.split('\n')[0]}` });
+  }
+}
+
+/**
+ * A path must exist in at least one source event type. In CEL a path may go on into a
+ * method or macro (`event.payload.topics.exists(...)`), so it is checked only as far as
+ * objects go.
+ */
+function checkPath(types: EventType[], path: string, field: string, issues: FieldIssue[], exact: boolean): FieldKind | undefined {
+  const parts = path.split('.');
+  let kind: FieldKind | undefined;
+  for (const t of types) {
+    let k: FieldKind | undefined;
+    for (let n = 1; n <= parts.length; n++) {
+      k = fieldKind(t, parts.slice(0, n).join('.'));
+      if (k === undefined) break;
+      if (k !== 'object' && !exact) break;
+    }
+    if (k !== undefined) {
+      kind = k;
+      break;
+    }
+  }
+  if (kind === undefined) {
+    const parent = parts.slice(0, -1).join('.');
+    const known = [...new Set(types.flatMap((t) => fieldsUnder(t, parent)))];
+    issues.push({ field, rule: 'unknown_field', message: `no event of type ${types.join('/')} has field "${path}"${known.length ? `; fields here: ${known.join(', ')}` : ''}` });
+  }
+  return kind;
+}
+
+/** Derived features may use any other feature; cycles are refused. */
+function checkDerived(defs: FeatureDef[], issues: FieldIssue[]): void {
+  const all = new Set(defs.map((d) => d.name));
+  defs.forEach((def, i) => {
+    if (!isDerived(def)) return;
+    const deps = derivedDeps(def.expr, all);
+    const env = new Environment({ unlistedVariablesAreDyn: false });
+    for (const n of deps) env.registerVariable(n, 'double');
+    try {
+      env.parse(def.expr);
+    } catch (e) {
+      const msg = (e as Error).message.split('\n')[0]!;
+      const unknown = /Unknown variable: (\w+)/.exec(msg);
+      if (unknown) issues.push({ field: `features[${i}].expr`, rule: 'unknown_feature', message: `no feature named "${unknown[1]}"` });
+      else issues.push({ field: `features[${i}].expr`, rule: 'cel', message: `not valid CEL over features (numbers are doubles: write 2.0): ${msg}` });
+    }
+  });
+  if (issues.length === 0) {
+    try {
+      derivedOrder(defs);
+    } catch (e) {
+      issues.push({ field: 'features', rule: 'cycle', message: (e as Error).message });
+    }
+  }
+}
+
+/** The feature names an expression uses. */
+export function derivedDeps(expr: string, names: ReadonlySet<string>): string[] {
+  const noStrings = expr.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '""');
+  const out = new Set<string>();
+  for (const m of noStrings.matchAll(/(?<![.\w])([a-z][a-z0-9_]*)\b(?!\s*\()/g)) if (names.has(m[1]!)) out.add(m[1]!);
+  return [...out];
+}
+
+/** Derived features in an order where each comes after the features it uses. */
+export function derivedOrder(defs: readonly FeatureDef[]): string[] {
+  const byName = new Map(defs.map((d) => [d.name, d]));
+  const names = new Set(byName.keys());
+  const order: string[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (name: string, path: string[]) => {
+    const s = state.get(name);
+    if (s === 'done') return;
+    if (s === 'visiting') throw new Error(`derived features form a cycle: ${[...path, name].join(' -> ')}`);
+    state.set(name, 'visiting');
+    const def = byName.get(name)!;
+    if (isDerived(def)) for (const d of derivedDeps(def.expr, names)) visit(d, [...path, name]);
+    state.set(name, 'done');
+    if (isDerived(def)) order.push(name);
+  };
+  for (const d of defs) visit(d.name, []);
+  return order;
+}
