@@ -74,7 +74,11 @@ describe('k-means properties (seeded)', () => {
           for (let t = 0; t < d; t++) {
             let s = 0;
             let c = 0;
-            for (let i = 0; i < n; i++) if (fit.labels[i] === j) (s += m.data[i * d + t]!), c++;
+            for (let i = 0; i < n; i++) {
+              if (fit.labels[i] !== j) continue;
+              s += m.data[i * d + t]!;
+              c++;
+            }
             if (c > 0) expect(fit.centres[j * d + t]).toBeCloseTo(s / c, 8);
           }
         }
