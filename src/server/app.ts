@@ -21,8 +21,10 @@ const redactUrl = (url: string) => url.replace(/\/customers\/[^/?]+/g, '/custome
 /** Builds the HTTP app around an engine, apart from `listen` so tests use `inject()`. */
 export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInstance & { apiDocs: ApiDocs } {
   const state = { closing: false };
+  const base = options.logger === false ? undefined : (options.logger ?? engine.logger);
+  const logger = base?.child({}, { serializers: { req: (req: { method: string; url: string; id: string }) => ({ method: req.method, url: redactUrl(req.url), id: req.id }) } });
   const app = Fastify({
-    loggerInstance: options.logger === false ? undefined : (options.logger ?? engine.logger),
+    loggerInstance: logger,
     logger: options.logger === false ? false : undefined,
     bodyLimit: engine.config.server.bodyLimitBytes,
     return503OnClosing: true,
@@ -39,9 +41,6 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     }
   });
   app.setNotFoundHandler((request, reply) => sendError(reply, 'NOT_FOUND', `no route ${request.method} ${redactUrl(request.url)}`));
-  app.addHook('onRequest', async (request) => {
-    request.log = request.log.child({ route: redactUrl(request.url) });
-  });
 
   const keys = new Set(engine.config.server.apiKeys);
   if (keys.size > 0) {
