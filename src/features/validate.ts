@@ -119,7 +119,10 @@ function checkPath(types: EventType[], path: string, field: string, issues: Fiel
     }
   }
   if (kind === undefined) {
-    const parent = parts.slice(0, -1).join('.');
+    // List the fields at the deepest level of the path that exists.
+    let depth = parts.length - 1;
+    while (depth > 0 && !types.some((t) => fieldKind(t, parts.slice(0, depth).join('.')) === 'object')) depth--;
+    const parent = parts.slice(0, depth).join('.');
     const known = [...new Set(types.flatMap((t) => fieldsUnder(t, parent)))];
     issues.push({ field, rule: 'unknown_field', message: `no event of type ${types.join('/')} has field "${path}"${known.length ? `; fields here: ${known.join(', ')}` : ''}` });
   }
@@ -134,10 +137,14 @@ function checkDerived(defs: FeatureDef[], issues: FieldIssue[]): void {
     const deps = derivedDeps(def.expr, all);
     const env = new Environment({ unlistedVariablesAreDyn: false });
     for (const n of deps) env.registerVariable(n, 'double');
+    let msg: string | undefined;
     try {
-      env.parse(def.expr);
+      const r = env.check(def.expr);
+      if (!r.valid) msg = (r.error?.message ?? 'invalid').split('\n')[0]!;
     } catch (e) {
-      const msg = (e as Error).message.split('\n')[0]!;
+      msg = (e as Error).message.split('\n')[0]!;
+    }
+    if (msg !== undefined) {
       const unknown = /Unknown variable: (\w+)/.exec(msg);
       if (unknown) issues.push({ field: `features[${i}].expr`, rule: 'unknown_feature', message: `no feature named "${unknown[1]}"` });
       else issues.push({ field: `features[${i}].expr`, rule: 'cel', message: `not valid CEL over features (numbers are doubles: write 2.0): ${msg}` });

@@ -1,0 +1,174 @@
+import { ValidationError } from '../core/errors.js';
+import type { StoredEvent } from '../core/events.js';
+import { GLOBAL_CUSTOMER } from '../core/events.js';
+import type { EventLog } from '../store/eventLog.js';
+import type { ProfileStore } from '../store/profileStore.js';
+import type { CustomerFeatureState, FeatureSet } from './featureSet.js';
+
+/** One feature in a profile. */
+export interface ProfileFeature {
+  /** The value as of `asOf`; null when there is none (e.g. a mean over no events). */
+  value: number | null;
+  unit: string | null;
+  asOf: string;
+  /** The latest event the feature's aggregate has seen; null for derived features or none. */
+  lastEventAt: string | null;
+}
+
+/** A customer's behavioural profile at one as-of time. */
+export interface Profile {
+  customerId: string;
+  asOf: string;
+  /** The latest event applied for this customer (the default as-of); null before any. */
+  latestEventAt: string | null;
+  definitionsVersion: string;
+  features: Record<string, ProfileFeature>;
+}
+
+export interface OnlineOptions {
+  /** Commit changed customers to the ProfileStore after this many applied events. */
+  checkpointEvents?: number;
+}
+
+const iso = (t: number) => new Date(t).toISOString();
+
+/**
+ * The online feature store: each stored event updates its customer's state in memory
+ * (O(1) amortised per stream: a day bucket is found from the newest end), changed
+ * customers are committed to the ProfileStore with the log position in batches, and on
+ * start the log after the checkpoint is replayed.
+ */
+export class OnlineFeatureStore {
+  private readonly hot = new Map<string, CustomerFeatureState>();
+  private readonly dirty = new Set<string>();
+  private appliedSeq = 0;
+  private sinceCheckpoint = 0;
+  private readonly checkpointEvents: number;
+  private readonly scratch: Float64Array;
+
+  constructor(
+    readonly features: FeatureSet,
+    private readonly store: ProfileStore,
+    options: OnlineOptions = {},
+  ) {
+    this.checkpointEvents = options.checkpointEvents ?? 50_000;
+    this.scratch = new Float64Array(features.size);
+  }
+
+  /** The last log seq applied. */
+  get seq(): number {
+    return this.appliedSeq;
+  }
+
+  /**
+   * Loads the checkpoint and replays the log after it. A checkpoint made with other
+   * definitions is discarded and the profiles are rebuilt from the whole log.
+   */
+  async start(log: EventLog, onProgress?: (applied: number) => void): Promise<{ replayed: number; rebuilt: boolean }> {
+    const cp = await this.store.checkpoint();
+    let rebuilt = false;
+    if (cp && cp.version !== this.features.version) {
+      await this.store.clear();
+      rebuilt = true;
+    }
+    this.appliedSeq = cp && !rebuilt ? cp.seq : 0;
+    let replayed = 0;
+    for (;;) {
+      const page = await log.readAfter(this.appliedSeq, 10_000);
+      if (page.length === 0) break;
+      await this.applyEvents(page, false);
+      replayed += page.length;
+      onProgress?.(replayed);
+    }
+    if (replayed > 0 || rebuilt) await this.checkpoint();
+    return { replayed, rebuilt };
+  }
+
+  /** Applies stored events in log order (the engine's subscriber hook). */
+  async onEvents(events: readonly StoredEvent[]): Promise<void> {
+    await this.applyEvents(events, true);
+  }
+
+  private async applyEvents(events: readonly StoredEvent[], mayCheckpoint: boolean): Promise<void> {
+    const fresh = events.filter((e) => e.seq > this.appliedSeq && e.event.customerId !== GLOBAL_CUSTOMER);
+    await this.load([...new Set(fresh.map((e) => e.event.customerId))]);
+    for (const e of fresh) {
+      const id = e.event.customerId;
+      const state = this.hot.get(id)!;
+      this.features.apply(state, e);
+      this.dirty.add(id);
+    }
+    const last = events[events.length - 1];
+    if (last && last.seq > this.appliedSeq) this.appliedSeq = last.seq;
+    this.sinceCheckpoint += fresh.length;
+    if (mayCheckpoint && this.sinceCheckpoint >= this.checkpointEvents) await this.checkpoint();
+  }
+
+  /** Brings these customers into memory from the store (new ones start empty). */
+  private async load(ids: string[]): Promise<void> {
+    const missing = ids.filter((id) => !this.hot.has(id));
+    if (missing.length === 0) return;
+    const saved = await this.store.getMany(missing);
+    missing.forEach((id, i) => this.hot.set(id, saved[i] ? this.features.decode(saved[i]) : this.features.newState()));
+  }
+
+  /** Commits every changed customer and the log position, in one store transaction. */
+  async checkpoint(remove: readonly string[] = []): Promise<void> {
+    const put = [...this.dirty].map((id) => ({ customerId: id, state: this.features.encode(this.hot.get(id)!) }));
+    await this.store.commit({ put, remove, checkpoint: { seq: this.appliedSeq, version: this.features.version } });
+    this.dirty.clear();
+    this.sinceCheckpoint = 0;
+  }
+
+  /** GDPR erasure: the customer's state is dropped from memory and the store at once. */
+  async onErase(customerId: string): Promise<void> {
+    this.hot.delete(customerId);
+    this.dirty.delete(customerId);
+    await this.checkpoint([customerId]);
+  }
+
+  /** The raw state of a customer (loaded if needed), or undefined when never seen. */
+  async state(customerId: string): Promise<CustomerFeatureState | undefined> {
+    await this.load([customerId]);
+    const s = this.hot.get(customerId)!;
+    if (s.watermark === Number.NEGATIVE_INFINITY) {
+      this.hot.delete(customerId);
+      return undefined;
+    }
+    return s;
+  }
+
+  /**
+   * A customer's features as of `asOf` (default: their latest event). Reads are exact only
+   * at or after the latest applied event, so an earlier as-of is refused: use the offline
+   * builder for history.
+   */
+  async profile(customerId: string, options: { asOf?: number; now?: number } = {}): Promise<Profile> {
+    const state = (await this.state(customerId)) ?? this.features.newState();
+    const latest = state.watermark === Number.NEGATIVE_INFINITY ? undefined : state.watermark;
+    const asOf = options.asOf ?? latest ?? options.now ?? 0;
+    if (latest !== undefined && asOf < latest) {
+      throw new ValidationError([{ field: 'asOf', rule: 'before_latest_event', message: `must be at or after the customer's latest event ${iso(latest)}; use the offline builder for earlier times` }]);
+    }
+    this.features.read(state, asOf, this.scratch);
+    const lastTimes = this.features.lastEventTimes(state);
+    const features: Record<string, ProfileFeature> = {};
+    const asOfIso = iso(asOf);
+    this.features.info.forEach((f, i) => {
+      const v = this.scratch[i]!;
+      const lt = lastTimes[i]!;
+      features[f.name] = { value: Number.isNaN(v) ? null : v, unit: f.unit ?? null, asOf: asOfIso, lastEventAt: Number.isNaN(lt) ? null : iso(lt) };
+    });
+    return { customerId, asOf: asOfIso, latestEventAt: latest === undefined ? null : iso(latest), definitionsVersion: this.features.version, features };
+  }
+
+  /** Customers held in memory. */
+  get customersInMemory(): number {
+    return this.hot.size;
+  }
+
+  /** Commits what is left; the store itself is closed by its owner. */
+  async close(): Promise<void> {
+    if (this.dirty.size > 0 || this.sinceCheckpoint > 0) await this.checkpoint();
+  }
+}
