@@ -9,6 +9,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   ingest: { summary: 'Ingest events from JSONL or CSV files', load: () => import('./ingest.js') },
   demo: { summary: 'Generate a synthetic bank, ingest it, serve it', load: () => import('./demo.js') },
   survival: { summary: 'Kaplan-Meier curves and Cox models from a CSV (km|cox), as R survival', load: () => import('./survival.js') },
+  segment: { summary: 'Customer segments by k-means on a CSV, described in words', load: () => import('./segment.js') },
+  clv: { summary: 'Customer lifetime value: BG/NBD + Gamma-Gamma (summary|fit|predict)', load: () => import('./clv.js') },
   markov: { summary: 'Fit a Markov chain to customer state sequences in a CSV (fit)', load: () => import('./markov.js') },
   gbdt: { summary: 'Gradient-boosted trees on a CSV: train, eval (AUC, log loss), explain (TreeSHAP)', load: () => import('./gbdt.js') },
 };

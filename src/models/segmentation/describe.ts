@@ -116,7 +116,7 @@ export function describeSegments(centres: Float64Array, k: number, scaler: Scale
       phrases.push(labels ? `${item} ${joinLabels(labels)}` : item);
     }
     const summary = phrases.length > 0 ? phrases.join(', ') : 'close to the average customer on every feature';
-    out.push({ segment: s, name: segmentName(kept, wordsOf, phrases), summary, traits: kept });
+    out.push({ segment: s, name: segmentName(kept, wordsOf), summary, traits: kept });
   }
   // Two segments must not share a name: later ones add their next phrase.
   const seen = new Map<string, number>();
@@ -128,11 +128,11 @@ export function describeSegments(centres: Float64Array, k: number, scaler: Scale
   return out;
 }
 
-function segmentName(traits: Trait[], wordsOf: (t: Trait) => FeatureWords, phrases: string[]): string {
+function segmentName(traits: Trait[], wordsOf: (t: Trait) => FeatureWords): string {
   const lead = traits[0];
   if (!lead) return 'Typical customers';
   const w = wordsOf(lead);
-  const own = lead.z > 0 ? w.highName : w.lowName;
-  const name = own ?? phrases[0]!;
+  // The strongest trait alone keeps the name short; the summary carries the rest.
+  const name = (lead.z > 0 ? w.highName : w.lowName) ?? ownPhrase(lead, w) ?? `${lead.level} ${lead.label}`;
   return name.charAt(0).toUpperCase() + name.slice(1);
 }
