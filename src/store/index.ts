@@ -2,3 +2,4 @@ export * from './eventLog.js';
 export * from './customerStore.js';
 export * from './rejectStore.js';
 export * from './profileStore.js';
+export * from './modelRegistry.js';

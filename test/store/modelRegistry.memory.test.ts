@@ -1,0 +1,4 @@
+import { MemoryModelRegistry } from '../../src/store/memory/modelRegistry.js';
+import { modelRegistryContract } from './modelRegistry.contract.js';
+
+modelRegistryContract('memory', async () => new MemoryModelRegistry());
