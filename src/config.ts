@@ -30,6 +30,15 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    features: z
+      .object({
+        /** A YAML or JSON file of feature definitions (docs/features.md); the bank pack when unset. */
+        definitions: z.string().min(1).optional(),
+        /** Commit changed profiles after this many events; a crash replays at most this many from the log. */
+        checkpointEvents: z.number().int().positive().default(50_000),
+      })
+      .strict()
+      .prefault({}),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().prefault({}),
   })
   .strict();

@@ -18,10 +18,15 @@ import { openSqlite, type SqliteDb } from './store/sqlite/db.js';
 import { SqliteEventLog } from './store/sqlite/eventLog.js';
 import { SqliteCustomerStore } from './store/sqlite/customerStore.js';
 import { SqliteRejectStore } from './store/sqlite/rejectStore.js';
+import type { ProfileStore } from './store/profileStore.js';
+import { MemoryProfileStore } from './store/memory/profileStore.js';
+import { SqliteProfileStore } from './store/sqlite/profileStore.js';
+import { OnlineFeatureStore, loadFeatures, type Profile } from './features/index.js';
 
 export type { Config, ConfigInput } from './config.js';
 export { loadConfig, parseConfig } from './config.js';
 export type { IngestReport, ItemResult } from './ingest/pipeline.js';
+export { FeatureSet, BANK_PACK, loadFeatures, streamFeatureRows, buildFeatureMatrix, csvHeader, csvRow, type AsOfPair, type Profile, type FeatureInfo } from './features/index.js';
 
 /** Something downstream of the log (features, triggers) that hears of every stored event. */
 export interface EventSubscriber {
@@ -41,6 +46,8 @@ export interface Stores {
   eventLog: EventLog;
   customers: CustomerStore;
   rejects: RejectStore;
+  /** Saved online feature state (profiles) and its log checkpoint. */
+  profiles: ProfileStore;
   /** The embedded database when the store is sqlite: other modules add tables to it. */
   sqlite?: SqliteDb;
 }
@@ -51,6 +58,8 @@ export class Engine {
   /** Serialises writes so subscribers see batches in log order. */
   private writeChain: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** The online feature store: profiles updated by every stored event (set up in create). */
+  features!: OnlineFeatureStore;
 
   private constructor(
     readonly config: Config,
@@ -63,7 +72,26 @@ export class Engine {
   static async create(input: ConfigInput | Config = {}, deps: EngineDeps = {}): Promise<Engine> {
     const config = Object.isFrozen(input) ? (input as Config) : parseConfig(input as ConfigInput);
     const logger = deps.logger ?? pino({ level: config.log.level, base: { service: 'nextbest' } });
-    return new Engine(config, deps.clock ?? systemClock, logger, openStores(config));
+    const engine = new Engine(config, deps.clock ?? systemClock, logger, openStores(config));
+    await engine.startFeatures();
+    return engine;
+  }
+
+  /** Builds the feature store from config and replays the log after its checkpoint. */
+  private async startFeatures(): Promise<void> {
+    this.features = new OnlineFeatureStore(loadFeatures(this.config.features.definitions), this.stores.profiles, { checkpointEvents: this.config.features.checkpointEvents });
+    const { replayed, rebuilt } = await this.features.start(this.stores.eventLog);
+    if (replayed > 0 || rebuilt) this.logger.info({ event: 'features_caught_up', replayed, rebuilt, definitions: this.features.features.version }, 'feature profiles caught up with the log');
+    this.subscribe(this.features);
+  }
+
+  /**
+   * A customer's behavioural profile: each feature's value and as-of time. As of their
+   * latest event by default, `'now'` for the engine clock, or an epoch-ms time (not before
+   * their latest event).
+   */
+  async profile(customerId: string, options: { asOf?: number | 'now' } = {}): Promise<Profile> {
+    return this.features.profile(customerId, { ...(options.asOf !== undefined ? { asOf: options.asOf } : {}), now: this.clock.now() });
   }
 
   /** Adds a downstream consumer of stored events. */
@@ -175,6 +203,8 @@ export class Engine {
     if (this.closed) return;
     this.closed = true;
     await this.writeChain.catch(() => undefined);
+    await this.features.close();
+    await this.stores.profiles.close();
     await this.stores.eventLog.close();
     await this.stores.customers.close();
     await this.stores.rejects.close();
@@ -196,8 +226,8 @@ export const createEngine = (input: ConfigInput | Config = {}, deps: EngineDeps 
 
 function openStores(config: Config): Stores {
   if (config.store === 'memory') {
-    return { eventLog: new MemoryEventLog(), customers: new MemoryCustomerStore(), rejects: new MemoryRejectStore() };
+    return { eventLog: new MemoryEventLog(), customers: new MemoryCustomerStore(), rejects: new MemoryRejectStore(), profiles: new MemoryProfileStore() };
   }
   const db = openSqlite(join(config.dataDir, 'nextbest.db'));
-  return { eventLog: new SqliteEventLog(db), customers: new SqliteCustomerStore(db), rejects: new SqliteRejectStore(db), sqlite: db };
+  return { eventLog: new SqliteEventLog(db), customers: new SqliteCustomerStore(db), rejects: new SqliteRejectStore(db), profiles: new SqliteProfileStore(db), sqlite: db };
 }

@@ -139,14 +139,16 @@ export class OnlineFeatureStore {
   }
 
   /**
-   * A customer's features as of `asOf` (default: their latest event). Reads are exact only
+   * A customer's features as of `asOf` (default: their latest event; 'now': the clock). Reads are exact only
    * at or after the latest applied event, so an earlier as-of is refused: use the offline
    * builder for history.
    */
-  async profile(customerId: string, options: { asOf?: number; now?: number } = {}): Promise<Profile> {
+  async profile(customerId: string, options: { asOf?: number | 'now'; now?: number } = {}): Promise<Profile> {
     const state = (await this.state(customerId)) ?? this.features.newState();
     const latest = state.watermark === Number.NEGATIVE_INFINITY ? undefined : state.watermark;
-    const asOf = options.asOf ?? latest ?? options.now ?? 0;
+    const now = options.now ?? latest ?? 0;
+    // 'now' never reads before the latest event (an event may carry a time a little ahead of the clock).
+    const asOf = options.asOf === 'now' ? Math.max(now, latest ?? now) : (options.asOf ?? latest ?? now);
     if (latest !== undefined && asOf < latest) {
       throw new ValidationError([{ field: 'asOf', rule: 'before_latest_event', message: `must be at or after the customer's latest event ${iso(latest)}; use the offline builder for earlier times` }]);
     }

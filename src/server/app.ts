@@ -9,6 +9,7 @@ import { locateJsonError } from '../core/jsonLocate.js';
 import { eventRoutes } from './routes/events.js';
 import { customerRoutes } from './routes/customers.js';
 import { opsRoutes } from './routes/ops.js';
+import { profileRoutes } from './routes/profile.js';
 
 export interface AppOptions {
   /** Fastify logger: a pino instance, or false for none (tests). */
@@ -58,6 +59,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   opsRoutes(app, docs, engine, state);
   eventRoutes(app, docs, engine);
   customerRoutes(app, docs, engine);
+  profileRoutes(app, docs, engine);
 
   app.get('/openapi.json', async () => docs.document());
   app.get('/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(renderDocsPage(docs.document())));

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import type { FastifyInstance } from 'fastify';
+import type { Engine } from '../../engine.js';
+import { ErrorBody, type ApiDocs } from '../openapi.js';
+import { route } from '../route.js';
+import { sendError } from '../errors.js';
+
+const Params = z.object({ customerId: z.string().min(1).max(128) });
+
+const ProfileFeatureSchema = z.object({
+  value: z.number().nullable().describe('The value as of `asOf`; null when there is none (e.g. a mean over no events).'),
+  unit: z.string().nullable(),
+  asOf: z.string(),
+  lastEventAt: z.string().nullable().describe('The latest event behind this feature; null for derived features or none.'),
+});
+const ProfileSchema = z.object({
+  customerId: z.string(),
+  asOf: z.string(),
+  latestEventAt: z.string().nullable(),
+  definitionsVersion: z.string(),
+  features: z.record(z.string(), ProfileFeatureSchema),
+});
+const DefinitionSchema = z.object({ name: z.string(), kind: z.enum(['aggregate', 'derived']), description: z.string(), unit: z.string().nullable(), definition: z.record(z.string(), z.unknown()) });
+
+/** Behavioural profiles (the online feature store) and the feature definitions behind them. */
+export function profileRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine): void {
+  route(
+    app,
+    docs,
+    {
+      method: 'get',
+      path: '/v1/customers/{customerId}/profile',
+      tag: 'features',
+      summary: "A customer's behavioural profile: each feature's value and as-of time",
+      description:
+        'Windows are whole UTC days up to the as-of time: a 30-day window holds events on the as-of day (up to as-of) and the 29 days before. As of the latest event by default; `asOf=now` uses the server clock; an explicit time may not be before the latest event.',
+      params: Params,
+      query: z.object({
+        asOf: z
+          .union([z.literal('now'), z.iso.datetime({ offset: true })])
+          .optional()
+          .describe('"now", or an ISO 8601 time at or after the latest event'),
+      }),
+      responses: { 200: { description: 'The profile', schema: ProfileSchema }, 404: { description: 'No such customer', schema: ErrorBody }, 422: { description: 'asOf before the latest event', schema: ErrorBody } },
+    },
+    async ({ params, query, reply }) => {
+      const asOf = query.asOf === undefined ? undefined : query.asOf === 'now' ? ('now' as const) : Date.parse(query.asOf);
+      const profile = await engine.profile(params.customerId, asOf === undefined ? {} : { asOf });
+      if (profile.latestEventAt === null && !(await engine.customer(params.customerId))) return sendError(reply, 'NOT_FOUND', `no customer ${params.customerId}`);
+      return profile;
+    },
+  );
+
+  route(
+    app,
+    docs,
+    {
+      method: 'get',
+      path: '/v1/features',
+      tag: 'features',
+      summary: 'The feature definitions in use (name, meaning, definition)',
+      responses: { 200: { description: 'Definitions in order', schema: z.object({ version: z.string(), features: z.array(DefinitionSchema) }) } },
+    },
+    async () => ({
+      version: engine.features.features.version,
+      features: engine.features.features.info.map((f) => ({ name: f.name, kind: f.kind, description: f.description, unit: f.unit ?? null, definition: f.definition as Record<string, unknown> })),
+    }),
+  );
+}
