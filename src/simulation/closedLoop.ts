@@ -1,0 +1,217 @@
+/**
+ * The closed loop: each simulated morning a policy sees what an engine could see about
+ * each customer and picks an offer and a channel (or nothing); the twin shows it, draws
+ * the response from the hidden propensity and lets the day play out. The report says how
+ * the policy did: acceptance, revenue and CLV, churn, contact pressure and harm.
+ */
+import type { Customer } from '../core/customer.js';
+import type { BankEvent } from '../core/events.js';
+import { deriveSeed, mulberry32, type Rng } from '../core/random.js';
+import { ACTION_FAMILIES, CHANNEL, FAMILY, holdingNames, type ActionFamily, type OfferChannel } from './offers.js';
+import { PERSONAS } from './personas.js';
+import { Population, STREAM } from './population.js';
+import { parseScenario, type Scenario, type ScenarioInput } from './scenario.js';
+import { acceptProbability, churnHazard, suitable } from './truth.js';
+import { Twin, type Day } from './twin.js';
+
+/** What a policy may offer: an action family on a channel (actionId defaults to the family). */
+export interface Offer {
+  family: ActionFamily;
+  channel: OfferChannel;
+}
+
+/** What an engine could know about a customer: the record and summaries of their events. */
+export interface CustomerView {
+  customerId: string;
+  customer: Customer;
+  /** Product families held now (opened and closed products show in the events). */
+  holdings: string[];
+  consents: { marketing: boolean };
+  /** Balances in GBP (the bank's own ledger). */
+  balances: { current: number; savings: number; creditCard: number; loan: number; mortgage: number; invested: number };
+  /** Sums over the last ~30 days (exponentially decayed, 30-day half-life), GBP or counts. */
+  recent: { cardSpend: number; spendAbroad: number; logins: number; transfersToCompetitors: number; missedPayments: number; complaints: number };
+  lastSalary: number;
+  daysSinceSalary: number;
+  /** Days since the bank last contacted the customer with an offer (Infinity: never). */
+  daysSinceContact: number;
+  /** Base-rate change in the last 120 days (percentage points), from market events. */
+  baseRateChange: number;
+}
+
+/** The hidden truth, shown only to policies that declare `seesTruth` (the oracle). */
+export interface TruthView {
+  acceptProbability(family: ActionFamily, channel: OfferChannel): number;
+  suitable(family: ActionFamily): boolean;
+  churnHazard: number;
+  leaving: boolean;
+  persona: string;
+}
+
+export interface PolicyContext {
+  day: number;
+  date: string;
+  /** The policy's own seeded randomness. */
+  rng: Rng;
+  truth?: TruthView;
+}
+
+export type Policy = (view: CustomerView, ctx: PolicyContext) => Offer | null | Promise<Offer | null>;
+export interface NamedPolicy {
+  name: string;
+  decide: Policy;
+  seesTruth?: boolean;
+}
+
+export interface FamilyStats {
+  shown: number;
+  accepted: number;
+  harm: number;
+}
+
+export interface PolicyReport {
+  policy: string;
+  scenario: string;
+  seed: number;
+  customers: number;
+  days: number;
+  offersShown: number;
+  accepted: number;
+  acceptanceRate: number;
+  /** Revenue booked from accepted offers (GBP). */
+  offerRevenueGBP: number;
+  /** The bank's margin on balances over the run (GBP): what churn costs shows up here. */
+  marginGBP: number;
+  /** (offer revenue + margin) per customer over the run: the run's CLV per customer. */
+  clvPerCustomerGBP: number;
+  churned: number;
+  churnRate: number;
+  contactsPerCustomer: number;
+  /** Accepted offers that were unsuitable for the customer at the time. */
+  harm: number;
+  /** Marketing offers shown to customers without marketing consent. */
+  consentBreaches: number;
+  byFamily: Record<string, FamilyStats>;
+}
+
+export interface ClosedLoopOptions {
+  scenario?: Scenario | ScenarioInput;
+  policy: NamedPolicy;
+  /** Overrides the scenario's days and seed. */
+  days?: number;
+  seed?: number;
+  /** Receives each day's events (offer responses included), e.g. to feed an engine. */
+  onDay?: (events: BankEvent[], day: number) => void | Promise<void>;
+  /** Called after each simulated day (for a progress bar). */
+  onProgress?: (daysDone: number) => void;
+}
+
+/** Replays the scenario with the policy in the loop and reports how it did. */
+export async function runClosedLoop(options: ClosedLoopOptions): Promise<PolicyReport> {
+  const base = parseScenario(options.scenario ?? {});
+  const scenario = parseScenario({ ...base, ...(options.days !== undefined ? { days: options.days } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}) });
+  const twin = new Twin(scenario);
+  const pop = twin.pop;
+  const records = Array.from({ length: pop.n }, (_, i) => pop.customerRecord(i, scenario.startDate));
+  const rng = mulberry32(deriveSeed(scenario.seed, STREAM.policy));
+  const byFamily = Object.fromEntries(ACTION_FAMILIES.map((f) => [f, { shown: 0, accepted: 0, harm: 0 }])) as Record<string, FamilyStats>;
+  let shown = 0;
+  let accepted = 0;
+  let revenue = 0;
+  let harm = 0;
+  let breaches = 0;
+
+  for (let d = 0; d < scenario.days; d++) {
+    twin.beginDay(d);
+    const { date } = twin.today;
+    for (let i = 0; i < pop.n; i++) {
+      if (!twin.isActive(i)) continue;
+      const ctx: PolicyContext = { day: d, date, rng };
+      if (options.policy.seesTruth) ctx.truth = truthView(twin, i);
+      const pending = options.policy.decide(viewOf(twin, i, records[i]!), ctx);
+      const offer = pending instanceof Promise ? await pending : pending;
+      if (!offer) continue;
+      const family = FAMILY[offer.family];
+      const channel = CHANNEL[offer.channel];
+      if (family === undefined || channel === undefined) throw new Error(`policy ${options.policy.name} returned an unknown offer ${JSON.stringify(offer)}`);
+      if (offer.family !== 'guidance' && offer.family !== 'service_message' && offer.family !== 'retention' && (pop.consents[i]! & 1) === 0) breaches++;
+      const outcome = twin.present(i, family, channel);
+      shown++;
+      byFamily[offer.family]!.shown++;
+      if (outcome.accepted) {
+        accepted++;
+        revenue += outcome.revenue;
+        byFamily[offer.family]!.accepted++;
+        if (!outcome.suitable) {
+          harm++;
+          byFamily[offer.family]!.harm++;
+        }
+      }
+    }
+    const day: Day = twin.finishDay();
+    if (options.onDay) await options.onDay(twin.events(day), d);
+    options.onProgress?.(d + 1);
+  }
+  let churned = 0;
+  for (let i = 0; i < pop.n; i++) if (!twin.isActive(i)) churned++;
+  const margin = twin.totals.margin / 100;
+  const round = (x: number, k = 4) => Number(x.toFixed(k));
+  return {
+    policy: options.policy.name,
+    scenario: scenario.name,
+    seed: scenario.seed,
+    customers: pop.n,
+    days: scenario.days,
+    offersShown: shown,
+    accepted,
+    acceptanceRate: round(shown > 0 ? accepted / shown : 0),
+    offerRevenueGBP: revenue,
+    marginGBP: round(margin, 2),
+    clvPerCustomerGBP: round((revenue + margin) / pop.n, 2),
+    churned,
+    churnRate: round(churned / pop.n),
+    contactsPerCustomer: round(shown / pop.n),
+    harm,
+    consentBreaches: breaches,
+    byFamily,
+  };
+}
+
+/** The engine's view of customer i: no persona, no hazards, no stress state. */
+export function viewOf(twin: Twin, i: number, customer: Customer): CustomerView {
+  const pop = twin.pop;
+  const d = twin.today.day;
+  const gbp = (pence: number) => Math.round(pence) / 100;
+  return {
+    customerId: Population.id(i),
+    customer,
+    holdings: holdingNames(pop.holdings[i]!),
+    consents: { marketing: (pop.consents[i]! & 1) !== 0 },
+    balances: { current: gbp(pop.current[i]!), savings: gbp(pop.savings[i]!), creditCard: gbp(pop.card[i]!), loan: gbp(-pop.loan[i]!), mortgage: gbp(-pop.mortgage[i]!), invested: gbp(pop.invested[i]!) },
+    recent: {
+      cardSpend: gbp(pop.spend30[i]!),
+      spendAbroad: gbp(pop.abroad30[i]!),
+      logins: Math.round(pop.logins30[i]! * 10) / 10,
+      transfersToCompetitors: gbp(pop.competitorOut30[i]!),
+      missedPayments: Math.round(pop.missed90[i]! * 10) / 10,
+      complaints: Math.round(pop.complaints90[i]! * 10) / 10,
+    },
+    lastSalary: gbp(pop.lastSalary[i]!),
+    daysSinceSalary: pop.lastSalaryDay[i]! < -900 ? Infinity : d - pop.lastSalaryDay[i]!,
+    daysSinceContact: pop.lastContact[i]! < -900 ? Infinity : d - pop.lastContact[i]!,
+    baseRateChange: twin.market.rateDelta,
+  };
+}
+
+function truthView(twin: Twin, i: number): TruthView {
+  const pop = twin.pop;
+  const d = twin.today.day;
+  return {
+    acceptProbability: (family, channel) => acceptProbability(pop, i, FAMILY[family], CHANNEL[channel], d, twin.market),
+    suitable: (family) => suitable(pop, i, FAMILY[family]),
+    churnHazard: churnHazard(pop, i, d, twin.market),
+    leaving: pop.leaveDay[i]! >= 0,
+    persona: PERSONAS[pop.primary[i]!]!,
+  };
+}
+

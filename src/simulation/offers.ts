@@ -1,0 +1,41 @@
+/**
+ * What the bank can offer and where: the action families and channels of the closed loop,
+ * with the revenue the twin books when an offer is taken up.
+ */
+export const ACTION_FAMILIES = ['credit_card', 'personal_loan', 'refinancing', 'savings', 'investment', 'pension', 'retention', 'guidance', 'service_message'] as const;
+export type ActionFamily = (typeof ACTION_FAMILIES)[number];
+
+export const OFFER_CHANNELS = ['push', 'email', 'in_app', 'chatbot', 'call_centre', 'branch'] as const;
+export type OfferChannel = (typeof OFFER_CHANNELS)[number];
+
+export const FAMILY = Object.fromEntries(ACTION_FAMILIES.map((f, k) => [f, k])) as Record<ActionFamily, number>;
+export const CHANNEL = Object.fromEntries(OFFER_CHANNELS.map((c, k) => [c, k])) as Record<OfferChannel, number>;
+
+/** Families that are marketing (need the marketing consent); the rest are service or duty of care. */
+export const IS_MARKETING: readonly boolean[] = ACTION_FAMILIES.map((f) => f !== 'guidance' && f !== 'service_message' && f !== 'retention');
+
+/** Revenue (GBP) booked when an offer of the family is accepted: first-year margin, not lifetime. */
+export const ACCEPT_REVENUE: readonly number[] = [
+  140, // credit_card: interchange + interest, first year
+  520, // personal_loan
+  380, // refinancing: keeps the mortgage margin in-house
+  90, // savings: deposit margin on the moved balance
+  260, // investment (ISA): platform and fund fees
+  300, // pension: transfer-in fees
+  0, // retention: its value shows up as the customer's margin kept (see revenue per active day)
+  0, // guidance
+  0, // service_message
+];
+
+/** Holding codes (bit positions) of the product families a customer may hold. */
+export const HOLDINGS = ['current_account', 'savings', 'credit_card', 'personal_loan', 'mortgage', 'isa', 'pension', 'overdraft'] as const;
+export type HoldingName = (typeof HOLDINGS)[number];
+export const HOLD = Object.fromEntries(HOLDINGS.map((h, k) => [h, 1 << k])) as Record<HoldingName, number>;
+
+/** The holding an accepted family adds (0: none). */
+export const FAMILY_HOLDING: readonly number[] = [HOLD.credit_card, HOLD.personal_loan, 0, HOLD.savings, HOLD.isa, HOLD.pension, 0, 0, 0];
+
+/** Holdings as the Customer record names them. */
+export function holdingNames(bits: number): string[] {
+  return HOLDINGS.filter((_, k) => (bits & (1 << k)) !== 0);
+}

@@ -1,0 +1,183 @@
+/**
+ * Runs a scenario to files: events.jsonl and/or events.csv in event-time order (faults
+ * aside), customers.jsonl, groundtruth.jsonl (hidden truth rows, never in the events)
+ * and truth.json (the run's summary). Streams day by day; writes through a small buffer.
+ */
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BankEvent } from '../core/events.js';
+import { EVENT_CSV_HEADER, eventToCsvLine } from '../ingest/csvEvents.js';
+import { TYPE_NAMES } from './dayBuffer.js';
+import { encodeJson } from './encodeJson.js';
+import { FaultInjector, type FaultCounts, type OutputRow } from './faults.js';
+import { PERSONAS } from './personas.js';
+import type { Scenario } from './scenario.js';
+import { Twin } from './twin.js';
+
+export type EventFormat = 'jsonl' | 'csv';
+
+/** A file written through a string buffer flushed every ~1 MB. */
+export class TextFile {
+  private readonly fd: number;
+  private parts: string[] = [];
+  private size = 0;
+  bytes = 0;
+
+  constructor(path: string) {
+    this.fd = openSync(path, 'w');
+  }
+
+  line(text: string): void {
+    this.parts.push(text, '\n');
+    this.size += text.length + 1;
+    if (this.size > 1 << 20) this.flush();
+  }
+
+  flush(): void {
+    if (this.parts.length === 0) return;
+    const chunk = this.parts.join('');
+    this.bytes += writeSync(this.fd, chunk);
+    this.parts = [];
+    this.size = 0;
+  }
+
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
+}
+
+export interface RunSummary {
+  scenario: Scenario;
+  customers: number;
+  days: number;
+  events: number;
+  rowsWritten: number;
+  eventsByType: Record<string, number>;
+  personasAtStart: Record<string, number>;
+  personasAtEnd: Record<string, number>;
+  churned: number;
+  churnedByPersona: Record<string, number>;
+  startedLeaving: number;
+  prepaid: number;
+  lifeEvents: number;
+  missedPayments: number;
+  marginGBP: number;
+  faults: FaultCounts | null;
+  files: string[];
+  seconds: number;
+}
+
+export interface RunOptions {
+  outDir: string;
+  formats?: EventFormat[];
+  /** Called after each day with the events so far. */
+  onProgress?: (day: number, events: number) => void;
+}
+
+const jsonRow = (row: OutputRow) => JSON.stringify(row);
+const csvRow = (row: OutputRow) => eventToCsvLine(row as BankEvent);
+
+/** Simulates the scenario and writes its files; returns the summary also written to truth.json. */
+export function simulateToFiles(scenario: Scenario, options: RunOptions): RunSummary {
+  const started = performance.now();
+  const formats = options.formats ?? ['jsonl'];
+  mkdirSync(options.outDir, { recursive: true });
+  const twin = new Twin(scenario);
+  const files: string[] = [];
+  const open = (name: string) => {
+    files.push(name);
+    return new TextFile(join(options.outDir, name));
+  };
+  const customersFile = open('customers.jsonl');
+  for (let i = 0; i < twin.pop.n; i++) customersFile.line(JSON.stringify(twin.pop.customerRecord(i, scenario.startDate)));
+  customersFile.close();
+  const jsonl = formats.includes('jsonl') ? open('events.jsonl') : undefined;
+  const csv = formats.includes('csv') ? open('events.csv') : undefined;
+  csv?.line(EVENT_CSV_HEADER.join(','));
+  const truth = scenario.groundTruthEveryDays > 0 ? open('groundtruth.jsonl') : undefined;
+  const faults = FaultInjector.none(scenario.faults) ? undefined : new FaultInjector(scenario.faults, scenario.seed);
+  let events = 0;
+  let rows = 0;
+  const writeRows = (out: readonly OutputRow[]) => {
+    for (const row of out) {
+      jsonl?.line(jsonRow(row));
+      csv?.line(csvRow(row));
+    }
+    rows += out.length;
+  };
+
+  for (let d = 0; d < scenario.days; d++) {
+    twin.beginDay(d);
+    const active = truth && d % scenario.groundTruthEveryDays === 0 ? activeCustomers(twin) : undefined;
+    const day = twin.finishDay();
+    events += day.order.length + day.market.length;
+    if (faults || csv) writeRows(faults ? faults.day(d, twin.events(day)) : twin.events(day));
+    if (!faults && jsonl) {
+      // Fast path: columns straight to JSON text, market events at noon as in Twin.events.
+      let marketDone = day.market.length === 0;
+      for (let j = 0; j < day.order.length; j++) {
+        const k = day.order[j]!;
+        if (!marketDone && day.buffer.sec[k]! >= 43_200) {
+          for (const m of day.market) jsonl.line(JSON.stringify(m));
+          marketDone = true;
+        }
+        jsonl.line(encodeJson(day.buffer, k, scenario.seed, day.date));
+      }
+      if (!marketDone) for (const m of day.market) jsonl.line(JSON.stringify(m));
+      if (!csv) rows += day.order.length + day.market.length;
+    }
+    if (active) for (const i of active) truth!.line(twin.truthRow(i));
+    options.onProgress?.(d + 1, events);
+  }
+  if (faults) writeRows(faults.flush());
+  jsonl?.close();
+  csv?.close();
+  truth?.close();
+  const summary = summarise(twin, events, rows, faults?.counts ?? null, [...files, 'truth.json'], (performance.now() - started) / 1000);
+  const summaryFile = new TextFile(join(options.outDir, 'truth.json'));
+  summaryFile.line(JSON.stringify({ ...summary, seconds: undefined }, null, 2));
+  summaryFile.close();
+  return summary;
+}
+
+/** Customers still with the bank at the start of today (truth rows cover them, and the day they leave). */
+function activeCustomers(twin: Twin): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < twin.pop.n; i++) if (twin.isActive(i)) out.push(i);
+  return out;
+}
+
+/** The run's summary from the twin's counters. */
+export function summarise(twin: Twin, events: number, rows: number, faults: FaultCounts | null, files: string[], seconds: number): RunSummary {
+  const byPersona = (counts: number[]) => Object.fromEntries(PERSONAS.map((p, k) => [p, counts[k]!]));
+  const churnedByPersona = PERSONAS.map(() => 0);
+  for (let i = 0; i < twin.pop.n; i++) if (twin.pop.churnDay[i]! >= 0) churnedByPersona[twin.pop.primary[i]!]!++;
+  const eventsByType: Record<string, number> = {};
+  TYPE_NAMES.forEach((t, k) => {
+    if (twin.eventsByType[k]! > 0) eventsByType[t] = twin.eventsByType[k]!;
+  });
+  const market = twin.scenario.marketEvents.length;
+  if (market > 0) eventsByType.market_event = market;
+  return {
+    scenario: twin.scenario,
+    customers: twin.pop.n,
+    days: twin.scenario.days,
+    events,
+    rowsWritten: rows,
+    eventsByType,
+    personasAtStart: byPersona(twin.personasAtStart),
+    personasAtEnd: byPersona(twin.personaCounts()),
+    churned: twin.totals.churned,
+    churnedByPersona: byPersona(churnedByPersona),
+    startedLeaving: twin.totals.startedLeaving,
+    prepaid: twin.totals.prepaid,
+    lifeEvents: twin.totals.lifeEvents,
+    missedPayments: twin.totals.missedPayments,
+    marginGBP: Math.round(twin.totals.margin) / 100,
+    faults,
+    files,
+    seconds,
+  };
+}
+

@@ -1,0 +1,97 @@
+/**
+ * Reference policies for the closed loop: `random` (the floor), `rules` (a hand-written
+ * bank rulebook over what the engine can see) and `oracle` (reads the hidden truth: the
+ * ceiling). A strategy worth deploying should land between rules and oracle.
+ */
+import type { CustomerView, NamedPolicy, Offer, PolicyContext } from './closedLoop.js';
+import { ACCEPT_REVENUE, ACTION_FAMILIES, FAMILY, IS_MARKETING, OFFER_CHANNELS, type ActionFamily, type OfferChannel } from './offers.js';
+
+const HOLDING_OF: Partial<Record<ActionFamily, string>> = { credit_card: 'credit_card', personal_loan: 'personal_loan', savings: 'savings', investment: 'isa', pension: 'pension' };
+
+/** Families the customer can be offered at all: consent for marketing, not already held. */
+export function eligibleFamilies(view: CustomerView): ActionFamily[] {
+  return ACTION_FAMILIES.filter((f) => {
+    if (IS_MARKETING[FAMILY[f]] && !view.consents.marketing) return false;
+    const held = HOLDING_OF[f];
+    if (held && view.holdings.includes(held)) return false;
+    if (f === 'refinancing' && !view.holdings.includes('mortgage') && !view.holdings.includes('personal_loan')) return false;
+    return true;
+  });
+}
+
+/** Contacts about one customer in fifteen per day with a random eligible action on a random channel. */
+export const randomPolicy: NamedPolicy = {
+  name: 'random',
+  decide(view: CustomerView, ctx: PolicyContext): Offer | null {
+    if (ctx.rng.next() >= 1 / 15) return null;
+    const families = eligibleFamilies(view);
+    if (families.length === 0) return null;
+    const family = families[Math.floor(ctx.rng.next() * families.length)]!;
+    const channel = OFFER_CHANNELS[Math.floor(ctx.rng.next() * OFFER_CHANNELS.length)]!;
+    return { family, channel };
+  },
+};
+
+const preferred = (view: CustomerView, fallback: OfferChannel): OfferChannel => {
+  const c = view.customer.preferredChannel;
+  return c && (OFFER_CHANNELS as readonly string[]).includes(c) ? (c as OfferChannel) : fallback;
+};
+
+/**
+ * A bank's rulebook: care first (missed payments → guidance), then keep customers who are
+ * moving money out, then products that fit the visible balance and spend. At most one
+ * contact every three weeks, on the customer's preferred channel.
+ */
+export const rulesPolicy: NamedPolicy = {
+  name: 'rules',
+  decide(view: CustomerView): Offer | null {
+    if (view.daysSinceContact < 21) return null;
+    const can = new Set(eligibleFamilies(view));
+    const b = view.balances;
+    const r = view.recent;
+    if ((r.missedPayments > 0.5 || b.current < -200) && can.has('guidance')) return { family: 'guidance', channel: preferred(view, 'in_app') };
+    if (r.transfersToCompetitors > 500 || r.complaints > 0.5) return { family: 'retention', channel: 'call_centre' };
+    if (b.current + b.savings > 10_000 && can.has('investment') && (view.customer.riskTolerance === 'medium' || view.customer.riskTolerance === 'high')) return { family: 'investment', channel: preferred(view, 'email') };
+    if (b.current > 5_000 && can.has('savings')) return { family: 'savings', channel: preferred(view, 'in_app') };
+    if (r.spendAbroad > 200 && can.has('credit_card')) return { family: 'credit_card', channel: preferred(view, 'push') };
+    if (view.baseRateChange < 0 && can.has('refinancing')) return { family: 'refinancing', channel: preferred(view, 'email') };
+    return null;
+  },
+};
+
+/** Value the oracle puts on an accepted offer: revenue, or the margin kept by retaining a leaver. */
+function value(family: ActionFamily, leaving: boolean): number {
+  if (family === 'retention') return leaving ? 400 : 5;
+  if (family === 'guidance') return 40;
+  if (family === 'service_message') return 0;
+  return ACCEPT_REVENUE[FAMILY[family]]!;
+}
+
+/**
+ * Knows each customer's true propensities: offers the suitable action and channel with
+ * the highest expected value when the customer is likely to say yes, at most weekly.
+ */
+export const oraclePolicy: NamedPolicy = {
+  name: 'oracle',
+  seesTruth: true,
+  decide(view: CustomerView, ctx: PolicyContext): Offer | null {
+    const truth = ctx.truth;
+    if (!truth || view.daysSinceContact < 7) return null;
+    let best: Offer | null = null;
+    let bestValue = 0;
+    for (const family of eligibleFamilies(view)) {
+      if (!truth.suitable(family)) continue;
+      for (const channel of OFFER_CHANNELS) {
+        const p = truth.acceptProbability(family, channel);
+        const ev = p * value(family, truth.leaving);
+        if (p >= 0.5 && ev > bestValue) {
+          bestValue = ev;
+          best = { family, channel };
+        }
+      }
+    }
+    return best;
+  },
+};
+
+export const REFERENCE_POLICIES: Record<string, NamedPolicy> = { random: randomPolicy, rules: rulesPolicy, oracle: oraclePolicy };
