@@ -166,6 +166,9 @@ async function runKm(argv: string[]): Promise<number> {
   const rows = table.rows.filter((r) => !isMissing(r[ti]) && !isMissing(r[ei]) && (gi < 0 || !isMissing(r[gi])));
   const groups = gi < 0 ? [null] : [...new Set(rows.map((r) => r[gi]!))].sort(new Intl.Collator('en').compare);
   process.stderr.write(`survival km: ${table.rows.length} rows read, ${table.rows.length - rows.length} dropped for missing values\n`);
+  // R's default for several curves: restrict every mean to the overall last time ("common").
+  let lastTime = 0;
+  for (const r of rows) lastTime = Math.max(lastTime, Number(r[ti]));
   const curves = groups.map((g) => {
     const mine = g === null ? rows : rows.filter((r) => r[gi] === g);
     const time = mine.map((r, k) => {
@@ -173,7 +176,7 @@ async function runKm(argv: string[]): Promise<number> {
       if (!Number.isFinite(t) || t < 0) throw new UsageError(`--time: "${r[ti]}" in data row ${k + 1} is not a number >= 0`);
       return t;
     });
-    const km = kaplanMeier(time, eventIndicator(mine.map((r) => r[ei]!), eventCol, v['event-value']), { confLevel });
+    const km = kaplanMeier(time, eventIndicator(mine.map((r) => r[ei]!), eventCol, v['event-value']), { confLevel, restrictedMeanUpTo: lastTime });
     // One line per time, as survfit's summary prints it.
     const columns = ['time', 'n_risk', 'n_event', 'n_censor', 'survival', 'std_err_cumhaz', 'std_err_survival', 'lower', 'upper'];
     const table = km.time.map((t, i) => [t, km.nRisk[i], km.nEvent[i], km.nCensor[i], km.survival[i], km.stdErrCumHazard[i], km.stdErrSurvival[i], km.lower[i], km.upper[i]]);

@@ -94,5 +94,9 @@ describe('nextbest survival km', () => {
     expect(curves.map((c: { group: string; n: number }) => [c.group, c.n])).toEqual([['1', 138], ['2', 90]]);
     // R: survfit(Surv(time, status) ~ sex, lung) medians 270 and 426.
     expect(curves.map((c: { median: number }) => c.median)).toEqual([270, 426]);
+    // R: print(fit, rmean = "common"): 326.0841 (se 22.91156) and 460.6473 (se 34.68985), limit 1022.
+    expect(curves[0].restrictedMean).toBeCloseTo(326.0841, 4);
+    expect(curves[1].restrictedMean).toBeCloseTo(460.6473, 4);
+    expect(curves[1].restrictedMeanSe).toBeCloseTo(34.68985, 5);
   });
 });

@@ -3,12 +3,15 @@
  * limits, median survival and its confidence interval, and the restricted mean, as R's
  * `survfit(Surv(time, event) ~ 1)` and `print(survfit)` report them.
  */
+import { ValidationError } from '../../core/errors.js';
 import { normalQuantile } from '../stats/normal.js';
 import { validateSurvivalData } from './coxData.js';
 
 export interface KaplanMeierOptions {
   /** Confidence level of the pointwise limits and of the median's interval (default 0.95). */
   confLevel?: number;
+  /** Upper limit of the restricted mean (default: the last observed time; R's "common" limit for groups is the overall last time). */
+  restrictedMeanUpTo?: number;
 }
 
 /** One row per distinct observed time (events and censorings), as survfit stores them. */
@@ -98,18 +101,21 @@ export function kaplanMeier(time: ArrayLike<number>, event: ArrayLike<number>, o
   // The lower limit curve crosses one half first, so it gives the lower end of the interval.
   out.medianLower = halfwayTime(out.time, out.lower.map((l) => (Number.isNaN(l) ? 0 : l)));
   out.medianUpper = halfwayTime(out.time, out.upper.map((u) => (Number.isNaN(u) ? 0 : u)));
-  restrictedMean(out);
+  restrictedMean(out, options.restrictedMeanUpTo);
   return out;
 }
 
 /**
- * Area under the curve up to the last observed time and its SE, as R's rmean and
+ * Area under the curve up to `upTo` (default the last observed time) and its SE, as R's rmean and
  * se(rmean): variance = sum over event times of (area beyond t)² d / (n (n - d)).
  */
-function restrictedMean(c: KaplanMeierCurve): void {
+function restrictedMean(c: KaplanMeierCurve, upTo?: number): void {
   const m = c.time.length;
   if (m === 0) return;
-  const end = c.time[m - 1]!;
+  const end = upTo ?? c.time[m - 1]!;
+  if (end < c.time[m - 1]!) {
+    throw new ValidationError([{ field: 'restrictedMeanUpTo', rule: 'at_least_last_time', message: `must be at least the last time ${c.time[m - 1]}, got ${end}` }]);
+  }
   // Piece k runs from time[k] to the next time (or end) at height survival[k]; before the first time, height 1.
   const pieces: number[] = [];
   for (let k = 0; k < m; k++) pieces.push(c.survival[k]! * ((k + 1 < m ? c.time[k + 1]! : end) - c.time[k]!));
