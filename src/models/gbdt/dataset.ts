@@ -25,8 +25,10 @@ export interface BinnedDataset {
   binOffset: Int32Array;
   /** Total bins over all features (value bins + one missing bin each). */
   totalBins: number;
-  /** Row-major global bin index of every cell. */
+  /** Row-major global bin index of every cell (for histograms: one row's bins are adjacent). */
   bins: Uint16Array | Uint32Array;
+  /** The same bins feature-major, `columns[f * nRows + row]` (for partitioning: one feature's bins are adjacent). */
+  columns: Uint16Array | Uint32Array;
 }
 
 /** Checks the matrix shape; a ValidationError names the broken rule. */
@@ -125,15 +127,20 @@ export function binMatrix(m: FeatureMatrix, cuts: Float64Array[]): BinnedDataset
     binOffset[f] = total;
     total += cuts[f]!.length + 1;
   }
-  const bins = total <= 65535 ? new Uint16Array(nRows * nFeatures) : new Uint32Array(nRows * nFeatures);
+  const small = total <= 65535;
+  const bins = small ? new Uint16Array(nRows * nFeatures) : new Uint32Array(nRows * nFeatures);
+  const columns = small ? new Uint16Array(nRows * nFeatures) : new Uint32Array(nRows * nFeatures);
   for (let f = 0; f < nFeatures; f++) {
     const c = cuts[f]!;
     const off = binOffset[f]!;
     const missing = off + c.length;
+    const colStart = f * nRows;
     for (let r = 0, idx = f; r < nRows; r++, idx += nFeatures) {
       const v = values[idx]!;
-      bins[idx] = v === v ? off + binOf(c, v) : missing;
+      const b = v === v ? off + binOf(c, v) : missing;
+      bins[idx] = b;
+      columns[colStart + r] = b;
     }
   }
-  return { nRows, nFeatures, cuts, binOffset, totalBins: total, bins };
+  return { nRows, nFeatures, cuts, binOffset, totalBins: total, bins, columns };
 }

@@ -118,7 +118,7 @@ export function growTree(
     const f = best.feature;
     const gBin = binOffset[f]! + best.bin;
     const missingBin = binOffset[f]! + cuts[f]!.length;
-    const mid = partition(bins, nFeatures, f, gBin, missingBin, best.defaultLeft, rows, node.start, node.end, scratch);
+    const mid = partition(data.columns, f * data.nRows, gBin, missingBin, best.defaultLeft, rows, node.start, node.end, scratch);
     const lw = leafWeight(best.leftG, best.leftH, p, node.lower, node.upper);
     const rw = leafWeight(best.rightG, best.rightH, p, node.lower, node.upper);
     const bounds = childBounds(monotone ? monotone[f]! : 0, node.lower, node.upper, lw, rw);
@@ -161,11 +161,14 @@ export function growTree(
   return { tree: builder.build(), splitBin: Int32Array.from(splitBin), leafRanges };
 }
 
-/** Stable in-place partition of rows[start..end); returns where the right child starts. */
+/**
+ * Stable in-place partition of rows[start..end); returns where the right child starts.
+ * Branch-free: which side a row takes is close to a coin flip, so a branch would be
+ * mispredicted half the time; each row is written to both sides and only the counter moves.
+ */
 function partition(
-  bins: Uint16Array | Uint32Array,
-  nFeatures: number,
-  f: number,
+  columns: Uint16Array | Uint32Array,
+  colStart: number,
   gBin: number,
   missingBin: number,
   defaultLeft: boolean,
@@ -176,14 +179,19 @@ function partition(
 ): number {
   let nl = start;
   let nr = 0;
+  // The missing bin is the feature's last, so "missing" is b > missingBin - 1.
+  const dl = defaultLeft ? 1 : 0;
+  const lastValueBin = missingBin - 1;
   for (let i = start; i < end; i++) {
     const r = rows[i]!;
-    const b = bins[r * nFeatures + f]!;
-    const goLeft = b === missingBin ? defaultLeft : b <= gBin;
-    if (goLeft) rows[nl++] = r;
-    else scratch[nr++] = r;
+    const b = columns[colStart + r]!;
+    const left = (1 - ((gBin - b) >>> 31)) | (dl & ((lastValueBin - b) >>> 31));
+    rows[nl] = r;
+    scratch[nr] = r;
+    nl += left;
+    nr += 1 - left;
   }
-  rows.set(scratch.subarray(0, nr), nl);
+  for (let i = 0; i < nr; i++) rows[nl + i] = scratch[i]!;
   return nl;
 }
 
