@@ -12,7 +12,7 @@
  */
 import { ValidationError } from '../../core/errors.js';
 import { bfgs } from '../optimize/bfgs.js';
-import { standardErrors } from '../optimize/hessian.js';
+import { hessianFromGradient, invert } from '../optimize/hessian.js';
 import { hyp2f1 } from './hypergeometric.js';
 import { maxFrequency, validateRfm, type RfmSummary } from './rfm.js';
 
@@ -48,8 +48,10 @@ export function bgNbdLogLikelihood(params: BgNbdParams, s: RfmSummary): { value:
   const dR = new Float64Array(maxX + 1);
   const dB = new Float64Array(maxX + 1);
   const dAB = new Float64Array(maxX + 1);
+  const logBx = new Float64Array(maxX + 1); // log(b + x - 1), the dropout odds' denominator
   for (let x = 1; x <= maxX; x++) {
     const j = x - 1;
+    logBx[x] = Math.log(b + j);
     logCoef[x] = logCoef[j]! + Math.log(r + j) + Math.log(b + j) - Math.log(a + b + j);
     dR[x] = dR[j]! + 1 / (r + j);
     dB[x] = dB[j]! + 1 / (b + j);
@@ -74,7 +76,7 @@ export function bgNbdLogLikelihood(params: BgNbdParams, s: RfmSummary): { value:
     let logATx = 0;
     if (x > 0) {
       logATx = Math.log(alpha + s.recency[i]!);
-      const a4 = logA - Math.log(b + x - 1) - rx * logATx;
+      const a4 = logA - logBx[x]! - rx * logATx;
       if (a4 > a3) {
         const e = Math.exp(a3 - a4);
         lse = a4 + Math.log1p(e);
@@ -112,7 +114,9 @@ export function fitBgNbd(s: RfmSummary, options: { start?: BgNbdParams } = {}): 
   };
   const result = bfgs(objective, [start.r, start.alpha, start.a, start.b].map(Math.log), { gradientTolerance: 1e-10, maxIterations: 1000 });
   const estimate = result.x.map(Math.exp);
-  const se = standardErrors((v) => -bgNbdLogLikelihood(toParams(v), s).value, estimate);
+  // Observed information from the analytic gradient: 8 likelihood passes instead of 33.
+  const information = hessianFromGradient((v) => bgNbdLogLikelihood(toParams(v), s).gradient.map((g) => -g), estimate);
+  const se = invert(information).map((row, i) => Math.sqrt(row[i]!));
   return {
     params: toParams(estimate),
     standardErrors: toParams(se),

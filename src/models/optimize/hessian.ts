@@ -54,3 +54,27 @@ export function standardErrors(negLogLik: (x: readonly number[]) => number, esti
   const cov = invert(numericHessian(negLogLik, estimate));
   return cov.map((row, i) => Math.sqrt(row[i]!));
 }
+
+/** Hessian by central differences of an analytic gradient (2 gradient calls per parameter), symmetrised. */
+export function hessianFromGradient(gradient: (x: readonly number[]) => number[], x: readonly number[], h = 1e-5): number[][] {
+  const n = x.length;
+  const out = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  for (let i = 0; i < n; i++) {
+    const step = h * Math.max(Math.abs(x[i]!), 1e-2);
+    const up = Array.from(x);
+    const down = Array.from(x);
+    up[i] = up[i]! + step;
+    down[i] = down[i]! - step;
+    const gu = gradient(up);
+    const gd = gradient(down);
+    for (let j = 0; j < n; j++) out[i]![j] = (gu[j]! - gd[j]!) / (2 * step);
+  }
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      const v = (out[i]![j]! + out[j]![i]!) / 2;
+      out[i]![j] = v;
+      out[j]![i] = v;
+    }
+  }
+  return out;
+}

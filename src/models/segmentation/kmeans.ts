@@ -6,6 +6,7 @@
  */
 import { ValidationError } from '../../core/errors.js';
 import { deriveSeed, mulberry32, type Rng } from '../../core/random.js';
+import { boundedAssign, initialBounds, loosenBounds } from './hamerly.js';
 import type { FeatureMatrix } from './matrix.js';
 
 /** Options of a k-means fit. */
@@ -150,23 +151,22 @@ function meanVariance(m: FeatureMatrix): number {
   return total / d;
 }
 
-/** Lloyd iterations from given centres (modified in place). */
+/** Lloyd iterations from given centres (modified in place), with Hamerly's bounds to skip settled rows. */
 export function lloyd(m: FeatureMatrix, centres: Float64Array, k: number, maxIter: number, tolAbsolute: number): KMeansResult {
   const { data, rows: n, cols: d } = m;
-  const labels = new Int32Array(n).fill(-1);
-  const distances = new Float64Array(n);
+  const labels = new Int32Array(n);
+  const upper = new Float64Array(n);
+  const lower = new Float64Array(n);
   const sums = new Float64Array(k * d);
   const counts = new Float64Array(k);
+  const moved = new Float64Array(k);
   let iterations = 0;
   let converged = false;
   let strict = false;
   for (let iter = 0; iter < maxIter; iter++) {
     iterations++;
-    const previous = labels.slice();
-    assignToNearest(m, centres, k, labels, distances);
-    let changed = 0;
-    for (let i = 0; i < n; i++) if (labels[i] !== previous[i]) changed++;
-    if (changed === 0) {
+    if (iter === 0) initialBounds(m, centres, k, labels, upper, lower);
+    else if (boundedAssign(m, centres, k, labels, upper, lower) === 0) {
       converged = strict = true;
       break;
     }
@@ -177,28 +177,40 @@ export function lloyd(m: FeatureMatrix, centres: Float64Array, k: number, maxIte
       counts[j] = counts[j]! + 1;
       for (let t = 0; t < d; t++) sums[j * d + t] = sums[j * d + t]! + data[i * d + t]!;
     }
-    relocateEmpty(m, counts, sums, distances, labels);
+    if (counts.some((c) => c === 0)) {
+      const distances = new Float64Array(n);
+      for (let i = 0; i < n; i++) distances[i] = squaredDistance(data, i, centres, labels[i]!, d);
+      // A relocated row is its new centre (distance 0); 0 is a valid lower bound for the rest.
+      for (const i of relocateEmpty(m, counts, sums, distances, labels)) upper[i] = lower[i] = 0;
+    }
     let shift = 0;
     for (let j = 0; j < k; j++) {
+      let move = 0;
       for (let t = 0; t < d; t++) {
         const v = sums[j * d + t]! / counts[j]!;
-        shift += (v - centres[j * d + t]!) ** 2;
+        move += (v - centres[j * d + t]!) ** 2;
         centres[j * d + t] = v;
       }
+      moved[j] = Math.sqrt(move);
+      shift += move;
     }
+    loosenBounds(labels, upper, lower, moved);
     if (shift <= tolAbsolute) {
       converged = true;
       break;
     }
   }
-  const inertia = strict ? distances.reduce((s, v) => s + v, 0) : assignToNearest(m, centres, k, labels, distances);
+  // Stopped on the tolerance: one more exact pass so labels and inertia match the final centres.
+  let inertia = 0;
+  if (strict) for (let i = 0; i < n; i++) inertia += squaredDistance(data, i, centres, labels[i]!, d);
+  else inertia = assignToNearest(m, centres, k, labels);
   const sizes = new Array<number>(k).fill(0);
   for (let i = 0; i < n; i++) sizes[labels[i]!]!++;
   return { k, centres, labels, inertia, sizes, iterations, converged };
 }
 
 /** An empty segment takes over the row farthest from its centre (scikit-learn's rule), so k segments stay k. */
-function relocateEmpty(m: FeatureMatrix, counts: Float64Array, sums: Float64Array, distances: Float64Array, labels: Int32Array): void {
+function relocateEmpty(m: FeatureMatrix, counts: Float64Array, sums: Float64Array, distances: Float64Array, labels: Int32Array): number[] {
   const d = m.cols;
   const taken = new Set<number>();
   for (let j = 0; j < counts.length; j++) {
@@ -218,6 +230,7 @@ function relocateEmpty(m: FeatureMatrix, counts: Float64Array, sums: Float64Arra
     labels[far] = j;
     distances[far] = 0;
   }
+  return [...taken];
 }
 
 /** Fits k-means: `nInit` k-means++ starts, Lloyd iterations each, the lowest inertia kept. */

@@ -111,6 +111,9 @@ export function fitMiniBatchKMeans(m: FeatureMatrix, options: MiniBatchOptions):
       for (let t = 0; t < d; t++) centres[j * d + t] = (centres[j * d + t]! * seen[j]! + batchSums[j * d + t]!) / total;
       seen[j] = total;
     }
+    // The first batch's inertia measures the seeding, not the updates, so the smoothed curve
+    // starts at the second batch (scikit-learn does the same).
+    if (steps === 0) continue;
     const perRow = batchInertia / batchSize;
     smoothed = Number.isNaN(smoothed) ? perRow : smoothed * (1 - alpha) + perRow * alpha;
     if (smoothed < bestSmoothed) {

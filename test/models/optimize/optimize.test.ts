@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { bfgs } from '../../../src/models/optimize/bfgs.js';
 import { nelderMead } from '../../../src/models/optimize/nelderMead.js';
-import { invert, numericHessian } from '../../../src/models/optimize/hessian.js';
+import { hessianFromGradient, invert, numericHessian } from '../../../src/models/optimize/hessian.js';
 
 const rosenbrock = (v: readonly number[]) => 100 * (v[1]! - v[0]! ** 2) ** 2 + (1 - v[0]!) ** 2;
 const rosenbrockGradient = (v: readonly number[]) => [-400 * v[0]! * (v[1]! - v[0]! ** 2) - 2 * (1 - v[0]!), 200 * (v[1]! - v[0]! ** 2)];
@@ -32,6 +32,8 @@ describe('optimisers', () => {
         r.x.forEach((xi, i) => expect(Math.abs(xi - c[i]!)).toBeLessThan(1e-6 * (1 + Math.abs(c[i]!))));
         // The numeric Hessian of a quadratic is A, and A times its inverse is the identity.
         const h = numericHessian((x) => fg(x).value, r.x);
+        const fromGradient = hessianFromGradient((x) => fg(x).gradient, r.x);
+        a.forEach((row, i) => row.forEach((aij, j) => expect(Math.abs(fromGradient[i]![j]! - aij)).toBeLessThan(1e-6 * (1 + Math.abs(aij)))));
         const inv = invert(h);
         a.forEach((row, i) => row.forEach((_, j) => expect(Math.abs(a[i]!.reduce((s, aik, k) => s + aik * inv[k]![j]!, 0) - (i === j ? 1 : 0))).toBeLessThan(1e-5)));
       }),

@@ -1,0 +1,28 @@
+"""scikit-learn side of bench/models-segmentation-clv.bench.ts: fits KMeans / MiniBatchKMeans on
+a raw float64 matrix written by the bench and prints the fit times and inertias as JSON.
+
+    OMP_NUM_THREADS=1 /usr/bin/python3 kmeans_sklearn.py MATRIX.f64 ROWS COLS K MODE REPEATS
+
+MODE: full (KMeans, lloyd, n_init=1), full10 (n_init=10), minibatch (MiniBatchKMeans,
+batch_size=1024, n_init=3). random_state=0 throughout; timing covers .fit() only.
+"""
+import json
+import sys
+import time
+
+import numpy as np
+import sklearn
+from sklearn.cluster import KMeans, MiniBatchKMeans
+
+path, rows, cols, k, mode, repeats = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], int(sys.argv[6])
+X = np.fromfile(path, dtype=np.float64).reshape(rows, cols)
+runs = []
+for _ in range(repeats):
+    if mode == "minibatch":
+        model = MiniBatchKMeans(n_clusters=k, batch_size=1024, n_init=3, random_state=0)
+    else:
+        model = KMeans(n_clusters=k, n_init=10 if mode == "full10" else 1, random_state=0, algorithm="lloyd")
+    t0 = time.perf_counter()
+    model.fit(X)
+    runs.append({"seconds": time.perf_counter() - t0, "inertia": float(model.inertia_), "n_iter": int(model.n_iter_)})
+print(json.dumps({"sklearn": sklearn.__version__, "runs": runs}))
