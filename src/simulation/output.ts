@@ -112,7 +112,9 @@ export function simulateToFiles(scenario: Scenario, options: RunOptions): RunSum
     const active = truth && d % scenario.groundTruthEveryDays === 0 ? activeCustomers(twin) : undefined;
     const day = twin.finishDay();
     events += day.order.length + day.market.length;
-    if (faults || csv) writeRows(faults ? faults.day(d, twin.events(day)) : twin.events(day));
+    if (faults) writeRows(faults.day(d, twin.events(day)));
+    else if (csv) for (const event of twin.events(day)) csv.line(csvRow(event));
+    if (!faults) rows += day.order.length + day.market.length;
     if (!faults && jsonl) {
       // Fast path: columns straight to JSON text, market events at noon as in Twin.events.
       let marketDone = day.market.length === 0;
@@ -125,7 +127,6 @@ export function simulateToFiles(scenario: Scenario, options: RunOptions): RunSum
         jsonl.line(encodeJson(day.buffer, k, scenario.seed, day.date));
       }
       if (!marketDone) for (const m of day.market) jsonl.line(JSON.stringify(m));
-      if (!csv) rows += day.order.length + day.market.length;
     }
     if (active) for (const i of active) truth!.line(twin.truthRow(i));
     options.onProgress?.(d + 1, events);

@@ -49,7 +49,7 @@ export interface PersonaParams {
   cashPerWeek: number;
 }
 
-const m = (o: Partial<Record<(typeof MCC)[number], number>>): number[] => MCC.map((c) => o[c] ?? 0.2);
+const m = (o: Partial<Record<(typeof MCC)[number], number>>): number[] => MCC.map((c) => o[c] ?? 0.05);
 
 export const PERSONA_PARAMS: readonly PersonaParams[] = [
   {

@@ -211,7 +211,7 @@ export class Population {
     if (rng.next() < pp.hold.pension) holdings |= HOLD.pension;
     const stress = drawIndex(STRESS0_CDF[p]!, rng.next());
     this.stress[i] = stress;
-    if (stress > 0 && this.current[i]! < 50_000 && rng.next() < 0.5) this.current[i] = -Math.round(rng.next() * 80_000);
+    if (this.current[i]! < 50_000 && rng.next() < (stress > 0 ? 0.8 : 0.1)) this.current[i] = -Math.round(rng.next() * 80_000);
     if (this.current[i]! < 0) holdings |= HOLD.overdraft;
     this.holdings[i] = holdings;
     this.engagement[i] = Math.min(1, Math.max(0.05, 0.65 + 0.18 * rng.normal()));

@@ -1,0 +1,69 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { BankEvent } from '../../src/core/events.js';
+import { runClosedLoop, type CustomerView, type NamedPolicy, type PolicyReport } from '../../src/simulation/closedLoop.js';
+import { oraclePolicy, randomPolicy, rulesPolicy } from '../../src/simulation/policies.js';
+import { loadScenario } from '../../src/simulation/scenario.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+// The default scenario's mix, market and seed, at a size a unit test can afford.
+const scenario = { ...loadScenario(join(root, 'scenarios', 'default.yaml')), customers: 1200, days: 60 };
+
+describe('closed loop on the default scenario', () => {
+  const reports: Record<string, PolicyReport> = {};
+
+  it('oracle beats rules beats random on acceptance rate, by at least 10 points each', async () => {
+    for (const policy of [randomPolicy, rulesPolicy, oraclePolicy]) reports[policy.name] = await runClosedLoop({ scenario, policy });
+    const { random, rules, oracle } = reports as Record<'random' | 'rules' | 'oracle', PolicyReport>;
+    expect(random.offersShown).toBeGreaterThan(1000);
+    expect(rules.offersShown).toBeGreaterThan(500);
+    expect(oracle.offersShown).toBeGreaterThan(500);
+    expect(rules.acceptanceRate).toBeGreaterThan(random.acceptanceRate + 0.1);
+    expect(oracle.acceptanceRate).toBeGreaterThan(rules.acceptanceRate + 0.1);
+  });
+
+  it('the oracle, which knows suitability, does no harm; random offers do', () => {
+    expect(reports.oracle!.harm).toBe(0);
+    expect(reports.random!.harm).toBeGreaterThan(0);
+    for (const r of Object.values(reports)) {
+      expect(r.consentBreaches).toBe(0);
+      expect(r.accepted).toBe(Object.values(r.byFamily).reduce((s, f) => s + f.accepted, 0));
+      expect(r.contactsPerCustomer).toBeCloseTo(r.offersShown / r.customers, 3);
+    }
+  });
+
+  it('the same policy and seed give the same report', async () => {
+    const again = await runClosedLoop({ scenario, policy: rulesPolicy });
+    expect(again).toEqual(reports.rules);
+  });
+
+  it('answers an async policy, shows it only the observable view, and emits valid offer_response events', async () => {
+    const seen: CustomerView[] = [];
+    const policy: NamedPolicy = {
+      name: 'always-savings-in-app',
+      decide: async (view, ctx) => {
+        expect(ctx.truth).toBeUndefined();
+        if (seen.length < 50) seen.push(view);
+        return view.daysSinceContact >= 10 ? { family: 'savings', channel: 'in_app' } : null;
+      },
+    };
+    const responses: string[] = [];
+    let invalid = 0;
+    const report = await runClosedLoop({
+      scenario: { ...scenario, customers: 150, days: 25 },
+      policy,
+      onDay: (events) => {
+        for (const e of events) {
+          if (!BankEvent.safeParse(e).success) invalid++;
+          if (e.type === 'offer_response') responses.push(`${e.payload.decisionId}:${e.payload.response}`);
+        }
+      },
+    });
+    expect(invalid).toBe(0);
+    expect(report.offersShown).toBe(responses.filter((r) => r.endsWith(':shown')).length);
+    expect(report.accepted).toBe(responses.filter((r) => r.endsWith(':accepted')).length);
+    expect(report.accepted).toBeGreaterThan(0);
+    for (const v of seen) expect(JSON.stringify(v)).not.toMatch(/"persona"|Persona|hazard|"stress"|leaving/);
+  });
+});
