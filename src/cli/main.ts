@@ -13,6 +13,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   segment: { summary: 'Customer segments by k-means on a CSV, described in words', load: () => import('./segment.js') },
   clv: { summary: 'Customer lifetime value: BG/NBD + Gamma-Gamma (summary|fit|predict)', load: () => import('./clv.js') },
   markov: { summary: 'Fit a Markov chain to customer state sequences in a CSV (fit)', load: () => import('./markov.js') },
+  features: { summary: 'Feature store: list definitions, backfill point-in-time feature rows from the log', load: () => import('./features.js') },
   gbdt: { summary: 'Gradient-boosted trees on a CSV: train, eval (AUC, log loss), explain (TreeSHAP)', load: () => import('./gbdt.js') },
 };
 

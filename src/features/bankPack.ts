@@ -43,7 +43,10 @@ export const BANK_PACK: FeatureDef[] = [
   { name: 'employers_365d', description: 'Distinct employers paying a salary in the last 365 days.', unit: 'count', events: ['salary'], value: 'payload.employerId', aggregation: 'distinct_count', window: '365d' },
 
   // --- spending -------------------------------------------------------------------------
-  { name: 'outgoings_90d', description: 'Money out over the last 90 days: card payments, cash, transfers to others and loan repayments.', unit: 'GBP', events: ['card_payment', 'withdrawal', 'transfer_out', 'loan_repayment'], where: '!(has(event.payload.ownAccount) && event.payload.ownAccount)', value: 'payload.amount.minor', scale: OUT, aggregation: 'sum', window: '90d' },
+  { name: 'cash_withdrawn_90d', description: 'Cash withdrawn in the last 90 days.', unit: 'GBP', events: ['withdrawal'], value: 'payload.amount.minor', scale: OUT, aggregation: 'sum', window: '90d' },
+  { name: 'transfers_out_to_others_90d', description: "Money sent by transfer to other people or businesses (not the customer's own accounts) in the last 90 days.", unit: 'GBP', events: ['transfer_out'], where: '!(has(event.payload.ownAccount) && event.payload.ownAccount)', value: 'payload.amount.minor', scale: OUT, aggregation: 'sum', window: '90d' },
+  { name: 'loan_repaid_90d', description: 'Loan repayments made in the last 90 days.', unit: 'GBP', events: ['loan_repayment'], value: 'payload.amount.minor', scale: OUT, aggregation: 'sum', window: '90d' },
+  { name: 'outgoings_90d', description: 'Money out over the last 90 days: card spend, cash, transfers to others and loan repayments.', unit: 'GBP', expr: 'card_spend_90d + cash_withdrawn_90d + transfers_out_to_others_90d + loan_repaid_90d' },
   { name: 'monthly_outgoings', description: 'Typical monthly outgoings: a third of the last 90 days of money out.', unit: 'GBP', expr: 'outgoings_90d / 3.0' },
   { name: 'idle_cash', description: 'Idle cash: average monthly balance beyond one month of typical outgoings (0 when none).', unit: 'GBP', expr: 'avg_monthly_balance > monthly_outgoings ? avg_monthly_balance - monthly_outgoings : 0.0' },
   { name: 'card_spend_30d', description: 'Card spend in the last 30 days.', unit: 'GBP', events: ['card_payment'], value: 'payload.amount.minor', scale: OUT, aggregation: 'sum', window: '30d' },

@@ -15,6 +15,9 @@ export interface CustomerFeatureState {
   streams: (StreamState | undefined)[];
 }
 
+/** The snapshot layout; part of the version, so a layout change rebuilds profiles from the log. */
+const STATE_FORMAT = 3;
+
 interface Stream {
   needs: StreamNeeds;
   filter: ((event: unknown) => boolean) | undefined;
@@ -51,7 +54,7 @@ export class FeatureSet {
   private constructor(defs: readonly FeatureDef[]) {
     this.names = defs.map((d) => d.name);
     this.info = defs.map((d) => ({ name: d.name, description: d.description, unit: d.unit, kind: isDerived(d) ? 'derived' : 'aggregate', definition: d }));
-    this.version = createHash('sha256').update(JSON.stringify(defs)).digest('hex').slice(0, 16);
+    this.version = createHash('sha256').update(JSON.stringify({ format: STATE_FORMAT, defs })).digest('hex').slice(0, 16);
     const streamKeys = new Map<string, number>();
     const members: AggregateFeatureDef[][] = [];
     const env = eventCelEnv();
@@ -72,7 +75,7 @@ export class FeatureSet {
         streamKeys.set(key, idx);
         members.push([]);
         this.streams.push({
-          needs: { bucketDays: 0, bucketSum: false, bucketM2: false, bucketMin: false, bucketMax: false, distinctDays: 0, ewmHalfLives: [], lifetimeMoments: false, lifetimeMin: false, lifetimeMax: false, firstSeen: false, lastValue: false },
+          needs: { bucketDays: 0, bucketCount: false, bucketSum: false, bucketSq: false, bucketMin: false, bucketMax: false, distinctDays: 0, ewmHalfLives: [], lifetimeMoments: false, lifetimeMin: false, lifetimeMax: false, firstSeen: false, lastValue: false },
           filter: def.where !== undefined ? celPredicate(env, def.where) : undefined,
           value: def.value === undefined ? undefined : PLAIN_PATH.test(def.value) ? pathReader(def.value) : celValue(env, def.value),
           distinct: def.aggregation === 'distinct_count',
@@ -106,7 +109,11 @@ export class FeatureSet {
         needs.bucketDays = Math.max(needs.bucketDays, span);
         const hasValue = def.value !== undefined;
         if ((agg === 'sum' || agg === 'mean' || agg === 'trend_ratio' || agg === 'weekly_slope') && hasValue) needs.bucketSum = true;
-        if (agg === 'stddev') needs.bucketM2 = true;
+        if (agg === 'count' || agg === 'mean' || agg === 'stddev' || ((agg === 'trend_ratio' || agg === 'weekly_slope') && !hasValue)) needs.bucketCount = true;
+        if (agg === 'stddev') {
+          needs.bucketSum = true;
+          needs.bucketSq = true;
+        }
         if (wantsMin) needs.bucketMin = true;
         if (wantsMax) needs.bucketMax = true;
       }
@@ -193,7 +200,7 @@ export class FeatureSet {
     const w = new ByteWriter();
     w.f64(state.watermark);
     for (const s of state.streams) {
-      if (s) s.encode(w);
+      if (s) s.encode(w, state.watermark);
       else w.uint(0);
     }
     return w.bytes();
@@ -204,7 +211,7 @@ export class FeatureSet {
     const r = new ByteReader(bytes);
     const watermark = r.f64();
     const streams = this.streams.map((s) => {
-      const st = StreamState.decode(r, s.needs);
+      const st = StreamState.decode(r, s.needs, watermark);
       return st.n > 0 ? st : undefined;
     });
     return { watermark, streams };

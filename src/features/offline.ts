@@ -18,8 +18,8 @@ export interface FeatureMatrix {
 export interface BuildOptions {
   /** Events per page of the log scan: memory is bounded by this, not by the log. */
   batchSize?: number;
-  /** Called after each page with events scanned and rows built so far. */
-  onProgress?: (eventsScanned: number, rowsBuilt: number) => void;
+  /** Called after each page with events scanned and rows built so far; awaited, so a writer can apply backpressure. */
+  onProgress?: (eventsScanned: number, rowsBuilt: number) => void | Promise<void>;
 }
 
 /**
@@ -70,11 +70,11 @@ export async function streamFeatureRows(
         features.apply(s, e);
       }
       scanned += page.length;
-      options.onProgress?.(scanned, next);
+      await options.onProgress?.(scanned, next);
     }
   }
   emitUpTo(Number.POSITIVE_INFINITY);
-  options.onProgress?.(scanned, next);
+  await options.onProgress?.(scanned, next);
   return { eventsScanned: scanned, rows: next };
 }
 

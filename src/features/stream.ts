@@ -16,8 +16,11 @@ import type { ByteReader, ByteWriter } from './bytes.js';
 export interface StreamNeeds {
   /** Days of buckets to keep behind the latest day; 0 when no windowed feature reads them. */
   bucketDays: number;
+  /** Per-day event counts (counts, means, standard deviations, value-less trends). */
+  bucketCount: boolean;
   bucketSum: boolean;
-  bucketM2: boolean;
+  /** Per-day sums of squares, for a windowed standard deviation. */
+  bucketSq: boolean;
   bucketMin: boolean;
   bucketMax: boolean;
   /** Days a distinct value is remembered; Infinity for lifetime; 0 when no distinct count. */
@@ -52,8 +55,7 @@ export class StreamState {
   days: number[] = [];
   bn: number[] = [];
   bsum: number[] = [];
-  bmean: number[] = [];
-  bm2: number[] = [];
+  bsq: number[] = [];
   bmin: number[] = [];
   bmax: number[] = [];
   distinct: Map<string, number> | undefined;
@@ -106,20 +108,14 @@ export class StreamState {
       days.splice(i, 0, day);
       this.bn.splice(i, 0, 0);
       if (this.needs.bucketSum) this.bsum.splice(i, 0, 0);
-      if (this.needs.bucketM2) {
-        this.bmean.splice(i, 0, 0);
-        this.bm2.splice(i, 0, 0);
-      }
+      if (this.needs.bucketSq) this.bsq.splice(i, 0, 0);
       if (this.needs.bucketMin) this.bmin.splice(i, 0, Number.POSITIVE_INFINITY);
       if (this.needs.bucketMax) this.bmax.splice(i, 0, Number.NEGATIVE_INFINITY);
     }
-    const n = ++this.bn[i]!;
+    this.bn[i]!++;
     if (this.needs.bucketSum) this.bsum[i]! += x;
-    if (this.needs.bucketM2) {
-      const d = x - this.bmean[i]!;
-      this.bmean[i]! += d / n;
-      this.bm2[i]! += d * (x - this.bmean[i]!);
-    }
+    // Raw values are usually integer minor units, so these sums are exact (below 2^53).
+    if (this.needs.bucketSq) this.bsq[i]! += x * x;
     if (this.needs.bucketMin && x < this.bmin[i]!) this.bmin[i] = x;
     if (this.needs.bucketMax && x > this.bmax[i]!) this.bmax[i] = x;
     // Drop buckets that no window can read any more: older than the longest window
@@ -131,10 +127,7 @@ export class StreamState {
       days.splice(0, k);
       this.bn.splice(0, k);
       if (this.needs.bucketSum) this.bsum.splice(0, k);
-      if (this.needs.bucketM2) {
-        this.bmean.splice(0, k);
-        this.bm2.splice(0, k);
-      }
+      if (this.needs.bucketSq) this.bsq.splice(0, k);
       if (this.needs.bucketMin) this.bmin.splice(0, k);
       if (this.needs.bucketMax) this.bmax.splice(0, k);
     }
@@ -205,23 +198,24 @@ export class StreamState {
     return Number.isFinite(best) ? best : Number.NaN;
   }
 
-  /** Sample standard deviation over days (lo, hi], combining per-day moments (Chan et al.). */
+  /**
+   * Sample standard deviation over days (lo, hi] from per-day count, sum and sum of
+   * squares. On integer minor units the sums are exact, so the only rounding is in the
+   * final subtraction, far below a penny for bank-sized amounts.
+   */
   bucketStddev(lo: number, hi: number): number {
     let n = 0;
-    let mean = 0;
-    let m2 = 0;
+    let sum = 0;
+    let sq = 0;
     for (let i = this.days.length - 1; i >= 0; i--) {
       const d = this.days[i]!;
       if (d <= lo) break;
       if (d > hi) continue;
-      const nb = this.bn[i]!;
-      const delta = this.bmean[i]! - mean;
-      const tot = n + nb;
-      mean += (delta * nb) / tot;
-      m2 += this.bm2[i]! + (delta * delta * n * nb) / tot;
-      n = tot;
+      n += this.bn[i]!;
+      sum += this.bsum[i]!;
+      sq += this.bsq[i]!;
     }
-    return n >= 2 ? Math.sqrt(Math.max(m2, 0) / (n - 1)) : Number.NaN;
+    return n >= 2 ? Math.sqrt(Math.max(sq - (sum * sum) / n, 0) / (n - 1)) : Number.NaN;
   }
 
   /** Distinct values last seen in days (lo, ∞). */
@@ -238,8 +232,8 @@ export class StreamState {
     return den > 0 ? this.ewmNum[i]! / den : Number.NaN;
   }
 
-  /** Appends this state to a snapshot. */
-  encode(w: ByteWriter): void {
+  /** Appends this state to a snapshot; times are written back from the customer's watermark (short varints). */
+  encode(w: ByteWriter, watermark: number): void {
     w.uint(this.n);
     if (this.n === 0) return;
     const needs = this.needs;
@@ -250,27 +244,21 @@ export class StreamState {
     }
     if (needs.lifetimeMin) w.num(this.min);
     if (needs.lifetimeMax) w.num(this.max);
-    if (needs.firstSeen) w.num(this.firstT);
-    w.num(this.lastT);
+    if (needs.firstSeen) w.uint(watermark - this.firstT);
+    w.uint(watermark - this.lastT);
     if (needs.lastValue) {
       w.uint(this.lastSeq);
       w.num(this.lastValue);
     }
     if (needs.bucketDays > 0) {
       w.uint(this.days.length);
-      let prev = this.days.length > 0 ? this.days[0]! : 0;
-      if (this.days.length > 0) w.int(prev);
-      for (let i = 0; i < this.days.length; i++) {
-        w.uint(this.days[i]! - prev);
-        prev = this.days[i]!;
-        w.uint(this.bn[i]!);
-        if (needs.bucketSum) w.num(this.bsum[i]!);
-        if (needs.bucketM2) {
-          w.f64(this.bmean[i]!);
-          w.f64(this.bm2[i]!);
-        }
-        if (needs.bucketMin) w.num(this.bmin[i]!);
-        if (needs.bucketMax) w.num(this.bmax[i]!);
+      if (this.days.length > 0) {
+        writeColumn(w, this.days);
+        if (needs.bucketCount) writeColumn(w, this.bn);
+        if (needs.bucketSum) writeColumn(w, this.bsum);
+        if (needs.bucketSq) writeColumn(w, this.bsq);
+        if (needs.bucketMin) writeColumn(w, this.bmin);
+        if (needs.bucketMax) writeColumn(w, this.bmax);
       }
     }
     if (this.distinct) {
@@ -290,7 +278,7 @@ export class StreamState {
   }
 
   /** Reads a state written by `encode` with the same needs. */
-  static decode(r: ByteReader, needs: StreamNeeds): StreamState {
+  static decode(r: ByteReader, needs: StreamNeeds, watermark: number): StreamState {
     const s = new StreamState(needs);
     s.n = r.uint();
     if (s.n === 0) return s;
@@ -301,8 +289,8 @@ export class StreamState {
     }
     if (needs.lifetimeMin) s.min = r.num();
     if (needs.lifetimeMax) s.max = r.num();
-    if (needs.firstSeen) s.firstT = r.num();
-    s.lastT = r.num();
+    if (needs.firstSeen) s.firstT = watermark - r.uint();
+    s.lastT = watermark - r.uint();
     if (needs.lastValue) {
       s.lastSeq = r.uint();
       s.lastValue = r.num();
@@ -310,18 +298,14 @@ export class StreamState {
     s.maxDay = dayOf(s.lastT);
     if (needs.bucketDays > 0) {
       const len = r.uint();
-      let prev = len > 0 ? r.int() : 0;
-      for (let i = 0; i < len; i++) {
-        prev += r.uint();
-        s.days.push(prev);
-        s.bn.push(r.uint());
-        if (needs.bucketSum) s.bsum.push(r.num());
-        if (needs.bucketM2) {
-          s.bmean.push(r.f64());
-          s.bm2.push(r.f64());
-        }
-        if (needs.bucketMin) s.bmin.push(r.num());
-        if (needs.bucketMax) s.bmax.push(r.num());
+      if (len > 0) {
+        s.days = readColumn(r, len);
+        // Counts no feature reads are not saved; zeros keep the columns aligned.
+        s.bn = needs.bucketCount ? readColumn(r, len) : new Array<number>(len).fill(0);
+        if (needs.bucketSum) s.bsum = readColumn(r, len);
+        if (needs.bucketSq) s.bsq = readColumn(r, len);
+        if (needs.bucketMin) s.bmin = readColumn(r, len);
+        if (needs.bucketMax) s.bmax = readColumn(r, len);
       }
     }
     if (s.distinct) {
@@ -338,4 +322,34 @@ export class StreamState {
     }
     return s;
   }
+}
+
+/**
+ * A column of bucket values: delta-coded zig-zag varints when every value is a safe
+ * integer (days, counts, sums of minor units: neighbours are close, so deltas are short),
+ * else raw f64.
+ */
+function writeColumn(w: ByteWriter, xs: readonly number[]): void {
+  const ints = xs.every((x) => Number.isSafeInteger(x) && Math.abs(x) < 2 ** 51);
+  w.uint(ints ? 0 : 1);
+  if (!ints) {
+    for (const x of xs) w.f64(x);
+    return;
+  }
+  let prev = 0;
+  for (const x of xs) {
+    w.int(x - prev);
+    prev = x;
+  }
+}
+
+function readColumn(r: ByteReader, len: number): number[] {
+  const out = new Array<number>(len);
+  if (r.uint() === 1) {
+    for (let i = 0; i < len; i++) out[i] = r.f64();
+    return out;
+  }
+  let prev = 0;
+  for (let i = 0; i < len; i++) out[i] = prev += r.int();
+  return out;
 }
