@@ -1,0 +1,163 @@
+/**
+ * Compiles a catalogue once: every CEL rule is parsed, shared rules are resolved onto the
+ * actions they apply to, and rules that do not read `action` are marked so a decision
+ * evaluates them once rather than once per action.
+ */
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../core/canonical.js';
+import { ValidationError, type FieldIssue } from '../core/errors.js';
+import { compileCel, readsAction, type CelProgram } from './cel.js';
+import { CREDIT_FAMILIES, POLICY_KINDS, type Action, type Catalogue, type PolicyKind, type PolicyRule } from './catalogue.js';
+
+export interface CompiledRule {
+  /** Shared rule name, or `<actionId>#<n>` for an action's own rule. */
+  name: string;
+  kind: PolicyKind;
+  program: CelProgram;
+  /** False when the rule does not read `action`: its result is shared by all actions in a decision. */
+  perAction: boolean;
+  /** Slot in the per-decision memo of shared results (-1 for per-action rules). */
+  memo: number;
+  reason: string;
+  because: string | undefined;
+  expression: string;
+}
+
+/** What a rule sees as `action`. */
+export interface ActionVars {
+  id: string;
+  family: string;
+  purpose: string;
+  productRisk: number;
+  value: number;
+  credit: boolean;
+  targetedSupport: boolean;
+}
+
+export interface CompiledAction {
+  action: Action;
+  index: number;
+  vars: ActionVars;
+  /** Rules in evaluation order: eligibility, applicability, suitability, consent. */
+  rules: CompiledRule[];
+  contextWeight: CelProgram | undefined;
+  validFromMs: number;
+  validToMs: number;
+}
+
+export interface CompiledCatalogue {
+  catalogue: Catalogue;
+  /** sha256 of the canonical catalogue: logged with each decision, the key for replay. */
+  version: string;
+  signals: { name: string; program: CelProgram }[];
+  actions: CompiledAction[];
+  byId: Map<string, CompiledAction>;
+  /** Number of memo slots for rules shared across actions. */
+  sharedSlots: number;
+  /** Every `profile.x`, `scores.x` and `context.x` the rules read: absent ones are filled (NaN / "") so rules never throw on them. */
+  reads: { profile: string[]; scores: string[]; context: string[] };
+}
+
+const KIND_ORDER: Record<PolicyKind, number> = Object.fromEntries(POLICY_KINDS.map((k, i) => [k, i])) as Record<PolicyKind, number>;
+const DAY_MS = 86_400_000;
+
+/** Compiles a checked catalogue; throws VALIDATION_FAILED naming every rule that does not compile. */
+export function compileCatalogue(catalogue: Catalogue): CompiledCatalogue {
+  const issues: FieldIssue[] = [];
+  const attempt = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof ValidationError) issues.push(...e.issues);
+      else throw e;
+      return undefined;
+    }
+  };
+  let slots = 0;
+  const shared = new Map<string, CompiledRule>();
+  for (const [name, rule] of Object.entries(catalogue.policies)) {
+    const program = attempt(() => compileCel(rule.when, `policies.${name}.when`));
+    if (!program) continue;
+    const perAction = readsAction(rule.when);
+    shared.set(name, { name, kind: rule.kind, program, perAction, memo: perAction ? -1 : slots++, reason: rule.reason, because: rule.because, expression: rule.when });
+  }
+  const signals = Object.entries(catalogue.signals).flatMap(([name, expr]) => {
+    const program = attempt(() => compileCel(expr, `signals.${name}`));
+    return program ? [{ name, program }] : [];
+  });
+  const actions: CompiledAction[] = catalogue.actions.map((action, index) => {
+    const rules: CompiledRule[] = [];
+    const named = new Set<string>();
+    action.policies.forEach((p, j) => {
+      if (typeof p === 'string') {
+        const r = shared.get(p);
+        if (r && !named.has(p)) rules.push(r);
+        named.add(p);
+        if (!(p in catalogue.policies)) issues.push({ field: `actions.${index}.policies.${j}`, rule: 'unknown_policy', message: `no shared policy named ${p}` });
+        return;
+      }
+      const program = attempt(() => compileCel(p.when, `actions.${index}.policies.${j}.when`));
+      if (program) rules.push(ownRule(action, j, p, program));
+    });
+    for (const [name, rule] of Object.entries(catalogue.policies)) {
+      const r = shared.get(name);
+      if (!r || named.has(name) || !rule.appliesTo) continue;
+      const byFamily = rule.appliesTo.families?.includes(action.family) ?? false;
+      const byAction = rule.appliesTo.actions?.includes(action.id) ?? false;
+      if (byFamily || byAction) rules.push(r);
+    }
+    rules.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind]);
+    const contextWeight = action.contextWeight ? attempt(() => compileCel(action.contextWeight!, `actions.${index}.contextWeight`)) : undefined;
+    return {
+      action,
+      index,
+      vars: {
+        id: action.id,
+        family: action.family,
+        purpose: action.purpose,
+        productRisk: action.productRisk,
+        value: action.value.amountGbp,
+        credit: CREDIT_FAMILIES.has(action.family),
+        targetedSupport: action.targetedSupport,
+      },
+      rules,
+      contextWeight,
+      validFromMs: action.validFrom ? Date.parse(`${action.validFrom}T00:00:00Z`) : Number.NEGATIVE_INFINITY,
+      validToMs: action.validTo ? Date.parse(`${action.validTo}T00:00:00Z`) + DAY_MS : Number.POSITIVE_INFINITY,
+    };
+  });
+  if (issues.length > 0) throw new ValidationError(issues, `catalogue rules do not compile: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`);
+  return {
+    catalogue,
+    version: catalogueVersion(catalogue),
+    signals,
+    actions,
+    byId: new Map(actions.map((a) => [a.action.id, a])),
+    sharedSlots: slots,
+    reads: collectReads(catalogue),
+  };
+}
+
+function ownRule(action: Action, j: number, p: PolicyRule, program: CelProgram): CompiledRule {
+  return { name: `${action.id}#${j}`, kind: p.kind, program, perAction: true, memo: -1, reason: p.reason, because: p.because, expression: p.when };
+}
+
+/** The content hash of a catalogue (first 16 hex digits of sha256 over canonical JSON). */
+export function catalogueVersion(catalogue: Catalogue): string {
+  return createHash('sha256').update(canonicalJson(catalogue)).digest('hex').slice(0, 16);
+}
+
+function collectReads(catalogue: Catalogue): CompiledCatalogue['reads'] {
+  const texts = [
+    ...Object.values(catalogue.signals),
+    ...Object.values(catalogue.policies).map((p) => p.when),
+    ...catalogue.actions.flatMap((a) => [...a.policies.map((p) => (typeof p === 'string' ? '' : p.when)), a.contextWeight ?? '']),
+  ];
+  const names = (root: string) => {
+    const out = new Set<string>();
+    const re = new RegExp(`(?:^|[^A-Za-z0-9_.])${root}\\.([A-Za-z_][A-Za-z0-9_]*)`, 'g');
+    for (const t of texts) for (const m of t.matchAll(re)) out.add(m[1]!);
+    return [...out].sort();
+  };
+  return { profile: names('profile'), scores: names('scores'), context: names('context') };
+}

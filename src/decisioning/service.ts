@@ -1,0 +1,335 @@
+/**
+ * The decisioning component: gathers a customer's inputs, runs the pure decision
+ * (evaluate, select, explain), commits the contacts and logs the record, one decision per
+ * customer at a time. Also replays logged decisions, edits the catalogue and the levers,
+ * and hears offer responses (linked to their decision; declines start the cool-down).
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Clock } from '../core/clock.js';
+import type { Customer } from '../core/customer.js';
+import { NextbestError, ValidationError } from '../core/errors.js';
+import type { StoredEvent } from '../core/events.js';
+import { fieldIssues } from '../core/validate.js';
+import type { ContactRecord, ContactStore } from '../store/contactStore.js';
+import type { DecisionLog } from '../store/decisionLog.js';
+import { Catalogue as CatalogueSchema, Levers as LeversSchema, OfferChannel, parseAction, parseCatalogue, type Action, type Catalogue, type Levers } from './catalogue.js';
+import { compileCatalogue, type CompiledCatalogue } from './compile.js';
+import { capacityFor, capsFor, evaluate, select, type Evaluation } from './decide.js';
+import { explain } from './explain.js';
+import { KeyedMutex } from './mutex.js';
+import { priorOnly, type FeatureValues, type PropensityScorer } from './scoring.js';
+import { DECISION_FORMAT_VERSION, type ChosenAction, type DecisionInputs, type DecisionRecord } from './trace.js';
+import { consentsInForce, customerView } from './view.js';
+
+/** A decision request (HTTP body, CLI flags, library call). */
+export const DecideRequest = z
+  .object({
+    customerId: z.string().min(1).max(128),
+    channel: OfferChannel,
+    n: z.number().int().min(1).max(20).default(1),
+    context: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'context keys are lower-case letters, digits and _'), z.union([z.string().max(200), z.number().finite(), z.boolean()])).default({}),
+    sessionId: z.string().min(1).max(128).optional(),
+  })
+  .strict();
+export type DecideRequest = z.input<typeof DecideRequest>;
+
+/** Where a decision reads a customer's behavioural features. */
+export interface ProfileSource {
+  profile(customerId: string, now: number): Promise<{ values: FeatureValues; version: string | null }>;
+}
+
+export interface DecisioningDeps {
+  clock: Clock;
+  customers: { get(customerId: string): Promise<Customer | undefined> };
+  /** The customer's consent_change events (any time; filtered to the decision time here). */
+  consentEvents: (customerId: string) => Promise<StoredEvent[]>;
+  profiles?: ProfileSource;
+  /** Customer-level scores rules read as `scores.*` (churn risk, financial stress …). */
+  customerScores?: (customerId: string, profile: FeatureValues) => Promise<Record<string, number>> | Record<string, number>;
+  contacts: ContactStore;
+  log: DecisionLog;
+  scorer?: PropensityScorer;
+  newDecisionId?: () => string;
+}
+
+export interface ReplayResult {
+  decisionId: string;
+  identical: boolean;
+  differences: string[];
+  replayed: Pick<DecisionRecord, 'candidates' | 'chosen' | 'explanation'>;
+}
+
+const DAY_MS = 86_400_000;
+
+export class Decisioning {
+  private compiled: CompiledCatalogue;
+  private levers: Levers;
+  private readonly mutex = new KeyedMutex();
+  private readonly snapshots = new Map<string, CompiledCatalogue>();
+  private scorer: PropensityScorer;
+
+  constructor(
+    catalogue: Catalogue,
+    private readonly deps: DecisioningDeps,
+  ) {
+    this.compiled = compileCatalogue(catalogue);
+    this.levers = structuredClone(catalogue.levers);
+    this.scorer = deps.scorer ?? priorOnly;
+    this.snapshots.set(this.compiled.version, this.compiled);
+  }
+
+  /** Swaps the propensity models (the model lifecycle calls this when a champion changes). */
+  setScorer(scorer: PropensityScorer): void {
+    this.scorer = scorer;
+  }
+
+  get catalogue(): Catalogue {
+    return this.compiled.catalogue;
+  }
+
+  get catalogueVersion(): string {
+    return this.compiled.version;
+  }
+
+  /** Decides the next best actions for a customer on a channel, logs and returns the record. */
+  async decide(request: DecideRequest): Promise<DecisionRecord> {
+    const parsed = DecideRequest.safeParse(request);
+    if (!parsed.success) throw new ValidationError(fieldIssues(parsed.error));
+    const req = parsed.data;
+    const now = this.deps.clock.now();
+    const customer = await this.deps.customers.get(req.customerId);
+    if (!customer) throw new NextbestError('NOT_FOUND', `no customer ${req.customerId}`);
+    const [consentEvents, profile] = await Promise.all([this.deps.consentEvents(req.customerId), this.deps.profiles?.profile(req.customerId, now)]);
+    const values = profile?.values ?? {};
+    const scores = (await this.deps.customerScores?.(req.customerId, values)) ?? {};
+    const inputs: DecisionInputs = {
+      customer: customerView(customer, now),
+      profile: values,
+      profileVersion: profile?.version ?? null,
+      scores,
+      consents: consentsInForce(customer, consentEvents, req.channel, now),
+      history: { contacts: [], declines: [] },
+      context: req.context,
+      sessionId: req.sessionId ?? null,
+    };
+    return this.decideWith(inputs, { channel: req.channel, n: req.n, now });
+  }
+
+  /**
+   * Decides from prepared inputs (the twin and tests build them directly); the contact
+   * history is read here, under the customer's lock.
+   */
+  async decideWith(base: Omit<DecisionInputs, 'history'> & { history?: DecisionInputs['history'] }, o: { channel: string; n: number; now: number; decisionId?: string }): Promise<DecisionRecord> {
+    const cat = this.compiled;
+    const levers = structuredClone(this.levers);
+    const scorer = this.scorer;
+    const customerId = base.customer.id;
+    const decisionId = o.decisionId ?? this.deps.newDecisionId?.() ?? `d-${randomUUID()}`;
+    await this.deps.log.putCatalogue(cat.version, cat.catalogue);
+    return this.mutex.run(customerId, async () => {
+      const history = await this.deps.contacts.history(customerId, o.now - historyDays(cat) * DAY_MS);
+      const inputs: DecisionInputs = { ...base, history };
+      const ev = evaluate(cat, inputs, { now: o.now, channel: o.channel, levers, scorer });
+      const full = await this.fullCounters(cat, ev, o.channel, o.now);
+      let sel = select(cat, ev, inputs, { now: o.now, channel: o.channel, n: o.n, full });
+      for (let attempt = 0; ; attempt++) {
+        const contacts: ContactRecord[] = sel.chosen.map((i) => {
+          const t = ev.traces[i]!;
+          const c: ContactRecord = { decisionId, actionId: t.actionId, family: t.family, channel: o.channel, at: o.now };
+          if (inputs.sessionId) c.sessionId = inputs.sessionId;
+          return c;
+        });
+        const result = await this.deps.contacts.commit(customerId, contacts, capsFor(cat, o.channel), sel.capacity);
+        if (result.ok) break;
+        if (attempt >= 5) throw new NextbestError('CONFLICT', 'contact counters kept changing under this decision; retry');
+        // Another process took the last slot, or contacted the customer: re-select on fresh counts.
+        if (result.reason === 'capacity') full.add(result.key);
+        else inputs.history = await this.deps.contacts.history(customerId, o.now - historyDays(cat) * DAY_MS);
+        resetSelection(ev);
+        sel = select(cat, ev, inputs, { now: o.now, channel: o.channel, n: o.n, full });
+      }
+      const record = buildRecord(cat, ev, inputs, sel.chosen, { decisionId, channel: o.channel, n: o.n, now: o.now, levers, full, scorer });
+      await this.deps.log.append({ decisionId, customerId, channel: o.channel, decidedAt: o.now, catalogueVersion: cat.version, record });
+      return record;
+    });
+  }
+
+  private async fullCounters(cat: CompiledCatalogue, ev: Evaluation, channel: string, now: number): Promise<Set<string>> {
+    const takes = new Map<string, number>();
+    for (const i of ev.ranked) for (const t of capacityFor(cat, cat.byId.get(ev.traces[i]!.actionId)!, channel, now)) takes.set(t.key, t.max);
+    if (takes.size === 0) return new Set();
+    const keys = [...takes.keys()];
+    const used = await this.deps.contacts.capacityUsed(keys);
+    return new Set(keys.filter((k, j) => used[j]! >= takes.get(k)!));
+  }
+
+  /** A logged decision with the responses linked to it. */
+  async decision(decisionId: string): Promise<DecisionRecord & { responses: { actionId: string; channel: string; response: string; at: string }[] }> {
+    const d = await this.deps.log.get(decisionId);
+    if (!d) throw new NextbestError('NOT_FOUND', `no decision ${decisionId}`);
+    return { ...(d.record as DecisionRecord), responses: d.responses.map((r) => ({ actionId: r.actionId, channel: r.channel, response: r.response, at: new Date(r.at).toISOString() })) };
+  }
+
+  /** Re-runs a logged decision from its logged inputs, catalogue and levers, and compares. */
+  async replay(decisionId: string): Promise<ReplayResult> {
+    const d = await this.deps.log.get(decisionId);
+    if (!d) throw new NextbestError('NOT_FOUND', `no decision ${decisionId}`);
+    const original = d.record as DecisionRecord;
+    const cat = await this.snapshot(d.catalogueVersion);
+    return replayRecord(cat, original, this.scorer);
+  }
+
+  private async snapshot(version: string): Promise<CompiledCatalogue> {
+    const cached = this.snapshots.get(version);
+    if (cached) return cached;
+    const body = await this.deps.log.getCatalogue(version);
+    if (body === undefined) throw new NextbestError('NOT_FOUND', `catalogue version ${version} is not in the decision log`);
+    const compiled = compileCatalogue(parseCatalogue(body));
+    this.snapshots.set(version, compiled);
+    return compiled;
+  }
+
+  /** Every action in the catalogue. */
+  actions(): Action[] {
+    return this.compiled.catalogue.actions;
+  }
+
+  /** One action, or NOT_FOUND. */
+  action(id: string): Action {
+    const a = this.compiled.byId.get(id);
+    if (!a) throw new NextbestError('NOT_FOUND', `no action ${id}`);
+    return a.action;
+  }
+
+  /** Creates or replaces an action; the whole catalogue is re-checked and recompiled first. */
+  putAction(input: unknown): { action: Action; created: boolean; catalogueVersion: string } {
+    const action = parseAction(input);
+    const actions = this.compiled.catalogue.actions;
+    const created = !actions.some((a) => a.id === action.id);
+    const next = created ? [...actions, action] : actions.map((a) => (a.id === action.id ? action : a));
+    this.replaceCatalogue({ ...this.compiled.catalogue, actions: next });
+    return { action: this.action(action.id), created, catalogueVersion: this.compiled.version };
+  }
+
+  /** Removes an action (past decisions keep their catalogue snapshot). */
+  deleteAction(id: string): { catalogueVersion: string } {
+    this.action(id);
+    const next = this.compiled.catalogue.actions.filter((a) => a.id !== id);
+    if (next.length === 0) throw new ValidationError([{ field: 'actions', rule: 'min', message: 'the catalogue must keep at least one action' }]);
+    this.replaceCatalogue({ ...this.compiled.catalogue, actions: next });
+    return { catalogueVersion: this.compiled.version };
+  }
+
+  /** Replaces the whole catalogue (checked and compiled before it takes effect). */
+  replaceCatalogue(input: unknown): string {
+    const parsed = CatalogueSchema.safeParse(input);
+    if (!parsed.success) throw new ValidationError(fieldIssues(parsed.error));
+    const compiled = compileCatalogue(parsed.data);
+    this.compiled = compiled;
+    this.snapshots.set(compiled.version, compiled);
+    return compiled.version;
+  }
+
+  /** The business levers in force. */
+  getLevers(): Levers {
+    return structuredClone(this.levers);
+  }
+
+  /** Replaces the levers at run time (weights per family and per action, 0-100). */
+  setLevers(input: unknown): Levers {
+    const parsed = LeversSchema.safeParse(input);
+    if (!parsed.success) throw new ValidationError(fieldIssues(parsed.error, 'levers'));
+    this.levers = parsed.data;
+    return this.getLevers();
+  }
+
+  /** Hears stored events: offer responses link to their decision, declines start the cool-down. */
+  async onEvents(events: readonly StoredEvent[]): Promise<void> {
+    for (const s of events) {
+      const e = s.event;
+      if (e.type !== 'offer_response') continue;
+      await this.deps.log.linkResponse(e.payload.decisionId, { eventId: e.eventId, actionId: e.payload.actionId, channel: e.payload.channel, response: e.payload.response, at: s.t });
+      if (e.payload.response === 'declined') {
+        const family = this.compiled.byId.get(e.payload.actionId)?.action.family ?? 'unknown';
+        await this.deps.contacts.recordDecline(e.customerId, { actionId: e.payload.actionId, family, at: s.t });
+      }
+    }
+  }
+
+  /** GDPR erasure: the customer's decisions, contacts and declines. */
+  async onErase(customerId: string): Promise<void> {
+    await this.deps.log.eraseCustomer(customerId);
+    await this.deps.contacts.eraseCustomer(customerId);
+  }
+}
+
+/** How far back a decision needs the contact history: the longest cap or cool-down, at least a day. */
+function historyDays(cat: CompiledCatalogue): number {
+  const cp = cat.catalogue.contactPolicy;
+  return Math.max(1, cp.declineCooldownDays, ...cp.caps.map((c) => c.periodDays), ...cat.actions.map((a) => a.action.declineCooldownDays ?? 0));
+}
+
+function resetSelection(ev: Evaluation): void {
+  for (const i of ev.ranked) {
+    const t = ev.traces[i]!;
+    t.status = 'ranked';
+    delete t.excludedBy;
+  }
+}
+
+function buildRecord(
+  cat: CompiledCatalogue,
+  ev: Evaluation,
+  inputs: DecisionInputs,
+  chosen: number[],
+  o: { decisionId: string; channel: string; n: number; now: number; levers: Levers; full: ReadonlySet<string>; scorer: PropensityScorer },
+): DecisionRecord {
+  const picks: ChosenAction[] = chosen.map((i, k) => {
+    const t = ev.traces[i]!;
+    const a = cat.byId.get(t.actionId)!.action;
+    const treatment = Object.fromEntries(Object.entries(a.treatments[o.channel as never] ?? {}).filter(([, v]) => v !== undefined)) as Record<string, string>;
+    const c: ChosenAction = { actionId: a.id, name: a.name, family: a.family, channel: o.channel, rank: k + 1, priority: t.priority!, propensity: t.propensity!, headline: a.message.headline, body: a.message.body, treatment };
+    if (a.message.disclosure) c.disclosure = a.message.disclosure;
+    return c;
+  });
+  return {
+    formatVersion: DECISION_FORMAT_VERSION,
+    decisionId: o.decisionId,
+    customerId: inputs.customer.id,
+    channel: o.channel,
+    n: o.n,
+    decidedAt: new Date(o.now).toISOString(),
+    catalogueVersion: cat.version,
+    levers: o.levers,
+    inputs,
+    signals: ev.signals,
+    models: ev.models,
+    candidates: ev.traces,
+    capacityRefused: [...o.full].sort(),
+    chosen: picks,
+    explanation: explain(cat, ev, inputs, chosen[0], o.scorer),
+  };
+}
+
+/** Replays a decision record against a compiled catalogue snapshot; pure apart from the scorer. */
+export function replayRecord(cat: CompiledCatalogue, original: DecisionRecord, scorer: PropensityScorer): ReplayResult {
+  const now = Date.parse(original.decidedAt);
+  const differences: string[] = [];
+  for (const [actionId, version] of Object.entries(original.models)) {
+    const a = cat.byId.get(actionId);
+    const current = a ? scorer.versionFor(a.vars) : undefined;
+    if (current !== version) differences.push(`model for ${actionId}: logged ${version}, now ${current ?? 'none'}`);
+  }
+  const ev = evaluate(cat, original.inputs, { now, channel: original.channel, levers: original.levers, scorer });
+  const full = new Set(original.capacityRefused);
+  const sel = select(cat, ev, original.inputs, { now, channel: original.channel, n: original.n, full });
+  const replayed = buildRecord(cat, ev, original.inputs, sel.chosen, { decisionId: original.decisionId, channel: original.channel, n: original.n, now, levers: original.levers, full, scorer });
+  const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
+  if (!same(replayed.chosen, original.chosen)) differences.push(`chosen: logged ${original.chosen.map((c) => c.actionId).join(',') || 'none'}, replayed ${replayed.chosen.map((c) => c.actionId).join(',') || 'none'}`);
+  original.candidates.forEach((c, k) => {
+    if (!same(c, replayed.candidates[k])) differences.push(`candidate ${c.actionId} differs`);
+  });
+  if (!same(replayed.explanation, original.explanation)) differences.push('explanation differs');
+  return { decisionId: original.decisionId, identical: differences.length === 0, differences, replayed: { candidates: replayed.candidates, chosen: replayed.chosen, explanation: replayed.explanation } };
+}

@@ -1,0 +1,66 @@
+/**
+ * The ContactStore port: what the bank has shown each customer, what they declined, and
+ * daily volume counters. Decisioning reads a customer's history, then commits the
+ * contacts of a decision; `commit` re-checks the frequency caps and takes the capacity in
+ * one transaction, so two processes never both fill the last slot.
+ */
+
+/** One action shown (or about to be shown) to a customer on a channel. */
+export interface ContactRecord {
+  decisionId: string;
+  actionId: string;
+  family: string;
+  channel: string;
+  /** Epoch ms. */
+  at: number;
+  sessionId?: string;
+}
+
+/** A declined action: starts the cool-down. */
+export interface DeclineRecord {
+  actionId: string;
+  family: string;
+  at: number;
+}
+
+export interface ContactHistory {
+  contacts: ContactRecord[];
+  declines: DeclineRecord[];
+}
+
+/** A frequency cap checked at commit: at most `max` contacts matching in (at - periodMs, at]. */
+export interface CapCheck {
+  channel: string | '*';
+  family?: string;
+  max: number;
+  periodMs: number;
+}
+
+/** A daily volume counter: at most `max` takes per key (key includes the day). */
+export interface CapacityTake {
+  key: string;
+  max: number;
+}
+
+export type CommitResult = { ok: true } | { ok: false; reason: 'cap'; cap: CapCheck } | { ok: false; reason: 'capacity'; key: string };
+
+export interface ContactStore {
+  /** A customer's contacts and declines at or after `sinceMs`, oldest first. */
+  history(customerId: string, sinceMs: number): Promise<ContactHistory>;
+  /**
+   * Atomically: checks that adding `contacts` breaks none of `caps` and that every
+   * capacity counter has room, then stores the contacts and takes the capacity. Nothing
+   * is stored when a check fails.
+   */
+  commit(customerId: string, contacts: readonly ContactRecord[], caps: readonly CapCheck[], capacity: readonly CapacityTake[]): Promise<CommitResult>;
+  /** How much of each counter is used. */
+  capacityUsed(keys: readonly string[]): Promise<number[]>;
+  recordDecline(customerId: string, decline: DeclineRecord): Promise<void>;
+  eraseCustomer(customerId: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Whether a contact counts towards a cap. */
+export function capMatches(cap: CapCheck, c: { channel: string; family: string; at: number }, now: number): boolean {
+  return (cap.channel === '*' || cap.channel === c.channel) && (cap.family === undefined || cap.family === c.family) && c.at > now - cap.periodMs && c.at <= now;
+}

@@ -1,0 +1,60 @@
+import type { DecisionLog, LinkedResponse, LoggedDecision } from '../decisionLog.js';
+
+/** In-memory decision log (tests, simulations). Records are deep-copied in and out. */
+export class MemoryDecisionLog implements DecisionLog {
+  private readonly decisions = new Map<string, { d: LoggedDecision; responses: LinkedResponse[] }>();
+  private readonly catalogues = new Map<string, unknown>();
+
+  async append(decision: LoggedDecision): Promise<void> {
+    if (this.decisions.has(decision.decisionId)) throw new Error(`decision ${decision.decisionId} is already logged`);
+    this.decisions.set(decision.decisionId, { d: structuredClone(decision), responses: [] });
+  }
+
+  async get(decisionId: string): Promise<(LoggedDecision & { responses: LinkedResponse[] }) | undefined> {
+    const e = this.decisions.get(decisionId);
+    return e ? { ...structuredClone(e.d), responses: e.responses.map((r) => ({ ...r })) } : undefined;
+  }
+
+  async listCustomer(customerId: string, limit: number): Promise<LoggedDecision[]> {
+    return [...this.decisions.values()]
+      .map((e) => e.d)
+      .filter((d) => d.customerId === customerId)
+      .sort((a, b) => b.decidedAt - a.decidedAt || (a.decisionId < b.decisionId ? 1 : -1))
+      .slice(0, limit)
+      .map((d) => structuredClone(d));
+  }
+
+  async linkResponse(decisionId: string, response: LinkedResponse): Promise<boolean> {
+    const e = this.decisions.get(decisionId);
+    if (!e) return false;
+    if (!e.responses.some((r) => r.eventId === response.eventId)) e.responses.push({ ...response });
+    e.responses.sort((a, b) => a.at - b.at);
+    return true;
+  }
+
+  async putCatalogue(version: string, catalogue: unknown): Promise<void> {
+    if (!this.catalogues.has(version)) this.catalogues.set(version, structuredClone(catalogue));
+  }
+
+  async getCatalogue(version: string): Promise<unknown> {
+    const c = this.catalogues.get(version);
+    return c === undefined ? undefined : structuredClone(c);
+  }
+
+  async eraseCustomer(customerId: string): Promise<number> {
+    let n = 0;
+    for (const [id, e] of this.decisions) {
+      if (e.d.customerId === customerId) {
+        this.decisions.delete(id);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  async count(): Promise<number> {
+    return this.decisions.size;
+  }
+
+  async close(): Promise<void> {}
+}
