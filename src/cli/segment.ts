@@ -4,9 +4,9 @@ import { parseCommand, numberOption, required, UsageError } from './args.js';
 import { columnIndex, isMissingField, listOption, numberAt, printJson, readTable } from './csvColumns.js';
 
 const spec = {
-  usage: 'nextbest segment --data FILE --columns A,B,C [--k 5 | --k-range 2-10] [--seed 0] [--n-init 10] [--mini-batch] [--words FILE.json] [--holdings X,Y] [--assignments FILE --id COL]',
+  usage: 'nextbest segment --data FILE --columns A,B,C [--k 5 | --k-range 2-10 [--pick silhouette|elbow]] [--seed 0] [--n-init 10] [--mini-batch] [--words FILE.json] [--holdings X,Y] [--assignments FILE --id COL]',
   summary:
-    'Segments customers with k-means on standardised features (population SD, as scikit-learn StandardScaler; rows with a missing value in a chosen column dropped) and prints JSON: k, inertia, sizes, centres in original units and z-scores, and each segment in words. With --k-range it also prints the silhouette (on a seeded sample) and the elbow of every k, and keeps the k with the best silhouette.',
+    'Segments customers with k-means on standardised features (population SD, as scikit-learn StandardScaler; rows with a missing value in a chosen column dropped) and prints JSON: k, inertia, sizes, centres in original units and z-scores, and each segment in words. With --k-range it also prints the silhouette (on a seeded sample) and the elbow of every k, and keeps the k that --pick names.',
   options: {
     data: { type: 'string' },
     columns: { type: 'string' },
@@ -18,6 +18,7 @@ const spec = {
     'batch-size': { type: 'string', default: '1024' },
     raw: { type: 'boolean' },
     'silhouette-sample': { type: 'string', default: '2000' },
+    pick: { type: 'string', default: 'silhouette' },
     'max-traits': { type: 'string', default: '3' },
     words: { type: 'string' },
     holdings: { type: 'string' },
@@ -35,6 +36,7 @@ const spec = {
     'batch-size': 'Rows per mini-batch',
     raw: 'Cluster the raw values (no standardisation)',
     'silhouette-sample': 'Rows sampled for the silhouette with --k-range',
+    pick: 'With --k-range, keep the k with the best silhouette or the elbow k (silhouette|elbow)',
     'max-traits': 'Features named in each description',
     words: 'JSON file: [{"column","label","high","low","highName","lowName"}] words for the describer',
     holdings: 'Comma-separated 0/1 product-holding columns: per-segment holding rates',
@@ -91,6 +93,7 @@ export async function run(argv: string[]): Promise<number> {
     kRange = [Number(m[1]), Number(m[2])];
   }
   let k = positiveInteger(v, 'k', 5);
+  if (v.pick !== 'silhouette' && v.pick !== 'elbow') throw new UsageError(`--pick must be silhouette or elbow, got ${v.pick}`);
 
   const table = readTable(required(v, 'data'), 'data');
   const idx = columns.map((c) => columnIndex(table, c, 'columns'));
@@ -114,7 +117,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`segment: trying k = ${kRange[0]}..${kRange[1]}\n`);
     const input = v.raw ? matrix : standardize(matrix, fitScaler(matrix));
     choice = chooseK(input, { kMin: kRange[0], kMax: kRange[1], seed, nInit, miniBatch, silhouetteSample: numberOption(v, 'silhouette-sample', 2000) });
-    k = choice.bestBySilhouette;
+    k = v.pick === 'elbow' ? choice.elbow : choice.bestBySilhouette;
   }
   const started = performance.now();
   const seg = segmentCustomers(matrix, words, { k, seed, nInit, miniBatch, batchSize, standardize: !v.raw, maxTraits: positiveInteger(v, 'max-traits', 3) });

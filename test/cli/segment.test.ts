@@ -55,6 +55,10 @@ describe('nextbest segment', () => {
     expect(json.chooseK.candidates.map((c: { k: number }) => c.k)).toEqual([2, 3, 4]);
     const best = json.chooseK.candidates.reduce((a: { silhouette: number }, b: { silhouette: number }) => (b.silhouette > a.silhouette ? b : a));
     expect(json.k).toBe(best.k);
+    out = '';
+    expect(await main(['segment', '--data', fixture('credit_data.csv'), '--columns', 'Income,Assets,Debt', '--k-range', '2-4', '--n-init', '2', '--pick', 'elbow'])).toBe(0);
+    const elbow = JSON.parse(out);
+    expect(elbow.k).toBe(elbow.chooseK.elbow);
   });
 
   it('names the bad flag or column and exits non-zero', async () => {
