@@ -39,6 +39,13 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    decisioning: z
+      .object({
+        /** A YAML action catalogue (docs/decisioning.md); the built-in bank catalogue when unset. */
+        catalogue: z.string().min(1).optional(),
+      })
+      .strict()
+      .prefault({}),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().prefault({}),
   })
   .strict();

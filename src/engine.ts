@@ -22,10 +22,20 @@ import type { ProfileStore } from './store/profileStore.js';
 import { MemoryProfileStore } from './store/memory/profileStore.js';
 import { SqliteProfileStore } from './store/sqlite/profileStore.js';
 import { OnlineFeatureStore, loadFeatures, type Profile } from './features/index.js';
+import { readFileSync } from 'node:fs';
+import { Decisioning, parseCatalogueYaml, type DecideRequest, type DecisionRecord, type ReplayResult } from './decisioning/index.js';
+import { MemoryContactStore } from './store/memory/contactStore.js';
+import { MemoryDecisionLog } from './store/memory/decisionLog.js';
+import { SqliteContactStore } from './store/sqlite/contactStore.js';
+import { SqliteDecisionLog } from './store/sqlite/decisionLog.js';
 
 export type { Config, ConfigInput } from './config.js';
 export { loadConfig, parseConfig } from './config.js';
 export type { IngestReport, ItemResult } from './ingest/pipeline.js';
+export { Action as ActionSchema, Levers as LeversSchema, DecideRequest as DecideRequestSchema, type Action, type Levers, type DecideRequest, type DecisionRecord, type ReplayResult } from './decisioning/index.js';
+
+/** The built-in bank catalogue, used when config.decisioning.catalogue is unset. */
+export const DEFAULT_CATALOGUE = new URL('../catalogue/default.yaml', import.meta.url);
 export { FeatureSet, BANK_PACK, loadFeatures, streamFeatureRows, buildFeatureMatrix, csvHeader, csvRow, type AsOfPair, type Profile, type FeatureInfo } from './features/index.js';
 
 /** Something downstream of the log (features, triggers) that hears of every stored event. */
@@ -60,6 +70,8 @@ export class Engine {
   private closed = false;
   /** The online feature store: profiles updated by every stored event (set up in create). */
   features!: OnlineFeatureStore;
+  /** Next-best-action decisioning: catalogue, policies, arbitration, decision log (set up in create). */
+  decisioning!: Decisioning;
 
   private constructor(
     readonly config: Config,
@@ -74,7 +86,45 @@ export class Engine {
     const logger = deps.logger ?? pino({ level: config.log.level, base: { service: 'nextbest' } });
     const engine = new Engine(config, deps.clock ?? systemClock, logger, openStores(config));
     await engine.startFeatures();
+    engine.startDecisioning();
     return engine;
+  }
+
+  /** Loads the catalogue, opens the contact and decision stores, and hears offer responses. */
+  private startDecisioning(): void {
+    const db = this.stores.sqlite;
+    const text = readFileSync(this.config.decisioning.catalogue ?? DEFAULT_CATALOGUE, 'utf8');
+    this.decisioning = new Decisioning(parseCatalogueYaml(text), {
+      clock: this.clock,
+      customers: { get: (id) => this.customer(id) },
+      consentEvents: (id) => this.customerEvents(id, { types: ['consent_change'] }),
+      profiles: {
+        profile: async (id, now) => {
+          // As of the decision time; a customer whose latest event is ahead of the clock (skew) is read as of that event.
+          const p = await this.features.profile(id, { asOf: now, now }).catch(() => this.features.profile(id, { now }));
+          return { values: Object.fromEntries(Object.entries(p.features).map(([k, f]) => [k, f.value])), version: p.definitionsVersion };
+        },
+      },
+      contacts: db ? new SqliteContactStore(db) : new MemoryContactStore(),
+      log: db ? new SqliteDecisionLog(db) : new MemoryDecisionLog(),
+    });
+    this.subscribe(this.decisioning);
+  }
+
+  /** Decides the next best actions for a customer on a channel; the decision is logged. */
+  async decide(request: DecideRequest): Promise<DecisionRecord> {
+    this.assertOpen();
+    return this.decisioning.decide(request);
+  }
+
+  /** A logged decision with the responses linked to it. */
+  async decision(decisionId: string): Promise<DecisionRecord & { responses: { actionId: string; channel: string; response: string; at: string }[] }> {
+    return this.decisioning.decision(decisionId);
+  }
+
+  /** Re-runs a logged decision from its logged inputs and says whether the result is the same. */
+  async replayDecision(decisionId: string): Promise<ReplayResult> {
+    return this.decisioning.replay(decisionId);
   }
 
   /** Builds the feature store from config and replays the log after its checkpoint. */
