@@ -29,7 +29,25 @@ export interface BinnedDataset {
   bins: Uint16Array | Uint32Array;
   /** The same bins feature-major, `columns[f * nRows + row]` (for partitioning: one feature's bins are adjacent). */
   columns: Uint16Array | Uint32Array;
+  /**
+   * For data where most cells sit in their feature's most frequent bin (one-hot columns,
+   * zero-heavy balances), each row's other cells only; histograms skip the frequent bin
+   * and recover it as the node total minus the rest, as LightGBM does. Null when dense.
+   */
+  sparse: SparseBins | null;
 }
+
+/** Row-wise lists of the cells that are not in their feature's most frequent bin. */
+export interface SparseBins {
+  /** Row r's cells are `bins[rowStart[r] .. rowStart[r + 1])`. */
+  rowStart: Uint32Array;
+  bins: Uint16Array | Uint32Array;
+  /** Global index of each feature's most frequent bin. */
+  frequentBin: Int32Array;
+}
+
+// Below this share of kept cells the sparse histogram pays for its per-node fix-up.
+const SPARSE_MAX_DENSITY = 0.75;
 
 /** Checks the matrix shape; a ValidationError names the broken rule. */
 export function checkMatrix(m: FeatureMatrix, field = 'features'): void {
@@ -142,5 +160,41 @@ export function binMatrix(m: FeatureMatrix, cuts: Float64Array[]): BinnedDataset
       columns[colStart + r] = b;
     }
   }
-  return { nRows, nFeatures, cuts, binOffset, totalBins: total, bins, columns };
+  return { nRows, nFeatures, cuts, binOffset, totalBins: total, bins, columns, sparse: sparseBins(bins, columns, nRows, nFeatures, binOffset, total) };
+}
+
+function sparseBins(
+  bins: Uint16Array | Uint32Array,
+  columns: Uint16Array | Uint32Array,
+  nRows: number,
+  nFeatures: number,
+  binOffset: Int32Array,
+  total: number,
+): SparseBins | null {
+  const count = new Float64Array(total);
+  for (let k = 0; k < columns.length; k++) count[columns[k]!]++;
+  const frequentBin = new Int32Array(nFeatures);
+  let dropped = 0;
+  for (let f = 0; f < nFeatures; f++) {
+    const end = f + 1 < nFeatures ? binOffset[f + 1]! : total;
+    let best = binOffset[f]!;
+    for (let b = best + 1; b < end; b++) if (count[b]! > count[best]!) best = b;
+    frequentBin[f] = best;
+    dropped += count[best]!;
+  }
+  const kept = nRows * nFeatures - dropped;
+  if (kept > SPARSE_MAX_DENSITY * nRows * nFeatures) return null;
+  const rowStart = new Uint32Array(nRows + 1);
+  const out = total <= 65535 ? new Uint16Array(kept) : new Uint32Array(kept);
+  let k = 0;
+  for (let r = 0; r < nRows; r++) {
+    rowStart[r] = k;
+    const base = r * nFeatures;
+    for (let f = 0; f < nFeatures; f++) {
+      const b = bins[base + f]!;
+      if (b !== frequentBin[f]) out[k++] = b;
+    }
+  }
+  rowStart[nRows] = k;
+  return { rowStart, bins: out, frequentBin };
 }

@@ -75,6 +75,64 @@ function addRow(bins: Uint16Array | Uint32Array, base: number, nFeatures: number
   }
 }
 
+/** Adds rows `rows[start..end)` of sparse bins, then recovers each feature's frequent bin from the node totals. */
+export function buildSparseHistogram(
+  rowStart: Uint32Array,
+  sparse: Uint16Array | Uint32Array,
+  frequentBin: Int32Array,
+  binOffset: Int32Array,
+  totalBins: number,
+  rows: Uint32Array,
+  start: number,
+  end: number,
+  gradHess: Float64Array,
+  nodeG: number,
+  nodeH: number,
+  hist: Float64Array,
+): void {
+  for (let i = start; i < end; i++) {
+    const r = rows[i]!;
+    const g = gradHess[2 * r]!;
+    const h = gradHess[2 * r + 1]!;
+    let k = rowStart[r]!;
+    const stop = rowStart[r + 1]!;
+    for (; k + 3 < stop; k += 4) {
+      const b0 = sparse[k]! << 1;
+      const b1 = sparse[k + 1]! << 1;
+      const b2 = sparse[k + 2]! << 1;
+      const b3 = sparse[k + 3]! << 1;
+      hist[b0] += g;
+      hist[b0 + 1] += h;
+      hist[b1] += g;
+      hist[b1 + 1] += h;
+      hist[b2] += g;
+      hist[b2 + 1] += h;
+      hist[b3] += g;
+      hist[b3 + 1] += h;
+    }
+    for (; k < stop; k++) {
+      const b = sparse[k]! << 1;
+      hist[b] += g;
+      hist[b + 1] += h;
+    }
+  }
+  const nFeatures = binOffset.length;
+  for (let f = 0; f < nFeatures; f++) {
+    const lo = binOffset[f]!;
+    const hi = f + 1 < nFeatures ? binOffset[f + 1]! : totalBins;
+    const fb = frequentBin[f]!;
+    let sg = 0;
+    let sh = 0;
+    for (let b = lo; b < hi; b++) {
+      if (b === fb) continue;
+      sg += hist[2 * b]!;
+      sh += hist[2 * b + 1]!;
+    }
+    hist[2 * fb] = nodeG - sg;
+    hist[2 * fb + 1] = nodeH - sh;
+  }
+}
+
 /** parent -= child, in place: the parent's buffer becomes the sibling's histogram. */
 export function subtractHistogram(parent: Float64Array, child: Float64Array): void {
   for (let i = 0; i < parent.length; i++) parent[i] -= child[i]!;

@@ -8,22 +8,33 @@ import type { FeatureMatrix } from './dataset.js';
 import type { GbdtModel } from './model.js';
 import { objectiveFor } from './objectives.js';
 
-/** The ensemble as flat arrays for fast scoring. */
+/**
+ * The ensemble as flat arrays for fast scoring. Each node's right child is its left child
+ * plus one, and a leaf is a fixed point (its left child is itself, its threshold NaN, so
+ * no comparison moves it): every tree can then be walked a fixed number of steps with no
+ * "is this a leaf" branch, and four trees are walked side by side so their memory reads
+ * overlap.
+ */
 export interface FlatEnsemble {
   nFeatures: number;
   baseMargin: number;
   float32Inputs: boolean;
   /** First node of each tree. */
   roots: Int32Array;
-  /** Split feature, or -1 at a leaf. */
+  /** Depth of each tree (steps from the root to its deepest leaf). */
+  depth: Int32Array;
+  /** Split feature (0 at leaves, where it is never used). */
   feature: Int32Array;
+  /** Split threshold (NaN at leaves). */
   threshold: Float64Array;
+  /** Left child; the right child is `left + 1`; a leaf points to itself. */
   left: Int32Array;
-  right: Int32Array;
-  /** Child taken when the value is missing. */
+  /** Child taken when the value is missing (a leaf: itself). */
   missing: Int32Array;
   /** Leaf value (0 for internal nodes). */
   value: Float64Array;
+  /** Scratch row for float32 rounding. */
+  scratch: Float64Array;
 }
 
 /** Flattens a model's trees (all of them, or the first `nTrees`). */
@@ -35,59 +46,106 @@ export function flatten(model: GbdtModel, nTrees = model.trees.length): FlatEnse
     baseMargin: model.baseMargin,
     float32Inputs: model.float32Inputs,
     roots: new Int32Array(trees.length),
+    depth: new Int32Array(trees.length),
     feature: new Int32Array(total),
     threshold: new Float64Array(total),
     left: new Int32Array(total),
-    right: new Int32Array(total),
     missing: new Int32Array(total),
     value: new Float64Array(total),
+    scratch: new Float64Array(model.featureNames.length),
   };
   let off = 0;
   trees.forEach((t, i) => {
     out.roots[i] = off;
-    for (let n = 0; n < t.feature.length; n++) {
-      const k = off + n;
-      const leaf = t.feature[n]! < 0;
+    // Breadth-first renumbering puts every pair of children side by side.
+    const order = [0];
+    const newId = new Int32Array(t.feature.length).fill(-1);
+    const depth = new Int32Array(t.feature.length);
+    newId[0] = off;
+    let next = off + 1;
+    let maxDepth = 0;
+    for (let q = 0; q < order.length; q++) {
+      const n = order[q]!;
+      const k = newId[n]!;
+      if (t.feature[n]! < 0) {
+        out.feature[k] = 0;
+        out.threshold[k] = NaN;
+        out.left[k] = k;
+        out.missing[k] = k;
+        out.value[k] = t.value[n]!;
+        maxDepth = Math.max(maxDepth, depth[n]!);
+        continue;
+      }
+      const l = t.left[n]!;
+      const r = t.right[n]!;
+      newId[l] = next;
+      newId[r] = next + 1;
+      depth[l] = depth[r] = depth[n]! + 1;
       out.feature[k] = t.feature[n]!;
       out.threshold[k] = t.threshold[n]!;
-      out.left[k] = leaf ? -1 : off + t.left[n]!;
-      out.right[k] = leaf ? -1 : off + t.right[n]!;
-      out.missing[k] = leaf ? -1 : t.defaultLeft[n] ? out.left[k]! : out.right[k]!;
-      out.value[k] = leaf ? t.value[n]! : 0;
+      out.left[k] = next;
+      out.missing[k] = t.defaultLeft[n] ? next : next + 1;
+      next += 2;
+      order.push(l, r);
     }
-    off += t.feature.length;
+    out.depth[i] = maxDepth;
+    off = next;
   });
   return out;
 }
 
 /** Margin of one row read from `x[base .. base + nFeatures)`; NaN is missing. */
 export function marginOfRow(e: FlatEnsemble, x: ArrayLike<number>, base = 0): number {
-  const { roots, feature, threshold, left, right, missing, value } = e;
-  let sum = 0;
   if (e.float32Inputs) {
-    for (let t = 0; t < roots.length; t++) {
-      let n = roots[t]!;
-      let f = feature[n]!;
-      while (f >= 0) {
-        const v = Math.fround(x[base + f]!);
-        n = v < threshold[n]! ? left[n]! : v >= threshold[n]! ? right[n]! : missing[n]!;
-        f = feature[n]!;
-      }
-      sum += value[n]!;
-    }
-  } else {
-    for (let t = 0; t < roots.length; t++) {
-      let n = roots[t]!;
-      let f = feature[n]!;
-      while (f >= 0) {
-        const v = x[base + f]!;
-        n = v < threshold[n]! ? left[n]! : v >= threshold[n]! ? right[n]! : missing[n]!;
-        f = feature[n]!;
-      }
-      sum += value[n]!;
-    }
+    // XGBoost compares float32 values; round once per row rather than per node.
+    const s = e.scratch;
+    for (let f = 0; f < s.length; f++) s[f] = Math.fround(x[base + f]!);
+    return e.baseMargin + sumLeaves(e.roots, e.depth, e.feature, e.threshold, e.left, e.missing, e.value, s, 0);
   }
-  return e.baseMargin + sum;
+  return e.baseMargin + sumLeaves(e.roots, e.depth, e.feature, e.threshold, e.left, e.missing, e.value, x, base);
+}
+
+function sumLeaves(
+  roots: Int32Array,
+  depth: Int32Array,
+  feature: Int32Array,
+  threshold: Float64Array,
+  left: Int32Array,
+  missing: Int32Array,
+  value: Float64Array,
+  x: ArrayLike<number>,
+  base: number,
+): number {
+  let sum = 0;
+  const nTrees = roots.length;
+  let t = 0;
+  for (; t + 4 <= nTrees; t += 4) {
+    let n0 = roots[t]!;
+    let n1 = roots[t + 1]!;
+    let n2 = roots[t + 2]!;
+    let n3 = roots[t + 3]!;
+    const d = Math.max(depth[t]!, depth[t + 1]!, depth[t + 2]!, depth[t + 3]!);
+    for (let s = 0; s < d; s++) {
+      const v0 = x[base + feature[n0]!]!;
+      const v1 = x[base + feature[n1]!]!;
+      const v2 = x[base + feature[n2]!]!;
+      const v3 = x[base + feature[n3]!]!;
+      n0 = v0 !== v0 ? missing[n0]! : left[n0]! + (v0 >= threshold[n0]! ? 1 : 0);
+      n1 = v1 !== v1 ? missing[n1]! : left[n1]! + (v1 >= threshold[n1]! ? 1 : 0);
+      n2 = v2 !== v2 ? missing[n2]! : left[n2]! + (v2 >= threshold[n2]! ? 1 : 0);
+      n3 = v3 !== v3 ? missing[n3]! : left[n3]! + (v3 >= threshold[n3]! ? 1 : 0);
+    }
+    sum += value[n0]! + value[n1]! + value[n2]! + value[n3]!;
+  }
+  for (; t < nTrees; t++) {
+    let n = roots[t]!;
+    for (let s = depth[t]!; s > 0; s--) {
+      const v = x[base + feature[n]!]!;
+      n = v !== v ? missing[n]! : left[n]! + (v >= threshold[n]! ? 1 : 0);
+    }
+    sum += value[n]!;
+  }
+  return sum;
 }
 
 /** Margins of every row of a matrix. */

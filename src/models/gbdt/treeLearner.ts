@@ -6,7 +6,7 @@
  * split get no histogram at all.
  */
 import type { BinnedDataset } from './dataset.js';
-import { buildHistogram, buildHistogramAllRows, HistogramPool, subtractHistogram } from './histogram.js';
+import { buildHistogram, buildHistogramAllRows, buildSparseHistogram, HistogramPool, subtractHistogram } from './histogram.js';
 import { childBounds, findBestSplit, leafWeight, noSplit, type SplitCandidate, type SplitParams } from './split.js';
 import { TreeBuilder, type Tree } from './tree.js';
 
@@ -89,7 +89,8 @@ export function growTree(
   const root: OpenNode = { id: rootId, start: 0, end: nRows, depth: 0, g, h, lower: -Infinity, upper: Infinity, hist: null, best: noSplit() };
   if (canSplit(root) && maxLeaves > 1) {
     root.hist = pool.take();
-    if (allRows) buildHistogramAllRows(bins, nFeatures, nRows, gradHess, root.hist);
+    if (data.sparse) fillSparse(data, rows, 0, nRows, gradHess, g, h, root.hist);
+    else if (allRows) buildHistogramAllRows(bins, nFeatures, nRows, gradHess, root.hist);
     else buildHistogram(bins, nFeatures, rows, 0, nRows, gradHess, root.hist);
     evaluate(root);
   }
@@ -138,7 +139,8 @@ export function growTree(
       const small = leftSmaller ? left : right;
       const large = leftSmaller ? right : left;
       const smallHist = pool.take();
-      buildHistogram(bins, nFeatures, rows, small.start, small.end, gradHess, smallHist);
+      if (data.sparse) fillSparse(data, rows, small.start, small.end, gradHess, small.g, small.h, smallHist);
+      else buildHistogram(bins, nFeatures, rows, small.start, small.end, gradHess, smallHist);
       subtractHistogram(node.hist, smallHist);
       small.hist = smallHist;
       large.hist = node.hist;
@@ -159,6 +161,11 @@ export function growTree(
     open.push(left, right);
   }
   return { tree: builder.build(), splitBin: Int32Array.from(splitBin), leafRanges };
+}
+
+function fillSparse(data: BinnedDataset, rows: Uint32Array, start: number, end: number, gradHess: Float64Array, g: number, h: number, hist: Float64Array): void {
+  const s = data.sparse!;
+  buildSparseHistogram(s.rowStart, s.bins, s.frequentBin, data.binOffset, data.totalBins, rows, start, end, gradHess, g, h, hist);
 }
 
 /**
