@@ -6,11 +6,11 @@ import { simulateToFiles } from '../../src/simulation/output.js';
 import { tempDir } from './helpers.js';
 
 const scenario = parseScenario({
-  customers: 150,
-  days: 20,
+  customers: 100,
+  days: 15,
   seed: 77,
   marketEvents: [{ day: 3, kind: 'base_rate_change', value: 5 }],
-  drift: [{ day: 10, personaMix: { student: 0.5, retiree: 0.5 } }],
+  drift: [{ day: 8, personaMix: { student: 0.5, retiree: 0.5 } }],
   faults: { duplicateRate: 0.01, lateRate: 0.01, malformedRate: 0.01 },
 });
 
@@ -28,7 +28,7 @@ describe('same seed, same bytes', () => {
     const fb = filesOf(b);
     expect(Object.keys(fa)).toEqual(['customers.jsonl', 'events.csv', 'events.jsonl', 'groundtruth.jsonl', 'truth.json']);
     for (const name of Object.keys(fa)) expect(fa[name]!.equals(fb[name]!), name).toBe(true);
-    expect(fa['events.jsonl']!.length).toBeGreaterThan(100_000);
+    expect(fa['events.jsonl']!.length).toBeGreaterThan(50_000);
   });
 
   it('the fast JSONL path and the object path agree when no faults are injected', () => {
@@ -54,7 +54,7 @@ describe('same seed, same bytes', () => {
     const events = readFileSync(join(dir, 'events.jsonl'), 'utf8');
     expect(events).not.toMatch(/churnHazard|prepaymentHazard|"persona"|"stress"/);
     const truth = readFileSync(join(dir, 'groundtruth.jsonl'), 'utf8').split('\n').filter(Boolean);
-    expect(truth.length).toBeGreaterThan(150 * 20 * 0.9);
+    expect(truth.length).toBeGreaterThan(100 * 15 * 0.9);
     expect(JSON.parse(truth[0]!)).toMatchObject({ day: 0, customerId: 'c0000001' });
   });
 });

@@ -10,8 +10,8 @@ import { runTwin } from './helpers.js';
 
 describe('twin events follow the event model', () => {
   const { twin, days } = runTwin({
-    customers: 400,
-    days: 45,
+    customers: 250,
+    days: 30,
     seed: 9,
     marketEvents: [{ day: 5, kind: 'base_rate_change', value: 4.5 }],
   });
@@ -24,7 +24,7 @@ describe('twin events follow the event model', () => {
       if (!r.success || JSON.stringify(r.data) !== JSON.stringify(e)) bad++;
     }
     expect(bad).toBe(0);
-    expect(all.length).toBeGreaterThan(400 * 45 * 2);
+    expect(all.length).toBeGreaterThan(250 * 30 * 2);
   });
 
   it('covers nearly every event type', () => {

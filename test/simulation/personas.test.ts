@@ -55,7 +55,7 @@ describe('persona statistics match the scenario', () => {
   });
 
   it('behaviour follows the persona: travellers spend abroad, young professionals live in the app, savers stay rich', () => {
-    const { twin, days } = runTwin({ customers: 1500, days: 60, seed: 31 });
+    const { twin, days } = runTwin({ customers: 800, days: 40, seed: 31 });
     const abroad = new Float64Array(twin.pop.n);
     const spend = new Float64Array(twin.pop.n);
     const logins = new Float64Array(twin.pop.n);
