@@ -1,0 +1,24 @@
+import { describe, it, expect, vi, afterEach } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run } from '../../src/cli/demo.js';
+import { createEngine } from '../../src/engine.js';
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('nextbest demo --no-serve', () => {
+  it('generates the twin bank, ingests it, reports and exits', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'nb-demo-')), 'store');
+    let out = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+    expect(await run(['--customers', '60', '--days', '20', '--seed', '7', '--no-serve', '--data-dir', dir])).toBe(0);
+    vi.restoreAllMocks();
+    const accepted = Number(/events: ([\d,]+) accepted/.exec(out)![1]!.replace(/,/g, ''));
+    expect(accepted).toBeGreaterThan(1000);
+    expect(out).toContain('customers upserted: 60');
+    const engine = await createEngine({ dataDir: dir, log: { level: 'silent' } });
+    expect(await engine.stores.eventLog.count()).toBe(accepted);
+    await engine.close();
+  });
+});
