@@ -10,6 +10,8 @@ import { eventRoutes } from './routes/events.js';
 import { customerRoutes } from './routes/customers.js';
 import { opsRoutes } from './routes/ops.js';
 import { profileRoutes } from './routes/profile.js';
+import { decisionRoutes } from './routes/decisions.js';
+import { actionRoutes } from './routes/actions.js';
 
 export interface AppOptions {
   /** Fastify logger: a pino instance, or false for none (tests). */
@@ -60,6 +62,8 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   eventRoutes(app, docs, engine);
   customerRoutes(app, docs, engine);
   profileRoutes(app, docs, engine);
+  decisionRoutes(app, docs, engine);
+  actionRoutes(app, docs, engine);
 
   app.get('/openapi.json', async () => docs.document());
   app.get('/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(renderDocsPage(docs.document())));
