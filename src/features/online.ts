@@ -90,17 +90,26 @@ export class OnlineFeatureStore {
   }
 
   private async applyEvents(events: readonly StoredEvent[], mayCheckpoint: boolean): Promise<void> {
-    const fresh = events.filter((e) => e.seq > this.appliedSeq && e.event.customerId !== GLOBAL_CUSTOMER);
-    await this.load([...new Set(fresh.map((e) => e.event.customerId))]);
-    for (const e of fresh) {
+    const from = this.appliedSeq;
+    // Customers not in memory are fetched from the store in one batch first.
+    let missing: Set<string> | undefined;
+    for (const e of events) {
       const id = e.event.customerId;
-      const state = this.hot.get(id)!;
-      this.features.apply(state, e);
+      if (e.seq > from && id !== GLOBAL_CUSTOMER && !this.hot.has(id)) (missing ??= new Set()).add(id);
+    }
+    if (missing) await this.load([...missing]);
+    let applied = 0;
+    for (const e of events) {
+      const id = e.event.customerId;
+      // Already applied (replay overlap) or global: skip.
+      if (e.seq <= from || id === GLOBAL_CUSTOMER) continue;
+      this.features.apply(this.hot.get(id)!, e);
       this.dirty.add(id);
+      applied++;
     }
     const last = events[events.length - 1];
     if (last && last.seq > this.appliedSeq) this.appliedSeq = last.seq;
-    this.sinceCheckpoint += fresh.length;
+    this.sinceCheckpoint += applied;
     if (mayCheckpoint && this.sinceCheckpoint >= this.checkpointEvents) await this.checkpoint();
   }
 
