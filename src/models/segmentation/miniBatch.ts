@@ -2,8 +2,8 @@
  * Mini-batch k-means (Sculley 2010, "Web-scale k-means clustering") for millions of rows:
  * each step assigns a random batch to the nearest centres and moves each centre toward its
  * batch members with a per-centre learning rate 1 / (rows seen so far), so a centre becomes
- * the running mean of everything it has absorbed. Seeding is k-means++ on a random sample of
- * 3 x batch rows (the best of `nInit` seeds on that sample); the run stops after `maxEpochs`
+ * the running mean of everything it has absorbed. Seeding is k-means++ on random samples of
+ * 3 x batch rows (the best of `nInit` seeds on a separate validation sample); the run stops after `maxEpochs`
  * passes' worth of batches or when a smoothed batch inertia has not improved for
  * `maxNoImprovement` steps (scikit-learn's early stop). A final full pass labels every row.
  */
@@ -56,14 +56,17 @@ export function fitMiniBatchKMeans(m: FeatureMatrix, options: MiniBatchOptions):
   const maxNoImprovement = options.maxNoImprovement ?? 10;
   const rng = mulberry32(deriveSeed(seed, 0));
 
-  // Seeding: the best of nInit k-means++ runs, judged on one shared sample.
-  const seedSample = takeRows(m, sampleRows(n, Math.max(3 * batchSize, 3 * k), rng));
-  const sampleLabels = new Int32Array(seedSample.rows);
+  // Seeding: nInit k-means++ runs, each on its own random sample, judged on a separate
+  // validation sample so the winner is not the one that best fits its own rows.
+  const initSize = Math.min(n, Math.max(3 * batchSize, 3 * k));
+  const validation = takeRows(m, sampleRows(n, initSize, rng));
+  const validationLabels = new Int32Array(validation.rows);
   let centres: Float64Array = new Float64Array(0);
   let bestSeedInertia = Infinity;
   for (let run = 0; run < nInit; run++) {
-    const candidate = kmeansPlusPlus(seedSample, k, mulberry32(deriveSeed(seed, run + 1)));
-    const inertia = assignToNearest(seedSample, candidate, k, sampleLabels);
+    const seedRng = mulberry32(deriveSeed(seed, run + 1));
+    const candidate = kmeansPlusPlus(takeRows(m, sampleRows(n, initSize, seedRng)), k, seedRng);
+    const inertia = assignToNearest(validation, candidate, k, validationLabels);
     if (inertia < bestSeedInertia) {
       bestSeedInertia = inertia;
       centres = candidate;
