@@ -112,7 +112,7 @@ export function fitBgNbd(s: RfmSummary, options: { start?: BgNbdParams } = {}): 
     const { value, gradient } = bgNbdLogLikelihood(toParams(p), s);
     return { value: -value / n, gradient: gradient.map((g, i) => (-g * p[i]!) / n) };
   };
-  const result = bfgs(objective, [start.r, start.alpha, start.a, start.b].map(Math.log), { gradientTolerance: 1e-10, maxIterations: 1000 });
+  const result = bfgs(objective, [start.r, start.alpha, start.a, start.b].map(Math.log), { gradientTolerance: 1e-8, maxIterations: 1000 });
   const estimate = result.x.map(Math.exp);
   // Observed information from the analytic gradient: 8 likelihood passes instead of 33.
   const information = hessianFromGradient((v) => bgNbdLogLikelihood(toParams(v), s).gradient.map((g) => -g), estimate);
