@@ -32,6 +32,8 @@ import { SqliteDecisionLog } from './store/sqlite/decisionLog.js';
 export type { Config, ConfigInput } from './config.js';
 export { loadConfig, parseConfig } from './config.js';
 export type { IngestReport, ItemResult } from './ingest/pipeline.js';
+/** Publishes events to NATS JetStream (for producers and tests), partitioned by customer. */
+export const publishEvents: typeof import('./ingest/natsSource.js').publishEvents = async (...args) => (await import('./ingest/natsSource.js')).publishEvents(...args);
 export { Action as ActionSchema, Levers as LeversSchema, DecideRequest as DecideRequestSchema, type Action, type Levers, type DecideRequest, type DecisionRecord, type ReplayResult } from './decisioning/index.js';
 
 /** The built-in bank catalogue, used when config.decisioning.catalogue is unset. */
@@ -189,6 +191,18 @@ export class Engine {
       options.onProgress?.({ bytesRead: page.bytesRead, totalBytes, lines: totals.lines });
     }
     return totals;
+  }
+
+  /**
+   * Consumes events from NATS JetStream into the log until aborted (or idle for
+   * `idleExitMs`). Batches are acknowledged to NATS only once durable here.
+   */
+  async consumeStream(
+    options: import('./ingest/natsSource.js').StreamSourceOptions,
+    control: { signal?: AbortSignal; onBatch?: (r: IngestReport, totals: import('./ingest/natsSource.js').StreamTotals) => void } = {},
+  ): Promise<import('./ingest/natsSource.js').StreamTotals> {
+    const { consumeStream } = await import('./ingest/natsSource.js');
+    return consumeStream(options, (items, rawText) => this.ingest(items, { source: 'stream', rawText }), control);
   }
 
   /** Validates and upserts customer records; each item stands alone. */

@@ -8,6 +8,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   serve: { summary: 'Run the HTTP API', load: () => import('./serve.js') },
   ingest: { summary: 'Ingest events from JSONL or CSV files', load: () => import('./ingest.js') },
   demo: { summary: 'Generate a synthetic bank, ingest it, serve it', load: () => import('./demo.js') },
+  consume: { summary: 'Consume events from NATS JetStream into the event log', load: () => import('./consume.js') },
   simulate: { summary: 'Run the digital twin: synthetic events with ground truth, or a policy in the closed loop', load: () => import('./simulate.js') },
   survival: { summary: 'Kaplan-Meier curves and Cox models from a CSV (km|cox), as R survival', load: () => import('./survival.js') },
   segment: { summary: 'Customer segments by k-means on a CSV, described in words', load: () => import('./segment.js') },
