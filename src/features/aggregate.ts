@@ -32,18 +32,28 @@ export function readAggregate(spec: AggregateSpec, s: StreamState | undefined, a
     case 'last':
     case 'ewm':
     case 'weekly_slope':
-      return k * readRaw(spec, s, asOf) + 0; // + 0 turns -0 (no spend × -0.01) into 0
+      return scaled(readRaw(spec, s, asOf), k);
     case 'stddev':
-      return Math.abs(k) * readRaw(spec, s, asOf);
+      return scaled(readRaw(spec, s, asOf), Math.abs(k));
     case 'min':
     case 'max': {
       // A negative scale turns the largest raw value into the smallest scaled one.
       const flipped = k < 0 ? { ...spec, aggregation: spec.aggregation === 'min' ? ('max' as const) : ('min' as const) } : spec;
-      return k * readRaw(flipped, s, asOf) + 0;
+      return scaled(readRaw(flipped, s, asOf), k);
     }
     default:
       return readRaw(spec, s, asOf);
   }
+}
+
+/**
+ * Pence to pounds by dividing by 100 rather than multiplying by 0.01, so 1999 reads as
+ * 19.99 and not 19.990000000000002; + 0 turns -0 (no spend × -1) into 0.
+ */
+function scaled(x: number, k: number): number {
+  if (k === 1) return x + 0;
+  const inv = 1 / k;
+  return (Number.isInteger(inv) ? x / inv : x * k) + 0;
 }
 
 function readRaw(spec: AggregateSpec, s: StreamState | undefined, asOf: number): number {
