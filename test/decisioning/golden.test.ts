@@ -1,0 +1,55 @@
+import { describe, it, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { loadModel, treeExplainer } from '../../src/models/gbdt/index.js';
+import { compileCatalogue, DECISION_FORMAT_VERSION, FeatureRows, GbdtScorer, replayRecord, type DecisionRecord } from '../../src/decisioning/index.js';
+import { GOLDEN, runCase, type GoldenCase } from './golden.js';
+import { scenarioCatalogue } from './rig.js';
+
+// Golden decision traces (STYLE.md 9): regenerate with `npx tsx test/decisioning/golden.ts --write`
+// only when a change to decisions is intended, and say why in the commit.
+const golden = JSON.parse(readFileSync(GOLDEN, 'utf8')) as { formatVersion: number; model: unknown; cases: { case: GoldenCase; record: DecisionRecord }[] };
+const modelText = JSON.stringify(golden.model);
+
+describe('golden decision traces (format 1)', () => {
+  it('carry the current format version', () => {
+    expect(golden.formatVersion).toBe(DECISION_FORMAT_VERSION);
+    for (const c of golden.cases) expect(c.record.formatVersion).toBe(DECISION_FORMAT_VERSION);
+    expect(golden.cases.length).toBeGreaterThanOrEqual(4);
+  });
+
+  for (const c of golden.cases) {
+    it(`decides as recorded: ${c.case.name}`, async () => {
+      expect(await runCase(c.case, modelText)).toEqual(c.record);
+    });
+
+    it(`replays from the logged record alone: ${c.case.name}`, () => {
+      const model = loadModel(modelText);
+      const scorer = new GbdtScorer({ families: { investment: { version: 'golden-fund@1', model }, savings: { version: 'golden-saver@1', model } } });
+      const cat = compileCatalogue(scenarioCatalogue());
+      expect(cat.version).toBe(c.record.catalogueVersion);
+      const replay = replayRecord(cat, c.record, scorer);
+      expect(replay.differences).toEqual([]);
+    });
+  }
+
+  it('a replay with a different model version reports the difference', () => {
+    const withModel = golden.cases.find((c) => Object.keys(c.record.models).length > 0)!;
+    const replay = replayRecord(compileCatalogue(scenarioCatalogue()), withModel.record, new GbdtScorer({}));
+    expect(replay.identical).toBe(false);
+    expect(replay.differences).toContain('model for fund: logged golden-fund@1, now none');
+  });
+
+  it('the SHAP contributions of the winner sum with the bias to its margin', () => {
+    const c = golden.cases[0]!;
+    const winner = c.record.explanation.winner!;
+    // All three model features are in the top 3, so nothing is left out of the sum.
+    expect(winner.topContributions.map((x) => x.feature).sort()).toEqual(['card_spend_30d', 'idle_cash', 'logins_30d']);
+    const model = loadModel(modelText);
+    const scorer = new GbdtScorer({ families: { investment: { version: 'v', model } } });
+    const p = scorer.score({ id: 'fund', family: 'investment', purpose: 'marketing', productRisk: 2, value: 200, credit: false, targetedSupport: true }, new FeatureRows(c.case.profile))!.propensity;
+    const margin = Math.log(p / (1 - p));
+    const sum = treeExplainer(model).bias + winner.topContributions.reduce((s, x) => s + x.contribution, 0);
+    expect(Math.abs(margin - sum)).toBeLessThan(1e-9);
+    expect(c.record.candidates.find((t) => t.actionId === 'fund')!.propensity).toBeCloseTo(p, 12);
+  });
+});
