@@ -111,16 +111,19 @@ export function computeCuts(m: FeatureMatrix, maxBin: number, sampleRows: number
     rows = new Uint32Array(nRows);
     for (let i = 0; i < nRows; i++) rows[i] = i;
   }
-  const cuts: Float64Array[] = [];
-  const column = new Float64Array(rows.length);
-  for (let f = 0; f < nFeatures; f++) {
-    let k = 0;
-    for (let i = 0; i < rows.length; i++) {
-      const v = values[rows[i]! * nFeatures + f]!;
-      if (v === v) column[k++] = v;
+  // Gather the sampled rows feature-major in one sequential pass over the matrix.
+  const nSample = rows.length;
+  const columns = new Float64Array(nSample * nFeatures);
+  const filled = new Int32Array(nFeatures);
+  for (let i = 0; i < nSample; i++) {
+    const base = rows[i]! * nFeatures;
+    for (let f = 0; f < nFeatures; f++) {
+      const v = values[base + f]!;
+      if (v === v) columns[f * nSample + filled[f]!++] = v;
     }
-    cuts.push(cutsFromSorted(column.subarray(0, k).sort(), maxBin));
   }
+  const cuts: Float64Array[] = [];
+  for (let f = 0; f < nFeatures; f++) cuts.push(cutsFromSorted(columns.subarray(f * nSample, f * nSample + filled[f]!).sort(), maxBin));
   return cuts;
 }
 
@@ -148,16 +151,15 @@ export function binMatrix(m: FeatureMatrix, cuts: Float64Array[]): BinnedDataset
   const small = total <= 65535;
   const bins = small ? new Uint16Array(nRows * nFeatures) : new Uint32Array(nRows * nFeatures);
   const columns = small ? new Uint16Array(nRows * nFeatures) : new Uint32Array(nRows * nFeatures);
-  for (let f = 0; f < nFeatures; f++) {
-    const c = cuts[f]!;
-    const off = binOffset[f]!;
-    const missing = off + c.length;
-    const colStart = f * nRows;
-    for (let r = 0, idx = f; r < nRows; r++, idx += nFeatures) {
+  const missingBin = new Int32Array(nFeatures);
+  for (let f = 0; f < nFeatures; f++) missingBin[f] = binOffset[f]! + cuts[f]!.length;
+  // Row by row, so the matrix is read and the row-major bins written sequentially.
+  for (let r = 0, idx = 0; r < nRows; r++) {
+    for (let f = 0; f < nFeatures; f++, idx++) {
       const v = values[idx]!;
-      const b = v === v ? off + binOf(c, v) : missing;
+      const b = v === v ? binOffset[f]! + binOf(cuts[f]!, v) : missingBin[f]!;
       bins[idx] = b;
-      columns[colStart + r] = b;
+      columns[f * nRows + r] = b;
     }
   }
   return { nRows, nFeatures, cuts, binOffset, totalBins: total, bins, columns, sparse: sparseBins(bins, columns, nRows, nFeatures, binOffset, total) };
