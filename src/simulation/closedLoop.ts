@@ -7,7 +7,7 @@
 import type { Customer } from '../core/customer.js';
 import type { BankEvent } from '../core/events.js';
 import { deriveSeed, mulberry32, type Rng } from '../core/random.js';
-import { ACTION_FAMILIES, CHANNEL, FAMILY, holdingNames, type ActionFamily, type OfferChannel } from './offers.js';
+import { ACTION_FAMILIES, CHANNEL, FAMILY, IS_MARKETING, holdingNames, type ActionFamily, type OfferChannel } from './offers.js';
 import { PERSONAS } from './personas.js';
 import { Population, STREAM } from './population.js';
 import { parseScenario, type Scenario, type ScenarioInput } from './scenario.js';
@@ -111,70 +111,99 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<PolicyR
   const base = parseScenario(options.scenario ?? {});
   const scenario = parseScenario({ ...base, ...(options.days !== undefined ? { days: options.days } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}) });
   const twin = new Twin(scenario);
-  const pop = twin.pop;
-  const records = Array.from({ length: pop.n }, (_, i) => pop.customerRecord(i, scenario.startDate));
-  const rng = mulberry32(deriveSeed(scenario.seed, STREAM.policy));
-  const byFamily = Object.fromEntries(ACTION_FAMILIES.map((f) => [f, { shown: 0, accepted: 0, harm: 0 }])) as Record<string, FamilyStats>;
-  let shown = 0;
-  let accepted = 0;
-  let revenue = 0;
-  let harm = 0;
-  let breaches = 0;
-
+  const loop = new PolicyLoop(twin, options.policy);
   for (let d = 0; d < scenario.days; d++) {
     twin.beginDay(d);
-    const { date } = twin.today;
-    for (let i = 0; i < pop.n; i++) {
-      if (!twin.isActive(i)) continue;
-      const ctx: PolicyContext = { day: d, date, rng };
-      if (options.policy.seesTruth) ctx.truth = truthView(twin, i);
-      const pending = options.policy.decide(viewOf(twin, i, records[i]!), ctx);
-      const offer = pending instanceof Promise ? await pending : pending;
-      if (!offer) continue;
-      const family = FAMILY[offer.family];
-      const channel = CHANNEL[offer.channel];
-      if (family === undefined || channel === undefined) throw new Error(`policy ${options.policy.name} returned an unknown offer ${JSON.stringify(offer)}`);
-      if (offer.family !== 'guidance' && offer.family !== 'service_message' && offer.family !== 'retention' && (pop.consents[i]! & 1) === 0) breaches++;
-      const outcome = twin.present(i, family, channel);
-      shown++;
-      byFamily[offer.family]!.shown++;
-      if (outcome.accepted) {
-        accepted++;
-        revenue += outcome.revenue;
-        byFamily[offer.family]!.accepted++;
-        if (!outcome.suitable) {
-          harm++;
-          byFamily[offer.family]!.harm++;
-        }
-      }
-    }
+    await loop.decideToday();
     const day: Day = twin.finishDay();
     if (options.onDay) await options.onDay(twin.events(day), d);
     options.onProgress?.(d + 1);
   }
-  let churned = 0;
-  for (let i = 0; i < pop.n; i++) if (!twin.isActive(i)) churned++;
-  const margin = twin.totals.margin / 100;
-  const round = (x: number, k = 4) => Number(x.toFixed(k));
-  return {
-    policy: options.policy.name,
-    scenario: scenario.name,
-    seed: scenario.seed,
-    customers: pop.n,
-    days: scenario.days,
-    offersShown: shown,
-    accepted,
-    acceptanceRate: round(shown > 0 ? accepted / shown : 0),
-    offerRevenueGBP: revenue,
-    marginGBP: round(margin, 2),
-    clvPerCustomerGBP: round((revenue + margin) / pop.n, 2),
-    churned,
-    churnRate: round(churned / pop.n),
-    contactsPerCustomer: round(shown / pop.n),
-    harm,
-    consentBreaches: breaches,
-    byFamily,
-  };
+  return loop.report();
+}
+
+/**
+ * A policy attached to a twin: each morning (after beginDay, before finishDay) it asks the
+ * policy about every active customer, shows the offers and keeps the tally.
+ */
+export class PolicyLoop {
+  private readonly records: Customer[];
+  private readonly rng: Rng;
+  private readonly byFamily = Object.fromEntries(ACTION_FAMILIES.map((f) => [f, { shown: 0, accepted: 0, harm: 0 }])) as Record<string, FamilyStats>;
+  private shown = 0;
+  private accepted = 0;
+  private revenue = 0;
+  private harm = 0;
+  private breaches = 0;
+
+  constructor(
+    private readonly twin: Twin,
+    private readonly policy: NamedPolicy,
+  ) {
+    this.records = Array.from({ length: twin.pop.n }, (_, i) => twin.pop.customerRecord(i, twin.scenario.startDate));
+    this.rng = mulberry32(deriveSeed(twin.scenario.seed, STREAM.policy));
+  }
+
+  /** Asks the policy about every active customer today and plays out the offers. */
+  async decideToday(): Promise<void> {
+    const { twin, policy } = this;
+    const pop = twin.pop;
+    const { day, date } = twin.today;
+    for (let i = 0; i < pop.n; i++) {
+      if (!twin.isActive(i)) continue;
+      const ctx: PolicyContext = { day, date, rng: this.rng };
+      if (policy.seesTruth) ctx.truth = truthView(twin, i);
+      const pending = policy.decide(viewOf(twin, i, this.records[i]!), ctx);
+      const offer = pending instanceof Promise ? await pending : pending;
+      if (!offer) continue;
+      const family = FAMILY[offer.family];
+      const channel = CHANNEL[offer.channel];
+      if (family === undefined || channel === undefined) throw new Error(`policy ${policy.name} returned an unknown offer ${JSON.stringify(offer)}`);
+      if (IS_MARKETING[family] && (pop.consents[i]! & 1) === 0) this.breaches++;
+      const outcome = twin.present(i, family, channel);
+      const stats = this.byFamily[offer.family]!;
+      this.shown++;
+      stats.shown++;
+      if (outcome.accepted) {
+        this.accepted++;
+        this.revenue += outcome.revenue;
+        stats.accepted++;
+        if (!outcome.suitable) {
+          this.harm++;
+          stats.harm++;
+        }
+      }
+    }
+  }
+
+  /** The tally so far as a policy report. */
+  report(): PolicyReport {
+    const { twin } = this;
+    const pop = twin.pop;
+    let churned = 0;
+    for (let i = 0; i < pop.n; i++) if (!twin.isActive(i)) churned++;
+    const margin = twin.totals.margin / 100;
+    const round = (x: number, k = 4) => Number(x.toFixed(k));
+    return {
+      policy: this.policy.name,
+      scenario: twin.scenario.name,
+      seed: twin.scenario.seed,
+      customers: pop.n,
+      days: twin.today.day + 1,
+      offersShown: this.shown,
+      accepted: this.accepted,
+      acceptanceRate: round(this.shown > 0 ? this.accepted / this.shown : 0),
+      offerRevenueGBP: this.revenue,
+      marginGBP: round(margin, 2),
+      clvPerCustomerGBP: round((this.revenue + margin) / pop.n, 2),
+      churned,
+      churnRate: round(churned / pop.n),
+      contactsPerCustomer: round(this.shown / pop.n),
+      harm: this.harm,
+      consentBreaches: this.breaches,
+      byFamily: this.byFamily,
+    };
+  }
 }
 
 /** The engine's view of customer i: no persona, no hazards, no stress state. */

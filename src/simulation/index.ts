@@ -4,13 +4,16 @@
  */
 import type { Customer } from '../core/customer.js';
 import type { BankEvent } from '../core/events.js';
+import { PolicyLoop, type NamedPolicy, type PolicyReport } from './closedLoop.js';
+import { FaultInjector } from './faults.js';
+import { REFERENCE_POLICIES } from './policies.js';
 import { parseScenario, type ScenarioInput } from './scenario.js';
 import { Twin } from './twin.js';
 
 export { Scenario, parseScenario, loadScenario, type ScenarioInput } from './scenario.js';
 export { Twin, type Day } from './twin.js';
 export { simulateToFiles, type RunSummary, type RunOptions, type EventFormat } from './output.js';
-export { runClosedLoop, viewOf, type Policy, type NamedPolicy, type Offer, type CustomerView, type TruthView, type PolicyContext, type PolicyReport, type ClosedLoopOptions } from './closedLoop.js';
+export { runClosedLoop, viewOf, PolicyLoop, type Policy, type NamedPolicy, type Offer, type CustomerView, type TruthView, type PolicyContext, type PolicyReport, type ClosedLoopOptions } from './closedLoop.js';
 export { randomPolicy, rulesPolicy, oraclePolicy, REFERENCE_POLICIES, eligibleFamilies } from './policies.js';
 export { ACTION_FAMILIES, OFFER_CHANNELS, type ActionFamily, type OfferChannel } from './offers.js';
 export { PERSONAS, type PersonaName } from './personas.js';
@@ -18,20 +21,39 @@ export { FaultInjector, corrupt, MALFORMED_KINDS, type FaultCounts } from './fau
 
 export interface DemoBank {
   customers: Customer[];
-  /** One array per simulated day, in event-time order; generated lazily as it is read. */
-  events: AsyncIterable<BankEvent[]>;
+  /**
+   * One array per simulated day, in event-time order, generated lazily as it is read.
+   * With `faults` in the options, rows may be duplicates, late, or malformed objects.
+   */
+  events: AsyncIterable<(BankEvent | Record<string, unknown>)[]>;
+  /** With a policy: its report so far (complete once `events` is exhausted). */
+  report?: () => PolicyReport;
+}
+
+export interface DemoBankOptions extends Partial<Omit<ScenarioInput, 'customers' | 'days' | 'seed'>> {
+  customers: number;
+  days: number;
+  seed: number;
+  /** A reference policy (or your own) in the loop, so the events include offer responses. */
+  policy?: 'random' | 'rules' | 'oracle' | NamedPolicy;
 }
 
 /** A synthetic bank for the demo: customer records now, events day by day on demand. */
-export function generateDemoBank(options: { customers: number; days: number; seed: number } & Partial<ScenarioInput>): DemoBank {
-  const scenario = parseScenario({ name: 'demo', ...options });
+export function generateDemoBank(options: DemoBankOptions): DemoBank {
+  const { policy, ...input } = options;
+  const scenario = parseScenario({ name: 'demo', ...input });
   const twin = new Twin(scenario);
   const customers = Array.from({ length: twin.pop.n }, (_, i) => twin.pop.customerRecord(i, scenario.startDate));
-  async function* days(): AsyncGenerator<BankEvent[]> {
+  const loop = policy === undefined ? undefined : new PolicyLoop(twin, typeof policy === 'string' ? REFERENCE_POLICIES[policy]! : policy);
+  const faults = FaultInjector.none(scenario.faults) ? undefined : new FaultInjector(scenario.faults, scenario.seed);
+  async function* days(): AsyncGenerator<(BankEvent | Record<string, unknown>)[]> {
     for (let d = 0; d < scenario.days; d++) {
       twin.beginDay(d);
-      yield twin.events(twin.finishDay());
+      if (loop) await loop.decideToday();
+      const events = twin.events(twin.finishDay());
+      yield faults ? faults.day(d, events) : events;
     }
+    if (faults) yield faults.flush();
   }
-  return { customers, events: days() };
+  return loop ? { customers, events: days(), report: () => loop.report() } : { customers, events: days() };
 }
