@@ -147,6 +147,13 @@ export const Catalogue = z
     policies: z.record(Id, PolicyRule).default({}),
     contactPolicy: ContactPolicy.prefault({}),
     levers: Levers.prefault({}),
+    arbitration: z
+      .object({
+        /** Actions whose propensity is below this are not offered at all: a contact the customer will not want costs goodwill. */
+        minPropensity: z.number().min(0).max(1).default(0),
+      })
+      .strict()
+      .prefault({}),
     /** Plain words for model features, used in explanations. */
     featureLabels: z.record(z.string(), z.string().max(120)).default({}),
     targetedSupport: z

@@ -59,6 +59,7 @@ export function evaluate(cat: CompiledCatalogue, inputs: DecisionInputs, opts: E
   const useModels = inputs.consents.profiling !== false;
   const cp = cat.catalogue.contactPolicy;
   const quiet = cp.quietHours && cp.quietHours.channels.includes(channel as never) && inWindow(local.hour, local.minute, cp.quietHours.start, cp.quietHours.end);
+  const minPropensity = cat.catalogue.arbitration.minPropensity;
   const models: Record<string, string> = {};
   const traces: CandidateTrace[] = [];
   const ranked: number[] = [];
@@ -77,6 +78,12 @@ export function evaluate(cat: CompiledCatalogue, inputs: DecisionInputs, opts: E
     const contextWeight = a.contextWeight ? runNumber(a.contextWeight, vars) : 1;
     const lever = (opts.levers.families[a.action.family] ?? 1) * (opts.levers.actions[a.action.id] ?? 1);
     const value = a.action.value.amountGbp;
+    if (propensity < minPropensity) {
+      trace.propensity = propensity;
+      trace.propensitySource = scored ? 'model' : 'prior';
+      trace.excludedBy = { kind: 'arbitration', rule: 'min_propensity', reason: `take-up chance ${(100 * propensity).toFixed(1)}% is below the ${(100 * minPropensity).toFixed(1)}% floor` };
+      continue;
+    }
     trace.status = 'ranked';
     trace.propensity = propensity;
     trace.propensitySource = scored ? 'model' : 'prior';

@@ -10,7 +10,7 @@ import type { CustomerView } from './view.js';
 export const DECISION_FORMAT_VERSION = 1 as const;
 
 /** Why an action fell out: the built-in checks first, then the catalogue's rule kinds. */
-export type ExclusionKind = 'validity' | 'channel' | 'consent' | 'eligibility' | 'applicability' | 'suitability' | 'contact' | 'volume';
+export type ExclusionKind = 'validity' | 'channel' | 'consent' | 'eligibility' | 'applicability' | 'suitability' | 'contact' | 'volume' | 'arbitration';
 
 export interface Exclusion {
   kind: ExclusionKind;
