@@ -24,5 +24,8 @@ for _ in range(repeats):
         model = KMeans(n_clusters=k, n_init=10 if mode == "full10" else 1, random_state=0, algorithm="lloyd")
     t0 = time.perf_counter()
     model.fit(X)
-    runs.append({"seconds": time.perf_counter() - t0, "inertia": float(model.inertia_), "n_iter": int(model.n_iter_)})
+    seconds = time.perf_counter() - t0
+    # MiniBatchKMeans counts epochs in n_iter_; its batches are n_steps_.
+    steps = int(getattr(model, "n_steps_", model.n_iter_))
+    runs.append({"seconds": seconds, "inertia": float(model.inertia_), "n_iter": steps})
 print(json.dumps({"sklearn": sklearn.__version__, "runs": runs}))

@@ -7,40 +7,19 @@
  * makes full k-means on a million customers affordable. The labels are exactly Lloyd's
  * (up to ties between equidistant centres).
  */
+import { nearestCentres, squaredDistance } from './distance.js';
 import type { FeatureMatrix } from './matrix.js';
-
-/** Squared distance of row i to centre j. */
-function squared(data: Float64Array, i: number, centres: Float64Array, j: number, d: number): number {
-  const a = i * d;
-  const b = j * d;
-  let s = 0;
-  for (let t = 0; t < d; t++) {
-    const diff = data[a + t]! - centres[b + t]!;
-    s += diff * diff;
-  }
-  return s;
-}
 
 /** Exact nearest and second-nearest centre of every row; sets labels and both bounds. */
 export function initialBounds(m: FeatureMatrix, centres: Float64Array, k: number, labels: Int32Array, upper: Float64Array, lower: Float64Array): void {
-  for (let i = 0; i < m.rows; i++) nearestTwo(m, centres, k, i, labels, upper, lower);
+  const out = new Float64Array(2);
+  for (let i = 0; i < m.rows; i++) nearestTwo(m, centres, k, i, labels, upper, lower, out);
 }
 
-function nearestTwo(m: FeatureMatrix, centres: Float64Array, k: number, i: number, labels: Int32Array, upper: Float64Array, lower: Float64Array): void {
-  let best = Infinity;
-  let second = Infinity;
-  let bestJ = 0;
-  for (let j = 0; j < k; j++) {
-    const s = squared(m.data, i, centres, j, m.cols);
-    if (s < best) {
-      second = best;
-      best = s;
-      bestJ = j;
-    } else if (s < second) second = s;
-  }
-  labels[i] = bestJ;
-  upper[i] = Math.sqrt(best);
-  lower[i] = Math.sqrt(second);
+function nearestTwo(m: FeatureMatrix, centres: Float64Array, k: number, i: number, labels: Int32Array, upper: Float64Array, lower: Float64Array, out: Float64Array): void {
+  labels[i] = nearestCentres(m.data, i, centres, k, m.cols, out);
+  upper[i] = Math.sqrt(out[0]!);
+  lower[i] = Math.sqrt(out[1]!);
 }
 
 /** One assignment pass that skips rows whose bounds prove they stay; returns how many rows changed segment. */
@@ -50,19 +29,20 @@ export function boundedAssign(m: FeatureMatrix, centres: Float64Array, k: number
   const halfGap = new Float64Array(k).fill(Infinity);
   for (let j = 0; j < k; j++) {
     for (let q = j + 1; q < k; q++) {
-      const g = 0.5 * Math.sqrt(squared(centres, j, centres, q, d));
+      const g = 0.5 * Math.sqrt(squaredDistance(centres, j, centres, q, d));
       if (g < halfGap[j]!) halfGap[j] = g;
       if (g < halfGap[q]!) halfGap[q] = g;
     }
   }
+  const out = new Float64Array(2);
   let changed = 0;
   for (let i = 0; i < m.rows; i++) {
     const own = labels[i]!;
     const bound = Math.max(halfGap[own]!, lower[i]!);
     if (upper[i]! <= bound) continue;
-    upper[i] = Math.sqrt(squared(m.data, i, centres, own, d));
+    upper[i] = Math.sqrt(squaredDistance(m.data, i, centres, own, d));
     if (upper[i]! <= bound) continue;
-    nearestTwo(m, centres, k, i, labels, upper, lower);
+    nearestTwo(m, centres, k, i, labels, upper, lower, out);
     if (labels[i] !== own) changed++;
   }
   return changed;

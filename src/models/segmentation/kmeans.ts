@@ -6,6 +6,7 @@
  */
 import { ValidationError } from '../../core/errors.js';
 import { deriveSeed, mulberry32, type Rng } from '../../core/random.js';
+import { nearestCentres, squaredDistance } from './distance.js';
 import { boundedAssign, initialBounds, loosenBounds } from './hamerly.js';
 import type { FeatureMatrix } from './matrix.js';
 
@@ -34,35 +35,15 @@ export interface KMeansResult {
   converged: boolean;
 }
 
-/** Squared distance of row i of `data` to centre j of `centres`, both with `d` columns. */
-function squaredDistance(data: Float64Array, i: number, centres: Float64Array, j: number, d: number): number {
-  const a = i * d;
-  const b = j * d;
-  let s = 0;
-  for (let t = 0; t < d; t++) {
-    const diff = data[a + t]! - centres[b + t]!;
-    s += diff * diff;
-  }
-  return s;
-}
-
 /** Assigns every row to its nearest centre; fills labels and squared distances, returns the inertia. */
 export function assignToNearest(m: FeatureMatrix, centres: Float64Array, k: number, labels: Int32Array, distances?: Float64Array): number {
   const { data, rows: n, cols: d } = m;
+  const out = new Float64Array(2);
   let inertia = 0;
   for (let i = 0; i < n; i++) {
-    let best = Infinity;
-    let bestJ = 0;
-    for (let j = 0; j < k; j++) {
-      const s = squaredDistance(data, i, centres, j, d);
-      if (s < best) {
-        best = s;
-        bestJ = j;
-      }
-    }
-    labels[i] = bestJ;
-    if (distances) distances[i] = best;
-    inertia += best;
+    labels[i] = nearestCentres(data, i, centres, k, d, out);
+    if (distances) distances[i] = out[0]!;
+    inertia += out[0]!;
   }
   return inertia;
 }

@@ -8,6 +8,7 @@
  * `maxNoImprovement` steps (scikit-learn's early stop). A final full pass labels every row.
  */
 import { deriveSeed, mulberry32, type Rng } from '../../core/random.js';
+import { nearestCentres } from './distance.js';
 import { assignToNearest, kmeansPlusPlus, validateK, type KMeansResult } from './kmeans.js';
 import type { FeatureMatrix } from './matrix.js';
 
@@ -73,6 +74,7 @@ export function fitMiniBatchKMeans(m: FeatureMatrix, options: MiniBatchOptions):
     }
   }
 
+  const nearest = new Float64Array(2);
   const seen = new Float64Array(k);
   const batchSums = new Float64Array(k * d);
   const batchCounts = new Float64Array(k);
@@ -89,20 +91,8 @@ export function fitMiniBatchKMeans(m: FeatureMatrix, options: MiniBatchOptions):
     let batchInertia = 0;
     for (let b = 0; b < batchSize; b++) {
       const i = Math.min(n - 1, Math.floor(rng.next() * n));
-      let best = Infinity;
-      let bestJ = 0;
-      for (let j = 0; j < k; j++) {
-        let s = 0;
-        for (let t = 0; t < d; t++) {
-          const diff = data[i * d + t]! - centres[j * d + t]!;
-          s += diff * diff;
-        }
-        if (s < best) {
-          best = s;
-          bestJ = j;
-        }
-      }
-      batchInertia += best;
+      const bestJ = nearestCentres(data, i, centres, k, d, nearest);
+      batchInertia += nearest[0]!;
       batchCounts[bestJ] = batchCounts[bestJ]! + 1;
       for (let t = 0; t < d; t++) batchSums[bestJ * d + t] = batchSums[bestJ * d + t]! + data[i * d + t]!;
     }
