@@ -20,7 +20,44 @@ export function buildHistogram(
 ): void {
   for (let i = start; i < end; i++) {
     const r = rows[i]!;
-    addRow(bins, r * nFeatures, nFeatures, gradHess[2 * r]!, gradHess[2 * r + 1]!, hist);
+    const g = gradHess[2 * r]!;
+    const h = gradHess[2 * r + 1]!;
+    const base = r * nFeatures;
+    let k = base;
+    const rowEnd = base + nFeatures;
+    // Unrolled by eight: the adds of one row hit different bins, so they overlap
+    // (measured ~25% faster than a plain loop; the call-free form is faster again).
+    for (const stop = rowEnd - 7; k < stop; k += 8) {
+      const b0 = bins[k]! << 1;
+      const b1 = bins[k + 1]! << 1;
+      const b2 = bins[k + 2]! << 1;
+      const b3 = bins[k + 3]! << 1;
+      const b4 = bins[k + 4]! << 1;
+      const b5 = bins[k + 5]! << 1;
+      const b6 = bins[k + 6]! << 1;
+      const b7 = bins[k + 7]! << 1;
+      hist[b0] += g;
+      hist[b0 + 1] += h;
+      hist[b1] += g;
+      hist[b1 + 1] += h;
+      hist[b2] += g;
+      hist[b2 + 1] += h;
+      hist[b3] += g;
+      hist[b3 + 1] += h;
+      hist[b4] += g;
+      hist[b4 + 1] += h;
+      hist[b5] += g;
+      hist[b5 + 1] += h;
+      hist[b6] += g;
+      hist[b6 + 1] += h;
+      hist[b7] += g;
+      hist[b7 + 1] += h;
+    }
+    for (; k < rowEnd; k++) {
+      const b = bins[k]! << 1;
+      hist[b] += g;
+      hist[b + 1] += h;
+    }
   }
 }
 
@@ -32,46 +69,45 @@ export function buildHistogramAllRows(
   gradHess: Float64Array,
   hist: Float64Array,
 ): void {
-  for (let r = 0; r < nRows; r++) addRow(bins, r * nFeatures, nFeatures, gradHess[2 * r]!, gradHess[2 * r + 1]!, hist);
-}
-
-/**
- * Adds one row's gradient pair to the bins of its features. Unrolled by eight: the adds of
- * one row hit different bins, so they can overlap (measured ~25% faster than a plain loop).
- */
-function addRow(bins: Uint16Array | Uint32Array, base: number, nFeatures: number, g: number, h: number, hist: Float64Array): void {
-  const end = base + nFeatures;
-  let k = base;
-  for (const stop = end - 7; k < stop; k += 8) {
-    const b0 = bins[k]! << 1;
-    const b1 = bins[k + 1]! << 1;
-    const b2 = bins[k + 2]! << 1;
-    const b3 = bins[k + 3]! << 1;
-    const b4 = bins[k + 4]! << 1;
-    const b5 = bins[k + 5]! << 1;
-    const b6 = bins[k + 6]! << 1;
-    const b7 = bins[k + 7]! << 1;
-    hist[b0] += g;
-    hist[b0 + 1] += h;
-    hist[b1] += g;
-    hist[b1 + 1] += h;
-    hist[b2] += g;
-    hist[b2 + 1] += h;
-    hist[b3] += g;
-    hist[b3 + 1] += h;
-    hist[b4] += g;
-    hist[b4 + 1] += h;
-    hist[b5] += g;
-    hist[b5 + 1] += h;
-    hist[b6] += g;
-    hist[b6 + 1] += h;
-    hist[b7] += g;
-    hist[b7 + 1] += h;
-  }
-  for (; k < end; k++) {
-    const b = bins[k]! << 1;
-    hist[b] += g;
-    hist[b + 1] += h;
+  for (let r = 0; r < nRows; r++) {
+    const g = gradHess[2 * r]!;
+    const h = gradHess[2 * r + 1]!;
+    const base = r * nFeatures;
+    let k = base;
+    const rowEnd = base + nFeatures;
+    // Unrolled by eight: the adds of one row hit different bins, so they overlap
+    // (measured ~25% faster than a plain loop; the call-free form is faster again).
+    for (const stop = rowEnd - 7; k < stop; k += 8) {
+      const b0 = bins[k]! << 1;
+      const b1 = bins[k + 1]! << 1;
+      const b2 = bins[k + 2]! << 1;
+      const b3 = bins[k + 3]! << 1;
+      const b4 = bins[k + 4]! << 1;
+      const b5 = bins[k + 5]! << 1;
+      const b6 = bins[k + 6]! << 1;
+      const b7 = bins[k + 7]! << 1;
+      hist[b0] += g;
+      hist[b0 + 1] += h;
+      hist[b1] += g;
+      hist[b1 + 1] += h;
+      hist[b2] += g;
+      hist[b2 + 1] += h;
+      hist[b3] += g;
+      hist[b3 + 1] += h;
+      hist[b4] += g;
+      hist[b4 + 1] += h;
+      hist[b5] += g;
+      hist[b5 + 1] += h;
+      hist[b6] += g;
+      hist[b6 + 1] += h;
+      hist[b7] += g;
+      hist[b7 + 1] += h;
+    }
+    for (; k < rowEnd; k++) {
+      const b = bins[k]! << 1;
+      hist[b] += g;
+      hist[b + 1] += h;
+    }
   }
 }
 
