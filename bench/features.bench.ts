@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { percentile, type Bench, type BenchRow } from './harness.js';
 import { generateDemoBank } from '../src/simulation/index.js';
 import { canonicalJson } from '../src/core/canonical.js';
-import type { StoredEvent } from '../src/core/events.js';
+import type { BankEvent, StoredEvent } from '../src/core/events.js';
 import { FeatureSet } from '../src/features/featureSet.js';
 import { BANK_PACK } from '../src/features/bankPack.js';
 import { OnlineFeatureStore } from '../src/features/online.js';
@@ -23,7 +23,8 @@ const cpuSeconds = (since: NodeJS.CpuUsage) => {
 async function twinEvents(customers: number, days: number, seed: number): Promise<StoredEvent[]> {
   const bank = generateDemoBank({ customers, days, seed });
   const out: StoredEvent[] = [];
-  for await (const day of bank.events) for (const e of day) out.push({ seq: out.length + 1, t: Date.parse(e.occurredAt), recordedAt: 0, event: e });
+  // Without fault injection every twin event is a valid BankEvent.
+  for await (const day of bank.events) for (const e of day as BankEvent[]) out.push({ seq: out.length + 1, t: Date.parse(e.occurredAt), recordedAt: 0, event: e });
   return out;
 }
 
@@ -107,7 +108,7 @@ async function offline(rows: BenchRow[], notes: string[], quick: boolean): Promi
     let last = Number.NEGATIVE_INFINITY;
     let buf: Parameters<SqliteEventLog['appendMany']>[0][number][] = [];
     for await (const day of bank.events) {
-      for (const e of day) {
+      for (const e of day as BankEvent[]) {
         const t = Date.parse(e.occurredAt);
         first = Math.min(first, t);
         last = Math.max(last, t);

@@ -18,7 +18,8 @@ async function twinArrivals(seed: number, lateShare: number): Promise<BankEvent[
   const bank = generateDemoBank({ customers: 12, days: 120, seed });
   const rng = mulberry32(seed ^ 0x5eed);
   const keyed: { e: BankEvent; at: number }[] = [];
-  for await (const day of bank.events) for (const e of day) keyed.push({ e, at: Date.parse(e.occurredAt) + (rng.next() < lateShare ? rng.next() * 30 * DAY : 0) });
+  // Without fault injection every twin event is a valid BankEvent.
+  for await (const day of bank.events) for (const e of day as BankEvent[]) keyed.push({ e, at: Date.parse(e.occurredAt) + (rng.next() < lateShare ? rng.next() * 30 * DAY : 0) });
   keyed.sort((a, b) => a.at - b.at);
   return keyed.map((k) => k.e);
 }
