@@ -128,7 +128,7 @@ function gamma(rng: Rng, shape: number): number {
 }
 
 /** Customers drawn from the BG/NBD itself, observed for 26-39 weeks after their first purchase. */
-function simulateBgNbd(n: number, p: BgNbdParams, seed: number) {
+export function simulateBgNbd(n: number, p: BgNbdParams, seed: number) {
   const rng = mulberry32(seed);
   const frequency = new Float64Array(n);
   const recency = new Float64Array(n);

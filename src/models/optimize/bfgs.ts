@@ -16,6 +16,13 @@ export interface BfgsOptions {
   gradientTolerance?: number;
   /** Converged when an iteration lowers the value by less than this (relative). */
   fTolerance?: number;
+  /** Starting inverse-Hessian approximation (e.g. from a fit on a subsample); identity by default. */
+  initialInverseHessian?: readonly (readonly number[])[];
+}
+
+/** A BFGS result with its final inverse-Hessian approximation, to warm-start a related fit. */
+export interface BfgsResult extends MinimizeResult {
+  inverseHessian: number[][];
 }
 
 const dot = (a: readonly number[], b: readonly number[]): number => {
@@ -25,7 +32,7 @@ const dot = (a: readonly number[], b: readonly number[]): number => {
 };
 
 /** Minimises `fg` from `start` by BFGS. */
-export function bfgs(fg: ValueAndGradient, start: readonly number[], options: BfgsOptions = {}): MinimizeResult {
+export function bfgs(fg: ValueAndGradient, start: readonly number[], options: BfgsOptions = {}): BfgsResult {
   const n = start.length;
   const maxIterations = options.maxIterations ?? 500;
   const gTol = options.gradientTolerance ?? 1e-8;
@@ -34,7 +41,7 @@ export function bfgs(fg: ValueAndGradient, start: readonly number[], options: Bf
   let x = Array.from(start);
   let { value, gradient } = fg(x);
   // H approximates the inverse Hessian; start from the identity.
-  let h: number[][] = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
+  let h: number[][] = options.initialInverseHessian?.map((row) => [...row]) ?? Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
   let iterations = 0;
   let converged = false;
   while (iterations < maxIterations) {
@@ -84,5 +91,5 @@ export function bfgs(fg: ValueAndGradient, start: readonly number[], options: Bf
       break;
     }
   }
-  return { x, value, evaluations, iterations, converged };
+  return { x, value, evaluations, iterations, converged, inverseHessian: h };
 }

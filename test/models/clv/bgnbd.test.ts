@@ -111,6 +111,13 @@ describe('BG/NBD properties (seeded)', () => {
     );
   });
 
+  it('the subsample warm start reaches the same maximum as a cold start', () => {
+    const cold = fitBgNbd(cdnow, { warmStartAbove: Infinity });
+    const warm = fitBgNbd(cdnow, { warmStartAbove: 1000, warmStartSize: 500 });
+    for (const k of ['r', 'alpha', 'a', 'b'] as const) expect(Math.abs(warm.params[k] / cold.params[k] - 1)).toBeLessThan(1e-5);
+    expect(Math.abs(warm.logLikelihood - cold.logLikelihood)).toBeLessThan(1e-6);
+  });
+
   it('rejects a summary with a fractional frequency or recency beyond T, naming the field', () => {
     const bad = (f: number, tx: number, T: number) => () => fitBgNbd({ frequency: Float64Array.of(f, 1, 2), recency: Float64Array.of(tx, 1, 2), T: Float64Array.of(T, 5, 5) });
     expect(bad(1.5, 1, 5)).toThrow(/frequency\[0\].*non_negative_integer/);
