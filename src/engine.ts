@@ -28,6 +28,11 @@ import { MemoryContactStore } from './store/memory/contactStore.js';
 import { MemoryDecisionLog } from './store/memory/decisionLog.js';
 import { SqliteContactStore } from './store/sqlite/contactStore.js';
 import { SqliteDecisionLog } from './store/sqlite/decisionLog.js';
+import { GbdtScorer } from './decisioning/index.js';
+import { MemoryModelRegistry } from './store/memory/modelRegistry.js';
+import { SqliteModelRegistry } from './store/sqlite/modelRegistry.js';
+import { ModelLifecycle, type Champions, type ProfileScores, type TrainRun, type TrainRunOptions } from './training/index.js';
+import { DriftMonitor } from './governance/driftMonitor.js';
 
 export type { Config, ConfigInput } from './config.js';
 export { loadConfig, parseConfig } from './config.js';
@@ -74,6 +79,10 @@ export class Engine {
   features!: OnlineFeatureStore;
   /** Next-best-action decisioning: catalogue, policies, arbitration, decision log (set up in create). */
   decisioning!: Decisioning;
+  /** The model lifecycle: registry, training, champions in service (set up in create). */
+  models!: ModelLifecycle;
+  /** Drift checks of the champions and their alerts (scheduled by `startDriftChecks`). */
+  drift!: DriftMonitor;
 
   private constructor(
     readonly config: Config,
@@ -89,6 +98,7 @@ export class Engine {
     const engine = new Engine(config, deps.clock ?? systemClock, logger, openStores(config));
     await engine.startFeatures();
     engine.startDecisioning();
+    await engine.startModels();
     return engine;
   }
 
@@ -107,6 +117,7 @@ export class Engine {
           return { values: Object.fromEntries(Object.entries(p.features).map(([k, f]) => [k, f.value])), version: p.definitionsVersion };
         },
       },
+      customerScores: (id, values) => this.decisionScores(id, values),
       contacts: db ? new SqliteContactStore(db) : new MemoryContactStore(),
       log: db ? new SqliteDecisionLog(db) : new MemoryDecisionLog(),
     });
@@ -129,6 +140,68 @@ export class Engine {
     return this.decisioning.replay(decisionId);
   }
 
+  /** Opens the model registry, serves its champions (propensities to decisioning) and sets up drift checks. */
+  private async startModels(): Promise<void> {
+    const registry = this.stores.sqlite ? new SqliteModelRegistry(this.stores.sqlite) : new MemoryModelRegistry();
+    this.models = new ModelLifecycle(registry, { log: this.stores.eventLog, features: () => this.features.features, now: () => this.clock.now() });
+    this.models.onChampionsChanged((c: Champions) => {
+      const families = Object.fromEntries([...c.propensity].map(([family, m]) => [family, { version: m.version, model: m.model }]));
+      this.decisioning.setScorer(new GbdtScorer({ families }));
+      if (c.skipped.length > 0) this.logger.warn({ event: 'champions_skipped', models: c.skipped }, 'champions trained on other feature definitions are not served');
+      this.logger.info({ event: 'champions_loaded', models: c.versions }, 'model champions in service');
+    });
+    await this.models.reload();
+    this.drift = new DriftMonitor({
+      check: () => this.models.checkDrift({ days: this.driftDays }),
+      now: () => this.clock.now(),
+      log: (fields, message) => this.logger.warn(fields, message),
+    });
+  }
+
+  private driftDays = 30;
+
+  /** Checks the champions for drift every `everyMinutes`; with `retrain`, drifted models are retrained as candidates. */
+  startDriftChecks(o: { everyMinutes: number; days?: number; retrain?: boolean; retrainDays?: number }): void {
+    this.driftDays = o.days ?? 30;
+    this.drift = new DriftMonitor({
+      check: () => this.models.checkDrift({ days: this.driftDays }),
+      ...(o.retrain ? { retrain: async (name: string) => (await this.models.retrain(name, { days: o.retrainDays ?? 120 })).trained.map((t) => t.id) } : {}),
+      now: () => this.clock.now(),
+      log: (fields, message) => this.logger.warn(fields, message),
+    });
+    this.drift.start(o.everyMinutes * 60_000);
+  }
+
+  /** Trains models from the log and registers them (as candidates, or champions with `promote`). */
+  async trainModels(options: TrainRunOptions = {}): Promise<TrainRun> {
+    this.assertOpen();
+    return this.models.train(options);
+  }
+
+  /** The model scores of a customer's profile (segment, churn, CLV, stress, propensities); null without champions. */
+  async modelScores(customerId: string, profile?: Profile): Promise<ProfileScores | null> {
+    const p = profile ?? (await this.profile(customerId));
+    const champions = this.models.champions;
+    if (!champions) return null;
+    const asOf = Date.parse(p.asOf);
+    const payments = champions.clv ? await this.customerEvents(customerId, { types: ['card_payment'], toT: asOf + 1 }) : [];
+    return this.models.scores((name) => p.features[name]?.value ?? Number.NaN, Object.keys(p.features), asOf, payments);
+  }
+
+  /** Scores as decision rules read them (`scores.churn_risk` …). */
+  private async decisionScores(customerId: string, values: Readonly<Record<string, number | null>>): Promise<Record<string, number>> {
+    const champions = this.models?.champions;
+    if (!champions) return {};
+    const s = champions.score((n) => values[n] ?? Number.NaN, Object.keys(values), this.clock.now());
+    const out: Record<string, number> = {};
+    if (s.churn) out.churn_risk = s.churn.probability;
+    if (s.prepayment) out.prepayment_risk = s.prepayment.probability;
+    if (s.segment) out.segment = s.segment.id;
+    out.financial_stress = ['current', 'stretched', 'arrears30', 'arrears60', 'arrears90plus', 'default'].indexOf(s.stress.state);
+    void customerId;
+    return out;
+  }
+
   /** Builds the feature store from config and replays the log after its checkpoint. */
   private async startFeatures(): Promise<void> {
     this.features = new OnlineFeatureStore(loadFeatures(this.config.features.definitions), this.stores.profiles, { checkpointEvents: this.config.features.checkpointEvents });
@@ -142,8 +215,10 @@ export class Engine {
    * latest event by default, `'now'` for the engine clock, or an epoch-ms time (not before
    * their latest event).
    */
-  async profile(customerId: string, options: { asOf?: number | 'now' } = {}): Promise<Profile> {
-    return this.features.profile(customerId, { ...(options.asOf !== undefined ? { asOf: options.asOf } : {}), now: this.clock.now() });
+  async profile(customerId: string, options: { asOf?: number | 'now' } = {}): Promise<Profile & { scores: ProfileScores | null }> {
+    const p = await this.features.profile(customerId, { ...(options.asOf !== undefined ? { asOf: options.asOf } : {}), now: this.clock.now() });
+    // Model scores are computed from this profile with the champions in service now: fresh after every event and promotion.
+    return { ...p, scores: p.latestEventAt === null ? null : await this.modelScores(customerId, p) };
   }
 
   /** Adds a downstream consumer of stored events. */
@@ -267,6 +342,7 @@ export class Engine {
     if (this.closed) return;
     this.closed = true;
     await this.writeChain.catch(() => undefined);
+    this.drift?.stop();
     await this.features.close();
     await this.stores.profiles.close();
     await this.stores.eventLog.close();
@@ -283,6 +359,17 @@ export class Engine {
   private assertOpen(): void {
     if (this.closed) throw new Error('engine is closed');
   }
+}
+
+export { renderModelCard } from './governance/modelCard.js';
+export type { DriftAlert, DriftCheckRun } from './governance/driftMonitor.js';
+export type { ModelRecord, ModelSummary, ModelCard, ModelStage } from './store/modelRegistry.js';
+export { MODEL_STAGES } from './store/modelRegistry.js';
+export { MODEL_JOBS, type ProfileScores, type TrainRun, type TrainRunOptions } from './training/index.js';
+
+/** Trains every model on the engine's log and promotes them (what `npm run demo` calls); returns the run. */
+export async function trainAll(engine: Engine, options: TrainRunOptions = {}): Promise<TrainRun> {
+  return engine.trainModels({ promote: true, ...options });
 }
 
 /** Shorthand for Engine.create. */

@@ -11,6 +11,7 @@ import { customerRoutes } from './routes/customers.js';
 import { opsRoutes } from './routes/ops.js';
 import { profileRoutes } from './routes/profile.js';
 import { decisionRoutes } from './routes/decisions.js';
+import { modelRoutes } from './routes/models.js';
 import { actionRoutes } from './routes/actions.js';
 
 export interface AppOptions {
@@ -63,6 +64,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   customerRoutes(app, docs, engine);
   profileRoutes(app, docs, engine);
   decisionRoutes(app, docs, engine);
+  modelRoutes(app, docs, engine);
   actionRoutes(app, docs, engine);
 
   app.get('/openapi.json', async () => docs.document());

@@ -1,0 +1,44 @@
+/**
+ * Model cards for people: the registry holds each model's card as JSON (built by the
+ * training job); this renders it as Markdown for a model-risk file or a review.
+ */
+import type { ModelSummary } from '../store/modelRegistry.js';
+
+/** The card as Markdown, with the registry's facts (id, stage, dates) on top. */
+export function renderModelCard(model: Pick<ModelSummary, 'id' | 'stage' | 'kind' | 'createdAt' | 'promotedAt' | 'card' | 'params'>): string {
+  const c = model.card;
+  const lines = [
+    `# ${c.title}`,
+    '',
+    `| | |`,
+    `|---|---|`,
+    `| Model | \`${model.id}\` (${model.kind}) |`,
+    `| Stage | ${model.stage}${model.promotedAt ? ` since ${model.promotedAt}` : ''} |`,
+    `| Trained | ${model.createdAt} |`,
+    `| Data window | ${c.data.window.from} to ${c.data.window.to} |`,
+    `| Rows | ${c.data.rows}${c.data.positives !== undefined ? ` (${c.data.positives} positive)` : ''} |`,
+    `| Label | ${c.data.label} |`,
+    `| Split | ${c.data.split} |`,
+    `| Features | ${c.features.count} (definitions ${c.features.definitionsHash}) |`,
+    '',
+    '## Intended use',
+    c.intendedUse,
+    '',
+    '## Out of scope',
+    c.outOfScope,
+    '',
+    '## Metrics (held-out time slice)',
+    ...Object.entries(c.metrics).map(([k, v]) => `- ${k}: ${v === null ? 'n/a' : v}`),
+    '',
+    '## Limitations',
+    ...c.limitations.map((l) => `- ${l}`),
+    '',
+    '## Fairness',
+    c.fairness,
+    '',
+    '## Features',
+    c.features.names.join(', '),
+    '',
+  ];
+  return lines.join('\n');
+}

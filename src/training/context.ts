@@ -1,0 +1,48 @@
+import type { FeatureSet } from '../features/featureSet.js';
+import type { GbdtParams } from '../models/gbdt/index.js';
+import type { EventLog } from '../store/eventLog.js';
+import type { ModelRegistry } from '../store/modelRegistry.js';
+import type { LabelWindow } from './labels.js';
+
+/** What every training job needs: the log, the registry, the serving features, the window. */
+export interface TrainContext {
+  log: EventLog;
+  registry: ModelRegistry;
+  /** The feature set profiles are served with: models are trained on exactly these. */
+  features: FeatureSet;
+  window: LabelWindow;
+  /** Registration time (ISO): comes from the engine clock, so runs replay. */
+  createdAt: string;
+  seed: number;
+  gbdt?: Partial<GbdtParams>;
+  /** Progress of a stage (for progress bars); total is undefined when unknown. */
+  progress?: (stage: string, done: number, total: number | undefined) => void;
+}
+
+/** What one job reports back. */
+export interface TrainedModel {
+  id: string;
+  name: string;
+  kind: string;
+  metrics: Record<string, unknown>;
+}
+
+/** A job that had too little data to train is skipped, with the reason. */
+export interface SkippedModel {
+  name: string;
+  reason: string;
+}
+
+export const GBDT_DEFAULTS: Partial<GbdtParams> = {
+  objective: 'binary:logistic',
+  rounds: 300,
+  learningRate: 0.08,
+  maxDepth: 4,
+  minChildWeight: 5,
+  subsample: 0.8,
+  colsampleBytree: 0.8,
+  lambda: 5,
+  earlyStoppingRounds: 25,
+};
+
+export const iso = (t: number) => new Date(t).toISOString();

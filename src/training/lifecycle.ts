@@ -1,0 +1,164 @@
+/**
+ * The model lifecycle in one place: train from the log and register candidates, promote
+ * and roll back, serve the champions (swapped atomically on every change), check the
+ * champions for drift and retrain the drifted ones as candidates.
+ */
+import { ValidationError } from '../core/errors.js';
+import type { StoredEvent } from '../core/events.js';
+import type { FeatureSet } from '../features/featureSet.js';
+import type { DriftReport, DriftThresholds } from '../models/metrics/driftCheck.js';
+import type { EventLog } from '../store/eventLog.js';
+import type { ModelRecord, ModelRegistry, ModelSummary } from '../store/modelRegistry.js';
+import { iso, type SkippedModel, type TrainContext, type TrainedModel } from './context.js';
+import { checkModelDrift, labelOfModel } from './drift.js';
+import { MODEL_JOBS, runJob, type ModelJob } from './jobs.js';
+import { DAY_MS, type LabelWindow } from './labels.js';
+import { Champions, type FeatureLookup, type ProfileScores } from './serving.js';
+
+export interface TrainRunOptions {
+  /** Jobs to run (default all). */
+  models?: readonly string[];
+  /** As-of window of the training rows; default from the first event + warm-up to the last event. */
+  from?: number;
+  to?: number;
+  /** Days at the start of the log kept out of the rows so 90-day features have history (default 60). */
+  warmupDays?: number;
+  seed?: number;
+  /** Promote each new model to champion at once (the demo; in production a person promotes). */
+  promote?: boolean;
+  progress?: TrainContext['progress'];
+  gbdt?: TrainContext['gbdt'];
+}
+
+export interface TrainRun {
+  window: { from: string; to: string };
+  trained: TrainedModel[];
+  skipped: SkippedModel[];
+  promoted: string[];
+}
+
+/** Which job retrains a model of this registry name. */
+export function jobOfModel(name: string): ModelJob | undefined {
+  if (name.startsWith('propensity_')) return 'propensity';
+  if (name === 'churn_90d' || name === 'churn_cox') return 'churn';
+  if (name === 'prepayment_90d') return 'prepayment';
+  if (name === 'segments') return 'segments';
+  if (name === 'clv') return 'clv';
+  if (name === 'activity_chain') return 'activity';
+  return undefined;
+}
+
+export class ModelLifecycle {
+  private served: Champions | undefined;
+  private readonly listeners: ((c: Champions) => void)[] = [];
+
+  constructor(
+    readonly registry: ModelRegistry,
+    private readonly deps: { log: EventLog; features: () => FeatureSet; now: () => number },
+  ) {}
+
+  /** The champions in service (empty until `reload`). */
+  get champions(): Champions | undefined {
+    return this.served;
+  }
+
+  /** Hears every swap of champions (e.g. decisioning's scorer). */
+  onChampionsChanged(listener: (c: Champions) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Loads the registry's champions and swaps them in. */
+  async reload(): Promise<Champions> {
+    const next = await Champions.load(this.registry, this.deps.features().version);
+    this.served = next;
+    for (const l of this.listeners) l(next);
+    return next;
+  }
+
+  /** The window of a training run: whole log by default, after a warm-up. */
+  async defaultWindow(o: Pick<TrainRunOptions, 'from' | 'to' | 'warmupDays'> = {}): Promise<LabelWindow> {
+    let first = Number.POSITIVE_INFINITY;
+    for await (const page of this.deps.log.scan({ batchSize: 1 })) {
+      first = page[0]?.t ?? first;
+      break;
+    }
+    let last = Number.NEGATIVE_INFINITY;
+    if (o.to === undefined) for await (const page of this.deps.log.scan({ fromT: this.deps.now() - 400 * DAY_MS, batchSize: 50_000 })) last = Math.max(last, page[page.length - 1]?.t ?? last);
+    const to = o.to ?? last + 1;
+    const from = o.from ?? first + (o.warmupDays ?? 60) * DAY_MS;
+    if (!(from < to)) throw new ValidationError([{ field: 'window', rule: 'non_empty', message: 'the log is empty or shorter than the warm-up: nothing to train on' }]);
+    return { from, to, observedUntil: to };
+  }
+
+  /** Trains the jobs, registers candidates (champions with `promote`), then swaps in champions. */
+  async train(o: TrainRunOptions = {}): Promise<TrainRun> {
+    const jobs = (o.models ?? MODEL_JOBS) as readonly string[];
+    const unknown = jobs.filter((j) => !(MODEL_JOBS as readonly string[]).includes(j));
+    if (unknown.length > 0) throw new ValidationError([{ field: 'model', rule: 'known_model', message: `unknown model ${unknown.join(', ')}; one of ${MODEL_JOBS.join(', ')}` }]);
+    const window = await this.defaultWindow(o);
+    const ctx: TrainContext = { log: this.deps.log, registry: this.registry, features: this.deps.features(), window, createdAt: iso(this.deps.now()), seed: o.seed ?? 1, ...(o.progress ? { progress: o.progress } : {}), ...(o.gbdt ? { gbdt: o.gbdt } : {}) };
+    const run: TrainRun = { window: { from: iso(window.from), to: iso(window.to) }, trained: [], skipped: [], promoted: [] };
+    for (const job of jobs as ModelJob[]) {
+      for (const r of await runJob(job, ctx)) {
+        if ('reason' in r) run.skipped.push(r);
+        else run.trained.push(r);
+      }
+    }
+    if (o.promote) {
+      for (const t of run.trained) {
+        await this.registry.promote(t.id, iso(this.deps.now()));
+        run.promoted.push(t.id);
+      }
+    }
+    await this.reload();
+    return run;
+  }
+
+  /** Promotes a model and swaps it into service. */
+  async promote(id: string): Promise<{ champion: ModelSummary; retired: ModelSummary | null }> {
+    const r = await this.registry.promote(id, iso(this.deps.now()));
+    await this.reload();
+    return r;
+  }
+
+  /** Restores the previous champion of a name and swaps it into service. */
+  async rollback(name: string): Promise<{ champion: ModelSummary; retired: ModelSummary }> {
+    const r = await this.registry.rollback(name, iso(this.deps.now()));
+    await this.reload();
+    return r;
+  }
+
+  async list(filter?: Parameters<ModelRegistry['list']>[0]): Promise<ModelSummary[]> {
+    return this.registry.list(filter);
+  }
+
+  async get(id: string): Promise<ModelRecord | undefined> {
+    return this.registry.get(id);
+  }
+
+  /** Checks every champion with a drift reference over the last `days` days. */
+  async checkDrift(o: { days?: number; thresholds?: DriftThresholds } = {}): Promise<DriftReport[]> {
+    const to = this.deps.now();
+    const from = to - (o.days ?? 30) * DAY_MS;
+    const reports: DriftReport[] = [];
+    for (const m of await this.registry.list({ stage: 'champion' })) {
+      if (!labelOfModel(m.name)) continue;
+      const r = await checkModelDrift({ log: this.deps.log, features: this.deps.features(), registry: this.registry }, m.id, from, to, iso(to), o.thresholds);
+      if (r) reports.push(r);
+    }
+    return reports;
+  }
+
+  /** Retrains the job behind a model on the most recent `days` of the log; the result is a candidate. */
+  async retrain(name: string, o: { days?: number; seed?: number } = {}): Promise<TrainRun> {
+    const job = jobOfModel(name);
+    if (!job) throw new ValidationError([{ field: 'name', rule: 'known_model', message: `no training job for ${name}` }]);
+    const to = this.deps.now();
+    return this.train({ models: [job], from: to - (o.days ?? 120) * DAY_MS, to, ...(o.seed !== undefined ? { seed: o.seed } : {}) });
+  }
+
+  /** The model scores of a profile (empty when no champions are served). */
+  scores(values: FeatureLookup, names: readonly string[], now: number, cardPayments: readonly StoredEvent[]): ProfileScores | null {
+    return this.served ? this.served.score(values, names, now, cardPayments) : null;
+  }
+}
