@@ -16,6 +16,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   markov: { summary: 'Fit a Markov chain to customer state sequences in a CSV (fit)', load: () => import('./markov.js') },
   features: { summary: 'Feature store: list definitions, backfill point-in-time feature rows from the log', load: () => import('./features.js') },
   gbdt: { summary: 'Gradient-boosted trees on a CSV: train, eval (AUC, log loss), explain (TreeSHAP)', load: () => import('./gbdt.js') },
+  train: { summary: 'Train models from the event log and register them with cards and metrics (--model NAME)', load: () => import('./train.js') },
+  models: { summary: 'Model registry: list, show (card), promote, rollback, drift', load: () => import('./models.js') },
 };
 
 /** The names of all commands. */
