@@ -25,7 +25,7 @@ export function eventLogContract(name: string, open: () => Promise<EventLog>): v
       expect(r1).toEqual({ status: 'accepted', seq: 1 });
       const [r2] = await log.appendMany([item(a)], 2);
       expect(r2).toEqual({ status: 'duplicate', seq: 1 });
-      const changed: BankEvent = { ...a, payload: { channel: 'mobile_app' } };
+      const changed = { ...a, payload: { channel: 'mobile_app' } } as BankEvent;
       const [r3] = await log.appendMany([item(changed)], 3);
       expect(r3).toEqual({ status: 'conflict', seq: 1 });
       expect(await log.count()).toBe(1);
