@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { BankEvent } from '../core/events.js';
 import { EVENT_CSV_HEADER, eventToCsvLine } from '../ingest/csvEvents.js';
 import { TYPE_NAMES } from './dayBuffer.js';
-import { encodeJson } from './encodeJson.js';
+import { JsonlWriter } from './jsonlWriter.js';
 import { FaultInjector, type FaultCounts, type OutputRow } from './faults.js';
 import { PERSONAS } from './personas.js';
 import type { Scenario } from './scenario.js';
@@ -16,11 +16,11 @@ import { Twin } from './twin.js';
 
 export type EventFormat = 'jsonl' | 'csv';
 
-/** A file written through a string buffer flushed every ~1 MB. */
+/** A file written through a 1 MB byte buffer: each line is encoded straight into it. */
 export class TextFile {
   private readonly fd: number;
-  private parts: string[] = [];
-  private size = 0;
+  private readonly buf = Buffer.allocUnsafe(1 << 20);
+  private pos = 0;
   bytes = 0;
 
   constructor(path: string) {
@@ -28,17 +28,23 @@ export class TextFile {
   }
 
   line(text: string): void {
-    this.parts.push(text, '\n');
-    this.size += text.length + 1;
-    if (this.size > 1 << 20) this.flush();
+    // UTF-8 needs at most 3 bytes per UTF-16 unit; lines longer than the buffer go alone.
+    if (this.pos + text.length * 3 + 1 > this.buf.length) {
+      this.flush();
+      if (text.length * 3 + 1 > this.buf.length) {
+        this.bytes += writeSync(this.fd, `${text}\n`);
+        return;
+      }
+    }
+    this.pos += this.buf.write(text, this.pos, 'utf8');
+    this.buf[this.pos++] = 10;
   }
 
   flush(): void {
-    if (this.parts.length === 0) return;
-    const chunk = this.parts.join('');
-    this.bytes += writeSync(this.fd, chunk);
-    this.parts = [];
-    this.size = 0;
+    let off = 0;
+    while (off < this.pos) off += writeSync(this.fd, this.buf, off, this.pos - off);
+    this.bytes += this.pos;
+    this.pos = 0;
   }
 
   close(): void {
@@ -92,7 +98,11 @@ export function simulateToFiles(scenario: Scenario, options: RunOptions): RunSum
   const customersFile = open('customers.jsonl');
   for (let i = 0; i < twin.pop.n; i++) customersFile.line(JSON.stringify(twin.pop.customerRecord(i, scenario.startDate)));
   customersFile.close();
-  const jsonl = formats.includes('jsonl') ? open('events.jsonl') : undefined;
+  let jsonl: JsonlWriter | undefined;
+  if (formats.includes('jsonl')) {
+    files.push('events.jsonl');
+    jsonl = new JsonlWriter(join(options.outDir, 'events.jsonl'));
+  }
   const csv = formats.includes('csv') ? open('events.csv') : undefined;
   csv?.line(EVENT_CSV_HEADER.join(','));
   const truth = scenario.groundTruthEveryDays > 0 ? open('groundtruth.jsonl') : undefined;
@@ -101,7 +111,7 @@ export function simulateToFiles(scenario: Scenario, options: RunOptions): RunSum
   let rows = 0;
   const writeRows = (out: readonly OutputRow[]) => {
     for (const row of out) {
-      jsonl?.line(jsonRow(row));
+      jsonl?.text(jsonRow(row));
       csv?.line(csvRow(row));
     }
     rows += out.length;
@@ -116,17 +126,17 @@ export function simulateToFiles(scenario: Scenario, options: RunOptions): RunSum
     else if (csv) for (const event of twin.events(day)) csv.line(csvRow(event));
     if (!faults) rows += day.order.length + day.market.length;
     if (!faults && jsonl) {
-      // Fast path: columns straight to JSON text, market events at noon as in Twin.events.
+      // Fast path: columns straight to JSON bytes, market events at noon as in Twin.events.
       let marketDone = day.market.length === 0;
       for (let j = 0; j < day.order.length; j++) {
         const k = day.order[j]!;
         if (!marketDone && day.buffer.sec[k]! >= 43_200) {
-          for (const m of day.market) jsonl.line(JSON.stringify(m));
+          for (const m of day.market) jsonl.text(JSON.stringify(m));
           marketDone = true;
         }
-        jsonl.line(encodeJson(day.buffer, k, scenario.seed, day.date));
+        jsonl.event(day.buffer, k, scenario.seed, day.date);
       }
-      if (!marketDone) for (const m of day.market) jsonl.line(JSON.stringify(m));
+      if (!marketDone) for (const m of day.market) jsonl.text(JSON.stringify(m));
     }
     if (active) for (const i of active) truth!.line(twin.truthRow(i));
     options.onProgress?.(d + 1, events);

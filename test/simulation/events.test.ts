@@ -4,6 +4,7 @@ import { Customer } from '../../src/core/customer.js';
 import { BankEvent, EVENT_TYPES } from '../../src/core/events.js';
 import { encodeEvent } from '../../src/simulation/encode.js';
 import { encodeJson } from '../../src/simulation/encodeJson.js';
+import { JsonlWriter } from '../../src/simulation/jsonlWriter.js';
 import { parseScenario } from '../../src/simulation/scenario.js';
 import { Twin } from '../../src/simulation/twin.js';
 import { runTwin } from './helpers.js';
@@ -60,23 +61,61 @@ describe('twin events follow the event model', () => {
     for (const e of all.slice(0, 5000)) expect(JSON.stringify(e)).not.toMatch(/persona|churnHazard|stress"/);
   });
 
-  it('the fast JSON encoder writes exactly JSON.stringify of the event (seeded property)', () => {
+  it('both fast JSON encoders write exactly JSON.stringify of the event (seeded property)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 12 }), (seed, customers, ndays) => {
         const t = new Twin(parseScenario({ seed, customers, days: ndays }));
         for (let d = 0; d < ndays; d++) {
           t.beginDay(d);
           const day = t.finishDay();
+          const writer = new JsonlWriter();
+          const lines: string[] = [];
           for (let j = 0; j < day.order.length; j++) {
             const k = day.order[j]!;
             const ev = encodeEvent(day.buffer, k, seed, day.date);
-            if (encodeJson(day.buffer, k, seed, day.date) !== JSON.stringify(ev)) return false;
+            const line = encodeJson(day.buffer, k, seed, day.date);
+            if (line !== JSON.stringify(ev)) return false;
             if (!BankEvent.safeParse(ev).success) return false;
+            writer.event(day.buffer, k, seed, day.date);
+            lines.push(line);
           }
+          // The byte writer agrees with the string encoder, line for line.
+          if (writer.peek() !== lines.map((l) => `${l}\n`).join('')) return false;
         }
         return true;
       }),
-      { numRuns: 25, seed: 20260301 },
+      { numRuns: 30, seed: 20260301 },
     );
+  });
+
+  it('offer responses and what accepting offers emits encode identically on every path', () => {
+    const t = new Twin(parseScenario({ seed: 3, customers: 300, days: 2 }));
+    t.beginDay(0);
+    let shown = 0;
+    for (let i = 0; i < 300; i++) {
+      for (let f = 0; f < 9; f++) {
+        t.present(i, f, (i + f) % 6);
+        shown++;
+      }
+    }
+    const day = t.finishDay();
+    const chunks: string[] = [];
+    const writer = new JsonlWriter(undefined, (chunk) => chunks.push(chunk));
+    const lines: string[] = [];
+    const types = new Set<string>();
+    for (let j = 0; j < day.order.length; j++) {
+      const k = day.order[j]!;
+      const ev = encodeEvent(day.buffer, k, 3, day.date);
+      expect(BankEvent.safeParse(ev).success).toBe(true);
+      types.add(ev.type);
+      lines.push(encodeJson(day.buffer, k, 3, day.date));
+      expect(lines[lines.length - 1]).toBe(JSON.stringify(ev));
+      writer.event(day.buffer, k, 3, day.date);
+    }
+    writer.flush();
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks.join('')).toBe(lines.map((l) => `${l}\n`).join(''));
+    expect(shown).toBeGreaterThan(100);
+    for (const type of ['offer_response', 'loan_application', 'investment_trade', 'push_open', 'email_open']) expect(types).toContain(type);
   });
 });

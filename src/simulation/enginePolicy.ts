@@ -1,0 +1,217 @@
+/**
+ * The decisioning engine as a policy in the twin's closed loop. It sees only the engine's
+ * view of each customer (record, balances, recent activity), mapped onto the bank-pack
+ * feature names the catalogue's rules read; its propensities come from GBDT models
+ * trained on an exploration run of the twin with a different seed (the truth is never
+ * shown to it). `compareOnTwin` runs it against random, rules and oracle.
+ */
+import { ManualClock } from '../core/clock.js';
+import type { BankEvent } from '../core/events.js';
+import { Decisioning, GbdtScorer, customerView, type Catalogue, type FeatureValues, type PropensityModel, type PropensityScorer } from '../decisioning/index.js';
+import { train } from '../models/gbdt/index.js';
+import { MemoryContactStore } from '../store/memory/contactStore.js';
+import { MemoryDecisionLog } from '../store/memory/decisionLog.js';
+import { runClosedLoop, type CustomerView, type NamedPolicy, type Offer, type PolicyContext, type PolicyReport } from './closedLoop.js';
+import { ACCEPT_REVENUE, ACTION_FAMILIES, FAMILY, OFFER_CHANNELS, type ActionFamily, type OfferChannel } from './offers.js';
+import { eligibleFamilies, REFERENCE_POLICIES } from './policies.js';
+import type { ScenarioInput } from './scenario.js';
+
+const RISK = ['none', 'low', 'medium', 'high'];
+const HOLDS = ['savings', 'credit_card', 'personal_loan', 'mortgage', 'isa', 'pension', 'overdraft'];
+
+/** The model features the twin profile adds beyond the bank-pack names the rules read. */
+export const TWIN_MODEL_FEATURES = [
+  'current_balance_avg_30d', 'savings_balance_avg_90d', 'idle_cash', 'card_spend_30d', 'card_spend_fx_90d', 'transfers_out_other_banks_90d',
+  'loan_repayments_missed_365d', 'complaints_365d', 'logins_30d', 'income_90d', 'days_since_salary', 'base_rate_change_120d',
+  'age', 'risk_level', 'sophistication', 'vulnerable', 'days_since_contact', 'channel_code', ...HOLDS.map((h) => `holds_${h}`),
+];
+
+/**
+ * The engine's view of a twin customer as a profile. Balances and 30-day sums stand in for
+ * the bank-pack aggregates of the same meaning (the twin keeps decayed sums, not windows).
+ */
+export function twinProfile(view: CustomerView, channel: OfferChannel): FeatureValues {
+  const b = view.balances;
+  const r = view.recent;
+  const c = view.customer;
+  const age = c.dateOfBirth ? (Date.parse('2025-01-01') - Date.parse(c.dateOfBirth)) / (365.25 * 86_400_000) : null;
+  const out: Record<string, number | null> = {
+    current_balance_avg_30d: b.current,
+    savings_balance_avg_90d: b.savings,
+    idle_cash: Math.max(0, b.current + b.savings - r.cardSpend),
+    monthly_outgoings: r.cardSpend,
+    income_90d: view.daysSinceSalary <= 45 ? 3 * view.lastSalary : 0,
+    overdraft_days_90d: b.current < 0 ? 30 : 0,
+    loan_repayments_missed_365d: r.missedPayments,
+    card_spend_30d: r.cardSpend,
+    card_spend_fx_90d: r.spendAbroad,
+    transfers_out_other_banks_90d: r.transfersToCompetitors,
+    complaints_365d: r.complaints,
+    logins_30d: r.logins,
+    days_since_salary: Number.isFinite(view.daysSinceSalary) ? view.daysSinceSalary : 999,
+    base_rate_change_120d: view.baseRateChange,
+    age,
+    risk_level: c.riskTolerance ? RISK.indexOf(c.riskTolerance) : null,
+    sophistication: c.financialSophistication ? ['novice', 'intermediate', 'experienced'].indexOf(c.financialSophistication) : null,
+    vulnerable: c.vulnerabilityFlags.length > 0 ? 1 : 0,
+    days_since_contact: Number.isFinite(view.daysSinceContact) ? Math.min(view.daysSinceContact, 999) : 999,
+    channel_code: OFFER_CHANNELS.indexOf(channel),
+  };
+  for (const h of HOLDS) out[`holds_${h}`] = view.holdings.includes(h) ? 1 : 0;
+  return out;
+}
+
+/** The channels the engine tries, best first: the customer's preferred one, then in-app, then email. */
+function channelsFor(view: CustomerView): OfferChannel[] {
+  const p = view.customer.preferredChannel;
+  const first = p && (OFFER_CHANNELS as readonly string[]).includes(p) ? (p as OfferChannel) : 'in_app';
+  return [...new Set<OfferChannel>([first, 'in_app', 'email'])];
+}
+
+/** The decisioning engine as a closed-loop policy, on memory stores and the twin's clock. */
+export function enginePolicy(catalogue: Catalogue, scorer?: PropensityScorer, name = 'engine'): NamedPolicy & { decisioning: Decisioning } {
+  const clock = new ManualClock('2025-01-01T10:00:00Z');
+  const decisioning = new Decisioning(catalogue, {
+    clock,
+    customers: { get: async () => undefined },
+    consentEvents: async () => [],
+    contacts: new MemoryContactStore(),
+    log: new MemoryDecisionLog(),
+    ...(scorer ? { scorer } : {}),
+  });
+  return {
+    name,
+    decisioning,
+    async decide(view: CustomerView, ctx: PolicyContext): Promise<Offer | null> {
+      // Mid-morning in the customer's time zone: outside quiet hours.
+      const now = Date.parse(`${ctx.date}T10:00:00Z`);
+      clock.set(now);
+      const record = { ...view.customer, holdings: view.holdings, consents: { ...view.customer.consents, marketing: view.consents.marketing } };
+      const customer = customerView(record, now);
+      for (const channel of channelsFor(view)) {
+        const r = await decisioning.decideWith(
+          { customer, profile: twinProfile(view, channel), profileVersion: 'twin', scores: {}, consents: record.consents as Record<string, boolean>, context: {}, sessionId: null },
+          { channel, n: 1, now, decisionId: `${view.customerId}-${ctx.day}-${channel}` },
+        );
+        const chosen = r.chosen[0];
+        if (chosen) return { family: chosen.family as ActionFamily, channel };
+        // A frequency cap binds on every channel: no point trying the next.
+        if (r.candidates.some((c) => c.excludedBy?.rule === 'frequency_cap')) return null;
+      }
+      return null;
+    },
+  };
+}
+
+interface Sample {
+  row: Float64Array;
+  family: number;
+  label: number;
+}
+
+/**
+ * Trains one propensity model per action family from an exploration run of the twin:
+ * random eligible offers on random channels, one customer in ten a day, outcomes read back
+ * from the day's offer_response events.
+ */
+export async function trainTwinScorer(scenario: ScenarioInput, o: { days: number; seed: number; rounds?: number; maxDepth?: number }): Promise<{ scorer: GbdtScorer; samples: number; accepted: number; models: Record<string, PropensityModel> }> {
+  const pending = new Map<string, Sample>();
+  const samples: Sample[] = [];
+  const explore: NamedPolicy = {
+    name: 'explore',
+    decide(view: CustomerView, ctx: PolicyContext): Offer | null {
+      if (ctx.rng.next() >= 0.1) return null;
+      const families = eligibleFamilies(view);
+      if (families.length === 0) return null;
+      const family = families[Math.floor(ctx.rng.next() * families.length)]!;
+      const channel = OFFER_CHANNELS[Math.floor(ctx.rng.next() * OFFER_CHANNELS.length)]!;
+      const p = twinProfile(view, channel);
+      const sample = { row: Float64Array.from(TWIN_MODEL_FEATURES, (f) => p[f] ?? Number.NaN), family: FAMILY[family], label: 0 };
+      pending.set(`${view.customerId}|${ctx.day}`, sample);
+      samples.push(sample);
+      return { family, channel };
+    },
+  };
+  const onDay = (events: BankEvent[], day: number) => {
+    for (const e of events) if (e.type === 'offer_response' && e.payload.response === 'accepted') {
+      const s = pending.get(`${e.customerId}|${day}`);
+      if (s) s.label = 1;
+    }
+    pending.clear();
+  };
+  await runClosedLoop({ scenario, policy: explore, days: o.days, seed: o.seed, onDay });
+  const models: Record<string, PropensityModel> = {};
+  ACTION_FAMILIES.forEach((family, k) => {
+    const rows = samples.filter((s) => s.family === k);
+    if (rows.length < 50 || !rows.some((s) => s.label === 1)) return;
+    const values = new Float64Array(rows.length * TWIN_MODEL_FEATURES.length);
+    rows.forEach((s, i) => values.set(s.row, i * TWIN_MODEL_FEATURES.length));
+    const { model } = train(
+      { features: { nRows: rows.length, nFeatures: TWIN_MODEL_FEATURES.length, values }, label: Float64Array.from(rows, (s) => s.label), featureNames: TWIN_MODEL_FEATURES },
+      { rounds: o.rounds ?? 60, maxDepth: o.maxDepth ?? 3, learningRate: 0.1, seed: o.seed },
+    );
+    models[family] = { version: `twin-${family}@seed${o.seed}`, model };
+  });
+  return { scorer: new GbdtScorer({ families: models }), samples: samples.length, accepted: samples.filter((s) => s.label === 1).length, models };
+}
+
+/** Value of an accepted offer as the oracle counts it: revenue, the margin kept by retaining a leaver, guidance at £40. */
+export function acceptedValue(family: ActionFamily, leaving: boolean): number {
+  if (family === 'retention') return leaving ? 400 : 5;
+  if (family === 'guidance') return 40;
+  if (family === 'service_message') return 0;
+  return ACCEPT_REVENUE[FAMILY[family]]!;
+}
+
+export interface TwinComparison extends PolicyReport {
+  /** Sum over accepted offers of `acceptedValue`: the oracle's own yardstick. */
+  acceptedValueGBP: number;
+}
+
+/**
+ * Runs a policy in the closed loop and also measures the value of what was accepted. The
+ * wrapper reads the truth (is the customer leaving?) only to score retention offers; the
+ * wrapped policy never sees it unless it is the oracle.
+ */
+export async function measureOnTwin(policy: NamedPolicy, scenario: ScenarioInput, o: { days: number; seed: number }): Promise<TwinComparison> {
+  const offered = new Map<string, { family: ActionFamily; leaving: boolean }>();
+  let value = 0;
+  const wrapped: NamedPolicy = {
+    name: policy.name,
+    seesTruth: true,
+    async decide(view, ctx) {
+      const truth = ctx.truth;
+      const inner: PolicyContext = { day: ctx.day, date: ctx.date, rng: ctx.rng };
+      if (policy.seesTruth && truth) inner.truth = truth;
+      const offer = await policy.decide(view, inner);
+      if (offer) offered.set(`${view.customerId}|${ctx.day}`, { family: offer.family, leaving: truth?.leaving ?? false });
+      return offer;
+    },
+  };
+  const report = await runClosedLoop({
+    scenario,
+    policy: wrapped,
+    days: o.days,
+    seed: o.seed,
+    onDay: (events, day) => {
+      for (const e of events) if (e.type === 'offer_response' && e.payload.response === 'accepted') {
+        const x = offered.get(`${e.customerId}|${day}`);
+        if (x) value += acceptedValue(x.family, x.leaving);
+      }
+      offered.clear();
+    },
+  });
+  return { ...report, acceptedValueGBP: value };
+}
+
+/** Engine vs random, rules and oracle on the same scenario and seed. */
+export async function compareOnTwin(catalogue: Catalogue, scenario: ScenarioInput, o: { days: number; seed: number; trainDays: number; onProgress?: (what: string) => void }): Promise<{ reports: TwinComparison[]; training: { samples: number; accepted: number; models: string[] } }> {
+  o.onProgress?.('exploration run and training');
+  const trained = await trainTwinScorer(scenario, { days: o.trainDays, seed: o.seed + 1000 });
+  const reports: TwinComparison[] = [];
+  for (const p of [...(process.env.NB_ENGINE_ONLY ? [] : [REFERENCE_POLICIES.random!, REFERENCE_POLICIES.rules!, REFERENCE_POLICIES.oracle!]), enginePolicy(catalogue, trained.scorer)]) {
+    o.onProgress?.(p.name);
+    reports.push(await measureOnTwin(p, scenario, { days: o.days, seed: o.seed }));
+  }
+  return { reports, training: { samples: trained.samples, accepted: trained.accepted, models: Object.values(trained.models).map((m) => m.version) } };
+}
