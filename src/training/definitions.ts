@@ -17,12 +17,12 @@ export const OFFER_ACCEPTANCE: ResponseLabel = {
   withinDays: 14,
 };
 
-/** Asked to close the account, or went silent for 90 days, within 90 days of a monthly snapshot. */
+/** Asked to close the account, or went silent for 90 days, within 90 days of a weekly snapshot (weekly: short logs still give several snapshot dates to split by time). */
 export const CHURN: HorizonLabel = {
   kind: 'horizon',
   name: 'churn',
-  description: 'asked to close the account (contact tagged close_account) or had no activity for 90 days, within 90 days; customers active in the 90 days before each 30-day snapshot',
-  everyDays: 30,
+  description: 'asked to close the account (contact tagged close_account) or had no activity for 90 days, within 90 days; customers active in the 90 days before each weekly snapshot',
+  everyDays: 7,
   outcome: { events: ['contact_centre'], where: '"close_account" in event.payload.topics' },
   inactiveDays: 90,
   withinDays: 90,
@@ -32,8 +32,8 @@ export const CHURN: HorizonLabel = {
 export const PREPAYMENT: HorizonLabel = {
   kind: 'horizon',
   name: 'prepayment',
-  description: 'settled a loan or mortgage early (loan_repayment kind early_settlement) within 90 days; customers with a scheduled repayment in the 45 days before each 30-day snapshot',
-  everyDays: 30,
+  description: 'settled a loan or mortgage early (loan_repayment kind early_settlement) within 90 days; customers with a scheduled repayment in the 45 days before each weekly snapshot',
+  everyDays: 7,
   outcome: { events: ['loan_repayment'], where: 'event.payload.kind == "early_settlement"' },
   atRisk: { events: ['loan_repayment'], where: 'event.payload.kind == "scheduled"', lookbackDays: 45 },
   withinDays: 90,

@@ -6,7 +6,8 @@
 import { buildModelCard } from './card.js';
 import { buildDriftReference } from '../models/metrics/driftCheck.js';
 import { harrellConcordance } from '../models/survival/concordance.js';
-import { fitCox } from '../models/survival/cox.js';
+import { NextbestError } from '../core/errors.js';
+import { fitCox, type CoxModel } from '../models/survival/cox.js';
 import { riskAtHorizons } from '../models/survival/coxPredict.js';
 import { trainBinaryModel } from './binary.js';
 import { iso, type SkippedModel, type TrainContext, type TrainedModel } from './context.js';
@@ -97,7 +98,7 @@ export async function trainPrepayment(ctx: TrainContext): Promise<(TrainedModel 
 }
 
 async function trainCox(ctx: TrainContext, ds: Dataset): Promise<TrainedModel | SkippedModel> {
-  const covs = COX_COVARIATES.filter((c) => ds.names.includes(c.name));
+  let covs = COX_COVARIATES.filter((c) => ds.names.includes(c.name));
   if (covs.length === 0) return { name: 'churn_cox', reason: 'none of the Cox covariates are in the feature set' };
   const split = timeSplit(ds.rows, 0, { train: 0.8, validation: 0 });
   const W = ds.names.length;
@@ -108,10 +109,17 @@ async function trainCox(ctx: TrainContext, ds: Dataset): Promise<TrainedModel | 
     const v = split.train.map((i) => ds.values[i * W + j]!).filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
     return v.length > 0 ? v[Math.floor(v.length / 2)]! : 0;
   });
-  const spec = covs.map((c, k) => ({ name: c.name, transform: c.transform, fill: fills[k]! }));
+  const all = covs.map((c, k) => ({ name: c.name, transform: c.transform, fill: fills[k]! }));
+  // A covariate constant over the training rows (e.g. no complaints at all) cannot be estimated: leave it out.
+  const spec = all.filter((c) => {
+    const v = split.train.map((i) => coxRow({ covariates: [c] }, (name) => ds.values[i * W + col(name)]!)[0]!);
+    return v.some((x) => x !== v[0]);
+  });
+  if (spec.length === 0) return { name: 'churn_cox', reason: 'every Cox covariate is constant over the training rows' };
+  covs = covs.filter((c) => spec.some((s) => s.name === c.name));
   const design = (idx: number[]) => {
-    const x = new Float64Array(idx.length * covs.length);
-    idx.forEach((i, r) => x.set(coxRow({ covariates: spec }, (name) => ds.values[i * W + col(name)]!), r * covs.length));
+    const x = new Float64Array(idx.length * spec.length);
+    idx.forEach((i, r) => x.set(coxRow({ covariates: spec }, (name) => ds.values[i * W + col(name)]!), r * spec.length));
     return x;
   };
   // Training rows are censored at the start of the test slice: their follow-up must not see the test period.
@@ -120,7 +128,13 @@ async function trainCox(ctx: TrainContext, ds: Dataset): Promise<TrainedModel | 
   const eTr = split.train.map((i, k): number => (ds.rows[i]!.event === 1 && ds.rows[i]!.time <= tTr[k]! ? 1 : 0));
   if (eTr.reduce((s, e) => s + e, 0) < 10 || split.test.length === 0) return { name: 'churn_cox', reason: 'fewer than 10 churn events in the training slice' };
   ctx.progress?.('churn_cox', 0, 1);
-  const model = fitCox({ time: tTr, event: eTr, x: design(split.train), p: covs.length }, { names: covs.map((c) => c.name), concordance: true });
+  let model: CoxModel;
+  try {
+    model = fitCox({ time: tTr, event: eTr, x: design(split.train), p: covs.length }, { names: covs.map((c) => c.name), concordance: true });
+  } catch (e) {
+    if (e instanceof NextbestError) return { name: 'churn_cox', reason: `Cox fit failed: ${e.message}` };
+    throw e;
+  }
   ctx.progress?.('churn_cox', 1, 1);
   const xTe = design(split.test);
   const p = covs.length;
