@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Bench, BenchRow } from './harness.js';
-import { encodeJson } from '../src/simulation/encodeJson.js';
+import { JsonlWriter } from '../src/simulation/jsonlWriter.js';
 import { simulateToFiles } from '../src/simulation/output.js';
 import { runClosedLoop } from '../src/simulation/closedLoop.js';
 import { rulesPolicy } from '../src/simulation/policies.js';
@@ -31,14 +31,15 @@ function generate(customers: number, days: number, encode: boolean): { seconds: 
   const t1 = performance.now();
   const c1 = cpu();
   let events = 0;
-  let bytes = 0;
+  const sink = new JsonlWriter(); // no path: a null sink that counts bytes
   for (let d = 0; d < days; d++) {
     twin.beginDay(d);
     const day = twin.finishDay();
     events += day.order.length;
-    if (encode) for (let j = 0; j < day.order.length; j++) bytes += encodeJson(day.buffer, day.order[j]!, 1, day.date).length + 1;
+    if (encode) for (let j = 0; j < day.order.length; j++) sink.event(day.buffer, day.order[j]!, 1, day.date);
   }
-  return { seconds: (performance.now() - t1) / 1000, cpuSeconds: cpu() - c1, events, initSeconds, rssMiB: mb(), bytes };
+  sink.close();
+  return { seconds: (performance.now() - t1) / 1000, cpuSeconds: cpu() - c1, events, initSeconds, rssMiB: mb(), bytes: sink.bytes };
 }
 
 const bench: Bench = {
@@ -67,8 +68,8 @@ const bench: Bench = {
     const mid = quick ? 20_000 : 100_000;
     const midDays = quick ? 3 : 7;
     const e = generate(mid, midDays, true);
-    rows.push({ case: `generate + JSONL text, ${mid.toLocaleString('en-GB')} × ${midDays} days, null sink`, metric: 'events/s (wall)', value: e.events / e.seconds, unit: 'events/s', goal: '≥ 500,000 events/s', note: `${Math.round(e.bytes / e.events)} bytes/event` });
-    rows.push({ case: `generate + JSONL text, ${mid.toLocaleString('en-GB')} × ${midDays} days, null sink`, metric: 'events per CPU-second', value: e.events / e.cpuSeconds, unit: 'events/s', goal: '≥ 500,000 events/s' });
+    rows.push({ case: `generate + JSONL bytes, ${mid.toLocaleString('en-GB')} × ${midDays} days, null sink`, metric: 'events/s (wall)', value: e.events / e.seconds, unit: 'events/s', goal: '≥ 500,000 events/s', note: `${Math.round(e.bytes / e.events)} bytes/event` });
+    rows.push({ case: `generate + JSONL bytes, ${mid.toLocaleString('en-GB')} × ${midDays} days, null sink`, metric: 'events per CPU-second', value: e.events / e.cpuSeconds, unit: 'events/s', goal: '≥ 500,000 events/s' });
 
     const dir = mkdtempSync(join(tmpdir(), 'nextbest-bench-sim-'));
     try {
@@ -97,7 +98,7 @@ const bench: Bench = {
     const secs = (performance.now() - t) / 1000;
     rows.push({ case: `closed loop, rules policy, ${loopCustomers.toLocaleString('en-GB')} × ${loopDays} days`, metric: 'decisions/s', value: (loopCustomers * loopDays) / secs, unit: 'customer-days/s', note: `${report.offersShown} offers shown` });
 
-    notes.push('Null sink: events are generated into the columnar day buffer and sorted in event time; "JSONL text" also encodes every event to its JSON line.');
+    notes.push('Null sink: events are generated into the columnar day buffer and sorted in event time; "JSONL bytes" also encodes every event to its JSON line (the byte writer the files use).');
     notes.push('Files are written with synchronous 1 MB writes to the OS temp directory; the machine is shared with other jobs, so figures are lower bounds.');
     return { rows, notes };
   },

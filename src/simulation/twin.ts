@@ -12,7 +12,8 @@ import { PERSONAS, cdf, drawIndex } from './personas.js';
 import { Population, STRESS_STATES, STREAM } from './population.js';
 import { presentOffer, type OfferOutcome } from './respond.js';
 import { mixVector, type Scenario } from './scenario.js';
-import { churnHazard, prepaymentHazard, type MarketState } from './truth.js';
+import { ACTION_FAMILIES } from './offers.js';
+import { acceptProbability, churnHazard, prepaymentHazard, suitable, type MarketState } from './truth.js';
 
 const DAY_MS = 86_400_000;
 const RATE_MEMORY_DAYS = 120;
@@ -140,6 +141,10 @@ export class Twin {
       prepaymentHazard: r(prepaymentHazard(pop, i, this.day, this.market)),
       leaving: pop.leaveDay[i]! >= 0,
       churned: pop.churnDay[i]! >= 0,
+      // Acceptance probability of each action family on the customer's preferred channel
+      // today (the full family × channel matrix is in the closed loop's TruthView).
+      acceptProbability: Object.fromEntries(ACTION_FAMILIES.map((f, k) => [f, r(acceptProbability(pop, i, k, pop.preferred[i]!, this.day, this.market))])),
+      unsuitable: ACTION_FAMILIES.filter((_, k) => !suitable(pop, i, k)),
     });
   }
 
