@@ -4,7 +4,7 @@ import { numberOption, parseCommand, UsageError } from './args.js';
 import { ProgressBar } from './progress.js';
 
 const spec = {
-  usage: 'nextbest simulate (--scenario FILE | --customers N --days D --seed S) [--out DIR] [--format jsonl,csv] | --policy random|rules|oracle|all',
+  usage: 'nextbest simulate (--scenario FILE | --customers N --days D --seed S) [--out DIR] [--format jsonl,csv] | --policy random|rules|oracle|oracle-value|all',
   summary:
     'Runs the digital twin. Writes events (JSONL and/or CSV), customers.jsonl, groundtruth.jsonl and truth.json to --out, ' +
     'or with --policy replays the scenario with a reference policy in the loop and prints its report as JSON.',
@@ -26,7 +26,7 @@ const spec = {
     out: 'Output directory (required unless --policy)',
     format: 'Event file formats, comma-separated: jsonl, csv',
     'truth-every': 'Write a ground-truth row per customer every N days (0: summary only)',
-    policy: 'Closed loop: random, rules, oracle or all; prints the policy report(s)',
+    policy: 'Closed loop: random, rules, oracle, oracle-value or all; prints the policy report(s)',
   },
 } as const;
 
@@ -57,7 +57,13 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 function buildScenario(v: Record<string, string | undefined>): Scenario {
-  const base: Record<string, unknown> = v.scenario ? { ...loadScenario(v.scenario) } : {};
+  let base: Record<string, unknown> = {};
+  try {
+    if (v.scenario) base = { ...loadScenario(v.scenario) };
+  } catch (e) {
+    if (e instanceof ValidationError) throw new UsageError(`--scenario ${v.scenario}: ${e.message.replace(/^scenario: /, '')}`);
+    throw e;
+  }
   const overrides: [string, string][] = [
     ['customers', 'customers'],
     ['days', 'days'],
@@ -80,7 +86,7 @@ function buildScenario(v: Record<string, string | undefined>): Scenario {
 
 async function closedLoop(scenario: Scenario, which: string): Promise<number> {
   const names = which === 'all' ? Object.keys(REFERENCE_POLICIES) : [which];
-  for (const name of names) if (!REFERENCE_POLICIES[name]) throw new UsageError(`--policy must be one of random, rules, oracle, all; got "${name}"`);
+  for (const name of names) if (!REFERENCE_POLICIES[name]) throw new UsageError(`--policy must be one of ${Object.keys(REFERENCE_POLICIES).join(', ')}, all; got "${name}"`);
   const reports = [];
   for (const name of names) {
     const bar = new ProgressBar(`policy ${name}`, scenario.days, 'days');

@@ -14,7 +14,7 @@ export { Scenario, parseScenario, loadScenario, type ScenarioInput } from './sce
 export { Twin, type Day } from './twin.js';
 export { simulateToFiles, type RunSummary, type RunOptions, type EventFormat } from './output.js';
 export { runClosedLoop, viewOf, PolicyLoop, type Policy, type NamedPolicy, type Offer, type CustomerView, type TruthView, type PolicyContext, type PolicyReport, type ClosedLoopOptions } from './closedLoop.js';
-export { randomPolicy, rulesPolicy, oraclePolicy, REFERENCE_POLICIES, eligibleFamilies } from './policies.js';
+export { randomPolicy, rulesPolicy, oraclePolicy, oracleValuePolicy, oracle, REFERENCE_POLICIES, eligibleFamilies } from './policies.js';
 export { ACTION_FAMILIES, OFFER_CHANNELS, type ActionFamily, type OfferChannel } from './offers.js';
 export { PERSONAS, type PersonaName } from './personas.js';
 export { FaultInjector, corrupt, MALFORMED_KINDS, type FaultCounts } from './faults.js';
@@ -35,7 +35,7 @@ export interface DemoBankOptions extends Partial<Omit<ScenarioInput, 'customers'
   days: number;
   seed: number;
   /** A reference policy (or your own) in the loop, so the events include offer responses. */
-  policy?: 'random' | 'rules' | 'oracle' | NamedPolicy;
+  policy?: 'random' | 'rules' | 'oracle' | 'oracle-value' | NamedPolicy;
 }
 
 /** A synthetic bank for the demo: customer records now, events day by day on demand. */

@@ -1,7 +1,7 @@
 /**
  * Reference policies for the closed loop: `random` (the floor), `rules` (a hand-written
- * bank rulebook over what the engine can see) and `oracle` (reads the hidden truth: the
- * ceiling). A strategy worth deploying should land between rules and oracle.
+ * bank rulebook over what the engine can see) and `oracle` / `oracle-value` (read the
+ * hidden truth: the ceilings on acceptance and on value). A strategy worth deploying should land between rules and oracle.
  */
 import type { CustomerView, NamedPolicy, Offer, PolicyContext } from './closedLoop.js';
 import { ACCEPT_REVENUE, ACTION_FAMILIES, FAMILY, IS_MARKETING, OFFER_CHANNELS, type ActionFamily, type OfferChannel } from './offers.js';
@@ -68,30 +68,38 @@ function value(family: ActionFamily, leaving: boolean): number {
 }
 
 /**
- * Knows each customer's true propensities: offers the suitable action and channel with
- * the highest expected value when the customer is likely to say yes, at most weekly.
+ * A policy that knows each customer's true propensities: at most weekly, it offers the
+ * suitable action and channel with the highest expected value among those the customer
+ * accepts with at least `minProbability`.
  */
-export const oraclePolicy: NamedPolicy = {
-  name: 'oracle',
-  seesTruth: true,
-  decide(view: CustomerView, ctx: PolicyContext): Offer | null {
-    const truth = ctx.truth;
-    if (!truth || view.daysSinceContact < 7) return null;
-    let best: Offer | null = null;
-    let bestValue = 0;
-    for (const family of eligibleFamilies(view)) {
-      if (!truth.suitable(family)) continue;
-      for (const channel of OFFER_CHANNELS) {
-        const p = truth.acceptProbability(family, channel);
-        const ev = p * value(family, truth.leaving);
-        if (p >= 0.5 && ev > bestValue) {
-          bestValue = ev;
-          best = { family, channel };
+export function oracle(name: string, minProbability: number): NamedPolicy {
+  return {
+    name,
+    seesTruth: true,
+    decide(view: CustomerView, ctx: PolicyContext): Offer | null {
+      const truth = ctx.truth;
+      if (!truth || view.daysSinceContact < 7) return null;
+      let best: Offer | null = null;
+      let bestValue = 0;
+      for (const family of eligibleFamilies(view)) {
+        if (!truth.suitable(family)) continue;
+        for (const channel of OFFER_CHANNELS) {
+          const p = truth.acceptProbability(family, channel);
+          const ev = p * value(family, truth.leaving);
+          if (p >= minProbability && ev > bestValue) {
+            bestValue = ev;
+            best = { family, channel };
+          }
         }
       }
-    }
-    return best;
-  },
-};
+      return best;
+    },
+  };
+}
 
-export const REFERENCE_POLICIES: Record<string, NamedPolicy> = { random: randomPolicy, rules: rulesPolicy, oracle: oraclePolicy };
+/** The acceptance ceiling: only offers the customer is more likely than not to take. */
+export const oraclePolicy = oracle('oracle', 0.5);
+/** The value ceiling: a lower bar (30%) trades acceptance rate for revenue and CLV. */
+export const oracleValuePolicy = oracle('oracle-value', 0.3);
+
+export const REFERENCE_POLICIES: Record<string, NamedPolicy> = { random: randomPolicy, rules: rulesPolicy, oracle: oraclePolicy, 'oracle-value': oracleValuePolicy };

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BankEvent } from '../../src/core/events.js';
 import { runClosedLoop, type CustomerView, type NamedPolicy, type PolicyReport } from '../../src/simulation/closedLoop.js';
-import { oraclePolicy, randomPolicy, rulesPolicy } from '../../src/simulation/policies.js';
+import { oraclePolicy, oracleValuePolicy, randomPolicy, rulesPolicy } from '../../src/simulation/policies.js';
 import { loadScenario } from '../../src/simulation/scenario.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -21,6 +21,13 @@ describe('closed loop on the default scenario', () => {
     expect(oracle.offersShown).toBeGreaterThan(500);
     expect(rules.acceptanceRate).toBeGreaterThan(random.acceptanceRate + 0.1);
     expect(oracle.acceptanceRate).toBeGreaterThan(rules.acceptanceRate + 0.1);
+  });
+
+  it('the value oracle beats rules on revenue and CLV', async () => {
+    const value = await runClosedLoop({ scenario, policy: oracleValuePolicy });
+    expect(value.offerRevenueGBP).toBeGreaterThan(reports.rules!.offerRevenueGBP);
+    expect(value.clvPerCustomerGBP).toBeGreaterThan(reports.rules!.clvPerCustomerGBP);
+    expect(value.harm).toBe(0);
   });
 
   it('the oracle, which knows suitability, does no harm; random offers do', () => {
