@@ -39,7 +39,8 @@ export interface TimeSplit {
 /**
  * Splits by as-of time: the earliest `trainShare` of the window trains, the next slice
  * validates (early stopping), the latest tests. Rows within `purgeDays` before the next
- * slice are dropped (a purge gap), so their outcomes do not overlap the next slice's rows.
+ * slice are dropped (a purge gap, at most a quarter of the validation slice), so their
+ * outcomes do not overlap the next slice's rows.
  */
 export function timeSplit(rows: readonly LabelRow[], purgeDays: number, shares = { train: 0.6, validation: 0.2 }): TimeSplit {
   if (rows.length === 0) throw new ValidationError([{ field: 'rows', rule: 'non_empty', message: 'no labelled rows in the training window' }]);
@@ -52,7 +53,8 @@ export function timeSplit(rows: readonly LabelRow[], purgeDays: number, shares =
   const span = hi - lo;
   const validationFrom = lo + span * shares.train;
   const testFrom = lo + span * (shares.train + shares.validation);
-  const H = purgeDays * DAY_MS;
+  // On short logs a full-horizon gap would empty the validation slice: the gap is capped at a quarter of it.
+  const H = Math.min(purgeDays * DAY_MS, (testFrom - validationFrom) / 4);
   const split: TimeSplit = { train: [], validation: [], test: [], validationFrom, testFrom };
   rows.forEach((r, i) => {
     if (r.asOf < validationFrom) {

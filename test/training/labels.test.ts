@@ -105,7 +105,7 @@ describe('no leakage', () => {
 
   it('time split: train before validation before test, with the purge gap', () => {
     const rows: LabelRow[] = Array.from({ length: 100 }, (_, i) => ({ customerId: `c${i}`, asOf: T0 + i * DAY, label: i % 2, time: 1, event: 0 }));
-    const s = timeSplit(rows, 5);
+    const s = timeSplit(rows, 5); // validation spans 20 days: the full 5-day gap applies
     const maxOf = (idx: number[]) => Math.max(...idx.map((i) => rows[i]!.asOf));
     const minOf = (idx: number[]) => Math.min(...idx.map((i) => rows[i]!.asOf));
     expect(maxOf(s.train) + 5 * DAY).toBeLessThan(s.validationFrom);

@@ -24,9 +24,15 @@ export interface DriftThresholds {
   eceIncrease: number;
   /** Alert when observed/expected leaves [1/r, r]. */
   observedOverExpected: number;
+  /**
+   * Alert on features alone only when more than this share of them drifted: some features
+   * move with the calendar by design (tenure, days since …), so one drifting feature is a
+   * reason to look, not an alert.
+   */
+  featureShare: number;
 }
 
-export const DEFAULT_DRIFT_THRESHOLDS: DriftThresholds = { psi: 0.25, ksStatistic: 0.1, ksPValue: 0.01, eceIncrease: 0.05, observedOverExpected: 1.5 };
+export const DEFAULT_DRIFT_THRESHOLDS: DriftThresholds = { psi: 0.25, ksStatistic: 0.2, ksPValue: 0.01, eceIncrease: 0.05, observedOverExpected: 1.5, featureShare: 0.25 };
 
 export interface ColumnDrift {
   name: string;
@@ -134,6 +140,9 @@ export function checkDrift(
   if (score.drifted) reasons.push(`score distribution shifted (PSI ${score.psi.toFixed(3)}, KS ${score.ksStatistic.toFixed(3)})`);
   if (calibration?.drifted) reasons.push(`calibration drifted: observed ${(calibration.observedRate * 100).toFixed(2)}% vs predicted ${(calibration.meanPredicted * 100).toFixed(2)}%, ECE ${calibration.eceNow.toFixed(3)} (at training ${calibration.eceAtTraining?.toFixed(3) ?? 'n/a'})`);
   for (const f of features.filter((x) => x.drifted).slice(0, 5)) reasons.push(`feature ${f.name} shifted (PSI ${f.psi.toFixed(3)}, KS ${f.ksStatistic.toFixed(3)})`);
-  const drifted = score.drifted || (calibration?.drifted ?? false) || features.some((f) => f.drifted);
+  const driftedFeatures = features.filter((f) => f.drifted).length;
+  const broad = features.length > 0 && driftedFeatures / features.length > t.featureShare;
+  if (broad) reasons.unshift(`${driftedFeatures} of ${features.length} features shifted`);
+  const drifted = score.drifted || (calibration?.drifted ?? false) || broad;
   return { modelId: input.modelId, checkedAt: input.checkedAt, rows: n, window: input.window, score, features, calibration, drifted, reasons };
 }
