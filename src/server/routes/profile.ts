@@ -19,6 +19,10 @@ const ProfileSchema = z.object({
   latestEventAt: z.string().nullable(),
   definitionsVersion: z.string(),
   features: z.record(z.string(), ProfileFeatureSchema),
+  scores: z
+    .looseObject({ segment: z.unknown(), churn: z.unknown(), prepayment: z.unknown(), clv: z.unknown(), stress: z.unknown(), propensities: z.record(z.string(), z.object({ probability: z.number(), model: z.string() })) })
+    .nullable()
+    .describe('Scores of the champion models for this profile: segment, churn risk (90-day probability and Cox risks at 30/90/365 days), prepayment, CLV and P(alive), financial stress state, propensity per action family; null before any event.'),
 });
 const DefinitionSchema = z.object({ name: z.string(), kind: z.enum(['aggregate', 'derived']), description: z.string(), unit: z.string().nullable(), definition: z.record(z.string(), z.unknown()) });
 
