@@ -204,12 +204,12 @@ export async function measureOnTwin(policy: NamedPolicy, scenario: ScenarioInput
   return { ...report, acceptedValueGBP: value };
 }
 
-/** Engine vs random, rules and oracle on the same scenario and seed. */
-export async function compareOnTwin(catalogue: Catalogue, scenario: ScenarioInput, o: { days: number; seed: number; trainDays: number; onProgress?: (what: string) => void }): Promise<{ reports: TwinComparison[]; training: { samples: number; accepted: number; models: string[] } }> {
+/** Engine vs random, rules and oracle on the same scenario and seed (the engine's models are trained on another seed). */
+export async function compareOnTwin(catalogue: Catalogue, scenario: ScenarioInput, o: { days: number; seed: number; trainDays: number; engineOnly?: boolean; onProgress?: (what: string) => void }): Promise<{ reports: TwinComparison[]; training: { samples: number; accepted: number; models: string[] } }> {
   o.onProgress?.('exploration run and training');
   const trained = await trainTwinScorer(scenario, { days: o.trainDays, seed: o.seed + 1000 });
   const reports: TwinComparison[] = [];
-  for (const p of [...(process.env.NB_ENGINE_ONLY ? [] : [REFERENCE_POLICIES.random!, REFERENCE_POLICIES.rules!, REFERENCE_POLICIES.oracle!]), enginePolicy(catalogue, trained.scorer)]) {
+  for (const p of [...(o.engineOnly ? [] : [REFERENCE_POLICIES.random!, REFERENCE_POLICIES.rules!, REFERENCE_POLICIES.oracle!]), enginePolicy(catalogue, trained.scorer)]) {
     o.onProgress?.(p.name);
     reports.push(await measureOnTwin(p, scenario, { days: o.days, seed: o.seed }));
   }
