@@ -39,7 +39,7 @@ export { loadConfig, parseConfig } from './config.js';
 export type { IngestReport, ItemResult } from './ingest/pipeline.js';
 /** Publishes events to NATS JetStream (for producers and tests), partitioned by customer. */
 export const publishEvents: typeof import('./ingest/natsSource.js').publishEvents = async (...args) => (await import('./ingest/natsSource.js')).publishEvents(...args);
-export { Action as ActionSchema, Levers as LeversSchema, DecideRequest as DecideRequestSchema, type Action, type Levers, type DecideRequest, type DecisionRecord, type ReplayResult } from './decisioning/index.js';
+export { Action as ActionSchema, Levers as LeversSchema, DecideRequest as DecideRequestSchema, parseCatalogueYaml, type Catalogue, type Action, type Levers, type DecideRequest, type DecisionRecord, type ReplayResult } from './decisioning/index.js';
 
 /** The built-in bank catalogue, used when config.decisioning.catalogue is unset. */
 export const DEFAULT_CATALOGUE = new URL('../catalogue/default.yaml', import.meta.url);
@@ -148,7 +148,7 @@ export class Engine {
       const families = Object.fromEntries([...c.propensity].map(([family, m]) => [family, { version: m.version, model: m.model }]));
       this.decisioning.setScorer(new GbdtScorer({ families }));
       if (c.skipped.length > 0) this.logger.warn({ event: 'champions_skipped', models: c.skipped }, 'champions trained on other feature definitions are not served');
-      this.logger.info({ event: 'champions_loaded', models: c.versions }, 'model champions in service');
+      this.logger.debug({ event: 'champions_loaded', models: c.versions }, 'model champions in service');
     });
     await this.models.reload();
     this.drift = new DriftMonitor({

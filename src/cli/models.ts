@@ -37,7 +37,8 @@ export async function run(argv: string[]): Promise<number> {
   if (v.stage !== undefined && !(MODEL_STAGES as readonly string[]).includes(v.stage)) throw new UsageError(`--stage must be one of ${MODEL_STAGES.join(', ')}, got ${v.stage}`);
   const days = Number(v.days);
   if (!(days > 0)) throw new UsageError(`--days must be a positive number, got ${v.days}`);
-  const engine = await createEngine(loadConfig(v.config, process.env, v['data-dir'] ? { dataDir: v['data-dir'] } : {}));
+  // stdout carries the JSON result only: the engine logs warnings and worse.
+  const engine = await createEngine(loadConfig(v.config, process.env, { log: { level: 'warn' }, ...(v['data-dir'] ? { dataDir: v['data-dir'] } : {}) }));
   const out = (x: unknown) => process.stdout.write(`${JSON.stringify(x, null, 2)}\n`);
   try {
     switch (sub) {

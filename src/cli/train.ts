@@ -45,7 +45,8 @@ export async function run(argv: string[]): Promise<number> {
   if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got ${v.seed}`);
   const from = date(v.from, 'from');
   const to = date(v.to, 'to');
-  const engine = await createEngine(loadConfig(v.config, process.env, v['data-dir'] ? { dataDir: v['data-dir'] } : {}));
+  // stdout carries the JSON result only: the engine logs warnings and worse.
+  const engine = await createEngine(loadConfig(v.config, process.env, { log: { level: 'warn' }, ...(v['data-dir'] ? { dataDir: v['data-dir'] } : {}) }));
   const bars = new Map<string, ProgressBar>();
   try {
     const run = await engine.trainModels({

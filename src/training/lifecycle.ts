@@ -83,7 +83,11 @@ export class ModelLifecycle {
       break;
     }
     let last = Number.NEGATIVE_INFINITY;
-    if (o.to === undefined) for await (const page of this.deps.log.scan({ fromT: this.deps.now() - 400 * DAY_MS, batchSize: 50_000 })) last = Math.max(last, page[page.length - 1]?.t ?? last);
+    if (o.to === undefined) {
+      // The latest event: usually within the last 400 days of the clock; a log replayed from the past needs a full scan.
+      for await (const page of this.deps.log.scan({ fromT: this.deps.now() - 400 * DAY_MS, batchSize: 50_000 })) last = Math.max(last, page[page.length - 1]?.t ?? last);
+      if (last === Number.NEGATIVE_INFINITY) for await (const page of this.deps.log.scan({ batchSize: 50_000 })) last = Math.max(last, page[page.length - 1]?.t ?? last);
+    }
     const to = o.to ?? last + 1;
     const from = o.from ?? first + (o.warmupDays ?? 60) * DAY_MS;
     if (!(from < to)) throw new ValidationError([{ field: 'window', rule: 'non_empty', message: 'the log is empty or shorter than the warm-up: nothing to train on' }]);
