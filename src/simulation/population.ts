@@ -47,6 +47,12 @@ export class Population {
   readonly income: Float32Array;
   readonly salaryDay: Uint8Array;
   readonly tenureDays: Uint16Array;
+  /** Days between the last birthday and the start date (fixes the date of birth). */
+  readonly birthdayOffset: Uint16Array;
+  /** Holdings, vulnerability and consents at the start: the customer record reports these. */
+  readonly openingHoldings: Uint16Array;
+  readonly openingVulnerability: Uint8Array;
+  readonly openingConsents: Uint8Array;
   // money, in pence
   readonly current: Float64Array;
   readonly savings: Float64Array;
@@ -105,6 +111,10 @@ export class Population {
     this.income = f32();
     this.salaryDay = u8();
     this.tenureDays = new Uint16Array(n);
+    this.birthdayOffset = new Uint16Array(n);
+    this.openingHoldings = new Uint16Array(n);
+    this.openingVulnerability = u8();
+    this.openingConsents = u8();
     this.current = f64();
     this.savings = f64();
     this.card = f64();
@@ -236,18 +246,20 @@ export class Population {
     let consents = 0;
     for (let k = 0; k < CONSENT_P.length; k++) if (rng.next() < CONSENT_P[k]!) consents |= 1 << k;
     this.consents[i] = consents;
+    this.birthdayOffset[i] = Math.floor(rng.next() * 365);
+    this.openingHoldings[i] = this.holdings[i]!;
+    this.openingVulnerability[i] = vuln;
+    this.openingConsents[i] = consents;
   }
 
-  /** The customer record (what the bank's CRM holds) as of the start date. */
+  /** The customer record (what the bank's CRM holds) as of the start date; the same whenever it is asked. */
   customerRecord(i: number, startDate: string): Customer {
     const start = Date.parse(`${startDate}T00:00:00Z`);
-    const rng = new Stream();
-    rng.s = (this.behaviourState[i]! ^ 0x5bd1e995) >>> 0; // a private draw: the birthday within the year
     const age = this.age[i]!;
-    const dob = new Date(start - (age * 365.25 + rng.next() * 364) * 86_400_000).toISOString().slice(0, 10);
+    const dob = new Date(start - (Math.floor(age * 365.25) + this.birthdayOffset[i]!) * 86_400_000).toISOString().slice(0, 10);
     const since = new Date(start - this.tenureDays[i]! * 86_400_000).toISOString().slice(0, 10);
     const consents: Partial<Record<(typeof CONSENTS)[number], boolean>> = {};
-    CONSENTS.forEach((c, k) => (consents[c] = (this.consents[i]! & (1 << k)) !== 0));
+    CONSENTS.forEach((c, k) => (consents[c] = (this.openingConsents[i]! & (1 << k)) !== 0));
     return {
       customerId: Population.id(i),
       dateOfBirth: dob,
@@ -256,11 +268,11 @@ export class Population {
       timeZone: 'Europe/London',
       riskTolerance: RISK[this.risk[i]!]!,
       financialSophistication: SOPHISTICATION[this.sophistication[i]!]!,
-      vulnerabilityFlags: VULN.filter((_, k) => (this.vulnerability[i]! & (1 << k)) !== 0),
+      vulnerabilityFlags: VULN.filter((_, k) => (this.openingVulnerability[i]! & (1 << k)) !== 0),
       preferredChannel: OFFER_CHANNELS[this.preferred[i]!]!,
       residentInCountry: true,
       customerSince: since,
-      holdings: holdingNames(this.holdings[i]!),
+      holdings: holdingNames(this.openingHoldings[i]!),
       consents,
       attributes: { sex: this.sex[i] === 0 ? 'female' : 'male', age_band: AGE_BANDS[ageBand(age)]!, income_band: INCOME_BANDS[incomeBand(this.income[i]!)]! },
     };

@@ -119,3 +119,16 @@ describe('twin events follow the event model', () => {
     for (const type of ['offer_response', 'loan_application', 'investment_trade', 'push_open', 'email_open']) expect(types).toContain(type);
   });
 });
+
+describe('customer records', () => {
+  it('are the same whether asked for before or after the simulation runs', () => {
+    const t = new Twin(parseScenario({ seed: 8, customers: 30, days: 20 }));
+    const before = Array.from({ length: 30 }, (_, i) => JSON.stringify(t.pop.customerRecord(i, t.scenario.startDate)));
+    for (let d = 0; d < 20; d++) {
+      t.beginDay(d);
+      t.finishDay();
+    }
+    const after = Array.from({ length: 30 }, (_, i) => JSON.stringify(t.pop.customerRecord(i, t.scenario.startDate)));
+    expect(after).toEqual(before);
+  });
+});
