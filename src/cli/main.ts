@@ -10,6 +10,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   demo: { summary: 'Generate a synthetic bank, ingest it, serve it', load: () => import('./demo.js') },
   consume: { summary: 'Consume events from NATS JetStream into the event log', load: () => import('./consume.js') },
   simulate: { summary: 'Run the digital twin: synthetic events with ground truth, or a policy in the closed loop', load: () => import('./simulate.js') },
+  decide: { summary: 'Next best actions for a customer (or show/replay a logged decision; compare engine vs random/rules/oracle in the twin)', load: () => import('./decide.js') },
   survival: { summary: 'Kaplan-Meier curves and Cox models from a CSV (km|cox), as R survival', load: () => import('./survival.js') },
   segment: { summary: 'Customer segments by k-means on a CSV, described in words', load: () => import('./segment.js') },
   clv: { summary: 'Customer lifetime value: BG/NBD + Gamma-Gamma (summary|fit|predict)', load: () => import('./clv.js') },
