@@ -1,12 +1,14 @@
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { createEngine } from '../../src/engine.js';
 import { readEventFile } from '../../src/ingest/files.js';
 import { simulateToFiles, type RunSummary } from '../../src/simulation/output.js';
 import { parseScenario } from '../../src/simulation/scenario.js';
-import { tempDir } from './helpers.js';
+import { removeTempDirs, tempDir } from './helpers.js';
+
+afterAll(removeTempDirs);
 
 /** Every fault the twin injects must be one ingestion dedupes or rejects. */
 describe('data faults against the real ingestion', () => {
