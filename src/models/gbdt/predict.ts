@@ -9,11 +9,12 @@ import type { GbdtModel } from './model.js';
 import { objectiveFor } from './objectives.js';
 
 /**
- * The ensemble as flat arrays for fast scoring. Each node's right child is its left child
- * plus one, and a leaf is a fixed point (its left child is itself, its threshold NaN, so
- * no comparison moves it): every tree can then be walked a fixed number of steps with no
- * "is this a leaf" branch, and four trees are walked side by side so their memory reads
- * overlap.
+ * The ensemble as flat arrays for fast scoring. Each node is 16 bytes in one buffer —
+ * threshold (float64), then feature and left child (int32) — so a step of a walk reads one
+ * cache line. A node's right child is its left child plus one, and a leaf is a fixed point
+ * (its left child is itself, its threshold NaN, so no comparison moves it): every tree can
+ * then be walked a fixed number of steps with no "is this a leaf" branch, and four trees
+ * are walked side by side so their memory reads overlap.
  */
 export interface FlatEnsemble {
   nFeatures: number;
@@ -23,34 +24,36 @@ export interface FlatEnsemble {
   roots: Int32Array;
   /** Depth of each tree (steps from the root to its deepest leaf). */
   depth: Int32Array;
-  /** Split feature (0 at leaves, where it is never used). */
-  feature: Int32Array;
-  /** Split threshold (NaN at leaves). */
-  threshold: Float64Array;
-  /** Left child; the right child is `left + 1`; a leaf points to itself. */
-  left: Int32Array;
-  /** Child taken when the value is missing (a leaf: itself). */
-  missing: Int32Array;
+  /** Node k: `nodes[2k]` is its threshold (NaN at leaves). */
+  nodes: Float64Array;
+  /**
+   * The same buffer as int32: `words[4k + 2]` is the feature (0 at leaves) with bit 30 set
+   * when missing values go right; `words[4k + 3]` is the left child (a leaf: itself).
+   */
+  words: Int32Array;
   /** Leaf value (0 for internal nodes). */
   value: Float64Array;
   /** Scratch row for float32 rounding. */
   scratch: Float64Array;
 }
 
+const FEATURE_MASK = 0x3fffffff;
+const MISSING_RIGHT = 0x40000000;
+
 /** Flattens a model's trees (all of them, or the first `nTrees`). */
 export function flatten(model: GbdtModel, nTrees = model.trees.length): FlatEnsemble {
   const trees = model.trees.slice(0, nTrees);
   const total = trees.reduce((s, t) => s + t.feature.length, 0);
+  const nodes = new Float64Array(2 * total);
+  const words = new Int32Array(nodes.buffer);
   const out: FlatEnsemble = {
     nFeatures: model.featureNames.length,
     baseMargin: model.baseMargin,
     float32Inputs: model.float32Inputs,
     roots: new Int32Array(trees.length),
     depth: new Int32Array(trees.length),
-    feature: new Int32Array(total),
-    threshold: new Float64Array(total),
-    left: new Int32Array(total),
-    missing: new Int32Array(total),
+    nodes,
+    words,
     value: new Float64Array(total),
     scratch: new Float64Array(model.featureNames.length),
   };
@@ -68,10 +71,9 @@ export function flatten(model: GbdtModel, nTrees = model.trees.length): FlatEnse
       const n = order[q]!;
       const k = newId[n]!;
       if (t.feature[n]! < 0) {
-        out.feature[k] = 0;
-        out.threshold[k] = NaN;
-        out.left[k] = k;
-        out.missing[k] = k;
+        nodes[2 * k] = NaN;
+        words[4 * k + 2] = 0;
+        words[4 * k + 3] = k;
         out.value[k] = t.value[n]!;
         maxDepth = Math.max(maxDepth, depth[n]!);
         continue;
@@ -81,10 +83,9 @@ export function flatten(model: GbdtModel, nTrees = model.trees.length): FlatEnse
       newId[l] = next;
       newId[r] = next + 1;
       depth[l] = depth[r] = depth[n]! + 1;
-      out.feature[k] = t.feature[n]!;
-      out.threshold[k] = t.threshold[n]!;
-      out.left[k] = next;
-      out.missing[k] = t.defaultLeft[n] ? next : next + 1;
+      nodes[2 * k] = t.threshold[n]!;
+      words[4 * k + 2] = t.feature[n]! | (t.defaultLeft[n] ? 0 : MISSING_RIGHT);
+      words[4 * k + 3] = next;
       next += 2;
       order.push(l, r);
     }
@@ -100,18 +101,16 @@ export function marginOfRow(e: FlatEnsemble, x: ArrayLike<number>, base = 0): nu
     // XGBoost compares float32 values; round once per row rather than per node.
     const s = e.scratch;
     for (let f = 0; f < s.length; f++) s[f] = Math.fround(x[base + f]!);
-    return e.baseMargin + sumLeaves(e.roots, e.depth, e.feature, e.threshold, e.left, e.missing, e.value, s, 0);
+    return e.baseMargin + sumLeaves(e.roots, e.depth, e.nodes, e.words, e.value, s, 0);
   }
-  return e.baseMargin + sumLeaves(e.roots, e.depth, e.feature, e.threshold, e.left, e.missing, e.value, x, base);
+  return e.baseMargin + sumLeaves(e.roots, e.depth, e.nodes, e.words, e.value, x, base);
 }
 
 function sumLeaves(
   roots: Int32Array,
   depth: Int32Array,
-  feature: Int32Array,
-  threshold: Float64Array,
-  left: Int32Array,
-  missing: Int32Array,
+  nodes: Float64Array,
+  words: Int32Array,
   value: Float64Array,
   x: ArrayLike<number>,
   base: number,
@@ -126,22 +125,27 @@ function sumLeaves(
     let n3 = roots[t + 3]!;
     const d = Math.max(depth[t]!, depth[t + 1]!, depth[t + 2]!, depth[t + 3]!);
     for (let s = 0; s < d; s++) {
-      const v0 = x[base + feature[n0]!]!;
-      const v1 = x[base + feature[n1]!]!;
-      const v2 = x[base + feature[n2]!]!;
-      const v3 = x[base + feature[n3]!]!;
-      n0 = v0 !== v0 ? missing[n0]! : left[n0]! + (v0 >= threshold[n0]! ? 1 : 0);
-      n1 = v1 !== v1 ? missing[n1]! : left[n1]! + (v1 >= threshold[n1]! ? 1 : 0);
-      n2 = v2 !== v2 ? missing[n2]! : left[n2]! + (v2 >= threshold[n2]! ? 1 : 0);
-      n3 = v3 !== v3 ? missing[n3]! : left[n3]! + (v3 >= threshold[n3]! ? 1 : 0);
+      const w0 = words[4 * n0 + 2]!;
+      const w1 = words[4 * n1 + 2]!;
+      const w2 = words[4 * n2 + 2]!;
+      const w3 = words[4 * n3 + 2]!;
+      const v0 = x[base + (w0 & FEATURE_MASK)]!;
+      const v1 = x[base + (w1 & FEATURE_MASK)]!;
+      const v2 = x[base + (w2 & FEATURE_MASK)]!;
+      const v3 = x[base + (w3 & FEATURE_MASK)]!;
+      n0 = words[4 * n0 + 3]! + (v0 !== v0 ? w0 >>> 30 : v0 >= nodes[2 * n0]! ? 1 : 0);
+      n1 = words[4 * n1 + 3]! + (v1 !== v1 ? w1 >>> 30 : v1 >= nodes[2 * n1]! ? 1 : 0);
+      n2 = words[4 * n2 + 3]! + (v2 !== v2 ? w2 >>> 30 : v2 >= nodes[2 * n2]! ? 1 : 0);
+      n3 = words[4 * n3 + 3]! + (v3 !== v3 ? w3 >>> 30 : v3 >= nodes[2 * n3]! ? 1 : 0);
     }
     sum += value[n0]! + value[n1]! + value[n2]! + value[n3]!;
   }
   for (; t < nTrees; t++) {
     let n = roots[t]!;
     for (let s = depth[t]!; s > 0; s--) {
-      const v = x[base + feature[n]!]!;
-      n = v !== v ? missing[n]! : left[n]! + (v >= threshold[n]! ? 1 : 0);
+      const w = words[4 * n + 2]!;
+      const v = x[base + (w & FEATURE_MASK)]!;
+      n = words[4 * n + 3]! + (v !== v ? w >>> 30 : v >= nodes[2 * n]! ? 1 : 0);
     }
     sum += value[n]!;
   }
