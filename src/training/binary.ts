@@ -53,7 +53,7 @@ export async function trainBinaryModel(ctx: TrainContext, spec: BinarySpec, ds: 
   const baseRate = sum(yTr) / yTr.length;
   const report = rounded(binaryReport(pTe, yTe, baseRate));
   const window = { from: iso(ctx.window.from), to: iso(ctx.window.to) };
-  const metrics = { auc: report.auc, logLoss: report.logLoss, logLossBaseline: report.logLossBaseline, liftTopDecile: report.liftTopDecile, ece: report.ece, testRows: report.rows, testPositives: report.positives, trainRows: tr.length, validationRows: va.length, rounds: model.bestIteration };
+  const metrics = { auc: report.auc, logLoss: report.logLoss, logLossBaseline: report.logLossBaseline, liftTopDecile: report.liftTopDecile, ece: report.ece, testRows: report.rows, testPositives: report.positives, trainRows: tr.length, validationRows: va.length, rounds: model.bestIteration, testFrom: iso(local.testFrom) };
   const card = buildModelCard({
     title: spec.title,
     intendedUse: spec.intendedUse,

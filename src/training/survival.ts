@@ -157,6 +157,7 @@ async function trainCox(ctx: TrainContext, ds: Dataset): Promise<TrainedModel | 
     trainRows: split.train.length,
     trainEvents: eTr.reduce((s, e) => s + e, 0),
     testRows: split.test.length,
+    testFrom: iso(cut),
     hazardRatios: Object.fromEntries(model.coefficients.map((k) => [k.name, { expCoef: Number(k.expCoef.toPrecision(6)), p: Number(k.p.toPrecision(4)) }])),
   };
   const record = await ctx.registry.register({

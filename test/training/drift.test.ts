@@ -59,7 +59,7 @@ describe('drift: the bank changes on day 120', () => {
     const champion = (await lc.registry.champion('propensity_savings'))!;
     const candidate = (await lc.get('propensity_savings@2'))!;
     expect(candidate.stage).toBe('candidate');
-    const testFrom = Date.parse(/validation \(early stopping\) to (\S+),/.exec(candidate.card.data.split)![1]!);
+    const testFrom = Date.parse(candidate.metrics.testFrom as string);
     const ds = (await recentRows(log, features, 'propensity_savings', testFrom, now))!;
     const cmp = compareOnRows([champion, candidate], ds);
     expect(cmp.rows).toBeGreaterThan(100);

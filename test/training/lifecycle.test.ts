@@ -48,7 +48,7 @@ describe('model lifecycle on a synthetic bank with known propensities', () => {
     const truth: number[] = [];
     for (const family of ['savings', 'credit_card']) {
       const rec = (await lc.get(`propensity_${family}@1`))!;
-      const testFrom = Date.parse(/validation \(early stopping\) to (\S+),/.exec(rec.card.data.split)![1]!);
+      const testFrom = Date.parse(rec.metrics.testFrom as string);
       const ds = (await recentRows(log, features, `propensity_${family}`, testFrom, bank.start + bank.days * DAY))!;
       const p = scoreRows(rec, ds);
       ds.rows.forEach((r, i) => {
