@@ -142,9 +142,10 @@ export function capsFor(cat: CompiledCatalogue, channel: string): CapCheck[] {
 
 /** The volume counters an action on a channel takes on the decision's day (UTC). */
 export function capacityFor(cat: CompiledCatalogue, a: CompiledAction, channel: string, now: number): CapacityTake[] {
+  const perChannel = cat.catalogue.contactPolicy.channelDailyCapacity[channel as never] as number | undefined;
+  if (perChannel === undefined && a.action.dailyCapacity === undefined) return [];
   const day = new Date(now).toISOString().slice(0, 10);
   const out: CapacityTake[] = [];
-  const perChannel = cat.catalogue.contactPolicy.channelDailyCapacity[channel as never] as number | undefined;
   if (perChannel !== undefined) out.push({ key: `channel:${channel}:${day}`, max: perChannel });
   if (a.action.dailyCapacity !== undefined) out.push({ key: `action:${a.action.id}:${day}`, max: a.action.dailyCapacity });
   return out;

@@ -8,11 +8,12 @@ import type { Evaluation } from './decide.js';
 import type { PropensityScorer } from './scoring.js';
 import type { DecisionInputs, Explanation, ReasonCode } from './trace.js';
 
-const gbp = (x: number) => `£${x.toLocaleString('en-GB', { maximumFractionDigits: 0 })}`;
+/** £ with thousands separators (toLocaleString costs microseconds per call on the hot path). */
+const gbp = (x: number) => `£${String(Math.round(x)).replace(/\B(?=(\d{3})+(?!\d))/g, ',')}`;
 const pct = (x: number) => `${(100 * x).toFixed(x < 0.01 ? 2 : 1)}%`;
 
 /** Builds the explanation of a decision whose winner (if any) is `ev.traces[winner]`. */
-export function explain(cat: CompiledCatalogue, ev: Evaluation, inputs: DecisionInputs, winner: number | undefined, scorer: PropensityScorer, topK = 3): Explanation {
+export function explain(cat: CompiledCatalogue, ev: Evaluation, inputs: DecisionInputs, winner: number | undefined, scorer: PropensityScorer, topK = 3, shap = true): Explanation {
   const excluded = ev.traces.filter((t) => t.status === 'excluded' && t.excludedBy).map((t) => ({ actionId: t.actionId, kind: t.excludedBy!.kind, rule: t.excludedBy!.rule, reason: t.excludedBy!.reason }));
   if (winner === undefined) return { excluded };
   const t = ev.traces[winner]!;
@@ -36,7 +37,7 @@ export function explain(cat: CompiledCatalogue, ev: Evaluation, inputs: Decision
   if (runnerUp) codes.push({ code: 'AHEAD_OF_RUNNER_UP', text: `priority ${t.priority!.toPrecision(3)} against ${runnerUp.priority!.toPrecision(3)} for ${runnerUp.actionId}` });
   else codes.push({ code: 'ONLY_ELIGIBLE', text: 'the only action that passed every eligibility, suitability and consent policy' });
 
-  const contributions = t.propensitySource === 'model' ? scorer.explain(a.vars, ev.rows, topK) : [];
+  const contributions = shap && t.propensitySource === 'model' ? scorer.explain(a.vars, ev.rows, topK) : [];
   const labels = cat.catalogue.featureLabels;
   const topContributions = contributions.map((c) => ({ ...c, label: labels[c.feature] ?? c.feature.replace(/_/g, ' ') }));
   let sentence: string;

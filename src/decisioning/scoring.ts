@@ -43,6 +43,8 @@ export const priorOnly: PropensityScorer = {
  */
 export class FeatureRows {
   private readonly cache = new Map<readonly string[], Float64Array>();
+  /** Scores already computed in this decision, by served model: actions sharing a model score once. */
+  readonly scores = new Map<object, number>();
   constructor(readonly values: FeatureValues) {}
 
   /** The values in `names` order; missing features are NaN (the trees' default direction). */
@@ -80,8 +82,17 @@ export class GbdtScorer implements PropensityScorer {
   private readonly byFamily = new Map<string, Served>();
 
   constructor(models: { actions?: Record<string, PropensityModel>; families?: Record<string, PropensityModel> }) {
-    for (const [id, m] of Object.entries(models.actions ?? {})) this.byAction.set(id, serve(m));
-    for (const [family, m] of Object.entries(models.families ?? {})) this.byFamily.set(family, serve(m));
+    // One served copy per model object: actions that share a model share its flat arrays and its score.
+    const served = new Map<GbdtModel, Map<string, Served>>();
+    const once = (m: PropensityModel) => {
+      let byVersion = served.get(m.model);
+      if (!byVersion) served.set(m.model, (byVersion = new Map()));
+      let s = byVersion.get(m.version);
+      if (!s) byVersion.set(m.version, (s = serve(m)));
+      return s;
+    };
+    for (const [id, m] of Object.entries(models.actions ?? {})) this.byAction.set(id, once(m));
+    for (const [family, m] of Object.entries(models.families ?? {})) this.byFamily.set(family, once(m));
   }
 
   private served(action: ActionVars): Served | undefined {
@@ -91,7 +102,9 @@ export class GbdtScorer implements PropensityScorer {
   score(action: ActionVars, features: FeatureRows): PropensityScore | undefined {
     const s = this.served(action);
     if (!s) return undefined;
-    return { propensity: s.score(features.row(s.names)), modelVersion: s.version };
+    let p = features.scores.get(s);
+    if (p === undefined) features.scores.set(s, (p = s.score(features.row(s.names))));
+    return { propensity: p, modelVersion: s.version };
   }
 
   explain(action: ActionVars, features: FeatureRows, top: number): Contribution[] {

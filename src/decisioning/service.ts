@@ -51,6 +51,8 @@ export interface DecisioningDeps {
   log: DecisionLog;
   scorer?: PropensityScorer;
   newDecisionId?: () => string;
+  /** TreeSHAP contributions for the winner (default true); they can be recomputed exactly from the logged features. */
+  shap?: boolean;
 }
 
 export interface ReplayResult {
@@ -149,7 +151,7 @@ export class Decisioning {
         resetSelection(ev);
         sel = select(cat, ev, inputs, { now: o.now, channel: o.channel, n: o.n, full });
       }
-      const record = buildRecord(cat, ev, inputs, sel.chosen, { decisionId, channel: o.channel, n: o.n, now: o.now, levers, full, scorer });
+      const record = buildRecord(cat, ev, inputs, sel.chosen, { decisionId, channel: o.channel, n: o.n, now: o.now, levers, full, scorer, shap: this.deps.shap ?? true });
       await this.deps.log.append({ decisionId, customerId, channel: o.channel, decidedAt: o.now, catalogueVersion: cat.version, record });
       return record;
     });
@@ -283,7 +285,7 @@ function buildRecord(
   ev: Evaluation,
   inputs: DecisionInputs,
   chosen: number[],
-  o: { decisionId: string; channel: string; n: number; now: number; levers: Levers; full: ReadonlySet<string>; scorer: PropensityScorer },
+  o: { decisionId: string; channel: string; n: number; now: number; levers: Levers; full: ReadonlySet<string>; scorer: PropensityScorer; shap?: boolean },
 ): DecisionRecord {
   const picks: ChosenAction[] = chosen.map((i, k) => {
     const t = ev.traces[i]!;
@@ -308,7 +310,7 @@ function buildRecord(
     candidates: ev.traces,
     capacityRefused: [...o.full].sort(),
     chosen: picks,
-    explanation: explain(cat, ev, inputs, chosen[0], o.scorer),
+    explanation: explain(cat, ev, inputs, chosen[0], o.scorer, 3, o.shap ?? true),
   };
 }
 
@@ -324,7 +326,9 @@ export function replayRecord(cat: CompiledCatalogue, original: DecisionRecord, s
   const ev = evaluate(cat, original.inputs, { now, channel: original.channel, levers: original.levers, scorer });
   const full = new Set(original.capacityRefused);
   const sel = select(cat, ev, original.inputs, { now, channel: original.channel, n: original.n, full });
-  const replayed = buildRecord(cat, ev, original.inputs, sel.chosen, { decisionId: original.decisionId, channel: original.channel, n: original.n, now, levers: original.levers, full, scorer });
+  // A record logged without SHAP replays without it.
+  const shap = !original.chosen[0] || original.explanation.winner?.topContributions.length !== 0 || original.candidates.find((c) => c.actionId === original.chosen[0]!.actionId)?.propensitySource !== 'model';
+  const replayed = buildRecord(cat, ev, original.inputs, sel.chosen, { decisionId: original.decisionId, channel: original.channel, n: original.n, now, levers: original.levers, full, scorer, shap });
   const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
   if (!same(replayed.chosen, original.chosen)) differences.push(`chosen: logged ${original.chosen.map((c) => c.actionId).join(',') || 'none'}, replayed ${replayed.chosen.map((c) => c.actionId).join(',') || 'none'}`);
   original.candidates.forEach((c, k) => {

@@ -1,13 +1,14 @@
 import type { DecisionLog, LinkedResponse, LoggedDecision } from '../decisionLog.js';
 
-/** In-memory decision log (tests, simulations). Records are deep-copied in and out. */
+/** In-memory decision log (tests, simulations). Records are copied on the way out. */
 export class MemoryDecisionLog implements DecisionLog {
   private readonly decisions = new Map<string, { d: LoggedDecision; responses: LinkedResponse[] }>();
   private readonly catalogues = new Map<string, unknown>();
 
   async append(decision: LoggedDecision): Promise<void> {
     if (this.decisions.has(decision.decisionId)) throw new Error(`decision ${decision.decisionId} is already logged`);
-    this.decisions.set(decision.decisionId, { d: structuredClone(decision), responses: [] });
+    // Kept by reference: a logged record is never changed afterwards (reads hand out copies).
+    this.decisions.set(decision.decisionId, { d: decision, responses: [] });
   }
 
   async get(decisionId: string): Promise<(LoggedDecision & { responses: LinkedResponse[] }) | undefined> {
