@@ -30,7 +30,7 @@ describe('nextbest train and nextbest models', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nb-train-'));
   beforeAll(async () => {
     const engine = await createEngine({ dataDir: dir, log: { level: 'silent' } });
-    await appendAll(engine.stores.eventLog, syntheticBank({ customers: 150, days: 150, seed: 4 }).events);
+    await appendAll(engine.stores.eventLog, syntheticBank({ customers: 120, days: 140, seed: 4 }).events);
     await engine.close();
   }, 60_000);
 

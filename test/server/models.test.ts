@@ -9,7 +9,7 @@ const DAY = 86_400_000;
 describe('HTTP: models, cards, promotion, drift and profile scores', () => {
   let engine: Engine;
   let app: ReturnType<typeof buildApp>;
-  const bank = syntheticBank({ customers: 250, days: 170, seed: 21 });
+  const bank = syntheticBank({ customers: 180, days: 160, seed: 21 });
   const one = 'c00001';
 
   beforeAll(async () => {
