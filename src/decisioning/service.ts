@@ -69,6 +69,8 @@ export class Decisioning {
   private levers: Levers;
   private readonly mutex = new KeyedMutex();
   private readonly snapshots = new Map<string, CompiledCatalogue>();
+  /** Catalogue versions already in the decision log. */
+  private readonly stored = new Set<string>();
   private scorer: PropensityScorer;
 
   constructor(
@@ -128,7 +130,10 @@ export class Decisioning {
     const scorer = this.scorer;
     const customerId = base.customer.id;
     const decisionId = o.decisionId ?? this.deps.newDecisionId?.() ?? `d-${randomUUID()}`;
-    await this.deps.log.putCatalogue(cat.version, cat.catalogue);
+    if (!this.stored.has(cat.version)) {
+      await this.deps.log.putCatalogue(cat.version, cat.catalogue);
+      this.stored.add(cat.version);
+    }
     return this.mutex.run(customerId, async () => {
       const history = await this.deps.contacts.history(customerId, o.now - historyDays(cat) * DAY_MS);
       const inputs: DecisionInputs = { ...base, history };

@@ -42,6 +42,8 @@ export class SqliteContactStore implements ContactStore {
   private readonly selectUsed;
   private readonly upsertUsed;
   private readonly commitTx;
+  private readonly batchTx;
+  private queue: { args: [string, readonly ContactRecord[], readonly CapCheck[], readonly CapacityTake[]]; resolve: (r: CommitResult) => void; reject: (e: unknown) => void }[] = [];
 
   constructor(private readonly db: SqliteDb) {
     ensureSchema(db, 'decisioning_contacts', MIGRATIONS);
@@ -70,6 +72,9 @@ export class SqliteContactStore implements ContactStore {
       for (const c of contacts) this.insertContact.run(customerId, c.at, c.decisionId, c.actionId, c.family, c.channel, c.sessionId ?? null);
       return { ok: true };
     });
+    // Group commit: commits that arrive together run one after another inside one
+    // transaction (each still checks what the ones before it wrote), so they share one fsync.
+    this.batchTx = db.transaction((items: typeof this.queue): CommitResult[] => items.map((q) => this.commitTx(...q.args)));
   }
 
   async history(customerId: string, sinceMs: number): Promise<ContactHistory> {
@@ -79,7 +84,21 @@ export class SqliteContactStore implements ContactStore {
   }
 
   async commit(customerId: string, contacts: readonly ContactRecord[], caps: readonly CapCheck[], capacity: readonly CapacityTake[]): Promise<CommitResult> {
-    return this.commitTx.immediate(customerId, contacts, caps, capacity);
+    return new Promise((resolve, reject) => {
+      if (this.queue.length === 0) setImmediate(() => this.flush());
+      this.queue.push({ args: [customerId, contacts, caps, capacity], resolve, reject });
+    });
+  }
+
+  private flush(): void {
+    const items = this.queue;
+    this.queue = [];
+    try {
+      const results = this.batchTx.immediate(items);
+      items.forEach((q, k) => q.resolve(results[k]!));
+    } catch (e) {
+      for (const q of items) q.reject(e);
+    }
   }
 
   async capacityUsed(keys: readonly string[]): Promise<number[]> {

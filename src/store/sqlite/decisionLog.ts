@@ -41,15 +41,43 @@ const toLogged = (r: Row): LoggedDecision => ({ decisionId: r.decision_id, custo
 export class SqliteDecisionLog implements DecisionLog {
   private readonly insert;
   private readonly select;
+  private readonly insertMany;
+  private queue: { d: LoggedDecision; resolve: () => void; reject: (e: unknown) => void }[] = [];
 
   constructor(private readonly db: SqliteDb) {
     ensureSchema(db, 'decisioning_log', MIGRATIONS);
     this.insert = db.prepare('INSERT INTO decisions (decision_id, customer_id, channel, decided_at, catalogue_version, record) VALUES (?, ?, ?, ?, ?, ?)');
     this.select = db.prepare('SELECT * FROM decisions WHERE decision_id = ?');
+    // Each record in its own savepoint: a duplicate id fails alone, not the batch.
+    this.insertMany = db.transaction((items: typeof this.queue) =>
+      items.map((q) => {
+        try {
+          db.transaction(() => this.insert.run(q.d.decisionId, q.d.customerId, q.d.channel, q.d.decidedAt, q.d.catalogueVersion, JSON.stringify(q.d.record)))();
+          return undefined;
+        } catch (e) {
+          return e;
+        }
+      }),
+    );
   }
 
+  /** Resolves once the record is durable. Appends that arrive together share one transaction (group commit). */
   async append(d: LoggedDecision): Promise<void> {
-    this.insert.run(d.decisionId, d.customerId, d.channel, d.decidedAt, d.catalogueVersion, JSON.stringify(d.record));
+    return new Promise((resolve, reject) => {
+      if (this.queue.length === 0) setImmediate(() => this.flush());
+      this.queue.push({ d, resolve, reject });
+    });
+  }
+
+  private flush(): void {
+    const items = this.queue;
+    this.queue = [];
+    try {
+      const errors = this.insertMany(items);
+      items.forEach((q, k) => (errors[k] ? q.reject(errors[k]) : q.resolve()));
+    } catch (e) {
+      for (const q of items) q.reject(e);
+    }
   }
 
   async get(decisionId: string): Promise<(LoggedDecision & { responses: LinkedResponse[] }) | undefined> {
