@@ -1,0 +1,269 @@
+/**
+ * Decisioning speed and value. A 50-action catalogue (the bank catalogue's 22 actions
+ * plus variants), a 200-tree GBDT propensity model served separately for every action,
+ * in-process decisions/s on one core, HTTP p50/p99 at 2,000 requests/s against a server
+ * in a child process, and the engine against random/rules/oracle in the twin.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { ManualClock } from '../src/core/clock.js';
+import { Customer } from '../src/core/customer.js';
+import { mulberry32 } from '../src/core/random.js';
+import { compileCatalogue, customerView, Decisioning, evaluate, explain, GbdtScorer, parseCatalogueYaml, priorOnly, select, type Catalogue, type FeatureValues, type PropensityModel } from '../src/decisioning/index.js';
+import { train } from '../src/models/gbdt/index.js';
+import { compareOnTwin } from '../src/simulation/enginePolicy.js';
+import { MemoryContactStore } from '../src/store/memory/contactStore.js';
+import { MemoryDecisionLog } from '../src/store/memory/decisionLog.js';
+import { exited } from '../test/helpers/server.js';
+import { percentile, type Bench, type BenchRow } from './harness.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const FEATURES = ['idle_cash', 'current_balance_avg_30d', 'savings_balance_avg_90d', 'income_90d', 'monthly_outgoings', 'card_spend_30d', 'card_spend_fx_90d', 'transfers_out_other_banks_90d', 'complaints_365d', 'logins_30d', 'overdraft_days_90d', 'loan_repayments_missed_365d', 'days_since_salary', 'card_spend_gambling_90d', 'hardship_contacts_365d', 'base_rate_change_120d'];
+
+/** The bank catalogue grown to 50 actions: variants of its actions with other values and priors. */
+function catalogue50(): Catalogue {
+  const base = parseCatalogueYaml(readFileSync(join(root, 'catalogue/default.yaml'), 'utf8'));
+  const actions = [...base.actions];
+  for (let k = 0; actions.length < 50; k++) {
+    const a = base.actions[k % base.actions.length]!;
+    actions.push({ ...a, id: `${a.id}_v${Math.floor(k / base.actions.length) + 2}`, value: { ...a.value, amountGbp: Math.round(a.value.amountGbp * (0.8 + 0.05 * (k % 9))) }, prior: Math.min(1, a.prior * (0.7 + 0.1 * (k % 7))) });
+  }
+  return { ...base, actions };
+}
+
+/** A profile with realistic ranges: most rules can pass, so most actions reach scoring. */
+function profileFor(rng: { next(): number }): FeatureValues {
+  const p: Record<string, number | null> = {};
+  p.current_balance_avg_30d = 500 + rng.next() * 20_000;
+  p.savings_balance_avg_90d = rng.next() < 0.5 ? 0 : rng.next() * 40_000;
+  p.monthly_outgoings = 800 + rng.next() * 2500;
+  p.idle_cash = Math.max(0, p.current_balance_avg_30d + p.savings_balance_avg_90d - p.monthly_outgoings);
+  p.income_90d = 4000 + rng.next() * 15_000;
+  p.card_spend_30d = rng.next() * 2000;
+  p.card_spend_fx_90d = rng.next() < 0.3 ? rng.next() * 2000 : 0;
+  p.transfers_out_other_banks_90d = rng.next() < 0.1 ? 2000 : 0;
+  p.complaints_365d = rng.next() < 0.05 ? 1 : 0;
+  p.logins_30d = Math.floor(rng.next() * 40);
+  p.overdraft_days_90d = rng.next() < 0.08 ? 20 : 0;
+  p.loan_repayments_missed_365d = 0;
+  p.days_since_salary = Math.floor(rng.next() * 30);
+  p.card_spend_gambling_90d = 0;
+  p.hardship_contacts_365d = 0;
+  p.base_rate_change_120d = 0;
+  return p;
+}
+
+function customerFor(i: number, rng: { next(): number }): Customer {
+  const holdings = ['current_account', ...['savings', 'credit_card', 'personal_loan', 'mortgage', 'isa', 'pension'].filter(() => rng.next() < 0.3)];
+  return Customer.parse({
+    customerId: `c${i}`,
+    dateOfBirth: `${1950 + Math.floor(rng.next() * 50)}-03-15`,
+    riskTolerance: (['low', 'medium', 'high'] as const)[Math.floor(rng.next() * 3)],
+    financialSophistication: (['novice', 'intermediate', 'experienced'] as const)[Math.floor(rng.next() * 3)],
+    holdings,
+    consents: { marketing: rng.next() < 0.85 },
+  });
+}
+
+/** One 200-tree model on synthetic take-up data over the profile features. */
+function trainModel(rounds: number): PropensityModel['model'] {
+  const rng = mulberry32(11);
+  const n = 8000;
+  const values = new Float64Array(n * FEATURES.length);
+  const label = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const p = profileFor(rng);
+    FEATURES.forEach((f, j) => (values[i * FEATURES.length + j] = p[f] ?? Number.NaN));
+    const x = -3 + (p.idle_cash as number) / 15_000 + (p.logins_30d as number) / 25 - (p.card_spend_30d as number) / 3000 + (p.overdraft_days_90d as number) / 10;
+    label[i] = rng.next() < 1 / (1 + Math.exp(-x)) ? 1 : 0;
+  }
+  return train({ features: { nRows: n, nFeatures: FEATURES.length, values }, label, featureNames: FEATURES }, { rounds, maxDepth: 6, learningRate: 0.05, seed: 3 }).model;
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+function post(url: URL, path: string, body: string): Promise<{ status: number; ms: number }> {
+  const start = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = http.request({ hostname: url.hostname, port: url.port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - start }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function startServer(dataDir: string, configFile: string, env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--data-dir', dataDir, '--config', configFile], { cwd: root, env: { ...process.env, NEXTBEST_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 60_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`server exited ${code}: ${stderr}`)));
+  });
+  return { url, child };
+}
+
+/** Open-loop load: one request every 1000/rate ms regardless of replies, for `seconds`. */
+async function openLoop(url: URL, bodies: string[], rate: number, seconds: number): Promise<{ lat: number[]; achieved: number; errors: number }> {
+  const total = Math.round(rate * seconds);
+  const lat: number[] = [];
+  let errors = 0;
+  const pending: Promise<void>[] = [];
+  const start = performance.now();
+  for (let k = 0; k < total; k++) {
+    const due = start + (k * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    pending.push(
+      post(url, '/v1/decisions', bodies[k % bodies.length]!).then(
+        (r) => {
+          if (r.status === 200) lat.push(r.ms);
+          else errors++;
+        },
+        () => void errors++,
+      ),
+    );
+  }
+  await Promise.all(pending);
+  return { lat, achieved: total / ((performance.now() - start) / 1000), errors };
+}
+
+const bench: Bench = {
+  name: 'decide',
+  async run({ quick }) {
+    const rows: BenchRow[] = [];
+    const notes: string[] = [];
+    const cat = catalogue50();
+    let t = performance.now();
+    const model = trainModel(200);
+    notes.push(`Propensity models: ${model.trees.length} trees, depth ≤ 6, ${FEATURES.length} features, trained in ${((performance.now() - t) / 1000).toFixed(1)} s on 8,000 synthetic rows, then copied into separate model objects (9 per family, or 50 per action) so no scoring shares memory it would not share in production.`);
+    // Two ways to serve propensities: one model per family (9 models; the actions of a family
+    // share it and it scores once per decision), and a separate model object per action (50
+    // models; nothing shared: the worst case for memory and time).
+    const families = [...new Set(cat.actions.map((a) => a.family))];
+    const perFamily = new GbdtScorer({ families: Object.fromEntries(families.map((f) => [f, { version: `bench-${f}@1`, model: structuredClone(model) }])) });
+    const perAction = new GbdtScorer({ actions: Object.fromEntries(cat.actions.map((a) => [a.id, { version: `bench-${a.id}@1`, model: structuredClone(model) }])) });
+
+    const rng = mulberry32(5);
+    const nCustomers = quick ? 2000 : 10_000;
+    const customers = Array.from({ length: nCustomers }, (_, i) => customerFor(i, rng));
+    const profiles = customers.map(() => profileFor(rng));
+    const clock = new ManualClock('2026-03-02T10:00:00Z');
+    const N = quick ? 3000 : 20_000;
+    const runFull = async (label: string, scorer: GbdtScorer | undefined, shap: boolean, goal?: string) => {
+      const d = new Decisioning(cat, {
+        clock,
+        customers: { get: async (id) => customers[Number(id.slice(1))] },
+        consentEvents: async () => [],
+        profiles: { profile: async (id) => ({ values: profiles[Number(id.slice(1))]!, version: 'bench' }) },
+        contacts: new MemoryContactStore(),
+        log: new MemoryDecisionLog(),
+        ...(scorer ? { scorer } : {}),
+        shap,
+      });
+      for (let i = 0; i < 1000; i++) await d.decide({ customerId: `c${i % nCustomers}`, channel: 'in_app', n: 3 }); // warm-up
+      let scored = 0;
+      let chosen = 0;
+      const start = performance.now();
+      for (let i = 0; i < N; i++) {
+        if (i % nCustomers === 0) clock.advance(8 * 86_400_000); // a new week: caps reopen
+        const r = await d.decide({ customerId: `c${i % nCustomers}`, channel: 'in_app', n: 3 });
+        scored += r.candidates.filter((c) => c.propensitySource === 'model').length;
+        chosen += r.chosen.length;
+      }
+      const rate = N / ((performance.now() - start) / 1000);
+      rows.push({ case: `in-process, 1 core, 50 actions: ${label}`, metric: 'decisions/s (inputs, policies, scores, caps, explanation, log)', value: rate, unit: 'decisions/s', ...(goal ? { goal } : {}), note: `${(1e6 / rate).toFixed(0)} µs each; ${(scored / N).toFixed(1)} actions scored, ${(chosen / N).toFixed(2)} chosen per decision` });
+    };
+    await runFull('priors only (no model)', undefined, false);
+    await runFull('9 family models × 200 trees, no SHAP', perFamily, false, '≥ 20,000');
+    await runFull('9 family models × 200 trees, TreeSHAP for the winner', perFamily, true, '≥ 20,000');
+    await runFull('50 per-action models × 200 trees, no SHAP', perAction, false, '≥ 20,000');
+    await runFull('50 per-action models × 200 trees, TreeSHAP for the winner', perAction, true, '≥ 20,000');
+
+    // Where the time goes: the pure core on prepared inputs.
+    const compiled = compileCatalogue(cat);
+    const inputs = customers.slice(0, 2000).map((c, i) => ({ customer: customerView(c, clock.now()), profile: profiles[i]!, profileVersion: null, scores: {}, consents: { marketing: c.consents.marketing === true }, history: { contacts: [], declines: [] }, context: {}, sessionId: null }));
+    const M = quick ? 3000 : 20_000;
+    for (const [label, scorer] of [['policies only (priors)', undefined], ['policies + 9 family models', perFamily], ['policies + 50 per-action models', perAction]] as const) {
+      const start = performance.now();
+      for (let i = 0; i < M; i++) evaluate(compiled, inputs[i % inputs.length]!, { now: clock.now(), channel: 'in_app', levers: cat.levers, scorer: scorer ?? priorOnly });
+      const rate = M / ((performance.now() - start) / 1000);
+      rows.push({ case: 'pure core (evaluate) on prepared inputs', metric: label, value: 1e6 / rate, unit: 'µs/decision' });
+    }
+    const ex = inputs.map((inp) => evaluate(compiled, inp, { now: clock.now(), channel: 'in_app', levers: cat.levers, scorer: perFamily }));
+    const withWinner = ex.map((ev, k) => ({ ev, k, sel: select(compiled, ev, inputs[k]!, { now: clock.now(), channel: 'in_app', n: 3, full: new Set() }) })).filter((x) => x.sel.chosen.length > 0);
+    const K = Math.min(quick ? 200 : 1000, withWinner.length);
+    t = performance.now();
+    for (let i = 0; i < K; i++) {
+      const x = withWinner[i % withWinner.length]!;
+      explain(compiled, x.ev, inputs[x.k]!, x.sel.chosen[0], perFamily);
+    }
+    rows.push({ case: 'pure core on prepared inputs', metric: 'explanation with TreeSHAP (200 trees)', value: ((performance.now() - t) * 1000) / K, unit: 'µs/decision' });
+
+    // HTTP at 2,000 requests/s, server in a child process (shares the 2 cores with this client).
+    const dir = mkdtempSync(join(tmpdir(), 'nb-decide-bench-'));
+    const catFile = join(dir, 'catalogue50.yaml');
+    writeFileSync(catFile, stringify(cat));
+    const configFile = join(dir, 'nextbest.config.yaml');
+    writeFileSync(configFile, stringify({ decisioning: { catalogue: catFile } }));
+    for (const store of ['sqlite', 'memory'] as const) {
+      const server = await startServer(join(dir, store), configFile, { NEXTBEST_STORE: store });
+      const url = new URL(server.url);
+      const batch = customers;
+      for (let i = 0; i < batch.length; i += 1000) {
+        const r = await post(url, '/v1/customers', JSON.stringify({ customers: batch.slice(i, i + 1000) }));
+        if (r.status !== 200) throw new Error(`customer upsert HTTP ${r.status}`);
+      }
+      const bodies = batch.map((c) => JSON.stringify({ customerId: c.customerId, channel: 'in_app', n: 3 }));
+      await openLoop(url, bodies, 500, quick ? 1 : 3); // warm-up
+      const seconds = quick ? 2 : 8;
+      for (const rate of [500, 2000]) {
+        const res = await openLoop(url, bodies, rate, seconds);
+        const label = `HTTP POST /v1/decisions at ${rate.toLocaleString('en-GB')} req/s offered, ${store} store`;
+        rows.push({ case: label, metric: 'p50 latency', value: percentile(res.lat, 50), unit: 'ms' });
+        rows.push({ case: label, metric: 'p99 latency', value: percentile(res.lat, 99), unit: 'ms', ...(rate === 2000 ? { goal: '≤ 2 ms' } : {}) });
+        rows.push({ case: label, metric: 'achieved rate', value: res.lat.length / seconds, unit: 'req/s', note: `${res.lat.length} ok, ${res.errors} errors; offered ${res.achieved.toFixed(0)} req/s` });
+      }
+      server.child.kill('SIGTERM');
+      await exited(server.child);
+    }
+    notes.push('HTTP runs use the 50-action catalogue with priors (the server has no model registry yet) and profiles from the feature store (empty: no events were ingested), so fewer rules pass than in-process. The SQLite store fsyncs each decision (contacts + decision log, synchronous=FULL); the memory store does not persist.');
+
+    // The twin: engine vs random, rules and oracle.
+    const twinCustomers = quick ? 500 : 2000;
+    const days = quick ? 30 : 90;
+    const base = parseCatalogueYaml(readFileSync(join(root, 'catalogue/default.yaml'), 'utf8'));
+    t = performance.now();
+    const cmp = await compareOnTwin(base, { customers: twinCustomers, name: 'bench' }, { days, seed: 1, trainDays: days });
+    const oracle = cmp.reports.find((r) => r.policy === 'oracle')!;
+    const random = cmp.reports.find((r) => r.policy === 'random')!;
+    for (const r of cmp.reports) {
+      const label = `twin ${twinCustomers} customers × ${days} days: ${r.policy}`;
+      rows.push({ case: label, metric: 'accepted-offer value (oracle yardstick)', value: r.acceptedValueGBP, unit: 'GBP', ...(r.policy === 'engine' ? { goal: '≥ 90% of oracle, ≥ 2× random', peer: { name: 'oracle', value: oracle.acceptedValueGBP }, ratio: r.acceptedValueGBP / oracle.acceptedValueGBP } : {}) });
+      rows.push({ case: label, metric: 'acceptance rate', value: r.acceptanceRate, unit: 'share', note: `${r.accepted} of ${r.offersShown} offers` });
+      rows.push({ case: label, metric: 'offer revenue', value: r.offerRevenueGBP, unit: 'GBP' });
+      rows.push({ case: label, metric: 'churn rate', value: r.churnRate, unit: 'share' });
+      rows.push({ case: label, metric: 'harm (unsuitable offers accepted)', value: r.harm, unit: 'offers', note: `${r.consentBreaches} consent breaches` });
+    }
+    const engine = cmp.reports.find((r) => r.policy === 'engine')!;
+    notes.push(`Twin: engine/oracle accepted value ${(engine.acceptedValueGBP / oracle.acceptedValueGBP).toFixed(2)}, engine/random ${(engine.acceptedValueGBP / random.acceptedValueGBP).toFixed(2)}. The engine's family models were trained on a ${days}-day exploration run with seed 1001 (${cmp.training.samples} offers, ${cmp.training.accepted} accepted); the comparison runs on seed 1. Took ${((performance.now() - t) / 1000).toFixed(0)} s.`);
+    return { rows, notes };
+  },
+};
+
+export default bench;
