@@ -24,7 +24,7 @@ export interface TrainRunOptions {
   /** Days at the start of the log kept out of the rows so 90-day features have history (default 60). */
   warmupDays?: number;
   seed?: number;
-  /** Promote each new model to champion at once (the demo; in production a person promotes). */
+  /** Promote each new model that beats the base rate to champion at once (the demo; in production a person promotes). */
   promote?: boolean;
   progress?: TrainContext['progress'];
   gbdt?: TrainContext['gbdt'];
@@ -35,6 +35,16 @@ export interface TrainRun {
   trained: TrainedModel[];
   skipped: SkippedModel[];
   promoted: string[];
+  /** Trained but left as candidates by `promote`: they did not beat the base rate on the test slice. */
+  notPromoted: { id: string; reason: string }[];
+}
+
+/** Why a freshly trained model should not be promoted automatically (undefined: fine). */
+export function promotionBlocker(t: TrainedModel): string | undefined {
+  const ll = t.metrics.logLoss;
+  const base = t.metrics.logLossBaseline;
+  if (typeof ll === 'number' && typeof base === 'number' && !(ll < base)) return `test log loss ${ll} is not below the base rate's ${base}`;
+  return undefined;
 }
 
 /** Which job retrains a model of this registry name. */
@@ -101,7 +111,7 @@ export class ModelLifecycle {
     if (unknown.length > 0) throw new ValidationError([{ field: 'model', rule: 'known_model', message: `unknown model ${unknown.join(', ')}; one of ${MODEL_JOBS.join(', ')}` }]);
     const window = await this.defaultWindow(o);
     const ctx: TrainContext = { log: this.deps.log, registry: this.registry, features: this.deps.features(), window, createdAt: iso(this.deps.now()), seed: o.seed ?? 1, ...(o.progress ? { progress: o.progress } : {}), ...(o.gbdt ? { gbdt: o.gbdt } : {}) };
-    const run: TrainRun = { window: { from: iso(window.from), to: iso(window.to) }, trained: [], skipped: [], promoted: [] };
+    const run: TrainRun = { window: { from: iso(window.from), to: iso(window.to) }, trained: [], skipped: [], promoted: [], notPromoted: [] };
     for (const job of jobs as ModelJob[]) {
       for (const r of await runJob(job, ctx)) {
         if ('reason' in r) run.skipped.push(r);
@@ -110,6 +120,12 @@ export class ModelLifecycle {
     }
     if (o.promote) {
       for (const t of run.trained) {
+        // Automatic promotion is gated: a model no better than the base rate stays a candidate for a person to judge.
+        const blocker = promotionBlocker(t);
+        if (blocker) {
+          run.notPromoted.push({ id: t.id, reason: blocker });
+          continue;
+        }
         await this.registry.promote(t.id, iso(this.deps.now()));
         run.promoted.push(t.id);
       }

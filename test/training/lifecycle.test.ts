@@ -4,6 +4,7 @@ import { spearman } from '../../src/models/metrics/calibration.js';
 import { MemoryEventLog } from '../../src/store/memory/eventLog.js';
 import { MemoryModelRegistry } from '../../src/store/memory/modelRegistry.js';
 import { ModelLifecycle, recentRows, scoreRows, type TrainRun } from '../../src/training/index.js';
+import { promotionBlocker } from '../../src/training/lifecycle.js';
 import { renderModelCard } from '../../src/governance/modelCard.js';
 import { appendAll, syntheticBank, type SyntheticBank } from './synthetic.js';
 
@@ -68,6 +69,12 @@ describe('model lifecycle on a synthetic bank with known propensities', () => {
   it('the churn Cox model orders customers by their true hazard (engagement) and reports concordance', async () => {
     const cox = run.trained.find((t) => t.name === 'churn_cox')!;
     expect(cox.metrics.concordanceTest as number).toBeGreaterThan(0.55);
+  });
+
+  it('automatic promotion is gated on beating the base rate', () => {
+    expect(promotionBlocker({ id: 'm@1', name: 'm', kind: 'gbdt', metrics: { logLoss: 0.5, logLossBaseline: 0.52 } })).toBeUndefined();
+    expect(promotionBlocker({ id: 'm@1', name: 'm', kind: 'gbdt', metrics: { logLoss: 0.67, logLossBaseline: 0.52 } })).toMatch(/not below the base rate/);
+    expect(promotionBlocker({ id: 'c@1', name: 'c', kind: 'cox', metrics: { concordanceTest: 0.7 } })).toBeUndefined();
   });
 
   it('promotion serves the champion at once, rollback restores the previous one (hot swap, no restart)', async () => {
