@@ -26,9 +26,9 @@ export interface ServedGbdt {
 /** The scores a profile carries. */
 export interface ProfileScores {
   segment: { id: number; name: string; model: string } | null;
-  churn: { probability: number; horizonDays: number; model: string; survival?: { horizonDays: number; risk: number }[]; survivalModel?: string } | null;
+  churn: { probability: number; horizonDays: number; model: string; survival?: { horizonDays: number; risk: number | null }[]; survivalModel?: string } | null;
   prepayment: { probability: number; horizonDays: number; model: string } | null;
-  clv: { value: number; probabilityAlive: number; expectedPurchaseWeeks: number; currency: 'GBP'; horizonMonths: number; model: string } | null;
+  clv: { value: number; probabilityAlive: number; expectedPurchaseDays: number; currency: 'GBP'; horizonMonths: number; model: string } | null;
   stress: { state: StressState; basis: string };
   propensities: Record<string, { probability: number; model: string }>;
 }
@@ -96,8 +96,11 @@ export class Champions {
     if (this.churn) churn = { probability: round(this.churn.score(row(this.churn))), horizonDays: 90, model: this.churn.version };
     if (this.cox) {
       const risks = riskAtHorizons({ beta: this.cox.artefact.beta, means: this.cox.artefact.means, baseline: this.cox.artefact.baseline }, coxRow(this.cox.artefact, values), [30, 90, 365]);
-      const survival = risks.map((r) => ({ horizonDays: r.horizon, risk: round(r.risk) }));
-      churn = churn ? { ...churn, survival, survivalModel: this.cox.id } : { probability: survival[1]!.risk, horizonDays: 90, model: this.cox.id, survival, survivalModel: this.cox.id };
+      // Past the longest follow-up the baseline hazard is unknown (flat), not zero: such horizons get null.
+      const maxTime = Math.max(0, ...this.cox.artefact.baseline.map((b) => b.time[b.time.length - 1] ?? 0));
+      const survival = risks.map((r) => ({ horizonDays: r.horizon, risk: r.horizon <= maxTime ? round(r.risk) : null }));
+      const at90 = round(risks[1]!.risk);
+      churn = churn ? { ...churn, survival, survivalModel: this.cox.id } : { probability: at90, horizonDays: 90, model: this.cox.id, survival, survivalModel: this.cox.id };
     }
     return {
       segment: this.segments ? assignSegment(this.segments.id, this.segments.artefact, values) : null,
@@ -135,13 +138,13 @@ function assignSegment(id: string, a: SegmentArtefact, values: FeatureLookup): P
 function customerValue(id: string, a: ClvArtefact, payments: readonly StoredEvent[], now: number): ProfileScores['clv'] {
   const endDay = Math.floor(now / DAY_MS);
   const days = payments.map((e) => Math.floor(e.t / DAY_MS)).filter((d) => d <= endDay);
-  if (days.length === 0) return { value: 0, probabilityAlive: 0, expectedPurchaseWeeks: 0, currency: 'GBP', horizonMonths: a.periods, model: id };
+  if (days.length === 0) return { value: 0, probabilityAlive: 0, expectedPurchaseDays: 0, currency: 'GBP', horizonMonths: a.periods, model: id };
   const values = payments.map((e) => Math.abs((e.event as { payload: { amount: { minor: number } } }).payload.amount.minor) / 100);
   const s = summarizeTransactions({ customerId: days.map(() => 'c'), day: days, value: values.slice(0, days.length) }, endDay, a.periodDays);
-  if (!(s.T[0]! > 0)) return { value: 0, probabilityAlive: 1, expectedPurchaseWeeks: 0, currency: 'GBP', horizonMonths: a.periods, model: id };
+  if (!(s.T[0]! > 0)) return { value: 0, probabilityAlive: 1, expectedPurchaseDays: 0, currency: 'GBP', horizonMonths: a.periods, model: id };
   const v = predictCustomerValue(a.bgnbd, a.gammaGamma ?? undefined, s, { periods: a.periods, periodLength: 30.4375 / a.periodDays, discountRate: a.discountRate })[0]!;
   const value = Number.isFinite(v.lifetimeValue) ? v.lifetimeValue * a.marginShare : 0;
-  return { value: Math.round(value * 100) / 100, probabilityAlive: round(v.probabilityAlive), expectedPurchaseWeeks: round(v.expectedPurchases), currency: 'GBP', horizonMonths: a.periods, model: id };
+  return { value: Math.round(value * 100) / 100, probabilityAlive: round(v.probabilityAlive), expectedPurchaseDays: round(v.expectedPurchases), currency: 'GBP', horizonMonths: a.periods, model: id };
 }
 
 /**

@@ -175,7 +175,7 @@ async function trainCox(ctx: TrainContext, ds: Dataset): Promise<TrainedModel | 
       window,
       rows: ds.rows.length,
       positives: ds.rows.reduce((s, r) => s + r.event, 0),
-      label: `time from each monthly snapshot to churn (${CHURN.description}), censored at the end of the log (training rows at the start of the test slice)`,
+      label: `time from each weekly snapshot to churn (${CHURN.description}), censored at the end of the log (training rows at the start of the test slice)`,
       split: `time-based: train as-of before ${iso(cut)}, test after`,
       definitionsHash: ctx.features.version,
       features: covs.map((x) => x.name),

@@ -105,7 +105,8 @@ describe('model lifecycle on a synthetic bank with known propensities', () => {
     expect(s.churn?.survival?.map((x) => x.horizonDays)).toEqual([30, 90, 365]);
     const risks = s.churn!.survival!.map((x) => x.risk);
     expect(risks[0]!).toBeLessThanOrEqual(risks[1]!);
-    expect(risks[1]!).toBeLessThanOrEqual(risks[2]!);
+    // 180 days of log: a year ahead is beyond any follow-up, so the model says it does not know.
+    expect(risks[2]).toBeNull();
     expect(s.clv!.probabilityAlive).toBeGreaterThan(0);
     expect(s.clv!.probabilityAlive).toBeLessThanOrEqual(1);
     expect(s.stress.state).toBe('current');
@@ -121,8 +122,8 @@ describe('model lifecycle on a synthetic bank with known propensities', () => {
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const savingsLow = mean(scored.slice(0, 20).map((x) => x.propensities.savings!.probability));
     const savingsHigh = mean(scored.slice(20).map((x) => x.propensities.savings!.probability));
-    const churnLow = mean(scored.slice(0, 20).map((x) => x.churn!.survival![1]!.risk));
-    const churnHigh = mean(scored.slice(20).map((x) => x.churn!.survival![1]!.risk));
+    const churnLow = mean(scored.slice(0, 20).map((x) => x.churn!.survival![1]!.risk!));
+    const churnHigh = mean(scored.slice(20).map((x) => x.churn!.survival![1]!.risk!));
     expect(savingsHigh).toBeGreaterThan(savingsLow);
     expect(churnLow).toBeGreaterThan(churnHigh);
   });
