@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../src/core/errors.js';
 import { flatten, loadModel, marginBatch, marginOfRow, saveModel, train, treeExplainer } from '../../../src/models/gbdt/index.js';
-import { treeDepth } from '../../../src/models/gbdt/tree.js';
+import { leafIndex, treeDepth } from '../../../src/models/gbdt/tree.js';
 import { auc } from '../../../src/models/metrics/index.js';
 import { randomProblem } from './helpers.js';
 
@@ -74,6 +74,29 @@ describe('TreeSHAP', () => {
     const ex = treeExplainer(model);
     const phi = ex.contributions(X.values, 0);
     for (let f = 0; f < 4; f++) if (!used.has(f)) expect(phi[f]).toBe(0);
+  });
+});
+
+describe('flat scoring', () => {
+  it('equals walking each tree node by node, for rows with missing values and values on the thresholds', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1e6 }), (seed) => {
+        const { X, y } = randomProblem(seed, 200, 4, 0.1);
+        const { model } = train({ features: X, label: y }, { ...small, seed, rounds: 9 });
+        const e = flatten(model);
+        // Split values of each feature, to put a row exactly on one.
+        const thresholds: number[][] = [[], [], [], []];
+        for (const t of model.trees) t.feature.forEach((f, k) => f >= 0 && thresholds[f]!.push(t.threshold[k]!));
+        for (let r = 0; r < 40; r++) {
+          const x = Array.from(X.values.subarray(r * 4, r * 4 + 4));
+          const onSplit = thresholds[r % 4]!;
+          if (r % 3 === 0 && onSplit.length > 0) x[r % 4] = onSplit[r % onSplit.length]!;
+          const expected = model.trees.reduce((s, t) => s + t.value[leafIndex(t, x, 0)]!, model.baseMargin);
+          expect(marginOfRow(e, x)).toBeCloseTo(expected, 12);
+        }
+      }),
+      { seed: 14, numRuns: 10 },
+    );
   });
 });
 
