@@ -79,6 +79,7 @@ export class Engine {
   features!: OnlineFeatureStore;
   /** Next-best-action decisioning: catalogue, policies, arbitration, decision log (set up in create). */
   decisioning!: Decisioning;
+  private decisionDb: SqliteDb | undefined;
   /** The model lifecycle: registry, training, champions in service (set up in create). */
   models!: ModelLifecycle;
   /** Drift checks of the champions and their alerts (scheduled by `startDriftChecks`). */
@@ -104,7 +105,14 @@ export class Engine {
 
   /** Loads the catalogue, opens the contact and decision stores, and hears offer responses. */
   private startDecisioning(): void {
-    const db = this.stores.sqlite;
+    // Decisions and contact counters get their own database file: WAL with synchronous=NORMAL,
+    // so a decision does not wait for an fsync (a process crash loses nothing; a power cut
+    // can lose the last moments of decisions). The event log keeps synchronous=FULL.
+    const db = this.stores.sqlite ? openSqlite(join(this.config.dataDir, 'decisions.db')) : undefined;
+    if (db) {
+      db.pragma('synchronous = NORMAL');
+      this.decisionDb = db;
+    }
     const text = readFileSync(this.config.decisioning.catalogue ?? DEFAULT_CATALOGUE, 'utf8');
     this.decisioning = new Decisioning(parseCatalogueYaml(text), {
       clock: this.clock,
@@ -348,6 +356,7 @@ export class Engine {
     await this.stores.eventLog.close();
     await this.stores.customers.close();
     await this.stores.rejects.close();
+    if (this.decisionDb?.open) this.decisionDb.close();
   }
 
   private serialised<T>(fn: () => Promise<T>): Promise<T> {
