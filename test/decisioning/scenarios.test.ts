@@ -181,6 +181,19 @@ describe('decisioning scenarios', () => {
     expect(exclusion(r, 'saver')).toMatchObject({ kind: 'eligibility', error: expect.stringContaining('missing_key') });
   });
 
+  it('GDPR erasure removes the decisions, contacts and declines of the customer', async () => {
+    const { d, customer, contacts, emit, iso } = rig();
+    customer({ customerId: 'c1' });
+    customer({ customerId: 'c2' });
+    const r = await d.decide({ customerId: 'c1', channel: 'in_app' });
+    const other = await d.decide({ customerId: 'c2', channel: 'in_app' });
+    await emit(response('c1', r.decisionId, 'card', 'declined', iso()));
+    await d.onErase('c1');
+    await expect(d.decision(r.decisionId)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await contacts.history('c1', 0)).toEqual({ contacts: [], declines: [] });
+    expect((await d.decision(other.decisionId)).customerId).toBe('c2');
+  });
+
   it('rejects bad requests naming the field, and unknown customers', async () => {
     const { d, customer } = rig();
     customer({ customerId: 'c1' });
