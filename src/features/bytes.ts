@@ -1,6 +1,9 @@
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
 /** A growable little-endian byte writer for state snapshots: varints for counts, f64 for money. */
 export class ByteWriter {
-  private buf = new Uint8Array(256);
+  private buf = new Uint8Array(2048);
   private view = new DataView(this.buf.buffer);
   private pos = 0;
 
@@ -48,7 +51,7 @@ export class ByteWriter {
   }
 
   str(s: string): void {
-    const bytes = new TextEncoder().encode(s);
+    const bytes = utf8Encoder.encode(s);
     this.uint(bytes.length);
     this.ensure(bytes.length);
     this.buf.set(bytes, this.pos);
@@ -99,7 +102,7 @@ export class ByteReader {
 
   str(): string {
     const n = this.uint();
-    const s = new TextDecoder().decode(this.buf.subarray(this.pos, this.pos + n));
+    const s = utf8Decoder.decode(this.buf.subarray(this.pos, this.pos + n));
     this.pos += n;
     return s;
   }
