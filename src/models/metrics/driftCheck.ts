@@ -85,10 +85,13 @@ export function buildDriftReference(names: readonly string[], values: Float64Arr
   return { features, score: round(distributionReference(scores)), calibration };
 }
 
-/** Rounds the stored quantiles to 6 significant digits: the reference stays small in the registry. */
+/**
+ * Rounds the stored shares to 6 significant digits to keep the reference small. Edges and
+ * quantiles stay exact: a rounded quantile differs from the very value it summarises, and a
+ * constant score would then show a KS statistic of 1 against itself.
+ */
 function round(r: DistributionReference): DistributionReference {
-  const s = (x: number) => Number(x.toPrecision(6));
-  return { ...r, edges: r.edges.map(s), shares: r.shares.map(s), quantiles: r.quantiles.map(s) };
+  return { ...r, shares: r.shares.map((x) => Number(x.toPrecision(6))) };
 }
 
 function columnDrift(name: string, ref: DistributionReference, current: ArrayLike<number>, t: DriftThresholds): ColumnDrift {

@@ -90,3 +90,19 @@ describe('calibration, lift, Spearman', () => {
     expect(Math.abs(spearman(ref.spearman.a, ref.spearman.b) - ref.spearman.rho)).toBeLessThan(1e-12);
   });
 });
+
+describe('drift report', () => {
+  it('a model scoring everyone the same (and unchanged features) shows no drift against itself: no rounding artefacts', async () => {
+    const { buildDriftReference, checkDrift } = await import('../../../src/models/metrics/driftCheck.js');
+    const n = 300;
+    const values = Float64Array.from({ length: n * 2 }, (_, k) => (k % 2 === 0 ? 1 / 3 + (k % 7) : Math.PI * (k % 11)));
+    const scores = new Float64Array(n).fill(0.123456789);
+    const ref = JSON.parse(JSON.stringify(buildDriftReference(['a', 'b'], values, scores)));
+    const r = checkDrift({ modelId: 'm@1', checkedAt: 'now', window: { from: 'a', to: 'b' }, names: ['a', 'b'], values, scores }, ref);
+    expect(r.score.psi).toBe(0);
+    expect(r.score.ksStatistic).toBe(0);
+    // Features: within the quantile grid's resolution (201 points: 1/200).
+    for (const f of r.features) expect(f.ksStatistic).toBeLessThanOrEqual(1 / 200);
+    expect(r.drifted).toBe(false);
+  });
+});
