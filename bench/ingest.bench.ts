@@ -73,7 +73,7 @@ const bench: Bench = {
     for (const e of sample) checkEvent(e, ctx);
     const checkUs = ((performance.now() - t) * 1000) / sample.length;
     rows.push({ case: 'per event', metric: 'schema validation (zod)', value: zodUs, unit: 'µs' });
-    rows.push({ case: 'per event', metric: 'canonical JSON', value: canonUs, unit: 'µs' });
+    rows.push({ case: 'per event', metric: 'canonicalJson (key-sorting; not on the hot path, which uses zod-ordered JSON.stringify)', value: canonUs, unit: 'µs' });
     rows.push({ case: 'per event', metric: 'full check (schema + quality + canonical)', value: checkUs, unit: 'µs' });
 
     // Library ingest, SQLite, batches of 1,000 (durable: WAL + synchronous=FULL, one fsync per batch).
@@ -86,7 +86,7 @@ const bench: Bench = {
       if (r.accepted !== Math.min(1000, events.length - i)) throw new Error('bench events rejected');
     }
     const libRate = N / ((performance.now() - t) / 1000);
-    rows.push({ case: 'library, SQLite, batches of 1,000', metric: 'throughput', value: libRate, unit: 'events/s', goal: '≥ 200,000 events/s' });
+    rows.push({ case: 'library, SQLite, batches of 1,000 (incl. online features for 50,000 customers)', metric: 'throughput', value: libRate, unit: 'events/s', goal: '≥ 200,000 events/s' });
     const db = engine.stores.sqlite!;
     const appendOnly = makeEvents(100_000, 'raw').map((e) => {
       const c = checkEvent(e, ctx);
