@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEngine, loadConfig, type Engine } from '../engine.js';
+import { createEngine, loadConfig, trainAll, type Engine } from '../engine.js';
+import { ManualClock, MS_PER_DAY } from '../core/clock.js';
 import { buildApp } from '../server/app.js';
 import { generateDemoBank } from '../simulation/index.js';
 import { parseCommand, numberOption } from './args.js';
@@ -8,15 +9,16 @@ import { ProgressBar } from './progress.js';
 import { untilSignal } from './serve.js';
 
 const spec = {
-  usage: 'nextbest demo [--customers N] [--days D] [--seed S] [--port P] [--no-serve] [--keep]',
+  usage: 'nextbest demo [--customers N] [--days D] [--seed S] [--port P] [--no-train] [--no-serve] [--keep]',
   summary:
-    'The main job, embedded: generates a synthetic bank with the digital twin, ingests it into a fresh store under ./.nextbest/demo, prints what it did, then serves the API and prints the URLs to open (until Ctrl-C). With --no-serve it exits after the summary.',
+    "The main job, embedded: generates a synthetic bank with the digital twin (random offers in the loop, a few injected data faults), ingests it into a fresh store under ./.nextbest/demo, trains and promotes the models, shows a customer's profile and a next-best-action decision with its explanation, then serves the API and prints the URLs to open (until Ctrl-C). The demo runs on the twin's clock: 'today' is the day after the simulated history. With --no-serve it exits after the summary.",
   options: {
     customers: { type: 'string', default: '1000' },
     days: { type: 'string', default: '120' },
     seed: { type: 'string', default: '42' },
     port: { type: 'string', default: '8080' },
     'no-serve': { type: 'boolean' },
+    'no-train': { type: 'boolean' },
     keep: { type: 'boolean' },
     'data-dir': { type: 'string', default: './.nextbest/demo' },
   },
@@ -25,7 +27,8 @@ const spec = {
     days: 'Days of history',
     seed: 'Seed: the same seed gives the same bank',
     port: 'Port for the API (0 picks a free one)',
-    'no-serve': 'Exit after ingesting (for tests and CI)',
+    'no-serve': 'Exit after the summary (for tests and CI)',
+    'no-train': 'Skip model training (faster)',
     keep: 'Keep the previous demo store instead of starting fresh',
     'data-dir': 'Where the demo store lives',
   },
@@ -44,11 +47,15 @@ export async function run(argv: string[]): Promise<number> {
   const say = (s: string) => process.stdout.write(`${s}\n`);
 
   const config = loadConfig('nextbest.config.yaml', process.env, { dataDir, log: { level: 'warn' }, server: { port: numberOption(v, 'port', 8080) } });
-  const engine = await createEngine(config);
+  // Simulated time: the twin's history ends today, so windows, quiet hours and the
+  // future-timestamp check all see the bank as it is at the end of the simulation.
+  const startDate = '2025-01-01';
+  const clock = new ManualClock(Date.parse(`${startDate}T00:00:00Z`) + days * MS_PER_DAY + 9 * 3_600_000);
+  const engine = await createEngine(config, { clock });
   const started = Date.now();
   say(`nextbest demo: a synthetic bank of ${customers.toLocaleString('en-GB')} customers over ${days} days (seed ${seed}), stored in ${join(dataDir, 'nextbest.db')}`);
 
-  const bank = generateDemoBank({ customers, days, seed });
+  const bank = generateDemoBank({ customers, days, seed, startDate, policy: 'random', faults: { duplicateRate: 0.002, lateRate: 0.002, malformedRate: 0.0005, maxLateDays: 2 } });
   const up = await engine.upsertCustomers(bank.customers);
   say(`  customers upserted: ${up.upserted.toLocaleString('en-GB')} (rejected ${up.rejected})`);
   const totals = await ingestAll(engine, bank.events);
@@ -61,7 +68,22 @@ export async function run(argv: string[]): Promise<number> {
     say('  latest rejects (the data faults the twin injects on purpose):');
     for (const r of rejects) say(`    - ${r.eventId ?? '(no id)'}: ${r.issues.map((i) => `${i.field || '(item)'} ${i.rule}: ${i.message}`).join('; ')}`);
   }
-  const sample = bank.customers[0]?.customerId;
+  const sample = bank.customers.find((c) => (c.vulnerabilityFlags ?? []).length === 0)?.customerId ?? bank.customers[0]?.customerId;
+
+  if (!v['no-train']) {
+    const t0 = Date.now();
+    const run = await trainAll(engine, { seed });
+    say(`  models trained in ${((Date.now() - t0) / 1000).toFixed(1)} s on ${run.window.from.slice(0, 10)} .. ${run.window.to.slice(0, 10)}; champions: ${run.promoted.length}`);
+    for (const m of run.trained) {
+      const metrics = Object.entries(m.metrics)
+        .filter(([k, x]) => typeof x === 'number' && ['auc', 'logLoss', 'concordance', 'liftTopDecile'].includes(k))
+        .map(([k, x]) => `${k} ${(x as number).toFixed(3)}`)
+        .join(', ');
+      say(`    - ${m.id}${metrics ? `: ${metrics}` : ''}${run.promoted.includes(m.id) ? ' (champion)' : ''}`);
+    }
+    for (const s of run.skipped) say(`    - skipped ${s.name}: ${s.reason}`);
+  }
+  if (sample) await showCustomer(engine, sample, say);
 
   if (v['no-serve']) {
     await engine.close();
@@ -83,6 +105,28 @@ export async function run(argv: string[]): Promise<number> {
   await engine.close();
   return 0;
 }
+
+/** Prints a few profile features and scores, and one decision with its explanation. */
+async function showCustomer(engine: Engine, customerId: string, say: (s: string) => void): Promise<void> {
+  const profile = await engine.profile(customerId);
+  const pick = ['avg_monthly_balance_90d', 'idle_cash', 'salary_detected', 'logins_30d', 'login_trend_30d', 'travel_fx_share_90d', 'transfers_out_other_banks_90d', 'days_since_last_activity'];
+  const shown = pick.filter((k) => profile.features[k] !== undefined).map((k) => `${k}=${fmt(profile.features[k]!.value)}`);
+  const features = shown.length > 0 ? shown : Object.entries(profile.features).slice(0, 8).map(([k, f]) => `${k}=${fmt(f.value)}`);
+  say('');
+  say(`customer ${customerId}: ${Object.keys(profile.features).length} features, e.g. ${features.join(', ')}`);
+  const scores = profile.scores;
+  if (scores) say(`  scores: ${JSON.stringify(scores).slice(0, 400)}`);
+  const decision = await engine.decide({ customerId, channel: 'email', n: 1 });
+  const w = decision.explanation.winner;
+  say(`  next best action on email: ${decision.chosen[0] ? `${decision.chosen[0].actionId} ("${decision.chosen[0].headline}", propensity ${decision.chosen[0].propensity.toFixed(3)})` : 'nothing suitable'}  [decision ${decision.decisionId}]`);
+  if (w) {
+    say(`  why, for the customer: ${w.customerSentence}`);
+    if (w.topContributions.length > 0) say(`  top model drivers: ${w.topContributions.map((c) => `${c.label} = ${fmt(c.value)} (${c.contribution >= 0 ? '+' : ''}${c.contribution.toFixed(3)})`).join(', ')}`);
+  }
+  say(`  ${decision.explanation.excluded.length} actions excluded by policy, e.g. ${decision.explanation.excluded.slice(0, 2).map((e) => `${e.actionId}: ${e.reason}`).join('; ')}`);
+}
+
+const fmt = (x: unknown) => (typeof x === 'number' ? String(Math.round(x * 100) / 100) : String(x));
 
 async function ingestAll(engine: Engine, events: AsyncIterable<unknown[]> | Iterable<unknown[]>) {
   const totals = { sent: 0, accepted: 0, duplicates: 0, rejected: 0, byType: {} as Record<string, number> };
