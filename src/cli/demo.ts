@@ -1,9 +1,12 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEngine, loadConfig, trainAll, type Engine } from '../engine.js';
+import { createEngine, loadConfig, trainAll, parseCatalogueYaml, DEFAULT_CATALOGUE, type Engine } from '../engine.js';
 import { ManualClock, MS_PER_DAY } from '../core/clock.js';
+import { NextbestError } from '../core/errors.js';
 import { buildApp } from '../server/app.js';
 import { generateDemoBank } from '../simulation/index.js';
+import { compareOnTwin } from '../simulation/enginePolicy.js';
+import { readFileSync } from 'node:fs';
 import { parseCommand, numberOption } from './args.js';
 import { ProgressBar } from './progress.js';
 import { untilSignal } from './serve.js';
@@ -19,6 +22,7 @@ const spec = {
     port: { type: 'string', default: '8080' },
     'no-serve': { type: 'boolean' },
     'no-train': { type: 'boolean' },
+    'no-compare': { type: 'boolean' },
     keep: { type: 'boolean' },
     'data-dir': { type: 'string', default: './.nextbest/demo' },
   },
@@ -29,6 +33,7 @@ const spec = {
     port: 'Port for the API (0 picks a free one)',
     'no-serve': 'Exit after the summary (for tests and CI)',
     'no-train': 'Skip model training (faster)',
+    'no-compare': 'Skip the closed-loop comparison of the engine with random, rules and oracle policies',
     keep: 'Keep the previous demo store instead of starting fresh',
     'data-dir': 'Where the demo store lives',
   },
@@ -70,20 +75,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   const sample = bank.customers.find((c) => (c.vulnerabilityFlags ?? []).length === 0)?.customerId ?? bank.customers[0]?.customerId;
 
-  if (!v['no-train']) {
-    const t0 = Date.now();
-    const run = await trainAll(engine, { seed });
-    say(`  models trained in ${((Date.now() - t0) / 1000).toFixed(1)} s on ${run.window.from.slice(0, 10)} .. ${run.window.to.slice(0, 10)}; champions: ${run.promoted.length}`);
-    for (const m of run.trained) {
-      const metrics = Object.entries(m.metrics)
-        .filter(([k, x]) => typeof x === 'number' && ['auc', 'logLoss', 'concordance', 'liftTopDecile'].includes(k))
-        .map(([k, x]) => `${k} ${(x as number).toFixed(3)}`)
-        .join(', ');
-      say(`    - ${m.id}${metrics ? `: ${metrics}` : ''}${run.promoted.includes(m.id) ? ' (champion)' : ''}`);
-    }
-    for (const s of run.skipped) say(`    - skipped ${s.name}: ${s.reason}`);
-  }
+  if (!v['no-train']) await trainModels(engine, seed, say);
   if (sample) await showCustomer(engine, sample, say);
+  if (!v['no-compare']) await compareStrategies(seed, say);
 
   if (v['no-serve']) {
     await engine.close();
@@ -104,6 +98,44 @@ export async function run(argv: string[]): Promise<number> {
   await app.close();
   await engine.close();
   return 0;
+}
+
+/** Trains every model on the ingested history, promotes those that beat the base rate, and prints their metrics. */
+async function trainModels(engine: Engine, seed: number, say: (s: string) => void): Promise<void> {
+  const t0 = Date.now();
+  let run;
+  try {
+    run = await trainAll(engine, { seed });
+  } catch (e) {
+    if (!(e instanceof NextbestError)) throw e;
+    say(`  models not trained: ${e.message}`);
+    return;
+  }
+  say(`  models trained in ${((Date.now() - t0) / 1000).toFixed(1)} s on ${run.window.from.slice(0, 10)} .. ${run.window.to.slice(0, 10)}; champions: ${run.promoted.length}`);
+  for (const m of run.trained) {
+    const metrics = Object.entries(m.metrics)
+      .filter(([k, x]) => typeof x === 'number' && ['auc', 'logLoss', 'concordance', 'liftTopDecile'].includes(k))
+      .map(([k, x]) => `${k} ${(x as number).toFixed(3)}`)
+      .join(', ');
+    say(`    - ${m.id}${metrics ? `: ${metrics}` : ''}${run.promoted.includes(m.id) ? ' (champion)' : ''}`);
+  }
+  for (const s of run.skipped) say(`    - skipped ${s.name}: ${s.reason}`);
+}
+
+/**
+ * Runs the engine as a policy in the twin's closed loop next to the reference policies, on
+ * a small fresh population (its propensity models learn from an exploration run first).
+ */
+async function compareStrategies(seed: number, say: (s: string) => void): Promise<void> {
+  const t0 = Date.now();
+  const catalogue = parseCatalogueYaml(readFileSync(DEFAULT_CATALOGUE, 'utf8'));
+  const { reports } = await compareOnTwin(catalogue, { customers: 600, name: 'demo-compare' }, { days: 60, seed, trainDays: 60 });
+  say('');
+  say(`strategies in the twin's closed loop (600 customers x 60 days, ${((Date.now() - t0) / 1000).toFixed(1)} s):`);
+  say('  policy    offers  acceptance  accepted value  churn   harm');
+  for (const r of reports) {
+    say(`  ${r.policy.padEnd(8)} ${String(r.offersShown).padStart(7)}  ${(100 * r.acceptanceRate).toFixed(1).padStart(9)}%  ${`£${Math.round(r.acceptedValueGBP).toLocaleString('en-GB')}`.padStart(14)}  ${(100 * r.churnRate).toFixed(2).padStart(5)}%  ${String(r.harm).padStart(4)}`);
+  }
 }
 
 /** Prints a few profile features and scores, and one decision with its explanation. */

@@ -12,11 +12,13 @@ describe('nextbest demo --no-serve', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'nb-demo-')), 'store');
     let out = '';
     vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-    expect(await run(['--customers', '60', '--days', '20', '--seed', '7', '--no-serve', '--data-dir', dir])).toBe(0);
+    expect(await run(['--customers', '60', '--days', '75', '--seed', '7', '--no-serve', '--no-compare', '--data-dir', dir])).toBe(0);
     vi.restoreAllMocks();
     const accepted = Number(/events: ([\d,]+) accepted/.exec(out)![1]!.replace(/,/g, ''));
     expect(accepted).toBeGreaterThan(1000);
     expect(out).toContain('customers upserted: 60');
+    expect(out).toMatch(/models trained in|models not trained/);
+    expect(out).toMatch(/next best action on email: /);
     const engine = await createEngine({ dataDir: dir, log: { level: 'silent' } });
     expect(await engine.stores.eventLog.count()).toBe(accepted);
     await engine.close();
