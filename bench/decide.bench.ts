@@ -4,7 +4,6 @@
  * in-process decisions/s on one core, HTTP p50/p99 at 2,000 requests/s against a server
  * in a child process, and the engine against random/rules/oracle in the twin.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
@@ -19,7 +18,7 @@ import { train } from '../src/models/gbdt/index.js';
 import { compareOnTwin } from '../src/simulation/enginePolicy.js';
 import { MemoryContactStore } from '../src/store/memory/contactStore.js';
 import { MemoryDecisionLog } from '../src/store/memory/decisionLog.js';
-import { exited } from '../test/helpers/server.js';
+import { exited, startServer } from '../test/helpers/server.js';
 import { percentile, type Bench, type BenchRow } from './harness.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -98,25 +97,6 @@ function post(url: URL, path: string, body: string): Promise<{ status: number; m
   });
 }
 
-async function startServer(dataDir: string, configFile: string, env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--data-dir', dataDir, '--config', configFile], { cwd: root, env: { ...process.env, NEXTBEST_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 60_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`server exited ${code}: ${stderr}`)));
-  });
-  return { url, child };
-}
 
 /** Open-loop load: one request every 1000/rate ms regardless of replies, for `seconds`. */
 async function openLoop(url: URL, bodies: string[], rate: number, seconds: number): Promise<{ lat: number[]; achieved: number; errors: number }> {
@@ -224,7 +204,7 @@ const bench: Bench = {
     const configFile = join(dir, 'nextbest.config.yaml');
     writeFileSync(configFile, stringify({ decisioning: { catalogue: catFile } }));
     for (const store of ['sqlite', 'memory'] as const) {
-      const server = await startServer(join(dir, store), configFile, { NEXTBEST_STORE: store });
+      const server = await startServer(join(dir, store), { NEXTBEST_STORE: store }, ['--config', configFile]);
       const url = new URL(server.url);
       const batch = customers;
       for (let i = 0; i < batch.length; i += 1000) {

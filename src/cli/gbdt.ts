@@ -1,5 +1,6 @@
+import { readTable } from './csvColumns.js';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parseCsv, type CsvTable } from '../core/csv.js';
+import type { CsvTable } from '../core/csv.js';
 import { ValidationError } from '../core/errors.js';
 import {
   featureImportance,
@@ -99,15 +100,6 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
-function readCsv(path: string, flag: string): CsvTable {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new UsageError(`--${flag}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  return parseCsv(text);
-}
 
 function column(t: CsvTable, name: string, flag: string): number {
   const c = t.header.indexOf(name);
@@ -150,7 +142,7 @@ async function trainCommand(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, trainSpec);
   if (!parsed) return 0;
   const v = parsed.values;
-  const table = readCsv(required(v, 'data'), 'data');
+  const table = readTable(required(v, 'data'), 'data');
   const target = required(v, 'target');
   const out = required(v, 'out');
   column(table, target, 'target');
@@ -217,7 +209,7 @@ async function evalCommand(argv: string[]): Promise<number> {
   if (!parsed) return 0;
   const v = parsed.values;
   const model = readModel(required(v, 'model'), v.xgboost);
-  const table = readCsv(required(v, 'data'), 'data');
+  const table = readTable(required(v, 'data'), 'data');
   const target = required(v, 'target');
   const splitColumn = v['split-column'];
   const rows = rowsWhere(table, splitColumn, v['split-value']);
@@ -262,7 +254,7 @@ async function explainCommand(argv: string[]): Promise<number> {
   const importance = featureImportance(model).slice(0, top);
   const result: Record<string, unknown> = { trees: model.trees.length, features: model.featureNames.length, importance };
   if (v.data) {
-    const table = readCsv(v.data, 'data');
+    const table = readTable(v.data, 'data');
     const splitColumn = v['split-column'];
     const rows = rowsWhere(table, splitColumn, v['split-value']);
     const picked = parseRows(v.rows ?? '0', rows.length);

@@ -1,5 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { parseCsv, type CsvTable } from '../core/csv.js';
+import { readTable } from './csvColumns.js';
+import { writeFileSync } from 'node:fs';
+import type { CsvTable } from '../core/csv.js';
 import { fitCox } from '../models/survival/cox.js';
 import { riskAtHorizons, DEFAULT_HORIZONS } from '../models/survival/coxPredict.js';
 import { buildSurvivalDesign, eventIndicator, isMissing } from '../models/survival/design.js';
@@ -67,13 +68,7 @@ const USAGE = `Usage: nextbest survival km|cox [options]\n\n  km   Kaplan-Meier 
 
 /** Reads a CSV file into a table, or a UsageError naming the flag. */
 export function readCsvFile(path: string, flag = 'data'): CsvTable {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new UsageError(`--${flag}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  return parseCsv(text);
+  return readTable(path, flag);
 }
 
 function list(value: string | undefined): string[] {
