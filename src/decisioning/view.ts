@@ -98,6 +98,19 @@ const WEEKDAY: Record<string, number> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4
 
 /** The local time at `now` in `timeZone` (formatters are cached: building one costs ~50 µs). */
 export function localTime(now: number, timeZone: string): LocalTime {
+  // Intl formatting costs microseconds and every zone offset is a whole number of
+  // minutes, so one answer per zone per minute serves every decision in that minute.
+  const minute = Math.floor(now / 60_000);
+  const hit = lastLocal.get(timeZone);
+  if (hit && hit.minute === minute) return hit.value;
+  const value = Object.freeze(formatLocal(now, timeZone));
+  lastLocal.set(timeZone, { minute, value });
+  return value;
+}
+
+const lastLocal = new Map<string, { minute: number; value: LocalTime }>();
+
+function formatLocal(now: number, timeZone: string): LocalTime {
   let f = formatters.get(timeZone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-GB', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', weekday: 'short' });
