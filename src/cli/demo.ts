@@ -91,6 +91,9 @@ export async function run(argv: string[]): Promise<number> {
   say(`  ${address}/docs                               API reference (OpenAPI at ${address}/openapi.json)`);
   if (sample) say(`  ${address}/v1/customers/${sample}/events      one customer's events`);
   if (sample) say(`  ${address}/v1/customers/${sample}             their record`);
+  if (sample) say(`  ${address}/v1/customers/${sample}/profile     their behavioural profile and model scores`);
+  say(`  ${address}/v1/models                           trained models (cards at /v1/models/{id}/card)`);
+  if (sample) say(`  curl -s ${address}/v1/decisions -H 'content-type: application/json' -d '{"customerId":"${sample}","channel":"push"}'   a decision`);
   say(`  ${address}/v1/ingest/rejects                   the quarantine`);
   say(`  ${address}/readyz                              counts`);
   say('Ctrl-C to stop.');
