@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { captureStdio } from '../helpers/stdio.js';
 import { main } from '../../src/cli/main.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/clv/${name}`, import.meta.url));
@@ -11,30 +12,14 @@ const values = JSON.parse(readFileSync(fixture('clv_values.json'), 'utf8'));
 const withSpend = fixture('cdnow_customers_summary_with_transactions.csv');
 const spendColumns = ['--id', 'ID', '--frequency', 'x', '--recency', 't_x', '--monetary', 'zbar'];
 
-let out: string;
-let err: string;
-beforeEach(() => {
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+const io = captureStdio();
 
 describe('nextbest clv', () => {
   it('fit prints the CDNOW BG/NBD and Gamma-Gamma estimates; predict gives scipy CLV from the saved parameters', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nextbest-clv-'));
     const params = join(dir, 'params.json');
     expect(await main(['clv', 'fit', '--data', withSpend, ...spendColumns, '--out', params])).toBe(0);
-    const fit = JSON.parse(out);
+    const fit = JSON.parse(io.out);
     expect(Math.abs(fit.bgnbd.logLikelihood - -9582.43)).toBeLessThan(0.01);
     expect(Math.abs(fit.bgnbd.params.r - 0.242593)).toBeLessThan(1e-3);
     expect(Math.abs(fit.gammaGamma.params.gamma - 15.447747)).toBeLessThan(1e-3);
@@ -42,9 +27,9 @@ describe('nextbest clv', () => {
 
     // Predict with the reference MLE so the figures compare with clv_values.json at 1e-9.
     writeFileSync(params, JSON.stringify({ bgnbd: { params: ref.bgnbd.our_mle }, gammaGamma: { params: ref.gamma_gamma.our_mle } }));
-    out = '';
+    io.out = '';
     expect(await main(['clv', 'predict', '--data', withSpend, ...spendColumns, '--params', params, '--horizon', '12', '--period', '4.345', '--discount', '0.01'])).toBe(0);
-    const lines = out.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = io.out.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(2357);
     values.customers.forEach((want: { id: number; clv: number }, i: number) => {
       expect(lines[i].id).toBe(String(want.id));
@@ -52,9 +37,9 @@ describe('nextbest clv', () => {
     });
     expect(lines[0].pAlive).toBeCloseTo(ref.bgnbd.checks.p_alive_first_10_customers_at_our_mle[0], 12);
 
-    out = '';
+    io.out = '';
     expect(await main(['clv', 'predict', '--data', fixture('cdnow_customers_summary.csv'), '--params', params, '--format', 'csv'])).toBe(2);
-    expect(err).toMatch(/--monetary is required/);
+    expect(io.err).toMatch(/--monetary is required/);
   });
 
   it('summary turns the transaction log into the published per-customer summary', async () => {
@@ -63,7 +48,7 @@ describe('nextbest clv', () => {
     const rows = readFileSync(fixture('CDNOW_sample.txt'), 'utf8').split('\r\n').filter((l) => l.trim()).map((l) => l.trim().split(/\s+/));
     writeFileSync(tx, `customer,date,dollars\n${rows.map((r) => `${Number(r[1])},${r[2]},${r[4]}`).join('\n')}\n`);
     expect(await main(['clv', 'summary', '--data', tx, '--customer', 'customer', '--date', 'date', '--value', 'dollars', '--end', '1997-09-30'])).toBe(0);
-    const got = out.trim().split('\n');
+    const got = io.out.trim().split('\n');
     const want = readFileSync(fixture('cdnow_customers_summary.csv'), 'utf8').trim().split('\n');
     expect(got).toHaveLength(want.length);
     for (let i = 1; i < want.length; i++) {
@@ -74,19 +59,19 @@ describe('nextbest clv', () => {
 
   it('names the bad flag, column or line and exits non-zero', async () => {
     expect(await main(['clv', 'fit', '--data', fixture('cdnow_customers_summary.csv'), '--frequency', 'freq'])).toBe(2);
-    expect(err).toMatch(/--frequency: column "freq" is not in the header/);
+    expect(io.err).toMatch(/--frequency: column "freq" is not in the header/);
     const dir = mkdtempSync(join(tmpdir(), 'nextbest-clv-'));
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'ID,frequency,recency,T\n1,2,30,38\n2,1.5,3,38\n3,x,1,2\n');
     expect(await main(['clv', 'fit', '--data', bad])).toBe(2);
-    expect(err).toMatch(/column "frequency" line 4 is "x", not a number/);
+    expect(io.err).toMatch(/column "frequency" line 4 is "x", not a number/);
     writeFileSync(bad, 'ID,frequency,recency,T\n1,2,30,38\n2,1.5,3,38\n3,1,1,2\n');
     expect(await main(['clv', 'fit', '--data', bad])).toBe(1);
-    expect(err).toMatch(/frequency\[1\]: is 1.5 \(non_negative_integer\)/);
+    expect(io.err).toMatch(/frequency\[1\]: is 1.5 \(non_negative_integer\)/);
     expect(await main(['clv', 'predict', '--data', bad, '--params', join(dir, 'none.json')])).toBe(2);
-    expect(err).toMatch(/--params: cannot read/);
+    expect(io.err).toMatch(/--params: cannot read/);
     expect(await main(['clv', 'nope'])).toBe(2);
     expect(await main(['clv', 'fit', '--help'])).toBe(0);
-    expect(out).toMatch(/Usage: nextbest clv fit/);
+    expect(io.out).toMatch(/Usage: nextbest clv fit/);
   });
 });

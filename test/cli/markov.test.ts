@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { captureStdio } from '../helpers/stdio.js';
 import { UsageError } from '../../src/cli/args.js';
 import { run } from '../../src/cli/markov.js';
 import { main } from '../../src/cli/main.js';
@@ -10,23 +11,12 @@ import { periodIndex, sequencesFromPanel } from '../../src/models/markov/panel.j
 
 const panel = fileURLToPath(new URL('../fixtures/markov/activity_panel.csv', import.meta.url));
 
-let out: string;
-beforeEach(() => {
-  out = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+const io = captureStdio();
 
 describe('nextbest markov fit', () => {
   it('fits the activity chain from an unordered monthly panel with a gap', async () => {
     expect(await run(['fit', '--data', panel, '--chain', 'activity', '--horizon', '3'])).toBe(0);
-    const json = JSON.parse(out);
+    const json = JSON.parse(io.out);
     // Same moves as the hand-checked sequences in test/models/markov: c2's rows are out of
     // order, c4 skips March (no move counted), c5 has no state (dropped).
     expect(json.counts).toEqual([
@@ -49,7 +39,7 @@ describe('nextbest markov fit', () => {
     // Moves: a→a 2, a→b 2, b→a 2, b→b 1 (periods as integers).
     writeFileSync(file, 'customerId,period,state\nx,1,a\nx,2,a\nx,3,b\nx,4,b\nx,5,a\ny,1,a\ny,2,b\ny,3,a\ny,4,a\n');
     expect(await run(['fit', '--data', file, '--interval', 'goodman'])).toBe(0);
-    const json = JSON.parse(out);
+    const json = JSON.parse(io.out);
     expect(json.counts).toEqual([
       [2, 2],
       [2, 1],

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { captureStdio } from '../helpers/stdio.js';
 import { UsageError } from '../../src/cli/args.js';
 import { run } from '../../src/cli/survival.js';
 import { main } from '../../src/cli/main.js';
@@ -12,24 +13,13 @@ const reference = JSON.parse(readFileSync(fixture('survival.json'), 'utf8')) as 
   coxph: Record<string, { coef: Record<string, number>; se: Record<string, number>; loglik: { final: number } }>;
 };
 
-let out: string;
-beforeEach(() => {
-  out = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+const io = captureStdio();
 
 describe('nextbest survival cox', () => {
   it('prints the coefficients R prints for the issue example (lung, Efron)', async () => {
     const code = await run(['cox', '--data', fixture('lung.csv'), '--time', 'time', '--event', 'status', '--event-value', '2', '--covariates', 'age,sex,ph.ecog', '--ties', 'efron']);
     expect(code).toBe(0);
-    const json = JSON.parse(out);
+    const json = JSON.parse(io.out);
     const r = reference.coxph.lung_efron!;
     expect(json.n).toBe(227);
     expect(json.events).toBe(164);
@@ -49,7 +39,7 @@ describe('nextbest survival cox', () => {
       'cox', '--data', fixture('wa_churn_cox.csv'), '--time', 'tenure', '--event', 'churn', '--event-value', 'Yes',
       '--covariates', 'monthly_charges,contract,paperless_billing', '--ties', 'breslow', '--predictions', predictions, '--horizons', '1,12,24',
     ]);
-    const json = JSON.parse(out);
+    const json = JSON.parse(io.out);
     const r = reference.coxph.wa_churn_breslow!;
     expect(json.names).toEqual(['monthly_charges', 'contractOne year', 'contractTwo year', 'paperless_billing']);
     expect(json.factors[0].reference).toBe('Month-to-month');
@@ -75,14 +65,14 @@ describe('nextbest survival cox', () => {
     expect(await main(['survival', 'cox', '--data', fixture('lung.csv'), '--time', 'time', '--event', 'status', '--covariates', 'nope'])).toBe(1);
     expect(await main(['survival', 'cox', '--bogus'])).toBe(2);
     expect(await main(['survival', 'cox', '--help'])).toBe(0);
-    expect(out).toContain('Usage: nextbest survival cox');
+    expect(io.out).toContain('Usage: nextbest survival cox');
   });
 });
 
 describe('nextbest survival km', () => {
   it('prints the lung table and the median 310 (285-363)', async () => {
     expect(await run(['km', '--data', fixture('lung.csv'), '--time', 'time', '--event', 'status', '--event-value', '2'])).toBe(0);
-    const curve = JSON.parse(out).curves[0];
+    const curve = JSON.parse(io.out).curves[0];
     expect([curve.median, curve.medianLower, curve.medianUpper]).toEqual([310, 285, 363]);
     expect(curve.table).toHaveLength(186);
     expect(curve.table[0]).toEqual([5, 228, 1, 0, expect.closeTo(0.995614035087719, 12), expect.closeTo(0.00439561501176264, 12), expect.any(Number), expect.any(Number), 1]);
@@ -90,7 +80,7 @@ describe('nextbest survival km', () => {
 
   it('fits one curve per group', async () => {
     await run(['km', '--data', fixture('lung.csv'), '--time', 'time', '--event', 'status', '--group', 'sex']);
-    const curves = JSON.parse(out).curves;
+    const curves = JSON.parse(io.out).curves;
     expect(curves.map((c: { group: string; n: number }) => [c.group, c.n])).toEqual([['1', 138], ['2', 90]]);
     // R: survfit(Surv(time, status) ~ sex, lung) medians 270 and 426.
     expect(curves.map((c: { median: number }) => c.median)).toEqual([270, 426]);

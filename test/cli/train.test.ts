@@ -1,30 +1,15 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { captureStdio } from '../helpers/stdio.js';
 import { UsageError } from '../../src/cli/args.js';
 import { run as models } from '../../src/cli/models.js';
 import { run as train } from '../../src/cli/train.js';
 import { createEngine } from '../../src/engine.js';
 import { appendAll, syntheticBank } from '../training/synthetic.js';
 
-let out: string;
-let err: string;
-beforeEach(() => {
-  out = '';
-  err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+const io = captureStdio();
 
 describe('nextbest train and nextbest models', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nb-train-'));
@@ -42,31 +27,31 @@ describe('nextbest train and nextbest models', () => {
     await expect(models(['list', '--stage', 'gold', '--data-dir', dir])).rejects.toThrow(/--stage must be one of/);
     await expect(models(['frobnicate', '--data-dir', dir])).rejects.toThrow(/give a subcommand/);
     expect(await train(['--help'])).toBe(0);
-    expect(out).toMatch(/nextbest train/);
+    expect(io.out).toMatch(/nextbest train/);
   });
 
   it('trains, registers, promotes, shows the card, rolls back: JSON on stdout', async () => {
     expect(await train(['--model', 'propensity', '--promote', '--data-dir', dir])).toBe(0);
-    const report = JSON.parse(out);
+    const report = JSON.parse(io.out);
     expect(report.trained.map((t: { id: string }) => t.id)).toEqual(['propensity_credit_card@1', 'propensity_savings@1']);
     expect(report.trained[1].metrics).toMatchObject({ auc: expect.any(Number), logLoss: expect.any(Number), liftTopDecile: expect.any(Number) });
     expect(report.promoted).toEqual(['propensity_credit_card@1', 'propensity_savings@1']);
-    out = '';
+    io.out = '';
     expect(await train(['--model', 'propensity', '--seed', '3', '--data-dir', dir])).toBe(0);
-    out = '';
+    io.out = '';
     expect(await models(['list', '--name', 'propensity_savings', '--data-dir', dir])).toBe(0);
-    expect(JSON.parse(out).map((m: { id: string; stage: string }) => `${m.id}:${m.stage}`)).toEqual(['propensity_savings@2:candidate', 'propensity_savings@1:champion']);
-    out = '';
+    expect(JSON.parse(io.out).map((m: { id: string; stage: string }) => `${m.id}:${m.stage}`)).toEqual(['propensity_savings@2:candidate', 'propensity_savings@1:champion']);
+    io.out = '';
     expect(await models(['show', 'propensity_savings@2', '--card', '--data-dir', dir])).toBe(0);
-    expect(out).toContain('## Limitations');
-    out = '';
+    expect(io.out).toContain('## Limitations');
+    io.out = '';
     expect(await models(['promote', 'propensity_savings@2', '--data-dir', dir])).toBe(0);
-    expect(JSON.parse(out).retired.id).toBe('propensity_savings@1');
-    out = '';
+    expect(JSON.parse(io.out).retired.id).toBe('propensity_savings@1');
+    io.out = '';
     expect(await models(['rollback', 'propensity_savings', '--data-dir', dir])).toBe(0);
-    expect(JSON.parse(out).champion.id).toBe('propensity_savings@1');
-    out = '';
+    expect(JSON.parse(io.out).champion.id).toBe('propensity_savings@1');
+    io.out = '';
     expect(await models(['show', 'nope@1', '--data-dir', dir])).toBe(1);
-    expect(err).toMatch(/no model nope@1/);
+    expect(io.err).toMatch(/no model nope@1/);
   });
 });
