@@ -8,81 +8,16 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { ManualClock } from '../src/core/clock.js';
-import { Customer } from '../src/core/customer.js';
 import { mulberry32 } from '../src/core/random.js';
-import { compileCatalogue, customerView, Decisioning, evaluate, explain, GbdtScorer, parseCatalogueYaml, priorOnly, select, type Catalogue, type FeatureValues, type PropensityModel } from '../src/decisioning/index.js';
-import { train } from '../src/models/gbdt/index.js';
+import { compileCatalogue, customerView, Decisioning, evaluate, explain, GbdtScorer, parseCatalogueYaml, priorOnly, select } from '../src/decisioning/index.js';
 import { compareOnTwin } from '../src/simulation/enginePolicy.js';
 import { MemoryContactStore } from '../src/store/memory/contactStore.js';
 import { MemoryDecisionLog } from '../src/store/memory/decisionLog.js';
 import { exited, startServer } from '../test/helpers/server.js';
+import { catalogue50, customerFor, FEATURES, profileFor, root, trainModel } from './decideFixtures.js';
 import { percentile, type Bench, type BenchRow } from './harness.js';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
-const FEATURES = ['idle_cash', 'current_balance_avg_30d', 'savings_balance_avg_90d', 'income_90d', 'monthly_outgoings', 'card_spend_30d', 'card_spend_fx_90d', 'transfers_out_other_banks_90d', 'complaints_365d', 'logins_30d', 'overdraft_days_90d', 'loan_repayments_missed_365d', 'days_since_salary', 'card_spend_gambling_90d', 'hardship_contacts_365d', 'base_rate_change_120d'];
-
-/** The bank catalogue grown to 50 actions: variants of its actions with other values and priors. */
-function catalogue50(): Catalogue {
-  const base = parseCatalogueYaml(readFileSync(join(root, 'catalogue/default.yaml'), 'utf8'));
-  const actions = [...base.actions];
-  for (let k = 0; actions.length < 50; k++) {
-    const a = base.actions[k % base.actions.length]!;
-    actions.push({ ...a, id: `${a.id}_v${Math.floor(k / base.actions.length) + 2}`, value: { ...a.value, amountGbp: Math.round(a.value.amountGbp * (0.8 + 0.05 * (k % 9))) }, prior: Math.min(1, a.prior * (0.7 + 0.1 * (k % 7))) });
-  }
-  return { ...base, actions };
-}
-
-/** A profile with realistic ranges: most rules can pass, so most actions reach scoring. */
-function profileFor(rng: { next(): number }): FeatureValues {
-  const p: Record<string, number | null> = {};
-  p.current_balance_avg_30d = 500 + rng.next() * 20_000;
-  p.savings_balance_avg_90d = rng.next() < 0.5 ? 0 : rng.next() * 40_000;
-  p.monthly_outgoings = 800 + rng.next() * 2500;
-  p.idle_cash = Math.max(0, p.current_balance_avg_30d + p.savings_balance_avg_90d - p.monthly_outgoings);
-  p.income_90d = 4000 + rng.next() * 15_000;
-  p.card_spend_30d = rng.next() * 2000;
-  p.card_spend_fx_90d = rng.next() < 0.3 ? rng.next() * 2000 : 0;
-  p.transfers_out_other_banks_90d = rng.next() < 0.1 ? 2000 : 0;
-  p.complaints_365d = rng.next() < 0.05 ? 1 : 0;
-  p.logins_30d = Math.floor(rng.next() * 40);
-  p.overdraft_days_90d = rng.next() < 0.08 ? 20 : 0;
-  p.loan_repayments_missed_365d = 0;
-  p.days_since_salary = Math.floor(rng.next() * 30);
-  p.card_spend_gambling_90d = 0;
-  p.hardship_contacts_365d = 0;
-  p.base_rate_change_120d = 0;
-  return p;
-}
-
-function customerFor(i: number, rng: { next(): number }): Customer {
-  const holdings = ['current_account', ...['savings', 'credit_card', 'personal_loan', 'mortgage', 'isa', 'pension'].filter(() => rng.next() < 0.3)];
-  return Customer.parse({
-    customerId: `c${i}`,
-    dateOfBirth: `${1950 + Math.floor(rng.next() * 50)}-03-15`,
-    riskTolerance: (['low', 'medium', 'high'] as const)[Math.floor(rng.next() * 3)],
-    financialSophistication: (['novice', 'intermediate', 'experienced'] as const)[Math.floor(rng.next() * 3)],
-    holdings,
-    consents: { marketing: rng.next() < 0.85 },
-  });
-}
-
-/** One 200-tree model on synthetic take-up data over the profile features. */
-function trainModel(rounds: number): PropensityModel['model'] {
-  const rng = mulberry32(11);
-  const n = 8000;
-  const values = new Float64Array(n * FEATURES.length);
-  const label = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const p = profileFor(rng);
-    FEATURES.forEach((f, j) => (values[i * FEATURES.length + j] = p[f] ?? Number.NaN));
-    const x = -3 + (p.idle_cash as number) / 15_000 + (p.logins_30d as number) / 25 - (p.card_spend_30d as number) / 3000 + (p.overdraft_days_90d as number) / 10;
-    label[i] = rng.next() < 1 / (1 + Math.exp(-x)) ? 1 : 0;
-  }
-  return train({ features: { nRows: n, nFeatures: FEATURES.length, values }, label, featureNames: FEATURES }, { rounds, maxDepth: 6, learningRate: 0.05, seed: 3 }).model;
-}
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 function post(url: URL, path: string, body: string): Promise<{ status: number; ms: number }> {

@@ -8,6 +8,7 @@ import { canonicalJson } from '../core/canonical.js';
 import { ValidationError, type FieldIssue } from '../core/errors.js';
 import { compileCel, readsAction, type CelProgram } from './cel.js';
 import { CREDIT_FAMILIES, POLICY_KINDS, type Action, type Catalogue, type PolicyKind, type PolicyRule } from './catalogue.js';
+import type { Exclusion } from './trace.js';
 
 export interface CompiledRule {
   /** Shared rule name, or `<actionId>#<n>` for an action's own rule. */
@@ -21,6 +22,8 @@ export interface CompiledRule {
   reason: string;
   because: string | undefined;
   expression: string;
+  /** The trace entry when this rule excludes an action (shared, frozen: decisions only read it). */
+  exclusion: Readonly<Exclusion>;
 }
 
 /** What a rule sees as `action`. */
@@ -43,6 +46,11 @@ export interface CompiledAction {
   contextWeight: CelProgram | undefined;
   validFromMs: number;
   validToMs: number;
+  /** Prebuilt exclusions (shared, frozen): not on offer today; no consent (withdrawn or never given). */
+  outOfDates: Readonly<Exclusion>;
+  noConsent: { withdrawn: Readonly<Exclusion>; absent: Readonly<Exclusion> };
+  /** No treatment for a channel, built once per channel. */
+  noChannel: Map<string, Readonly<Exclusion>>;
 }
 
 export interface CompiledCatalogue {
@@ -55,7 +63,11 @@ export interface CompiledCatalogue {
   /** Number of memo slots for rules shared across actions. */
   sharedSlots: number;
   /** Every `profile.x`, `scores.x` and `context.x` the rules read: absent ones are filled (NaN / "") so rules never throw on them. */
-  reads: { profile: string[]; scores: string[]; context: string[] };
+  reads: { profile: string[]; scores: string[]; context: string[]; wholeProfile: boolean };
+  /** How far back a decision needs the contact history: the longest cap or cool-down, at least a day. */
+  historyDays: number;
+  /** Per-channel derived data, built on first use (contact caps as store checks). */
+  perChannel: Map<string, unknown>;
 }
 
 const KIND_ORDER: Record<PolicyKind, number> = Object.fromEntries(POLICY_KINDS.map((k, i) => [k, i])) as Record<PolicyKind, number>;
@@ -79,7 +91,7 @@ export function compileCatalogue(catalogue: Catalogue): CompiledCatalogue {
     const program = attempt(() => compileCel(rule.when, `policies.${name}.when`));
     if (!program) continue;
     const perAction = readsAction(rule.when);
-    shared.set(name, { name, kind: rule.kind, program, perAction, memo: perAction ? -1 : slots++, reason: rule.reason, because: rule.because, expression: rule.when });
+    shared.set(name, { name, kind: rule.kind, program, perAction, memo: perAction ? -1 : slots++, reason: rule.reason, because: rule.because, expression: rule.when, exclusion: Object.freeze({ kind: rule.kind, rule: name, reason: rule.reason }) });
   }
   const signals = Object.entries(catalogue.signals).flatMap(([name, expr]) => {
     const program = attempt(() => compileCel(expr, `signals.${name}`));
@@ -124,6 +136,12 @@ export function compileCatalogue(catalogue: Catalogue): CompiledCatalogue {
       contextWeight,
       validFromMs: action.validFrom ? Date.parse(`${action.validFrom}T00:00:00Z`) : Number.NEGATIVE_INFINITY,
       validToMs: action.validTo ? Date.parse(`${action.validTo}T00:00:00Z`) + DAY_MS : Number.POSITIVE_INFINITY,
+      outOfDates: Object.freeze({ kind: 'validity', rule: 'valid_dates', reason: `not on offer on this date (valid ${action.validFrom ?? '…'} to ${action.validTo ?? '…'})` }),
+      noConsent: {
+        withdrawn: Object.freeze({ kind: 'consent', rule: `consent_${action.purpose}`, reason: `the customer has not given ${action.purpose} consent (withdrawn)` }),
+        absent: Object.freeze({ kind: 'consent', rule: `consent_${action.purpose}`, reason: `the customer has not given ${action.purpose} consent` }),
+      },
+      noChannel: new Map(),
     };
   });
   if (issues.length > 0) throw new ValidationError(issues, `catalogue rules do not compile: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`);
@@ -135,11 +153,14 @@ export function compileCatalogue(catalogue: Catalogue): CompiledCatalogue {
     byId: new Map(actions.map((a) => [a.action.id, a])),
     sharedSlots: slots,
     reads: collectReads(catalogue),
+    historyDays: Math.max(1, catalogue.contactPolicy.declineCooldownDays, ...catalogue.contactPolicy.caps.map((c) => c.periodDays), ...actions.map((a) => a.action.declineCooldownDays ?? 0)),
+    perChannel: new Map(),
   };
 }
 
 function ownRule(action: Action, j: number, p: PolicyRule, program: CelProgram): CompiledRule {
-  return { name: `${action.id}#${j}`, kind: p.kind, program, perAction: true, memo: -1, reason: p.reason, because: p.because, expression: p.when };
+  const name = `${action.id}#${j}`;
+  return { name, kind: p.kind, program, perAction: true, memo: -1, reason: p.reason, because: p.because, expression: p.when, exclusion: Object.freeze({ kind: p.kind, rule: name, reason: p.reason }) };
 }
 
 /** The content hash of a catalogue (first 16 hex digits of sha256 over canonical JSON). */
@@ -159,5 +180,7 @@ function collectReads(catalogue: Catalogue): CompiledCatalogue['reads'] {
     for (const t of texts) for (const m of t.matchAll(re)) out.add(m[1]!);
     return [...out].sort();
   };
-  return { profile: names('profile'), scores: names('scores'), context: names('context') };
+  // `profile["x"]` or a macro over the whole map reads keys no regex can list: then a rule sees every feature.
+  const whole = (root: string) => texts.some((t) => new RegExp(`(?:^|[^A-Za-z0-9_.])${root}(?![A-Za-z0-9_]|\\.[A-Za-z_][A-Za-z0-9_]*(?![A-Za-z0-9_]|\\s*\\())`).test(t));
+  return { profile: names('profile'), scores: names('scores'), context: names('context'), wholeProfile: whole('profile') };
 }

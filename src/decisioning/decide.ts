@@ -39,9 +39,13 @@ export function evaluate(cat: CompiledCatalogue, inputs: DecisionInputs, opts: E
   const local = localTime(now, inputs.customer.timeZone);
   // Features and scores the rules read but the inputs lack are NaN (comparisons false),
   // unknown context keys are "": rules then fail closed instead of throwing per action.
+  // Rules see the features they name (a rule that indexes the whole map sees every one).
   const profile: Record<string, number> = {};
-  for (const k of cat.reads.profile) profile[k] = Number.NaN;
-  for (const [k, v] of Object.entries(inputs.profile)) profile[k] = v === null ? Number.NaN : v;
+  if (cat.reads.wholeProfile) for (const [k, v] of Object.entries(inputs.profile)) profile[k] = v === null ? Number.NaN : v;
+  for (const k of cat.reads.profile) {
+    const v = inputs.profile[k];
+    profile[k] = v === null || v === undefined ? Number.NaN : v;
+  }
   const scores: Record<string, number> = {};
   for (const k of cat.reads.scores) scores[k] = Number.NaN;
   Object.assign(scores, inputs.scores);
@@ -63,12 +67,14 @@ export function evaluate(cat: CompiledCatalogue, inputs: DecisionInputs, opts: E
   const models: Record<string, string> = {};
   const traces: CandidateTrace[] = [];
   const ranked: number[] = [];
+  const staticOpts: Parameters<typeof staticExclusion>[4] = { now, channel, quiet: Boolean(quiet), cooldownDays: 0 };
 
   for (const a of cat.actions) {
     const trace: CandidateTrace = { actionId: a.action.id, family: a.action.family, status: 'excluded' };
     traces.push(trace);
     vars.action = a.vars;
-    const excluded = staticExclusion(a, inputs, vars, memo, { now, channel, quiet: Boolean(quiet), cooldownDays: a.action.declineCooldownDays ?? cp.declineCooldownDays });
+    staticOpts.cooldownDays = a.action.declineCooldownDays ?? cp.declineCooldownDays;
+    const excluded = staticExclusion(a, inputs, vars, memo, staticOpts);
     if (excluded) {
       trace.excludedBy = excluded;
       continue;
@@ -109,18 +115,22 @@ function staticExclusion(
   inputs: DecisionInputs,
   vars: Record<string, unknown>,
   memo: ({ pass: boolean; error?: string } | undefined)[],
-  o: { now: number; channel: string; quiet: boolean; cooldownDays: number },
-): Exclusion | undefined {
-  if (o.now < a.validFromMs || o.now >= a.validToMs) return { kind: 'validity', rule: 'valid_dates', reason: `not on offer on this date (valid ${a.action.validFrom ?? '…'} to ${a.action.validTo ?? '…'})` };
-  if (!(o.channel in a.action.treatments)) return { kind: 'channel', rule: 'treatment', reason: `has no treatment for the ${o.channel} channel` };
+  o: { now: number; channel: string; quiet: boolean; cooldownDays: number; quietExclusion?: Readonly<Exclusion> },
+): Readonly<Exclusion> | undefined {
+  if (o.now < a.validFromMs || o.now >= a.validToMs) return a.outOfDates;
+  if (!(o.channel in a.action.treatments)) {
+    let e = a.noChannel.get(o.channel);
+    if (!e) a.noChannel.set(o.channel, (e = Object.freeze({ kind: 'channel', rule: 'treatment', reason: `has no treatment for the ${o.channel} channel` })));
+    return e;
+  }
   if (a.action.purpose !== 'service' && inputs.consents[a.action.purpose] !== true) {
-    return { kind: 'consent', rule: `consent_${a.action.purpose}`, reason: `the customer has not given ${a.action.purpose} consent${inputs.consents[a.action.purpose] === false ? ' (withdrawn)' : ''}` };
+    return inputs.consents[a.action.purpose] === false ? a.noConsent.withdrawn : a.noConsent.absent;
   }
   for (const r of a.rules) {
     const out = ruleResult(r, vars, memo);
-    if (!out.pass) return out.error ? { kind: r.kind, rule: r.name, reason: r.reason, error: out.error } : { kind: r.kind, rule: r.name, reason: r.reason };
+    if (!out.pass) return out.error ? { kind: r.kind, rule: r.name, reason: r.reason, error: out.error } : r.exclusion;
   }
-  if (o.quiet) return { kind: 'contact', rule: 'quiet_hours', reason: `quiet hours in the customer's time zone (${inputs.customer.timeZone})` };
+  if (o.quiet) return (o.quietExclusion ??= Object.freeze({ kind: 'contact', rule: 'quiet_hours', reason: `quiet hours in the customer's time zone (${inputs.customer.timeZone})` }));
   const since = o.now - o.cooldownDays * DAY_MS;
   if (o.cooldownDays > 0 && inputs.history.declines.some((d) => d.actionId === a.action.id && d.at > since && d.at <= o.now)) {
     return { kind: 'contact', rule: 'decline_cooldown', reason: `declined in the last ${o.cooldownDays} days` };
@@ -134,10 +144,17 @@ function ruleResult(r: CompiledRule, vars: Record<string, unknown>, memo: ({ pas
 }
 
 /** The contact caps that bind a decision on `channel`, as store checks. */
-export function capsFor(cat: CompiledCatalogue, channel: string): CapCheck[] {
-  return cat.catalogue.contactPolicy.caps
-    .filter((c) => c.channel === '*' || c.channel === channel)
-    .map((c) => ({ channel: c.channel, ...(c.family ? { family: c.family } : {}), max: c.max, periodMs: c.periodDays * DAY_MS }));
+export function capsFor(cat: CompiledCatalogue, channel: string): readonly CapCheck[] {
+  let caps = cat.perChannel.get(channel) as readonly CapCheck[] | undefined;
+  if (!caps) {
+    caps = Object.freeze(
+      cat.catalogue.contactPolicy.caps
+        .filter((c) => c.channel === '*' || c.channel === channel)
+        .map((c) => Object.freeze({ channel: c.channel, ...(c.family ? { family: c.family } : {}), max: c.max, periodMs: c.periodDays * DAY_MS })),
+    );
+    cat.perChannel.set(channel, caps);
+  }
+  return caps;
 }
 
 /** The volume counters an action on a channel takes on the decision's day (UTC). */

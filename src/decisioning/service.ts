@@ -78,7 +78,7 @@ export class Decisioning {
     private readonly deps: DecisioningDeps,
   ) {
     this.compiled = compileCatalogue(catalogue);
-    this.levers = structuredClone(catalogue.levers);
+    this.levers = frozenLevers(catalogue.levers);
     this.scorer = deps.scorer ?? priorOnly;
     this.snapshots.set(this.compiled.version, this.compiled);
   }
@@ -126,7 +126,8 @@ export class Decisioning {
    */
   async decideWith(base: Omit<DecisionInputs, 'history'> & { history?: DecisionInputs['history'] }, o: { channel: string; n: number; now: number; decisionId?: string }): Promise<DecisionRecord> {
     const cat = this.compiled;
-    const levers = structuredClone(this.levers);
+    // Frozen: a decision holds the levers in force when it started, even if they change mid-way.
+    const levers = this.levers;
     const scorer = this.scorer;
     const customerId = base.customer.id;
     const decisionId = o.decisionId ?? this.deps.newDecisionId?.() ?? `d-${randomUUID()}`;
@@ -135,7 +136,7 @@ export class Decisioning {
       this.stored.add(cat.version);
     }
     return this.mutex.run(customerId, async () => {
-      const history = await this.deps.contacts.history(customerId, o.now - historyDays(cat) * DAY_MS);
+      const history = await this.deps.contacts.history(customerId, o.now - cat.historyDays * DAY_MS);
       const inputs: DecisionInputs = { ...base, history };
       const ev = evaluate(cat, inputs, { now: o.now, channel: o.channel, levers, scorer });
       const full = await this.fullCounters(cat, ev, o.channel, o.now);
@@ -152,7 +153,7 @@ export class Decisioning {
         if (attempt >= 5) throw new NextbestError('CONFLICT', 'contact counters kept changing under this decision; retry');
         // Another process took the last slot, or contacted the customer: re-select on fresh counts.
         if (result.reason === 'capacity') full.add(result.key);
-        else inputs.history = await this.deps.contacts.history(customerId, o.now - historyDays(cat) * DAY_MS);
+        else inputs.history = await this.deps.contacts.history(customerId, o.now - cat.historyDays * DAY_MS);
         resetSelection(ev);
         sel = select(cat, ev, inputs, { now: o.now, channel: o.channel, n: o.n, full });
       }
@@ -247,7 +248,7 @@ export class Decisioning {
   setLevers(input: unknown): Levers {
     const parsed = LeversSchema.safeParse(input);
     if (!parsed.success) throw new ValidationError(fieldIssues(parsed.error, 'levers'));
-    this.levers = parsed.data;
+    this.levers = frozenLevers(parsed.data);
     return this.getLevers();
   }
 
@@ -271,10 +272,12 @@ export class Decisioning {
   }
 }
 
-/** How far back a decision needs the contact history: the longest cap or cool-down, at least a day. */
-function historyDays(cat: CompiledCatalogue): number {
-  const cp = cat.catalogue.contactPolicy;
-  return Math.max(1, cp.declineCooldownDays, ...cp.caps.map((c) => c.periodDays), ...cat.actions.map((a) => a.action.declineCooldownDays ?? 0));
+/** A private, frozen copy of levers: decisions log them by reference. */
+function frozenLevers(l: Levers): Levers {
+  const c = structuredClone(l);
+  Object.freeze(c.families);
+  Object.freeze(c.actions);
+  return Object.freeze(c);
 }
 
 function resetSelection(ev: Evaluation): void {

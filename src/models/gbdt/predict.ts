@@ -45,6 +45,12 @@ export interface FlatEnsemble {
   scratch: Float64Array;
   /** Scratch: a row's value of each feature as a threshold rank. */
   rowRank: Int32Array;
+  /**
+   * The ranked walk's nodes packed into 8 bytes each (`packed[2k]` the left child,
+   * `packed[2k + 1]` the threshold rank << 10 | feature), so 200 trees take a third of
+   * the cache; null when a model has over 1,024 features or 2^21 thresholds on one.
+   */
+  packed: Int32Array | null;
 }
 
 const FEATURE_MASK = 0x3fffffff;
@@ -70,6 +76,7 @@ export function flatten(model: GbdtModel, nTrees = model.trees.length): FlatEnse
     rank: new Int32Array(total),
     scratch: new Float64Array(model.featureNames.length),
     rowRank: new Int32Array(model.featureNames.length),
+    packed: null,
   };
   let off = 0;
   trees.forEach((t, i) => {
@@ -107,7 +114,25 @@ export function flatten(model: GbdtModel, nTrees = model.trees.length): FlatEnse
     off = next;
   });
   rankThresholds(out);
+  out.packed = pack(out);
   return out;
+}
+
+const PACK_FEATURES = 1024;
+const PACK_LEAF_RANK = (1 << 21) - 1;
+
+function pack(e: FlatEnsemble): Int32Array | null {
+  if (e.nFeatures > PACK_FEATURES) return null;
+  for (let f = 0; f < e.nFeatures; f++) if (e.splitStart[f + 1]! - e.splitStart[f]! >= PACK_LEAF_RANK) return null;
+  const total = e.value.length;
+  const packed = new Int32Array(2 * total);
+  for (let k = 0; k < total; k++) {
+    const leaf = e.words[4 * k + 3] === k;
+    packed[2 * k] = e.words[4 * k + 3]!;
+    // A leaf's rank is above any row's, so the walk never moves off it.
+    packed[2 * k + 1] = leaf ? PACK_LEAF_RANK << 10 : (e.rank[k]! << 10) | (e.words[4 * k + 2]! & FEATURE_MASK);
+  }
+  return packed;
 }
 
 /** Fills splitValues/splitStart and each node's threshold rank. */
@@ -157,6 +182,7 @@ export function marginOfRow(e: FlatEnsemble, x: ArrayLike<number>, base = 0): nu
     b = 0;
   }
   if (rankRow(e.splitValues, e.splitStart, row, b, e.rowRank)) {
+    if (e.packed) return e.baseMargin + sumLeavesPacked(e.roots, e.depth, e.packed, e.value, e.rowRank);
     return e.baseMargin + sumLeavesRanked(e.roots, e.depth, e.words, e.rank, e.value, e.rowRank);
   }
   return e.baseMargin + sumLeaves(e.roots, e.depth, e.nodes, e.words, e.value, row, b);
@@ -178,6 +204,40 @@ function rankRow(splitValues: Float64Array, splitStart: Int32Array, x: ArrayLike
     out[f] = lo - start;
   }
   return true;
+}
+
+function sumLeavesPacked(roots: Int32Array, depth: Int32Array, packed: Int32Array, value: Float64Array, rowRank: Int32Array): number {
+  let sum = 0;
+  const nTrees = roots.length;
+  let t = 0;
+  for (; t + 4 <= nTrees; t += 4) {
+    let n0 = roots[t]!;
+    let n1 = roots[t + 1]!;
+    let n2 = roots[t + 2]!;
+    let n3 = roots[t + 3]!;
+    const d = Math.max(depth[t]!, depth[t + 1]!, depth[t + 2]!, depth[t + 3]!);
+    for (let s = 0; s < d; s++) {
+      const w0 = packed[2 * n0 + 1]!;
+      const w1 = packed[2 * n1 + 1]!;
+      const w2 = packed[2 * n2 + 1]!;
+      const w3 = packed[2 * n3 + 1]!;
+      // (rank - rowRank) >>> 31 is 1 exactly when the row's rank exceeds the node's: go right.
+      n0 = packed[2 * n0]! + (((w0 >>> 10) - rowRank[w0 & 1023]!) >>> 31);
+      n1 = packed[2 * n1]! + (((w1 >>> 10) - rowRank[w1 & 1023]!) >>> 31);
+      n2 = packed[2 * n2]! + (((w2 >>> 10) - rowRank[w2 & 1023]!) >>> 31);
+      n3 = packed[2 * n3]! + (((w3 >>> 10) - rowRank[w3 & 1023]!) >>> 31);
+    }
+    sum += value[n0]! + value[n1]! + value[n2]! + value[n3]!;
+  }
+  for (; t < nTrees; t++) {
+    let n = roots[t]!;
+    for (let s = depth[t]!; s > 0; s--) {
+      const w = packed[2 * n + 1]!;
+      n = packed[2 * n]! + (((w >>> 10) - rowRank[w & 1023]!) >>> 31);
+    }
+    sum += value[n]!;
+  }
+  return sum;
 }
 
 function sumLeavesRanked(roots: Int32Array, depth: Int32Array, words: Int32Array, rank: Int32Array, value: Float64Array, rowRank: Int32Array): number {
