@@ -3,9 +3,14 @@
  * shap's `tree_shap.h`, which XGBoost's `pred_contribs` also uses). Node covers (hessian
  * sums) stand in for the data distribution, missing values follow the default direction,
  * and the contributions of a row plus the bias sum exactly to its margin.
+ *
+ * `treeExplainer` answers from per-leaf tables (fastShap.ts) built when it is created, and
+ * keeps the recursion for trees whose tables would not fit its memory budget;
+ * `recursiveExplainer` is the recursion alone, the reference the tables are tested against.
  */
 import type { GbdtModel } from './model.js';
 import type { Tree } from './tree.js';
+import { addContributions, DEFAULT_LIMITS, distinctThresholds, joinPlans, planTree, rankRow, tableBytes, type BlockLimits } from './fastShap.js';
 
 /** Per-tree precomputed state: node means and a path buffer sized for the tree's depth. */
 interface ShapTree {
@@ -21,16 +26,118 @@ export interface Explainer {
   bias: number;
   /** Contributions of row `x[base..base+nFeatures)`: one per feature, then the bias last. */
   contributions(x: ArrayLike<number>, base?: number): Float64Array;
+  /** Bytes of precomputed state held beyond the model itself. */
+  bytes: number;
+  /** Trees explained from tables (the rest by the recursion). */
+  tabulatedTrees: number;
 }
 
-/** Builds a TreeSHAP explainer for a model. */
-export function treeExplainer(model: GbdtModel): Explainer {
-  const trees: ShapTree[] = model.trees.map((tree) => {
+/** How much precomputation a `treeExplainer` may hold. */
+export interface ExplainerOptions {
+  /**
+   * Most table entries (8 bytes each) for the whole model. Trees are tabulated in order
+   * while they fit; the rest are explained by the recursion. The default, 2^21 entries
+   * (16 MiB), covers 200 full trees of depth 6 with six distinct features on every path.
+   */
+  tableBudget?: number;
+  /** How trees are cut into tabulated blocks (tests use it to reach every shape). */
+  blocks?: BlockLimits;
+}
+
+const DEFAULT_TABLE_BUDGET = 1 << 21;
+
+/** Builds a TreeSHAP explainer for a model: tables within the budget, the recursion for the rest. */
+export function treeExplainer(model: GbdtModel, options: ExplainerOptions = {}): Explainer {
+  const nFeatures = model.featureNames.length;
+  const th = distinctThresholds(model.trees.filter(tableable), nFeatures);
+  let budget = nFeatures <= 0xffff ? (options.tableBudget ?? DEFAULT_TABLE_BUDGET) : 0;
+  const plans = [];
+  const recursive: Tree[] = [];
+  let nIds = 1;
+  for (const t of model.trees) {
+    const planned = tableable(t) ? planTree(t, th, options.blocks ?? DEFAULT_LIMITS, budget, nIds) : undefined;
+    if (planned) {
+      plans.push(planned.plan);
+      budget -= planned.plan.entries;
+      nIds = planned.nextId;
+    } else recursive.push(t);
+  }
+  const tables = joinPlans(plans, th, nIds);
+  const rest = recursion(recursive);
+  const bias = model.baseMargin + model.trees.reduce((s, t) => s + expectedValue(t), 0);
+  const f32 = model.float32Inputs;
+  const rank = new Int32Array(nFeatures);
+  const missing = new Int32Array(nFeatures);
+  const pattern = new Int32Array(nIds);
+  const row = new Float64Array(nFeatures);
+  return {
+    bias,
+    bytes: tableBytes(tables) + rest.bytes,
+    tabulatedTrees: plans.length,
+    contributions(x, base = 0) {
+      const phi = new Float64Array(nFeatures + 1);
+      if (plans.length > 0) {
+        rankRow(th, x, base, f32, rank, missing);
+        addContributions(tables, rank, missing, pattern, phi);
+      }
+      if (recursive.length > 0) {
+        for (let f = 0; f < nFeatures; f++) row[f] = f32 ? Math.fround(x[base + f]!) : x[base + f]!;
+        rest.add(row, phi);
+      }
+      phi[nFeatures] = bias;
+      return phi;
+    },
+  };
+}
+
+/** The recursion (Algorithm 2) for every tree: the reference for `treeExplainer`. */
+export function recursiveExplainer(model: GbdtModel): Explainer {
+  const nFeatures = model.featureNames.length;
+  const rest = recursion(model.trees);
+  const bias = model.baseMargin + model.trees.reduce((s, t) => s + expectedValue(t), 0);
+  const f32 = model.float32Inputs;
+  return {
+    bias,
+    bytes: rest.bytes,
+    tabulatedTrees: 0,
+    contributions(x, base = 0) {
+      const phi = new Float64Array(nFeatures + 1);
+      const row = new Float64Array(nFeatures);
+      for (let f = 0; f < nFeatures; f++) row[f] = f32 ? Math.fround(x[base + f]!) : x[base + f]!;
+      rest.add(row, phi);
+      phi[nFeatures] = bias;
+      return phi;
+    },
+  };
+}
+
+/**
+ * Whether tables give a tree the recursion's numbers: thresholds must be ordered (not NaN)
+ * to rank them, leaf values finite, and covers positive and finite so that every zero fraction z is too (the
+ * tables divide by z once).
+ */
+function tableable(t: Tree): boolean {
+  for (let n = 0; n < t.feature.length; n++) {
+    if (t.feature[n]! >= 0 ? Number.isNaN(t.threshold[n]!) : !Number.isFinite(t.value[n]!)) return false;
+    if (!(t.cover[n]! > 0 && t.cover[n]! < Infinity)) return false;
+  }
+  return true;
+}
+
+function expectedValue(t: Tree): number {
+  const mean = new Float64Array(t.feature.length);
+  fillMeans(t, 0, mean);
+  return mean[0]!;
+}
+
+/** Algorithm 2 over some trees, with one path buffer sized for the deepest. */
+function recursion(trees: readonly Tree[]): { add(row: Float64Array, phi: Float64Array): void; bytes: number } {
+  const shapTrees: ShapTree[] = trees.map((tree) => {
     const mean = new Float64Array(tree.feature.length);
     const depth = fillMeans(tree, 0, mean);
     return { tree, mean, depth };
   });
-  const maxDepth = trees.reduce((m, t) => Math.max(m, t.depth), 0);
+  const maxDepth = shapTrees.reduce((m, t) => Math.max(m, t.depth), 0);
   // Path elements for every recursion level, stacked: sum over levels of (level + 1).
   const size = ((maxDepth + 2) * (maxDepth + 3)) / 2;
   const path: PathBuffer = {
@@ -39,18 +146,10 @@ export function treeExplainer(model: GbdtModel): Explainer {
     one: new Float64Array(size),
     weight: new Float64Array(size),
   };
-  const bias = model.baseMargin + trees.reduce((s, t) => s + t.mean[0]!, 0);
-  const nFeatures = model.featureNames.length;
-  const f32 = model.float32Inputs;
   return {
-    bias,
-    contributions(x, base = 0) {
-      const phi = new Float64Array(nFeatures + 1);
-      const row = new Float64Array(nFeatures);
-      for (let f = 0; f < nFeatures; f++) row[f] = f32 ? Math.fround(x[base + f]!) : x[base + f]!;
-      for (const t of trees) recurse(t.tree, row, phi, path, 0, 0, 0, 1, 1, -1);
-      phi[nFeatures] = bias;
-      return phi;
+    bytes: size * 28 + shapTrees.reduce((s, t) => s + t.mean.byteLength, 0),
+    add(row, phi) {
+      for (const t of shapTrees) recurse(t.tree, row, phi, path, 0, 0, 0, 1, 1, -1);
     },
   };
 }
