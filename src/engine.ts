@@ -14,6 +14,7 @@ import type { RejectedItem, RejectStore } from './store/rejectStore.js';
 import { MemoryEventLog } from './store/memory/eventLog.js';
 import { MemoryCustomerStore } from './store/memory/customerStore.js';
 import { MemoryRejectStore } from './store/memory/rejectStore.js';
+import { WalCheckpointer } from './store/sqlite/checkpointer.js';
 import { openSqlite, type SqliteDb } from './store/sqlite/db.js';
 import { SqliteEventLog } from './store/sqlite/eventLog.js';
 import { SqliteCustomerStore } from './store/sqlite/customerStore.js';
@@ -27,7 +28,7 @@ import { Decisioning, parseCatalogueYaml, type DecideRequest, type DecisionRecor
 import { MemoryContactStore } from './store/memory/contactStore.js';
 import { MemoryDecisionLog } from './store/memory/decisionLog.js';
 import { SqliteContactStore } from './store/sqlite/contactStore.js';
-import { SqliteDecisionLog } from './store/sqlite/decisionLog.js';
+import { WorkerSqliteDecisionLog } from './store/sqlite/decisionLogWorker.js';
 import { GbdtScorer } from './decisioning/index.js';
 import { MemoryModelRegistry } from './store/memory/modelRegistry.js';
 import { SqliteModelRegistry } from './store/sqlite/modelRegistry.js';
@@ -39,6 +40,7 @@ export { loadConfig, parseConfig } from './config.js';
 export type { IngestReport, ItemResult } from './ingest/pipeline.js';
 /** Publishes events to NATS JetStream (for producers and tests), partitioned by customer. */
 export const publishEvents: typeof import('./ingest/natsSource.js').publishEvents = async (...args) => (await import('./ingest/natsSource.js')).publishEvents(...args);
+export { decisionJson } from './decisioning/index.js';
 export { Action as ActionSchema, Levers as LeversSchema, DecideRequest as DecideRequestSchema, parseCatalogueYaml, type Catalogue, type Action, type Levers, type DecideRequest, type DecisionRecord, type ReplayResult } from './decisioning/index.js';
 
 /** The built-in bank catalogue, used when config.decisioning.catalogue is unset. */
@@ -80,6 +82,10 @@ export class Engine {
   /** Next-best-action decisioning: catalogue, policies, arbitration, decision log (set up in create). */
   decisioning!: Decisioning;
   private decisionDb: SqliteDb | undefined;
+  /** The decision log, written by a worker thread (SQLite store only). */
+  private decisionLog: WorkerSqliteDecisionLog | undefined;
+  /** WAL checkpoints in worker threads, one per database file (none for the memory store). */
+  private readonly checkpointers: WalCheckpointer[] = [];
   /** The model lifecycle: registry, training, champions in service (set up in create). */
   models!: ModelLifecycle;
   /** Drift checks of the champions and their alerts (scheduled by `startDriftChecks`). */
@@ -95,23 +101,31 @@ export class Engine {
   /** Builds an engine from config (defaults: embedded SQLite under ./.nextbest). */
   static async create(input: ConfigInput | Config = {}, deps: EngineDeps = {}): Promise<Engine> {
     const config = Object.isFrozen(input) ? (input as Config) : parseConfig(input as ConfigInput);
-    const logger = deps.logger ?? pino({ level: config.log.level, base: { service: 'nextbest' } });
+    // Asynchronous stdout: a slow log reader never stalls requests; pino flushes on exit.
+    const logger = deps.logger ?? pino({ level: config.log.level, base: { service: 'nextbest' } }, pino.destination({ dest: 1, sync: false }));
     const engine = new Engine(config, deps.clock ?? systemClock, logger, openStores(config));
+    if (engine.stores.sqlite) engine.checkpointInWorker(engine.stores.sqlite);
     await engine.startFeatures();
     engine.startDecisioning();
     await engine.startModels();
     return engine;
   }
 
+  private checkpointInWorker(db: SqliteDb): void {
+    this.checkpointers.push(new WalCheckpointer(db, { onError: (message) => this.logger.warn({ event: 'wal_checkpoint', db: db.name }, message) }));
+  }
+
   /** Loads the catalogue, opens the contact and decision stores, and hears offer responses. */
   private startDecisioning(): void {
-    // Decisions and contact counters get their own database file: WAL with synchronous=NORMAL,
-    // so a decision does not wait for an fsync (a process crash loses nothing; a power cut
-    // can lose the last moments of decisions). The event log keeps synchronous=FULL.
+    // Contact counters (decisions.db) and the decision log (decision-log.db, written by a
+    // worker thread) get database files of their own: WAL with synchronous=NORMAL, so a
+    // decision does not wait for an fsync (a process crash loses nothing; a power cut can
+    // lose the last moments of decisions). The event log keeps synchronous=FULL.
     const db = this.stores.sqlite ? openSqlite(join(this.config.dataDir, 'decisions.db')) : undefined;
     if (db) {
       db.pragma('synchronous = NORMAL');
       this.decisionDb = db;
+      this.checkpointInWorker(db);
     }
     const text = readFileSync(this.config.decisioning.catalogue ?? DEFAULT_CATALOGUE, 'utf8');
     this.decisioning = new Decisioning(parseCatalogueYaml(text), {
@@ -127,7 +141,7 @@ export class Engine {
       },
       customerScores: (id, values) => this.decisionScores(id, values),
       contacts: db ? new SqliteContactStore(db) : new MemoryContactStore(),
-      log: db ? new SqliteDecisionLog(db) : new MemoryDecisionLog(),
+      log: db ? (this.decisionLog = new WorkerSqliteDecisionLog(join(this.config.dataDir, 'decision-log.db'))) : new MemoryDecisionLog(),
     });
     this.subscribe(this.decisioning);
   }
@@ -352,10 +366,12 @@ export class Engine {
     await this.writeChain.catch(() => undefined);
     this.drift?.stop();
     await this.features.close();
+    await Promise.all(this.checkpointers.map((c) => c.stop()));
     await this.stores.profiles.close();
     await this.stores.eventLog.close();
     await this.stores.customers.close();
     await this.stores.rejects.close();
+    await this.decisionLog?.close();
     if (this.decisionDb?.open) this.decisionDb.close();
   }
 

@@ -55,6 +55,13 @@ export interface DecisioningDeps {
   shap?: boolean;
 }
 
+const serialised = new WeakMap<DecisionRecord, string>();
+
+/** A decision record as JSON: the very text logged when the record is fresh from `decide`. */
+export function decisionJson(record: DecisionRecord): string {
+  return serialised.get(record) ?? JSON.stringify(record);
+}
+
 export interface ReplayResult {
   decisionId: string;
   identical: boolean;
@@ -158,7 +165,10 @@ export class Decisioning {
         sel = select(cat, ev, inputs, { now: o.now, channel: o.channel, n: o.n, full });
       }
       const record = buildRecord(cat, ev, inputs, sel.chosen, { decisionId, channel: o.channel, n: o.n, now: o.now, levers, full, scorer, shap: this.deps.shap ?? true });
-      await this.deps.log.append({ decisionId, customerId, channel: o.channel, decidedAt: o.now, catalogueVersion: cat.version, record });
+      // Serialised once: the log stores these bytes and the HTTP API sends them as the response.
+      const recordJson = JSON.stringify(record);
+      serialised.set(record, recordJson);
+      await this.deps.log.append({ decisionId, customerId, channel: o.channel, decidedAt: o.now, catalogueVersion: cat.version, record, recordJson });
       return record;
     });
   }

@@ -71,4 +71,37 @@ describe('crash safety', () => {
     again.child.kill('SIGTERM');
     expect(await exited(again.child)).toBe('0');
   });
+
+  it('keeps every acknowledged decision in the log after SIGKILL mid-stream', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nb-crash-dec-'));
+    const { url, child } = await startServer(dir);
+    const customers = Array.from({ length: 50 }, (_, i) => ({ customerId: `k${i}`, dateOfBirth: '1980-05-01', consents: { marketing: true } }));
+    const up = await fetch(`${url}/v1/customers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ customers }) });
+    expect(up.status).toBe(200);
+    const acked: string[] = [];
+    let killed = false;
+    let k = 0;
+    const client = async () => {
+      while (!killed) {
+        try {
+          const res = await fetch(`${url}/v1/decisions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ customerId: `k${k++ % 50}`, channel: 'in_app' }) });
+          if (res.status === 200) acked.push(((await res.json()) as { decisionId: string }).decisionId);
+        } catch {
+          return;
+        }
+        if (acked.length >= 300 && !killed) {
+          killed = true;
+          child.kill('SIGKILL');
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, client));
+    expect(await exited(child)).toBe('SIGKILL');
+    const engine = await createEngine({ dataDir: dir, log: { level: 'silent' } });
+    try {
+      for (const id of acked) expect((await engine.decision(id)).decisionId).toBe(id);
+    } finally {
+      await engine.close();
+    }
+  });
 });

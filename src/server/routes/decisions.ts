@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import { NextbestError } from '../../core/errors.js';
-import { DecideRequestSchema, type Engine } from '../../engine.js';
+import { DecideRequestSchema, decisionJson, type Engine } from '../../engine.js';
 import { ErrorBody, type ApiDocs } from '../openapi.js';
 import { route } from '../route.js';
 
@@ -35,10 +35,12 @@ export function decisionRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engi
       body: DecideRequestSchema,
       responses: { 200: { description: 'The decision record', schema: Decision }, 404: { description: 'No such customer', schema: ErrorBody }, 422: { description: 'Invalid request', schema: ErrorBody } },
     },
-    async ({ request }) => {
+    async ({ request, reply }) => {
       const body = request.body;
       if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new NextbestError('VALIDATION_FAILED', 'the body must be a decision request object', { issues: [{ field: '', rule: 'type', message: 'must be an object' }] });
-      return engine.decide(body as never);
+      // The record's JSON was already made for the decision log: send those bytes.
+      reply.type('application/json; charset=utf-8');
+      return decisionJson(await engine.decide(body as never));
     },
   );
 

@@ -7,24 +7,49 @@ export class SqliteCustomerStore implements CustomerStore {
   /** Tombstones are few and checked on every ingest, so they are held in memory. */
   private readonly erased: Set<string>;
 
-  constructor(private readonly db: SqliteDb) {
+  private readonly upsert;
+  private readonly select;
+  /**
+   * Parsed records, most recently used last: every decision reads its customer, and this
+   * process is the database's only writer, so upserts and erasures keep the cache exact.
+   * Records are frozen: callers share them.
+   */
+  private readonly cache = new Map<string, Customer>();
+  private readonly cacheSize: number;
+
+  constructor(
+    private readonly db: SqliteDb,
+    o: { cacheSize?: number } = {},
+  ) {
+    this.cacheSize = o.cacheSize ?? 100_000;
+    this.upsert = db.prepare(
+      'INSERT INTO customers (customer_id, body, updated_at) VALUES (?, ?, ?) ON CONFLICT (customer_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at',
+    );
+    this.select = db.prepare('SELECT body FROM customers WHERE customer_id = ?');
     this.erased = new Set((db.prepare('SELECT customer_id FROM erased_customers').all() as { customer_id: string }[]).map((r) => r.customer_id));
   }
 
   async upsertMany(customers: readonly Customer[], updatedAt: number): Promise<void> {
-    const stmt = this.db.prepare(
-      'INSERT INTO customers (customer_id, body, updated_at) VALUES (?, ?, ?) ON CONFLICT (customer_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at',
-    );
     this.db.transaction(() => {
-      for (const c of customers) stmt.run(c.customerId, JSON.stringify(c), updatedAt);
+      for (const c of customers) this.upsert.run(c.customerId, JSON.stringify(c), updatedAt);
     })();
+    for (const c of customers) this.cache.delete(c.customerId);
   }
 
   async getMany(ids: readonly string[]): Promise<(Customer | undefined)[]> {
-    const stmt = this.db.prepare('SELECT body FROM customers WHERE customer_id = ?');
     return ids.map((id) => {
-      const row = stmt.get(id) as { body: string } | undefined;
-      return row ? (JSON.parse(row.body) as Customer) : undefined;
+      const hit = this.cache.get(id);
+      if (hit) {
+        this.cache.delete(id);
+        this.cache.set(id, hit);
+        return hit;
+      }
+      const row = this.select.get(id) as { body: string } | undefined;
+      if (!row) return undefined;
+      const c = deepFreeze(JSON.parse(row.body) as Customer);
+      this.cache.set(id, c);
+      if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
+      return c;
     });
   }
 
@@ -35,6 +60,7 @@ export class SqliteCustomerStore implements CustomerStore {
       return had;
     })();
     this.erased.add(id);
+    this.cache.delete(id);
     return result;
   }
 
@@ -52,4 +78,12 @@ export class SqliteCustomerStore implements CustomerStore {
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
 }

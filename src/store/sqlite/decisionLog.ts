@@ -1,7 +1,7 @@
 import type { DecisionLog, LinkedResponse, LoggedDecision } from '../decisionLog.js';
 import { ensureSchema, type SqliteDb } from './db.js';
 
-const MIGRATIONS = [
+export const DECISION_LOG_MIGRATIONS = [
   `CREATE TABLE decisions (
      decision_id TEXT PRIMARY KEY,
      customer_id TEXT NOT NULL,
@@ -26,7 +26,7 @@ const MIGRATIONS = [
    );`,
 ];
 
-interface Row {
+export interface DecisionRow {
   decision_id: string;
   customer_id: string;
   channel: string;
@@ -35,7 +35,7 @@ interface Row {
   record: string;
 }
 
-const toLogged = (r: Row): LoggedDecision => ({ decisionId: r.decision_id, customerId: r.customer_id, channel: r.channel, decidedAt: r.decided_at, catalogueVersion: r.catalogue_version, record: JSON.parse(r.record) });
+export const readLoggedDecision = (r: DecisionRow): LoggedDecision => ({ decisionId: r.decision_id, customerId: r.customer_id, channel: r.channel, decidedAt: r.decided_at, catalogueVersion: r.catalogue_version, record: JSON.parse(r.record) });
 
 /** The decision log in the embedded database. */
 export class SqliteDecisionLog implements DecisionLog {
@@ -45,14 +45,14 @@ export class SqliteDecisionLog implements DecisionLog {
   private queue: { d: LoggedDecision; resolve: () => void; reject: (e: unknown) => void }[] = [];
 
   constructor(private readonly db: SqliteDb) {
-    ensureSchema(db, 'decisioning_log', MIGRATIONS);
+    ensureSchema(db, 'decisioning_log', DECISION_LOG_MIGRATIONS);
     this.insert = db.prepare('INSERT INTO decisions (decision_id, customer_id, channel, decided_at, catalogue_version, record) VALUES (?, ?, ?, ?, ?, ?)');
     this.select = db.prepare('SELECT * FROM decisions WHERE decision_id = ?');
     // Each record in its own savepoint: a duplicate id fails alone, not the batch.
     this.insertMany = db.transaction((items: typeof this.queue) =>
       items.map((q) => {
         try {
-          db.transaction(() => this.insert.run(q.d.decisionId, q.d.customerId, q.d.channel, q.d.decidedAt, q.d.catalogueVersion, JSON.stringify(q.d.record)))();
+          db.transaction(() => this.insert.run(q.d.decisionId, q.d.customerId, q.d.channel, q.d.decidedAt, q.d.catalogueVersion, q.d.recordJson ?? JSON.stringify(q.d.record)))();
           return undefined;
         } catch (e) {
           return e;
@@ -81,16 +81,16 @@ export class SqliteDecisionLog implements DecisionLog {
   }
 
   async get(decisionId: string): Promise<(LoggedDecision & { responses: LinkedResponse[] }) | undefined> {
-    const row = this.select.get(decisionId) as Row | undefined;
+    const row = this.select.get(decisionId) as DecisionRow | undefined;
     if (!row) return undefined;
     const responses = (this.db.prepare('SELECT event_id, action_id, channel, response, at FROM decision_responses WHERE decision_id = ? ORDER BY at, rowid').all(decisionId) as { event_id: string; action_id: string; channel: string; response: string; at: number }[]).map(
       (r) => ({ eventId: r.event_id, actionId: r.action_id, channel: r.channel, response: r.response, at: r.at }),
     );
-    return { ...toLogged(row), responses };
+    return { ...readLoggedDecision(row), responses };
   }
 
   async listCustomer(customerId: string, limit: number): Promise<LoggedDecision[]> {
-    return (this.db.prepare('SELECT * FROM decisions WHERE customer_id = ? ORDER BY decided_at DESC, decision_id DESC LIMIT ?').all(customerId, limit) as Row[]).map(toLogged);
+    return (this.db.prepare('SELECT * FROM decisions WHERE customer_id = ? ORDER BY decided_at DESC, decision_id DESC LIMIT ?').all(customerId, limit) as DecisionRow[]).map(readLoggedDecision);
   }
 
   async linkResponse(decisionId: string, r: LinkedResponse): Promise<boolean> {

@@ -1,4 +1,5 @@
-import type { BankEvent, StoredEvent } from '../../core/events.js';
+import type { Statement } from 'better-sqlite3';
+import { EVENT_TYPES, type BankEvent, type StoredEvent } from '../../core/events.js';
 import type { AppendItem, AppendOutcome, EventLog, EventQuery, ScanOptions } from '../eventLog.js';
 import type { SqliteDb } from './db.js';
 
@@ -11,6 +12,8 @@ interface EventRow {
 
 const toStored = (r: EventRow): StoredEvent => ({ seq: r.seq, t: r.t, recordedAt: r.recorded_at, event: JSON.parse(r.body) as BankEvent });
 
+const KNOWN_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
+
 function where(q: EventQuery, params: unknown[], clauses: string[] = []): string {
   if (q.fromT !== undefined) {
     clauses.push('t >= ?');
@@ -21,8 +24,12 @@ function where(q: EventQuery, params: unknown[], clauses: string[] = []): string
     params.push(q.toT);
   }
   if (q.types && q.types.length > 0) {
-    clauses.push(`type IN (${q.types.map(() => '?').join(',')})`);
-    params.push(...q.types);
+    // Known types go in as literals (`type = 'consent_change'` lets SQLite use a partial index).
+    if (q.types.every((t) => KNOWN_TYPES.has(t))) clauses.push(q.types.length === 1 ? `type = '${q.types[0]}'` : `type IN (${q.types.map((t) => `'${t}'`).join(',')})`);
+    else {
+      clauses.push(`type IN (${q.types.map(() => '?').join(',')})`);
+      params.push(...q.types);
+    }
   }
   return clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
 }
@@ -32,6 +39,8 @@ export class SqliteEventLog implements EventLog {
   private readonly insert;
   private readonly existing;
   private readonly appendTx;
+  /** Queries are built from a few shapes: each is prepared once. */
+  private readonly statements = new Map<string, Statement<unknown[]>>();
 
   constructor(private readonly db: SqliteDb) {
     this.insert = db.prepare(
@@ -49,6 +58,15 @@ export class SqliteEventLog implements EventLog {
     );
   }
 
+  private statement(sql: string): Statement<unknown[]> {
+    let st = this.statements.get(sql);
+    if (!st) {
+      if (this.statements.size >= 256) this.statements.clear();
+      this.statements.set(sql, (st = this.db.prepare(sql)));
+    }
+    return st;
+  }
+
   async appendMany(items: readonly AppendItem[], recordedAt: number): Promise<AppendOutcome[]> {
     if (items.length === 0) return [];
     return this.appendTx(items, recordedAt);
@@ -57,7 +75,7 @@ export class SqliteEventLog implements EventLog {
   async readCustomer(customerId: string, query: EventQuery = {}): Promise<StoredEvent[]> {
     const params: unknown[] = [customerId];
     const sql = `SELECT seq, t, recorded_at, body FROM events ${where(query, params, ['customer_id = ?'])} ORDER BY t, seq`;
-    return (this.db.prepare(sql).all(...params) as EventRow[]).map(toStored);
+    return (this.statement(sql).all(...params) as EventRow[]).map(toStored);
   }
 
   async *scan(options: ScanOptions = {}): AsyncIterable<StoredEvent[]> {
@@ -72,7 +90,7 @@ export class SqliteEventLog implements EventLog {
       if (lastT !== -Infinity) params.push(lastT, lastT, lastSeq);
       const sql = `SELECT seq, t, recorded_at, body FROM events ${where(options, params, clauses)} ORDER BY t, seq LIMIT ?`;
       params.push(size);
-      const rows = this.db.prepare(sql).all(...params) as EventRow[];
+      const rows = this.statement(sql).all(...params) as EventRow[];
       if (rows.length === 0) return;
       const last = rows[rows.length - 1]!;
       lastT = last.t;
@@ -83,7 +101,7 @@ export class SqliteEventLog implements EventLog {
   }
 
   async readAfter(seq: number, limit: number): Promise<StoredEvent[]> {
-    const rows = this.db.prepare('SELECT seq, t, recorded_at, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as EventRow[];
+    const rows = this.statement('SELECT seq, t, recorded_at, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as EventRow[];
     return rows.map(toStored);
   }
 

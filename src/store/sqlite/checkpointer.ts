@@ -1,0 +1,91 @@
+/**
+ * WAL checkpoints off the event loop. SQLite's automatic checkpoint runs inside the commit
+ * that crosses the threshold, on the connection that commits: with better-sqlite3 that is
+ * the main thread, which then copies tens of megabytes into the database file while every
+ * request waits (stalls of 100-300 ms were seen on the decision path). Here the main
+ * connection's automatic checkpoint is turned off and a worker thread, on its own
+ * connection, runs PASSIVE checkpoints: they never block the writer, and WAL frames stay
+ * durable in the WAL until they are copied. If the worker dies, the main connection takes
+ * automatic checkpoints back, so the WAL cannot grow without bound.
+ */
+import { Worker } from 'node:worker_threads';
+import type { SqliteDb } from './db.js';
+
+// Plain CommonJS so the worker needs no TypeScript loader (it runs under tsx and from dist).
+const WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require('better-sqlite3');
+const db = new Database(workerData.path, { fileMustExist: true });
+db.pragma('busy_timeout = 5000');
+db.pragma('wal_autocheckpoint = 0');
+const run = () => {
+  try {
+    const [r] = db.pragma('wal_checkpoint(PASSIVE)');
+    parentPort.postMessage({ ok: true, log: r.log, checkpointed: r.checkpointed });
+  } catch (e) {
+    parentPort.postMessage({ ok: false, error: String(e && e.message || e) });
+  }
+};
+const timer = setInterval(run, workerData.everyMs);
+parentPort.on('message', (m) => {
+  if (m === 'now') run();
+  if (m === 'stop') { clearInterval(timer); db.close(); parentPort.close(); }
+});
+`;
+
+export interface CheckpointStats {
+  runs: number;
+  /** WAL frames in the log and frames copied into the database, at the last run. */
+  lastLog: number;
+  lastCheckpointed: number;
+  errors: number;
+}
+
+export class WalCheckpointer {
+  private readonly worker: Worker;
+  private stopped = false;
+  readonly stats: CheckpointStats = { runs: 0, lastLog: 0, lastCheckpointed: 0, errors: 0 };
+
+  /** `db` must be a file database in WAL mode; `fallbackPages` is the automatic threshold restored if the worker dies. */
+  constructor(
+    private readonly db: SqliteDb,
+    o: { everyMs?: number; fallbackPages?: number; onError?: (message: string) => void } = {},
+  ) {
+    const fallback = o.fallbackPages ?? 10_000;
+    db.pragma('wal_autocheckpoint = 0');
+    this.worker = new Worker(WORKER, { eval: true, workerData: { path: db.name, everyMs: o.everyMs ?? 1000 } });
+    this.worker.unref();
+    this.worker.on('message', (m: { ok: boolean; log?: number; checkpointed?: number; error?: string }) => {
+      this.stats.runs++;
+      if (m.ok) {
+        this.stats.lastLog = m.log ?? 0;
+        this.stats.lastCheckpointed = m.checkpointed ?? 0;
+      } else {
+        this.stats.errors++;
+        o.onError?.(`WAL checkpoint failed: ${m.error}`);
+      }
+    });
+    const takeBack = (why: string) => {
+      if (this.stopped) return;
+      this.stopped = true;
+      if (db.open) db.pragma(`wal_autocheckpoint = ${fallback}`);
+      o.onError?.(`WAL checkpoint worker stopped (${why}); the main connection checkpoints again`);
+    };
+    this.worker.on('error', (e) => takeBack(e.message));
+    this.worker.on('exit', (code) => takeBack(`exit ${code}`));
+  }
+
+  /** Asks for a checkpoint now (tests, shutdown). */
+  nudge(): void {
+    if (!this.stopped) this.worker.postMessage('now');
+  }
+
+  /** Stops the worker; call before closing the main connection. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const done = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.postMessage('stop');
+    await done;
+  }
+}
