@@ -8,7 +8,7 @@ import { canonicalJson } from '../core/canonical.js';
 import { ValidationError, type FieldIssue } from '../core/errors.js';
 import { compileCel, readsAction, type CelProgram } from './cel.js';
 import { CREDIT_FAMILIES, POLICY_KINDS, type Action, type Catalogue, type PolicyKind, type PolicyRule } from './catalogue.js';
-import type { Exclusion } from './trace.js';
+import type { Exclusion } from './exclusion.js';
 
 export interface CompiledRule {
   /** Shared rule name, or `<actionId>#<n>` for an action's own rule. */

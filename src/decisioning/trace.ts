@@ -9,17 +9,8 @@ import type { CustomerView } from './view.js';
 
 export const DECISION_FORMAT_VERSION = 1 as const;
 
-/** Why an action fell out: the built-in checks first, then the catalogue's rule kinds. */
-export type ExclusionKind = 'validity' | 'channel' | 'consent' | 'eligibility' | 'applicability' | 'suitability' | 'contact' | 'volume' | 'arbitration';
-
-export interface Exclusion {
-  kind: ExclusionKind;
-  /** The rule's name (shared policy, `<action>#<n>`, or a built-in such as `quiet_hours`). */
-  rule: string;
-  reason: string;
-  /** Set when a CEL rule failed at run time (it then fails closed). */
-  error?: string;
-}
+export type { Exclusion, ExclusionKind } from './exclusion.js';
+import type { Exclusion, ExclusionKind } from './exclusion.js';
 
 export interface CandidateTrace {
   actionId: string;
