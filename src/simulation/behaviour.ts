@@ -89,14 +89,15 @@ export class Behaviour {
 
     if (dom === payDay && progress < 0.5) this.income(i, d, rng);
     if (dom === Math.min(payDay + 1, daysInMonth)) this.bills(i, rng);
-    if (dom === Math.min(payDay + 2, daysInMonth)) this.repayments(i, rng);
+    if (dom === Math.min(payDay + 2, daysInMonth)) this.repayments(i, d, rng);
     this.spend(i, d, rng, activity, market.weekday);
     this.digital(i, rng, activity, market.weekday, d);
-    this.contacts(i, rng, leaving);
+    this.contacts(i, d, rng, leaving);
     if (leaving && (d - pop.leaveDay[i]!) % 4 === 3) this.moveOut(i, rng, 0.3);
     if (rng.next() < prepaymentHazard(pop, i, d, market)) this.prepay(i, rng, market);
     this.engagementStep(i, rng);
     if ((i + d) % this.snapshotEvery === 0) this.snapshots(i);
+    if (pop.current[i]! < 0) pop.overdrawn90[i] = pop.overdrawn90[i]! + 1;
     // Margin: 1.5% on deposits, 3% on lending, 20% APR on overdrafts, per day.
     const deposits = Math.max(pop.current[i]!, 0) + pop.savings[i]!;
     this.totals.margin += (deposits * 0.015 + (pop.loan[i]! + pop.mortgage[i]!) * 0.01 + Math.max(-pop.current[i]!, 0) * 0.2) / 365;
@@ -111,6 +112,9 @@ export class Behaviour {
     pop.competitorOut30[i] = pop.competitorOut30[i]! * DECAY_30;
     pop.missed90[i] = pop.missed90[i]! * DECAY_90;
     pop.complaints90[i] = pop.complaints90[i]! * DECAY_90;
+    pop.late90[i] = pop.late90[i]! * DECAY_90;
+    pop.hardship90[i] = pop.hardship90[i]! * DECAY_90;
+    pop.overdrawn90[i] = pop.overdrawn90[i]! * DECAY_90;
     pop.fatigue[i] = pop.fatigue[i]! * FATIGUE_DECAY;
   }
 
@@ -179,7 +183,7 @@ export class Behaviour {
     }
   }
 
-  private repayments(i: number, rng: Stream): void {
+  private repayments(i: number, d: number, rng: Stream): void {
     const pop = this.pop;
     const stress = pop.stress[i]!;
     for (const loan of [0, 1]) {
@@ -192,11 +196,16 @@ export class Behaviour {
       if (missed) {
         this.emit(i, sec, T.loan_repayment, loan, 0, 2, 0, balance);
         pop.missed90[i] = pop.missed90[i]! + 1;
+        pop.lastMissedDay[i] = d;
         this.totals.missedPayments++;
         continue;
       }
       const left = balance - due;
       this.emit(i, sec, T.loan_repayment, loan, 0, late ? 1 : 0, -due, left);
+      if (late) {
+        pop.late90[i] = pop.late90[i]! + 1;
+        pop.lastLateDay[i] = d;
+      }
       pop.current[i] = pop.current[i]! - due;
       if (loan === 0) pop.loan[i] = left;
       else pop.mortgage[i] = left;
@@ -275,7 +284,7 @@ export class Behaviour {
     }
   }
 
-  private contacts(i: number, rng: Stream, leaving: boolean): void {
+  private contacts(i: number, d: number, rng: Stream, leaving: boolean): void {
     const pop = this.pop;
     const stress = pop.stress[i]!;
     const n = rng.poisson(pop.mix(i, P.contactsPerDay) * (1 + stress) * (leaving ? 3 : 1));
@@ -286,6 +295,10 @@ export class Behaviour {
       else if (stress > 0 && u < 0.5) topic = u < 0.3 ? TOPIC.payment_difficulty : TOPIC.hardship;
       else topic = [TOPIC.balance_query, TOPIC.card_query, TOPIC.fraud_report, TOPIC.address_change, TOPIC.mortgage_query, TOPIC.travel][Math.floor(rng.next() * 6)]!;
       if (topic === TOPIC.complaint) pop.complaints90[i] = pop.complaints90[i]! + 1;
+      if (topic === TOPIC.hardship || topic === TOPIC.payment_difficulty) {
+        pop.hardship90[i] = pop.hardship90[i]! + 1;
+        pop.lastHardshipDay[i] = d;
+      }
       const sentiment = topic === TOPIC.complaint || topic === TOPIC.hardship ? 0 : rng.next() < 0.7 ? 1 : 2;
       const channel = Math.floor(rng.next() * 5);
       this.emit(i, at(rng, OFFICE_HOURS), T.contact_centre, channel, topic, sentiment, 60 + Math.floor(rng.next() * 900));

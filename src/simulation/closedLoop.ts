@@ -29,8 +29,24 @@ export interface CustomerView {
   consents: { marketing: boolean };
   /** Balances in GBP (the bank's own ledger). */
   balances: { current: number; savings: number; creditCard: number; loan: number; mortgage: number; invested: number };
-  /** Sums over the last ~30 days (exponentially decayed, 30-day half-life), GBP or counts. */
-  recent: { cardSpend: number; spendAbroad: number; logins: number; transfersToCompetitors: number; missedPayments: number; complaints: number };
+  /**
+   * Exponentially decayed sums, GBP or counts: spend, logins and transfers with a 30-day
+   * half-life; missed and late repayments, complaints, hardship contacts (topics `hardship`,
+   * `payment_difficulty`) and days ending overdrawn with a 90-day half-life.
+   */
+  recent: {
+    cardSpend: number;
+    spendAbroad: number;
+    logins: number;
+    transfersToCompetitors: number;
+    missedPayments: number;
+    complaints: number;
+    latePayments: number;
+    hardshipContacts: number;
+    overdrawnDays: number;
+  };
+  /** Days since the latest missed repayment, late repayment and hardship contact (Infinity: none seen). */
+  daysSince: { missedPayment: number; latePayment: number; hardshipContact: number };
   lastSalary: number;
   daysSinceSalary: number;
   /** Days since the bank last contacted the customer with an offer (Infinity: never). */
@@ -61,6 +77,8 @@ export interface NamedPolicy {
   name: string;
   decide: Policy;
   seesTruth?: boolean;
+  /** Hears each finished day's events (offer responses included), as an engine hears its event stream. */
+  observe?: (events: BankEvent[], day: number) => void | Promise<void>;
 }
 
 export interface FamilyStats {
@@ -116,7 +134,11 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<PolicyR
     twin.beginDay(d);
     await loop.decideToday();
     const day: Day = twin.finishDay();
-    if (options.onDay) await options.onDay(twin.events(day), d);
+    if (options.onDay || options.policy.observe) {
+      const events = twin.events(day);
+      if (options.policy.observe) await options.policy.observe(events, d);
+      if (options.onDay) await options.onDay(events, d);
+    }
     options.onProgress?.(d + 1);
   }
   return loop.report();
@@ -211,6 +233,7 @@ export function viewOf(twin: Twin, i: number, customer: Customer): CustomerView 
   const pop = twin.pop;
   const d = twin.today.day;
   const gbp = (pence: number) => Math.round(pence) / 100;
+  const since = (day: number) => (day < -900 ? Infinity : d - day);
   return {
     customerId: Population.id(i),
     customer,
@@ -224,7 +247,11 @@ export function viewOf(twin: Twin, i: number, customer: Customer): CustomerView 
       transfersToCompetitors: gbp(pop.competitorOut30[i]!),
       missedPayments: Math.round(pop.missed90[i]! * 10) / 10,
       complaints: Math.round(pop.complaints90[i]! * 10) / 10,
+      latePayments: Math.round(pop.late90[i]! * 10) / 10,
+      hardshipContacts: Math.round(pop.hardship90[i]! * 10) / 10,
+      overdrawnDays: Math.round(pop.overdrawn90[i]! * 10) / 10,
     },
+    daysSince: { missedPayment: since(pop.lastMissedDay[i]!), latePayment: since(pop.lastLateDay[i]!), hardshipContact: since(pop.lastHardshipDay[i]!) },
     lastSalary: gbp(pop.lastSalary[i]!),
     daysSinceSalary: pop.lastSalaryDay[i]! < -900 ? Infinity : d - pop.lastSalaryDay[i]!,
     daysSinceContact: pop.lastContact[i]! < -900 ? Infinity : d - pop.lastContact[i]!,

@@ -6,7 +6,7 @@
  * shown to it). `compareOnTwin` runs it against random, rules and oracle.
  */
 import { ManualClock } from '../core/clock.js';
-import type { BankEvent } from '../core/events.js';
+import type { BankEvent, StoredEvent } from '../core/events.js';
 import { Decisioning, GbdtScorer, customerView, type Catalogue, type FeatureValues, type PropensityModel, type PropensityScorer } from '../decisioning/index.js';
 import { train } from '../models/gbdt/index.js';
 import { MemoryContactStore } from '../store/memory/contactStore.js';
@@ -27,22 +27,27 @@ export const TWIN_MODEL_FEATURES = [
 ];
 
 /**
- * The engine's view of a twin customer as a profile. Balances and 30-day sums stand in for
- * the bank-pack aggregates of the same meaning (the twin keeps decayed sums, not windows).
+ * The engine's view of a twin customer as a profile. Balances and decayed sums stand in for
+ * the bank-pack aggregates of the same meaning (the twin keeps decayed sums, not windows):
+ * a 365-day count is at least 1 while the latest such event is under a year old.
  */
 export function twinProfile(view: CustomerView, channel: OfferChannel): FeatureValues {
   const b = view.balances;
   const r = view.recent;
   const c = view.customer;
   const age = c.dateOfBirth ? (Date.parse('2025-01-01') - Date.parse(c.dateOfBirth)) / (365.25 * 86_400_000) : null;
+  const inYear = (daysSince: number, decayed: number) => (daysSince <= 365 ? Math.max(1, decayed) : 0);
   const out: Record<string, number | null> = {
     current_balance_avg_30d: b.current,
     savings_balance_avg_90d: b.savings,
     idle_cash: Math.max(0, b.current + b.savings - r.cardSpend),
     monthly_outgoings: r.cardSpend,
     income_90d: view.daysSinceSalary <= 45 ? 3 * view.lastSalary : 0,
-    overdraft_days_90d: b.current < 0 ? 30 : 0,
-    loan_repayments_missed_365d: r.missedPayments,
+    // Overdrawn today counts as a month overdrawn: the run starts without the history before it.
+    overdraft_days_90d: Math.max(r.overdrawnDays, b.current < 0 ? 30 : 0),
+    loan_repayments_missed_365d: inYear(view.daysSince.missedPayment, r.missedPayments),
+    loan_repayments_late_365d: inYear(view.daysSince.latePayment, r.latePayments),
+    hardship_contacts_365d: inYear(view.daysSince.hardshipContact, r.hardshipContacts),
     card_spend_30d: r.cardSpend,
     card_spend_fx_90d: r.spendAbroad,
     transfers_out_other_banks_90d: r.transfersToCompetitors,
@@ -68,7 +73,11 @@ function channelsFor(view: CustomerView): OfferChannel[] {
   return [...new Set<OfferChannel>([first, 'in_app', 'email'])];
 }
 
-/** The decisioning engine as a closed-loop policy, on memory stores and the twin's clock. */
+/**
+ * The decisioning engine as a closed-loop policy, on memory stores and the twin's clock. It
+ * hears the responses to its own offers (`observe`), so a decline starts the catalogue's
+ * cool-down as it does when the engine ingests `offer_response` events.
+ */
 export function enginePolicy(catalogue: Catalogue, scorer?: PropensityScorer, name = 'engine'): NamedPolicy & { decisioning: Decisioning } {
   const clock = new ManualClock('2025-01-01T10:00:00Z');
   const decisioning = new Decisioning(catalogue, {
@@ -79,6 +88,18 @@ export function enginePolicy(catalogue: Catalogue, scorer?: PropensityScorer, na
     log: new MemoryDecisionLog(),
     ...(scorer ? { scorer } : {}),
   });
+  const channelCapped = new Set(catalogue.contactPolicy.caps.filter((c) => c.channel !== '*').map((c) => c.channel));
+  // The caps on every contact: when one binds, no channel can choose anything (a shortcut only:
+  // the engine's contact store still checks every cap).
+  const customerCaps = catalogue.contactPolicy.caps.filter((c) => c.channel === '*' && c.family === undefined);
+  const contactDays = new Map<string, number[]>();
+  const capped = (customerId: string, day: number) => {
+    const days = contactDays.get(customerId) ?? [];
+    return customerCaps.some((c) => days.filter((d) => day - d < c.periodDays).length >= c.max);
+  };
+  // Today's offers by customer: the twin's responses name the family, the engine's the action.
+  const shownToday = new Map<string, { decisionId: string; actionId: string }>();
+  let seq = 0;
   return {
     name,
     decisioning,
@@ -87,18 +108,40 @@ export function enginePolicy(catalogue: Catalogue, scorer?: PropensityScorer, na
       const now = Date.parse(`${ctx.date}T10:00:00Z`);
       clock.set(now);
       const record = { ...view.customer, holdings: view.holdings, consents: { ...view.customer.consents, marketing: view.consents.marketing } };
+      if (capped(view.customerId, ctx.day)) return null;
       const customer = customerView(record, now);
       for (const channel of channelsFor(view)) {
+        const decisionId = `${view.customerId}-${ctx.day}-${channel}`;
         const r = await decisioning.decideWith(
           { customer, profile: twinProfile(view, channel), profileVersion: 'twin', scores: {}, consents: record.consents as Record<string, boolean>, context: {}, sessionId: null },
-          { channel, n: 1, now, decisionId: `${view.customerId}-${ctx.day}-${channel}` },
+          { channel, n: 1, now, decisionId },
         );
         const chosen = r.chosen[0];
-        if (chosen) return { family: chosen.family as ActionFamily, channel };
-        // A frequency cap binds on every channel: no point trying the next.
-        if (r.candidates.some((c) => c.excludedBy?.rule === 'frequency_cap')) return null;
+        if (chosen) {
+          shownToday.set(view.customerId, { decisionId, actionId: chosen.actionId });
+          contactDays.set(view.customerId, [...(contactDays.get(view.customerId) ?? []).filter((d) => ctx.day - d < 366), ctx.day]);
+          return { family: chosen.family as ActionFamily, channel };
+        }
+        // Another channel can only help when something here depended on the channel.
+        const channelBound = r.candidates.some((c) => {
+          const x = c.excludedBy;
+          return x !== undefined && (x.kind === 'channel' || x.kind === 'volume' || x.rule === 'quiet_hours' || (x.rule === 'frequency_cap' && channelCapped.has(channel)));
+        });
+        if (!channelBound) return null;
       }
       return null;
+    },
+    async observe(events: BankEvent[]): Promise<void> {
+      const stored: StoredEvent[] = [];
+      for (const e of events) {
+        if (e.type !== 'offer_response') continue;
+        const mine = shownToday.get(e.customerId);
+        if (!mine) continue;
+        const t = Date.parse(e.occurredAt);
+        stored.push({ seq: ++seq, t, recordedAt: t, event: { ...e, payload: { ...e.payload, decisionId: mine.decisionId, actionId: mine.actionId } } });
+      }
+      shownToday.clear();
+      await decisioning.onEvents(stored);
     },
   };
 }
@@ -188,6 +231,7 @@ export async function measureOnTwin(policy: NamedPolicy, scenario: ScenarioInput
       return offer;
     },
   };
+  if (policy.observe) wrapped.observe = policy.observe;
   const report = await runClosedLoop({
     scenario,
     policy: wrapped,

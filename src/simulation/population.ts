@@ -83,6 +83,14 @@ export class Population {
   readonly competitorOut30: Float32Array;
   readonly missed90: Float32Array;
   readonly complaints90: Float32Array;
+  readonly late90: Float32Array;
+  readonly hardship90: Float32Array;
+  /** Days that ended with the current account overdrawn (90-day half-life). */
+  readonly overdrawn90: Float32Array;
+  /** Days of the latest missed and late repayment and hardship contact (-1000: none yet). */
+  readonly lastMissedDay: Int16Array;
+  readonly lastLateDay: Int16Array;
+  readonly lastHardshipDay: Int16Array;
   readonly lastSalary: Float32Array;
   readonly lastSalaryDay: Int16Array;
   // streams and counters
@@ -142,6 +150,12 @@ export class Population {
     this.competitorOut30 = f32();
     this.missed90 = f32();
     this.complaints90 = f32();
+    this.late90 = f32();
+    this.hardship90 = f32();
+    this.overdrawn90 = f32();
+    this.lastMissedDay = i16(-1000);
+    this.lastLateDay = i16(-1000);
+    this.lastHardshipDay = i16(-1000);
     this.lastSalary = f32();
     this.lastSalaryDay = i16(-1000);
     this.behaviourState = seedStates(seed, STREAM.behaviour, n);

@@ -73,4 +73,40 @@ describe('closed loop on the default scenario', () => {
     expect(report.accepted).toBeGreaterThan(0);
     for (const v of seen) expect(JSON.stringify(v)).not.toMatch(/"persona"|Persona|hazard|"stress"|leaving/);
   });
+
+  it('shows arrears, hardship contacts and overdrawn days as the events report them', async () => {
+    // The latest day each customer missed or was late with a repayment, or called about
+    // hardship, read from the events alone; the next morning's view must agree.
+    const last = { missed: new Map<string, number>(), late: new Map<string, number>(), hardship: new Map<string, number>() };
+    let checked = 0;
+    let flagged = 0;
+    const policy: NamedPolicy = {
+      name: 'watch',
+      decide: (view, ctx) => {
+        const since = (m: Map<string, number>) => (m.has(view.customerId) ? ctx.day - m.get(view.customerId)! : Infinity);
+        expect(view.daysSince).toEqual({ missedPayment: since(last.missed), latePayment: since(last.late), hardshipContact: since(last.hardship) });
+        // Decayed counts are positive exactly when such an event was seen.
+        expect(view.recent.hardshipContacts > 0).toBe(last.hardship.has(view.customerId));
+        expect(view.recent.latePayments > 0).toBe(last.late.has(view.customerId));
+        if (view.balances.current < 0 && ctx.day > 0) expect(view.recent.overdrawnDays).toBeGreaterThan(0);
+        checked++;
+        if (Number.isFinite(view.daysSince.hardshipContact) || Number.isFinite(view.daysSince.latePayment) || Number.isFinite(view.daysSince.missedPayment)) flagged++;
+        return null;
+      },
+    };
+    await runClosedLoop({
+      scenario: { ...scenario, customers: 400, days: 45 },
+      policy,
+      onDay: (events, day) => {
+        for (const e of events) {
+          if (e.type === 'loan_repayment' && e.payload.status === 'missed') last.missed.set(e.customerId, day);
+          if (e.type === 'loan_repayment' && e.payload.status === 'late') last.late.set(e.customerId, day);
+          if (e.type === 'contact_centre' && e.payload.topics.some((t) => t === 'hardship' || t === 'payment_difficulty')) last.hardship.set(e.customerId, day);
+        }
+      },
+    });
+    expect(checked).toBeGreaterThan(15_000);
+    expect(flagged).toBeGreaterThan(500);
+    expect(last.missed.size).toBeGreaterThan(0);
+  });
 });

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseCatalogueYaml } from '../../src/decisioning/index.js';
 import { enginePolicy, measureOnTwin, trainTwinScorer, twinProfile } from '../../src/simulation/enginePolicy.js';
 import { randomPolicy } from '../../src/simulation/policies.js';
+import { runClosedLoop, type NamedPolicy } from '../../src/simulation/closedLoop.js';
 import { Population } from '../../src/simulation/population.js';
 
 const catalogue = parseCatalogueYaml(readFileSync(new URL('../../catalogue/default.yaml', import.meta.url), 'utf8'));
@@ -31,6 +32,42 @@ describe('the engine in the twin closed loop', () => {
     expect(engine.consentBreaches).toBe(0);
   });
 
+  it('hears its declines: a declined action is not offered again within the 30-day cool-down', async () => {
+    // Without the per-family caps, which would hide repeats on their own.
+    const weeklyOnly = { ...catalogue, contactPolicy: { ...catalogue.contactPolicy, caps: catalogue.contactPolicy.caps.filter((c) => c.family === undefined) } };
+    const repeatsAfterDecline = async (hear: boolean) => {
+      const policy = enginePolicy(weeklyOnly);
+      const offers = new Map<string, { day: number; actionId: string }[]>();
+      const declines: { customerId: string; day: number; actionId: string }[] = [];
+      const watched: NamedPolicy = {
+        name: 'engine',
+        async decide(view, ctx) {
+          const offer = await policy.decide(view, ctx);
+          if (offer) {
+            const record = await policy.decisioning.decision(`${view.customerId}-${ctx.day}-${offer.channel}`);
+            offers.set(view.customerId, [...(offers.get(view.customerId) ?? []), { day: ctx.day, actionId: record.chosen[0]!.actionId }]);
+          }
+          return offer;
+        },
+      };
+      if (hear) watched.observe = policy.observe!;
+      await runClosedLoop({
+        scenario: { ...scenario, customers: 300 },
+        days: 60,
+        seed: 3,
+        policy: watched,
+        onDay: (events, day) => {
+          for (const e of events) if (e.type === 'offer_response' && e.payload.response === 'declined') declines.push({ customerId: e.customerId, day, actionId: offers.get(e.customerId)!.at(-1)!.actionId });
+        },
+      });
+      expect(declines.length).toBeGreaterThan(20);
+      return declines.filter((d) => offers.get(d.customerId)!.some((o) => o.actionId === d.actionId && o.day > d.day && o.day < d.day + 30)).length;
+    };
+    expect(await repeatsAfterDecline(true)).toBe(0);
+    // Without hearing the responses the same engine does repeat itself: the check has teeth.
+    expect(await repeatsAfterDecline(false)).toBeGreaterThan(0);
+  });
+
   it('maps the engine view onto bank-pack feature names', () => {
     const p = twinProfile(
       {
@@ -39,7 +76,8 @@ describe('the engine in the twin closed loop', () => {
         holdings: ['savings'],
         consents: { marketing: true },
         balances: { current: 12_000, savings: 5000, creditCard: 0, loan: 0, mortgage: 0, invested: 0 },
-        recent: { cardSpend: 1000, spendAbroad: 0, logins: 4, transfersToCompetitors: 0, missedPayments: 0, complaints: 0 },
+        recent: { cardSpend: 1000, spendAbroad: 0, logins: 4, transfersToCompetitors: 0, missedPayments: 0, complaints: 0, latePayments: 0, hardshipContacts: 0.4, overdrawnDays: 0 },
+        daysSince: { missedPayment: Infinity, latePayment: Infinity, hardshipContact: 200 },
         lastSalary: 2500,
         daysSinceSalary: 10,
         daysSinceContact: Infinity,
@@ -48,6 +86,8 @@ describe('the engine in the twin closed loop', () => {
       'email',
     );
     expect(p).toMatchObject({ idle_cash: 16_000, current_balance_avg_30d: 12_000, savings_balance_avg_90d: 5000, income_90d: 7500, holds_savings: 1, holds_isa: 0, channel_code: 1, days_since_contact: 999 });
+    // A 365-day count is at least 1 while the latest event is under a year old, else 0.
+    expect(p).toMatchObject({ hardship_contacts_365d: 1, loan_repayments_missed_365d: 0, loan_repayments_late_365d: 0, overdraft_days_90d: 0 });
   });
 });
 
