@@ -135,8 +135,8 @@ export class Engine {
       profiles: {
         profile: async (id, now) => {
           // As of the decision time; a customer whose latest event is ahead of the clock (skew) is read as of that event.
-          const p = await this.features.profile(id, { asOf: now, now }).catch(() => this.features.profile(id, { now }));
-          return { values: Object.fromEntries(Object.entries(p.features).map(([k, f]) => [k, f.value])), version: p.definitionsVersion };
+          const p = await this.features.values(id, { asOf: now, now }).catch(() => this.features.values(id, { now }));
+          return { values: p.values, version: this.features.features.version };
         },
       },
       customerScores: (id, values) => this.decisionScores(id, values),

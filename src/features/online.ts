@@ -153,14 +153,8 @@ export class OnlineFeatureStore {
    * builder for history.
    */
   async profile(customerId: string, options: { asOf?: number | 'now'; now?: number } = {}): Promise<Profile> {
-    const state = (await this.state(customerId)) ?? this.features.newState();
-    const latest = state.watermark === Number.NEGATIVE_INFINITY ? undefined : state.watermark;
-    const now = options.now ?? latest ?? 0;
-    // 'now' never reads before the latest event (an event may carry a time a little ahead of the clock).
-    const asOf = options.asOf === 'now' ? Math.max(now, latest ?? now) : (options.asOf ?? latest ?? now);
-    if (latest !== undefined && asOf < latest) {
-      throw new ValidationError([{ field: 'asOf', rule: 'before_latest_event', message: `must be at or after the customer's latest event ${iso(latest)}; use the offline builder for earlier times` }]);
-    }
+    const { state, latest, asOf } = await this.stateAt(customerId, options);
+    // Read and used with no await in between: `scratch` is shared by concurrent calls.
     this.features.read(state, asOf, this.scratch);
     const lastTimes = this.features.lastEventTimes(state);
     const features: Record<string, ProfileFeature> = {};
@@ -171,6 +165,35 @@ export class OnlineFeatureStore {
       features[f.name] = { value: Number.isNaN(v) ? null : v, unit: f.unit ?? null, asOf: asOfIso, lastEventAt: Number.isNaN(lt) ? null : iso(lt) };
     });
     return { customerId, asOf: asOfIso, latestEventAt: latest === undefined ? null : iso(latest), definitionsVersion: this.features.version, features };
+  }
+
+  /**
+   * Just the values (null = none) as of a time, for decisions: `profile` without the
+   * per-feature metadata and ISO times, which cost more than reading the state.
+   */
+  async values(customerId: string, options: { asOf?: number | 'now'; now?: number } = {}): Promise<{ values: Record<string, number | null>; latestEventAt: number | null }> {
+    const { state, latest, asOf } = await this.stateAt(customerId, options);
+    this.features.read(state, asOf, this.scratch);
+    const values: Record<string, number | null> = {};
+    const info = this.features.info;
+    for (let i = 0; i < info.length; i++) {
+      const v = this.scratch[i]!;
+      values[info[i]!.name] = Number.isNaN(v) ? null : v;
+    }
+    return { values, latestEventAt: latest ?? null };
+  }
+
+  /** A customer's state and the time to read it at (checked against their latest event). */
+  private async stateAt(customerId: string, options: { asOf?: number | 'now'; now?: number }): Promise<{ state: ReturnType<FeatureSet['newState']>; latest: number | undefined; asOf: number }> {
+    const state = (await this.state(customerId)) ?? this.features.newState();
+    const latest = state.watermark === Number.NEGATIVE_INFINITY ? undefined : state.watermark;
+    const now = options.now ?? latest ?? 0;
+    // 'now' never reads before the latest event (an event may carry a time a little ahead of the clock).
+    const asOf = options.asOf === 'now' ? Math.max(now, latest ?? now) : (options.asOf ?? latest ?? now);
+    if (latest !== undefined && asOf < latest) {
+      throw new ValidationError([{ field: 'asOf', rule: 'before_latest_event', message: `must be at or after the customer's latest event ${iso(latest)}; use the offline builder for earlier times` }]);
+    }
+    return { state, latest, asOf };
   }
 
   /** Customers held in memory. */

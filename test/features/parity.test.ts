@@ -28,8 +28,12 @@ async function logOf(events: readonly BankEvent[]): Promise<MemoryEventLog> {
 async function onlineValues(online: OnlineFeatureStore, fs: FeatureSet, pairs: AsOfPair[]): Promise<Float64Array> {
   const out = new Float64Array(pairs.length * fs.size);
   for (const [i, p] of pairs.entries()) {
-    const prof = await online.profile(p.customerId, { asOf: p.asOf });
-    fs.names.forEach((n, j) => (out[i * fs.size + j] = prof.features[n]!.value ?? Number.NaN));
+    // Read concurrently: the full profile and the decision path's values must agree (they share a scratch row).
+    const [prof, lean] = await Promise.all([online.profile(p.customerId, { asOf: p.asOf }), online.values(p.customerId, { asOf: p.asOf })]);
+    fs.names.forEach((n, j) => {
+      out[i * fs.size + j] = prof.features[n]!.value ?? Number.NaN;
+      expect(lean.values[n]).toBe(prof.features[n]!.value);
+    });
   }
   return out;
 }
