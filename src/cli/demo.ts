@@ -4,7 +4,7 @@ import { createEngine, loadConfig, trainAll, parseCatalogueYaml, DEFAULT_CATALOG
 import { ManualClock, MS_PER_DAY } from '../core/clock.js';
 import { NextbestError } from '../core/errors.js';
 import { buildApp } from '../server/app.js';
-import { generateDemoBank } from '../simulation/index.js';
+import { comparisonTable, generateDemoBank } from '../simulation/index.js';
 import { compareOnTwin } from '../simulation/enginePolicy.js';
 import { readFileSync } from 'node:fs';
 import { parseCommand, numberOption } from './args.js';
@@ -135,10 +135,8 @@ async function compareStrategies(seed: number, say: (s: string) => void): Promis
   const { reports } = await compareOnTwin(catalogue, { customers: 600, name: 'demo-compare' }, { days: 60, seed, trainDays: 60 });
   say('');
   say(`strategies in the twin's closed loop (600 customers x 60 days, ${((Date.now() - t0) / 1000).toFixed(1)} s):`);
-  say('  policy    offers  acceptance  accepted value  churn   harm');
-  for (const r of reports) {
-    say(`  ${r.policy.padEnd(8)} ${String(r.offersShown).padStart(7)}  ${(100 * r.acceptanceRate).toFixed(1).padStart(9)}%  ${`£${Math.round(r.acceptedValueGBP).toLocaleString('en-GB')}`.padStart(14)}  ${(100 * r.churnRate).toFixed(2).padStart(5)}%  ${String(r.harm).padStart(4)}`);
-  }
+  for (const line of comparisonTable(reports)) say(`  ${line}`);
+  say('  (accepted value: every take-up at the oracle\'s prices, so volume counts; net value charges each contact and each unsuitable sale)');
 }
 
 /** Prints a few profile features and scores, and one decision with its explanation. */

@@ -11,10 +11,13 @@ import { Decisioning, GbdtScorer, customerView, type Catalogue, type FeatureValu
 import { train } from '../models/gbdt/index.js';
 import { MemoryContactStore } from '../store/memory/contactStore.js';
 import { MemoryDecisionLog } from '../store/memory/decisionLog.js';
-import { runClosedLoop, type CustomerView, type NamedPolicy, type Offer, type PolicyContext, type PolicyReport } from './closedLoop.js';
-import { ACCEPT_REVENUE, ACTION_FAMILIES, FAMILY, OFFER_CHANNELS, type ActionFamily, type OfferChannel } from './offers.js';
+import { runClosedLoop, type CustomerView, type NamedPolicy, type Offer, type PolicyContext } from './closedLoop.js';
+import { ACTION_FAMILIES, FAMILY, OFFER_CHANNELS, type ActionFamily, type OfferChannel } from './offers.js';
 import { eligibleFamilies, REFERENCE_POLICIES } from './policies.js';
 import type { ScenarioInput } from './scenario.js';
+import { Yardstick, type TwinComparison } from './yardstick.js';
+
+export { acceptedValue, type TwinComparison } from './yardstick.js';
 
 const RISK = ['none', 'low', 'medium', 'high'];
 const HOLDS = ['savings', 'credit_card', 'personal_loan', 'mortgage', 'isa', 'pension', 'overdraft'];
@@ -198,27 +201,14 @@ export async function trainTwinScorer(scenario: ScenarioInput, o: { days: number
   return { scorer: new GbdtScorer({ families: models }), samples: samples.length, accepted: samples.filter((s) => s.label === 1).length, models };
 }
 
-/** Value of an accepted offer as the oracle counts it: revenue, the margin kept by retaining a leaver, guidance at £40. */
-export function acceptedValue(family: ActionFamily, leaving: boolean): number {
-  if (family === 'retention') return leaving ? 400 : 5;
-  if (family === 'guidance') return 40;
-  if (family === 'service_message') return 0;
-  return ACCEPT_REVENUE[FAMILY[family]]!;
-}
-
-export interface TwinComparison extends PolicyReport {
-  /** Sum over accepted offers of `acceptedValue`: the oracle's own yardstick. */
-  acceptedValueGBP: number;
-}
-
 /**
- * Runs a policy in the closed loop and also measures the value of what was accepted. The
- * wrapper reads the truth (is the customer leaving?) only to score retention offers; the
- * wrapped policy never sees it unless it is the oracle.
+ * Runs a policy in the closed loop and scores it on the yardstick (accepted value, and the
+ * same net of contact and harm costs). The wrapper reads the truth (is the customer leaving,
+ * is the offer suitable?) only to score; the wrapped policy never sees it unless it is the oracle.
  */
 export async function measureOnTwin(policy: NamedPolicy, scenario: ScenarioInput, o: { days: number; seed: number }): Promise<TwinComparison> {
-  const offered = new Map<string, { family: ActionFamily; leaving: boolean }>();
-  let value = 0;
+  const offered = new Map<string, { family: ActionFamily; leaving: boolean; suitable: boolean }>();
+  const yardstick = new Yardstick();
   const wrapped: NamedPolicy = {
     name: policy.name,
     seesTruth: true,
@@ -227,7 +217,10 @@ export async function measureOnTwin(policy: NamedPolicy, scenario: ScenarioInput
       const inner: PolicyContext = { day: ctx.day, date: ctx.date, rng: ctx.rng };
       if (policy.seesTruth && truth) inner.truth = truth;
       const offer = await policy.decide(view, inner);
-      if (offer) offered.set(`${view.customerId}|${ctx.day}`, { family: offer.family, leaving: truth?.leaving ?? false });
+      if (offer) {
+        offered.set(`${view.customerId}|${ctx.day}`, { family: offer.family, leaving: truth?.leaving ?? false, suitable: truth?.suitable(offer.family) ?? true });
+        yardstick.shown(offer.channel);
+      }
       return offer;
     },
   };
@@ -240,12 +233,12 @@ export async function measureOnTwin(policy: NamedPolicy, scenario: ScenarioInput
     onDay: (events, day) => {
       for (const e of events) if (e.type === 'offer_response' && e.payload.response === 'accepted') {
         const x = offered.get(`${e.customerId}|${day}`);
-        if (x) value += acceptedValue(x.family, x.leaving);
+        if (x) yardstick.accepted(e.customerId, x.family, x.leaving, x.suitable);
       }
       offered.clear();
     },
   });
-  return { ...report, acceptedValueGBP: value };
+  return yardstick.report(report);
 }
 
 /** Engine vs random, rules and oracle on the same scenario and seed (the engine's models are trained on another seed). */

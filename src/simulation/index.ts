@@ -18,6 +18,7 @@ export { randomPolicy, rulesPolicy, oraclePolicy, oracleValuePolicy, oracle, REF
 export { ACTION_FAMILIES, OFFER_CHANNELS, type ActionFamily, type OfferChannel } from './offers.js';
 export { PERSONAS, type PersonaName } from './personas.js';
 export { FaultInjector, corrupt, MALFORMED_KINDS, type FaultCounts } from './faults.js';
+export { Yardstick, comparisonTable, acceptedValue, CONTACT_COST_GBP, HARM_COST_GBP, type TwinComparison } from './yardstick.js';
 
 export interface DemoBank {
   customers: Customer[];
