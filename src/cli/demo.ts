@@ -136,7 +136,8 @@ async function compareStrategies(seed: number, say: (s: string) => void): Promis
   say('');
   say(`strategies in the twin's closed loop (600 customers x 60 days, ${((Date.now() - t0) / 1000).toFixed(1)} s):`);
   for (const line of comparisonTable(reports)) say(`  ${line}`);
-  say('  (accepted value: every take-up at the oracle\'s prices, so volume counts; net value charges each contact and each unsuitable sale)');
+  say('  (accepted value: every take-up at the oracle\'s prices, repeats included, so volume counts; net value: each customer\'s first');
+  say('   suitable take-up of a family, less £1-8 a contact and £650 an unsuitable sale; harm: unsuitable offers accepted, by the twin\'s truth)');
 }
 
 /** Prints a few profile features and scores, and one decision with its explanation. */

@@ -1,8 +1,11 @@
 /**
  * How strategies are scored against each other in the twin. The oracle's yardstick counts
  * the value of every accepted offer, so a policy that contacts more customers more often can
- * top it by volume alone; the fairer figures beside it charge each contact and each unsuitable
- * sale, and divide by the offers made. Both are reported: neither hides the other.
+ * top it by volume alone: the twin books a savings or guidance take-up again each time it is
+ * repeated, though the customer already has the product or the help. The fairer figures
+ * beside it divide by the offers made, and count each customer's first suitable take-up of a
+ * family once, less the cost of every contact and of every unsuitable sale. Both are
+ * reported: neither hides the other.
  */
 import { ACCEPT_REVENUE, FAMILY, type ActionFamily, type OfferChannel } from './offers.js';
 import type { PolicyReport } from './closedLoop.js';
@@ -23,8 +26,8 @@ export function acceptedValue(family: ActionFamily, leaving: boolean): number {
 export const CONTACT_COST_GBP: Readonly<Record<OfferChannel, number>> = { push: 1, email: 1, in_app: 1, chatbot: 1, call_centre: 8, branch: 5 };
 
 /**
- * What an unsuitable sale costs beyond the value it booked, which is refunded (GBP, an
- * assumption): complaint handling and redress, of the order of an ombudsman case fee.
+ * What an unsuitable sale costs (GBP, an assumption): complaint handling and redress, of the
+ * order of an ombudsman case fee. The value it booked does not count either.
  */
 export const HARM_COST_GBP = 650;
 
@@ -33,14 +36,16 @@ export interface TwinComparison extends PolicyReport {
   acceptedValueGBP: number;
   /** acceptedValueGBP / offersShown. */
   valuePerOfferGBP: number;
-  /** Value booked on unsuitable acceptances (refunded) plus HARM_COST_GBP for each. */
+  /** Accepted offers of a family the customer had already accepted earlier in the run. */
+  repeatAccepted: number;
+  /** `acceptedValue` of each customer's first take-up of a family in the run, when it was suitable. */
+  firstTakeUpValueGBP: number;
+  /** HARM_COST_GBP for each unsuitable take-up. */
   harmCostGBP: number;
   /** Sum of CONTACT_COST_GBP over the offers shown. */
   contactCostGBP: number;
-  /** acceptedValueGBP − harmCostGBP − contactCostGBP. */
+  /** firstTakeUpValueGBP − harmCostGBP − contactCostGBP: the fairer figure. */
   netValueGBP: number;
-  /** Accepted offers of a family the customer had already accepted earlier in the run. */
-  repeatAccepted: number;
 }
 
 /** Tallies one policy's offers against the yardstick while the loop runs. */
@@ -49,6 +54,7 @@ export class Yardstick {
   private harmCost = 0;
   private contactCost = 0;
   private repeats = 0;
+  private firstValue = 0;
   private readonly taken = new Set<string>();
 
   /** An offer shown on a channel. */
@@ -60,10 +66,13 @@ export class Yardstick {
   accepted(customerId: string, family: ActionFamily, leaving: boolean, suitable: boolean): void {
     const v = acceptedValue(family, leaving);
     this.value += v;
-    if (!suitable) this.harmCost += v + HARM_COST_GBP;
+    if (!suitable) this.harmCost += HARM_COST_GBP;
     const key = `${customerId}|${family}`;
     if (this.taken.has(key)) this.repeats++;
-    else this.taken.add(key);
+    else {
+      this.taken.add(key);
+      if (suitable) this.firstValue += v;
+    }
   }
 
   /** The report with the yardstick's figures added. */
@@ -73,10 +82,11 @@ export class Yardstick {
       ...r,
       acceptedValueGBP: this.value,
       valuePerOfferGBP: round(r.offersShown > 0 ? this.value / r.offersShown : 0),
+      repeatAccepted: this.repeats,
+      firstTakeUpValueGBP: this.firstValue,
       harmCostGBP: this.harmCost,
       contactCostGBP: round(this.contactCost),
-      netValueGBP: round(this.value - this.harmCost - this.contactCost),
-      repeatAccepted: this.repeats,
+      netValueGBP: round(this.firstValue - this.harmCost - this.contactCost),
     };
   }
 }

@@ -23,7 +23,7 @@ const report = (policy: string, offersShown: number): PolicyReport => ({
 });
 
 describe('the twin yardstick', () => {
-  it('keeps the oracle yardstick and adds value net of contact and harm costs, and per offer', () => {
+  it('keeps the oracle yardstick and adds first suitable take-ups net of contact and harm costs, and value per offer', () => {
     const y = new Yardstick();
     for (let k = 0; k < 4; k++) y.shown('email');
     y.shown('call_centre');
@@ -35,10 +35,12 @@ describe('the twin yardstick', () => {
     const value = 2 * acceptedValue('savings', false) + acceptedValue('personal_loan', false) + 400;
     expect(r.acceptedValueGBP).toBe(value);
     expect(r.contactCostGBP).toBe(4 * CONTACT_COST_GBP.email + CONTACT_COST_GBP.call_centre);
-    expect(r.harmCostGBP).toBe(520 + HARM_COST_GBP);
-    expect(r.netValueGBP).toBeCloseTo(value - r.harmCostGBP - r.contactCostGBP, 6);
+    expect(r.harmCostGBP).toBe(HARM_COST_GBP);
     expect(r.valuePerOfferGBP).toBeCloseTo(value / 5, 2);
     expect(r.repeatAccepted).toBe(1);
+    // The repeat and the unsuitable loan add nothing to the fairer figure.
+    expect(r.firstTakeUpValueGBP).toBe(acceptedValue('savings', false) + 400);
+    expect(r.netValueGBP).toBeCloseTo(r.firstTakeUpValueGBP - HARM_COST_GBP - r.contactCostGBP, 6);
   });
 
   it('prints both figures in the comparison table', () => {
