@@ -1,30 +1,33 @@
 /**
  * Exact path-dependent TreeSHAP from precomputed tables (after Fast TreeSHAP v2, Yang 2021,
- * arXiv 2109.09847), so that explaining a row is a few table reads per small subtree
- * instead of the O(depth²)-per-leaf recursion.
+ * arXiv 2109.09847): explaining a row is a few table reads per small subtree instead of
+ * the O(depth²)-per-leaf recursion.
  *
  * One leaf with value v and unique path features P (d of them; a feature split on twice is
  * merged, as TreeSHAP merges it): feature k has a zero fraction z_k (the product of the
- * cover ratios of its path edges) and a one fraction o_k, 1 when the row takes every edge
- * of k on the path, else 0. With b = {k : o_k = 1}, Shapley weights w(s) = s!(d-s-1)!/d!
- * and W(Q) = v · Σ_{S ⊆ Q} w(|S|) Π_{k ∈ P∖S} z_k, the leaf adds
- *   −W(b)                     to every feature k ∉ b,
- *   (1 − z_k)/z_k · W(b ∖ k)   to every feature k ∈ b.
- * W depends on the leaf alone, so it can be tabulated over all 2^d patterns b.
+ * cover ratios of its path edges) and a one fraction, 1 when the row takes every edge of k
+ * on the path, else 0. With b the set of features whose one fraction is 1, Shapley
+ * weights w(s) = s!(d-s-1)!/d! and W(Q) = v · Σ_{S ⊆ Q} w(|S|) Π_{k ∈ P∖S} z_k, the leaf adds
+ *   −W(b)                       to every feature k ∉ b,
+ *   (1 − z_k) · W(b ∖ k) / z_k   to every feature k ∈ b.
+ * These depend on the leaf and on b alone, so they can be tabulated over all 2^d patterns.
  *
- * Reading a table per leaf still costs one update per (leaf, path feature). Instead each
- * tree is cut into blocks: subtrees of height <= 2 (smaller when their tables would be
- * large). A block's table is indexed by the pattern b of the path above it plus the row's
- * direction at each of its internal nodes, and holds the sum U of W over the block's leaves
- * and, for each feature split on inside the block, that feature's whole contribution from
- * the block. A path feature k not split on inside the block then gets −U or
- * (1 − z_k)/z_k · U(b ∖ k) for all of the block's leaves at once. The nodes above the
- * blocks are walked once per row to get each block's b.
+ * A table per leaf would still cost one update per (leaf, path feature). Each tree is cut
+ * instead into blocks, subtrees of height <= 2 (lower when their tables would be large),
+ * and a block's table is indexed by the pattern b of the path above it plus the row's
+ * direction at each of its internal nodes. The nodes above the blocks are walked once per
+ * row to get every block's b. A block stores, per index, either:
+ *  - vector form: the whole block's contribution to each feature it touches, or
+ *  - compact form, when the path above has more than two features not split on inside:
+ *    U = Σ W over its leaves, from which such a path feature k gets −U(b) or
+ *    (1 − z_k)/z_k · U(b ∖ k), plus each inside feature's contribution.
  */
 import type { Tree } from './tree.js';
 
 const FEATURE_MASK = 0x3fffffff;
 const MISSING_RIGHT = 0x40000000;
+/** Most path features a block may keep in vector form (more and the compact form is smaller). */
+const VECTOR_MAX_OUTSIDE = 2;
 
 /** The tables of a set of trees, ready for row passes. */
 export interface ShapTables {
@@ -34,23 +37,24 @@ export interface ShapTables {
   /**
    * Nodes above the blocks, parents first, 5 ints each: feature (bit 30: missing goes
    * right), threshold rank, the id of its own pattern, the id of its left child's pattern
-   * (the right child's is one more), and the path slot of its feature (low 16 bits) with
-   * bit 16 set when the feature is new on the path.
+   * (the right child's is one more), and its feature's path slot (low 16 bits) with bit 16
+   * set when the feature is new on the path.
    */
   upper: Int32Array;
   /** Number of pattern ids (id 0 is a tree root's empty pattern). */
   nIds: number;
-  /**
-   * Blocks, 8 ints each: pattern id of the root, path slots above it (dn), internal nodes
-   * (m), path features with no split inside (ns), features split inside (ng), table
-   * offset, offset in `blockInt`, offset in `coef`.
-   */
+  /** Blocks in vector form, then in compact form, 2 ints each: root pattern id, and dn | m << 8 | ns << 16 | ng << 24. */
   blocks: Int32Array;
-  /** Per block: m × (feature word, threshold rank), then ns × (feature | slot << 16), then ng features. */
+  /** How many of `blocks` are in vector form. */
+  nVector: number;
+  /**
+   * Per block, in order: m × (feature word, threshold rank, index bit), then the touched
+   * features: vector form ns + ng features; compact form ns × (feature | slot << 16), ng features.
+   */
   blockInt: Int32Array;
-  /** Per block path feature: −1 and (1 − z)/z, the factors of U for an unmet and a met feature. */
+  /** Per compact-form path feature: −1 and (1 − z)/z, the factors of U for an unmet and a met feature. */
   coef: Float64Array;
-  /** Per block: U for each of its 2^(dn+m) indices, then for each index its ng inside features' contributions. */
+  /** Per block: vector form 2^(dn+m) × (ns + ng); compact form U for each index, then each index's ng inside contributions. */
   table: Float64Array;
 }
 
@@ -60,18 +64,20 @@ export interface BlockLimits {
   height: number;
   /** Most table entries in one block. */
   entries: number;
+  /** Force every block into one form (tests); by default each block takes the form that suits it. */
+  form?: 'vector' | 'compact';
 }
 
 export const DEFAULT_LIMITS: BlockLimits = { height: 2, entries: 1024 };
 
-/** A path feature so far: which feature, and the product of its edges' cover ratios. */
-interface Slot {
-  f: number;
-  z: number;
+/** Thresholds and threshold ranks shared by every tree of a model. */
+export interface Thresholds {
+  splitValues: Float64Array;
+  splitStart: Int32Array;
 }
 
 /** One tree's part of the tables, before it is appended. */
-interface TreePlan {
+export interface TreePlan {
   upper: number[];
   blocks: BlockPlan[];
   entries: number;
@@ -79,18 +85,11 @@ interface TreePlan {
 
 interface BlockPlan {
   rootId: number;
-  dn: number;
-  nodes: number[];
-  slots: number[];
+  vector: boolean;
+  shape: number;
+  ints: number[];
   coef: number[];
-  inside: number[];
   table: Float64Array;
-}
-
-/** Thresholds and threshold ranks shared by every tree of a model. */
-export interface Thresholds {
-  splitValues: Float64Array;
-  splitStart: Int32Array;
 }
 
 /** Every feature's distinct split thresholds over the given trees, ascending, back to back. */
@@ -103,17 +102,36 @@ export function distinctThresholds(trees: readonly Tree[], nFeatures: number): T
   return { splitValues: Float64Array.from(lists.flat()), splitStart };
 }
 
+/** Path features so far: which feature each slot is, and the product of its edges' cover ratios. */
+interface Path {
+  f: number[];
+  z: number[];
+}
+
+/** The path after one more edge, on feature f with cover ratio `ratio`. */
+function extend(p: Path, f: number, ratio: number): Path {
+  const out = { f: [...p.f], z: [...p.z] };
+  const k = out.f.indexOf(f);
+  // The same product, in the same order, as the recursion's zero fractions.
+  if (k < 0) {
+    out.f.push(f);
+    out.z.push(ratio * 1);
+  } else out.z[k] = ratio * out.z[k]!;
+  return out;
+}
+
 /**
- * Plans one tree's tables; undefined when they would exceed `maxEntries` (the caller then
- * explains the tree by the recursion). Pattern ids are numbered from `firstId`.
+ * Plans one tree's tables; undefined when they would exceed `maxEntries` or cannot be
+ * built (the caller then explains the tree by the recursion). Pattern ids are numbered
+ * from `firstId`.
  */
 export function planTree(t: Tree, th: Thresholds, limits: BlockLimits, maxEntries: number, firstId: number): { plan: TreePlan; nextId: number } | undefined {
   const height = new Int32Array(t.feature.length);
   const fillHeight = (n: number): number => (t.feature[n]! < 0 ? 0 : (height[n] = 1 + Math.max(fillHeight(t.left[n]!), fillHeight(t.right[n]!))));
   fillHeight(0);
-  const plan: TreePlan = { upper: [], blocks: [], entries: 0 };
-  let nextId = firstId;
-  const rankOf = (f: number, thr: number): number => {
+  const rankOf = (n: number): number => {
+    const f = t.feature[n]!;
+    const thr = t.threshold[n]!;
     let a = th.splitStart[f]!;
     let b = th.splitStart[f + 1]!;
     while (a < b) {
@@ -124,144 +142,141 @@ export function planTree(t: Tree, th: Thresholds, limits: BlockLimits, maxEntrie
     return a - th.splitStart[f]!;
   };
   const featureWord = (n: number): number => t.feature[n]! | (t.defaultLeft[n] ? 0 : MISSING_RIGHT);
-  const descend = (n: number, slots: Slot[], id: number): boolean => {
-    const size = blockSize(t, n, slots);
-    if (height[n]! <= limits.height && size.entries <= limits.entries) {
-      if (size.bits > 30 || plan.entries + size.entries > maxEntries) return false;
-      const block = tabulateBlock(t, n, slots, size.internal, rankOf, featureWord);
+  const plan: TreePlan = { upper: [], blocks: [], entries: 0 };
+  const ws = new Workspace();
+  let nextId = firstId;
+  const descend = (n: number, path: Path, id: number): boolean => {
+    const internal = internalNodes(t, n);
+    const inside = [...new Set(internal.map((x) => t.feature[x]!))];
+    const ns = path.f.filter((f) => !inside.includes(f)).length;
+    const bits = path.f.length + internal.length;
+    const vector = limits.form ? limits.form === 'vector' : ns <= VECTOR_MAX_OUTSIDE;
+    const entries = 2 ** bits * (vector ? ns + inside.length : 1 + inside.length);
+    if (height[n]! <= limits.height && entries <= limits.entries) {
+      if (bits > 30 || plan.entries + entries > maxEntries) return false;
+      const block = tabulateBlock(t, n, path, internal, inside, vector, ws);
       if (!block.coef.every(Number.isFinite)) return false; // a zero fraction underflowed to 0
+      for (let j = 0; j < internal.length; j++) block.ints.splice(3 * j, 0, featureWord(internal[j]!), rankOf(internal[j]!), path.f.length + j);
       block.rootId = id;
       plan.blocks.push(block);
-      plan.entries += block.table.length;
+      plan.entries += entries;
       return true;
     }
     if (t.feature[n]! < 0) return false; // a leaf too deep to tabulate
     const f = t.feature[n]!;
-    let k = slots.findIndex((s) => s.f === f);
+    let k = path.f.indexOf(f);
     const first = k < 0;
-    if (first) k = slots.length;
-    if (k >= 16) return false;
+    if (first) k = path.f.length;
+    if (k >= 30) return false;
     const child = nextId;
     nextId += 2;
-    plan.upper.push(featureWord(n), rankOf(f, t.threshold[n]!), id, child, k | (first ? 1 << 16 : 0));
+    plan.upper.push(featureWord(n), rankOf(n), id, child, k | (first ? 1 << 16 : 0));
     const l = t.left[n]!;
     const r = t.right[n]!;
-    return descend(l, extendSlots(slots, f, t.cover[l]! / t.cover[n]!), child) && descend(r, extendSlots(slots, f, t.cover[r]! / t.cover[n]!), child + 1);
+    return descend(l, extend(path, f, t.cover[l]! / t.cover[n]!), child) && descend(r, extend(path, f, t.cover[r]! / t.cover[n]!), child + 1);
   };
-  return descend(0, [], 0) ? { plan, nextId } : undefined;
+  return descend(0, { f: [], z: [] }, 0) ? { plan, nextId } : undefined;
 }
 
-/** The path slots after one more edge on feature f with cover ratio `ratio`. */
-function extendSlots(slots: readonly Slot[], f: number, ratio: number): Slot[] {
-  const out = slots.map((s) => ({ ...s }));
-  const k = out.findIndex((s) => s.f === f);
-  // The same product, in the same order, as the recursion's zero fractions.
-  if (k < 0) out.push({ f, z: ratio * 1 });
-  else out[k]!.z = ratio * out[k]!.z;
-  return out;
-}
-
-function blockSize(t: Tree, n: number, slots: readonly Slot[]): { bits: number; entries: number; internal: number[] } {
-  const internal: number[] = [];
+/** Internal nodes of the subtree under n, breadth first. */
+function internalNodes(t: Tree, n: number): number[] {
+  const out: number[] = [];
   for (let q = [n]; q.length > 0; ) {
     const next: number[] = [];
     for (const x of q) {
       if (t.feature[x]! < 0) continue;
-      internal.push(x);
+      out.push(x);
       next.push(t.left[x]!, t.right[x]!);
     }
     q = next;
   }
-  const inside = new Set(internal.map((x) => t.feature[x]!)).size;
-  const bits = slots.length + internal.length;
-  return { bits, entries: 2 ** bits * (1 + inside), internal };
+  return out;
 }
 
 /**
- * A block's table: for every pattern b of the path above and every set of directions at
- * its internal nodes (index b | dirs << dn), U and each inside feature's contribution.
+ * A block's table over every index (the path's pattern b in the low dn bits, the row's
+ * direction at internal node j in bit dn + j), leaf by leaf.
  */
-function tabulateBlock(
-  t: Tree,
-  root: number,
-  slots: readonly Slot[],
-  internal: readonly number[],
-  rankOf: (f: number, thr: number) => number,
-  featureWord: (n: number) => number,
-): BlockPlan {
-  const dn = slots.length;
+function tabulateBlock(t: Tree, root: number, path: Path, internal: readonly number[], inside: readonly number[], vector: boolean, ws: Workspace): BlockPlan {
+  const dn = path.f.length;
   const m = internal.length;
-  const insideFeatures = [...new Set(internal.map((x) => t.feature[x]!))];
-  const ng = insideFeatures.length;
+  const ng = inside.length;
+  const outside: number[] = [];
+  path.f.forEach((f, k) => !inside.includes(f) && outside.push(k));
+  const ns = outside.length;
   const nIdx = 1 << (dn + m);
-  // U for every index first, so a row's reads of U(b) and U(b ∖ k) share a cache line or
-  // two; then each index's ng inside contributions side by side.
-  const table = new Float64Array(nIdx * (1 + ng));
+  const width = vector ? ns + ng : ng;
+  const table = new Float64Array(vector ? nIdx * width : nIdx * (1 + ng));
+  const gBase = vector ? 0 : nIdx; // where the per-index columns start
   const bitOf = new Map(internal.map((x, j) => [x, dn + j]));
-  // Each leaf of the block: its slots (the path's, extended by the block's edges), and for
-  // each slot the index bits whose directions it needs (which way) to be met.
-  const visit = (n: number, leafSlots: Slot[], need: { slot: number; bit: number; right: boolean }[]): void => {
+  // Each leaf: its path (the block's, extended by the edges inside) and, per edge inside,
+  // which slot it is on, which index bit is its direction and which way the edge goes.
+  const visit = (n: number, p: Path, need: number[]): void => {
     if (t.feature[n]! >= 0) {
       const f = t.feature[n]!;
-      const k = leafSlots.findIndex((s) => s.f === f);
-      const slot = k < 0 ? leafSlots.length : k;
-      const bit = bitOf.get(n)!;
+      const k = p.f.indexOf(f);
+      const slot = k < 0 ? p.f.length : k;
       const l = t.left[n]!;
       const r = t.right[n]!;
-      visit(l, extendSlots(leafSlots, f, t.cover[l]! / t.cover[n]!), [...need, { slot, bit, right: false }]);
-      visit(r, extendSlots(leafSlots, f, t.cover[r]! / t.cover[n]!), [...need, { slot, bit, right: true }]);
+      visit(l, extend(p, f, t.cover[l]! / t.cover[n]!), [...need, slot, bitOf.get(n)!, 0]);
+      visit(r, extend(p, f, t.cover[r]! / t.cover[n]!), [...need, slot, bitOf.get(n)!, 1]);
       return;
     }
-    const d = leafSlots.length;
+    const d = p.f.length;
     if (d === 0) return; // a lone leaf: only the bias
-    const z = leafSlots.map((s) => s.z);
-    const h = patternSums(t.value[n]!, z);
-    const gOf = leafSlots.map((s) => insideFeatures.indexOf(s.f));
+    const contrib = leafContributions(t.value[n]!, p.z, ws);
+    // The slots with a column of their own, and the column (in compact form, path
+    // features not split inside have none: they are read through U).
+    const cols: number[] = [];
+    p.f.forEach((f, k) => {
+      const col = inside.includes(f) ? (vector ? ns : 0) + inside.indexOf(f) : vector ? outside.indexOf(k) : -1;
+      if (col >= 0) cols.push(k, col);
+    });
+    const size = 1 << d;
+    const lowMask = (1 << dn) - 1;
+    const newSlots = ((1 << d) - 1) & ~lowMask;
     for (let idx = 0; idx < nIdx; idx++) {
-      // The leaf's pattern: path slots met above (idx's low bits), cleared by any block edge not taken.
-      let b = (idx & ((1 << dn) - 1)) | (((1 << d) - 1) & ~((1 << dn) - 1));
-      for (const e of need) if (((idx >>> e.bit) & 1) !== (e.right ? 1 : 0)) b &= ~(1 << e.slot);
-      let zOut = 1;
-      for (let k = 0; k < d; k++) if (((b >>> k) & 1) === 0) zOut *= z[k]!;
-      const unmet = h[b]! * zOut; // W(b)
-      table[idx] += unmet;
-      const o = nIdx + idx * ng;
-      for (let k = 0; k < d; k++) {
-        const g = gOf[k]!;
-        if (g < 0) continue;
-        // (1 − z_k)/z_k · W(b ∖ k) = (1 − z_k) · h(b ∖ k) · Π_{j ∉ b} z_j, with no division.
-        table[o + g] += ((b >>> k) & 1) === 1 ? (1 - z[k]!) * h[b & ~(1 << k)]! * zOut : -unmet;
-      }
+      // The leaf's pattern: the path's slots met above, and every slot losing any edge inside not taken.
+      let b = (idx & lowMask) | newSlots;
+      for (let e = 0; e < need.length; e += 3) b &= ~((((idx >>> need[e + 1]!) & 1) ^ need[e + 2]!) << need[e]!);
+      if (!vector) table[idx] += contrib[d * size + b]!;
+      const row = gBase + idx * width;
+      for (let j = 0; j < cols.length; j += 2) table[row + cols[j + 1]!] += contrib[cols[j]! * size + b]!;
     }
   };
-  visit(root, slots.map((s) => ({ ...s })), []);
-  const nodes: number[] = [];
-  for (const x of internal) nodes.push(featureWord(x), rankOf(t.feature[x]!, t.threshold[x]!));
-  const outside: number[] = [];
+  visit(root, path, []);
+  const ints: number[] = [];
   const coef: number[] = [];
-  slots.forEach((s, k) => {
-    if (insideFeatures.includes(s.f)) return;
-    outside.push(s.f | (k << 16));
-    coef.push(-1, (1 - s.z) / s.z);
-  });
-  return { rootId: 0, dn, nodes, slots: outside, coef, inside: insideFeatures, table };
+  if (vector) ints.push(...outside.map((k) => path.f[k]!), ...inside);
+  else {
+    for (const k of outside) {
+      ints.push(path.f[k]! | (k << 16));
+      coef.push(-1, (1 - path.z[k]!) / path.z[k]!);
+    }
+    ints.push(...inside);
+  }
+  return { rootId: 0, vector, shape: dn | (m << 8) | (ns << 16) | (ng << 24), ints, coef, table };
 }
 
 /**
- * v · h(Q) for every Q ⊆ P, h(Q) = Σ_j w(j) c_j(Q) with c_j(Q) the coefficient of t^j in
- * Π_{k ∈ Q} (z_k + t), so W(Q) = v · h(Q) · Π_{k ∉ Q} z_k. All terms are positive: the sum
- * loses no precision. The full set is never read (it would need w(d)); its entry is 0.
+ * One leaf's contributions for every pattern b (bit k: path feature k met): entry
+ * k · 2^d + b is feature k's, entry d · 2^d + b is W(b).
+ *
+ * With h(Q) = Σ_j w(j) c_j(Q), c_j(Q) the coefficient of t^j in Π_{k ∈ Q} (z_k + t), and
+ * π(b) = Π_{k ∉ b} z_k: W(b) = v h(b) π(b), and a met feature's (1 − z_k) W(b ∖ k) / z_k is
+ * (1 − z_k) v h(b ∖ k) π(b), with no division. All terms of h are positive, so the sums
+ * lose no precision. (h of the full set would need w(d); no entry reads it.)
  */
-function patternSums(v: number, z: readonly number[]): Float64Array {
+function leafContributions(v: number, z: readonly number[], ws: Workspace): Float64Array {
   const d = z.length;
   const n = 1 << d;
-  const w = new Float64Array(d);
+  const { w, poly, h, pi, out } = ws.sized(d);
   // w(j) = j! (d-j-1)! / d!, by ratios from w(0) = 1/d.
   w[0] = 1 / d;
   for (let j = 1; j < d; j++) w[j] = (w[j - 1]! * j) / (d - j);
-  const poly = new Float64Array(n * (d + 1));
   poly[0] = 1;
-  const out = new Float64Array(n);
+  for (let j = 1; j <= d; j++) poly[j] = 0;
+  h[0] = v * w[0]!;
   for (let q = 1; q < n; q++) {
     const k = 31 - Math.clz32(q & -q);
     const p = (q & (q - 1)) * (d + 1);
@@ -269,76 +284,79 @@ function patternSums(v: number, z: readonly number[]): Float64Array {
     const zk = z[k]!;
     poly[o] = poly[p]! * zk;
     for (let j = 1; j <= d; j++) poly[o + j] = poly[p + j]! * zk + poly[p + j - 1]!;
-  }
-  for (let q = 0; q < n - 1; q++) {
     let s = 0;
-    const o = q * (d + 1);
     for (let j = 0; j < d; j++) s += w[j]! * poly[o + j]!;
-    out[q] = v * s;
+    h[q] = v * s;
+  }
+  pi[n - 1] = 1;
+  for (let q = n - 2; q >= 0; q--) {
+    const k = 31 - Math.clz32(~q & (q + 1)); // lowest unmet feature
+    pi[q] = pi[q | (1 << k)]! * z[k]!;
+  }
+  for (let b = 0; b < n; b++) {
+    const unmet = h[b]! * pi[b]!;
+    out[d * n + b] = unmet;
+    for (let k = 0; k < d; k++) out[k * n + b] = (b >>> k) & 1 ? (1 - z[k]!) * h[b & ~(1 << k)]! * pi[b]! : -unmet;
   }
   return out;
 }
 
-/**
- * Joins tree plans into one set of tables. Blocks are ordered by shape so that the row
- * pass's inner loops run the same counts back to back (the order of a sum of tree
- * contributions does not matter beyond rounding).
- */
-export function joinPlans(plans: readonly TreePlan[], th: Thresholds, nIds: number): ShapTables {
-  const upper = Int32Array.from(plans.flatMap((p) => p.upper));
-  const all = plans.flatMap((p) => p.blocks);
-  const shape = (b: BlockPlan) => (b.nodes.length / 2) * 1e6 + b.slots.length * 1e3 + b.inside.length;
-  all.sort((a, b) => shape(a) - shape(b));
-  const blocks = new Int32Array(8 * all.length);
-  let intLen = 0;
-  let coefLen = 0;
-  let tableLen = 0;
-  for (const b of all) {
-    intLen += b.nodes.length + b.slots.length + b.inside.length;
-    coefLen += b.coef.length;
-    tableLen += b.table.length;
+/** Scratch arrays for leafContributions, grown to the deepest path seen. */
+class Workspace {
+  private depth = -1;
+  private arrays = { w: new Float64Array(0), poly: new Float64Array(0), h: new Float64Array(0), pi: new Float64Array(0), out: new Float64Array(0) };
+  sized(d: number): Workspace['arrays'] {
+    if (d > this.depth) {
+      const n = 1 << d;
+      this.depth = d;
+      this.arrays = { w: new Float64Array(d), poly: new Float64Array(n * (d + 1)), h: new Float64Array(n), pi: new Float64Array(n), out: new Float64Array((d + 1) * n) };
+    }
+    return this.arrays;
   }
-  const blockInt = new Int32Array(intLen);
-  const coef = new Float64Array(coefLen);
-  const table = new Float64Array(tableLen);
+}
+
+/** Joins tree plans into one set of tables: vector-form blocks first, each form ordered by shape so the row pass's loop counts repeat. */
+export function joinPlans(plans: readonly TreePlan[], th: Thresholds, nIds: number): ShapTables {
+  const all = plans.flatMap((p) => p.blocks);
+  all.sort((a, b) => Number(b.vector) - Number(a.vector) || a.shape - b.shape);
+  const blocks = new Int32Array(2 * all.length);
+  const blockInt = new Int32Array(all.reduce((s, b) => s + b.ints.length, 0));
+  const coef = new Float64Array(all.reduce((s, b) => s + b.coef.length, 0));
+  const table = new Float64Array(all.reduce((s, b) => s + b.table.length, 0));
   let io = 0;
   let co = 0;
   let to = 0;
   all.forEach((b, i) => {
-    blocks.set([b.rootId, b.dn, b.nodes.length / 2, b.slots.length, b.inside.length, to, io, co], 8 * i);
-    blockInt.set(b.nodes, io);
-    blockInt.set(b.slots, io + b.nodes.length);
-    blockInt.set(b.inside, io + b.nodes.length + b.slots.length);
-    io += b.nodes.length + b.slots.length + b.inside.length;
+    blocks[2 * i] = b.rootId;
+    blocks[2 * i + 1] = b.shape;
+    blockInt.set(b.ints, io);
+    io += b.ints.length;
     coef.set(b.coef, co);
     co += b.coef.length;
     table.set(b.table, to);
     to += b.table.length;
   });
-  return { splitValues: th.splitValues, splitStart: th.splitStart, upper, nIds, blocks, blockInt, coef, table };
+  const upper = Int32Array.from(plans.flatMap((p) => p.upper));
+  return { splitValues: th.splitValues, splitStart: th.splitStart, upper, nIds, blocks, nVector: all.filter((b) => b.vector).length, blockInt, coef, table };
 }
 
-/** Bytes held by the tables. */
+/** Bytes held by the tables and their scratch. */
 export function tableBytes(e: ShapTables): number {
   return [e.splitValues, e.splitStart, e.upper, e.blocks, e.blockInt, e.coef, e.table].reduce((s, a) => s + a.byteLength, 0) + 4 * e.nIds;
 }
 
 /**
- * Threshold rank of each feature of a (float32-rounded if need be) row: how many of its
- * thresholds are <= x; a missing x gets rank -1 (left of every threshold) and a 1 in
- * `missing`, which sends it the default way.
+ * Each feature of a (float32-rounded if need be) row as a threshold rank: how many of its
+ * thresholds are <= x, or -1 when x is missing.
  */
-export function rankRow(th: Thresholds, x: ArrayLike<number>, base: number, f32: boolean, rank: Int32Array, missing: Int32Array): void {
+export function rankRow(th: Thresholds, x: ArrayLike<number>, base: number, f32: boolean, key: Int32Array): void {
   const { splitValues, splitStart } = th;
-  for (let f = 0; f < rank.length; f++) {
-    const raw = x[base + f]!;
-    const v = f32 ? Math.fround(raw) : raw;
+  for (let f = 0; f < key.length; f++) {
+    const v = f32 ? Math.fround(x[base + f]!) : x[base + f]!;
     if (v !== v) {
-      rank[f] = -1;
-      missing[f] = 1;
+      key[f] = -1;
       continue;
     }
-    missing[f] = 0;
     let a = splitStart[f]!;
     let b = splitStart[f + 1]!;
     while (a < b) {
@@ -346,57 +364,65 @@ export function rankRow(th: Thresholds, x: ArrayLike<number>, base: number, f32:
       if (splitValues[m]! <= v) a = m + 1;
       else b = m;
     }
-    rank[f] = a - splitStart[f]!;
+    key[f] = a - splitStart[f]!;
   }
 }
 
 /**
- * Adds the tabulated trees' contributions for a ranked row to `phi`, using `pattern`
- * (nIds ints) as scratch. Whether a row meets a condition is a coin flip to the branch
- * predictor, so nothing here branches on it: a direction is an integer (rank > threshold
- * rank, or the default way when missing) and selects factors and table entries by index.
+ * Adds the tabulated trees' contributions for a ranked row to `phi`, with `pattern` (nIds
+ * ints) as scratch. Which way a row goes is a coin flip to the branch predictor, so nothing
+ * here branches on it: a direction is an integer, 1 when rank > threshold rank (x >= the
+ * threshold) or when x is missing (rank -1) and missing goes right, and it selects table
+ * entries by index.
  */
-export function addContributions(e: ShapTables, rank: Int32Array, missing: Int32Array, pattern: Int32Array, phi: Float64Array): void {
+export function addContributions(e: ShapTables, key: Int32Array, pattern: Int32Array, phi: Float64Array): void {
   const { upper, blocks, blockInt, coef, table } = e;
-  const nUpper = upper.length;
-  for (let i = 0; i < nUpper; i += 5) {
+  for (let i = 0; i < upper.length; i += 5) {
     const fw = upper[i]!;
-    const f = fw & FEATURE_MASK;
-    // 1 when the row goes right: rank > threshold rank, or missing and missing goes right.
-    const right = ((upper[i + 1]! - rank[f]!) >>> 31) | (missing[f]! & (fw >>> 30));
+    const r = key[fw & FEATURE_MASK]!;
+    const right = ((upper[i + 1]! - r) >>> 31) | ((r >>> 31) & (fw >>> 30));
     const slot = upper[i + 4]!;
     const bit = 1 << (slot & 0xffff);
     const b = pattern[upper[i + 2]!]!;
-    const hot = b | (bit & -(slot >>> 16)); // a new feature is met on the edge taken
+    const hot = b | (bit & -(slot >>> 16)); // a feature new on the path is met on the edge taken
     const cold = b & ~bit;
     const toRight = -right;
     const child = upper[i + 3]!;
     pattern[child] = (cold & toRight) | (hot & ~toRight);
     pattern[child + 1] = (hot & toRight) | (cold & ~toRight);
   }
-  const nBlocks = blocks.length;
-  for (let i = 0; i < nBlocks; i += 8) {
+  let o = 0; // into blockInt
+  let t = 0; // into table
+  let c = 0; // into coef
+  const nVector = 2 * e.nVector;
+  for (let i = 0; i < blocks.length; i += 2) {
     const b = pattern[blocks[i]!]!;
-    const dn = blocks[i + 1]!;
-    const m = blocks[i + 2]!;
-    const ns = blocks[i + 3]!;
-    const ng = blocks[i + 4]!;
-    const t0 = blocks[i + 5]!;
-    let o = blocks[i + 6]!;
+    const shape = blocks[i + 1]!;
+    const m = (shape >>> 8) & 0xff;
+    const ns = (shape >>> 16) & 0xff;
+    const ng = shape >>> 24;
     let idx = b;
-    for (let j = 0; j < m; j++, o += 2) {
+    for (let j = 0; j < m; j++, o += 3) {
       const fw = blockInt[o]!;
-      const f = fw & FEATURE_MASK;
-      idx |= (((blockInt[o + 1]! - rank[f]!) >>> 31) | (missing[f]! & (fw >>> 30))) << (dn + j);
+      const r = key[fw & FEATURE_MASK]!;
+      idx |= (((blockInt[o + 1]! - r) >>> 31) | ((r >>> 31) & (fw >>> 30))) << blockInt[o + 2]!;
     }
-    let c = blocks[i + 7]!;
-    for (let s = 0; s < ns; s++, o++, c += 2) {
-      const w = blockInt[o]!;
-      const k = w >>> 16;
-      // Unmet: −1 · U(b). Met: (1 − z)/z · U(b ∖ k).
-      phi[w & 0xffff] += coef[c + ((b >>> k) & 1)]! * table[t0 + (idx & ~(1 << k))]!;
+    const nIdx = 1 << ((shape & 0xff) + m);
+    if (i < nVector) {
+      const nc = ns + ng;
+      const row = t + idx * nc;
+      for (let j = 0; j < nc; j++, o++) phi[blockInt[o]!] += table[row + j]!;
+      t += nIdx * nc;
+    } else {
+      for (let s = 0; s < ns; s++, o++, c += 2) {
+        const w = blockInt[o]!;
+        const k = w >>> 16;
+        // Unmet: −1 · U(b). Met: (1 − z)/z · U(b ∖ k).
+        phi[w & 0xffff] += coef[c + ((b >>> k) & 1)]! * table[t + (idx & ~(1 << k))]!;
+      }
+      const row = t + nIdx + idx * ng;
+      for (let g = 0; g < ng; g++, o++) phi[blockInt[o]!] += table[row + g]!;
+      t += nIdx * (1 + ng);
     }
-    const row = t0 + (1 << (dn + m)) + idx * ng;
-    for (let g = 0; g < ng; g++, o++) phi[blockInt[o]!] += table[row + g]!;
   }
 }

@@ -66,8 +66,7 @@ export function treeExplainer(model: GbdtModel, options: ExplainerOptions = {}):
   const rest = recursion(recursive);
   const bias = model.baseMargin + model.trees.reduce((s, t) => s + expectedValue(t), 0);
   const f32 = model.float32Inputs;
-  const rank = new Int32Array(nFeatures);
-  const missing = new Int32Array(nFeatures);
+  const key = new Int32Array(nFeatures);
   const pattern = new Int32Array(nIds);
   const row = new Float64Array(nFeatures);
   return {
@@ -77,8 +76,8 @@ export function treeExplainer(model: GbdtModel, options: ExplainerOptions = {}):
     contributions(x, base = 0) {
       const phi = new Float64Array(nFeatures + 1);
       if (plans.length > 0) {
-        rankRow(th, x, base, f32, rank, missing);
-        addContributions(tables, rank, missing, pattern, phi);
+        rankRow(th, x, base, f32, key);
+        addContributions(tables, key, pattern, phi);
       }
       if (recursive.length > 0) {
         for (let f = 0; f < nFeatures; f++) row[f] = f32 ? Math.fround(x[base + f]!) : x[base + f]!;

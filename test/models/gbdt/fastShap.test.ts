@@ -101,8 +101,11 @@ function worstAdditivity(ex: Explainer, model: GbdtModel, rows: readonly Float64
 describe('tabulated TreeSHAP equals the recursion', () => {
   const cuts: ExplainerOptions[] = [
     {},
-    { blocks: { height: 0, entries: 1 << 12 } }, // one table per leaf (Fast TreeSHAP v2 as published)
+    { blocks: { height: 0, entries: 1 << 12, form: 'compact' } }, // one W table per leaf (Fast TreeSHAP v2 as published)
+    { blocks: { height: 0, entries: 1 << 12, form: 'vector' } },
     { blocks: { height: 1, entries: 1 << 12 } },
+    { blocks: { height: 2, entries: 1 << 14, form: 'vector' } },
+    { blocks: { height: 2, entries: 1 << 14, form: 'compact' } },
     { blocks: { height: 3, entries: 1 << 14 } },
     { blocks: { height: 2, entries: 256 } }, // small blocks: deep subtrees cut into twigs and single leaves
   ];
