@@ -18,16 +18,14 @@
  * direction at each of its internal nodes. The nodes above the blocks are walked once per
  * row to get every block's b. A block stores, per index, either:
  *  - vector form: the whole block's contribution to each feature it touches, or
- *  - compact form, when the path above has more than two features not split on inside:
- *    U = Σ W over its leaves, from which such a path feature k gets −U(b) or
- *    (1 − z_k)/z_k · U(b ∖ k), plus each inside feature's contribution.
+ *  - compact form: U = Σ W over its leaves, from which a path feature k not split on
+ *    inside the block gets −U(b) or (1 − z_k)/z_k · U(b ∖ k), plus each inside feature's
+ *    contribution. Smaller when many path features pass through; a little slower to read.
  */
 import type { Tree } from './tree.js';
 
 const FEATURE_MASK = 0x3fffffff;
 const MISSING_RIGHT = 0x40000000;
-/** Most path features a block may keep in vector form (more and the compact form is smaller). */
-const VECTOR_MAX_OUTSIDE = 2;
 
 /** The tables of a set of trees, ready for row passes. */
 export interface ShapTables {
@@ -64,11 +62,9 @@ export interface BlockLimits {
   height: number;
   /** Most table entries in one block. */
   entries: number;
-  /** Force every block into one form (tests); by default each block takes the form that suits it. */
-  form?: 'vector' | 'compact';
+  /** How blocks store their tables. */
+  form: 'vector' | 'compact';
 }
-
-export const DEFAULT_LIMITS: BlockLimits = { height: 2, entries: 1024 };
 
 /** Thresholds and threshold ranks shared by every tree of a model. */
 export interface Thresholds {
@@ -123,9 +119,9 @@ function extend(p: Path, f: number, ratio: number): Path {
 /**
  * Plans one tree's tables; undefined when they would exceed `maxEntries` or cannot be
  * built (the caller then explains the tree by the recursion). Pattern ids are numbered
- * from `firstId`.
+ * from `firstId`. With `sizeOnly` the plan only counts the entries.
  */
-export function planTree(t: Tree, th: Thresholds, limits: BlockLimits, maxEntries: number, firstId: number): { plan: TreePlan; nextId: number } | undefined {
+export function planTree(t: Tree, th: Thresholds, limits: BlockLimits, maxEntries: number, firstId: number, sizeOnly = false): { plan: TreePlan; nextId: number } | undefined {
   const height = new Int32Array(t.feature.length);
   const fillHeight = (n: number): number => (t.feature[n]! < 0 ? 0 : (height[n] = 1 + Math.max(fillHeight(t.left[n]!), fillHeight(t.right[n]!))));
   fillHeight(0);
@@ -150,16 +146,17 @@ export function planTree(t: Tree, th: Thresholds, limits: BlockLimits, maxEntrie
     const inside = [...new Set(internal.map((x) => t.feature[x]!))];
     const ns = path.f.filter((f) => !inside.includes(f)).length;
     const bits = path.f.length + internal.length;
-    const vector = limits.form ? limits.form === 'vector' : ns <= VECTOR_MAX_OUTSIDE;
+    const vector = limits.form === 'vector';
     const entries = 2 ** bits * (vector ? ns + inside.length : 1 + inside.length);
     if (height[n]! <= limits.height && entries <= limits.entries) {
       if (bits > 30 || plan.entries + entries > maxEntries) return false;
+      plan.entries += entries;
+      if (sizeOnly) return true;
       const block = tabulateBlock(t, n, path, internal, inside, vector, ws);
       if (!block.coef.every(Number.isFinite)) return false; // a zero fraction underflowed to 0
       for (let j = 0; j < internal.length; j++) block.ints.splice(3 * j, 0, featureWord(internal[j]!), rankOf(internal[j]!), path.f.length + j);
       block.rootId = id;
       plan.blocks.push(block);
-      plan.entries += entries;
       return true;
     }
     if (t.feature[n]! < 0) return false; // a leaf too deep to tabulate
@@ -393,9 +390,23 @@ export function addContributions(e: ShapTables, key: Int32Array, pattern: Int32A
   }
   let o = 0; // into blockInt
   let t = 0; // into table
-  let c = 0; // into coef
   const nVector = 2 * e.nVector;
-  for (let i = 0; i < blocks.length; i += 2) {
+  for (let i = 0; i < nVector; i += 2) {
+    const shape = blocks[i + 1]!;
+    const m = (shape >>> 8) & 0xff;
+    let idx = pattern[blocks[i]!]!;
+    for (let j = 0; j < m; j++, o += 3) {
+      const fw = blockInt[o]!;
+      const r = key[fw & FEATURE_MASK]!;
+      idx |= (((blockInt[o + 1]! - r) >>> 31) | ((r >>> 31) & (fw >>> 30))) << blockInt[o + 2]!;
+    }
+    const nc = ((shape >>> 16) & 0xff) + (shape >>> 24);
+    const row = t + idx * nc;
+    for (let j = 0; j < nc; j++, o++) phi[blockInt[o]!] += table[row + j]!;
+    t += nc << ((shape & 0xff) + m);
+  }
+  let c = 0; // into coef
+  for (let i = nVector; i < blocks.length; i += 2) {
     const b = pattern[blocks[i]!]!;
     const shape = blocks[i + 1]!;
     const m = (shape >>> 8) & 0xff;
@@ -407,22 +418,15 @@ export function addContributions(e: ShapTables, key: Int32Array, pattern: Int32A
       const r = key[fw & FEATURE_MASK]!;
       idx |= (((blockInt[o + 1]! - r) >>> 31) | ((r >>> 31) & (fw >>> 30))) << blockInt[o + 2]!;
     }
-    const nIdx = 1 << ((shape & 0xff) + m);
-    if (i < nVector) {
-      const nc = ns + ng;
-      const row = t + idx * nc;
-      for (let j = 0; j < nc; j++, o++) phi[blockInt[o]!] += table[row + j]!;
-      t += nIdx * nc;
-    } else {
-      for (let s = 0; s < ns; s++, o++, c += 2) {
-        const w = blockInt[o]!;
-        const k = w >>> 16;
-        // Unmet: −1 · U(b). Met: (1 − z)/z · U(b ∖ k).
-        phi[w & 0xffff] += coef[c + ((b >>> k) & 1)]! * table[t + (idx & ~(1 << k))]!;
-      }
-      const row = t + nIdx + idx * ng;
-      for (let g = 0; g < ng; g++, o++) phi[blockInt[o]!] += table[row + g]!;
-      t += nIdx * (1 + ng);
+    for (let s = 0; s < ns; s++, o++, c += 2) {
+      const w = blockInt[o]!;
+      const k = w >>> 16;
+      // Unmet: −1 · U(b). Met: (1 − z)/z · U(b ∖ k).
+      phi[w & 0xffff] += coef[c + ((b >>> k) & 1)]! * table[t + (idx & ~(1 << k))]!;
     }
+    const nIdx = 1 << ((shape & 0xff) + m);
+    const row = t + nIdx + idx * ng;
+    for (let g = 0; g < ng; g++, o++) phi[blockInt[o]!] += table[row + g]!;
+    t += nIdx * (1 + ng);
   }
 }

@@ -103,11 +103,11 @@ describe('tabulated TreeSHAP equals the recursion', () => {
     {},
     { blocks: { height: 0, entries: 1 << 12, form: 'compact' } }, // one W table per leaf (Fast TreeSHAP v2 as published)
     { blocks: { height: 0, entries: 1 << 12, form: 'vector' } },
-    { blocks: { height: 1, entries: 1 << 12 } },
+    { blocks: { height: 1, entries: 1 << 12, form: 'vector' } },
     { blocks: { height: 2, entries: 1 << 14, form: 'vector' } },
     { blocks: { height: 2, entries: 1 << 14, form: 'compact' } },
-    { blocks: { height: 3, entries: 1 << 14 } },
-    { blocks: { height: 2, entries: 256 } }, // small blocks: deep subtrees cut into twigs and single leaves
+    { blocks: { height: 3, entries: 1 << 14, form: 'compact' } },
+    { blocks: { height: 2, entries: 256, form: 'compact' } }, // small blocks: deep subtrees cut into twigs and single leaves
   ];
 
   it.each([1, 2, 3, 4, 5, 6, 7, 8])('on random trees of depth up to %i with repeated features, for every way of cutting them', (depth) => {
@@ -131,6 +131,22 @@ describe('tabulated TreeSHAP equals the recursion', () => {
     const fast = treeExplainer(model);
     expect(worstError(fast, recursiveExplainer(model), rows)).toBeLessThan(TOL);
     expect(worstAdditivity(fast, model, rows)).toBeLessThan(TOL);
+  });
+
+  it('chooses smaller tables when the fastest do not fit the budget, and stays exact', () => {
+    const model = randomModel(17, 30, { depth: 6, nFeatures: 40, leafRate: 0 });
+    const rows = randomRows(18, 30, 40);
+    const ref = recursiveExplainer(model);
+    const roomy = treeExplainer(model);
+    // Entries needed: 92,420 in vector blocks, 57,320 in compact blocks, 26,392 in leaf tables.
+    const tight = treeExplainer(model, { tableBudget: 80_000 });
+    const tighter = treeExplainer(model, { tableBudget: 40_000 });
+    expect(tight.bytes).toBeLessThan(roomy.bytes);
+    expect(tighter.bytes).toBeLessThan(tight.bytes);
+    for (const ex of [roomy, tight, tighter]) {
+      expect(ex.tabulatedTrees).toBe(30);
+      expect(worstError(ex, ref, rows)).toBeLessThan(TOL);
+    }
   });
 
   it('with float32 inputs, where a row must be rounded before it is compared', () => {
@@ -165,11 +181,11 @@ describe('tabulated TreeSHAP equals the recursion', () => {
     for (const x of rows) expect(err(fast.contributions(x), ref.contributions(x))).toBeLessThan(TOL);
     const none = treeExplainer(model, { tableBudget: 0 });
     expect(none.tabulatedTrees).toBe(0);
-    const some = treeExplainer(model, { tableBudget: 3000 });
+    const some = treeExplainer(model, { tableBudget: 300 });
     expect(some.tabulatedTrees).toBeGreaterThan(0);
     expect(some.tabulatedTrees).toBeLessThan(8);
     const clean = { ...model, trees: model.trees.filter((_, i) => i !== 3 && i !== 5) };
-    expect(worstError(treeExplainer(clean, { tableBudget: 3000 }), recursiveExplainer(clean), rows)).toBeLessThan(TOL);
+    expect(worstError(treeExplainer(clean, { tableBudget: 300 }), recursiveExplainer(clean), rows)).toBeLessThan(TOL);
   });
 
   it('on the XGBoost credit model for all 891 reference rows', () => {
