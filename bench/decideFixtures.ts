@@ -9,7 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { Customer } from '../src/core/customer.js';
 import { mulberry32 } from '../src/core/random.js';
 import { parseCatalogueYaml, type Catalogue, type FeatureValues, type PropensityModel } from '../src/decisioning/index.js';
-import { train } from '../src/models/gbdt/index.js';
+import { modelToJson, train } from '../src/models/gbdt/index.js';
+import { createEngine } from '../src/engine.js';
+import { generateDemoBank } from '../src/simulation/index.js';
+
+const DAY_MS = 86_400_000;
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
 export const FEATURES = ['idle_cash', 'current_balance_avg_30d', 'savings_balance_avg_90d', 'income_90d', 'monthly_outgoings', 'card_spend_30d', 'card_spend_fx_90d', 'transfers_out_other_banks_90d', 'complaints_365d', 'logins_30d', 'overdraft_days_90d', 'loan_repayments_missed_365d', 'days_since_salary', 'card_spend_gambling_90d', 'hardship_contacts_365d', 'base_rate_change_120d'];
@@ -72,4 +76,41 @@ export function trainModel(rounds: number): PropensityModel['model'] {
     label[i] = rng.next() < 1 / (1 + Math.exp(-x)) ? 1 : 0;
   }
   return train({ features: { nRows: n, nFeatures: FEATURES.length, values }, label, featureNames: FEATURES }, { rounds, maxDepth: 6, learningRate: 0.05, seed: 3 }).model;
+}
+
+/**
+ * A data directory a server can decide from as a bank would: twin customers with their
+ * history ingested (profiles from real events, ending today), the 50-action catalogue, and
+ * a 200-tree propensity champion per action family in the model registry.
+ */
+export async function prepareBankDir(dir: string, o: { customers: number; days: number; model: PropensityModel['model']; catalogueFile: string }): Promise<{ customerIds: string[]; events: number; families: string[] }> {
+  const start = new Date(Date.now() - o.days * DAY_MS).toISOString().slice(0, 10);
+  const engine = await createEngine({ dataDir: dir, log: { level: 'silent' }, decisioning: { catalogue: o.catalogueFile } });
+  try {
+    const bank = generateDemoBank({ customers: o.customers, days: o.days, seed: 7, startDate: start, policy: 'random' });
+    await engine.upsertCustomers(bank.customers);
+    let events = 0;
+    for await (const day of bank.events) events += (await engine.ingest(day)).accepted;
+    const definitionsHash = engine.features.features.version;
+    const families = [...new Set(engine.decisioning.actions().map((a) => a.family))].sort();
+    const window = { from: start, to: new Date().toISOString().slice(0, 10) };
+    for (const family of families) {
+      const r = await engine.models.registry.register({
+        name: `propensity_${family}`,
+        kind: 'gbdt',
+        trainingWindow: window,
+        features: [...o.model.featureNames],
+        definitionsHash,
+        params: { rounds: o.model.trees.length, maxDepth: 6 },
+        metrics: {},
+        card: { title: `bench propensity (${family})`, intendedUse: 'benchmark only', outOfScope: 'real customers', data: { window, rows: 8000, label: 'synthetic take-up', split: 'none' }, features: { count: o.model.featureNames.length, definitionsHash, names: [...o.model.featureNames] }, metrics: {}, limitations: ['trained on synthetic rows'], fairness: 'not audited (benchmark model)' },
+        artefact: modelToJson(o.model),
+        createdAt: new Date().toISOString(),
+      });
+      await engine.models.registry.promote(r.id, new Date().toISOString());
+    }
+    return { customerIds: bank.customers.map((c) => c.customerId), events, families };
+  } finally {
+    await engine.close();
+  }
 }

@@ -40,7 +40,7 @@ export { loadConfig, parseConfig } from './config.js';
 export type { IngestReport, ItemResult } from './ingest/pipeline.js';
 /** Publishes events to NATS JetStream (for producers and tests), partitioned by customer. */
 export const publishEvents: typeof import('./ingest/natsSource.js').publishEvents = async (...args) => (await import('./ingest/natsSource.js')).publishEvents(...args);
-export { decisionJson } from './decisioning/index.js';
+export { decisionJson, decisionSummary, type DecisionSummary } from './decisioning/index.js';
 export { Action as ActionSchema, Levers as LeversSchema, DecideRequest as DecideRequestSchema, parseCatalogueYaml, type Catalogue, type Action, type Levers, type DecideRequest, type DecisionRecord, type ReplayResult } from './decisioning/index.js';
 
 /** The built-in bank catalogue, used when config.decisioning.catalogue is unset. */
@@ -214,7 +214,7 @@ export class Engine {
   private async decisionScores(customerId: string, values: Readonly<Record<string, number | null>>): Promise<Record<string, number>> {
     const champions = this.models?.champions;
     if (!champions) return {};
-    const s = champions.score((n) => values[n] ?? Number.NaN, Object.keys(values), this.clock.now());
+    const s = champions.score((n) => values[n] ?? Number.NaN, Object.keys(values), this.clock.now(), [], { propensities: false });
     const out: Record<string, number> = {};
     if (s.churn) out.churn_risk = s.churn.probability;
     if (s.prepayment) out.prepayment_risk = s.prepayment.probability;

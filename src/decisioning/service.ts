@@ -62,6 +62,37 @@ export function decisionJson(record: DecisionRecord): string {
   return serialised.get(record) ?? JSON.stringify(record);
 }
 
+/** What a channel needs back from a decision; the whole record stays in the decision log. */
+export interface DecisionSummary {
+  formatVersion: DecisionRecord['formatVersion'];
+  decisionId: string;
+  customerId: string;
+  channel: string;
+  decidedAt: string;
+  catalogueVersion: string;
+  chosen: DecisionRecord['chosen'];
+  explanation: { winner?: NonNullable<DecisionRecord['explanation']['winner']>; excludedCount: number };
+  /** Where the whole record (inputs, every candidate, every exclusion) can be read. */
+  record: string;
+}
+
+/** The summary of a decision record (`POST /v1/decisions` answers with it unless asked for the whole record). */
+export function decisionSummary(r: DecisionRecord): DecisionSummary {
+  const out: DecisionSummary = {
+    formatVersion: r.formatVersion,
+    decisionId: r.decisionId,
+    customerId: r.customerId,
+    channel: r.channel,
+    decidedAt: r.decidedAt,
+    catalogueVersion: r.catalogueVersion,
+    chosen: r.chosen,
+    explanation: { excludedCount: r.explanation.excluded.length },
+    record: `/v1/decisions/${encodeURIComponent(r.decisionId)}`,
+  };
+  if (r.explanation.winner) out.explanation.winner = r.explanation.winner;
+  return out;
+}
+
 export interface ReplayResult {
   decisionId: string;
   identical: boolean;

@@ -87,11 +87,15 @@ export class Champions {
     return [...[...this.propensity.values()].map((m) => m.version), this.churn?.version, this.prepayment?.version, this.cox?.id, this.segments?.id, this.clv?.id].filter((v): v is string => v !== undefined).sort();
   }
 
-  /** Scores one profile. `cardPayments` (the customer's card_payment events) feed the CLV model; `now` is epoch ms. */
-  score(values: FeatureLookup, names: readonly string[], now: number, cardPayments: readonly StoredEvent[] = []): ProfileScores {
-    const row = (m: ServedGbdt) => Float64Array.from(m.model.featureNames, (n) => (names.includes(n) ? values(n) : Number.NaN));
+  /**
+   * Scores one profile. `cardPayments` (the customer's card_payment events) feed the CLV model; `now` is epoch ms.
+   * With `propensities: false` the family propensities are left out (decisions score them per action themselves).
+   */
+  score(values: FeatureLookup, names: readonly string[], now: number, cardPayments: readonly StoredEvent[] = [], o: { propensities?: boolean } = {}): ProfileScores {
+    const known = new Set(names);
+    const row = (m: ServedGbdt) => Float64Array.from(m.model.featureNames, (n) => (known.has(n) ? values(n) : Number.NaN));
     const propensities: ProfileScores['propensities'] = {};
-    for (const [family, m] of [...this.propensity].sort((a, b) => a[0].localeCompare(b[0]))) propensities[family] = { probability: round(m.score(row(m))), model: m.version };
+    if (o.propensities !== false) for (const [family, m] of [...this.propensity].sort((a, b) => a[0].localeCompare(b[0]))) propensities[family] = { probability: round(m.score(row(m))), model: m.version };
     let churn: ProfileScores['churn'] = null;
     if (this.churn) churn = { probability: round(this.churn.score(row(this.churn))), horizonDays: 90, model: this.churn.version };
     if (this.cox) {

@@ -25,6 +25,18 @@ describe('decisions and actions over HTTP', () => {
     expect(got.json().responses).toEqual([{ actionId: 'card', channel: 'in_app', response: 'accepted', at: '2026-03-01T12:05:00.000Z' }]);
     const replay = await h.app.inject({ method: 'POST', url: `/v1/decisions/${d.decisionId}/replay` });
     expect(replay.json()).toMatchObject({ identical: true, differences: [] });
+    // The summary points at the whole record, which ?view=full returns as logged.
+    expect(d.candidates).toBeUndefined();
+    expect(d.record).toBe(`/v1/decisions/${d.decisionId}`);
+    expect(d.explanation.excludedCount).toBe(got.json().explanation.excluded.length);
+    expect(d.explanation.winner).toEqual(got.json().explanation.winner);
+    const full = await h.app.inject({ method: 'POST', url: '/v1/decisions?view=full', payload: { customerId: 'c1', channel: 'in_app', n: 2 } });
+    expect(full.statusCode).toBe(200);
+    const { responses, ...logged } = (await h.app.inject({ method: 'GET', url: `/v1/decisions/${full.json().decisionId}` })).json();
+    expect(responses).toEqual([]);
+    expect(full.json()).toEqual(logged);
+    expect(full.json().candidates.length).toBeGreaterThan(0);
+    expect((await h.app.inject({ method: 'POST', url: '/v1/decisions?view=all', payload: { customerId: 'c1', channel: 'in_app' } })).json().error.details.issues[0]).toMatchObject({ field: 'query.view' });
   });
 
   it('names the field of a bad request and 404s unknown customers and decisions', async () => {

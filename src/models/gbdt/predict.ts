@@ -47,7 +47,7 @@ export interface FlatEnsemble {
   rowRank: Int32Array;
   /**
    * The ranked walk's nodes packed into 8 bytes each (`packed[2k]` the left child,
-   * `packed[2k + 1]` the threshold rank << 10 | feature), so 200 trees take a third of
+   * `packed[2k + 1]` missing-goes-right << 31 | threshold rank << 10 | feature), so 200 trees take a third of
    * the cache; null when a model has over 1,024 features or 2^21 thresholds on one.
    */
   packed: Int32Array | null;
@@ -120,6 +120,7 @@ export function flatten(model: GbdtModel, nTrees = model.trees.length): FlatEnse
 
 const PACK_FEATURES = 1024;
 const PACK_LEAF_RANK = (1 << 21) - 1;
+const PACK_RANK_MASK = (1 << 21) - 1;
 
 function pack(e: FlatEnsemble): Int32Array | null {
   if (e.nFeatures > PACK_FEATURES) return null;
@@ -130,7 +131,8 @@ function pack(e: FlatEnsemble): Int32Array | null {
     const leaf = e.words[4 * k + 3] === k;
     packed[2 * k] = e.words[4 * k + 3]!;
     // A leaf's rank is above any row's, so the walk never moves off it.
-    packed[2 * k + 1] = leaf ? PACK_LEAF_RANK << 10 : (e.rank[k]! << 10) | (e.words[4 * k + 2]! & FEATURE_MASK);
+    // Bit 31: a missing value goes right (never at a leaf, so a leaf stays put).
+    packed[2 * k + 1] = leaf ? PACK_LEAF_RANK << 10 : (e.words[4 * k + 2]! & MISSING_RIGHT ? 1 << 31 : 0) | (e.rank[k]! << 10) | (e.words[4 * k + 2]! & FEATURE_MASK);
   }
   return packed;
 }
@@ -181,18 +183,22 @@ export function marginOfRow(e: FlatEnsemble, x: ArrayLike<number>, base = 0): nu
     row = s;
     b = 0;
   }
-  if (rankRow(e.splitValues, e.splitStart, row, b, e.rowRank)) {
-    if (e.packed) return e.baseMargin + sumLeavesPacked(e.roots, e.depth, e.packed, e.value, e.rowRank);
-    return e.baseMargin + sumLeavesRanked(e.roots, e.depth, e.words, e.rank, e.value, e.rowRank);
-  }
+  const complete = rankRow(e.splitValues, e.splitStart, row, b, e.rowRank);
+  if (e.packed) return e.baseMargin + sumLeavesPacked(e.roots, e.depth, e.packed, e.value, e.rowRank);
+  if (complete) return e.baseMargin + sumLeavesRanked(e.roots, e.depth, e.words, e.rank, e.value, e.rowRank);
   return e.baseMargin + sumLeaves(e.roots, e.depth, e.nodes, e.words, e.value, row, b);
 }
 
-/** Threshold rank of each feature of a row; false when a value is missing. */
+/** Threshold rank of each feature of a row (-1 when missing); false when a value is missing. */
 function rankRow(splitValues: Float64Array, splitStart: Int32Array, x: ArrayLike<number>, base: number, out: Int32Array): boolean {
+  let complete = true;
   for (let f = 0; f < out.length; f++) {
     const v = x[base + f]!;
-    if (v !== v) return false;
+    if (v !== v) {
+      out[f] = -1;
+      complete = false;
+      continue;
+    }
     const start = splitStart[f]!;
     let lo = start;
     let hi = splitStart[f + 1]!;
@@ -203,7 +209,7 @@ function rankRow(splitValues: Float64Array, splitStart: Int32Array, x: ArrayLike
     }
     out[f] = lo - start;
   }
-  return true;
+  return complete;
 }
 
 function sumLeavesPacked(roots: Int32Array, depth: Int32Array, packed: Int32Array, value: Float64Array, rowRank: Int32Array): number {
@@ -221,11 +227,16 @@ function sumLeavesPacked(roots: Int32Array, depth: Int32Array, packed: Int32Arra
       const w1 = packed[2 * n1 + 1]!;
       const w2 = packed[2 * n2 + 1]!;
       const w3 = packed[2 * n3 + 1]!;
+      const r0 = rowRank[w0 & 1023]!;
+      const r1 = rowRank[w1 & 1023]!;
+      const r2 = rowRank[w2 & 1023]!;
+      const r3 = rowRank[w3 & 1023]!;
       // (rank - rowRank) >>> 31 is 1 exactly when the row's rank exceeds the node's: go right.
-      n0 = packed[2 * n0]! + (((w0 >>> 10) - rowRank[w0 & 1023]!) >>> 31);
-      n1 = packed[2 * n1]! + (((w1 >>> 10) - rowRank[w1 & 1023]!) >>> 31);
-      n2 = packed[2 * n2]! + (((w2 >>> 10) - rowRank[w2 & 1023]!) >>> 31);
-      n3 = packed[2 * n3]! + (((w3 >>> 10) - rowRank[w3 & 1023]!) >>> 31);
+      // A missing value (rank -1) takes the node's default direction, bit 31.
+      n0 = packed[2 * n0]! + (r0 < 0 ? w0 >>> 31 : ((((w0 >>> 10) & PACK_RANK_MASK) - r0) >>> 31));
+      n1 = packed[2 * n1]! + (r1 < 0 ? w1 >>> 31 : ((((w1 >>> 10) & PACK_RANK_MASK) - r1) >>> 31));
+      n2 = packed[2 * n2]! + (r2 < 0 ? w2 >>> 31 : ((((w2 >>> 10) & PACK_RANK_MASK) - r2) >>> 31));
+      n3 = packed[2 * n3]! + (r3 < 0 ? w3 >>> 31 : ((((w3 >>> 10) & PACK_RANK_MASK) - r3) >>> 31));
     }
     sum += value[n0]! + value[n1]! + value[n2]! + value[n3]!;
   }
@@ -233,7 +244,8 @@ function sumLeavesPacked(roots: Int32Array, depth: Int32Array, packed: Int32Arra
     let n = roots[t]!;
     for (let s = depth[t]!; s > 0; s--) {
       const w = packed[2 * n + 1]!;
-      n = packed[2 * n]! + (((w >>> 10) - rowRank[w & 1023]!) >>> 31);
+      const r = rowRank[w & 1023]!;
+      n = packed[2 * n]! + (r < 0 ? w >>> 31 : ((((w >>> 10) & PACK_RANK_MASK) - r) >>> 31));
     }
     sum += value[n]!;
   }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import { NextbestError } from '../../core/errors.js';
-import { DecideRequestSchema, decisionJson, type Engine } from '../../engine.js';
+import { DecideRequestSchema, decisionJson, decisionSummary, type Engine } from '../../engine.js';
 import { ErrorBody, type ApiDocs } from '../openapi.js';
 import { route } from '../route.js';
 
@@ -21,6 +21,18 @@ const Decision = z.looseObject({
   inputs: z.looseObject({}),
 });
 
+const Summary = z.object({
+  formatVersion: z.literal(1),
+  decisionId: z.string(),
+  customerId: z.string(),
+  channel: z.string(),
+  decidedAt: z.string(),
+  catalogueVersion: z.string(),
+  chosen: z.array(Chosen),
+  explanation: z.object({ winner: z.looseObject({ actionId: z.string(), customerSentence: z.string() }).optional(), excludedCount: z.number() }),
+  record: z.string().describe('path of the whole logged record'),
+});
+
 /** Decisions: decide, read a logged decision, replay it. */
 export function decisionRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine): void {
   route(
@@ -31,16 +43,20 @@ export function decisionRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engi
       path: '/v1/decisions',
       tag: 'decisions',
       summary: 'Decide the next best actions for a customer on a channel',
-      description: 'Runs consent, eligibility, applicability, suitability, contact and volume policies over the catalogue, scores what passes (propensity × context weight × value × levers) and returns the top N with an explanation. The decision is logged and counts towards the contact caps.',
+      description:
+        'Runs consent, eligibility, applicability, suitability, contact and volume policies over the catalogue, scores what passes (propensity × context weight × value × levers) and returns the top N with the explanation of the winner. The decision is logged (inputs, every candidate and every exclusion: read it at `record`) and counts towards the contact caps. `?view=full` returns the whole logged record instead.',
       body: DecideRequestSchema,
-      responses: { 200: { description: 'The decision record', schema: Decision }, 404: { description: 'No such customer', schema: ErrorBody }, 422: { description: 'Invalid request', schema: ErrorBody } },
+      query: z.object({ view: z.enum(['summary', 'full']).default('summary').describe('summary: what a channel needs; full: the whole decision record as logged') }),
+      responses: { 200: { description: 'The decision: a summary, or with view=full the whole record', schema: z.union([Summary, Decision]) }, 404: { description: 'No such customer', schema: ErrorBody }, 422: { description: 'Invalid request', schema: ErrorBody } },
     },
-    async ({ request, reply }) => {
+    async ({ request, reply, query }) => {
       const body = request.body;
       if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new NextbestError('VALIDATION_FAILED', 'the body must be a decision request object', { issues: [{ field: '', rule: 'type', message: 'must be an object' }] });
+      const record = await engine.decide(body as never);
+      if (query.view === 'summary') return decisionSummary(record);
       // The record's JSON was already made for the decision log: send those bytes.
       reply.type('application/json; charset=utf-8');
-      return decisionJson(await engine.decide(body as never));
+      return decisionJson(record);
     },
   );
 
