@@ -13,7 +13,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCsv } from '../src/core/csv.js';
 import { mulberry32, normal } from '../src/core/random.js';
-import { flatten, marginBatch, marginOfRow, train, type FeatureMatrix } from '../src/models/gbdt/index.js';
+import { flatten, marginBatch, marginOfRow, train, type FeatureMatrix, type GbdtModel } from '../src/models/gbdt/index.js';
+import { recursiveExplainer, treeExplainer, type Explainer } from '../src/models/gbdt/shap.js';
 import { auc } from '../src/models/metrics/index.js';
 import { encodeRows, inferEncoding } from '../src/models/tabular.js';
 import type { Bench, BenchRow } from './harness.js';
@@ -151,8 +152,7 @@ function runXgboost(s: Split, latency: boolean): { seconds: number[]; cpu: numbe
 }
 
 /** Median per-call latency of scoring single rows, over 3 passes of 1000 calls (as the XGBoost figure). */
-function ourLatencyUs(s: Split): { median: number; batchMean: number } {
-  const { model } = train({ features: s.train, label: s.yTrain }, { ...PARAMS, rounds: 200 });
+function ourLatencyUs(s: Split, model: GbdtModel): { median: number; batchMean: number } {
   const e = flatten(model);
   const nF = s.test.nFeatures;
   const rows = Array.from({ length: 1000 }, (_, i) => s.test.values.slice((i % s.test.nRows) * nF, ((i % s.test.nRows) + 1) * nF));
@@ -174,6 +174,30 @@ function ourLatencyUs(s: Split): { median: number; batchMean: number } {
   const batchMean = ((performance.now() - t0) * 1000) / 20000;
   if (sink === 42) process.stderr.write('');
   return { median: median(meds), batchMean };
+}
+
+/**
+ * TreeSHAP cost per row: the recursion (Algorithm 2, what every explanation cost before the
+ * tables) against the tables, each the mean over loops of the same test rows (after a
+ * warm-up), plus the one-off cost of building the tables and the bytes they hold.
+ */
+function shapLatency(s: Split, model: GbdtModel, quick: boolean): { recursiveUs: number; tableUs: number; buildMs: number; bytes: number } {
+  const nF = s.test.nFeatures;
+  const rows = Array.from({ length: 500 }, (_, i) => s.test.values.slice((i % s.test.nRows) * nF, ((i % s.test.nRows) + 1) * nF));
+  let sink = 0;
+  const perRow = (ex: Explainer, loops: number) => {
+    for (const r of rows) sink += ex.contributions(r)[0]!;
+    const t0 = performance.now();
+    for (let k = 0; k < loops; k++) for (const r of rows) sink += ex.contributions(r)[0]!;
+    return ((performance.now() - t0) * 1000) / (loops * rows.length);
+  };
+  const recursiveUs = perRow(recursiveExplainer(model), 1);
+  const t0 = performance.now();
+  const tables = treeExplainer(model);
+  const buildMs = performance.now() - t0;
+  const tableUs = perRow(tables, quick ? 10 : 40);
+  if (sink === 42) process.stderr.write('');
+  return { recursiveUs, tableUs, buildMs, bytes: tables.bytes };
 }
 
 const bench: Bench = {
@@ -228,7 +252,8 @@ const bench: Bench = {
       });
     }
     const credit = splits[0]!;
-    const lat = ourLatencyUs(credit);
+    const { model: creditModel } = train({ features: credit.train, label: credit.yTrain }, { ...PARAMS, rounds: 200 });
+    const lat = ourLatencyUs(credit, creditModel);
     const xl = version ? runXgboost({ ...credit, repeats: 1 }, true) : null;
     rows.push({
       case: 'single-row score, credit_data model (200 trees, depth 6)',
@@ -239,8 +264,22 @@ const bench: Bench = {
       ...(xl?.latency_us !== undefined ? { peer: { name: 'XGBoost inplace_predict', value: xl.latency_us }, ratio: lat.median / xl.latency_us } : {}),
     });
     rows.push({ case: 'single-row score, credit_data model (200 trees, depth 6)', metric: 'mean per row in a loop of 20,000 calls', value: lat.batchMean, unit: 'us', goal: '<= 5 us' });
+    const shap = shapLatency(credit, creditModel, quick);
+    const shapCase = 'TreeSHAP per row, credit_data model (200 trees, depth 6)';
+    rows.push({
+      case: shapCase,
+      metric: 'exact contributions per row, tables (mean over 500 test rows)',
+      value: shap.tableUs,
+      unit: 'us',
+      goal: '<= 100 us',
+      peer: { name: 'recursion (Algorithm 2, before)', value: shap.recursiveUs },
+      ratio: shap.tableUs / shap.recursiveUs,
+    });
+    rows.push({ case: shapCase, metric: 'building the tables (once per model, on first explanation)', value: shap.buildMs, unit: 'ms' });
+    rows.push({ case: shapCase, metric: 'table memory per model', value: shap.bytes / 2 ** 20, unit: 'MiB' });
     notes.push('CPU time (process.cpuUsage / time.process_time) is reported next to wall time because the bench machine is shared: wall time includes waiting for a core.');
     notes.push('Latency: ours is marginOfRow on a Float64Array row in-process (timed per call with process.hrtime, which adds ~0.1 us); XGBoost is Booster.inplace_predict on a 1 x P float64 numpy array from Python, per call, as in generate_gbdt.py.');
+    notes.push('TreeSHAP: exact path-dependent contributions (equal to the recursion within 1e-9, test/models/gbdt/fastShap.test.ts) from the tables of src/models/gbdt/fastShap.ts; the peer is the recursion the tables replaced, on the same rows in the same run.');
     notes.push(`Synthetic set: seeded generator in bench/gbdt.bench.ts (30 normal + 10 small-integer features, 3% missing, nonlinear logit), first 80% rows train, rest test; ${large.toLocaleString('en-GB')} rows.`);
     return { rows, notes };
   },

@@ -46,8 +46,9 @@ export interface ShapTables {
   /** How many of `blocks` are in vector form. */
   nVector: number;
   /**
-   * Per block, in order: m × (feature word, threshold rank, index bit), then the touched
-   * features: vector form ns + ng features; compact form ns × (feature | slot << 16), ng features.
+   * Per block, in order: m × (feature | index bit << 24 | missing goes right << 30,
+   * threshold rank), then the touched features: vector form ns + ng features; compact
+   * form ns × (feature | slot << 16), then ng features.
    */
   blockInt: Int32Array;
   /** Per compact-form path feature: −1 and (1 − z)/z, the factors of U for an unmet and a met feature. */
@@ -154,7 +155,7 @@ export function planTree(t: Tree, th: Thresholds, limits: BlockLimits, maxEntrie
       if (sizeOnly) return true;
       const block = tabulateBlock(t, n, path, internal, inside, vector, ws);
       if (!block.coef.every(Number.isFinite)) return false; // a zero fraction underflowed to 0
-      for (let j = 0; j < internal.length; j++) block.ints.splice(3 * j, 0, featureWord(internal[j]!), rankOf(internal[j]!), path.f.length + j);
+      for (let j = 0; j < internal.length; j++) block.ints.splice(2 * j, 0, featureWord(internal[j]!) | ((path.f.length + j) << 24), rankOf(internal[j]!));
       block.rootId = id;
       plan.blocks.push(block);
       return true;
@@ -395,10 +396,10 @@ export function addContributions(e: ShapTables, key: Int32Array, pattern: Int32A
     const shape = blocks[i + 1]!;
     const m = (shape >>> 8) & 0xff;
     let idx = pattern[blocks[i]!]!;
-    for (let j = 0; j < m; j++, o += 3) {
+    for (let j = 0; j < m; j++, o += 2) {
       const fw = blockInt[o]!;
-      const r = key[fw & FEATURE_MASK]!;
-      idx |= (((blockInt[o + 1]! - r) >>> 31) | ((r >>> 31) & (fw >>> 30))) << blockInt[o + 2]!;
+      const r = key[fw & 0xffffff]!;
+      idx |= (((blockInt[o + 1]! - r) >>> 31) | ((r >>> 31) & (fw >>> 30))) << ((fw >>> 24) & 31);
     }
     const nc = ((shape >>> 16) & 0xff) + (shape >>> 24);
     const row = t + idx * nc;
@@ -413,10 +414,10 @@ export function addContributions(e: ShapTables, key: Int32Array, pattern: Int32A
     const ns = (shape >>> 16) & 0xff;
     const ng = shape >>> 24;
     let idx = b;
-    for (let j = 0; j < m; j++, o += 3) {
+    for (let j = 0; j < m; j++, o += 2) {
       const fw = blockInt[o]!;
-      const r = key[fw & FEATURE_MASK]!;
-      idx |= (((blockInt[o + 1]! - r) >>> 31) | ((r >>> 31) & (fw >>> 30))) << blockInt[o + 2]!;
+      const r = key[fw & 0xffffff]!;
+      idx |= (((blockInt[o + 1]! - r) >>> 31) | ((r >>> 31) & (fw >>> 30))) << ((fw >>> 24) & 31);
     }
     for (let s = 0; s < ns; s++, o++, c += 2) {
       const w = blockInt[o]!;

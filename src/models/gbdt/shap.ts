@@ -79,6 +79,7 @@ export function treeExplainer(model: GbdtModel, options: ExplainerOptions = {}):
   const nFeatures = model.featureNames.length;
   const candidates = model.trees.filter(tableable);
   const th = distinctThresholds(candidates, nFeatures);
+  // Tables pack a feature index into 16 bits; wider models keep the recursion.
   let budget = nFeatures <= 0xffff ? (options.tableBudget ?? DEFAULT_TABLE_BUDGET) : 0;
   const cut = options.blocks ?? chooseCut(candidates, th, budget);
   const plans = [];
