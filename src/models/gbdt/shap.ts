@@ -99,6 +99,8 @@ export function treeExplainer(model: GbdtModel, options: ExplainerOptions = {}):
   const f32 = model.float32Inputs;
   const key = new Int32Array(nFeatures);
   const pattern = new Int32Array(nIds);
+  // Filled with a fraction first so that V8 stores it as an array of doubles.
+  const acc = Array.from({ length: nFeatures + 1 }, () => 0.5);
   const row = new Float64Array(nFeatures);
   return {
     bias,
@@ -108,7 +110,9 @@ export function treeExplainer(model: GbdtModel, options: ExplainerOptions = {}):
       const phi = new Float64Array(nFeatures + 1);
       if (plans.length > 0) {
         rankRow(th, x, base, f32, key);
-        addContributions(tables, key, pattern, phi);
+        acc.fill(0);
+        addContributions(tables, key, pattern, acc);
+        phi.set(acc);
       }
       if (recursive.length > 0) {
         for (let f = 0; f < nFeatures; f++) row[f] = f32 ? Math.fround(x[base + f]!) : x[base + f]!;
