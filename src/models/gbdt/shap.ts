@@ -9,16 +9,8 @@
  * the recursion alone, the reference the tables are tested against.
  */
 import type { GbdtModel } from './model.js';
-import type { Tree } from './tree.js';
+import { treeDepth, type Tree } from './tree.js';
 import { addContributions, distinctThresholds, joinPlans, planTree, rankRow, tableBytes, type BlockLimits, type Thresholds } from './fastShap.js';
-
-/** Per-tree precomputed state: node means and a path buffer sized for the tree's depth. */
-interface ShapTree {
-  tree: Tree;
-  /** Cover-weighted mean leaf value under each node (the root's is the tree's expected value). */
-  mean: Float64Array;
-  depth: number;
-}
 
 /** An explainer over a model: contributions of every feature to one row's margin. */
 export interface Explainer {
@@ -147,8 +139,8 @@ export function recursiveExplainer(model: GbdtModel): Explainer {
 
 /**
  * Whether tables give a tree the recursion's numbers: thresholds must be ordered (not NaN)
- * to rank them, leaf values finite, and covers positive and finite so that every zero fraction z is too (the
- * tables divide by z once).
+ * to rank them, leaf values finite, and covers positive and finite so that every zero
+ * fraction z is too (compact tables divide by z).
  */
 function tableable(t: Tree): boolean {
   for (let n = 0; n < t.feature.length; n++) {
@@ -158,6 +150,7 @@ function tableable(t: Tree): boolean {
   return true;
 }
 
+/** Cover-weighted mean leaf value of a tree (its output with every feature unknown). */
 function expectedValue(t: Tree): number {
   const mean = new Float64Array(t.feature.length);
   fillMeans(t, 0, mean);
@@ -166,12 +159,7 @@ function expectedValue(t: Tree): number {
 
 /** Algorithm 2 over some trees, with one path buffer sized for the deepest. */
 function recursion(trees: readonly Tree[]): { add(row: Float64Array, phi: Float64Array): void; bytes: number } {
-  const shapTrees: ShapTree[] = trees.map((tree) => {
-    const mean = new Float64Array(tree.feature.length);
-    const depth = fillMeans(tree, 0, mean);
-    return { tree, mean, depth };
-  });
-  const maxDepth = shapTrees.reduce((m, t) => Math.max(m, t.depth), 0);
+  const maxDepth = trees.reduce((m, t) => Math.max(m, treeDepth(t)), 0);
   // Path elements for every recursion level, stacked: sum over levels of (level + 1).
   const size = ((maxDepth + 2) * (maxDepth + 3)) / 2;
   const path: PathBuffer = {
@@ -181,23 +169,23 @@ function recursion(trees: readonly Tree[]): { add(row: Float64Array, phi: Float6
     weight: new Float64Array(size),
   };
   return {
-    bytes: size * 28 + shapTrees.reduce((s, t) => s + t.mean.byteLength, 0),
+    bytes: size * 28,
     add(row, phi) {
-      for (const t of shapTrees) recurse(t.tree, row, phi, path, 0, 0, 0, 1, 1, -1);
+      for (const t of trees) recurse(t, row, phi, path, 0, 0, 0, 1, 1, -1);
     },
   };
 }
 
-function fillMeans(t: Tree, n: number, mean: Float64Array): number {
+function fillMeans(t: Tree, n: number, mean: Float64Array): void {
   if (t.feature[n]! < 0) {
     mean[n] = t.value[n]!;
-    return 0;
+    return;
   }
   const l = t.left[n]!;
   const r = t.right[n]!;
-  const d = 1 + Math.max(fillMeans(t, l, mean), fillMeans(t, r, mean));
+  fillMeans(t, l, mean);
+  fillMeans(t, r, mean);
   mean[n] = (mean[l]! * t.cover[l]! + mean[r]! * t.cover[r]!) / t.cover[n]!;
-  return d;
 }
 
 interface PathBuffer {
