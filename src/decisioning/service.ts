@@ -19,7 +19,7 @@ import { capacityFor, capsFor, evaluate, select, type Evaluation } from './decid
 import { explain } from './explain.js';
 import { KeyedMutex } from './mutex.js';
 import { priorOnly, type FeatureValues, type PropensityScorer } from './scoring.js';
-import { DECISION_FORMAT_VERSION, type ChosenAction, type DecisionInputs, type DecisionRecord } from './trace.js';
+import { DECISION_FORMAT_VERSION, type ChosenAction, type DecisionInputs, type DecisionRecord, type Explanation } from './trace.js';
 import { consentsInForce, customerView } from './view.js';
 
 /** A decision request (HTTP body, CLI flags, library call). */
@@ -383,6 +383,24 @@ export function replayRecord(cat: CompiledCatalogue, original: DecisionRecord, s
   original.candidates.forEach((c, k) => {
     if (!same(c, replayed.candidates[k])) differences.push(`candidate ${c.actionId} differs`);
   });
-  if (!same(replayed.explanation, original.explanation)) differences.push('explanation differs');
+  if (!sameExplanation(replayed.explanation, original.explanation)) differences.push('explanation differs');
   return { decisionId: original.decisionId, identical: differences.length === 0, differences, replayed: { candidates: replayed.candidates, chosen: replayed.chosen, explanation: replayed.explanation } };
+}
+
+/**
+ * Explanations are the same when everything matches exactly but SHAP contributions, which
+ * may differ in the last bits between exact TreeSHAP algorithms (tables vs recursion):
+ * those must agree within 1e-9 of the larger magnitude (or 1e-9 absolute below 1).
+ */
+export function sameExplanation(a: Explanation, b: Explanation): boolean {
+  const ca = a.winner?.topContributions ?? [];
+  const cb = b.winner?.topContributions ?? [];
+  if (ca.length !== cb.length) return false;
+  for (let i = 0; i < ca.length; i++) {
+    const x = ca[i]!.contribution;
+    const y = cb[i]!.contribution;
+    if (!(Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(x), Math.abs(y)))) return false;
+  }
+  const strip = (e: Explanation) => JSON.stringify(e, (k, v: unknown) => (k === 'contribution' ? 0 : v));
+  return strip(a) === strip(b);
 }

@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { loadModel, treeExplainer } from '../../src/models/gbdt/index.js';
 import { compileCatalogue, DECISION_FORMAT_VERSION, FeatureRows, GbdtScorer, replayRecord, type DecisionRecord } from '../../src/decisioning/index.js';
+import { sameExplanation } from '../../src/decisioning/service.js';
 import { GOLDEN, runCase, type GoldenCase } from './golden.js';
 import { scenarioCatalogue } from './rig.js';
 
@@ -51,5 +52,21 @@ describe('golden decision traces (format 1)', () => {
     const sum = treeExplainer(model).bias + winner.topContributions.reduce((s, x) => s + x.contribution, 0);
     expect(Math.abs(margin - sum)).toBeLessThan(1e-9);
     expect(c.record.candidates.find((t) => t.actionId === 'fund')!.propensity).toBeCloseTo(p, 12);
+  });
+});
+
+describe('replay compares SHAP contributions within 1e-9', () => {
+  const base = golden.cases.find((c) => (c.record.explanation.winner?.topContributions.length ?? 0) > 0)!.record.explanation;
+  const nudged = (by: number) => ({ ...base, winner: { ...base.winner!, topContributions: base.winner!.topContributions.map((c, i) => (i === 0 ? { ...c, contribution: c.contribution * (1 + by) } : c)) } });
+
+  it('treats last-bit differences between exact TreeSHAP algorithms as the same', () => {
+    expect(sameExplanation(base, nudged(1e-15))).toBe(true);
+  });
+
+  it('reports a real difference in a contribution, a feature or the wording', () => {
+    expect(sameExplanation(base, nudged(1e-6))).toBe(false);
+    const renamed = { ...base, winner: { ...base.winner!, topContributions: base.winner!.topContributions.map((c, i) => (i === 0 ? { ...c, feature: 'other' } : c)) } };
+    expect(sameExplanation(base, renamed)).toBe(false);
+    expect(sameExplanation(base, { ...base, winner: { ...base.winner!, customerSentence: 'changed' } })).toBe(false);
   });
 });
