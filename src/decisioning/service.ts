@@ -55,13 +55,6 @@ export interface DecisioningDeps {
   shap?: boolean;
 }
 
-const serialised = new WeakMap<DecisionRecord, string>();
-
-/** A decision record as JSON: the very text logged when the record is fresh from `decide`. */
-export function decisionJson(record: DecisionRecord): string {
-  return serialised.get(record) ?? JSON.stringify(record);
-}
-
 /** What a channel needs back from a decision; the whole record stays in the decision log. */
 export interface DecisionSummary {
   formatVersion: DecisionRecord['formatVersion'];
@@ -196,10 +189,7 @@ export class Decisioning {
         sel = select(cat, ev, inputs, { now: o.now, channel: o.channel, n: o.n, full });
       }
       const record = buildRecord(cat, ev, inputs, sel.chosen, { decisionId, channel: o.channel, n: o.n, now: o.now, levers, full, scorer, shap: this.deps.shap ?? true });
-      // Serialised once: the log stores these bytes and the HTTP API sends them as the response.
-      const recordJson = JSON.stringify(record);
-      serialised.set(record, recordJson);
-      await this.deps.log.append({ decisionId, customerId, channel: o.channel, decidedAt: o.now, catalogueVersion: cat.version, record, recordJson });
+      await this.deps.log.append({ decisionId, customerId, channel: o.channel, decidedAt: o.now, catalogueVersion: cat.version, record });
       return record;
     });
   }

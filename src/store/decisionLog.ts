@@ -14,8 +14,6 @@ export interface LoggedDecision {
   decidedAt: number;
   catalogueVersion: string;
   record: unknown;
-  /** `JSON.stringify(record)` when the caller already has it (stores that serialise use it as is). */
-  recordJson?: string;
 }
 
 /** A customer's answer to a decided action, from an offer_response event. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import { NextbestError } from '../../core/errors.js';
-import { DecideRequestSchema, decisionJson, decisionSummary, type Engine } from '../../engine.js';
+import { DecideRequestSchema, decisionSummary, type Engine } from '../../engine.js';
 import { ErrorBody, type ApiDocs } from '../openapi.js';
 import { route } from '../route.js';
 
@@ -49,14 +49,11 @@ export function decisionRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engi
       query: z.object({ view: z.enum(['summary', 'full']).default('summary').describe('summary: what a channel needs; full: the whole decision record as logged') }),
       responses: { 200: { description: 'The decision: a summary, or with view=full the whole record', schema: z.union([Summary, Decision]) }, 404: { description: 'No such customer', schema: ErrorBody }, 422: { description: 'Invalid request', schema: ErrorBody } },
     },
-    async ({ request, reply, query }) => {
+    async ({ request, query }) => {
       const body = request.body;
       if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new NextbestError('VALIDATION_FAILED', 'the body must be a decision request object', { issues: [{ field: '', rule: 'type', message: 'must be an object' }] });
       const record = await engine.decide(body as never);
-      if (query.view === 'summary') return decisionSummary(record);
-      // The record's JSON was already made for the decision log: send those bytes.
-      reply.type('application/json; charset=utf-8');
-      return decisionJson(record);
+      return query.view === 'summary' ? decisionSummary(record) : record;
     },
   );
 

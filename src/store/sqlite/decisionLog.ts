@@ -52,7 +52,7 @@ export class SqliteDecisionLog implements DecisionLog {
     this.insertMany = db.transaction((items: typeof this.queue) =>
       items.map((q) => {
         try {
-          db.transaction(() => this.insert.run(q.d.decisionId, q.d.customerId, q.d.channel, q.d.decidedAt, q.d.catalogueVersion, q.d.recordJson ?? JSON.stringify(q.d.record)))();
+          db.transaction(() => this.insert.run(q.d.decisionId, q.d.customerId, q.d.channel, q.d.decidedAt, q.d.catalogueVersion, JSON.stringify(q.d.record)))();
           return undefined;
         } catch (e) {
           return e;

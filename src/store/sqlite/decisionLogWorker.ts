@@ -135,7 +135,7 @@ export class WorkerSqliteDecisionLog implements DecisionLog {
     if (this.closed) return Promise.reject(new Error('decision log is closed'));
     // Strings are posted as they are: ~7 µs for a 22 KB record, where encoding it to bytes
     // to transfer them took ~19 µs (measured on this machine).
-    const row: Row = [d.decisionId, d.customerId, d.channel, d.decidedAt, d.catalogueVersion, d.recordJson ?? JSON.stringify(d.record)];
+    const row: Row = [d.decisionId, d.customerId, d.channel, d.decidedAt, d.catalogueVersion, JSON.stringify(d.record)];
     return new Promise((resolve, reject) => {
       this.queue.push({ row, resolve, reject });
       this.schedule();
