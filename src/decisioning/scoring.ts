@@ -44,7 +44,7 @@ export const priorOnly: PropensityScorer = {
 export class FeatureRows {
   private readonly cache = new Map<readonly string[], Float64Array>();
   /** Scores already computed in this decision, by served model: actions sharing a model score once. */
-  readonly scores = new Map<object, number>();
+  readonly scores = new Map<object, PropensityScore>();
   constructor(readonly values: FeatureValues) {}
 
   /** The values in `names` order; missing features are NaN (the trees' default direction). */
@@ -84,11 +84,21 @@ export class GbdtScorer implements PropensityScorer {
   constructor(models: { actions?: Record<string, PropensityModel>; families?: Record<string, PropensityModel> }) {
     // One served copy per model object: actions that share a model share its flat arrays and its score.
     const served = new Map<GbdtModel, Map<string, Served>>();
+    // Models reading the same features in the same order share one feature list, so a
+    // decision fills each distinct row once however many models read it.
+    const lists = new Map<string, readonly string[]>();
     const once = (m: PropensityModel) => {
       let byVersion = served.get(m.model);
       if (!byVersion) served.set(m.model, (byVersion = new Map()));
       let s = byVersion.get(m.version);
-      if (!s) byVersion.set(m.version, (s = serve(m)));
+      if (!s) {
+        s = serve(m);
+        const key = JSON.stringify(s.names);
+        const shared = lists.get(key);
+        if (shared) s.names = shared;
+        else lists.set(key, s.names);
+        byVersion.set(m.version, s);
+      }
       return s;
     };
     for (const [id, m] of Object.entries(models.actions ?? {})) this.byAction.set(id, once(m));
@@ -103,8 +113,8 @@ export class GbdtScorer implements PropensityScorer {
     const s = this.served(action);
     if (!s) return undefined;
     let p = features.scores.get(s);
-    if (p === undefined) features.scores.set(s, (p = s.score(features.row(s.names))));
-    return { propensity: p, modelVersion: s.version };
+    if (p === undefined) features.scores.set(s, (p = { propensity: s.score(features.row(s.names)), modelVersion: s.version }));
+    return p;
   }
 
   explain(action: ActionVars, features: FeatureRows, top: number): Contribution[] {
