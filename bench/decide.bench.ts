@@ -131,7 +131,7 @@ const bench: Bench = {
     const url = new URL(server.url);
     const bodiesFile = join(dir, 'bodies.json');
     writeFileSync(bodiesFile, JSON.stringify(bank.customerIds.map((id) => JSON.stringify({ customerId: id, channel: 'in_app', n: 3 }))));
-    await openLoop(url, bodiesFile, 500, quick ? 1 : 3); // warm-up
+    await openLoop(url, bodiesFile, 500, quick ? 2 : 10); // warm-up: the JIT needs a few thousand requests
     const seconds = quick ? 2 : 8;
     for (const rate of [500, 1000, 2000]) {
       const res = await openLoop(url, bodiesFile, rate, seconds, server.child.pid);
@@ -158,6 +158,9 @@ const bench: Bench = {
       rows.push({ case: label, metric: 'offer revenue', value: r.offerRevenueGBP, unit: 'GBP' });
       rows.push({ case: label, metric: 'churn rate', value: r.churnRate, unit: 'share' });
       rows.push({ case: label, metric: 'harm (unsuitable offers accepted)', value: r.harm, unit: 'offers', note: `${r.consentBreaches} consent breaches` });
+      rows.push({ case: label, metric: 'offers per customer', value: r.offersShown / r.customers, unit: 'offers' });
+      rows.push({ case: label, metric: 'accepted value per offer', value: r.valuePerOfferGBP, unit: 'GBP' });
+      rows.push({ case: label, metric: 'net value (first take-ups − contact and harm costs)', value: r.netValueGBP, unit: 'GBP', ...(r.policy === 'engine' ? { peer: { name: 'oracle', value: oracle.netValueGBP }, ratio: r.netValueGBP / oracle.netValueGBP } : {}) });
     }
     const engine = cmp.reports.find((r) => r.policy === 'engine')!;
     notes.push(`Twin: engine/oracle accepted value ${(engine.acceptedValueGBP / oracle.acceptedValueGBP).toFixed(2)}, engine/random ${(engine.acceptedValueGBP / random.acceptedValueGBP).toFixed(2)}. The engine's family models were trained on a ${days}-day exploration run with seed 1001 (${cmp.training.samples} offers, ${cmp.training.accepted} accepted); the comparison runs on seed 1. Took ${((performance.now() - t) / 1000).toFixed(0)} s.`);

@@ -20,7 +20,11 @@ db.pragma('busy_timeout = 5000');
 db.pragma('wal_autocheckpoint = 0');
 const run = () => {
   try {
-    const [r] = db.pragma('wal_checkpoint(PASSIVE)');
+    let [r] = db.pragma('wal_checkpoint(PASSIVE)');
+    // Under steady writes a passive checkpoint never finds the WAL fully copied, so the WAL
+    // would grow forever: past the limit, a RESTART copies the few frames the passive run
+    // missed (the writer waits only for those) and lets the writer start the WAL over.
+    if (r.log >= workerData.restartFrames) [r] = db.pragma('wal_checkpoint(RESTART)');
     parentPort.postMessage({ ok: true, log: r.log, checkpointed: r.checkpointed });
   } catch (e) {
     parentPort.postMessage({ ok: false, error: String(e && e.message || e) });
@@ -49,11 +53,12 @@ export class WalCheckpointer {
   /** `db` must be a file database in WAL mode; `fallbackPages` is the automatic threshold restored if the worker dies. */
   constructor(
     private readonly db: SqliteDb,
-    o: { everyMs?: number; fallbackPages?: number; onError?: (message: string) => void } = {},
+    o: { everyMs?: number; fallbackPages?: number; restartFrames?: number; onError?: (message: string) => void } = {},
   ) {
     const fallback = o.fallbackPages ?? 10_000;
     db.pragma('wal_autocheckpoint = 0');
-    this.worker = new Worker(WORKER, { eval: true, workerData: { path: db.name, everyMs: o.everyMs ?? 1000 } });
+    db.pragma('journal_size_limit = 67108864'); // a WAL started over is truncated to 64 MB
+    this.worker = new Worker(WORKER, { eval: true, workerData: { path: db.name, everyMs: o.everyMs ?? 1000, restartFrames: o.restartFrames ?? 20_000 } });
     this.worker.unref();
     this.worker.on('message', (m: { ok: boolean; log?: number; checkpointed?: number; error?: string }) => {
       this.stats.runs++;
