@@ -16,15 +16,10 @@ const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require('better-sqlite3');
 const db = new Database(workerData.path, { fileMustExist: true });
-db.pragma('busy_timeout = 5000');
 db.pragma('wal_autocheckpoint = 0');
 const run = () => {
   try {
-    let [r] = db.pragma('wal_checkpoint(PASSIVE)');
-    // Under steady writes a passive checkpoint never finds the WAL fully copied, so the WAL
-    // would grow forever: past the limit, a RESTART copies the few frames the passive run
-    // missed (the writer waits only for those) and lets the writer start the WAL over.
-    if (r.log >= workerData.restartFrames) [r] = db.pragma('wal_checkpoint(RESTART)');
+    const [r] = db.pragma('wal_checkpoint(PASSIVE)');
     parentPort.postMessage({ ok: true, log: r.log, checkpointed: r.checkpointed });
   } catch (e) {
     parentPort.postMessage({ ok: false, error: String(e && e.message || e) });
@@ -42,29 +37,51 @@ export interface CheckpointStats {
   /** WAL frames in the log and frames copied into the database, at the last run. */
   lastLog: number;
   lastCheckpointed: number;
+  /** Times the main connection copied the remainder so the WAL could start over. */
+  catchUps: number;
   errors: number;
 }
 
 export class WalCheckpointer {
   private readonly worker: Worker;
   private stopped = false;
-  readonly stats: CheckpointStats = { runs: 0, lastLog: 0, lastCheckpointed: 0, errors: 0 };
+  readonly stats: CheckpointStats = { runs: 0, lastLog: 0, lastCheckpointed: 0, catchUps: 0, errors: 0 };
 
-  /** `db` must be a file database in WAL mode; `fallbackPages` is the automatic threshold restored if the worker dies. */
+  /**
+   * `db` must be a file database in WAL mode; `fallbackPages` is the automatic threshold
+   * restored if the worker dies; past `restartFrames` WAL frames the main connection
+   * catches up (see above).
+   */
   constructor(
     private readonly db: SqliteDb,
     o: { everyMs?: number; fallbackPages?: number; restartFrames?: number; onError?: (message: string) => void } = {},
   ) {
     const fallback = o.fallbackPages ?? 10_000;
     db.pragma('wal_autocheckpoint = 0');
+    const restartFrames = o.restartFrames ?? 20_000;
     db.pragma('journal_size_limit = 67108864'); // a WAL started over is truncated to 64 MB
-    this.worker = new Worker(WORKER, { eval: true, workerData: { path: db.name, everyMs: o.everyMs ?? 1000, restartFrames: o.restartFrames ?? 20_000 } });
+    this.worker = new Worker(WORKER, { eval: true, workerData: { path: db.name, everyMs: o.everyMs ?? 1000 } });
     this.worker.unref();
     this.worker.on('message', (m: { ok: boolean; log?: number; checkpointed?: number; error?: string }) => {
       this.stats.runs++;
       if (m.ok) {
         this.stats.lastLog = m.log ?? 0;
         this.stats.lastCheckpointed = m.checkpointed ?? 0;
+        // Under steady writes a passive run never finds the WAL fully copied (frames arrive
+        // while it copies), so the writer never starts the WAL over and it grows without
+        // bound. Past the limit the main connection, the writer, copies the few frames the
+        // worker's run missed: between two writes, so the next write starts the WAL over.
+        // RESTART from the worker would do it by holding off writes, and with a reader
+        // pinning the WAL the main thread's writes timed out behind it.
+        if (this.stats.lastLog >= restartFrames && db.open) {
+          try {
+            db.pragma('wal_checkpoint(PASSIVE)');
+            this.stats.catchUps++;
+          } catch (e) {
+            this.stats.errors++;
+            o.onError?.(`WAL checkpoint failed: ${(e as Error).message}`);
+          }
+        }
       } else {
         this.stats.errors++;
         o.onError?.(`WAL checkpoint failed: ${m.error}`);
