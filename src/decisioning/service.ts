@@ -55,6 +55,25 @@ export interface DecisioningDeps {
   shap?: boolean;
 }
 
+/**
+ * The record as the log keeps it: without `explanation.excluded`, which repeats every
+ * candidate's exclusion (a third of a 22 KB record, serialised on the event loop and
+ * written by the log's worker for every decision). `restoredRecord` rebuilds it exactly as
+ * `explain` built it; records stored whole (before this) are read as they are.
+ */
+export function storedRecord(r: DecisionRecord): DecisionRecord {
+  const explanation: Partial<Explanation> = { ...r.explanation };
+  delete explanation.excluded;
+  return { ...r, explanation: explanation as Explanation };
+}
+
+export function restoredRecord(r: DecisionRecord): DecisionRecord {
+  if (r.explanation.excluded) return r;
+  const excluded = r.candidates.filter((t) => t.status === 'excluded' && t.excludedBy).map((t) => ({ actionId: t.actionId, kind: t.excludedBy!.kind, rule: t.excludedBy!.rule, reason: t.excludedBy!.reason }));
+  // `excluded` first, as explain() builds it, so the JSON reads the same as the decision's own.
+  return { ...r, explanation: { excluded, ...(r.explanation as Omit<Explanation, 'excluded'>) } };
+}
+
 /** What a channel needs back from a decision; the whole record stays in the decision log. */
 export interface DecisionSummary {
   formatVersion: DecisionRecord['formatVersion'];
@@ -189,7 +208,7 @@ export class Decisioning {
         sel = select(cat, ev, inputs, { now: o.now, channel: o.channel, n: o.n, full });
       }
       const record = buildRecord(cat, ev, inputs, sel.chosen, { decisionId, channel: o.channel, n: o.n, now: o.now, levers, full, scorer, shap: this.deps.shap ?? true });
-      await this.deps.log.append({ decisionId, customerId, channel: o.channel, decidedAt: o.now, catalogueVersion: cat.version, record });
+      await this.deps.log.append({ decisionId, customerId, channel: o.channel, decidedAt: o.now, catalogueVersion: cat.version, record: storedRecord(record) });
       return record;
     });
   }
@@ -207,14 +226,14 @@ export class Decisioning {
   async decision(decisionId: string): Promise<DecisionRecord & { responses: { actionId: string; channel: string; response: string; at: string }[] }> {
     const d = await this.deps.log.get(decisionId);
     if (!d) throw new NextbestError('NOT_FOUND', `no decision ${decisionId}`);
-    return { ...(d.record as DecisionRecord), responses: d.responses.map((r) => ({ actionId: r.actionId, channel: r.channel, response: r.response, at: new Date(r.at).toISOString() })) };
+    return { ...restoredRecord(d.record as DecisionRecord), responses: d.responses.map((r) => ({ actionId: r.actionId, channel: r.channel, response: r.response, at: new Date(r.at).toISOString() })) };
   }
 
   /** Re-runs a logged decision from its logged inputs, catalogue and levers, and compares. */
   async replay(decisionId: string): Promise<ReplayResult> {
     const d = await this.deps.log.get(decisionId);
     if (!d) throw new NextbestError('NOT_FOUND', `no decision ${decisionId}`);
-    const original = d.record as DecisionRecord;
+    const original = restoredRecord(d.record as DecisionRecord);
     const cat = await this.snapshot(d.catalogueVersion);
     return replayRecord(cat, original, this.scorer);
   }

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { loadModel, treeExplainer } from '../../src/models/gbdt/index.js';
 import { compileCatalogue, DECISION_FORMAT_VERSION, FeatureRows, GbdtScorer, replayRecord, type DecisionRecord } from '../../src/decisioning/index.js';
-import { sameExplanation } from '../../src/decisioning/service.js';
+import { restoredRecord, sameExplanation, storedRecord } from '../../src/decisioning/service.js';
 import { GOLDEN, runCase, type GoldenCase } from './golden.js';
 import { scenarioCatalogue } from './rig.js';
 
@@ -68,5 +68,18 @@ describe('replay compares SHAP contributions within 1e-9', () => {
     const renamed = { ...base, winner: { ...base.winner!, topContributions: base.winner!.topContributions.map((c, i) => (i === 0 ? { ...c, feature: 'other' } : c)) } };
     expect(sameExplanation(base, renamed)).toBe(false);
     expect(sameExplanation(base, { ...base, winner: { ...base.winner!, customerSentence: 'changed' } })).toBe(false);
+  });
+});
+
+describe('the decision log stores records without the repeated exclusion list', () => {
+  it('restores every golden record to the same bytes, and reads records stored whole as they are', () => {
+    for (const c of golden.cases) {
+      const stored = storedRecord(c.record);
+      expect(stored.explanation.excluded).toBeUndefined();
+      expect(JSON.stringify(restoredRecord(stored))).toBe(JSON.stringify(c.record));
+      expect(restoredRecord(c.record)).toBe(c.record);
+    }
+    const big = golden.cases.find((c) => c.record.explanation.excluded.length > 0)!.record;
+    expect(JSON.stringify(storedRecord(big)).length).toBeLessThan(JSON.stringify(big).length);
   });
 });
