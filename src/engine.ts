@@ -121,7 +121,8 @@ export class Engine {
     // worker thread) get database files of their own: WAL with synchronous=NORMAL, so a
     // decision does not wait for an fsync (a process crash loses nothing; a power cut can
     // lose the last moments of decisions). The event log keeps synchronous=FULL.
-    const db = this.stores.sqlite ? openSqlite(join(this.config.dataDir, 'decisions.db')) : undefined;
+    // Only the contact tables (the contact store adds them): none of the core event tables.
+    const db = this.stores.sqlite ? openSqlite(join(this.config.dataDir, 'decisions.db'), { migrations: { module: 'decisions_file', list: [] } }) : undefined;
     if (db) {
       db.pragma('synchronous = NORMAL');
       this.decisionDb = db;
@@ -168,7 +169,18 @@ export class Engine {
     this.models = new ModelLifecycle(registry, { log: this.stores.eventLog, features: () => this.features.features, now: () => this.clock.now() });
     this.models.onChampionsChanged((c: Champions) => {
       const families = Object.fromEntries([...c.propensity].map(([family, m]) => [family, { version: m.version, model: m.model }]));
-      this.decisioning.setScorer(new GbdtScorer({ families }));
+      const scorer = new GbdtScorer({ families });
+      this.decisioning.setScorer(scorer);
+      // TreeSHAP tables in the background, a model per turn of the event loop, so the first
+      // decisions a new champion wins do not each build one inside a request.
+      const builds = scorer.explainerBuilds();
+      const next = () => {
+        const build = builds.shift();
+        if (!build || this.closed) return;
+        build();
+        setImmediate(next).unref();
+      };
+      setImmediate(next).unref();
       if (c.skipped.length > 0) this.logger.warn({ event: 'champions_skipped', models: c.skipped }, 'champions trained on other feature definitions are not served');
       this.logger.debug({ event: 'champions_loaded', models: c.versions }, 'model champions in service');
     });
