@@ -8,7 +8,8 @@ import { route } from '../route.js';
 const Params = z.object({ decisionId: z.string().min(1).max(128) });
 
 const Chosen = z.object({ actionId: z.string(), name: z.string(), family: z.string(), channel: z.string(), rank: z.number(), priority: z.number(), propensity: z.number(), headline: z.string(), body: z.string(), disclosure: z.string().optional(), treatment: z.record(z.string(), z.string()) });
-const Decision = z.looseObject({
+/** What the whole record and the summary both carry. */
+const Header = {
   formatVersion: z.literal(1),
   decisionId: z.string(),
   customerId: z.string(),
@@ -16,19 +17,16 @@ const Decision = z.looseObject({
   decidedAt: z.string(),
   catalogueVersion: z.string(),
   chosen: z.array(Chosen),
+};
+const Decision = z.looseObject({
+  ...Header,
   explanation: z.looseObject({ excluded: z.array(z.object({ actionId: z.string(), kind: z.string(), rule: z.string(), reason: z.string() })) }),
   candidates: z.array(z.looseObject({ actionId: z.string(), status: z.enum(['chosen', 'ranked', 'excluded']) })),
   inputs: z.looseObject({}),
 });
 
 const Summary = z.object({
-  formatVersion: z.literal(1),
-  decisionId: z.string(),
-  customerId: z.string(),
-  channel: z.string(),
-  decidedAt: z.string(),
-  catalogueVersion: z.string(),
-  chosen: z.array(Chosen),
+  ...Header,
   explanation: z.object({ winner: z.looseObject({ actionId: z.string(), customerSentence: z.string() }).optional(), excludedCount: z.number() }),
   record: z.string().describe('path of the whole logged record'),
 });
