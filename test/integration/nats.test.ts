@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { createEngine, publishEvents } from '../../src/engine.js';
+import { createEngine, publishEvents } from '../../src/index.js';
 import { serviceAvailable } from './services.js';
 import { exited } from '../helpers/server.js';
 

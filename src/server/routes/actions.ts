@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import { ValidationError } from '../../core/errors.js';
-import { ActionSchema, LeversSchema, type Engine } from '../../engine.js';
+import { ActionSchema, LeversSchema, type Engine } from '../../index.js';
 import { ErrorBody, type ApiDocs } from '../openapi.js';
 import { route } from '../route.js';
 
@@ -10,7 +10,7 @@ const Saved = z.object({ action: ActionSchema, created: z.boolean(), catalogueVe
 
 /** The action catalogue (CRUD, checked and recompiled on every change) and the business levers. */
 export function actionRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine): void {
-  const d = () => engine.decisioning;
+  const d = () => engine.catalogue;
   route(app, docs, { method: 'get', path: '/v1/actions', tag: 'actions', summary: 'List the action catalogue', responses: { 200: { description: 'Every action', schema: z.object({ catalogueVersion: z.string(), actions: z.array(ActionSchema) }) } } }, async () => ({
     catalogueVersion: d().catalogueVersion,
     actions: d().actions(),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import { NextbestError } from '../../core/errors.js';
-import { DecideRequestSchema, decisionSummary, type Engine } from '../../engine.js';
+import { DecideRequestSchema, decisionSummary, type Engine } from '../../index.js';
 import { ErrorBody, type ApiDocs } from '../openapi.js';
 import { route } from '../route.js';
 

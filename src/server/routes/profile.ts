@@ -66,8 +66,8 @@ export function profileRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engin
       responses: { 200: { description: 'Definitions in order', schema: z.object({ version: z.string(), features: z.array(DefinitionSchema) }) } },
     },
     async () => ({
-      version: engine.features.features.version,
-      features: engine.features.features.info.map((f) => ({ name: f.name, kind: f.kind, description: f.description, unit: f.unit ?? null, definition: f.definition as Record<string, unknown> })),
+      version: engine.features.version,
+      features: engine.features.info.map((f) => ({ name: f.name, kind: f.kind, description: f.description, unit: f.unit ?? null, definition: f.definition as Record<string, unknown> })),
     }),
   );
 }

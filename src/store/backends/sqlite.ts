@@ -1,0 +1,57 @@
+import { join } from 'node:path';
+import type { Backend, BackendWarning } from '../backend.js';
+import { WalCheckpointer } from '../sqlite/checkpointer.js';
+import { SqliteConsumerCheckpoints } from '../sqlite/consumerCheckpoints.js';
+import { SqliteContactStore } from '../sqlite/contactStore.js';
+import { SqliteCustomerStore } from '../sqlite/customerStore.js';
+import { openSqlite, type SqliteDb } from '../sqlite/db.js';
+import { WorkerSqliteDecisionLog } from '../sqlite/decisionLogWorker.js';
+import { SqliteEventLog } from '../sqlite/eventLog.js';
+import { SqliteModelRegistry } from '../sqlite/modelRegistry.js';
+import { SqliteProfileStore } from '../sqlite/profileStore.js';
+import { SqliteRejectStore } from '../sqlite/rejectStore.js';
+
+/**
+ * The embedded backend: three SQLite files under `dataDir`.
+ * - `nextbest.db`: the event log, customers, quarantine, feature snapshots, model
+ *   registry and consumer checkpoints; WAL with synchronous=FULL, so an acknowledged
+ *   event survives a power cut.
+ * - `decisions.db`: contact counters and declines; synchronous=NORMAL, so a decision does
+ *   not wait for an fsync (a process crash loses nothing; a power cut can lose the last
+ *   moments of contacts).
+ * - `decision-log.db`: the decision log, written by a worker thread (NORMAL as well).
+ * Each file in WAL mode gets a checkpointer in a worker thread.
+ */
+export function openSqliteBackend(o: { dataDir: string; onWarning?: BackendWarning }): Backend {
+  const main = openSqlite(join(o.dataDir, 'nextbest.db'));
+  // Only the contact tables (the contact store adds them): none of the core event tables.
+  const decisions = openSqlite(join(o.dataDir, 'decisions.db'), { migrations: { module: 'decisions_file', list: [] } });
+  decisions.pragma('synchronous = NORMAL');
+  const checkpointers = [main, decisions].map(
+    (db: SqliteDb) => new WalCheckpointer(db, { onError: (message) => o.onWarning?.({ event: 'wal_checkpoint', db: db.name }, message) }),
+  );
+  const ports = {
+    eventLog: new SqliteEventLog(main),
+    customers: new SqliteCustomerStore(main),
+    rejects: new SqliteRejectStore(main),
+    profiles: new SqliteProfileStore(main),
+    contacts: new SqliteContactStore(decisions),
+    decisionLog: new WorkerSqliteDecisionLog(join(o.dataDir, 'decision-log.db')),
+    models: new SqliteModelRegistry(main),
+    checkpoints: new SqliteConsumerCheckpoints(main),
+  };
+  let closed = false;
+  return {
+    kind: 'sqlite',
+    ...ports,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.all(checkpointers.map((c) => c.stop()));
+      await ports.decisionLog.close();
+      for (const p of [ports.checkpoints, ports.models, ports.contacts, ports.profiles, ports.rejects, ports.customers, ports.eventLog]) await p.close();
+      if (main.open) main.close();
+      if (decisions.open) decisions.close();
+    },
+  };
+}
