@@ -17,11 +17,19 @@ export interface ResponseLinkerDeps {
   familyOf: (actionId: string) => string | undefined;
   /** Where the linker saves its position; without one it starts from the log's beginning (tests). */
   checkpoints?: ConsumerCheckpoints;
+  /** Save the position at most this often (ms) or every `checkpointEvents`: a replay is harmless, an fsync per batch is not free. */
+  checkpointMs?: number;
+  checkpointEvents?: number;
+  /** Monotonic time for the checkpoint interval. */
+  now?: () => number;
 }
 
 /** Links offer responses to decisions and records declines, once per event. */
 export class ResponseLinker implements LogConsumer {
   readonly name = 'responses';
+  private unsaved: number | undefined;
+  private sinceSave = 0;
+  private savedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly deps: ResponseLinkerDeps) {}
 
@@ -39,9 +47,22 @@ export class ResponseLinker implements LogConsumer {
         await this.deps.contacts.recordDecline(e.customerId, { actionId: e.payload.actionId, family, at: s.t, eventId: e.eventId });
       }
     }
-    // Saved after the effects: a crash in between replays this batch, which is harmless.
+    // Saved after the effects (a crash in between replays them, which is harmless), and
+    // not after every batch: the checkpoint shares the event log's fsync'd file.
     const last = events[events.length - 1];
-    if (last) await this.deps.checkpoints?.put(this.name, last.seq);
+    if (!last) return;
+    this.unsaved = last.seq;
+    this.sinceSave += events.length;
+    const now = (this.deps.now ?? (() => performance.now()))();
+    if (this.sinceSave >= (this.deps.checkpointEvents ?? 50_000) || now - this.savedAt >= (this.deps.checkpointMs ?? 1000)) await this.save(now);
+  }
+
+  private async save(now: number): Promise<void> {
+    if (this.unsaved === undefined) return;
+    await this.deps.checkpoints?.put(this.name, this.unsaved);
+    this.unsaved = undefined;
+    this.sinceSave = 0;
+    this.savedAt = now;
   }
 
   /** GDPR erasure: the customer's decisions, contacts and declines. */
@@ -50,5 +71,8 @@ export class ResponseLinker implements LogConsumer {
     await this.deps.contacts.eraseCustomer(customerId);
   }
 
-  async close(): Promise<void> {}
+  /** Saves the position reached. */
+  async close(): Promise<void> {
+    await this.save((this.deps.now ?? (() => performance.now()))());
+  }
 }

@@ -265,6 +265,11 @@ export class LogConsumers {
       }
       while (!this.closed && t.applied < this.head) {
         t.state = 'catching_up';
+        // Yield first: an acknowledgement waiting behind a consumer's batch would put the
+        // consumer back on the write path. Writers that never yield (a tight library loop)
+        // leave the consumers to catch up when they do.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (this.closed) break;
         const target = this.head;
         const events = this.fromTail(t.applied) ?? (await this.log.readAfter(t.applied, this.o.batchSize));
         if (events.length > 0) await t.consumer.apply(events);

@@ -44,7 +44,7 @@ const declinesOf = (dir: string, customerId: string) => {
 
 /** Every feature of every customer equals a rebuild from the whole log: each event applied exactly once. */
 async function expectFeaturesExactlyOnce(engine: Engine): Promise<void> {
-  const reference = new OnlineFeatureStore(loadFeatures(), new MemoryProfileStore());
+  const reference = new OnlineFeatureStore(loadFeatures(undefined), new MemoryProfileStore());
   await reference.start(engine.stores.eventLog);
   for (const id of ['k1', 'k2']) {
     const got = await engine.profile(id);
