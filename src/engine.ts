@@ -1,25 +1,21 @@
-import { readFileSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
 import { parseConfig, type Config, type ConfigInput } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
-import { Decisioning, parseCatalogueYaml, type DecideRequest } from './decisioning/index.js';
-import { catalogueFacade, consumersFacade, featuresFacade } from './engine/facades.js';
-import { FRESH_FOR, logConsumers } from './engine/consumers.js';
+import type { DecideRequest } from './decisioning/index.js';
+import { FRESH_FOR } from './engine/consumers.js';
 import { upsertCustomers } from './engine/customers.js';
+import { catalogueFacade, consumersFacade, featuresFacade } from './engine/facades.js';
 import { ingestFile, type IngestFileOptions } from './engine/files.js';
-import { decisionScores, driftChecks, modelScores, modelsFacade, serveChampions } from './engine/models.js';
-import { OnlineFeatureStore, loadFeatures, type Profile } from './features/index.js';
+import { driftChecks, modelScores, modelsFacade, serveChampions } from './engine/models.js';
+import { wireParts, type Parts } from './engine/parts.js';
+import { privacyFacade } from './engine/privacy.js';
+import type { Profile } from './features/index.js';
 import { ingestBatch, type IngestReport } from './ingest/pipeline.js';
 import type { StreamSourceOptions, StreamTotals } from './ingest/natsSource.js';
 import type { Backend } from './store/backend.js';
-import { openBackend } from './store/backends/index.js';
 import type { LogConsumer } from './store/consumer.js';
 import type { EventQuery } from './store/eventLog.js';
-import { LogConsumers } from './store/logConsumers.js';
-import { ModelLifecycle, type ProfileScores, type TrainRunOptions } from './training/index.js';
-
-/** The built-in bank catalogue, used when config.decisioning.catalogue is unset. */
-export const DEFAULT_CATALOGUE = new URL('../catalogue/default.yaml', import.meta.url);
+import type { ProfileScores, TrainRunOptions } from './training/index.js';
 
 export interface EngineDeps {
   clock?: Clock;
@@ -40,6 +36,7 @@ export class Engine {
   readonly models;
   readonly drift;
   readonly consumers;
+  readonly privacy;
   /** The log and the saved profiles, for read-only tools and tests. */
   readonly stores: Pick<Backend, 'eventLog' | 'profiles'>;
 
@@ -47,18 +44,15 @@ export class Engine {
     readonly config: Config,
     readonly clock: Clock,
     readonly logger: Logger,
-    private readonly backend: Backend,
-    private readonly online: OnlineFeatureStore,
-    private readonly decisioning: Decisioning,
-    private readonly lifecycle: ModelLifecycle,
-    private readonly log: LogConsumers,
+    private readonly parts: Parts,
   ) {
-    this.catalogue = catalogueFacade(decisioning);
-    this.features = featuresFacade(online);
-    this.models = modelsFacade(lifecycle);
-    this.drift = driftChecks(lifecycle, () => clock.now(), logger);
-    this.consumers = consumersFacade(log);
-    this.stores = { eventLog: backend.eventLog, profiles: backend.profiles };
+    this.catalogue = catalogueFacade(parts.decisioning);
+    this.features = featuresFacade(parts.online);
+    this.models = modelsFacade(parts.lifecycle);
+    this.drift = driftChecks(parts.lifecycle, () => clock.now(), logger);
+    this.consumers = consumersFacade(parts.log);
+    this.privacy = privacyFacade(parts, (fn) => this.serialised(fn), () => clock.now(), logger);
+    this.stores = { eventLog: parts.backend.eventLog, profiles: parts.backend.profiles };
   }
 
   /** Builds an engine from config (defaults: embedded SQLite under ./.nextbest) and catches its consumers up with the log. */
@@ -67,52 +61,33 @@ export class Engine {
     // Asynchronous stdout: a slow log reader never stalls requests; pino flushes on exit.
     const logger = deps.logger ?? pino({ level: config.log.level, base: { service: 'nextbest' } }, pino.destination({ dest: 1, sync: false }));
     const clock = deps.clock ?? systemClock;
-    const backend = openBackend({ store: config.store, dataDir: config.dataDir, onWarning: (fields, message) => logger.warn(fields, message) });
-    const online = new OnlineFeatureStore(loadFeatures(config.features.definitions), backend.profiles, { checkpointEvents: config.features.checkpointEvents });
-    const lifecycle = new ModelLifecycle(backend.models, { log: backend.eventLog, features: () => online.features, now: () => clock.now() });
-    const decisioning = new Decisioning(parseCatalogueYaml(readFileSync(config.decisioning.catalogue ?? DEFAULT_CATALOGUE, 'utf8')), {
-      clock,
-      customers: { get: async (id) => (await backend.customers.getMany([id]))[0] },
-      consentEvents: (id) => backend.eventLog.readCustomer(id, { types: ['consent_change'] }),
-      // As of the decision time, or of the customer's latest event when it is ahead of the clock (skew).
-      profiles: { profile: async (id, now) => ({ values: (await online.values(id, { asOf: 'now', now })).values, version: online.features.version }) },
-      customerScores: (id, values) => decisionScores(lifecycle.champions, id, values, clock.now()),
-      contacts: backend.contacts,
-      log: backend.decisionLog,
-      checkpoints: backend.checkpoints,
-    });
-    const log = new LogConsumers(backend.eventLog, logConsumers({ features: online, decisioning }, deps.consumers), {
-      limits: { maxLagEvents: config.consumers.maxLagEvents, maxLagMs: config.consumers.maxLagSeconds * 1000 },
-      ...(deps.pauseConsumers !== undefined ? { paused: deps.pauseConsumers } : {}),
-      onError: (name, e, failures) => logger.warn({ event: 'consumer_failed', consumer: name, failures }, e instanceof Error ? e.message : String(e)),
-    });
-    const engine = new Engine(config, clock, logger, backend, online, decisioning, lifecycle, log);
-    serveChampions(lifecycle, decisioning, logger, () => engine.closed);
-    await log.start();
-    await lifecycle.reload();
+    const engine = new Engine(config, clock, logger, wireParts(config, clock, logger, deps));
+    serveChampions(engine.parts.lifecycle, engine.parts.decisioning, logger, () => engine.closed);
+    await engine.parts.log.start();
+    await engine.parts.lifecycle.reload();
     return engine;
   }
 
   /** Decides the next best actions for a customer on a channel (on state that has seen their latest event); the decision is logged. */
   async decide(request: DecideRequest) {
     this.assertOpen();
-    if (typeof request?.customerId === 'string') await this.log.forCustomer(request.customerId, FRESH_FOR.decide, this.config.consumers.freshnessTimeoutMs);
-    return this.decisioning.decide(request);
+    if (typeof request?.customerId === 'string') await this.parts.log.forCustomer(request.customerId, FRESH_FOR.decide, this.config.consumers.freshnessTimeoutMs);
+    return this.parts.decisioning.decide(request);
   }
 
   /** A logged decision with the responses linked to it (every response ingested so far). */
   async decision(decisionId: string) {
-    await this.log.forHead(FRESH_FOR.decision, this.config.consumers.freshnessTimeoutMs);
-    return this.decisioning.decision(decisionId);
+    await this.parts.log.forHead(FRESH_FOR.decision, this.config.consumers.freshnessTimeoutMs);
+    return this.parts.decisioning.decision(decisionId);
   }
 
   /** Re-runs a logged decision from its logged inputs and says whether the result is the same. */
-  replayDecision = (decisionId: string) => this.decisioning.replay(decisionId);
+  replayDecision = (decisionId: string) => this.parts.decisioning.replay(decisionId);
 
   /** Trains models from the log and registers them (as candidates, or champions with `promote`). */
   async trainModels(options: TrainRunOptions = {}) {
     this.assertOpen();
-    return this.lifecycle.train(options);
+    return this.parts.lifecycle.train(options);
   }
 
   /** Checks the champions for drift every `everyMinutes`; with `retrain`, drifted models are retrained as candidates. */
@@ -120,13 +95,13 @@ export class Engine {
 
   /** The model scores of a customer's profile (segment, churn, CLV, stress, propensities); null without champions. */
   async modelScores(customerId: string, profile?: Profile): Promise<ProfileScores | null> {
-    return modelScores(this.lifecycle, profile ?? (await this.profile(customerId)), (q) => this.customerEvents(customerId, q));
+    return modelScores(this.parts.lifecycle, profile ?? (await this.profile(customerId)), (q) => this.customerEvents(customerId, q));
   }
 
   /** A customer's behavioural profile as of their latest event (default), `'now'` or an epoch-ms time not before it. */
   async profile(customerId: string, options: { asOf?: number | 'now' } = {}): Promise<Profile & { scores: ProfileScores | null }> {
-    await this.log.forCustomer(customerId, FRESH_FOR.profile, this.config.consumers.freshnessTimeoutMs);
-    const p = await this.online.profile(customerId, { ...(options.asOf !== undefined ? { asOf: options.asOf } : {}), now: this.clock.now() });
+    await this.parts.log.forCustomer(customerId, FRESH_FOR.profile, this.config.consumers.freshnessTimeoutMs);
+    const p = await this.parts.online.profile(customerId, { ...(options.asOf !== undefined ? { asOf: options.asOf } : {}), now: this.clock.now() });
     // Model scores are computed from this profile with the champions in service now: fresh after every event and promotion.
     return { ...p, scores: p.latestEventAt === null ? null : await this.modelScores(customerId, p) };
   }
@@ -135,8 +110,8 @@ export class Engine {
   async ingest(items: readonly unknown[], options: { source?: string; rawText?: readonly string[] } = {}): Promise<IngestReport> {
     this.assertOpen();
     return this.serialised(async () => {
-      const report = await ingestBatch(items, options.source ?? 'library', { ...this.backend, clock: this.clock, maxFutureMs: this.config.ingest.maxFutureSeconds * 1000 }, options.rawText);
-      this.log.appended(report.stored);
+      const report = await ingestBatch(items, options.source ?? 'library', { ...this.parts.backend, clock: this.clock, maxFutureMs: this.config.ingest.maxFutureSeconds * 1000 }, options.rawText);
+      this.parts.log.appended(report.stored);
       return report;
     });
   }
@@ -151,31 +126,21 @@ export class Engine {
   }
 
   /** Validates and upserts customer records; each item stands alone. */
-  upsertCustomers = (items: readonly unknown[]) => (this.assertOpen(), upsertCustomers(this.backend.customers, items, this.clock.now()));
+  upsertCustomers = (items: readonly unknown[]) => (this.assertOpen(), upsertCustomers(this.parts.backend.customers, items, this.clock.now()));
   /** One customer's record, or undefined. */
-  customer = async (customerId: string) => (await this.backend.customers.getMany([customerId]))[0];
+  customer = async (customerId: string) => (await this.parts.backend.customers.getMany([customerId]))[0];
   /** One customer's events in event-time order. */
-  customerEvents = (customerId: string, query: EventQuery = {}) => this.backend.eventLog.readCustomer(customerId, query);
+  customerEvents = (customerId: string, query: EventQuery = {}) => this.parts.backend.eventLog.readCustomer(customerId, query);
 
-  /** GDPR Art. 17: deletes the customer's record, events, quarantined items and everything derived (every consumer); refuses their future events. */
-  async eraseCustomer(customerId: string): Promise<{ customerId: string; record: boolean; events: number; rejects: number }> {
-    this.assertOpen();
-    return this.serialised(async () => {
-      const record = await this.backend.customers.erase(customerId, this.clock.now());
-      const events = await this.backend.eventLog.eraseCustomer(customerId);
-      const rejects = await this.backend.rejects.eraseCustomer(customerId);
-      await this.log.erase(customerId);
-      this.logger.info({ event: 'customer_erased', events, rejects }, 'customer erased');
-      return { customerId, record, events, rejects };
-    });
-  }
+  /** GDPR Art. 17: deletes the customer's record, events, quarantined items and everything derived; refuses their future events. */
+  eraseCustomer = (customerId: string) => (this.assertOpen(), this.privacy.eraseCustomer(customerId));
 
   /** The quarantine of rejected items, newest first. */
-  rejects = (o: { limit?: number; beforeId?: number; source?: string } = {}) => this.backend.rejects.list({ ...o, limit: o.limit ?? 100 });
+  rejects = (o: { limit?: number; beforeId?: number; source?: string } = {}) => this.parts.backend.rejects.list({ ...o, limit: o.limit ?? 100 });
 
   /** Counts for the console and `/readyz`. */
   async stats(): Promise<{ events: number; customers: number; rejects: number }> {
-    const [events, customers, rejects] = await Promise.all([this.backend.eventLog.count(), this.backend.customers.count(), this.backend.rejects.count()]);
+    const [events, customers, rejects] = await Promise.all([this.parts.backend.eventLog.count(), this.parts.backend.customers.count(), this.parts.backend.rejects.count()]);
     return { events, customers, rejects };
   }
 
@@ -189,8 +154,8 @@ export class Engine {
     this.closed = true;
     await this.writeChain.catch(() => undefined);
     this.drift.stop();
-    await this.log.close();
-    await this.backend.close();
+    await this.parts.log.close();
+    await this.parts.backend.close();
   }
 
   private serialised<T>(fn: () => Promise<T>): Promise<T> {

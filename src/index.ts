@@ -2,7 +2,8 @@
 import type { Engine } from './engine.js';
 import type { TrainRun, TrainRunOptions } from './training/index.js';
 
-export { Engine, createEngine, DEFAULT_CATALOGUE, type EngineDeps } from './engine.js';
+export { Engine, createEngine, type EngineDeps } from './engine.js';
+export { DEFAULT_CATALOGUE } from './engine/parts.js';
 export type { Config, ConfigInput } from './config.js';
 export { loadConfig, parseConfig } from './config.js';
 export type { IngestReport, ItemResult } from './ingest/pipeline.js';
