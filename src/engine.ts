@@ -109,6 +109,7 @@ export class Engine {
   /** Validates and stores events; resolves once the accepted ones are durable (consumers follow). Each item gets accepted, duplicate or rejected, in order. */
   async ingest(items: readonly unknown[], options: { source?: string; rawText?: readonly string[] } = {}): Promise<IngestReport> {
     this.assertOpen();
+    await this.parts.log.backpressure();
     return this.serialised(async () => {
       const report = await ingestBatch(items, options.source ?? 'library', { ...this.parts.backend, clock: this.clock, maxFutureMs: this.config.ingest.maxFutureSeconds * 1000 }, options.rawText);
       this.parts.log.appended(report.stored);

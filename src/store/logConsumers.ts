@@ -39,6 +39,8 @@ export interface LogConsumersOptions {
   paused?: boolean | readonly string[];
   /** Events kept in memory after an append so consumers need not read them back from the log. */
   tailEvents?: number;
+  /** Past this many unapplied events, `backpressure` makes writers yield to the consumers. */
+  backlogEvents?: number;
   onError?: (name: string, error: unknown, failures: number) => void;
 }
 
@@ -101,6 +103,7 @@ export class LogConsumers {
       batchSize: options.batchSize ?? 5000,
       pollMs: options.pollMs ?? 1000,
       tailEvents: options.tailEvents ?? 200_000,
+      backlogEvents: options.backlogEvents ?? 20_000,
       retry: { initialMs: options.retry?.initialMs ?? 50, maxMs: options.retry?.maxMs ?? 30_000 },
       limits: { maxLagEvents: options.limits?.maxLagEvents ?? 100_000, maxLagMs: options.limits?.maxLagMs ?? 30_000, maxFailures: options.limits?.maxFailures ?? 3 },
     };
@@ -141,6 +144,19 @@ export class LogConsumers {
     if (last > this.head) this.head = last;
     this.marks.push({ last, at: this.now() });
     for (const t of this.tracks) this.wake(t);
+  }
+
+  /**
+   * For writers that never yield (a tight library loop): once a working consumer is more
+   * than `backlogEvents` behind, a promise that gives the consumers one turn of the event
+   * loop; otherwise undefined. Failing or paused consumers never hold a writer back.
+   */
+  backpressure(): Promise<void> | undefined {
+    for (const t of this.tracks) {
+      if (t.state === 'retrying' || t.state === 'paused' || this.head - t.applied <= this.o.backlogEvents) continue;
+      return new Promise((resolve) => setImmediate(resolve));
+    }
+    return undefined;
   }
 
   /** Waits (at most `timeoutMs`) until the named consumers applied this customer's latest appended event. */

@@ -157,4 +157,24 @@ describe('log consumers', () => {
     expect([...b.seen.keys()]).toEqual(['e2']);
     await runner.close();
   });
+
+  it('backpressure: a writer far ahead of a working consumer yields to it; a failing or paused one never holds it back', async () => {
+    const log = new MemoryEventLog();
+    const slow = new Counting('slow');
+    const runner = new LogConsumers(log, [slow], { pollMs: 60_000, backlogEvents: 5, paused: ['slow'] });
+    await runner.start();
+    await append(log, runner, Array.from({ length: 10 }, (_, i) => login(i)));
+    expect(runner.backpressure()).toBeUndefined(); // paused (test hook)
+    runner.resume();
+    const yielded = runner.backpressure();
+    expect(yielded).toBeInstanceOf(Promise);
+    await yielded;
+    await runner.forHead(['slow'], 2000);
+    expect(runner.backpressure()).toBeUndefined();
+    slow.failuresLeft = 100;
+    await append(log, runner, Array.from({ length: 10 }, (_, i) => login(100 + i)));
+    await until(() => runner.status()[0]!.state === 'retrying');
+    expect(runner.backpressure()).toBeUndefined();
+    await runner.close();
+  });
 });
