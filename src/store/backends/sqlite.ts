@@ -13,12 +13,12 @@ import { SqliteRejectStore } from '../sqlite/rejectStore.js';
 
 /**
  * The embedded backend: three SQLite files under `dataDir`.
- * - `nextbest.db`: the event log, customers, quarantine, feature snapshots, model
- *   registry and consumer checkpoints; WAL with synchronous=FULL, so an acknowledged
+ * - `nextbest.db`: the event log, customers, quarantine, feature snapshots (with their
+ *   checkpoint) and the model registry; WAL with synchronous=FULL, so an acknowledged
  *   event survives a power cut.
- * - `decisions.db`: contact counters and declines; synchronous=NORMAL, so a decision does
- *   not wait for an fsync (a process crash loses nothing; a power cut can lose the last
- *   moments of contacts).
+ * - `decisions.db`: contact counters, declines and the other consumers' checkpoints;
+ *   synchronous=NORMAL, so a decision does not wait for an fsync (a process crash loses
+ *   nothing; a power cut can lose the last moments, and the log replays them).
  * - `decision-log.db`: the decision log, written by a worker thread (NORMAL as well).
  * Each file in WAL mode gets a checkpointer in a worker thread.
  */
@@ -38,7 +38,9 @@ export function openSqliteBackend(o: { dataDir: string; onWarning?: BackendWarni
     contacts: new SqliteContactStore(decisions),
     decisionLog: new WorkerSqliteDecisionLog(join(o.dataDir, 'decision-log.db')),
     models: new SqliteModelRegistry(main),
-    checkpoints: new SqliteConsumerCheckpoints(main),
+    // Beside the declines it describes (same file, same WAL order): after a power cut the
+    // checkpoint is never ahead of a lost decline, and saving it costs no fsync.
+    checkpoints: new SqliteConsumerCheckpoints(decisions),
   };
   let closed = false;
   return {
