@@ -102,7 +102,7 @@ export class LogConsumers {
     this.o = {
       batchSize: options.batchSize ?? 5000,
       pollMs: options.pollMs ?? 1000,
-      tailEvents: options.tailEvents ?? 200_000,
+      tailEvents: options.tailEvents ?? 50_000,
       backlogEvents: options.backlogEvents ?? 20_000,
       retry: { initialMs: options.retry?.initialMs ?? 50, maxMs: options.retry?.maxMs ?? 30_000 },
       limits: { maxLagEvents: options.limits?.maxLagEvents ?? 100_000, maxLagMs: options.limits?.maxLagMs ?? 30_000, maxFailures: options.limits?.maxFailures ?? 3 },
