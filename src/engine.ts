@@ -6,6 +6,7 @@ import { FRESH_FOR } from './engine/consumers.js';
 import { upsertCustomers } from './engine/customers.js';
 import { catalogueFacade, consumersFacade, featuresFacade } from './engine/facades.js';
 import { ingestFile, type IngestFileOptions } from './engine/files.js';
+import { IngestGroups } from './engine/groupCommit.js';
 import { driftChecks, modelScores, modelsFacade, serveChampions } from './engine/models.js';
 import { wireParts, type Parts } from './engine/parts.js';
 import { privacyFacade } from './engine/privacy.js';
@@ -51,7 +52,8 @@ export class Engine {
     this.models = modelsFacade(parts.lifecycle);
     this.drift = driftChecks(parts.lifecycle, () => clock.now(), logger);
     this.consumers = consumersFacade(parts.log);
-    this.privacy = privacyFacade(parts, (fn) => this.serialised(fn), () => clock.now(), logger);
+    // An erasure closes the open ingest group: what is sent after it is checked after it.
+    this.privacy = privacyFacade(parts, (fn) => (this.groups.seal(), this.serialised(fn)), () => clock.now(), logger);
     this.stores = { eventLog: parts.backend.eventLog, profiles: parts.backend.profiles };
   }
 
@@ -109,13 +111,20 @@ export class Engine {
   /** Validates and stores events; resolves once the accepted ones are durable (consumers follow). Each item gets accepted, duplicate or rejected, in order. */
   async ingest(items: readonly unknown[], options: { source?: string; rawText?: readonly string[] } = {}): Promise<IngestReport> {
     this.assertOpen();
-    await this.parts.log.backpressure();
-    return this.serialised(async () => {
-      const report = await ingestBatch(items, options.source ?? 'library', { ...this.parts.backend, clock: this.clock, maxFutureMs: this.config.ingest.maxFutureSeconds * 1000 }, options.rawText);
+    return this.groups.submit(items, options.source ?? 'library', options.rawText);
+  }
+
+  /** Concurrent ingests share one transaction and fsync; each batch is handed to the consumers once durable. */
+  private readonly groups = new IngestGroups(
+    async (items, source, rawText) => {
+      // In the write queue, so an erasure sent after an ingest still comes after it.
+      await this.parts.log.backpressure();
+      const report = await ingestBatch(items, source, { ...this.parts.backend, clock: this.clock, maxFutureMs: this.config.ingest.maxFutureSeconds * 1000 }, rawText);
       this.parts.log.appended(report.stored);
       return report;
-    });
-  }
+    },
+    (write) => this.serialised(write),
+  );
 
   /** Streams a JSONL or CSV file (optionally .gz) into the log in batches; rejected rows go to the quarantine and `onRejected`. */
   ingestFile = (path: string, options: IngestFileOptions = {}) => ingestFile((items, o) => this.ingest(items, o), path, options);
