@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
 import { createEngine } from '../src/engine.js';
@@ -74,7 +74,7 @@ const bench: Bench = {
   async run({ quick }) {
     const rows: BenchRow[] = [];
     const notes: string[] = [];
-    const N = quick ? 30_000 : 100_000;
+    const N = quick ? 20_000 : 60_000;
     const dir = mkdtempSync(join(tmpdir(), 'nb-bench-'));
     const clock = { now: () => Date.UTC(2027, 0, 1) };
 
@@ -102,6 +102,31 @@ const bench: Bench = {
     rows.push({ case: 'storage floor: raw better-sqlite3 inserts, same table + indexes, WAL, synchronous=FULL, 1,000 per transaction', metric: 'per event', value: floor.usPerEvent, unit: 'µs' });
     rows.push({ case: 'storage floor (as above)', metric: 'throughput', value: 1e6 / floor.usPerEvent, unit: 'events/s' });
 
+    // The write path alone, then the consumers alone: CPU time per event (user + system),
+    // which a shared machine's load disturbs far less than wall-clock rates.
+    const cpuMs = () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    };
+    const split = await createEngine({ dataDir: join(dir, 'split'), log: { level: 'silent' } }, { clock, pauseConsumers: true });
+    const splitEvents = makeEvents(N, 'split');
+    let cpu = cpuMs();
+    t = performance.now();
+    for (let i = 0; i < splitEvents.length; i += 1000) await split.ingest(splitEvents.slice(i, i + 1000));
+    const writeWall = (performance.now() - t) / 1000;
+    const writeCpuUs = ((cpuMs() - cpu) * 1000) / N;
+    cpu = cpuMs();
+    t = performance.now();
+    split.consumers.resume();
+    await split.consumers.caughtUp(120_000);
+    const consumeWall = (performance.now() - t) / 1000;
+    const consumeCpuUs = ((cpuMs() - cpu) * 1000) / N;
+    await split.close();
+    rows.push({ case: 'write path alone (consumers paused): validate + append + fsync, batches of 1,000', metric: 'CPU per event', value: writeCpuUs, unit: 'µs', note: `one core: ${Math.round(1e6 / writeCpuUs).toLocaleString('en-GB')} events/s` });
+    rows.push({ case: 'write path alone (as above)', metric: 'throughput (wall clock)', value: N / writeWall, unit: 'events/s' });
+    rows.push({ case: 'consumers alone (features for 50,000 customers + response linker), from memory', metric: 'CPU per event', value: consumeCpuUs, unit: 'µs', note: `one core: ${Math.round(1e6 / consumeCpuUs).toLocaleString('en-GB')} events/s` });
+    rows.push({ case: 'consumers alone (as above)', metric: 'throughput (wall clock)', value: N / consumeWall, unit: 'events/s' });
+
     // Library ingest, SQLite, batches of 1,000: acknowledged once durable; the consumers
     // (online features for 50,000 customers, response linker) follow on the same thread.
     const engine = await createEngine({ dataDir: join(dir, 'lib'), log: { level: 'silent' } }, { clock });
@@ -114,7 +139,7 @@ const bench: Bench = {
     const ackSecs = (performance.now() - t) / 1000;
     await engine.consumers.caughtUp(120_000);
     const allSecs = (performance.now() - t) / 1000;
-    rows.push({ case: `library, SQLite, batches of 1,000, ${N.toLocaleString('en-GB')} events`, metric: 'throughput (acknowledged durable)', value: N / ackSecs, unit: 'events/s', goal: '≥ 200,000 events/s' });
+    rows.push({ case: `library, SQLite, batches of 1,000, ${N.toLocaleString('en-GB')} events, consumers running`, metric: 'throughput (acknowledged durable)', value: N / ackSecs, unit: 'events/s', goal: '≥ 200,000 events/s' });
     rows.push({ case: 'library (as above)', metric: 'throughput until every consumer applied (features incl.)', value: N / allSecs, unit: 'events/s' });
 
     // Lag from acknowledgement to every consumer applied, at a paced 20,000 events/s (batches of 200 every 10 ms).
@@ -167,6 +192,7 @@ const bench: Bench = {
     await exited(server.child);
     agent.destroy();
     rmSync(dir, { recursive: true, force: true });
+    notes.push(`Load average at the end of the run: ${loadavg().map((x) => x.toFixed(1)).join(', ')} on ${cpus().length} cores (other work shares the machine: wall-clock rates move with it, CPU per event much less).`);
     notes.push(`SQLite ${floor.version}, WAL, synchronous=FULL: a batch is acknowledged only after fsync. The floor is the same table, indexes and pragmas with nothing but prepared inserts.`);
     notes.push('Consumers (online features, response linker) run after the acknowledgement on the same event loop: "until every consumer applied" is the sustained rate with features kept up to date.');
     notes.push('Single-event latency includes one fsync per request (each POST is its own durable transaction).');
