@@ -143,6 +143,9 @@ export class LogConsumers {
     if (this.customerSeq.size > 2 * this.o.tailEvents) this.dropOldestCustomers(this.o.tailEvents);
     if (last > this.head) this.head = last;
     this.marks.push({ last, at: this.now() });
+    // A consumer stuck for hours must not grow this without bound: thin it out, keeping the
+    // oldest (the slowest consumer's age stays exact; others' may read a little younger).
+    if (this.marks.length > 10_000) this.marks = this.marks.filter((_, i) => i === 0 || i % 2 === 0);
     for (const t of this.tracks) this.wake(t);
   }
 
