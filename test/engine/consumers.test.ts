@@ -21,7 +21,10 @@ class Broken implements LogConsumer {
     if (this.failing) throw new Error('trigger store unreachable');
     this.applied += events.length;
   }
-  async erase() {}
+  readonly erased: string[] = [];
+  async erase(customerId: string) {
+    this.erased.push(customerId);
+  }
   async close() {}
 }
 
@@ -88,6 +91,24 @@ describe('engine: derived state follows the log', () => {
       await expect(engine.profile('k1')).rejects.toMatchObject({ code: 'CONSUMER_LAG', status: 503 });
       engine.consumers.resume();
       expect((await engine.profile('k1')).latestEventAt).toBe(new Date(Date.parse(T0) - 60_000 + 1).toISOString());
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('erasure reaches every consumer: features, response links and cool-downs, and any added one', async () => {
+    const extra = new Broken();
+    extra.failing = false;
+    const engine = await createEngine({ store: 'memory', log: { level: 'silent' } }, { clock: new ManualClock(T0), consumers: [extra] });
+    try {
+      await engine.upsertCustomers([customer]);
+      await engine.ingest([login(1)]);
+      const d = await engine.decide({ customerId: 'k1', channel: 'in_app' });
+      await engine.ingest([{ eventId: 'r1', customerId: 'k1', type: 'offer_response', occurredAt: T0, schemaVersion: 1, payload: { decisionId: d.decisionId, actionId: d.chosen[0]!.actionId, channel: 'in_app', response: 'declined' } }]);
+      await engine.eraseCustomer('k1');
+      expect(extra.erased).toEqual(['k1']);
+      expect((await engine.profile('k1')).latestEventAt).toBeNull();
+      await expect(engine.decision(d.decisionId)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     } finally {
       await engine.close();
     }
