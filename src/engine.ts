@@ -26,6 +26,8 @@ import { OnlineFeatureStore, loadFeatures, type Profile } from './features/index
 import { readFileSync } from 'node:fs';
 import { Decisioning, parseCatalogueYaml, type DecideRequest, type DecisionRecord, type ReplayResult } from './decisioning/index.js';
 import { MemoryContactStore } from './store/memory/contactStore.js';
+import { MemoryCatalogueStore } from './store/memory/catalogueStore.js';
+import { SqliteCatalogueStore } from './store/sqlite/catalogueStore.js';
 import { MemoryDecisionLog } from './store/memory/decisionLog.js';
 import { SqliteContactStore } from './store/sqlite/contactStore.js';
 import { WorkerSqliteDecisionLog } from './store/sqlite/decisionLogWorker.js';
@@ -41,7 +43,7 @@ export type { IngestReport, ItemResult } from './ingest/pipeline.js';
 /** Publishes events to NATS JetStream (for producers and tests), partitioned by customer. */
 export const publishEvents: typeof import('./ingest/natsSource.js').publishEvents = async (...args) => (await import('./ingest/natsSource.js')).publishEvents(...args);
 export { decisionSummary, type DecisionSummary } from './decisioning/index.js';
-export { Action as ActionSchema, Levers as LeversSchema, DecideRequest as DecideRequestSchema, parseCatalogueYaml, type Catalogue, type Action, type Levers, type DecideRequest, type DecisionRecord, type ReplayResult } from './decisioning/index.js';
+export { Action as ActionSchema, Levers as LeversSchema, Catalogue as CatalogueSchema, catalogueYaml, DecideRequest as DecideRequestSchema, parseCatalogueYaml, type Catalogue, type Action, type Levers, type DecideRequest, type DecisionRecord, type ReplayResult } from './decisioning/index.js';
 
 /** The built-in bank catalogue, used when config.decisioning.catalogue is unset. */
 export const DEFAULT_CATALOGUE = new URL('../catalogue/default.yaml', import.meta.url);
@@ -107,6 +109,8 @@ export class Engine {
     if (engine.stores.sqlite) engine.checkpointInWorker(engine.stores.sqlite);
     await engine.startFeatures();
     engine.startDecisioning();
+    const catalogue = await engine.decisioning.syncCatalogue();
+    if (catalogue.seedIgnored) logger.warn({ event: 'catalogue_yaml_not_in_force', inForce: catalogue.version, yaml: catalogue.seedVersion }, 'the catalogue YAML differs from the stored catalogue, which stays in force; `nextbest catalogue import FILE` makes a YAML current');
     await engine.startModels();
     return engine;
   }
@@ -143,6 +147,7 @@ export class Engine {
       customerScores: (id, values) => this.decisionScores(id, values),
       contacts: db ? new SqliteContactStore(db) : new MemoryContactStore(),
       log: db ? (this.decisionLog = new WorkerSqliteDecisionLog(join(this.config.dataDir, 'decision-log.db'))) : new MemoryDecisionLog(),
+      catalogues: this.stores.sqlite ? new SqliteCatalogueStore(this.stores.sqlite) : new MemoryCatalogueStore(),
     });
     this.subscribe(this.decisioning);
   }

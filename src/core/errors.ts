@@ -9,7 +9,7 @@ export const ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'The Content-Type is not one this endpoint accepts (application/json).' },
   PAYLOAD_TOO_LARGE: { status: 413, meaning: 'The body is larger than the server accepts, or a batch has too many items.' },
   NOT_FOUND: { status: 404, meaning: 'The resource (customer, route, model, decision) does not exist.' },
-  CONFLICT: { status: 409, meaning: 'An idempotency key was reused with different content.' },
+  CONFLICT: { status: 409, meaning: 'An idempotency key was reused with different content, or a catalogue edit lost to another made since the version it was based on.' },
   GONE: { status: 410, meaning: 'The customer was erased (GDPR Art. 17); their data is no longer held.' },
   UNAUTHORIZED: { status: 401, meaning: 'No valid credentials were sent.' },
   NOT_READY: { status: 503, meaning: 'The engine is starting or shutting down and cannot take requests.' },

@@ -4,7 +4,7 @@
  * and the OpenAPI document.
  */
 import { z } from 'zod';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { ConsentPurpose } from '../core/events.js';
 import { ValidationError } from '../core/errors.js';
 import { fieldIssues } from '../core/validate.js';
@@ -196,6 +196,14 @@ export function parseCatalogueYaml(text: string): Catalogue {
     throw new ValidationError([{ field: '', rule: 'yaml', message: (e as Error).message }], `catalogue is not valid YAML: ${(e as Error).message}`);
   }
   return parseCatalogue(doc);
+}
+
+/**
+ * A catalogue as YAML (`nextbest catalogue export`): every default written out, so the file
+ * reads the same under later defaults and imports back to the same version.
+ */
+export function catalogueYaml(catalogue: Catalogue): string {
+  return stringifyYaml(catalogue, { lineWidth: 0 });
 }
 
 /** Checks one action on its own (API create/replace); shared-policy names are checked on compile. */

@@ -3,3 +3,4 @@ export * from './customerStore.js';
 export * from './rejectStore.js';
 export * from './profileStore.js';
 export * from './modelRegistry.js';
+export * from './catalogueStore.js';
