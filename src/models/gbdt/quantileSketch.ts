@@ -153,6 +153,27 @@ class Summary {
   }
 }
 
+/**
+ * The first n values of `values` sorted ascending, as a Float32Array view over `keys`'
+ * buffer: float bits are mapped to unsigned integers with the same order (negative values
+ * flipped, positive ones given the top bit), sorted, and mapped back.
+ */
+function sortFloat32(values: Float32Array, n: number, keys: Uint32Array): Float32Array {
+  const asFloat = new Float32Array(keys.buffer, 0, n);
+  asFloat.set(values.subarray(0, n));
+  const k = keys.subarray(0, n);
+  for (let i = 0; i < n; i++) {
+    const b = k[i]!;
+    k[i] = b & 0x80000000 ? ~b : b | 0x80000000;
+  }
+  k.sort();
+  for (let i = 0; i < n; i++) {
+    const b = k[i]!;
+    k[i] = b & 0x80000000 ? b & 0x7fffffff : ~b;
+  }
+  return asFloat;
+}
+
 /** `WQuantileSketch::LimitSizeLevel`: levels and entries per level for n values at accuracy eps. */
 function limitSizeLevel(maxn: number, eps: number): number {
   for (let nlevel = 1; ; nlevel++) {
@@ -169,6 +190,7 @@ class FeatureSketch {
   private qTail = 0;
   private readonly levels: Summary[] = [];
   private readonly temp: Summary;
+  private readonly sortKeys: Uint32Array;
 
   constructor(count: number, maxBin: number) {
     const nBins = Math.max(1, Math.min(maxBin, count));
@@ -176,6 +198,7 @@ class FeatureSketch {
     this.qValue = new Float32Array(this.limitSize * 2);
     this.qWeight = new Float32Array(this.limitSize * 2);
     this.temp = new Summary(this.limitSize * 2);
+    this.sortKeys = new Uint32Array(this.limitSize * 2);
   }
 
   push(x: number, w: number): void {
@@ -185,7 +208,8 @@ class FeatureSketch {
       this.qTail = 0;
       this.pushTemp();
     }
-    const v = f32(x);
+    // -0 and 0 are one value (as in XGBoost's comparisons), and one sort key.
+    const v = x === 0 ? 0 : f32(x);
     // Equal neighbours share a queue slot: this decides when the queue fills, so it matters.
     if (this.qTail > 0 && this.qValue[this.qTail - 1] === v) this.qWeight[this.qTail - 1] = f32(this.qWeight[this.qTail - 1]! + w);
     else {
@@ -197,25 +221,34 @@ class FeatureSketch {
   /** The queue sorted, equal values merged, as an exact summary. */
   private makeSummary(out: Summary): void {
     const n = this.qTail;
-    const order = Uint32Array.from({ length: n }, (_, i) => i);
-    const qv = this.qValue;
-    order.sort((a, b) => qv[a]! - qv[b]!);
-    out.reserve(n);
-    let size = 0;
-    let wsum = 0;
-    for (let i = 0; i < n; ) {
-      const v = qv[order[i]!]!;
-      let w = this.qWeight[order[i]!]!;
-      let j = i + 1;
-      while (j < n && qv[order[j]!] === v) w = f32(w + this.qWeight[order[j++]!]!);
-      out.rmin[size] = wsum;
-      out.rmax[size] = f32(wsum + w);
-      out.wmin[size] = w;
-      out.value[size++] = v;
-      wsum = f32(wsum + w);
-      i = j;
+    // The values sorted as order-preserving integer keys (V8 sorts a Uint32Array several
+    // times faster than a Float32Array), then each entry's weight added to its value's slot
+    // by binary search: the same summary as sorting (value, weight) pairs, since equal values
+    // merge whatever their order.
+    const sorted = sortFloat32(this.qValue, n, this.sortKeys);
+    let distinct = 0;
+    for (let i = 0; i < n; i++) if (i === 0 || sorted[i] !== sorted[distinct - 1]) sorted[distinct++] = sorted[i]!;
+    out.reserve(distinct);
+    const w = out.wmin.fill(0, 0, distinct);
+    for (let i = 0; i < n; i++) {
+      const v = this.qValue[i]!;
+      let lo = 0;
+      let hi = distinct - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (sorted[mid]! < v) lo = mid + 1;
+        else hi = mid;
+      }
+      w[lo] = f32(w[lo]! + this.qWeight[i]!);
     }
-    out.size = size;
+    let wsum = 0;
+    for (let k = 0; k < distinct; k++) {
+      out.rmin[k] = wsum;
+      out.rmax[k] = f32(wsum + w[k]!);
+      out.value[k] = sorted[k]!;
+      wsum = f32(wsum + w[k]!);
+    }
+    out.size = distinct;
   }
 
   private level(l: number): Summary {
