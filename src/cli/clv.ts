@@ -2,10 +2,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { CsvTable } from '../core/csv.js';
 import {
   dayNumber,
+  fitBgBb,
   fitBgNbd,
   fitGammaGamma,
   predictCustomerValue,
   summarizeTransactions,
+  type BgBbSummary,
   type BgNbdParams,
   type GammaGammaParams,
   type RfmSummary,
@@ -20,6 +22,7 @@ const columnOptions = {
   recency: { type: 'string', default: 'recency' },
   T: { type: 'string', default: 'T' },
   monetary: { type: 'string' },
+  weight: { type: 'string' },
 } as const;
 const columnHelp = {
   data: 'Per-customer summary CSV (one row per customer; e.g. from `nextbest clv summary`)',
@@ -28,14 +31,21 @@ const columnHelp = {
   recency: 'Time from first to last purchase',
   T: 'Time from first purchase to the end of the observation period (same unit as recency)',
   monetary: 'Mean value of the repeat purchases (enables the Gamma-Gamma spend model)',
+  weight: 'Column with how many customers each row stands for (a summary of identical histories with counts); default 1 each',
 };
 
 const fitSpec = {
-  usage: 'nextbest clv fit --data FILE [--frequency COL --recency COL --T COL] [--monetary COL] [--out params.json]',
+  usage:
+    'nextbest clv fit [--model bgnbd|bgbb] --data FILE [--frequency COL --recency COL --T COL | --n COL] [--weight COL] [--monetary COL] [--out params.json]',
   summary:
-    'Fits the BG/NBD model of repeat purchases (Fader, Hardie & Lee 2005) and, with --monetary, the Gamma-Gamma spend model (Fader & Hardie 2013) by maximum likelihood, and prints JSON: parameters, standard errors (observed information), log-likelihood.',
-  options: { ...columnOptions, out: { type: 'string' } },
-  help: { ...columnHelp, out: 'Also write the parameters to this JSON file (input of `clv predict --params`)' },
+    'Fits by maximum likelihood and prints JSON (parameters, standard errors from the observed information, log-likelihood, warnings): --model bgnbd (default), the BG/NBD of repeat purchases in continuous time (Fader, Hardie & Lee 2005), with --monetary also the Gamma-Gamma spend model (Fader & Hardie 2013); --model bgbb, the BG/BB for discrete opportunities such as yearly donations or monthly product holding (Fader, Hardie & Shang 2010), from frequency x, recency t_x (the opportunity of the last transaction, 0 without any) and n opportunities. A fit at a limit of the model (e.g. nobody drops out) is reported as degenerate, with a warning on stderr.',
+  options: { ...columnOptions, model: { type: 'string', default: 'bgnbd' }, n: { type: 'string', default: 'n' }, out: { type: 'string' } },
+  help: {
+    ...columnHelp,
+    model: 'bgnbd (continuous time: frequency, recency, T) or bgbb (discrete opportunities: frequency, recency, n)',
+    n: 'bgbb: number of transaction opportunities of each customer',
+    out: 'Also write the parameters to this JSON file (input of `clv predict --params`)',
+  },
 } as const;
 
 const predictSpec = {
@@ -103,6 +113,8 @@ function readSummary(v: Record<string, unknown>, needMonetary: boolean): { ids: 
   const n = table.rows.length;
   const summary: RfmSummary = { frequency: new Float64Array(n), recency: new Float64Array(n), T: new Float64Array(n) };
   if (m >= 0) summary.monetary = new Float64Array(n);
+  const weight = readWeight(table, v);
+  if (weight) summary.weight = weight;
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
     summary.frequency[i] = numberAt(table, i, f, 'frequency');
@@ -114,15 +126,60 @@ function readSummary(v: Record<string, unknown>, needMonetary: boolean): { ids: 
   return { ids, summary };
 }
 
+/** The --weight column (customers per row), or null. */
+function readWeight(table: CsvTable, v: Record<string, unknown>): Float64Array | null {
+  if (v.weight === undefined) return null;
+  const c = columnIndex(table, v.weight as string, 'weight');
+  return Float64Array.from(table.rows, (_, i) => {
+    const w = numberAt(table, i, c, 'weight');
+    if (w < 0) throw new UsageError(`--weight: column "${table.header[c]}" line ${i + 2} is ${w}; a count of customers cannot be negative`);
+    return w;
+  });
+}
+
+/** The BG/BB columns: frequency, recency (opportunity of the last transaction) and n. */
+function readBgBbSummary(v: Record<string, unknown>): BgBbSummary {
+  const table: CsvTable = readTable(required(v, 'data'), 'data');
+  const col = (flag: string) => columnIndex(table, v[flag] as string, flag);
+  const [f, r, n] = [col('frequency'), col('recency'), col('n')];
+  const rows = table.rows.length;
+  const summary: BgBbSummary = { frequency: new Float64Array(rows), recency: new Float64Array(rows), n: new Float64Array(rows) };
+  for (let i = 0; i < rows; i++) {
+    summary.frequency[i] = numberAt(table, i, f, 'frequency');
+    summary.recency[i] = numberAt(table, i, r, 'recency');
+    summary.n[i] = numberAt(table, i, n, 'n');
+  }
+  const weight = readWeight(table, v);
+  if (weight) summary.weight = weight;
+  return summary;
+}
+
+function warn(warnings: string[]): void {
+  for (const w of warnings) process.stderr.write(`clv fit: warning: ${w}\n`);
+}
+
 async function runFit(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, fitSpec);
   if (!parsed) return 0;
   const v = parsed.values;
+  const model = v.model;
+  if (model === 'bgbb') {
+    const summary = readBgBbSummary(v);
+    const bb = fitBgBb(summary);
+    process.stderr.write(`clv fit: BG/BB, ${bb.customers} customers in ${bb.patterns} (x, t_x, n) patterns\n`);
+    warn(bb.warnings);
+    const out = { model: 'bg/bb', columns: { frequency: v.frequency, recency: v.recency, n: v.n, weight: v.weight ?? null }, bgbb: bb };
+    printJson(out);
+    if (v.out) writeFileSync(v.out, `${JSON.stringify(out, null, 2)}\n`);
+    return 0;
+  }
+  if (model !== 'bgnbd') throw new UsageError(`--model must be bgnbd or bgbb, got ${model}`);
+  if (v.weight !== undefined && v.monetary !== undefined) throw new UsageError('--weight: the Gamma-Gamma spend fit (--monetary) takes one row per customer, not weighted rows');
   const { summary } = readSummary(v, false);
-  process.stderr.write(`clv fit: ${summary.frequency.length} customers\n`);
+  process.stderr.write(`clv fit: ${summary.frequency.length} rows${summary.weight ? ' (weighted)' : ''}\n`);
   const bg = fitBgNbd(summary);
-  if (!bg.converged) process.stderr.write(`clv fit: warning: BG/NBD did not converge in ${bg.iterations} iterations\n`);
-  const out: Record<string, unknown> = { model: 'bg/nbd', columns: { frequency: v.frequency, recency: v.recency, T: v.T, monetary: v.monetary ?? null }, bgnbd: bg };
+  warn(bg.warnings);
+  const out: Record<string, unknown> = { model: 'bg/nbd', columns: { frequency: v.frequency, recency: v.recency, T: v.T, monetary: v.monetary ?? null, weight: v.weight ?? null }, bgnbd: bg };
   if (summary.monetary) {
     const gg = fitGammaGamma(summary.frequency, summary.monetary);
     out.model = 'bg/nbd + gamma-gamma';
