@@ -1,16 +1,20 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { CsvTable } from '../core/csv.js';
 import {
+  bgBbConditionalExpectedTransactions,
+  bgBbProbabilityAlive,
   dayNumber,
   fitBgBb,
   fitBgNbd,
   fitGammaGamma,
   predictCustomerValue,
   summarizeTransactions,
+  type BgBbParams,
   type BgBbSummary,
   type BgNbdParams,
   type GammaGammaParams,
   type RfmSummary,
+  validateBgBb,
 } from '../models/clv/index.js';
 import { parseCommand, numberOption, required, UsageError } from './args.js';
 import { columnIndex, numberAt, printJson, readTable } from './csvColumns.js';
@@ -51,9 +55,10 @@ const fitSpec = {
 const predictSpec = {
   usage: 'nextbest clv predict --data FILE --params params.json [--horizon 12] [--period 4.345] [--discount 0.01] [--format jsonl|csv]',
   summary:
-    "Prints, per customer: P(alive), purchases expected over the horizon, expected spend per purchase and the discounted lifetime value (lifetimes' customer_lifetime_value: horizon in whole periods, each period's expected purchases x expected spend / (1 + discount)^period).",
+    "Prints, per customer: P(alive), purchases expected over the horizon, expected spend per purchase and the discounted lifetime value (lifetimes' customer_lifetime_value: horizon in whole periods, each period's expected purchases x expected spend / (1 + discount)^period). With parameters from `clv fit --model bgbb`: P(alive at the next opportunity) and the transactions expected in the next --horizon opportunities.",
   options: {
     ...columnOptions,
+    n: { type: 'string', default: 'n' },
     params: { type: 'string' },
     horizon: { type: 'string', default: '12' },
     period: { type: 'string', default: '1' },
@@ -63,7 +68,8 @@ const predictSpec = {
   help: {
     ...columnHelp,
     params: 'JSON written by `clv fit --out` (or its printed output)',
-    horizon: 'Number of whole periods ahead',
+    n: 'BG/BB: number of transaction opportunities of each customer',
+    horizon: 'Number of whole periods ahead (BG/BB: opportunities ahead)',
     period: 'Length of one period in the data time unit (4.345 = a month of weeks)',
     discount: 'Discount rate per period',
     format: 'jsonl (one JSON object a line) or csv',
@@ -170,7 +176,10 @@ async function runFit(argv: string[]): Promise<number> {
     warn(bb.warnings);
     const out = { model: 'bg/bb', columns: { frequency: v.frequency, recency: v.recency, n: v.n, weight: v.weight ?? null }, bgbb: bb };
     printJson(out);
-    if (v.out) writeFileSync(v.out, `${JSON.stringify(out, null, 2)}\n`);
+    if (v.out) {
+      writeFileSync(v.out, `${JSON.stringify(out, null, 2)}\n`);
+      process.stderr.write(`clv fit: wrote parameters to ${v.out}\n`);
+    }
     return 0;
   }
   if (model !== 'bgnbd') throw new UsageError(`--model must be bgnbd or bgbb, got ${model}`);
@@ -217,12 +226,13 @@ async function runPredict(argv: string[]): Promise<number> {
   const discountRate = numberOption(v, 'discount', 0);
   if (!(discountRate > -1)) throw new UsageError(`--discount must be > -1, got ${v.discount}`);
   const paramsPath = required(v, 'params');
-  let file: { bgnbd?: { params?: unknown }; gammaGamma?: { params?: unknown } };
+  let file: { bgnbd?: { params?: unknown }; gammaGamma?: { params?: unknown }; bgbb?: { params?: unknown } };
   try {
     file = JSON.parse(readFileSync(paramsPath, 'utf8'));
   } catch (e) {
     throw new UsageError(`--params: cannot read ${paramsPath} as JSON (${(e as Error).message})`);
   }
+  if (file.bgbb) return predictBgBb(v, positiveParams(file.bgbb.params, ['alpha', 'beta', 'gamma', 'delta'] as const, 'bgbb.params'), periods, format);
   const bg: BgNbdParams = positiveParams(file.bgnbd?.params, ['r', 'alpha', 'a', 'b'] as const, 'bgnbd.params');
   const gg: GammaGammaParams | undefined = file.gammaGamma ? positiveParams(file.gammaGamma.params, ['p', 'q', 'gamma'] as const, 'gammaGamma.params') : undefined;
   const { ids, summary } = readSummary(v, gg !== undefined);
@@ -237,6 +247,23 @@ async function runPredict(argv: string[]): Promise<number> {
   });
   process.stdout.write(`${lines.join('\n')}\n`);
   process.stderr.write(`clv predict: ${ids.length} customers, horizon ${periods} x ${periodLength}, discount ${discountRate} a period${gg ? '' : ' (no Gamma-Gamma parameters: spend and CLV are null)'}\n`);
+  return 0;
+}
+
+/** Per row of a BG/BB summary: P(alive at the next opportunity) and transactions expected in the next `horizon`. */
+function predictBgBb(v: Record<string, unknown>, params: BgBbParams, horizon: number, format: 'jsonl' | 'csv'): number {
+  const summary = readBgBbSummary(v);
+  validateBgBb(summary);
+  const lines: string[] = format === 'csv' ? ['row,frequency,recency,n,p_alive,expected_transactions'] : [];
+  for (let i = 0; i < summary.frequency.length; i++) {
+    const [x, tx, n] = [summary.frequency[i]!, summary.recency[i]!, summary.n[i]!];
+    const alive = bgBbProbabilityAlive(params, x, tx, n);
+    const expected = bgBbConditionalExpectedTransactions(params, horizon, x, tx, n);
+    if (format === 'csv') lines.push([i + 2, x, tx, n, alive, expected].join(','));
+    else lines.push(JSON.stringify({ row: i + 2, frequency: x, recency: tx, n, pAlive: alive, expectedTransactions: expected }));
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  process.stderr.write(`clv predict: BG/BB, ${summary.frequency.length} rows, next ${horizon} opportunities\n`);
   return 0;
 }
 

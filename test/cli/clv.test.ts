@@ -84,6 +84,20 @@ describe('nextbest clv', () => {
     expect(fit.bgbb.params.delta.toFixed(3)).toBe('2.783');
     expect(fit.bgbb.logLikelihood.toFixed(1)).toBe('-33225.6');
     expect(io.err).toMatch(/11104 customers in 22 \(x, t_x, n\) patterns/);
+
+    // predict from the saved parameters: P(alive in 2002) and donations expected over 2002-2006.
+    const dir = mkdtempSync(join(tmpdir(), 'nextbest-clv-'));
+    const params = join(dir, 'bgbb.json');
+    expect(await main(['clv', 'fit', '--model', 'bgbb', '--data', fixture('donations.csv'), '--weight', 'count', '--out', params])).toBe(0);
+    io.out = '';
+    expect(await main(['clv', 'predict', '--data', fixture('donations.csv'), '--params', params, '--horizon', '5'])).toBe(0);
+    const predictions = io.out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(predictions).toHaveLength(22);
+    expect(predictions[21]).toMatchObject({ row: 23, frequency: 6, recency: 6, n: 6 });
+    expect(predictions[21].pAlive.toFixed(2)).toBe('0.93');
+    const counts = readFileSync(fixture('donations.csv'), 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[3]));
+    const total = predictions.reduce((acc: number, p: { expectedTransactions: number }, i: number) => acc + p.expectedTransactions * counts[i]!, 0);
+    expect(total.toFixed(1)).toBe('12884.2');
     io.err = '';
     expect(await main(['clv', 'fit', '--model', 'bgbb', '--data', fixture('donations.csv'), '--n', 'periods'])).toBe(2);
     expect(io.err).toMatch(/--n: column "periods" is not in the header/);
