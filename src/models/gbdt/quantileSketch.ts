@@ -188,6 +188,8 @@ class FeatureSketch {
   private readonly qValue: Float32Array;
   private readonly qWeight: Float32Array;
   private qTail = 0;
+  /** True while every queue slot has weight 1 (no merged neighbours): then a sorted run's length is its weight. */
+  private unitWeights = true;
   private readonly levels: Summary[] = [];
   private readonly temp: Summary;
   private readonly sortKeys: Uint32Array;
@@ -201,21 +203,39 @@ class FeatureSketch {
     this.sortKeys = new Uint32Array(this.limitSize * 2);
   }
 
-  push(x: number, w: number): void {
-    if (w === 0) return;
-    if (this.qTail === this.qValue.length) {
-      this.makeSummary(this.temp);
-      this.qTail = 0;
-      this.pushTemp();
+  /** Pushes a column's values (and weights, or 1 each) in order; a full queue is summarised and carried up the levels. */
+  pushAll(values: Float64Array, weights: Float64Array | null): void {
+    const qValue = this.qValue;
+    const qWeight = this.qWeight;
+    const cap = qValue.length;
+    let tail = this.qTail;
+    let unit = this.unitWeights;
+    for (let i = 0; i < values.length; i++) {
+      const w = weights ? f32(weights[i]!) : 1;
+      if (w === 0) continue;
+      if (tail === cap) {
+        this.qTail = tail;
+        this.unitWeights = unit;
+        this.makeSummary(this.temp);
+        this.pushTemp();
+        tail = 0;
+        unit = true;
+      }
+      const x = values[i]!;
+      // -0 and 0 are one value (as in XGBoost's comparisons), and one sort key.
+      const v = x === 0 ? 0 : f32(x);
+      // Equal neighbours share a queue slot: this decides when the queue fills, so it matters.
+      if (tail > 0 && qValue[tail - 1] === v) {
+        qWeight[tail - 1] = f32(qWeight[tail - 1]! + w);
+        unit = false;
+      } else {
+        if (w !== 1) unit = false;
+        qValue[tail] = v;
+        qWeight[tail++] = w;
+      }
     }
-    // -0 and 0 are one value (as in XGBoost's comparisons), and one sort key.
-    const v = x === 0 ? 0 : f32(x);
-    // Equal neighbours share a queue slot: this decides when the queue fills, so it matters.
-    if (this.qTail > 0 && this.qValue[this.qTail - 1] === v) this.qWeight[this.qTail - 1] = f32(this.qWeight[this.qTail - 1]! + w);
-    else {
-      this.qValue[this.qTail] = v;
-      this.qWeight[this.qTail++] = w;
-    }
+    this.qTail = tail;
+    this.unitWeights = unit;
   }
 
   /** The queue sorted, equal values merged, as an exact summary. */
@@ -223,24 +243,35 @@ class FeatureSketch {
     const n = this.qTail;
     // The values sorted as order-preserving integer keys (V8 sorts a Uint32Array several
     // times faster than a Float32Array), then each entry's weight added to its value's slot
-    // by binary search: the same summary as sorting (value, weight) pairs, since equal values
-    // merge whatever their order.
+    // (by run length when every slot weighs 1, else by binary search): the same summary as
+    // sorting (value, weight) pairs, since equal values merge whatever their order.
     const sorted = sortFloat32(this.qValue, n, this.sortKeys);
+    out.reserve(n);
     let distinct = 0;
-    for (let i = 0; i < n; i++) if (i === 0 || sorted[i] !== sorted[distinct - 1]) sorted[distinct++] = sorted[i]!;
-    out.reserve(distinct);
-    const w = out.wmin.fill(0, 0, distinct);
-    for (let i = 0; i < n; i++) {
-      const v = this.qValue[i]!;
-      let lo = 0;
-      let hi = distinct - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (sorted[mid]! < v) lo = mid + 1;
-        else hi = mid;
+    if (this.unitWeights) {
+      const w = out.wmin;
+      for (let i = 0; i < n; i++) {
+        if (i === 0 || sorted[i] !== sorted[distinct - 1]) {
+          sorted[distinct] = sorted[i]!;
+          w[distinct++] = 1;
+        } else w[distinct - 1]!++;
       }
-      w[lo] = f32(w[lo]! + this.qWeight[i]!);
+    } else {
+      for (let i = 0; i < n; i++) if (i === 0 || sorted[i] !== sorted[distinct - 1]) sorted[distinct++] = sorted[i]!;
+      const w = out.wmin.fill(0, 0, distinct);
+      for (let i = 0; i < n; i++) {
+        const v = this.qValue[i]!;
+        let lo = 0;
+        let hi = distinct - 1;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (sorted[mid]! < v) lo = mid + 1;
+          else hi = mid;
+        }
+        w[lo] = f32(w[lo]! + this.qWeight[i]!);
+      }
     }
+    const w = out.wmin;
     let wsum = 0;
     for (let k = 0; k < distinct; k++) {
       out.rmin[k] = wsum;
@@ -312,7 +343,7 @@ export function sketchCuts(values: Float64Array, weights: Float64Array | null, m
   const count = values.length;
   if (count === 0) return new Float64Array([f32(f32(1e-5) + f32(f32(1e-5) + f32(1e-5)))]);
   const sketch = new FeatureSketch(count, maxBin);
-  for (let i = 0; i < count; i++) sketch.push(values[i]!, weights ? f32(weights[i]!) : 1);
+  sketch.pushAll(values, weights);
   const full = sketch.summary();
   const intermediate = Math.min(count, maxBin * K_FACTOR);
   const reduced = new Summary(intermediate);
