@@ -8,6 +8,7 @@
 import type { StoredEvent } from '../core/events.js';
 import type { ModelRecord, ModelRegistry } from '../store/modelRegistry.js';
 import { FAMILIES, familyOf, type AnyFamily, type FeatureLookup, type ProfileScores, type ScoreInput, type ServedGbdt } from './families/index.js';
+import { propensity } from './families/propensity.js';
 
 export type { FeatureLookup, ProfileScores, ServedGbdt };
 
@@ -48,12 +49,12 @@ export class Champions {
 
   /** The propensity GBDT per action family (what decisioning's scorer serves). */
   get propensity(): ReadonlyMap<string, ServedGbdt> {
-    return (this.served.get('propensities') as ReadonlyMap<string, ServedGbdt> | undefined) ?? new Map();
+    return (this.served.get(propensity.key) as ReadonlyMap<string, ServedGbdt> | undefined) ?? new Map();
   }
 
-  /** Whether a lifetime-value model is served (its score needs the customer's card payments). */
+  /** Whether a served family needs the customer's card payments to score (the lifetime-value model). */
   get clv(): boolean {
-    return this.served.has('clv');
+    return LIST.some((f) => f.readsCardPayments === true && this.served.has(f.key));
   }
 
   /**

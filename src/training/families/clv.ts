@@ -120,6 +120,7 @@ export const clv = defineFamily<'clv', { id: string; artefact: ClvArtefact }, Cl
   summary: 'P(alive) and the discounted margin on card spending over the next 12 months (BG/NBD + Gamma-Gamma).',
   transform: 'spendSummary: card payments as weekly frequency, recency, T and mean spend',
   readsFeatures: false,
+  readsCardPayments: true,
   owns: (name) => name === 'clv',
   train: async (ctx) => [await trainClv(ctx)],
   load: (records) => ({ id: records[0]!.id, artefact: records[0]!.artefact as ClvArtefact }),

@@ -63,6 +63,8 @@ export interface ModelFamily<Key extends string, Served, Score> {
   owns(name: string): boolean;
   /** True when the models read profile features: champions trained on other feature definitions are not served. */
   readonly readsFeatures: boolean;
+  /** True when scoring needs the customer's card payments (`ScoreInput.cardPayments`), which the caller must read. */
+  readonly readsCardPayments?: boolean;
   /** Trains from the log and registers candidates (or says why it skipped). */
   train?(ctx: TrainContext): Promise<(TrainedModel | SkippedModel)[]>;
   /** Builds what serving needs from the family's champion records (all of one load, never empty). */
