@@ -229,16 +229,7 @@ export class Engine {
 
   /** Scores as decision rules read them (`scores.churn_risk` …). */
   private async decisionScores(customerId: string, values: Readonly<Record<string, number | null>>): Promise<Record<string, number>> {
-    const champions = this.models?.champions;
-    if (!champions) return {};
-    const s = champions.score((n) => values[n] ?? Number.NaN, Object.keys(values), this.clock.now(), [], { propensities: false });
-    const out: Record<string, number> = {};
-    if (s.churn) out.churn_risk = s.churn.probability;
-    if (s.prepayment) out.prepayment_risk = s.prepayment.probability;
-    if (s.segment) out.segment = s.segment.id;
-    out.financial_stress = ['current', 'stretched', 'arrears30', 'arrears60', 'arrears90plus', 'default'].indexOf(s.stress.state);
-    void customerId;
-    return out;
+    return this.models?.champions?.ruleScores(values, this.clock.now()) ?? {};
   }
 
   /** Builds the feature store from config and replays the log after its checkpoint. */

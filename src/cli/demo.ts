@@ -123,6 +123,7 @@ async function trainModels(engine: Engine, seed: number, say: (s: string) => voi
     say(`    - ${m.id}${metrics ? `: ${metrics}` : ''}${run.promoted.includes(m.id) ? ' (champion)' : ''}`);
   }
   for (const s of run.skipped) say(`    - skipped ${s.name}: ${s.reason}`);
+  for (const n of run.notPromoted) say(`    - not promoted ${n.id}: ${n.reason}`);
 }
 
 /**

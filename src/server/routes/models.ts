@@ -101,9 +101,10 @@ export function modelRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine)
       tag: 'models',
       summary: 'Make a candidate (or retired model) the champion of its name; served at once, no restart',
       params: IdParams,
-      responses: { 200: { description: 'The new champion and the model it retired', schema: z.object({ champion: Summary, retired: Summary.nullable() }) }, 404: { description: 'No such model', schema: ErrorBody }, 422: { description: 'Already the champion', schema: ErrorBody } },
+      query: z.object({ force: z.string().max(500).optional().describe('Promote although the promotion guard refuses: the reason, kept in the registry history') }),
+      responses: { 200: { description: 'The new champion and the model it retired', schema: z.object({ champion: Summary, retired: Summary.nullable() }) }, 404: { description: 'No such model', schema: ErrorBody }, 422: { description: 'Already the champion, or refused by the promotion guard (each failed rule named)', schema: ErrorBody } },
     },
-    async ({ params }) => engine.models.promote(params.id),
+    async ({ params, query }) => engine.models.promote(params.id, query.force !== undefined ? { force: query.force } : {}),
   );
 
   route(

@@ -1,19 +1,28 @@
 /**
- * Churn and prepayment: a GBDT for the probability within 90 days (what decisions read)
- * and, for churn, a Cox model over a few interpretable covariates for the whole survival
- * curve (risk at any horizon, and hazard ratios a risk committee can read).
+ * Churn: a GBDT for the probability of leaving within 90 days (what decisions read as
+ * `scores.churn_risk`) and a Cox model over a few interpretable covariates for the whole
+ * survival curve (risk at 30, 90 and 365 days, and hazard ratios a risk committee can
+ * read). With only the Cox model served, its 90-day risk stands in for the GBDT.
+ *
+ * Transform: the GBDT reads the profile features by name (gbdtRow); the Cox model reads
+ * `coxRow` (chosen covariates, signed log1p on money, training-median fills), the same
+ * function at training and at serving. Drift: the churn label's rows for the GBDT; the Cox
+ * model has no label drift check (its drift reference is kept for feature drift).
  */
-import { buildModelCard } from './card.js';
-import { buildDriftReference } from '../models/metrics/driftCheck.js';
-import { harrellConcordance } from '../models/survival/concordance.js';
-import { NextbestError } from '../core/errors.js';
-import { fitCox, type CoxModel } from '../models/survival/cox.js';
-import { riskAtHorizons } from '../models/survival/coxPredict.js';
-import { trainBinaryModel } from './binary.js';
-import { iso, type SkippedModel, type TrainContext, type TrainedModel } from './context.js';
-import { buildDataset, timeSplit, type Dataset } from './dataset.js';
-import { CHURN, PREPAYMENT } from './definitions.js';
-import { DAY_MS, labelRows } from './labels.js';
+import { buildModelCard } from '../card.js';
+import { buildDriftReference } from '../../models/metrics/driftCheck.js';
+import { harrellConcordance } from '../../models/survival/concordance.js';
+import { NextbestError } from '../../core/errors.js';
+import { fitCox, type CoxModel } from '../../models/survival/cox.js';
+import { riskAtHorizons } from '../../models/survival/coxPredict.js';
+import type { ModelRecord } from '../../store/modelRegistry.js';
+import { trainBinaryModel } from '../binary.js';
+import { iso, type SkippedModel, type TrainContext, type TrainedModel } from '../context.js';
+import { buildDataset, timeSplit, type Dataset } from '../dataset.js';
+import { CHURN } from '../definitions.js';
+import { DAY_MS, labelRows } from '../labels.js';
+import { defineFamily, round6, type FeatureLookup } from './family.js';
+import { gbdtProbability, servedGbdt, type ServedGbdt } from './gbdt.js';
 
 /** Cox covariates: engagement, money leaving, service trouble and balances; money on a signed log scale. */
 export const COX_COVARIATES: readonly { name: string; transform: 'none' | 'signed_log1p' }[] = [
@@ -41,7 +50,7 @@ export interface CoxArtefact {
 const signedLog1p = (x: number) => Math.sign(x) * Math.log1p(Math.abs(x));
 
 /** The covariate vector of a feature row (names → values), transformed and with fills for missing. */
-export function coxRow(a: Pick<CoxArtefact, 'covariates'>, value: (name: string) => number): number[] {
+export function coxRow(a: Pick<CoxArtefact, 'covariates'>, value: FeatureLookup): number[] {
   return a.covariates.map((c) => {
     const v = value(c.name);
     const x = Number.isFinite(v) ? v : c.fill;
@@ -70,31 +79,6 @@ export async function trainChurn(ctx: TrainContext): Promise<(TrainedModel | Ski
     binary,
   );
   return [gbdt, await trainCox(ctx, ds)];
-}
-
-/** Early settlement of a loan or mortgage within 90 days (GBDT). */
-export async function trainPrepayment(ctx: TrainContext): Promise<(TrainedModel | SkippedModel)[]> {
-  ctx.progress?.('prepayment labels', 0, undefined);
-  const rows = await labelRows(ctx.log, PREPAYMENT, ctx.window);
-  const ds = await buildDataset(ctx.log, ctx.features, rows, (scanned) => ctx.progress?.('prepayment features', scanned, undefined));
-  const binary = rows.flatMap((r, i) => (Number.isNaN(r.label) ? [] : [i]));
-  return [
-    await trainBinaryModel(
-      ctx,
-      {
-        name: 'prepayment_90d',
-        title: 'Early settlement of a loan or mortgage within 90 days',
-        intendedUse: 'The probability that a borrower settles a loan or mortgage early within 90 days: for balance-sheet planning and for timely refinancing conversations.',
-        outOfScope: 'Not a credit decision; not for penalising customers who may repay early.',
-        label: PREPAYMENT.description,
-        limitations: ['Early settlement is rare: the test slice holds few positives and the metrics are noisy.', 'Rate moves drive prepayment; a window without rate changes teaches little about them.'],
-        purgeDays: PREPAYMENT.everyDays,
-        minPositives: 5,
-      },
-      ds,
-      binary,
-    ),
-  ];
 }
 
 async function trainCox(ctx: TrainContext, ds: Dataset): Promise<TrainedModel | SkippedModel> {
@@ -192,3 +176,49 @@ async function trainCox(ctx: TrainContext, ds: Dataset): Promise<TrainedModel | 
   });
   return { id: record.id, name: 'churn_cox', kind: 'cox', metrics };
 }
+
+/** The profile's churn score: 90-day probability, and the Cox risks at 30/90/365 days when served. */
+export type ChurnScore = { probability: number; horizonDays: number; model: string; survival?: { horizonDays: number; risk: number | null }[]; survivalModel?: string } | null;
+
+interface ServedChurn {
+  gbdt?: ServedGbdt;
+  cox?: { id: string; artefact: CoxArtefact };
+}
+
+const HORIZONS = [30, 90, 365];
+
+export const churn = defineFamily<'churn', ServedChurn, ChurnScore>({
+  key: 'churn',
+  job: 'churn',
+  summary: 'Probability of leaving within 90 days (GBDT) and time to churn (Cox: risk at 30, 90, 365 days).',
+  transform: 'GBDT: profile features by name (gbdtRow); Cox: coxRow (signed log1p on money, training-median fills)',
+  readsFeatures: true,
+  owns: (name) => name === 'churn_90d' || name === 'churn_cox',
+  train: (ctx) => trainChurn(ctx),
+  load(records: readonly ModelRecord[]) {
+    const out: ServedChurn = {};
+    for (const r of records) {
+      if (r.name === 'churn_90d') out.gbdt = servedGbdt(r);
+      else out.cox = { id: r.id, artefact: r.artefact as CoxArtefact };
+    }
+    return out;
+  },
+  versions: (s) => [s.gbdt?.version, s.cox?.id].filter((v): v is string => v !== undefined),
+  score(served, input) {
+    if (!served) return null;
+    let out: ChurnScore = served.gbdt ? { probability: round6(gbdtProbability(served.gbdt, input.values)), horizonDays: 90, model: served.gbdt.version } : null;
+    const cox = served.cox;
+    if (cox) {
+      const risks = riskAtHorizons({ beta: cox.artefact.beta, means: cox.artefact.means, baseline: cox.artefact.baseline }, coxRow(cox.artefact, input.values), HORIZONS);
+      // Past the longest follow-up the baseline hazard is unknown (flat), not zero: such horizons get null.
+      const maxTime = Math.max(0, ...cox.artefact.baseline.map((b) => b.time[b.time.length - 1] ?? 0));
+      const survival = risks.map((r) => ({ horizonDays: r.horizon, risk: r.horizon <= maxTime ? round6(r.risk) : null }));
+      out = out ? { ...out, survival, survivalModel: cox.id } : { probability: round6(risks[1]!.risk), horizonDays: 90, model: cox.id, survival, survivalModel: cox.id };
+    }
+    return out;
+  },
+  driftLabel: (name) => (name === 'churn_90d' ? { def: CHURN } : undefined),
+  driftNote: 'churn_cox: a survival model has no 90-day binary score to check against outcomes; its feature drift reference is kept',
+  ruleScores: [{ name: 'churn_risk', description: 'Probability of leaving within 90 days (0..1)', read: (s) => s?.probability }],
+  promotion: (name) => (name === 'churn_90d' ? 'binary_auc' : 'judged_by_card'),
+});

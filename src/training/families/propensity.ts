@@ -9,15 +9,21 @@
  * on its own, so a bad savings model never takes the loan model down with it. The cost is
  * less data per model; families with too few acceptances are skipped (and then decided on
  * their prior) until the log holds enough.
+ *
+ * Served as one GBDT per family; decisions score them per action (decisioning's GbdtScorer),
+ * so they expose no rule score. Drift: the offer-acceptance rows of the model's family.
  */
-import { trainBinaryModel } from './binary.js';
-import type { SkippedModel, TrainContext, TrainedModel } from './context.js';
-import { buildDataset } from './dataset.js';
-import { OFFER_ACCEPTANCE } from './definitions.js';
-import { labelRows } from './labels.js';
+import { trainBinaryModel } from '../binary.js';
+import type { SkippedModel, TrainContext, TrainedModel } from '../context.js';
+import { buildDataset } from '../dataset.js';
+import { OFFER_ACCEPTANCE } from '../definitions.js';
+import { labelRows } from '../labels.js';
+import { defineFamily, round6 } from './family.js';
+import { gbdtProbability, servedGbdt, type ServedGbdt } from './gbdt.js';
 
+const PREFIX = 'propensity_';
 /** The registry name of a family's propensity model. */
-export const propensityModelName = (family: string) => `propensity_${family}`;
+export const propensityModelName = (family: string) => `${PREFIX}${family}`;
 
 /** Trains and registers a propensity model per action family seen in the window. */
 export async function trainPropensity(ctx: TrainContext, onlyFamilies?: readonly string[]): Promise<(TrainedModel | SkippedModel)[]> {
@@ -61,3 +67,27 @@ export async function trainPropensity(ctx: TrainContext, onlyFamilies?: readonly
   }
   return out;
 }
+
+/** The profile's propensities: probability of take-up per action family, with the model. */
+export type PropensityScores = Record<string, { probability: number; model: string }>;
+
+export const propensity = defineFamily<'propensities', ReadonlyMap<string, ServedGbdt>, PropensityScores>({
+  key: 'propensities',
+  job: 'propensity',
+  summary: 'Probability of taking up an offer of each action family within 14 days of being shown it (one GBDT per family).',
+  transform: 'the profile features by name, missing as NaN (gbdtRow); training reads the same columns point-in-time',
+  readsFeatures: true,
+  owns: (name) => name.startsWith(PREFIX),
+  train: (ctx) => trainPropensity(ctx),
+  load: (records) => new Map(records.map((r) => [r.name.slice(PREFIX.length), servedGbdt(r)])),
+  versions: (served) => [...served.values()].map((m) => m.version),
+  score(served, input) {
+    const out: PropensityScores = {};
+    if (!served || !input.propensities) return out;
+    for (const [family, m] of [...served].sort((a, b) => a[0].localeCompare(b[0]))) out[family] = { probability: round6(gbdtProbability(m, input.values)), model: m.version };
+    return out;
+  },
+  driftLabel: (name) => (name.startsWith(PREFIX) ? { def: OFFER_ACCEPTANCE, action: name.slice(PREFIX.length) } : undefined),
+  ruleScores: [],
+  promotion: () => 'binary_auc',
+});
