@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { parseCommand, numberOption } from './args.js';
 import { ProgressBar } from './progress.js';
 import { untilSignal } from './serve.js';
+import { checkPortFree, listenOrExplain } from './listen.js';
 
 const spec = {
   usage: 'nextbest demo [--customers N] [--days D] [--seed S] [--port P] [--no-train] [--no-serve] [--keep]',
@@ -48,10 +49,16 @@ export async function run(argv: string[]): Promise<number> {
   const days = numberOption(v, 'days', 120);
   const seed = numberOption(v, 'seed', 42);
   const dataDir = v['data-dir'];
+  const config = loadConfig('nextbest.config.yaml', process.env, { dataDir, log: { level: 'warn' }, server: { port: numberOption(v, 'port', 8080) } });
+  // Before minutes of generating and training, not after: the port the demo will serve on.
+  const busy = v['no-serve'] ? undefined : await checkPortFree(config.server.host, config.server.port);
+  if (busy) {
+    process.stderr.write(`${busy}\n`);
+    return 1;
+  }
   if (!v.keep) rmSync(dataDir, { recursive: true, force: true });
   const say = (s: string) => process.stdout.write(`${s}\n`);
 
-  const config = loadConfig('nextbest.config.yaml', process.env, { dataDir, log: { level: 'warn' }, server: { port: numberOption(v, 'port', 8080) } });
   // Simulated time: the twin's history ends today, so windows, quiet hours and the
   // future-timestamp check all see the bank as it is at the end of the simulation.
   const startDate = '2025-01-01';
@@ -85,7 +92,13 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const app = buildApp(engine);
-  const address = await app.listen({ port: config.server.port, host: config.server.host });
+  const bound = await listenOrExplain(app, config.server.host, config.server.port);
+  if ('failure' in bound) {
+    await engine.close();
+    process.stderr.write(`${bound.failure}\n`);
+    return 1;
+  }
+  const { address } = bound;
   say('');
   say(`API listening on ${address}. Open:`);
   say(`  ${address}/docs                               API reference (OpenAPI at ${address}/openapi.json)`);
