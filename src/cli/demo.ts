@@ -80,7 +80,12 @@ export async function run(argv: string[]): Promise<number> {
     say('  latest rejects (the data faults the twin injects on purpose):');
     for (const r of rejects) say(`    - ${r.eventId ?? '(no id)'}: ${r.issues.map((i) => `${i.field || '(item)'} ${i.rule}: ${i.message}`).join('; ')}`);
   }
-  const sample = bank.customers.find((c) => (c.vulnerabilityFlags ?? []).length === 0)?.customerId ?? bank.customers[0]?.customerId;
+  const unflagged = bank.customers.filter((c) => (c.vulnerabilityFlags ?? []).length === 0).map((c) => c.customerId);
+  const sample = unflagged[0] ?? bank.customers[0]?.customerId;
+  // The curl suggested below is for another customer: the demo's own decision for `sample`
+  // used their contact cap (one contact a week on any channel). in_app is the channel with a
+  // treatment for nearly every action, and quiet hours do not apply to it.
+  const curlCustomer = unflagged.find((id) => id !== sample);
 
   if (!v['no-train']) await trainModels(engine, seed, say);
   if (sample) await showCustomer(engine, sample, say);
@@ -106,7 +111,7 @@ export async function run(argv: string[]): Promise<number> {
   if (sample) say(`  ${address}/v1/customers/${sample}             their record`);
   if (sample) say(`  ${address}/v1/customers/${sample}/profile     their behavioural profile and model scores`);
   say(`  ${address}/v1/models                           trained models (cards at /v1/models/{id}/card)`);
-  if (sample) say(`  curl -s ${address}/v1/decisions -H 'content-type: application/json' -d '{"customerId":"${sample}","channel":"push"}'   a decision`);
+  if (curlCustomer) say(`  curl -s ${address}/v1/decisions -H 'content-type: application/json' -d '{"customerId":"${curlCustomer}","channel":"in_app"}'   a decision`);
   say(`  ${address}/v1/ingest/rejects                   the quarantine`);
   say(`  ${address}/readyz                              counts`);
   say('Ctrl-C to stop.');
