@@ -8,10 +8,13 @@
  * repository's node_modules instead of being installed, because better-sqlite3 builds from
  * source (~85 s) and the machine may be offline. So this checks what the tarball holds (the
  * built dist/, bin, catalogue) and that it runs outside the package folder; that the
- * dependency versions resolve from the registry is `npm ci`'s job.
+ * dependency versions resolve from the registry is `npm ci`'s job. Like npm, the unpacking
+ * does not keep the tarball's mtimes, and the sources are then touched to be newer than dist/
+ * (the worst order npm could extract them in); tsx is left out of node_modules, so the
+ * command can only work if it runs the built dist/, as an installed package should.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,8 +42,10 @@ function install(): string {
   const pkg = join(project, 'node_modules', 'nextbest');
   mkdirSync(pkg, { recursive: true });
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'tries-nextbest', private: true, dependencies: { nextbest: `file:${packed[0]!.filename}` } }));
-  execFileSync('tar', ['-xzf', join(work, packed[0]!.filename), '-C', pkg, '--strip-components=1']);
-  for (const dep of productionDependencies()) {
+  execFileSync('tar', ['-xzf', join(work, packed[0]!.filename), '-C', pkg, '--strip-components=1', '--touch']);
+  const later = new Date(Date.now() + 60_000);
+  utimesSync(join(pkg, 'src', 'cli', 'main.ts'), later, later);
+  for (const dep of productionDependencies().filter((d) => d !== 'tsx')) {
     mkdirSync(dirname(join(project, 'node_modules', dep)), { recursive: true });
     symlinkSync(join(root, 'node_modules', dep), join(project, 'node_modules', dep));
   }
