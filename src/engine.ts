@@ -39,6 +39,7 @@ export type { Config, ConfigInput } from './config.js';
 export { loadConfig, parseConfig } from './config.js';
 export type { IngestReport, ItemResult } from './ingest/pipeline.js';
 export { precheckEventFile } from './ingest/files.js';
+export { assertDataDirFree } from './store/sqlite/dataDirLock.js';
 /** Publishes events to NATS JetStream (for producers and tests), partitioned by customer. */
 export const publishEvents: typeof import('./ingest/natsSource.js').publishEvents = async (...args) => (await import('./ingest/natsSource.js')).publishEvents(...args);
 export { decisionSummary, type DecisionSummary } from './decisioning/index.js';

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEngine, loadConfig, trainAll, parseCatalogueYaml, DEFAULT_CATALOGUE, type Engine } from '../engine.js';
+import { assertDataDirFree, createEngine, loadConfig, trainAll, parseCatalogueYaml, DEFAULT_CATALOGUE, type Engine } from '../engine.js';
 import { ManualClock, MS_PER_DAY } from '../core/clock.js';
 import { NextbestError } from '../core/errors.js';
 import { buildApp } from '../server/app.js';
@@ -56,7 +56,10 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`${busy}\n`);
     return 1;
   }
-  if (!v.keep) rmSync(dataDir, { recursive: true, force: true });
+  if (!v.keep) {
+    assertDataDirFree(dataDir); // a demo still serving from it keeps its files
+    rmSync(dataDir, { recursive: true, force: true });
+  }
   const say = (s: string) => process.stdout.write(`${s}\n`);
 
   // Simulated time: the twin's history ends today, so windows, quiet hours and the

@@ -17,6 +17,11 @@ describe('one process per data dir', () => {
       expect(second.status).toBe(1);
       expect(second.stderr).toContain(`error DATA_DIR_LOCKED: the data dir ${dataDir} is in use by process ${first.child.pid}`);
       expect(second.stdout).not.toContain('listening');
+      // The demo starts fresh by deleting its data dir: not one another process is serving.
+      const demo = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'demo', '--no-serve', '--no-train', '--no-compare', '--customers', '20', '--days', '10', '--data-dir', dataDir], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+      expect(demo.status).toBe(1);
+      expect(demo.stderr).toContain('DATA_DIR_LOCKED');
+      expect(existsSync(join(dataDir, 'nextbest.db'))).toBe(true);
     } finally {
       first.child.kill('SIGTERM');
       expect(await exited(first.child)).toBe('0');

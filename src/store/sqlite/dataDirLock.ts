@@ -43,6 +43,24 @@ export function lockDataDir(dir: string): () => void {
   };
 }
 
+/**
+ * Throws DATA_DIR_LOCKED if another live process holds `dir`, without taking the lock: for
+ * a command about to delete or replace the dir (the demo starts fresh).
+ */
+export function assertDataDirFree(dir: string): void {
+  const file = join(dir, LOCK_FILE);
+  const holder = readHolder(file);
+  if (holder && isAlive(holder)) throw lockedError(file, holder);
+}
+
+function lockedError(file: string, holder: Holder): NextbestError {
+  return new NextbestError(
+    'DATA_DIR_LOCKED',
+    `the data dir ${file.slice(0, -LOCK_FILE.length - 1)} is in use by process ${holder.pid} on ${holder.host} (${holder.command || 'nextbest'}, since ${holder.since}): one process per data dir. Stop it, use its HTTP API, or pass another --data-dir. If no such process runs, delete ${file}.`,
+    { lockFile: file, pid: holder.pid, host: holder.host },
+  );
+}
+
 function acquire(file: string): string {
   const me: Holder = { pid: process.pid, host: hostname(), command: process.argv.slice(1).join(' ').slice(0, 200), since: new Date().toISOString() };
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -58,13 +76,7 @@ function acquire(file: string): string {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     const holder = readHolder(file);
-    if (holder && isAlive(holder)) {
-      throw new NextbestError(
-        'DATA_DIR_LOCKED',
-        `the data dir ${file.slice(0, -LOCK_FILE.length - 1)} is in use by process ${holder.pid} on ${holder.host} (${holder.command || 'nextbest'}, since ${holder.since}): one process per data dir. Stop it, use its HTTP API, or pass another --data-dir. If no such process runs, delete ${file}.`,
-        { lockFile: file, pid: holder.pid, host: holder.host },
-      );
-    }
+    if (holder && isAlive(holder)) throw lockedError(file, holder);
     unlinkQuietly(file); // left by a process that is gone (or unreadable half-written): take it over
   }
   throw new NextbestError('DATA_DIR_LOCKED', `could not take the data dir lock ${file}: another process keeps taking it`, { lockFile: file });
