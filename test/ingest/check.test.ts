@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { checkEvent } from '../../src/ingest/check.js';
+import { parseConfig } from '../../src/config.js';
 import { exampleEvents } from '../helpers/events.js';
 
 const now = Date.parse('2026-03-01T12:00:00Z');
@@ -78,5 +79,8 @@ describe('plausibility rules', () => {
     expect(checkEvent(big, ctx).ok).toBe(true);
     const r = checkEvent(big, { ...ctx, maxAmountMinor: 1_000_000 });
     expect(!r.ok && r.issues[0]).toMatchObject({ rule: 'amount_limit' });
+    // After tomorrow is never plausible: the skew allowance cannot be configured past a day.
+    expect(() => parseConfig({ ingest: { maxFutureSeconds: 86_401 } })).toThrow(/maxFutureSeconds/);
+    expect(parseConfig({ ingest: { maxAmountMinor: 500 } }).ingest.maxAmountMinor).toBe(500);
   });
 });
