@@ -25,8 +25,10 @@ export const ConfigSchema = z
       .prefault({}),
     ingest: z
       .object({
-        /** How far in the future an event's occurredAt may be (clock skew). */
-        maxFutureSeconds: z.number().int().min(0).default(300),
+        /** How far in the future an event's occurredAt may be (clock skew); at most a day, as nothing after tomorrow is plausible. */
+        maxFutureSeconds: z.number().int().min(0).max(86_400).default(300),
+        /** The largest plausible amount in minor units, either sign (quality rule amount_limit). */
+        maxAmountMinor: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).default(1_000_000_000_000),
       })
       .strict()
       .prefault({}),

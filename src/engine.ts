@@ -40,6 +40,8 @@ import { DriftMonitor } from './governance/driftMonitor.js';
 export type { Config, ConfigInput } from './config.js';
 export { loadConfig, parseConfig } from './config.js';
 export type { IngestReport, ItemResult } from './ingest/pipeline.js';
+export { precheckEventFile } from './ingest/files.js';
+export { assertDataDirFree } from './store/sqlite/dataDirLock.js';
 /** Publishes events to NATS JetStream (for producers and tests), partitioned by customer. */
 export const publishEvents: typeof import('./ingest/natsSource.js').publishEvents = async (...args) => (await import('./ingest/natsSource.js')).publishEvents(...args);
 export { decisionSummary, type DecisionSummary } from './decisioning/index.js';
@@ -263,7 +265,7 @@ export class Engine {
   async ingest(items: readonly unknown[], options: { source?: string; rawText?: readonly string[] } = {}): Promise<IngestReport> {
     this.assertOpen();
     return this.serialised(async () => {
-      const report = await ingestBatch(items, options.source ?? 'library', { ...this.stores, clock: this.clock, maxFutureMs: this.config.ingest.maxFutureSeconds * 1000 }, options.rawText);
+      const report = await ingestBatch(items, options.source ?? 'library', { ...this.stores, clock: this.clock, maxFutureMs: this.config.ingest.maxFutureSeconds * 1000, maxAmountMinor: this.config.ingest.maxAmountMinor }, options.rawText);
       if (report.stored.length > 0) for (const s of this.subscribers) await s.onEvents?.(report.stored);
       return report;
     });
@@ -278,6 +280,7 @@ export class Engine {
     options: {
       format?: FileFormat;
       batchSize?: number;
+      fromLine?: number;
       onProgress?: (p: { bytesRead: number; totalBytes: number; lines: number }) => void;
       onRejected?: (r: { line: number; raw: string; issues: FieldIssue[] }) => void;
     } = {},

@@ -1,6 +1,7 @@
 import { createEngine, loadConfig } from '../engine.js';
 import { buildApp } from '../server/app.js';
 import { parseCommand } from './args.js';
+import { listenOrExplain } from './listen.js';
 
 const spec = {
   usage: 'nextbest serve [--port N] [--host H] [--data-dir DIR] [--config FILE]',
@@ -25,7 +26,13 @@ export async function run(argv: string[]): Promise<number> {
   });
   const engine = await createEngine(config);
   const app = buildApp(engine);
-  const address = await app.listen({ port: config.server.port, host: config.server.host });
+  const bound = await listenOrExplain(app, config.server.host, config.server.port);
+  if ('failure' in bound) {
+    await engine.close();
+    process.stderr.write(`${bound.failure}\n`);
+    return 1;
+  }
+  const { address } = bound;
   engine.logger.info({ address, dataDir: config.dataDir, store: config.store }, 'nextbest listening');
   process.stdout.write(`nextbest listening on ${address} (docs: ${address}/docs)\n`);
   await untilSignal();

@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   GONE: { status: 410, meaning: 'The customer was erased (GDPR Art. 17); their data is no longer held.' },
   UNAUTHORIZED: { status: 401, meaning: 'No valid credentials were sent.' },
   NOT_READY: { status: 503, meaning: 'The engine is starting or shutting down and cannot take requests.' },
+  DATA_DIR_LOCKED: { status: 503, meaning: 'Another process holds the data dir (one process per data dir); the message names it.' },
   CONFIG_INVALID: { status: 500, meaning: 'The configuration file or options broke the config schema.' },
   INTERNAL: { status: 500, meaning: 'A bug: the server failed on input it should have handled. Reported with a request id.' },
 } as const satisfies Record<string, { status: number; meaning: string }>;

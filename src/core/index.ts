@@ -1,5 +1,4 @@
 export * from './errors.js';
-export * from './result.js';
 export * from './clock.js';
 export * from './random.js';
 export * from './money.js';

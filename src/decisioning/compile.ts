@@ -71,7 +71,7 @@ export interface CompiledCatalogue {
 }
 
 const KIND_ORDER: Record<PolicyKind, number> = Object.fromEntries(POLICY_KINDS.map((k, i) => [k, i])) as Record<PolicyKind, number>;
-const DAY_MS = 86_400_000;
+import { MS_PER_DAY as DAY_MS } from '../core/clock.js';
 
 /** Compiles a checked catalogue; throws VALIDATION_FAILED naming every rule that does not compile. */
 export function compileCatalogue(catalogue: Catalogue): CompiledCatalogue {

@@ -13,7 +13,7 @@ import { FeatureRows, type PropensityScorer } from './scoring.js';
 import type { CandidateTrace, DecisionInputs, Exclusion } from './trace.js';
 import { inWindow, localTime, type LocalTime } from './view.js';
 
-const DAY_MS = 86_400_000;
+import { MS_PER_DAY as DAY_MS } from '../core/clock.js';
 
 /** The outcome of running the policies and scoring: one trace per catalogue action. */
 export interface Evaluation {

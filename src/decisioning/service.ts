@@ -120,7 +120,7 @@ export interface ReplayResult {
   replayed: Pick<DecisionRecord, 'candidates' | 'chosen' | 'explanation'>;
 }
 
-const DAY_MS = 86_400_000;
+import { MS_PER_DAY as DAY_MS } from '../core/clock.js';
 
 export class Decisioning {
   private compiled: CompiledCatalogue;

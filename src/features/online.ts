@@ -30,7 +30,7 @@ export interface OnlineOptions {
   checkpointEvents?: number;
 }
 
-const iso = (t: number) => new Date(t).toISOString();
+import { iso } from '../core/clock.js';
 
 /**
  * The online feature store: each stored event updates its customer's state in memory

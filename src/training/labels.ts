@@ -9,7 +9,8 @@ import { ValidationError } from '../core/errors.js';
 import type { EventLog } from '../store/eventLog.js';
 import { eventCelEnv } from '../features/validate.js';
 
-export const DAY_MS = 86_400_000;
+import { MS_PER_DAY as DAY_MS } from '../core/clock.js';
+export { DAY_MS };
 
 /** Events of some types, optionally filtered by a CEL expression over `event`. */
 export interface EventMatcher {

@@ -66,6 +66,28 @@ export function customerRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engi
     docs,
     {
       method: 'get',
+      path: '/v1/customers',
+      tag: 'customers',
+      summary: 'List customer records in customerId order, a page at a time',
+      query: z.object({
+        after: z.string().min(1).max(128).optional().describe('The `next` cursor of the previous page: records with a greater customerId'),
+        limit: z.coerce.number().int().min(1).max(1000).default(100),
+      }),
+      responses: { 200: { description: 'A page of records; `next` is null on the last page', schema: z.object({ customers: z.array(Customer), next: z.string().nullable() }) } },
+    },
+    async ({ query }) => {
+      // One more than asked tells whether another page follows without a second query.
+      const rows = await engine.stores.customers.list({ ...(query.after ? { afterId: query.after } : {}), limit: query.limit + 1 });
+      const customers = rows.slice(0, query.limit);
+      return { customers, next: rows.length > query.limit ? customers.at(-1)!.customerId : null };
+    },
+  );
+
+  route(
+    app,
+    docs,
+    {
+      method: 'get',
       path: '/v1/customers/{customerId}',
       tag: 'customers',
       summary: 'Read a customer record',
