@@ -10,7 +10,7 @@ describe('structured logs', () => {
     const lines: string[] = [];
     const sink = new Writable({ write: (chunk, _enc, cb) => (lines.push(String(chunk)), cb()) });
     const engine = await createEngine({ store: 'memory' }, { logger: pino({ level: 'debug' }, sink) });
-    const app = buildApp(engine);
+    const app = buildApp(engine, { auth: { mode: 'none' } });
     const e = exampleEvents('SECRET-CUSTOMER-77')[0]!;
     await app.inject({ method: 'POST', url: '/v1/events', payload: e });
     await app.inject({ method: 'POST', url: '/v1/events', payload: { ...e, payload: { amount: { minor: -1, currency: 'GBP' } } } });
@@ -21,6 +21,6 @@ describe('structured logs', () => {
     const text = lines.join('');
     expect(lines.length).toBeGreaterThan(5);
     expect(text).not.toContain('SECRET-CUSTOMER-77');
-    expect(text).toContain('/v1/customers/:id/events');
+    expect(text).toContain('/v1/customers/:customerId/events');
   });
 });

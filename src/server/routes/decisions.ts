@@ -40,6 +40,7 @@ export function decisionRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engi
       method: 'post',
       path: '/v1/decisions',
       tag: 'decisions',
+      access: ['decisions:write'],
       summary: 'Decide the next best actions for a customer on a channel',
       description:
         'Runs consent, eligibility, applicability, suitability, contact and volume policies over the catalogue, scores what passes (propensity × context weight × value × levers) and returns the top N with the explanation of the winner. The decision is logged (inputs, every candidate and every exclusion: read it at `record`) and counts towards the contact caps. `?view=full` returns the whole logged record instead.',
@@ -47,10 +48,8 @@ export function decisionRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engi
       query: z.object({ view: z.enum(['summary', 'full']).default('summary').describe('summary: what a channel needs; full: the whole decision record as logged') }),
       responses: { 200: { description: 'The decision: a summary, or with view=full the whole record', schema: z.union([Summary, Decision]) }, 404: { description: 'No such customer', schema: ErrorBody }, 422: { description: 'Invalid request', schema: ErrorBody } },
     },
-    async ({ request, query }) => {
-      const body = request.body;
-      if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new NextbestError('VALIDATION_FAILED', 'the body must be a decision request object', { issues: [{ field: '', rule: 'type', message: 'must be an object' }] });
-      const record = await engine.decide(body as never);
+    async ({ body, query }) => {
+      const record = await engine.decide(body);
       return query.view === 'summary' ? decisionSummary(record) : record;
     },
   );
@@ -62,6 +61,8 @@ export function decisionRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engi
       method: 'get',
       path: '/v1/decisions/{decisionId}',
       tag: 'decisions',
+      // A channel reads back what it was told; reviewers read every decision.
+      access: ['audit:read', 'decisions:write'],
       summary: 'Read a logged decision: inputs, model versions, scores, policy outcomes, winner, explanation and linked responses',
       params: Params,
       responses: { 200: { description: 'The decision record', schema: Decision.extend({ responses: z.array(z.object({ actionId: z.string(), channel: z.string(), response: z.string(), at: z.string() })) }) }, 404: { description: 'No such decision', schema: ErrorBody } },
@@ -76,6 +77,7 @@ export function decisionRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engi
       method: 'post',
       path: '/v1/decisions/{decisionId}/replay',
       tag: 'decisions',
+      access: ['audit:read'],
       summary: 'Replay a logged decision from its logged inputs and compare with what was decided',
       params: Params,
       responses: {

@@ -28,6 +28,8 @@ export function eventRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine)
       method: 'post',
       path: '/v1/events',
       tag: 'ingestion',
+      access: ['events:write'],
+      perItemBody: true,
       summary: 'Ingest one event or a batch of up to 10,000',
       description:
         'Send one event object, an array of events, or `{ "events": [...] }`. Each item is accepted, a duplicate (same eventId and content: nothing changes), or rejected with the field and rule it broke; rejected items are quarantined (`GET /v1/ingest/rejects`) and never stored. The response comes only after accepted events are durable. A single event gets 201 (accepted), 200 (duplicate), 409 (eventId reused with other content) or 422 (rejected); a batch gets 200 with one result per item.',
@@ -67,6 +69,7 @@ export function eventRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine)
       method: 'get',
       path: '/v1/customers/{customerId}/events',
       tag: 'customers',
+      access: ['profiles:read'],
       summary: "A customer's events in event-time order",
       params: CustomerParams,
       query: z.object({

@@ -35,6 +35,7 @@ export function profileRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engin
       method: 'get',
       path: '/v1/customers/{customerId}/profile',
       tag: 'features',
+      access: ['profiles:read'],
       summary: "A customer's behavioural profile: each feature's value and as-of time",
       description:
         'Windows are whole UTC days up to the as-of time: a 30-day window holds events on the as-of day (up to as-of) and the 29 days before. As of the latest event by default; `asOf=now` uses the server clock; an explicit time may not be before the latest event.',
@@ -62,6 +63,7 @@ export function profileRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engin
       method: 'get',
       path: '/v1/features',
       tag: 'features',
+      access: ['profiles:read'],
       summary: 'The feature definitions in use (name, meaning, definition)',
       responses: { 200: { description: 'Definitions in order', schema: z.object({ version: z.string(), features: z.array(DefinitionSchema) }) } },
     },
