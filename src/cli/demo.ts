@@ -4,6 +4,7 @@ import { createEngine, loadConfig, trainAll, parseCatalogueYaml, DEFAULT_CATALOG
 import { ManualClock, MS_PER_DAY } from '../core/clock.js';
 import { NextbestError } from '../core/errors.js';
 import { buildApp } from '../server/app.js';
+import { prepareAccess, readAdminKey } from '../server/startup.js';
 import { comparisonTable, generateDemoBank } from '../simulation/index.js';
 import { compareOnTwin } from '../simulation/enginePolicy.js';
 import { readFileSync } from 'node:fs';
@@ -84,17 +85,22 @@ export async function run(argv: string[]): Promise<number> {
     say('done (--no-serve).');
     return 0;
   }
-  const app = buildApp(engine);
+  const access = await prepareAccess(engine, Date.now());
+  const key = access.createdKey ?? readAdminKey(access.keyFile);
+  const app = buildApp(engine, { logIdKey: access.logIdKey });
   const address = await app.listen({ port: config.server.port, host: config.server.host });
+  const get = key ? `curl -s -H 'authorization: Bearer ${key}' ` : 'curl -s ';
   say('');
+  if (key) say(`API key (admin${access.keyFile ? `; saved to ${access.keyFile}, mode 0600` : ''}): ${key}`);
+  else for (const line of access.notice) say(line);
   say(`API listening on ${address}. Open:`);
   say(`  ${address}/docs                               API reference (OpenAPI at ${address}/openapi.json)`);
-  if (sample) say(`  ${address}/v1/customers/${sample}/events      one customer's events`);
-  if (sample) say(`  ${address}/v1/customers/${sample}             their record`);
-  if (sample) say(`  ${address}/v1/customers/${sample}/profile     their behavioural profile and model scores`);
-  say(`  ${address}/v1/models                           trained models (cards at /v1/models/{id}/card)`);
-  if (sample) say(`  curl -s ${address}/v1/decisions -H 'content-type: application/json' -d '{"customerId":"${sample}","channel":"push"}'   a decision`);
-  say(`  ${address}/v1/ingest/rejects                   the quarantine`);
+  if (sample) say(`  ${get}${address}/v1/customers/${sample}/events      one customer's events`);
+  if (sample) say(`  ${get}${address}/v1/customers/${sample}             their record`);
+  if (sample) say(`  ${get}${address}/v1/customers/${sample}/profile     their behavioural profile and model scores`);
+  say(`  ${get}${address}/v1/models                           trained models (cards at /v1/models/{id}/card)`);
+  if (sample) say(`  ${get}${address}/v1/decisions -H 'content-type: application/json' -d '{"customerId":"${sample}","channel":"push"}'   a decision`);
+  say(`  ${get}${address}/v1/ingest/rejects                   the quarantine`);
   say(`  ${address}/readyz                              counts`);
   say('Ctrl-C to stop.');
   await untilSignal();
