@@ -119,7 +119,7 @@ describe('access control', () => {
     const { publicKey, privateKey } = await generateKeyPair('ES256');
     const other = await generateKeyPair('ES256');
     t = await testApp({ server: { jwt: { issuer: 'https://idp.bank.example', audience: 'nextbest', publicKey: await exportSPKI(publicKey) } } });
-    const sign = (claims: Record<string, unknown>, o: { key?: CryptoKey; aud?: string; exp?: string } = {}) =>
+    const sign = (claims: Record<string, unknown>, o: { key?: typeof privateKey; aud?: string; exp?: string } = {}) =>
       new SignJWT(claims).setProtectedHeader({ alg: 'ES256' }).setIssuer('https://idp.bank.example').setAudience(o.aud ?? 'nextbest').setSubject('svc-crm').setIssuedAt().setExpirationTime(o.exp ?? '5m').sign(o.key ?? privateKey);
     const call = async (token: string, url = '/v1/customers/c1/profile') => (await t.app.inject({ url, headers: { authorization: `Bearer ${token}` } })).statusCode;
     expect(await call(await sign({ scope: 'profiles:read events:write' }))).toBe(404); // through: no such customer
