@@ -17,6 +17,8 @@ const ItemResultSchema = z.object({
 });
 const BatchResponse = z.object({ accepted: z.number().int(), duplicates: z.number().int(), rejected: z.number().int(), results: z.array(ItemResultSchema) });
 const BatchBody = z.union([BankEvent, z.array(BankEvent), z.object({ events: z.array(BankEvent) })]);
+/** An event as stored: the event as sent (its payload per type, see POST /v1/events) with its log position. */
+const StoredEventBody = z.looseObject({ seq: z.number().int(), recordedAt: z.string(), eventId: z.string(), customerId: z.string(), occurredAt: z.string(), schemaVersion: z.number(), type: z.string(), payload: z.record(z.string(), z.unknown()) });
 const CustomerParams = z.object({ customerId: z.string().min(1).max(128) });
 
 /** POST /v1/events and GET /v1/customers/{id}/events. */
@@ -77,7 +79,7 @@ export function eventRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine)
         to: z.iso.datetime({ offset: true }).optional().describe('Exclusive upper bound on occurredAt'),
         limit: z.coerce.number().int().min(1).max(10_000).default(1000),
       }),
-      responses: { 200: { description: 'Events, oldest first', schema: z.object({ events: z.array(z.unknown()) }) } },
+      responses: { 200: { description: 'Events, oldest first, each with its log position and time recorded', schema: z.object({ events: z.array(StoredEventBody) }) } },
     },
     async ({ params, query }) => {
       const events = await engine.customerEvents(params.customerId, {
