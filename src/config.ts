@@ -45,7 +45,7 @@ export const ConfigSchema = z
         rateLimit: z
           .object({
             perKey: z.object({ max: z.number().int().min(0).default(5000), windowSeconds: z.number().int().positive().default(1) }).strict().prefault({}),
-            perCustomer: z.object({ max: z.number().int().min(0).default(120), windowSeconds: z.number().int().positive().default(60) }).strict().prefault({}),
+            perCustomer: z.object({ max: z.number().int().min(0).default(600), windowSeconds: z.number().int().positive().default(60) }).strict().prefault({}),
           })
           .strict()
           .prefault({}),

@@ -89,9 +89,9 @@ export async function run(argv: string[]): Promise<number> {
   const key = access.createdKey ?? readAdminKey(access.keyFile);
   const app = buildApp(engine, { logIdKey: access.logIdKey });
   const address = await app.listen({ port: config.server.port, host: config.server.host });
-  const get = key ? `curl -s -H 'authorization: Bearer ${key}' ` : 'curl -s ';
+  const get = key ? 'curl -s -H "authorization: Bearer $NEXTBEST_KEY" ' : 'curl -s ';
   say('');
-  if (key) say(`API key (admin${access.keyFile ? `; saved to ${access.keyFile}, mode 0600` : ''}): ${key}`);
+  if (key) say(`API key (admin${access.keyFile ? `; saved to ${access.keyFile}, mode 0600` : ''}); every /v1 call needs it:\n  export NEXTBEST_KEY=${key}`);
   else for (const line of access.notice) say(line);
   say(`API listening on ${address}. Open:`);
   say(`  ${address}/docs                               API reference (OpenAPI at ${address}/openapi.json)`);

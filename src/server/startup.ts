@@ -31,7 +31,7 @@ export async function prepareAccess(engine: Engine, now: number): Promise<Access
   }
   const created = await ensureAdminKey(engine, now);
   if (created) {
-    engine.logger.warn({ event: 'admin_key_created', file: created.file }, 'no API key existed: created an admin key');
+    engine.logger.info({ event: 'admin_key_created', file: created.file }, 'no API key existed: created an admin key');
     return {
       createdKey: created.key,
       keyFile: created.file,

@@ -1,6 +1,7 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { connect } from 'node:net';
-import { generateKeyPair, exportSPKI, SignJWT } from 'jose';
+import { createServer } from 'node:http';
+import { generateKeyPair, exportJWK, exportSPKI, SignJWT } from 'jose';
 import { testApp } from '../helpers/app.js';
 import { SCOPES, type Scope } from '../../src/core/scopes.js';
 import { exampleEvents } from '../helpers/events.js';
@@ -130,6 +131,24 @@ describe('access control', () => {
     expect(await call(await sign({ scope: 'profiles:read' }, { key: other.privateKey }))).toBe(401);
     expect(await call(await sign({ scope: 'profiles:read' }, { exp: '-10m' }))).toBe(401);
     expect(await call('a.b.c')).toBe(401);
+  });
+
+  it('fetches the signing keys from a JWKS URL', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('RS256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    const idp = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
+    await new Promise<void>((r) => idp.listen(0, '127.0.0.1', () => r()));
+    try {
+      const url = `http://127.0.0.1:${(idp.address() as { port: number }).port}/jwks.json`;
+      t = await testApp({ server: { jwt: { issuer: 'https://idp.bank.example', audience: 'nextbest', jwksUrl: url } } });
+      const token = (scope: string, kid = 'k1') => new SignJWT({ scope }).setProtectedHeader({ alg: 'RS256', kid }).setIssuer('https://idp.bank.example').setAudience('nextbest').setExpirationTime('5m').sign(privateKey);
+      const status = async (tok: string) => (await t.app.inject({ url: '/v1/levers', headers: { authorization: `Bearer ${tok}` } })).statusCode;
+      expect(await status(await token('catalogue:write'))).toBe(200);
+      expect(await status(await token('profiles:read'))).toBe(403);
+      expect(await status(await token('catalogue:write', 'unknown-kid'))).toBe(401);
+    } finally {
+      idp.close();
+    }
   });
 
   it('limits requests per caller and per customer: 429 with Retry-After', async () => {
