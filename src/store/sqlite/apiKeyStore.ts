@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Scope } from '../../core/scopes.js';
@@ -34,6 +35,8 @@ const toRecord = (r: Row): ApiKeyRecord => ({ id: r.id, name: r.name, scopes: JS
  */
 export class SqliteApiKeyStore implements ApiKeyStore {
   private readonly db: SqliteDb;
+  /** Every authenticated request reads a key: the statement is prepared once. */
+  private readonly byId: Database.Statement<[string], Row>;
 
   constructor(path: string) {
     // Key hashes are not keys, but nobody else on the machine needs to read them. The file
@@ -44,6 +47,7 @@ export class SqliteApiKeyStore implements ApiKeyStore {
     }
     chmodSync(path, 0o600);
     this.db = openSqlite(path, { migrations: { module: 'api_keys', list: MIGRATIONS } });
+    this.byId = this.db.prepare('SELECT * FROM api_keys WHERE id = ?');
   }
 
   async add(k: ApiKeyRecord): Promise<void> {
@@ -51,7 +55,7 @@ export class SqliteApiKeyStore implements ApiKeyStore {
   }
 
   async get(id: string): Promise<ApiKeyRecord | undefined> {
-    const r = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as Row | undefined;
+    const r = this.byId.get(id);
     return r && toRecord(r);
   }
 
