@@ -256,3 +256,18 @@ describe('limits on input and connections', () => {
     expect(c).toBe(true);
   });
 });
+
+describe('server configuration', () => {
+  it('checks the access and limit settings, and reads NEXTBEST_AUTH', async () => {
+    const { parseConfig, loadConfig } = await import('../../src/config.js');
+    const c = parseConfig({});
+    expect(c.server.auth).toBe('keys');
+    expect(c.server.corsOrigins).toEqual([]);
+    expect(c.server.rateLimit.perKey.max).toBeGreaterThan(0);
+    expect(() => parseConfig({ server: { jwt: { issuer: 'i', audience: 'a' } } })).toThrow(/jwksUrl and publicKey/);
+    expect(() => parseConfig({ server: { jwt: { issuer: 'i', audience: 'a', jwksUrl: 'https://idp/jwks', publicKey: 'x' } } })).toThrow(/exactly one/);
+    expect(() => parseConfig({ server: { timeouts: { headersMs: 5000, requestMs: 1000 } } })).toThrow(/headersMs/);
+    expect(() => parseConfig({ server: { auth: 'open' as never } })).toThrow(/server.auth/);
+    expect(loadConfig('/nonexistent.yaml', { NEXTBEST_AUTH: 'none' }).server.auth).toBe('none');
+  });
+});
