@@ -1,6 +1,9 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { connect } from 'node:net';
 import { createServer } from 'node:http';
+import { networkInterfaces } from 'node:os';
+import { createEngine } from '../../src/engine.js';
+import { buildApp } from '../../src/server/app.js';
 import { generateKeyPair, exportJWK, exportSPKI, SignJWT } from 'jose';
 import { testApp } from '../helpers/app.js';
 import { SCOPES, type Scope } from '../../src/core/scopes.js';
@@ -65,6 +68,28 @@ describe('access control', () => {
     // The two not in the document are public too, and nothing else is.
     expect((await t.app.inject({ url: '/openapi.json' })).statusCode).toBe(200);
     expect((await t.app.inject({ url: '/docs' })).statusCode).toBe(200);
+  });
+
+  it('is secure when built with no options at all', async () => {
+    const engine = await createEngine({ store: 'memory', log: { level: 'silent' } });
+    const app = buildApp(engine, { logger: false });
+    try {
+      expect((await app.inject({ url: '/v1/actions' })).statusCode).toBe(401);
+      expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
+    } finally {
+      await app.close();
+      await engine.close();
+    }
+  });
+
+  it('in no-auth mode still refuses sockets on a non-loopback interface', async (ctx) => {
+    const external = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+    if (!external) return ctx.skip();
+    t = await testApp();
+    await t.app.listen({ port: 0, host: '0.0.0.0' });
+    const port = (t.app.server.address() as { port: number }).port;
+    expect((await fetch(`http://${external}:${port}/v1/actions`)).status).toBe(401);
+    expect((await fetch(`http://127.0.0.1:${port}/v1/actions`)).status).toBe(200);
   });
 
   it('checks the matched route, so no spelling of a URL gets past it (inject and a raw socket)', async () => {
