@@ -9,7 +9,7 @@ import { sendError } from './errors.js';
 /** Who is calling, once their credentials checked out. */
 export interface Principal {
   kind: 'api_key' | 'config_key' | 'jwt' | 'none';
-  /** Stable and not secret: the key id, `config:<n>`, `jwt:<sub>`, or `anonymous`. Rate limits and logs use it. */
+  /** Stable and not secret: the key id, `config:<n>`, `jwt:<sha-256 of sub>`, or `anonymous`. Rate limits and logs use it. */
   id: string;
   scopes: ReadonlySet<Scope>;
 }
@@ -69,7 +69,8 @@ function jwtChecker(o: NonNullable<Config['server']['jwt']>): (token: string, no
       const claim = payload[o.scopeClaim];
       const words = typeof claim === 'string' ? claim.split(/\s+/) : Array.isArray(claim) ? claim.filter((c): c is string => typeof c === 'string') : [];
       const scopes = new Set(words.filter(isScope));
-      return { ok: true, principal: { kind: 'jwt', id: `jwt:${payload.sub ?? 'unknown'}`, scopes } };
+      // A subject may be a person's email: logs and rate limits see a hash of it.
+      return { ok: true, principal: { kind: 'jwt', id: `jwt:${sha256Hex(payload.sub ?? '').slice(0, 16)}`, scopes } };
     } catch (e) {
       return { ok: false, message: `bearer token refused: ${(e as Error).message}` };
     }
