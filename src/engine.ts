@@ -36,6 +36,9 @@ import { MemoryModelRegistry } from './store/memory/modelRegistry.js';
 import { SqliteModelRegistry } from './store/sqlite/modelRegistry.js';
 import { ModelLifecycle, type Champions, type ProfileScores, type TrainRun, type TrainRunOptions } from './training/index.js';
 import { DriftMonitor } from './governance/driftMonitor.js';
+import type { ApiKeyStore } from './store/apiKeyStore.js';
+import { MemoryApiKeyStore } from './store/memory/apiKeyStore.js';
+import { SqliteApiKeyStore } from './store/sqlite/apiKeyStore.js';
 
 export type { Config, ConfigInput } from './config.js';
 export { loadConfig, parseConfig } from './config.js';
@@ -45,6 +48,9 @@ export { assertDataDirFree } from './store/sqlite/dataDirLock.js';
 /** Publishes events to NATS JetStream (for producers and tests), partitioned by customer. */
 export const publishEvents: typeof import('./ingest/natsSource.js').publishEvents = async (...args) => (await import('./ingest/natsSource.js')).publishEvents(...args);
 export { decisionSummary, type DecisionSummary } from './decisioning/index.js';
+export { DecisionRecordSchema, DecisionSummarySchema, LoggedDecisionSchema } from './decisioning/record.js';
+export { ProfileSchema } from './features/profileSchema.js';
+export { ProfileScoresSchema } from './training/scoresSchema.js';
 export { Action as ActionSchema, Levers as LeversSchema, Catalogue as CatalogueSchema, catalogueYaml, DecideRequest as DecideRequestSchema, parseCatalogueYaml, type Catalogue, type Action, type Levers, type DecideRequest, type DecisionRecord, type ReplayResult } from './decisioning/index.js';
 
 /** The built-in bank catalogue, used when config.decisioning.catalogue is unset. */
@@ -73,6 +79,8 @@ export interface Stores {
   profiles: ProfileStore;
   /** The embedded database when the store is sqlite: other modules add tables to it. */
   sqlite?: SqliteDb;
+  /** Hashed API keys and their scopes (the HTTP server checks them). */
+  apiKeys: ApiKeyStore;
 }
 
 /** The composition root: config in, wired components out. */
@@ -366,6 +374,11 @@ export class Engine {
     return { events, customers, rejects };
   }
 
+  /** The API keys the HTTP server accepts. */
+  get apiKeys(): ApiKeyStore {
+    return this.stores.apiKeys;
+  }
+
   get isOpen(): boolean {
     return !this.closed;
   }
@@ -382,6 +395,7 @@ export class Engine {
     await this.stores.eventLog.close();
     await this.stores.customers.close();
     await this.stores.rejects.close();
+    await this.stores.apiKeys.close();
     await this.decisionLog?.close();
     if (this.decisionDb?.open) this.decisionDb.close();
   }
@@ -413,8 +427,14 @@ export const createEngine = (input: ConfigInput | Config = {}, deps: EngineDeps 
 
 function openStores(config: Config): Stores {
   if (config.store === 'memory') {
-    return { eventLog: new MemoryEventLog(), customers: new MemoryCustomerStore(), rejects: new MemoryRejectStore(), profiles: new MemoryProfileStore() };
+    return { eventLog: new MemoryEventLog(), customers: new MemoryCustomerStore(), rejects: new MemoryRejectStore(), profiles: new MemoryProfileStore(), apiKeys: openApiKeyStore(config) };
   }
   const db = openSqlite(join(config.dataDir, 'nextbest.db'));
-  return { eventLog: new SqliteEventLog(db), customers: new SqliteCustomerStore(db), rejects: new SqliteRejectStore(db), profiles: new SqliteProfileStore(db), sqlite: db };
+  return { eventLog: new SqliteEventLog(db), customers: new SqliteCustomerStore(db), rejects: new SqliteRejectStore(db), profiles: new SqliteProfileStore(db), sqlite: db, apiKeys: openApiKeyStore(config) };
 }
+
+/** Opens the API key store alone (what `nextbest keys` uses while a server may be running). */
+export function openApiKeyStore(config: Config): ApiKeyStore {
+  return config.store === 'memory' ? new MemoryApiKeyStore() : new SqliteApiKeyStore(join(config.dataDir, 'keys.db'));
+}
+export { isLive, type ApiKeyStore, type ApiKeyRecord } from './store/apiKeyStore.js';

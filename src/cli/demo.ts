@@ -4,6 +4,7 @@ import { assertDataDirFree, createEngine, loadConfig, trainAll, parseCatalogueYa
 import { ManualClock, MS_PER_DAY } from '../core/clock.js';
 import { NextbestError } from '../core/errors.js';
 import { buildApp } from '../server/app.js';
+import { prepareAccess, readAdminKey } from '../server/startup.js';
 import { comparisonTable, generateDemoBank } from '../simulation/index.js';
 import { compareOnTwin } from '../simulation/enginePolicy.js';
 import { readFileSync } from 'node:fs';
@@ -99,7 +100,9 @@ export async function run(argv: string[]): Promise<number> {
     say('done (--no-serve).');
     return 0;
   }
-  const app = buildApp(engine);
+  const access = await prepareAccess(engine, Date.now());
+  const key = access.createdKey ?? readAdminKey(access.keyFile);
+  const app = buildApp(engine, { logIdKey: access.logIdKey });
   const bound = await listenOrExplain(app, config.server.host, config.server.port);
   if ('failure' in bound) {
     await engine.close();
@@ -107,15 +110,18 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   const { address } = bound;
+  const get = key ? 'curl -s -H "authorization: Bearer $NEXTBEST_KEY" ' : 'curl -s ';
   say('');
+  if (key) say(`API key (admin${access.keyFile ? `; saved to ${access.keyFile}, mode 0600` : ''}); every /v1 call needs it:\n  export NEXTBEST_KEY=${key}`);
+  else for (const line of access.notice) say(line);
   say(`API listening on ${address}. Open:`);
   say(`  ${address}/docs                               API reference (OpenAPI at ${address}/openapi.json)`);
-  if (sample) say(`  ${address}/v1/customers/${sample}/events      one customer's events`);
-  if (sample) say(`  ${address}/v1/customers/${sample}             their record`);
-  if (sample) say(`  ${address}/v1/customers/${sample}/profile     their behavioural profile and model scores`);
-  say(`  ${address}/v1/models                           trained models (cards at /v1/models/{id}/card)`);
-  if (curlCustomer) say(`  curl -s ${address}/v1/decisions -H 'content-type: application/json' -d '{"customerId":"${curlCustomer}","channel":"in_app"}'   a decision`);
-  say(`  ${address}/v1/ingest/rejects                   the quarantine`);
+  if (sample) say(`  ${get}${address}/v1/customers/${sample}/events      one customer's events`);
+  if (sample) say(`  ${get}${address}/v1/customers/${sample}             their record`);
+  if (sample) say(`  ${get}${address}/v1/customers/${sample}/profile     their behavioural profile and model scores`);
+  say(`  ${get}${address}/v1/models                           trained models (cards at /v1/models/{id}/card)`);
+  if (curlCustomer) say(`  ${get}${address}/v1/decisions -H 'content-type: application/json' -d '{"customerId":"${curlCustomer}","channel":"in_app"}'   a decision`);
+  say(`  ${get}${address}/v1/ingest/rejects                   the quarantine`);
   say(`  ${address}/readyz                              counts`);
   say('Ctrl-C to stop.');
   await untilSignal();

@@ -24,6 +24,7 @@ import { explain } from './explain.js';
 import { KeyedMutex } from './mutex.js';
 import { priorOnly, type FeatureValues, type PropensityScorer } from './scoring.js';
 import { DECISION_FORMAT_VERSION, type ChosenAction, type DecisionInputs, type DecisionRecord, type Explanation } from './trace.js';
+import type { DecisionSummarySchema } from './record.js';
 import { consentsInForce, customerView } from './view.js';
 
 /** A decision request (HTTP body, CLI flags, library call). */
@@ -83,18 +84,7 @@ export function restoredRecord(r: DecisionRecord): DecisionRecord {
 }
 
 /** What a channel needs back from a decision; the whole record stays in the decision log. */
-export interface DecisionSummary {
-  formatVersion: DecisionRecord['formatVersion'];
-  decisionId: string;
-  customerId: string;
-  channel: string;
-  decidedAt: string;
-  catalogueVersion: string;
-  chosen: DecisionRecord['chosen'];
-  explanation: { winner?: NonNullable<DecisionRecord['explanation']['winner']>; excludedCount: number };
-  /** Where the whole record (inputs, every candidate, every exclusion) can be read. */
-  record: string;
-}
+export type DecisionSummary = z.infer<typeof DecisionSummarySchema>;
 
 /** The summary of a decision record (`POST /v1/decisions` answers with it unless asked for the whole record). */
 export function decisionSummary(r: DecisionRecord): DecisionSummary {

@@ -20,7 +20,7 @@ describe('HTTP: models, cards, promotion, drift and profile scores', () => {
     const mine = bank.events.filter((e) => e.customerId === one);
     const r = await engine.ingest(mine);
     expect(r.rejected).toBe(0);
-    app = buildApp(engine, { logger: false });
+    app = buildApp(engine, { logger: false, auth: { mode: 'none' } });
     await app.ready();
   }, 60_000);
   afterAll(async () => {

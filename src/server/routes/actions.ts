@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ValidationError } from '../../core/errors.js';
 import { ActionSchema, CatalogueSchema, LeversSchema, type Engine } from '../../engine.js';
 import { ErrorBody, type ApiDocs } from '../openapi.js';
 import { route } from '../route.js';
@@ -15,6 +14,8 @@ const VersionInfo = z.object({
   source: z.enum(['config', 'api', 'import']).describe('config: the YAML on first start; api: an edit over this API; import: `nextbest catalogue import`.'),
   replaces: z.string().nullable().describe('The version that was current when this one was made.'),
 });
+/** Channels read the catalogue they are offered from; reviewers read it too. */
+const READ = ['catalogue:write', 'decisions:write', 'audit:read'] as const;
 const Conflict = { description: 'The catalogue changed since the version named in If-Match, or another process edited it at the same moment: read it again and retry', schema: ErrorBody };
 const IF_MATCH = 'Send `If-Match: <catalogueVersion>` to apply the edit only if the catalogue is still at the version you read (409 otherwise).';
 
@@ -38,7 +39,7 @@ function tagged<T>(reply: FastifyReply, version: string, body: T): T {
  */
 export function actionRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine): void {
   const d = () => engine.decisioning;
-  route(app, docs, { method: 'get', path: '/v1/actions', tag: 'actions', summary: 'List the action catalogue', responses: { 200: { description: 'Every action', schema: z.object({ catalogueVersion: Version, actions: z.array(ActionSchema) }) } } }, async ({ reply }) => {
+  route(app, docs, { method: 'get', path: '/v1/actions', tag: 'actions', access: READ, summary: 'List the action catalogue', responses: { 200: { description: 'Every action', schema: z.object({ catalogueVersion: Version, actions: z.array(ActionSchema) }) } } }, async ({ reply }) => {
     const cat = await d().refreshCatalogue();
     return tagged(reply, cat.version, { catalogueVersion: cat.version, actions: cat.catalogue.actions });
   });
@@ -46,7 +47,7 @@ export function actionRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine
   route(
     app,
     docs,
-    { method: 'get', path: '/v1/actions/{actionId}', tag: 'actions', summary: 'Read one action', params: Params, responses: { 200: { description: 'The action', schema: ActionSchema }, 404: { description: 'No such action', schema: ErrorBody } } },
+    { method: 'get', path: '/v1/actions/{actionId}', tag: 'actions', access: READ, summary: 'Read one action', params: Params, responses: { 200: { description: 'The action', schema: ActionSchema }, 404: { description: 'No such action', schema: ErrorBody } } },
     async ({ params, reply }) => {
       const cat = await d().refreshCatalogue();
       return tagged(reply, cat.version, d().action(params.actionId));
@@ -60,20 +61,16 @@ export function actionRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine
       method: 'put',
       path: '/v1/actions/{actionId}',
       tag: 'actions',
+      access: ['catalogue:write'],
       summary: 'Create or replace an action (its rules are compiled before it takes effect; stored as a new catalogue version)',
       description: IF_MATCH,
       params: Params,
       body: ActionSchema,
+      bodyIdFromPath: { field: 'id', param: 'actionId' },
       responses: { 200: { description: 'Saved', schema: Saved }, 409: Conflict, 422: { description: 'Invalid action or a rule that does not compile', schema: ErrorBody } },
     },
-    async ({ params, request, reply }) => {
-      const body = request.body as Record<string, unknown> | null;
-      const input = body && typeof body === 'object' && !Array.isArray(body) ? { ...body } : body;
-      if (input && typeof input === 'object' && !('id' in input)) (input as Record<string, unknown>).id = params.actionId;
-      if (input && typeof input === 'object' && (input as Record<string, unknown>).id !== params.actionId) {
-        throw new ValidationError([{ field: 'id', rule: 'matches_path', message: 'must equal the actionId in the URL' }]);
-      }
-      const saved = await d().putAction(input, editOf(request));
+    async ({ body, request, reply }) => {
+      const saved = await d().putAction(body, editOf(request));
       return tagged(reply, saved.catalogueVersion, saved);
     },
   );
@@ -85,6 +82,7 @@ export function actionRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine
       method: 'delete',
       path: '/v1/actions/{actionId}',
       tag: 'actions',
+      access: ['catalogue:write'],
       summary: 'Remove an action (logged decisions keep their catalogue snapshot)',
       description: IF_MATCH,
       params: Params,
@@ -96,7 +94,7 @@ export function actionRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine
     },
   );
 
-  route(app, docs, { method: 'get', path: '/v1/levers', tag: 'actions', summary: 'Read the business levers (weights per family and per action)', responses: { 200: { description: 'The levers', schema: LeversSchema } } }, async ({ reply }) => {
+  route(app, docs, { method: 'get', path: '/v1/levers', tag: 'actions', access: READ, summary: 'Read the business levers (weights per family and per action)', responses: { 200: { description: 'The levers', schema: LeversSchema } } }, async ({ reply }) => {
     const cat = await d().refreshCatalogue();
     return tagged(reply, cat.version, d().getLevers());
   });
@@ -108,13 +106,14 @@ export function actionRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine
       method: 'put',
       path: '/v1/levers',
       tag: 'actions',
+      access: ['catalogue:write'],
       summary: 'Replace the business levers at run time (levers are part of the catalogue: a new catalogue version)',
       description: IF_MATCH,
       body: LeversSchema,
       responses: { 200: { description: 'The levers now in force', schema: LeversSchema }, 409: Conflict, 422: { description: 'Invalid levers', schema: ErrorBody } },
     },
-    async ({ request, reply }) => {
-      const levers = await d().setLevers(request.body, editOf(request));
+    async ({ body, request, reply }) => {
+      const levers = await d().setLevers(body, editOf(request));
       return tagged(reply, d().catalogueVersion, levers);
     },
   );
@@ -126,6 +125,7 @@ export function actionRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine
       method: 'get',
       path: '/v1/catalogue',
       tag: 'actions',
+      access: READ,
       summary: 'Read the whole catalogue (actions, policies, levers, contact policy): the version in force, or a stored one',
       query: z.object({ version: z.string().min(1).max(64).optional().describe('A stored version; the one in force when absent') }),
       responses: { 200: { description: 'The catalogue', schema: z.object({ catalogueVersion: Version, catalogue: CatalogueSchema }) }, 404: { description: 'No such version', schema: ErrorBody } },
@@ -143,13 +143,14 @@ export function actionRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine
       method: 'put',
       path: '/v1/catalogue',
       tag: 'actions',
+      access: ['catalogue:write'],
       summary: 'Replace the whole catalogue (checked and compiled before it takes effect; stored as a new version)',
       description: IF_MATCH,
       body: CatalogueSchema,
       responses: { 200: { description: 'The version now in force', schema: z.object({ catalogueVersion: Version }) }, 409: Conflict, 422: { description: 'Invalid catalogue or a rule that does not compile', schema: ErrorBody } },
     },
-    async ({ request, reply }) => {
-      const version = await d().replaceCatalogue(request.body, editOf(request));
+    async ({ body, request, reply }) => {
+      const version = await d().replaceCatalogue(body, editOf(request));
       return tagged(reply, version, { catalogueVersion: version });
     },
   );
@@ -161,6 +162,7 @@ export function actionRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine
       method: 'get',
       path: '/v1/catalogue/versions',
       tag: 'actions',
+      access: READ,
       summary: 'The stored catalogue versions, most recently stored first, and the one in force',
       query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
       responses: { 200: { description: 'Versions', schema: z.object({ current: Version, versions: z.array(VersionInfo) }) } },

@@ -19,18 +19,15 @@ export function customerRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engi
       method: 'put',
       path: '/v1/customers/{customerId}',
       tag: 'customers',
+      access: ['customers:admin'],
       summary: 'Create or replace a customer record',
       params: Params,
       body: Customer,
+      bodyIdFromPath: { field: 'customerId', param: 'customerId' },
       responses: { 200: { description: 'Stored', schema: Customer }, 422: { description: 'Invalid record', schema: ErrorBody } },
     },
-    async ({ params, request, reply }) => {
-      const body = request.body as Record<string, unknown> | null;
-      if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new NextbestError('VALIDATION_FAILED', 'the body must be a customer object', { issues: [{ field: '', rule: 'type', message: 'must be an object' }] });
-      if (body.customerId !== undefined && body.customerId !== params.customerId) {
-        throw new NextbestError('VALIDATION_FAILED', 'customerId in the body differs from the path', { issues: [{ field: 'customerId', rule: 'matches_path', message: 'must equal the customerId in the URL' }] });
-      }
-      const result = await engine.upsertCustomers([{ ...body, customerId: params.customerId }]);
+    async ({ params, body, reply }) => {
+      const result = await engine.upsertCustomers([body]);
       const r = result.results[0]!;
       if (r.status === 'rejected') return sendError(reply, 'VALIDATION_FAILED', r.issues.map((i) => `${i.field}: ${i.message} (${i.rule})`).join('; '), { issues: r.issues });
       return engine.customer(params.customerId);
@@ -44,6 +41,8 @@ export function customerRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engi
       method: 'post',
       path: '/v1/customers',
       tag: 'customers',
+      access: ['customers:admin'],
+      perItemBody: true,
       summary: 'Upsert a batch of customer records (up to 10,000)',
       body: z.object({ customers: z.array(Customer) }),
       responses: {
@@ -53,8 +52,8 @@ export function customerRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engi
         },
       },
     },
-    async ({ request, reply }) => {
-      const items = (request.body as { customers?: unknown } | null)?.customers;
+    async ({ body, reply }) => {
+      const items = (body as { customers?: unknown } | null)?.customers;
       if (!Array.isArray(items)) throw new NextbestError('VALIDATION_FAILED', 'the body must be { "customers": [...] }', { issues: [{ field: 'customers', rule: 'type', message: 'must be an array' }] });
       if (items.length > engine.config.server.maxBatch) return sendError(reply, 'PAYLOAD_TOO_LARGE', `a batch holds at most ${engine.config.server.maxBatch} customers`);
       return engine.upsertCustomers(items);
@@ -68,6 +67,7 @@ export function customerRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engi
       method: 'get',
       path: '/v1/customers',
       tag: 'customers',
+      access: ['profiles:read', 'customers:admin'],
       summary: 'List customer records in customerId order, a page at a time',
       query: z.object({
         after: z.string().min(1).max(128).optional().describe('The `next` cursor of the previous page: records with a greater customerId'),
@@ -90,6 +90,7 @@ export function customerRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engi
       method: 'get',
       path: '/v1/customers/{customerId}',
       tag: 'customers',
+      access: ['profiles:read'],
       summary: 'Read a customer record',
       params: Params,
       responses: { 200: { description: 'The record', schema: Customer }, 404: { description: 'No such customer', schema: ErrorBody } },
@@ -107,6 +108,7 @@ export function customerRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engi
       method: 'delete',
       path: '/v1/customers/{customerId}',
       tag: 'customers',
+      access: ['privacy'],
       summary: "Erase a customer (GDPR Art. 17): record, events and quarantined items; later events for the id are refused",
       params: Params,
       responses: { 200: { description: 'What was erased', schema: z.object({ customerId: z.string(), record: z.boolean(), events: z.number(), rejects: z.number() }) } },

@@ -29,6 +29,9 @@ const Summary = z.object({
 const Drift = z.looseObject({ modelId: z.string(), checkedAt: z.string(), drifted: z.boolean(), reasons: z.array(z.string()) });
 const Alert = z.looseObject({ id: z.number(), raisedAt: z.string(), modelId: z.string(), reasons: z.array(z.string()), retrainedCandidate: z.string().nullable() });
 
+/** Model risk reviewers read cards and drift without being able to promote. */
+const READ = ['models:write', 'audit:read'] as const;
+
 const notFound = (id: string) => new NextbestError('NOT_FOUND', `no model ${id}`, { model: id });
 
 function detail(engine: Engine, r: ModelRecord) {
@@ -46,6 +49,7 @@ export function modelRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine)
       method: 'get',
       path: '/v1/models',
       tag: 'models',
+      access: READ,
       summary: 'Registered models, newest first: version, stage, training window, features, metrics and card',
       query: z.object({ name: z.string().max(140).optional(), stage: z.enum(MODEL_STAGES).optional() }),
       responses: { 200: { description: 'Model summaries', schema: z.object({ models: z.array(Summary), serving: z.array(z.string()) }) } },
@@ -63,6 +67,7 @@ export function modelRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine)
       method: 'get',
       path: '/v1/models/{id}',
       tag: 'models',
+      access: READ,
       summary: 'One model: card, metrics on the held-out time slice, parameters, and its latest drift check and alerts',
       params: IdParams,
       responses: { 200: { description: 'The model', schema: Summary.extend({ hasDriftReference: z.boolean(), drift: Drift.nullable(), alerts: z.array(Alert) }) }, 404: { description: 'No such model', schema: ErrorBody } },
@@ -81,6 +86,7 @@ export function modelRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine)
       method: 'get',
       path: '/v1/models/{id}/card',
       tag: 'models',
+      access: READ,
       summary: 'The model card as Markdown (for a model-risk file)',
       params: IdParams,
       responses: { 200: { description: 'text/markdown' }, 404: { description: 'No such model', schema: ErrorBody } },
@@ -99,6 +105,7 @@ export function modelRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine)
       method: 'post',
       path: '/v1/models/{id}/promote',
       tag: 'models',
+      access: ['models:write'],
       summary: 'Make a candidate (or retired model) the champion of its name; served at once, no restart',
       params: IdParams,
       query: z.object({ force: z.string().max(500).optional().describe('Promote although the promotion guard refuses: the reason, kept in the registry history') }),
@@ -114,6 +121,7 @@ export function modelRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine)
       method: 'post',
       path: '/v1/models/{name}/rollback',
       tag: 'models',
+      access: ['models:write'],
       summary: 'Retire the champion of a name and restore the one it replaced; served at once',
       params: NameParams,
       responses: { 200: { description: 'The restored champion and the retired one', schema: z.object({ champion: Summary, retired: Summary }) }, 404: { description: 'No champion of that name', schema: ErrorBody }, 422: { description: 'No earlier champion', schema: ErrorBody } },
@@ -128,6 +136,7 @@ export function modelRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine)
       method: 'get',
       path: '/v1/drift',
       tag: 'models',
+      access: READ,
       summary: 'The latest drift check of the champions (PSI and KS per feature and score, calibration on observed outcomes) and the alerts raised',
       responses: { 200: { description: 'Latest check and alerts', schema: z.object({ checkedAt: z.string().nullable(), reports: z.array(Drift), alerts: z.array(Alert) }) } },
     },
@@ -144,6 +153,7 @@ export function modelRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine)
       method: 'post',
       path: '/v1/drift/check',
       tag: 'models',
+      access: ['models:write'],
       summary: 'Run the drift check of the champions now (and retrain drifted models when configured)',
       responses: { 200: { description: 'The check', schema: z.object({ checkedAt: z.string(), reports: z.array(Drift), alerts: z.array(Alert) }) } },
     },

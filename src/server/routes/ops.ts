@@ -17,7 +17,7 @@ const Reject = z.object({
 
 /** Health, readiness and the ingestion quarantine. */
 export function opsRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine, state: { closing: boolean }): void {
-  route(app, docs, { method: 'get', path: '/healthz', tag: 'operations', summary: 'Liveness: the process answers', responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
+  route(app, docs, { method: 'get', path: '/healthz', tag: 'operations', access: 'public', summary: 'Liveness: the process answers', responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
 
   route(
     app,
@@ -26,6 +26,7 @@ export function opsRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine, s
       method: 'get',
       path: '/readyz',
       tag: 'operations',
+      access: 'public',
       summary: 'Readiness: the stores answer and the server is not shutting down',
       responses: { 200: { description: 'Ready', schema: z.object({ status: z.literal('ready'), events: z.number(), customers: z.number(), rejects: z.number() }) }, 503: { description: 'Not ready' } },
     },
@@ -42,6 +43,7 @@ export function opsRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine, s
       method: 'get',
       path: '/v1/ingest/rejects',
       tag: 'ingestion',
+      access: ['events:write'],
       summary: 'The quarantine: rejected items with the field and rule each broke, newest first',
       query: z.object({
         limit: z.coerce.number().int().min(1).max(1000).default(100),
