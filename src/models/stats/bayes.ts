@@ -6,7 +6,7 @@
  * Conversion rates: Beta-Binomial. With prior Beta(α₀, β₀), x conversions of n give the
  * posterior Beta(α₀ + x, β₀ + n − x). P(p_t > p_c) = ∫ f_t(u) F_c(u) du is computed exactly by
  * Evan Miller's sum when the treatment's α is a whole number (uniform or other integer priors),
- * and by adaptive quadrature over the treatment posterior's 1e-15 quantile range otherwise.
+ * and by adaptive quadrature (singular ends substituted away) otherwise.
  * The expected loss of choosing treatment, E[max(p_c − p_t, 0)], follows from x·f(x; α, β) =
  * m·f(x; α + 1, β) (m the mean):  E = m_c·P(p_c⁺ > p_t) − m_t·P(p_c > p_t⁺), where ⁺ adds 1 to α.
  *
@@ -53,12 +53,37 @@ export function exactProbabilityGreater(x: BetaShape, y: BetaShape): number {
   return Math.min(1, total);
 }
 
-/** P(Y > X) = ∫ f_Y(u) F_X(u) du by adaptive Simpson over Y's central 1 − 2e-15 mass. */
+/**
+ * P(Y > X) = ∫ f_Y(u) F_X(u) du by adaptive Simpson, split at Y's median. A shape below 1 makes
+ * f_Y infinite at that end (Jeffreys prior, no conversions yet); there u = s^(1/α) (or
+ * 1 − u = s^(1/β)) turns u^(α−1) du into ds/α, a bounded integrand. Ends with shape >= 1 are
+ * cut at Y's 1e-15 tail quantiles.
+ */
 export function numericalProbabilityGreater(x: BetaShape, y: BetaShape): number {
-  const lo = betaQuantile(1e-15, y.alpha, y.beta);
-  const hi = betaQuantile(1e-15, y.alpha, y.beta, true);
-  const value = integrate((u) => betaDensity(u, y.alpha, y.beta) * regularizedBeta(u, x.alpha, x.beta), lo, hi, 1e-14);
-  return Math.min(1, Math.max(0, value));
+  const { alpha: a, beta: b } = y;
+  const logB = logBeta(a, b);
+  const cdfX = (u: number): number => regularizedBeta(u, x.alpha, x.beta);
+  const opts = { absoluteTolerance: 1e-13 };
+  const median = betaQuantile(0.5, a, b);
+  let left: number;
+  if (a < 1) {
+    left = integrate((s) => {
+      const u = Math.pow(s, 1 / a);
+      return (Math.exp((b - 1) * Math.log1p(-u) - logB) / a) * cdfX(u);
+    }, 0, Math.pow(median, a), opts);
+  } else {
+    left = integrate((u) => betaDensity(u, a, b) * cdfX(u), betaQuantile(1e-15, a, b), median, opts);
+  }
+  let right: number;
+  if (b < 1) {
+    right = integrate((s) => {
+      const u = 1 - Math.pow(s, 1 / b);
+      return (Math.exp((a - 1) * Math.log(u) - logB) / b) * cdfX(u);
+    }, 0, Math.pow(1 - median, b), opts);
+  } else {
+    right = integrate((u) => betaDensity(u, a, b) * cdfX(u), median, betaQuantile(1e-15, a, b, true), opts);
+  }
+  return Math.min(1, Math.max(0, left + right));
 }
 
 /** E[max(X − Y, 0)] for independent Beta X and Y: what choosing Y loses when X is better. */
