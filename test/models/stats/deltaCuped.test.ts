@@ -81,6 +81,7 @@ describe('delta method for a ratio metric (revenue per exposure, customers rando
     const empirical = ratios.reduce((s, v) => s + (v - mean) ** 2, 0) / (ratios.length - 1);
     const avgDelta = deltaVars.reduce((s, v) => s + v, 0) / deltaVars.length;
     const avgNaive = naiveVars.reduce((s, v) => s + v, 0) / naiveVars.length;
+    if (process.env.SHOW_MEASURES) console.log('delta MC', { delta: avgDelta / empirical, naive: avgNaive / empirical });
     expect(relErr(avgDelta, empirical)).toBeLessThan(0.08);
     expect(avgNaive / empirical).toBeLessThan(0.85);
   });
