@@ -69,6 +69,17 @@ describe('assignment', () => {
     expect(sampleRatioMismatch([inLayer, customers.length - ucg - inLayer], [1, 1]).alert).toBe(false);
   });
 
+  it('an injected exposure bug (every 10th nudge exposure never logged) is caught by the SRM alert', () => {
+    const arms = [0, 0];
+    results.forEach((r, i) => {
+      const a = r.assigned.find((x) => x.experimentId === 'savings-nudge');
+      if (!a) return;
+      if (a.arm === 'nudge' && i % 10 === 0) return; // the bug: these exposures are lost
+      arms[a.armIndex]!++;
+    });
+    expect(sampleRatioMismatch(arms, [1, 1]).alert).toBe(true);
+  });
+
   it('experiments in one layer are mutually exclusive; the universal control is in none', () => {
     let broken = 0;
     for (const r of results) {

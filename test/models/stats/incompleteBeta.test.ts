@@ -49,6 +49,12 @@ describe('incomplete beta against scipy (ab_extra.json)', () => {
     );
   });
 
+  it('regression: Halley steps no longer stall far from the root (a = 552.3, b = 0.05, p = 1.36e-7)', () => {
+    // Found by the property test: the Halley correction shrank every step to nothing and the
+    // search stopped at 0.98109559 (cdf 1.35e-7). scipy.stats.beta.ppf gives 0.9811092087234987.
+    expect(relErr(betaQuantile(1.3612479799913673e-7, 552.326146332941, 0.05), 0.9811092087234987)).toBeLessThan(1e-12);
+  });
+
   it('rejects shapes that are not positive', () => {
     expect(() => regularizedBeta(0.5, 0, 1)).toThrow(/a > 0/);
     expect(() => betaQuantile(1.5, 1, 1)).toThrow(/0 <= p <= 1/);
