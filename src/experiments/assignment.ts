@@ -123,6 +123,11 @@ export function layerBucket(layer: { salt: string; buckets: number }, customerId
 /** Assigns one customer in one experiment of the plan. */
 export function assignExperiment(plan: AssignmentPlan, experiment: ExperimentPlan, customerId: string): ExperimentAssignment {
   if (inUniversalControl(plan, customerId)) return { status: 'universal_control' };
+  return assignOutsideControl(plan, experiment, customerId);
+}
+
+/** The experiment's answer for a customer already known to be outside the universal control. */
+function assignOutsideControl(plan: AssignmentPlan, experiment: ExperimentPlan, customerId: string): ExperimentAssignment {
   const layer = plan.layers.find((l) => l.id === experiment.layer);
   if (!layer) throw new ValidationError([{ field: 'experiment.layer', rule: 'known_layer', message: `no layer ${experiment.layer}` }]);
   const bucket = layerBucket(layer, customerId);
@@ -160,7 +165,7 @@ export function assignCustomer(plan: AssignmentPlan, customerId: string): Custom
   if (inUniversalControl(plan, customerId)) return { universalControl: true, assigned: [] };
   const assigned: CustomerAssignment['assigned'] = [];
   for (const e of plan.experiments) {
-    const a = assignExperiment(plan, e, customerId);
+    const a = assignOutsideControl(plan, e, customerId);
     if (a.status === 'assigned') assigned.push(a);
   }
   return { universalControl: false, assigned };

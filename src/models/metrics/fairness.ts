@@ -1,5 +1,5 @@
 /**
- * Group fairness metrics with Fairlearn's definitions (fairlearn.metrics, v0.10+):
+ * Group fairness metrics with Fairlearn's definitions (`fairlearn.metrics`, 'between_groups'):
  * per group the selection rate (share predicted/offered 1), true- and false-positive rates,
  * ROC AUC and calibration in the large (mean predicted vs observed rate); across groups the
  * demographic parity difference (max − min selection rate) and ratio (min / max), the equalized

@@ -2,8 +2,10 @@
  * Sample-ratio mismatch: does the number of customers per arm fit the weights the assignment
  * was meant to produce? Pearson's χ² goodness of fit with k − 1 degrees of freedom (scipy
  * `chisquare(counts, f_exp)`). A mismatch means the assignment or the exposure logging is
- * broken, so every other number of the experiment is suspect; the default alert threshold
- * p < 0.001 is the one Microsoft's ExP and most platforms use (Fabijan et al., KDD 2019).
+ * broken, so every other number of the experiment is suspect (Fabijan et al., "Diagnosing
+ * Sample Ratio Mismatch in Online Controlled Experiments", KDD 2019). The default alert
+ * threshold p < 0.001 is deliberately strict: the check runs on every experiment every day,
+ * and a false alarm halts a sound experiment.
  */
 import { invalid } from './checks.js';
 import { chiSquareSurvival } from './incompleteGamma.js';
