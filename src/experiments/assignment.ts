@@ -127,10 +127,15 @@ export function assignExperiment(plan: AssignmentPlan, experiment: ExperimentPla
 }
 
 /** The experiment's answer for a customer already known to be outside the universal control. */
-function assignOutsideControl(plan: AssignmentPlan, experiment: ExperimentPlan, customerId: string): ExperimentAssignment {
+function assignOutsideControl(
+  plan: AssignmentPlan,
+  experiment: ExperimentPlan,
+  customerId: string,
+  bucketOf: (layer: AssignmentPlan['layers'][number]) => number = (l) => layerBucket(l, customerId),
+): ExperimentAssignment {
   const layer = plan.layers.find((l) => l.id === experiment.layer);
   if (!layer) throw new ValidationError([{ field: 'experiment.layer', rule: 'known_layer', message: `no layer ${experiment.layer}` }]);
-  const bucket = layerBucket(layer, customerId);
+  const bucket = bucketOf(layer);
   if (bucket < experiment.buckets.start || bucket >= experiment.buckets.end) return { status: 'outside', reason: 'other_buckets' };
   const u = hashToUnit(experiment.salt, customerId);
   const total = experiment.arms.reduce((s, a) => s + a.weight, 0);
@@ -164,8 +169,18 @@ export interface CustomerAssignment {
 export function assignCustomer(plan: AssignmentPlan, customerId: string): CustomerAssignment {
   if (inUniversalControl(plan, customerId)) return { universalControl: true, assigned: [] };
   const assigned: CustomerAssignment['assigned'] = [];
+  // one hash per layer, however many experiments share it
+  const buckets = new Map<string, number>();
+  const bucketOf = (l: AssignmentPlan['layers'][number]): number => {
+    let b = buckets.get(l.id);
+    if (b === undefined) {
+      b = layerBucket(l, customerId);
+      buckets.set(l.id, b);
+    }
+    return b;
+  };
   for (const e of plan.experiments) {
-    const a = assignOutsideControl(plan, e, customerId);
+    const a = assignOutsideControl(plan, e, customerId, bucketOf);
     if (a.status === 'assigned') assigned.push(a);
   }
   return { universalControl: false, assigned };
