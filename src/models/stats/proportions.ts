@@ -39,7 +39,8 @@ export function binomialInterval(x: number, n: number, method: BinomialIntervalM
       const denom = 1 + z2 / n;
       const centre = (p + z2 / (2 * n)) / denom;
       const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / denom;
-      return [centre - half, centre + half];
+      // Exact Wilson bounds lie in [0, 1]; at x = 0 or x = n rounding leaves ~1e-20 outside.
+      return [clip01(centre - half), clip01(centre + half)];
     }
     case 'clopper_pearson':
       return [x === 0 ? 0 : betaQuantile(alpha / 2, x, n - x + 1), x === n ? 1 : betaQuantile(alpha / 2, x + 1, n - x, true)];
