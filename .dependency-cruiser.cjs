@@ -13,7 +13,7 @@ const allowed = {
   decisioning: ['core', 'features', 'models', 'store', 'decisioning'],
   triggers: ['core', 'features', 'models', 'store', 'decisioning', 'triggers'],
   channels: ['core', 'store', 'channels'],
-  experiments: ['core', 'models/metrics', 'store', 'experiments'],
+  experiments: ['core', 'models/metrics', 'models/stats', 'store', 'experiments'],
   governance: ['core', 'models', 'store', 'governance'],
 };
 
