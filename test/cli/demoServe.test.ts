@@ -22,7 +22,7 @@ describe('nextbest demo, serving', () => {
       const timer = setTimeout(() => reject(new Error(`no curl line in 90 s: ${out}\n${err}`)), 90_000);
       child.stdout.on('data', (d: Buffer) => {
         out += d.toString();
-        const m = /curl -s (\S+) -H 'content-type: application\/json' -d '(\{[^']+\})'/.exec(out);
+        const m = /curl -s (?:-H "authorization: Bearer \$NEXTBEST_KEY" )?(\S+) -H 'content-type: application\/json' -d '(\{[^']+\})'/.exec(out);
         if (m && out.includes('Ctrl-C to stop.')) {
           clearTimeout(timer);
           resolve(m);
@@ -31,7 +31,10 @@ describe('nextbest demo, serving', () => {
       child.on('exit', (code) => reject(new Error(`demo exited ${code}: ${err}`)));
     });
     try {
-      const res = await fetch(curl[1]!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: curl[2]! });
+      // The demo prints its admin key as `export NEXTBEST_KEY=...`; the curl sends it.
+      const key = /export NEXTBEST_KEY=(\S+)/.exec(out)?.[1];
+      expect(key).toBeDefined();
+      const res = await fetch(curl[1]!, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: curl[2]! });
       const body = (await res.json()) as { chosen: { actionId: string }[] };
       expect(res.status).toBe(200);
       expect(body.chosen.length).toBeGreaterThan(0);

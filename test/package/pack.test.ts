@@ -81,11 +81,13 @@ describe('the packed package, installed elsewhere', () => {
         server.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
       });
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
-      const res = await fetch(`${url}/v1/decisions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ customerId: 'c0000002', channel: 'in_app' }) });
+      // Secure by default: the demo's data dir holds the admin key the demo created (0600).
+      const auth = { authorization: `Bearer ${readFileSync(join(elsewhere, '.nextbest/demo/admin.key'), 'utf8').trim()}` };
+      const res = await fetch(`${url}/v1/decisions`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify({ customerId: 'c0000002', channel: 'in_app' }) });
       const decision = (await res.json()) as { decisionId: string };
       expect([res.status, err]).toEqual([200, '']);
       // The decision log is written by a worker thread: the read-back proves it loaded its modules.
-      expect((await fetch(`${url}/v1/decisions/${decision.decisionId}`)).status).toBe(200);
+      expect((await fetch(`${url}/v1/decisions/${decision.decisionId}`, { headers: auth })).status).toBe(200);
     } finally {
       server.kill('SIGTERM');
       expect(await exited(server)).toBe('0');

@@ -19,7 +19,7 @@ async function openOn(dataDir: string, yaml = catalogue) {
   const logs: { event?: string; msg: string }[] = [];
   const sink = new Writable({ write: (chunk: Buffer, _e, done) => (logs.push(JSON.parse(chunk.toString()) as { msg: string }), done()) });
   const engine = await createEngine({ dataDir, decisioning: { catalogue: yaml } }, { clock: new ManualClock('2026-03-01T12:00:00Z'), logger: pino({ level: 'warn' }, sink) });
-  const app = buildApp(engine, { logger: false });
+  const app = buildApp(engine, { logger: false, auth: { mode: 'none' } });
   await app.ready();
   return { engine, app, logs, close: async () => (await app.close(), await engine.close()) };
 }

@@ -67,6 +67,7 @@ describe('every documented 2xx response matches its schema', () => {
     await call('get', '/v1/ingest/rejects', '/v1/ingest/rejects');
     await call('put', '/v1/customers/{customerId}', '/v1/customers/c-resp', { dateOfBirth: '1990-05-01' });
     await call('post', '/v1/customers', '/v1/customers', { customers: [{ customerId: 'c-two' }, { customerId: '' }] });
+    await call('get', '/v1/customers', '/v1/customers?limit=2');
     await call('get', '/v1/customers/{customerId}', `/v1/customers/${one}`);
     await call('get', '/v1/customers/{customerId}/events', `/v1/customers/${one}/events?limit=5`);
     await call('get', '/v1/customers/{customerId}/profile', `/v1/customers/${one}/profile`);
@@ -75,7 +76,9 @@ describe('every documented 2xx response matches its schema', () => {
     await call('get', '/v1/models', '/v1/models');
     await call('get', '/v1/models/{id}', '/v1/models/propensity_savings@1');
     await call('get', '/v1/models/{id}/card', '/v1/models/propensity_savings@1/card');
-    for (const id of ['propensity_savings@1', 'churn_cox@1', 'segments@1', 'clv@1', 'propensity_savings@2']) await call('post', '/v1/models/{id}/promote', `/v1/models/${id}/promote`);
+    for (const id of ['propensity_savings@1', 'churn_cox@1', 'segments@1', 'clv@1']) await call('post', '/v1/models/{id}/promote', `/v1/models/${id}/promote`);
+    // A retrain on the same data need not beat its champion: the guard may refuse it, so a person forces it.
+    await call('post', '/v1/models/{id}/promote', `/v1/models/propensity_savings@2/promote?force=${encodeURIComponent('retrained on the same window for the schema test')}`);
     await call('post', '/v1/models/{name}/rollback', '/v1/models/propensity_savings/rollback');
     await call('post', '/v1/drift/check', '/v1/drift/check');
     await call('get', '/v1/drift', '/v1/drift');
@@ -97,6 +100,9 @@ describe('every documented 2xx response matches its schema', () => {
     await call('delete', '/v1/actions/{actionId}', '/v1/actions/cashback');
     await call('get', '/v1/levers', '/v1/levers');
     await call('put', '/v1/levers', '/v1/levers', { families: { savings: 2 } });
+    const whole = (await call('get', '/v1/catalogue', '/v1/catalogue')).json();
+    await call('put', '/v1/catalogue', '/v1/catalogue', whole.catalogue);
+    await call('get', '/v1/catalogue/versions', '/v1/catalogue/versions');
     await call('delete', '/v1/customers/{customerId}', '/v1/customers/c-resp');
 
     // Every documented 2xx of every operation was produced.

@@ -29,6 +29,14 @@ const Summary = z.object({
 const Drift = z.looseObject({ modelId: z.string(), checkedAt: z.string(), drifted: z.boolean(), reasons: z.array(z.string()) });
 const Alert = z.looseObject({ id: z.number(), raisedAt: z.string(), modelId: z.string(), reasons: z.array(z.string()), retrainedCandidate: z.string().nullable() });
 
+/** The promotion guard's verdict: each check with its outcome (a forced promotion shows the checks it overrode). */
+const Verdict = z.object({
+  modelId: z.string(),
+  rule: z.string().describe('binary_auc: held-out AUC checks; judged_by_card: no held-out outcome, a person reads the card'),
+  allowed: z.boolean(),
+  checks: z.array(z.object({ rule: z.string(), passed: z.boolean(), detail: z.string() })),
+});
+
 /** Model risk reviewers read cards and drift without being able to promote. */
 const READ = ['models:write', 'audit:read'] as const;
 
@@ -109,7 +117,7 @@ export function modelRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine)
       summary: 'Make a candidate (or retired model) the champion of its name; served at once, no restart',
       params: IdParams,
       query: z.object({ force: z.string().max(500).optional().describe('Promote although the promotion guard refuses: the reason, kept in the registry history') }),
-      responses: { 200: { description: 'The new champion and the model it retired', schema: z.object({ champion: Summary, retired: Summary.nullable() }) }, 404: { description: 'No such model', schema: ErrorBody }, 422: { description: 'Already the champion, or refused by the promotion guard (each failed rule named)', schema: ErrorBody } },
+      responses: { 200: { description: 'The new champion and the model it retired', schema: z.object({ champion: Summary, retired: Summary.nullable(), verdict: Verdict }) }, 404: { description: 'No such model', schema: ErrorBody }, 422: { description: 'Already the champion, or refused by the promotion guard (each failed rule named)', schema: ErrorBody } },
     },
     async ({ params, query }) => engine.models.promote(params.id, query.force !== undefined ? { force: query.force } : {}),
   );

@@ -46,7 +46,7 @@ export class SqliteApiKeyStore implements ApiKeyStore {
       writeFileSync(path, '', { mode: 0o600 });
     }
     chmodSync(path, 0o600);
-    this.db = openSqlite(path, { migrations: { module: 'api_keys', list: MIGRATIONS } });
+    this.db = openSqlite(path, { migrations: { module: 'api_keys', list: MIGRATIONS }, shared: true });
     this.byId = this.db.prepare('SELECT * FROM api_keys WHERE id = ?');
   }
 

@@ -47,9 +47,12 @@ const MIGRATIONS: string[] = [
  * power cut. Other modules add their own tables through `ensureSchema`. The data dir is
  * held by one process at a time (see dataDirLock.ts) until its last database is closed.
  */
-export function openSqlite(path: string, o: { migrations?: { module: string; list: readonly string[] } } = {}): SqliteDb {
+export function openSqlite(path: string, o: { migrations?: { module: string; list: readonly string[] }; shared?: boolean } = {}): SqliteDb {
   if (path === ':memory:') return configure(new Database(path), o);
-  const release = lockDataDir(privateDir(dirname(path)));
+  // A shared file (the API keys) is written by `nextbest keys` while `serve` runs: SQLite's
+  // own locking keeps it consistent, so it does not take the data dir's one-writer lock.
+  const dir = privateDir(dirname(path));
+  const release = o.shared ? () => undefined : lockDataDir(dir);
   let db: SqliteDb;
   try {
     privateFile(path);

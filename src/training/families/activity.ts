@@ -139,7 +139,7 @@ export async function trainActivityChain(ctx: TrainContext): Promise<TrainedMode
 /** The profile's activity: current state and the chain's probability of dormancy (or closure) within 90 days. */
 export type ActivityScore = { state: ActivityState; pDormant90d: number; horizonDays: number; model: string } | null;
 
-interface ServedChain {
+export interface ServedChain {
   id: string;
   /** P(dormant or closed within the horizon) by state index. */
   pDormant: number[];

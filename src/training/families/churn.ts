@@ -180,7 +180,7 @@ async function trainCox(ctx: TrainContext, ds: Dataset): Promise<TrainedModel | 
 /** The profile's churn score: 90-day probability, and the Cox risks at 30/90/365 days when served. */
 export type ChurnScore = { probability: number; horizonDays: number; model: string; survival?: { horizonDays: number; risk: number | null }[]; survivalModel?: string } | null;
 
-interface ServedChurn {
+export interface ServedChurn {
   gbdt?: ServedGbdt;
   cox?: { id: string; artefact: CoxArtefact };
 }
