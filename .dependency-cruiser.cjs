@@ -5,13 +5,14 @@
 const layer = (name) => `^src/${name}/`;
 const allowed = {
   core: ['core'],
+  rules: ['core', 'rules'],
   models: ['core', 'models'],
   store: ['core', 'store'],
   ingest: ['core', 'store', 'ingest'],
-  features: ['core', 'store', 'features'],
-  training: ['core', 'features', 'models', 'store', 'training'],
-  decisioning: ['core', 'features', 'models', 'store', 'decisioning'],
-  triggers: ['core', 'features', 'models', 'store', 'decisioning', 'triggers'],
+  features: ['core', 'rules', 'store', 'features'],
+  training: ['core', 'features', 'models', 'rules', 'store', 'training'],
+  decisioning: ['core', 'features', 'models', 'rules', 'store', 'decisioning'],
+  triggers: ['core', 'features', 'models', 'rules', 'store', 'decisioning', 'triggers'],
   channels: ['core', 'store', 'channels'],
   experiments: ['core', 'models/metrics', 'store', 'experiments'],
   governance: ['core', 'models', 'store', 'governance'],

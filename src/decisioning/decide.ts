@@ -7,7 +7,7 @@
 import type { CapacityTake, CapCheck } from '../store/contactStore.js';
 import { capMatches } from '../store/contactStore.js';
 import type { Levers } from './catalogue.js';
-import { runNumber, runRule } from './cel.js';
+import { evaluateNumber, evaluatePredicate } from '../rules/index.js';
 import type { CompiledAction, CompiledCatalogue, CompiledRule } from './compile.js';
 import { FeatureRows, type PropensityScorer } from './scoring.js';
 import type { CandidateTrace, DecisionInputs, Exclusion } from './trace.js';
@@ -54,7 +54,7 @@ export function evaluate(cat: CompiledCatalogue, inputs: DecisionInputs, opts: E
   Object.assign(context, inputs.context, { channel, hour: local.hour, minute: local.minute, weekday: local.weekday, localDate: local.date, sessionId: inputs.sessionId ?? '' });
   const vars: Record<string, unknown> = { customer: inputs.customer, profile, scores, signals: {}, context, action: undefined };
   const signals: Record<string, boolean> = {};
-  for (const s of cat.signals) signals[s.name] = runRule(s.program, vars).pass;
+  for (const s of cat.signals) signals[s.name] = evaluatePredicate(s.program, vars).pass;
   vars.signals = signals;
 
   const memo: ({ pass: boolean; error?: string } | undefined)[] = new Array(cat.sharedSlots);
@@ -81,7 +81,7 @@ export function evaluate(cat: CompiledCatalogue, inputs: DecisionInputs, opts: E
     }
     const scored = useModels ? opts.scorer.score(a.vars, rows) : undefined;
     const propensity = scored ? scored.propensity : a.action.prior;
-    const contextWeight = a.contextWeight ? runNumber(a.contextWeight, vars) : 1;
+    const contextWeight = a.contextWeight ? weight(evaluateNumber(a.contextWeight, vars)) : 1;
     const lever = (opts.levers.families[a.action.family] ?? 1) * (opts.levers.actions[a.action.id] ?? 1);
     const value = a.action.value.amountGbp;
     if (propensity < minPropensity) {
@@ -109,6 +109,9 @@ export function evaluate(cat: CompiledCatalogue, inputs: DecisionInputs, opts: E
   vars.action = undefined;
   return { traces, ranked, signals, models, rows, local };
 }
+
+/** A context weight scales a priority: no number, or a negative one, is neutral. */
+const weight = (w: number): number => (w >= 0 ? w : 1);
 
 function staticExclusion(
   a: CompiledAction,
@@ -139,8 +142,8 @@ function staticExclusion(
 }
 
 function ruleResult(r: CompiledRule, vars: Record<string, unknown>, memo: ({ pass: boolean; error?: string } | undefined)[]): { pass: boolean; error?: string } {
-  if (r.memo < 0) return runRule(r.program, vars);
-  return (memo[r.memo] ??= runRule(r.program, vars));
+  if (r.memo < 0) return evaluatePredicate(r.program, vars);
+  return (memo[r.memo] ??= evaluatePredicate(r.program, vars));
 }
 
 /** The contact caps that bind a decision on `channel`, as store checks. */

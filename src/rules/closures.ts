@@ -20,9 +20,9 @@
  * nanoseconds whatever it does: the common shapes (a variable's field, a comparison with a
  * literal, a chain of `||`) are fused into one closure each.
  */
-import { bail, binary, type Compiled, type Part } from './celOps.js';
+import { bail, binary, type Compiled, type Part } from './closureOps.js';
 
-export { FALLBACK, type Compiled } from './celOps.js';
+export { FALLBACK, type Compiled } from './closureOps.js';
 
 /** The shape of a cel-js AST node (lib/parser.js ASTNode) as far as the compiler reads it. */
 export interface CelNode {
