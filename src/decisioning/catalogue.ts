@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { ConsentPurpose } from '../core/events.js';
 import { ValidationError } from '../core/errors.js';
 import { fieldIssues } from '../core/validate.js';
+import { RULE_KINDS } from './policies/index.js';
 
 export const CATALOGUE_FORMAT_VERSION = 1 as const;
 
@@ -23,7 +24,8 @@ export type OfferChannel = z.infer<typeof OfferChannel>;
 /** Families that lend money: never offered to customers in financial stress. */
 export const CREDIT_FAMILIES: ReadonlySet<ActionFamily> = new Set(['credit_card', 'personal_loan']);
 
-export const POLICY_KINDS = ['eligibility', 'applicability', 'suitability', 'consent'] as const;
+/** The kinds a catalogue rule may have: read from the built-in policy list (policies/index.ts), in the order they run. */
+export const POLICY_KINDS = RULE_KINDS;
 export const PolicyKind = z.enum(POLICY_KINDS);
 export type PolicyKind = z.infer<typeof PolicyKind>;
 

@@ -7,8 +7,9 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '../core/canonical.js';
 import { ValidationError, type FieldIssue } from '../core/errors.js';
 import { compileRule, fieldsRead, ruleReads, type RuleProgram } from '../rules/index.js';
-import { CREDIT_FAMILIES, POLICY_KINDS, type Action, type Catalogue, type PolicyKind, type PolicyRule } from './catalogue.js';
+import { CREDIT_FAMILIES, type Action, type Catalogue, type PolicyKind, type PolicyRule } from './catalogue.js';
 import type { Exclusion } from './exclusion.js';
+import { POLICIES } from './policies/index.js';
 
 export interface CompiledRule {
   /** Shared rule name, or `<actionId>#<n>` for an action's own rule. */
@@ -41,16 +42,13 @@ export interface CompiledAction {
   action: Action;
   index: number;
   vars: ActionVars;
-  /** Rules in evaluation order: eligibility, applicability, suitability, consent. */
+  /** The catalogue's rules in the order their kinds run (policies/index.ts). */
   rules: CompiledRule[];
   contextWeight: RuleProgram | undefined;
   validFromMs: number;
   validToMs: number;
-  /** Prebuilt exclusions (shared, frozen): not on offer today; no consent (withdrawn or never given). */
-  outOfDates: Readonly<Exclusion>;
-  noConsent: { withdrawn: Readonly<Exclusion>; absent: Readonly<Exclusion> };
-  /** No treatment for a channel, built once per channel. */
-  noChannel: Map<string, Readonly<Exclusion>>;
+  /** What each built-in policy worked out for this action, by its place in POLICIES. */
+  prepared: unknown[];
 }
 
 export interface CompiledCatalogue {
@@ -66,11 +64,9 @@ export interface CompiledCatalogue {
   reads: { profile: string[]; scores: string[]; context: string[]; wholeProfile: boolean };
   /** How far back a decision needs the contact history: the longest cap or cool-down, at least a day. */
   historyDays: number;
-  /** Per-channel derived data, built on first use (contact caps as store checks). */
-  perChannel: Map<string, unknown>;
 }
 
-const KIND_ORDER: Record<PolicyKind, number> = Object.fromEntries(POLICY_KINDS.map((k, i) => [k, i])) as Record<PolicyKind, number>;
+const KIND_ORDER: Record<PolicyKind, number> = Object.fromEntries(POLICIES.map((p, i) => [p.kind, i])) as Record<PolicyKind, number>;
 const DAY_MS = 86_400_000;
 
 /** Compiles a checked catalogue; throws VALIDATION_FAILED naming every rule that does not compile. */
@@ -136,14 +132,10 @@ export function compileCatalogue(catalogue: Catalogue): CompiledCatalogue {
       contextWeight,
       validFromMs: action.validFrom ? Date.parse(`${action.validFrom}T00:00:00Z`) : Number.NEGATIVE_INFINITY,
       validToMs: action.validTo ? Date.parse(`${action.validTo}T00:00:00Z`) + DAY_MS : Number.POSITIVE_INFINITY,
-      outOfDates: Object.freeze({ kind: 'validity', rule: 'valid_dates', reason: `not on offer on this date (valid ${action.validFrom ?? '…'} to ${action.validTo ?? '…'})` }),
-      noConsent: {
-        withdrawn: Object.freeze({ kind: 'consent', rule: `consent_${action.purpose}`, reason: `the customer has not given ${action.purpose} consent (withdrawn)` }),
-        absent: Object.freeze({ kind: 'consent', rule: `consent_${action.purpose}`, reason: `the customer has not given ${action.purpose} consent` }),
-      },
-      noChannel: new Map(),
+      prepared: [],
     };
   });
+  for (const a of actions) a.prepared = POLICIES.map((p) => p.prepare?.(a));
   if (issues.length > 0) throw new ValidationError(issues, `catalogue rules do not compile: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`);
   return {
     catalogue,
@@ -154,7 +146,6 @@ export function compileCatalogue(catalogue: Catalogue): CompiledCatalogue {
     sharedSlots: slots,
     reads: collectReads([...shared.values()].map((r) => r.program), signals.map((s) => s.program), actions.flatMap((a) => [...a.rules.map((r) => r.program), ...(a.contextWeight ? [a.contextWeight] : [])])),
     historyDays: Math.max(1, catalogue.contactPolicy.declineCooldownDays, ...catalogue.contactPolicy.caps.map((c) => c.periodDays), ...actions.map((a) => a.action.declineCooldownDays ?? 0)),
-    perChannel: new Map(),
   };
 }
 

@@ -1,13 +1,8 @@
 /** Why an action fell out of a decision (a leaf module: the compiled catalogue prebuilds these). */
+import type { ExclusionKind } from './policies/index.js';
+import type { PolicyExclusion } from './policies/policy.js';
 
-/** Why an action fell out: the built-in checks first, then the catalogue's rule kinds. */
-export type ExclusionKind = 'validity' | 'channel' | 'consent' | 'eligibility' | 'applicability' | 'suitability' | 'contact' | 'volume' | 'arbitration';
+/** Why an action fell out: one of the built-in policy kinds, in the order of policies/index.ts. */
+export type { ExclusionKind };
 
-export interface Exclusion {
-  kind: ExclusionKind;
-  /** The rule's name (shared policy, `<action>#<n>`, or a built-in such as `quiet_hours`). */
-  rule: string;
-  reason: string;
-  /** Set when a CEL rule failed at run time (it then fails closed). */
-  error?: string;
-}
+export type Exclusion = PolicyExclusion<ExclusionKind>;
