@@ -205,10 +205,25 @@ export function meterTree(root: AstNode, meter: Meter, exhausted: RuleBudgetExce
   });
   everyNode(root, (n) => {
     const charge = sized.has(n);
+    // Resolved on first use and kept, as cel-js's own ASTNode.evaluate does: by then the
+    // type check has settled the node (an alternate for a constant, a faster evaluate).
+    let resolved: EvaluateFn | undefined;
+    const resolve = (): EvaluateFn => {
+      const m = n.meta;
+      if (m.alternate) {
+        const alt = m.alternate;
+        return (ev, _ast, ctx) => alt.evaluate(ev, alt, ctx);
+      }
+      if (m.macro) {
+        const macro = m.macro;
+        return (ev, _ast, ctx) => macro.evaluate.call(macro, ev, macro, ctx);
+      }
+      const own = m.evaluate!;
+      return (ev, ast, ctx) => own.call(n, ev, ast, ctx);
+    };
     const run: EvaluateFn = function (ev, ast, ctx) {
       if (--meter.left < 0) throw exhausted;
-      const m = n.meta;
-      const v = m.alternate ? m.alternate.evaluate(ev, m.alternate, ctx) : m.macro ? m.macro.evaluate.call(m.macro, ev, m.macro, ctx) : m.evaluate!.call(n, ev, ast, ctx);
+      const v = (resolved ??= resolve())(ev, ast, ctx);
       if (charge) {
         if (Array.isArray(v)) meter.left -= v.length;
         else if (typeof v === 'string') meter.left -= Math.floor(v.length / CHARS_PER_STEP);
