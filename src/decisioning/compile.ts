@@ -49,6 +49,8 @@ export interface CompiledAction {
   validToMs: number;
   /** What each built-in policy worked out for this action, by its place in POLICIES. */
   prepared: unknown[];
+  /** The places in POLICIES of the policies that screen this action (a policy with nothing to check for it is left out). */
+  screens: number[];
 }
 
 export interface CompiledCatalogue {
@@ -133,9 +135,13 @@ export function compileCatalogue(catalogue: Catalogue): CompiledCatalogue {
       validFromMs: action.validFrom ? Date.parse(`${action.validFrom}T00:00:00Z`) : Number.NEGATIVE_INFINITY,
       validToMs: action.validTo ? Date.parse(`${action.validTo}T00:00:00Z`) + DAY_MS : Number.POSITIVE_INFINITY,
       prepared: [],
+      screens: [],
     };
   });
-  for (const a of actions) a.prepared = POLICIES.map((p) => p.prepare?.(a));
+  for (const a of actions) {
+    a.prepared = POLICIES.map((p) => p.prepare?.(a));
+    a.screens = POLICIES.flatMap((p, k) => (p.screen && (!p.prepare || a.prepared[k] !== undefined) ? [k] : []));
+  }
   if (issues.length > 0) throw new ValidationError(issues, `catalogue rules do not compile: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`);
   return {
     catalogue,

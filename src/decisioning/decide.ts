@@ -59,8 +59,8 @@ export function evaluate(cat: CompiledCatalogue, inputs: DecisionInputs, opts: E
   // Objecting to profiling (UK GDPR Art. 21) means no model scores: priors only.
   const useModels = inputs.consents.profiling !== false;
   const scope: DecisionScope = { cat, inputs, now, channel, local, vars, memo: new Array(cat.sharedSlots) };
-  // Each policy opens once per decision; `slots` keeps its place in POLICIES for its per-action data.
-  const screens = POLICIES.flatMap((p, k) => (p.screen ? [{ check: p.screen(scope), slot: k }] : []));
+  // Each policy opens once per decision, by its place in POLICIES; an action lists the ones that screen it.
+  const screens = POLICIES.map((p) => p.screen?.(scope));
   const ranks = POLICIES.flatMap((p) => (p.rank ? [p.rank(scope)] : []));
   const models: Record<string, string> = {};
   const traces: CandidateTrace[] = [];
@@ -70,8 +70,10 @@ export function evaluate(cat: CompiledCatalogue, inputs: DecisionInputs, opts: E
     const trace: CandidateTrace = { actionId: a.action.id, family: a.action.family, status: 'excluded' };
     traces.push(trace);
     vars.action = a.vars;
-    for (const s of screens) {
-      const excluded = s.check(a, a.prepared[s.slot]);
+    for (const k of a.screens) {
+      const screen = screens[k];
+      if (screen === undefined) continue;
+      const excluded = screen(a, a.prepared[k]);
       if (excluded) {
         trace.excludedBy = excluded;
         continue actions;

@@ -6,7 +6,8 @@
 import { capMatches, type CapCheck } from '../../store/contactStore.js';
 import type { ContactPolicy } from '../catalogue.js';
 import { inWindow } from '../view.js';
-import { definePolicy, type BuiltInPolicy, type PolicyExclusion } from './policy.js';
+import type { CompiledAction } from '../compile.js';
+import { definePolicy, type BuiltInPolicy, type PolicyExclusion, type SelectionCheck, type SelectionScope } from './policy.js';
 
 const DAY_MS = 86_400_000;
 
@@ -36,6 +37,7 @@ export const contact: BuiltInPolicy<'contact', false> = definePolicy({
     const quiet = cp.quietHours !== undefined && cp.quietHours.channels.includes(d.channel as never) && inWindow(d.local.hour, d.local.minute, cp.quietHours.start, cp.quietHours.end);
     const quietHours: Readonly<PolicyExclusion<'contact'>> | undefined = quiet ? Object.freeze({ kind: 'contact', rule: 'quiet_hours', reason: `quiet hours in the customer's time zone (${d.inputs.customer.timeZone})` }) : undefined;
     const declines = d.inputs.history.declines;
+    if (!quietHours && declines.length === 0) return undefined;
     return (a): Readonly<PolicyExclusion<'contact'>> | undefined => {
       if (quietHours) return quietHours;
       const days = a.action.declineCooldownDays ?? cp.declineCooldownDays;
@@ -46,31 +48,41 @@ export const contact: BuiltInPolicy<'contact', false> = definePolicy({
       return undefined;
     };
   },
-  select: (s) => {
-    const caps = capsFor(s.cat.catalogue.contactPolicy, s.channel);
-    const counts = caps.map((cap) => s.inputs.history.contacts.filter((c) => capMatches(cap, c, s.now)).length);
-    const maxSession = s.cat.catalogue.contactPolicy.maxActionsPerSession;
-    const sessionId = s.inputs.sessionId;
-    let session = sessionId ? s.inputs.history.contacts.filter((c) => c.sessionId === sessionId).length : 0;
-    const probe = (a: { action: { family: string } }) => ({ channel: s.channel, family: a.action.family, at: s.now });
-    return {
-      refuse: (a) => {
-        const p = probe(a);
-        const broken = caps.findIndex((cap, k) => capMatches(cap, p, s.now) && counts[k]! + 1 > cap.max);
-        if (broken >= 0) {
-          const cap = caps[broken]!;
-          return { kind: 'contact', rule: 'frequency_cap', reason: `at most ${cap.max} ${cap.family ? `${cap.family} ` : ''}contacts${cap.channel === '*' ? '' : ` by ${cap.channel}`} per ${cap.periodMs / DAY_MS} days` };
-        }
-        if (sessionId && maxSession !== undefined && session + 1 > maxSession) return { kind: 'contact', rule: 'session_limit', reason: `at most ${maxSession} actions per session` };
-        return undefined;
-      },
-      take: (a) => {
-        const p = probe(a);
-        caps.forEach((cap, k) => {
-          if (capMatches(cap, p, s.now)) counts[k]!++;
-        });
-        session++;
-      },
-    };
-  },
+  select: (s) => new ContactSelection(s),
 });
+
+/** Frequency caps and the session limit while choosing, counting the contacts already chosen (a class: no closures per decision). */
+class ContactSelection implements SelectionCheck<'contact'> {
+  private readonly caps: readonly CapCheck[];
+  private readonly counts: number[];
+  private readonly maxSession: number | undefined;
+  private session: number;
+
+  constructor(private readonly s: SelectionScope) {
+    this.caps = capsFor(s.cat.catalogue.contactPolicy, s.channel);
+    this.counts = this.caps.map((cap) => s.inputs.history.contacts.filter((c) => capMatches(cap, c, s.now)).length);
+    this.maxSession = s.cat.catalogue.contactPolicy.maxActionsPerSession;
+    const sessionId = s.inputs.sessionId;
+    this.session = sessionId ? s.inputs.history.contacts.filter((c) => c.sessionId === sessionId).length : 0;
+  }
+
+  refuse(a: CompiledAction): PolicyExclusion<'contact'> | undefined {
+    const { caps, counts, s } = this;
+    const p = { channel: s.channel, family: a.action.family, at: s.now };
+    for (let k = 0; k < caps.length; k++) {
+      const cap = caps[k]!;
+      if (capMatches(cap, p, s.now) && counts[k]! + 1 > cap.max) {
+        return { kind: 'contact', rule: 'frequency_cap', reason: `at most ${cap.max} ${cap.family ? `${cap.family} ` : ''}contacts${cap.channel === '*' ? '' : ` by ${cap.channel}`} per ${cap.periodMs / DAY_MS} days` };
+      }
+    }
+    if (s.inputs.sessionId && this.maxSession !== undefined && this.session + 1 > this.maxSession) return { kind: 'contact', rule: 'session_limit', reason: `at most ${this.maxSession} actions per session` };
+    return undefined;
+  }
+
+  take(a: CompiledAction): void {
+    const { caps, counts, s } = this;
+    const p = { channel: s.channel, family: a.action.family, at: s.now };
+    for (let k = 0; k < caps.length; k++) if (capMatches(caps[k]!, p, s.now)) counts[k]!++;
+    this.session++;
+  }
+}

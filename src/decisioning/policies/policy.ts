@@ -57,9 +57,14 @@ export interface PolicyDefinition<K extends string, C extends boolean, P> {
   readonly kind: K;
   /** Whether catalogue rules may have this kind (`kind: eligibility` in a policy rule); they run at this kind's place. */
   readonly catalogueRules: C;
-  /** What the policy works out once per action when the catalogue is compiled (prebuilt exclusions, the action's rules). */
-  readonly prepare?: (a: CompiledAction) => P;
-  readonly screen?: (d: DecisionScope) => (a: CompiledAction, prepared: P) => Readonly<PolicyExclusion<K>> | undefined;
+  /**
+   * What the policy works out once per action when the catalogue is compiled (prebuilt
+   * exclusions, the action's rules); undefined when it has nothing to check for that action,
+   * and then its `screen` is not asked about it.
+   */
+  readonly prepare?: (a: CompiledAction) => P | undefined;
+  /** Opened once per decision; undefined when there is nothing to check in this decision (no declines, not quiet hours). */
+  readonly screen?: (d: DecisionScope) => ((a: CompiledAction, prepared: P) => Readonly<PolicyExclusion<K>> | undefined) | undefined;
   readonly rank?: (d: DecisionScope) => (a: CompiledAction, propensity: number) => Readonly<PolicyExclusion<K>> | undefined;
   readonly select?: (s: SelectionScope) => SelectionCheck<K>;
 }

@@ -1,7 +1,8 @@
 /** Volume: daily capacity per channel and per action across all customers (e.g. call-centre slots). */
 import type { CapacityTake } from '../../store/contactStore.js';
 import type { Catalogue } from '../catalogue.js';
-import { definePolicy, type BuiltInPolicy } from './policy.js';
+import type { CompiledAction } from '../compile.js';
+import { definePolicy, type BuiltInPolicy, type PolicyExclusion, type SelectionCheck, type SelectionScope } from './policy.js';
 
 /** The volume counters an action on a channel takes on the decision's day (UTC). */
 export function capacityFor(catalogue: Catalogue, action: { id: string; dailyCapacity?: number | undefined }, channel: string, now: number): CapacityTake[] {
@@ -17,19 +18,24 @@ export function capacityFor(catalogue: Catalogue, action: { id: string; dailyCap
 export const volume: BuiltInPolicy<'volume', false> = definePolicy({
   kind: 'volume',
   catalogueRules: false,
-  select: (s) => {
-    // refuse() works out the counters; take() right after it takes the same ones.
-    let pending: CapacityTake[] = [];
-    return {
-      refuse: (a) => {
-        pending = capacityFor(s.cat.catalogue, a.action, s.channel, s.now);
-        const full = pending.find((k) => s.full.has(k.key));
-        if (!full) return undefined;
-        return { kind: 'volume', rule: full.key.startsWith('channel:') ? 'channel_capacity' : 'action_capacity', reason: `daily capacity reached (${full.max} for ${full.key.split(':').slice(0, 2).join(' ')})` };
-      },
-      take: () => {
-        for (const take of pending) if (!s.capacity.some((c) => c.key === take.key)) s.capacity.push(take);
-      },
-    };
-  },
+  select: (s) => new VolumeSelection(s),
 });
+
+/** The volume counters while choosing: refuse() works out an action's counters, take() right after it takes them. */
+class VolumeSelection implements SelectionCheck<'volume'> {
+  private pending: CapacityTake[] = [];
+
+  constructor(private readonly s: SelectionScope) {}
+
+  refuse(a: CompiledAction): PolicyExclusion<'volume'> | undefined {
+    const s = this.s;
+    this.pending = capacityFor(s.cat.catalogue, a.action, s.channel, s.now);
+    const full = this.pending.find((k) => s.full.has(k.key));
+    if (!full) return undefined;
+    return { kind: 'volume', rule: full.key.startsWith('channel:') ? 'channel_capacity' : 'action_capacity', reason: `daily capacity reached (${full.max} for ${full.key.split(':').slice(0, 2).join(' ')})` };
+  }
+
+  take(): void {
+    for (const take of this.pending) if (!this.s.capacity.some((c) => c.key === take.key)) this.s.capacity.push(take);
+  }
+}
