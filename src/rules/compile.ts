@@ -110,7 +110,7 @@ export function compileRule(expression: string, environment: NamedRuleEnvironmen
 function closures(env: RuleEnvironment, expression: string): Compiled | undefined {
   const copy = env.cel.parse(expression);
   if (!copy.check().valid) return undefined;
-  return compileExpression(copy.ast as unknown as CelNode, (name) => env.cel.hasVariable(name));
+  return compileExpression(copy.ast as unknown as CelNode, (name) => env.variables.get(name) ?? (env.cel.hasVariable(name) ? 'constant' : undefined));
 }
 
 /** Parses a rule only to read it (no limits, no program): throws VALIDATION_FAILED naming `field` when it does not parse. */

@@ -39,12 +39,14 @@ export interface RuleEnvironment {
   readonly name: RuleEnvironmentName;
   readonly cel: Environment;
   readonly limits: RuleLimits;
+  /** The variables this environment declares, with their CEL type. */
+  readonly variables: ReadonlyMap<string, 'dyn' | 'double'>;
 }
 
 function make(name: RuleEnvironmentName, limits: RuleLimits, variables: readonly string[], unlistedVariablesAreDyn: boolean, homogeneous = false): RuleEnvironment {
   const cel = new Environment({ unlistedVariablesAreDyn, homogeneousAggregateLiterals: homogeneous, limits: PARSE_LIMITS });
   for (const v of variables) cel.registerVariable(v, 'dyn');
-  return Object.freeze({ name, cel, limits });
+  return Object.freeze({ name, cel, limits, variables: new Map(variables.map((v) => [v, 'dyn' as const])) });
 }
 
 const built = new Map<RuleEnvironmentName, RuleEnvironment>();
@@ -81,5 +83,5 @@ export function derivedFeatureEnvironment(features: readonly string[]): RuleEnvi
   // cel-js's default list literals (homogeneous) as derived features have always had.
   const cel = new Environment({ unlistedVariablesAreDyn: false, limits: PARSE_LIMITS });
   for (const f of features) cel.registerVariable(f, 'double');
-  return Object.freeze({ name: 'derived_feature', cel, limits: EVENT_LIMITS });
+  return Object.freeze({ name: 'derived_feature', cel, limits: EVENT_LIMITS, variables: new Map(features.map((f) => [f, 'double' as const])) });
 }
