@@ -1,8 +1,8 @@
-/** Why an action fell out of a decision (a leaf module: the compiled catalogue prebuilds these). */
+/** Why an action fell out of a decision: the kinds are the built-in policy kinds of policies/index.ts. */
 import type { ExclusionKind } from './policies/index.js';
 import type { PolicyExclusion } from './policies/policy.js';
 
-/** Why an action fell out: one of the built-in policy kinds, in the order of policies/index.ts. */
 export type { ExclusionKind };
 
+/** The trace entry of an excluded action: its kind, the rule, the reason in plain words, and a rule's run-time error. */
 export type Exclusion = PolicyExclusion<ExclusionKind>;
