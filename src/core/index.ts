@@ -3,6 +3,7 @@ export * from './clock.js';
 export * from './random.js';
 export * from './money.js';
 export * from './events.js';
+export * from './channels.js';
 export * from './customer.js';
 export * from './canonical.js';
 export * from './validate.js';

@@ -20,9 +20,9 @@
  * nanoseconds whatever it does: the common shapes (a variable's field, a comparison with a
  * literal, a chain of `||`) are fused into one closure each.
  */
-import { bail, binary, type Compiled, type Part } from './celOps.js';
+import { bail, binary, type Compiled, type Part } from './closureOps.js';
 
-export { FALLBACK, type Compiled } from './celOps.js';
+export { FALLBACK, type Compiled } from './closureOps.js';
 
 /** The shape of a cel-js AST node (lib/parser.js ASTNode) as far as the compiler reads it. */
 export interface CelNode {
@@ -62,9 +62,15 @@ function field(o: unknown, key: string): unknown {
   return (o as Record<string, unknown>)[key];
 }
 
+/**
+ * How the environment declares a name: `dyn` and undeclared names are read from the
+ * variables as they are; `double` must hold a number; `constant` resolves in cel-js's registry.
+ */
+export type Declared = (name: string) => 'dyn' | 'double' | 'constant' | undefined;
+
 /** Compiles a whole expression, or returns undefined when any node in it is outside the subset. */
-export function compileExpression(root: CelNode, isDeclared: (name: string) => boolean): Compiled | undefined {
-  const part = compile(root, isDeclared);
+export function compileExpression(root: CelNode, declared: Declared): Compiled | undefined {
+  const part = compile(root, declared);
   return part && settled(part);
 }
 
@@ -77,9 +83,9 @@ function settled(p: Part): Compiled {
 
 const node = (run: Compiled, raw = false): Part => ({ run, raw });
 
-function compile(n: unknown, isDeclared: (name: string) => boolean): Part | undefined {
+function compile(n: unknown, declared: Declared): Part | undefined {
   if (!isNode(n)) return undefined;
-  const sub = (m: unknown) => compile(m, isDeclared);
+  const sub = (m: unknown) => compile(m, declared);
   const a = n.args;
   switch (n.op) {
     case 'value': {
@@ -89,7 +95,7 @@ function compile(n: unknown, isDeclared: (name: string) => boolean): Part | unde
     }
     case 'id':
     case '.':
-      return path(n, isDeclared);
+      return path(n, declared);
     case '!_': {
       const x = sub(a)?.run;
       if (!x) return undefined;
@@ -108,7 +114,7 @@ function compile(n: unknown, isDeclared: (name: string) => boolean): Part | unde
     }
     case '&&':
     case '||':
-      return logical(n.op, n, isDeclared);
+      return logical(n.op, n, declared);
     case '?:': {
       const [c, t, f] = (a as unknown[]).map(sub);
       if (!c || !t || !f) return undefined;
@@ -156,7 +162,7 @@ function isNode(n: unknown): n is CelNode {
 }
 
 /** A variable and the fields read from it (`customer.age`), as one closure. */
-function path(n: CelNode, isDeclared: (name: string) => boolean): Part | undefined {
+function path(n: CelNode, declared: Declared): Part | undefined {
   const keys: string[] = [];
   let at: unknown = n;
   while (isNode(at) && at.op === '.') {
@@ -168,7 +174,7 @@ function path(n: CelNode, isDeclared: (name: string) => boolean): Part | undefin
   if (!isNode(at)) return undefined;
   if (at.op !== 'id') {
     // A field of a computed value, e.g. (c ? a : b).x.
-    const base = compile(at, isDeclared)?.run;
+    const base = compile(at, declared)?.run;
     if (!base) return undefined;
     return node((vars) => {
       let v = base(vars);
@@ -177,8 +183,18 @@ function path(n: CelNode, isDeclared: (name: string) => boolean): Part | undefin
     }, true);
   }
   const name = at.args;
-  // Declared names (int, string, … as type constants) resolve in the registry, not in vars.
-  if (typeof name !== 'string' || isDeclared(name)) return undefined;
+  if (typeof name !== 'string') return undefined;
+  const kind = declared(name);
+  // Constants (int, string, … as type names) resolve in the registry, not in vars.
+  if (kind === 'constant') return undefined;
+  if (kind === 'double') {
+    // A variable declared double: cel-js refuses any other value, so anything but a number bails.
+    if (keys.length > 0) return undefined;
+    return node((vars) => {
+      const v = vars[name];
+      return typeof v === 'number' ? v : bail();
+    });
+  }
   // Raw values: whoever reads one checks its type, and settled() checks a result.
   switch (keys.length) {
     case 0:
@@ -224,14 +240,14 @@ function listSize(v: unknown): bigint {
  * booleans: the first false (true) decides; any other value before it bails, as it
  * would in the nested form.
  */
-function logical(op: '&&' | '||', n: CelNode, isDeclared: (name: string) => boolean): Part | undefined {
+function logical(op: '&&' | '||', n: CelNode, declared: Declared): Part | undefined {
   const operands: unknown[] = [];
   const flatten = (m: unknown): void => {
     if (isNode(m) && m.op === op) for (const x of m.args as unknown[]) flatten(x);
     else operands.push(m);
   };
   flatten(n);
-  const parts = operands.map((m) => compile(m, isDeclared));
+  const parts = operands.map((m) => compile(m, declared));
   if (parts.some((p) => !p)) return undefined;
   const runs = (parts as Part[]).map((p) => p.run);
   const decides = op === '||';
