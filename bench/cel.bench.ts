@@ -3,12 +3,12 @@ import { Environment } from '@marcbachmann/cel-js';
 import { type Bench, type BenchRow } from './harness.js';
 import { Customer } from '../src/core/customer.js';
 import { mulberry32, type Rng } from '../src/core/random.js';
-import { celPath, compileCel, type CelProgram } from '../src/decisioning/cel.js';
+import { compileRule, rulePath, type RuleProgram } from '../src/rules/index.js';
 import { compileCatalogue, customerView, parseCatalogueYaml, type CompiledCatalogue } from '../src/decisioning/index.js';
 
 /**
  * Policy CEL: evaluations per second of the built-in catalogue's expressions on the plain
- * cel-js interpreter and through compileCel (closures with the interpreter as fallback).
+ * cel-js interpreter and through compileRule (closures with the interpreter as fallback).
  */
 const env = new Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false });
 const NOW = Date.parse('2026-03-02T12:00:00Z');
@@ -60,7 +60,7 @@ function workload(cat: CompiledCatalogue, customers: number, seed: number): { ex
 }
 
 /** One pass over the jobs: evaluations per CPU-second of this process (the machine is shared), and a checksum of the results. */
-function pass(programs: CelProgram[], jobs: Job[]): { perSecond: number; sum: number } {
+function pass(programs: RuleProgram[], jobs: Job[]): { perSecond: number; sum: number } {
   let sum = 0;
   const t0 = process.cpuUsage();
   for (const j of jobs) {
@@ -82,8 +82,8 @@ const bench: Bench = {
     const cat = compileCatalogue(catalogue);
     const customers = quick ? 200 : 2000;
     const { expressions, jobs } = workload(cat, customers, 7);
-    const interpreted = expressions.map((e) => env.parse(e) as CelProgram);
-    const compiled = expressions.map((e, i) => compileCel(e, `bench.${i}`));
+    const interpreted = expressions.map((e) => env.parse(e) as RuleProgram);
+    const compiled = expressions.map((e, i) => compileRule(e, 'decision', `bench.${i}`));
     const rounds = quick ? 3 : 9;
     // Warm both paths (JIT, cel-js's first-run type check), then alternate them so that a
     // change in the machine's load hits both alike; the best pass of each counts.
@@ -98,15 +98,15 @@ const bench: Bench = {
       a = Math.max(a, x.perSecond);
       b = Math.max(b, y.perSecond);
     }
-    const fallbacks = compiled.reduce((n, p) => n + (celPath(p)?.fallbacks ?? 0), 0);
-    const onClosures = compiled.filter((p) => celPath(p)?.compiled).length;
+    const fallbacks = compiled.reduce((n, p) => n + (rulePath(p)?.fallbacks ?? 0), 0);
+    const onClosures = compiled.filter((p) => rulePath(p)?.compiled).length;
     const perDecision = jobs.length / customers;
     const label = `built-in catalogue: ${expressions.length} distinct expressions, ${customers.toLocaleString('en-GB')} customers × ${perDecision.toFixed(0)} evaluations`;
     const rows: BenchRow[] = [
       { case: label, metric: 'cel-js interpreter, per CPU-second', value: a, unit: 'evaluations/s' },
-      { case: label, metric: 'compileCel, per CPU-second', value: b, unit: 'evaluations/s', peer: { name: 'interpreter', value: a }, ratio: b / a, note: 'ratio is compiled / interpreter evaluations per second' },
+      { case: label, metric: 'compileRule, per CPU-second', value: b, unit: 'evaluations/s', peer: { name: 'interpreter', value: a }, ratio: b / a, note: 'ratio is compiled / interpreter evaluations per second' },
       { case: label, metric: 'CEL CPU time per decision, interpreter', value: (perDecision / a) * 1e6, unit: 'µs' },
-      { case: label, metric: 'CEL CPU time per decision, compileCel', value: (perDecision / b) * 1e6, unit: 'µs' },
+      { case: label, metric: 'CEL CPU time per decision, compileRule', value: (perDecision / b) * 1e6, unit: 'µs' },
     ];
     const notes = [
       `Each customer is one decision's worth of CEL: the ${cat.signals.length} signals, then every action's rules (shared and own) and context weight with that action's variables, as evaluate() runs them (without its memo of shared rules).`,

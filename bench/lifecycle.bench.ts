@@ -18,7 +18,7 @@ import { buildDataset } from '../src/training/dataset.js';
 import { CHURN } from '../src/training/definitions.js';
 import { labelRows } from '../src/training/labels.js';
 import { compareOnRows, ModelLifecycle, recentRows, scoreRows } from '../src/training/index.js';
-import { coxRow, type CoxArtefact } from '../src/training/survival.js';
+import { coxRow, type CoxArtefact } from '../src/training/families/churn.js';
 import type { Bench, BenchRow } from './harness.js';
 
 const DAY = 86_400_000;

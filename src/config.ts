@@ -18,15 +18,62 @@ export const ConfigSchema = z
         port: z.number().int().min(0).max(65535).default(8080),
         bodyLimitBytes: z.number().int().positive().default(16 * 1024 * 1024),
         maxBatch: z.number().int().positive().default(10_000),
-        /** If set, requests must send `Authorization: Bearer <key>` with one of these. */
+        /** Plain keys (env NEXTBEST_API_KEYS), accepted as admin keys; prefer hashed keys from `nextbest keys create`. */
         apiKeys: z.array(z.string().min(16)).default([]),
+        /**
+         * `keys`: every /v1 route needs an API key or bearer token carrying its scope.
+         * `none`: no checks at all, refused unless the server binds a loopback address.
+         */
+        auth: z.enum(['keys', 'none']).default('keys'),
+        /** Bearer JWTs from the bank's identity provider, checked with `jose`; scopes from the `scope` claim. */
+        jwt: z
+          .object({
+            issuer: z.string().min(1),
+            audience: z.string().min(1),
+            /** The provider's JWKS endpoint (keys fetched and cached). */
+            jwksUrl: z.url().optional(),
+            /** Or one PEM public key (SPKI), for providers without JWKS and for tests. */
+            publicKey: z.string().min(1).optional(),
+            /** The claim holding the scopes: a space-separated string or an array. */
+            scopeClaim: z.string().min(1).default('scope'),
+            clockToleranceSeconds: z.number().int().min(0).max(300).default(30),
+          })
+          .strict()
+          .refine((j) => (j.jwksUrl === undefined) !== (j.publicKey === undefined), { message: 'set exactly one of jwksUrl and publicKey' })
+          .optional(),
+        /** Requests allowed per window, per caller (key, token subject) and per customer id in a route; max 0 turns a limit off. */
+        rateLimit: z
+          .object({
+            perKey: z.object({ max: z.number().int().min(0).default(5000), windowSeconds: z.number().int().positive().default(1) }).strict().prefault({}),
+            perCustomer: z.object({ max: z.number().int().min(0).default(600), windowSeconds: z.number().int().positive().default(60) }).strict().prefault({}),
+          })
+          .strict()
+          .prefault({}),
+        /** Origins allowed to call the API from a browser; CORS is off when empty. */
+        corsOrigins: z.array(z.string().min(1)).default([]),
+        /** Slow or idle clients are cut off: headers, whole request, idle keep-alive, idle socket. */
+        timeouts: z
+          .object({
+            headersMs: z.number().int().positive().default(10_000),
+            requestMs: z.number().int().positive().default(30_000),
+            keepAliveMs: z.number().int().positive().default(72_000),
+            idleSocketMs: z.number().int().positive().default(120_000),
+          })
+          .strict()
+          .refine((t) => t.headersMs <= t.requestMs, { message: 'headersMs may not exceed requestMs' })
+          .prefault({}),
+        maxConnections: z.number().int().positive().default(2048),
+        /** Deeper JSON bodies are refused with JSON_TOO_DEEP before they are parsed. */
+        maxJsonDepth: z.number().int().min(2).max(1000).default(64),
       })
       .strict()
       .prefault({}),
     ingest: z
       .object({
-        /** How far in the future an event's occurredAt may be (clock skew). */
-        maxFutureSeconds: z.number().int().min(0).default(300),
+        /** How far in the future an event's occurredAt may be (clock skew); at most a day, as nothing after tomorrow is plausible. */
+        maxFutureSeconds: z.number().int().min(0).max(86_400).default(300),
+        /** The largest plausible amount in minor units, either sign (quality rule amount_limit). */
+        maxAmountMinor: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).default(1_000_000_000_000),
       })
       .strict()
       .prefault({}),
@@ -76,7 +123,7 @@ export function parseConfig(input: ConfigInput = {}): Config {
 /**
  * Loads `nextbest.config.yaml` (or the given file) if it exists, then applies the
  * environment (NEXTBEST_DATA_DIR, NEXTBEST_STORE, NEXTBEST_HOST, NEXTBEST_PORT,
- * NEXTBEST_LOG_LEVEL, NEXTBEST_API_KEYS comma-separated), then `overrides`.
+ * NEXTBEST_LOG_LEVEL, NEXTBEST_API_KEYS comma-separated, NEXTBEST_AUTH), then `overrides`.
  */
 export function loadConfig(file = 'nextbest.config.yaml', env: NodeJS.ProcessEnv = process.env, overrides: ConfigInput = {}): Config {
   const fromFile = existsSync(file) ? ((parseYaml(readFileSync(file, 'utf8')) as ConfigInput | null) ?? {}) : {};
@@ -87,6 +134,7 @@ export function loadConfig(file = 'nextbest.config.yaml', env: NodeJS.ProcessEnv
   if (env.NEXTBEST_HOST) server.host = env.NEXTBEST_HOST;
   if (env.NEXTBEST_PORT) server.port = Number(env.NEXTBEST_PORT);
   if (env.NEXTBEST_API_KEYS) server.apiKeys = env.NEXTBEST_API_KEYS.split(',').filter(Boolean);
+  if (env.NEXTBEST_AUTH) server.auth = env.NEXTBEST_AUTH;
   if (Object.keys(server).length > 0) merged.server = server;
   if (env.NEXTBEST_LOG_LEVEL) merged.log = { ...((merged.log as object) ?? {}), level: env.NEXTBEST_LOG_LEVEL };
   return parseConfig(mergeDeep(merged, overrides as Record<string, unknown>) as ConfigInput);

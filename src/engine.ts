@@ -17,6 +17,7 @@ import type { Backend } from './store/backend.js';
 import type { LogConsumer } from './store/consumer.js';
 import type { EventQuery } from './store/eventLog.js';
 import type { ProfileScores, TrainRunOptions } from './training/index.js';
+import { onRuleOverBudget } from './rules/index.js';
 
 export interface EngineDeps {
   clock?: Clock;
@@ -38,8 +39,8 @@ export class Engine {
   readonly drift;
   readonly consumers;
   readonly privacy;
-  /** The log and the saved profiles, for read-only tools and tests. */
-  readonly stores: Pick<Backend, 'eventLog' | 'profiles'>;
+  /** The log, the saved profiles and the customer records, for read-only tools, listings and tests. */
+  readonly stores: Pick<Backend, 'eventLog' | 'profiles' | 'customers'>;
 
   private constructor(
     readonly config: Config,
@@ -54,7 +55,7 @@ export class Engine {
     this.consumers = consumersFacade(parts.log);
     // An erasure closes the open ingest group: what is sent after it is checked after it.
     this.privacy = privacyFacade(parts, (fn) => (this.groups.seal(), this.serialised(fn)), () => clock.now(), logger);
-    this.stores = { eventLog: parts.backend.eventLog, profiles: parts.backend.profiles };
+    this.stores = { eventLog: parts.backend.eventLog, profiles: parts.backend.profiles, customers: parts.backend.customers };
   }
 
   /** Builds an engine from config (defaults: embedded SQLite under ./.nextbest) and catches its consumers up with the log. */
@@ -65,6 +66,11 @@ export class Engine {
     const clock = deps.clock ?? systemClock;
     const engine = new Engine(config, clock, logger, wireParts(config, clock, logger, deps));
     serveChampions(engine.parts.lifecycle, engine.parts.decisioning, logger, () => engine.closed);
+    // One listener per process (the rules module keeps one): the latest engine's logger hears of runs over budget.
+    onRuleOverBudget((_program, e) => logger.warn({ event: 'rule_over_budget', budget: e.budget }, e.message));
+    // The catalogue in force before any consumer or decision reads it (declines need an action's family).
+    const catalogue = await engine.parts.decisioning.syncCatalogue();
+    if (catalogue.seedIgnored) logger.warn({ event: 'catalogue_yaml_not_in_force', inForce: catalogue.version, yaml: catalogue.seedVersion }, 'the catalogue YAML differs from the stored catalogue, which stays in force; `nextbest catalogue import FILE` makes a YAML current');
     await engine.parts.log.start();
     await engine.parts.lifecycle.reload();
     return engine;
@@ -119,7 +125,7 @@ export class Engine {
     async (items, source, rawText) => {
       // In the write queue, so an erasure sent after an ingest still comes after it.
       await this.parts.log.backpressure();
-      const report = await ingestBatch(items, source, { ...this.parts.backend, clock: this.clock, maxFutureMs: this.config.ingest.maxFutureSeconds * 1000 }, rawText);
+      const report = await ingestBatch(items, source, { ...this.parts.backend, clock: this.clock, maxFutureMs: this.config.ingest.maxFutureSeconds * 1000, maxAmountMinor: this.config.ingest.maxAmountMinor }, rawText);
       this.parts.log.appended(report.stored);
       return report;
     },
@@ -152,6 +158,11 @@ export class Engine {
   async stats(): Promise<{ events: number; customers: number; rejects: number }> {
     const [events, customers, rejects] = await Promise.all([this.parts.backend.eventLog.count(), this.parts.backend.customers.count(), this.parts.backend.rejects.count()]);
     return { events, customers, rejects };
+  }
+
+  /** The API keys the HTTP server accepts. */
+  get apiKeys() {
+    return this.parts.backend.apiKeys;
   }
 
   get isOpen(): boolean {

@@ -15,10 +15,17 @@ export interface CommandSpec<O extends Options> {
 /** Thrown for a bad command line; main prints the message and exits 2. */
 export class UsageError extends Error {}
 
+type WithHelp<O extends Options> = O & { help: { type: 'boolean'; short: 'h' } };
+/**
+ * What `parseArgs` returns for a command's options. Named here because the declaration
+ * build (`npm run build`) cannot name node's unexported `ParsedResults` (TS4058).
+ */
+export type ParsedCommand<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: WithHelp<O>; allowPositionals: boolean; strict: true }>>;
+
 /** Parses argv for a command; returns null when `--help` was asked for (help already printed). */
-export function parseCommand<O extends Options>(argv: string[], spec: CommandSpec<O>) {
-  const options = { ...spec.options, help: { type: 'boolean', short: 'h' } } as O & { help: { type: 'boolean'; short: 'h' } };
-  let parsed;
+export function parseCommand<O extends Options>(argv: string[], spec: CommandSpec<O>): ParsedCommand<O> | null {
+  const options = { ...spec.options, help: { type: 'boolean', short: 'h' } } as WithHelp<O>;
+  let parsed: ParsedCommand<O>;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: spec.allowPositionals ?? false, strict: true });
   } catch (e) {

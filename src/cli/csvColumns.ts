@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseCsv, type CsvTable } from '../core/csv.js';
+import { isMissingToken } from '../models/tabular.js';
 import { UsageError } from './args.js';
 
 /** Reads and parses a CSV file, or a UsageError naming the flag. */
@@ -24,9 +25,9 @@ export function columnIndex(table: CsvTable, name: string, flag: string): number
   return i;
 }
 
-/** An empty field or R's NA. */
+/** An absent or missing field: empty, R's `NA` or `NaN` (the tabular models' rule). */
 export function isMissingField(v: string | undefined): boolean {
-  return v === undefined || v === '' || v === 'NA';
+  return v === undefined || isMissingToken(v);
 }
 
 /** A field as a finite number, or a UsageError naming the column and file line (header = line 1). */

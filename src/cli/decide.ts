@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createEngine, loadConfig, parseCatalogueYaml, DEFAULT_CATALOGUE } from '../index.js';
 import { compareOnTwin } from '../simulation/enginePolicy.js';
+import { CHANNEL_NAMES as CHANNELS } from '../core/channels.js';
 import { numberOption, parseCommand, required, UsageError } from './args.js';
-
-const CHANNELS = ['push', 'email', 'in_app', 'chatbot', 'call_centre', 'branch', 'sms'];
 
 const spec = {
   usage: 'nextbest decide --customer ID --channel CHANNEL [-n N] [--context key=value ...] [--session ID] | decide show DECISION_ID | decide replay DECISION_ID | decide compare [--customers N] [--days D] [--seed S]',
@@ -57,7 +56,7 @@ export async function run(argv: string[]): Promise<number> {
     else if (sub === 'replay') out = await engine.replayDecision(id!);
     else {
       const channel = required(v, 'channel');
-      if (!CHANNELS.includes(channel)) throw new UsageError(`--channel must be one of ${CHANNELS.join(', ')}, got ${channel}`);
+      if (!(CHANNELS as readonly string[]).includes(channel)) throw new UsageError(`--channel must be one of ${CHANNELS.join(', ')}, got ${channel}`);
       const n = numberOption(v, 'n', 1);
       if (!Number.isInteger(n) || n < 1 || n > 20) throw new UsageError(`-n must be an integer from 1 to 20, got ${v.n}`);
       out = await engine.decide({ customerId: required(v, 'customer'), channel: channel as 'push', n, context: parseContext(v.context ?? []), ...(v.session ? { sessionId: v.session } : {}) });

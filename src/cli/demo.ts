@@ -1,15 +1,17 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEngine, loadConfig, trainAll, parseCatalogueYaml, DEFAULT_CATALOGUE, type Engine } from '../index.js';
+import { assertDataDirFree, createEngine, loadConfig, trainAll, parseCatalogueYaml, DEFAULT_CATALOGUE, type Engine } from '../index.js';
 import { ManualClock, MS_PER_DAY } from '../core/clock.js';
 import { NextbestError } from '../core/errors.js';
 import { buildApp } from '../server/app.js';
+import { prepareAccess, readAdminKey } from '../server/startup.js';
 import { comparisonTable, generateDemoBank } from '../simulation/index.js';
 import { compareOnTwin } from '../simulation/enginePolicy.js';
 import { readFileSync } from 'node:fs';
 import { parseCommand, numberOption } from './args.js';
 import { ProgressBar } from './progress.js';
 import { untilSignal } from './serve.js';
+import { checkPortFree, listenOrExplain } from './listen.js';
 
 const spec = {
   usage: 'nextbest demo [--customers N] [--days D] [--seed S] [--port P] [--no-train] [--no-serve] [--keep]',
@@ -48,10 +50,19 @@ export async function run(argv: string[]): Promise<number> {
   const days = numberOption(v, 'days', 120);
   const seed = numberOption(v, 'seed', 42);
   const dataDir = v['data-dir'];
-  if (!v.keep) rmSync(dataDir, { recursive: true, force: true });
+  const config = loadConfig('nextbest.config.yaml', process.env, { dataDir, log: { level: 'warn' }, server: { port: numberOption(v, 'port', 8080) } });
+  // Before minutes of generating and training, not after: the port the demo will serve on.
+  const busy = v['no-serve'] ? undefined : await checkPortFree(config.server.host, config.server.port);
+  if (busy) {
+    process.stderr.write(`${busy}\n`);
+    return 1;
+  }
+  if (!v.keep) {
+    assertDataDirFree(dataDir); // a demo still serving from it keeps its files
+    rmSync(dataDir, { recursive: true, force: true });
+  }
   const say = (s: string) => process.stdout.write(`${s}\n`);
 
-  const config = loadConfig('nextbest.config.yaml', process.env, { dataDir, log: { level: 'warn' }, server: { port: numberOption(v, 'port', 8080) } });
   // Simulated time: the twin's history ends today, so windows, quiet hours and the
   // future-timestamp check all see the bank as it is at the end of the simulation.
   const startDate = '2025-01-01';
@@ -73,7 +84,12 @@ export async function run(argv: string[]): Promise<number> {
     say('  latest rejects (the data faults the twin injects on purpose):');
     for (const r of rejects) say(`    - ${r.eventId ?? '(no id)'}: ${r.issues.map((i) => `${i.field || '(item)'} ${i.rule}: ${i.message}`).join('; ')}`);
   }
-  const sample = bank.customers.find((c) => (c.vulnerabilityFlags ?? []).length === 0)?.customerId ?? bank.customers[0]?.customerId;
+  const unflagged = bank.customers.filter((c) => (c.vulnerabilityFlags ?? []).length === 0).map((c) => c.customerId);
+  const sample = unflagged[0] ?? bank.customers[0]?.customerId;
+  // The curl suggested below is for another customer: the demo's own decision for `sample`
+  // used their contact cap (one contact a week on any channel). in_app is the channel with a
+  // treatment for nearly every action, and quiet hours do not apply to it.
+  const curlCustomer = unflagged.find((id) => id !== sample);
 
   if (!v['no-train']) await trainModels(engine, seed, say);
   if (sample) await showCustomer(engine, sample, say);
@@ -84,17 +100,28 @@ export async function run(argv: string[]): Promise<number> {
     say('done (--no-serve).');
     return 0;
   }
-  const app = buildApp(engine);
-  const address = await app.listen({ port: config.server.port, host: config.server.host });
+  const access = await prepareAccess(engine, Date.now());
+  const key = access.createdKey ?? readAdminKey(access.keyFile);
+  const app = buildApp(engine, { logIdKey: access.logIdKey });
+  const bound = await listenOrExplain(app, config.server.host, config.server.port);
+  if ('failure' in bound) {
+    await engine.close();
+    process.stderr.write(`${bound.failure}\n`);
+    return 1;
+  }
+  const { address } = bound;
+  const get = key ? 'curl -s -H "authorization: Bearer $NEXTBEST_KEY" ' : 'curl -s ';
   say('');
+  if (key) say(`API key (admin${access.keyFile ? `; saved to ${access.keyFile}, mode 0600` : ''}); every /v1 call needs it:\n  export NEXTBEST_KEY=${key}`);
+  else for (const line of access.notice) say(line);
   say(`API listening on ${address}. Open:`);
   say(`  ${address}/docs                               API reference (OpenAPI at ${address}/openapi.json)`);
-  if (sample) say(`  ${address}/v1/customers/${sample}/events      one customer's events`);
-  if (sample) say(`  ${address}/v1/customers/${sample}             their record`);
-  if (sample) say(`  ${address}/v1/customers/${sample}/profile     their behavioural profile and model scores`);
-  say(`  ${address}/v1/models                           trained models (cards at /v1/models/{id}/card)`);
-  if (sample) say(`  curl -s ${address}/v1/decisions -H 'content-type: application/json' -d '{"customerId":"${sample}","channel":"push"}'   a decision`);
-  say(`  ${address}/v1/ingest/rejects                   the quarantine`);
+  if (sample) say(`  ${get}${address}/v1/customers/${sample}/events      one customer's events`);
+  if (sample) say(`  ${get}${address}/v1/customers/${sample}             their record`);
+  if (sample) say(`  ${get}${address}/v1/customers/${sample}/profile     their behavioural profile and model scores`);
+  say(`  ${get}${address}/v1/models                           trained models (cards at /v1/models/{id}/card)`);
+  if (curlCustomer) say(`  ${get}${address}/v1/decisions -H 'content-type: application/json' -d '{"customerId":"${curlCustomer}","channel":"in_app"}'   a decision`);
+  say(`  ${get}${address}/v1/ingest/rejects                   the quarantine`);
   say(`  ${address}/readyz                              counts`);
   say('Ctrl-C to stop.');
   await untilSignal();
@@ -123,6 +150,7 @@ async function trainModels(engine: Engine, seed: number, say: (s: string) => voi
     say(`    - ${m.id}${metrics ? `: ${metrics}` : ''}${run.promoted.includes(m.id) ? ' (champion)' : ''}`);
   }
   for (const s of run.skipped) say(`    - skipped ${s.name}: ${s.reason}`);
+  for (const n of run.notPromoted) say(`    - not promoted ${n.id}: ${n.reason}`);
 }
 
 /**

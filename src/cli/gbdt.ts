@@ -16,7 +16,7 @@ import {
   type GbdtModel,
 } from '../models/gbdt/index.js';
 import { auc, logLoss, poissonDeviance, rmse } from '../models/metrics/index.js';
-import { encodeRows, featureNamesOf, inferEncoding, isDecimal } from '../models/tabular.js';
+import { constantFeatures, encodeRows, featureNamesOf, inferEncoding, isDecimal, isMissingToken, withoutFeatures } from '../models/tabular.js';
 import { parseCommand, required, numberOption, UsageError } from './args.js';
 import { ProgressBar } from './progress.js';
 
@@ -25,18 +25,20 @@ const dataOptions = {
   target: { type: 'string' },
   positive: { type: 'string' },
   'split-column': { type: 'string' },
+  'all-rows': { type: 'boolean' },
 } as const;
 const dataHelp = {
-  data: 'CSV file with a header row (an empty field is a missing value)',
+  data: 'CSV file with a header row (an empty field, NA or NaN is a missing value)',
   target: 'Target column',
   positive: 'Value of the target that counts as 1 (binary log loss); omit for a numeric target',
   'split-column': 'Column naming each row\'s part (train / valid / test)',
+  'all-rows': 'Use every row although the CSV has a train/test "split" column (the column is still not a feature)',
 };
 
 const trainSpec = {
-  usage: 'nextbest gbdt train --data FILE.csv --target COL [--positive VALUE] [--split-column split] [--params JSON] --out model.json',
+  usage: 'nextbest gbdt train --data FILE.csv --target COL [--positive VALUE] [--split-column split | --all-rows] [--params JSON] --out model.json',
   summary:
-    'Trains gradient-boosted trees on a CSV. Text columns are one-hot encoded (levels sorted, "column=level", none dropped; a missing category is all zeros); an empty numeric field is missing and gets a learned default direction. With --split-column, trains on the rows whose split is "train" and, with early_stopping_rounds, stops on the "valid" rows. Prints a JSON summary; writes the model (nextbest-gbdt JSON, format version 1).',
+    'Trains gradient-boosted trees on a CSV. Text columns are one-hot encoded (levels sorted, "column=level", none dropped; a missing category is all zeros); an empty, NA or NaN numeric field is missing and gets a learned default direction. Features constant on the training rows are dropped and listed. With --split-column, trains on the rows whose split is "train" and, with early_stopping_rounds, stops on the "valid" rows; a CSV with a train/test "split" column needs --split-column or --all-rows. Prints a JSON summary; writes the model (nextbest-gbdt JSON, format version 1).',
   options: { ...dataOptions, params: { type: 'string' }, out: { type: 'string' }, 'train-value': { type: 'string', default: 'train' }, 'valid-value': { type: 'string', default: 'valid' } },
   help: {
     ...dataHelp,
@@ -48,7 +50,7 @@ const trainSpec = {
 } as const;
 
 const evalSpec = {
-  usage: 'nextbest gbdt eval --model model.json --data FILE.csv --target COL [--positive VALUE] [--split-column split] [--split-value test]',
+  usage: 'nextbest gbdt eval --model model.json --data FILE.csv --target COL [--positive VALUE] [--split-column split [--split-value test] | --all-rows]',
   summary: 'Scores a CSV with a model (ours, or an XGBoost save_model JSON with --xgboost) and prints JSON: rows, auc, logloss (binary) or rmse (regression).',
   options: { ...dataOptions, model: { type: 'string' }, 'split-value': { type: 'string', default: 'test' }, xgboost: { type: 'boolean' } },
   help: { ...dataHelp, model: 'Model JSON written by `gbdt train`', 'split-value': 'Score only rows with this split value', xgboost: 'The model is an XGBoost save_model JSON (features in CSV column order)' },
@@ -116,13 +118,64 @@ function rowsWhere(t: CsvTable, splitColumn: string | undefined, value: string |
 /** Labels of rows: 1/0 against --positive, or numbers for a regression target. */
 function labels(t: CsvTable, rows: string[][], target: string, positive: string | undefined): Float64Array {
   const c = column(t, target, 'target');
+  if (positive !== undefined) checkPositive(t, c, target, positive);
   return Float64Array.from(rows, (r, i) => {
     const v = r[c]!;
-    if (v === '') throw new ValidationError([{ field: target, rule: 'required', message: `row ${i + 1} of the selection has no target value` }]);
+    if (isMissingToken(v)) throw new ValidationError([{ field: target, rule: 'required', message: `row ${i + 1} of the selection has no target value ("${v}")` }]);
     if (positive !== undefined) return v === positive ? 1 : 0;
     if (!isDecimal(v)) throw new ValidationError([{ field: target, rule: 'numeric', message: `"${v}" is not a number; pass --positive VALUE for a binary target` }]);
     return Number(v);
   });
+}
+
+/** Distinct non-missing values of a column, sorted, for messages. */
+function valuesSeen(rows: string[][], c: number): string[] {
+  const seen = new Set<string>();
+  for (const r of rows) if (!isMissingToken(r[c]!)) seen.add(r[c]!);
+  return [...seen].sort();
+}
+
+function listed(values: string[]): string {
+  return values.length > 20 ? `${values.slice(0, 20).join(', ')}, ... (${values.length} in all)` : values.join(', ');
+}
+
+/** A misspelt --positive would silently make every row a 0. */
+function checkPositive(t: CsvTable, c: number, target: string, positive: string): void {
+  const seen = valuesSeen(t.rows, c);
+  if (!seen.includes(positive)) throw new UsageError(`--positive: "${positive}" is not a value of column "${target}" (values seen: ${listed(seen)})`);
+}
+
+/** Binary labels need both classes among the rows trained or scored on. */
+function checkTwoClasses(y: Float64Array, t: CsvTable, rows: string[][], target: string, positive: string, where: string): void {
+  let pos = 0;
+  for (const v of y) pos += v;
+  if (pos === 0 || pos === y.length) {
+    const seen = valuesSeen(rows, column(t, target, 'target'));
+    throw new UsageError(
+      `--target: column "${target}" has one class in the ${y.length} ${where} rows (values seen: ${listed(seen)}); --positive "${positive}" needs rows with it and rows without it`,
+    );
+  }
+}
+
+const SPLIT_VALUES = new Set(['train', 'valid', 'validation', 'test']);
+
+/**
+ * A column named "split" whose values are train/test labels, when --split-column was not
+ * given: training on it would train on the test rows with the split as a feature, and
+ * evaluating would score the training rows, both silently. That is never what was meant, so
+ * it is an error (a warning scrolls past in a script that exits 0); --all-rows says it is.
+ */
+function forgottenSplit(t: CsvTable, splitColumn: string | undefined, allRows: boolean | undefined): string | null {
+  if (splitColumn !== undefined) return null;
+  const c = t.header.findIndex((h) => h.toLowerCase() === 'split');
+  if (c < 0) return null;
+  const seen = valuesSeen(t.rows, c);
+  if (seen.length < 2 || !seen.includes('train') || !seen.every((v) => SPLIT_VALUES.has(v))) return null;
+  const name = t.header[c]!;
+  if (allRows) return name;
+  throw new UsageError(
+    `--split-column: the CSV has a column "${name}" with values ${seen.join(', ')}; pass --split-column ${name} to train on the train rows and score the test rows, or --all-rows to use every row`,
+  );
 }
 
 function parseParams(text: string | undefined): Record<string, unknown> {
@@ -148,14 +201,25 @@ async function trainCommand(argv: string[]): Promise<number> {
   column(table, target, 'target');
   const splitColumn = v['split-column'];
   const params = parseParams(v.params);
+  const ignoredSplit = forgottenSplit(table, splitColumn, v['all-rows']);
   if (v.positive === undefined && params.objective === undefined) params.objective = 'reg:squarederror';
   if (v.positive !== undefined && params.objective === undefined) params.objective = 'binary:logistic';
   // Column kinds and category levels come from the whole file (the vocabulary, not the labels).
-  const encoding = inferEncoding(table.header, table.rows, [target, ...(splitColumn ? [splitColumn] : [])]);
+  const notFeatures = [target, ...(splitColumn ? [splitColumn] : []), ...(ignoredSplit ? [ignoredSplit] : [])];
+  let encoding = inferEncoding(table.header, table.rows, notFeatures);
   const trainRows = rowsWhere(table, splitColumn, v['train-value']);
   if (trainRows.length === 0) throw new UsageError(`--split-column: no rows have ${splitColumn}=${v['train-value']}`);
-  const X = encodeRows(encoding, table.header, trainRows);
   const y = labels(table, trainRows, target, v.positive);
+  if (v.positive !== undefined) checkTwoClasses(y, table, trainRows, target, v.positive, 'training');
+  let X = encodeRows(encoding, table.header, trainRows);
+  // A feature with one value on every training row can never split: drop it and say so.
+  const constant = constantFeatures(X);
+  if (constant.length > 0) {
+    process.stderr.write(`warning: ${constant.length} feature(s) have one value on every training row and are dropped: ${listed(constant)}\n`);
+    encoding = withoutFeatures(encoding, constant);
+    if (encoding.length === 0) throw new UsageError(`--data: every feature is constant on the ${trainRows.length} training rows`);
+    X = encodeRows(encoding, table.header, trainRows);
+  }
   const validRows = splitColumn ? rowsWhere(table, splitColumn, v['valid-value']) : [];
   const validation = validRows.length > 0 ? { features: encodeRows(encoding, table.header, validRows), label: labels(table, validRows, target, v.positive) } : undefined;
   const bar = new ProgressBar('gbdt train', Number(params.rounds ?? params.num_boost_round ?? params.n_estimators ?? 100), 'rounds');
@@ -174,6 +238,7 @@ async function trainCommand(argv: string[]): Promise<number> {
     trainRows: trainRows.length,
     validRows: validRows.length,
     features: X.nFeatures,
+    ...(constant.length > 0 ? { droppedConstantFeatures: constant } : {}),
     trees: model.trees.length,
     trainSeconds: Number(seconds.toFixed(3)),
     ...(validationLoss.length > 0 ? { bestValidationLoss: Math.min(...validationLoss) } : {}),
@@ -212,10 +277,12 @@ async function evalCommand(argv: string[]): Promise<number> {
   const table = readTable(required(v, 'data'), 'data');
   const target = required(v, 'target');
   const splitColumn = v['split-column'];
+  const ignoredSplit = forgottenSplit(table, splitColumn, v['all-rows']);
   const rows = rowsWhere(table, splitColumn, v['split-value']);
   if (rows.length === 0) throw new UsageError(`--split-value: no rows have ${splitColumn}=${v['split-value']}`);
-  const X = encodeForModel(model, table, rows, [target, ...(splitColumn ? [splitColumn] : [])]);
+  const X = encodeForModel(model, table, rows, [target, ...(splitColumn ? [splitColumn] : []), ...(ignoredSplit ? [ignoredSplit] : [])]);
   const y = labels(table, rows, target, v.positive);
+  if (v.positive !== undefined && model.objective === 'binary:logistic') checkTwoClasses(y, table, rows, target, v.positive, 'scored');
   const margins = marginBatch(flatten(model), X);
   const transform = objectiveFor(model.objective).transform;
   const pred = margins.map(transform);

@@ -2,13 +2,14 @@ import { createEngine, loadConfig, renderModelCard, MODEL_STAGES, type ModelStag
 import { parseCommand, UsageError } from './args.js';
 
 const spec = {
-  usage: 'nextbest models list [--name NAME] [--stage STAGE] | show ID [--card] | promote ID | rollback NAME | drift [--days N]',
+  usage: 'nextbest models list [--name NAME] [--stage STAGE] | show ID [--card] | promote ID [--force REASON] | rollback NAME | drift [--days N]',
   summary:
     'The model registry: list models (version, stage, window, metrics), show one (its card, metrics, parameters; --card prints the card as Markdown), promote a candidate to champion, roll a name back to its previous champion, or check the champions for drift now. Prints JSON.',
   options: {
     name: { type: 'string' },
     stage: { type: 'string' },
     card: { type: 'boolean' },
+    force: { type: 'string' },
     days: { type: 'string', default: '30' },
     'data-dir': { type: 'string' },
     config: { type: 'string', default: 'nextbest.config.yaml' },
@@ -17,6 +18,7 @@ const spec = {
     name: 'list: only this model name',
     stage: `list: only this stage (${MODEL_STAGES.join(', ')})`,
     card: 'show: print the model card as Markdown instead of JSON',
+    force: 'promote: promote although the promotion guard refuses; the reason is kept in the registry history',
     days: 'drift: compare the last N days with the training window',
     'data-dir': 'Where the embedded store keeps its files',
     config: 'Config file',
@@ -59,7 +61,7 @@ export async function run(argv: string[]): Promise<number> {
         return 0;
       }
       case 'promote':
-        out(await engine.models.promote(arg!));
+        out(await engine.models.promote(arg!, v.force !== undefined ? { force: v.force } : {}));
         return 0;
       case 'rollback':
         out(await engine.models.rollback(arg!.replace(/@\d+$/, '')));

@@ -1,17 +1,26 @@
 import { createEngine, loadConfig } from '../index.js';
 import { buildApp } from '../server/app.js';
+import { prepareAccess } from '../server/startup.js';
 import { parseCommand } from './args.js';
+import { listenOrExplain } from './listen.js';
 
 const spec = {
-  usage: 'nextbest serve [--port N] [--host H] [--data-dir DIR] [--config FILE]',
+  usage: 'nextbest serve [--port N] [--host H] [--data-dir DIR] [--config FILE] [--no-auth]',
   summary: 'Runs the HTTP API (OpenAPI at /openapi.json, reference at /docs) until SIGINT/SIGTERM, then finishes in-flight requests and exits.',
   options: {
     port: { type: 'string' },
     host: { type: 'string' },
     'data-dir': { type: 'string' },
     config: { type: 'string', default: 'nextbest.config.yaml' },
+    'no-auth': { type: 'boolean' },
   },
-  help: { port: 'Port to listen on (default from config: 8080; 0 picks a free one)', host: 'Interface to bind (default 127.0.0.1)', 'data-dir': 'Where the embedded store keeps its files', config: 'Config file' },
+  help: {
+    port: 'Port to listen on (default from config: 8080; 0 picks a free one)',
+    host: 'Interface to bind (default 127.0.0.1)',
+    'data-dir': 'Where the embedded store keeps its files',
+    config: 'Config file',
+    'no-auth': 'No authentication at all: refused unless the host is loopback; for local exploration and tests only',
+  },
 } as const;
 
 /** `nextbest serve` */
@@ -21,12 +30,23 @@ export async function run(argv: string[]): Promise<number> {
   const v = parsed.values;
   const config = loadConfig(v.config, process.env, {
     ...(v['data-dir'] ? { dataDir: v['data-dir'] } : {}),
-    server: { ...(v.port !== undefined ? { port: Number(v.port) } : {}), ...(v.host ? { host: v.host } : {}) },
+    server: { ...(v.port !== undefined ? { port: Number(v.port) } : {}), ...(v.host ? { host: v.host } : {}), ...(v['no-auth'] ? { auth: 'none' as const } : {}) },
   });
   const engine = await createEngine(config);
-  const app = buildApp(engine);
-  const address = await app.listen({ port: config.server.port, host: config.server.host });
+  const access = await prepareAccess(engine, Date.now()).catch(async (e: unknown) => {
+    await engine.close();
+    throw e;
+  });
+  const app = buildApp(engine, { logIdKey: access.logIdKey });
+  const bound = await listenOrExplain(app, config.server.host, config.server.port);
+  if ('failure' in bound) {
+    await engine.close();
+    process.stderr.write(`${bound.failure}\n`);
+    return 1;
+  }
+  const { address } = bound;
   engine.logger.info({ address, dataDir: config.dataDir, store: config.store }, 'nextbest listening');
+  for (const line of access.notice) process.stdout.write(`${line}\n`);
   process.stdout.write(`nextbest listening on ${address} (docs: ${address}/docs)\n`);
   await untilSignal();
   engine.logger.info('shutting down: finishing in-flight requests');

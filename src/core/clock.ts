@@ -24,3 +24,6 @@ export class ManualClock implements Clock {
 }
 
 export const MS_PER_DAY = 86_400_000;
+
+/** An epoch-milliseconds instant as ISO 8601 UTC, the one way times are written out. */
+export const iso = (t: number): string => new Date(t).toISOString();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Channel } from './channels.js';
 import { Money } from './money.js';
 
 /**
@@ -24,8 +25,7 @@ const Id = z
 export const Timestamp = z.iso.datetime({ offset: true, message: 'must be ISO 8601 with an offset, e.g. 2026-03-01T09:30:00Z' });
 
 export const DigitalChannel = z.enum(['mobile_app', 'web']);
-export const Channel = z.enum(['push', 'email', 'in_app', 'chatbot', 'call_centre', 'branch', 'sms']);
-export type Channel = z.infer<typeof Channel>;
+export { Channel } from './channels.js';
 export const AccountType = z.enum(['current', 'savings', 'credit_card', 'loan', 'mortgage', 'isa', 'investment', 'pension']);
 export const LoanProduct = z.enum(['personal_loan', 'mortgage', 'car_finance', 'credit_card', 'overdraft']);
 export const ConsentPurpose = z.enum(['marketing', 'profiling', 'personalised_offers', 'third_party_sharing', 'research']);

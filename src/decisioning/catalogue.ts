@@ -4,10 +4,12 @@
  * and the OpenAPI document.
  */
 import { z } from 'zod';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { CHANNEL_NAMES, Channel, INTERRUPTING_CHANNELS } from '../core/channels.js';
 import { ConsentPurpose } from '../core/events.js';
 import { ValidationError } from '../core/errors.js';
 import { fieldIssues } from '../core/validate.js';
+import { RULE_KINDS } from './policies/index.js';
 
 export const CATALOGUE_FORMAT_VERSION = 1 as const;
 
@@ -15,15 +17,16 @@ export const ACTION_FAMILIES = ['credit_card', 'personal_loan', 'refinancing', '
 export const ActionFamily = z.enum(ACTION_FAMILIES);
 export type ActionFamily = z.infer<typeof ActionFamily>;
 
-/** The channels an action can be delivered on (outbound and inbound). */
-export const OFFER_CHANNELS = ['push', 'email', 'in_app', 'chatbot', 'call_centre', 'branch', 'sms'] as const;
-export const OfferChannel = z.enum(OFFER_CHANNELS);
-export type OfferChannel = z.infer<typeof OfferChannel>;
+/** The channels an action can be delivered on (outbound and inbound): core/channels.ts. */
+export const OFFER_CHANNELS = CHANNEL_NAMES;
+export const OfferChannel = Channel;
+export type OfferChannel = Channel;
 
 /** Families that lend money: never offered to customers in financial stress. */
 export const CREDIT_FAMILIES: ReadonlySet<ActionFamily> = new Set(['credit_card', 'personal_loan']);
 
-export const POLICY_KINDS = ['eligibility', 'applicability', 'suitability', 'consent'] as const;
+/** The kinds a catalogue rule may have: read from the built-in policy list (policies/index.ts), in the order they run. */
+export const POLICY_KINDS = RULE_KINDS;
 export const PolicyKind = z.enum(POLICY_KINDS);
 export type PolicyKind = z.infer<typeof PolicyKind>;
 
@@ -121,7 +124,7 @@ export const ContactPolicy = z
     caps: z.array(Cap).default([]),
     declineCooldownDays: z.number().int().min(0).max(3650).default(30),
     quietHours: z
-      .object({ start: Clock, end: Clock, channels: z.array(OfferChannel).default(['push', 'sms', 'call_centre']) })
+      .object({ start: Clock, end: Clock, channels: z.array(OfferChannel).default(() => [...INTERRUPTING_CHANNELS]).describe('Default: the channels that interrupt the customer (core/channels.ts).') })
       .strict()
       .optional(),
     maxActionsPerSession: z.number().int().positive().optional(),
@@ -196,6 +199,14 @@ export function parseCatalogueYaml(text: string): Catalogue {
     throw new ValidationError([{ field: '', rule: 'yaml', message: (e as Error).message }], `catalogue is not valid YAML: ${(e as Error).message}`);
   }
   return parseCatalogue(doc);
+}
+
+/**
+ * A catalogue as YAML (`nextbest catalogue export`): every default written out, so the file
+ * reads the same under later defaults and imports back to the same version.
+ */
+export function catalogueYaml(catalogue: Catalogue): string {
+  return stringifyYaml(catalogue, { lineWidth: 0 });
 }
 
 /** Checks one action on its own (API create/replace); shared-policy names are checked on compile. */

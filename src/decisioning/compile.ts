@@ -6,15 +6,17 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../core/canonical.js';
 import { ValidationError, type FieldIssue } from '../core/errors.js';
-import { compileCel, readsAction, type CelProgram } from './cel.js';
-import { CREDIT_FAMILIES, POLICY_KINDS, type Action, type Catalogue, type PolicyKind, type PolicyRule } from './catalogue.js';
+import { compileRule, fieldsRead, ruleReads, type RuleProgram } from '../rules/index.js';
+import { CREDIT_FAMILIES, type Action, type Catalogue, type PolicyKind, type PolicyRule } from './catalogue.js';
 import type { Exclusion } from './exclusion.js';
+import { POLICIES } from './policies/index.js';
+import { MS_PER_DAY as DAY_MS } from '../core/clock.js';
 
 export interface CompiledRule {
   /** Shared rule name, or `<actionId>#<n>` for an action's own rule. */
   name: string;
   kind: PolicyKind;
-  program: CelProgram;
+  program: RuleProgram;
   /** False when the rule does not read `action`: its result is shared by all actions in a decision. */
   perAction: boolean;
   /** Slot in the per-decision memo of shared results (-1 for per-action rules). */
@@ -41,23 +43,22 @@ export interface CompiledAction {
   action: Action;
   index: number;
   vars: ActionVars;
-  /** Rules in evaluation order: eligibility, applicability, suitability, consent. */
+  /** The catalogue's rules in the order their kinds run (policies/index.ts). */
   rules: CompiledRule[];
-  contextWeight: CelProgram | undefined;
+  contextWeight: RuleProgram | undefined;
   validFromMs: number;
   validToMs: number;
-  /** Prebuilt exclusions (shared, frozen): not on offer today; no consent (withdrawn or never given). */
-  outOfDates: Readonly<Exclusion>;
-  noConsent: { withdrawn: Readonly<Exclusion>; absent: Readonly<Exclusion> };
-  /** No treatment for a channel, built once per channel. */
-  noChannel: Map<string, Readonly<Exclusion>>;
+  /** What each built-in policy worked out for this action, by its place in POLICIES. */
+  prepared: unknown[];
+  /** The places in POLICIES of the policies that screen this action (a policy with nothing to check for it is left out). */
+  screens: number[];
 }
 
 export interface CompiledCatalogue {
   catalogue: Catalogue;
   /** sha256 of the canonical catalogue: logged with each decision, the key for replay. */
   version: string;
-  signals: { name: string; program: CelProgram }[];
+  signals: { name: string; program: RuleProgram }[];
   actions: CompiledAction[];
   byId: Map<string, CompiledAction>;
   /** Number of memo slots for rules shared across actions. */
@@ -66,12 +67,9 @@ export interface CompiledCatalogue {
   reads: { profile: string[]; scores: string[]; context: string[]; wholeProfile: boolean };
   /** How far back a decision needs the contact history: the longest cap or cool-down, at least a day. */
   historyDays: number;
-  /** Per-channel derived data, built on first use (contact caps as store checks). */
-  perChannel: Map<string, unknown>;
 }
 
-const KIND_ORDER: Record<PolicyKind, number> = Object.fromEntries(POLICY_KINDS.map((k, i) => [k, i])) as Record<PolicyKind, number>;
-const DAY_MS = 86_400_000;
+const KIND_ORDER: Record<PolicyKind, number> = Object.fromEntries(POLICIES.map((p, i) => [p.kind, i])) as Record<PolicyKind, number>;
 
 /** Compiles a checked catalogue; throws VALIDATION_FAILED naming every rule that does not compile. */
 export function compileCatalogue(catalogue: Catalogue): CompiledCatalogue {
@@ -88,13 +86,13 @@ export function compileCatalogue(catalogue: Catalogue): CompiledCatalogue {
   let slots = 0;
   const shared = new Map<string, CompiledRule>();
   for (const [name, rule] of Object.entries(catalogue.policies)) {
-    const program = attempt(() => compileCel(rule.when, `policies.${name}.when`));
+    const program = attempt(() => compileRule(rule.when, 'decision', `policies.${name}.when`));
     if (!program) continue;
-    const perAction = readsAction(rule.when);
+    const perAction = readsAction(program);
     shared.set(name, { name, kind: rule.kind, program, perAction, memo: perAction ? -1 : slots++, reason: rule.reason, because: rule.because, expression: rule.when, exclusion: Object.freeze({ kind: rule.kind, rule: name, reason: rule.reason }) });
   }
   const signals = Object.entries(catalogue.signals).flatMap(([name, expr]) => {
-    const program = attempt(() => compileCel(expr, `signals.${name}`));
+    const program = attempt(() => compileRule(expr, 'decision', `signals.${name}`));
     return program ? [{ name, program }] : [];
   });
   const actions: CompiledAction[] = catalogue.actions.map((action, index) => {
@@ -108,7 +106,7 @@ export function compileCatalogue(catalogue: Catalogue): CompiledCatalogue {
         if (!(p in catalogue.policies)) issues.push({ field: `actions.${index}.policies.${j}`, rule: 'unknown_policy', message: `no shared policy named ${p}` });
         return;
       }
-      const program = attempt(() => compileCel(p.when, `actions.${index}.policies.${j}.when`));
+      const program = attempt(() => compileRule(p.when, 'decision', `actions.${index}.policies.${j}.when`));
       if (program) rules.push(ownRule(action, j, p, program));
     });
     for (const [name, rule] of Object.entries(catalogue.policies)) {
@@ -119,7 +117,7 @@ export function compileCatalogue(catalogue: Catalogue): CompiledCatalogue {
       if (byFamily || byAction) rules.push(r);
     }
     rules.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind]);
-    const contextWeight = action.contextWeight ? attempt(() => compileCel(action.contextWeight!, `actions.${index}.contextWeight`)) : undefined;
+    const contextWeight = action.contextWeight ? attempt(() => compileRule(action.contextWeight!, 'decision', `actions.${index}.contextWeight`)) : undefined;
     return {
       action,
       index,
@@ -136,14 +134,14 @@ export function compileCatalogue(catalogue: Catalogue): CompiledCatalogue {
       contextWeight,
       validFromMs: action.validFrom ? Date.parse(`${action.validFrom}T00:00:00Z`) : Number.NEGATIVE_INFINITY,
       validToMs: action.validTo ? Date.parse(`${action.validTo}T00:00:00Z`) + DAY_MS : Number.POSITIVE_INFINITY,
-      outOfDates: Object.freeze({ kind: 'validity', rule: 'valid_dates', reason: `not on offer on this date (valid ${action.validFrom ?? '…'} to ${action.validTo ?? '…'})` }),
-      noConsent: {
-        withdrawn: Object.freeze({ kind: 'consent', rule: `consent_${action.purpose}`, reason: `the customer has not given ${action.purpose} consent (withdrawn)` }),
-        absent: Object.freeze({ kind: 'consent', rule: `consent_${action.purpose}`, reason: `the customer has not given ${action.purpose} consent` }),
-      },
-      noChannel: new Map(),
+      prepared: [],
+      screens: [],
     };
   });
+  for (const a of actions) {
+    a.prepared = POLICIES.map((p) => p.prepare?.(a));
+    a.screens = POLICIES.flatMap((p, k) => (p.screen && (!p.prepare || a.prepared[k] !== undefined) ? [k] : []));
+  }
   if (issues.length > 0) throw new ValidationError(issues, `catalogue rules do not compile: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`);
   return {
     catalogue,
@@ -152,13 +150,12 @@ export function compileCatalogue(catalogue: Catalogue): CompiledCatalogue {
     actions,
     byId: new Map(actions.map((a) => [a.action.id, a])),
     sharedSlots: slots,
-    reads: collectReads(catalogue),
+    reads: collectReads([...shared.values()].map((r) => r.program), signals.map((s) => s.program), actions.flatMap((a) => [...a.rules.map((r) => r.program), ...(a.contextWeight ? [a.contextWeight] : [])])),
     historyDays: Math.max(1, catalogue.contactPolicy.declineCooldownDays, ...catalogue.contactPolicy.caps.map((c) => c.periodDays), ...actions.map((a) => a.action.declineCooldownDays ?? 0)),
-    perChannel: new Map(),
   };
 }
 
-function ownRule(action: Action, j: number, p: PolicyRule, program: CelProgram): CompiledRule {
+function ownRule(action: Action, j: number, p: PolicyRule, program: RuleProgram): CompiledRule {
   const name = `${action.id}#${j}`;
   return { name, kind: p.kind, program, perAction: true, memo: -1, reason: p.reason, because: p.because, expression: p.when, exclusion: Object.freeze({ kind: p.kind, rule: name, reason: p.reason }) };
 }
@@ -168,19 +165,14 @@ export function catalogueVersion(catalogue: Catalogue): string {
   return createHash('sha256').update(canonicalJson(catalogue)).digest('hex').slice(0, 16);
 }
 
-function collectReads(catalogue: Catalogue): CompiledCatalogue['reads'] {
-  const texts = [
-    ...Object.values(catalogue.signals),
-    ...Object.values(catalogue.policies).map((p) => p.when),
-    ...catalogue.actions.flatMap((a) => [...a.policies.map((p) => (typeof p === 'string' ? '' : p.when)), a.contextWeight ?? '']),
-  ];
-  const names = (root: string) => {
-    const out = new Set<string>();
-    const re = new RegExp(`(?:^|[^A-Za-z0-9_.])${root}\\.([A-Za-z_][A-Za-z0-9_]*)`, 'g');
-    for (const t of texts) for (const m of t.matchAll(re)) out.add(m[1]!);
-    return [...out].sort();
-  };
-  // `profile["x"]` or a macro over the whole map reads keys no regex can list: then a rule sees every feature.
-  const whole = (root: string) => texts.some((t) => new RegExp(`(?:^|[^A-Za-z0-9_.])${root}(?![A-Za-z0-9_]|\\.[A-Za-z_][A-Za-z0-9_]*(?![A-Za-z0-9_]|\\s*\\())`).test(t));
-  return { profile: names('profile'), scores: names('scores'), context: names('context'), wholeProfile: whole('profile') };
+/** Whether a rule reads the `action` variable (else it is evaluated once per decision). */
+function readsAction(program: RuleProgram): boolean {
+  return ruleReads(program)!.variables.has('action');
+}
+
+function collectReads(...groups: RuleProgram[][]): CompiledCatalogue['reads'] {
+  const reads = groups.flat().map((p) => ruleReads(p)!);
+  const names = (root: string) => [...new Set(reads.flatMap((r) => fieldsRead(r, root)))].sort();
+  // `profile["x"]` or a macro over the whole map reads keys no analysis can list: then a rule sees every feature.
+  return { profile: names('profile'), scores: names('scores'), context: names('context'), wholeProfile: reads.some((r) => r.whole.has('profile')) };
 }

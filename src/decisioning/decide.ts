@@ -5,15 +5,13 @@
  * adds the I/O; replay runs the same two functions on a logged record.
  */
 import type { CapacityTake, CapCheck } from '../store/contactStore.js';
-import { capMatches } from '../store/contactStore.js';
 import type { Levers } from './catalogue.js';
-import { runNumber, runRule } from './cel.js';
-import type { CompiledAction, CompiledCatalogue, CompiledRule } from './compile.js';
+import { evaluateNumber, evaluatePredicate } from '../rules/index.js';
+import type { CompiledAction, CompiledCatalogue } from './compile.js';
+import { capacityFor as volumeCounters, capsFor as contactCaps, POLICIES, type DecisionScope, type SelectionScope } from './policies/index.js';
 import { FeatureRows, type PropensityScorer } from './scoring.js';
-import type { CandidateTrace, DecisionInputs, Exclusion } from './trace.js';
-import { inWindow, localTime, type LocalTime } from './view.js';
-
-const DAY_MS = 86_400_000;
+import type { CandidateTrace, DecisionInputs } from './trace.js';
+import { localTime, type LocalTime } from './view.js';
 
 /** The outcome of running the policies and scoring: one trace per catalogue action. */
 export interface Evaluation {
@@ -54,41 +52,46 @@ export function evaluate(cat: CompiledCatalogue, inputs: DecisionInputs, opts: E
   Object.assign(context, inputs.context, { channel, hour: local.hour, minute: local.minute, weekday: local.weekday, localDate: local.date, sessionId: inputs.sessionId ?? '' });
   const vars: Record<string, unknown> = { customer: inputs.customer, profile, scores, signals: {}, context, action: undefined };
   const signals: Record<string, boolean> = {};
-  for (const s of cat.signals) signals[s.name] = runRule(s.program, vars).pass;
+  for (const s of cat.signals) signals[s.name] = evaluatePredicate(s.program, vars).pass;
   vars.signals = signals;
 
-  const memo: ({ pass: boolean; error?: string } | undefined)[] = new Array(cat.sharedSlots);
   const rows = new FeatureRows(inputs.profile);
   // Objecting to profiling (UK GDPR Art. 21) means no model scores: priors only.
   const useModels = inputs.consents.profiling !== false;
-  const cp = cat.catalogue.contactPolicy;
-  const quiet = cp.quietHours && cp.quietHours.channels.includes(channel as never) && inWindow(local.hour, local.minute, cp.quietHours.start, cp.quietHours.end);
-  const minPropensity = cat.catalogue.arbitration.minPropensity;
+  const scope: DecisionScope = { cat, inputs, now, channel, local, vars, memo: new Array(cat.sharedSlots) };
+  // Each policy opens once per decision, by its place in POLICIES; an action lists the ones that screen it.
+  const screens = POLICIES.map((p) => p.screen?.(scope));
+  const ranks = POLICIES.flatMap((p) => (p.rank ? [p.rank(scope)] : []));
   const models: Record<string, string> = {};
   const traces: CandidateTrace[] = [];
   const ranked: number[] = [];
-  const staticOpts: Parameters<typeof staticExclusion>[4] = { now, channel, quiet: Boolean(quiet), cooldownDays: 0 };
 
-  for (const a of cat.actions) {
+  actions: for (const a of cat.actions) {
     const trace: CandidateTrace = { actionId: a.action.id, family: a.action.family, status: 'excluded' };
     traces.push(trace);
     vars.action = a.vars;
-    staticOpts.cooldownDays = a.action.declineCooldownDays ?? cp.declineCooldownDays;
-    const excluded = staticExclusion(a, inputs, vars, memo, staticOpts);
-    if (excluded) {
-      trace.excludedBy = excluded;
-      continue;
+    for (const k of a.screens) {
+      const screen = screens[k];
+      if (screen === undefined) continue;
+      const excluded = screen(a, a.prepared[k]);
+      if (excluded) {
+        trace.excludedBy = excluded;
+        continue actions;
+      }
     }
     const scored = useModels ? opts.scorer.score(a.vars, rows) : undefined;
     const propensity = scored ? scored.propensity : a.action.prior;
-    const contextWeight = a.contextWeight ? runNumber(a.contextWeight, vars) : 1;
+    const contextWeight = a.contextWeight ? weight(evaluateNumber(a.contextWeight, vars)) : 1;
     const lever = (opts.levers.families[a.action.family] ?? 1) * (opts.levers.actions[a.action.id] ?? 1);
     const value = a.action.value.amountGbp;
-    if (propensity < minPropensity) {
-      trace.propensity = propensity;
-      trace.propensitySource = scored ? 'model' : 'prior';
-      trace.excludedBy = { kind: 'arbitration', rule: 'min_propensity', reason: `take-up chance ${(100 * propensity).toFixed(1)}% is below the ${(100 * minPropensity).toFixed(1)}% floor` };
-      continue;
+    for (const rank of ranks) {
+      const excluded = rank(a, propensity);
+      if (excluded) {
+        trace.propensity = propensity;
+        trace.propensitySource = scored ? 'model' : 'prior';
+        trace.excludedBy = excluded;
+        continue actions;
+      }
     }
     trace.status = 'ranked';
     trace.propensity = propensity;
@@ -110,62 +113,17 @@ export function evaluate(cat: CompiledCatalogue, inputs: DecisionInputs, opts: E
   return { traces, ranked, signals, models, rows, local };
 }
 
-function staticExclusion(
-  a: CompiledAction,
-  inputs: DecisionInputs,
-  vars: Record<string, unknown>,
-  memo: ({ pass: boolean; error?: string } | undefined)[],
-  o: { now: number; channel: string; quiet: boolean; cooldownDays: number; quietExclusion?: Readonly<Exclusion> },
-): Readonly<Exclusion> | undefined {
-  if (o.now < a.validFromMs || o.now >= a.validToMs) return a.outOfDates;
-  if (!(o.channel in a.action.treatments)) {
-    let e = a.noChannel.get(o.channel);
-    if (!e) a.noChannel.set(o.channel, (e = Object.freeze({ kind: 'channel', rule: 'treatment', reason: `has no treatment for the ${o.channel} channel` })));
-    return e;
-  }
-  if (a.action.purpose !== 'service' && inputs.consents[a.action.purpose] !== true) {
-    return inputs.consents[a.action.purpose] === false ? a.noConsent.withdrawn : a.noConsent.absent;
-  }
-  for (const r of a.rules) {
-    const out = ruleResult(r, vars, memo);
-    if (!out.pass) return out.error ? { kind: r.kind, rule: r.name, reason: r.reason, error: out.error } : r.exclusion;
-  }
-  if (o.quiet) return (o.quietExclusion ??= Object.freeze({ kind: 'contact', rule: 'quiet_hours', reason: `quiet hours in the customer's time zone (${inputs.customer.timeZone})` }));
-  const since = o.now - o.cooldownDays * DAY_MS;
-  if (o.cooldownDays > 0 && inputs.history.declines.some((d) => d.actionId === a.action.id && d.at > since && d.at <= o.now)) {
-    return { kind: 'contact', rule: 'decline_cooldown', reason: `declined in the last ${o.cooldownDays} days` };
-  }
-  return undefined;
-}
-
-function ruleResult(r: CompiledRule, vars: Record<string, unknown>, memo: ({ pass: boolean; error?: string } | undefined)[]): { pass: boolean; error?: string } {
-  if (r.memo < 0) return runRule(r.program, vars);
-  return (memo[r.memo] ??= runRule(r.program, vars));
-}
+/** A context weight scales a priority: no number, or a negative one, is neutral. */
+const weight = (w: number): number => (w >= 0 ? w : 1);
 
 /** The contact caps that bind a decision on `channel`, as store checks. */
 export function capsFor(cat: CompiledCatalogue, channel: string): readonly CapCheck[] {
-  let caps = cat.perChannel.get(channel) as readonly CapCheck[] | undefined;
-  if (!caps) {
-    caps = Object.freeze(
-      cat.catalogue.contactPolicy.caps
-        .filter((c) => c.channel === '*' || c.channel === channel)
-        .map((c) => Object.freeze({ channel: c.channel, ...(c.family ? { family: c.family } : {}), max: c.max, periodMs: c.periodDays * DAY_MS })),
-    );
-    cat.perChannel.set(channel, caps);
-  }
-  return caps;
+  return contactCaps(cat.catalogue.contactPolicy, channel);
 }
 
 /** The volume counters an action on a channel takes on the decision's day (UTC). */
 export function capacityFor(cat: CompiledCatalogue, a: CompiledAction, channel: string, now: number): CapacityTake[] {
-  const perChannel = cat.catalogue.contactPolicy.channelDailyCapacity[channel as never] as number | undefined;
-  if (perChannel === undefined && a.action.dailyCapacity === undefined) return [];
-  const day = new Date(now).toISOString().slice(0, 10);
-  const out: CapacityTake[] = [];
-  if (perChannel !== undefined) out.push({ key: `channel:${channel}:${day}`, max: perChannel });
-  if (a.action.dailyCapacity !== undefined) out.push({ key: `action:${a.action.id}:${day}`, max: a.action.dailyCapacity });
-  return out;
+  return volumeCounters(cat.catalogue, a.action, channel, now);
 }
 
 export interface Selection {
@@ -179,43 +137,24 @@ export interface Selection {
  * Marks the traces of those it passes over.
  */
 export function select(cat: CompiledCatalogue, ev: Evaluation, inputs: DecisionInputs, o: { now: number; channel: string; n: number; full: ReadonlySet<string> }): Selection {
-  const caps = capsFor(cat, o.channel);
-  const counts = caps.map((cap) => inputs.history.contacts.filter((c) => capMatches(cap, c, o.now)).length);
-  const maxSession = cat.catalogue.contactPolicy.maxActionsPerSession;
-  let session = inputs.sessionId ? inputs.history.contacts.filter((c) => c.sessionId === inputs.sessionId).length : 0;
+  const scope: SelectionScope = { cat, inputs, now: o.now, channel: o.channel, full: o.full, capacity: [] };
+  const checks = POLICIES.flatMap((p) => (p.select ? [p.select(scope)] : []));
   const chosen: number[] = [];
-  const capacity: CapacityTake[] = [];
-  for (const i of ev.ranked) {
+  candidates: for (const i of ev.ranked) {
     const t = ev.traces[i]!;
     if (chosen.length >= o.n) break;
     const a = cat.byId.get(t.actionId)!;
-    const probe = { channel: o.channel, family: a.action.family, at: o.now };
-    const broken = caps.findIndex((cap, k) => capMatches(cap, probe, o.now) && counts[k]! + 1 > cap.max);
-    if (broken >= 0) {
-      const cap = caps[broken]!;
-      t.status = 'excluded';
-      t.excludedBy = { kind: 'contact', rule: 'frequency_cap', reason: `at most ${cap.max} ${cap.family ? `${cap.family} ` : ''}contacts${cap.channel === '*' ? '' : ` by ${cap.channel}`} per ${cap.periodMs / DAY_MS} days` };
-      continue;
+    for (const c of checks) {
+      const excluded = c.refuse(a);
+      if (excluded) {
+        t.status = 'excluded';
+        t.excludedBy = excluded;
+        continue candidates;
+      }
     }
-    if (inputs.sessionId && maxSession !== undefined && session + 1 > maxSession) {
-      t.status = 'excluded';
-      t.excludedBy = { kind: 'contact', rule: 'session_limit', reason: `at most ${maxSession} actions per session` };
-      continue;
-    }
-    const takes = capacityFor(cat, a, o.channel, o.now);
-    const fullKey = takes.find((k) => o.full.has(k.key));
-    if (fullKey) {
-      t.status = 'excluded';
-      t.excludedBy = { kind: 'volume', rule: fullKey.key.startsWith('channel:') ? 'channel_capacity' : 'action_capacity', reason: `daily capacity reached (${fullKey.max} for ${fullKey.key.split(':').slice(0, 2).join(' ')})` };
-      continue;
-    }
-    caps.forEach((cap, k) => {
-      if (capMatches(cap, probe, o.now)) counts[k]!++;
-    });
-    session++;
-    for (const take of takes) if (!capacity.some((c) => c.key === take.key)) capacity.push(take);
+    for (const c of checks) c.take(a);
     t.status = 'chosen';
     chosen.push(i);
   }
-  return { chosen, capacity };
+  return { chosen, capacity: scope.capacity };
 }

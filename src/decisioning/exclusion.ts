@@ -1,13 +1,8 @@
-/** Why an action fell out of a decision (a leaf module: the compiled catalogue prebuilds these). */
+/** Why an action fell out of a decision: the kinds are the built-in policy kinds of policies/index.ts. */
+import type { ExclusionKind } from './policies/index.js';
+import type { PolicyExclusion } from './policies/policy.js';
 
-/** Why an action fell out: the built-in checks first, then the catalogue's rule kinds. */
-export type ExclusionKind = 'validity' | 'channel' | 'consent' | 'eligibility' | 'applicability' | 'suitability' | 'contact' | 'volume' | 'arbitration';
+export type { ExclusionKind };
 
-export interface Exclusion {
-  kind: ExclusionKind;
-  /** The rule's name (shared policy, `<action>#<n>`, or a built-in such as `quiet_hours`). */
-  rule: string;
-  reason: string;
-  /** Set when a CEL rule failed at run time (it then fails closed). */
-  error?: string;
-}
+/** The trace entry of an excluded action: its kind, the rule, the reason in plain words, and a rule's run-time error. */
+export type Exclusion = PolicyExclusion<ExclusionKind>;

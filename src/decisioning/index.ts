@@ -5,6 +5,7 @@ export { evaluate, select, capsFor, capacityFor, type Evaluation } from './decid
 export { explain, targetedSupportGroup } from './explain.js';
 export { GbdtScorer, FeatureRows, priorOnly, type PropensityScorer, type PropensityModel, type PropensityScore, type Contribution, type FeatureValues } from './scoring.js';
 export { Decisioning, DecideRequest, decisionSummary, replayRecord, type DecisionSummary, type DecisioningDeps, type ProfileSource, type ReplayResult } from './service.js';
+export { CATALOGUE_REFRESH_MS, type CatalogueEdit, type CatalogueSync } from './catalogueVersions.js';
 export * from './trace.js';
 export { customerView, consentsInForce, localTime, type CustomerView } from './view.js';
 export { KeyedMutex } from './mutex.js';

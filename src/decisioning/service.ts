@@ -3,6 +3,8 @@
  * (evaluate, select, explain), commits the contacts and logs the record, one decision per
  * customer at a time. Also replays logged decisions, edits the catalogue and the levers,
  * and hears offer responses (linked to their decision; declines start the cool-down).
+ * With a CatalogueStore, every edit is a stored version and the catalogue in force follows
+ * the store's current version, whichever process moved it (catalogueVersions.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -12,9 +14,11 @@ import { NextbestError, ValidationError } from '../core/errors.js';
 import type { StoredEvent } from '../core/events.js';
 import { fieldIssues } from '../core/validate.js';
 import type { ConsumerCheckpoints } from '../store/consumer.js';
+import type { CatalogueStore, CatalogueVersionInfo } from '../store/catalogueStore.js';
 import type { ContactRecord, ContactStore } from '../store/contactStore.js';
 import type { DecisionLog } from '../store/decisionLog.js';
-import { Catalogue as CatalogueSchema, Levers as LeversSchema, OfferChannel, parseAction, parseCatalogue, type Action, type Catalogue, type Levers } from './catalogue.js';
+import { Levers as LeversSchema, OfferChannel, parseAction, type Action, type Catalogue, type Levers } from './catalogue.js';
+import { CATALOGUE_REFRESH_MS, CatalogueVersions, compileStored, type CatalogueEdit, type CatalogueSync } from './catalogueVersions.js';
 import { compileCatalogue, type CompiledCatalogue } from './compile.js';
 import { capacityFor, capsFor, evaluate, select, type Evaluation } from './decide.js';
 import { explain } from './explain.js';
@@ -22,6 +26,7 @@ import { KeyedMutex } from './mutex.js';
 import { ResponseLinker } from './responses.js';
 import { priorOnly, type FeatureValues, type PropensityScorer } from './scoring.js';
 import { DECISION_FORMAT_VERSION, type ChosenAction, type DecisionInputs, type DecisionRecord, type Explanation } from './trace.js';
+import type { DecisionSummarySchema } from './record.js';
 import { consentsInForce, customerView } from './view.js';
 
 /** A decision request (HTTP body, CLI flags, library call). */
@@ -57,6 +62,10 @@ export interface DecisioningDeps {
   newDecisionId?: () => string;
   /** TreeSHAP contributions for the winner (default true); they can be recomputed exactly from the logged features. */
   shap?: boolean;
+  /** Catalogue versions shared by every process; without it, edits live in this process only. */
+  catalogues?: CatalogueStore;
+  /** How often decisions check the store for another process's edit (default 1 s of the clock). */
+  catalogueRefreshMs?: number;
 }
 
 /**
@@ -79,18 +88,7 @@ export function restoredRecord(r: DecisionRecord): DecisionRecord {
 }
 
 /** What a channel needs back from a decision; the whole record stays in the decision log. */
-export interface DecisionSummary {
-  formatVersion: DecisionRecord['formatVersion'];
-  decisionId: string;
-  customerId: string;
-  channel: string;
-  decidedAt: string;
-  catalogueVersion: string;
-  chosen: DecisionRecord['chosen'];
-  explanation: { winner?: NonNullable<DecisionRecord['explanation']['winner']>; excludedCount: number };
-  /** Where the whole record (inputs, every candidate, every exclusion) can be read. */
-  record: string;
-}
+export type DecisionSummary = z.infer<typeof DecisionSummarySchema>;
 
 /** The summary of a decision record (`POST /v1/decisions` answers with it unless asked for the whole record). */
 export function decisionSummary(r: DecisionRecord): DecisionSummary {
@@ -116,7 +114,7 @@ export interface ReplayResult {
   replayed: Pick<DecisionRecord, 'candidates' | 'chosen' | 'explanation'>;
 }
 
-const DAY_MS = 86_400_000;
+import { MS_PER_DAY as DAY_MS } from '../core/clock.js';
 
 export class Decisioning {
   private compiled: CompiledCatalogue;
@@ -126,6 +124,7 @@ export class Decisioning {
   /** Catalogue versions already in the decision log. */
   private readonly stored = new Set<string>();
   private scorer: PropensityScorer;
+  private versionKeeper: CatalogueVersions | undefined;
 
   constructor(
     catalogue: Catalogue,
@@ -180,7 +179,7 @@ export class Decisioning {
    * history is read here, under the customer's lock.
    */
   async decideWith(base: Omit<DecisionInputs, 'history'> & { history?: DecisionInputs['history'] }, o: { channel: string; n: number; now: number; decisionId?: string }): Promise<DecisionRecord> {
-    const cat = this.compiled;
+    const cat = this.versions.stale() ? await this.refreshCatalogue() : this.compiled;
     // Frozen: a decision holds the levers in force when it started, even if they change mid-way.
     const levers = this.levers;
     const scorer = this.scorer;
@@ -243,14 +242,57 @@ export class Decisioning {
     return replayRecord(cat, original, this.scorer);
   }
 
+  /** A catalogue version: the catalogue store's copy, else the decision log's (records from before the store). */
   private async snapshot(version: string): Promise<CompiledCatalogue> {
     const cached = this.snapshots.get(version);
     if (cached) return cached;
-    const body = await this.deps.log.getCatalogue(version);
-    if (body === undefined) throw new NextbestError('NOT_FOUND', `catalogue version ${version} is not in the decision log`);
-    const compiled = compileCatalogue(parseCatalogue(body));
+    const body = (await this.deps.catalogues?.get(version))?.catalogue ?? (await this.deps.log.getCatalogue(version));
+    if (body === undefined) throw new NextbestError('NOT_FOUND', `catalogue version ${version} is in neither the catalogue store nor the decision log`);
+    const compiled = compileStored(version, body);
     this.snapshots.set(version, compiled);
     return compiled;
+  }
+
+  /** One catalogue version (the one in force by default), for export. */
+  async catalogueAt(version?: string): Promise<Catalogue> {
+    return version === undefined ? (await this.refreshCatalogue({ force: true })).catalogue : (await this.snapshot(version)).catalogue;
+  }
+
+  /** Stored catalogue versions, most recent first (just the one in force without a store). */
+  async catalogueVersions(limit = 100): Promise<{ current: string; versions: CatalogueVersionInfo[] }> {
+    const current = (await this.refreshCatalogue({ force: true })).version;
+    return { current, versions: this.deps.catalogues ? await this.deps.catalogues.list({ limit }) : [] };
+  }
+
+  /**
+   * Brings the catalogue in force in step with the store (the engine calls it on start). An
+   * empty store gets the catalogue this component was built with (config YAML) as its first
+   * version; otherwise the stored current version wins (see CatalogueSync.seedIgnored).
+   */
+  async syncCatalogue(): Promise<CatalogueSync> {
+    return this.versions.sync();
+  }
+
+  /** The catalogue in force, re-read from the store when the refresh interval has passed (or with `force`). */
+  async refreshCatalogue(o: { force?: boolean } = {}): Promise<CompiledCatalogue> {
+    await this.versions.refresh(o.force ?? false);
+    return this.compiled;
+  }
+
+  /** Store reads and edits of the catalogue (made on first use: the constructor stays as it was). */
+  private get versions(): CatalogueVersions {
+    this.versionKeeper ??= new CatalogueVersions(this.deps.catalogues, {
+      clock: this.deps.clock,
+      refreshMs: this.deps.catalogueRefreshMs ?? CATALOGUE_REFRESH_MS,
+      inForce: () => this.compiled,
+      use: (compiled) => {
+        this.compiled = compiled;
+        this.levers = frozenLevers(compiled.catalogue.levers);
+        this.snapshots.set(compiled.version, compiled);
+      },
+      snapshot: (version) => this.snapshot(version),
+    });
+    return this.versionKeeper;
   }
 
   /** Every action in the catalogue. */
@@ -265,33 +307,31 @@ export class Decisioning {
     return a.action;
   }
 
-  /** Creates or replaces an action; the whole catalogue is re-checked and recompiled first. */
-  putAction(input: unknown): { action: Action; created: boolean; catalogueVersion: string } {
+  /** Creates or replaces an action; the whole catalogue is re-checked, recompiled and stored as a new version first. */
+  async putAction(input: unknown, o: CatalogueEdit = {}): Promise<{ action: Action; created: boolean; catalogueVersion: string }> {
     const action = parseAction(input);
-    const actions = this.compiled.catalogue.actions;
-    const created = !actions.some((a) => a.id === action.id);
-    const next = created ? [...actions, action] : actions.map((a) => (a.id === action.id ? action : a));
-    this.replaceCatalogue({ ...this.compiled.catalogue, actions: next });
-    return { action: this.action(action.id), created, catalogueVersion: this.compiled.version };
+    let created = false;
+    const compiled = await this.versions.edit((current) => {
+      created = !current.actions.some((a) => a.id === action.id);
+      return { ...current, actions: created ? [...current.actions, action] : current.actions.map((a) => (a.id === action.id ? action : a)) };
+    }, o);
+    return { action: compiled.byId.get(action.id)!.action, created, catalogueVersion: compiled.version };
   }
 
   /** Removes an action (past decisions keep their catalogue snapshot). */
-  deleteAction(id: string): { catalogueVersion: string } {
-    this.action(id);
-    const next = this.compiled.catalogue.actions.filter((a) => a.id !== id);
-    if (next.length === 0) throw new ValidationError([{ field: 'actions', rule: 'min', message: 'the catalogue must keep at least one action' }]);
-    this.replaceCatalogue({ ...this.compiled.catalogue, actions: next });
-    return { catalogueVersion: this.compiled.version };
+  async deleteAction(id: string, o: CatalogueEdit = {}): Promise<{ catalogueVersion: string }> {
+    const compiled = await this.versions.edit((current) => {
+      if (!current.actions.some((a) => a.id === id)) throw new NextbestError('NOT_FOUND', `no action ${id}`);
+      const next = current.actions.filter((a) => a.id !== id);
+      if (next.length === 0) throw new ValidationError([{ field: 'actions', rule: 'min', message: 'the catalogue must keep at least one action' }]);
+      return { ...current, actions: next };
+    }, o);
+    return { catalogueVersion: compiled.version };
   }
 
-  /** Replaces the whole catalogue (checked and compiled before it takes effect). */
-  replaceCatalogue(input: unknown): string {
-    const parsed = CatalogueSchema.safeParse(input);
-    if (!parsed.success) throw new ValidationError(fieldIssues(parsed.error));
-    const compiled = compileCatalogue(parsed.data);
-    this.compiled = compiled;
-    this.snapshots.set(compiled.version, compiled);
-    return compiled.version;
+  /** Replaces the whole catalogue, levers included (checked, compiled and stored before it takes effect); returns its version. */
+  async replaceCatalogue(input: unknown, o: CatalogueEdit = {}): Promise<string> {
+    return (await this.versions.edit(() => input, o)).version;
   }
 
   /** The business levers in force. */
@@ -299,12 +339,12 @@ export class Decisioning {
     return structuredClone(this.levers);
   }
 
-  /** Replaces the levers at run time (weights per family and per action, 0-100). */
-  setLevers(input: unknown): Levers {
+  /** Replaces the levers at run time (weights per family and per action, 0-100): a new catalogue version, as levers are part of it. */
+  async setLevers(input: unknown, o: CatalogueEdit = {}): Promise<Levers> {
     const parsed = LeversSchema.safeParse(input);
     if (!parsed.success) throw new ValidationError(fieldIssues(parsed.error, 'levers'));
-    this.levers = frozenLevers(parsed.data);
-    return this.getLevers();
+    const compiled = await this.versions.edit((current) => ({ ...current, levers: parsed.data }), o);
+    return structuredClone(compiled.catalogue.levers);
   }
 
   /** The log consumer that links responses and records declines (the engine runs it after events are durable). */

@@ -6,7 +6,7 @@
 import type { Customer } from '../core/customer.js';
 import type { StoredEvent } from '../core/events.js';
 
-const DAY_MS = 86_400_000;
+import { MS_PER_DAY as DAY_MS } from '../core/clock.js';
 const RISK_LEVEL: Record<string, number> = { none: 0, low: 1, medium: 2, high: 3 };
 
 /** The customer as rules read it (`customer.*` in CEL). Plain JSON: it is logged with each decision. */

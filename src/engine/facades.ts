@@ -1,11 +1,16 @@
 /** The narrow faces the engine offers to the API and the CLI, instead of its live components. */
-import type { Decisioning } from '../decisioning/index.js';
+import type { CatalogueEdit, Decisioning } from '../decisioning/index.js';
 import type { OnlineFeatureStore } from '../features/index.js';
 import type { LogConsumers } from '../store/logConsumers.js';
 
-/** `engine.catalogue`: the actions and the business levers, read and edited. */
+/**
+ * `engine.catalogue`: the actions and the business levers, read and edited. Every edit is a
+ * stored catalogue version (`edit.expectedVersion` makes it a compare-and-set: CONFLICT when
+ * another edit came first); reads follow the store's current version, whichever process moved it.
+ */
 export function catalogueFacade(d: Decisioning) {
   return {
+    /** The version in force in this process (re-read from the store at most every second by decisions). */
     get catalogueVersion() {
       return d.catalogueVersion;
     },
@@ -14,11 +19,17 @@ export function catalogueFacade(d: Decisioning) {
     },
     actions: () => d.actions(),
     action: (id: string) => d.action(id),
-    putAction: (input: unknown) => d.putAction(input),
-    deleteAction: (id: string) => d.deleteAction(id),
-    replaceCatalogue: (input: unknown) => d.replaceCatalogue(input),
+    putAction: (input: unknown, edit?: CatalogueEdit) => d.putAction(input, edit),
+    deleteAction: (id: string, edit?: CatalogueEdit) => d.deleteAction(id, edit),
+    replaceCatalogue: (input: unknown, edit?: CatalogueEdit) => d.replaceCatalogue(input, edit),
     getLevers: () => d.getLevers(),
-    setLevers: (input: unknown) => d.setLevers(input),
+    setLevers: (input: unknown, edit?: CatalogueEdit) => d.setLevers(input, edit),
+    /** The catalogue in force, re-read from the store when a second has passed (or with `force`). */
+    refresh: (o: { force?: boolean } = {}) => d.refreshCatalogue(o),
+    /** One stored version's catalogue (the one in force by default), for export. */
+    at: (version?: string) => d.catalogueAt(version),
+    /** Stored versions, most recent first, and the one in force. */
+    versions: (limit?: number) => d.catalogueVersions(limit),
   };
 }
 

@@ -5,6 +5,8 @@ import type { IngestReport } from '../ingest/pipeline.js';
 export interface IngestFileOptions {
   format?: FileFormat;
   batchSize?: number;
+  /** The first line to ingest (1-based): resumes a file whose earlier lines are stored. */
+  fromLine?: number;
   onProgress?: (p: { bytesRead: number; totalBytes: number; lines: number }) => void;
   onRejected?: (r: { line: number; raw: string; issues: FieldIssue[] }) => void;
 }

@@ -37,19 +37,6 @@ export async function modelScores(lifecycle: ModelLifecycle, p: Profile, events:
   return lifecycle.scores((name) => p.features[name]?.value ?? Number.NaN, Object.keys(p.features), asOf, payments);
 }
 
-/** Scores as decision rules read them (`scores.churn_risk` …). */
-export async function decisionScores(champions: Champions | undefined, customerId: string, values: Readonly<Record<string, number | null>>, now: number): Promise<Record<string, number>> {
-  if (!champions) return {};
-  const s = champions.score((n) => values[n] ?? Number.NaN, Object.keys(values), now, [], { propensities: false });
-  const out: Record<string, number> = {};
-  if (s.churn) out.churn_risk = s.churn.probability;
-  if (s.prepayment) out.prepayment_risk = s.prepayment.probability;
-  if (s.segment) out.segment = s.segment.id;
-  out.financial_stress = ['current', 'stretched', 'arrears30', 'arrears60', 'arrears90plus', 'default'].indexOf(s.stress.state);
-  void customerId;
-  return out;
-}
-
 /** The `engine.models` façade: the registry and lifecycle acts the API and CLI offer. */
 export function modelsFacade(lifecycle: ModelLifecycle) {
   return {
@@ -59,7 +46,8 @@ export function modelsFacade(lifecycle: ModelLifecycle) {
     },
     list: (filter?: Parameters<ModelLifecycle['list']>[0]) => lifecycle.list(filter),
     get: (id: string) => lifecycle.get(id),
-    promote: (id: string) => lifecycle.promote(id),
+    /** Serves a candidate if the promotion guard allows it (or `force` names the reason to override it). */
+    promote: (...args: Parameters<ModelLifecycle['promote']>) => lifecycle.promote(...args),
     rollback: (name: string) => lifecycle.rollback(name),
     checkDrift: (o?: Parameters<ModelLifecycle['checkDrift']>[0]) => lifecycle.checkDrift(o),
     train: (o: TrainRunOptions = {}) => lifecycle.train(o),

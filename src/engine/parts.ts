@@ -11,7 +11,6 @@ import type { LogConsumer } from '../store/consumer.js';
 import { LogConsumers } from '../store/logConsumers.js';
 import { ModelLifecycle } from '../training/index.js';
 import { logConsumers } from './consumers.js';
-import { decisionScores } from './models.js';
 
 /** The built-in bank catalogue, used when config.decisioning.catalogue is unset. */
 export const DEFAULT_CATALOGUE = new URL('../../catalogue/default.yaml', import.meta.url);
@@ -35,10 +34,12 @@ export function wireParts(config: Config, clock: Clock, logger: Logger, o: { con
     consentEvents: (id) => backend.eventLog.readCustomer(id, { types: ['consent_change'] }),
     // As of the decision time, or of the customer's latest event when it is ahead of the clock (skew).
     profiles: { profile: async (id, now) => ({ values: (await online.values(id, { asOf: 'now', now })).values, version: online.features.version }) },
-    customerScores: (id, values) => decisionScores(lifecycle.champions, id, values, clock.now()),
+    // Scores as decision rules read them (`scores.churn_risk` …): each family says its own.
+    customerScores: (_id, values) => lifecycle.champions?.ruleScores(values, clock.now()) ?? {},
     contacts: backend.contacts,
     log: backend.decisionLog,
     checkpoints: backend.checkpoints,
+    catalogues: backend.catalogues,
   });
   const log = new LogConsumers(backend.eventLog, logConsumers({ features: online, decisioning }, o.consumers), {
     limits: { maxLagEvents: config.consumers.maxLagEvents, maxLagMs: config.consumers.maxLagSeconds * 1000 },

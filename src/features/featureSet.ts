@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { Environment } from '@marcbachmann/cel-js';
 import type { EventType, StoredEvent } from '../core/events.js';
 import { readAggregate, type AggregateSpec } from './aggregate.js';
 import { ByteReader, ByteWriter } from './bytes.js';
 import { isDerived, WINDOW_DAYS, type AggregateFeatureDef, type FeatureDef, type WindowName } from './definition.js';
 import { pathReader } from './eventFields.js';
 import { StreamState, type StreamNeeds } from './stream.js';
-import { derivedDeps, derivedOrder, eventCelEnv, PLAIN_PATH, validateDefinitions } from './validate.js';
+import { derivedDeps, derivedOrder, PLAIN_PATH, validateDefinitions } from './validate.js';
+import { compileRule, derivedFeatureEnvironment, evaluateNumber, evaluateValue, passes, type RuleProgram } from '../rules/index.js';
 
 /** One customer's online or offline state: a stream state per stream, created on first use. */
 export interface CustomerFeatureState {
@@ -35,7 +35,7 @@ export interface FeatureInfo {
   definition: FeatureDef;
 }
 
-type Compiled = { kind: 'aggregate'; stream: number; spec: AggregateSpec } | { kind: 'derived'; eval: (ctx: Record<string, number>) => unknown; deps: string[]; depIdx: number[] };
+type Compiled = { kind: 'aggregate'; stream: number; spec: AggregateSpec } | { kind: 'derived'; formula: RuleProgram; deps: string[]; depIdx: number[] };
 
 /**
  * A compiled set of feature definitions: the one piece of code that turns events into
@@ -57,15 +57,12 @@ export class FeatureSet {
     this.version = createHash('sha256').update(JSON.stringify({ format: STATE_FORMAT, defs })).digest('hex').slice(0, 16);
     const streamKeys = new Map<string, number>();
     const members: AggregateFeatureDef[][] = [];
-    const env = eventCelEnv();
     const nameSet = new Set(this.names);
     for (const def of defs) {
       if (isDerived(def)) {
         const deps = derivedDeps(def.expr, nameSet);
-        const denv = new Environment({ unlistedVariablesAreDyn: false });
-        for (const n of deps) denv.registerVariable(n, 'double');
-        const fn = denv.parse(def.expr);
-        this.compiled.push({ kind: 'derived', eval: (ctx) => fn(ctx), deps, depIdx: deps.map((n) => this.names.indexOf(n)) });
+        const formula = compileRule(def.expr, derivedFeatureEnvironment(deps), `${def.name}.expr`);
+        this.compiled.push({ kind: 'derived', formula, deps, depIdx: deps.map((n) => this.names.indexOf(n)) });
         continue;
       }
       const key = JSON.stringify([[...def.events].sort(), def.where ?? '', def.value ?? '', def.aggregation === 'distinct_count']);
@@ -76,8 +73,8 @@ export class FeatureSet {
         members.push([]);
         this.streams.push({
           needs: { bucketDays: 0, bucketCount: false, bucketSum: false, bucketSq: false, bucketMin: false, bucketMax: false, distinctDays: 0, ewmHalfLives: [], lifetimeMoments: false, lifetimeMin: false, lifetimeMax: false, firstSeen: false, lastValue: false },
-          filter: def.where !== undefined ? celPredicate(env, def.where) : undefined,
-          value: def.value === undefined ? undefined : PLAIN_PATH.test(def.value) ? pathReader(def.value) : celValue(env, def.value),
+          filter: def.where !== undefined ? eventPredicate(def.where, `${def.name}.where`) : undefined,
+          value: def.value === undefined ? undefined : PLAIN_PATH.test(def.value) ? pathReader(def.value) : eventValue(def.value, `${def.name}.value`),
           distinct: def.aggregation === 'distinct_count',
         });
         for (const t of new Set(def.events) as Set<EventType>) {
@@ -180,7 +177,7 @@ export class FeatureSet {
       const f = c[i] as Extract<Compiled, { kind: 'derived' }>;
       const ctx: Record<string, number> = {};
       for (let k = 0; k < f.deps.length; k++) ctx[f.deps[k]!] = out[offset + f.depIdx[k]!]!;
-      const v = toNumber(safe(() => f.eval(ctx)));
+      const v = evaluateNumber(f.formula, ctx);
       // A ratio over nothing (0/0, x/0) is "no value", not a number a model should see.
       out[offset + i] = Number.isFinite(v) ? v : Number.NaN;
     }
@@ -218,40 +215,14 @@ export class FeatureSet {
   }
 }
 
-function safe(fn: () => unknown): unknown {
-  try {
-    return fn();
-  } catch {
-    return Number.NaN;
-  }
+/** A filter: an event the rule fails on (a missing optional field) does not count (rules/evaluate.ts). */
+function eventPredicate(expr: string, field: string): (event: unknown) => boolean {
+  const rule = compileRule(expr, 'feature', field);
+  return (event) => passes(rule, { event });
 }
 
-function toNumber(v: unknown): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'bigint') return Number(v);
-  if (typeof v === 'boolean') return v ? 1 : 0;
-  return Number.NaN;
-}
-
-/** A filter: an event the expression cannot evaluate on (a missing optional field) does not count. */
-function celPredicate(env: Environment, expr: string): (event: unknown) => boolean {
-  const fn = env.parse(expr);
-  return (event) => {
-    try {
-      return fn({ event }) === true;
-    } catch {
-      return false;
-    }
-  };
-}
-
-function celValue(env: Environment, expr: string): (event: unknown) => unknown {
-  const fn = env.parse(expr);
-  return (event) => {
-    try {
-      return fn({ event });
-    } catch {
-      return undefined;
-    }
-  };
+/** A value read by a rule; an event it fails on gives undefined and is skipped. */
+function eventValue(expr: string, field: string): (event: unknown) => unknown {
+  const rule = compileRule(expr, 'feature', field);
+  return (event) => evaluateValue(rule, { event });
 }

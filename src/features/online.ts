@@ -6,32 +6,17 @@ import type { EventLog } from '../store/eventLog.js';
 import type { ProfileStore } from '../store/profileStore.js';
 import type { CustomerFeatureState, FeatureSet } from './featureSet.js';
 
-/** One feature in a profile. */
-export interface ProfileFeature {
-  /** The value as of `asOf`; null when there is none (e.g. a mean over no events). */
-  value: number | null;
-  unit: string | null;
-  asOf: string;
-  /** The latest event the feature's aggregate has seen; null for derived features or none. */
-  lastEventAt: string | null;
-}
+import type { Profile, ProfileFeature } from './profileSchema.js';
 
-/** A customer's behavioural profile at one as-of time. */
-export interface Profile {
-  customerId: string;
-  asOf: string;
-  /** The latest event applied for this customer (the default as-of); null before any. */
-  latestEventAt: string | null;
-  definitionsVersion: string;
-  features: Record<string, ProfileFeature>;
-}
+/** A profile and its features: types derived from the zod schemas in profileSchema.ts. */
+export type { Profile, ProfileFeature };
 
 export interface OnlineOptions {
   /** Commit changed customers to the ProfileStore after this many applied events. */
   checkpointEvents?: number;
 }
 
-const iso = (t: number) => new Date(t).toISOString();
+import { iso } from '../core/clock.js';
 
 /**
  * The online feature store: each stored event updates its customer's state in memory

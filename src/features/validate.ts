@@ -1,4 +1,3 @@
-import { Environment } from '@marcbachmann/cel-js';
 import { EVENT_TYPES, type EventType } from '../core/events.js';
 import { ValidationError, type FieldIssue } from '../core/errors.js';
 import { fieldIssues } from '../core/validate.js';
@@ -15,15 +14,10 @@ import {
   type WindowName,
 } from './definition.js';
 import { fieldKind, fieldsUnder, type FieldKind } from './eventFields.js';
+import { compileRule, derivedFeatureEnvironment, readRule, ruleReads, type RuleProgram } from '../rules/index.js';
 
 /** A dotted path of plain identifiers: read directly, without CEL. */
 export const PLAIN_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$/;
-const EVENT_REF = /\bevent\.([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)/g;
-
-/** The CEL environment for filters and value expressions: `event` is the event as sent. */
-export function eventCelEnv(): Environment {
-  return new Environment({ unlistedVariablesAreDyn: false, homogeneousAggregateLiterals: false }).registerVariable('event', 'dyn');
-}
 
 /**
  * Checks a list of definitions and throws one ValidationError naming every problem:
@@ -34,7 +28,6 @@ export function validateDefinitions(defs: readonly unknown[]): FeatureDef[] {
   const issues: FieldIssue[] = [];
   const out: FeatureDef[] = [];
   const names = new Set<string>();
-  const env = eventCelEnv();
   defs.forEach((raw, i) => {
     const at = `features[${i}]`;
     const derived = raw !== null && typeof raw === 'object' && 'expr' in raw;
@@ -46,7 +39,7 @@ export function validateDefinitions(defs: readonly unknown[]): FeatureDef[] {
     const def = parsed.data as FeatureDef;
     if (names.has(def.name)) issues.push({ field: `${at}.name`, rule: 'duplicate', message: `feature "${def.name}" is defined twice` });
     names.add(def.name);
-    if (!isDerived(def)) checkAggregate(def, at, env, issues);
+    if (!isDerived(def)) checkAggregate(def, at, issues);
     out.push(def);
   });
   if (issues.length === 0) checkDerived(out, issues);
@@ -54,7 +47,7 @@ export function validateDefinitions(defs: readonly unknown[]): FeatureDef[] {
   return out;
 }
 
-function checkAggregate(def: AggregateFeatureDef, at: string, env: Environment, issues: FieldIssue[]): void {
+function checkAggregate(def: AggregateFeatureDef, at: string, issues: FieldIssue[]): void {
   const types: EventType[] = [];
   def.events.forEach((t, j) => {
     if ((EVENT_TYPES as string[]).includes(t)) types.push(t as EventType);
@@ -74,8 +67,7 @@ function checkAggregate(def: AggregateFeatureDef, at: string, env: Environment, 
   if ((NEEDS_NUMERIC_VALUE.has(agg) || agg === 'distinct_count') && def.value === undefined) issues.push({ field: `${at}.value`, rule: 'required', message: `${agg} needs a value (a field path or CEL over event)` });
   if (types.length === 0) return;
   if (def.where !== undefined) {
-    checkCel(env, def.where, `${at}.where`, issues);
-    for (const m of def.where.matchAll(EVENT_REF)) checkPath(types, m[1]!, `${at}.where`, issues, false);
+    for (const path of checkCel(def.where, `${at}.where`, issues)) checkPath(types, path, `${at}.where`, issues, false);
   }
   if (def.value !== undefined) {
     if (PLAIN_PATH.test(def.value)) {
@@ -84,18 +76,22 @@ function checkAggregate(def: AggregateFeatureDef, at: string, env: Environment, 
       if (kind && wantsNumber && kind !== 'number' && kind !== 'boolean') issues.push({ field: `${at}.value`, rule: 'numeric_field', message: `${def.value} holds a ${kind}; ${agg} needs a number` });
       if (kind && agg === 'distinct_count' && kind !== 'string' && kind !== 'number') issues.push({ field: `${at}.value`, rule: 'scalar_field', message: `${def.value} holds a ${kind}; distinct_count needs a string or number` });
     } else {
-      checkCel(env, def.value, `${at}.value`, issues);
-      for (const m of def.value.matchAll(EVENT_REF)) checkPath(types, m[1]!, `${at}.value`, issues, false);
+      for (const path of checkCel(def.value, `${at}.value`, issues)) checkPath(types, path, `${at}.value`, issues, false);
     }
   }
 }
 
-function checkCel(env: Environment, expr: string, field: string, issues: FieldIssue[]): void {
+/** Compiles an event rule (syntax and cost limits), naming `field`; gives the event paths it reads (without `event.`). */
+function checkCel(expr: string, field: string, issues: FieldIssue[]): string[] {
+  let program: RuleProgram;
   try {
-    env.parse(expr);
+    program = compileRule(expr, 'feature', field);
   } catch (e) {
-    issues.push({ field, rule: 'cel', message: `not valid CEL: ${(e as Error).message.split('\n')[0]}` });
+    if (!(e instanceof ValidationError)) throw e;
+    issues.push(...e.issues);
+    return [];
   }
+  return ruleReads(program)!.paths.filter((p) => p.startsWith('event.')).map((p) => p.slice('event.'.length));
 }
 
 /**
@@ -134,15 +130,30 @@ function checkDerived(defs: FeatureDef[], issues: FieldIssue[]): void {
   const all = new Set(defs.map((d) => d.name));
   defs.forEach((def, i) => {
     if (!isDerived(def)) return;
-    const deps = derivedDeps(def.expr, all);
-    const env = new Environment({ unlistedVariablesAreDyn: false });
-    for (const n of deps) env.registerVariable(n, 'double');
+    let deps: string[];
+    try {
+      deps = derivedDeps(def.expr, all);
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      issues.push({ field: `features[${i}].expr`, rule: 'cel', message: `not valid CEL over features (numbers are doubles: write 2.0): ${e.issues[0]!.message.replace(/^does not compile: /, '')}` });
+      return;
+    }
+    const env = derivedFeatureEnvironment(deps);
     let msg: string | undefined;
     try {
-      const r = env.check(def.expr);
+      const r = env.cel.check(def.expr);
       if (!r.valid) msg = (r.error?.message ?? 'invalid').split('\n')[0]!;
     } catch (e) {
       msg = (e as Error).message.split('\n')[0]!;
+    }
+    if (msg === undefined) {
+      try {
+        compileRule(def.expr, env, `features[${i}].expr`);
+      } catch (e) {
+        if (!(e instanceof ValidationError)) throw e;
+        issues.push(...e.issues);
+        return;
+      }
     }
     if (msg !== undefined) {
       const unknown = /Unknown variable: (\w+)/.exec(msg);
@@ -159,13 +170,13 @@ function checkDerived(defs: FeatureDef[], issues: FieldIssue[]): void {
   }
 }
 
-/** The feature names an expression uses. */
+/** The feature names an expression uses, in the order they first appear; throws VALIDATION_FAILED when it does not parse. */
 export function derivedDeps(expr: string, names: ReadonlySet<string>): string[] {
-  const noStrings = expr.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '""');
-  const out = new Set<string>();
-  for (const m of noStrings.matchAll(/(?<![.\w])([a-z][a-z0-9_]*)\b(?!\s*\()/g)) if (names.has(m[1]!)) out.add(m[1]!);
-  return [...out];
+  return [...readRule(expr, FORMULA_READER, 'expr').variables].filter((n) => names.has(n));
 }
+
+/** Reads formulas only: which names they use, whatever the feature set declares. */
+const FORMULA_READER = derivedFeatureEnvironment([]);
 
 /** Derived features in an order where each comes after the features it uses. */
 export function derivedOrder(defs: readonly FeatureDef[]): string[] {

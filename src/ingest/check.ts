@@ -12,7 +12,14 @@ export interface QualityContext {
   maxFutureMs: number;
   /** Customers erased under GDPR Art. 17: their events are refused. */
   erased: ReadonlySet<string>;
+  /** The largest plausible amount, in minor units either way (default DEFAULT_MAX_AMOUNT_MINOR). */
+  maxAmountMinor?: number;
 }
+
+/** 10 billion in a two-decimal currency: far above any retail payment, far below a typo of 9e15. */
+export const DEFAULT_MAX_AMOUNT_MINOR = 1_000_000_000_000;
+/** Nothing a bank holds about a living customer happened before 1900; year 0000 is a default value, not a date. */
+export const EARLIEST_PLAUSIBLE = Date.parse('1900-01-01T00:00:00Z');
 
 /** An item that could not even be parsed (a malformed JSONL line): it carries its own issues. */
 export class UnparseableItem {
@@ -50,14 +57,19 @@ export function checkEvent(raw: unknown, ctx: QualityContext): CheckResult {
 function qualityIssues(event: BankEvent, t: number, ctx: QualityContext): FieldIssue[] {
   const issues: FieldIssue[] = [];
   if (!Number.isFinite(t)) issues.push({ field: 'occurredAt', rule: 'format', message: 'is not a real date' });
+  else if (t < EARLIEST_PLAUSIBLE) issues.push({ field: 'occurredAt', rule: 'implausible_date', message: `${event.occurredAt} is before 1900-01-01` });
   else if (t > ctx.now + ctx.maxFutureMs) {
     issues.push({ field: 'occurredAt', rule: 'future_timestamp', message: `is ${Math.round((t - ctx.now) / 1000)} s in the future (at most ${ctx.maxFutureMs / 1000} s allowed)` });
   }
   if (event.customerId !== GLOBAL_CUSTOMER && ctx.erased.has(event.customerId)) {
     issues.push({ field: 'customerId', rule: 'erased_customer', message: 'this customer was erased; their events are no longer accepted' });
   }
+  const maxAmount = ctx.maxAmountMinor ?? DEFAULT_MAX_AMOUNT_MINOR;
   for (const [path, money] of moneyFields(event)) {
     if (!ISO_4217.has(money.currency)) issues.push({ field: `${path}.currency`, rule: 'currency', message: `${money.currency} is not an ISO 4217 currency code` });
+    if (Math.abs(money.minor) > maxAmount) {
+      issues.push({ field: `${path}.minor`, rule: 'amount_limit', message: `${money.minor} is beyond the plausible bound of ±${maxAmount} minor units (ingest.maxAmountMinor)` });
+    }
   }
   const sign = expectedSign(event);
   if (sign !== undefined) {

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { EVENT_SCHEMAS, type BankEvent, type EventType } from '../core/events.js';
+import type { FieldIssue } from '../core/errors.js';
 
 /**
  * Events as flat CSV. Columns are the envelope (`eventId,customerId,type,occurredAt,
@@ -45,6 +46,21 @@ export const EVENT_CSV_HEADER: readonly string[] = [
   ...ENVELOPE,
   ...[...new Set([...KINDS.values()].flatMap((m) => [...m.keys()].filter((k) => k.startsWith('payload.'))))].sort(),
 ];
+
+/**
+ * What is wrong with a CSV header, checked before any row: a missing envelope column, a
+ * column no event type has, or one named twice would otherwise reject every row alike.
+ */
+export function csvHeaderIssues(header: readonly string[]): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const missing = ENVELOPE.filter((c) => !header.includes(c));
+  if (missing.length > 0) issues.push({ field: 'header', rule: 'csv_header', message: `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}` });
+  const unknown = header.filter((c) => !COLUMN_INDEX.has(c));
+  if (unknown.length > 0) issues.push({ field: 'header', rule: 'csv_header', message: `unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((c) => JSON.stringify(c)).join(', ')} (docs/events.md lists the columns)` });
+  const twice = [...new Set(header.filter((c, i) => header.indexOf(c) !== i))];
+  if (twice.length > 0) issues.push({ field: 'header', rule: 'csv_header', message: `column${twice.length > 1 ? 's' : ''} ${twice.join(', ')} named more than once` });
+  return issues;
+}
 
 const COLUMN_INDEX = new Map(EVENT_CSV_HEADER.map((c, i) => [c, i]));
 

@@ -12,6 +12,8 @@ export interface IngestDeps {
   rejects: RejectStore;
   clock: Clock;
   maxFutureMs: number;
+  /** The plausible bound on any amount, in minor units (ingest.maxAmountMinor). */
+  maxAmountMinor?: number;
 }
 
 /** The outcome for one item of a batch, in the order sent. */
@@ -39,7 +41,7 @@ export async function ingestBatch(raws: readonly unknown[], source: string, deps
   const now = deps.clock.now();
   const ids = raws.map((r) => (r && typeof r === 'object' ? (r as { customerId?: unknown }).customerId : undefined)).filter((c): c is string => typeof c === 'string');
   const erased = ids.length > 0 ? await deps.customers.erasedAmong(ids) : new Set<string>();
-  const ctx = { now, maxFutureMs: deps.maxFutureMs, erased };
+  const ctx = { now, maxFutureMs: deps.maxFutureMs, erased, ...(deps.maxAmountMinor !== undefined ? { maxAmountMinor: deps.maxAmountMinor } : {}) };
 
   const results: (ItemResult | undefined)[] = new Array(raws.length);
   const toAppend: AppendItem[] = [];

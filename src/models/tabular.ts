@@ -1,10 +1,12 @@
 /**
  * Table of strings -> numeric feature matrix, the encoding every tabular model here shares
  * (and the one the reference results in ../shared/data were made with):
- * a column is numeric when every non-empty field parses as a decimal number, otherwise
+ * a column is numeric when every non-missing field parses as a decimal number, otherwise
  * categorical; a categorical column becomes one 0/1 column per level, levels sorted by
- * code point, named `column=level`, none dropped, and a missing (empty) category gives 0 in
- * all of them; an empty numeric field is NaN (missing). Feature order is column order with
+ * code point, named `column=level`, none dropped, and a missing category gives 0 in all of
+ * them; a missing numeric field is NaN. Missing is an empty field or the tokens `NA` and
+ * `NaN` (what R and pandas write): otherwise one `NA` turns a numeric column into a
+ * categorical one with a level per distinct number. Feature order is column order with
  * each categorical column expanded in place.
  */
 import { ValidationError } from '../core/errors.js';
@@ -13,6 +15,13 @@ import type { ColumnEncoding } from './gbdt/model.js';
 export type { ColumnEncoding } from './gbdt/model.js';
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+const MISSING_TOKENS = new Set(['', 'NA', 'NaN']);
+
+/** True for a field that means "no value": empty, `NA` or `NaN`. */
+export function isMissingToken(s: string): boolean {
+  return MISSING_TOKENS.has(s);
+}
 
 /** True when a field is a plain decimal number (no hex, no Infinity, no spaces). */
 export function isDecimal(s: string): boolean {
@@ -28,7 +37,7 @@ export function inferEncoding(header: string[], rows: string[][], exclude: strin
     const levels = new Set<string>();
     for (const row of rows) {
       const v = row[c]!;
-      if (v === '') continue;
+      if (isMissingToken(v)) continue;
       if (numeric && !isDecimal(v)) numeric = false;
       levels.add(v);
     }
@@ -66,7 +75,7 @@ export function encodeRows(encoding: ColumnEncoding[], header: string[], rows: s
     if (col.kind === 'numeric') {
       for (let r = 0; r < rows.length; r++) {
         const s = rows[r]![c]!;
-        if (s === '') values[r * nFeatures + off] = NaN;
+        if (isMissingToken(s)) values[r * nFeatures + off] = NaN;
         else if (isDecimal(s)) values[r * nFeatures + off] = Number(s);
         else throw new ValidationError([{ field: col.name, rule: 'numeric', message: `row ${r + 1}: "${s}" is not a number` }]);
       }
@@ -75,7 +84,7 @@ export function encodeRows(encoding: ColumnEncoding[], header: string[], rows: s
       const index = new Map(col.levels.map((l, i) => [l, i]));
       for (let r = 0; r < rows.length; r++) {
         const s = rows[r]![c]!;
-        if (s === '') continue;
+        if (isMissingToken(s)) continue;
         const k = index.get(s);
         if (k === undefined) unseenLevels[col.name] = (unseenLevels[col.name] ?? 0) + 1;
         else values[r * nFeatures + off + k] = 1;
@@ -84,4 +93,43 @@ export function encodeRows(encoding: ColumnEncoding[], header: string[], rows: s
     }
   }
   return { nRows: rows.length, nFeatures, values, featureNames, unseenLevels };
+}
+
+/**
+ * Features that take one value (or are missing) on every row: they can never split, and a
+ * one-hot level seen only outside these rows is one of them. Returns their names.
+ */
+export function constantFeatures(table: EncodedTable): string[] {
+  const { nRows, nFeatures, values, featureNames } = table;
+  const out: string[] = [];
+  for (let f = 0; f < nFeatures; f++) {
+    let first = NaN;
+    let constant = true;
+    for (let r = 0; r < nRows; r++) {
+      const v = values[r * nFeatures + f]!;
+      if (v !== v) continue;
+      if (first !== first) first = v;
+      else if (v !== first) {
+        constant = false;
+        break;
+      }
+    }
+    if (constant) out.push(featureNames[f]!);
+  }
+  return out;
+}
+
+/** The encoding without the named features (numeric columns removed, one-hot levels dropped; a categorical column left with no level is removed). */
+export function withoutFeatures(encoding: ColumnEncoding[], drop: string[]): ColumnEncoding[] {
+  const gone = new Set(drop);
+  const out: ColumnEncoding[] = [];
+  for (const col of encoding) {
+    if (col.kind === 'numeric') {
+      if (!gone.has(col.name)) out.push(col);
+      continue;
+    }
+    const levels = col.levels.filter((l) => !gone.has(`${col.name}=${l}`));
+    if (levels.length > 0) out.push({ ...col, levels });
+  }
+  return out;
 }

@@ -1,11 +1,15 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { Engine } from '../engine.js';
+import type { Engine } from '../index.js';
 import { ApiDocs } from './openapi.js';
 import { errorHandler, sendError } from './errors.js';
 import { renderDocsPage } from './docsPage.js';
 import { NextbestError } from '../core/errors.js';
 import { locateJsonError } from '../core/jsonLocate.js';
+import { installAccessControl } from './auth.js';
+import { capConnections, installCors, installRateLimits, installSecurityHeaders, jsonTooDeepAt, serverTimeouts } from './limits.js';
+import { installRequestLog } from './requestLog.js';
 import { eventRoutes } from './routes/events.js';
 import { customerRoutes } from './routes/customers.js';
 import { opsRoutes } from './routes/ops.js';
@@ -17,43 +21,53 @@ import { actionRoutes } from './routes/actions.js';
 export interface AppOptions {
   /** Fastify logger: a pino instance, or false for none (tests). */
   logger?: Logger | false;
+  /**
+   * `keys` (the default, and config's `server.auth`): every /v1 route needs credentials
+   * with its scope. `none`: no checks, for tests and local use; served to loopback sockets only.
+   */
+  auth?: { mode: 'keys' | 'none' };
+  /** The key of the hashed customer ids in logs; random per app when not given (serve keeps one in the data dir). */
+  logIdKey?: Uint8Array;
+  /** Wall-clock time for key expiry and token checks (the engine's clock may be simulated). */
+  now?: () => number;
 }
 
-/** Customer ids in paths are pseudonymous but still personal data: logs show the route, not the id. */
-const redactUrl = (url: string) => url.replace(/\/customers\/[^/?]+/g, '/customers/:id').replace(/\?.*$/, '');
-
-/** Builds the HTTP app around an engine, apart from `listen` so tests use `inject()`. */
+/** Builds the HTTP app around an engine, apart from `listen` so tests use `inject()`. Secure by default. */
 export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInstance & { apiDocs: ApiDocs } {
   const state = { closing: false };
-  const base = options.logger === false ? undefined : (options.logger ?? engine.logger);
-  const logger = base?.child({}, { serializers: { req: (req: { method: string; url: string; id: string }) => ({ method: req.method, url: redactUrl(req.url), id: req.id }) } });
+  const server = engine.config.server;
+  const logger = options.logger === false ? undefined : (options.logger ?? engine.logger);
   const app = Fastify({
     loggerInstance: logger,
     logger: options.logger === false ? false : undefined,
-    bodyLimit: engine.config.server.bodyLimitBytes,
+    // Our own line per request names the route pattern and a hashed customer; Fastify's would log the raw URL.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: server.bodyLimitBytes,
     return503OnClosing: true,
+    ...serverTimeouts(server),
   } as never) as unknown as FastifyInstance;
+  capConnections(app, server);
   app.setErrorHandler(errorHandler);
   // Only JSON is accepted (415 otherwise); our parser says where the JSON broke.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = body as string;
+    const deep = jsonTooDeepAt(text, server.maxJsonDepth);
+    if (deep >= 0) return done(new NextbestError('JSON_TOO_DEEP', `the JSON nests deeper than ${server.maxJsonDepth} levels (at offset ${deep})`, { offset: deep, maxDepth: server.maxJsonDepth }), undefined);
     try {
-      done(null, body === '' ? undefined : JSON.parse(body as string));
+      done(null, text === '' ? undefined : JSON.parse(text));
     } catch (e) {
-      const at = locateJsonError(body as string);
+      const at = locateJsonError(text);
       done(new NextbestError('MALFORMED_JSON', `malformed JSON at line ${at.line}, column ${at.column} (found ${at.found}): ${(e as Error).message}`, { line: at.line, column: at.column, offset: at.offset }), undefined);
     }
   });
-  app.setNotFoundHandler((request, reply) => sendError(reply, 'NOT_FOUND', `no route ${request.method} ${redactUrl(request.url)}`));
+  app.setNotFoundHandler((request, reply) => sendError(reply, 'NOT_FOUND', `no route ${request.method} ${request.url.replace(/\?.*$/, '')}`));
 
-  const keys = new Set(engine.config.server.apiKeys);
-  if (keys.size > 0) {
-    app.addHook('onRequest', async (request, reply) => {
-      if (!request.url.startsWith('/v1/')) return;
-      const auth = request.headers.authorization ?? '';
-      if (!auth.startsWith('Bearer ') || !keys.has(auth.slice(7))) return sendError(reply, 'UNAUTHORIZED', 'send Authorization: Bearer <api key>');
-    });
-  }
+  const corsEnabled = installCors(app, server);
+  installAccessControl(app, engine, { mode: options.auth?.mode ?? server.auth, now: options.now ?? Date.now, corsEnabled });
+  installRateLimits(app, server);
+  installSecurityHeaders(app);
+  if (logger) installRequestLog(app, options.logIdKey ?? randomBytes(32));
   app.addHook('onClose', async () => {
     state.closing = true;
   });
@@ -67,7 +81,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   modelRoutes(app, docs, engine);
   actionRoutes(app, docs, engine);
 
-  app.get('/openapi.json', async () => docs.document());
-  app.get('/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(renderDocsPage(docs.document())));
+  app.get('/openapi.json', { config: { access: 'public' } }, async () => docs.document());
+  app.get('/docs', { config: { access: 'public' } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(renderDocsPage(docs.document())));
   return Object.assign(app, { apiDocs: docs });
 }

@@ -15,6 +15,7 @@ export function renderDocsPage(doc: Record<string, unknown>): string {
       ops.push(`<section id="${id}">
 <h3><span class="m ${method}">${method.toUpperCase()}</span> <code>${esc(path)}</code></h3>
 <p>${esc(String(op.summary ?? ''))}</p>${op.description ? `<p>${esc(String(op.description))}</p>` : ''}
+<p><b>Access:</b> ${Array.isArray(op['x-scopes']) ? `a key or token with scope ${(op['x-scopes'] as string[]).map((x) => `<code>${esc(x)}</code>`).join(' or ')} (or <code>admin</code>)` : 'public'}</p>
 ${params.length ? `<h4>Parameters</h4><table><tr><th>name</th><th>in</th><th>required</th><th>description</th></tr>${params.map((p) => `<tr><td><code>${esc(p.name)}</code></td><td>${p.in}</td><td>${p.required ? 'yes' : 'no'}</td><td>${esc(p.description ?? '')}</td></tr>`).join('')}</table>` : ''}
 ${body ? `<details><summary>Request body schema</summary>${block(body)}</details>` : ''}
 <h4>Responses</h4><ul>${Object.entries(responses).map(([s, r]) => `<li><b>${s}</b> ${esc(r.description)}${r.content ? `<details><summary>schema</summary>${block(r.content['application/json']?.schema)}</details>` : ''}</li>`).join('')}</ul>

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Access } from './auth.js';
 
 /** One documented operation: the same zod schemas validate the request and write the docs. */
 export interface Operation {
@@ -8,9 +9,19 @@ export interface Operation {
   summary: string;
   description?: string;
   tag: string;
+  /** Who may call it: `public`, or any one of these scopes (admin always may). Checked on the matched route. */
+  access: Access;
   params?: z.ZodObject;
   query?: z.ZodObject;
+  /** The request body: validated by `route()` before the handler runs (422 naming the field). */
   body?: z.ZodType;
+  /**
+   * Batch routes opt out of whole-body validation by saying so here: they validate each
+   * item and report it on its own, so one bad item does not refuse the batch.
+   */
+  perItemBody?: true;
+  /** The body's id field is filled from the path when missing, and must match it when sent. */
+  bodyIdFromPath?: { field: string; param: string };
   responses: Record<number, { description: string; schema?: z.ZodType }>;
 }
 
@@ -34,6 +45,12 @@ export class ApiDocs {
         ...paramsOf(op.query, 'query'),
       ];
       const responses: Record<string, unknown> = {};
+      const errorRef = { description: '', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+      if (op.access !== 'public') {
+        responses['401'] = { ...errorRef, description: 'No credentials, or a key or token that is unknown, expired or revoked (UNAUTHORIZED)' };
+        responses['403'] = { ...errorRef, description: `The credentials lack the scope: ${op.access.join(' or ')} (FORBIDDEN)` };
+        responses['429'] = { ...errorRef, description: 'Over the rate limit of the caller or the customer; see Retry-After (RATE_LIMITED)' };
+      }
       for (const [status, r] of Object.entries(op.responses)) {
         responses[status] = r.schema ? { description: r.description, content: { 'application/json': { schema: jsonSchema(r.schema) } } } : { description: r.description };
       }
@@ -41,6 +58,9 @@ export class ApiDocs {
         summary: op.summary,
         ...(op.description ? { description: op.description } : {}),
         tags: [op.tag],
+        // OpenAPI lists alternatives: any one of the scopes will do; admin grants them all.
+        security: op.access === 'public' ? [] : op.access.map((scope) => ({ bearer: [scope] })),
+        ...(op.access === 'public' ? {} : { 'x-scopes': [...op.access] }),
         ...(parameters.length ? { parameters } : {}),
         ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } } } : {}),
         responses,
@@ -49,7 +69,7 @@ export class ApiDocs {
     return {
       openapi: '3.1.0',
       info: { title: 'nextbest API', version: '0.1.0', description: 'Real-time next-best-action engine for banks and fintechs.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas: { Error: jsonSchema(ErrorBody) } },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key from `nextbest keys create` (nbk_...), or a JWT from the configured identity provider with a `scope` claim. The `admin` scope grants every other.' } }, schemas: { Error: jsonSchema(ErrorBody) } },
       paths,
     };
   }

@@ -2,11 +2,14 @@
  * What the bank can offer and where: the action families and channels of the closed loop,
  * with the revenue the twin books when an offer is taken up.
  */
+import { CHANNEL_NAMES, type Channel } from '../core/channels.js';
+
 export const ACTION_FAMILIES = ['credit_card', 'personal_loan', 'refinancing', 'savings', 'investment', 'pension', 'retention', 'guidance', 'service_message'] as const;
 export type ActionFamily = (typeof ACTION_FAMILIES)[number];
 
-export const OFFER_CHANNELS = ['push', 'email', 'in_app', 'chatbot', 'call_centre', 'branch'] as const;
-export type OfferChannel = (typeof OFFER_CHANNELS)[number];
+/** The bank's channels (core/channels.ts); a channel's code in the twin is its place in that list. */
+export const OFFER_CHANNELS = CHANNEL_NAMES;
+export type OfferChannel = Channel;
 
 export const FAMILY = Object.fromEntries(ACTION_FAMILIES.map((f, k) => [f, k])) as Record<ActionFamily, number>;
 export const CHANNEL = Object.fromEntries(OFFER_CHANNELS.map((c, k) => [c, k])) as Record<OfferChannel, number>;

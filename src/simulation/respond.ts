@@ -3,6 +3,7 @@
  * propensity on the customer's own response stream, the offer's effect changes their
  * state, and accepted unsuitable offers are counted as harm.
  */
+import { CHANNELS } from '../core/channels.js';
 import { RESPONSE } from './codes.js';
 import { DayBuffer, T } from './dayBuffer.js';
 import { ACCEPT_REVENUE, CHANNEL, FAMILY, FAMILY_HOLDING } from './offers.js';
@@ -18,7 +19,8 @@ export interface OfferOutcome {
   revenue: number;
 }
 
-const DIGITAL = new Set([CHANNEL.push, CHANNEL.email, CHANNEL.in_app, CHANNEL.chatbot]);
+/** Channels the customer can click in (core/channels.ts `interactive`), by code. */
+const DIGITAL = new Set(CHANNELS.flatMap((c, k) => (c.interactive ? [k] : [])));
 
 /** Shows one offer to customer i on day d and plays out the response. */
 export function presentOffer(pop: Population, buf: DayBuffer, i: number, family: number, channel: number, d: number, market: MarketState): OfferOutcome {

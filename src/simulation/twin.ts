@@ -15,7 +15,7 @@ import { mixVector, type Scenario } from './scenario.js';
 import { ACTION_FAMILIES } from './offers.js';
 import { acceptProbability, churnHazard, prepaymentHazard, suitable, type MarketState } from './truth.js';
 
-const DAY_MS = 86_400_000;
+import { MS_PER_DAY as DAY_MS } from '../core/clock.js';
 const RATE_MEMORY_DAYS = 120;
 
 /** One finished day: the buffer and the event-time order of its slots. */

@@ -7,6 +7,7 @@
  * family once, less the cost of every contact and of every unsuitable sale. Both are
  * reported: neither hides the other.
  */
+import { CHANNELS } from '../core/channels.js';
 import { ACCEPT_REVENUE, FAMILY, type ActionFamily, type OfferChannel } from './offers.js';
 import type { PolicyReport } from './closedLoop.js';
 
@@ -19,11 +20,12 @@ export function acceptedValue(family: ActionFamily, leaving: boolean): number {
 }
 
 /**
- * What one contact costs, by channel (GBP, an assumption): delivery plus the customer's
- * attention for the digital channels, agent or staff time for the call centre and branch.
- * The twin's own fatigue effects (lower take-up, churn) come on top.
+ * What one contact costs, by channel (GBP, an assumption kept with the channel in
+ * core/channels.ts): delivery plus the customer's attention for the digital channels, agent
+ * or staff time for the call centre and branch. The twin's own fatigue effects (lower
+ * take-up, churn) come on top.
  */
-export const CONTACT_COST_GBP: Readonly<Record<OfferChannel, number>> = { push: 1, email: 1, in_app: 1, chatbot: 1, call_centre: 8, branch: 5 };
+export const CONTACT_COST_GBP: Readonly<Record<OfferChannel, number>> = Object.fromEntries(CHANNELS.map((c) => [c.name, c.contactCostGbp])) as Record<OfferChannel, number>;
 
 /**
  * What an unsuitable sale costs (GBP, an assumption): complaint handling and redress, of the

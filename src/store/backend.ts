@@ -1,3 +1,5 @@
+import type { ApiKeyStore } from './apiKeyStore.js';
+import type { CatalogueStore } from './catalogueStore.js';
 import type { ConsumerCheckpoints } from './consumer.js';
 import type { ContactStore } from './contactStore.js';
 import type { CustomerStore } from './customerStore.js';
@@ -21,6 +23,10 @@ export interface Backend {
   readonly contacts: ContactStore;
   readonly decisionLog: DecisionLog;
   readonly models: ModelRegistry;
+  /** Stored catalogue versions and the one in force (shared by every process on the data). */
+  readonly catalogues: CatalogueStore;
+  /** Hashed API keys and their scopes (the HTTP server checks them). */
+  readonly apiKeys: ApiKeyStore;
   /** Checkpoints of the log consumers that do not keep their own. */
   readonly checkpoints: ConsumerCheckpoints;
   /** Closes every port and stops what the backend runs; safe to call twice. */

@@ -4,6 +4,8 @@ import type { Customer } from '../core/customer.js';
 export interface CustomerStore {
   upsertMany(customers: readonly Customer[], updatedAt: number): Promise<void>;
   getMany(customerIds: readonly string[]): Promise<(Customer | undefined)[]>;
+  /** Up to `limit` records in customerId order (code-unit order), after `afterId` when given: a page by id cursor. */
+  list(o: { afterId?: string; limit: number }): Promise<Customer[]>;
   /** Deletes the record and keeps a tombstone so later events for the id are refused. */
   erase(customerId: string, erasedAt: number): Promise<boolean>;
   /** The ids among these that were erased. */

@@ -7,3 +7,4 @@ export * from './contactStore.js';
 export * from './decisionLog.js';
 export * from './consumer.js';
 export * from './backend.js';
+export * from './catalogueStore.js';

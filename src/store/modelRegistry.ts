@@ -80,6 +80,8 @@ export interface StageChange {
   modelId: string;
   action: 'promote' | 'rollback';
   at: string;
+  /** Why the change was allowed (the promotion checks, or the reason a person forced it); null when none was given. */
+  note: string | null;
 }
 
 export interface ModelRegistry {
@@ -90,8 +92,8 @@ export interface ModelRegistry {
   list(filter?: { name?: string; stage?: ModelStage }): Promise<ModelSummary[]>;
   /** The serving model of a name, if any. */
   champion(name: string): Promise<ModelRecord | undefined>;
-  /** Makes a candidate (or retired model) the champion of its name; the old champion is retired. */
-  promote(id: string, at: string): Promise<{ champion: ModelSummary; retired: ModelSummary | null }>;
+  /** Makes a candidate (or retired model) the champion of its name; the old champion is retired. `note` is kept in the history. */
+  promote(id: string, at: string, note?: string): Promise<{ champion: ModelSummary; retired: ModelSummary | null }>;
   /** Retires the champion of `name` and restores the one it replaced. */
   rollback(name: string, at: string): Promise<{ champion: ModelSummary; retired: ModelSummary }>;
   /** Promotions and rollbacks of `name`, oldest first. */

@@ -7,6 +7,7 @@ import { buildDriftReference } from '../models/metrics/driftCheck.js';
 import { modelToJson, predictBatch, train, type GbdtModel } from '../models/gbdt/index.js';
 import { GBDT_DEFAULTS, iso, type SkippedModel, type TrainContext, type TrainedModel } from './context.js';
 import { takeRows, timeSplit, type Dataset } from './dataset.js';
+import { aucInterval } from './aucInterval.js';
 import { binaryReport, rounded } from './report.js';
 
 /** What the card says about a binary model. */
@@ -52,8 +53,10 @@ export async function trainBinaryModel(ctx: TrainContext, spec: BinarySpec, ds: 
   const pTr = predictBatch(model, xTr);
   const baseRate = sum(yTr) / yTr.length;
   const report = rounded(binaryReport(pTe, yTe, baseRate));
+  // The promotion guard reads the lower bound: a model whose test AUC may be chance is not promoted.
+  const aucLower95 = Number(aucInterval(pTe, yTe).lower.toPrecision(6));
   const window = { from: iso(ctx.window.from), to: iso(ctx.window.to) };
-  const metrics = { auc: report.auc, logLoss: report.logLoss, logLossBaseline: report.logLossBaseline, liftTopDecile: report.liftTopDecile, ece: report.ece, testRows: report.rows, testPositives: report.positives, trainRows: tr.length, validationRows: va.length, rounds: model.bestIteration, testFrom: iso(local.testFrom) };
+  const metrics = { auc: report.auc, aucLower95, logLoss: report.logLoss, logLossBaseline: report.logLossBaseline, liftTopDecile: report.liftTopDecile, ece: report.ece, testRows: report.rows, testPositives: report.positives, trainRows: tr.length, validationRows: va.length, rounds: model.bestIteration, testFrom: iso(local.testFrom) };
   const card = buildModelCard({
     title: spec.title,
     intendedUse: spec.intendedUse,
@@ -65,7 +68,7 @@ export async function trainBinaryModel(ctx: TrainContext, spec: BinarySpec, ds: 
     split: `time-based: train as-of before ${iso(local.validationFrom)}, validation (early stopping) to ${iso(local.testFrom)}, test after; ${spec.purgeDays}-day purge gaps`,
     definitionsHash: ctx.features.version,
     features: ds.names,
-    metrics: { auc: report.auc, logLoss: report.logLoss, liftTopDecile: report.liftTopDecile, ece: report.ece },
+    metrics: { auc: report.auc, aucLower95, logLoss: report.logLoss, liftTopDecile: report.liftTopDecile, ece: report.ece },
     limitations: spec.limitations,
   });
   const record = await ctx.registry.register({

@@ -45,4 +45,4 @@ export const GBDT_DEFAULTS: Partial<GbdtParams> = {
   earlyStoppingRounds: 25,
 };
 
-export const iso = (t: number) => new Date(t).toISOString();
+export { iso } from '../core/clock.js';

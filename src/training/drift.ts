@@ -13,15 +13,12 @@ import type { EventLog } from '../store/eventLog.js';
 import type { ModelRecord, ModelRegistry } from '../store/modelRegistry.js';
 import { iso } from './context.js';
 import { buildDataset, takeRows, type Dataset } from './dataset.js';
-import { CHURN, OFFER_ACCEPTANCE, PREPAYMENT } from './definitions.js';
-import { labelRows, type LabelDef } from './labels.js';
+import { driftLabelOf, type DriftLabel } from './families/index.js';
+import { labelRows } from './labels.js';
 
-/** The label a GBDT model of this name was trained on, and the rows of it that belong to the model. */
-export function labelOfModel(name: string): { def: LabelDef; family?: string } | undefined {
-  if (name.startsWith('propensity_')) return { def: OFFER_ACCEPTANCE, family: name.slice('propensity_'.length) };
-  if (name === 'churn_90d') return { def: CHURN };
-  if (name === 'prepayment_90d') return { def: PREPAYMENT };
-  return undefined;
+/** The label a model of this name was trained on, and the rows of it that belong to the model (its family says). */
+export function labelOfModel(name: string): DriftLabel | undefined {
+  return driftLabelOf(name);
 }
 
 /** Recent labelled (or not yet labelled) rows of a model's label, with features. */
@@ -29,7 +26,7 @@ export async function recentRows(log: EventLog, features: FeatureSet, name: stri
   const spec = labelOfModel(name);
   if (!spec) return undefined;
   const all = await labelRows(log, spec.def, { from, to, observedUntil: to, keepUnobserved: true });
-  const rows = spec.family === undefined ? all : all.filter((r) => r.action === spec.family);
+  const rows = spec.action === undefined ? all : all.filter((r) => r.action === spec.action);
   return buildDataset(log, features, rows);
 }
 

@@ -1,7 +1,7 @@
-/** Training: datasets from the log, the model jobs, the registry entries they write, and serving. */
-export { Champions, type ProfileScores, type ServedGbdt, type FeatureLookup } from './serving.js';
-export { ModelLifecycle, jobOfModel, type TrainRunOptions, type TrainRun } from './lifecycle.js';
+/** Training: datasets from the log, the model families (train, serve, drift label, rule scores), the lifecycle. */
+export { Champions, ruleScoreCatalogue, type ProfileScores, type ServedGbdt, type FeatureLookup } from './serving.js';
+export { ModelLifecycle, type TrainRunOptions, type TrainRun } from './lifecycle.js';
 export type { TrainContext, TrainedModel, SkippedModel } from './context.js';
 export { checkModelDrift, compareOnRows, recentRows, scoreRows, labelOfModel } from './drift.js';
-export { propensityModelName } from './propensity.js';
-export { MODEL_JOBS, runJob, type ModelJob } from './jobs.js';
+export { FAMILIES, MODEL_JOBS, jobOfModel, runJob, propensityModelName, type ModelJob, type ModelFamily } from './families/index.js';
+export { PromotionRefused, type PromotionVerdict } from './promotion.js';

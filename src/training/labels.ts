@@ -7,9 +7,10 @@
 import { GLOBAL_CUSTOMER, type EventType, type StoredEvent } from '../core/events.js';
 import { ValidationError } from '../core/errors.js';
 import type { EventLog } from '../store/eventLog.js';
-import { eventCelEnv } from '../features/validate.js';
+import { compileRule, passes } from '../rules/index.js';
 
-export const DAY_MS = 86_400_000;
+import { MS_PER_DAY as DAY_MS } from '../core/clock.js';
+export { DAY_MS };
 
 /** Events of some types, optionally filtered by a CEL expression over `event`. */
 export interface EventMatcher {
@@ -66,15 +67,8 @@ export interface LabelRow {
 const matcher = (m: EventMatcher): ((e: StoredEvent) => boolean) => {
   const types = new Set(m.events);
   if (!m.where) return (e) => types.has(e.event.type);
-  const fn = eventCelEnv().parse(m.where);
-  return (e) => {
-    if (!types.has(e.event.type)) return false;
-    try {
-      return fn({ event: e.event }) === true;
-    } catch {
-      return false;
-    }
-  };
+  const rule = compileRule(m.where, 'training', 'where');
+  return (e) => types.has(e.event.type) && passes(rule, { event: e.event });
 };
 
 const field = (e: StoredEvent, path: string): string | undefined => {

@@ -8,11 +8,12 @@ import type { StoredEvent } from '../core/events.js';
 import type { FeatureSet } from '../features/featureSet.js';
 import type { DriftReport, DriftThresholds } from '../models/metrics/driftCheck.js';
 import type { EventLog } from '../store/eventLog.js';
-import type { ModelRecord, ModelRegistry, ModelSummary } from '../store/modelRegistry.js';
+import { alreadyChampion, modelNotFound, type ModelRecord, type ModelRegistry, type ModelSummary } from '../store/modelRegistry.js';
 import { iso, type SkippedModel, type TrainContext, type TrainedModel } from './context.js';
 import { checkModelDrift, labelOfModel } from './drift.js';
-import { MODEL_JOBS, runJob, type ModelJob } from './jobs.js';
+import { jobOfModel, MODEL_JOBS, runJob, type ModelJob } from './families/index.js';
 import { DAY_MS, type LabelWindow } from './labels.js';
+import { judgePromotion, promotionNote, PromotionRefused, type PromotionVerdict } from './promotion.js';
 import { Champions, type FeatureLookup, type ProfileScores } from './serving.js';
 
 export interface TrainRunOptions {
@@ -24,7 +25,7 @@ export interface TrainRunOptions {
   /** Days at the start of the log kept out of the rows so 90-day features have history (default 60). */
   warmupDays?: number;
   seed?: number;
-  /** Promote each new model that beats the base rate to champion at once (the demo; in production a person promotes). */
+  /** Promote each new model that passes the promotion guard to champion at once (the demo; in production a person promotes). */
   promote?: boolean;
   progress?: TrainContext['progress'];
   gbdt?: TrainContext['gbdt'];
@@ -35,7 +36,7 @@ export interface TrainRun {
   trained: TrainedModel[];
   skipped: SkippedModel[];
   promoted: string[];
-  /** Trained but left as candidates by `promote`: they did not beat the base rate on the test slice. */
+  /** Trained but left as candidates by `promote`: the promotion guard's reasons (or not below the base rate's log loss). */
   notPromoted: { id: string; reason: string }[];
 }
 
@@ -44,17 +45,6 @@ export function promotionBlocker(t: TrainedModel): string | undefined {
   const ll = t.metrics.logLoss;
   const base = t.metrics.logLossBaseline;
   if (typeof ll === 'number' && typeof base === 'number' && !(ll < base)) return `test log loss ${ll} is not below the base rate's ${base}`;
-  return undefined;
-}
-
-/** Which job retrains a model of this registry name. */
-export function jobOfModel(name: string): ModelJob | undefined {
-  if (name.startsWith('propensity_')) return 'propensity';
-  if (name === 'churn_90d' || name === 'churn_cox') return 'churn';
-  if (name === 'prepayment_90d') return 'prepayment';
-  if (name === 'segments') return 'segments';
-  if (name === 'clv') return 'clv';
-  if (name === 'activity_chain') return 'activity';
   return undefined;
 }
 
@@ -120,13 +110,14 @@ export class ModelLifecycle {
     }
     if (o.promote) {
       for (const t of run.trained) {
-        // Automatic promotion is gated: a model no better than the base rate stays a candidate for a person to judge.
+        // Automatic promotion is gated: a model no better than the base rate, or one the guard refuses, stays a candidate for a person to judge.
         const blocker = promotionBlocker(t);
-        if (blocker) {
-          run.notPromoted.push({ id: t.id, reason: blocker });
+        const verdict = await this.judge(t.id);
+        if (blocker || !verdict.allowed) {
+          run.notPromoted.push({ id: t.id, reason: [blocker, ...verdict.checks.filter((c) => !c.passed).map((c) => `${c.detail} (${c.rule})`)].filter((x) => x !== undefined).join('; ') });
           continue;
         }
-        await this.registry.promote(t.id, iso(this.deps.now()));
+        await this.registry.promote(t.id, iso(this.deps.now()), promotionNote(verdict));
         run.promoted.push(t.id);
       }
     }
@@ -134,11 +125,27 @@ export class ModelLifecycle {
     return run;
   }
 
-  /** Promotes a model and swaps it into service. */
-  async promote(id: string): Promise<{ champion: ModelSummary; retired: ModelSummary | null }> {
-    const r = await this.registry.promote(id, iso(this.deps.now()));
+  /** The promotion guard's verdict on a registered model (see promotion.ts). */
+  async judge(id: string): Promise<PromotionVerdict> {
+    const m = await this.registry.get(id);
+    if (!m) throw modelNotFound(id);
+    return judgePromotion({ log: this.deps.log, features: this.deps.features(), registry: this.registry }, m);
+  }
+
+  /**
+   * Promotes a model that passes the promotion guard and swaps it into service; refuses
+   * (PromotionRefused, naming each failed rule) otherwise. `force` — a person's reason,
+   * kept in the registry's history with the checks it overrode — promotes regardless.
+   */
+  async promote(id: string, o: { force?: string } = {}): Promise<{ champion: ModelSummary; retired: ModelSummary | null; verdict: PromotionVerdict }> {
+    if (o.force !== undefined && o.force.trim().length < 10) throw new ValidationError([{ field: 'force', rule: 'reason_required', message: 'forcing a promotion needs the reason in words (at least 10 characters)' }]);
+    const m = await this.registry.get(id);
+    if (m?.stage === 'champion') throw alreadyChampion(id);
+    const verdict = await this.judge(id);
+    if (!verdict.allowed && o.force === undefined) throw new PromotionRefused(verdict);
+    const r = await this.registry.promote(id, iso(this.deps.now()), promotionNote(verdict, o.force?.trim()));
     await this.reload();
-    return r;
+    return { ...r, verdict };
   }
 
   /** Restores the previous champion of a name and swaps it into service. */

@@ -45,7 +45,11 @@ describe('nextbest train and nextbest models', () => {
     expect(await models(['show', 'propensity_savings@2', '--card', '--data-dir', dir])).toBe(0);
     expect(io.out).toContain('## Limitations');
     io.out = '';
-    expect(await models(['promote', 'propensity_savings@2', '--data-dir', dir])).toBe(0);
+    // Retrained on the same data, @2 does not beat the champion on the same rows: refused, naming the rule.
+    await expect(models(['promote', 'propensity_savings@2', '--data-dir', dir])).rejects.toThrow(/beats_champion/);
+    await expect(models(['promote', 'propensity_savings@2', '--force', 'ok', '--data-dir', dir])).rejects.toThrow(/reason_required/);
+    io.out = '';
+    expect(await models(['promote', 'propensity_savings@2', '--force', 'hot-swap check on the same data', '--data-dir', dir])).toBe(0);
     expect(JSON.parse(io.out).retired.id).toBe('propensity_savings@1');
     io.out = '';
     expect(await models(['rollback', 'propensity_savings', '--data-dir', dir])).toBe(0);

@@ -150,12 +150,12 @@ describe('decisioning scenarios', () => {
     customer({ customerId: 'c1' });
     customer({ customerId: 'c2' });
     expect(chosenIds(await d.decide({ customerId: 'c1', channel: 'in_app' }))).toEqual(['card']);
-    d.setLevers({ families: { savings: 3 } });
+    await d.setLevers({ families: { savings: 3 } });
     const r = await d.decide({ customerId: 'c2', channel: 'in_app' });
     expect(chosenIds(r)).toEqual(['saver']);
     expect(r.levers).toEqual({ families: { savings: 3 }, actions: {} });
     expect(r.explanation.winner!.reasonCodes.map((c) => c.code)).toContain('BUSINESS_LEVER');
-    expect(() => d.setLevers({ families: { savings: -1 } })).toThrow(/levers.families.savings/);
+    await expect(d.setLevers({ families: { savings: -1 } })).rejects.toThrow(/levers.families.savings/);
   });
 
   it('explains: exclusions, reason codes and the FCA targeted-support wording', async () => {

@@ -32,7 +32,7 @@ describe('engine: derived state follows the log', () => {
   it('a consumer that throws never fails an ingest; it retries, reports its lag, and /readyz says not ready until it catches up', async () => {
     const broken = new Broken();
     const engine = await createEngine({ store: 'memory', log: { level: 'silent' }, consumers: { maxLagSeconds: 3600 } }, { clock: new ManualClock(T0), consumers: [broken] });
-    const app = buildApp(engine, { logger: false });
+    const app = buildApp(engine, { logger: false, auth: { mode: 'none' } });
     await app.ready();
     try {
       const res = await app.inject({ method: 'POST', url: '/v1/events', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ events: [login(1), login(2), login(3)] }) });

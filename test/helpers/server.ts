@@ -3,15 +3,20 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Starts `nextbest serve` in a child process on a free port; resolves with its URL. */
-export async function startServer(dataDir: string, extraEnv: Record<string, string> = {}, extraArgs: string[] = []): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--data-dir', dataDir, ...extraArgs], {
+/**
+ * Starts `nextbest serve` in a child process on a free port; resolves with its URL and what
+ * it printed. Authentication is off (`--no-auth`, loopback) unless `secure` is set.
+ */
+export async function startServer(dataDir: string, extraEnv: Record<string, string> = {}, extraArgs: string[] = [], o: { secure?: boolean } = {}): Promise<{ url: string; child: ChildProcess; stdout: () => string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--data-dir', dataDir, ...(o.secure ? [] : ['--no-auth']), ...extraArgs], {
     cwd: root,
     env: { ...process.env, NEXTBEST_LOG_LEVEL: 'warn', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  let printed = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout!.on('data', (d: Buffer) => (printed += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 60_000);
@@ -25,7 +30,7 @@ export async function startServer(dataDir: string, extraEnv: Record<string, stri
     });
     child.on('exit', (code) => reject(new Error(`server exited ${code}: ${stderr}`)));
   });
-  return { url, child };
+  return { url, child, stdout: () => printed };
 }
 
 /** Waits for a child to exit; resolves with its exit code or signal. */

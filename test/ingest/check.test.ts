@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { checkEvent } from '../../src/ingest/check.js';
+import { parseConfig } from '../../src/config.js';
 import { exampleEvents } from '../helpers/events.js';
 
 const now = Date.parse('2026-03-01T12:00:00Z');
@@ -62,5 +63,24 @@ describe('checkEvent', () => {
   it('checks the currency of every money field, not just amount', () => {
     const fx = exampleEvents()[3]! as Record<string, any>;
     expect(issuesOf({ ...fx, payload: { ...fx.payload, originalAmount: { minor: -5, currency: 'QQQ' } } })[0]).toMatchObject({ field: 'payload.originalAmount.currency' });
+  });
+});
+
+describe('plausibility rules', () => {
+  it('rejects dates before 1900 (implausible_date) and amounts beyond the bound (amount_limit), with the bound configurable', () => {
+    expect(issuesOf({ ...deposit(), occurredAt: '0000-01-01T00:00:00Z' })[0]).toMatchObject({ field: 'occurredAt', rule: 'implausible_date' });
+    expect(issuesOf({ ...deposit(), occurredAt: '1899-12-31T23:59:59Z' })[0]).toMatchObject({ rule: 'implausible_date' });
+    expect(checkEvent({ ...deposit(), occurredAt: '1900-01-01T00:00:00Z' }, ctx).ok).toBe(true);
+    const huge = exampleEvents().find((e) => e.type === 'card_payment')! as Record<string, any>;
+    const trillions = { ...huge, payload: { ...huge.payload, amount: { minor: -9_000_000_000_000_000, currency: 'GBP' } } };
+    expect(issuesOf(trillions)[0]).toMatchObject({ field: 'payload.amount.minor', rule: 'amount_limit' });
+    const big = deposit();
+    big.payload.amount.minor = 5_000_000;
+    expect(checkEvent(big, ctx).ok).toBe(true);
+    const r = checkEvent(big, { ...ctx, maxAmountMinor: 1_000_000 });
+    expect(!r.ok && r.issues[0]).toMatchObject({ rule: 'amount_limit' });
+    // After tomorrow is never plausible: the skew allowance cannot be configured past a day.
+    expect(() => parseConfig({ ingest: { maxFutureSeconds: 86_401 } })).toThrow(/maxFutureSeconds/);
+    expect(parseConfig({ ingest: { maxAmountMinor: 500 } }).ingest.maxAmountMinor).toBe(500);
   });
 });

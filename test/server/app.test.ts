@@ -99,3 +99,20 @@ describe('HTTP API', () => {
     expect((await t.app.inject({ url: '/healthz' })).statusCode).toBe(200);
   });
 });
+
+describe('GET /v1/customers', () => {
+  it('lists records a page at a time with a next cursor, and refuses a bad limit', async () => {
+    t = await testApp();
+    const res = await t.post('/v1/customers', { customers: ['c-3', 'c-1', 'c-2'].map((customerId) => ({ customerId })) });
+    expect(res.statusCode).toBe(200);
+    const first = await t.app.inject({ method: 'GET', url: '/v1/customers?limit=2' });
+    expect(first.statusCode).toBe(200);
+    expect(first.json().customers.map((c: { customerId: string }) => c.customerId)).toEqual(['c-1', 'c-2']);
+    expect(first.json().next).toBe('c-2');
+    const second = (await t.app.inject({ method: 'GET', url: '/v1/customers?limit=2&after=c-2' })).json();
+    expect(second).toEqual({ customers: [expect.objectContaining({ customerId: 'c-3' })], next: null });
+    const bad = await t.app.inject({ method: 'GET', url: '/v1/customers?limit=5000' });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().error.details.issues[0]).toMatchObject({ field: 'query.limit', rule: 'max' });
+  });
+});

@@ -60,6 +60,12 @@ describe('decisions and actions over HTTP', () => {
     const badCel = await put('cashback', { ...action, policies: [{ kind: 'eligibility', when: 'customer.age >=', reason: 'x' }] });
     expect(badCel.statusCode).toBe(422);
     expect(badCel.json().error.details.issues[0]).toMatchObject({ rule: 'cel' });
+    // A rule that would stall every decision (comprehensions six deep) is refused when saved.
+    const L = `[${Array.from({ length: 20 }, (_, i) => i).join(', ')}]`;
+    const stall = `${L}.all(a, ${L}.all(b, ${L}.all(c, ${L}.all(d, ${L}.all(e, ${L}.all(f, a + b + c + d + e + f >= 0))))))`;
+    const costly = await put('cashback', { ...action, policies: [{ kind: 'eligibility', when: stall, reason: 'x' }] });
+    expect(costly.statusCode).toBe(422);
+    expect(costly.json().error.details.issues).toEqual(expect.arrayContaining([expect.objectContaining({ field: expect.stringContaining('policies'), rule: 'cel_nesting' })]));
     expect((await put('cashback', { ...action, family: 'mortgage' })).json().error.details.issues[0]).toMatchObject({ field: 'family', rule: 'enum' });
     expect((await put('other', { ...action, id: 'cashback' })).statusCode).toBe(422);
     expect((await h.app.inject({ method: 'GET', url: '/v1/actions/cashback' })).json().policies[0].when).toBe('customer.age >= 21');

@@ -20,7 +20,7 @@ describe('HTTP: models, cards, promotion, drift and profile scores', () => {
     const mine = bank.events.filter((e) => e.customerId === one);
     const r = await engine.ingest(mine);
     expect(r.rejected).toBe(0);
-    app = buildApp(engine, { logger: false });
+    app = buildApp(engine, { logger: false, auth: { mode: 'none' } });
     await app.ready();
   }, 60_000);
   afterAll(async () => {
@@ -72,7 +72,9 @@ describe('HTTP: models, cards, promotion, drift and profile scores', () => {
 
   it('promotion and rollback are served at once; errors name the problem', async () => {
     await engine.trainModels({ models: ['propensity'], seed: 2 });
-    const promoted = await app.inject({ method: 'POST', url: '/v1/models/propensity_savings@2/promote' });
+    const refused = await app.inject({ method: 'POST', url: '/v1/models/propensity_savings@2/promote' });
+    expect(refused.statusCode).toBe(422); // the same data again does not beat the champion on the same rows
+    const promoted = await app.inject({ method: 'POST', url: `/v1/models/propensity_savings@2/promote?force=${encodeURIComponent('hot-swap check on the same data')}` });
     expect(promoted.json().retired.id).toBe('propensity_savings@1');
     let p = (await app.inject({ method: 'GET', url: `/v1/customers/${one}/profile` })).json();
     expect(p.scores.propensities.savings.model).toBe('propensity_savings@2');

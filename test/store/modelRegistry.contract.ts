@@ -109,6 +109,13 @@ export function modelRegistryContract(name: string, open: () => Promise<ModelReg
       expect((await reg.champion('propensity'))?.id).toBe('propensity@1');
       const h = await reg.history('propensity');
       expect(h.map((c) => `${c.action}:${c.modelId}`)).toEqual(['promote:propensity@1', 'promote:propensity@2', 'promote:propensity@3', 'rollback:propensity@2', 'rollback:propensity@1']);
+      expect(h.map((c) => c.note)).toEqual([null, null, null, null, null]);
+    });
+
+    it('keeps the note of a promotion (why it was allowed) in the history', async () => {
+      await reg.register(newModel('propensity', 1));
+      await reg.promote('propensity@1', at(1), 'forced: constant model kept for an A/B baseline');
+      expect((await reg.history('propensity')).map((c) => c.note)).toEqual(['forced: constant model kept for an A/B baseline']);
     });
 
     it('a retired model can be promoted again, and a rollback then returns to the one it displaced', async () => {

@@ -67,5 +67,11 @@ describe('drift: the bank changes on day 120', () => {
     process.stderr.write(`drift: on ${cmp.rows} post-drift offers, champion AUC ${stale!.auc.toFixed(3)} / log loss ${stale!.logLoss.toFixed(3)}, retrained candidate AUC ${fresh!.auc.toFixed(3)} / log loss ${fresh!.logLoss.toFixed(3)}\n`);
     expect(fresh!.auc).toBeGreaterThan(stale!.auc + 0.1);
     expect(fresh!.logLoss).toBeLessThan(stale!.logLoss);
+    // The promotion guard agrees: the candidate beats the stale champion on its own test rows, so a person can promote it without forcing.
+    const verdict = await lc.judge('propensity_savings@2');
+    expect(verdict.checks.find((c) => c.rule === 'beats_champion')).toMatchObject({ passed: true });
+    expect(verdict.allowed).toBe(true);
+    await lc.promote('propensity_savings@2');
+    expect((await lc.registry.history('propensity_savings')).at(-1)!.note).toMatch(/^enough_test_positives passed.*beats_champion passed/);
   });
 });

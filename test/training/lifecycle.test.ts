@@ -87,7 +87,11 @@ describe('model lifecycle on a synthetic bank with known propensities', () => {
     const again = await lc.train({ models: ['propensity'], seed: 2 });
     expect(again.trained.map((t) => t.id)).toContain('propensity_savings@2');
     expect(lc.champions!.propensity.get('savings')?.version).toBe('propensity_savings@1'); // candidates are not served
-    await lc.promote('propensity_savings@2');
+    // A retrain on the same data does not beat the champion on the same rows: refused, naming the rule; a person may force it.
+    await expect(lc.promote('propensity_savings@2')).rejects.toMatchObject({ name: 'PromotionRefused', code: 'VALIDATION_FAILED', issues: [{ field: 'id', rule: 'beats_champion' }] });
+    expect(lc.champions!.propensity.get('savings')?.version).toBe('propensity_savings@1');
+    const forced = await lc.promote('propensity_savings@2', { force: 'hot-swap check: same data, new seed' });
+    expect(forced.verdict.allowed).toBe(false);
     expect(lc.champions!.propensity.get('savings')?.version).toBe('propensity_savings@2');
     expect(first.propensity.get('savings')?.version).toBe('propensity_savings@1'); // a served set never changes under a reader
     await lc.rollback('propensity_savings');
@@ -96,7 +100,7 @@ describe('model lifecycle on a synthetic bank with known propensities', () => {
   });
 
   it('profile scores: segment, churn risk with horizons, CLV and P(alive), stress, propensities', async () => {
-    for (const id of ['churn_cox@1', 'segments@1', 'clv@1', 'propensity_credit_card@1']) await lc.promote(id);
+    for (const id of ['churn_cox@1', 'segments@1', 'clv@1', 'propensity_credit_card@1', 'activity_chain@1']) await lc.promote(id);
     const values: Record<string, number> = { logins_30d: 40, days_since_last_login: 1, days_since_last_activity: 1, avg_monthly_balance: 900, card_spend_90d: 300, overdraft_days_90d: 0 };
     const now = bank.start + bank.days * DAY;
     const payments = (await log.readCustomer('c00001', { types: ['card_payment'] }));
@@ -110,6 +114,10 @@ describe('model lifecycle on a synthetic bank with known propensities', () => {
     expect(s.clv!.probabilityAlive).toBeGreaterThan(0);
     expect(s.clv!.probabilityAlive).toBeLessThanOrEqual(1);
     expect(s.stress.state).toBe('current');
+    // The activity chain is served: the state from the profile, P(dormant within 90 days) from the chain.
+    expect(s.activity).toMatchObject({ state: 'active', horizonDays: 90, model: 'activity_chain@1' });
+    expect(s.activity!.pDormant90d).toBeGreaterThanOrEqual(0);
+    expect(s.activity!.pDormant90d).toBeLessThan(1);
     expect(Object.keys(s.propensities).sort()).toEqual(['credit_card', 'savings']);
     // Real profiles of the most and least engaged customers still with the bank: the truth's directions hold.
     const alive = new Set((await recentRows(log, features, 'churn_90d', now - 10 * DAY, now))!.rows.map((r) => r.customerId));

@@ -14,7 +14,7 @@ import { ValidationError } from '../../core/errors.js';
 import { bfgs } from '../optimize/bfgs.js';
 import { hessianFromGradient, invert } from '../optimize/hessian.js';
 import { hyp2f1 } from './hypergeometric.js';
-import { maxFrequency, validateRfm, type RfmSummary } from './rfm.js';
+import { customerCount, maxFrequency, validateRfm, type RfmSummary } from './rfm.js';
 
 /** BG/NBD parameters: purchase rate Gamma(r, alpha), dropout Beta(a, b). */
 export interface BgNbdParams {
@@ -24,14 +24,31 @@ export interface BgNbdParams {
   b: number;
 }
 
+/** Why a fit's parameters are not identified by the data. */
+export interface DegenerateFit {
+  /**
+   * `no_dropout`: a/(a+b) -> 0, nobody seems to drop out (the NBD limit), a and b run off;
+   * `homogeneous_dropout`: a, b -> infinity at a fixed a/(a+b), everyone drops out alike;
+   * `unidentified`: the information matrix is singular or a parameter's error exceeds it tenfold.
+   */
+  kind: 'no_dropout' | 'homogeneous_dropout' | 'unidentified';
+  message: string;
+}
+
 /** A fitted BG/NBD: parameters, standard errors, log-likelihood and how the optimiser ended. */
 export interface BgNbdFit {
   params: BgNbdParams;
+  /** From the observed information at the optimum; NaN (null in JSON) where a parameter is not identified. */
   standardErrors: BgNbdParams;
   logLikelihood: number;
+  /** Customers the fit stands for (the sum of the row weights). */
   customers: number;
   iterations: number;
+  /** The optimiser stopped at a stationary point and the parameters are identified. */
   converged: boolean;
+  /** Set when the optimum sits at a limit of the model: the parameters must not be read as estimates. */
+  degenerate: DegenerateFit | null;
+  warnings: string[];
 }
 
 const toParams = (v: readonly number[]): BgNbdParams => ({ r: v[0]!, alpha: v[1]!, a: v[2]!, b: v[3]! });
@@ -65,7 +82,10 @@ export function bgNbdLogLikelihood(params: BgNbdParams, s: RfmSummary): { value:
   let gA = 0;
   let gB = 0;
   const n = s.frequency.length;
+  const weights = s.weight;
   for (let i = 0; i < n; i++) {
+    const wi = weights ? weights[i]! : 1;
+    if (wi === 0) continue;
     const x = s.frequency[i]!;
     const T = s.T[i]!;
     const rx = r + x;
@@ -86,24 +106,25 @@ export function bgNbdLogLikelihood(params: BgNbdParams, s: RfmSummary): { value:
         lse = a3 + Math.log1p(e);
         w = e / (1 + e);
       }
-      gA += w / a;
-      gB -= w / (b + x - 1);
+      gA += (wi * w) / a;
+      gB -= (wi * w) / (b + x - 1);
     }
-    ll += logCoef[x]! + lse;
-    gR += dR[x]! - (1 - w) * logAT - w * logATx;
-    gAlpha -= rx * ((1 - w) / (alpha + T) + (x > 0 ? w / (alpha + s.recency[i]!) : 0));
-    gB += dB[x]! - dAB[x]!;
-    gA -= dAB[x]!;
+    ll += wi * (logCoef[x]! + lse);
+    gR += wi * (dR[x]! - (1 - w) * logAT - w * logATx);
+    gAlpha -= wi * rx * ((1 - w) / (alpha + T) + (x > 0 ? w / (alpha + s.recency[i]!) : 0));
+    gB += wi * (dB[x]! - dAB[x]!);
+    gA -= wi * dAB[x]!;
   }
-  ll += n * r * logAlpha;
-  gR += n * logAlpha;
-  gAlpha += (n * r) / alpha;
+  const customers = customerCount(s);
+  ll += customers * r * logAlpha;
+  gR += customers * logAlpha;
+  gAlpha += (customers * r) / alpha;
   return { value: ll, gradient: [gR, gAlpha, gA, gB] };
 }
 
 /** BFGS on the mean negative log-likelihood per customer in log-parameter space. */
 function minimizeNegLogLik(s: RfmSummary, start: readonly number[], initialInverseHessian?: number[][]) {
-  const n = s.frequency.length;
+  const n = customerCount(s);
   // Mean per customer keeps the gradient's scale independent of the number of customers.
   const objective = (theta: readonly number[]) => {
     const p = theta.map(Math.exp);
@@ -116,7 +137,7 @@ function minimizeNegLogLik(s: RfmSummary, start: readonly number[], initialInver
 /** Every `step`-th customer: a deterministic subsample for a warm start. */
 function everyNth(s: RfmSummary, step: number): RfmSummary {
   const pick = <T extends Float64Array>(a: T) => a.filter((_, i) => i % step === 0);
-  return { frequency: pick(s.frequency), recency: pick(s.recency), T: pick(s.T) };
+  return { frequency: pick(s.frequency), recency: pick(s.recency), T: pick(s.T), ...(s.weight ? { weight: pick(s.weight) } : {}) };
 }
 
 /**
@@ -128,6 +149,7 @@ function everyNth(s: RfmSummary, step: number): RfmSummary {
 export function fitBgNbd(s: RfmSummary, options: { start?: BgNbdParams; warmStartAbove?: number; warmStartSize?: number } = {}): BgNbdFit {
   validateRfm(s);
   const n = s.frequency.length;
+  const customers = customerCount(s);
   const first = options.start ?? { r: 1, alpha: 1, a: 1, b: 1 };
   let start = [first.r, first.alpha, first.a, first.b].map(Math.log);
   let initialInverseHessian: number[][] | undefined;
@@ -141,14 +163,68 @@ export function fitBgNbd(s: RfmSummary, options: { start?: BgNbdParams; warmStar
   const estimate = result.x.map(Math.exp);
   // Observed information from the analytic gradient: 8 likelihood passes instead of 33.
   const information = hessianFromGradient((v) => bgNbdLogLikelihood(toParams(v), s).gradient.map((g) => -g), estimate);
-  const se = invert(information).map((row, i) => Math.sqrt(row[i]!));
+  const se = standardErrorsOf(information);
+  const degenerate = diagnose(toParams(estimate), se);
+  const warnings: string[] = [];
+  if (degenerate) {
+    warnings.push(degenerate.message);
+    // Conditional on the limit, the purchase-rate part (r, alpha) is still estimated.
+    if (!se.slice(0, 2).every(Number.isFinite)) {
+      const sub = standardErrorsOf(information.slice(0, 2).map((row) => row.slice(0, 2)));
+      se[0] = sub[0]!;
+      se[1] = sub[1]!;
+    }
+    if (degenerate.kind !== 'unidentified') se[2] = se[3] = NaN;
+  } else if (!result.converged) {
+    warnings.push(`the optimiser stopped after ${result.iterations} iterations without meeting its gradient tolerance`);
+  }
   return {
     params: toParams(estimate),
     standardErrors: toParams(se),
-    logLikelihood: -result.value * n,
-    customers: n,
+    logLikelihood: -result.value * customers,
+    customers,
     iterations: result.iterations,
-    converged: result.converged,
+    converged: result.converged && degenerate === null,
+    degenerate,
+    warnings,
+  };
+}
+
+/** Square roots of the inverse information's diagonal; NaN where it is singular or not positive. */
+function standardErrorsOf(information: number[][]): number[] {
+  try {
+    return invert(information).map((row, i) => (row[i]! > 0 ? Math.sqrt(row[i]!) : NaN));
+  } catch {
+    return information.map(() => NaN);
+  }
+}
+
+// A parameter past these bounds has run off to a limit of the model.
+const RUN_OFF = 1e5;
+const RELATIVE_ERROR = 10;
+
+/** Tells a real optimum from one at the no-dropout or homogeneous-dropout limit. */
+function diagnose(p: BgNbdParams, se: number[]): DegenerateFit | null {
+  const meanDropout = p.a / (p.a + p.b);
+  const values = [p.r, p.alpha, p.a, p.b];
+  const unidentified = values.some((v, i) => !Number.isFinite(se[i]!) || se[i]! > RELATIVE_ERROR * v);
+  const runOff = values.some((v) => v > RUN_OFF || v < 1 / RUN_OFF);
+  if (!unidentified && !runOff) return null;
+  if (meanDropout < 1e-3 && (p.a < 1 / RUN_OFF || p.b > RUN_OFF || unidentified)) {
+    return {
+      kind: 'no_dropout',
+      message: `degenerate fit: the data sit at the BG/NBD's no-dropout limit (a = ${p.a.toPrecision(3)}, b = ${p.b.toPrecision(3)}, mean dropout per purchase a/(a+b) = ${meanDropout.toPrecision(3)}): no customer is seen to drop out, so a and b are not identified; r and alpha describe an NBD without attrition`,
+    };
+  }
+  if (p.a > RUN_OFF && p.b > RUN_OFF) {
+    return {
+      kind: 'homogeneous_dropout',
+      message: `degenerate fit: a and b run off together (a = ${p.a.toPrecision(3)}, b = ${p.b.toPrecision(3)}): every customer has the same dropout probability ${meanDropout.toPrecision(3)}, and a, b are not identified separately`,
+    };
+  }
+  return {
+    kind: 'unidentified',
+    message: `degenerate fit: the information matrix does not pin the parameters down (standard errors ${se.map((v) => (Number.isFinite(v) ? v.toPrecision(3) : 'undefined')).join(', ')} for r, alpha, a, b)`,
   };
 }
 

@@ -13,6 +13,11 @@ export interface RfmSummary {
   T: Float64Array;
   /** Mean value of the repeat purchases; needed only by the spend model. */
   monetary?: Float64Array;
+  /**
+   * How many customers each row stands for (a summary table of identical histories with
+   * counts); absent = 1 each. Weighted fits equal fits on the rows repeated.
+   */
+  weight?: Float64Array;
 }
 
 /** Throws a ValidationError naming the first customers that break the BG/NBD's rules. */
@@ -23,6 +28,14 @@ export function validateRfm(s: RfmSummary): void {
     issues.push({ field: 'summary', rule: 'same_length', message: 'frequency, recency, T (and monetary) must have one value per customer' });
   }
   if (n === 0) issues.push({ field: 'summary', rule: 'non_empty', message: 'needs at least one customer' });
+  if (s.weight) {
+    if (s.weight.length !== n) issues.push({ field: 'weight', rule: 'same_length', message: 'needs one weight per row' });
+    for (let i = 0; i < s.weight.length && issues.length < 5; i++) {
+      const w = s.weight[i]!;
+      if (!(w >= 0 && Number.isFinite(w))) issues.push({ field: `weight[${i}]`, rule: 'non_negative', message: `is ${w}` });
+    }
+    if (issues.length === 0 && customerCount(s) <= 0) issues.push({ field: 'weight', rule: 'positive_total', message: 'the weights sum to 0' });
+  }
   for (let i = 0; i < n && issues.length < 5; i++) {
     const x = s.frequency[i]!;
     const tx = s.recency[i]!;
@@ -40,4 +53,12 @@ export function maxFrequency(s: RfmSummary): number {
   let m = 0;
   for (let i = 0; i < s.frequency.length; i++) if (s.frequency[i]! > m) m = s.frequency[i]!;
   return m;
+}
+
+/** Customers the summary stands for: the sum of the row weights (rows when unweighted). */
+export function customerCount(s: RfmSummary): number {
+  if (!s.weight) return s.frequency.length;
+  let total = 0;
+  for (let i = 0; i < s.weight.length; i++) total += s.weight[i]!;
+  return total;
 }

@@ -54,7 +54,8 @@ export function train(data: TrainData, userParams: Partial<GbdtParams> | Record<
   const weight = rowWeights(data, p, n);
   const monotone = monotoneVector(p, featureNames);
 
-  const cuts = computeCuts(X, p.maxBin, p.binSampleRows, deriveSeed(p.seed, 1));
+  // The sketch is weighted by the sample weights only, as XGBoost's (class weights act on gradients).
+  const cuts = computeCuts(X, p.maxBin, p.binSampleRows, deriveSeed(p.seed, 1), p.binCuts, data.weight ?? null);
   const binned = binMatrix(X, cuts);
   const baseMargin = p.baseScore === 'mean' ? objective.initialMargin(data.label, weight) : objective.inverseTransform(p.baseScore);
   const treeParams = {

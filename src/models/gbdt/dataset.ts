@@ -4,8 +4,9 @@
  * one extra bin per feature for missing values (NaN), so a histogram carries the missing
  * rows' gradient sums directly and split finding can learn their default direction.
  */
-import { ValidationError } from '../../core/errors.js';
+import { assertUnreachable, ValidationError } from '../../core/errors.js';
 import { mulberry32 } from '../../core/random.js';
+import { sketchCuts } from './quantileSketch.js';
 
 /** A dense row-major feature matrix; NaN is a missing value. */
 export interface FeatureMatrix {
@@ -85,11 +86,25 @@ export function cutsFromSorted(sorted: Float64Array, maxBin: number): Float64Arr
 }
 
 /**
+ * How bin cuts are placed: `sketch` is XGBoost's weighted quantile sketch (the cuts its
+ * `hist` method uses); `sorted` is the earlier exact i/maxBin quantiles of the sorted column.
+ */
+export type BinCuts = 'sketch' | 'sorted';
+
+/**
  * Computes every feature's cuts. Above `sampleRows` rows the quantiles come from a seeded
  * sample of rows, as LightGBM's `bin_construct_sample_cnt` does, because sorting every
- * column of a large matrix costs more than the trees it feeds.
+ * column of a large matrix costs more than the trees it feeds. `weights` (per row, or null)
+ * weight the sketch as XGBoost weights it by sample weight.
  */
-export function computeCuts(m: FeatureMatrix, maxBin: number, sampleRows: number, seed: number): Float64Array[] {
+export function computeCuts(
+  m: FeatureMatrix,
+  maxBin: number,
+  sampleRows: number,
+  seed: number,
+  method: BinCuts = 'sketch',
+  weights: Float64Array | null = null,
+): Float64Array[] {
   if (!Number.isInteger(maxBin) || maxBin < 2 || maxBin > 65000) {
     throw new ValidationError([{ field: 'maxBin', rule: 'range', message: `must be an integer in [2, 65000], got ${maxBin}` }]);
   }
@@ -114,16 +129,31 @@ export function computeCuts(m: FeatureMatrix, maxBin: number, sampleRows: number
   // Gather the sampled rows feature-major in one sequential pass over the matrix.
   const nSample = rows.length;
   const columns = new Float64Array(nSample * nFeatures);
+  const columnWeights = weights ? new Float64Array(nSample * nFeatures) : null;
   const filled = new Int32Array(nFeatures);
   for (let i = 0; i < nSample; i++) {
     const base = rows[i]! * nFeatures;
     for (let f = 0; f < nFeatures; f++) {
       const v = values[base + f]!;
-      if (v === v) columns[f * nSample + filled[f]!++] = v;
+      if (v !== v) continue;
+      if (columnWeights) columnWeights[f * nSample + filled[f]!] = weights![rows[i]!]!;
+      columns[f * nSample + filled[f]!++] = v;
     }
   }
   const cuts: Float64Array[] = [];
-  for (let f = 0; f < nFeatures; f++) cuts.push(cutsFromSorted(columns.subarray(f * nSample, f * nSample + filled[f]!).sort(), maxBin));
+  for (let f = 0; f < nFeatures; f++) {
+    const column = columns.subarray(f * nSample, f * nSample + filled[f]!);
+    switch (method) {
+      case 'sketch':
+        cuts.push(sketchCuts(column, columnWeights ? columnWeights.subarray(f * nSample, f * nSample + filled[f]!) : null, maxBin));
+        break;
+      case 'sorted':
+        cuts.push(cutsFromSorted(column.sort(), maxBin));
+        break;
+      default:
+        assertUnreachable(method);
+    }
+  }
   return cuts;
 }
 

@@ -3,6 +3,7 @@
  * can paste an XGBoost parameter dict), defaults, and range checks that name the field.
  */
 import { ValidationError, type FieldIssue } from '../../core/errors.js';
+import type { BinCuts } from './dataset.js';
 import { objectiveFor, type ObjectiveName } from './objectives.js';
 
 /** Everything that shapes a training run. */
@@ -27,6 +28,8 @@ export interface GbdtParams {
   maxBin: number;
   /** Rows sampled to place the bin boundaries on large data. */
   binSampleRows: number;
+  /** 'sketch': XGBoost's weighted quantile sketch; 'sorted': exact i/maxBin quantiles (the earlier method). */
+  binCuts: BinCuts;
   /** Weights of negative and positive rows (binary only). */
   classWeights: { negative: number; positive: number } | null;
   /** Per feature -1 (decreasing), 0, +1 (increasing); by index or by feature name. */
@@ -55,6 +58,7 @@ export const DEFAULT_PARAMS: GbdtParams = {
   seed: 0,
   maxBin: 256,
   binSampleRows: 200_000,
+  binCuts: 'sketch',
   classWeights: null,
   monotone: null,
   earlyStoppingRounds: 0,
@@ -115,6 +119,7 @@ const RULES: Record<keyof GbdtParams, Rule> = {
   seed: num(0, 2 ** 32 - 1, true),
   maxBin: num(2, 65000, true),
   binSampleRows: num(1000, 1e9, true),
+  binCuts: (v) => (v === 'sketch' || v === 'sorted' ? null : 'must be "sketch" or "sorted"'),
   classWeights: (v) =>
     v === null
       ? null

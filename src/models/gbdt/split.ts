@@ -23,7 +23,7 @@ export interface SplitParams {
 export interface SplitCandidate {
   gain: number;
   feature: number;
-  /** Local value bin: rows in bins 0..bin go left. */
+  /** Local value bin: rows in bins 0..bin go left; -1 = only missing rows go left. */
   bin: number;
   defaultLeft: boolean;
   leftG: number;
@@ -36,6 +36,8 @@ export interface SplitCandidate {
 export function noSplit(): SplitCandidate {
   return { gain: -Infinity, feature: -1, bin: -1, defaultLeft: false, leftG: 0, leftH: 0, rightG: 0, rightH: 0 };
 }
+
+const f32 = Math.fround;
 
 function thresholdL1(g: number, alpha: number): number {
   if (g > alpha) return g - alpha;
@@ -102,7 +104,11 @@ export function findBestSplit(
   best: SplitCandidate,
 ): void {
   const constrained = monotone !== null;
-  const parentGain = nodeGain(nodeG, nodeH, p, lower, upper, constrained);
+  // Gains are compared in float32 with "strictly greater wins", in XGBoost's order (features
+  // ascending; per feature a forward pass with missing rows right, then a backward pass with
+  // them left): equal splits (empty bins between two cuts, complementary one-hot columns)
+  // then resolve as XGBoost resolves them, and the trees stay the same.
+  const parentGain = f32(nodeGain(nodeG, nodeH, p, lower, upper, constrained));
   const mcw = p.minChildWeight;
   best.gain = -Infinity;
   best.feature = -1;
@@ -111,34 +117,38 @@ export function findBestSplit(
     const nb = cuts[f]!.length;
     const off = binOffset[f]!;
     const mb = (off + nb) << 1;
-    const gm = hist[mb]!;
     const hm = hist[mb + 1]!;
     // Subtracted histograms leave rounding residue in empty missing bins; ignore it.
     const hasMissing = hm > 1e-12 * (nodeH > 1 ? nodeH : 1);
     const dir = constrained ? monotone[f]! : 0;
+    // Forward: bins 0..b left, missing rows right.
     let gl = 0;
     let hl = 0;
     for (let b = 0; b < nb; b++) {
       const k = (off + b) << 1;
       gl += hist[k]!;
       hl += hist[k + 1]!;
-      // Missing rows go right.
       const gr = nodeG - gl;
       const hr = nodeH - hl;
       if (hl >= mcw && hr >= mcw) {
-        const gain = splitGain(gl, hl, gr, hr, p, lower, upper, constrained, dir) - parentGain;
+        const gain = f32(splitGain(gl, hl, gr, hr, p, lower, upper, constrained, dir) - parentGain);
         if (gain > best.gain) setBest(best, gain, f, b, false, gl, hl, gr, hr);
       }
-      // Missing rows go left (the last bin would send nothing but nothing right).
-      if (hasMissing && b < nb - 1) {
-        const gl2 = gl + gm;
-        const hl2 = hl + hm;
-        const gr2 = nodeG - gl2;
-        const hr2 = nodeH - hl2;
-        if (hl2 >= mcw && hr2 >= mcw) {
-          const gain = splitGain(gl2, hl2, gr2, hr2, p, lower, upper, constrained, dir) - parentGain;
-          if (gain > best.gain) setBest(best, gain, f, b, true, gl2, hl2, gr2, hr2);
-        }
+    }
+    if (!hasMissing) continue;
+    // Backward: bins b+1.. right, bins 0..b and missing rows left; b = -1 sends only the
+    // missing rows left.
+    let gr = 0;
+    let hr = 0;
+    for (let b = nb - 2; b >= -1; b--) {
+      const k = (off + b + 1) << 1;
+      gr += hist[k]!;
+      hr += hist[k + 1]!;
+      const gl2 = nodeG - gr;
+      const hl2 = nodeH - hr;
+      if (hl2 >= mcw && hr >= mcw) {
+        const gain = f32(splitGain(gl2, hl2, gr, hr, p, lower, upper, constrained, dir) - parentGain);
+        if (gain > best.gain) setBest(best, gain, f, b, true, gl2, hl2, gr, hr);
       }
     }
   }
@@ -158,7 +168,7 @@ function splitGain(
   if (!constrained && p.maxDeltaStep === 0) {
     const tl = thresholdL1(gl, p.alpha);
     const tr = thresholdL1(gr, p.alpha);
-    return (tl * tl) / (hl + p.lambda) + (tr * tr) / (hr + p.lambda);
+    return f32(f32((tl * tl) / (hl + p.lambda)) + f32((tr * tr) / (hr + p.lambda)));
   }
   const wl = leafWeight(gl, hl, p, lower, upper);
   const wr = leafWeight(gr, hr, p, lower, upper);

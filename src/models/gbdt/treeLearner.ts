@@ -126,7 +126,8 @@ export function growTree(
     const leftId = builder.addLeaf(lw * p.learningRate, best.leftH);
     const rightId = builder.addLeaf(rw * p.learningRate, best.rightH);
     splitBin.push(-1, -1);
-    builder.setSplit(node.id, f, cuts[f]![best.bin]!, best.defaultLeft, best.gain, leftId, rightId);
+    // Bin -1 (only missing rows left): a threshold below every value.
+    builder.setSplit(node.id, f, best.bin >= 0 ? cuts[f]![best.bin]! : -Number.MAX_VALUE, best.defaultLeft, best.gain, leftId, rightId);
     splitBin[node.id] = gBin;
     leaves++;
     const depth = node.depth + 1;

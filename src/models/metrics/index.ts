@@ -1,1 +1,2 @@
 export { auc, logLoss, rmse, poissonDeviance } from './classification.js';
+export { fairnessSummary, fourFifthsRule, intersectGroups } from './fairness.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BankEvent } from '../../core/events.js';
 import { NextbestError } from '../../core/errors.js';
-import type { Engine } from '../../engine.js';
+import type { Engine } from '../../index.js';
 import { ErrorBody, type ApiDocs } from '../openapi.js';
 import { route } from '../route.js';
 import { sendError } from '../errors.js';
@@ -17,6 +17,8 @@ const ItemResultSchema = z.object({
 });
 const BatchResponse = z.object({ accepted: z.number().int(), duplicates: z.number().int(), rejected: z.number().int(), results: z.array(ItemResultSchema) });
 const BatchBody = z.union([BankEvent, z.array(BankEvent), z.object({ events: z.array(BankEvent) })]);
+/** An event as stored: the event as sent (its payload per type, see POST /v1/events) with its log position. */
+const StoredEventBody = z.looseObject({ seq: z.number().int(), recordedAt: z.string(), eventId: z.string(), customerId: z.string(), occurredAt: z.string(), schemaVersion: z.number(), type: z.string(), payload: z.record(z.string(), z.unknown()) });
 const CustomerParams = z.object({ customerId: z.string().min(1).max(128) });
 
 /** POST /v1/events and GET /v1/customers/{id}/events. */
@@ -28,6 +30,8 @@ export function eventRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine)
       method: 'post',
       path: '/v1/events',
       tag: 'ingestion',
+      access: ['events:write'],
+      perItemBody: true,
       summary: 'Ingest one event or a batch of up to 10,000',
       description:
         'Send one event object, an array of events, or `{ "events": [...] }`. Each item is accepted, a duplicate (same eventId and content: nothing changes), or rejected with the field and rule it broke; rejected items are quarantined (`GET /v1/ingest/rejects`) and never stored. The response comes only after accepted events are durable. A single event gets 201 (accepted), 200 (duplicate), 409 (eventId reused with other content) or 422 (rejected); a batch gets 200 with one result per item.',
@@ -67,6 +71,7 @@ export function eventRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine)
       method: 'get',
       path: '/v1/customers/{customerId}/events',
       tag: 'customers',
+      access: ['profiles:read'],
       summary: "A customer's events in event-time order",
       params: CustomerParams,
       query: z.object({
@@ -74,7 +79,7 @@ export function eventRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine)
         to: z.iso.datetime({ offset: true }).optional().describe('Exclusive upper bound on occurredAt'),
         limit: z.coerce.number().int().min(1).max(10_000).default(1000),
       }),
-      responses: { 200: { description: 'Events, oldest first', schema: z.object({ events: z.array(z.unknown()) }) } },
+      responses: { 200: { description: 'Events, oldest first, each with its log position and time recorded', schema: z.object({ events: z.array(StoredEventBody) }) } },
     },
     async ({ params, query }) => {
       const events = await engine.customerEvents(params.customerId, {

@@ -29,6 +29,17 @@ const Summary = z.object({
 const Drift = z.looseObject({ modelId: z.string(), checkedAt: z.string(), drifted: z.boolean(), reasons: z.array(z.string()) });
 const Alert = z.looseObject({ id: z.number(), raisedAt: z.string(), modelId: z.string(), reasons: z.array(z.string()), retrainedCandidate: z.string().nullable() });
 
+/** The promotion guard's verdict: each check with its outcome (a forced promotion shows the checks it overrode). */
+const Verdict = z.object({
+  modelId: z.string(),
+  rule: z.string().describe('binary_auc: held-out AUC checks; judged_by_card: no held-out outcome, a person reads the card'),
+  allowed: z.boolean(),
+  checks: z.array(z.object({ rule: z.string(), passed: z.boolean(), detail: z.string() })),
+});
+
+/** Model risk reviewers read cards and drift without being able to promote. */
+const READ = ['models:write', 'audit:read'] as const;
+
 const notFound = (id: string) => new NextbestError('NOT_FOUND', `no model ${id}`, { model: id });
 
 function detail(engine: Engine, r: ModelRecord) {
@@ -46,6 +57,7 @@ export function modelRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine)
       method: 'get',
       path: '/v1/models',
       tag: 'models',
+      access: READ,
       summary: 'Registered models, newest first: version, stage, training window, features, metrics and card',
       query: z.object({ name: z.string().max(140).optional(), stage: z.enum(MODEL_STAGES).optional() }),
       responses: { 200: { description: 'Model summaries', schema: z.object({ models: z.array(Summary), serving: z.array(z.string()) }) } },
@@ -63,6 +75,7 @@ export function modelRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine)
       method: 'get',
       path: '/v1/models/{id}',
       tag: 'models',
+      access: READ,
       summary: 'One model: card, metrics on the held-out time slice, parameters, and its latest drift check and alerts',
       params: IdParams,
       responses: { 200: { description: 'The model', schema: Summary.extend({ hasDriftReference: z.boolean(), drift: Drift.nullable(), alerts: z.array(Alert) }) }, 404: { description: 'No such model', schema: ErrorBody } },
@@ -81,6 +94,7 @@ export function modelRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine)
       method: 'get',
       path: '/v1/models/{id}/card',
       tag: 'models',
+      access: READ,
       summary: 'The model card as Markdown (for a model-risk file)',
       params: IdParams,
       responses: { 200: { description: 'text/markdown' }, 404: { description: 'No such model', schema: ErrorBody } },
@@ -99,11 +113,13 @@ export function modelRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine)
       method: 'post',
       path: '/v1/models/{id}/promote',
       tag: 'models',
+      access: ['models:write'],
       summary: 'Make a candidate (or retired model) the champion of its name; served at once, no restart',
       params: IdParams,
-      responses: { 200: { description: 'The new champion and the model it retired', schema: z.object({ champion: Summary, retired: Summary.nullable() }) }, 404: { description: 'No such model', schema: ErrorBody }, 422: { description: 'Already the champion', schema: ErrorBody } },
+      query: z.object({ force: z.string().max(500).optional().describe('Promote although the promotion guard refuses: the reason, kept in the registry history') }),
+      responses: { 200: { description: 'The new champion and the model it retired', schema: z.object({ champion: Summary, retired: Summary.nullable(), verdict: Verdict }) }, 404: { description: 'No such model', schema: ErrorBody }, 422: { description: 'Already the champion, or refused by the promotion guard (each failed rule named)', schema: ErrorBody } },
     },
-    async ({ params }) => engine.models.promote(params.id),
+    async ({ params, query }) => engine.models.promote(params.id, query.force !== undefined ? { force: query.force } : {}),
   );
 
   route(
@@ -113,6 +129,7 @@ export function modelRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine)
       method: 'post',
       path: '/v1/models/{name}/rollback',
       tag: 'models',
+      access: ['models:write'],
       summary: 'Retire the champion of a name and restore the one it replaced; served at once',
       params: NameParams,
       responses: { 200: { description: 'The restored champion and the retired one', schema: z.object({ champion: Summary, retired: Summary }) }, 404: { description: 'No champion of that name', schema: ErrorBody }, 422: { description: 'No earlier champion', schema: ErrorBody } },
@@ -127,6 +144,7 @@ export function modelRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine)
       method: 'get',
       path: '/v1/drift',
       tag: 'models',
+      access: READ,
       summary: 'The latest drift check of the champions (PSI and KS per feature and score, calibration on observed outcomes) and the alerts raised',
       responses: { 200: { description: 'Latest check and alerts', schema: z.object({ checkedAt: z.string().nullable(), reports: z.array(Drift), alerts: z.array(Alert) }) } },
     },
@@ -143,6 +161,7 @@ export function modelRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine)
       method: 'post',
       path: '/v1/drift/check',
       tag: 'models',
+      access: ['models:write'],
       summary: 'Run the drift check of the champions now (and retrain drifted models when configured)',
       responses: { 200: { description: 'The check', schema: z.object({ checkedAt: z.string(), reports: z.array(Drift), alerts: z.array(Alert) }) } },
     },

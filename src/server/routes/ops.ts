@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
-import type { Engine } from '../../engine.js';
+import type { Engine } from '../../index.js';
 import type { ApiDocs } from '../openapi.js';
 import { route } from '../route.js';
 import { sendError } from '../errors.js';
@@ -30,7 +30,7 @@ const ConsumerStatusSchema = z.object({
 
 /** Health, readiness, log consumer lag and the ingestion quarantine. */
 export function opsRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine, state: { closing: boolean }): void {
-  route(app, docs, { method: 'get', path: '/healthz', tag: 'operations', summary: 'Liveness: the process answers', responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
+  route(app, docs, { method: 'get', path: '/healthz', tag: 'operations', access: 'public', summary: 'Liveness: the process answers', responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
 
   route(
     app,
@@ -39,6 +39,7 @@ export function opsRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine, s
       method: 'get',
       path: '/readyz',
       tag: 'operations',
+      access: 'public',
       summary: 'Readiness: the stores answer, every log consumer keeps up, and the server is not shutting down',
       responses: { 200: { description: 'Ready', schema: z.object({ status: z.literal('ready'), events: z.number(), customers: z.number(), rejects: z.number(), consumers: z.array(ConsumerStatusSchema) }) }, 503: { description: 'Not ready' } },
     },
@@ -61,6 +62,7 @@ export function opsRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine, s
       method: 'get',
       path: '/v1/ops/consumers',
       tag: 'operations',
+      access: ['audit:read'],
       summary: 'Lag of each log consumer (features, response links, ...): applied seq, head, age of the oldest unapplied event, failures',
       responses: { 200: { description: 'Every consumer', schema: z.object({ consumers: z.array(ConsumerStatusSchema) }) } },
     },
@@ -74,6 +76,7 @@ export function opsRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine, s
       method: 'get',
       path: '/v1/ingest/rejects',
       tag: 'ingestion',
+      access: ['events:write'],
       summary: 'The quarantine: rejected items with the field and rule each broke, newest first',
       query: z.object({
         limit: z.coerce.number().int().min(1).max(1000).default(100),

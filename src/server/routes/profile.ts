@@ -1,28 +1,17 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
-import type { Engine } from '../../engine.js';
+import { ProfileSchema, ProfileScoresSchema, type Engine } from '../../index.js';
 import { ErrorBody, type ApiDocs } from '../openapi.js';
 import { route } from '../route.js';
 import { sendError } from '../errors.js';
 
 const Params = z.object({ customerId: z.string().min(1).max(128) });
 
-const ProfileFeatureSchema = z.object({
-  value: z.number().nullable().describe('The value as of `asOf`; null when there is none (e.g. a mean over no events).'),
-  unit: z.string().nullable(),
-  asOf: z.string(),
-  lastEventAt: z.string().nullable().describe('The latest event behind this feature; null for derived features or none.'),
-});
-const ProfileSchema = z.object({
-  customerId: z.string(),
-  asOf: z.string(),
-  latestEventAt: z.string().nullable(),
-  definitionsVersion: z.string(),
-  features: z.record(z.string(), ProfileFeatureSchema),
-  scores: z
-    .looseObject({ segment: z.unknown(), churn: z.unknown(), prepayment: z.unknown(), clv: z.unknown(), stress: z.unknown(), propensities: z.record(z.string(), z.object({ probability: z.number(), model: z.string() })) })
-    .nullable()
-    .describe('Scores of the champion models for this profile: segment, churn risk (90-day probability and Cox risks at 30/90/365 days), prepayment, CLV and P(alive), financial stress state, propensity per action family; null before any event.'),
+/** The profile with the champions' scores, as `engine.profile()` returns it. */
+const ServedProfile = ProfileSchema.extend({
+  scores: ProfileScoresSchema.nullable().describe(
+    'Scores of the champion models for this profile: segment, churn risk (90-day probability and Cox risks at 30/90/365 days), prepayment, CLV and P(alive), financial stress state, propensity per action family; null before any event.',
+  ),
 });
 const DefinitionSchema = z.object({ name: z.string(), kind: z.enum(['aggregate', 'derived']), description: z.string(), unit: z.string().nullable(), definition: z.record(z.string(), z.unknown()) });
 
@@ -35,6 +24,7 @@ export function profileRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engin
       method: 'get',
       path: '/v1/customers/{customerId}/profile',
       tag: 'features',
+      access: ['profiles:read'],
       summary: "A customer's behavioural profile: each feature's value and as-of time",
       description:
         'Windows are whole UTC days up to the as-of time: a 30-day window holds events on the as-of day (up to as-of) and the 29 days before. As of the latest event by default; `asOf=now` uses the server clock; an explicit time may not be before the latest event.',
@@ -45,7 +35,7 @@ export function profileRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engin
           .optional()
           .describe('"now", or an ISO 8601 time at or after the latest event'),
       }),
-      responses: { 200: { description: 'The profile', schema: ProfileSchema }, 404: { description: 'No such customer', schema: ErrorBody }, 422: { description: 'asOf before the latest event', schema: ErrorBody } },
+      responses: { 200: { description: 'The profile', schema: ServedProfile }, 404: { description: 'No such customer', schema: ErrorBody }, 422: { description: 'asOf before the latest event', schema: ErrorBody } },
     },
     async ({ params, query, reply }) => {
       const asOf = query.asOf === undefined ? undefined : query.asOf === 'now' ? ('now' as const) : Date.parse(query.asOf);
@@ -62,6 +52,7 @@ export function profileRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engin
       method: 'get',
       path: '/v1/features',
       tag: 'features',
+      access: ['profiles:read'],
       summary: 'The feature definitions in use (name, meaning, definition)',
       responses: { 200: { description: 'Definitions in order', schema: z.object({ version: z.string(), features: z.array(DefinitionSchema) }) } },
     },

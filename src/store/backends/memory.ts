@@ -1,4 +1,6 @@
 import type { Backend } from '../backend.js';
+import { MemoryApiKeyStore } from '../memory/apiKeyStore.js';
+import { MemoryCatalogueStore } from '../memory/catalogueStore.js';
 import { MemoryConsumerCheckpoints } from '../memory/consumerCheckpoints.js';
 import { MemoryContactStore } from '../memory/contactStore.js';
 import { MemoryCustomerStore } from '../memory/customerStore.js';
@@ -19,6 +21,8 @@ export function openMemoryBackend(): Backend {
     decisionLog: new MemoryDecisionLog(),
     models: new MemoryModelRegistry(),
     checkpoints: new MemoryConsumerCheckpoints(),
+    catalogues: new MemoryCatalogueStore(),
+    apiKeys: new MemoryApiKeyStore(),
   };
   let closed = false;
   return {

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import type { Backend, BackendWarning } from '../backend.js';
+import { SqliteApiKeyStore } from '../sqlite/apiKeyStore.js';
+import { SqliteCatalogueStore } from '../sqlite/catalogueStore.js';
 import { WalCheckpointer } from '../sqlite/checkpointer.js';
 import { SqliteConsumerCheckpoints } from '../sqlite/consumerCheckpoints.js';
 import { SqliteContactStore } from '../sqlite/contactStore.js';
@@ -12,15 +14,17 @@ import { SqliteProfileStore } from '../sqlite/profileStore.js';
 import { SqliteRejectStore } from '../sqlite/rejectStore.js';
 
 /**
- * The embedded backend: three SQLite files under `dataDir`.
+ * The embedded backend: four SQLite files under `dataDir`, held by this process alone
+ * (`nextbest.lock`, store/sqlite/dataDirLock.ts) except `keys.db`.
  * - `nextbest.db`: the event log, customers, quarantine, feature snapshots (with their
- *   checkpoint) and the model registry; WAL with synchronous=FULL, so an acknowledged
- *   event survives a power cut.
+ *   checkpoint), the model registry and the catalogue versions; WAL with synchronous=FULL,
+ *   so an acknowledged event survives a power cut.
  * - `decisions.db`: contact counters, declines and the other consumers' checkpoints;
  *   synchronous=NORMAL, so a decision does not wait for an fsync (a process crash loses
  *   nothing; a power cut can lose the last moments, and the log replays them).
  * - `decision-log.db`: the decision log, written by a worker thread (NORMAL as well).
- * Each file in WAL mode gets a checkpointer in a worker thread.
+ * - `keys.db`: the API keys, shared with `nextbest keys` while a server runs (openApiKeyStore).
+ * `nextbest.db` and `decisions.db` get a WAL checkpointer each in a worker thread.
  */
 export function openSqliteBackend(o: { dataDir: string; onWarning?: BackendWarning }): Backend {
   const main = openSqlite(join(o.dataDir, 'nextbest.db'));
@@ -41,6 +45,8 @@ export function openSqliteBackend(o: { dataDir: string; onWarning?: BackendWarni
     // Beside the declines it describes (same file, same WAL order): after a power cut the
     // checkpoint is never ahead of a lost decline, and saving it costs no fsync.
     checkpoints: new SqliteConsumerCheckpoints(decisions),
+    catalogues: new SqliteCatalogueStore(main),
+    apiKeys: openSqliteApiKeyStore(o.dataDir),
   };
   let closed = false;
   return {
@@ -51,9 +57,14 @@ export function openSqliteBackend(o: { dataDir: string; onWarning?: BackendWarni
       closed = true;
       await Promise.all(checkpointers.map((c) => c.stop()));
       await ports.decisionLog.close();
-      for (const p of [ports.checkpoints, ports.models, ports.contacts, ports.profiles, ports.rejects, ports.customers, ports.eventLog]) await p.close();
+      for (const p of [ports.apiKeys, ports.checkpoints, ports.catalogues, ports.models, ports.contacts, ports.profiles, ports.rejects, ports.customers, ports.eventLog]) await p.close();
       if (main.open) main.close();
       if (decisions.open) decisions.close();
     },
   };
+}
+
+/** The API key store alone, in `keys.db`: `nextbest keys` opens it while a server may hold the data dir. */
+export function openSqliteApiKeyStore(dataDir: string): SqliteApiKeyStore {
+  return new SqliteApiKeyStore(join(dataDir, 'keys.db'));
 }

@@ -15,6 +15,11 @@ export class MemoryCustomerStore implements CustomerStore {
       return c ? structuredClone(c) : undefined;
     });
   }
+  async list(o: { afterId?: string; limit: number }): Promise<Customer[]> {
+    // Sorted per call: the memory store is for tests and demos, not a large book.
+    const ids = [...this.customers.keys()].filter((id) => o.afterId === undefined || id > o.afterId).sort(byCodeUnit);
+    return ids.slice(0, o.limit).map((id) => structuredClone(this.customers.get(id)!));
+  }
   async erase(id: string): Promise<boolean> {
     const had = this.customers.delete(id);
     this.erased.add(id);
@@ -28,3 +33,6 @@ export class MemoryCustomerStore implements CustomerStore {
   }
   async close(): Promise<void> {}
 }
+
+/** SQLite's BINARY collation on ASCII ids, which the two stores' pages must agree on. */
+const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -63,7 +63,7 @@ export class MemoryModelRegistry implements ModelRegistry {
     return undefined;
   }
 
-  async promote(id: string, at: string): Promise<{ champion: ModelSummary; retired: ModelSummary | null }> {
+  async promote(id: string, at: string, note?: string): Promise<{ champion: ModelSummary; retired: ModelSummary | null }> {
     const m = this.models.get(id);
     if (!m) throw modelNotFound(id);
     if (m.stage === 'champion') throw alreadyChampion(id);
@@ -81,7 +81,7 @@ export class MemoryModelRegistry implements ModelRegistry {
     const line = this.lineage.get(m.name) ?? [];
     line.push(id);
     this.lineage.set(m.name, line);
-    this.changes.push({ name: m.name, modelId: id, action: 'promote', at });
+    this.changes.push({ name: m.name, modelId: id, action: 'promote', at, note: note ?? null });
     return { champion: structuredClone(summaryOf(m)), retired: retired ? structuredClone(summaryOf(retired)) : null };
   }
 
@@ -97,7 +97,7 @@ export class MemoryModelRegistry implements ModelRegistry {
     previous.stage = 'champion';
     previous.promotedAt = at;
     previous.retiredAt = null;
-    this.changes.push({ name, modelId: previous.id, action: 'rollback', at });
+    this.changes.push({ name, modelId: previous.id, action: 'rollback', at, note: null });
     return { champion: structuredClone(summaryOf(previous)), retired: structuredClone(summaryOf(current)) };
   }
 

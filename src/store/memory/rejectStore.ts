@@ -1,18 +1,19 @@
 import type { NewReject, RejectedItem, RejectStore } from '../rejectStore.js';
 
-/** The quarantine in memory. */
+/** The quarantine in memory. Items are copied in and out, as a database would. */
 export class MemoryRejectStore implements RejectStore {
   private items: RejectedItem[] = [];
   private nextId = 1;
 
   async addMany(items: readonly NewReject[]): Promise<void> {
-    for (const item of items) this.items.push({ ...item, id: this.nextId++ });
+    for (const item of items) this.items.push({ ...structuredClone(item), id: this.nextId++ });
   }
   async list(options: { limit: number; beforeId?: number; source?: string }): Promise<RejectedItem[]> {
     return this.items
       .filter((r) => (options.beforeId === undefined || r.id < options.beforeId) && (options.source === undefined || r.source === options.source))
       .reverse()
-      .slice(0, options.limit);
+      .slice(0, options.limit)
+      .map((r) => structuredClone(r));
   }
   async count(): Promise<number> {
     return this.items.length;

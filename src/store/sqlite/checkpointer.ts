@@ -8,13 +8,16 @@
  * durable in the WAL until they are copied. If the worker dies, the main connection takes
  * automatic checkpoints back, so the WAL cannot grow without bound.
  */
+import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { SqliteDb } from './db.js';
 
 // Plain CommonJS so the worker needs no TypeScript loader (it runs under tsx and from dist).
+// An eval'd worker resolves bare names from the working directory, not from this package:
+// it loads better-sqlite3 by the path resolved here, so the CLI runs from any directory.
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
-const Database = require('better-sqlite3');
+const Database = require(workerData.betterSqlite3);
 const db = new Database(workerData.path, { fileMustExist: true });
 db.pragma('wal_autocheckpoint = 0');
 const run = () => {
@@ -31,6 +34,7 @@ parentPort.on('message', (m) => {
   if (m === 'stop') { clearInterval(timer); db.close(); parentPort.close(); }
 });
 `;
+const BETTER_SQLITE3 = createRequire(import.meta.url).resolve('better-sqlite3');
 
 export interface CheckpointStats {
   runs: number;
@@ -60,7 +64,7 @@ export class WalCheckpointer {
     db.pragma('wal_autocheckpoint = 0');
     const restartFrames = o.restartFrames ?? 20_000;
     db.pragma('journal_size_limit = 67108864'); // a WAL started over is truncated to 64 MB
-    this.worker = new Worker(WORKER, { eval: true, workerData: { path: db.name, everyMs: o.everyMs ?? 1000 } });
+    this.worker = new Worker(WORKER, { eval: true, workerData: { betterSqlite3: BETTER_SQLITE3, path: db.name, everyMs: o.everyMs ?? 1000 } });
     this.worker.unref();
     this.worker.on('message', (m: { ok: boolean; log?: number; checkpointed?: number; error?: string }) => {
       this.stats.runs++;

@@ -9,6 +9,8 @@ export class SqliteCustomerStore implements CustomerStore {
 
   private readonly upsert;
   private readonly select;
+  private readonly page;
+  private readonly firstPage;
   /**
    * Parsed records, most recently used last: every decision reads its customer, and this
    * process is the database's only writer, so upserts and erasures keep the cache exact.
@@ -26,6 +28,8 @@ export class SqliteCustomerStore implements CustomerStore {
       'INSERT INTO customers (customer_id, body, updated_at) VALUES (?, ?, ?) ON CONFLICT (customer_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at',
     );
     this.select = db.prepare('SELECT body FROM customers WHERE customer_id = ?');
+    this.page = db.prepare('SELECT body FROM customers WHERE customer_id > ? ORDER BY customer_id LIMIT ?');
+    this.firstPage = db.prepare('SELECT body FROM customers ORDER BY customer_id LIMIT ?');
     this.erased = new Set((db.prepare('SELECT customer_id FROM erased_customers').all() as { customer_id: string }[]).map((r) => r.customer_id));
   }
 
@@ -51,6 +55,11 @@ export class SqliteCustomerStore implements CustomerStore {
       if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
       return c;
     });
+  }
+
+  async list(o: { afterId?: string; limit: number }): Promise<Customer[]> {
+    const rows = (o.afterId === undefined ? this.firstPage.all(o.limit) : this.page.all(o.afterId, o.limit)) as { body: string }[];
+    return rows.map((r) => JSON.parse(r.body) as Customer);
   }
 
   async erase(id: string, erasedAt: number): Promise<boolean> {

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { lockDataDir } from './dataDirLock.js';
 
 export type SqliteDb = Database.Database;
 
@@ -46,11 +47,53 @@ const MIGRATIONS: string[] = [
 /**
  * Opens (creating if needed) the embedded database. WAL with synchronous=FULL: a commit
  * returns only after the WAL is fsynced, so an acknowledged write survives a crash or a
- * power cut. Other modules add their own tables through `ensureSchema`.
+ * power cut. Other modules add their own tables through `ensureSchema`. The data dir is
+ * held by one process at a time (see dataDirLock.ts) until its last database is closed.
  */
-export function openSqlite(path: string, o: { migrations?: { module: string; list: readonly string[] } } = {}): SqliteDb {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
+export function openSqlite(path: string, o: { migrations?: { module: string; list: readonly string[] }; shared?: boolean } = {}): SqliteDb {
+  if (path === ':memory:') return configure(new Database(path), o);
+  // A shared file (the API keys) is written by `nextbest keys` while `serve` runs: SQLite's
+  // own locking keeps it consistent, so it does not take the data dir's one-writer lock.
+  const dir = privateDir(dirname(path));
+  const release = o.shared ? () => undefined : lockDataDir(dir);
+  let db: SqliteDb;
+  try {
+    privateFile(path);
+    db = new Database(path);
+  } catch (e) {
+    release();
+    throw e;
+  }
+  const close = db.close.bind(db);
+  db.close = () => {
+    close();
+    release();
+    return db;
+  };
+  try {
+    return configure(db, o);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
+/**
+ * Customers' data lives here: folders we create are 0700 and database files 0600 (SQLite
+ * gives its -wal and -shm files the database file's mode), whatever the umask.
+ */
+function privateDir(dir: string): string {
+  const created = mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (created !== undefined) chmodSync(dir, 0o700);
+  return dir;
+}
+
+function privateFile(path: string): void {
+  closeSync(openSync(path, 'a', 0o600));
+  chmodSync(path, 0o600); // a file made by an older version, or under a loose umask
+}
+
+function configure(db: SqliteDb, o: { migrations?: { module: string; list: readonly string[] } }): SqliteDb {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');

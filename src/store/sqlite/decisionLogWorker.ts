@@ -8,6 +8,7 @@
  * being written go together in the next transaction (group commit). Reads run on the main
  * thread's own connection: WAL readers see every commit the worker has acknowledged.
  */
+import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Statement } from 'better-sqlite3';
 import type { DecisionLog, LinkedResponse, LoggedDecision } from '../decisionLog.js';
@@ -15,9 +16,11 @@ import { openSqlite, type SqliteDb } from './db.js';
 import { DECISION_LOG_MIGRATIONS, readLoggedDecision, type DecisionRow } from './decisionLog.js';
 
 // Plain CommonJS so the worker needs no TypeScript loader (it runs under tsx and from dist).
+// An eval'd worker resolves bare names from the working directory, not from this package:
+// it loads better-sqlite3 by the path resolved here, so the CLI runs from any directory.
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
-const Database = require('better-sqlite3');
+const Database = require(workerData.betterSqlite3);
 const db = new Database(workerData.path, { fileMustExist: true });
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = ' + workerData.synchronous);
@@ -66,6 +69,7 @@ parentPort.on('message', (m) => {
   }
 });
 `;
+const BETTER_SQLITE3 = createRequire(import.meta.url).resolve('better-sqlite3');
 
 type Row = [decisionId: string, customerId: string, channel: string, decidedAt: number, catalogueVersion: string, record: string];
 interface Reply {
@@ -100,7 +104,7 @@ export class WorkerSqliteDecisionLog implements DecisionLog {
     this.selectCustomer = this.reader.prepare('SELECT * FROM decisions WHERE customer_id = ? ORDER BY decided_at DESC, decision_id DESC LIMIT ?');
     this.selectCatalogue = this.reader.prepare('SELECT body FROM decision_catalogues WHERE version = ?');
     this.countAll = this.reader.prepare('SELECT COUNT(*) AS n FROM decisions');
-    this.worker = new Worker(WORKER, { eval: true, workerData: { path, synchronous: o.synchronous ?? 'NORMAL' } });
+    this.worker = new Worker(WORKER, { eval: true, workerData: { betterSqlite3: BETTER_SQLITE3, path, synchronous: o.synchronous ?? 'NORMAL' } });
     this.worker.on('message', (m: Reply) => {
       const p = this.pending.get(m.k);
       if (!p) return;

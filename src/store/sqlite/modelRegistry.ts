@@ -36,6 +36,8 @@ const MIGRATIONS = [
      action TEXT NOT NULL,
      at TEXT NOT NULL
    );`,
+  // Why a promotion was allowed: the checks it passed, or the reason a person forced it.
+  `ALTER TABLE model_stage_changes ADD COLUMN note TEXT;`,
 ];
 
 interface Row {
@@ -94,7 +96,7 @@ export class SqliteModelRegistry implements ModelRegistry {
     return row ? toRecord(row) : undefined;
   }
 
-  async promote(id: string, at: string): Promise<{ champion: ModelSummary; retired: ModelSummary | null }> {
+  async promote(id: string, at: string, note?: string): Promise<{ champion: ModelSummary; retired: ModelSummary | null }> {
     const result = this.db.transaction(() => {
       const m = this.db.prepare('SELECT name, stage FROM models WHERE id = ?').get(id) as { name: string; stage: ModelStage } | undefined;
       if (!m) throw modelNotFound(id);
@@ -102,7 +104,7 @@ export class SqliteModelRegistry implements ModelRegistry {
       const old = this.db.prepare("SELECT id FROM models WHERE name = ? AND stage = 'champion'").get(m.name) as { id: string } | undefined;
       if (old) this.db.prepare("UPDATE models SET stage = 'retired', retired_at = ? WHERE id = ?").run(at, old.id);
       this.db.prepare("UPDATE models SET stage = 'champion', promoted_at = ?, retired_at = NULL WHERE id = ?").run(at, id);
-      this.db.prepare("INSERT INTO model_stage_changes (name, model_id, action, at) VALUES (?, ?, 'promote', ?)").run(m.name, id, at);
+      this.db.prepare("INSERT INTO model_stage_changes (name, model_id, action, at, note) VALUES (?, ?, 'promote', ?, ?)").run(m.name, id, at, note ?? null);
       return old?.id;
     })();
     const champion = summaryOf((await this.get(id))!);
@@ -126,8 +128,8 @@ export class SqliteModelRegistry implements ModelRegistry {
   }
 
   async history(name: string): Promise<StageChange[]> {
-    const rows = this.db.prepare('SELECT name, model_id, action, at FROM model_stage_changes WHERE name = ? ORDER BY seq').all(name) as { name: string; model_id: string; action: 'promote' | 'rollback'; at: string }[];
-    return rows.map((r) => ({ name: r.name, modelId: r.model_id, action: r.action, at: r.at }));
+    const rows = this.db.prepare('SELECT name, model_id, action, at, note FROM model_stage_changes WHERE name = ? ORDER BY seq').all(name) as { name: string; model_id: string; action: 'promote' | 'rollback'; at: string; note: string | null }[];
+    return rows.map((r) => ({ name: r.name, modelId: r.model_id, action: r.action, at: r.at, note: r.note }));
   }
 
   async close(): Promise<void> {}

@@ -1,6 +1,24 @@
 import type { FieldIssue } from '../../core/errors.js';
 import type { NewReject, RejectedItem, RejectStore } from '../rejectStore.js';
-import type { SqliteDb } from './db.js';
+import { ensureSchema, type SqliteDb } from './db.js';
+
+const MIGRATIONS = [
+  // Ids are quoted by engineers and used for paging: without AUTOINCREMENT SQLite hands the
+  // id of the newest item out again once it is erased (max(rowid) + 1).
+  `CREATE TABLE rejects_keyed (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     received_at INTEGER NOT NULL,
+     source TEXT NOT NULL,
+     event_id TEXT,
+     customer_id TEXT,
+     issues TEXT NOT NULL,
+     raw TEXT NOT NULL
+   );
+   INSERT INTO rejects_keyed (id, received_at, source, event_id, customer_id, issues, raw) SELECT id, received_at, source, event_id, customer_id, issues, raw FROM rejects;
+   DROP TABLE rejects;
+   ALTER TABLE rejects_keyed RENAME TO rejects;
+   CREATE INDEX rejects_customer ON rejects (customer_id);`,
+];
 
 interface RejectRow {
   id: number;
@@ -14,7 +32,9 @@ interface RejectRow {
 
 /** The quarantine of rejected items in the embedded database. */
 export class SqliteRejectStore implements RejectStore {
-  constructor(private readonly db: SqliteDb) {}
+  constructor(private readonly db: SqliteDb) {
+    ensureSchema(db, 'rejects', MIGRATIONS);
+  }
 
   async addMany(items: readonly NewReject[]): Promise<void> {
     const stmt = this.db.prepare('INSERT INTO rejects (received_at, source, event_id, customer_id, issues, raw) VALUES (?, ?, ?, ?, ?, ?)');

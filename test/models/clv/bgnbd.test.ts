@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { mulberry32, normal } from '../../../src/core/random.js';
 import {
   bgNbdLogLikelihood,
   conditionalExpectedPurchases,
@@ -123,5 +124,103 @@ describe('BG/NBD properties (seeded)', () => {
     expect(bad(1.5, 1, 5)).toThrow(/frequency\[0\].*non_negative_integer/);
     expect(bad(1, 6, 5)).toThrow(/recency\[0\].*between_0_and_T/);
     expect(bad(0, 1, 5)).toThrow(/recency\[0\].*zero_without_repeat/);
+  });
+});
+
+describe('BG/NBD weighted summary rows', () => {
+  // CDNOW's 2,357 customers fall into fewer distinct (x, t_x, T) histories: one row each with a count.
+  const groups = new Map<string, { x: number; tx: number; T: number; count: number }>();
+  for (const [, x, tx, T] of rows) {
+    const key = `${x},${tx},${T}`;
+    const g = groups.get(key);
+    if (g) g.count++;
+    else groups.set(key, { x: x!, tx: tx!, T: T!, count: 1 });
+  }
+  const grouped = [...groups.values()];
+  const weighted: RfmSummary = {
+    frequency: Float64Array.from(grouped, (g) => g.x),
+    recency: Float64Array.from(grouped, (g) => g.tx),
+    T: Float64Array.from(grouped, (g) => g.T),
+    weight: Float64Array.from(grouped, (g) => g.count),
+  };
+
+  it('a row with count k is k identical customers: same likelihood, gradient and fit as the rows expanded', () => {
+    expect(grouped.length).toBeLessThan(rows.length);
+    const p = { r: 0.3, alpha: 5, a: 0.7, b: 2.2 };
+    const full = bgNbdLogLikelihood(p, cdnow);
+    const compact = bgNbdLogLikelihood(p, weighted);
+    expect(compact.value).toBeCloseTo(full.value, 8);
+    compact.gradient.forEach((g, i) => expect(g).toBeCloseTo(full.gradient[i]!, 8));
+    const wfit = fitBgNbd(weighted);
+    expect(wfit.customers).toBe(rows.length);
+    for (const k of ['r', 'alpha', 'a', 'b'] as const) {
+      expect(Math.abs(wfit.params[k] / fit.params[k] - 1)).toBeLessThan(1e-6);
+      expect(Math.abs(wfit.standardErrors[k] / fit.standardErrors[k] - 1)).toBeLessThan(1e-3);
+    }
+    expect(wfit.logLikelihood).toBeCloseTo(fit.logLikelihood, 6);
+  });
+
+  it('rejects negative weights and weights that sum to 0, naming the field', () => {
+    expect(() => fitBgNbd({ ...weighted, weight: weighted.weight!.map((w, i) => (i === 2 ? -1 : w)) })).toThrow(/weight\[2\]/);
+    expect(() => fitBgNbd({ ...weighted, weight: weighted.weight!.map(() => 0) })).toThrow(/positive_total/);
+  });
+});
+
+describe('BG/NBD at its no-dropout limit', () => {
+  /** NBD customers who never drop out: Poisson purchases at a Gamma(0.5, 4) rate over 20-39 weeks. */
+  function noDropout(seed: number, n: number): RfmSummary {
+    const rng = mulberry32(seed);
+    const gamma = (k: number): number => {
+      if (k < 1) return gamma(k + 1) * Math.pow(rng.next(), 1 / k);
+      const d = k - 1 / 3;
+      const c = 1 / Math.sqrt(9 * d);
+      for (;;) {
+        let x: number;
+        let v: number;
+        do {
+          x = normal(rng);
+          v = 1 + c * x;
+        } while (v <= 0);
+        v = v * v * v;
+        const u = rng.next();
+        if (Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+      }
+    };
+    const s: RfmSummary = { frequency: new Float64Array(n), recency: new Float64Array(n), T: new Float64Array(n) };
+    for (let i = 0; i < n; i++) {
+      const rate = gamma(0.5) / 4;
+      const T = 20 + Math.floor(rng.next() * 20);
+      let t = 0;
+      let x = 0;
+      let last = 0;
+      for (;;) {
+        t += -Math.log(1 - rng.next()) / rate;
+        if (t > T) break;
+        x++;
+        last = t;
+      }
+      s.frequency[i] = x;
+      s.recency[i] = last;
+      s.T[i] = T;
+    }
+    return s;
+  }
+
+  it('is reported as degenerate (no_dropout) with a warning, not converged, with standard errors for r and alpha only', () => {
+    const f = fitBgNbd(noDropout(7, 3000));
+    expect(f.degenerate?.kind).toBe('no_dropout');
+    expect(f.converged).toBe(false);
+    expect(f.warnings.join(' ')).toMatch(/no-dropout limit/);
+    expect(f.params.a / (f.params.a + f.params.b)).toBeLessThan(1e-3);
+    // The purchase-rate part is still estimated (true r 0.5, alpha 4) with finite errors.
+    expect(Math.abs(f.params.r - 0.5)).toBeLessThan(4 * f.standardErrors.r);
+    expect(Math.abs(f.params.alpha - 4)).toBeLessThan(4 * f.standardErrors.alpha);
+    expect(Number.isNaN(f.standardErrors.a)).toBe(true);
+    expect(Number.isNaN(f.standardErrors.b)).toBe(true);
+  });
+
+  it('a regular fit (CDNOW) is not degenerate and has no warnings', () => {
+    expect(fit.degenerate).toBeNull();
+    expect(fit.warnings).toEqual([]);
   });
 });

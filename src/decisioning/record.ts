@@ -1,0 +1,155 @@
+/**
+ * The decision record, its summary and their parts as zod schemas: the one source of the
+ * TypeScript types (trace.ts re-exports them), of the API's response documentation and of
+ * the checks that a served record has the shape it claims. The golden traces are the
+ * records as decide() builds them; nothing here reorders or strips their fields.
+ */
+import { z } from 'zod';
+import type { ContactHistory } from '../store/contactStore.js';
+import { Levers } from './catalogue.js';
+import type { Exclusion, ExclusionKind } from './exclusion.js';
+import type { Contribution } from './scoring.js';
+import type { CustomerView } from './view.js';
+
+export const DECISION_FORMAT_VERSION = 1 as const;
+
+/** The exclusion kinds in policy order; the compile-time check below keeps it equal to `ExclusionKind`. */
+export const EXCLUSION_KINDS = ['validity', 'channel', 'consent', 'eligibility', 'applicability', 'suitability', 'contact', 'volume', 'arbitration'] as const;
+
+export const ExclusionSchema = z.object({
+  kind: z.enum(EXCLUSION_KINDS),
+  rule: z.string().describe('The rule name: a shared policy, `<action>#<n>`, or a built-in such as `quiet_hours`'),
+  reason: z.string(),
+  error: z.string().optional().describe('Set when a CEL rule failed at run time (it then fails closed)'),
+});
+
+export const CandidateTraceSchema = z.object({
+  actionId: z.string(),
+  family: z.string(),
+  status: z.enum(['chosen', 'ranked', 'excluded']),
+  excludedBy: ExclusionSchema.optional(),
+  propensity: z.number().optional(),
+  propensitySource: z.enum(['model', 'prior']).optional(),
+  modelVersion: z.string().optional(),
+  contextWeight: z.number().optional(),
+  value: z.number().optional(),
+  lever: z.number().optional(),
+  priority: z.number().optional(),
+  rank: z.number().optional().describe('1-based position among actions that passed every static policy'),
+});
+
+export const ChosenActionSchema = z.object({
+  actionId: z.string(),
+  name: z.string(),
+  family: z.string(),
+  channel: z.string(),
+  rank: z.number(),
+  priority: z.number(),
+  propensity: z.number(),
+  headline: z.string(),
+  body: z.string(),
+  disclosure: z.string().optional(),
+  treatment: z.record(z.string(), z.string()),
+});
+
+export const ReasonCodeSchema = z.object({ code: z.string(), text: z.string() });
+
+const ContributionSchema = z.object({ feature: z.string(), value: z.number().nullable(), contribution: z.number() });
+
+export const WinnerSchema = z.object({
+  actionId: z.string(),
+  reasonCodes: z.array(ReasonCodeSchema),
+  topContributions: z.array(ContributionSchema.extend({ label: z.string() })).describe('Top TreeSHAP contributions of the propensity model (empty on a prior)'),
+  customerSentence: z.string(),
+  targetedSupport: z.object({ group: z.string(), wording: z.string() }).optional(),
+});
+
+export const ExplanationSchema = z.object({
+  excluded: z.array(z.object({ actionId: z.string(), kind: z.enum(EXCLUSION_KINDS), rule: z.string(), reason: z.string() })).describe('Every action that fell out, with the rule and the reason in plain words'),
+  winner: WinnerSchema.optional(),
+});
+
+const Scalar = z.union([z.string(), z.number(), z.boolean()]);
+
+export const CustomerViewSchema = z.object({
+  id: z.string(),
+  age: z.number().describe('Whole years at the decision time; -1 when unknown'),
+  resident: z.boolean(),
+  country: z.string(),
+  timeZone: z.string(),
+  riskTolerance: z.string(),
+  riskLevel: z.number(),
+  sophistication: z.string(),
+  novice: z.boolean(),
+  vulnerable: z.boolean(),
+  vulnerabilityFlags: z.array(z.string()),
+  holdings: z.array(z.string()),
+  tenureDays: z.number(),
+  segment: z.string(),
+  horizon: z.string(),
+  attributes: z.record(z.string(), Scalar),
+});
+
+export const ContactHistorySchema = z.object({
+  contacts: z.array(z.object({ decisionId: z.string(), actionId: z.string(), family: z.string(), channel: z.string(), at: z.number(), sessionId: z.string().optional() })),
+  declines: z.array(z.object({ actionId: z.string(), family: z.string(), at: z.number() })),
+});
+
+export const DecisionInputsSchema = z.object({
+  customer: CustomerViewSchema,
+  profile: z.record(z.string(), z.number().nullable()),
+  profileVersion: z.string().nullable(),
+  scores: z.record(z.string(), z.number()).describe('Customer-level scores (e.g. churn risk) rules read as `scores.*`'),
+  consents: z.record(z.string(), z.boolean()),
+  history: ContactHistorySchema,
+  context: z.record(z.string(), Scalar),
+  sessionId: z.string().nullable(),
+});
+
+/** The fields the whole record and its summary share. */
+const Header = {
+  formatVersion: z.literal(DECISION_FORMAT_VERSION),
+  decisionId: z.string(),
+  customerId: z.string(),
+  channel: z.string(),
+  decidedAt: z.string(),
+  catalogueVersion: z.string(),
+};
+
+/** Everything needed to audit and replay one decision, as logged. */
+export const DecisionRecordSchema = z.object({
+  ...Header,
+  n: z.number(),
+  levers: Levers,
+  inputs: DecisionInputsSchema,
+  signals: z.record(z.string(), z.boolean()),
+  models: z.record(z.string(), z.string()).describe('Model version per action scored by a model'),
+  candidates: z.array(CandidateTraceSchema),
+  capacityRefused: z.array(z.string()).describe('Capacity keys that were full when the decision was made (replay takes them as given)'),
+  chosen: z.array(ChosenActionSchema),
+  explanation: ExplanationSchema,
+});
+
+/** What a channel needs back from a decision; the whole record stays in the decision log. */
+export const DecisionSummarySchema = z.object({
+  ...Header,
+  chosen: z.array(ChosenActionSchema),
+  explanation: z.object({ winner: WinnerSchema.optional(), excludedCount: z.number() }),
+  record: z.string().describe('Where the whole record (inputs, every candidate, every exclusion) can be read'),
+});
+
+/** A logged decision as `GET /v1/decisions/{id}` returns it: with the responses linked to it. */
+export const LoggedDecisionSchema = DecisionRecordSchema.extend({
+  responses: z.array(z.object({ actionId: z.string(), channel: z.string(), response: z.string(), at: z.string() })),
+});
+
+type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Expect<T extends true> = T;
+/** Compile-time proof that the schemas agree with the interfaces other modules own (a type error otherwise). */
+export type SchemasAgree = [
+  Expect<Exact<(typeof EXCLUSION_KINDS)[number], ExclusionKind>>,
+  Expect<Exact<z.infer<typeof ExclusionSchema>, Exclusion>>,
+  Expect<Exact<z.infer<typeof CustomerViewSchema>, CustomerView>>,
+  Expect<Exact<z.infer<typeof ContactHistorySchema>, ContactHistory>>,
+  Expect<Exact<z.infer<typeof ContributionSchema>, Contribution>>,
+];

@@ -1,0 +1,47 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { exited } from '../helpers/server.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+describe('nextbest demo, serving', () => {
+  it('suggests a curl whose decision chooses an action', async () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'nb-demo-serve-')), 'data');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'demo', '--customers', '200', '--days', '30', '--no-train', '--no-compare', '--port', '0', '--data-dir', dataDir], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const curl = await new Promise<RegExpExecArray>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no curl line in 90 s: ${out}\n${err}`)), 90_000);
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /curl -s (?:-H "authorization: Bearer \$NEXTBEST_KEY" )?(\S+) -H 'content-type: application\/json' -d '(\{[^']+\})'/.exec(out);
+        if (m && out.includes('Ctrl-C to stop.')) {
+          clearTimeout(timer);
+          resolve(m);
+        }
+      });
+      child.on('exit', (code) => reject(new Error(`demo exited ${code}: ${err}`)));
+    });
+    try {
+      // The demo prints its admin key as `export NEXTBEST_KEY=...`; the curl sends it.
+      const key = /export NEXTBEST_KEY=(\S+)/.exec(out)?.[1];
+      expect(key).toBeDefined();
+      const res = await fetch(curl[1]!, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: curl[2]! });
+      const body = (await res.json()) as { chosen: { actionId: string }[] };
+      expect(res.status).toBe(200);
+      expect(body.chosen.length).toBeGreaterThan(0);
+      expect(typeof body.chosen[0]!.actionId).toBe('string');
+    } finally {
+      child.kill('SIGINT');
+      expect(await exited(child)).toBe('0');
+    }
+  }, 120_000);
+});

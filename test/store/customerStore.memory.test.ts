@@ -1,0 +1,4 @@
+import { MemoryCustomerStore } from '../../src/store/memory/customerStore.js';
+import { customerStoreContract } from './customerStore.contract.js';
+
+customerStoreContract('memory', async () => new MemoryCustomerStore());

@@ -1,0 +1,4 @@
+import { MemoryRejectStore } from '../../src/store/memory/rejectStore.js';
+import { rejectStoreContract } from './rejectStore.contract.js';
+
+rejectStoreContract('memory', async () => new MemoryRejectStore());
