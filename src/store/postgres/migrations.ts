@@ -1,4 +1,4 @@
-import { lockFor, type PgPool } from './db.js';
+import type { PgPool } from './db.js';
 
 /**
  * The PostgreSQL schema, as versioned migrations applied in order by `migrate` and
@@ -154,9 +154,10 @@ export async function migrate(pool: PgPool, schema: string): Promise<number[]> {
   const c = await pool.connect();
   const applied: number[] = [];
   try {
-    await c.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await c.query('BEGIN');
-    await lockFor(c, 'migrate', schema);
+    // Keyed by the schema's name, not current_schema(): that is null until the schema exists.
+    await c.query("SELECT pg_advisory_xact_lock(hashtext('nextbest.migrate'), hashtext($1))", [schema]);
+    await c.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
     const done = new Set((await c.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
     for (const m of PG_MIGRATIONS) {
