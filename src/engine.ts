@@ -42,6 +42,8 @@ export { loadConfig, parseConfig } from './config.js';
 export type { IngestReport, ItemResult } from './ingest/pipeline.js';
 /** Publishes events to NATS JetStream (for producers and tests), partitioned by customer. */
 export const publishEvents: typeof import('./ingest/natsSource.js').publishEvents = async (...args) => (await import('./ingest/natsSource.js')).publishEvents(...args);
+/** Applies the PostgreSQL migrations and makes partitions ahead (`nextbest migrate`); loads the driver only when called. */
+export const migratePostgres: typeof import('./store/postgres/admin.js').migratePostgres = async (...args) => (await import('./store/postgres/admin.js')).migratePostgres(...args);
 export { decisionSummary, type DecisionSummary } from './decisioning/index.js';
 export { Action as ActionSchema, Levers as LeversSchema, Catalogue as CatalogueSchema, catalogueYaml, DecideRequest as DecideRequestSchema, parseCatalogueYaml, type Catalogue, type Action, type Levers, type DecideRequest, type DecisionRecord, type ReplayResult } from './decisioning/index.js';
 

@@ -1,4 +1,5 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { run as migrateCommand } from '../../src/cli/migrate.js';
 import { canonicalJson } from '../../src/core/canonical.js';
 import type { BankEvent } from '../../src/core/events.js';
 import { openPgPool } from '../../src/store/postgres/db.js';
@@ -25,6 +26,24 @@ describe.skipIf(!available)('PostgreSQL adapters beyond the contracts', () => {
     expect(await migrate(pools[0]!, schema)).toEqual([]);
     expect(await appliedMigrations(pools[1]!)).toEqual(PG_MIGRATIONS.map((m) => m.version));
     await Promise.all(pools.map((p) => p.end()));
+  });
+
+  it('`nextbest migrate --store postgres://…` migrates a new schema, makes partitions ahead, and is idempotent', async () => {
+    const schema = newSchemaName();
+    const out: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
+    try {
+      expect(await migrateCommand(['--store', PG_URL, '--schema', schema, '--months-ahead', '2'])).toBe(0);
+      expect(await migrateCommand(['--store', PG_URL, '--schema', schema])).toBe(0);
+    } finally {
+      write.mockRestore();
+    }
+    const [first, second] = out.map((o) => JSON.parse(o) as { applied: number[]; versions: number[]; partitions: string[] });
+    expect(first!.applied).toEqual(PG_MIGRATIONS.map((m) => m.version));
+    expect(first!.partitions).toHaveLength(3);
+    expect(second!.applied).toEqual([]);
+    expect(second!.versions).toEqual(first!.versions);
+    await expect(migrateCommand(['--store', 'redis://127.0.0.1:6379'])).rejects.toThrow(/postgres:\/\//);
   });
 
   it('splits events and decisions by month: each lands in its partition, made on demand or ahead', async () => {
