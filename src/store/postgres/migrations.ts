@@ -141,6 +141,11 @@ export const PG_MIGRATIONS: readonly { version: number; name: string; sql: strin
       );
       CREATE TABLE catalogue_current (id int PRIMARY KEY CHECK (id = 1), version text NOT NULL REFERENCES catalogue_versions (version), changed_at bigint NOT NULL);`,
   },
+  {
+    version: 5,
+    name: 'consumer checkpoints',
+    sql: `CREATE TABLE consumer_checkpoints (name text COLLATE "C" PRIMARY KEY, seq bigint NOT NULL);`,
+  },
 ];
 
 /**
