@@ -77,7 +77,10 @@ export class PgDecisionLog implements DecisionLog {
         }
         return fresh;
       });
-      for (const q of first.values()) (added.has(q.d.decisionId) ? q.resolve() : q.reject(duplicate(q.d.decisionId)));
+      for (const q of first.values()) {
+        if (added.has(q.d.decisionId)) q.resolve();
+        else q.reject(duplicate(q.d.decisionId));
+      }
     } catch (e) {
       for (const q of first.values()) q.reject(e);
     }
