@@ -49,7 +49,7 @@ export class PgCustomerStore implements CustomerStore {
   }
 
   async count(): Promise<number> {
-    return (await this.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM customers')).rows[0]!.n;
+    return (await this.pool.query<{ n: number }>('SELECT count(*) AS n FROM customers')).rows[0]!.n;
   }
 
   async close(): Promise<void> {

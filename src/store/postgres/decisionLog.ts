@@ -108,7 +108,7 @@ export class PgDecisionLog implements DecisionLog {
     const known = await this.pool.query<{ n: number }>(
       `WITH d AS (SELECT decision_id FROM decision_ids WHERE decision_id = $1),
             ins AS (INSERT INTO decision_responses (event_id, decision_id, action_id, channel, response, at) SELECT $2, decision_id, $3, $4, $5, $6 FROM d ON CONFLICT (event_id) DO NOTHING)
-       SELECT count(*)::int AS n FROM d`,
+       SELECT count(*) AS n FROM d`,
       [decisionId, r.eventId, r.actionId, r.channel, r.response, r.at],
     );
     return known.rows[0]!.n > 0;
@@ -132,7 +132,7 @@ export class PgDecisionLog implements DecisionLog {
   }
 
   async count(): Promise<number> {
-    return (await this.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM decision_ids')).rows[0]!.n;
+    return (await this.pool.query<{ n: number }>('SELECT count(*) AS n FROM decision_ids')).rows[0]!.n;
   }
 
   /** Waits for appends in flight, then ends the pool if this log owns it. */

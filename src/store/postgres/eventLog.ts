@@ -108,7 +108,7 @@ export class PgEventLog implements EventLog {
     const params: unknown[] = [];
     const clauses: string[] = [];
     if (query.customerId !== undefined) clauses.push(`customer_id = $${params.push(query.customerId)}`);
-    return (await this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM events ${where(query, params, clauses)}`, params)).rows[0]!.n;
+    return (await this.pool.query<{ n: number }>(`SELECT count(*) AS n FROM events ${where(query, params, clauses)}`, params)).rows[0]!.n;
   }
 
   async eraseCustomer(customerId: string): Promise<number> {

@@ -60,7 +60,7 @@ export class PgProfileStore implements ProfileStore {
   }
 
   async count(): Promise<number> {
-    return (await this.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM feature_profiles')).rows[0]!.n;
+    return (await this.pool.query<{ n: number }>('SELECT count(*) AS n FROM feature_profiles')).rows[0]!.n;
   }
 
   async close(): Promise<void> {

@@ -47,7 +47,7 @@ export class PgRejectStore implements RejectStore {
   }
 
   async count(): Promise<number> {
-    return (await this.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM rejects')).rows[0]!.n;
+    return (await this.pool.query<{ n: number }>('SELECT count(*) AS n FROM rejects')).rows[0]!.n;
   }
 
   async eraseCustomer(customerId: string): Promise<number> {
