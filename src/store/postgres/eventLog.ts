@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { BankEvent, StoredEvent } from '../../core/events.js';
 import type { AppendItem, AppendOutcome, EventLog, EventQuery, ScanOptions } from '../eventLog.js';
-import { inTransaction, lockFor, release, type PgAdapterOptions, type PgPool } from './db.js';
+import { inTransaction, release, type PgAdapterOptions, type PgClient, type PgPool } from './db.js';
 import { ensureMonthPartitions } from './partitions.js';
 
 interface EventRow {
@@ -41,38 +41,55 @@ export class PgEventLog implements EventLog {
   async appendMany(items: readonly AppendItem[], recordedAt: number): Promise<AppendOutcome[]> {
     if (items.length === 0) return [];
     await ensureMonthPartitions(this.pool, 'events', items.map((i) => i.t));
-    return inTransaction(this.pool, async (c) => {
-      await lockFor(c, 'event_log', 'append');
-      const ids = [...new Set(items.map((i) => i.event.eventId))];
-      const stored = new Map<string, { seq: number; digest: Buffer }>();
-      for (const r of (await c.query<{ event_id: string; seq: number; digest: Buffer }>('SELECT event_id, seq, digest FROM event_ids WHERE event_id = ANY($1::text[])', [ids])).rows) stored.set(r.event_id, r);
-      const fresh: { item: AppendItem; digest: Buffer; k: number }[] = [];
-      const pending = new Map<string, { digest: Buffer; k: number }>();
-      // `fresh`: the position among the new events, whose seqs are drawn below.
-      const outcomes = items.map((item): { status: AppendOutcome['status']; seq?: number; fresh?: number } => {
-        const d = digest(item.body);
-        const old = stored.get(item.event.eventId);
-        if (old) return { status: old.digest.equals(d) ? 'duplicate' : 'conflict', seq: old.seq };
-        const earlier = pending.get(item.event.eventId);
-        if (earlier) return { status: earlier.digest.equals(d) ? 'duplicate' : 'conflict', fresh: earlier.k };
-        const k = fresh.length;
-        fresh.push({ item, digest: d, k });
-        pending.set(item.event.eventId, { digest: d, k });
-        return { status: 'accepted', fresh: k };
-      });
-      if (fresh.length === 0) return outcomes.map((o) => ({ status: o.status, seq: o.seq! }));
-      // Under the lock the drawn range is contiguous: first..last.
-      const last = (await c.query<{ last: number }>("SELECT setval('event_seq', nextval('event_seq') + $1 - 1) AS last", [fresh.length])).rows[0]!.last;
-      const first = last - fresh.length + 1;
-      const seqs = fresh.map((f) => first + f.k);
-      const ev = fresh.map((f) => f.item.event);
-      await c.query('INSERT INTO event_ids (event_id, seq, customer_id, digest) SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bytea[])', [ev.map((e) => e.eventId), seqs, ev.map((e) => e.customerId), fresh.map((f) => f.digest)]);
-      await c.query(
-        'INSERT INTO events (seq, event_id, customer_id, type, t, recorded_at, body) SELECT s, i, c, ty, t, $5, b FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $6::bigint[], $7::text[]) AS u(s, i, c, ty, t, b)',
-        [seqs, ev.map((e) => e.eventId), ev.map((e) => e.customerId), ev.map((e) => e.type), recordedAt, fresh.map((f) => f.item.t), fresh.map((f) => f.item.body)],
-      );
-      return outcomes.map((o) => ({ status: o.status, seq: o.fresh === undefined ? o.seq! : first + o.fresh }));
+    const c = await this.pool.connect();
+    try {
+      // BEGIN and the lock in one round trip (the lock's key as lockFor makes it).
+      await c.query("BEGIN; SELECT pg_advisory_xact_lock(hashtext(current_schema() || 'event_log'), hashtext('append'))");
+      const out = await this.appendLocked(c, items, recordedAt);
+      await c.query('COMMIT');
+      return out;
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
+
+  /** Inside the append transaction, holding the lock: dedupe, draw seqs, insert. */
+  private async appendLocked(c: PgClient, items: readonly AppendItem[], recordedAt: number): Promise<AppendOutcome[]> {
+    const ids = [...new Set(items.map((i) => i.event.eventId))];
+    const stored = new Map<string, { seq: number; digest: Buffer }>();
+    for (const r of (await c.query<{ event_id: string; seq: number; digest: Buffer }>('SELECT event_id, seq, digest FROM event_ids WHERE event_id = ANY($1::text[])', [ids])).rows) stored.set(r.event_id, r);
+    const fresh: { item: AppendItem; digest: Buffer }[] = [];
+    const pending = new Map<string, { digest: Buffer; k: number }>();
+    // `fresh`: the position among the new events, whose seqs are drawn below.
+    const outcomes = items.map((item): { status: AppendOutcome['status']; seq?: number; fresh?: number } => {
+      const d = digest(item.body);
+      const old = stored.get(item.event.eventId);
+      if (old) return { status: old.digest.equals(d) ? 'duplicate' : 'conflict', seq: old.seq };
+      const earlier = pending.get(item.event.eventId);
+      if (earlier) return { status: earlier.digest.equals(d) ? 'duplicate' : 'conflict', fresh: earlier.k };
+      pending.set(item.event.eventId, { digest: d, k: fresh.length });
+      fresh.push({ item, digest: d });
+      return { status: 'accepted', fresh: fresh.length - 1 };
     });
+    if (fresh.length === 0) return outcomes.map((o) => ({ status: o.status, seq: o.seq! }));
+    // One statement: draw the seqs (contiguous under the lock: base+1 .. base+n, by array
+    // position) and insert the ids and the events. A volatile CTE runs once.
+    const ev = fresh.map((f) => f.item.event);
+    const base = (
+      await c.query<{ base: number }>(
+        `WITH r AS (SELECT setval('event_seq', nextval('event_seq') + $8 - 1) - $8 AS base),
+              ids AS (INSERT INTO event_ids (event_id, seq, customer_id, digest)
+                      SELECT i, r.base + k, cu, d FROM r, unnest($1::text[], $2::text[], $3::bytea[]) WITH ORDINALITY AS u(i, cu, d, k)),
+              ev AS (INSERT INTO events (seq, event_id, customer_id, type, t, recorded_at, body)
+                     SELECT r.base + k, i, cu, ty, t, $4, b FROM r, unnest($1::text[], $2::text[], $5::text[], $6::bigint[], $7::text[]) WITH ORDINALITY AS u(i, cu, ty, t, b, k))
+         SELECT base FROM r`,
+        [ev.map((e) => e.eventId), ev.map((e) => e.customerId), fresh.map((f) => f.digest), recordedAt, ev.map((e) => e.type), fresh.map((f) => f.item.t), fresh.map((f) => f.item.body), fresh.length],
+      )
+    ).rows[0]!.base;
+    return outcomes.map((o) => ({ status: o.status, seq: o.fresh === undefined ? o.seq! : base + 1 + o.fresh }));
   }
 
   async readCustomer(customerId: string, query: EventQuery = {}): Promise<StoredEvent[]> {
