@@ -13,6 +13,8 @@ import { profileRoutes } from './routes/profile.js';
 import { decisionRoutes } from './routes/decisions.js';
 import { modelRoutes } from './routes/models.js';
 import { actionRoutes } from './routes/actions.js';
+import { consoleRoutes } from './routes/console.js';
+import { whoamiRoutes } from './routes/whoami.js';
 
 export interface AppOptions {
   /** Fastify logger: a pino instance, or false for none (tests). */
@@ -66,6 +68,8 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   decisionRoutes(app, docs, engine);
   modelRoutes(app, docs, engine);
   actionRoutes(app, docs, engine);
+  whoamiRoutes(app, docs, engine);
+  consoleRoutes(app);
 
   app.get('/openapi.json', async () => docs.document());
   app.get('/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(renderDocsPage(docs.document())));

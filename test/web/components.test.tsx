@@ -1,0 +1,126 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { act } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import { Timeline, type TimelineItem } from '../../web/src/components/Timeline';
+import { waterfallSteps } from '../../web/src/components/waterfall';
+import { ErrorNote } from '../../web/src/components/ErrorNote';
+import { ApiError, issuesOf } from '../../web/src/api';
+import { issuesForPolicy } from '../../web/src/pages/Catalogue';
+import { arbitration } from '../../web/src/pages/DecisionExplorer';
+import { describeEvent, timelineOf } from '../../web/src/pages/Customer360';
+import { grants } from '../../web/src/session';
+import { match } from '../../web/src/router';
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+let root: Root | null = null;
+let host: HTMLElement | null = null;
+function render(node: React.ReactNode): HTMLElement {
+  host = document.createElement('div');
+  document.body.appendChild(host);
+  root = createRoot(host);
+  act(() => root!.render(node));
+  return host;
+}
+afterEach(() => {
+  act(() => root?.unmount());
+  host?.remove();
+  root = null;
+});
+
+describe('Timeline', () => {
+  // happy-dom lays nothing out: give elements the size their inline style asks for, as a browser would.
+  for (const dim of ['clientHeight', 'clientWidth', 'offsetHeight', 'offsetWidth'] as const) {
+    Object.defineProperty(HTMLElement.prototype, dim, {
+      configurable: true,
+      get(this: HTMLElement) {
+        return parseFloat(dim.endsWith('Height') ? this.style.height : this.style.width) || (dim.endsWith('Width') ? 800 : 0);
+      },
+    });
+  }
+
+  it('keeps only the rows in view in the DOM: 10,000 items render a few dozen rows', () => {
+    const items: TimelineItem[] = Array.from({ length: 10_000 }, (_, i) => ({ key: `e${i}`, at: new Date(Date.UTC(2025, 0, 1) + i * 60_000).toISOString(), kind: 'card_payment', summary: `payment ${i}` }));
+    const el = render(<Timeline items={items} height={300} />);
+    const rows = el.querySelectorAll('[role="listitem"]');
+    expect(rows.length).toBeGreaterThan(5);
+    expect(rows.length).toBeLessThan(60);
+    expect(rows[0]!.textContent).toContain('payment 0');
+    expect(el.querySelector('[role="list"]')!.getAttribute('aria-label')).toBe('Timeline, 10000 items');
+    // The scroll height stands for every row, so the scrollbar is true to the whole list.
+    const inner = el.querySelector('[role="list"] > div') as HTMLElement;
+    expect(inner.style.height).toBe(`${10_000 * 30}px`);
+  });
+});
+
+describe('waterfallSteps', () => {
+  it('starts each step where the last ended and labels features in words', () => {
+    const steps = waterfallSteps([
+      { feature: 'idle_cash', value: 5000, contribution: 0.4 },
+      { feature: 'logins_30d', label: 'logins in 30 days', value: 2, contribution: -0.15 },
+      { feature: 'salary_detected', value: 1, contribution: 0.05 },
+    ]);
+    expect(steps.map((s) => [s.label, s.from, s.to])).toEqual([
+      ['idle cash', 0, 0.4],
+      ['logins in 30 days', 0.4, 0.25],
+      ['salary detected', 0.25, expect.closeTo(0.3, 12)],
+    ]);
+  });
+});
+
+describe('errors', () => {
+  const body = { error: { code: 'VALIDATION_FAILED', message: 'catalogue rules do not compile', details: { issues: [{ field: 'actions.1.policies.1.when', rule: 'cel', message: 'does not compile: Unexpected token: EOF' }] } } };
+
+  it('reads the issues out of the API error body', () => {
+    expect(issuesOf(body)).toEqual([{ field: 'actions.1.policies.1.when', rule: 'cel', message: 'does not compile: Unexpected token: EOF' }]);
+    expect(issuesOf({ error: { code: 'NOT_FOUND', message: 'x' } })).toEqual([]);
+  });
+
+  it('puts a CEL error on the policy it names, and on no other', () => {
+    const issues = issuesOf(body);
+    expect(issuesForPolicy(issues, 1)).toHaveLength(1);
+    expect(issuesForPolicy(issues, 0)).toHaveLength(0);
+    expect(issuesForPolicy([{ field: 'policies.11.when', rule: 'cel', message: 'x' }], 1)).toHaveLength(0);
+  });
+
+  it('shows the code, the field and the rule', () => {
+    const el = render(<ErrorNote error={new ApiError(422, 'VALIDATION_FAILED', 'rules do not compile', issuesOf(body))} />);
+    expect(el.textContent).toContain('VALIDATION_FAILED (422)');
+    expect(el.textContent).toContain('actions.1.policies.1.when broke cel');
+    expect(el.querySelector('[role="alert"]')).not.toBeNull();
+  });
+});
+
+describe('pages’ pure parts', () => {
+  it('arbitration lists the candidates that passed, highest priority first', () => {
+    const out = arbitration([
+      { actionId: 'a', family: 'f', status: 'ranked', priority: 2 },
+      { actionId: 'b', family: 'f', status: 'excluded' },
+      { actionId: 'c', family: 'f', status: 'chosen', priority: 5 },
+    ]);
+    expect(out.map((c) => c.actionId)).toEqual(['c', 'a']);
+  });
+
+  it('describes events in words and merges decisions into the timeline, newest first', () => {
+    const events = [
+      { eventId: 'e1', occurredAt: '2025-01-01T10:00:00Z', type: 'card_payment', payload: { amount: { minor: -7999, currency: 'GBP' }, merchantCountry: 'GB' } },
+      { eventId: 'e2', occurredAt: '2025-01-03T10:00:00Z', type: 'offer_response', payload: { decisionId: 'd-1', actionId: 'cc_travel', channel: 'push', response: 'clicked' } },
+    ];
+    expect(describeEvent(events[0]!)).toBe('-79.99 GBP · merchantCountry=GB');
+    const items = timelineOf(events, [{ decisionId: 'd-2', decidedAt: '2025-01-02T09:00:00Z', channel: 'email', chosen: [{ actionId: 'x', name: 'X offer' }] }]);
+    expect(items.map((i) => i.kind)).toEqual(['offer_response', 'decision', 'card_payment']);
+    expect(items[0]!.onOpen).toBeTypeOf('function');
+    expect(items[2]!.onOpen).toBeUndefined();
+  });
+
+  it('grants a scope held directly or through admin, and nothing else', () => {
+    expect(grants(['admin'], 'catalogue:write')).toBe(true);
+    expect(grants(['audit:read'], 'audit:read')).toBe(true);
+    expect(grants(['audit:read', 'profiles:read'], 'catalogue:write')).toBe(false);
+  });
+
+  it('matches console paths and decodes their ids', () => {
+    expect(match('/customers/:id', '/customers/c%2F1')).toEqual({ id: 'c/1' });
+    expect(match('/customers/:id', '/customers')).toBeNull();
+  });
+});

@@ -1,0 +1,208 @@
+/**
+ * Catalogue and policies: every action with its treatments per channel; an action's
+ * policies (CEL) edited in place and published as a new catalogue version, with the
+ * server's compiler errors shown on the rule they name; the list of catalogue versions.
+ */
+import { useEffect, useState } from 'react';
+import { api, ApiError, seg, type FieldIssue } from '../api';
+import { ErrorNote } from '../components/ErrorNote';
+import { useApi } from '../hooks';
+import { useSession } from '../session';
+
+interface Policy {
+  kind: string;
+  when: string;
+  reason: string;
+  because?: string;
+}
+/** An action as the catalogue holds it (the rest of its fields are kept as they are). */
+export interface Action {
+  id: string;
+  name: string;
+  family: string;
+  purpose?: string;
+  treatments: Record<string, Record<string, string>>;
+  policies?: Policy[];
+  contextWeight?: string;
+  [more: string]: unknown;
+}
+interface VersionInfo {
+  version: string;
+  createdAt: string;
+  author: string | null;
+  source: string;
+  replaces: string | null;
+}
+
+/** The issues that name rule `index` of the edited action's policies (`...policies.<i>.when`). */
+export function issuesForPolicy(issues: readonly FieldIssue[], index: number): FieldIssue[] {
+  return issues.filter((i) => new RegExp(`(^|\\.)policies\\.${index}(\\.|$)`).test(i.field));
+}
+
+/** The editor of one action's rules. */
+export function ActionEditor({ action, version, canEdit, onSaved }: { action: Action; version: string; canEdit: boolean; onSaved: (v: string) => void }) {
+  const [policies, setPolicies] = useState<Policy[]>(action.policies ?? []);
+  const [contextWeight, setContextWeight] = useState(action.contextWeight ?? '');
+  const [error, setError] = useState<unknown>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    setPolicies(action.policies ?? []);
+    setContextWeight(action.contextWeight ?? '');
+    setError(null);
+    setSaved(null);
+  }, [action]);
+  const issues = error instanceof ApiError ? error.issues : [];
+  const publish = async () => {
+    setBusy(true);
+    setError(null);
+    setSaved(null);
+    const body: Action = { ...action, policies };
+    if (contextWeight.trim()) body.contextWeight = contextWeight.trim();
+    else delete body.contextWeight;
+    try {
+      const r = await api<{ catalogueVersion: string }>(`/v1/actions/${seg(action.id)}`, { method: 'PUT', body, headers: { 'if-match': `"${version}"` } });
+      setSaved(r.catalogueVersion);
+      onSaved(r.catalogueVersion);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <article className="editor">
+      <h2>
+        {action.name} <small>({action.id})</small>
+      </h2>
+      <table>
+        <caption>Treatments per channel</caption>
+        <thead>
+          <tr>
+            <th scope="col">Channel</th>
+            <th scope="col">Treatment</th>
+          </tr>
+        </thead>
+        <tbody>
+          {Object.entries(action.treatments).map(([ch, t]) => (
+            <tr key={ch}>
+              <td>{ch}</td>
+              <td>{Object.entries(t).map(([k, v]) => `${k}: ${v}`).join(' · ') || '(default message)'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h3>Policies (CEL)</h3>
+      {policies.map((p, i) => {
+        const mine = issuesForPolicy(issues, i);
+        return (
+          <div key={i} className={`policy${mine.length ? ' invalid' : ''}`}>
+            <label htmlFor={`policy-${i}`}>
+              {p.kind}: {p.reason}
+            </label>
+            <textarea
+              id={`policy-${i}`}
+              rows={2}
+              value={p.when}
+              readOnly={!canEdit}
+              aria-invalid={mine.length > 0}
+              aria-describedby={mine.length ? `policy-${i}-error` : undefined}
+              onChange={(e) => setPolicies((ps) => ps.map((q, j) => (j === i ? { ...q, when: e.target.value } : q)))}
+            />
+            {mine.length > 0 && (
+              <p id={`policy-${i}-error`} className="error" role="alert">
+                {mine.map((m) => `${m.rule}: ${m.message}`).join('; ')}
+              </p>
+            )}
+          </div>
+        );
+      })}
+      <div className="policy">
+        <label htmlFor="context-weight">Context weight (CEL, optional)</label>
+        <input id="context-weight" value={contextWeight} readOnly={!canEdit} onChange={(e) => setContextWeight(e.target.value)} size={50} />
+      </div>
+      {canEdit ? (
+        <button type="button" onClick={() => void publish()} disabled={busy}>
+          {busy ? 'Publishing…' : 'Publish as a new catalogue version'}
+        </button>
+      ) : (
+        <p className="hint">Read only: your key may not change the catalogue (needs catalogue:write).</p>
+      )}
+      <ErrorNote error={error} />
+      {saved && (
+        <p role="status" className="ok">
+          Published: catalogue version <code>{saved}</code> is now in force.
+        </p>
+      )}
+    </article>
+  );
+}
+
+/** The catalogue page. */
+export function Catalogue() {
+  const session = useSession();
+  const actions = useApi<{ catalogueVersion: string; actions: Action[] }>('/v1/actions');
+  const versions = useApi<{ current: string; versions: VersionInfo[] }>('/v1/catalogue/versions');
+  const [selected, setSelected] = useState<string | null>(null);
+  const all = actions.data?.actions ?? [];
+  const action = all.find((a) => a.id === selected) ?? null;
+  const onSaved = () => {
+    actions.reload();
+    versions.reload();
+  };
+  return (
+    <section>
+      <h1>Catalogue and policies</h1>
+      <ErrorNote error={actions.error} />
+      {actions.data && (
+        <p>
+          Catalogue version in force: <code data-testid="catalogue-version">{actions.data.catalogueVersion}</code>, {all.length} actions.
+        </p>
+      )}
+      <div className="split">
+        <nav aria-label="Actions">
+          <ul className="picklist">
+            {all.map((a) => (
+              <li key={a.id}>
+                <button type="button" aria-pressed={a.id === selected} onClick={() => setSelected(a.id)}>
+                  {a.id}
+                </button>
+                <span className="hint"> {Object.keys(a.treatments).join(', ')}</span>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div>{action && actions.data ? <ActionEditor action={action} version={actions.data.catalogueVersion} canEdit={session.can('catalogue:write')} onSaved={onSaved} /> : <p className="hint">Pick an action to see its treatments and edit its policies.</p>}</div>
+      </div>
+      <h2>Versions</h2>
+      <ErrorNote error={versions.error} />
+      {versions.data && (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Version</th>
+              <th scope="col">Stored</th>
+              <th scope="col">Source</th>
+              <th scope="col">Author</th>
+              <th scope="col">Replaces</th>
+            </tr>
+          </thead>
+          <tbody>
+            {versions.data.versions.map((v) => (
+              <tr key={v.version} className={v.version === versions.data!.current ? 'current' : ''}>
+                <td>
+                  <code>{v.version}</code>
+                  {v.version === versions.data!.current ? ' (in force)' : ''}
+                </td>
+                <td>{v.createdAt}</td>
+                <td>{v.source}</td>
+                <td>{v.author ?? '—'}</td>
+                <td>{v.replaces ? <code>{v.replaces}</code> : '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
