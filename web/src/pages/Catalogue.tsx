@@ -26,6 +26,9 @@ export interface Action {
   contextWeight?: string;
   [more: string]: unknown;
 }
+/** The kinds of rule the catalogue knows (src/decisioning/catalogue.ts). */
+const POLICY_KINDS = ['eligibility', 'applicability', 'suitability', 'consent'] as const;
+
 interface VersionInfo {
   version: string;
   createdAt: string;
@@ -46,12 +49,13 @@ export function ActionEditor({ action, version, canEdit, onSaved }: { action: Ac
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // A new action starts a fresh edit; the same action re-read after publishing keeps the outcome on screen.
   useEffect(() => {
     setPolicies(action.policies ?? []);
     setContextWeight(action.contextWeight ?? '');
     setError(null);
     setSaved(null);
-  }, [action]);
+  }, [action.id]); // eslint-disable-line react-hooks/exhaustive-deps
   const issues = error instanceof ApiError ? error.issues : [];
   const publish = async () => {
     setBusy(true);
@@ -95,11 +99,23 @@ export function ActionEditor({ action, version, canEdit, onSaved }: { action: Ac
       <h3>Policies (CEL)</h3>
       {policies.map((p, i) => {
         const mine = issuesForPolicy(issues, i);
+        const set = (patch: Partial<Policy>) => setPolicies((ps) => ps.map((q, j) => (j === i ? { ...q, ...patch } : q)));
         return (
-          <div key={i} className={`policy${mine.length ? ' invalid' : ''}`}>
-            <label htmlFor={`policy-${i}`}>
-              {p.kind}: {p.reason}
-            </label>
+          <fieldset key={i} className={`policy${mine.length ? ' invalid' : ''}`}>
+            <legend>
+              Rule {action.id}#{i}
+            </legend>
+            <div className="inline">
+              <label htmlFor={`policy-${i}-kind`}>Kind</label>
+              <select id={`policy-${i}-kind`} value={p.kind} disabled={!canEdit} onChange={(e) => set({ kind: e.target.value })}>
+                {POLICY_KINDS.map((k) => (
+                  <option key={k}>{k}</option>
+                ))}
+              </select>
+              <label htmlFor={`policy-${i}-reason`}>Reason when it fails</label>
+              <input id={`policy-${i}-reason`} value={p.reason} readOnly={!canEdit} onChange={(e) => set({ reason: e.target.value })} size={40} />
+            </div>
+            <label htmlFor={`policy-${i}`}>Applies when (CEL)</label>
             <textarea
               id={`policy-${i}`}
               rows={2}
@@ -107,16 +123,26 @@ export function ActionEditor({ action, version, canEdit, onSaved }: { action: Ac
               readOnly={!canEdit}
               aria-invalid={mine.length > 0}
               aria-describedby={mine.length ? `policy-${i}-error` : undefined}
-              onChange={(e) => setPolicies((ps) => ps.map((q, j) => (j === i ? { ...q, when: e.target.value } : q)))}
+              onChange={(e) => set({ when: e.target.value })}
             />
             {mine.length > 0 && (
               <p id={`policy-${i}-error`} className="error" role="alert">
                 {mine.map((m) => `${m.rule}: ${m.message}`).join('; ')}
               </p>
             )}
-          </div>
+            {canEdit && (
+              <button type="button" className="secondary" onClick={() => setPolicies((ps) => ps.filter((_, j) => j !== i))}>
+                Remove rule {i}
+              </button>
+            )}
+          </fieldset>
         );
       })}
+      {canEdit && (
+        <button type="button" className="secondary" onClick={() => setPolicies((ps) => [...ps, { kind: 'applicability', when: 'true', reason: '' }])}>
+          Add a rule
+        </button>
+      )}
       <div className="policy">
         <label htmlFor="context-weight">Context weight (CEL, optional)</label>
         <input id="context-weight" value={contextWeight} readOnly={!canEdit} onChange={(e) => setContextWeight(e.target.value)} size={50} />

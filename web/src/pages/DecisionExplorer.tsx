@@ -145,7 +145,7 @@ export function DecisionExplorer({ decisionId }: { decisionId: string | null }) 
           <h2>Explanation: SHAP waterfall</h2>
           <Waterfall contributions={rec.explanation.winner?.topContributions ?? []} />
           <h2>Arbitration</h2>
-          <table>
+          <table data-testid="arbitration">
             <caption>Candidates that passed every policy; priority = propensity × context weight × value × lever</caption>
             <thead>
               <tr>
@@ -177,7 +177,7 @@ export function DecisionExplorer({ decisionId }: { decisionId: string | null }) 
             </tbody>
           </table>
           <h2>Exclusions ({rec.explanation.excluded.length})</h2>
-          <table>
+          <table data-testid="exclusions">
             <thead>
               <tr>
                 <th scope="col">Action</th>
