@@ -88,6 +88,7 @@ export async function run(argv: string[]): Promise<number> {
   const address = await app.listen({ port: config.server.port, host: config.server.host });
   say('');
   say(`API listening on ${address}. Open:`);
+  say(`  ${address}/console/                           the console (log in with an API key)`);
   say(`  ${address}/docs                               API reference (OpenAPI at ${address}/openapi.json)`);
   if (sample) say(`  ${address}/v1/customers/${sample}/events      one customer's events`);
   if (sample) say(`  ${address}/v1/customers/${sample}             their record`);

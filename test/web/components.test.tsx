@@ -5,7 +5,7 @@ import { Timeline, type TimelineItem } from '../../web/src/components/Timeline';
 import { waterfallSteps } from '../../web/src/components/waterfall';
 import { ErrorNote } from '../../web/src/components/ErrorNote';
 import { ApiError, issuesOf } from '../../web/src/api';
-import { issuesForPolicy } from '../../web/src/pages/Catalogue';
+import { ActionEditor, issuesForPolicy } from '../../web/src/pages/Catalogue';
 import { arbitration } from '../../web/src/pages/DecisionExplorer';
 import { describeEvent, timelineOf } from '../../web/src/pages/Customer360';
 import { grants } from '../../web/src/session';
@@ -122,5 +122,25 @@ describe('pages’ pure parts', () => {
   it('matches console paths and decodes their ids', () => {
     expect(match('/customers/:id', '/customers/c%2F1')).toEqual({ id: 'c/1' });
     expect(match('/customers/:id', '/customers')).toBeNull();
+  });
+});
+
+describe('ActionEditor', () => {
+  const action = { id: 'cc_travel', name: 'Travel card', family: 'credit_card', treatments: { push: { title: 'No fees abroad' } }, policies: [{ kind: 'applicability', when: 'signals.travels', reason: 'no spending abroad' }] };
+
+  it('shows a read-only key no edit buttons and no editable rule', () => {
+    const el = render(<ActionEditor action={action} version="v1" canEdit={false} onSaved={() => {}} />);
+    const buttons = [...el.querySelectorAll('button')].map((b) => b.textContent);
+    expect(buttons).toEqual([]);
+    expect((el.querySelector('#policy-0') as HTMLTextAreaElement).readOnly).toBe(true);
+    expect(el.textContent).toContain('needs catalogue:write');
+    expect(el.textContent).toContain('push');
+  });
+
+  it('gives a key with catalogue:write the rule editor and publish', () => {
+    const el = render(<ActionEditor action={action} version="v1" canEdit={true} onSaved={() => {}} />);
+    const buttons = [...el.querySelectorAll('button')].map((b) => b.textContent);
+    expect(buttons).toEqual(expect.arrayContaining(['Add a rule', 'Publish as a new catalogue version', 'Remove rule 0']));
+    expect((el.querySelector('#policy-0') as HTMLTextAreaElement).readOnly).toBe(false);
   });
 });
