@@ -2,7 +2,8 @@
  * The console end to end, in headless Chromium (Debian's /usr/bin/chromium driven by
  * playwright-core) against a real server on a twin bank: log in with a key, open a
  * customer, decide, open the decision and its explanation, publish a policy with a CEL
- * error and see it, publish a valid edit and see the next decision use it, promote a model.
+ * error and see it, publish a valid edit and see the next decision use it, promote a model
+ * and run its drift check.
  * Each page is checked with axe-core and saved as a screenshot into docs/console/.
  * Skipped when Chromium is absent, except under CI=true, where it must run.
  */
@@ -39,7 +40,7 @@ let customers: string[];
 async function accessible(name: string): Promise<void> {
   await page.addScriptTag({ content: axeSource });
   const result = await page.evaluate(async () => {
-    const r = await (window as unknown as { axe: { run: (o: unknown) => Promise<{ violations: { id: string; impact: string; help: string; nodes: unknown[] }[] }> } }).axe.run({ resultTypes: ['violations'] });
+    const r = await (globalThis as unknown as { axe: { run: (o: unknown) => Promise<{ violations: { id: string; impact: string; help: string; nodes: unknown[] }[] }> } }).axe.run({ resultTypes: ['violations'] });
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length }));
   });
   const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
@@ -106,10 +107,17 @@ describe.skipIf(!present)('console in Chromium', () => {
     await page.getByLabel('Override the promotion guard').check();
     await page.getByRole('button', { name: 'Promote propensity_guidance@1' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('propensity_guidance@1 is now the champion');
-    const m = await (await fetch(`${base}/v1/models/propensity_guidance@1`, { headers: { authorization: `Bearer ${KEY}` } })).json();
+    const m = (await (await fetch(`${base}/v1/models/propensity_guidance@1`, { headers: { authorization: `Bearer ${KEY}` } })).json()) as { stage: string };
     expect(m.stage).toBe('champion');
     await accessible('models');
     await shot('models');
+    // The new champion's drift: run the check and see PSI per feature.
+    await page.getByRole('button', { name: 'Run the drift check now' }).click();
+    await page.locator('figure.psi tbody tr').first().waitFor();
+    expect(await page.locator('figure.psi tbody tr').count()).toBeGreaterThan(3);
+    await page.getByRole('heading', { name: 'Drift' }).evaluate((el) => el.scrollIntoView());
+    await accessible('models-drift');
+    await shot('models-drift');
   });
 
   let decisionId = '';
@@ -144,7 +152,7 @@ describe.skipIf(!present)('console in Chromium', () => {
     for (const c of customers.slice(1, 120)) {
       for (const channel of ['email', 'in_app', 'push']) {
         const r = await fetch(`${base}/v1/decisions?view=full`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ customerId: c, channel }) });
-        const d = await r.json();
+        const d = (await r.json()) as { decisionId: string; explanation?: { winner?: { topContributions?: unknown[] } } };
         if ((d.explanation?.winner?.topContributions ?? []).length > 0) found = d.decisionId;
         if (found) break;
       }
@@ -177,10 +185,10 @@ describe.skipIf(!present)('console in Chromium', () => {
     // rule that never holds; the next decision must exclude it by that rule (a contact cap
     // would name a different rule, so this cannot pass by accident).
     const headers = { authorization: `Bearer ${KEY}` };
-    const first = await (await fetch(`${base}/v1/decisions/${decisionId}`, { headers })).json();
-    const catalogue = await (await fetch(`${base}/v1/actions`, { headers })).json();
-    const passed = new Set(first.candidates.filter((c: { status: string }) => c.status !== 'excluded').map((c: { actionId: string }) => c.actionId));
-    const target = catalogue.actions.find((a: { id: string }) => passed.has(a.id));
+    const first = (await (await fetch(`${base}/v1/decisions/${decisionId}`, { headers })).json()) as { candidates: { actionId: string; status: string }[] };
+    const catalogue = (await (await fetch(`${base}/v1/actions`, { headers })).json()) as { actions: { id: string; policies?: unknown[] }[] };
+    const passed = new Set(first.candidates.filter((c) => c.status !== 'excluded').map((c) => c.actionId));
+    const target = catalogue.actions.find((a) => passed.has(a.id))!;
     expect(target, 'an action that passed every policy').toBeDefined();
     const n = target.policies?.length ?? 0;
     const before = await page.getByTestId('catalogue-version').textContent();

@@ -32,7 +32,7 @@ export function Waterfall({ contributions }: { contributions: readonly Contribut
       options: { indexAxis: 'y', animation: false, responsive: true, maintainAspectRatio: false, plugins: { tooltip: { enabled: true } } },
     });
     return () => chart.destroy();
-  }, [JSON.stringify(steps)]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [JSON.stringify(steps)]);
   if (steps.length === 0) return <p>No SHAP contributions: the winner was scored by its prior, not a model.</p>;
   return (
     <figure className="waterfall">

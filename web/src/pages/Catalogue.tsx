@@ -55,7 +55,7 @@ export function ActionEditor({ action, version, canEdit, onSaved }: { action: Ac
     setContextWeight(action.contextWeight ?? '');
     setError(null);
     setSaved(null);
-  }, [action.id]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [action.id]);
   const issues = error instanceof ApiError ? error.issues : [];
   const publish = async () => {
     setBusy(true);

@@ -6,6 +6,7 @@
 import { useState } from 'react';
 import { api, seg } from '../api';
 import { ErrorNote } from '../components/ErrorNote';
+import { PsiChart, type ColumnDrift } from '../components/PsiChart';
 import { useApi } from '../hooks';
 import { useSession } from '../session';
 
@@ -24,6 +25,66 @@ interface ModelSummary {
 }
 
 const show = (v: unknown) => (typeof v === 'number' ? String(Math.round(v * 10000) / 10000) : typeof v === 'string' || typeof v === 'boolean' ? String(v) : JSON.stringify(v).slice(0, 80));
+
+interface DriftReport {
+  checkedAt: string;
+  rows: number;
+  window: { from: string; to: string };
+  score: ColumnDrift;
+  features: ColumnDrift[];
+  drifted: boolean;
+  reasons: string[];
+}
+interface ModelDetailBody {
+  hasDriftReference: boolean;
+  drift: DriftReport | null;
+  alerts: { id: number; raisedAt: string; reasons: string[] }[];
+}
+
+/** The model's latest drift check: PSI per feature, the score's shift, the reasons and alerts. */
+function DriftPanel({ model }: { model: ModelSummary }) {
+  const session = useSession();
+  const detail = useApi<ModelDetailBody>(`/v1/models/${seg(model.id)}`);
+  const [error, setError] = useState<unknown>(null);
+  const run = async () => {
+    setError(null);
+    try {
+      await api('/v1/drift/check', { method: 'POST' });
+      detail.reload();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  const d = detail.data?.drift ?? null;
+  return (
+    <div>
+      <h3>Drift</h3>
+      <ErrorNote error={detail.error ?? error} />
+      {detail.data && !detail.data.hasDriftReference && <p>This model keeps no training distribution, so it has no drift check.</p>}
+      {detail.data?.hasDriftReference && !d && <p>No drift check of this model yet{model.stage === 'champion' ? '' : ' (checks run on champions)'}.</p>}
+      {d && (
+        <>
+          <p>
+            Checked {d.checkedAt.slice(0, 19)} on {d.rows} rows ({d.window.from.slice(0, 10)} .. {d.window.to.slice(0, 10)}): <strong>{d.drifted ? 'drifted' : 'stable'}</strong>; score PSI {d.score.psi.toFixed(3)}.
+          </p>
+          {d.reasons.length > 0 && (
+            <ul>
+              {d.reasons.map((r, i) => (
+                <li key={i}>{r}</li>
+              ))}
+            </ul>
+          )}
+          <PsiChart columns={d.features} />
+        </>
+      )}
+      {detail.data?.hasDriftReference && model.stage === 'champion' && session.can('models:write') && (
+        <button type="button" onClick={() => void run()}>
+          Run the drift check now
+        </button>
+      )}
+    </div>
+  );
+}
 
 /** One model: card, metrics, and the promote / roll back controls a models:write key sees. */
 function ModelDetail({ model, onChanged }: { model: ModelSummary; onChanged: () => void }) {
@@ -98,6 +159,7 @@ function ModelDetail({ model, onChanged }: { model: ModelSummary; onChanged: () 
           {done}
         </p>
       )}
+      <DriftPanel key={`${model.id}:${model.stage}`} model={model} />
       <details>
         <summary>Model card</summary>
         <ErrorNote error={card.error} />
