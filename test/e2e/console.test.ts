@@ -21,6 +21,9 @@ import { CONSOLE_ROOT } from '../../src/server/routes/console.js';
 import { twinBank } from './twinBank.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+/** Scoped API keys (src/server/apiKeys.ts) where the server has them; before, every key is admin. */
+const KEYS_MODULE = new URL('../../src/server/apiKeys.ts', import.meta.url);
+const scopedKeys = existsSync(fileURLToPath(KEYS_MODULE));
 const present = existsSync(CHROMIUM);
 if (!present && process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing: .ci/run installs it (apt-get install chromium)`);
 
@@ -228,5 +231,37 @@ describe.skipIf(!present)('console in Chromium', () => {
     expect(await page.locator('table tbody tr').count()).toBeGreaterThan(0);
     await accessible('operations');
     await shot('operations');
+  });
+
+  it.skipIf(!scopedKeys)('shows a read-only key no edit buttons, and the server refuses its edits anyway', async () => {
+    type Issue = (store: unknown, o: { name: string; scopes: string[]; expiresAt: number | null }, deps: { now: number }) => Promise<{ key: string }>;
+    const { issueApiKey } = (await import(/* @vite-ignore */ KEYS_MODULE.href)) as { issueApiKey: Issue };
+    const { key } = await issueApiKey((engine as unknown as { apiKeys: unknown }).apiKeys, { name: 'e2e-reviewer', scopes: ['audit:read', 'profiles:read'], expiresAt: null }, { now: Date.now() });
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByLabel('API key').fill(key);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('navigation', { name: 'Pages' }).waitFor();
+    expect(await page.locator('.who').textContent()).toContain('audit:read, profiles:read');
+
+    await page.getByRole('link', { name: 'Catalogue' }).click();
+    await page.getByRole('button', { name: 'cc_travel', exact: true }).click();
+    await page.getByText('needs catalogue:write').waitFor();
+    expect(await page.getByRole('button', { name: /Publish|Add a rule|Remove rule/ }).count()).toBe(0);
+    expect(await page.locator('#policy-0').getAttribute('readonly')).not.toBeNull();
+
+    await page.getByRole('link', { name: 'Models' }).click();
+    await page.getByRole('button', { name: 'propensity_service_message@1' }).click();
+    await page.getByText('needs models:write').waitFor();
+    expect(await page.getByRole('button', { name: /Promote|Roll back/ }).count()).toBe(0);
+
+    await page.getByRole('link', { name: 'Customers' }).click();
+    await page.getByLabel('Customer id').fill(customers[0]!);
+    await page.getByRole('button', { name: 'Open' }).click();
+    await page.getByText('needs decisions:write').waitFor();
+    expect(await page.getByRole('button', { name: 'Decide now' }).count()).toBe(0);
+
+    // Hiding is a courtesy; the server is the control.
+    const put = await fetch(`${base}/v1/actions/cc_travel`, { method: 'PUT', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(put.status).toBe(403);
   });
 });
