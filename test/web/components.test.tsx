@@ -3,6 +3,7 @@ import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { Timeline, type TimelineItem } from '../../web/src/components/Timeline';
 import { waterfallSteps } from '../../web/src/components/waterfall';
+import { psiBand, topByPsi } from '../../web/src/components/PsiChart';
 import { ErrorNote } from '../../web/src/components/ErrorNote';
 import { ApiError, issuesOf } from '../../web/src/api';
 import { ActionEditor, issuesForPolicy } from '../../web/src/pages/Catalogue';
@@ -142,5 +143,14 @@ describe('ActionEditor', () => {
     const buttons = [...el.querySelectorAll('button')].map((b) => b.textContent);
     expect(buttons).toEqual(expect.arrayContaining(['Add a rule', 'Publish as a new catalogue version', 'Remove rule 0']));
     expect((el.querySelector('#policy-0') as HTMLTextAreaElement).readOnly).toBe(false);
+  });
+});
+
+describe('PSI', () => {
+  it('bands PSI at 0.1 and 0.25 and lists the largest first', () => {
+    expect([0, 0.099, 0.1, 0.249, 0.25, 3].map(psiBand)).toEqual(['stable', 'stable', 'watch', 'watch', 'shifted', 'shifted']);
+    const cols = [0.05, 0.4, 0.2, 1.1].map((psi, i) => ({ name: `f${i}`, psi, ksStatistic: 0, ksPValue: 1, drifted: psi > 0.25 }));
+    expect(topByPsi(cols, 3).map((c) => c.name)).toEqual(['f3', 'f1', 'f2']);
+    expect(cols.map((c) => c.name)).toEqual(['f0', 'f1', 'f2', 'f3']);
   });
 });
