@@ -13,7 +13,8 @@ export default defineConfig({
     outDir: fileURLToPath(new URL('../dist/console', import.meta.url)),
     emptyOutDir: true,
     sourcemap: false,
-    chunkSizeWarningLimit: 400,
+    // The budget is the first page gzipped (≤ 300 KB), measured by `npm run bench -- console`.
+    chunkSizeWarningLimit: 600,
   },
   logLevel: 'warn',
 });

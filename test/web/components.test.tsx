@@ -8,7 +8,7 @@ import { ErrorNote } from '../../web/src/components/ErrorNote';
 import { ApiError, issuesOf } from '../../web/src/api';
 import { ActionEditor, issuesForPolicy } from '../../web/src/pages/Catalogue';
 import { arbitration } from '../../web/src/pages/DecisionExplorer';
-import { describeEvent, timelineOf } from '../../web/src/pages/Customer360';
+import { describeEvent, describeScore, timelineOf } from '../../web/src/pages/Customer360';
 import { grants } from '../../web/src/session';
 import { match } from '../../web/src/router';
 
@@ -152,5 +152,17 @@ describe('PSI', () => {
     const cols = [0.05, 0.4, 0.2, 1.1].map((psi, i) => ({ name: `f${i}`, psi, ksStatistic: 0, ksPValue: 1, drifted: psi > 0.25 }));
     expect(topByPsi(cols, 3).map((c) => c.name)).toEqual(['f3', 'f1', 'f2']);
     expect(cols.map((c) => c.name)).toEqual(['f0', 'f1', 'f2', 'f3']);
+  });
+});
+
+describe('describeScore', () => {
+  it('puts each score in words', () => {
+    expect(describeScore('churn', null)).toBe('not scored (no model in force)');
+    expect(describeScore('churn', { probability: 0.308632, horizonDays: 90, model: 'churn_cox@1' })).toBe('30.9% within 90 days (churn_cox@1)');
+    expect(describeScore('segment', { id: 5, name: 'Low balances', model: 'segments@1' })).toBe('Low balances (segments@1)');
+    expect(describeScore('clv', { value: 495.95, currency: 'GBP', probabilityAlive: 0.999884, model: 'clv@1' })).toBe('496 GBP, 100.0% still active (clv@1)');
+    expect(describeScore('stress', { state: 'current', basis: 'missed repayments 0' })).toBe('current: missed repayments 0');
+    expect(describeScore('propensities', { guidance: { probability: 0.142918, model: 'propensity_guidance@1' } })).toBe('guidance 14.3%');
+    expect(describeScore('propensities', {})).toBe('none scored');
   });
 });

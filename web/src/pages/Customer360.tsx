@@ -63,6 +63,25 @@ export function describeEvent(e: BankEvent): string {
   return [money, rest].filter(Boolean).join(' · ');
 }
 
+const pct = (x: number) => `${(100 * x).toFixed(x < 0.01 ? 2 : 1)}%`;
+
+/** One customer-level score in words: what each model says, or that no model is in force. */
+export function describeScore(name: string, v: unknown): string {
+  if (v === null || v === undefined) return 'not scored (no model in force)';
+  if (typeof v !== 'object') return String(v);
+  const o = v as Record<string, unknown>;
+  const model = typeof o.model === 'string' ? ` (${o.model})` : '';
+  if (name === 'propensities') {
+    const rows = Object.entries(o).map(([family, p]) => `${family.replace(/_/g, ' ')} ${pct(Number((p as { probability?: number }).probability ?? NaN))}`);
+    return rows.length ? rows.join(', ') : 'none scored';
+  }
+  if (typeof o.probability === 'number') return `${pct(o.probability)}${typeof o.horizonDays === 'number' ? ` within ${o.horizonDays} days` : ''}${model}`;
+  if (typeof o.value === 'number' && typeof o.currency === 'string') return `${o.value.toLocaleString('en-GB', { maximumFractionDigits: 0 })} ${o.currency}${typeof o.probabilityAlive === 'number' ? `, ${pct(o.probabilityAlive)} still active` : ''}${model}`;
+  if (typeof o.name === 'string') return `${o.name}${model}`;
+  if (typeof o.state === 'string') return `${o.state}${typeof o.basis === 'string' ? `: ${o.basis}` : ''}${model}`;
+  return JSON.stringify(v);
+}
+
 /** Events and decisions as one timeline, newest first. */
 export function timelineOf(events: readonly BankEvent[], decisions: readonly DecisionSummary[]): TimelineItem[] {
   const items: TimelineItem[] = events.map((e) => ({
@@ -187,7 +206,7 @@ export function Customer360({ customerId }: { customerId: string }) {
                 {Object.entries(profile.data.scores).map(([k, v]) => (
                   <div key={k}>
                     <dt>{k}</dt>
-                    <dd>{v === null ? 'not scored (no model in force)' : typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd>
+                    <dd>{describeScore(k, v)}</dd>
                   </div>
                 ))}
               </dl>
