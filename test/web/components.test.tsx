@@ -1,15 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { Timeline, type TimelineItem } from '../../web/src/components/Timeline';
 import { waterfallSteps } from '../../web/src/components/waterfall';
 import { psiBand, topByPsi } from '../../web/src/components/PsiChart';
 import { ErrorNote } from '../../web/src/components/ErrorNote';
-import { ApiError, issuesOf } from '../../web/src/api';
+import { api, ApiError, issuesOf, storedKey } from '../../web/src/api';
 import { ActionEditor, issuesForPolicy } from '../../web/src/pages/Catalogue';
 import { arbitration } from '../../web/src/pages/DecisionExplorer';
 import { describeEvent, describeScore, timelineOf } from '../../web/src/pages/Customer360';
-import { grants } from '../../web/src/session';
+import { grants, SessionGate, useSession } from '../../web/src/session';
 import { match } from '../../web/src/router';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -164,5 +164,49 @@ describe('describeScore', () => {
     expect(describeScore('stress', { state: 'current', basis: 'missed repayments 0' })).toBe('current: missed repayments 0');
     expect(describeScore('propensities', { guidance: { probability: 0.142918, model: 'propensity_guidance@1' } })).toBe('guidance 14.3%');
     expect(describeScore('propensities', {})).toBe('none scored');
+  });
+});
+
+describe('SessionGate', () => {
+  const reply = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  function Who() {
+    const s = useSession();
+    return <p id="who">{`${s.who.id} ${s.can('catalogue:write') ? 'may edit' : 'read only'}`}</p>;
+  }
+  const settle = () => act(async () => new Promise((r) => setTimeout(r, 0)));
+
+  it('logs in with a key the server accepts, sends it as a bearer token, and logs out when the server stops accepting it', async () => {
+    sessionStorage.clear();
+    const seen: (string | null)[] = [];
+    let accept = true;
+    vi.stubGlobal('fetch', async (_url: string, init: RequestInit) => {
+      seen.push(new Headers(init.headers).get('authorization'));
+      return accept ? reply(200, { id: 'k1', kind: 'api_key', scopes: ['audit:read'] }) : reply(401, { error: { code: 'UNAUTHORIZED', message: 'API key k1 was revoked' } });
+    });
+    try {
+      const el = render(<SessionGate><Who /></SessionGate>);
+      const input = el.querySelector('#api-key') as HTMLInputElement;
+      await act(async () => {
+        const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;
+        setter.call(input, 'nbk_k1_secret');
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+      });
+      await act(async () => (el.querySelector('form') as HTMLFormElement).requestSubmit());
+      await settle();
+      expect(el.querySelector('#who')?.textContent).toBe('k1 read only');
+      expect(seen).toEqual(['Bearer nbk_k1_secret']);
+      expect(storedKey()).toBe('nbk_k1_secret');
+
+      accept = false;
+      await act(async () => {
+        await expect(api('/v1/models')).rejects.toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
+      });
+      await settle();
+      expect(el.querySelector('#who')).toBeNull();
+      expect(el.querySelector('[role="alert"]')?.textContent).toContain('no longer accepts this key');
+      expect(storedKey()).toBeNull();
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });

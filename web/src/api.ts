@@ -25,6 +25,8 @@ export class ApiError extends Error {
 }
 
 const KEY_STORE = 'nextbest.apiKey';
+/** Fired on window when the server stops accepting the session's key. */
+export const SESSION_ENDED = 'nextbest:session-ended';
 
 /** The key of this browser tab's session (sessionStorage: gone when the tab closes). */
 export function storedKey(): string | null {
@@ -65,7 +67,14 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   const res = await fetch(path, { method: init.method ?? 'GET', headers, ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}) });
   const type = res.headers.get('content-type') ?? '';
   const body: unknown = type.includes('json') ? await res.json().catch(() => null) : await res.text();
-  if (!res.ok) throw errorOf(res.status, body);
+  if (!res.ok) {
+    // The key was revoked or expired mid-session: forget it and go back to the login form.
+    if (res.status === 401 && key && init.key === undefined) {
+      storeKey(null);
+      window.dispatchEvent(new Event(SESSION_ENDED));
+    }
+    throw errorOf(res.status, body);
+  }
   return body as T;
 }
 

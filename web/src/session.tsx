@@ -4,7 +4,7 @@
  * so a read-only key never sees a button the server would refuse.
  */
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
-import { api, ApiError, storedKey, storeKey } from './api';
+import { api, ApiError, SESSION_ENDED, storedKey, storeKey } from './api';
 
 /** What `GET /v1/auth/whoami` answers. */
 export interface WhoAmI {
@@ -59,6 +59,15 @@ export function SessionGate({ children }: { children: ReactNode }) {
     const key = storedKey();
     if (key) void check(key);
   }, [check]);
+
+  useEffect(() => {
+    const ended = () => {
+      setWho(null);
+      setError('the server no longer accepts this key (revoked or expired): log in again');
+    };
+    window.addEventListener(SESSION_ENDED, ended);
+    return () => window.removeEventListener(SESSION_ENDED, ended);
+  }, []);
 
   if (who) {
     const session: Session = { who, can: (s) => grants(who.scopes, s), logOut: () => { storeKey(null); setWho(null); } };
