@@ -6,7 +6,7 @@ import { waterfallSteps } from '../../web/src/components/waterfall';
 import { psiBand, topByPsi } from '../../web/src/components/PsiChart';
 import { ErrorNote } from '../../web/src/components/ErrorNote';
 import { api, ApiError, issuesOf, storedKey } from '../../web/src/api';
-import { ActionEditor, issuesForPolicy } from '../../web/src/pages/Catalogue';
+import { ActionEditor, issuesForPolicy, ruleChanges } from '../../web/src/pages/Catalogue';
 import { arbitration } from '../../web/src/pages/DecisionExplorer';
 import { describeEvent, describeScore, timelineOf } from '../../web/src/pages/Customer360';
 import { grants, SessionGate, useSession } from '../../web/src/session';
@@ -208,5 +208,16 @@ describe('SessionGate', () => {
     } finally {
       vi.unstubAllGlobals();
     }
+  });
+});
+
+describe('ruleChanges', () => {
+  const before = { id: 'cc_travel', policies: [{ kind: 'applicability', when: 'signals.travels', reason: 'no spending abroad' }], contextWeight: 'signals.travels ? 2.0 : 0.6' };
+  it('lists each change to review, and nothing when nothing changed', () => {
+    expect(ruleChanges(before, before.policies, before.contextWeight)).toEqual([]);
+    expect(
+      ruleChanges(before, [{ kind: 'applicability', when: 'false', reason: 'paused' }, { kind: 'suitability', when: 'customer.age >= 18', reason: 'adults only' }], ''),
+    ).toEqual(['cc_travel#0 when: signals.travels → false', 'cc_travel#0 reason: no spending abroad → paused', 'add cc_travel#1 (suitability): customer.age >= 18', 'context weight: signals.travels ? 2.0 : 0.6 → (none)']);
+    expect(ruleChanges(before, [], before.contextWeight)).toEqual(['remove cc_travel#0 (applicability): signals.travels']);
   });
 });

@@ -42,6 +42,27 @@ export function issuesForPolicy(issues: readonly FieldIssue[], index: number): F
   return issues.filter((i) => new RegExp(`(^|\\.)policies\\.${index}(\\.|$)`).test(i.field));
 }
 
+/** What an edit changes in an action's rules, one line each, for review before publishing. */
+export function ruleChanges(before: Pick<Action, 'id' | 'policies' | 'contextWeight'>, policies: readonly Policy[], contextWeight: string): string[] {
+  const out: string[] = [];
+  const old = before.policies ?? [];
+  for (let i = 0; i < Math.max(old.length, policies.length); i++) {
+    const a = old[i];
+    const b = policies[i];
+    const name = `${before.id}#${i}`;
+    if (!a && b) out.push(`add ${name} (${b.kind}): ${b.when}`);
+    else if (a && !b) out.push(`remove ${name} (${a.kind}): ${a.when}`);
+    else if (a && b) {
+      if (a.kind !== b.kind) out.push(`${name} kind: ${a.kind} → ${b.kind}`);
+      if (a.when !== b.when) out.push(`${name} when: ${a.when} → ${b.when}`);
+      if (a.reason !== b.reason) out.push(`${name} reason: ${a.reason} → ${b.reason}`);
+    }
+  }
+  const cw = contextWeight.trim();
+  if ((before.contextWeight ?? '') !== cw) out.push(`context weight: ${before.contextWeight ?? '(none)'} → ${cw || '(none)'}`);
+  return out;
+}
+
 /** The editor of one action's rules. */
 export function ActionEditor({ action, version, canEdit, onSaved }: { action: Action; version: string; canEdit: boolean; onSaved: (v: string) => void }) {
   const [policies, setPolicies] = useState<Policy[]>(action.policies ?? []);
@@ -57,6 +78,7 @@ export function ActionEditor({ action, version, canEdit, onSaved }: { action: Ac
     setSaved(null);
   }, [action.id]);
   const issues = error instanceof ApiError ? error.issues : [];
+  const changes = ruleChanges(action, policies, contextWeight);
   const publish = async () => {
     setBusy(true);
     setError(null);
@@ -147,8 +169,24 @@ export function ActionEditor({ action, version, canEdit, onSaved }: { action: Ac
         <label htmlFor="context-weight">Context weight (CEL, optional)</label>
         <input id="context-weight" value={contextWeight} readOnly={!canEdit} onChange={(e) => setContextWeight(e.target.value)} size={50} />
       </div>
+      {canEdit && (
+        <div className="changes">
+          <h3>Changes to publish</h3>
+          {changes.length === 0 ? (
+            <p className="hint">None yet.</p>
+          ) : (
+            <ul>
+              {changes.map((c, i) => (
+                <li key={i}>
+                  <code>{c}</code>
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
       {canEdit ? (
-        <button type="button" onClick={() => void publish()} disabled={busy}>
+        <button type="button" onClick={() => void publish()} disabled={busy || changes.length === 0}>
           {busy ? 'Publishing…' : 'Publish as a new catalogue version'}
         </button>
       ) : (
