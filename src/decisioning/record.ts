@@ -34,7 +34,19 @@ export const CandidateTraceSchema = z.object({
   contextWeight: z.number().optional(),
   value: z.number().optional(),
   lever: z.number().optional(),
-  priority: z.number().optional(),
+  priority: z.number().optional().describe('Expected net value in GBP: netValue.expectedValue less its contact, fatigue and harm costs; "no action" is worth 0'),
+  netValue: z
+    .object({
+      valueSource: z.enum(['catalogue', 'retention']).describe('`retention`: value = CLV x churn risk x the churn reduction'),
+      budget: z.enum(['marketing', 'service']).describe('Whose contact budget it spends (fatigue counts contacts in the same budget)'),
+      expectedValue: z.number().describe('propensity x context weight x value x lever'),
+      contactCost: z.number(),
+      fatigueCost: z.number(),
+      harmChance: z.number().describe('Chance a take-up is unsuitable (stress, vulnerability, risk above tolerance)'),
+      harmCost: z.number().describe('propensity x harmChance x the harm cost'),
+    })
+    .optional()
+    .describe('The parts of `priority`, for ranked actions and those that lost to "no action"'),
   rank: z.number().optional().describe('1-based position among actions that passed every static policy'),
 });
 
@@ -67,6 +79,10 @@ export const WinnerSchema = z.object({
 export const ExplanationSchema = z.object({
   excluded: z.array(z.object({ actionId: z.string(), kind: z.enum(EXCLUSION_KINDS), rule: z.string(), reason: z.string() })).describe('Every action that fell out, with the rule and the reason in plain words'),
   winner: WinnerSchema.optional(),
+  noAction: z
+    .object({ chosen: z.boolean(), reason: z.string() })
+    .optional()
+    .describe('"No action", the option worth £0: chosen when no action had a positive expected net value'),
 });
 
 const Scalar = z.union([z.string(), z.number(), z.boolean()]);

@@ -26,7 +26,7 @@ describe('every documented 2xx response matches its schema', () => {
     engine = await createEngine({ store: 'memory', log: { level: 'silent' }, decisioning: { catalogue } }, { clock });
     await appendAll(engine.stores.eventLog, bank.events.filter((e) => e.customerId !== one));
     expect((await engine.ingest(bank.events.filter((e) => e.customerId === one))).rejected).toBe(0);
-    await engine.upsertCustomers([{ customerId: one, dateOfBirth: '1980-01-01', riskTolerance: 'medium', consents: { marketing: true } }]);
+    await engine.upsertCustomers([{ customerId: one, dateOfBirth: '1980-01-01', riskTolerance: 'medium', consents: { marketing: true, personalised_offers: true } }]);
     await engine.trainModels({ models: ['propensity', 'churn', 'segments', 'clv'], seed: 1 });
     await engine.trainModels({ models: ['propensity'], seed: 2 });
     app = buildApp(engine, { logger: false, auth: { mode: 'none' } });
