@@ -4,3 +4,4 @@ export * from './rejectStore.js';
 export * from './profileStore.js';
 export * from './modelRegistry.js';
 export * from './catalogueStore.js';
+export * from './experimentStore.js';
