@@ -39,6 +39,7 @@ import { DriftMonitor } from './governance/driftMonitor.js';
 import type { ApiKeyStore } from './store/apiKeyStore.js';
 import { MemoryApiKeyStore } from './store/memory/apiKeyStore.js';
 import { SqliteApiKeyStore } from './store/sqlite/apiKeyStore.js';
+import { openExperiments, type Experiments } from './experiments/index.js';
 
 export type { Config, ConfigInput } from './config.js';
 export { loadConfig, parseConfig } from './config.js';
@@ -93,6 +94,8 @@ export class Engine {
   features!: OnlineFeatureStore;
   /** Next-best-action decisioning: catalogue, policies, arbitration, decision log (set up in create). */
   decisioning!: Decisioning;
+  /** Stored experiments, the universal control group, and the arm of every decision (set up in create). */
+  experiments!: Experiments;
   private decisionDb: SqliteDb | undefined;
   /** The decision log, written by a worker thread (SQLite store only). */
   private decisionLog: WorkerSqliteDecisionLog | undefined;
@@ -143,8 +146,10 @@ export class Engine {
       this.checkpointInWorker(db);
     }
     const text = readFileSync(this.config.decisioning.catalogue ?? DEFAULT_CATALOGUE, 'utf8');
+    this.experiments = openExperiments(this.stores.sqlite, this.clock);
     this.decisioning = new Decisioning(parseCatalogueYaml(text), {
       clock: this.clock,
+      experiment: (id) => this.experiments.forDecision(id),
       customers: { get: (id) => this.customer(id) },
       consentEvents: (id) => this.customerEvents(id, { types: ['consent_change'] }),
       profiles: {

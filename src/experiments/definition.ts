@@ -16,12 +16,15 @@ const Id = z
   .max(64)
   .regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, - and _, starting with a letter or digit');
 
+/** Lever weights (0–100) laid over the levers in force, by family or action id. */
+const LeverWeights = z.record(z.string().min(1).max(64), z.number().min(0).max(100));
+
 const base = { name: Id, weight: z.number().positive().finite().default(1), description: z.string().max(500).optional() };
 
 /** What an arm changes, one kind per arm. */
 export const ArmSchema = z.discriminatedUnion('kind', [
   z.strictObject({ ...base, kind: z.literal('catalogue'), catalogueVersion: z.string().min(1).max(128) }),
-  z.strictObject({ ...base, kind: z.literal('levers'), levers: z.record(z.string().min(1).max(64), z.number().finite()) }),
+  z.strictObject({ ...base, kind: z.literal('levers'), levers: z.strictObject({ families: LeverWeights.optional(), actions: LeverWeights.optional() }) }),
   z.strictObject({ ...base, kind: z.literal('model'), models: z.record(z.string().min(1).max(64), z.string().min(1).max(128)) }),
   z.strictObject({ ...base, kind: z.literal('policy'), policy: z.enum(['engine', 'rules', 'random']) }),
   z.strictObject({ ...base, kind: z.literal('holdout') }),

@@ -1,0 +1,5 @@
+export { openExperiments } from './open.js';
+export { Experiments, type ExperimentRecord } from './service.js';
+export { experimentForDecision, UNIVERSAL_CONTROL_ID, type DecisionExperiment, type ExperimentTag } from './decide.js';
+export { ExperimentSchema, ArmSchema, UniversalControlSchema, parseExperiment, parseExperimentsYaml, toAssignmentPlan, controlArm, type Experiment, type ExperimentInput, type Arm, type UniversalControl } from './definition.js';
+export * from './assignment.js';
