@@ -39,7 +39,7 @@ import { DriftMonitor } from './governance/driftMonitor.js';
 import type { ApiKeyStore } from './store/apiKeyStore.js';
 import { MemoryApiKeyStore } from './store/memory/apiKeyStore.js';
 import { SqliteApiKeyStore } from './store/sqlite/apiKeyStore.js';
-import { openExperiments, type Experiments } from './experiments/index.js';
+import { openExperiments, resultsFromLog, type Experiments, type ExperimentResults } from './experiments/index.js';
 
 export type { Config, ConfigInput } from './config.js';
 export { loadConfig, parseConfig } from './config.js';
@@ -171,6 +171,12 @@ export class Engine {
   async decide(request: DecideRequest): Promise<DecisionRecord> {
     this.assertOpen();
     return this.decisioning.decide(request);
+  }
+
+  /** An experiment's KPIs per arm and over time, from the decision and event logs. */
+  async experimentResults(id: string): Promise<ExperimentResults> {
+    const e = (await this.experiments.get(id)).experiment;
+    return resultsFromLog(e, { customers: this.stores.customers, decisions: (c) => this.decisioning.customerDecisions(c, 100_000), events: (c) => this.customerEvents(c), now: this.clock.now() });
   }
 
   /** A logged decision with the responses linked to it. */

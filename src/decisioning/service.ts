@@ -15,7 +15,7 @@ import type { StoredEvent } from '../core/events.js';
 import { fieldIssues } from '../core/validate.js';
 import type { CatalogueStore, CatalogueVersionInfo } from '../store/catalogueStore.js';
 import type { ContactRecord, ContactStore } from '../store/contactStore.js';
-import type { DecisionLog } from '../store/decisionLog.js';
+import type { DecisionLog, LoggedDecision } from '../store/decisionLog.js';
 import { Levers as LeversSchema, OfferChannel, parseAction, type Action, type Catalogue, type Levers } from './catalogue.js';
 import { CATALOGUE_REFRESH_MS, CatalogueVersions, compileStored, type CatalogueEdit, type CatalogueSync } from './catalogueVersions.js';
 import { compileCatalogue, type CompiledCatalogue } from './compile.js';
@@ -225,6 +225,11 @@ export class Decisioning {
     const keys = [...takes.keys()];
     const used = await this.deps.contacts.capacityUsed(keys);
     return new Set(keys.filter((k, j) => used[j]! >= takes.get(k)!));
+  }
+
+  /** A customer's logged decisions, newest first (experiment reports read them). */
+  async customerDecisions(customerId: string, limit: number): Promise<LoggedDecision[]> {
+    return this.deps.log.listCustomer(customerId, limit);
   }
 
   /** A logged decision with the responses linked to it. */

@@ -4,6 +4,7 @@ import { experimentForDecision } from '../../src/experiments/decide.js';
 import { parseExperiment, toAssignmentPlan } from '../../src/experiments/definition.js';
 import { customerOutcomes, type ExposureDecision } from '../../src/experiments/outcomes.js';
 import { experimentResults, type ExperimentResults } from '../../src/experiments/results.js';
+import { renderExperimentReport } from '../../src/experiments/reportHtml.js';
 import { acceptedValue, generateDemoBank, REFERENCE_POLICIES, type NamedPolicy } from '../../src/simulation/index.js';
 
 const SEED = 15;
@@ -97,5 +98,18 @@ describe('KPIs per arm on a small twin run', () => {
     const r = experimentResults(experiment, customerOutcomes(broken, run.events, { experimentId: experiment.id, until: run.until }), { from: run.from, until: run.until });
     expect(r.srm.alert).toBe(true);
     expect(r.srm.pValue).toBeLessThan(0.001);
+    expect(renderExperimentReport(experiment, r, 0)).toContain('Sample-ratio mismatch');
+    expect(renderExperimentReport(experiment, results, 0)).toContain('Sample ratio as designed');
+  });
+
+  it('writes a self-contained HTML report: inline SVG lift and Kaplan–Meier charts, no script, nothing fetched', () => {
+    const html = renderExperimentReport(experiment, results, Date.parse('2026-03-01T00:00:00Z'));
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html.match(/<svg /g)?.length).toBe(2);
+    expect(html).toContain('Kaplan–Meier');
+    expect(html).toContain('rules vs holdout');
+    expect(html).not.toMatch(/<script|src=|href=|@import|url\(/i);
+    // every arm's KM curve is drawn as a path
+    expect(html.match(/stroke-width="2"/g)!.length).toBeGreaterThanOrEqual(3 + 2);
   });
 });
