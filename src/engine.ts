@@ -449,3 +449,4 @@ export function openApiKeyStore(config: Config): ApiKeyStore {
   return config.store === 'memory' ? new MemoryApiKeyStore() : new SqliteApiKeyStore(join(config.dataDir, 'keys.db'));
 }
 export { isLive, type ApiKeyStore, type ApiKeyRecord } from './store/apiKeyStore.js';
+export { parseExperimentsYaml, renderExperimentReport, ExperimentSchema, UniversalControlSchema, type Experiment, type ExperimentRecord } from './experiments/index.js';

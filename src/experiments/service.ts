@@ -56,6 +56,22 @@ export class Experiments {
     return record(s);
   }
 
+  /**
+   * Stores several new experiments (a YAML import): every one is checked, against the
+   * stored ones and each other, before any is stored, so a bad file stores nothing.
+   */
+  async createAll(inputs: readonly unknown[]): Promise<ExperimentRecord[]> {
+    const all = inputs.map((x, i) => this.started(parseExperiment(x, `experiments.${i}`)));
+    const stored = (await this.store.list()).map((s) => s.definition as Experiment);
+    const issues = all.flatMap((e, i) => (stored.some((s) => s.id === e.id) || all.findIndex((x) => x.id === e.id) !== i ? [{ field: `experiments.${i}.id`, rule: 'unique', message: `experiment ${e.id} already exists` }] : []));
+    if (issues.length > 0) throw new ValidationError(issues);
+    toAssignmentPlan([...stored, ...all], await this.universalControl());
+    const out: ExperimentRecord[] = [];
+    for (const e of all) out.push(record(await this.store.put(e.id, e, 0, this.clock.now())));
+    this.snapshot = undefined;
+    return out;
+  }
+
   /** Replaces an experiment if still at `expectedRevision` (the latest when omitted). */
   async update(id: string, input: unknown, expectedRevision?: number): Promise<ExperimentRecord> {
     const e = this.started(parseExperiment(input));
