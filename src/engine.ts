@@ -39,7 +39,7 @@ import { DriftMonitor } from './governance/driftMonitor.js';
 import type { ApiKeyStore } from './store/apiKeyStore.js';
 import { MemoryApiKeyStore } from './store/memory/apiKeyStore.js';
 import { SqliteApiKeyStore } from './store/sqlite/apiKeyStore.js';
-import { openExperiments, resultsFromLog, type Experiments, type ExperimentResults } from './experiments/index.js';
+import { fairnessFromLog, openExperiments, resultsFromLog, type Experiments, type ExperimentResults, type FairnessReport } from './experiments/index.js';
 
 export type { Config, ConfigInput } from './config.js';
 export { loadConfig, parseConfig } from './config.js';
@@ -177,6 +177,12 @@ export class Engine {
   async experimentResults(id: string): Promise<ExperimentResults> {
     const e = (await this.experiments.get(id)).experiment;
     return resultsFromLog(e, { customers: this.stores.customers, decisions: (c) => this.decisioning.customerDecisions(c, 100_000), events: (c) => this.customerEvents(c), now: this.clock.now() });
+  }
+
+  /** Selection and acceptance per action family per group, four-fifths rule, required exclusions apart (decisions of the last `days`). */
+  async decisionFairness(days = 90): Promise<FairnessReport> {
+    const now = this.clock.now();
+    return fairnessFromLog({ customers: this.stores.customers, decisions: (c) => this.decisioning.customerDecisions(c, 100_000), events: (c) => this.customerEvents(c, { types: ['offer_response'] }), now }, now - days * 86_400_000);
   }
 
   /** A logged decision with the responses linked to it. */

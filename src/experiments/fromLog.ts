@@ -8,6 +8,7 @@ import { NextbestError } from '../core/errors.js';
 import type { StoredEvent } from '../core/events.js';
 import type { LoggedDecision } from '../store/decisionLog.js';
 import type { Experiment } from './definition.js';
+import { decisionFairness, type FairnessDecision, type FairnessReport } from './fairness.js';
 import { customerOutcomes, DAY_MS, type ExposureDecision } from './outcomes.js';
 import { experimentResults, type ExperimentResults } from './results.js';
 
@@ -52,4 +53,26 @@ export async function resultsFromLog(e: Experiment, src: LogSources, o: { inacti
   const until = Math.max(from + DAY_MS, Math.min(e.endAt ?? src.now, src.now));
   const outcomes = customerOutcomes(decisions, events, { experimentId: e.id, until, ...(o.inactiveDays !== undefined ? { inactiveDays: o.inactiveDays } : {}) });
   return experimentResults(e, outcomes, { from, until });
+}
+
+/** The decision-fairness report over the decisions logged in [since, now). */
+export async function fairnessFromLog(src: LogSources, since: number): Promise<FairnessReport> {
+  const decisions: FairnessDecision[] = [];
+  const events: StoredEvent[] = [];
+  let afterId: string | undefined;
+  for (;;) {
+    const page = await src.customers.list({ limit: 500, ...(afterId !== undefined ? { afterId } : {}) });
+    if (page.length === 0) break;
+    for (const c of page) {
+      const mine = (await src.decisions(c.customerId)).filter((d) => d.decidedAt >= since && d.decidedAt < src.now);
+      if (mine.length === 0) continue;
+      for (const d of mine) {
+        const r = (d.record ?? {}) as { inputs?: { customer?: FairnessDecision['customer'] }; candidates?: FairnessDecision['candidates']; chosen?: FairnessDecision['chosen'] };
+        decisions.push({ customerId: d.customerId, decisionId: d.decisionId, customer: { age: r.inputs?.customer?.age ?? -1, attributes: r.inputs?.customer?.attributes ?? {} }, candidates: r.candidates ?? [], chosen: r.chosen ?? [] });
+      }
+      events.push(...(await src.events(c.customerId)).filter((e) => e.event.type === 'offer_response' && e.t >= since));
+    }
+    afterId = page[page.length - 1]!.customerId;
+  }
+  return decisionFairness(decisions, events);
 }

@@ -18,6 +18,7 @@ import { decisionRoutes } from './routes/decisions.js';
 import { modelRoutes } from './routes/models.js';
 import { actionRoutes } from './routes/actions.js';
 import { experimentRoutes } from './routes/experiments.js';
+import { fairnessRoutes } from './routes/fairness.js';
 
 export interface AppOptions {
   /** Fastify logger: a pino instance, or false for none (tests). */
@@ -82,6 +83,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   modelRoutes(app, docs, engine);
   actionRoutes(app, docs, engine);
   experimentRoutes(app, docs, engine);
+  fairnessRoutes(app, docs, engine);
 
   app.get('/openapi.json', { config: { access: 'public' } }, async () => docs.document());
   app.get('/docs', { config: { access: 'public' } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(renderDocsPage(docs.document())));
