@@ -117,7 +117,9 @@ export class Experiments {
     if (this.snapshot && now - this.snapshot.readAt < this.refreshMs && now >= this.snapshot.readAt) return this.snapshot;
     const [all, ucg] = await Promise.all([this.store.list(), this.universalControl()]);
     const experiments = all.map((s) => s.definition as Experiment);
-    const plan = toAssignmentPlan(experiments, ucg);
+    // Only experiments inside their window assign; a stopped or ended one leaves its customers to the engine.
+    const live = experiments.filter((e) => (e.startAt === undefined || e.startAt <= now) && (e.endAt === undefined || now < e.endAt));
+    const plan = toAssignmentPlan(live, ucg);
     this.snapshot = { plan, byId: new Map(experiments.map((e) => [e.id, e])), universalControl: ucg, readAt: now };
     return this.snapshot;
   }

@@ -90,4 +90,22 @@ describe('experiments in the decide path', () => {
     await engine.experiments.create({ id: 'other-layer', status: 'running', layer: 'pricing', arms: [{ name: 'a', kind: 'levers', levers: { families: { credit_card: 0 } } }, { name: 'b', kind: 'policy', policy: 'engine' }] });
     expect((await engine.experiments.list()).map((e) => e.experiment.id)).toEqual(['holdout-2026', 'other-layer']);
   });
+
+  it('stops assigning at endAt, and when stopped', async () => {
+    let who = '';
+    for (const id of ids) if ((await engine.experiments.forDecision(id))?.experimentId === 'holdout-2026') {
+      who = id;
+      break;
+    }
+    const before = await engine.experiments.forDecision(who);
+    expect(before?.experimentId).toBe('holdout-2026');
+    const stored = await engine.experiments.get('holdout-2026');
+    await engine.experiments.update('holdout-2026', { ...stored.experiment, endAt: clock.now() + 1000 });
+    expect(await engine.experiments.forDecision(who)).toEqual(before);
+    clock.set(clock.now() + 2000);
+    const after = await engine.experiments.forDecision(who);
+    expect(after?.experimentId).not.toBe('holdout-2026');
+    await engine.experiments.update('holdout-2026', { ...stored.experiment, endAt: undefined, status: 'stopped' });
+    expect((await engine.experiments.forDecision(who))?.experimentId).not.toBe('holdout-2026');
+  });
 });
