@@ -9,7 +9,7 @@ import { NextbestError, ValidationError } from '../core/errors.js';
 import type { ExperimentStore, StoredExperiment } from '../store/experimentStore.js';
 import type { AssignmentPlan } from './assignment.js';
 import { experimentForDecision, type DecisionExperiment } from './decide.js';
-import { parseExperiment, toAssignmentPlan, UniversalControlSchema, type Experiment, type ExperimentInput, type UniversalControl } from './definition.js';
+import { parseExperiment, toAssignmentPlan, UniversalControlSchema, type Experiment, type UniversalControl } from './definition.js';
 
 /** An experiment with its store bookkeeping. */
 export interface ExperimentRecord {
