@@ -119,7 +119,7 @@ export class Experiments {
     const experiments = all.map((s) => s.definition as Experiment);
     // Only experiments inside their window assign; a stopped or ended one leaves its customers to the engine.
     const live = experiments.filter((e) => (e.startAt === undefined || e.startAt <= now) && (e.endAt === undefined || now < e.endAt));
-    const plan = toAssignmentPlan(live, ucg);
+    const plan = safePlan(live, ucg);
     this.snapshot = { plan, byId: new Map(experiments.map((e) => [e.id, e])), universalControl: ucg, readAt: now };
     return this.snapshot;
   }
@@ -137,6 +137,29 @@ export class Experiments {
       if (!(err instanceof ValidationError)) throw err;
       throw new ValidationError([{ field: 'buckets', rule: 'exclusive', message: `overlaps a running experiment in layer ${e.layer}: ${err.message}` }]);
     }
+  }
+}
+
+/**
+ * The plan of the experiments in force. Edits are checked before they are stored, but two
+ * processes can each store one of two overlapping experiments at once: then the one stored
+ * first keeps the buckets and the other assigns nobody, rather than every decision failing.
+ */
+function safePlan(live: readonly Experiment[], ucg: UniversalControl | undefined): AssignmentPlan {
+  try {
+    return toAssignmentPlan(live, ucg);
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    const kept: Experiment[] = [];
+    for (const x of live) {
+      try {
+        toAssignmentPlan([...kept, x], ucg);
+        kept.push(x);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+      }
+    }
+    return toAssignmentPlan(kept, ucg);
   }
 }
 

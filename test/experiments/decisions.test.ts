@@ -109,3 +109,18 @@ describe('experiments in the decide path', () => {
     expect((await engine.experiments.forDecision(who))?.experimentId).not.toBe('holdout-2026');
   });
 });
+
+describe('a store holding overlapping running experiments (two processes edited at once)', () => {
+  it('keeps deciding: the experiment stored first keeps the buckets, the other assigns nobody', async () => {
+    const { MemoryExperimentStore } = await import('../../src/store/memory/experimentStore.js');
+    const { Experiments } = await import('../../src/experiments/service.js');
+    const { parseExperiment } = await import('../../src/experiments/definition.js');
+    const store = new MemoryExperimentStore();
+    const arms = [{ name: 'a', kind: 'policy', policy: 'engine' }, { name: 'b', kind: 'holdout' }];
+    await store.put('first', parseExperiment({ id: 'first', status: 'running', arms }), 0, 0);
+    await store.put('second', parseExperiment({ id: 'second', status: 'running', arms }), 0, 0);
+    const x = new Experiments(store, new ManualClock(1000));
+    const tags = await Promise.all(Array.from({ length: 50 }, (_, i) => x.forDecision(`u${i}`)));
+    expect(tags.every((t) => t?.experimentId === 'first')).toBe(true);
+  });
+});
