@@ -20,6 +20,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   train: { summary: 'Train models from the event log and register them with cards and metrics (--model NAME)', load: () => import('./train.js') },
   models: { summary: 'Model registry: list, show (card), promote, rollback, drift', load: () => import('./models.js') },
   catalogue: { summary: 'The stored action catalogue: import a YAML as the version in force, export one as YAML, list versions', load: () => import('./catalogue.js') },
+  experiments: { summary: 'Experiments and holdouts: list, create from YAML, report ID (HTML with charts + JSON)', load: () => import('./experiments.js') },
   keys: { summary: 'API keys for the HTTP API: create (scopes, expiry), list, revoke', load: () => import('./keys.js') },
   migrate: { summary: 'Bring a PostgreSQL store up to date: schema migrations and monthly partitions (--store postgres://…)', load: () => import('./migrate.js') },
 };

@@ -122,6 +122,23 @@ export const DecisionInputsSchema = z.object({
   sessionId: z.string().nullable(),
 });
 
+const ExperimentTagSchema = z.object({
+  experimentId: z.string(),
+  arm: z.string(),
+  kind: z.enum(['catalogue', 'levers', 'model', 'policy', 'holdout']),
+  probability: z.number().describe('P(this arm | the customer is in the experiment), for off-policy evaluation'),
+  inclusionProbability: z.number().describe('P(a customer is in the experiment at all)'),
+  layer: z.string(),
+});
+
+/** The experiment arm a decision was made under (src/experiments/decide.ts builds it). */
+export const DecisionExperimentSchema = ExperimentTagSchema.extend({
+  heldOut: z.boolean().describe('A holdout arm or the universal control: nothing was chosen, nobody contacted'),
+  levers: z.object({ families: z.record(z.string(), z.number()).optional(), actions: z.record(z.string(), z.number()).optional() }).optional(),
+  treatment: z.object({ catalogueVersion: z.string().optional(), models: z.record(z.string(), z.string()).optional(), policy: z.string().optional() }).optional(),
+  others: z.array(ExperimentTagSchema).optional().describe('Experiments of other layers the customer is also in'),
+});
+
 /** The fields the whole record and its summary share. */
 const Header = {
   formatVersion: z.literal(DECISION_FORMAT_VERSION),
@@ -144,6 +161,7 @@ export const DecisionRecordSchema = z.object({
   capacityRefused: z.array(z.string()).describe('Capacity keys that were full when the decision was made (replay takes them as given)'),
   chosen: z.array(ChosenActionSchema),
   explanation: ExplanationSchema,
+  experiment: DecisionExperimentSchema.optional(),
 });
 
 /** What a channel needs back from a decision; the whole record stays in the decision log. */

@@ -10,6 +10,7 @@ import { openBackend } from '../store/backends/index.js';
 import type { LogConsumer } from '../store/consumer.js';
 import { LogConsumers } from '../store/logConsumers.js';
 import { ModelLifecycle } from '../training/index.js';
+import { Experiments } from '../experiments/index.js';
 import { logConsumers } from './consumers.js';
 
 /** The built-in bank catalogue, used when config.decisioning.catalogue is unset. */
@@ -20,6 +21,7 @@ export interface Parts {
   online: OnlineFeatureStore;
   lifecycle: ModelLifecycle;
   decisioning: Decisioning;
+  experiments: Experiments;
   log: LogConsumers;
 }
 
@@ -28,6 +30,7 @@ export function wireParts(config: Config, clock: Clock, logger: Logger, o: { con
   const backend = openBackend({ store: config.store, dataDir: config.dataDir, onWarning: (fields, message) => logger.warn(fields, message) });
   const online = new OnlineFeatureStore(loadFeatures(config.features.definitions), backend.profiles, { checkpointEvents: config.features.checkpointEvents });
   const lifecycle = new ModelLifecycle(backend.models, { log: backend.eventLog, features: () => online.features, now: () => clock.now() });
+  const experiments = new Experiments(backend.experiments, clock);
   const decisioning = new Decisioning(parseCatalogueYaml(readFileSync(config.decisioning.catalogue ?? DEFAULT_CATALOGUE, 'utf8')), {
     clock,
     customers: { get: async (id) => (await backend.customers.getMany([id]))[0] },
@@ -40,11 +43,12 @@ export function wireParts(config: Config, clock: Clock, logger: Logger, o: { con
     log: backend.decisionLog,
     checkpoints: backend.checkpoints,
     catalogues: backend.catalogues,
+    experiment: (id) => experiments.forDecision(id),
   });
   const log = new LogConsumers(backend.eventLog, logConsumers({ features: online, decisioning }, o.consumers), {
     limits: { maxLagEvents: config.consumers.maxLagEvents, maxLagMs: config.consumers.maxLagSeconds * 1000 },
     ...(o.pauseConsumers !== undefined ? { paused: o.pauseConsumers } : {}),
     onError: (name, e, failures) => logger.warn({ event: 'consumer_failed', consumer: name, failures }, e instanceof Error ? e.message : String(e)),
   });
-  return { backend, online, lifecycle, decisioning, log };
+  return { backend, online, lifecycle, decisioning, experiments, log };
 }

@@ -19,6 +19,8 @@ import { modelRoutes } from './routes/models.js';
 import { actionRoutes } from './routes/actions.js';
 import { consoleRoutes } from './routes/console.js';
 import { whoamiRoutes } from './routes/whoami.js';
+import { experimentRoutes } from './routes/experiments.js';
+import { fairnessRoutes } from './routes/fairness.js';
 
 export interface AppOptions {
   /** Fastify logger: a pino instance, or false for none (tests). */
@@ -84,6 +86,8 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   actionRoutes(app, docs, engine);
   whoamiRoutes(app, docs, engine);
   consoleRoutes(app);
+  experimentRoutes(app, docs, engine);
+  fairnessRoutes(app, docs, engine);
 
   app.get('/openapi.json', { config: { access: 'public' } }, async () => docs.document());
   app.get('/docs', { config: { access: 'public' } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(renderDocsPage(docs.document())));

@@ -105,6 +105,16 @@ describe('every documented 2xx response matches its schema', () => {
     const whole = (await call('get', '/v1/catalogue', '/v1/catalogue')).json();
     await call('put', '/v1/catalogue', '/v1/catalogue', whole.catalogue);
     await call('get', '/v1/catalogue/versions', '/v1/catalogue/versions');
+    await call('put', '/v1/universal-control', '/v1/universal-control', { salt: 'ucg', share: 0 });
+    const experiment = { id: 'resp-exp', status: 'running', arms: [{ name: 'a', kind: 'policy', policy: 'engine' }, { name: 'b', kind: 'holdout' }] };
+    await call('post', '/v1/experiments', '/v1/experiments', experiment);
+    await call('put', '/v1/experiments/{experimentId}', '/v1/experiments/resp-exp', { ...experiment, exposure: 1 });
+    await call('get', '/v1/experiments', '/v1/experiments');
+    await call('get', '/v1/experiments/{experimentId}', '/v1/experiments/resp-exp');
+    await engine.decide({ customerId: one, channel: 'in_app', n: 1 });
+    await call('get', '/v1/experiments/{experimentId}/results', '/v1/experiments/resp-exp/results');
+    await call('delete', '/v1/experiments/{experimentId}', '/v1/experiments/resp-exp');
+    await call('get', '/v1/fairness', '/v1/fairness?days=365');
     await call('delete', '/v1/customers/{customerId}', '/v1/customers/c-resp');
 
     // Every documented 2xx of every operation was produced.
