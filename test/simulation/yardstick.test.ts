@@ -20,6 +20,7 @@ const report = (policy: string, offersShown: number): PolicyReport => ({
   harm: 0,
   consentBreaches: 0,
   byFamily: {},
+  feed: null,
 });
 
 describe('the twin yardstick', () => {
