@@ -155,7 +155,7 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<PolicyR
   const loop = new PolicyLoop(twin, options.policy, options.onOffer);
   // The feed a policy observes carries the scenario's faults, through ingestion's checks.
   const faults = FaultInjector.none(scenario.faults) ? undefined : new FaultInjector(scenario.faults, scenario.seed);
-  const gate = new IngestGate();
+  const gate = new IngestGate(scenario.faults.maxLateDays + 2);
   const observed = options.onDay !== undefined || options.policy.observe !== undefined;
   for (let d = 0; d < scenario.days; d++) {
     twin.beginDay(d);

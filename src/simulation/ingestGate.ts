@@ -9,8 +9,6 @@ import type { BankEvent } from '../core/events.js';
 import { checkEvent } from '../ingest/check.js';
 import type { OutputRow } from './faults.js';
 
-/** Days an eventId is remembered: duplicates arrive the same day or the next. */
-const MEMORY_DAYS = 7;
 
 export interface GateCounts {
   /** Rows offered to the gate (events, duplicates, late arrivals and malformed rows). */
@@ -27,6 +25,12 @@ export class IngestGate {
   readonly counts: GateCounts = { rows: 0, rejected: 0, deduplicated: 0, admittedLate: 0 };
   private readonly seenByDay = new Map<number, Set<string>>();
 
+  /**
+   * `memoryDays`: how long an eventId is remembered. A duplicate arrives the same day or the
+   * next and a late event up to maxLateDays after it happened, so maxLateDays + 2 suffices.
+   */
+  constructor(private readonly memoryDays = 7) {}
+
   /** The rows of simulated day d (date YYYY-MM-DD) that ingestion would admit, in arrival order. */
   admit(rows: readonly OutputRow[], d: number, date: string): BankEvent[] {
     const out: BankEvent[] = [];
@@ -34,7 +38,7 @@ export class IngestGate {
     const now = Date.parse(`${date}T23:59:59Z`);
     const today = new Set<string>();
     this.seenByDay.set(d, today);
-    this.seenByDay.delete(d - MEMORY_DAYS);
+    this.seenByDay.delete(d - this.memoryDays);
     for (const row of rows) {
       this.counts.rows++;
       const checked = checkEvent(row, { now, maxFutureMs: 0, erased: new Set() });
