@@ -121,7 +121,7 @@ async function compare(v: Record<string, unknown>): Promise<number> {
     trainDays,
     onProgress: (what) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${what}\n`),
   });
-  const { reports, ...summary } = result;
+  const { reports: _reports, ...summary } = result;
   if (v.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else {
     const head = `${summary.scenario}: seed ${summary.seed}, ${summary.customers.toLocaleString('en-GB')} customers, ${summary.days} days`;
