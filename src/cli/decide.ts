@@ -1,23 +1,29 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { ValidationError } from '../core/errors.js';
 import { createEngine, loadConfig, parseCatalogueYaml, DEFAULT_CATALOGUE } from '../index.js';
-import { compareOnTwin } from '../simulation/enginePolicy.js';
+import { COMPARE_ARMS, compareOnScenario, type CompareArm } from '../simulation/compare.js';
+import { loadScenario, parseScenario, type ScenarioInput } from '../simulation/index.js';
+import { yardstickTable } from '../simulation/yardstick.js';
 import { CHANNEL_NAMES as CHANNELS } from '../core/channels.js';
 import { numberOption, parseCommand, required, UsageError } from './args.js';
 
 const spec = {
-  usage: 'nextbest decide --customer ID --channel CHANNEL [-n N] [--context key=value ...] [--session ID] | decide show DECISION_ID | decide replay DECISION_ID | decide compare [--customers N] [--days D] [--seed S]',
+  usage: 'nextbest decide --customer ID --channel CHANNEL [-n N] [--context key=value ...] [--session ID] | decide show DECISION_ID | decide replay DECISION_ID | decide compare [--scenario FILE] [--seed N] [--customers N] [--days D] [--policies engine,rules,...] [--json]',
   summary:
-    'Decides the next best actions for a customer on a channel and prints the logged decision (chosen actions, every policy outcome, scores, explanation) as JSON. `show` prints a logged decision with its linked responses; `replay` re-runs it from its logged inputs and says whether the result is identical; `compare` runs the engine against the random, rules and oracle policies in the digital twin.',
+    'Decides the next best actions for a customer on a channel and prints the logged decision (chosen actions, every policy outcome, scores, explanation) as JSON. `show` prints a logged decision with its linked responses; `replay` re-runs it from its logged inputs and says whether the result is identical; `compare` runs the engine against the reference policies in the digital twin and prints the yardstick: accepted value, net value (net of contact and harm costs), contacts, churn, harm and acceptance per arm, with ratios to the value oracle, random and rules.',
   options: {
     customer: { type: 'string' },
     channel: { type: 'string' },
     n: { type: 'string', short: 'n', default: '1' },
     context: { type: 'string', multiple: true },
     session: { type: 'string' },
-    customers: { type: 'string', default: '2000' },
-    days: { type: 'string', default: '90' },
+    scenario: { type: 'string' },
+    policies: { type: 'string', default: COMPARE_ARMS.join(',') },
+    json: { type: 'boolean', default: false },
+    customers: { type: 'string' },
+    days: { type: 'string' },
     'train-days': { type: 'string', default: '90' },
-    seed: { type: 'string', default: '1' },
+    seed: { type: 'string' },
     catalogue: { type: 'string' },
     'data-dir': { type: 'string' },
     config: { type: 'string', default: 'nextbest.config.yaml' },
@@ -28,10 +34,13 @@ const spec = {
     n: 'How many actions (1-20)',
     context: 'Context for the rules, e.g. --context trigger=large_deposit (repeatable; numbers and true/false are typed)',
     session: 'Session id (the per-session action limit applies)',
-    customers: 'compare: twin customers',
-    days: 'compare: simulated days',
+    scenario: 'compare: a scenario YAML (scenarios/*.yaml); --seed, --customers and --days override it',
+    policies: `compare: the arms, comma-separated, from ${COMPARE_ARMS.join(', ')}`,
+    json: 'compare: print the yardstick as JSON instead of a table',
+    customers: 'compare: twin customers (default: the scenario\'s, or 2000)',
+    days: 'compare: simulated days (default: the scenario\'s, or 90)',
     'train-days': 'compare: days of the exploration run the propensity models learn from (on seed + 1000)',
-    seed: 'compare: scenario seed',
+    seed: 'compare: scenario seed (default: the scenario\'s, or 1)',
     catalogue: 'compare: a catalogue YAML (default: the built-in bank catalogue)',
     'data-dir': 'Where the embedded store keeps its files',
     config: 'Config file',
@@ -86,30 +95,48 @@ async function compare(v: Record<string, unknown>): Promise<number> {
     if (!Number.isInteger(x) || x < lo || x > hi) throw new UsageError(`--${name} must be an integer from ${lo} to ${hi}, got ${String(v[name])}`);
     return x;
   };
-  const customers = int('customers', 10, 1_000_000);
-  const days = int('days', 1, 3650);
+  const arms = String(v.policies)
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a !== '');
+  for (const a of arms) if (!(COMPARE_ARMS as readonly string[]).includes(a)) throw new UsageError(`--policies must name arms from ${COMPARE_ARMS.join(', ')}; got "${a}"`);
+  if (arms.length === 0) throw new UsageError(`--policies must name at least one arm from ${COMPARE_ARMS.join(', ')}`);
+  const input: ScenarioInput = typeof v.scenario === 'string' ? scenarioFile(v.scenario) : { name: 'compare', customers: 2000, days: 90, seed: 1 };
+  if (v.customers !== undefined) input.customers = int('customers', 10, 1_000_000);
+  if (v.days !== undefined) input.days = int('days', 1, 3650);
+  if (v.seed !== undefined) input.seed = int('seed', 0, 0xffffffff);
   const trainDays = int('train-days', 1, 3650);
-  const seed = int('seed', 0, 0xffffffff);
+  let scenario;
+  try {
+    scenario = parseScenario(input);
+  } catch (e) {
+    if (e instanceof ValidationError) throw new UsageError(e.message.replace(/^scenario: /, `${typeof v.scenario === 'string' ? v.scenario : 'scenario'}: `));
+    throw e;
+  }
   const catalogue = parseCatalogueYaml(readFileSync(typeof v.catalogue === 'string' ? v.catalogue : DEFAULT_CATALOGUE, 'utf8'));
   const started = Date.now();
-  const result = await compareOnTwin(catalogue, { customers, name: 'compare' }, { days, seed, trainDays, onProgress: (what) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${what}\n`) });
-  const oracle = result.reports.find((r) => r.policy === 'oracle')!;
-  const random = result.reports.find((r) => r.policy === 'random')!;
-  const engine = result.reports.find((r) => r.policy === 'engine')!;
-  const table = result.reports.map((r) => ({
-    policy: r.policy,
-    offersShown: r.offersShown,
-    accepted: r.accepted,
-    acceptanceRate: r.acceptanceRate,
-    acceptedValueGBP: r.acceptedValueGBP,
-    offerRevenueGBP: r.offerRevenueGBP,
-    clvPerCustomerGBP: r.clvPerCustomerGBP,
-    churnRate: r.churnRate,
-    harm: r.harm,
-    consentBreaches: r.consentBreaches,
-  }));
-  process.stdout.write(
-    `${JSON.stringify({ customers, days, seed, trainDays, training: result.training, table, engineVsOracle: Number((engine.acceptedValueGBP / oracle.acceptedValueGBP).toFixed(3)), engineVsRandom: Number((engine.acceptedValueGBP / random.acceptedValueGBP).toFixed(3)), reports: result.reports }, null, 2)}\n`,
-  );
+  const result = await compareOnScenario(catalogue, scenario, {
+    arms: arms as CompareArm[],
+    trainDays,
+    onProgress: (what) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${what}\n`),
+  });
+  const { reports: _reports, ...summary } = result;
+  if (v.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  else {
+    const head = `${summary.scenario}: seed ${summary.seed}, ${summary.customers.toLocaleString('en-GB')} customers, ${summary.days} days`;
+    const feed = summary.feed ? [`engine feed: ${summary.feed.gate.rejected} malformed rows rejected, ${summary.feed.gate.deduplicated} duplicates dropped, ${summary.feed.gate.admittedLate} late events admitted`] : [];
+    process.stdout.write(`${[head, ...yardstickTable(summary), ...feed].join('\n')}\n`);
+  }
   return 0;
+}
+
+/** A scenario file as input, with a usage error naming the file when it cannot be read. */
+function scenarioFile(path: string): ScenarioInput {
+  if (!existsSync(path)) throw new UsageError(`--scenario ${path}: no such file`);
+  try {
+    return { ...loadScenario(path) };
+  } catch (e) {
+    if (e instanceof ValidationError) throw new UsageError(`--scenario ${path}: ${e.message.replace(/^scenario: /, '')}`);
+    throw e;
+  }
 }

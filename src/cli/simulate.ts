@@ -4,7 +4,7 @@ import { numberOption, parseCommand, UsageError } from './args.js';
 import { ProgressBar } from './progress.js';
 
 const spec = {
-  usage: 'nextbest simulate (--scenario FILE | --customers N --days D --seed S) [--out DIR] [--format jsonl,csv] | --policy random|rules|oracle|oracle-value|all',
+  usage: 'nextbest simulate (--scenario FILE | --customers N --days D --seed S) [--out DIR] [--format jsonl,csv] | --policy random|rules|oracle|oracle-value|no-contact|all',
   summary:
     'Runs the digital twin. Writes events (JSONL and/or CSV), customers.jsonl, groundtruth.jsonl and truth.json to --out, ' +
     'or with --policy replays the scenario with a reference policy in the loop and prints its report as JSON.',
@@ -26,7 +26,7 @@ const spec = {
     out: 'Output directory (required unless --policy)',
     format: 'Event file formats, comma-separated: jsonl, csv',
     'truth-every': 'Write a ground-truth row per customer every N days (0: summary only)',
-    policy: 'Closed loop: random, rules, oracle, oracle-value or all; prints the policy report(s)',
+    policy: 'Closed loop: random, rules, oracle, oracle-value, no-contact or all; prints the policy report(s)',
   },
 } as const;
 

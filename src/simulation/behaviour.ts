@@ -88,9 +88,9 @@ export class Behaviour {
     const payDay = Math.min(pop.salaryDay[i]!, daysInMonth);
 
     if (dom === payDay && progress < 0.5) this.income(i, d, rng);
-    if (dom === Math.min(payDay + 1, daysInMonth)) this.bills(i, rng);
+    if (dom === Math.min(payDay + 1, daysInMonth)) this.bills(i, rng, market);
     if (dom === Math.min(payDay + 2, daysInMonth)) this.repayments(i, d, rng);
-    this.spend(i, d, rng, activity, market.weekday);
+    this.spend(i, d, rng, activity, market);
     this.digital(i, rng, activity, market.weekday, d);
     this.contacts(i, d, rng, leaving);
     if (leaving && (d - pop.leaveDay[i]!) % 4 === 3) this.moveOut(i, rng, 0.3);
@@ -166,14 +166,16 @@ export class Behaviour {
     pop.lastSalaryDay[i] = d;
   }
 
-  private bills(i: number, rng: Stream): void {
+  private bills(i: number, rng: Stream, market: MarketState): void {
     const pop = this.pop;
-    const rent = Math.round(pop.income[i]! * (0.25 + 0.1 * rng.next())) * 100;
+    // Rent and bills follow prices; pay does not (it is set at the start and by life events).
+    const rent = Math.round(pop.income[i]! * (0.25 + 0.1 * rng.next()) * market.priceLevel) * 100;
     const payee = 1 + Math.floor(rng.next() * (BANKS.length - 1));
     this.emit(i, 6 * 3600 + Math.floor(rng.next() * 3 * 3600), T.transfer_out, payee, 0, 0, -rent);
     pop.current[i] = pop.current[i]! - rent;
     // Savers sweep part of what is left into savings with this bank.
-    const sweepShare = pop.mix(i, P.savings) / 40_000;
+    // A rate rise makes savers sweep more often, a cut less (a 1-point rise: +30%).
+    const sweepShare = (pop.mix(i, P.savings) / 40_000) * Math.max(0.5, 1 + 0.3 * market.rateDelta);
     const spare = pop.current[i]! - 100_000;
     if (spare > 0 && rng.next() < Math.min(0.9, sweepShare * 2) && (pop.holdings[i]! & HOLD.savings) !== 0) {
       const amount = Math.round(spare * 0.3);
@@ -214,8 +216,9 @@ export class Behaviour {
     if (pop.current[i]! < 0) pop.holdings[i] = pop.holdings[i]! | HOLD.overdraft;
   }
 
-  private spend(i: number, d: number, rng: Stream, activity: number, weekday: number): void {
+  private spend(i: number, d: number, rng: Stream, activity: number, market: MarketState): void {
     const pop = this.pop;
+    const weekday = market.weekday;
     const child = pop.lifeKind[i] === LIFE_KIND.child && d - pop.lifeDay[i]! < 365 ? 1.2 : 1;
     const n = rng.poisson(pop.mix(i, P.cardPerDay) * (0.4 + activity) * child * (weekday === 0 || weekday === 6 ? 1.15 : 1));
     const median = pop.mix(i, P.spendMedian);
@@ -226,7 +229,7 @@ export class Behaviour {
       const mcc = drawIndex(MCC_CDF[persona]!, rng.next());
       const travel = MCC_TRAVEL.has(mcc);
       const pounds = rng.lognormal(travel ? median * 5 : median, 0.75);
-      const pence = Math.max(50, Math.round(pounds * 100));
+      const pence = Math.max(50, Math.round(pounds * 100 * market.priceLevel));
       const abroad = rng.next() < (travel ? 0.6 : abroadShare);
       const country = abroad ? 1 + Math.floor(rng.next() * (COUNTRIES.length - 1)) : 0;
       const credit = hasCredit && rng.next() < 0.4;

@@ -7,6 +7,8 @@
 import type { Customer } from '../core/customer.js';
 import type { BankEvent } from '../core/events.js';
 import { deriveSeed, mulberry32, type Rng } from '../core/random.js';
+import { FaultInjector, type FaultCounts } from './faults.js';
+import { IngestGate, type GateCounts } from './ingestGate.js';
 import { ACTION_FAMILIES, CHANNEL, FAMILY, IS_MARKETING, holdingNames, type ActionFamily, type OfferChannel } from './offers.js';
 import { PERSONAS } from './personas.js';
 import { Population, STREAM } from './population.js';
@@ -110,6 +112,22 @@ export interface PolicyReport {
   /** Marketing offers shown to customers without marketing consent. */
   consentBreaches: number;
   byFamily: Record<string, FamilyStats>;
+  /**
+   * The scenario's data faults as the policy's event feed met them (null: no faults, or no
+   * policy or hook read the feed): what was injected and what ingestion refused or dropped.
+   */
+  feed: { injected: FaultCounts; gate: GateCounts } | null;
+}
+
+/** One offer shown and its outcome, as the loop saw it (what the yardstick scores). */
+export interface OfferShown {
+  customerId: string;
+  day: number;
+  offer: Offer;
+  /** The customer was running down their relationship when the offer went out. */
+  leaving: boolean;
+  accepted: boolean;
+  suitable: boolean;
 }
 
 export interface ClosedLoopOptions {
@@ -118,8 +136,13 @@ export interface ClosedLoopOptions {
   /** Overrides the scenario's days and seed. */
   days?: number;
   seed?: number;
-  /** Receives each day's events (offer responses included), e.g. to feed an engine. */
+  /**
+   * Receives each day's events (offer responses included), e.g. to feed an engine. With
+   * faults in the scenario, this is the feed after ingestion: late rows arrive on a later day.
+   */
   onDay?: (events: BankEvent[], day: number) => void | Promise<void>;
+  /** Hears each offer shown, with its outcome, straight from the twin (never faulted). */
+  onOffer?: (shown: OfferShown) => void;
   /** Called after each simulated day (for a progress bar). */
   onProgress?: (daysDone: number) => void;
 }
@@ -129,19 +152,27 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<PolicyR
   const base = parseScenario(options.scenario ?? {});
   const scenario = parseScenario({ ...base, ...(options.days !== undefined ? { days: options.days } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}) });
   const twin = new Twin(scenario);
-  const loop = new PolicyLoop(twin, options.policy);
+  const loop = new PolicyLoop(twin, options.policy, options.onOffer);
+  // The feed a policy observes carries the scenario's faults, through ingestion's checks.
+  const faults = FaultInjector.none(scenario.faults) ? undefined : new FaultInjector(scenario.faults, scenario.seed);
+  const gate = new IngestGate(scenario.faults.maxLateDays + 2);
+  const observed = options.onDay !== undefined || options.policy.observe !== undefined;
   for (let d = 0; d < scenario.days; d++) {
     twin.beginDay(d);
     await loop.decideToday();
     const day: Day = twin.finishDay();
-    if (options.onDay || options.policy.observe) {
-      const events = twin.events(day);
+    if (observed) {
+      const clean = twin.events(day);
+      const rows = faults ? [...faults.day(d, clean), ...(d === scenario.days - 1 ? faults.flush() : [])] : undefined;
+      const events = rows ? gate.admit(rows, d, day.date) : clean;
       if (options.policy.observe) await options.policy.observe(events, d);
       if (options.onDay) await options.onDay(events, d);
     }
     options.onProgress?.(d + 1);
   }
-  return loop.report();
+  const report = loop.report();
+  if (faults && observed) report.feed = { injected: structuredClone(faults.counts), gate: { ...gate.counts } };
+  return report;
 }
 
 /**
@@ -161,6 +192,7 @@ export class PolicyLoop {
   constructor(
     private readonly twin: Twin,
     private readonly policy: NamedPolicy,
+    private readonly onOffer?: (shown: OfferShown) => void,
   ) {
     this.records = Array.from({ length: twin.pop.n }, (_, i) => twin.pop.customerRecord(i, twin.scenario.startDate));
     this.rng = mulberry32(deriveSeed(twin.scenario.seed, STREAM.policy));
@@ -182,7 +214,9 @@ export class PolicyLoop {
       const channel = CHANNEL[offer.channel];
       if (family === undefined || channel === undefined) throw new Error(`policy ${policy.name} returned an unknown offer ${JSON.stringify(offer)}`);
       if (IS_MARKETING[family] && (pop.consents[i]! & 1) === 0) this.breaches++;
+      const leaving = pop.leaveDay[i]! >= 0;
       const outcome = twin.present(i, family, channel);
+      this.onOffer?.({ customerId: Population.id(i), day, offer, leaving, accepted: outcome.accepted, suitable: outcome.suitable });
       const stats = this.byFamily[offer.family]!;
       this.shown++;
       stats.shown++;
@@ -224,6 +258,7 @@ export class PolicyLoop {
       harm: this.harm,
       consentBreaches: this.breaches,
       byFamily: this.byFamily,
+      feed: null,
     };
   }
 }

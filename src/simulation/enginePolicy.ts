@@ -100,8 +100,9 @@ export function enginePolicy(catalogue: Catalogue, scorer?: PropensityScorer, na
     const days = contactDays.get(customerId) ?? [];
     return customerCaps.some((c) => days.filter((d) => day - d < c.periodDays).length >= c.max);
   };
-  // Today's offers by customer: the twin's responses name the family, the engine's the action.
-  const shownToday = new Map<string, { decisionId: string; actionId: string }>();
+  // Offers by customer and day: the twin's responses name the family, the engine's the action.
+  // Kept a week, as a faulty feed can deliver a response days late.
+  const shown = new Map<string, { decisionId: string; actionId: string; day: number }>();
   let seq = 0;
   return {
     name,
@@ -121,7 +122,7 @@ export function enginePolicy(catalogue: Catalogue, scorer?: PropensityScorer, na
         );
         const chosen = r.chosen[0];
         if (chosen) {
-          shownToday.set(view.customerId, { decisionId, actionId: chosen.actionId });
+          shown.set(`${view.customerId}|${ctx.date}`, { decisionId, actionId: chosen.actionId, day: ctx.day });
           contactDays.set(view.customerId, [...(contactDays.get(view.customerId) ?? []).filter((d) => ctx.day - d < 366), ctx.day]);
           return { family: chosen.family as ActionFamily, channel };
         }
@@ -134,16 +135,16 @@ export function enginePolicy(catalogue: Catalogue, scorer?: PropensityScorer, na
       }
       return null;
     },
-    async observe(events: BankEvent[]): Promise<void> {
+    async observe(events: BankEvent[], day: number): Promise<void> {
       const stored: StoredEvent[] = [];
       for (const e of events) {
         if (e.type !== 'offer_response') continue;
-        const mine = shownToday.get(e.customerId);
+        const mine = shown.get(`${e.customerId}|${e.occurredAt.slice(0, 10)}`);
         if (!mine) continue;
         const t = Date.parse(e.occurredAt);
         stored.push({ seq: ++seq, t, recordedAt: t, event: { ...e, payload: { ...e.payload, decisionId: mine.decisionId, actionId: mine.actionId } } });
       }
-      shownToday.clear();
+      for (const [key, x] of shown) if (day - x.day >= 7) shown.delete(key);
       await decisioning.onEvents(stored);
     },
   };
@@ -203,39 +204,20 @@ export async function trainTwinScorer(scenario: ScenarioInput, o: { days: number
 
 /**
  * Runs a policy in the closed loop and scores it on the yardstick (accepted value, and the
- * same net of contact and harm costs). The wrapper reads the truth (is the customer leaving,
- * is the offer suitable?) only to score; the wrapped policy never sees it unless it is the oracle.
+ * same net of contact and harm costs). The yardstick reads the twin's outcomes (was the customer
+ * leaving, was the offer suitable?) only to score; the policy never sees them unless it is an oracle.
  */
 export async function measureOnTwin(policy: NamedPolicy, scenario: ScenarioInput, o: { days: number; seed: number }): Promise<TwinComparison> {
-  const offered = new Map<string, { family: ActionFamily; leaving: boolean; suitable: boolean }>();
   const yardstick = new Yardstick();
-  const wrapped: NamedPolicy = {
-    name: policy.name,
-    seesTruth: true,
-    async decide(view, ctx) {
-      const truth = ctx.truth;
-      const inner: PolicyContext = { day: ctx.day, date: ctx.date, rng: ctx.rng };
-      if (policy.seesTruth && truth) inner.truth = truth;
-      const offer = await policy.decide(view, inner);
-      if (offer) {
-        offered.set(`${view.customerId}|${ctx.day}`, { family: offer.family, leaving: truth?.leaving ?? false, suitable: truth?.suitable(offer.family) ?? true });
-        yardstick.shown(offer.channel);
-      }
-      return offer;
-    },
-  };
-  if (policy.observe) wrapped.observe = policy.observe;
   const report = await runClosedLoop({
     scenario,
-    policy: wrapped,
+    policy,
     days: o.days,
     seed: o.seed,
-    onDay: (events, day) => {
-      for (const e of events) if (e.type === 'offer_response' && e.payload.response === 'accepted') {
-        const x = offered.get(`${e.customerId}|${day}`);
-        if (x) yardstick.accepted(e.customerId, x.family, x.leaving, x.suitable);
-      }
-      offered.clear();
+    // Scored from the twin's own outcomes, so a faulty feed never distorts the yardstick.
+    onOffer: (x) => {
+      yardstick.shown(x.offer.channel);
+      if (x.accepted) yardstick.accepted(x.customerId, x.offer.family, x.leaving, x.suitable);
     },
   });
   return yardstick.report(report);

@@ -14,11 +14,12 @@ export { Scenario, parseScenario, loadScenario, type ScenarioInput } from './sce
 export { Twin, type Day } from './twin.js';
 export { simulateToFiles, type RunSummary, type RunOptions, type EventFormat } from './output.js';
 export { runClosedLoop, viewOf, PolicyLoop, type Policy, type NamedPolicy, type Offer, type CustomerView, type TruthView, type PolicyContext, type PolicyReport, type ClosedLoopOptions } from './closedLoop.js';
-export { randomPolicy, rulesPolicy, oraclePolicy, oracleValuePolicy, oracle, REFERENCE_POLICIES, eligibleFamilies } from './policies.js';
+export { randomPolicy, rulesPolicy, oraclePolicy, oracleValuePolicy, noContactPolicy, oracle, REFERENCE_POLICIES, eligibleFamilies } from './policies.js';
 export { ACTION_FAMILIES, OFFER_CHANNELS, type ActionFamily, type OfferChannel } from './offers.js';
 export { PERSONAS, type PersonaName } from './personas.js';
 export { FaultInjector, corrupt, MALFORMED_KINDS, type FaultCounts } from './faults.js';
-export { Yardstick, comparisonTable, acceptedValue, CONTACT_COST_GBP, HARM_COST_GBP, type TwinComparison } from './yardstick.js';
+export { Yardstick, comparisonTable, summariseComparison, yardstickTable, GOAL, acceptedValue, CONTACT_COST_GBP, HARM_COST_GBP, type TwinComparison, type YardstickSummary, type YardstickRow } from './yardstick.js';
+export { IngestGate, type GateCounts } from './ingestGate.js';
 
 export interface DemoBank {
   customers: Customer[];

@@ -1,7 +1,7 @@
 /**
  * Reference policies for the closed loop: `random` (the floor), `rules` (a hand-written
- * bank rulebook over what the engine can see) and `oracle` / `oracle-value` (read the
- * hidden truth: the ceilings on acceptance and on value). A strategy worth deploying should land between rules and oracle.
+ * bank rulebook over what the engine can see), `oracle` / `oracle-value` (read the
+ * hidden truth: the ceilings on acceptance and on value) and `no-contact` (the floor of doing nothing). A strategy worth deploying should land between rules and oracle.
  */
 import type { CustomerView, NamedPolicy, Offer, PolicyContext } from './closedLoop.js';
 import { ACCEPT_REVENUE, ACTION_FAMILIES, FAMILY, IS_MARKETING, OFFER_CHANNELS, type ActionFamily, type OfferChannel } from './offers.js';
@@ -102,4 +102,12 @@ export const oraclePolicy = oracle('oracle', 0.5);
 /** The value ceiling: a lower bar (30%) trades acceptance rate for revenue and CLV. */
 export const oracleValuePolicy = oracle('oracle-value', 0.3);
 
-export const REFERENCE_POLICIES: Record<string, NamedPolicy> = { random: randomPolicy, rules: rulesPolicy, oracle: oraclePolicy, 'oracle-value': oracleValuePolicy };
+/** The do-nothing baseline: never contacts anyone (what churn and margin are without offers). */
+export const noContactPolicy: NamedPolicy = {
+  name: 'no-contact',
+  decide(): Offer | null {
+    return null;
+  },
+};
+
+export const REFERENCE_POLICIES: Record<string, NamedPolicy> = { random: randomPolicy, rules: rulesPolicy, oracle: oraclePolicy, 'oracle-value': oracleValuePolicy, 'no-contact': noContactPolicy };

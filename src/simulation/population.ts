@@ -1,7 +1,7 @@
 import type { Customer } from '../core/customer.js';
 import { VulnerabilityFlag } from '../core/customer.js';
 import { ConsentPurpose } from '../core/events.js';
-import { HOLD, OFFER_CHANNELS, holdingNames } from './offers.js';
+import { ACTION_FAMILIES, HOLD, OFFER_CHANNELS, holdingNames, type ActionFamily } from './offers.js';
 import { CHANNEL_AFFINITY, P, PERSONA_PARAMS, PERSONAS, RISK_CDF, SOPHISTICATION_CDF, STRESS0_CDF, cdf, drawIndex } from './personas.js';
 import type { Scenario } from './scenario.js';
 import { mixVector } from './scenario.js';
@@ -168,6 +168,21 @@ export class Population {
     return `c${String(i + 1).padStart(7, '0')}`;
   }
 
+  /**
+   * Scenario product response: a multiplier per (persona, family), PERSONAS-major; null
+   * when the scenario sets none (every multiplier 1).
+   */
+  response: Float64Array | null = null;
+
+  /** The blended product-response multiplier of customer i for an action family. */
+  responseMultiplier(i: number, family: number): number {
+    const r = this.response;
+    if (r === null) return 1;
+    const w = this.weight[i]!;
+    const nf = r.length / PERSONAS.length;
+    return w * r[this.primary[i]! * nf + family]! + (1 - w) * r[this.secondary[i]! * nf + family]!;
+  }
+
   /** The blend of a per-persona number for customer i. */
   mix(i: number, values: ArrayLike<number>): number {
     const w = this.weight[i]!;
@@ -185,6 +200,7 @@ export class Population {
       rng.s = states[i]!;
       pop.initCustomer(i, rng, mixCdf, anyCdf, scenario.personaBlend);
     }
+    pop.response = responseTable(scenario.response);
     return pop;
   }
 
@@ -291,4 +307,19 @@ export class Population {
       attributes: { sex: this.sex[i] === 0 ? 'female' : 'male', age_band: AGE_BANDS[ageBand(age)]!, income_band: INCOME_BANDS[incomeBand(this.income[i]!)]! },
     };
   }
+}
+
+/** The scenario's product response as a persona × family table (null when it sets none). */
+export function responseTable(response: Scenario['response']): Float64Array | null {
+  const entries = Object.entries(response);
+  if (entries.length === 0) return null;
+  const table = new Float64Array(PERSONAS.length * ACTION_FAMILIES.length).fill(1);
+  for (const [family, byPersona] of entries) {
+    const f = ACTION_FAMILIES.indexOf(family as ActionFamily);
+    PERSONAS.forEach((persona, p) => {
+      const m = byPersona?.[persona] ?? byPersona?.all;
+      if (m !== undefined) table[p * ACTION_FAMILIES.length + f] = m;
+    });
+  }
+  return table;
 }

@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
 import { fieldIssues } from '../core/validate.js';
+import { ACTION_FAMILIES } from './offers.js';
 import { PERSONAS, type PersonaName } from './personas.js';
 
 /**
@@ -35,6 +36,14 @@ const DriftSpec = z
   })
   .strict();
 
+/**
+ * Product response: a multiplier on the hidden propensity to accept each family, per main
+ * persona (`all` for every persona; a persona's own entry wins). E.g.
+ * `response: { investment: { cash_rich_saver: 1.5 } }`. A blended customer gets the blend.
+ */
+const ResponseMultiplier = z.number().min(0, 'must be at least 0').max(10, 'must be at most 10');
+const ResponseSpec = z.partialRecord(z.enum(ACTION_FAMILIES), z.partialRecord(z.enum([...PERSONAS, 'all']), ResponseMultiplier));
+
 /** Market events and drift after the last day simply do not happen (so --days can shorten a run). */
 export const Scenario = z
   .object({
@@ -56,7 +65,13 @@ export const Scenario = z
     personaBlend: z.number().min(0).max(0.5).default(0.2),
     /** The central bank rate at the start, in percent. */
     baseRate: z.number().min(-1).max(25).default(4.75),
+    /**
+     * Annual consumer-price inflation at the start, in percent; `inflation_release` events
+     * change it. 0 (the default) keeps prices constant: amounts are in today's money.
+     */
+    inflation: z.number().min(-5).max(50).default(0),
     marketEvents: z.array(MarketEventSpec).default([]),
+    response: ResponseSpec.default({}),
     drift: z.array(DriftSpec).default([]),
     faults: z
       .object({

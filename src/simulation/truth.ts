@@ -15,7 +15,18 @@ export interface MarketState {
   /** Day of the month and weekday (0 = Sunday) of the simulated day. */
   dayOfMonth: number;
   weekday: number;
+  /** Annual consumer-price inflation in force, in percent (0: prices held constant). */
+  inflation: number;
+  /** Prices relative to the start (1 on day 0): nominal spending and bills scale with it; pay does not. */
+  priceLevel: number;
+  /** Sum of equity-market moves (`market_shock`, percent) over the last 120 days (0 when none). */
+  equityShock: number;
 }
+
+/** The inflation the bank's customers are used to (the central bank's target), in percent. */
+export const INFLATION_TARGET = 2;
+/** Inflation above the target: what strains budgets (0 at or below the target). */
+export const excessInflation = (market: MarketState): number => Math.max(0, market.inflation - INFLATION_TARGET);
 
 const ST_HEALTHY = 0;
 const ST_DISTRESSED = 2;
@@ -63,6 +74,8 @@ export function stressMoves(pop: Population, i: number, day: number, market: Mar
   // Borrowers feel a rate rise; job loss and illness push towards distress.
   if (market.rateDelta > 0 && (pop.holdings[i]! & (HOLD.mortgage | HOLD.personal_loan | HOLD.overdraft)) !== 0) up *= 1 + 1.5 * market.rateDelta;
   if (recentLife(pop, i, LIFE_KIND.job_loss, day, 120) || recentLife(pop, i, LIFE_KIND.illness, day, 60)) up *= 6;
+  // Prices rising faster than pay strain every budget (on top of the spending itself rising).
+  up *= 1 + 0.3 * excessInflation(market);
   if (pop.guidedUntil[i]! >= day) down *= 3;
   return { up, down };
 }
@@ -113,6 +126,8 @@ export function acceptProbability(pop: Population, i: number, family: number, ch
     case FAMILY.personal_loan:
       if (h & HOLD.personal_loan) x -= 2.5;
       x += 0.7 * stress;
+      // Borrowing follows the price of credit: cuts make it cheaper, rises dearer.
+      x -= 0.5 * market.rateDelta;
       if (recentLife(pop, i, LIFE_KIND.house_move, day, 60) || recentLife(pop, i, LIFE_KIND.child, day, 90)) x += 1;
       break;
     case FAMILY.refinancing:
@@ -124,6 +139,9 @@ export function acceptProbability(pop: Population, i: number, family: number, ch
     case FAMILY.savings:
       x += idle > 1_000_000 ? 1.6 : idle > 300_000 ? 0.7 : -0.5;
       if (market.rateDelta > 0) x += 0.5;
+      // A negative real rate makes saving a loss; a fall in shares sends money to safety.
+      if (market.inflation > market.baseRate) x -= 0.4 * (market.inflation - market.baseRate);
+      if (market.equityShock < 0) x += 0.02 * -market.equityShock;
       if (day - pop.lastSalaryDay[i]! <= 2) x += 0.5;
       if (recentLife(pop, i, LIFE_KIND.child, day, 120)) x += 0.6;
       x -= 0.9 * stress;
@@ -133,6 +151,8 @@ export function acceptProbability(pop: Population, i: number, family: number, ch
       x += [-1.6, -0.4, 0.3, 0.8][pop.risk[i]!]! + 0.4 * pop.sophistication[i]!;
       if (h & HOLD.isa) x -= 0.6;
       if (recentLife(pop, i, LIFE_KIND.retirement, day, 180)) x += 0.8;
+      // After a fall investors hold back (a -25% shock: -1 on the log-odds); after a rise they buy.
+      x += 0.04 * Math.max(-50, Math.min(50, market.equityShock));
       x -= stress;
       break;
     case FAMILY.pension:
@@ -153,5 +173,6 @@ export function acceptProbability(pop: Population, i: number, family: number, ch
   if (market.weekday === 0 || market.weekday === 6) x -= 0.2;
   x -= 0.45 * pop.fatigue[i]!;
   if (IS_MARKETING[family] && (pop.consents[i]! & 1) === 0) x -= 1.5;
-  return sigmoid(x);
+  const m = pop.responseMultiplier(i, family);
+  return m === 1 ? sigmoid(x) : Math.min(0.99, sigmoid(x) * m);
 }

@@ -35,6 +35,7 @@ export class Twin {
   readonly market: MarketState;
   private readonly start: number;
   private rateChanges: { day: number; delta: number }[] = [];
+  private shocks: { day: number; move: number }[] = [];
   private todaysMarket: BankEvent[] = [];
   private date = '';
   private day = -1;
@@ -46,7 +47,7 @@ export class Twin {
     this.pop = Population.create(scenario);
     this.behaviour = new Behaviour(this.pop, this.buffer, scenario.balanceSnapshotEveryDays);
     this.start = Date.parse(`${scenario.startDate}T00:00:00Z`);
-    this.market = { baseRate: scenario.baseRate, rateDelta: 0, dayOfMonth: 1, weekday: 0 };
+    this.market = { baseRate: scenario.baseRate, rateDelta: 0, dayOfMonth: 1, weekday: 0, inflation: scenario.inflation, priceLevel: 1, equityShock: 0 };
     this.personasAtStart = this.personaCounts();
   }
 
@@ -67,11 +68,12 @@ export class Twin {
     this.todaysMarket = [];
     this.scenario.marketEvents.forEach((m, k) => {
       if (m.day !== d) return;
-      const previous = m.previousValue ?? (m.kind === 'base_rate_change' ? this.market.baseRate : undefined);
+      const previous = m.previousValue ?? (m.kind === 'base_rate_change' ? this.market.baseRate : m.kind === 'inflation_release' ? this.market.inflation : undefined);
       if (m.kind === 'base_rate_change') {
         this.rateChanges.push({ day: d, delta: m.value - (previous ?? m.value) });
         this.market.baseRate = m.value;
-      }
+      } else if (m.kind === 'inflation_release') this.market.inflation = m.value;
+      else this.applyShock(d, m.value);
       const payload: Extract<BankEvent, { type: 'market_event' }>['payload'] = { kind: m.kind, region: 'GB', value: m.value };
       if (previous !== undefined) payload.previousValue = previous;
       payload.unit = 'percent';
@@ -80,6 +82,10 @@ export class Twin {
     });
     this.rateChanges = this.rateChanges.filter((r) => d - r.day < RATE_MEMORY_DAYS);
     this.market.rateDelta = this.rateChanges.reduce((s, r) => s + r.delta, 0);
+    this.shocks = this.shocks.filter((x) => d - x.day < RATE_MEMORY_DAYS);
+    this.market.equityShock = this.shocks.reduce((s, x) => s + x.move, 0);
+    // Prices compound daily at the inflation in force (day 0 is the base).
+    if (d > 0) this.market.priceLevel *= Math.pow(1 + this.market.inflation / 100, 1 / 365);
     this.scenario.drift.forEach((drift, k) => {
       if (drift.day === d) this.applyDrift(drift.personaMix, drift.share, k);
     });
@@ -153,6 +159,14 @@ export class Twin {
     const counts = PERSONAS.map(() => 0);
     for (let i = 0; i < this.pop.n; i++) counts[this.pop.primary[i]!]!++;
     return counts;
+  }
+
+  /** An equity-market move of `move` percent: invested balances are revalued the same day. */
+  private applyShock(d: number, move: number): void {
+    this.shocks.push({ day: d, move });
+    const factor = Math.max(0, 1 + move / 100);
+    const invested = this.pop.invested;
+    for (let i = 0; i < this.pop.n; i++) if (invested[i]! > 0) invested[i] = Math.round(invested[i]! * factor);
   }
 
   private applyDrift(mix: Scenario['personaMix'], share: number, k: number): void {

@@ -93,22 +93,116 @@ export class Yardstick {
   }
 }
 
-/** The comparison as a fixed-width table, one line per policy (the demo prints it). */
-export function comparisonTable(reports: readonly TwinComparison[]): string[] {
+/** The goal an engine must meet against the reference arms on one scenario and seed. */
+export const GOAL = { netVsValueOracle: 0.9, acceptedVsRandom: 2, harmVsRules: 1 / 3, churnVsRules: 1 } as const;
+
+/** One policy's line of the yardstick, with its ratios to the reference arms (null: that arm did not run, or it is 0). */
+export interface YardstickRow {
+  policy: string;
+  /** The oracle's volume figure: the value of every accepted offer. */
+  acceptedValueGBP: number;
+  /** First suitable take-ups less contact and harm costs. */
+  netValueGBP: number;
+  contactsPerCustomer: number;
+  churnRate: number;
+  /** Unsuitable take-ups. */
+  harm: number;
+  acceptanceRate: number;
+  netVsValueOracle: number | null;
+  acceptedVsRandom: number | null;
+  harmVsRules: number | null;
+  churnVsRules: number | null;
+}
+
+export interface GoalCheck {
+  policy: string;
+  netVsValueOracle: boolean | null;
+  acceptedVsRandom: boolean | null;
+  harmVsRules: boolean | null;
+  churnVsRules: boolean | null;
+  /** Every part met (false when a reference arm is missing). */
+  met: boolean;
+}
+
+export interface YardstickSummary {
+  rows: YardstickRow[];
+  /** The goal checked for every arm that is not a reference policy (the engine). */
+  goal: GoalCheck[];
+}
+
+const REFERENCE_ARMS = new Set(['random', 'rules', 'oracle', 'oracle-value', 'no-contact']);
+
+/**
+ * The yardstick: each arm's accepted value, net value, contacts, churn, harm and acceptance,
+ * and its ratios to the value oracle (net), random (accepted value) and rules (harm, churn).
+ * The CLI's table, its JSON and the README figures all come from this one function.
+ */
+export function summariseComparison(reports: readonly TwinComparison[]): YardstickSummary {
+  const arm = (name: string) => reports.find((r) => r.policy === name);
+  const ratio = (x: number, of: number | undefined) => (of === undefined || of === 0 ? null : Math.round((x / of) * 1000) / 1000);
+  const valueOracle = arm('oracle-value');
+  const random = arm('random');
+  const rules = arm('rules');
+  const rows = reports.map((r): YardstickRow => ({
+    policy: r.policy,
+    acceptedValueGBP: r.acceptedValueGBP,
+    netValueGBP: r.netValueGBP,
+    contactsPerCustomer: r.contactsPerCustomer,
+    churnRate: r.churnRate,
+    harm: r.harm,
+    acceptanceRate: r.acceptanceRate,
+    netVsValueOracle: ratio(r.netValueGBP, valueOracle?.netValueGBP),
+    acceptedVsRandom: ratio(r.acceptedValueGBP, random?.acceptedValueGBP),
+    // Harm and churn against rules: a rules arm with no harm makes any harm infinitely worse.
+    harmVsRules: rules && rules.harm === 0 ? (r.harm === 0 ? 0 : null) : ratio(r.harm, rules?.harm),
+    churnVsRules: ratio(r.churnRate, rules?.churnRate),
+  }));
+  const at = (x: number | null, ok: (x: number) => boolean) => (x === null ? null : ok(x));
+  const goal = rows
+    .filter((r) => !REFERENCE_ARMS.has(r.policy))
+    .map((r): GoalCheck => {
+      const check = {
+        policy: r.policy,
+        netVsValueOracle: at(r.netVsValueOracle, (x) => x >= GOAL.netVsValueOracle),
+        acceptedVsRandom: at(r.acceptedVsRandom, (x) => x >= GOAL.acceptedVsRandom),
+        harmVsRules: rules === undefined ? null : rules.harm === 0 ? r.harm === 0 : r.harm <= GOAL.harmVsRules * rules.harm,
+        churnVsRules: rules === undefined ? null : r.churnRate <= GOAL.churnVsRules * rules.churnRate,
+      };
+      return { ...check, met: check.netVsValueOracle === true && check.acceptedVsRandom === true && check.harmVsRules === true && check.churnVsRules === true };
+    });
+  return { rows, goal };
+}
+
+/** The yardstick as a fixed-width table, one line per policy (the CLI and the demo print it). */
+export function yardstickTable(summary: YardstickSummary): string[] {
   const gbp = (x: number) => `${x < 0 ? '-' : ''}£${Math.abs(Math.round(x)).toLocaleString('en-GB')}`;
-  const head = ['policy', 'offers', 'per cust', 'accept', 'accepted value', 'per offer', 'harm', 'net value', 'churn'];
-  const rows = reports.map((r) => [
+  const times = (x: number | null) => (x === null ? '–' : `${x.toFixed(2)}×`);
+  const head = ['policy', 'accepted value', 'net value', 'contacts/cust', 'churn', 'harm', 'accept', 'net/oracle-value', 'accepted/random', 'harm/rules', 'churn/rules'];
+  const rows = summary.rows.map((r) => [
     r.policy,
-    r.offersShown.toLocaleString('en-GB'),
-    r.contactsPerCustomer.toFixed(2),
-    `${(100 * r.acceptanceRate).toFixed(1)}%`,
     gbp(r.acceptedValueGBP),
-    `£${r.valuePerOfferGBP.toFixed(2)}`,
-    String(r.harm),
     gbp(r.netValueGBP),
+    r.contactsPerCustomer.toFixed(2),
     `${(100 * r.churnRate).toFixed(2)}%`,
+    String(r.harm),
+    `${(100 * r.acceptanceRate).toFixed(1)}%`,
+    times(r.netVsValueOracle),
+    times(r.acceptedVsRandom),
+    times(r.harmVsRules),
+    times(r.churnVsRules),
   ]);
   const widths = head.map((h, k) => Math.max(h.length, ...rows.map((row) => row[k]!.length)));
   const line = (cells: string[]) => cells.map((c, k) => (k === 0 ? c.padEnd(widths[k]!) : c.padStart(widths[k]!))).join('  ');
-  return [line(head), ...rows.map(line)];
+  const mark = (ok: boolean | null) => (ok === null ? 'n/a' : ok ? 'met' : 'missed');
+  const goals = summary.goal.map(
+    (g) =>
+      `goal (${g.policy}): net ≥ ${GOAL.netVsValueOracle}× value oracle ${mark(g.netVsValueOracle)}; accepted ≥ ${GOAL.acceptedVsRandom}× random ${mark(g.acceptedVsRandom)}; ` +
+      `harm ≤ rules/3 ${mark(g.harmVsRules)}; churn ≤ rules ${mark(g.churnVsRules)}`,
+  );
+  return [line(head), ...rows.map(line), ...goals];
+}
+
+/** The comparison of twin reports as the yardstick table (the demo prints it). */
+export function comparisonTable(reports: readonly TwinComparison[]): string[] {
+  return yardstickTable(summariseComparison(reports));
 }

@@ -11,7 +11,13 @@ const scenario = parseScenario({
   customers: 100,
   days: 15,
   seed: 77,
-  marketEvents: [{ day: 3, kind: 'base_rate_change', value: 5 }],
+  inflation: 4,
+  marketEvents: [
+    { day: 3, kind: 'base_rate_change', value: 5 },
+    { day: 5, kind: 'inflation_release', value: 7.5 },
+    { day: 9, kind: 'market_shock', value: -15 },
+  ],
+  response: { investment: { cash_rich_saver: 1.5 }, credit_card: { all: 0.8 } },
   drift: [{ day: 8, personaMix: { student: 0.5, retiree: 0.5 } }],
   faults: { duplicateRate: 0.01, lateRate: 0.01, malformedRate: 0.01 },
 });

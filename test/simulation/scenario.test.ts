@@ -38,4 +38,14 @@ describe('scenarios', () => {
     expect(issues({ faults: { duplicateRate: 2 } })).toEqual(['faults.duplicateRate:max']);
     expect(issues({ custmers: 10 })).toEqual([':unknown_field']);
   });
+
+  it('product response: families and personas by name, multipliers from 0 to 10, errors naming the field', () => {
+    expect(parseScenario({ response: { investment: { cash_rich_saver: 1.5, all: 0.8 } } }).response).toEqual({ investment: { cash_rich_saver: 1.5, all: 0.8 } });
+    expect(issues({ response: { investmnt: { retiree: 2 } } })).toEqual(['response:unknown_field']);
+    expect(issues({ response: { investment: { wizard: 2 } } })).toEqual(['response.investment:unknown_field']);
+    expect(issues({ response: { investment: { retiree: -1 } } })).toEqual(['response.investment.retiree:min']);
+    expect(issues({ response: { investment: { retiree: 11 } } })).toEqual(['response.investment.retiree:max']);
+    expect(issues({ response: { investment: 2 } })).toEqual(['response.investment:type']);
+    expect(issues({ inflation: 80 })).toEqual(['inflation:max']);
+  });
 });
