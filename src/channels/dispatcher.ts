@@ -32,6 +32,8 @@ export interface DispatcherDeps {
    * and status, so the log drops the repeat). A throw leaves the entry leased for a retry.
    */
   readonly onReceipt?: (receipt: DeliveryReceipt) => Promise<void> | void;
+  /** Told of a pass that failed (the outbox unreachable, a receipt refused); the loop carries on. */
+  readonly onError?: (error: unknown) => void;
 }
 
 /** What one pass did. */
@@ -137,7 +139,10 @@ export class Dispatcher {
 
   private async loop(): Promise<void> {
     if (this.stopped || this.running) return;
-    this.running = this.pass().catch(() => ({ leased: 0, delivered: 0, retried: 0, dead: 0, open: [] }));
+    this.running = this.pass().catch((e: unknown) => {
+      this.deps.onError?.(e);
+      return { leased: 0, delivered: 0, retried: 0, dead: 0, open: [] };
+    });
     const r = await this.running;
     this.running = undefined;
     // A pass that leased something may have left more due: go again at once.

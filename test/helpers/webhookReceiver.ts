@@ -2,8 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyWebhook } from '../../src/channels/webhook.js';
 
-/** What the receiver does with one request: answer 200, answer 500, apply then answer 500, apply then hang, hang, or drop the connection. */
-export type ReceiverMode = 'ok' | '500' | 'apply_then_500' | 'apply_then_hang' | 'hang' | 'destroy';
+/** What the receiver does with one request: answer 200 (at once or after 30 ms), answer 500, apply then answer 500, apply then hang, hang, or drop the connection. */
+export type ReceiverMode = 'ok' | 'slow' | '500' | 'apply_then_500' | 'apply_then_hang' | 'hang' | 'destroy';
 
 /**
  * A bank's webhook receiver as docs/channels.md tells it to be: it verifies the signature
@@ -48,6 +48,10 @@ export class WebhookReceiver {
           case 'ok':
             apply();
             res.writeHead(200).end('{}');
+            return;
+          case 'slow':
+            apply();
+            setTimeout(() => res.writeHead(200).end('{}'), 30);
             return;
           case '500':
             res.writeHead(500).end();
