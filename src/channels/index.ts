@@ -22,3 +22,5 @@ export { backoffMs, CircuitBreaker, DEFAULT_BACKOFF, DEFAULT_BREAKER, type Backo
 export { Dispatcher, type DispatcherDeps, type PassReport } from './dispatcher.js';
 export { WebhookAdapter, webhookSignature, verifyWebhook, webhookBody, SIGNATURE_HEADER, TIMESTAMP_HEADER, IDEMPOTENCY_HEADER, type WebhookOptions } from './webhook.js';
 export { PullChannels, DEFAULT_PULL_DELIVERY, type PullChannelsDeps, type PullScope } from './pull.js';
+export { deliveriesFor, type DecidedForDelivery } from './deliveries.js';
+export { DeliveryConsumer, OFFER_PURPOSES, type DeliveryCheckpoints } from './consumer.js';
