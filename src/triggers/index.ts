@@ -8,3 +8,4 @@ export * from './definition.js';
 export * from './evaluate.js';
 export * from './fireLog.js';
 export * from './consumer.js';
+export { SqliteFireLog } from './sqliteFireLog.js';

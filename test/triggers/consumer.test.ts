@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { BankEvent, type StoredEvent } from '../../src/core/events.js';
-import { compileTriggers, MemoryFireLog, parseTriggerSet, parseTriggerYaml, TriggerConsumer, type CompiledTrigger, type Readings, type TriggerDecisionRequest } from '../../src/triggers/index.js';
+import { openSqlite } from '../../src/store/sqlite/db.js';
+import { SqliteFireLog } from '../../src/triggers/sqliteFireLog.js';
+import { compileTriggers, MemoryFireLog, type FireLog, parseTriggerSet, parseTriggerYaml, TriggerConsumer, type CompiledTrigger, type Readings, type TriggerDecisionRequest } from '../../src/triggers/index.js';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2026-03-01T09:00:00Z');
@@ -16,10 +18,10 @@ function stored(customerId: string, type: string, payload: Record<string, unknow
 }
 
 /** A scripted engine around the consumer: readings set by the test, decisioning that chooses only on some channels. */
-function rig(triggers: CompiledTrigger[], opts: { choosesOn?: string[]; fires?: MemoryFireLog } = {}) {
+function rig(triggers: CompiledTrigger[], opts: { choosesOn?: string[]; fires?: FireLog } = {}) {
   const readings = new Map<string, Readings>();
   const requests: TriggerDecisionRequest[] = [];
-  const fires = opts.fires ?? new MemoryFireLog();
+  const fires = opts.fires ?? makeFires();
   const consumer = new TriggerConsumer({
     fires,
     triggers: () => triggers,
@@ -35,7 +37,17 @@ function rig(triggers: CompiledTrigger[], opts: { choosesOn?: string[]; fires?: 
 
 const deposit = (c: string, pounds: number, at = T0) => stored(c, 'deposit', { amount: { minor: pounds * 100, currency: 'GBP' } }, at);
 
-describe('trigger consumer', () => {
+const stores: [string, () => FireLog][] = [
+  ['memory', () => new MemoryFireLog()],
+  ['sqlite', () => new SqliteFireLog(openSqlite(':memory:'))],
+];
+let makeFires: () => FireLog = stores[0]![1];
+
+describe.each(stores)('trigger consumer (%s fire log)', (_name, make) => {
+  beforeEach(() => {
+    makeFires = make;
+  });
+
   it('a large deposit asks for a decision on the preferred channel, falling back when nothing is chosen there', async () => {
     const { consumer, requests, fires } = rig(shipped, { choosesOn: ['in_app'] });
     await consumer.open();
@@ -56,7 +68,7 @@ describe('trigger consumer', () => {
   });
 
   it('a fire left pending by a crash is decided on open, with the same request id', async () => {
-    const fires = new MemoryFireLog();
+    const fires = makeFires();
     const first = rig(shipped, { fires });
     const e = deposit('c1', 90_000);
     // The crash: claimed, never decided.
@@ -96,5 +108,32 @@ describe('trigger consumer', () => {
     await consumer.erase('c1');
     expect(await fires.forCustomer('c1')).toEqual([]);
     expect(await fires.watchedCustomers()).toEqual(['c2']);
+  });
+});
+
+describe('trigger state survives a restart (SQLite file)', () => {
+  it('a reopened consumer keeps its checkpoint, its fires and the readings thresholds compare with', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const path = join(mkdtempSync(join(tmpdir(), 'nb-fires-')), 'triggers.db');
+    let db = openSqlite(path);
+    const first = rig(shipped, { fires: new SqliteFireLog(db) });
+    first.readings.set('c1', { profile: { logins_trend_30d: 0.9 }, scores: { financial_stress: 0 } });
+    const batch = [deposit('c1', 75_000)];
+    await first.consumer.apply(batch);
+    expect(first.requests).toHaveLength(1);
+    db.close();
+    db = openSqlite(path);
+    const second = rig(shipped, { fires: new SqliteFireLog(db) });
+    expect(await second.consumer.open()).toBe(batch[0]!.seq);
+    await second.consumer.apply(batch);
+    expect(second.requests).toHaveLength(0);
+    // The readings before the restart are the "before" after it: a crossing now is seen.
+    second.readings.set('c1', { profile: { logins_trend_30d: 0.3 }, scores: { financial_stress: 0 } });
+    await second.consumer.apply([stored('c1', 'login', { channel: 'web' }, T0 + DAY)]);
+    expect(second.requests.map((r) => r.context.trigger)).toEqual(['declining_activity_retention']);
+    expect((await new SqliteFireLog(db).forCustomer('c1')).map((r) => r.outcome.status)).toEqual(['decided', 'decided']);
+    db.close();
   });
 });
