@@ -55,6 +55,8 @@ export class Dispatcher {
   private running: Promise<PassReport> | undefined;
   private stopped = true;
   private intervalMs = 200;
+  /** A wake arrived during a pass: run another at once, not after the interval. */
+  private woken = false;
   /** Totals since start, for metrics. */
   readonly totals = { delivered: 0, retried: 0, dead: 0, attempts: 0 };
 
@@ -139,6 +141,7 @@ export class Dispatcher {
 
   private async loop(): Promise<void> {
     if (this.stopped || this.running) return;
+    this.woken = false;
     this.running = this.pass().catch((e: unknown) => {
       this.deps.onError?.(e);
       return { leased: 0, delivered: 0, retried: 0, dead: 0, open: [] };
@@ -146,12 +149,16 @@ export class Dispatcher {
     const r = await this.running;
     this.running = undefined;
     // A pass that leased something may have left more due: go again at once.
-    if (!this.stopped) this.timer = setTimeout(() => void this.loop(), r.leased > 0 ? 0 : this.intervalMs);
+    if (!this.stopped) this.timer = setTimeout(() => void this.loop(), r.leased > 0 || this.woken ? 0 : this.intervalMs);
   }
 
   /** Runs a pass soon (a new entry was written). */
   wake(): void {
-    if (this.stopped || this.running) return;
+    if (this.stopped) return;
+    if (this.running) {
+      this.woken = true;
+      return;
+    }
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.loop(), 0);
   }

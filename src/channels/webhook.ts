@@ -7,6 +7,8 @@
  * connection are retried; any other status is refused for good (dead-lettered).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { OutboxEntry } from '../store/outbox.js';
 import type { AttemptResult, PushAdapter } from './adapter.js';
 
@@ -24,8 +26,32 @@ export interface WebhookOptions {
   readonly timeoutMs?: number;
   /** Epoch ms: the signed timestamp. */
   readonly clock: () => number;
-  /** The fetch to use (tests, proxies); the global one by default. */
-  readonly fetch?: typeof fetch;
+  /** How a POST is made (tests, proxies); node:http(s) with kept-alive connections by default. */
+  readonly transport?: WebhookTransport;
+}
+
+/** Makes one POST and resolves with the status; rejects on a network error or when `signal` aborts. */
+export type WebhookTransport = (url: string, body: string, headers: Record<string, string>, signal: AbortSignal) => Promise<number>;
+
+/**
+ * POST over node:http(s) with kept-alive connections: several times the throughput of the
+ * global fetch to the same receiver on this project's machine (docs/channels.md).
+ */
+export function keepAliveTransport(maxSockets = 64): WebhookTransport {
+  const agents = { http: new HttpAgent({ keepAlive: true, maxSockets }), https: new HttpsAgent({ keepAlive: true, maxSockets }) };
+  return (url, body, headers, signal) =>
+    new Promise<number>((resolve, reject) => {
+      const u = new URL(url);
+      const secure = u.protocol === 'https:';
+      const req = (secure ? httpsRequest : httpRequest)(u, { method: 'POST', agent: secure ? agents.https : agents.http, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, signal }, (res) => {
+        // Drain the body so the connection is reused.
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
 }
 
 /** The signature of a body at a timestamp (seconds): hex HMAC-SHA256 of `timestamp.body`. */
@@ -54,10 +80,12 @@ const RETRYABLE = new Set([408, 425, 429]);
 /** A channel delivered by signed HTTP POST. */
 export class WebhookAdapter implements PushAdapter {
   readonly channel: string;
+  private readonly transport: WebhookTransport;
 
   constructor(private readonly o: WebhookOptions) {
     if (Buffer.byteLength(o.secret) < 32) throw new Error(`webhook ${o.channel}: the secret must be at least 32 bytes`);
     this.channel = o.channel;
+    this.transport = o.transport ?? keepAliveTransport();
   }
 
   async send(entry: OutboxEntry, signal: AbortSignal): Promise<AttemptResult> {
@@ -65,19 +93,13 @@ export class WebhookAdapter implements PushAdapter {
     const ts = Math.floor(this.o.clock() / 1000);
     const timeout = AbortSignal.timeout(this.o.timeoutMs ?? 5_000);
     try {
-      const res = await (this.o.fetch ?? fetch)(this.o.url, {
-        method: 'POST',
-        body,
-        signal: AbortSignal.any([signal, timeout]),
-        headers: { 'content-type': 'application/json', [TIMESTAMP_HEADER]: String(ts), [SIGNATURE_HEADER]: `v1=${webhookSignature(this.o.secret, ts, body)}`, [IDEMPOTENCY_HEADER]: entry.key },
-      });
-      // Drain the body so the connection is reused.
-      await res.arrayBuffer().catch(() => undefined);
-      if (res.ok) return { ok: true };
-      return { ok: false, retryable: res.status >= 500 || RETRYABLE.has(res.status), error: `HTTP ${res.status}` };
+      const headers = { 'content-type': 'application/json', [TIMESTAMP_HEADER]: String(ts), [SIGNATURE_HEADER]: `v1=${webhookSignature(this.o.secret, ts, body)}`, [IDEMPOTENCY_HEADER]: entry.key };
+      const status = await this.transport(this.o.url, body, headers, AbortSignal.any([signal, timeout]));
+      if (status >= 200 && status < 300) return { ok: true };
+      return { ok: false, retryable: status >= 500 || RETRYABLE.has(status), error: `HTTP ${status}` };
     } catch (e) {
       const err = e as Error;
-      const why = timeout.aborted ? `timed out after ${this.o.timeoutMs ?? 5_000} ms` : `${err.name}: ${(err.cause as Error | undefined)?.message ?? err.message}`;
+      const why = timeout.aborted ? `timed out after ${this.o.timeoutMs ?? 5_000} ms` : `${err.name}: ${err.message}`;
       return { ok: false, retryable: true, error: why };
     }
   }

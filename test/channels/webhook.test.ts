@@ -102,10 +102,10 @@ describe('delivery to a webhook that fails in every way', () => {
     await box.enqueue(entries(2));
     const receipts: DeliveryReceipt[] = [];
     let calls = 0;
-    const fakeFetch = (async () => new Response(null, { status: calls++ === 0 ? 410 : 503 })) as unknown as typeof fetch;
+    const refusing = async () => (calls++ === 0 ? 410 : 503);
     const d = new Dispatcher({
       outbox: box,
-      adapters: [new WebhookAdapter({ channel: 'push', url: 'http://bank.invalid/hook', secret: SECRET, clock: Date.now, fetch: fakeFetch })],
+      adapters: [new WebhookAdapter({ channel: 'push', url: 'http://bank.invalid/hook', secret: SECRET, clock: Date.now, transport: refusing })],
       clock: Date.now,
       random: () => 0,
       id: 'd',
@@ -126,14 +126,14 @@ describe('delivery to a webhook that fails in every way', () => {
     const box = new MemoryOutbox();
     await box.enqueue(entries(30));
     let calls = 0;
-    const down = (async () => {
+    const down = async (): Promise<number> => {
       calls++;
-      throw new TypeError('fetch failed');
-    }) as unknown as typeof fetch;
+      throw new Error('connect ECONNREFUSED');
+    };
     let now = Date.now() + 1;
     const d = new Dispatcher({
       outbox: box,
-      adapters: [new WebhookAdapter({ channel: 'push', url: 'http://bank.invalid/hook', secret: SECRET, clock: () => now, fetch: down })],
+      adapters: [new WebhookAdapter({ channel: 'push', url: 'http://bank.invalid/hook', secret: SECRET, clock: () => now, transport: down })],
       clock: () => now,
       random: () => 0,
       id: 'd',
