@@ -9,3 +9,4 @@ export * from './evaluate.js';
 export * from './fireLog.js';
 export * from './consumer.js';
 export { SqliteFireLog } from './sqliteFireLog.js';
+export { replayTriggers, type TriggerReplay } from './replay.js';
