@@ -1,4 +1,4 @@
-import { loadConfig, openApiKeyStore, isLive, type ApiKeyRecord } from '../engine.js';
+import { loadConfig, openApiKeyStore, isLive, type ApiKeyRecord } from '../index.js';
 import { isScope, SCOPES, SCOPE_MEANING, type Scope } from '../core/scopes.js';
 import { assertUnreachable } from '../core/errors.js';
 import { issueApiKey } from '../server/apiKeys.js';

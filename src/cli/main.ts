@@ -21,6 +21,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   models: { summary: 'Model registry: list, show (card), promote, rollback, drift', load: () => import('./models.js') },
   catalogue: { summary: 'The stored action catalogue: import a YAML as the version in force, export one as YAML, list versions', load: () => import('./catalogue.js') },
   keys: { summary: 'API keys for the HTTP API: create (scopes, expiry), list, revoke', load: () => import('./keys.js') },
+  migrate: { summary: 'Bring a PostgreSQL store up to date: schema migrations and monthly partitions (--store postgres://…)', load: () => import('./migrate.js') },
 };
 
 /** The names of all commands. */

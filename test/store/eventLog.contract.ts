@@ -81,6 +81,17 @@ export function eventLogContract(name: string, open: () => Promise<EventLog>): v
       expect(await log.count()).toBe(1);
     });
 
+    it('never gives a seq out twice, even after erasing the newest events', async () => {
+      expect(await log.head()).toBe(0);
+      await log.appendMany([item(login('h1', 'c1', '2026-01-01T10:00:00Z')), item(login('h2', 'c2', '2026-01-01T10:01:00Z')), item(login('h3', 'c2', '2026-01-01T10:02:00Z'))], 1);
+      expect(await log.head()).toBe(3);
+      await log.eraseCustomer('c2');
+      expect(await log.head()).toBe(3);
+      const [r] = await log.appendMany([item(login('h4', 'c1', '2026-01-01T10:03:00Z'))], 2);
+      expect(r).toEqual({ status: 'accepted', seq: 4 });
+      expect((await log.readAfter(1, 10)).map((e) => [e.seq, e.event.eventId])).toEqual([[4, 'h4']]);
+    });
+
     it('property: any append sequence keeps exactly one copy per eventId, in time order per customer', async () => {
       await fc.assert(
         fc.asyncProperty(
