@@ -2,21 +2,19 @@
  * The delivery consumer: follows the event log so that nothing is delivered after the
  * customer said no. A consent withdrawal for marketing (or personalised offers) cancels the
  * customer's pending deliveries, on the channel it names or on all of them; an erasure
- * forgets their entries. It has the shape of spine's `LogConsumer` (src/store/consumer.ts).
+ * forgets their entries.
  */
 import type { StoredEvent } from '../core/events.js';
+import type { ConsumerCheckpoints, LogConsumer } from '../store/consumer.js';
 import type { Outbox } from '../store/outbox.js';
 
-/** Where the consumer keeps its position (spine's ConsumerCheckpoints has this shape). */
-export interface DeliveryCheckpoints {
-  get(name: string): Promise<number | undefined>;
-  put(name: string, seq: number): Promise<void>;
-}
+/** Where the consumer keeps its position: the get and put of the engine's ConsumerCheckpoints. */
+export type DeliveryCheckpoints = Pick<ConsumerCheckpoints, 'get' | 'put'>;
 
 /** The purposes whose withdrawal stops offers from going out. */
 export const OFFER_PURPOSES: readonly string[] = ['marketing', 'personalised_offers'];
 
-export class DeliveryConsumer {
+export class DeliveryConsumer implements LogConsumer {
   readonly name = 'deliveries';
 
   constructor(

@@ -9,24 +9,15 @@
  * Threshold triggers compare the readings this consumer last saw for the customer with the
  * readings now. The features consumer may have applied several of the customer's events in
  * one batch; the crossing is then checked once, at the customer's last event of the batch,
- * which still sees every crossing that persists to the end of the batch.
+ * which still sees every crossing that persists to the end of the batch. The features
+ * consumer may also be ahead of the batch (it runs on its own); the readings are then those
+ * of a later event of the customer, and a crossing is seen at the event before it.
  */
 import type { Channel } from '../core/channels.js';
 import type { EventType, StoredEvent } from '../core/events.js';
+import type { LogConsumer } from '../store/consumer.js';
 import { evaluateAbsences, evaluateTriggers, type CompiledTrigger, type CustomerFacts, type Readings, type TriggerFire } from './evaluate.js';
 import { earlierFires, type FireLog, type FireOutcome } from './fireLog.js';
-
-/**
- * The shape of spine's `LogConsumer` (src/store/consumer.ts), repeated here until that
- * branch is merged; then this becomes `implements LogConsumer`.
- */
-export interface TriggerLogConsumer {
-  readonly name: string;
-  open(): Promise<number>;
-  apply(events: readonly StoredEvent[]): Promise<void>;
-  erase(customerId: string): Promise<void>;
-  close(): Promise<void>;
-}
 
 /** What a trigger asks decisioning for: one customer, one channel, among the trigger's actions or families. */
 export interface TriggerDecisionRequest {
@@ -52,6 +43,12 @@ export interface TriggerConsumerDeps {
   readonly readings: (customerId: string) => Promise<Readings>;
   readonly customer: (customerId: string) => Promise<CustomerFacts>;
   readonly decide: (request: TriggerDecisionRequest) => Promise<TriggerDecision>;
+  /**
+   * Resolves once the features consumer has applied this batch (the engine: the runner's
+   * `forHead(['features'], timeoutMs)`); a rejection fails the batch and the runner retries it.
+   * Consumers run independently, so without it a trigger could read the profile before its event.
+   */
+  readonly afterFeatures?: (lastSeq: number) => Promise<void>;
   /** At most this many fires are decided per event (highest priority first), so one moment sends one message. */
   readonly maxFiresPerEvent?: number;
   /** Told of every fire once it is settled (metrics, the demo's latency print). */
@@ -59,7 +56,7 @@ export interface TriggerConsumerDeps {
 }
 
 /** The trigger engine as a log consumer. */
-export class TriggerConsumer implements TriggerLogConsumer {
+export class TriggerConsumer implements LogConsumer {
   readonly name = 'triggers';
 
   constructor(private readonly deps: TriggerConsumerDeps) {}
@@ -72,6 +69,7 @@ export class TriggerConsumer implements TriggerLogConsumer {
 
   async apply(events: readonly StoredEvent[]): Promise<void> {
     if (events.length === 0) return;
+    await this.deps.afterFeatures?.(events[events.length - 1]!.seq);
     const triggers = this.deps.triggers();
     const watched = new Set<EventType>(triggers.flatMap((t) => (t.trigger.kind === 'absence' && t.trigger.enabled ? t.trigger.events : [])));
     const lastOfCustomer = new Map<string, number>();

@@ -137,3 +137,27 @@ describe('trigger state survives a restart (SQLite file)', () => {
     db.close();
   });
 });
+
+describe('trigger consumer waits for the features consumer', () => {
+  it('reads no profile before the features consumer reached the batch; a lag fails the batch for a retry', async () => {
+    const order: string[] = [];
+    let lagging = true;
+    const consumer = new TriggerConsumer({
+      fires: new MemoryFireLog(),
+      triggers: () => shipped,
+      readings: async () => (order.push('read'), { profile: {}, scores: {} }),
+      customer: async () => ({ preferredChannel: 'push', view: {} }),
+      decide: async () => ({ decisionId: 'd', chosen: [] }),
+      afterFeatures: async (seq) => {
+        order.push(`wait ${seq}`);
+        if (lagging) throw new Error('features behind');
+      },
+    });
+    const e = deposit('c1', 10);
+    await expect(consumer.apply([e])).rejects.toThrow('features behind');
+    expect(order).toEqual([`wait ${e.seq}`]);
+    lagging = false;
+    await consumer.apply([e]);
+    expect(order).toEqual([`wait ${e.seq}`, `wait ${e.seq}`, 'read']);
+  });
+});
