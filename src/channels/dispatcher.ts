@@ -114,17 +114,26 @@ export class Dispatcher {
     if (result.ok) {
       breaker.success();
       await this.receipt(e, 'delivered');
-      if (await outbox.complete(e.key, this.deps.id, now)) (report.delivered++, this.totals.delivered++);
+      if (await outbox.complete(e.key, this.deps.id, now)) {
+        report.delivered++;
+        this.totals.delivered++;
+      }
       return;
     }
     breaker.failure(now);
     if (!result.retryable || e.attempts >= this.backoff.maxAttempts) {
       const why = result.retryable ? `gave up after ${e.attempts} attempts: ${result.error}` : result.error;
       await this.receipt(e, 'failed', why);
-      if (await outbox.deadLetter(e.key, this.deps.id, now, why)) (report.dead++, this.totals.dead++);
+      if (await outbox.deadLetter(e.key, this.deps.id, now, why)) {
+        report.dead++;
+        this.totals.dead++;
+      }
       return;
     }
-    if (await outbox.retry(e.key, this.deps.id, now + backoffMs(this.backoff, e.attempts, this.deps.random), result.error)) (report.retried++, this.totals.retried++);
+    if (await outbox.retry(e.key, this.deps.id, now + backoffMs(this.backoff, e.attempts, this.deps.random), result.error)) {
+      report.retried++;
+      this.totals.retried++;
+    }
   }
 
   private async receipt(e: OutboxEntry, status: DeliveryReceipt['status'], error?: string): Promise<void> {

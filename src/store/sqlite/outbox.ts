@@ -155,9 +155,11 @@ export class SqliteOutbox implements Outbox {
   async list(q: OutboxQuery): Promise<OutboxEntry[]> {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (q.status !== undefined) (where.push('status = ?'), args.push(q.status));
-    if (q.customerId !== undefined) (where.push('customer_id = ?'), args.push(q.customerId));
-    if (q.channel !== undefined) (where.push('channel = ?'), args.push(q.channel));
+    for (const [column, value] of [['status', q.status], ['customer_id', q.customerId], ['channel', q.channel]] as const) {
+      if (value === undefined) continue;
+      where.push(`${column} = ?`);
+      args.push(value);
+    }
     const sql = `SELECT * FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY rowid LIMIT ?`;
     return (this.db.prepare(sql).all(...args, q.limit ?? 100) as Row[]).map(entry);
   }
