@@ -1,0 +1,12 @@
+/**
+ * Triggers: the moments that make the bank act now (a large deposit, financial stress,
+ * declining activity, a quiet spell, a life event). Definitions (definition.ts), a pure
+ * evaluator (evaluate.ts) and the log consumer that asks decisioning for a decision on the
+ * customer's channel (consumer.ts). Ready-made triggers: catalogue/triggers.yaml.
+ */
+export * from './definition.js';
+export * from './evaluate.js';
+export * from './fireLog.js';
+export * from './consumer.js';
+export { SqliteFireLog } from './sqliteFireLog.js';
+export { replayTriggers, type TriggerReplay } from './replay.js';

@@ -1,0 +1,103 @@
+/**
+ * The trigger consumer's store in the embedded database: fires, the last readings and the
+ * last-seen times per customer, and the checkpoint, so triggers survive a restart. It lives
+ * here rather than in store/sqlite because its rows are the trigger module's own types.
+ */
+import type { EventType } from '../core/events.js';
+import { ensureSchema, type SqliteDb } from '../store/sqlite/db.js';
+import type { Readings, TriggerFire } from './evaluate.js';
+import type { FireLog, FireOutcome, FireRecord } from './fireLog.js';
+
+const MIGRATIONS = [
+  `CREATE TABLE trigger_fires (
+     fire_id TEXT PRIMARY KEY,
+     customer_id TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     fire TEXT NOT NULL,
+     outcome TEXT NOT NULL,
+     pending INTEGER NOT NULL
+   );
+   CREATE INDEX trigger_fires_customer ON trigger_fires (customer_id, at);
+   CREATE INDEX trigger_fires_pending ON trigger_fires (pending) WHERE pending = 1;
+   CREATE TABLE trigger_readings (customer_id TEXT PRIMARY KEY, readings TEXT NOT NULL);
+   CREATE TABLE trigger_seen (customer_id TEXT NOT NULL, type TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (customer_id, type));
+   CREATE TABLE trigger_checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);`,
+];
+
+interface FireRow {
+  fire: string;
+  outcome: string;
+}
+
+const record = (r: FireRow): FireRecord => ({ fire: JSON.parse(r.fire) as TriggerFire, outcome: JSON.parse(r.outcome) as FireOutcome });
+
+/** The fire log in SQLite. */
+export class SqliteFireLog implements FireLog {
+  constructor(private readonly db: SqliteDb) {
+    ensureSchema(db, 'trigger_fires', MIGRATIONS);
+  }
+
+  async claim(fire: TriggerFire): Promise<boolean> {
+    const info = this.db
+      .prepare(`INSERT INTO trigger_fires (fire_id, customer_id, at, fire, outcome, pending) VALUES (?, ?, ?, ?, '{"status":"pending"}', 1) ON CONFLICT (fire_id) DO NOTHING`)
+      .run(fire.fireId, fire.customerId, fire.at, JSON.stringify(fire));
+    return info.changes > 0;
+  }
+
+  async settle(fireId: string, outcome: FireOutcome): Promise<void> {
+    this.db.prepare('UPDATE trigger_fires SET outcome = ?, pending = ? WHERE fire_id = ?').run(JSON.stringify(outcome), outcome.status === 'pending' ? 1 : 0, fireId);
+  }
+
+  async get(fireId: string): Promise<FireRecord | undefined> {
+    const r = this.db.prepare('SELECT fire, outcome FROM trigger_fires WHERE fire_id = ?').get(fireId) as FireRow | undefined;
+    return r && record(r);
+  }
+
+  async forCustomer(customerId: string): Promise<FireRecord[]> {
+    return (this.db.prepare('SELECT fire, outcome FROM trigger_fires WHERE customer_id = ? ORDER BY at, rowid').all(customerId) as FireRow[]).map(record);
+  }
+
+  async pending(): Promise<FireRecord[]> {
+    return (this.db.prepare('SELECT fire, outcome FROM trigger_fires WHERE pending = 1 ORDER BY rowid').all() as FireRow[]).map(record);
+  }
+
+  async recent(limit: number): Promise<FireRecord[]> {
+    return (this.db.prepare('SELECT fire, outcome FROM trigger_fires ORDER BY at DESC, rowid DESC LIMIT ?').all(limit) as FireRow[]).map(record);
+  }
+
+  async lastReadings(customerId: string): Promise<Readings | undefined> {
+    const r = this.db.prepare('SELECT readings FROM trigger_readings WHERE customer_id = ?').get(customerId) as { readings: string } | undefined;
+    return r && (JSON.parse(r.readings) as Readings);
+  }
+
+  async saveReadings(customerId: string, readings: Readings): Promise<void> {
+    this.db.prepare('INSERT INTO trigger_readings (customer_id, readings) VALUES (?, ?) ON CONFLICT (customer_id) DO UPDATE SET readings = excluded.readings').run(customerId, JSON.stringify(readings));
+  }
+
+  async lastSeen(customerId: string): Promise<Partial<Record<EventType, number>>> {
+    const rows = this.db.prepare('SELECT type, at FROM trigger_seen WHERE customer_id = ?').all(customerId) as { type: EventType; at: number }[];
+    return Object.fromEntries(rows.map((r) => [r.type, r.at]));
+  }
+
+  async saveSeen(customerId: string, type: EventType, at: number): Promise<void> {
+    this.db.prepare('INSERT INTO trigger_seen (customer_id, type, at) VALUES (?, ?, ?) ON CONFLICT (customer_id, type) DO UPDATE SET at = max(at, excluded.at)').run(customerId, type, at);
+  }
+
+  async watchedCustomers(): Promise<string[]> {
+    return (this.db.prepare('SELECT DISTINCT customer_id FROM trigger_seen ORDER BY customer_id').all() as { customer_id: string }[]).map((r) => r.customer_id);
+  }
+
+  async checkpoint(): Promise<number> {
+    return (this.db.prepare('SELECT seq FROM trigger_checkpoint WHERE id = 1').get() as { seq: number } | undefined)?.seq ?? 0;
+  }
+
+  async saveCheckpoint(seq: number): Promise<void> {
+    this.db.prepare('INSERT INTO trigger_checkpoint (id, seq) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET seq = max(seq, excluded.seq)').run(seq);
+  }
+
+  async erase(customerId: string): Promise<void> {
+    this.db.transaction(() => {
+      for (const t of ['trigger_fires', 'trigger_readings', 'trigger_seen']) this.db.prepare(`DELETE FROM ${t} WHERE customer_id = ?`).run(customerId);
+    })();
+  }
+}
