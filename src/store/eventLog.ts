@@ -45,6 +45,8 @@ export interface EventLog {
   /** Events in arrival order after a log position: how consumers catch up. */
   readAfter(seq: number, limit: number): Promise<StoredEvent[]>;
   count(query?: EventQuery & { customerId?: string }): Promise<number>;
+  /** Removes the events of one type with event time before `beforeT` (a retention period ending); returns how many. */
+  purgeType(type: EventType, beforeT: number): Promise<number>;
   /** Removes every event of a customer (GDPR erasure); returns how many. */
   eraseCustomer(customerId: string): Promise<number>;
   close(): Promise<void>;
