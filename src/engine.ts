@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { parseConfig, type Config, type ConfigInput } from './config.js';
@@ -39,6 +40,12 @@ import { DriftMonitor } from './governance/driftMonitor.js';
 import type { ApiKeyStore } from './store/apiKeyStore.js';
 import { MemoryApiKeyStore } from './store/memory/apiKeyStore.js';
 import { SqliteApiKeyStore } from './store/sqlite/apiKeyStore.js';
+import { AuditTrail } from './governance/audit.js';
+import type { AuditLog } from './store/auditLog.js';
+import { MemoryAuditLog } from './store/memory/auditLog.js';
+import { SqliteAuditLog } from './store/sqlite/auditLog.js';
+import { loadOrCreateSecret } from './store/sqlite/secretKey.js';
+import { privacyOps, type PrivacyOps } from './privacyOps.js';
 
 export type { Config, ConfigInput } from './config.js';
 export { loadConfig, parseConfig } from './config.js';
@@ -81,6 +88,10 @@ export interface Stores {
   sqlite?: SqliteDb;
   /** Hashed API keys and their scopes (the HTTP server checks them). */
   apiKeys: ApiKeyStore;
+  /** The hash-chained audit trail of administrative acts (audit.db, shared with `nextbest keys`). */
+  audit: AuditLog;
+  /** The key of erased customers' tombstones and audit targets (tombstone.key in the data dir). */
+  tombstoneKey: Uint8Array;
 }
 
 /** The composition root: config in, wired components out. */
@@ -102,6 +113,10 @@ export class Engine {
   models!: ModelLifecycle;
   /** Drift checks of the champions and their alerts (scheduled by `startDriftChecks`). */
   drift!: DriftMonitor;
+  /** Every administrative act, hash-chained (`nextbest audit verify`). */
+  audit!: AuditTrail;
+  /** Erasure, Art. 15 export and retention (see privacyOps.ts). */
+  privacy!: PrivacyOps;
 
   private constructor(
     readonly config: Config,
@@ -116,6 +131,8 @@ export class Engine {
     // Asynchronous stdout: a slow log reader never stalls requests; pino flushes on exit.
     const logger = deps.logger ?? pino({ level: config.log.level, base: { service: 'nextbest' } }, pino.destination({ dest: 1, sync: false }));
     const engine = new Engine(config, deps.clock ?? systemClock, logger, openStores(config));
+    engine.audit = new AuditTrail(engine.stores.audit, () => engine.clock.now());
+    engine.privacy = privacyOps(engine);
     if (engine.stores.sqlite) engine.checkpointInWorker(engine.stores.sqlite);
     await engine.startFeatures();
     engine.startDecisioning();
@@ -158,6 +175,7 @@ export class Engine {
       contacts: db ? new SqliteContactStore(db) : new MemoryContactStore(),
       log: db ? (this.decisionLog = new WorkerSqliteDecisionLog(join(this.config.dataDir, 'decision-log.db'))) : new MemoryDecisionLog(),
       catalogues: this.stores.sqlite ? new SqliteCatalogueStore(this.stores.sqlite) : new MemoryCatalogueStore(),
+      audit: (act) => this.audit.record(act),
     });
     this.subscribe(this.decisioning);
   }
@@ -181,7 +199,7 @@ export class Engine {
   /** Opens the model registry, serves its champions (propensities to decisioning) and sets up drift checks. */
   private async startModels(): Promise<void> {
     const registry = this.stores.sqlite ? new SqliteModelRegistry(this.stores.sqlite) : new MemoryModelRegistry();
-    this.models = new ModelLifecycle(registry, { log: this.stores.eventLog, features: () => this.features.features, now: () => this.clock.now() });
+    this.models = new ModelLifecycle(registry, { log: this.stores.eventLog, features: () => this.features.features, now: () => this.clock.now(), trainingExclusions: () => this.privacy.trainingExclusions(), audit: (act) => this.audit.record(act) });
     this.models.onChampionsChanged((c: Champions) => {
       const families = Object.fromEntries([...c.propensity].map(([family, m]) => [family, { version: m.version, model: m.model }]));
       const scorer = new GbdtScorer({ families });
@@ -350,17 +368,29 @@ export class Engine {
     return this.stores.eventLog.readCustomer(customerId, query);
   }
 
-  /** GDPR Art. 17: deletes the customer's record, events and quarantined items; refuses their future events. */
-  async eraseCustomer(customerId: string): Promise<{ customerId: string; record: boolean; events: number; rejects: number }> {
+  /**
+   * GDPR Art. 17: deletes the customer's record, events, quarantined items, decisions and
+   * contacts; keeps a keyed-hash tombstone that refuses their future events. NOT_FOUND for an
+   * id nothing is held about (and for `*`, market data); GONE when already erased.
+   */
+  async eraseCustomer(customerId: string, o: { actor?: string } = {}): Promise<{ customerId: string; record: boolean; events: number; rejects: number }> {
     this.assertOpen();
     return this.serialised(async () => {
+      await this.privacy.assertErasable(customerId);
       const record = await this.stores.customers.erase(customerId, this.clock.now());
       const events = await this.stores.eventLog.eraseCustomer(customerId);
       const rejects = await this.stores.rejects.eraseCustomer(customerId);
       for (const s of this.subscribers) await s.onErase?.(customerId);
+      await this.privacy.afterErasure(customerId, { record, events, rejects }, o.actor ?? 'system', [this.stores.sqlite, this.decisionDb]);
       this.logger.info({ event: 'customer_erased', events, rejects }, 'customer erased');
       return { customerId, record, events, rejects };
     });
+  }
+
+  /** Runs `fn` in the engine's write order (after every ingest and erasure before it). */
+  inWriteOrder<T>(fn: () => Promise<T>): Promise<T> {
+    this.assertOpen();
+    return this.serialised(fn);
   }
 
   /** The quarantine of rejected items, newest first. */
@@ -396,6 +426,8 @@ export class Engine {
     await this.stores.customers.close();
     await this.stores.rejects.close();
     await this.stores.apiKeys.close();
+    this.privacy.stop();
+    await this.stores.audit.close();
     await this.decisionLog?.close();
     if (this.decisionDb?.open) this.decisionDb.close();
   }
@@ -427,11 +459,24 @@ export const createEngine = (input: ConfigInput | Config = {}, deps: EngineDeps 
 
 function openStores(config: Config): Stores {
   if (config.store === 'memory') {
-    return { eventLog: new MemoryEventLog(), customers: new MemoryCustomerStore(), rejects: new MemoryRejectStore(), profiles: new MemoryProfileStore(), apiKeys: openApiKeyStore(config) };
+    const tombstoneKey = randomBytes(32);
+    return { eventLog: new MemoryEventLog(), customers: new MemoryCustomerStore(tombstoneKey), rejects: new MemoryRejectStore(), profiles: new MemoryProfileStore(), apiKeys: openApiKeyStore(config), audit: openAuditLog(config), tombstoneKey };
   }
   const db = openSqlite(join(config.dataDir, 'nextbest.db'));
-  return { eventLog: new SqliteEventLog(db), customers: new SqliteCustomerStore(db), rejects: new SqliteRejectStore(db), profiles: new SqliteProfileStore(db), sqlite: db, apiKeys: openApiKeyStore(config) };
+  const tombstoneKey = loadOrCreateSecret(join(config.dataDir, 'tombstone.key'));
+  return { eventLog: new SqliteEventLog(db), customers: new SqliteCustomerStore(db, { tombstoneKey }), rejects: new SqliteRejectStore(db), profiles: new SqliteProfileStore(db), sqlite: db, apiKeys: openApiKeyStore(config), audit: openAuditLog(config), tombstoneKey };
 }
+
+/** Opens the audit log alone (what `nextbest keys` and `nextbest audit` use while a server may be running). */
+export function openAuditLog(config: Config): AuditLog {
+  return config.store === 'memory' ? new MemoryAuditLog() : new SqliteAuditLog(join(config.dataDir, 'audit.db'));
+}
+
+/** The audit trail over a log opened with `openAuditLog`, on the wall clock. */
+export function auditTrailOf(log: AuditLog, now: () => number = Date.now): AuditTrail {
+  return new AuditTrail(log, now);
+}
+export { verifyAuditChain, AUDIT_ACTIONS, type AuditEntry, type AuditAct, type ChainVerdict } from './governance/audit.js';
 
 /** Opens the API key store alone (what `nextbest keys` uses while a server may be running). */
 export function openApiKeyStore(config: Config): ApiKeyStore {

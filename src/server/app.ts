@@ -17,6 +17,7 @@ import { profileRoutes } from './routes/profile.js';
 import { decisionRoutes } from './routes/decisions.js';
 import { modelRoutes } from './routes/models.js';
 import { actionRoutes } from './routes/actions.js';
+import { auditRoutes } from './routes/audit.js';
 
 export interface AppOptions {
   /** Fastify logger: a pino instance, or false for none (tests). */
@@ -43,6 +44,8 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     // Our own line per request names the route pattern and a hashed customer; Fastify's would log the raw URL.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: server.bodyLimitBytes,
+    // Customer ids run to 128 characters, percent-encoded up to three times that (Fastify's default is 100).
+    maxParamLength: 400,
     return503OnClosing: true,
     ...serverTimeouts(server),
   } as never) as unknown as FastifyInstance;
@@ -80,6 +83,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   decisionRoutes(app, docs, engine);
   modelRoutes(app, docs, engine);
   actionRoutes(app, docs, engine);
+  auditRoutes(app, docs, engine);
 
   app.get('/openapi.json', { config: { access: 'public' } }, async () => docs.document());
   app.get('/docs', { config: { access: 'public' } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(renderDocsPage(docs.document())));
