@@ -36,17 +36,24 @@ forbidden.push(
   },
   {
     name: 'server-imports',
-    comment: 'src/server may import engine.ts, config.ts, core/ and itself',
+    comment: 'src/server may import engine.ts, index.ts (the public API), config.ts, core/ and itself',
     severity: 'error',
     from: { path: layer('server') },
-    to: { path: '^src/', pathNot: ['^src/server/', '^src/core/', '^src/engine\\.ts$', '^src/config\\.ts$'] },
+    to: { path: '^src/', pathNot: ['^src/server/', '^src/core/', '^src/engine\\.ts$', '^src/index\\.ts$', '^src/config\\.ts$'] },
   },
   {
     name: 'cli-imports',
-    comment: 'src/cli may import engine.ts, config.ts, server/, simulation/, core/ and the pure models/ (docs/decisions/0001)',
+    comment: 'src/cli may import engine.ts, index.ts, config.ts, server/, simulation/, core/ and the pure models/ (docs/decisions/0001)',
     severity: 'error',
     from: { path: layer('cli') },
-    to: { path: '^src/', pathNot: ['^src/cli/', '^src/core/', '^src/models/', '^src/server/', '^src/simulation/', '^src/engine\\.ts$', '^src/config\\.ts$'] },
+    to: { path: '^src/', pathNot: ['^src/cli/', '^src/core/', '^src/models/', '^src/server/', '^src/simulation/', '^src/engine\\.ts$', '^src/index\\.ts$', '^src/config\\.ts$'] },
+  },
+  {
+    name: 'engine-wiring',
+    comment: 'src/engine/ holds the composition root\'s pieces: only engine.ts and index.ts use them',
+    severity: 'error',
+    from: { path: '^src/', pathNot: ['^src/engine(\\.ts$|/)', '^src/index\\.ts$'] },
+    to: { path: '^src/engine/' },
   },
   {
     name: 'no-src-to-test',

@@ -91,11 +91,11 @@ export async function prepareBankDir(dir: string, o: { customers: number; days: 
     await engine.upsertCustomers(bank.customers);
     let events = 0;
     for await (const day of bank.events) events += (await engine.ingest(day)).accepted;
-    const definitionsHash = engine.features.features.version;
-    const families = [...new Set(engine.decisioning.actions().map((a) => a.family))].sort();
+    const definitionsHash = engine.features.version;
+    const families = [...new Set(engine.catalogue.actions().map((a) => a.family))].sort();
     const window = { from: start, to: new Date().toISOString().slice(0, 10) };
     for (const family of families) {
-      const r = await engine.models.registry.register({
+      const r = await engine.models.register({
         name: `propensity_${family}`,
         kind: 'gbdt',
         trainingWindow: window,
@@ -107,7 +107,7 @@ export async function prepareBankDir(dir: string, o: { customers: number; days: 
         artefact: modelToJson(o.model),
         createdAt: new Date().toISOString(),
       });
-      await engine.models.registry.promote(r.id, new Date().toISOString());
+      await engine.models.promote(r.id);
     }
     return { customerIds: bank.customers.map((c) => c.customerId), events, families };
   } finally {

@@ -112,6 +112,16 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    consumers: z
+      .object({
+        /** How long a profile or decision waits for derived state to reach the customer's latest event (then CONSUMER_LAG). */
+        freshnessTimeoutMs: z.number().int().min(0).default(2000),
+        /** `/readyz` says not ready when a consumer is further behind than this many events, or this many seconds. */
+        maxLagEvents: z.number().int().positive().default(100_000),
+        maxLagSeconds: z.number().positive().default(30),
+      })
+      .strict()
+      .prefault({}),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().prefault({}),
   })
   .strict();

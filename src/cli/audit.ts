@@ -1,5 +1,5 @@
 import { assertUnreachable } from '../core/errors.js';
-import { auditTrailOf, loadConfig, openAuditLog } from '../engine.js';
+import { AuditTrail, loadConfig, openAuditLog } from '../index.js';
 import { parseCommand, UsageError } from './args.js';
 
 const spec = {
@@ -37,7 +37,7 @@ export async function run(argv: string[]): Promise<number> {
   const config = loadConfig(v.config, process.env, { ...(v['data-dir'] ? { dataDir: v['data-dir'] } : {}), log: { level: 'warn' } });
   if (config.store === 'memory') throw new UsageError('the audit trail is kept on disk only by the sqlite store; this config uses the memory store');
   const log = openAuditLog(config);
-  const trail = auditTrailOf(log);
+  const trail = new AuditTrail(log, Date.now);
   const out = (x: unknown) => process.stdout.write(`${JSON.stringify(x, null, 2)}\n`);
   const command = sub as (typeof SUBCOMMANDS)[number];
   try {

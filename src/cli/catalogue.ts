@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pino } from 'pino';
-import { catalogueYaml, createEngine, loadConfig, parseCatalogueYaml } from '../engine.js';
+import { catalogueYaml, createEngine, loadConfig, parseCatalogueYaml } from '../index.js';
 import { assertUnreachable } from '../core/errors.js';
 import { parseCommand, UsageError } from './args.js';
 
@@ -49,19 +49,19 @@ export async function run(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'import': {
-        const before = (await engine.decisioning.refreshCatalogue({ force: true })).version;
-        const version = await engine.decisioning.replaceCatalogue(incoming, { source: 'import', author: v.author ?? null });
+        const before = (await engine.catalogue.refresh({ force: true })).version;
+        const version = await engine.catalogue.replaceCatalogue(incoming, { source: 'import', author: v.author ?? null });
         out({ catalogueVersion: version, replaced: before, changed: version !== before });
         return 0;
       }
       case 'export': {
-        const yaml = catalogueYaml(await engine.decisioning.catalogueAt(v.version));
+        const yaml = catalogueYaml(await engine.catalogue.at(v.version));
         if (v.out) writeFileSync(v.out, yaml);
         else process.stdout.write(yaml);
         return 0;
       }
       case 'versions': {
-        const { current, versions } = await engine.decisioning.catalogueVersions(limit);
+        const { current, versions } = await engine.catalogue.versions(limit);
         out({ current, versions: versions.map((x) => ({ ...x, createdAt: new Date(x.createdAt).toISOString() })) });
         return 0;
       }

@@ -1,4 +1,4 @@
-import { createEngine, loadConfig } from '../engine.js';
+import { createEngine, loadConfig } from '../index.js';
 import { parseCommand, numberOption } from './args.js';
 import { ProgressBar } from './progress.js';
 import { untilSignal } from './serve.js';

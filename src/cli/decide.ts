@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createEngine, loadConfig, parseCatalogueYaml, DEFAULT_CATALOGUE } from '../engine.js';
+import { createEngine, loadConfig, parseCatalogueYaml, DEFAULT_CATALOGUE } from '../index.js';
 import { compareOnTwin } from '../simulation/enginePolicy.js';
 import { CHANNEL_NAMES as CHANNELS } from '../core/channels.js';
 import { numberOption, parseCommand, required, UsageError } from './args.js';

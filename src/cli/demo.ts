@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertDataDirFree, createEngine, loadConfig, trainAll, parseCatalogueYaml, DEFAULT_CATALOGUE, type Engine } from '../engine.js';
+import { assertDataDirFree, createEngine, loadConfig, trainAll, parseCatalogueYaml, DEFAULT_CATALOGUE, type Engine } from '../index.js';
 import { ManualClock, MS_PER_DAY } from '../core/clock.js';
 import { NextbestError } from '../core/errors.js';
 import { buildApp } from '../server/app.js';

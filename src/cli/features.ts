@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { parseCsv } from '../core/csv.js';
-import { createEngine, csvHeader, csvRow, loadConfig, loadFeatures, streamFeatureRows, type AsOfPair, type FeatureSet } from '../engine.js';
+import { createEngine, csvHeader, csvRow, loadConfig, loadFeatures, streamFeatureRows, type AsOfPair, type FeatureSet } from '../index.js';
 import { parseCommand, UsageError } from './args.js';
 import { ProgressBar } from './progress.js';
 

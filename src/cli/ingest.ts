@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createEngine, loadConfig, precheckEventFile } from '../engine.js';
+import { createEngine, loadConfig, precheckEventFile } from '../index.js';
 import { parseCommand, UsageError } from './args.js';
 import { ProgressBar } from './progress.js';
 

@@ -1,4 +1,4 @@
-import { auditTrailOf, loadConfig, openApiKeyStore, openAuditLog, isLive, type ApiKeyRecord } from '../engine.js';
+import { AuditTrail, loadConfig, openApiKeyStore, openAuditLog, isLive, type ApiKeyRecord } from '../index.js';
 import { cliActor } from './actor.js';
 import { isScope, SCOPES, SCOPE_MEANING, type Scope } from '../core/scopes.js';
 import { assertUnreachable } from '../core/errors.js';
@@ -47,7 +47,7 @@ export async function run(argv: string[]): Promise<number> {
   const out = (x: unknown) => process.stdout.write(`${JSON.stringify(x, null, 2)}\n`);
   const store = openApiKeyStore(config);
   const auditLog = openAuditLog(config);
-  const audit = auditTrailOf(auditLog);
+  const audit = new AuditTrail(auditLog, Date.now);
   const command = sub as (typeof SUBCOMMANDS)[number];
   try {
     switch (command) {

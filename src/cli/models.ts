@@ -1,4 +1,4 @@
-import { createEngine, loadConfig, renderModelCard, MODEL_STAGES, type ModelStage } from '../engine.js';
+import { createEngine, loadConfig, renderModelCard, MODEL_STAGES, type ModelStage } from '../index.js';
 import { parseCommand, UsageError } from './args.js';
 import { cliActor } from './actor.js';
 

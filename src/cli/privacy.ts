@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { assertUnreachable } from '../core/errors.js';
-import { createEngine, loadConfig } from '../engine.js';
+import { createEngine, loadConfig } from '../index.js';
 import { cliActor } from './actor.js';
 import { parseCommand, UsageError } from './args.js';
 

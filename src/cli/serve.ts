@@ -1,4 +1,4 @@
-import { createEngine, loadConfig } from '../engine.js';
+import { createEngine, loadConfig } from '../index.js';
 import { buildApp } from '../server/app.js';
 import { prepareAccess } from '../server/startup.js';
 import { parseCommand } from './args.js';

@@ -1,4 +1,4 @@
-import { createEngine, loadConfig, MODEL_JOBS } from '../engine.js';
+import { createEngine, loadConfig, MODEL_JOBS } from '../index.js';
 import { parseCommand, UsageError } from './args.js';
 import { ProgressBar } from './progress.js';
 

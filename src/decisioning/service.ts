@@ -13,6 +13,7 @@ import type { Customer } from '../core/customer.js';
 import { NextbestError, ValidationError } from '../core/errors.js';
 import type { StoredEvent } from '../core/events.js';
 import { fieldIssues } from '../core/validate.js';
+import type { ConsumerCheckpoints } from '../store/consumer.js';
 import type { CatalogueStore, CatalogueVersionInfo } from '../store/catalogueStore.js';
 import type { ContactRecord, ContactStore } from '../store/contactStore.js';
 import type { DecisionLog } from '../store/decisionLog.js';
@@ -22,6 +23,7 @@ import { compileCatalogue, type CompiledCatalogue } from './compile.js';
 import { capacityFor, capsFor, evaluate, select, type Evaluation } from './decide.js';
 import { explain } from './explain.js';
 import { KeyedMutex } from './mutex.js';
+import { ResponseLinker } from './responses.js';
 import { priorOnly, type FeatureValues, type PropensityScorer } from './scoring.js';
 import { DECISION_FORMAT_VERSION, type ChosenAction, type DecisionInputs, type DecisionRecord, type Explanation } from './trace.js';
 import type { DecisionSummarySchema } from './record.js';
@@ -54,6 +56,8 @@ export interface DecisioningDeps {
   customerScores?: (customerId: string, profile: FeatureValues) => Promise<Record<string, number>> | Record<string, number>;
   contacts: ContactStore;
   log: DecisionLog;
+  /** Where the response linker saves its log position (none: it replays from the start). */
+  checkpoints?: ConsumerCheckpoints;
   scorer?: PropensityScorer;
   newDecisionId?: () => string;
   /** TreeSHAP contributions for the winner (default true); they can be recomputed exactly from the logged features. */
@@ -132,6 +136,7 @@ export class Decisioning {
     this.levers = frozenLevers(catalogue.levers);
     this.scorer = deps.scorer ?? priorOnly;
     this.snapshots.set(this.compiled.version, this.compiled);
+    this.responses = new ResponseLinker({ log: deps.log, contacts: deps.contacts, familyOf: (id) => this.compiled.byId.get(id)?.action.family, ...(deps.checkpoints ? { checkpoints: deps.checkpoints } : {}) });
   }
 
   /** Swaps the propensity models (the model lifecycle calls this when a champion changes). */
@@ -361,17 +366,12 @@ export class Decisioning {
     return structuredClone(compiled.catalogue.levers);
   }
 
-  /** Hears stored events: offer responses link to their decision, declines start the cool-down. */
+  /** The log consumer that links responses and records declines (the engine runs it after events are durable). */
+  readonly responses: ResponseLinker;
+
+  /** Applies stored events at once (simulations and tests; the engine runs `responses` as a log consumer). */
   async onEvents(events: readonly StoredEvent[]): Promise<void> {
-    for (const s of events) {
-      const e = s.event;
-      if (e.type !== 'offer_response') continue;
-      await this.deps.log.linkResponse(e.payload.decisionId, { eventId: e.eventId, actionId: e.payload.actionId, channel: e.payload.channel, response: e.payload.response, at: s.t });
-      if (e.payload.response === 'declined') {
-        const family = this.compiled.byId.get(e.payload.actionId)?.action.family ?? 'unknown';
-        await this.deps.contacts.recordDecline(e.customerId, { actionId: e.payload.actionId, family, at: s.t });
-      }
-    }
+    await this.responses.apply(events);
   }
 
   /** A customer's logged decisions (newest first) with explanations and linked responses, and their contacts and declines: for their Art. 15 export. */
@@ -383,8 +383,7 @@ export class Decisioning {
 
   /** GDPR erasure: the customer's decisions, contacts and declines. */
   async onErase(customerId: string): Promise<void> {
-    await this.deps.log.eraseCustomer(customerId);
-    await this.deps.contacts.eraseCustomer(customerId);
+    await this.responses.erase(customerId);
   }
 }
 

@@ -1,6 +1,7 @@
 import { ValidationError } from '../core/errors.js';
 import type { StoredEvent } from '../core/events.js';
 import { GLOBAL_CUSTOMER } from '../core/events.js';
+import type { LogConsumer } from '../store/consumer.js';
 import type { EventLog } from '../store/eventLog.js';
 import type { ProfileStore } from '../store/profileStore.js';
 import type { CustomerFeatureState, FeatureSet } from './featureSet.js';
@@ -21,9 +22,11 @@ import { iso } from '../core/clock.js';
  * The online feature store: each stored event updates its customer's state in memory
  * (O(1) amortised per stream: a day bucket is found from the newest end), changed
  * customers are committed to the ProfileStore with the log position in batches, and on
- * start the log after the checkpoint is replayed.
+ * start the log after the checkpoint is replayed. A log consumer named `features`: its
+ * consumer checkpoint is the snapshot checkpoint, committed with the states it describes.
  */
-export class OnlineFeatureStore {
+export class OnlineFeatureStore implements LogConsumer {
+  readonly name = 'features';
   private readonly hot = new Map<string, CustomerFeatureState>();
   private readonly dirty = new Set<string>();
   private appliedSeq = 0;
@@ -50,13 +53,8 @@ export class OnlineFeatureStore {
    * definitions is discarded and the profiles are rebuilt from the whole log.
    */
   async start(log: EventLog, onProgress?: (applied: number) => void): Promise<{ replayed: number; rebuilt: boolean }> {
-    const cp = await this.store.checkpoint();
-    let rebuilt = false;
-    if (cp && cp.version !== this.features.version) {
-      await this.store.clear();
-      rebuilt = true;
-    }
-    this.appliedSeq = cp && !rebuilt ? cp.seq : 0;
+    await this.open();
+    const rebuilt = this.rebuilt;
     let replayed = 0;
     for (;;) {
       const page = await log.readAfter(this.appliedSeq, 10_000);
@@ -69,7 +67,32 @@ export class OnlineFeatureStore {
     return { replayed, rebuilt };
   }
 
-  /** Applies stored events in log order (the engine's subscriber hook). */
+  private rebuilt = false;
+
+  /**
+   * Loads the checkpoint (the log consumer's start): a checkpoint made with other
+   * definitions is discarded, so the runner replays the whole log.
+   */
+  async open(): Promise<number> {
+    const cp = await this.store.checkpoint();
+    this.rebuilt = false;
+    if (cp && cp.version !== this.features.version) {
+      await this.store.clear();
+      this.rebuilt = true;
+    }
+    this.hot.clear();
+    this.dirty.clear();
+    this.sinceCheckpoint = 0;
+    this.appliedSeq = cp && !this.rebuilt ? cp.seq : 0;
+    return this.appliedSeq;
+  }
+
+  /** Applies stored events in log order; events at or before the applied seq are skipped. */
+  async apply(events: readonly StoredEvent[]): Promise<void> {
+    await this.applyEvents(events, true);
+  }
+
+  /** Applies stored events in log order (as `apply`; simulations and tests call it directly). */
   async onEvents(events: readonly StoredEvent[]): Promise<void> {
     await this.applyEvents(events, true);
   }
@@ -115,6 +138,11 @@ export class OnlineFeatureStore {
   }
 
   /** GDPR erasure: the customer's state is dropped from memory and the store at once. */
+  async erase(customerId: string): Promise<void> {
+    await this.onErase(customerId);
+  }
+
+  /** As `erase`. */
   async onErase(customerId: string): Promise<void> {
     this.hot.delete(customerId);
     this.dirty.delete(customerId);

@@ -2,7 +2,7 @@ import { createHash, randomBytes as cryptoRandomBytes, timingSafeEqual } from 'n
 import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Scope } from '../core/scopes.js';
-import { isLive, type ApiKeyRecord, type ApiKeyStore, type Engine } from '../engine.js';
+import { isLive, type ApiKeyRecord, type ApiKeyStore, type Engine } from '../index.js';
 
 /** Every key starts with this, so a leaked one is easy to recognise and scan for. */
 export const KEY_PREFIX = 'nbk_';

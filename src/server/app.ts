@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { Engine } from '../engine.js';
+import type { Engine } from '../index.js';
 import { ApiDocs } from './openapi.js';
 import { errorHandler, sendError } from './errors.js';
 import { renderDocsPage } from './docsPage.js';

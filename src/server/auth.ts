@@ -2,7 +2,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { grants, isScope, SCOPES, type Scope } from '../core/scopes.js';
-import { isLive, type Config, type Engine } from '../engine.js';
+import { isLive, type Config, type Engine } from '../index.js';
 import { keyIdOf, sameDigest, sha256Hex } from './apiKeys.js';
 import { sendError } from './errors.js';
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import cors from '@fastify/cors';
-import type { Config } from '../engine.js';
+import type { Config } from '../index.js';
 import { sendError } from './errors.js';
 
 type ServerConfig = Config['server'];

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NextbestError } from '../core/errors.js';
-import type { Engine } from '../engine.js';
+import type { Engine } from '../index.js';
 import { adminKeyFile, ensureAdminKey } from './apiKeys.js';
 import { isLoopback } from './auth.js';
 

@@ -21,6 +21,8 @@ export interface DeclineRecord {
   actionId: string;
   family: string;
   at: number;
+  /** The offer_response event behind it: a decline is recorded once per event (replays after a crash). */
+  eventId?: string;
 }
 
 export interface ContactHistory {
@@ -55,6 +57,7 @@ export interface ContactStore {
   commit(customerId: string, contacts: readonly ContactRecord[], caps: readonly CapCheck[], capacity: readonly CapacityTake[]): Promise<CommitResult>;
   /** How much of each counter is used. */
   capacityUsed(keys: readonly string[]): Promise<number[]>;
+  /** Records a decline; a second one with the same eventId is ignored. */
   recordDecline(customerId: string, decline: DeclineRecord): Promise<void>;
   eraseCustomer(customerId: string): Promise<number>;
   close(): Promise<void>;

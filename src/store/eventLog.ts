@@ -44,6 +44,11 @@ export interface EventLog {
   scan(options?: ScanOptions): AsyncIterable<StoredEvent[]>;
   /** Events in arrival order after a log position: how consumers catch up. */
   readAfter(seq: number, limit: number): Promise<StoredEvent[]>;
+  /**
+   * The highest seq ever given out (0 for an empty log). Seqs are never reused, not even
+   * after an erasure removed the newest events: consumer checkpoints point into them.
+   */
+  head(): Promise<number>;
   count(query?: EventQuery & { customerId?: string }): Promise<number>;
   /** Removes the events of one type with event time before `beforeT` (a retention period ending); returns how many. */
   purgeType(type: EventType, beforeT: number): Promise<number>;

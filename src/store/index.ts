@@ -3,4 +3,8 @@ export * from './customerStore.js';
 export * from './rejectStore.js';
 export * from './profileStore.js';
 export * from './modelRegistry.js';
+export * from './contactStore.js';
+export * from './decisionLog.js';
+export * from './consumer.js';
+export * from './backend.js';
 export * from './catalogueStore.js';

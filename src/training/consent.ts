@@ -30,6 +30,10 @@ export class LogWithout implements EventLog {
     return (await this.log.readAfter(seq, limit)).filter(this.keep);
   }
 
+  async head(): Promise<number> {
+    return this.log.head();
+  }
+
   async count(query?: EventQuery & { customerId?: string }): Promise<number> {
     if (query?.customerId !== undefined) return this.excluded.has(query.customerId) ? 0 : this.log.count(query);
     let n = 0;

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { createEngine, publishEvents } from '../../src/engine.js';
+import { createEngine, publishEvents } from '../../src/index.js';
 import { serviceAvailable } from './services.js';
 import { exited } from '../helpers/server.js';
 

@@ -37,7 +37,7 @@ function productionDependencies(): string[] {
 function install(): string {
   const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })) as { filename: string; files: { path: string }[] }[];
   const files = packed[0]!.files.map((f) => f.path);
-  expect(files).toEqual(expect.arrayContaining(['dist/cli/main.js', 'dist/engine.js', 'dist/engine.d.ts', 'bin/nextbest.mjs', 'catalogue/default.yaml']));
+  expect(files).toEqual(expect.arrayContaining(['dist/cli/main.js', 'dist/index.js', 'dist/index.d.ts', 'dist/engine.js', 'dist/engine.d.ts', 'bin/nextbest.mjs', 'catalogue/default.yaml']));
   const project = join(work, 'project');
   const pkg = join(project, 'node_modules', 'nextbest');
   mkdirSync(pkg, { recursive: true });

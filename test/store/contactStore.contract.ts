@@ -58,5 +58,15 @@ export function contactStoreContract(name: string, open: () => Promise<ContactSt
       expect(await store.eraseCustomer('c1')).toBe(2);
       expect(await store.history('c1', 0)).toEqual({ contacts: [], declines: [] });
     });
+
+    it('records a decline once per event, however often it is replayed', async () => {
+      await store.recordDecline('c1', { actionId: 'a', family: 'savings', at: T0, eventId: 'e1' });
+      await store.recordDecline('c1', { actionId: 'a', family: 'savings', at: T0, eventId: 'e1' });
+      await store.recordDecline('c1', { actionId: 'a', family: 'savings', at: T0 + 1, eventId: 'e2' });
+      expect((await store.history('c1', 0)).declines).toEqual([
+        { actionId: 'a', family: 'savings', at: T0, eventId: 'e1' },
+        { actionId: 'a', family: 'savings', at: T0 + 1, eventId: 'e2' },
+      ]);
+    });
   });
 }

@@ -20,7 +20,7 @@ export function eventLogContract(name: string, open: () => Promise<EventLog>): v
     });
 
     it('purges one event type before a time (retention), leaving other types and later events', async () => {
-      const pay = (id: string, c: string, at: string): BankEvent => ({ eventId: id, customerId: c, occurredAt: at, schemaVersion: 1, type: 'card_payment', payload: { amount: { minor: 100, currency: 'GBP' }, merchantCategory: '5411' } }) as BankEvent;
+      const pay = (id: string, c: string, at: string): BankEvent => ({ eventId: id, customerId: c, occurredAt: at, schemaVersion: 1, type: 'card_payment', payload: { amount: { minor: 100, currency: 'GBP' }, merchantCategoryCode: '5411' } }) as BankEvent;
       await log.appendMany([item(login('l1', 'c1', '2025-01-01T00:00:00Z')), item(pay('p1', 'c1', '2025-01-02T00:00:00Z')), item(pay('p2', 'c2', '2025-06-01T00:00:00Z')), item(pay('p3', 'c1', '2026-01-01T00:00:00Z'))], 1);
       expect(await log.purgeType('card_payment', Date.parse('2025-12-01T00:00:00Z'))).toBe(2);
       expect((await log.readCustomer('c1')).map((e) => e.event.eventId)).toEqual(['l1', 'p3']);
@@ -92,6 +92,17 @@ export function eventLogContract(name: string, open: () => Promise<EventLog>): v
       expect(await log.eraseCustomer('c1')).toBe(1);
       expect(await log.readCustomer('c1')).toEqual([]);
       expect(await log.count()).toBe(1);
+    });
+
+    it('never gives a seq out twice, even after erasing the newest events', async () => {
+      expect(await log.head()).toBe(0);
+      await log.appendMany([item(login('h1', 'c1', '2026-01-01T10:00:00Z')), item(login('h2', 'c2', '2026-01-01T10:01:00Z')), item(login('h3', 'c2', '2026-01-01T10:02:00Z'))], 1);
+      expect(await log.head()).toBe(3);
+      await log.eraseCustomer('c2');
+      expect(await log.head()).toBe(3);
+      const [r] = await log.appendMany([item(login('h4', 'c1', '2026-01-01T10:03:00Z'))], 2);
+      expect(r).toEqual({ status: 'accepted', seq: 4 });
+      expect((await log.readAfter(1, 10)).map((e) => [e.seq, e.event.eventId])).toEqual([[4, 'h4']]);
     });
 
     it('property: any append sequence keeps exactly one copy per eventId, in time order per customer', async () => {

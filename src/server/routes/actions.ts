@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ActionSchema, CatalogueSchema, LeversSchema, type Engine } from '../../engine.js';
+import { ActionSchema, CatalogueSchema, LeversSchema, type Engine } from '../../index.js';
 import { ErrorBody, type ApiDocs } from '../openapi.js';
 import { route } from '../route.js';
 
@@ -40,9 +40,9 @@ function tagged<T>(reply: FastifyReply, version: string, body: T): T {
  * survives restarts; reads see edits made by other processes within a second.
  */
 export function actionRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine): void {
-  const d = () => engine.decisioning;
+  const d = () => engine.catalogue;
   route(app, docs, { method: 'get', path: '/v1/actions', tag: 'actions', access: READ, summary: 'List the action catalogue', responses: { 200: { description: 'Every action', schema: z.object({ catalogueVersion: Version, actions: z.array(ActionSchema) }) } } }, async ({ reply }) => {
-    const cat = await d().refreshCatalogue();
+    const cat = await d().refresh();
     return tagged(reply, cat.version, { catalogueVersion: cat.version, actions: cat.catalogue.actions });
   });
 
@@ -51,7 +51,7 @@ export function actionRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine
     docs,
     { method: 'get', path: '/v1/actions/{actionId}', tag: 'actions', access: READ, summary: 'Read one action', params: Params, responses: { 200: { description: 'The action', schema: ActionSchema }, 404: { description: 'No such action', schema: ErrorBody } } },
     async ({ params, reply }) => {
-      const cat = await d().refreshCatalogue();
+      const cat = await d().refresh();
       return tagged(reply, cat.version, d().action(params.actionId));
     },
   );
@@ -97,7 +97,7 @@ export function actionRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine
   );
 
   route(app, docs, { method: 'get', path: '/v1/levers', tag: 'actions', access: READ, summary: 'Read the business levers (weights per family and per action)', responses: { 200: { description: 'The levers', schema: LeversSchema } } }, async ({ reply }) => {
-    const cat = await d().refreshCatalogue();
+    const cat = await d().refresh();
     return tagged(reply, cat.version, d().getLevers());
   });
 
@@ -133,8 +133,8 @@ export function actionRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine
       responses: { 200: { description: 'The catalogue', schema: z.object({ catalogueVersion: Version, catalogue: CatalogueSchema }) }, 404: { description: 'No such version', schema: ErrorBody } },
     },
     async ({ query, reply }) => {
-      const version = query.version ?? (await d().refreshCatalogue()).version;
-      return tagged(reply, version, { catalogueVersion: version, catalogue: await d().catalogueAt(version) });
+      const version = query.version ?? (await d().refresh()).version;
+      return tagged(reply, version, { catalogueVersion: version, catalogue: await d().at(version) });
     },
   );
 
@@ -170,7 +170,7 @@ export function actionRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine
       responses: { 200: { description: 'Versions', schema: z.object({ current: Version, versions: z.array(VersionInfo) }) } },
     },
     async ({ query }) => {
-      const { current, versions } = await d().catalogueVersions(query.limit);
+      const { current, versions } = await d().versions(query.limit);
       return { current, versions: versions.map((v) => ({ ...v, createdAt: new Date(v.createdAt).toISOString() })) };
     },
   );

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import { Customer } from '../../core/customer.js';
 import { NextbestError } from '../../core/errors.js';
-import type { Engine } from '../../engine.js';
+import type { Engine } from '../../index.js';
 import { ErrorBody, type ApiDocs } from '../openapi.js';
 import { route } from '../route.js';
 import { sendError } from '../errors.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
-import { DecideRequestSchema, DecisionRecordSchema, DecisionSummarySchema, LoggedDecisionSchema, decisionSummary, type Engine } from '../../engine.js';
+import { DecideRequestSchema, DecisionRecordSchema, DecisionSummarySchema, LoggedDecisionSchema, decisionSummary, type Engine } from '../../index.js';
 import { ErrorBody, type ApiDocs } from '../openapi.js';
 import { route } from '../route.js';
 

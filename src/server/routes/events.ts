@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BankEvent } from '../../core/events.js';
 import { NextbestError } from '../../core/errors.js';
-import type { Engine } from '../../engine.js';
+import type { Engine } from '../../index.js';
 import { ErrorBody, type ApiDocs } from '../openapi.js';
 import { route } from '../route.js';
 import { sendError } from '../errors.js';

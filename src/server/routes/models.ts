@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import { NextbestError } from '../../core/errors.js';
-import { MODEL_STAGES, renderModelCard, type Engine, type ModelRecord } from '../../engine.js';
+import { MODEL_STAGES, renderModelCard, type Engine, type ModelRecord } from '../../index.js';
 import { ErrorBody, type ApiDocs } from '../openapi.js';
 import { route } from '../route.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
-import type { Engine } from '../../engine.js';
+import type { Engine } from '../../index.js';
 import type { ApiDocs } from '../openapi.js';
 import { route } from '../route.js';
 import { sendError } from '../errors.js';
@@ -15,7 +15,20 @@ const Reject = z.object({
   raw: z.string(),
 });
 
-/** Health, readiness and the ingestion quarantine. */
+const ConsumerStatusSchema = z.object({
+  name: z.string(),
+  state: z.enum(['starting', 'catching_up', 'caught_up', 'retrying', 'paused', 'closed']),
+  appliedSeq: z.number().describe('The last log seq this consumer has applied'),
+  headSeq: z.number().describe('The newest log seq'),
+  lagEvents: z.number().describe('Log positions not yet applied (an upper bound: erased events leave gaps)'),
+  lagMs: z.number().describe('How long the oldest unapplied event has waited since it was durable'),
+  failures: z.number().describe('Failures in a row; the consumer retries with backoff'),
+  lastError: z.string().nullable(),
+  lastErrorAt: z.string().nullable(),
+  healthy: z.boolean().describe('Not stuck and not further behind than consumers.maxLagEvents / maxLagSeconds'),
+});
+
+/** Health, readiness, log consumer lag and the ingestion quarantine. */
 export function opsRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine, state: { closing: boolean }): void {
   route(app, docs, { method: 'get', path: '/healthz', tag: 'operations', access: 'public', summary: 'Liveness: the process answers', responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
 
@@ -27,13 +40,33 @@ export function opsRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine, s
       path: '/readyz',
       tag: 'operations',
       access: 'public',
-      summary: 'Readiness: the stores answer and the server is not shutting down',
-      responses: { 200: { description: 'Ready', schema: z.object({ status: z.literal('ready'), events: z.number(), customers: z.number(), rejects: z.number() }) }, 503: { description: 'Not ready' } },
+      summary: 'Readiness: the stores answer, every log consumer keeps up, and the server is not shutting down',
+      responses: { 200: { description: 'Ready', schema: z.object({ status: z.literal('ready'), events: z.number(), customers: z.number(), rejects: z.number(), consumers: z.array(ConsumerStatusSchema) }) }, 503: { description: 'Not ready' } },
     },
     async ({ reply }) => {
       if (state.closing || !engine.isOpen) return sendError(reply, 'NOT_READY', 'shutting down');
-      return { status: 'ready' as const, ...(await engine.stats()) };
+      const consumers = engine.consumers.status();
+      const unhealthy = consumers.filter((c) => !c.healthy);
+      if (unhealthy.length > 0) {
+        const what = unhealthy.map((c) => `${c.name} ${c.lagEvents} events / ${c.lagMs} ms behind${c.lastError ? `, failing: ${c.lastError}` : ''}`).join('; ');
+        return sendError(reply, 'NOT_READY', `log consumers stuck or behind: ${what}`, { consumers: unhealthy });
+      }
+      return { status: 'ready' as const, ...(await engine.stats()), consumers };
     },
+  );
+
+  route(
+    app,
+    docs,
+    {
+      method: 'get',
+      path: '/v1/ops/consumers',
+      tag: 'operations',
+      access: ['audit:read'],
+      summary: 'Lag of each log consumer (features, response links, ...): applied seq, head, age of the oldest unapplied event, failures',
+      responses: { 200: { description: 'Every consumer', schema: z.object({ consumers: z.array(ConsumerStatusSchema) }) } },
+    },
+    async () => ({ consumers: engine.consumers.status() }),
   );
 
   route(

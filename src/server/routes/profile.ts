@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
-import { ProfileSchema, ProfileScoresSchema, type Engine } from '../../engine.js';
+import { ProfileSchema, ProfileScoresSchema, type Engine } from '../../index.js';
 import { ErrorBody, type ApiDocs } from '../openapi.js';
 import { route } from '../route.js';
 import { sendError } from '../errors.js';
@@ -57,8 +57,8 @@ export function profileRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engin
       responses: { 200: { description: 'Definitions in order', schema: z.object({ version: z.string(), features: z.array(DefinitionSchema) }) } },
     },
     async () => ({
-      version: engine.features.features.version,
-      features: engine.features.features.info.map((f) => ({ name: f.name, kind: f.kind, description: f.description, unit: f.unit ?? null, definition: f.definition as Record<string, unknown> })),
+      version: engine.features.version,
+      features: engine.features.info.map((f) => ({ name: f.name, kind: f.kind, description: f.description, unit: f.unit ?? null, definition: f.definition as Record<string, unknown> })),
     }),
   );
 }

@@ -33,6 +33,7 @@ export class MemoryContactStore implements ContactStore {
 
   async recordDecline(customerId: string, decline: DeclineRecord): Promise<void> {
     const list = this.declines.get(customerId) ?? [];
+    if (decline.eventId !== undefined && list.some((d) => d.eventId === decline.eventId)) return;
     list.push({ ...decline });
     list.sort((a, b) => a.at - b.at);
     this.declines.set(customerId, list);

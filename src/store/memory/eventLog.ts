@@ -60,6 +60,10 @@ export class MemoryEventLog implements EventLog {
     return out;
   }
 
+  async head(): Promise<number> {
+    return this.rows.length;
+  }
+
   async count(query: EventQuery & { customerId?: string } = {}): Promise<number> {
     const source = query.customerId !== undefined ? (this.byCustomer.get(query.customerId) ?? []) : this.live();
     return source.filter((e) => matches(e, query)).length;

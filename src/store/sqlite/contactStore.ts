@@ -23,6 +23,9 @@ const MIGRATIONS = [
      key TEXT PRIMARY KEY,
      used INTEGER NOT NULL
    );`,
+  // A decline is recorded once per offer_response event, however often the log replays it.
+  `ALTER TABLE declines ADD COLUMN event_id TEXT;
+   CREATE UNIQUE INDEX declines_event ON declines (event_id) WHERE event_id IS NOT NULL;`,
 ];
 
 interface ContactRow {
@@ -48,7 +51,7 @@ export class SqliteContactStore implements ContactStore {
   constructor(private readonly db: SqliteDb) {
     ensureSchema(db, 'decisioning_contacts', MIGRATIONS);
     this.selectContacts = db.prepare('SELECT at, decision_id, action_id, family, channel, session_id FROM contacts WHERE customer_id = ? AND at >= ? ORDER BY at, rowid');
-    this.selectDeclines = db.prepare('SELECT at, action_id, family FROM declines WHERE customer_id = ? AND at >= ? ORDER BY at, rowid');
+    this.selectDeclines = db.prepare('SELECT at, action_id, family, event_id FROM declines WHERE customer_id = ? AND at >= ? ORDER BY at, rowid');
     this.insertContact = db.prepare('INSERT INTO contacts (customer_id, at, decision_id, action_id, family, channel, session_id) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.selectUsed = db.prepare('SELECT used FROM capacity_counters WHERE key = ?');
     this.upsertUsed = db.prepare('INSERT INTO capacity_counters (key, used) VALUES (?, 1) ON CONFLICT (key) DO UPDATE SET used = used + 1');
@@ -79,7 +82,11 @@ export class SqliteContactStore implements ContactStore {
 
   async history(customerId: string, sinceMs: number): Promise<ContactHistory> {
     const contacts = (this.selectContacts.all(customerId, sinceMs) as ContactRow[]).map(toRecord);
-    const declines = (this.selectDeclines.all(customerId, sinceMs) as { at: number; action_id: string; family: string }[]).map((r) => ({ actionId: r.action_id, family: r.family, at: r.at }));
+    const declines = (this.selectDeclines.all(customerId, sinceMs) as { at: number; action_id: string; family: string; event_id: string | null }[]).map((r) => {
+      const d: DeclineRecord = { actionId: r.action_id, family: r.family, at: r.at };
+      if (r.event_id !== null) d.eventId = r.event_id;
+      return d;
+    });
     return { contacts, declines };
   }
 
@@ -106,7 +113,7 @@ export class SqliteContactStore implements ContactStore {
   }
 
   async recordDecline(customerId: string, decline: DeclineRecord): Promise<void> {
-    this.db.prepare('INSERT INTO declines (customer_id, at, action_id, family) VALUES (?, ?, ?, ?)').run(customerId, decline.at, decline.actionId, decline.family);
+    this.db.prepare('INSERT OR IGNORE INTO declines (customer_id, at, action_id, family, event_id) VALUES (?, ?, ?, ?, ?)').run(customerId, decline.at, decline.actionId, decline.family, decline.eventId ?? null);
   }
 
   async eraseCustomer(customerId: string): Promise<number> {

@@ -39,6 +39,9 @@ const MIGRATIONS: string[] = [
   // Every decision reads the customer's consent changes: a partial index finds those few
   // rows directly instead of walking all of the customer's events (costs nothing on other types).
   `CREATE INDEX events_consent ON events (customer_id, t, seq) WHERE type = 'consent_change';`,
+  // The highest seq given out, kept when an erasure deletes the newest events: SQLite would
+  // otherwise hand their seqs out again, under consumer checkpoints that already passed them.
+  `CREATE TABLE log_high_water (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);`,
 ];
 
 /**

@@ -38,24 +38,35 @@ function where(q: EventQuery, params: unknown[], clauses: string[] = []): string
 export class SqliteEventLog implements EventLog {
   private readonly insert;
   private readonly existing;
+  private readonly selectHead;
   private readonly appendTx;
+  private readonly eraseTx;
   /** Queries are built from a few shapes: each is prepared once. */
   private readonly statements = new Map<string, Statement<unknown[]>>();
 
   constructor(private readonly db: SqliteDb) {
     this.insert = db.prepare(
-      'INSERT INTO events (event_id, customer_id, type, t, recorded_at, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING',
+      'INSERT INTO events (seq, event_id, customer_id, type, t, recorded_at, body) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING',
     );
     this.existing = db.prepare('SELECT seq, body FROM events WHERE event_id = ?');
-    this.appendTx = db.transaction((items: readonly AppendItem[], recordedAt: number): AppendOutcome[] =>
-      items.map((item) => {
+    this.selectHead = db.prepare('SELECT max(coalesce((SELECT max(seq) FROM events), 0), coalesce((SELECT seq FROM log_high_water WHERE id = 1), 0)) AS head');
+    // Seqs are given out here, from the head read inside the write transaction (IMMEDIATE:
+    // no other writer in between), so they are never reused after an erasure.
+    this.appendTx = db.transaction((items: readonly AppendItem[], recordedAt: number): AppendOutcome[] => {
+      let next = (this.selectHead.get() as { head: number }).head + 1;
+      return items.map((item) => {
         const e = item.event;
-        const info = this.insert.run(e.eventId, e.customerId, e.type, item.t, recordedAt, item.body);
-        if (info.changes === 1) return { status: 'accepted', seq: Number(info.lastInsertRowid) };
+        const info = this.insert.run(next, e.eventId, e.customerId, e.type, item.t, recordedAt, item.body);
+        if (info.changes === 1) return { status: 'accepted', seq: next++ };
         const row = this.existing.get(e.eventId) as { seq: number; body: string };
         return { status: row.body === item.body ? 'duplicate' : 'conflict', seq: row.seq };
-      }),
-    );
+      });
+    });
+    this.eraseTx = db.transaction((customerId: string): number => {
+      const head = (this.selectHead.get() as { head: number }).head;
+      db.prepare('INSERT INTO log_high_water (id, seq) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET seq = MAX(seq, excluded.seq)').run(head);
+      return db.prepare('DELETE FROM events WHERE customer_id = ?').run(customerId).changes;
+    });
   }
 
   private statement(sql: string): Statement<unknown[]> {
@@ -69,7 +80,7 @@ export class SqliteEventLog implements EventLog {
 
   async appendMany(items: readonly AppendItem[], recordedAt: number): Promise<AppendOutcome[]> {
     if (items.length === 0) return [];
-    return this.appendTx(items, recordedAt);
+    return this.appendTx.immediate(items, recordedAt);
   }
 
   async readCustomer(customerId: string, query: EventQuery = {}): Promise<StoredEvent[]> {
@@ -120,8 +131,12 @@ export class SqliteEventLog implements EventLog {
     return this.db.prepare('DELETE FROM events WHERE type = ? AND t < ?').run(type, beforeT).changes;
   }
 
+  async head(): Promise<number> {
+    return (this.selectHead.get() as { head: number }).head;
+  }
+
   async eraseCustomer(customerId: string): Promise<number> {
-    return this.db.prepare('DELETE FROM events WHERE customer_id = ?').run(customerId).changes;
+    return this.eraseTx.immediate(customerId);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,56 @@
+/** The engine's parts, built in one pass from config and one backend: the composition root's body. */
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Clock } from '../core/clock.js';
+import { Decisioning, parseCatalogueYaml } from '../decisioning/index.js';
+import { OnlineFeatureStore, loadFeatures } from '../features/index.js';
+import type { Backend } from '../store/backend.js';
+import { openBackend } from '../store/backends/index.js';
+import type { LogConsumer } from '../store/consumer.js';
+import { LogConsumers } from '../store/logConsumers.js';
+import { ModelLifecycle } from '../training/index.js';
+import { logConsumers } from './consumers.js';
+import { AuditTrail } from '../governance/audit.js';
+import { trainingExclusionsOf } from './privacy.js';
+
+/** The built-in bank catalogue, used when config.decisioning.catalogue is unset. */
+export const DEFAULT_CATALOGUE = new URL('../../catalogue/default.yaml', import.meta.url);
+
+export interface Parts {
+  backend: Backend;
+  online: OnlineFeatureStore;
+  lifecycle: ModelLifecycle;
+  decisioning: Decisioning;
+  log: LogConsumers;
+  /** Every administrative act, hash-chained. */
+  audit: AuditTrail;
+}
+
+/** Opens the configured backend and wires features, models, decisioning and the log consumers onto it. */
+export function wireParts(config: Config, clock: Clock, logger: Logger, o: { consumers?: readonly LogConsumer[]; pauseConsumers?: boolean | readonly string[] }): Parts {
+  const backend = openBackend({ store: config.store, dataDir: config.dataDir, onWarning: (fields, message) => logger.warn(fields, message) });
+  const online = new OnlineFeatureStore(loadFeatures(config.features.definitions), backend.profiles, { checkpointEvents: config.features.checkpointEvents });
+  const audit = new AuditTrail(backend.audit, () => clock.now());
+  const lifecycle = new ModelLifecycle(backend.models, { log: backend.eventLog, features: () => online.features, now: () => clock.now(), trainingExclusions: trainingExclusionsOf(backend, config), audit: (act) => audit.record(act) });
+  const decisioning = new Decisioning(parseCatalogueYaml(readFileSync(config.decisioning.catalogue ?? DEFAULT_CATALOGUE, 'utf8')), {
+    clock,
+    customers: { get: async (id) => (await backend.customers.getMany([id]))[0] },
+    consentEvents: (id) => backend.eventLog.readCustomer(id, { types: ['consent_change'] }),
+    // As of the decision time, or of the customer's latest event when it is ahead of the clock (skew).
+    profiles: { profile: async (id, now) => ({ values: (await online.values(id, { asOf: 'now', now })).values, version: online.features.version }) },
+    // Scores as decision rules read them (`scores.churn_risk` …): each family says its own.
+    customerScores: (_id, values) => lifecycle.champions?.ruleScores(values, clock.now()) ?? {},
+    contacts: backend.contacts,
+    log: backend.decisionLog,
+    checkpoints: backend.checkpoints,
+    catalogues: backend.catalogues,
+    audit: (act) => audit.record(act),
+  });
+  const log = new LogConsumers(backend.eventLog, logConsumers({ features: online, decisioning }, o.consumers), {
+    limits: { maxLagEvents: config.consumers.maxLagEvents, maxLagMs: config.consumers.maxLagSeconds * 1000 },
+    ...(o.pauseConsumers !== undefined ? { paused: o.pauseConsumers } : {}),
+    onError: (name, e, failures) => logger.warn({ event: 'consumer_failed', consumer: name, failures }, e instanceof Error ? e.message : String(e)),
+  });
+  return { backend, online, lifecycle, decisioning, log, audit };
+}

@@ -1,0 +1,36 @@
+/** The package's public API: the engine, its config, and the schemas and types callers need. */
+import type { Engine } from './engine.js';
+import type { TrainRun, TrainRunOptions } from './training/index.js';
+
+export { Engine, createEngine, type EngineDeps } from './engine.js';
+export { DEFAULT_CATALOGUE } from './engine/parts.js';
+export type { Config, ConfigInput } from './config.js';
+export { loadConfig, parseConfig } from './config.js';
+export type { IngestReport, ItemResult } from './ingest/pipeline.js';
+export { precheckEventFile } from './ingest/files.js';
+export { assertDataDirFree } from './store/sqlite/dataDirLock.js';
+export { openApiKeyStore, openAuditLog } from './store/backends/index.js';
+export { AuditTrail, verifyAuditChain, AUDIT_ACTIONS, type AuditEntry, type AuditAct, type ChainVerdict } from './governance/audit.js';
+export type { CustomerExport } from './governance/privacy.js';
+export { isLive, type ApiKeyStore, type ApiKeyRecord } from './store/apiKeyStore.js';
+export type { UpsertResult } from './engine/customers.js';
+export type { ConsumerStatus, ConsumerState } from './store/logConsumers.js';
+export type { LogConsumer } from './store/consumer.js';
+/** Publishes events to NATS JetStream (for producers and tests), partitioned by customer. */
+export const publishEvents: typeof import('./ingest/natsSource.js').publishEvents = async (...args) => (await import('./ingest/natsSource.js')).publishEvents(...args);
+export { decisionSummary, type DecisionSummary } from './decisioning/index.js';
+export { DecisionRecordSchema, DecisionSummarySchema, LoggedDecisionSchema } from './decisioning/record.js';
+export { ProfileSchema } from './features/profileSchema.js';
+export { ProfileScoresSchema } from './training/scoresSchema.js';
+export { Action as ActionSchema, Levers as LeversSchema, Catalogue as CatalogueSchema, catalogueYaml, DecideRequest as DecideRequestSchema, parseCatalogueYaml, type Catalogue, type Action, type Levers, type DecideRequest, type DecisionRecord, type ReplayResult } from './decisioning/index.js';
+export { FeatureSet, BANK_PACK, loadFeatures, streamFeatureRows, buildFeatureMatrix, csvHeader, csvRow, type AsOfPair, type Profile, type FeatureInfo } from './features/index.js';
+export { renderModelCard } from './governance/modelCard.js';
+export type { DriftAlert, DriftCheckRun } from './governance/driftMonitor.js';
+export type { ModelRecord, ModelSummary, ModelCard, ModelStage } from './store/modelRegistry.js';
+export { MODEL_STAGES } from './store/modelRegistry.js';
+export { MODEL_JOBS, type ProfileScores, type TrainRun, type TrainRunOptions } from './training/index.js';
+
+/** Trains every model on the engine's log and promotes them (what `npm run demo` calls); returns the run. */
+export async function trainAll(engine: Engine, options: TrainRunOptions = {}): Promise<TrainRun> {
+  return engine.trainModels({ promote: true, ...options });
+}

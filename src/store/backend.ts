@@ -1,0 +1,48 @@
+import type { ApiKeyStore } from './apiKeyStore.js';
+import type { AuditLog } from './auditLog.js';
+import type { CatalogueStore } from './catalogueStore.js';
+import type { ConsumerCheckpoints } from './consumer.js';
+import type { ContactStore } from './contactStore.js';
+import type { CustomerStore } from './customerStore.js';
+import type { DecisionLog } from './decisionLog.js';
+import type { EventLog } from './eventLog.js';
+import type { ModelRegistry } from './modelRegistry.js';
+import type { ProfileStore } from './profileStore.js';
+import type { RejectStore } from './rejectStore.js';
+
+/**
+ * Every port, opened by one backend (memory, SQLite; PostgreSQL next). The backend owns
+ * its details (files, pragmas, WAL checkpointers, worker threads) and closes them all.
+ */
+export interface Backend {
+  readonly kind: 'memory' | 'sqlite';
+  readonly eventLog: EventLog;
+  readonly customers: CustomerStore;
+  readonly rejects: RejectStore;
+  /** Saved online feature state and its log checkpoint. */
+  readonly profiles: ProfileStore;
+  readonly contacts: ContactStore;
+  readonly decisionLog: DecisionLog;
+  readonly models: ModelRegistry;
+  /** Stored catalogue versions and the one in force (shared by every process on the data). */
+  readonly catalogues: CatalogueStore;
+  /** Hashed API keys and their scopes (the HTTP server checks them). */
+  readonly apiKeys: ApiKeyStore;
+  /** Checkpoints of the log consumers that do not keep their own. */
+  readonly checkpoints: ConsumerCheckpoints;
+  /** The hash-chained audit trail of administrative acts (`audit.db`, shared with `nextbest keys`). */
+  readonly audit: AuditLog;
+  /** The key of erased customers' tombstones and of customers named in the audit trail (`tombstone.key`). */
+  readonly tombstoneKey: Uint8Array;
+  /**
+   * After an erasure: truncates every write-ahead log, so no earlier copy of the deleted rows
+   * stays in a -wal file (deleted rows themselves are zeroed: secure_delete). False when a
+   * reader kept a checkpoint from finishing (the next one will).
+   */
+  compact(): Promise<boolean>;
+  /** Closes every port and stops what the backend runs; safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** What a backend reports that is worth a warning (a WAL checkpoint that failed). */
+export type BackendWarning = (fields: Record<string, unknown>, message: string) => void;
