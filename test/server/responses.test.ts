@@ -104,6 +104,8 @@ describe('every documented 2xx response matches its schema', () => {
     const whole = (await call('get', '/v1/catalogue', '/v1/catalogue')).json();
     await call('put', '/v1/catalogue', '/v1/catalogue', whole.catalogue);
     await call('get', '/v1/catalogue/versions', '/v1/catalogue/versions');
+    await call('get', '/v1/customers/{customerId}/export', `/v1/customers/${one}/export`);
+    await call('get', '/v1/audit', '/v1/audit?limit=5&verify=true');
     await call('delete', '/v1/customers/{customerId}', '/v1/customers/c-resp');
 
     // Every documented 2xx of every operation was produced.
