@@ -63,7 +63,7 @@ forbidden.push(
   },
   {
     name: 'no-circular',
-    comment: 'no import cycles at run time; a cycle closed by an `import type` is erased by the compiler (docs/decisions/0004)',
+    comment: 'no import cycles at run time; a cycle closed by an `import type` is erased by the compiler (docs/decisions/0005)',
     severity: 'error',
     from: { path: '^src/' },
     to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },

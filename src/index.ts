@@ -18,6 +18,8 @@ export type { ConsumerStatus, ConsumerState } from './store/logConsumers.js';
 export type { LogConsumer } from './store/consumer.js';
 /** Publishes events to NATS JetStream (for producers and tests), partitioned by customer. */
 export const publishEvents: typeof import('./ingest/natsSource.js').publishEvents = async (...args) => (await import('./ingest/natsSource.js')).publishEvents(...args);
+/** Applies the PostgreSQL migrations and makes partitions ahead (`nextbest migrate`); loads the driver only when called. */
+export const migratePostgres: typeof import('./store/postgres/admin.js').migratePostgres = async (...args) => (await import('./store/postgres/admin.js')).migratePostgres(...args);
 export { decisionSummary, type DecisionSummary } from './decisioning/index.js';
 export { DecisionRecordSchema, DecisionSummarySchema, LoggedDecisionSchema } from './decisioning/record.js';
 export { ProfileSchema } from './features/profileSchema.js';

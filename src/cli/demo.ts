@@ -115,6 +115,7 @@ export async function run(argv: string[]): Promise<number> {
   if (key) say(`API key (admin${access.keyFile ? `; saved to ${access.keyFile}, mode 0600` : ''}); every /v1 call needs it:\n  export NEXTBEST_KEY=${key}`);
   else for (const line of access.notice) say(line);
   say(`API listening on ${address}. Open:`);
+  say(`  ${address}/console/                           the console (log in with an API key)`);
   say(`  ${address}/docs                               API reference (OpenAPI at ${address}/openapi.json)`);
   if (sample) say(`  ${get}${address}/v1/customers/${sample}/events      one customer's events`);
   if (sample) say(`  ${get}${address}/v1/customers/${sample}             their record`);

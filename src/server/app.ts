@@ -18,6 +18,8 @@ import { decisionRoutes } from './routes/decisions.js';
 import { modelRoutes } from './routes/models.js';
 import { actionRoutes } from './routes/actions.js';
 import { auditRoutes } from './routes/audit.js';
+import { consoleRoutes } from './routes/console.js';
+import { whoamiRoutes } from './routes/whoami.js';
 
 export interface AppOptions {
   /** Fastify logger: a pino instance, or false for none (tests). */
@@ -84,6 +86,8 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   modelRoutes(app, docs, engine);
   actionRoutes(app, docs, engine);
   auditRoutes(app, docs, engine);
+  whoamiRoutes(app, docs, engine);
+  consoleRoutes(app);
 
   app.get('/openapi.json', { config: { access: 'public' } }, async () => docs.document());
   app.get('/docs', { config: { access: 'public' } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(renderDocsPage(docs.document())));

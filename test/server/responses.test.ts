@@ -73,6 +73,7 @@ describe('every documented 2xx response matches its schema', () => {
     await call('get', '/v1/customers/{customerId}/events', `/v1/customers/${one}/events?limit=5`);
     await call('get', '/v1/customers/{customerId}/profile', `/v1/customers/${one}/profile`);
     await call('get', '/v1/features', '/v1/features');
+    await call('get', '/v1/auth/whoami', '/v1/auth/whoami');
 
     await call('get', '/v1/models', '/v1/models');
     await call('get', '/v1/models/{id}', '/v1/models/propensity_savings@1');

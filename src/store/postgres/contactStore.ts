@@ -1,0 +1,119 @@
+import { capMatches, type CapacityTake, type CapCheck, type CommitResult, type ContactHistory, type ContactRecord, type ContactStore, type DeclineRecord } from '../contactStore.js';
+import { inTransaction, lockFor, release, type PgAdapterOptions, type PgClient, type PgPool } from './db.js';
+
+interface ContactRow {
+  at: number;
+  decision_id: string;
+  action_id: string;
+  family: string;
+  channel: string;
+  session_id: string | null;
+}
+
+const toRecord = (r: ContactRow): ContactRecord => {
+  const c: ContactRecord = { decisionId: r.decision_id, actionId: r.action_id, family: r.family, channel: r.channel, at: r.at };
+  if (r.session_id !== null) c.sessionId = r.session_id;
+  return c;
+};
+
+/** Thrown inside the transaction to roll it back with a refusal as the answer. */
+class Refused extends Error {
+  constructor(readonly result: CommitResult) {
+    super('refused');
+  }
+}
+
+/**
+ * Contact history and capacity counters in PostgreSQL, shared by every instance. A commit
+ * is one transaction that first takes an advisory lock on the customer (a cap counts rows
+ * that do not exist yet, which no row lock can guard), then locks the capacity counters
+ * it takes in key order (so two commits never wait on each other in a circle), checks
+ * everything, and writes. Two instances committing for one customer run one after the
+ * other, and the second sees the first's contacts.
+ */
+export class PgContactStore implements ContactStore {
+  constructor(
+    private readonly pool: PgPool,
+    private readonly o: PgAdapterOptions = {},
+  ) {}
+
+  async history(customerId: string, sinceMs: number): Promise<ContactHistory> {
+    const contacts = (await this.pool.query<ContactRow>('SELECT at, decision_id, action_id, family, channel, session_id FROM contacts WHERE customer_id = $1 AND at >= $2 ORDER BY at, id', [customerId, sinceMs])).rows.map(toRecord);
+    const declines = (await this.pool.query<{ at: number; action_id: string; family: string; event_id: string | null }>('SELECT at, action_id, family, event_id FROM declines WHERE customer_id = $1 AND at >= $2 ORDER BY at, id', [customerId, sinceMs])).rows.map((r) => {
+      const d: DeclineRecord = { actionId: r.action_id, family: r.family, at: r.at };
+      if (r.event_id !== null) d.eventId = r.event_id;
+      return d;
+    });
+    return { contacts, declines };
+  }
+
+  async commit(customerId: string, contacts: readonly ContactRecord[], caps: readonly CapCheck[], capacity: readonly CapacityTake[]): Promise<CommitResult> {
+    try {
+      return await inTransaction(this.pool, async (c) => {
+        await lockFor(c, 'contacts', customerId);
+        await checkCaps(c, customerId, contacts, caps);
+        await takeCapacity(c, capacity);
+        if (contacts.length > 0) {
+          await c.query(
+            `INSERT INTO contacts (customer_id, at, decision_id, action_id, family, channel, session_id)
+             SELECT $1, a, d, x, f, ch, s FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS u(a, d, x, f, ch, s, n) ORDER BY n`,
+            [customerId, contacts.map((k) => k.at), contacts.map((k) => k.decisionId), contacts.map((k) => k.actionId), contacts.map((k) => k.family), contacts.map((k) => k.channel), contacts.map((k) => k.sessionId ?? null)],
+          );
+        }
+        return { ok: true } as const;
+      });
+    } catch (e) {
+      if (e instanceof Refused) return e.result;
+      throw e;
+    }
+  }
+
+  async capacityUsed(keys: readonly string[]): Promise<number[]> {
+    if (keys.length === 0) return [];
+    const rows = (await this.pool.query<{ key: string; used: number }>('SELECT key, used FROM capacity_counters WHERE key = ANY($1::text[])', [[...new Set(keys)]])).rows;
+    const used = new Map(rows.map((r) => [r.key, r.used]));
+    return keys.map((k) => used.get(k) ?? 0);
+  }
+
+  async recordDecline(customerId: string, decline: DeclineRecord): Promise<void> {
+    // Once per event: the response linker may replay a decline after a crash.
+    await this.pool.query('INSERT INTO declines (customer_id, at, action_id, family, event_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [customerId, decline.at, decline.actionId, decline.family, decline.eventId ?? null]);
+  }
+
+  async eraseCustomer(customerId: string): Promise<number> {
+    return inTransaction(this.pool, async (c) => {
+      const a = (await c.query('DELETE FROM contacts WHERE customer_id = $1', [customerId])).rowCount ?? 0;
+      const b = (await c.query('DELETE FROM declines WHERE customer_id = $1', [customerId])).rowCount ?? 0;
+      return a + b;
+    });
+  }
+
+  async close(): Promise<void> {
+    await release(this.pool, this.o);
+  }
+}
+
+/** Refuses (by throwing Refused) when the new contacts would break a cap. */
+async function checkCaps(c: PgClient, customerId: string, contacts: readonly ContactRecord[], caps: readonly CapCheck[]): Promise<void> {
+  if (contacts.length === 0 || caps.length === 0) return;
+  const now = contacts.reduce((m, k) => Math.max(m, k.at), Number.NEGATIVE_INFINITY);
+  const longest = caps.reduce((m, k) => Math.max(m, k.periodMs), 0);
+  const existing = (await c.query<ContactRow>('SELECT at, decision_id, action_id, family, channel, session_id FROM contacts WHERE customer_id = $1 AND at >= $2', [customerId, now - longest])).rows;
+  for (const cap of caps) {
+    const used = existing.filter((k) => capMatches(cap, k, now)).length + contacts.filter((k) => capMatches(cap, k, now)).length;
+    if (used > cap.max) throw new Refused({ ok: false, reason: 'cap', cap });
+  }
+}
+
+/** Locks the counters in key order, refuses when one is full, else takes one of each. */
+async function takeCapacity(c: PgClient, capacity: readonly CapacityTake[]): Promise<void> {
+  if (capacity.length === 0) return;
+  const keys = [...new Set(capacity.map((t) => t.key))].sort();
+  await c.query('INSERT INTO capacity_counters (key, used) SELECT k, 0 FROM unnest($1::text[]) AS u(k) ORDER BY k ON CONFLICT (key) DO NOTHING', [keys]);
+  const rows = (await c.query<{ key: string; used: number }>('SELECT key, used FROM capacity_counters WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE', [keys])).rows;
+  const used = new Map(rows.map((r) => [r.key, r.used]));
+  for (const t of capacity) if ((used.get(t.key) ?? 0) >= t.max) throw new Refused({ ok: false, reason: 'capacity', key: t.key });
+  const takes = new Map<string, number>();
+  for (const t of capacity) takes.set(t.key, (takes.get(t.key) ?? 0) + 1);
+  await c.query('UPDATE capacity_counters SET used = used + u.n FROM unnest($1::text[], $2::int[]) AS u(k, n) WHERE key = u.k', [[...takes.keys()], [...takes.values()]]);
+}

@@ -1,0 +1,67 @@
+import type { Customer } from '../../core/customer.js';
+import type { CustomerStore } from '../customerStore.js';
+import { inTransaction, release, type PgAdapterOptions, type PgPool } from './db.js';
+
+/**
+ * Customer records in PostgreSQL. Unlike the embedded store there is no cache of records
+ * or tombstones: another instance may upsert or erase at any time, and an erasure must
+ * hold everywhere at once, so every read goes to the database (one query per batch).
+ */
+export class PgCustomerStore implements CustomerStore {
+  constructor(
+    private readonly pool: PgPool,
+    private readonly o: PgAdapterOptions = {},
+  ) {}
+
+  async upsertMany(customers: readonly Customer[], updatedAt: number): Promise<void> {
+    if (customers.length === 0) return;
+    // One multi-row upsert may not touch a row twice: the last record of an id wins.
+    const last = new Map(customers.map((c) => [c.customerId, c] as const));
+    await this.pool.query(
+      'INSERT INTO customers (customer_id, body, updated_at) SELECT i, b, $3 FROM unnest($1::text[], $2::text[]) AS u(i, b) ON CONFLICT (customer_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at',
+      [[...last.keys()], [...last.values()].map((c) => JSON.stringify(c)), updatedAt],
+    );
+  }
+
+  async getMany(ids: readonly string[]): Promise<(Customer | undefined)[]> {
+    if (ids.length === 0) return [];
+    const rows = (await this.pool.query<{ customer_id: string; body: string }>('SELECT customer_id, body FROM customers WHERE customer_id = ANY($1::text[])', [[...new Set(ids)]])).rows;
+    const bodies = new Map(rows.map((r) => [r.customer_id, r.body]));
+    // Parsed per position: two asks for one id get two copies, neither shared.
+    return ids.map((id) => {
+      const b = bodies.get(id);
+      return b === undefined ? undefined : (JSON.parse(b) as Customer);
+    });
+  }
+
+  async erase(id: string, erasedAt: number): Promise<boolean> {
+    return inTransaction(this.pool, async (c) => {
+      const had = ((await c.query('DELETE FROM customers WHERE customer_id = $1', [id])).rowCount ?? 0) > 0;
+      await c.query('INSERT INTO erased_customers (customer_id, erased_at) VALUES ($1, $2) ON CONFLICT DO NOTHING', [id, erasedAt]);
+      return had;
+    });
+  }
+
+  async erasedAmong(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = (await this.pool.query<{ customer_id: string }>('SELECT customer_id FROM erased_customers WHERE customer_id = ANY($1::text[])', [[...new Set(ids)]])).rows;
+    return new Set(rows.map((r) => r.customer_id));
+  }
+
+  async list(o: { afterId?: string; limit: number }): Promise<Customer[]> {
+    // COLLATE "C": code-unit order, as the port promises, whatever the database's collation.
+    const rows =
+      o.afterId === undefined
+        ? (await this.pool.query<{ body: string }>('SELECT body FROM customers ORDER BY customer_id COLLATE "C" LIMIT $1', [o.limit])).rows
+        : (await this.pool.query<{ body: string }>('SELECT body FROM customers WHERE customer_id COLLATE "C" > $1 ORDER BY customer_id COLLATE "C" LIMIT $2', [o.afterId, o.limit])).rows;
+    return rows.map((r) => JSON.parse(r.body) as Customer);
+  }
+
+  async count(): Promise<number> {
+    return (await this.pool.query<{ n: number }>('SELECT count(*) AS n FROM customers')).rows[0]!.n;
+  }
+
+  async close(): Promise<void> {
+    await release(this.pool, this.o);
+  }
+}

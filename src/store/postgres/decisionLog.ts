@@ -1,0 +1,143 @@
+import type { DecisionLog, LinkedResponse, LoggedDecision } from '../decisionLog.js';
+import { inTransaction, release, type PgAdapterOptions, type PgPool } from './db.js';
+import { ensureMonthPartitions } from './partitions.js';
+
+interface DecisionRow {
+  decision_id: string;
+  customer_id: string;
+  channel: string;
+  decided_at: number;
+  catalogue_version: string;
+  record: string;
+}
+
+const toLogged = (r: DecisionRow): LoggedDecision => ({ decisionId: r.decision_id, customerId: r.customer_id, channel: r.channel, decidedAt: r.decided_at, catalogueVersion: r.catalogue_version, record: JSON.parse(r.record) });
+
+type Pending = { d: LoggedDecision; resolve: () => void; reject: (e: unknown) => void };
+
+/** The error for a decision id already logged. */
+const duplicate = (id: string) => new Error(`decision ${id} is already logged (duplicate decision id)`);
+
+/**
+ * The decision log in PostgreSQL, split by month of decision time. Appends that arrive
+ * together are written as one batch (group commit): one transaction, a multi-row insert
+ * of the ids that skips those already logged, and a multi-row insert of the records of
+ * the new ones; a duplicate id fails alone. One batch is in flight at a time per process.
+ */
+export class PgDecisionLog implements DecisionLog {
+  private queue: Pending[] = [];
+  private flushing: Promise<void> = Promise.resolve();
+  private scheduled = false;
+
+  constructor(
+    private readonly pool: PgPool,
+    private readonly o: PgAdapterOptions = {},
+  ) {}
+
+  /** Resolves once the record is committed. */
+  async append(d: LoggedDecision): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ d, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        this.flushing = this.flushing.then(() => this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.scheduled = false;
+    const items = this.queue;
+    this.queue = [];
+    if (items.length === 0) return;
+    const first = new Map<string, Pending>();
+    for (const q of items) {
+      if (first.has(q.d.decisionId)) q.reject(duplicate(q.d.decisionId));
+      else first.set(q.d.decisionId, q);
+    }
+    const batch = [...first.values()].map((q) => q.d);
+    try {
+      await ensureMonthPartitions(this.pool, 'decisions', batch.map((d) => d.decidedAt));
+      const added = await inTransaction(this.pool, async (c) => {
+        const ids = (await c.query<{ decision_id: string }>(
+          'INSERT INTO decision_ids (decision_id, customer_id, decided_at) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) ON CONFLICT DO NOTHING RETURNING decision_id',
+          [batch.map((d) => d.decisionId), batch.map((d) => d.customerId), batch.map((d) => d.decidedAt)],
+        )).rows.map((r) => r.decision_id);
+        const fresh = new Set(ids);
+        const rows = batch.filter((d) => fresh.has(d.decisionId));
+        if (rows.length > 0) {
+          await c.query('INSERT INTO decisions (decision_id, customer_id, channel, decided_at, catalogue_version, record) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[])', [
+            rows.map((d) => d.decisionId),
+            rows.map((d) => d.customerId),
+            rows.map((d) => d.channel),
+            rows.map((d) => d.decidedAt),
+            rows.map((d) => d.catalogueVersion),
+            rows.map((d) => JSON.stringify(d.record)),
+          ]);
+        }
+        return fresh;
+      });
+      for (const q of first.values()) {
+        if (added.has(q.d.decisionId)) q.resolve();
+        else q.reject(duplicate(q.d.decisionId));
+      }
+    } catch (e) {
+      for (const q of first.values()) q.reject(e);
+    }
+  }
+
+  async get(decisionId: string): Promise<(LoggedDecision & { responses: LinkedResponse[] }) | undefined> {
+    // Through decision_ids: its decided_at finds the one partition to read.
+    const row = (await this.pool.query<DecisionRow>('SELECT d.* FROM decision_ids i JOIN decisions d ON d.decided_at = i.decided_at AND d.decision_id = i.decision_id WHERE i.decision_id = $1', [decisionId])).rows[0];
+    if (!row) return undefined;
+    const responses = (await this.pool.query<{ event_id: string; action_id: string; channel: string; response: string; at: number }>('SELECT event_id, action_id, channel, response, at FROM decision_responses WHERE decision_id = $1 ORDER BY at, id', [decisionId])).rows.map((r) => ({
+      eventId: r.event_id,
+      actionId: r.action_id,
+      channel: r.channel,
+      response: r.response,
+      at: r.at,
+    }));
+    return { ...toLogged(row), responses };
+  }
+
+  async listCustomer(customerId: string, limit: number): Promise<LoggedDecision[]> {
+    return (await this.pool.query<DecisionRow>('SELECT * FROM decisions WHERE customer_id = $1 ORDER BY decided_at DESC, decision_id DESC LIMIT $2', [customerId, limit])).rows.map(toLogged);
+  }
+
+  async linkResponse(decisionId: string, r: LinkedResponse): Promise<boolean> {
+    const known = await this.pool.query<{ n: number }>(
+      `WITH d AS (SELECT decision_id FROM decision_ids WHERE decision_id = $1),
+            ins AS (INSERT INTO decision_responses (event_id, decision_id, action_id, channel, response, at) SELECT $2, decision_id, $3, $4, $5, $6 FROM d ON CONFLICT (event_id) DO NOTHING)
+       SELECT count(*) AS n FROM d`,
+      [decisionId, r.eventId, r.actionId, r.channel, r.response, r.at],
+    );
+    return known.rows[0]!.n > 0;
+  }
+
+  async putCatalogue(version: string, catalogue: unknown): Promise<void> {
+    await this.pool.query('INSERT INTO decision_catalogues (version, body) VALUES ($1, $2) ON CONFLICT DO NOTHING', [version, JSON.stringify(catalogue)]);
+  }
+
+  async getCatalogue(version: string): Promise<unknown> {
+    const row = (await this.pool.query<{ body: string }>('SELECT body FROM decision_catalogues WHERE version = $1', [version])).rows[0];
+    return row ? JSON.parse(row.body) : undefined;
+  }
+
+  async eraseCustomer(customerId: string): Promise<number> {
+    return inTransaction(this.pool, async (c) => {
+      await c.query('DELETE FROM decisions WHERE customer_id = $1', [customerId]);
+      // Responses go with their ids (ON DELETE CASCADE).
+      return (await c.query('DELETE FROM decision_ids WHERE customer_id = $1', [customerId])).rowCount ?? 0;
+    });
+  }
+
+  async count(): Promise<number> {
+    return (await this.pool.query<{ n: number }>('SELECT count(*) AS n FROM decision_ids')).rows[0]!.n;
+  }
+
+  /** Waits for appends in flight, then ends the pool if this log owns it. */
+  async close(): Promise<void> {
+    await this.flushing;
+    await release(this.pool, this.o);
+  }
+}

@@ -1,0 +1,202 @@
+import type { PgPool } from './db.js';
+
+/**
+ * The PostgreSQL schema, as versioned migrations applied in order by `migrate` and
+ * recorded in `schema_migrations`. A migration, once released, is never edited: a change
+ * is a new version. Epoch-ms times are bigint; records the modules own are JSON text,
+ * kept byte for byte; ids that are paged or sorted are COLLATE "C" so their order is the
+ * same as JavaScript's whatever the database locale.
+ */
+export const PG_MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'event log, customers, quarantine',
+    sql: `
+      -- Split by month of event time; partitions are created on demand (partitions.ts).
+      -- A unique index on a partitioned table must include the partition key, so eventId
+      -- uniqueness lives in event_ids, with a digest of the body for the idempotency check.
+      CREATE SEQUENCE event_seq;
+      CREATE TABLE events (
+        seq bigint NOT NULL,
+        event_id text NOT NULL,
+        customer_id text NOT NULL,
+        type text NOT NULL,
+        t bigint NOT NULL,
+        recorded_at bigint NOT NULL,
+        body text NOT NULL,
+        PRIMARY KEY (t, seq)
+      ) PARTITION BY RANGE (t);
+      CREATE INDEX events_customer_time ON events (customer_id, t, seq);
+      CREATE INDEX events_seq ON events (seq);
+      CREATE INDEX events_consent ON events (customer_id, t, seq) WHERE type = 'consent_change';
+      CREATE TABLE event_ids (
+        event_id text PRIMARY KEY,
+        seq bigint NOT NULL,
+        customer_id text NOT NULL,
+        digest bytea NOT NULL
+      );
+      CREATE INDEX event_ids_customer ON event_ids (customer_id);
+      CREATE TABLE customers (customer_id text PRIMARY KEY, body text NOT NULL, updated_at bigint NOT NULL);
+      CREATE TABLE erased_customers (customer_id text PRIMARY KEY, erased_at bigint NOT NULL);
+      CREATE TABLE rejects (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        received_at bigint NOT NULL,
+        source text NOT NULL,
+        event_id text,
+        customer_id text,
+        issues text NOT NULL,
+        raw text NOT NULL
+      );
+      CREATE INDEX rejects_customer ON rejects (customer_id);`,
+  },
+  {
+    version: 2,
+    name: 'feature profiles, contacts and capacity',
+    sql: `
+      CREATE TABLE feature_profiles (customer_id text COLLATE "C" PRIMARY KEY, state bytea NOT NULL);
+      CREATE TABLE feature_checkpoint (id int PRIMARY KEY CHECK (id = 1), seq bigint NOT NULL, version text NOT NULL);
+      CREATE TABLE contacts (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        customer_id text NOT NULL,
+        at bigint NOT NULL,
+        decision_id text NOT NULL,
+        action_id text NOT NULL,
+        family text NOT NULL,
+        channel text NOT NULL,
+        session_id text
+      );
+      CREATE INDEX contacts_customer_time ON contacts (customer_id, at);
+      CREATE TABLE declines (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        customer_id text NOT NULL,
+        at bigint NOT NULL,
+        action_id text NOT NULL,
+        family text NOT NULL
+      );
+      CREATE INDEX declines_customer_time ON declines (customer_id, at);
+      CREATE TABLE capacity_counters (key text PRIMARY KEY, used bigint NOT NULL);`,
+  },
+  {
+    version: 3,
+    name: 'decision log',
+    sql: `
+      -- Split by month of decision time, as events; decision_ids holds the unique id.
+      CREATE TABLE decision_ids (decision_id text PRIMARY KEY, customer_id text NOT NULL, decided_at bigint NOT NULL);
+      CREATE INDEX decision_ids_customer ON decision_ids (customer_id);
+      CREATE TABLE decisions (
+        decision_id text NOT NULL,
+        customer_id text NOT NULL,
+        channel text NOT NULL,
+        decided_at bigint NOT NULL,
+        catalogue_version text NOT NULL,
+        record text NOT NULL,
+        PRIMARY KEY (decided_at, decision_id)
+      ) PARTITION BY RANGE (decided_at);
+      CREATE INDEX decisions_customer_time ON decisions (customer_id, decided_at);
+      CREATE TABLE decision_responses (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        event_id text NOT NULL UNIQUE,
+        decision_id text NOT NULL REFERENCES decision_ids (decision_id) ON DELETE CASCADE,
+        action_id text NOT NULL,
+        channel text NOT NULL,
+        response text NOT NULL,
+        at bigint NOT NULL
+      );
+      CREATE INDEX decision_responses_decision ON decision_responses (decision_id, at);
+      CREATE TABLE decision_catalogues (version text PRIMARY KEY, body text NOT NULL);`,
+  },
+  {
+    version: 4,
+    name: 'model registry, catalogue versions',
+    sql: `
+      CREATE TABLE models (
+        id text COLLATE "C" PRIMARY KEY,
+        name text COLLATE "C" NOT NULL,
+        version int NOT NULL,
+        stage text NOT NULL CHECK (stage IN ('candidate', 'champion', 'retired')),
+        created_at text COLLATE "C" NOT NULL,
+        promoted_at text,
+        retired_at text,
+        meta text NOT NULL,
+        artefact text NOT NULL,
+        drift_reference text NOT NULL,
+        UNIQUE (name, version)
+      );
+      CREATE UNIQUE INDEX models_one_champion ON models (name) WHERE stage = 'champion';
+      CREATE TABLE model_stage_changes (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        name text NOT NULL,
+        model_id text NOT NULL REFERENCES models (id),
+        action text NOT NULL,
+        at text NOT NULL
+      );
+      CREATE TABLE catalogue_versions (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        version text NOT NULL UNIQUE,
+        body text NOT NULL,
+        created_at bigint NOT NULL,
+        author text,
+        source text NOT NULL,
+        replaces text
+      );
+      CREATE TABLE catalogue_current (id int PRIMARY KEY CHECK (id = 1), version text NOT NULL REFERENCES catalogue_versions (version), changed_at bigint NOT NULL);`,
+  },
+  {
+    version: 5,
+    name: 'consumer checkpoints',
+    sql: `CREATE TABLE consumer_checkpoints (name text COLLATE "C" PRIMARY KEY, seq bigint NOT NULL);`,
+  },
+  {
+    version: 6,
+    name: 'model promotion notes',
+    sql: `ALTER TABLE model_stage_changes ADD COLUMN note text;`,
+  },
+  {
+    version: 7,
+    name: 'declines once per event',
+    sql: `ALTER TABLE declines ADD COLUMN event_id text;
+      CREATE UNIQUE INDEX declines_event ON declines (event_id) WHERE event_id IS NOT NULL;`,
+  },
+];
+
+/**
+ * Brings the pool's schema up to the latest version: creates the schema if needed and
+ * applies the missing migrations in one transaction (PostgreSQL DDL is transactional: a
+ * failed migration leaves the schema as it was). An advisory lock makes two instances
+ * starting together apply each migration once. Returns the versions applied.
+ */
+export async function migrate(pool: PgPool, schema: string): Promise<number[]> {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`schema "${schema}" must be a lower-case SQL identifier`);
+  const c = await pool.connect();
+  const applied: number[] = [];
+  try {
+    await c.query('BEGIN');
+    // Keyed by the schema's name, not current_schema(): that is null until the schema exists.
+    await c.query("SELECT pg_advisory_xact_lock(hashtext('nextbest.migrate'), hashtext($1))", [schema]);
+    await c.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+    const done = new Set((await c.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+    for (const m of PG_MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      await c.query('SAVEPOINT m');
+      await c.query(m.sql);
+      await c.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      await c.query('RELEASE SAVEPOINT m');
+      applied.push(m.version);
+    }
+    await c.query('COMMIT');
+    return applied;
+  } catch (e) {
+    await c.query('ROLLBACK').catch(() => {});
+    throw e;
+  } finally {
+    c.release();
+  }
+}
+
+/** The versions recorded in `schema_migrations`, oldest first (empty before the first migrate). */
+export async function appliedMigrations(pool: PgPool): Promise<number[]> {
+  const exists = await pool.query<{ t: string | null }>("SELECT to_regclass('schema_migrations')::text AS t");
+  if (!exists.rows[0]?.t) return [];
+  return (await pool.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r) => r.version);
+}

@@ -1,0 +1,122 @@
+import type { CapacityTake, CapCheck, CommitResult, ContactHistory, ContactRecord, ContactStore, DeclineRecord } from '../contactStore.js';
+import { LuaScript, releaseRedis, type RedisAdapterOptions, type RedisClient } from './client.js';
+
+// A member is `<16-digit sequence>|<record JSON>`: unique even for two equal records, and
+// ordered by arrival among contacts at the same time (members of equal score sort by bytes).
+const SEQ_WIDTH = 16;
+
+/**
+ * KEYS: the customer's contacts, the sequence counter, then one capacity counter per take.
+ * ARGV[1]: {now, longest, caps, maxes}; ARGV[2..]: the contacts as JSON.
+ * Counts what each cap matches among stored and new contacts (the rule of capMatches in
+ * contactStore.ts), checks every counter, and only then writes: all or nothing.
+ */
+const COMMIT = new LuaScript(`
+local h = cjson.decode(ARGV[1])
+if #ARGV > 1 and #h.caps > 0 then
+  local rows = {}
+  for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], h.now - h.longest, '+inf')) do
+    rows[#rows + 1] = cjson.decode(string.sub(m, ${SEQ_WIDTH + 2}))
+  end
+  for i = 2, #ARGV do rows[#rows + 1] = cjson.decode(ARGV[i]) end
+  for ci, cap in ipairs(h.caps) do
+    local used = 0
+    for _, c in ipairs(rows) do
+      if (cap.channel == '*' or cap.channel == c.channel) and (cap.family == nil or cap.family == c.family) and c.at > h.now - cap.periodMs and c.at <= h.now then
+        used = used + 1
+      end
+    end
+    if used > cap.max then return {'cap', ci} end
+  end
+end
+for i, max in ipairs(h.maxes) do
+  if tonumber(redis.call('GET', KEYS[2 + i]) or '0') >= max then return {'capacity', i} end
+end
+for i = 1, #h.maxes do redis.call('INCR', KEYS[2 + i]) end
+for i = 2, #ARGV do
+  local c = cjson.decode(ARGV[i])
+  redis.call('ZADD', KEYS[1], c.at, string.format('%0${SEQ_WIDTH}d', redis.call('INCR', KEYS[2])) .. '|' .. ARGV[i])
+end
+return {'ok'}
+`);
+
+/**
+ * KEYS: the customer's declines, the sequence counter, the customer's decline event ids.
+ * ARGV: at, the decline as JSON, its event id ('' when none). A decline is stored once per event.
+ */
+const DECLINE = new LuaScript(`
+if ARGV[3] ~= '' and redis.call('SADD', KEYS[3], ARGV[3]) == 0 then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[1], string.format('%0${SEQ_WIDTH}d', redis.call('INCR', KEYS[2])) .. '|' .. ARGV[2])
+return 1
+`);
+
+/**
+ * Contact history and capacity counters in Redis, shared by every instance. A commit is
+ * one Lua script that checks every cap and every counter and then writes, so a cap of one
+ * holds however many instances decide for the customer at once. Contacts are kept in a
+ * sorted set per customer, scored by time.
+ *
+ * The script touches the customer's key, the sequence and the capacity keys together:
+ * on a Redis Cluster they would have to share a hash slot (a `{tag}` in the prefix), so
+ * this adapter is for one Redis (with replicas), which is what was run here.
+ */
+export class RedisContactStore implements ContactStore {
+  private readonly p: string;
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly o: RedisAdapterOptions = {},
+  ) {
+    this.p = o.prefix ?? 'nextbest:';
+  }
+
+  async history(customerId: string, sinceMs: number): Promise<ContactHistory> {
+    const [contacts, declines] = await Promise.all([
+      this.redis.zrangebyscore(`${this.p}contacts:${customerId}`, sinceMs, '+inf'),
+      this.redis.zrangebyscore(`${this.p}declines:${customerId}`, sinceMs, '+inf'),
+    ]);
+    const parse = <T>(m: string) => JSON.parse(m.slice(SEQ_WIDTH + 1)) as T;
+    return { contacts: contacts.map((m) => parse<ContactRecord>(m)), declines: declines.map((m) => parse<DeclineRecord>(m)) };
+  }
+
+  async commit(customerId: string, contacts: readonly ContactRecord[], caps: readonly CapCheck[], capacity: readonly CapacityTake[]): Promise<CommitResult> {
+    const now = contacts.reduce((m, c) => Math.max(m, c.at), 0);
+    const longest = caps.reduce((m, c) => Math.max(m, c.periodMs), 0);
+    // cjson decodes an empty JSON array as an empty object; both have length 0 in Lua.
+    const header = JSON.stringify({ now, longest, caps: caps.map((c) => ({ channel: c.channel, family: c.family, max: c.max, periodMs: c.periodMs })), maxes: capacity.map((t) => t.max) });
+    const keys = [`${this.p}contacts:${customerId}`, `${this.p}contact-seq`, ...capacity.map((t) => `${this.p}capacity:${t.key}`)];
+    const out = (await COMMIT.run(this.redis, keys, [header, ...contacts.map(recordJson)])) as [string, number?];
+    if (out[0] === 'cap') return { ok: false, reason: 'cap', cap: caps[out[1]! - 1]! };
+    if (out[0] === 'capacity') return { ok: false, reason: 'capacity', key: capacity[out[1]! - 1]!.key };
+    return { ok: true };
+  }
+
+  async capacityUsed(keys: readonly string[]): Promise<number[]> {
+    if (keys.length === 0) return [];
+    return (await this.redis.mget(...keys.map((k) => `${this.p}capacity:${k}`))).map((v) => (v === null ? 0 : Number(v)));
+  }
+
+  async recordDecline(customerId: string, decline: DeclineRecord): Promise<void> {
+    const record: DeclineRecord = { actionId: decline.actionId, family: decline.family, at: decline.at };
+    if (decline.eventId !== undefined) record.eventId = decline.eventId;
+    await DECLINE.run(this.redis, [`${this.p}declines:${customerId}`, `${this.p}contact-seq`, `${this.p}decline-events:${customerId}`], [decline.at, JSON.stringify(record), decline.eventId ?? '']);
+  }
+
+  async eraseCustomer(customerId: string): Promise<number> {
+    const c = `${this.p}contacts:${customerId}`;
+    const d = `${this.p}declines:${customerId}`;
+    const out = await this.redis.multi().zcard(c).zcard(d).del(c, d, `${this.p}decline-events:${customerId}`).exec();
+    return Number(out?.[0]?.[1] ?? 0) + Number(out?.[1]?.[1] ?? 0);
+  }
+
+  async close(): Promise<void> {
+    await releaseRedis(this.redis, this.o.ownsClient);
+  }
+}
+
+/** Only the record's own fields, in one order: what history() gives back. */
+function recordJson(c: ContactRecord): string {
+  const r: ContactRecord = { decisionId: c.decisionId, actionId: c.actionId, family: c.family, channel: c.channel, at: c.at };
+  if (c.sessionId !== undefined) r.sessionId = c.sessionId;
+  return JSON.stringify(r);
+}

@@ -1,0 +1,65 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openPgPool } from '../../src/store/postgres/db.js';
+import { PgContactStore } from '../../src/store/postgres/contactStore.js';
+import { openRedis } from '../../src/store/redis/client.js';
+import { RedisContactStore } from '../../src/store/redis/contactStore.js';
+import { dropSchemas, freshSchema, PG_URL } from './pg.js';
+import { serviceAvailable } from './services.js';
+
+const REDIS_URL = process.env.NEXTBEST_TEST_REDIS ?? 'redis://127.0.0.1:6379';
+const pgUp = await serviceAvailable('PostgreSQL', 5432);
+const redisUp = await serviceAvailable('Redis', 6379);
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Runs `processes` committer processes, each firing `each` commits at one shared moment; returns every accepted flag. */
+async function race(kind: 'pg' | 'redis', url: string, where: string, processes: number, each: number): Promise<boolean[]> {
+  // Far enough ahead for every process to start and connect, even on a loaded machine.
+  const startAt = Date.now() + 8000;
+  const runs = Array.from(
+    { length: processes },
+    (_, w) =>
+      new Promise<boolean[]>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', 'test/integration/capCommitter.ts', kind, url, where, String(w), String(each), String(startAt)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as boolean[]) : reject(new Error(`committer ${w} exited ${code}: ${err}`))));
+      }),
+  );
+  return (await Promise.all(runs)).flat();
+}
+
+describe('a cap of one across separate processes', () => {
+  afterAll(async () => {
+    if (pgUp) await dropSchemas();
+  });
+
+  it.skipIf(!pgUp)('PostgreSQL: 4 processes × 6 commits at once, exactly one stored', async () => {
+    const { pool, schema } = await freshSchema();
+    const accepted = await race('pg', PG_URL, schema, 4, 6);
+    expect(accepted).toHaveLength(24);
+    expect(accepted.filter(Boolean)).toHaveLength(1);
+    const store = new PgContactStore(openPgPool({ url: PG_URL, schema }), { ownsPool: true });
+    expect((await store.history('c1', 0)).contacts).toHaveLength(1);
+    await store.close();
+    await pool.end();
+  });
+
+  it.skipIf(!redisUp)('Redis: 4 processes × 6 commits at once, exactly one stored', async () => {
+    const prefix = `nbt:${process.pid}:${Date.now().toString(36)}:procs:`;
+    const accepted = await race('redis', REDIS_URL, prefix, 4, 6);
+    expect(accepted).toHaveLength(24);
+    expect(accepted.filter(Boolean)).toHaveLength(1);
+    const store = new RedisContactStore(openRedis(REDIS_URL), { prefix, ownsClient: true });
+    expect((await store.history('c1', 0)).contacts).toHaveLength(1);
+    await store.eraseCustomer('c1');
+    await store.close();
+    const r = openRedis(REDIS_URL);
+    const keys = await r.keys(`${prefix}*`);
+    if (keys.length > 0) await r.del(...keys);
+    await r.quit();
+  });
+});

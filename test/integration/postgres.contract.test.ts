@@ -1,0 +1,40 @@
+import { afterAll, describe } from 'vitest';
+import { PgConsumerCheckpoints } from '../../src/store/postgres/consumerCheckpoints.js';
+import { PgCatalogueStore } from '../../src/store/postgres/catalogueStore.js';
+import { PgContactStore } from '../../src/store/postgres/contactStore.js';
+import { PgCustomerStore } from '../../src/store/postgres/customerStore.js';
+import { PgDecisionLog } from '../../src/store/postgres/decisionLog.js';
+import { PgEventLog } from '../../src/store/postgres/eventLog.js';
+import { PgModelRegistry } from '../../src/store/postgres/modelRegistry.js';
+import { PgProfileStore } from '../../src/store/postgres/profileStore.js';
+import { PgRejectStore } from '../../src/store/postgres/rejectStore.js';
+import { consumerCheckpointsContract } from '../store/consumerCheckpoints.contract.js';
+import { catalogueStoreContract } from '../store/catalogueStore.contract.js';
+import { contactStoreContract } from '../store/contactStore.contract.js';
+import { customerStoreContract } from '../store/customerStore.contract.js';
+import { decisionLogContract } from '../store/decisionLog.contract.js';
+import { eventLogContract } from '../store/eventLog.contract.js';
+import { modelRegistryContract } from '../store/modelRegistry.contract.js';
+import { profileStoreContract } from '../store/profileStore.contract.js';
+import { rejectStoreContract } from '../store/rejectStore.contract.js';
+import { dropSchemas, freshSchema } from './pg.js';
+import { serviceAvailable } from './services.js';
+
+const available = await serviceAvailable('PostgreSQL', 5432);
+
+/** Every open() gets a migrated schema of its own; the adapter ends its pool on close. */
+const on = <T>(make: (pool: Awaited<ReturnType<typeof freshSchema>>['pool']) => T) => async () => make((await freshSchema({ max: 4 })).pool);
+const owned = { ownsPool: true };
+
+describe.skipIf(!available)('the store contracts on PostgreSQL (127.0.0.1:5432)', () => {
+  afterAll(dropSchemas);
+  eventLogContract('postgres', on((p) => new PgEventLog(p, owned)));
+  customerStoreContract('postgres', on((p) => new PgCustomerStore(p, owned)));
+  rejectStoreContract('postgres', on((p) => new PgRejectStore(p, owned)));
+  profileStoreContract('postgres', on((p) => new PgProfileStore(p, owned)));
+  contactStoreContract('postgres', on((p) => new PgContactStore(p, owned)));
+  decisionLogContract('postgres', on((p) => new PgDecisionLog(p, owned)));
+  modelRegistryContract('postgres', on((p) => new PgModelRegistry(p, owned)));
+  catalogueStoreContract('postgres', on((p) => new PgCatalogueStore(p, owned)));
+  consumerCheckpointsContract('postgres', async () => ({ store: new PgConsumerCheckpoints((await freshSchema({ max: 2 })).pool, owned) }));
+});
