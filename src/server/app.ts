@@ -47,7 +47,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: server.bodyLimitBytes,
     // Customer ids run to 128 characters, percent-encoded up to three times that (Fastify's default is 100).
-    maxParamLength: 400,
+    routerOptions: { maxParamLength: 400 },
     return503OnClosing: true,
     ...serverTimeouts(server),
   } as never) as unknown as FastifyInstance;
