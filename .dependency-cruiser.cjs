@@ -14,7 +14,7 @@ const allowed = {
   decisioning: ['core', 'features', 'models', 'rules', 'store', 'decisioning'],
   triggers: ['core', 'features', 'models', 'rules', 'store', 'decisioning', 'triggers'],
   channels: ['core', 'store', 'channels'],
-  experiments: ['core', 'models/metrics', 'models/stats', 'store', 'experiments'],
+  experiments: ['core', 'models/metrics', 'models/stats', 'models/survival', 'store', 'experiments'],
   governance: ['core', 'models', 'store', 'governance'],
 };
 

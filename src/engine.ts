@@ -10,6 +10,7 @@ import { IngestGroups } from './engine/groupCommit.js';
 import { driftChecks, modelScores, modelsFacade, serveChampions } from './engine/models.js';
 import { wireParts, type Parts } from './engine/parts.js';
 import { privacyFacade } from './engine/privacy.js';
+import { decisionFairness, experimentResults } from './engine/experiments.js';
 import type { Profile } from './features/index.js';
 import { ingestBatch, type IngestReport } from './ingest/pipeline.js';
 import type { StreamSourceOptions, StreamTotals } from './ingest/natsSource.js';
@@ -42,6 +43,8 @@ export class Engine {
   /** Every administrative act, hash-chained (`nextbest audit verify`, `GET /v1/audit`). */
   readonly audit;
   private readonly stopPurges: () => void;
+  /** Stored experiments, the universal control group, and the arm of every decision. */
+  readonly experiments;
   /** The log, the saved profiles and the customer records, for read-only tools, listings and tests. */
   readonly stores: Pick<Backend, 'eventLog' | 'profiles' | 'customers'>;
 
@@ -56,6 +59,7 @@ export class Engine {
     this.models = modelsFacade(parts.lifecycle);
     this.drift = driftChecks(parts.lifecycle, () => clock.now(), logger);
     this.consumers = consumersFacade(parts.log);
+    this.experiments = parts.experiments;
     // An erasure closes the open ingest group: what is sent after it is checked after it.
     this.privacy = privacyFacade(parts, config, (fn) => (this.groups.seal(), this.serialised(fn)), () => clock.now(), logger, { profile: (id) => this.profile(id), scores: (id) => this.modelScores(id) });
     this.audit = parts.audit;
@@ -87,6 +91,12 @@ export class Engine {
     if (typeof request?.customerId === 'string') await this.parts.log.forCustomer(request.customerId, FRESH_FOR.decide, this.config.consumers.freshnessTimeoutMs);
     return this.parts.decisioning.decide(request);
   }
+
+  /** An experiment's KPIs per arm and over time, from the decision and event logs. */
+  experimentResults = (id: string) => experimentResults(this.parts, id, this.clock.now());
+
+  /** Selection and acceptance per action family per group, four-fifths rule, required exclusions apart (decisions of the last `days`). */
+  decisionFairness = (days = 90) => decisionFairness(this.parts, days, this.clock.now());
 
   /** A logged decision with the responses linked to it (every response ingested so far). */
   async decision(decisionId: string) {

@@ -36,3 +36,4 @@ export { MODEL_JOBS, type ProfileScores, type TrainRun, type TrainRunOptions } f
 export async function trainAll(engine: Engine, options: TrainRunOptions = {}): Promise<TrainRun> {
   return engine.trainModels({ promote: true, ...options });
 }
+export { parseExperimentsYaml, renderExperimentReport, ExperimentSchema, UniversalControlSchema, type Experiment, type ExperimentRecord } from './experiments/index.js';

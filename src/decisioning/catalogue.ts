@@ -68,10 +68,17 @@ export const Action = z
     description: z.string().max(500).optional(),
     /** Consent purpose the action needs; `service` needs none (service messages, duty-of-care guidance). */
     purpose: z.union([ConsentPurpose, z.literal('service')]).default('marketing'),
+    /**
+     * Additional consent purposes the action needs beyond its own (e.g. `third_party_sharing`
+     * for a partner's product, `research` for a survey). A marketing action always needs
+     * `personalised_offers` as well: every action the engine picks is chosen from the customer's data.
+     */
+    consents: z.array(ConsentPurpose).default([]),
     value: z
       .object({
-        model: z.enum(['margin', 'clv_impact']).default('margin'),
-        amountGbp: z.number().positive().max(1e7).describe('Expected first-year margin or CLV impact in GBP if taken up.'),
+        model: z.enum(['margin', 'clv_impact', 'retention']).default('margin'),
+        amountGbp: z.number().positive().max(1e7).describe('Expected first-year margin or CLV impact in GBP if taken up; for `retention`, the customer lifetime value used when no CLV score is available.'),
+        churnReduction: z.number().min(0).max(1).default(0.5).describe('retention: the share of the churn risk removed when the customer takes the action up.'),
       })
       .strict(),
     /** Product risk on the customer risk-tolerance scale: 0 none, 1 low, 2 medium, 3 high. */
@@ -99,6 +106,8 @@ export const Action = z
     declineCooldownDays: z.number().int().min(0).max(3650).optional(),
     /** FCA targeted support: a suggestion for a group of customers, not personal advice. */
     targetedSupport: z.boolean().default(false),
+    /** Targeted-support wording for this group's suggestion, when the catalogue-wide wording does not fit (e.g. cash, not investments). */
+    supportWording: z.string().min(1).max(800).optional(),
   })
   .strict()
   .superRefine((a, ctx) => {
@@ -154,9 +163,35 @@ export const Catalogue = z
       .object({
         /** Actions whose propensity is below this are not offered at all: a contact the customer will not want costs goodwill. */
         minPropensity: z.number().min(0).max(1).default(0),
+        /** CEL giving the customer's lifetime value (GBP); a missing or negative number falls back to each action's amountGbp. */
+        clv: Cel.optional(),
+        /** CEL giving the customer's probability of leaving (0..1); retention is valued at CLV x this x the action's churnReduction. */
+        churnRisk: Cel.optional(),
+        /** Fatigue: GBP charged per contact in the same budget (marketing or service) within `fatigueWindowDays`. */
+        fatigueGbpPerContact: z.number().min(0).max(1000).default(0),
+        fatigueWindowDays: z.number().positive().max(366).default(30),
+        /** Expected harm of a product the customer takes up: costGbp x the chance it is unsuitable. */
+        harm: z
+          .object({
+            costGbp: z.number().min(0).max(1e6).default(650),
+            /** Chance of harm when the signal named by `stressSignal` is on (products other than guidance and service). */
+            stress: z.number().min(0).max(1).default(0),
+            stressSignal: Id.default('financial_stress'),
+            /** Chance of harm for a customer with a vulnerability flag, on credit or any product with risk. */
+            vulnerable: z.number().min(0).max(1).default(0),
+            /** Chance of harm when the product's risk is above the customer's risk tolerance. */
+            aboveRiskTolerance: z.number().min(0).max(1).default(0),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),
+    /**
+     * Values rules read for features that are missing, where absence has a meaning (no
+     * savings account: zero savings), instead of NaN (unknown: rules fail closed).
+     */
+    featureDefaults: z.record(z.string(), z.number()).default({}),
     /** Plain words for model features, used in explanations. */
     featureLabels: z.record(z.string(), z.string().max(120)).default({}),
     targetedSupport: z

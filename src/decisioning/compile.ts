@@ -65,6 +65,8 @@ export interface CompiledCatalogue {
   sharedSlots: number;
   /** Every `profile.x`, `scores.x` and `context.x` the rules read: absent ones are filled (NaN / "") so rules never throw on them. */
   reads: { profile: string[]; scores: string[]; context: string[]; wholeProfile: boolean };
+  /** The arbitration's CEL numbers, read once per decision: the customer's lifetime value and churn risk. */
+  arbitration: { clv: RuleProgram | undefined; churnRisk: RuleProgram | undefined };
   /** How far back a decision needs the contact history: the longest cap or cool-down, at least a day. */
   historyDays: number;
 }
@@ -142,6 +144,9 @@ export function compileCatalogue(catalogue: Catalogue): CompiledCatalogue {
     a.prepared = POLICIES.map((p) => p.prepare?.(a));
     a.screens = POLICIES.flatMap((p, k) => (p.screen && (!p.prepare || a.prepared[k] !== undefined) ? [k] : []));
   }
+  const arb = catalogue.arbitration;
+  const clv = arb.clv ? attempt(() => compileRule(arb.clv!, 'decision', 'arbitration.clv')) : undefined;
+  const churnRisk = arb.churnRisk ? attempt(() => compileRule(arb.churnRisk!, 'decision', 'arbitration.churnRisk')) : undefined;
   if (issues.length > 0) throw new ValidationError(issues, `catalogue rules do not compile: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`);
   return {
     catalogue,
@@ -150,8 +155,9 @@ export function compileCatalogue(catalogue: Catalogue): CompiledCatalogue {
     actions,
     byId: new Map(actions.map((a) => [a.action.id, a])),
     sharedSlots: slots,
-    reads: collectReads([...shared.values()].map((r) => r.program), signals.map((s) => s.program), actions.flatMap((a) => [...a.rules.map((r) => r.program), ...(a.contextWeight ? [a.contextWeight] : [])])),
-    historyDays: Math.max(1, catalogue.contactPolicy.declineCooldownDays, ...catalogue.contactPolicy.caps.map((c) => c.periodDays), ...actions.map((a) => a.action.declineCooldownDays ?? 0)),
+    arbitration: { clv, churnRisk },
+    reads: collectReads([...shared.values()].map((r) => r.program), signals.map((s) => s.program), actions.flatMap((a) => [...a.rules.map((r) => r.program), ...(a.contextWeight ? [a.contextWeight] : [])]), [clv, churnRisk].filter((p) => p !== undefined)),
+    historyDays: Math.max(1, catalogue.arbitration.fatigueWindowDays, catalogue.contactPolicy.declineCooldownDays, ...catalogue.contactPolicy.caps.map((c) => c.periodDays), ...actions.map((a) => a.action.declineCooldownDays ?? 0)),
   };
 }
 

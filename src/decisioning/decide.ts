@@ -9,6 +9,7 @@ import type { Levers } from './catalogue.js';
 import { evaluateNumber, evaluatePredicate } from '../rules/index.js';
 import type { CompiledAction, CompiledCatalogue } from './compile.js';
 import { capacityFor as volumeCounters, capsFor as contactCaps, POLICIES, type DecisionScope, type SelectionScope } from './policies/index.js';
+import { netValue, netValueScope, type NetValue } from './netValue.js';
 import { FeatureRows, type PropensityScorer } from './scoring.js';
 import type { CandidateTrace, DecisionInputs } from './trace.js';
 import { localTime, type LocalTime } from './view.js';
@@ -38,11 +39,13 @@ export function evaluate(cat: CompiledCatalogue, inputs: DecisionInputs, opts: E
   // Features and scores the rules read but the inputs lack are NaN (comparisons false),
   // unknown context keys are "": rules then fail closed instead of throwing per action.
   // Rules see the features they name (a rule that indexes the whole map sees every one).
+  // Features whose absence has a meaning (no savings account: zero savings) read their default.
+  const defaults = cat.catalogue.featureDefaults;
   const profile: Record<string, number> = {};
-  if (cat.reads.wholeProfile) for (const [k, v] of Object.entries(inputs.profile)) profile[k] = v === null ? Number.NaN : v;
+  if (cat.reads.wholeProfile) for (const [k, v] of Object.entries(inputs.profile)) profile[k] = v === null ? (defaults[k] ?? Number.NaN) : v;
   for (const k of cat.reads.profile) {
     const v = inputs.profile[k];
-    profile[k] = v === null || v === undefined ? Number.NaN : v;
+    profile[k] = v === null || v === undefined ? (defaults[k] ?? Number.NaN) : v;
   }
   const scores: Record<string, number> = {};
   for (const k of cat.reads.scores) scores[k] = Number.NaN;
@@ -54,6 +57,7 @@ export function evaluate(cat: CompiledCatalogue, inputs: DecisionInputs, opts: E
   const signals: Record<string, boolean> = {};
   for (const s of cat.signals) signals[s.name] = evaluatePredicate(s.program, vars).pass;
   vars.signals = signals;
+  const nv = netValueScope(cat, inputs, vars, signals, channel, now);
 
   const rows = new FeatureRows(inputs.profile);
   // Objecting to profiling (UK GDPR Art. 21) means no model scores: priors only.
@@ -83,12 +87,17 @@ export function evaluate(cat: CompiledCatalogue, inputs: DecisionInputs, opts: E
     const propensity = scored ? scored.propensity : a.action.prior;
     const contextWeight = a.contextWeight ? weight(evaluateNumber(a.contextWeight, vars)) : 1;
     const lever = (opts.levers.families[a.action.family] ?? 1) * (opts.levers.actions[a.action.id] ?? 1);
-    const value = a.action.value.amountGbp;
+    const n = netValue(cat.catalogue, a, inputs.customer, nv, propensity, contextWeight, lever);
     for (const rank of ranks) {
-      const excluded = rank(a, propensity);
+      const excluded = rank(a, propensity, n.net);
       if (excluded) {
         trace.propensity = propensity;
         trace.propensitySource = scored ? 'model' : 'prior';
+        // Losing to "no action" is shown with the figures it lost on.
+        if (excluded.rule === 'no_action') {
+          trace.priority = n.net;
+          trace.netValue = netParts(n);
+        }
         trace.excludedBy = excluded;
         continue actions;
       }
@@ -101,9 +110,10 @@ export function evaluate(cat: CompiledCatalogue, inputs: DecisionInputs, opts: E
       models[a.action.id] = scored.modelVersion;
     }
     trace.contextWeight = contextWeight;
-    trace.value = value;
+    trace.value = n.value;
     trace.lever = lever;
-    trace.priority = propensity * contextWeight * value * lever;
+    trace.priority = n.net;
+    trace.netValue = netParts(n);
     ranked.push(traces.length - 1);
   }
   // Deterministic: priority, then the action id, so equal priorities never flip between runs.
@@ -112,6 +122,9 @@ export function evaluate(cat: CompiledCatalogue, inputs: DecisionInputs, opts: E
   vars.action = undefined;
   return { traces, ranked, signals, models, rows, local };
 }
+
+/** The parts of a priority as the trace records them. */
+const netParts = (n: NetValue): NonNullable<CandidateTrace['netValue']> => ({ valueSource: n.valueSource, budget: n.budget, expectedValue: n.expectedValue, contactCost: n.contactCost, fatigueCost: n.fatigueCost, harmChance: n.harmChance, harmCost: n.harmCost });
 
 /** A context weight scales a priority: no number, or a negative one, is neutral. */
 const weight = (w: number): number => (w >= 0 ? w : 1);

@@ -34,7 +34,19 @@ export const CandidateTraceSchema = z.object({
   contextWeight: z.number().optional(),
   value: z.number().optional(),
   lever: z.number().optional(),
-  priority: z.number().optional(),
+  priority: z.number().optional().describe('Expected net value in GBP: netValue.expectedValue less its contact, fatigue and harm costs; "no action" is worth 0'),
+  netValue: z
+    .object({
+      valueSource: z.enum(['catalogue', 'retention']).describe('`retention`: value = CLV x churn risk x the churn reduction'),
+      budget: z.enum(['marketing', 'service']).describe('Whose contact budget it spends (fatigue counts contacts in the same budget)'),
+      expectedValue: z.number().describe('propensity x context weight x value x lever'),
+      contactCost: z.number(),
+      fatigueCost: z.number(),
+      harmChance: z.number().describe('Chance a take-up is unsuitable (stress, vulnerability, risk above tolerance)'),
+      harmCost: z.number().describe('propensity x harmChance x the harm cost'),
+    })
+    .optional()
+    .describe('The parts of `priority`, for ranked actions and those that lost to "no action"'),
   rank: z.number().optional().describe('1-based position among actions that passed every static policy'),
 });
 
@@ -67,6 +79,10 @@ export const WinnerSchema = z.object({
 export const ExplanationSchema = z.object({
   excluded: z.array(z.object({ actionId: z.string(), kind: z.enum(EXCLUSION_KINDS), rule: z.string(), reason: z.string() })).describe('Every action that fell out, with the rule and the reason in plain words'),
   winner: WinnerSchema.optional(),
+  noAction: z
+    .object({ chosen: z.boolean(), reason: z.string() })
+    .optional()
+    .describe('"No action", the option worth £0: chosen when no action had a positive expected net value'),
 });
 
 const Scalar = z.union([z.string(), z.number(), z.boolean()]);
@@ -106,6 +122,23 @@ export const DecisionInputsSchema = z.object({
   sessionId: z.string().nullable(),
 });
 
+const ExperimentTagSchema = z.object({
+  experimentId: z.string(),
+  arm: z.string(),
+  kind: z.enum(['catalogue', 'levers', 'model', 'policy', 'holdout']),
+  probability: z.number().describe('P(this arm | the customer is in the experiment), for off-policy evaluation'),
+  inclusionProbability: z.number().describe('P(a customer is in the experiment at all)'),
+  layer: z.string(),
+});
+
+/** The experiment arm a decision was made under (src/experiments/decide.ts builds it). */
+export const DecisionExperimentSchema = ExperimentTagSchema.extend({
+  heldOut: z.boolean().describe('A holdout arm or the universal control: nothing was chosen, nobody contacted'),
+  levers: z.object({ families: z.record(z.string(), z.number()).optional(), actions: z.record(z.string(), z.number()).optional() }).optional(),
+  treatment: z.object({ catalogueVersion: z.string().optional(), models: z.record(z.string(), z.string()).optional(), policy: z.string().optional() }).optional(),
+  others: z.array(ExperimentTagSchema).optional().describe('Experiments of other layers the customer is also in'),
+});
+
 /** The fields the whole record and its summary share. */
 const Header = {
   formatVersion: z.literal(DECISION_FORMAT_VERSION),
@@ -128,6 +161,7 @@ export const DecisionRecordSchema = z.object({
   capacityRefused: z.array(z.string()).describe('Capacity keys that were full when the decision was made (replay takes them as given)'),
   chosen: z.array(ChosenActionSchema),
   explanation: ExplanationSchema,
+  experiment: DecisionExperimentSchema.optional(),
 });
 
 /** What a channel needs back from a decision; the whole record stays in the decision log. */

@@ -16,12 +16,13 @@ import { fieldIssues } from '../core/validate.js';
 import type { ConsumerCheckpoints } from '../store/consumer.js';
 import type { CatalogueStore, CatalogueVersionInfo } from '../store/catalogueStore.js';
 import type { ContactRecord, ContactStore } from '../store/contactStore.js';
-import type { DecisionLog } from '../store/decisionLog.js';
+import type { DecisionLog, LoggedDecision } from '../store/decisionLog.js';
 import { Levers as LeversSchema, OfferChannel, parseAction, type Action, type Catalogue, type Levers } from './catalogue.js';
 import { CATALOGUE_REFRESH_MS, CatalogueVersions, compileStored, type CatalogueEdit, type CatalogueSync } from './catalogueVersions.js';
 import { compileCatalogue, type CompiledCatalogue } from './compile.js';
 import { capacityFor, capsFor, evaluate, select, type Evaluation } from './decide.js';
 import { explain } from './explain.js';
+import { withArmLevers, type DecisionExperiment } from './experimentArm.js';
 import { KeyedMutex } from './mutex.js';
 import { ResponseLinker } from './responses.js';
 import { priorOnly, type FeatureValues, type PropensityScorer } from './scoring.js';
@@ -68,6 +69,8 @@ export interface DecisioningDeps {
   catalogueRefreshMs?: number;
   /** Hears each stored catalogue edit, for the audit trail (actor: the edit's author). */
   audit?: (act: { actor: string; action: 'catalogue.action.put' | 'catalogue.action.delete' | 'catalogue.replace' | 'catalogue.levers'; target: string; before: unknown; after: unknown }) => Promise<unknown>;
+  /** The experiment arm a customer's decision is made under (src/experiments/decide.ts), recorded; a holdout chooses nothing. */
+  experiment?: (customerId: string) => Promise<DecisionExperiment | undefined>;
 }
 
 /**
@@ -182,8 +185,10 @@ export class Decisioning {
    */
   async decideWith(base: Omit<DecisionInputs, 'history'> & { history?: DecisionInputs['history'] }, o: { channel: string; n: number; now: number; decisionId?: string }): Promise<DecisionRecord> {
     const cat = this.versions.stale() ? await this.refreshCatalogue() : this.compiled;
+    const experiment = await this.deps.experiment?.(base.customer.id);
     // Frozen: a decision holds the levers in force when it started, even if they change mid-way.
-    const levers = this.levers;
+    const levers = experiment?.levers ? withArmLevers(this.levers, experiment.levers) : this.levers;
+    const n = experiment?.heldOut ? 0 : o.n;
     const scorer = this.scorer;
     const customerId = base.customer.id;
     const decisionId = o.decisionId ?? this.deps.newDecisionId?.() ?? `d-${randomUUID()}`;
@@ -196,7 +201,7 @@ export class Decisioning {
       const inputs: DecisionInputs = { ...base, history };
       const ev = evaluate(cat, inputs, { now: o.now, channel: o.channel, levers, scorer });
       const full = await this.fullCounters(cat, ev, o.channel, o.now);
-      let sel = select(cat, ev, inputs, { now: o.now, channel: o.channel, n: o.n, full });
+      let sel = select(cat, ev, inputs, { now: o.now, channel: o.channel, n, full });
       for (let attempt = 0; ; attempt++) {
         const contacts: ContactRecord[] = sel.chosen.map((i) => {
           const t = ev.traces[i]!;
@@ -211,9 +216,10 @@ export class Decisioning {
         if (result.reason === 'capacity') full.add(result.key);
         else inputs.history = await this.deps.contacts.history(customerId, o.now - cat.historyDays * DAY_MS);
         resetSelection(ev);
-        sel = select(cat, ev, inputs, { now: o.now, channel: o.channel, n: o.n, full });
+        sel = select(cat, ev, inputs, { now: o.now, channel: o.channel, n, full });
       }
       const record = buildRecord(cat, ev, inputs, sel.chosen, { decisionId, channel: o.channel, n: o.n, now: o.now, levers, full, scorer, shap: this.deps.shap ?? true });
+      if (experiment) record.experiment = experiment;
       await this.deps.log.append({ decisionId, customerId, channel: o.channel, decidedAt: o.now, catalogueVersion: cat.version, record: storedRecord(record) });
       return record;
     });
@@ -226,6 +232,11 @@ export class Decisioning {
     const keys = [...takes.keys()];
     const used = await this.deps.contacts.capacityUsed(keys);
     return new Set(keys.filter((k, j) => used[j]! >= takes.get(k)!));
+  }
+
+  /** A customer's logged decisions, newest first (experiment reports read them). */
+  async customerDecisions(customerId: string, limit: number): Promise<LoggedDecision[]> {
+    return this.deps.log.listCustomer(customerId, limit);
   }
 
   /** A logged decision with the responses linked to it. */
@@ -448,7 +459,7 @@ export function replayRecord(cat: CompiledCatalogue, original: DecisionRecord, s
   }
   const ev = evaluate(cat, original.inputs, { now, channel: original.channel, levers: original.levers, scorer });
   const full = new Set(original.capacityRefused);
-  const sel = select(cat, ev, original.inputs, { now, channel: original.channel, n: original.n, full });
+  const sel = select(cat, ev, original.inputs, { now, channel: original.channel, n: original.experiment?.heldOut ? 0 : original.n, full });
   // A record logged without SHAP replays without it.
   const shap = !original.chosen[0] || original.explanation.winner?.topContributions.length !== 0 || original.candidates.find((c) => c.actionId === original.chosen[0]!.actionId)?.propensitySource !== 'model';
   const replayed = buildRecord(cat, ev, original.inputs, sel.chosen, { decisionId: original.decisionId, channel: original.channel, n: original.n, now, levers: original.levers, full, scorer, shap });

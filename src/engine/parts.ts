@@ -10,6 +10,7 @@ import { openBackend } from '../store/backends/index.js';
 import type { LogConsumer } from '../store/consumer.js';
 import { LogConsumers } from '../store/logConsumers.js';
 import { ModelLifecycle } from '../training/index.js';
+import { Experiments } from '../experiments/index.js';
 import { logConsumers } from './consumers.js';
 import { AuditTrail } from '../governance/audit.js';
 import { trainingExclusionsOf } from './privacy.js';
@@ -22,6 +23,7 @@ export interface Parts {
   online: OnlineFeatureStore;
   lifecycle: ModelLifecycle;
   decisioning: Decisioning;
+  experiments: Experiments;
   log: LogConsumers;
   /** Every administrative act, hash-chained. */
   audit: AuditTrail;
@@ -33,6 +35,7 @@ export function wireParts(config: Config, clock: Clock, logger: Logger, o: { con
   const online = new OnlineFeatureStore(loadFeatures(config.features.definitions), backend.profiles, { checkpointEvents: config.features.checkpointEvents });
   const audit = new AuditTrail(backend.audit, () => clock.now());
   const lifecycle = new ModelLifecycle(backend.models, { log: backend.eventLog, features: () => online.features, now: () => clock.now(), trainingExclusions: trainingExclusionsOf(backend, config), audit: (act) => audit.record(act) });
+  const experiments = new Experiments(backend.experiments, clock);
   const decisioning = new Decisioning(parseCatalogueYaml(readFileSync(config.decisioning.catalogue ?? DEFAULT_CATALOGUE, 'utf8')), {
     clock,
     customers: { get: async (id) => (await backend.customers.getMany([id]))[0] },
@@ -46,11 +49,12 @@ export function wireParts(config: Config, clock: Clock, logger: Logger, o: { con
     checkpoints: backend.checkpoints,
     catalogues: backend.catalogues,
     audit: (act) => audit.record(act),
+    experiment: (id) => experiments.forDecision(id),
   });
   const log = new LogConsumers(backend.eventLog, logConsumers({ features: online, decisioning }, o.consumers), {
     limits: { maxLagEvents: config.consumers.maxLagEvents, maxLagMs: config.consumers.maxLagSeconds * 1000 },
     ...(o.pauseConsumers !== undefined ? { paused: o.pauseConsumers } : {}),
     onError: (name, e, failures) => logger.warn({ event: 'consumer_failed', consumer: name, failures }, e instanceof Error ? e.message : String(e)),
   });
-  return { backend, online, lifecycle, decisioning, log, audit };
+  return { backend, online, lifecycle, decisioning, experiments, log, audit };
 }

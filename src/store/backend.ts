@@ -6,6 +6,7 @@ import type { ContactStore } from './contactStore.js';
 import type { CustomerStore } from './customerStore.js';
 import type { DecisionLog } from './decisionLog.js';
 import type { EventLog } from './eventLog.js';
+import type { ExperimentStore } from './experimentStore.js';
 import type { ModelRegistry } from './modelRegistry.js';
 import type { ProfileStore } from './profileStore.js';
 import type { RejectStore } from './rejectStore.js';
@@ -26,6 +27,8 @@ export interface Backend {
   readonly models: ModelRegistry;
   /** Stored catalogue versions and the one in force (shared by every process on the data). */
   readonly catalogues: CatalogueStore;
+  /** Stored experiments and the universal control group. */
+  readonly experiments: ExperimentStore;
   /** Hashed API keys and their scopes (the HTTP server checks them). */
   readonly apiKeys: ApiKeyStore;
   /** Checkpoints of the log consumers that do not keep their own. */

@@ -8,3 +8,4 @@ export * from './decisionLog.js';
 export * from './consumer.js';
 export * from './backend.js';
 export * from './catalogueStore.js';
+export * from './experimentStore.js';

@@ -1,6 +1,6 @@
 /**
  * The golden decision cases: fixed customers, profiles, clock and a small fixed GBDT
- * propensity model. `npx tsx test/decisioning/golden.ts --write` regenerates
+ * propensity model. `npx tsx test/decisioning/golden.ts --write [--keep-model]` regenerates
  * test/fixtures/decisions/golden-v1.json; golden.test.ts checks today's engine against it.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -56,7 +56,8 @@ export async function runCase(c: GoldenCase, modelText: string): Promise<Decisio
 }
 
 if (process.argv.includes('--write')) {
-  const modelText = trainGoldenModel();
+  // --keep-model: rerun the cases on the stored model, so a change to decisions is not mixed with a change to training.
+  const modelText = process.argv.includes('--keep-model') ? JSON.stringify((JSON.parse(readFileSync(GOLDEN, 'utf8')) as { model: unknown }).model) : trainGoldenModel();
   const records = [];
   for (const c of CASES) records.push({ case: c, record: await runCase(c, modelText) });
   writeFileSync(GOLDEN, `${JSON.stringify({ formatVersion: 1, model: JSON.parse(modelText), cases: records }, null, 1)}\n`);

@@ -35,7 +35,7 @@ export function rig(o: { catalogue?: Catalogue; start?: string; scorer?: Propens
     newDecisionId: () => `d-${++ids}`,
   });
   const customer = (input: Partial<CustomerInput> & { customerId: string }, profile: FeatureValues = {}) => {
-    customers.set(input.customerId, Customer.parse({ dateOfBirth: '1985-06-15', riskTolerance: 'medium', consents: { marketing: true }, ...input }));
+    customers.set(input.customerId, Customer.parse({ dateOfBirth: '1985-06-15', riskTolerance: 'medium', consents: { marketing: true, personalised_offers: true }, ...input }));
     profiles.set(input.customerId, profile);
   };
   /** Stores events and passes them to the decisioning component, as the engine does. */

@@ -7,13 +7,15 @@ const exclusion = (r: { candidates: { actionId: string; excludedBy?: { kind: str
 
 // Scenario tests (STYLE.md 10): set up customers and events, move the clock, decide, assert.
 describe('decisioning scenarios', () => {
-  it('arbitrates by propensity × context weight × value × levers, ties broken by action id', async () => {
+  it('arbitrates on expected net value (propensity × context weight × value × levers less costs), ties broken by action id', async () => {
     const { d, customer } = rig();
     customer({ customerId: 'c1' }, { idle_cash: 20_000 });
     const r = await d.decide({ customerId: 'c1', channel: 'in_app', n: 3 });
-    // card 0.1 × £100 = 10 ties fund 0.05 × £200 = 10: card wins on its id; then saver (5), help (4).
+    // card 0.1 × £100 − £1 in-app contact = 9 ties fund 0.05 × £200 − £1 = 9: card wins on its id; then saver (4), help (3).
     expect(chosenIds(r)).toEqual(['card', 'fund', 'saver']);
-    expect(r.candidates.find((c) => c.actionId === 'card')).toMatchObject({ status: 'chosen', priority: 10, propensity: 0.1, propensitySource: 'prior', value: 100, lever: 1, contextWeight: 1, rank: 1 });
+    expect(r.candidates.find((c) => c.actionId === 'card')).toMatchObject({ status: 'chosen', priority: 9, propensity: 0.1, propensitySource: 'prior', value: 100, lever: 1, contextWeight: 1, rank: 1 });
+    expect(r.candidates.find((c) => c.actionId === 'card')!.netValue).toEqual({ valueSource: 'catalogue', budget: 'marketing', expectedValue: 10, contactCost: 1, fatigueCost: 0, harmChance: 0, harmCost: 0 });
+    expect(r.explanation.noAction).toEqual({ chosen: false, reason: 'card has an expected net value of £9.00, above the £0 of doing nothing' });
     expect(r.candidates.find((c) => c.actionId === 'help')).toMatchObject({ status: 'ranked', rank: 4 });
   });
 
@@ -164,9 +166,9 @@ describe('decisioning scenarios', () => {
     const r = await d.decide({ customerId: 'saver1', channel: 'email' });
     expect(chosenIds(r)).toEqual(['fund']);
     const w = r.explanation.winner!;
-    expect(w.targetedSupport).toEqual({ group: 'segment=mass_affluent/risk=medium/horizon=long', wording: 'This is a suggestion for customers in a similar position, not personal advice.' });
+    expect(w.targetedSupport).toEqual({ group: 'risk=medium/age_band=under_50', wording: 'This is a suggestion for customers in a similar position, not personal advice.' });
     expect(w.customerSentence).toBe("We're suggesting Balanced fund because you hold over £10,000 in cash. This is a suggestion for customers in a similar position, not personal advice.");
-    expect(w.reasonCodes.map((c) => c.code)).toEqual(['RULE_FUND_0', 'PRIOR_PROPENSITY', 'VALUE_MARGIN', 'AHEAD_OF_RUNNER_UP']);
+    expect(w.reasonCodes.map((c) => c.code)).toEqual(['RULE_FUND_0', 'PRIOR_PROPENSITY', 'VALUE_MARGIN', 'NET_VALUE', 'AHEAD_OF_RUNNER_UP']);
     expect(r.explanation.excluded).toContainEqual({ actionId: 'card', kind: 'applicability', rule: 'card#0', reason: 'already holds a credit card' });
     expect(r.explanation.excluded).toContainEqual({ actionId: 'help', kind: 'channel', rule: 'treatment', reason: 'has no treatment for the email channel' });
   });

@@ -6,7 +6,7 @@ import type { LogConsumer } from '../../src/index.js';
 import { buildApp } from '../../src/server/app.js';
 
 const T0 = '2026-03-02T12:00:00Z';
-const customer = { customerId: 'k1', dateOfBirth: '1980-05-01', consents: { marketing: true } };
+const customer = { customerId: 'k1', dateOfBirth: '1980-05-01', consents: { marketing: true, personalised_offers: true } };
 const login = (i: number) => ({ eventId: `l${i}`, customerId: 'k1', type: 'login', occurredAt: new Date(Date.parse(T0) - 60_000 + i).toISOString(), schemaVersion: 1, payload: { channel: 'web' } });
 
 /** A consumer standing in for a broken downstream (a trigger engine whose store is down). */

@@ -33,7 +33,7 @@ describe('the catalogue over HTTP, stored', () => {
   it('an action edited over HTTP survives a restart, and the next decision uses it and records its version', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nb-catalogue-'));
     const first = await openOn(dir);
-    await first.app.inject({ method: 'POST', url: '/v1/customers', headers: json, payload: JSON.stringify({ customers: [{ customerId: 'c1', dateOfBirth: '1980-01-01', riskTolerance: 'medium', consents: { marketing: true } }] }) });
+    await first.app.inject({ method: 'POST', url: '/v1/customers', headers: json, payload: JSON.stringify({ customers: [{ customerId: 'c1', dateOfBirth: '1980-01-01', riskTolerance: 'medium', consents: { marketing: true, personalised_offers: true } }] }) });
     const before = (await first.app.inject({ method: 'POST', url: '/v1/decisions', headers: json, payload: JSON.stringify({ customerId: 'c1', channel: 'in_app' }) })).json();
     expect(before.chosen[0].actionId).toBe('card');
     const put = await first.app.inject({ method: 'PUT', url: '/v1/actions/saver', headers: json, payload: JSON.stringify(richerSaver) });

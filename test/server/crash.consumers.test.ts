@@ -13,7 +13,7 @@ import { exited } from '../helpers/server.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const NOW = Date.now();
 const at = (i: number) => new Date(NOW - 3_600_000 + i * 1000).toISOString();
-const customers = ['k1', 'k2'].map((customerId) => ({ customerId, dateOfBirth: '1980-05-01', consents: { marketing: true } }));
+const customers = ['k1', 'k2'].map((customerId) => ({ customerId, dateOfBirth: '1980-05-01', consents: { marketing: true, personalised_offers: true } }));
 const payment = (i: number) => ({ eventId: `p${i}`, customerId: i % 2 ? 'k1' : 'k2', type: 'card_payment', occurredAt: at(i), schemaVersion: 1, payload: { amount: { minor: -(100 + i), currency: 'GBP' }, merchantCategoryCode: '5411' } });
 
 /** Ingests in a child process whose named consumers are paused, and kills it with SIGKILL once the events are durable. */

@@ -75,7 +75,7 @@ describe('crash safety', () => {
   it('keeps every acknowledged decision in the log after SIGKILL mid-stream', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nb-crash-dec-'));
     const { url, child } = await startServer(dir);
-    const customers = Array.from({ length: 50 }, (_, i) => ({ customerId: `k${i}`, dateOfBirth: '1980-05-01', consents: { marketing: true } }));
+    const customers = Array.from({ length: 50 }, (_, i) => ({ customerId: `k${i}`, dateOfBirth: '1980-05-01', consents: { marketing: true, personalised_offers: true } }));
     const up = await fetch(`${url}/v1/customers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ customers }) });
     expect(up.status).toBe(200);
     const acked: string[] = [];

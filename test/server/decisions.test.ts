@@ -10,7 +10,7 @@ describe('decisions and actions over HTTP', () => {
 
   it('decides, reads the logged decision with its responses, and replays it', async () => {
     h = await testApp({ decisioning: { catalogue } });
-    await h.post('/v1/customers', { customers: [{ customerId: 'c1', dateOfBirth: '1980-01-01', riskTolerance: 'medium', consents: { marketing: true } }] });
+    await h.post('/v1/customers', { customers: [{ customerId: 'c1', dateOfBirth: '1980-01-01', riskTolerance: 'medium', consents: { marketing: true, personalised_offers: true } }] });
     const res = await h.post('/v1/decisions', { customerId: 'c1', channel: 'in_app', n: 2 });
     expect(res.statusCode).toBe(200);
     const d = res.json();
@@ -74,7 +74,7 @@ describe('decisions and actions over HTTP', () => {
 
     const levers = await h.app.inject({ method: 'PUT', url: '/v1/levers', payload: JSON.stringify({ families: { savings: 5 } }), headers: { 'content-type': 'application/json' } });
     expect(levers.json()).toEqual({ families: { savings: 5 }, actions: {} });
-    await h.post('/v1/customers', { customers: [{ customerId: 'c2', dateOfBirth: '1980-01-01', consents: { marketing: true } }] });
+    await h.post('/v1/customers', { customers: [{ customerId: 'c2', dateOfBirth: '1980-01-01', consents: { marketing: true, personalised_offers: true } }] });
     expect((await h.post('/v1/decisions', { customerId: 'c2', channel: 'in_app' })).json().chosen[0].actionId).toBe('saver');
     expect((await h.app.inject({ method: 'PUT', url: '/v1/levers', payload: JSON.stringify({ families: { savings: 'high' } }), headers: { 'content-type': 'application/json' } })).statusCode).toBe(422);
   });

@@ -26,7 +26,7 @@ describe('every documented 2xx response matches its schema', () => {
     engine = await createEngine({ store: 'memory', log: { level: 'silent' }, decisioning: { catalogue } }, { clock });
     await appendAll(engine.stores.eventLog, bank.events.filter((e) => e.customerId !== one));
     expect((await engine.ingest(bank.events.filter((e) => e.customerId === one))).rejected).toBe(0);
-    await engine.upsertCustomers([{ customerId: one, dateOfBirth: '1980-01-01', riskTolerance: 'medium', consents: { marketing: true } }]);
+    await engine.upsertCustomers([{ customerId: one, dateOfBirth: '1980-01-01', riskTolerance: 'medium', consents: { marketing: true, personalised_offers: true } }]);
     await engine.trainModels({ models: ['propensity', 'churn', 'segments', 'clv'], seed: 1 });
     await engine.trainModels({ models: ['propensity'], seed: 2 });
     app = buildApp(engine, { logger: false, auth: { mode: 'none' } });
@@ -107,6 +107,16 @@ describe('every documented 2xx response matches its schema', () => {
     await call('get', '/v1/catalogue/versions', '/v1/catalogue/versions');
     await call('get', '/v1/customers/{customerId}/export', `/v1/customers/${one}/export`);
     await call('get', '/v1/audit', '/v1/audit?limit=5&verify=true');
+    await call('put', '/v1/universal-control', '/v1/universal-control', { salt: 'ucg', share: 0 });
+    const experiment = { id: 'resp-exp', status: 'running', arms: [{ name: 'a', kind: 'policy', policy: 'engine' }, { name: 'b', kind: 'holdout' }] };
+    await call('post', '/v1/experiments', '/v1/experiments', experiment);
+    await call('put', '/v1/experiments/{experimentId}', '/v1/experiments/resp-exp', { ...experiment, exposure: 1 });
+    await call('get', '/v1/experiments', '/v1/experiments');
+    await call('get', '/v1/experiments/{experimentId}', '/v1/experiments/resp-exp');
+    await engine.decide({ customerId: one, channel: 'in_app', n: 1 });
+    await call('get', '/v1/experiments/{experimentId}/results', '/v1/experiments/resp-exp/results');
+    await call('delete', '/v1/experiments/{experimentId}', '/v1/experiments/resp-exp');
+    await call('get', '/v1/fairness', '/v1/fairness?days=365');
     await call('delete', '/v1/customers/{customerId}', '/v1/customers/c-resp');
 
     // Every documented 2xx of every operation was produced.

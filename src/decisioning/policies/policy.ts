@@ -65,7 +65,8 @@ export interface PolicyDefinition<K extends string, C extends boolean, P> {
   readonly prepare?: (a: CompiledAction) => P | undefined;
   /** Opened once per decision; undefined when there is nothing to check in this decision (no declines, not quiet hours). */
   readonly screen?: (d: DecisionScope) => ((a: CompiledAction, prepared: P) => Readonly<PolicyExclusion<K>> | undefined) | undefined;
-  readonly rank?: (d: DecisionScope) => (a: CompiledAction, propensity: number) => Readonly<PolicyExclusion<K>> | undefined;
+  /** `net` is the action's expected net value (GBP; netValue.ts): doing nothing is worth 0. */
+  readonly rank?: (d: DecisionScope) => (a: CompiledAction, propensity: number, net: number) => Readonly<PolicyExclusion<K>> | undefined;
   readonly select?: (s: SelectionScope) => SelectionCheck<K>;
 }
 

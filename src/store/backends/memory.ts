@@ -8,6 +8,7 @@ import { MemoryContactStore } from '../memory/contactStore.js';
 import { MemoryCustomerStore } from '../memory/customerStore.js';
 import { MemoryDecisionLog } from '../memory/decisionLog.js';
 import { MemoryEventLog } from '../memory/eventLog.js';
+import { MemoryExperimentStore } from '../memory/experimentStore.js';
 import { MemoryModelRegistry } from '../memory/modelRegistry.js';
 import { MemoryProfileStore } from '../memory/profileStore.js';
 import { MemoryRejectStore } from '../memory/rejectStore.js';
@@ -25,6 +26,7 @@ export function openMemoryBackend(): Backend {
     models: new MemoryModelRegistry(),
     checkpoints: new MemoryConsumerCheckpoints(),
     catalogues: new MemoryCatalogueStore(),
+    experiments: new MemoryExperimentStore(),
     apiKeys: new MemoryApiKeyStore(),
     audit: new MemoryAuditLog(),
   };

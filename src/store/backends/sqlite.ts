@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Backend, BackendWarning } from '../backend.js';
 import { SqliteApiKeyStore } from '../sqlite/apiKeyStore.js';
+import { SqliteExperimentStore } from '../sqlite/experimentStore.js';
 import { SqliteCatalogueStore } from '../sqlite/catalogueStore.js';
 import { WalCheckpointer } from '../sqlite/checkpointer.js';
 import { SqliteConsumerCheckpoints } from '../sqlite/consumerCheckpoints.js';
@@ -51,6 +52,7 @@ export function openSqliteBackend(o: { dataDir: string; onWarning?: BackendWarni
     // checkpoint is never ahead of a lost decline, and saving it costs no fsync.
     checkpoints: new SqliteConsumerCheckpoints(decisions),
     catalogues: new SqliteCatalogueStore(main),
+    experiments: new SqliteExperimentStore(main),
     apiKeys: openSqliteApiKeyStore(o.dataDir),
     audit: openSqliteAuditLog(o.dataDir),
   };
@@ -73,7 +75,7 @@ export function openSqliteBackend(o: { dataDir: string; onWarning?: BackendWarni
       closed = true;
       await Promise.all(checkpointers.map((c) => c.stop()));
       await ports.decisionLog.close();
-      for (const p of [ports.audit, ports.apiKeys, ports.checkpoints, ports.catalogues, ports.models, ports.contacts, ports.profiles, ports.rejects, ports.customers, ports.eventLog]) await p.close();
+      for (const p of [ports.audit, ports.apiKeys, ports.checkpoints, ports.experiments, ports.catalogues, ports.models, ports.contacts, ports.profiles, ports.rejects, ports.customers, ports.eventLog]) await p.close();
       if (main.open) main.close();
       if (decisions.open) decisions.close();
     },

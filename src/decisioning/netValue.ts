@@ -1,0 +1,103 @@
+/**
+ * Expected net value: what arbitration ranks on. A contact is worth making only when the
+ * value it is expected to bring beats what it costs: the channel's cost, the customer's
+ * growing fatigue with contacts, and the expected cost of harm when the product may not
+ * suit the customer. "No action" is worth £0, so an action with a net value at or below
+ * zero loses to it. Pure functions of the decision's inputs.
+ */
+import { channelDefinition } from '../core/channels.js';
+import { MS_PER_DAY as DAY_MS } from '../core/clock.js';
+import { evaluateNumber } from '../rules/index.js';
+import type { Catalogue } from './catalogue.js';
+import type { CompiledAction, CompiledCatalogue } from './compile.js';
+import type { DecisionInputs } from './trace.js';
+
+/** Whose contact budget an action spends: service messages are outside the marketing budget. */
+export type Budget = 'marketing' | 'service';
+
+/** The budget of an action: service-purpose actions are service, everything else is marketing. */
+export const budgetOf = (a: { purpose: string }): Budget => (a.purpose === 'service' ? 'service' : 'marketing');
+
+/** The parts of one decision that every action's net value shares. */
+export interface NetValueScope {
+  /** The customer's lifetime value from the catalogue's `arbitration.clv`, or undefined (then each action's amountGbp). */
+  clv: number | undefined;
+  /** The customer's churn risk (0..1) from `arbitration.churnRisk`, or 0 when unknown. */
+  churnRisk: number;
+  contactCostGbp: number;
+  /** Contacts in each budget within the fatigue window. */
+  recent: Record<Budget, number>;
+  stressed: boolean;
+}
+
+/** Works out what the decision's actions share: CLV, churn risk, channel cost, recent contacts by budget. */
+export function netValueScope(cat: CompiledCatalogue, inputs: DecisionInputs, vars: Record<string, unknown>, signals: Record<string, boolean>, channel: string, now: number): NetValueScope {
+  const arb = cat.catalogue.arbitration;
+  const clvRaw = cat.arbitration.clv ? evaluateNumber(cat.arbitration.clv, vars) : Number.NaN;
+  const churnRaw = cat.arbitration.churnRisk ? evaluateNumber(cat.arbitration.churnRisk, vars) : Number.NaN;
+  const since = now - arb.fatigueWindowDays * DAY_MS;
+  const recent: Record<Budget, number> = { marketing: 0, service: 0 };
+  for (const c of inputs.history.contacts) {
+    if (c.at <= since || c.at > now) continue;
+    // An action no longer in the catalogue counts as marketing: the stricter budget.
+    const a = cat.byId.get(c.actionId);
+    recent[a ? budgetOf(a.action) : 'marketing']++;
+  }
+  return {
+    clv: clvRaw >= 0 ? clvRaw : undefined,
+    churnRisk: churnRaw >= 0 ? Math.min(1, churnRaw) : 0,
+    contactCostGbp: channelDefinition(channel)?.contactCostGbp ?? 0,
+    recent,
+    stressed: signals[arb.harm.stressSignal] === true,
+  };
+}
+
+/** One action's expected net value and its parts, as the trace records them. */
+export interface NetValue {
+  /** GBP the action brings if taken up: margin, CLV impact, or CLV x churn risk x its churn reduction for retention. */
+  value: number;
+  valueSource: 'catalogue' | 'retention';
+  /** propensity x context weight x value x lever. */
+  expectedValue: number;
+  contactCost: number;
+  fatigueCost: number;
+  /** The chance taking it up harms the customer (unsuitable), and its expected cost: propensity x chance x harm cost. */
+  harmChance: number;
+  harmCost: number;
+  budget: Budget;
+  /** expectedValue − contactCost − fatigueCost − harmCost: the priority. */
+  net: number;
+}
+
+/** The expected net value of an action in this decision. */
+export function netValue(cat: Catalogue, a: CompiledAction, customer: DecisionInputs['customer'], s: NetValueScope, propensity: number, contextWeight: number, lever: number): NetValue {
+  const arb = cat.arbitration;
+  const v = a.action.value;
+  let value: number;
+  let valueSource: NetValue['valueSource'];
+  if (v.model === 'retention') {
+    value = (s.clv ?? v.amountGbp) * s.churnRisk * v.churnReduction;
+    valueSource = 'retention';
+  } else {
+    value = v.amountGbp;
+    valueSource = 'catalogue';
+  }
+  const budget = budgetOf(a.action);
+  const expectedValue = propensity * contextWeight * value * lever;
+  const harmChance = harmChanceOf(arb.harm, a, customer, s.stressed);
+  const harmCost = propensity * harmChance * arb.harm.costGbp;
+  const fatigueCost = arb.fatigueGbpPerContact * s.recent[budget];
+  const net = expectedValue - s.contactCostGbp - fatigueCost - harmCost;
+  return { value, valueSource, expectedValue, contactCost: s.contactCostGbp, fatigueCost, harmChance, harmCost, budget, net };
+}
+
+/** The chance a take-up is unsuitable: independent sources of harm combined (1 − Π(1 − p)). */
+function harmChanceOf(h: Catalogue['arbitration']['harm'], a: CompiledAction, c: DecisionInputs['customer'], stressed: boolean): number {
+  // Guidance and service messages help; they are not products that can be mis-sold.
+  if (a.action.purpose === 'service' || a.action.family === 'guidance' || a.action.family === 'service_message') return 0;
+  let keep = 1;
+  if (stressed) keep *= 1 - h.stress;
+  if (c.vulnerable && (a.vars.credit || a.action.productRisk > 0)) keep *= 1 - h.vulnerable;
+  if (a.action.productRisk > c.riskLevel && a.action.productRisk > 0) keep *= 1 - h.aboveRiskTolerance;
+  return 1 - keep;
+}

@@ -1,0 +1,31 @@
+/** The measurement reads of the engine: experiment results and decision fairness, from the logs. */
+import { fairnessFromLog, resultsFromLog, type ExperimentResults, type FairnessReport } from '../experiments/index.js';
+import { MS_PER_DAY } from '../core/clock.js';
+import type { Parts } from './parts.js';
+
+/** At most this many logged decisions are read per customer for a report. */
+const DECISIONS_PER_CUSTOMER = 100_000;
+
+/** An experiment's KPIs per arm and over time. */
+export async function experimentResults(parts: Parts, id: string, now: number): Promise<ExperimentResults> {
+  const e = (await parts.experiments.get(id)).experiment;
+  return resultsFromLog(e, {
+    customers: parts.backend.customers,
+    decisions: (c) => parts.decisioning.customerDecisions(c, DECISIONS_PER_CUSTOMER),
+    events: (c) => parts.backend.eventLog.readCustomer(c),
+    now,
+  });
+}
+
+/** Selection and acceptance per action family per group over the last `days`. */
+export async function decisionFairness(parts: Parts, days: number, now: number): Promise<FairnessReport> {
+  return fairnessFromLog(
+    {
+      customers: parts.backend.customers,
+      decisions: (c) => parts.decisioning.customerDecisions(c, DECISIONS_PER_CUSTOMER),
+      events: (c) => parts.backend.eventLog.readCustomer(c, { types: ['offer_response'] }),
+      now,
+    },
+    now - days * MS_PER_DAY,
+  );
+}

@@ -1,0 +1,78 @@
+/**
+ * An experiment's results read from the logs: every customer's logged decisions (the
+ * exposures, with the arm each was made under) and events (the outcomes). Reads customer by
+ * customer through ports the engine passes in, so it runs on either store.
+ */
+import type { Customer } from '../core/customer.js';
+import { NextbestError } from '../core/errors.js';
+import type { StoredEvent } from '../core/events.js';
+import type { LoggedDecision } from '../store/decisionLog.js';
+import type { Experiment } from './definition.js';
+import { decisionFairness, type FairnessDecision, type FairnessReport } from './fairness.js';
+import { customerOutcomes, DAY_MS, type ExposureDecision } from './outcomes.js';
+import { experimentResults, type ExperimentResults } from './results.js';
+
+export interface LogSources {
+  customers: { list(o: { afterId?: string; limit: number }): Promise<Customer[]> };
+  decisions: (customerId: string) => Promise<LoggedDecision[]>;
+  events: (customerId: string) => Promise<StoredEvent[]>;
+  now: number;
+}
+
+interface LoggedShape {
+  experiment?: { experimentId: string; arm: string; heldOut: boolean };
+  chosen?: { actionId: string; family: string }[];
+  candidates?: { actionId: string; value?: number }[];
+}
+
+/** The decision as the analysis reads it; the record's `value` per chosen action comes from its candidate trace. */
+export function exposureOf(d: LoggedDecision): ExposureDecision {
+  const r = (d.record ?? {}) as LoggedShape;
+  const values = new Map((r.candidates ?? []).map((c) => [c.actionId, c.value ?? 0]));
+  return { decisionId: d.decisionId, customerId: d.customerId, decidedAt: d.decidedAt, experiment: r.experiment, chosen: (r.chosen ?? []).map((c) => ({ actionId: c.actionId, family: c.family, value: values.get(c.actionId) ?? 0 })) };
+}
+
+/** Results of one experiment from its start (or the first exposure) to its end or now. */
+export async function resultsFromLog(e: Experiment, src: LogSources, o: { inactiveDays?: number } = {}): Promise<ExperimentResults> {
+  const decisions: ExposureDecision[] = [];
+  const events: StoredEvent[] = [];
+  let afterId: string | undefined;
+  for (;;) {
+    const page = await src.customers.list({ limit: 500, ...(afterId !== undefined ? { afterId } : {}) });
+    if (page.length === 0) break;
+    for (const c of page) {
+      const mine = (await src.decisions(c.customerId)).map(exposureOf).filter((d) => d.experiment?.experimentId === e.id);
+      if (mine.length === 0) continue;
+      decisions.push(...mine);
+      events.push(...(await src.events(c.customerId)));
+    }
+    afterId = page[page.length - 1]!.customerId;
+  }
+  if (decisions.length === 0) throw new NextbestError('NOT_FOUND', `no logged decision of experiment ${e.id} yet`);
+  const from = e.startAt ?? Math.min(...decisions.map((d) => d.decidedAt));
+  const until = Math.max(from + DAY_MS, Math.min(e.endAt ?? src.now, src.now));
+  const outcomes = customerOutcomes(decisions, events, { experimentId: e.id, until, ...(o.inactiveDays !== undefined ? { inactiveDays: o.inactiveDays } : {}) });
+  return experimentResults(e, outcomes, { from, until });
+}
+
+/** The decision-fairness report over the decisions logged in [since, now). */
+export async function fairnessFromLog(src: LogSources, since: number): Promise<FairnessReport> {
+  const decisions: FairnessDecision[] = [];
+  const events: StoredEvent[] = [];
+  let afterId: string | undefined;
+  for (;;) {
+    const page = await src.customers.list({ limit: 500, ...(afterId !== undefined ? { afterId } : {}) });
+    if (page.length === 0) break;
+    for (const c of page) {
+      const mine = (await src.decisions(c.customerId)).filter((d) => d.decidedAt >= since && d.decidedAt < src.now);
+      if (mine.length === 0) continue;
+      for (const d of mine) {
+        const r = (d.record ?? {}) as { inputs?: { customer?: FairnessDecision['customer'] }; candidates?: FairnessDecision['candidates']; chosen?: FairnessDecision['chosen'] };
+        decisions.push({ customerId: d.customerId, decisionId: d.decisionId, customer: { age: r.inputs?.customer?.age ?? -1, attributes: r.inputs?.customer?.attributes ?? {} }, candidates: r.candidates ?? [], chosen: r.chosen ?? [] });
+      }
+      events.push(...(await src.events(c.customerId)).filter((e) => e.event.type === 'offer_response' && e.t >= since));
+    }
+    afterId = page[page.length - 1]!.customerId;
+  }
+  return decisionFairness(decisions, events);
+}
