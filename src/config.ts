@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { readFileSync, existsSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { NextbestError } from './core/errors.js';
+import { ConsentPurpose, EVENT_TYPES, type EventType } from './core/events.js';
 import { fieldIssues } from './core/validate.js';
 import { describeIssues } from './core/errors.js';
 
@@ -90,6 +91,24 @@ export const ConfigSchema = z
       .object({
         /** A YAML action catalogue (docs/decisioning.md); the built-in bank catalogue when unset. */
         catalogue: z.string().min(1).optional(),
+      })
+      .strict()
+      .prefault({}),
+    privacy: z
+      .object({
+        /**
+         * Days each event type is kept (by event time); a type not listed is kept until the
+         * customer is erased. The purge job (`nextbest privacy purge`, or `retentionEveryMinutes`) applies it.
+         */
+        retentionDays: z.partialRecord(z.enum(EVENT_TYPES as [EventType, ...EventType[]]), z.number().int().positive().max(36_500)).default({}),
+        /** Days a quarantined item is kept for an engineer to see. */
+        quarantineDays: z.number().int().positive().max(3650).default(30),
+        /** The quarantine keeps at most this many items (the newest); a flood of bad input cannot fill the disk. */
+        quarantineMax: z.number().int().positive().default(100_000),
+        /** The consent purpose model training relies on: customers who withheld it (or object to profiling) are left out of training sets. */
+        trainingPurpose: ConsentPurpose.default('research'),
+        /** Run the purge job this often while serving (0: only on demand). */
+        retentionEveryMinutes: z.number().int().min(0).default(60),
       })
       .strict()
       .prefault({}),

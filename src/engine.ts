@@ -40,6 +40,9 @@ export class Engine {
   readonly drift;
   readonly consumers;
   readonly privacy;
+  /** Every administrative act, hash-chained (`nextbest audit verify`, `GET /v1/audit`). */
+  readonly audit;
+  private readonly stopPurges: () => void;
   /** Stored experiments, the universal control group, and the arm of every decision. */
   readonly experiments;
   /** The log, the saved profiles and the customer records, for read-only tools, listings and tests. */
@@ -58,7 +61,9 @@ export class Engine {
     this.consumers = consumersFacade(parts.log);
     this.experiments = parts.experiments;
     // An erasure closes the open ingest group: what is sent after it is checked after it.
-    this.privacy = privacyFacade(parts, (fn) => (this.groups.seal(), this.serialised(fn)), () => clock.now(), logger);
+    this.privacy = privacyFacade(parts, config, (fn) => (this.groups.seal(), this.serialised(fn)), () => clock.now(), logger, { profile: (id) => this.profile(id), scores: (id) => this.modelScores(id) });
+    this.audit = parts.audit;
+    this.stopPurges = this.privacy.schedule(() => !this.closed);
     this.stores = { eventLog: parts.backend.eventLog, profiles: parts.backend.profiles, customers: parts.backend.customers };
   }
 
@@ -159,7 +164,7 @@ export class Engine {
   customerEvents = (customerId: string, query: EventQuery = {}) => this.parts.backend.eventLog.readCustomer(customerId, query);
 
   /** GDPR Art. 17: deletes the customer's record, events, quarantined items and everything derived; refuses their future events. */
-  eraseCustomer = (customerId: string) => (this.assertOpen(), this.privacy.eraseCustomer(customerId));
+  eraseCustomer = (customerId: string, o: { actor?: string } = {}) => (this.assertOpen(), this.privacy.eraseCustomer(customerId, o));
 
   /** The quarantine of rejected items, newest first. */
   rejects = (o: { limit?: number; beforeId?: number; source?: string } = {}) => this.parts.backend.rejects.list({ ...o, limit: o.limit ?? 100 });
@@ -185,6 +190,7 @@ export class Engine {
     this.closed = true;
     await this.writeChain.catch(() => undefined);
     this.drift.stop();
+    this.stopPurges();
     await this.parts.log.close();
     await this.parts.backend.close();
   }

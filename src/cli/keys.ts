@@ -1,4 +1,5 @@
-import { loadConfig, openApiKeyStore, isLive, type ApiKeyRecord } from '../index.js';
+import { AuditTrail, loadConfig, openApiKeyStore, openAuditLog, isLive, type ApiKeyRecord } from '../index.js';
+import { cliActor } from './actor.js';
 import { isScope, SCOPES, SCOPE_MEANING, type Scope } from '../core/scopes.js';
 import { assertUnreachable } from '../core/errors.js';
 import { issueApiKey } from '../server/apiKeys.js';
@@ -45,6 +46,8 @@ export async function run(argv: string[]): Promise<number> {
   const now = Date.now();
   const out = (x: unknown) => process.stdout.write(`${JSON.stringify(x, null, 2)}\n`);
   const store = openApiKeyStore(config);
+  const auditLog = openAuditLog(config);
+  const audit = new AuditTrail(auditLog, Date.now);
   const command = sub as (typeof SUBCOMMANDS)[number];
   try {
     switch (command) {
@@ -61,6 +64,7 @@ export async function run(argv: string[]): Promise<number> {
           expiresAt = now + Math.round(days * 86_400_000);
         }
         const { key, record } = await issueApiKey(store, { name: v.name, scopes: scopes as Scope[], expiresAt }, { now });
+        await audit.record({ actor: cliActor(), action: 'key.create', target: record.id, before: null, after: describe(record, now) });
         out({ key, ...describe(record, now), note: 'the key is shown only now: store it; only its hash is kept' });
         return 0;
       }
@@ -74,6 +78,7 @@ export async function run(argv: string[]): Promise<number> {
           process.stderr.write(`no live key ${id}\n`);
           return 1;
         }
+        await audit.record({ actor: cliActor(), action: 'key.revoke', target: id, before: { status: 'live' }, after: { status: 'revoked' } });
         out({ revoked: id });
         return 0;
       }
@@ -82,5 +87,6 @@ export async function run(argv: string[]): Promise<number> {
     }
   } finally {
     await store.close();
+    await auditLog.close();
   }
 }

@@ -22,6 +22,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   catalogue: { summary: 'The stored action catalogue: import a YAML as the version in force, export one as YAML, list versions', load: () => import('./catalogue.js') },
   experiments: { summary: 'Experiments and holdouts: list, create from YAML, report ID (HTML with charts + JSON)', load: () => import('./experiments.js') },
   keys: { summary: 'API keys for the HTTP API: create (scopes, expiry), list, revoke', load: () => import('./keys.js') },
+  audit: { summary: 'The hash-chained audit trail of administrative acts: verify, list', load: () => import('./audit.js') },
+  privacy: { summary: 'Data-subject rights and retention: export (Art. 15), erase (Art. 17), purge', load: () => import('./privacy.js') },
   migrate: { summary: 'Bring a PostgreSQL store up to date: schema migrations and monthly partitions (--store postgres://…)', load: () => import('./migrate.js') },
 };
 

@@ -1,5 +1,6 @@
 import { createEngine, loadConfig, renderModelCard, MODEL_STAGES, type ModelStage } from '../index.js';
 import { parseCommand, UsageError } from './args.js';
+import { cliActor } from './actor.js';
 
 const spec = {
   usage: 'nextbest models list [--name NAME] [--stage STAGE] | show ID [--card] | promote ID [--force REASON] | rollback NAME | drift [--days N]',
@@ -61,10 +62,10 @@ export async function run(argv: string[]): Promise<number> {
         return 0;
       }
       case 'promote':
-        out(await engine.models.promote(arg!, v.force !== undefined ? { force: v.force } : {}));
+        out(await engine.models.promote(arg!, { ...(v.force !== undefined ? { force: v.force } : {}), actor: cliActor() }));
         return 0;
       case 'rollback':
-        out(await engine.models.rollback(arg!.replace(/@\d+$/, '')));
+        out(await engine.models.rollback(arg!.replace(/@\d+$/, ''), { actor: cliActor() }));
         return 0;
       case 'drift':
         out(await engine.models.checkDrift({ days }));

@@ -67,6 +67,8 @@ export interface DecisioningDeps {
   catalogues?: CatalogueStore;
   /** How often decisions check the store for another process's edit (default 1 s of the clock). */
   catalogueRefreshMs?: number;
+  /** Hears each stored catalogue edit, for the audit trail (actor: the edit's author). */
+  audit?: (act: { actor: string; action: 'catalogue.action.put' | 'catalogue.action.delete' | 'catalogue.replace' | 'catalogue.levers'; target: string; before: unknown; after: unknown }) => Promise<unknown>;
   /** The experiment arm a customer's decision is made under (src/experiments/decide.ts), recorded; a holdout chooses nothing. */
   experiment?: (customerId: string) => Promise<DecisionExperiment | undefined>;
 }
@@ -322,27 +324,39 @@ export class Decisioning {
   async putAction(input: unknown, o: CatalogueEdit = {}): Promise<{ action: Action; created: boolean; catalogueVersion: string }> {
     const action = parseAction(input);
     let created = false;
+    let prior: Action | undefined;
     const compiled = await this.versions.edit((current) => {
-      created = !current.actions.some((a) => a.id === action.id);
+      prior = current.actions.find((a) => a.id === action.id);
+      created = !prior;
       return { ...current, actions: created ? [...current.actions, action] : current.actions.map((a) => (a.id === action.id ? action : a)) };
     }, o);
+    await this.deps.audit?.({ actor: o.author ?? 'system', action: 'catalogue.action.put', target: action.id, before: prior ?? null, after: { ...compiled.byId.get(action.id)!.action, catalogueVersion: compiled.version } });
     return { action: compiled.byId.get(action.id)!.action, created, catalogueVersion: compiled.version };
   }
 
   /** Removes an action (past decisions keep their catalogue snapshot). */
   async deleteAction(id: string, o: CatalogueEdit = {}): Promise<{ catalogueVersion: string }> {
+    let prior: Action | undefined;
     const compiled = await this.versions.edit((current) => {
-      if (!current.actions.some((a) => a.id === id)) throw new NextbestError('NOT_FOUND', `no action ${id}`);
+      prior = current.actions.find((a) => a.id === id);
+      if (!prior) throw new NextbestError('NOT_FOUND', `no action ${id}`);
       const next = current.actions.filter((a) => a.id !== id);
       if (next.length === 0) throw new ValidationError([{ field: 'actions', rule: 'min', message: 'the catalogue must keep at least one action' }]);
       return { ...current, actions: next };
     }, o);
+    await this.deps.audit?.({ actor: o.author ?? 'system', action: 'catalogue.action.delete', target: id, before: prior ?? null, after: { catalogueVersion: compiled.version } });
     return { catalogueVersion: compiled.version };
   }
 
   /** Replaces the whole catalogue, levers included (checked, compiled and stored before it takes effect); returns its version. */
   async replaceCatalogue(input: unknown, o: CatalogueEdit = {}): Promise<string> {
-    return (await this.versions.edit(() => input, o)).version;
+    let before: string | undefined;
+    const { version } = await this.versions.edit(() => {
+      before = this.compiled.version; // the edit runs on the version in force
+      return input;
+    }, o);
+    await this.deps.audit?.({ actor: o.author ?? 'system', action: 'catalogue.replace', target: 'catalogue', before: before ? { catalogueVersion: before } : null, after: { catalogueVersion: version } });
+    return version;
   }
 
   /** The business levers in force. */
@@ -354,7 +368,12 @@ export class Decisioning {
   async setLevers(input: unknown, o: CatalogueEdit = {}): Promise<Levers> {
     const parsed = LeversSchema.safeParse(input);
     if (!parsed.success) throw new ValidationError(fieldIssues(parsed.error, 'levers'));
-    const compiled = await this.versions.edit((current) => ({ ...current, levers: parsed.data }), o);
+    let before: Levers | undefined;
+    const compiled = await this.versions.edit((current) => {
+      before = current.levers;
+      return { ...current, levers: parsed.data };
+    }, o);
+    await this.deps.audit?.({ actor: o.author ?? 'system', action: 'catalogue.levers', target: 'levers', before: before ?? null, after: { ...compiled.catalogue.levers, catalogueVersion: compiled.version } });
     return structuredClone(compiled.catalogue.levers);
   }
 
@@ -364,6 +383,13 @@ export class Decisioning {
   /** Applies stored events at once (simulations and tests; the engine runs `responses` as a log consumer). */
   async onEvents(events: readonly StoredEvent[]): Promise<void> {
     await this.responses.apply(events);
+  }
+
+  /** A customer's logged decisions (newest first) with explanations and linked responses, and their contacts and declines: for their Art. 15 export. */
+  async customerData(customerId: string): Promise<{ decisions: unknown[]; contacts: Awaited<ReturnType<ContactStore['history']>> }> {
+    const logged = await this.deps.log.listCustomer(customerId, Number.MAX_SAFE_INTEGER);
+    const decisions = await Promise.all(logged.map((d) => this.decision(d.decisionId).catch(() => d.record)));
+    return { decisions, contacts: await this.deps.contacts.history(customerId, 0) };
   }
 
   /** GDPR erasure: the customer's decisions, contacts and declines. */

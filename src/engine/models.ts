@@ -48,7 +48,7 @@ export function modelsFacade(lifecycle: ModelLifecycle) {
     get: (id: string) => lifecycle.get(id),
     /** Serves a candidate if the promotion guard allows it (or `force` names the reason to override it). */
     promote: (...args: Parameters<ModelLifecycle['promote']>) => lifecycle.promote(...args),
-    rollback: (name: string) => lifecycle.rollback(name),
+    rollback: (...args: Parameters<ModelLifecycle['rollback']>) => lifecycle.rollback(...args),
     checkDrift: (o?: Parameters<ModelLifecycle['checkDrift']>[0]) => lifecycle.checkDrift(o),
     train: (o: TrainRunOptions = {}) => lifecycle.train(o),
     /** Registers a model trained elsewhere as a candidate (imports, benches); `promote` serves it. */

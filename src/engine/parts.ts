@@ -12,6 +12,8 @@ import { LogConsumers } from '../store/logConsumers.js';
 import { ModelLifecycle } from '../training/index.js';
 import { Experiments } from '../experiments/index.js';
 import { logConsumers } from './consumers.js';
+import { AuditTrail } from '../governance/audit.js';
+import { trainingExclusionsOf } from './privacy.js';
 
 /** The built-in bank catalogue, used when config.decisioning.catalogue is unset. */
 export const DEFAULT_CATALOGUE = new URL('../../catalogue/default.yaml', import.meta.url);
@@ -23,13 +25,16 @@ export interface Parts {
   decisioning: Decisioning;
   experiments: Experiments;
   log: LogConsumers;
+  /** Every administrative act, hash-chained. */
+  audit: AuditTrail;
 }
 
 /** Opens the configured backend and wires features, models, decisioning and the log consumers onto it. */
 export function wireParts(config: Config, clock: Clock, logger: Logger, o: { consumers?: readonly LogConsumer[]; pauseConsumers?: boolean | readonly string[] }): Parts {
   const backend = openBackend({ store: config.store, dataDir: config.dataDir, onWarning: (fields, message) => logger.warn(fields, message) });
   const online = new OnlineFeatureStore(loadFeatures(config.features.definitions), backend.profiles, { checkpointEvents: config.features.checkpointEvents });
-  const lifecycle = new ModelLifecycle(backend.models, { log: backend.eventLog, features: () => online.features, now: () => clock.now() });
+  const audit = new AuditTrail(backend.audit, () => clock.now());
+  const lifecycle = new ModelLifecycle(backend.models, { log: backend.eventLog, features: () => online.features, now: () => clock.now(), trainingExclusions: trainingExclusionsOf(backend, config), audit: (act) => audit.record(act) });
   const experiments = new Experiments(backend.experiments, clock);
   const decisioning = new Decisioning(parseCatalogueYaml(readFileSync(config.decisioning.catalogue ?? DEFAULT_CATALOGUE, 'utf8')), {
     clock,
@@ -43,6 +48,7 @@ export function wireParts(config: Config, clock: Clock, logger: Logger, o: { con
     log: backend.decisionLog,
     checkpoints: backend.checkpoints,
     catalogues: backend.catalogues,
+    audit: (act) => audit.record(act),
     experiment: (id) => experiments.forDecision(id),
   });
   const log = new LogConsumers(backend.eventLog, logConsumers({ features: online, decisioning }, o.consumers), {
@@ -50,5 +56,5 @@ export function wireParts(config: Config, clock: Clock, logger: Logger, o: { con
     ...(o.pauseConsumers !== undefined ? { paused: o.pauseConsumers } : {}),
     onError: (name, e, failures) => logger.warn({ event: 'consumer_failed', consumer: name, failures }, e instanceof Error ? e.message : String(e)),
   });
-  return { backend, online, lifecycle, decisioning, experiments, log };
+  return { backend, online, lifecycle, decisioning, experiments, log, audit };
 }

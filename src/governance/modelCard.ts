@@ -19,6 +19,7 @@ export function renderModelCard(model: Pick<ModelSummary, 'id' | 'stage' | 'kind
     `| Rows | ${c.data.rows}${c.data.positives !== undefined ? ` (${c.data.positives} positive)` : ''} |`,
     `| Label | ${c.data.label} |`,
     `| Split | ${c.data.split} |`,
+    ...(c.data.consentExcluded !== undefined ? [`| Left out for consent | ${c.data.consentExcluded} customers (objection to profiling or training purpose withheld) |`] : []),
     `| Features | ${c.features.count} (definitions ${c.features.definitionsHash}) |`,
     '',
     '## Intended use',

@@ -58,7 +58,8 @@ export async function ensureAdminKey(engine: Engine, now: number): Promise<{ key
   if (server.auth === 'none' || server.apiKeys.length > 0 || server.jwt) return null;
   const keys = await engine.apiKeys.list();
   if (keys.some((k) => isLive(k, now) && k.scopes.length > 0)) return null;
-  const { key } = await issueApiKey(engine.apiKeys, { name: 'bootstrap-admin', scopes: ['admin'], expiresAt: null }, { now });
+  const { key, record } = await issueApiKey(engine.apiKeys, { name: 'bootstrap-admin', scopes: ['admin'], expiresAt: null }, { now });
+  await engine.audit.record({ actor: 'system', action: 'key.create', target: record.id, before: null, after: { name: record.name, scopes: record.scopes } });
   // A memory store forgets the key on exit, so a file would only mislead.
   if (engine.config.store === 'memory') return { key, file: null };
   const file = adminKeyFile(engine.config.dataDir);

@@ -17,6 +17,7 @@ import { profileRoutes } from './routes/profile.js';
 import { decisionRoutes } from './routes/decisions.js';
 import { modelRoutes } from './routes/models.js';
 import { actionRoutes } from './routes/actions.js';
+import { auditRoutes } from './routes/audit.js';
 import { consoleRoutes } from './routes/console.js';
 import { whoamiRoutes } from './routes/whoami.js';
 import { experimentRoutes } from './routes/experiments.js';
@@ -47,6 +48,8 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     // Our own line per request names the route pattern and a hashed customer; Fastify's would log the raw URL.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: server.bodyLimitBytes,
+    // Customer ids run to 128 characters, percent-encoded up to three times that (Fastify's default is 100).
+    routerOptions: { maxParamLength: 400 },
     return503OnClosing: true,
     ...serverTimeouts(server),
   } as never) as unknown as FastifyInstance;
@@ -84,6 +87,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   decisionRoutes(app, docs, engine);
   modelRoutes(app, docs, engine);
   actionRoutes(app, docs, engine);
+  auditRoutes(app, docs, engine);
   whoamiRoutes(app, docs, engine);
   consoleRoutes(app);
   experimentRoutes(app, docs, engine);

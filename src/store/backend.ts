@@ -1,4 +1,5 @@
 import type { ApiKeyStore } from './apiKeyStore.js';
+import type { AuditLog } from './auditLog.js';
 import type { CatalogueStore } from './catalogueStore.js';
 import type { ConsumerCheckpoints } from './consumer.js';
 import type { ContactStore } from './contactStore.js';
@@ -32,6 +33,16 @@ export interface Backend {
   readonly apiKeys: ApiKeyStore;
   /** Checkpoints of the log consumers that do not keep their own. */
   readonly checkpoints: ConsumerCheckpoints;
+  /** The hash-chained audit trail of administrative acts (`audit.db`, shared with `nextbest keys`). */
+  readonly audit: AuditLog;
+  /** The key of erased customers' tombstones and of customers named in the audit trail (`tombstone.key`). */
+  readonly tombstoneKey: Uint8Array;
+  /**
+   * After an erasure: truncates every write-ahead log, so no earlier copy of the deleted rows
+   * stays in a -wal file (deleted rows themselves are zeroed: secure_delete). False when a
+   * reader kept a checkpoint from finishing (the next one will).
+   */
+  compact(): Promise<boolean>;
   /** Closes every port and stops what the backend runs; safe to call twice. */
   close(): Promise<void>;
 }

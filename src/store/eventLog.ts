@@ -50,6 +50,8 @@ export interface EventLog {
    */
   head(): Promise<number>;
   count(query?: EventQuery & { customerId?: string }): Promise<number>;
+  /** Removes the events of one type with event time before `beforeT` (a retention period ending); returns how many. */
+  purgeType(type: EventType, beforeT: number): Promise<number>;
   /** Removes every event of a customer (GDPR erasure); returns how many. */
   eraseCustomer(customerId: string): Promise<number>;
   close(): Promise<void>;

@@ -21,7 +21,8 @@ export interface ModelCard {
   title: string;
   intendedUse: string;
   outOfScope: string;
-  data: { window: TrainingWindow; rows: number; positives?: number; label: string; split: string };
+  /** consentExcluded: customers left out of training for an objection to profiling or a withheld training purpose. */
+  data: { window: TrainingWindow; rows: number; positives?: number; label: string; split: string; consentExcluded?: number };
   features: { count: number; definitionsHash: string; names: string[] };
   metrics: Record<string, number | null>;
   limitations: string[];

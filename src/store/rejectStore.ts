@@ -20,6 +20,10 @@ export interface RejectStore {
   /** Newest first; `beforeId` pages backwards. */
   list(options: { limit: number; beforeId?: number; source?: string }): Promise<RejectedItem[]>;
   count(): Promise<number>;
+  /** One customer's quarantined items, newest first (their Art. 15 export). */
+  listCustomer(customerId: string, limit: number): Promise<RejectedItem[]>;
+  /** Drops items received before `receivedBefore`, then all but the newest `keepNewest`; returns how many went. */
+  purge(o: { receivedBefore?: number; keepNewest?: number }): Promise<number>;
   /** Drops the quarantined items of an erased customer. */
   eraseCustomer(customerId: string): Promise<number>;
   close(): Promise<void>;

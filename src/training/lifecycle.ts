@@ -15,6 +15,10 @@ import { jobOfModel, MODEL_JOBS, runJob, type ModelJob } from './families/index.
 import { DAY_MS, type LabelWindow } from './labels.js';
 import { judgePromotion, promotionNote, PromotionRefused, type PromotionVerdict } from './promotion.js';
 import { Champions, type FeatureLookup, type ProfileScores } from './serving.js';
+import { LogWithout } from './consent.js';
+
+/** An administrative act for the audit trail (governance/audit wires it; training does not import it). */
+export type ModelAudit = (act: { actor: string; action: 'model.promote' | 'model.rollback'; target: string; before: unknown; after: unknown }) => Promise<unknown>;
 
 export interface TrainRunOptions {
   /** Jobs to run (default all). */
@@ -54,7 +58,14 @@ export class ModelLifecycle {
 
   constructor(
     readonly registry: ModelRegistry,
-    private readonly deps: { log: EventLog; features: () => FeatureSet; now: () => number },
+    private readonly deps: {
+      log: EventLog;
+      features: () => FeatureSet;
+      now: () => number;
+      /** Customers whose data may not train models (objection to profiling, training purpose withheld). */
+      trainingExclusions?: () => Promise<ReadonlySet<string>>;
+      audit?: ModelAudit;
+    },
   ) {}
 
   /** The champions in service (empty until `reload`). */
@@ -100,7 +111,8 @@ export class ModelLifecycle {
     const unknown = jobs.filter((j) => !(MODEL_JOBS as readonly string[]).includes(j));
     if (unknown.length > 0) throw new ValidationError([{ field: 'model', rule: 'known_model', message: `unknown model ${unknown.join(', ')}; one of ${MODEL_JOBS.join(', ')}` }]);
     const window = await this.defaultWindow(o);
-    const ctx: TrainContext = { log: this.deps.log, registry: this.registry, features: this.deps.features(), window, createdAt: iso(this.deps.now()), seed: o.seed ?? 1, ...(o.progress ? { progress: o.progress } : {}), ...(o.gbdt ? { gbdt: o.gbdt } : {}) };
+    const excluded = (await this.deps.trainingExclusions?.()) ?? new Set<string>();
+    const ctx: TrainContext = { log: new LogWithout(this.deps.log, excluded), registry: withConsentNote(this.registry, excluded.size), features: this.deps.features(), window, createdAt: iso(this.deps.now()), seed: o.seed ?? 1, ...(o.progress ? { progress: o.progress } : {}), ...(o.gbdt ? { gbdt: o.gbdt } : {}) };
     const run: TrainRun = { window: { from: iso(window.from), to: iso(window.to) }, trained: [], skipped: [], promoted: [], notPromoted: [] };
     for (const job of jobs as ModelJob[]) {
       for (const r of await runJob(job, ctx)) {
@@ -137,7 +149,7 @@ export class ModelLifecycle {
    * (PromotionRefused, naming each failed rule) otherwise. `force` — a person's reason,
    * kept in the registry's history with the checks it overrode — promotes regardless.
    */
-  async promote(id: string, o: { force?: string } = {}): Promise<{ champion: ModelSummary; retired: ModelSummary | null; verdict: PromotionVerdict }> {
+  async promote(id: string, o: { force?: string; actor?: string } = {}): Promise<{ champion: ModelSummary; retired: ModelSummary | null; verdict: PromotionVerdict }> {
     if (o.force !== undefined && o.force.trim().length < 10) throw new ValidationError([{ field: 'force', rule: 'reason_required', message: 'forcing a promotion needs the reason in words (at least 10 characters)' }]);
     const m = await this.registry.get(id);
     if (m?.stage === 'champion') throw alreadyChampion(id);
@@ -145,13 +157,15 @@ export class ModelLifecycle {
     if (!verdict.allowed && o.force === undefined) throw new PromotionRefused(verdict);
     const r = await this.registry.promote(id, iso(this.deps.now()), promotionNote(verdict, o.force?.trim()));
     await this.reload();
+    await this.deps.audit?.({ actor: o.actor ?? 'system', action: 'model.promote', target: id, before: r.retired ? { champion: r.retired.id } : null, after: { champion: r.champion.id, verdict: { allowed: verdict.allowed }, ...(o.force !== undefined ? { forced: o.force.trim() } : {}) } });
     return { ...r, verdict };
   }
 
   /** Restores the previous champion of a name and swaps it into service. */
-  async rollback(name: string): Promise<{ champion: ModelSummary; retired: ModelSummary }> {
+  async rollback(name: string, o: { actor?: string } = {}): Promise<{ champion: ModelSummary; retired: ModelSummary }> {
     const r = await this.registry.rollback(name, iso(this.deps.now()));
     await this.reload();
+    await this.deps.audit?.({ actor: o.actor ?? 'system', action: 'model.rollback', target: name, before: { champion: r.retired.id }, after: { champion: r.champion.id } });
     return r;
   }
 
@@ -188,4 +202,14 @@ export class ModelLifecycle {
   scores(values: FeatureLookup, names: readonly string[], now: number, cardPayments: readonly StoredEvent[]): ProfileScores | null {
     return this.served ? this.served.score(values, names, now, cardPayments) : null;
   }
+}
+
+/** The registry as training jobs see it: every card says how many customers were left out for consent. */
+function withConsentNote(registry: ModelRegistry, excluded: number): ModelRegistry {
+  return new Proxy(registry, {
+    get(target, prop, receiver) {
+      if (prop !== 'register') return Reflect.get(target, prop, receiver);
+      return (m: Parameters<ModelRegistry['register']>[0]) => target.register({ ...m, card: { ...m.card, data: { ...m.card.data, consentExcluded: excluded } } });
+    },
+  });
 }

@@ -92,6 +92,23 @@ describe('HTTP: models, cards, promotion, drift and profile scores', () => {
     expect((await app.inject({ method: 'GET', url: '/v1/models?stage=gold' })).statusCode).toBe(422);
   });
 
+  it('every promotion and rollback is in the audit trail with its actor and before/after, and the chain verifies', async () => {
+    const entries = (await app.inject({ method: 'GET', url: '/v1/audit?limit=1000&verify=true' })).json();
+    const acts = entries.entries.filter((e: { action: string }) => e.action.startsWith('model.'));
+    expect(acts.map((e: { action: string; target: string }) => `${e.action} ${e.target}`)).toEqual([
+      'model.promote propensity_savings@1',
+      'model.promote churn_cox@1',
+      'model.promote segments@1',
+      'model.promote clv@1',
+      'model.promote propensity_savings@2',
+      'model.rollback propensity_savings',
+    ]);
+    for (const e of acts) expect(e.actor).toBe('anonymous'); // auth is off in this app: the trail says so
+    expect(acts[4]).toMatchObject({ before: { champion: 'propensity_savings@1' }, after: { champion: 'propensity_savings@2', forced: 'hot-swap check on the same data' } });
+    expect(acts[5]).toMatchObject({ before: { champion: 'propensity_savings@2' }, after: { champion: 'propensity_savings@1' } });
+    expect(entries.chain).toMatchObject({ ok: true });
+  });
+
   it('drift: a check on demand reports per champion; GET /v1/drift returns it', async () => {
     const run = await app.inject({ method: 'POST', url: '/v1/drift/check' });
     expect(run.statusCode).toBe(200);

@@ -105,6 +105,8 @@ describe('every documented 2xx response matches its schema', () => {
     const whole = (await call('get', '/v1/catalogue', '/v1/catalogue')).json();
     await call('put', '/v1/catalogue', '/v1/catalogue', whole.catalogue);
     await call('get', '/v1/catalogue/versions', '/v1/catalogue/versions');
+    await call('get', '/v1/customers/{customerId}/export', `/v1/customers/${one}/export`);
+    await call('get', '/v1/audit', '/v1/audit?limit=5&verify=true');
     await call('put', '/v1/universal-control', '/v1/universal-control', { salt: 'ucg', share: 0 });
     const experiment = { id: 'resp-exp', status: 'running', arms: [{ name: 'a', kind: 'policy', policy: 'engine' }, { name: 'b', kind: 'holdout' }] };
     await call('post', '/v1/experiments', '/v1/experiments', experiment);

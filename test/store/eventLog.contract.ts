@@ -19,6 +19,19 @@ export function eventLogContract(name: string, open: () => Promise<EventLog>): v
       await log.close();
     });
 
+    it('purges one event type before a time (retention), leaving other types and later events', async () => {
+      const pay = (id: string, c: string, at: string): BankEvent => ({ eventId: id, customerId: c, occurredAt: at, schemaVersion: 1, type: 'card_payment', payload: { amount: { minor: 100, currency: 'GBP' }, merchantCategoryCode: '5411' } }) as BankEvent;
+      await log.appendMany([item(login('l1', 'c1', '2025-01-01T00:00:00Z')), item(pay('p1', 'c1', '2025-01-02T00:00:00Z')), item(pay('p2', 'c2', '2025-06-01T00:00:00Z')), item(pay('p3', 'c1', '2026-01-01T00:00:00Z'))], 1);
+      expect(await log.purgeType('card_payment', Date.parse('2025-12-01T00:00:00Z'))).toBe(2);
+      expect((await log.readCustomer('c1')).map((e) => e.event.eventId)).toEqual(['l1', 'p3']);
+      expect(await log.readCustomer('c2')).toEqual([]);
+      expect(await log.count()).toBe(2);
+      const scanned: string[] = [];
+      for await (const page of log.scan()) scanned.push(...page.map((e) => e.event.eventId));
+      expect(scanned).toEqual(['l1', 'p3']);
+      expect(await log.purgeType('card_payment', Date.parse('2025-12-01T00:00:00Z'))).toBe(0);
+    });
+
     it('accepts, dedupes the same content and flags a changed one as conflict', async () => {
       const a = login('e1', 'c1', '2026-01-01T10:00:00Z');
       const [r1] = await log.appendMany([item(a)], 1);

@@ -70,6 +70,24 @@ export function rejectStoreContract(name: string, open: () => Promise<RejectStor
       expect((await store.list({ limit: 1 }))[0]!.id).toBeGreaterThan(gone);
     });
 
+    it('lists one customer’s items newest first', async () => {
+      await store.addMany([reject({ customerId: 'c1' }), reject({ customerId: 'c2' }), reject({ customerId: 'c1' })]);
+      const mine = await store.listCustomer('c1', 10);
+      expect(mine.map((r) => r.customerId)).toEqual(['c1', 'c1']);
+      expect(mine[0]!.id).toBeGreaterThan(mine[1]!.id);
+      expect(await store.listCustomer('c1', 1)).toHaveLength(1);
+      expect(await store.listCustomer('nobody', 10)).toEqual([]);
+    });
+
+    it('purges items older than a time, then all but the newest N', async () => {
+      await store.addMany([reject({ receivedAt: 10 }), reject({ receivedAt: 20 }), reject({ receivedAt: 30 }), reject({ receivedAt: 40 }), reject({ receivedAt: 50 })]);
+      expect(await store.purge({ receivedBefore: 25 })).toBe(2);
+      expect(await store.purge({ keepNewest: 2 })).toBe(1);
+      expect((await store.list({ limit: 10 })).map((r) => r.receivedAt)).toEqual([50, 40]);
+      expect(await store.purge({ receivedBefore: 0, keepNewest: 5 })).toBe(0);
+      expect(await store.count()).toBe(2);
+    });
+
     it('neither the caller’s input nor what it reads can change a stored item', async () => {
       const input = reject();
       await store.addMany([input]);

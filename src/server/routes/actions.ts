@@ -20,10 +20,12 @@ const Conflict = { description: 'The catalogue changed since the version named i
 const IF_MATCH = 'Send `If-Match: <catalogueVersion>` to apply the edit only if the catalogue is still at the version you read (409 otherwise).';
 
 /** The version an edit was based on, from If-Match (quoted as an ETag or bare); `*` and absence mean any. */
-function editOf(request: FastifyRequest): { source: 'api'; expectedVersion?: string } {
+function editOf(request: FastifyRequest): { source: 'api'; author: string | null; expectedVersion?: string } {
   const raw = request.headers['if-match'];
   const value = (Array.isArray(raw) ? raw[0] : raw)?.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
-  return value && value !== '*' ? { source: 'api', expectedVersion: value } : { source: 'api' };
+  // The caller's key id (never the key) is the edit's author, in the version history and the audit trail.
+  const author = request.principal?.id ?? null;
+  return value && value !== '*' ? { source: 'api', author, expectedVersion: value } : { source: 'api', author };
 }
 
 /** Every catalogue read carries its version as the ETag, for If-Match on the next edit. */

@@ -109,10 +109,37 @@ export function customerRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engi
       path: '/v1/customers/{customerId}',
       tag: 'customers',
       access: ['privacy'],
-      summary: "Erase a customer (GDPR Art. 17): record, events and quarantined items; later events for the id are refused",
+      summary: "Erase a customer (GDPR Art. 17): record, events, quarantined items, decisions and contacts; later events for the id are refused",
       params: Params,
-      responses: { 200: { description: 'What was erased', schema: z.object({ customerId: z.string(), record: z.boolean(), events: z.number(), rejects: z.number() }) } },
+      responses: {
+        200: { description: 'What was erased', schema: z.object({ customerId: z.string(), record: z.boolean(), events: z.number(), rejects: z.number() }) },
+        404: { description: 'Nothing is held for this id (or it is `*`, market data)', schema: ErrorBody },
+        410: { description: 'Already erased', schema: ErrorBody },
+      },
     },
-    async ({ params }) => engine.eraseCustomer(params.customerId),
+    async ({ params, request }) => engine.eraseCustomer(params.customerId, { actor: request.principal?.id ?? 'anonymous' }),
+  );
+
+  route(
+    app,
+    docs,
+    {
+      method: 'get',
+      path: '/v1/customers/{customerId}/export',
+      tag: 'customers',
+      access: ['privacy'],
+      summary: 'Everything held about a customer (GDPR Art. 15): record, events, profile, scores, decisions with explanations, consent history, contacts, quarantined items',
+      params: Params,
+      responses: {
+        200: { description: 'The export bundle (formatVersion 1)', schema: z.record(z.string(), z.unknown()) },
+        404: { description: 'Nothing is held for this id', schema: ErrorBody },
+        410: { description: 'The customer was erased', schema: ErrorBody },
+      },
+    },
+    async ({ params, request, reply }) => {
+      const bundle = await engine.privacy.exportCustomer(params.customerId, { actor: request.principal?.id ?? 'anonymous' });
+      void reply.header('cache-control', 'no-store');
+      return bundle;
+    },
   );
 }

@@ -119,7 +119,7 @@ export function modelRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine)
       query: z.object({ force: z.string().max(500).optional().describe('Promote although the promotion guard refuses: the reason, kept in the registry history') }),
       responses: { 200: { description: 'The new champion and the model it retired', schema: z.object({ champion: Summary, retired: Summary.nullable(), verdict: Verdict }) }, 404: { description: 'No such model', schema: ErrorBody }, 422: { description: 'Already the champion, or refused by the promotion guard (each failed rule named)', schema: ErrorBody } },
     },
-    async ({ params, query }) => engine.models.promote(params.id, query.force !== undefined ? { force: query.force } : {}),
+    async ({ params, query, request }) => engine.models.promote(params.id, { ...(query.force !== undefined ? { force: query.force } : {}), actor: request.principal?.id ?? 'anonymous' }),
   );
 
   route(
@@ -134,7 +134,7 @@ export function modelRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine)
       params: NameParams,
       responses: { 200: { description: 'The restored champion and the retired one', schema: z.object({ champion: Summary, retired: Summary }) }, 404: { description: 'No champion of that name', schema: ErrorBody }, 422: { description: 'No earlier champion', schema: ErrorBody } },
     },
-    async ({ params }) => engine.models.rollback(params.name.replace(/@\d+$/, '')),
+    async ({ params, request }) => engine.models.rollback(params.name.replace(/@\d+$/, ''), { actor: request.principal?.id ?? 'anonymous' }),
   );
 
   route(

@@ -3,7 +3,9 @@ import type { ApiKeyStore } from '../apiKeyStore.js';
 import type { Backend, BackendWarning } from '../backend.js';
 import { MemoryApiKeyStore } from '../memory/apiKeyStore.js';
 import { openMemoryBackend } from './memory.js';
-import { openSqliteApiKeyStore, openSqliteBackend } from './sqlite.js';
+import { openSqliteApiKeyStore, openSqliteAuditLog, openSqliteBackend } from './sqlite.js';
+import type { AuditLog } from '../auditLog.js';
+import { MemoryAuditLog } from '../memory/auditLog.js';
 
 /** The backends there are; PostgreSQL comes next (one more case, one more file here). */
 export type BackendKind = Backend['kind'];
@@ -27,6 +29,18 @@ export function openApiKeyStore(o: { store: BackendKind; dataDir: string }): Api
       return new MemoryApiKeyStore();
     case 'sqlite':
       return openSqliteApiKeyStore(o.dataDir);
+    default:
+      return assertUnreachable(o.store);
+  }
+}
+
+/** Opens the audit log alone (what `nextbest keys` and `nextbest audit` use while a server may be running). */
+export function openAuditLog(o: { store: BackendKind; dataDir: string }): AuditLog {
+  switch (o.store) {
+    case 'memory':
+      return new MemoryAuditLog();
+    case 'sqlite':
+      return openSqliteAuditLog(o.dataDir);
     default:
       return assertUnreachable(o.store);
   }

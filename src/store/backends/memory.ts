@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { Backend } from '../backend.js';
+import { MemoryAuditLog } from '../memory/auditLog.js';
 import { MemoryApiKeyStore } from '../memory/apiKeyStore.js';
 import { MemoryCatalogueStore } from '../memory/catalogueStore.js';
 import { MemoryConsumerCheckpoints } from '../memory/consumerCheckpoints.js';
@@ -13,9 +15,10 @@ import { MemoryRejectStore } from '../memory/rejectStore.js';
 
 /** Every port in memory: tests and simulations; nothing survives the process. */
 export function openMemoryBackend(): Backend {
+  const tombstoneKey = randomBytes(32);
   const ports = {
     eventLog: new MemoryEventLog(),
-    customers: new MemoryCustomerStore(),
+    customers: new MemoryCustomerStore(tombstoneKey),
     rejects: new MemoryRejectStore(),
     profiles: new MemoryProfileStore(),
     contacts: new MemoryContactStore(),
@@ -25,11 +28,14 @@ export function openMemoryBackend(): Backend {
     catalogues: new MemoryCatalogueStore(),
     experiments: new MemoryExperimentStore(),
     apiKeys: new MemoryApiKeyStore(),
+    audit: new MemoryAuditLog(),
   };
   let closed = false;
   return {
     kind: 'memory',
     ...ports,
+    tombstoneKey,
+    compact: async () => true,
     async close() {
       if (closed) return;
       closed = true;

@@ -7,7 +7,9 @@ import { WalCheckpointer } from '../sqlite/checkpointer.js';
 import { SqliteConsumerCheckpoints } from '../sqlite/consumerCheckpoints.js';
 import { SqliteContactStore } from '../sqlite/contactStore.js';
 import { SqliteCustomerStore } from '../sqlite/customerStore.js';
-import { openSqlite, type SqliteDb } from '../sqlite/db.js';
+import { openSqlite, truncateWal, type SqliteDb } from '../sqlite/db.js';
+import { SqliteAuditLog } from '../sqlite/auditLog.js';
+import { loadOrCreateSecret } from '../sqlite/secretKey.js';
 import { WorkerSqliteDecisionLog } from '../sqlite/decisionLogWorker.js';
 import { SqliteEventLog } from '../sqlite/eventLog.js';
 import { SqliteModelRegistry } from '../sqlite/modelRegistry.js';
@@ -25,6 +27,8 @@ import { SqliteRejectStore } from '../sqlite/rejectStore.js';
  *   nothing; a power cut can lose the last moments, and the log replays them).
  * - `decision-log.db`: the decision log, written by a worker thread (NORMAL as well).
  * - `keys.db`: the API keys, shared with `nextbest keys` while a server runs (openApiKeyStore).
+ * - `audit.db`: the audit trail, shared the same way (openAuditLog).
+ * - `tombstone.key`: the key of erased customers' tombstones (a keyed hash, never the id).
  * `nextbest.db` and `decisions.db` get a WAL checkpointer each in a worker thread.
  */
 export function openSqliteBackend(o: { dataDir: string; onWarning?: BackendWarning }): Backend {
@@ -35,9 +39,10 @@ export function openSqliteBackend(o: { dataDir: string; onWarning?: BackendWarni
   const checkpointers = [main, decisions].map(
     (db: SqliteDb) => new WalCheckpointer(db, { onError: (message) => o.onWarning?.({ event: 'wal_checkpoint', db: db.name }, message) }),
   );
+  const tombstoneKey = loadOrCreateSecret(join(o.dataDir, 'tombstone.key'));
   const ports = {
     eventLog: new SqliteEventLog(main),
-    customers: new SqliteCustomerStore(main),
+    customers: new SqliteCustomerStore(main, { tombstoneKey }),
     rejects: new SqliteRejectStore(main),
     profiles: new SqliteProfileStore(main),
     contacts: new SqliteContactStore(decisions),
@@ -49,17 +54,28 @@ export function openSqliteBackend(o: { dataDir: string; onWarning?: BackendWarni
     catalogues: new SqliteCatalogueStore(main),
     experiments: new SqliteExperimentStore(main),
     apiKeys: openSqliteApiKeyStore(o.dataDir),
+    audit: openSqliteAuditLog(o.dataDir),
   };
   let closed = false;
   return {
     kind: 'sqlite',
     ...ports,
+    tombstoneKey,
+    // The decision log's worker truncates its own WAL after each erasure.
+    // A reader (a consumer's scan, a checkpointer) can hold a checkpoint back for a moment: retry for up to a second.
+    async compact() {
+      for (let attempt = 0; ; attempt++) {
+        if ([main, decisions].map((db) => truncateWal(db)).every(Boolean)) return true;
+        if (attempt >= 40) return false;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
     async close() {
       if (closed) return;
       closed = true;
       await Promise.all(checkpointers.map((c) => c.stop()));
       await ports.decisionLog.close();
-      for (const p of [ports.apiKeys, ports.checkpoints, ports.experiments, ports.catalogues, ports.models, ports.contacts, ports.profiles, ports.rejects, ports.customers, ports.eventLog]) await p.close();
+      for (const p of [ports.audit, ports.apiKeys, ports.checkpoints, ports.experiments, ports.catalogues, ports.models, ports.contacts, ports.profiles, ports.rejects, ports.customers, ports.eventLog]) await p.close();
       if (main.open) main.close();
       if (decisions.open) decisions.close();
     },
@@ -69,4 +85,9 @@ export function openSqliteBackend(o: { dataDir: string; onWarning?: BackendWarni
 /** The API key store alone, in `keys.db`: `nextbest keys` opens it while a server may hold the data dir. */
 export function openSqliteApiKeyStore(dataDir: string): SqliteApiKeyStore {
   return new SqliteApiKeyStore(join(dataDir, 'keys.db'));
+}
+
+/** The audit log alone, in `audit.db`: `nextbest keys` and `nextbest audit` open it while a server may hold the data dir. */
+export function openSqliteAuditLog(dataDir: string): SqliteAuditLog {
+  return new SqliteAuditLog(join(dataDir, 'audit.db'));
 }

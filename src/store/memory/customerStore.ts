@@ -1,10 +1,13 @@
 import type { Customer } from '../../core/customer.js';
-import type { CustomerStore } from '../customerStore.js';
+import { randomBytes } from 'node:crypto';
+import { tombstoneOf, type CustomerStore } from '../customerStore.js';
 
 /** Customer records in memory. */
 export class MemoryCustomerStore implements CustomerStore {
   private readonly customers = new Map<string, Customer>();
+  /** Tombstones: keyed hashes of erased ids. */
   private readonly erased = new Set<string>();
+  constructor(private readonly tombstoneKey: Uint8Array = randomBytes(32)) {}
 
   async upsertMany(customers: readonly Customer[]): Promise<void> {
     for (const c of customers) this.customers.set(c.customerId, structuredClone(c));
@@ -22,11 +25,12 @@ export class MemoryCustomerStore implements CustomerStore {
   }
   async erase(id: string): Promise<boolean> {
     const had = this.customers.delete(id);
-    this.erased.add(id);
+    this.erased.add(tombstoneOf(this.tombstoneKey, id));
     return had;
   }
   async erasedAmong(ids: readonly string[]): Promise<Set<string>> {
-    return new Set(ids.filter((id) => this.erased.has(id)));
+    if (this.erased.size === 0) return new Set();
+    return new Set(ids.filter((id) => this.erased.has(tombstoneOf(this.tombstoneKey, id))));
   }
   async count(): Promise<number> {
     return this.customers.size;

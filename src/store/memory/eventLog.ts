@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../../core/events.js';
+import type { EventType, StoredEvent } from '../../core/events.js';
 import type { AppendItem, AppendOutcome, EventLog, EventQuery, ScanOptions } from '../eventLog.js';
 
 interface Row {
@@ -67,6 +67,22 @@ export class MemoryEventLog implements EventLog {
   async count(query: EventQuery & { customerId?: string } = {}): Promise<number> {
     const source = query.customerId !== undefined ? (this.byCustomer.get(query.customerId) ?? []) : this.live();
     return source.filter((e) => matches(e, query)).length;
+  }
+
+  async purgeType(type: EventType, beforeT: number): Promise<number> {
+    let n = 0;
+    for (const [customerId, list] of this.byCustomer) {
+      const kept = list.filter((e) => !(e.event.type === type && e.t < beforeT));
+      for (const e of list) {
+        if (e.event.type !== type || e.t >= beforeT) continue;
+        this.rows[e.seq - 1] = undefined;
+        this.byEventId.delete(e.event.eventId);
+        n++;
+      }
+      if (kept.length === 0) this.byCustomer.delete(customerId);
+      else if (kept.length !== list.length) this.byCustomer.set(customerId, kept);
+    }
+    return n;
   }
 
   async eraseCustomer(customerId: string): Promise<number> {

@@ -18,6 +18,15 @@ export class MemoryRejectStore implements RejectStore {
   async count(): Promise<number> {
     return this.items.length;
   }
+  async listCustomer(customerId: string, limit: number): Promise<RejectedItem[]> {
+    return this.items.filter((r) => r.customerId === customerId).reverse().slice(0, limit).map((r) => structuredClone(r));
+  }
+  async purge(o: { receivedBefore?: number; keepNewest?: number }): Promise<number> {
+    const before = this.items.length;
+    if (o.receivedBefore !== undefined) this.items = this.items.filter((r) => r.receivedAt >= o.receivedBefore!);
+    if (o.keepNewest !== undefined && this.items.length > o.keepNewest) this.items = this.items.slice(this.items.length - o.keepNewest);
+    return before - this.items.length;
+  }
   async eraseCustomer(customerId: string): Promise<number> {
     const before = this.items.length;
     this.items = this.items.filter((r) => r.customerId !== customerId);

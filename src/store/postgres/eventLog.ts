@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { BankEvent, StoredEvent } from '../../core/events.js';
+import type { BankEvent, EventType, StoredEvent } from '../../core/events.js';
 import type { AppendItem, AppendOutcome, EventLog, EventQuery, ScanOptions } from '../eventLog.js';
 import { inTransaction, release, type PgAdapterOptions, type PgClient, type PgPool } from './db.js';
 import { ensureMonthPartitions } from './partitions.js';
@@ -132,6 +132,11 @@ export class PgEventLog implements EventLog {
     // The sequence's last value is the highest seq ever drawn: erasing the newest events never lowers it.
     const r = (await this.pool.query<{ last_value: string; is_called: boolean }>('SELECT last_value, is_called FROM event_seq')).rows[0]!;
     return r.is_called ? Number(r.last_value) : 0;
+  }
+
+  /** Retention: the event bodies go; their ids stay in event_ids, so a resent old event is still a duplicate, not a new one. */
+  async purgeType(type: EventType, beforeT: number): Promise<number> {
+    return (await this.pool.query('DELETE FROM events WHERE type = $1 AND t < $2', [type, beforeT])).rowCount ?? 0;
   }
 
   async eraseCustomer(customerId: string): Promise<number> {

@@ -35,15 +35,19 @@ export class PgRejectStore implements RejectStore {
     if (options.beforeId !== undefined) clauses.push(`id < $${params.push(options.beforeId)}`);
     if (options.source !== undefined) clauses.push(`source = $${params.push(options.source)}`);
     const sql = `SELECT * FROM rejects ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.push(options.limit)}`;
-    return (await this.pool.query<RejectRow>(sql, params)).rows.map((r) => ({
-      id: r.id,
-      receivedAt: r.received_at,
-      source: r.source,
-      eventId: r.event_id,
-      customerId: r.customer_id,
-      issues: JSON.parse(r.issues) as FieldIssue[],
-      raw: r.raw,
-    }));
+    return (await this.pool.query<RejectRow>(sql, params)).rows.map(itemOf);
+  }
+
+  async listCustomer(customerId: string, limit: number): Promise<RejectedItem[]> {
+    return (await this.pool.query<RejectRow>('SELECT * FROM rejects WHERE customer_id = $1 ORDER BY id DESC LIMIT $2', [customerId, Math.min(limit, Number.MAX_SAFE_INTEGER)])).rows.map(itemOf);
+  }
+
+  async purge(o: { receivedBefore?: number; keepNewest?: number }): Promise<number> {
+    let n = 0;
+    if (o.receivedBefore !== undefined) n += (await this.pool.query('DELETE FROM rejects WHERE received_at < $1', [o.receivedBefore])).rowCount ?? 0;
+    // Ids grow with arrival, so the newest are the highest ids.
+    if (o.keepNewest !== undefined) n += (await this.pool.query('DELETE FROM rejects WHERE id <= (SELECT id FROM rejects ORDER BY id DESC LIMIT 1 OFFSET $1)', [o.keepNewest])).rowCount ?? 0;
+    return n;
   }
 
   async count(): Promise<number> {
@@ -58,3 +62,13 @@ export class PgRejectStore implements RejectStore {
     await release(this.pool, this.o);
   }
 }
+
+const itemOf = (r: RejectRow): RejectedItem => ({
+  id: r.id,
+  receivedAt: r.received_at,
+  source: r.source,
+  eventId: r.event_id,
+  customerId: r.customer_id,
+  issues: JSON.parse(r.issues) as FieldIssue[],
+  raw: r.raw,
+});

@@ -1,10 +1,11 @@
 import type { Customer } from '../../core/customer.js';
-import type { CustomerStore } from '../customerStore.js';
+import { randomBytes } from 'node:crypto';
+import { tombstoneOf, type CustomerStore } from '../customerStore.js';
 import type { SqliteDb } from './db.js';
 
 /** Customer records in the embedded database. */
 export class SqliteCustomerStore implements CustomerStore {
-  /** Tombstones are few and checked on every ingest, so they are held in memory. */
+  /** Tombstones (keyed hashes of erased ids) are few and checked on every ingest, so they are held in memory. */
   private readonly erased: Set<string>;
 
   private readonly upsert;
@@ -18,19 +19,23 @@ export class SqliteCustomerStore implements CustomerStore {
    */
   private readonly cache = new Map<string, Customer>();
   private readonly cacheSize: number;
+  private readonly tombstoneKey: Uint8Array;
 
   constructor(
     private readonly db: SqliteDb,
-    o: { cacheSize?: number } = {},
+    o: { cacheSize?: number; tombstoneKey?: Uint8Array } = {},
   ) {
     this.cacheSize = o.cacheSize ?? 100_000;
+    // Without the data dir's key (tests), tombstones hold only for this store's lifetime.
+    this.tombstoneKey = o.tombstoneKey ?? randomBytes(32);
     this.upsert = db.prepare(
       'INSERT INTO customers (customer_id, body, updated_at) VALUES (?, ?, ?) ON CONFLICT (customer_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at',
     );
     this.select = db.prepare('SELECT body FROM customers WHERE customer_id = ?');
     this.page = db.prepare('SELECT body FROM customers WHERE customer_id > ? ORDER BY customer_id LIMIT ?');
     this.firstPage = db.prepare('SELECT body FROM customers ORDER BY customer_id LIMIT ?');
-    this.erased = new Set((db.prepare('SELECT customer_id FROM erased_customers').all() as { customer_id: string }[]).map((r) => r.customer_id));
+    this.hashOldTombstones(o.tombstoneKey !== undefined);
+    this.erased = new Set((db.prepare('SELECT id_hash FROM erased_customer_hashes').all() as { id_hash: string }[]).map((r) => r.id_hash));
   }
 
   async upsertMany(customers: readonly Customer[], updatedAt: number): Promise<void> {
@@ -65,10 +70,10 @@ export class SqliteCustomerStore implements CustomerStore {
   async erase(id: string, erasedAt: number): Promise<boolean> {
     const result = this.db.transaction(() => {
       const had = this.db.prepare('DELETE FROM customers WHERE customer_id = ?').run(id).changes > 0;
-      this.db.prepare('INSERT OR IGNORE INTO erased_customers (customer_id, erased_at) VALUES (?, ?)').run(id, erasedAt);
+      this.db.prepare('INSERT OR IGNORE INTO erased_customer_hashes (id_hash, erased_at) VALUES (?, ?)').run(tombstoneOf(this.tombstoneKey, id), erasedAt);
       return had;
     })();
-    this.erased.add(id);
+    this.erased.add(tombstoneOf(this.tombstoneKey, id));
     this.cache.delete(id);
     return result;
   }
@@ -76,8 +81,21 @@ export class SqliteCustomerStore implements CustomerStore {
   async erasedAmong(ids: readonly string[]): Promise<Set<string>> {
     const out = new Set<string>();
     if (this.erased.size === 0) return out;
-    for (const id of ids) if (this.erased.has(id)) out.add(id);
+    for (const id of ids) if (this.erased.has(tombstoneOf(this.tombstoneKey, id))) out.add(id);
     return out;
+  }
+
+  /** Tombstones written before they were hashed kept the raw id: hash them and drop the ids. */
+  private hashOldTombstones(keyKept: boolean): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS erased_customer_hashes (id_hash TEXT PRIMARY KEY, erased_at INTEGER NOT NULL)');
+    if (!keyKept) return;
+    const old = this.db.prepare('SELECT customer_id, erased_at FROM erased_customers').all() as { customer_id: string; erased_at: number }[];
+    if (old.length === 0) return;
+    this.db.transaction(() => {
+      const put = this.db.prepare('INSERT OR IGNORE INTO erased_customer_hashes (id_hash, erased_at) VALUES (?, ?)');
+      for (const r of old) put.run(tombstoneOf(this.tombstoneKey, r.customer_id), r.erased_at);
+      this.db.prepare('DELETE FROM erased_customers').run();
+    })();
   }
 
   async count(): Promise<number> {

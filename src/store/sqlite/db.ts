@@ -98,6 +98,8 @@ function configure(db: SqliteDb, o: { migrations?: { module: string; list: reado
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
+  // Deleted rows (an erased customer's) are overwritten with zeros, not left in free pages.
+  db.pragma('secure_delete = ON');
   db.pragma('cache_size = -65536'); // 64 MiB page cache
   db.pragma('temp_store = MEMORY');
   db.pragma('wal_autocheckpoint = 10000'); // checkpoint every ~40 MB of WAL, not every 4 MB
@@ -119,4 +121,15 @@ export function ensureSchema(db: SqliteDb, module: string, migrations: readonly 
       db.prepare('INSERT INTO schema_migrations (module, version) VALUES (?, ?)').run(module, i + 1);
     })();
   });
+}
+
+/**
+ * Copies the WAL into the database and truncates it to zero bytes, so rows deleted by an
+ * erasure leave no earlier copy in the -wal file. Returns false when a reader kept the
+ * checkpoint from finishing (the next one after it finishes will).
+ */
+export function truncateWal(db: SqliteDb): boolean {
+  if (!db.open || db.memory) return true;
+  const [r] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
+  return r !== undefined && r.busy === 0;
 }

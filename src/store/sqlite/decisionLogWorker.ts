@@ -27,6 +27,7 @@ db.pragma('synchronous = ' + workerData.synchronous);
 db.pragma('busy_timeout = 5000');
 db.pragma('foreign_keys = ON');
 db.pragma('journal_size_limit = 67108864');
+db.pragma('secure_delete = ON');
 const insert = db.prepare('INSERT INTO decisions (decision_id, customer_id, channel, decided_at, catalogue_version, record) VALUES (?, ?, ?, ?, ?, ?)');
 const exists = db.prepare('SELECT 1 FROM decisions WHERE decision_id = ?');
 const link = db.prepare('INSERT OR IGNORE INTO decision_responses (event_id, decision_id, action_id, channel, response, at) VALUES (?, ?, ?, ?, ?, ?)');
@@ -61,7 +62,11 @@ parentPort.on('message', (m) => {
       result = Boolean(exists.get(m.decisionId));
       if (result) link.run(r.eventId, m.decisionId, r.actionId, r.channel, r.response, r.at);
     } else if (m.op === 'putCatalogue') putCatalogue.run(m.version, m.body);
-    else if (m.op === 'erase') result = erase(m.customerId);
+    else if (m.op === 'erase') {
+      result = erase(m.customerId);
+      // The erased records may still sit in earlier WAL frames: checkpoint and truncate the WAL.
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    }
     else throw new Error('unknown op ' + m.op);
     parentPort.postMessage({ k: m.k, ok: true, result });
   } catch (e) {

@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import { EVENT_TYPES, type BankEvent, type StoredEvent } from '../../core/events.js';
+import { EVENT_TYPES, type BankEvent, type EventType, type StoredEvent } from '../../core/events.js';
 import type { AppendItem, AppendOutcome, EventLog, EventQuery, ScanOptions } from '../eventLog.js';
 import type { SqliteDb } from './db.js';
 
@@ -125,6 +125,10 @@ export class SqliteEventLog implements EventLog {
     }
     const row = this.db.prepare(`SELECT count(*) AS n FROM events ${where(query, params, clauses)}`).get(...params) as { n: number };
     return row.n;
+  }
+
+  async purgeType(type: EventType, beforeT: number): Promise<number> {
+    return this.db.prepare('DELETE FROM events WHERE type = ? AND t < ?').run(type, beforeT).changes;
   }
 
   async head(): Promise<number> {

@@ -56,19 +56,25 @@ export class SqliteRejectStore implements RejectStore {
     }
     const sql = `SELECT * FROM rejects ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
     const rows = this.db.prepare(sql).all(...params, options.limit) as RejectRow[];
-    return rows.map((r) => ({
-      id: r.id,
-      receivedAt: r.received_at,
-      source: r.source,
-      eventId: r.event_id,
-      customerId: r.customer_id,
-      issues: JSON.parse(r.issues) as FieldIssue[],
-      raw: r.raw,
-    }));
+    return rows.map(itemOf);
   }
 
   async count(): Promise<number> {
     return (this.db.prepare('SELECT count(*) AS n FROM rejects').get() as { n: number }).n;
+  }
+
+  async listCustomer(customerId: string, limit: number): Promise<RejectedItem[]> {
+    return (this.db.prepare('SELECT * FROM rejects WHERE customer_id = ? ORDER BY id DESC LIMIT ?').all(customerId, limit) as RejectRow[]).map(itemOf);
+  }
+
+  async purge(o: { receivedBefore?: number; keepNewest?: number }): Promise<number> {
+    return this.db.transaction(() => {
+      let n = 0;
+      if (o.receivedBefore !== undefined) n += this.db.prepare('DELETE FROM rejects WHERE received_at < ?').run(o.receivedBefore).changes;
+      // Ids grow with arrival (AUTOINCREMENT), so the newest are the highest ids.
+      if (o.keepNewest !== undefined) n += this.db.prepare('DELETE FROM rejects WHERE id <= (SELECT id FROM rejects ORDER BY id DESC LIMIT 1 OFFSET ?)').run(o.keepNewest).changes;
+      return n;
+    })();
   }
 
   async eraseCustomer(customerId: string): Promise<number> {
@@ -79,3 +85,13 @@ export class SqliteRejectStore implements RejectStore {
     if (this.db.open) this.db.close();
   }
 }
+
+const itemOf = (r: RejectRow): RejectedItem => ({
+  id: r.id,
+  receivedAt: r.received_at,
+  source: r.source,
+  eventId: r.event_id,
+  customerId: r.customer_id,
+  issues: JSON.parse(r.issues) as FieldIssue[],
+  raw: r.raw,
+});
