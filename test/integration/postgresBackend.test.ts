@@ -44,8 +44,8 @@ describe.skipIf(!pgUp)('the PostgreSQL backend', () => {
     const cap = { channel: '*', max: 1, periodMs: 86_400_000 };
     const both = await Promise.all([one!, two!].map((b, i) => b.contacts.commit('c1', [{ decisionId: `d${i}`, actionId: 'a', family: 'f', channel: 'push', at }], [cap], [])));
     expect(both.filter((r) => r.ok)).toHaveLength(1);
-    await one!.catalogue.commit({ version: 'v1', catalogue: { n: 1 }, createdAt: at, author: null, source: 'config' }, null);
-    expect(await two!.catalogue.currentVersion()).toBe('v1');
+    await one!.catalogues.commit({ version: 'v1', catalogue: { n: 1 }, createdAt: at, author: null, source: 'config' }, null);
+    expect(await two!.catalogues.currentVersion()).toBe('v1');
     await one!.close();
     await one!.close();
     await two!.close();
