@@ -46,6 +46,10 @@ export async function openPostgresBackend(o: PostgresBackendOptions): Promise<Po
     throw e;
   }
   const redis = o.cacheUrl ? openRedis(o.cacheUrl) : undefined;
+  // ioredis reconnects by itself; an 'error' with no listener is printed on every retry.
+  // The last one is kept for /readyz, which reports the cache down while it is.
+  const cache = { lastError: '' };
+  redis?.on('error', (e: Error) => (cache.lastError = e.message));
   const prefix = o.cachePrefix !== undefined ? { prefix: o.cachePrefix } : {};
   const ports = {
     eventLog: new PgEventLog(pool),
@@ -63,7 +67,7 @@ export async function openPostgresBackend(o: PostgresBackendOptions): Promise<Po
   return {
     kind: 'postgres',
     ...ports,
-    ping: (timeoutMs) => Promise.all([pingPostgres(pool, timeoutMs), ...(redis ? [pingRedis(redis, timeoutMs)] : [])]),
+    ping: (timeoutMs) => Promise.all([pingPostgres(pool, timeoutMs), ...(redis ? [pingRedis(redis, timeoutMs, cache.lastError)] : [])]),
     async close() {
       if (closed) return;
       closed = true;
@@ -125,9 +129,9 @@ async function pingPostgres(pool: PgPool, timeoutMs: number): Promise<Dependency
   }
 }
 
-async function pingRedis(redis: RedisClient, timeoutMs: number): Promise<DependencyCheck> {
+async function pingRedis(redis: RedisClient, timeoutMs: number, lastError: string): Promise<DependencyCheck> {
   // Not connected: say so at once rather than queue a PING behind the reconnect.
-  if (redis.status !== 'ready') return { name: 'redis', ok: false, error: `Redis connection is ${redis.status}` };
+  if (redis.status !== 'ready') return { name: 'redis', ok: false, error: `Redis connection is ${redis.status}${lastError ? ` (${lastError})` : ''}` };
   try {
     await within(redis.ping(), timeoutMs, 'Redis');
     return { name: 'redis', ok: true };
