@@ -71,8 +71,15 @@ export interface ContactStore {
  * two instances before this rule).
  */
 export function capCountsAtCommit(cap: CapCheck, c: { channel: string; family: string; at: number }, now: number): boolean {
-  return (cap.channel === '*' || cap.channel === c.channel) && (cap.family === undefined || cap.family === c.family) && c.at > now - cap.periodMs;
+  return (cap.channel === '*' || cap.channel === c.channel) && (cap.family === undefined || cap.family === c.family) && c.at > now - cap.periodMs && c.at <= now + CAP_RACE_MS;
 }
+
+/**
+ * How far after a decision's time another decision's contact still counts against it: the
+ * race between instances (and their clocks) is milliseconds; a bound keeps a simulation that
+ * replays earlier days over a used store from counting contacts of a later run.
+ */
+export const CAP_RACE_MS = 60_000;
 
 /** Whether a contact counts towards a cap. */
 export function capMatches(cap: CapCheck, c: { channel: string; family: string; at: number }, now: number): boolean {

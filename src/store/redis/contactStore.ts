@@ -1,4 +1,4 @@
-import type { CapacityTake, CapCheck, CommitResult, ContactHistory, ContactRecord, ContactStore, DeclineRecord } from '../contactStore.js';
+import { CAP_RACE_MS, type CapacityTake, type CapCheck, type CommitResult, type ContactHistory, type ContactRecord, type ContactStore, type DeclineRecord } from '../contactStore.js';
 import { LuaScript, releaseRedis, type RedisAdapterOptions, type RedisClient } from './client.js';
 
 // A member is `<16-digit sequence>|<record JSON>`: unique even for two equal records, and
@@ -22,7 +22,7 @@ if #ARGV > 1 and #h.caps > 0 then
   for ci, cap in ipairs(h.caps) do
     local used = 0
     for _, c in ipairs(rows) do
-      if (cap.channel == '*' or cap.channel == c.channel) and (cap.family == nil or cap.family == c.family) and c.at > h.now - cap.periodMs then
+      if (cap.channel == '*' or cap.channel == c.channel) and (cap.family == nil or cap.family == c.family) and c.at > h.now - cap.periodMs and c.at <= h.now + ${CAP_RACE_MS} then
         used = used + 1
       end
     end
