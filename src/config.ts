@@ -11,8 +11,24 @@ export const ConfigSchema = z
   .object({
     /** Where the embedded store keeps its files. */
     dataDir: z.string().min(1).default('./.nextbest'),
-    /** `sqlite` (embedded, durable) or `memory` (tests, simulations). */
-    store: z.enum(['sqlite', 'memory']).default('sqlite'),
+    /**
+     * `sqlite` (embedded, durable), `memory` (tests, simulations), or a `postgres://…` URL
+     * (shared by several instances; `?schema=NAME` picks the schema, default `nextbest`).
+     */
+    store: z
+      .string()
+      .refine((s) => s === 'sqlite' || s === 'memory' || /^postgres(ql)?:\/\/./.test(s), { message: 'must be sqlite, memory or a postgres:// URL' })
+      .default('sqlite'),
+    /** `redis://…`: online profiles and contact counters in Redis (`?prefix=P` names the keys, default `nextbest:`); PostgreSQL stores only. */
+    cache: z
+      .string()
+      .regex(/^rediss?:\/\/./, { message: 'must be a redis:// or rediss:// URL' })
+      .optional(),
+    /** `nats://…`: the NATS server `nextbest consume` reads events from; `serve` does not use it yet. */
+    bus: z
+      .string()
+      .regex(/^nats:\/\/./, { message: 'must be a nats:// URL' })
+      .optional(),
     server: z
       .object({
         host: z.string().default('127.0.0.1'),
@@ -124,7 +140,9 @@ export const ConfigSchema = z
       .prefault({}),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().prefault({}),
   })
-  .strict();
+  .strict()
+  // The cache holds state the PostgreSQL instances share; an embedded store has nothing to share.
+  .refine((c) => c.cache === undefined || /^postgres(ql)?:/.test(c.store), { message: 'a cache needs a postgres:// store', path: ['cache'] });
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
@@ -141,7 +159,7 @@ export function parseConfig(input: ConfigInput = {}): Config {
 
 /**
  * Loads `nextbest.config.yaml` (or the given file) if it exists, then applies the
- * environment (NEXTBEST_DATA_DIR, NEXTBEST_STORE, NEXTBEST_HOST, NEXTBEST_PORT,
+ * environment (NEXTBEST_DATA_DIR, NEXTBEST_STORE, NEXTBEST_CACHE, NEXTBEST_BUS, NEXTBEST_HOST, NEXTBEST_PORT,
  * NEXTBEST_LOG_LEVEL, NEXTBEST_API_KEYS comma-separated, NEXTBEST_AUTH), then `overrides`.
  */
 export function loadConfig(file = 'nextbest.config.yaml', env: NodeJS.ProcessEnv = process.env, overrides: ConfigInput = {}): Config {
@@ -150,6 +168,8 @@ export function loadConfig(file = 'nextbest.config.yaml', env: NodeJS.ProcessEnv
   const server = { ...((merged.server as object) ?? {}) } as Record<string, unknown>;
   if (env.NEXTBEST_DATA_DIR) merged.dataDir = env.NEXTBEST_DATA_DIR;
   if (env.NEXTBEST_STORE) merged.store = env.NEXTBEST_STORE;
+  if (env.NEXTBEST_CACHE) merged.cache = env.NEXTBEST_CACHE;
+  if (env.NEXTBEST_BUS) merged.bus = env.NEXTBEST_BUS;
   if (env.NEXTBEST_HOST) server.host = env.NEXTBEST_HOST;
   if (env.NEXTBEST_PORT) server.port = Number(env.NEXTBEST_PORT);
   if (env.NEXTBEST_API_KEYS) server.apiKeys = env.NEXTBEST_API_KEYS.split(',').filter(Boolean);

@@ -73,7 +73,7 @@ export class Engine {
     // Asynchronous stdout: a slow log reader never stalls requests; pino flushes on exit.
     const logger = deps.logger ?? pino({ level: config.log.level, base: { service: 'nextbest' } }, pino.destination({ dest: 1, sync: false }));
     const clock = deps.clock ?? systemClock;
-    const engine = new Engine(config, clock, logger, wireParts(config, clock, logger, deps));
+    const engine = new Engine(config, clock, logger, await wireParts(config, clock, logger, deps));
     serveChampions(engine.parts.lifecycle, engine.parts.decisioning, logger, () => engine.closed);
     // One listener per process (the rules module keeps one): the latest engine's logger hears of runs over budget.
     onRuleOverBudget((_program, e) => logger.warn({ event: 'rule_over_budget', budget: e.budget }, e.message));
@@ -174,6 +174,9 @@ export class Engine {
     const [events, customers, rejects] = await Promise.all([this.parts.backend.eventLog.count(), this.parts.backend.customers.count(), this.parts.backend.rejects.count()]);
     return { events, customers, rejects };
   }
+
+  /** Pings PostgreSQL and Redis (when the store uses them) with a short timeout: `/readyz` is not ready while one does not answer. */
+  dependencies = (timeoutMs = 500) => this.parts.backend.ping?.(timeoutMs) ?? Promise.resolve([]);
 
   /** The API keys the HTTP server accepts. */
   get apiKeys() {

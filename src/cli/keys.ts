@@ -7,12 +7,13 @@ import { parseCommand, UsageError } from './args.js';
 
 const spec = {
   usage: 'nextbest keys create --name NAME --scope SCOPE [--scope SCOPE ...] [--expires-in-days N] | list | revoke ID',
-  summary: `API keys for the HTTP API, stored hashed in keys.db in the data dir (a running server sees changes at once). create prints the key once: store it then. Rotate by creating a new key and revoking the old one. Scopes: ${SCOPES.map((s) => `${s} (${SCOPE_MEANING[s]})`).join('; ')}. Prints JSON.`,
+  summary: `API keys for the HTTP API, stored hashed in keys.db in the data dir, or in PostgreSQL with --store postgres://… (a running server sees changes at once). create prints the key once: store it then. Rotate by creating a new key and revoking the old one. Scopes: ${SCOPES.map((s) => `${s} (${SCOPE_MEANING[s]})`).join('; ')}. Prints JSON.`,
   options: {
     name: { type: 'string' },
     scope: { type: 'string', multiple: true },
     'expires-in-days': { type: 'string' },
     'data-dir': { type: 'string' },
+    store: { type: 'string' },
     config: { type: 'string', default: 'nextbest.config.yaml' },
   },
   help: {
@@ -20,6 +21,7 @@ const spec = {
     scope: 'create: a scope the key grants (repeat, or comma-separate)',
     'expires-in-days': 'create: the key is refused after this many days (default: no expiry)',
     'data-dir': 'Where the embedded store keeps its files',
+    store: 'sqlite (default) or a postgres:// URL (?schema=NAME), as `serve --store`',
     config: 'Config file',
   },
   allowPositionals: true,
@@ -41,11 +43,11 @@ export async function run(argv: string[]): Promise<number> {
   const v = parsed.values;
   const [sub, arg] = parsed.positionals;
   if (!sub || !(SUBCOMMANDS as readonly string[]).includes(sub)) throw new UsageError(`give a subcommand: ${SUBCOMMANDS.join(', ')}\n\nUsage: ${spec.usage}`);
-  const config = loadConfig(v.config, process.env, { ...(v['data-dir'] ? { dataDir: v['data-dir'] } : {}), log: { level: 'warn' } });
-  if (config.store === 'memory') throw new UsageError('keys are kept only by the sqlite store; this config uses the memory store');
+  const config = loadConfig(v.config, process.env, { ...(v['data-dir'] ? { dataDir: v['data-dir'] } : {}), ...(v.store ? { store: v.store } : {}), log: { level: 'warn' } });
+  if (config.store === 'memory') throw new UsageError('keys are kept only by the sqlite and postgres stores; this config uses the memory store');
   const now = Date.now();
   const out = (x: unknown) => process.stdout.write(`${JSON.stringify(x, null, 2)}\n`);
-  const store = openApiKeyStore(config);
+  const store = await openApiKeyStore(config);
   const auditLog = openAuditLog(config);
   const audit = new AuditTrail(auditLog, Date.now);
   const command = sub as (typeof SUBCOMMANDS)[number];

@@ -25,10 +25,14 @@ export async function run(argv: string[]): Promise<number> {
   const url = v.store ?? process.env.NEXTBEST_STORE;
   if (!url) throw new UsageError(`--store is required\n\nUsage: ${spec.usage}`);
   if (!/^postgres(ql)?:\/\//.test(url)) throw new UsageError(`--store must be a postgres:// URL (only PostgreSQL needs migrating), got ${url.split(':')[0]}:…`);
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(v.schema)) throw new UsageError(`--schema must be a lower-case SQL identifier, got ${v.schema}`);
+  // The same URL as `serve --store`: its `?schema=` names the schema (over --schema).
+  const pgUrl = new URL(url);
+  const schema = pgUrl.searchParams.get('schema') ?? v.schema;
+  pgUrl.searchParams.delete('schema');
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new UsageError(`--schema must be a lower-case SQL identifier, got ${schema}`);
   const monthsAhead = numberOption(v, 'months-ahead', 3);
   if (!Number.isInteger(monthsAhead) || monthsAhead < 0 || monthsAhead > 120) throw new UsageError(`--months-ahead must be an integer from 0 to 120, got ${v['months-ahead']}`);
-  const report = await migratePostgres(url, { schema: v.schema, now: Date.now(), monthsAhead });
+  const report = await migratePostgres(pgUrl.toString(), { schema, now: Date.now(), monthsAhead });
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   return 0;
 }

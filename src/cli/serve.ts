@@ -5,12 +5,14 @@ import { parseCommand } from './args.js';
 import { listenOrExplain } from './listen.js';
 
 const spec = {
-  usage: 'nextbest serve [--port N] [--host H] [--data-dir DIR] [--config FILE] [--no-auth]',
+  usage: 'nextbest serve [--port N] [--host H] [--data-dir DIR] [--store sqlite|memory|postgres://…] [--cache redis://…] [--config FILE] [--no-auth]',
   summary: 'Runs the HTTP API (OpenAPI at /openapi.json, reference at /docs) until SIGINT/SIGTERM, then finishes in-flight requests and exits.',
   options: {
     port: { type: 'string' },
     host: { type: 'string' },
     'data-dir': { type: 'string' },
+    store: { type: 'string' },
+    cache: { type: 'string' },
     config: { type: 'string', default: 'nextbest.config.yaml' },
     'no-auth': { type: 'boolean' },
   },
@@ -18,6 +20,8 @@ const spec = {
     port: 'Port to listen on (default from config: 8080; 0 picks a free one)',
     host: 'Interface to bind (default 127.0.0.1)',
     'data-dir': 'Where the embedded store keeps its files',
+    store: 'sqlite (default), memory, or postgres://USER@HOST:PORT/DB?schema=NAME: several instances may share one PostgreSQL schema',
+    cache: 'redis://HOST:PORT?prefix=P: online profiles and contact counters in Redis (needs a postgres store)',
     config: 'Config file',
     'no-auth': 'No authentication at all: refused unless the host is loopback; for local exploration and tests only',
   },
@@ -30,6 +34,8 @@ export async function run(argv: string[]): Promise<number> {
   const v = parsed.values;
   const config = loadConfig(v.config, process.env, {
     ...(v['data-dir'] ? { dataDir: v['data-dir'] } : {}),
+    ...(v.store ? { store: v.store } : {}),
+    ...(v.cache ? { cache: v.cache } : {}),
     server: { ...(v.port !== undefined ? { port: Number(v.port) } : {}), ...(v.host ? { host: v.host } : {}), ...(v['no-auth'] ? { auth: 'none' as const } : {}) },
   });
   const engine = await createEngine(config);
@@ -45,7 +51,7 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   const { address } = bound;
-  engine.logger.info({ address, dataDir: config.dataDir, store: config.store }, 'nextbest listening');
+  engine.logger.info({ address, dataDir: config.dataDir, store: withoutPassword(config.store), ...(config.cache ? { cache: withoutPassword(config.cache) } : {}) }, 'nextbest listening');
   for (const line of access.notice) process.stdout.write(`${line}\n`);
   process.stdout.write(`nextbest listening on ${address} (docs: ${address}/docs)\n`);
   await untilSignal();
@@ -68,4 +74,16 @@ export function untilSignal(): Promise<string> {
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
   });
+}
+
+/** A store or cache URL as it may be logged: the password replaced by `***`. */
+export function withoutPassword(url: string): string {
+  if (!url.includes('://')) return url;
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
 }

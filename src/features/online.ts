@@ -151,12 +151,17 @@ export class OnlineFeatureStore implements LogConsumer {
 
   /** The raw state of a customer (loaded if needed), or undefined when never seen. */
   async state(customerId: string): Promise<CustomerFeatureState | undefined> {
-    await this.load([customerId]);
-    const s = this.hot.get(customerId)!;
-    if (s.watermark === Number.NEGATIVE_INFINITY) {
-      this.hot.delete(customerId);
-      return undefined;
-    }
+    const known = this.hot.get(customerId);
+    if (known) return known.watermark === Number.NEGATIVE_INFINITY ? undefined : known;
+    const saved = (await this.store.getMany([customerId]))[0];
+    // Read-only: never adds an empty state nor deletes one, since concurrent reads and the
+    // consumer (between its load and its apply) share `hot`. One loaded meanwhile wins: it
+    // may have events applied since the store was read.
+    const loaded = this.hot.get(customerId);
+    if (loaded) return loaded.watermark === Number.NEGATIVE_INFINITY ? undefined : loaded;
+    if (!saved) return undefined;
+    const s = this.features.decode(saved);
+    this.hot.set(customerId, s);
     return s;
   }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NextbestError } from '../core/errors.js';
 import type { Engine } from '../index.js';
@@ -56,6 +56,8 @@ export function readAdminKey(file: string | null): string | null {
 function loadLogIdKey(engine: Engine): Uint8Array {
   if (engine.config.store === 'memory') return randomBytes(32);
   const file = join(engine.config.dataDir, 'log-id.key');
+  // A PostgreSQL store writes nothing under the data dir: it may not exist yet.
+  mkdirSync(engine.config.dataDir, { recursive: true });
   if (existsSync(file)) return Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
   const key = randomBytes(32);
   writeFileSync(file, `${key.toString('hex')}\n`, { mode: 0o600 });

@@ -12,11 +12,11 @@ import type { ProfileStore } from './profileStore.js';
 import type { RejectStore } from './rejectStore.js';
 
 /**
- * Every port, opened by one backend (memory, SQLite; PostgreSQL next). The backend owns
+ * Every port, opened by one backend (memory, SQLite, PostgreSQL with or without Redis). The backend owns
  * its details (files, pragmas, WAL checkpointers, worker threads) and closes them all.
  */
 export interface Backend {
-  readonly kind: 'memory' | 'sqlite';
+  readonly kind: 'memory' | 'sqlite' | 'postgres';
   readonly eventLog: EventLog;
   readonly customers: CustomerStore;
   readonly rejects: RejectStore;
@@ -43,9 +43,18 @@ export interface Backend {
    * reader kept a checkpoint from finishing (the next one will).
    */
   compact(): Promise<boolean>;
+  /** Asks each networked service the backend uses whether it answers (none for embedded backends). */
+  ping?(timeoutMs: number): Promise<DependencyCheck[]>;
   /** Closes every port and stops what the backend runs; safe to call twice. */
   close(): Promise<void>;
 }
 
 /** What a backend reports that is worth a warning (a WAL checkpoint that failed). */
 export type BackendWarning = (fields: Record<string, unknown>, message: string) => void;
+
+/** Whether one service a backend depends on (PostgreSQL, Redis) answered a ping in time. */
+export interface DependencyCheck {
+  name: string;
+  ok: boolean;
+  error?: string;
+}

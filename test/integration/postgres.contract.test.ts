@@ -1,4 +1,5 @@
 import { afterAll, describe } from 'vitest';
+import { PgApiKeyStore } from '../../src/store/postgres/apiKeyStore.js';
 import { PgConsumerCheckpoints } from '../../src/store/postgres/consumerCheckpoints.js';
 import { PgCatalogueStore } from '../../src/store/postgres/catalogueStore.js';
 import { PgContactStore } from '../../src/store/postgres/contactStore.js';
@@ -8,6 +9,7 @@ import { PgEventLog } from '../../src/store/postgres/eventLog.js';
 import { PgModelRegistry } from '../../src/store/postgres/modelRegistry.js';
 import { PgProfileStore } from '../../src/store/postgres/profileStore.js';
 import { PgRejectStore } from '../../src/store/postgres/rejectStore.js';
+import { apiKeyStoreContract } from '../store/apiKeyStore.contract.js';
 import { consumerCheckpointsContract } from '../store/consumerCheckpoints.contract.js';
 import { catalogueStoreContract } from '../store/catalogueStore.contract.js';
 import { contactStoreContract } from '../store/contactStore.contract.js';
@@ -17,7 +19,8 @@ import { eventLogContract } from '../store/eventLog.contract.js';
 import { modelRegistryContract } from '../store/modelRegistry.contract.js';
 import { profileStoreContract } from '../store/profileStore.contract.js';
 import { rejectStoreContract } from '../store/rejectStore.contract.js';
-import { dropSchemas, freshSchema } from './pg.js';
+import { openPgPool } from '../../src/store/postgres/db.js';
+import { dropSchemas, freshSchema, PG_URL } from './pg.js';
 import { serviceAvailable } from './services.js';
 
 const available = await serviceAvailable('PostgreSQL', 5432);
@@ -36,5 +39,9 @@ describe.skipIf(!available)('the store contracts on PostgreSQL (127.0.0.1:5432)'
   decisionLogContract('postgres', on((p) => new PgDecisionLog(p, owned)));
   modelRegistryContract('postgres', on((p) => new PgModelRegistry(p, owned)));
   catalogueStoreContract('postgres', on((p) => new PgCatalogueStore(p, owned)));
+  apiKeyStoreContract('postgres', async () => {
+    const { pool, schema } = await freshSchema({ max: 2 });
+    return { store: new PgApiKeyStore(pool, owned), reopen: async () => new PgApiKeyStore(openPgPool({ url: PG_URL, schema, max: 2 }), owned) };
+  });
   consumerCheckpointsContract('postgres', async () => ({ store: new PgConsumerCheckpoints((await freshSchema({ max: 2 })).pool, owned) }));
 });

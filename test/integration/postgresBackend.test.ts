@@ -44,8 +44,12 @@ describe.skipIf(!pgUp)('the PostgreSQL backend', () => {
     const cap = { channel: '*', max: 1, periodMs: 86_400_000 };
     const both = await Promise.all([one!, two!].map((b, i) => b.contacts.commit('c1', [{ decisionId: `d${i}`, actionId: 'a', family: 'f', channel: 'push', at }], [cap], [])));
     expect(both.filter((r) => r.ok)).toHaveLength(1);
-    await one!.catalogue.commit({ version: 'v1', catalogue: { n: 1 }, createdAt: at, author: null, source: 'config' }, null);
-    expect(await two!.catalogue.currentVersion()).toBe('v1');
+    await one!.catalogues.commit({ version: 'v1', catalogue: { n: 1 }, createdAt: at, author: null, source: 'config' }, null);
+    expect(await two!.catalogues.currentVersion()).toBe('v1');
+    expect(await one!.ping!(1000)).toEqual([
+      { name: 'postgres', ok: true },
+      { name: 'redis', ok: true },
+    ]);
     await one!.close();
     await one!.close();
     await two!.close();
@@ -53,5 +57,14 @@ describe.skipIf(!pgUp)('the PostgreSQL backend', () => {
     const keys = await r.keys(`${cachePrefix}*`);
     if (keys.length > 0) await r.del(...keys);
     await r.quit();
+  });
+
+  it('ping: a Redis that does not answer is reported, PostgreSQL still answers', async () => {
+    // Port 1 on loopback: nothing listens, so the connection is refused and retried.
+    const backend = await openPostgresBackend({ url: PG_URL, schema: newSchemaName(), poolSize: 2, cacheUrl: 'redis://127.0.0.1:1' });
+    const checks = await backend.ping!(300);
+    expect(checks[0]).toEqual({ name: 'postgres', ok: true });
+    expect(checks[1]).toMatchObject({ name: 'redis', ok: false });
+    await backend.close();
   });
 });

@@ -80,6 +80,12 @@ describe('HTTP API', () => {
     t = await testApp();
     expect((await t.app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
     expect((await t.app.inject({ url: '/readyz' })).json().status).toBe('ready');
+    // A store that does not answer its ping (PostgreSQL, Redis) makes the instance not ready.
+    t.engine.dependencies = async () => [{ name: 'postgres', ok: true }, { name: 'redis', ok: false, error: 'Redis did not answer within 500 ms' }];
+    const notReady = await t.app.inject({ url: '/readyz' });
+    expect(notReady.statusCode).toBe(503);
+    expect(notReady.json().error).toMatchObject({ code: 'NOT_READY', details: { dependencies: [{ name: 'redis', ok: false }] } });
+    expect(notReady.json().error.message).toContain('redis (Redis did not answer within 500 ms)');
     const doc = (await t.app.inject({ url: '/openapi.json' })).json();
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/events', '/v1/customers/{customerId}', '/v1/ingest/rejects']));

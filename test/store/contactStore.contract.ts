@@ -37,6 +37,13 @@ export function contactStoreContract(name: string, open: () => Promise<ContactSt
       expect(await store.commit('c1', [contact('e', T0 + 5 * DAY)], [cap], [])).toEqual({ ok: true });
     });
 
+    it('a contact timed a moment later but committed first counts against an earlier-timed commit (instances race)', async () => {
+      const cap: CapCheck = { channel: '*', max: 1, periodMs: DAY };
+      expect(await store.commit('c1', [contact('late', T0 + 5)], [cap], [])).toEqual({ ok: true });
+      expect(await store.commit('c1', [contact('early', T0)], [cap], [])).toEqual({ ok: false, reason: 'cap', cap });
+      expect((await store.history('c1', 0)).contacts.map((c) => c.actionId)).toEqual(['late']);
+    });
+
     it('family caps count only that family', async () => {
       const cap: CapCheck = { channel: '*', family: 'credit_card', max: 1, periodMs: 30 * DAY };
       expect(await store.commit('c1', [contact('a', T0, { family: 'credit_card' })], [cap], [])).toEqual({ ok: true });

@@ -3,7 +3,7 @@
  * (before scoring), then the frequency caps and the per-session limit (while choosing, counting
  * the actions already chosen in the same decision).
  */
-import { capMatches, type CapCheck } from '../../store/contactStore.js';
+import { capCountsAtCommit, capMatches, type CapCheck } from '../../store/contactStore.js';
 import type { ContactPolicy } from '../catalogue.js';
 import { inWindow } from '../view.js';
 import type { CompiledAction } from '../compile.js';
@@ -60,7 +60,9 @@ class ContactSelection implements SelectionCheck<'contact'> {
 
   constructor(private readonly s: SelectionScope) {
     this.caps = capsFor(s.cat.catalogue.contactPolicy, s.channel);
-    this.counts = this.caps.map((cap) => s.inputs.history.contacts.filter((c) => capMatches(cap, c, s.now)).length);
+    // As the store counts at commit: a contact timed a moment after this decision (another
+    // instance's, committed first) counts, or the re-selection after a refusal would repeat it.
+    this.counts = this.caps.map((cap) => s.inputs.history.contacts.filter((c) => capCountsAtCommit(cap, c, s.now)).length);
     this.maxSession = s.cat.catalogue.contactPolicy.maxActionsPerSession;
     const sessionId = s.inputs.sessionId;
     this.session = sessionId ? s.inputs.history.contacts.filter((c) => c.sessionId === sessionId).length : 0;

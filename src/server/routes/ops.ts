@@ -45,6 +45,8 @@ export function opsRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine, s
     },
     async ({ reply }) => {
       if (state.closing || !engine.isOpen) return sendError(reply, 'NOT_READY', 'shutting down');
+      const down = (await engine.dependencies()).filter((d) => !d.ok);
+      if (down.length > 0) return sendError(reply, 'NOT_READY', `stores not answering: ${down.map((d) => `${d.name} (${d.error ?? 'no answer'})`).join('; ')}`, { dependencies: down });
       const consumers = engine.consumers.status();
       const unhealthy = consumers.filter((c) => !c.healthy);
       if (unhealthy.length > 0) {

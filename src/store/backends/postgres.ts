@@ -1,50 +1,35 @@
-import type { CatalogueStore } from '../catalogueStore.js';
-import type { ContactStore } from '../contactStore.js';
-import type { CustomerStore } from '../customerStore.js';
-import type { DecisionLog } from '../decisionLog.js';
-import type { EventLog } from '../eventLog.js';
-import type { ModelRegistry } from '../modelRegistry.js';
-import type { ProfileStore } from '../profileStore.js';
-import type { RejectStore } from '../rejectStore.js';
+import type { ApiKeyStore } from '../apiKeyStore.js';
+import { join } from 'node:path';
+import type { Backend, BackendWarning, DependencyCheck } from '../backend.js';
+import { MemoryExperimentStore } from '../memory/experimentStore.js';
+import { loadOrCreateSecret } from '../sqlite/secretKey.js';
+import { openSqliteAuditLog } from './sqlite.js';
 import { DEFAULT_PG_SCHEMA } from '../postgres/admin.js';
+import { PgApiKeyStore } from '../postgres/apiKeyStore.js';
 import { PgCatalogueStore } from '../postgres/catalogueStore.js';
 import { PgConsumerCheckpoints } from '../postgres/consumerCheckpoints.js';
 import { PgContactStore } from '../postgres/contactStore.js';
 import { PgCustomerStore } from '../postgres/customerStore.js';
-import { openPgPool } from '../postgres/db.js';
+import { openPgPool, type PgPool } from '../postgres/db.js';
 import { PgDecisionLog } from '../postgres/decisionLog.js';
 import { PgEventLog } from '../postgres/eventLog.js';
 import { migrate } from '../postgres/migrations.js';
 import { PgModelRegistry } from '../postgres/modelRegistry.js';
 import { PgProfileStore } from '../postgres/profileStore.js';
 import { PgRejectStore } from '../postgres/rejectStore.js';
-import { openRedis } from '../redis/client.js';
+import { openRedis, type RedisClient } from '../redis/client.js';
 import { RedisContactStore } from '../redis/contactStore.js';
 import { RedisProfileStore } from '../redis/profileStore.js';
 
-/**
- * Every port on PostgreSQL, with Redis for profiles and contact counters when a cache URL
- * is given. The same shape as the Backend of src/store/backend.ts (branch `spine`), plus
- * the catalogue store; at merge it becomes that interface with kind 'postgres'.
- */
-export interface PostgresBackend {
-  readonly kind: 'postgres';
-  readonly eventLog: EventLog;
-  readonly customers: CustomerStore;
-  readonly rejects: RejectStore;
-  readonly profiles: ProfileStore;
-  readonly contacts: ContactStore;
-  readonly decisionLog: DecisionLog;
-  readonly models: ModelRegistry;
-  readonly catalogue: CatalogueStore;
-  readonly checkpoints: PgConsumerCheckpoints;
-  /** Closes every port, the pool and the Redis connection; safe to call twice. */
-  close(): Promise<void>;
-}
+/** Every port on PostgreSQL (profiles and contact counters on Redis when a cache is given). */
+export type PostgresBackend = Backend & { readonly kind: 'postgres' };
 
 export interface PostgresBackendOptions {
   /** `postgres://…` */
   url: string;
+  /** Where the instance keeps its own files: the audit trail and the tombstone key (not yet in PostgreSQL). */
+  dataDir?: string;
+  onWarning?: BackendWarning;
   schema?: string;
   /** Connections in the pool (default 10). */
   poolSize?: number;
@@ -60,6 +45,7 @@ export interface PostgresBackendOptions {
  */
 export async function openPostgresBackend(o: PostgresBackendOptions): Promise<PostgresBackend> {
   const schema = o.schema ?? DEFAULT_PG_SCHEMA;
+  const dataDir = o.dataDir ?? './.nextbest';
   const pool = openPgPool({ url: o.url, schema, ...(o.poolSize ? { max: o.poolSize } : {}) });
   try {
     await migrate(pool, schema);
@@ -68,6 +54,10 @@ export async function openPostgresBackend(o: PostgresBackendOptions): Promise<Po
     throw e;
   }
   const redis = o.cacheUrl ? openRedis(o.cacheUrl) : undefined;
+  // ioredis reconnects by itself; an 'error' with no listener is printed on every retry.
+  // The last one is kept for /readyz, which reports the cache down while it is.
+  const cache = { lastError: '' };
+  redis?.on('error', (e: Error) => (cache.lastError = e.message));
   const prefix = o.cachePrefix !== undefined ? { prefix: o.cachePrefix } : {};
   const ports = {
     eventLog: new PgEventLog(pool),
@@ -77,13 +67,22 @@ export async function openPostgresBackend(o: PostgresBackendOptions): Promise<Po
     contacts: redis ? new RedisContactStore(redis, prefix) : new PgContactStore(pool),
     decisionLog: new PgDecisionLog(pool),
     models: new PgModelRegistry(pool),
-    catalogue: new PgCatalogueStore(pool),
+    catalogues: new PgCatalogueStore(pool),
+    apiKeys: new PgApiKeyStore(pool),
     checkpoints: new PgConsumerCheckpoints(pool),
+    // Not yet on PostgreSQL: experiments live in this process, the audit trail in the instance's data dir.
+    experiments: new MemoryExperimentStore(),
+    audit: openSqliteAuditLog(dataDir),
   };
+  o.onWarning?.({ event: 'postgres_gaps' }, 'on PostgreSQL, experiments are kept in memory by each instance and the audit trail in its data dir: both move to PostgreSQL in a later release');
   let closed = false;
   return {
     kind: 'postgres',
     ...ports,
+    tombstoneKey: loadOrCreateSecret(join(dataDir, 'tombstone.key')),
+    // PostgreSQL's own WAL and vacuum handle deleted rows; there is no -wal file here to truncate.
+    compact: async () => true,
+    ping: (timeoutMs) => Promise.all([pingPostgres(pool, timeoutMs), ...(redis ? [pingRedis(redis, timeoutMs, cache.lastError)] : [])]),
     async close() {
       if (closed) return;
       closed = true;
@@ -95,4 +94,63 @@ export async function openPostgresBackend(o: PostgresBackendOptions): Promise<Po
       await pool.end();
     },
   };
+}
+
+/** Store and cache URLs as configured: `?schema=` and `?prefix=` are nextbest's, not the drivers'. */
+export function postgresOptionsFromUrls(store: string, cache?: string): PostgresBackendOptions {
+  const pgUrl = new URL(store);
+  const schema = pgUrl.searchParams.get('schema') ?? undefined;
+  pgUrl.searchParams.delete('schema');
+  const o: PostgresBackendOptions = { url: pgUrl.toString(), ...(schema !== undefined ? { schema } : {}) };
+  if (cache === undefined) return o;
+  const redisUrl = new URL(cache);
+  const prefix = redisUrl.searchParams.get('prefix') ?? undefined;
+  redisUrl.searchParams.delete('prefix');
+  return { ...o, cacheUrl: redisUrl.toString(), ...(prefix !== undefined ? { cachePrefix: prefix } : {}) };
+}
+
+/** The API key store alone on PostgreSQL (what `nextbest keys` uses); migrates first, owns its small pool. */
+export async function openPostgresApiKeyStore(o: { url: string; schema?: string }): Promise<ApiKeyStore> {
+  const schema = o.schema ?? DEFAULT_PG_SCHEMA;
+  const pool = openPgPool({ url: o.url, schema, max: 2 });
+  try {
+    await migrate(pool, schema);
+  } catch (e) {
+    await pool.end();
+    throw e;
+  }
+  return new PgApiKeyStore(pool, { ownsPool: true });
+}
+
+/** Rejects after `ms` unless `p` settles first: a store that does not answer is not ready. */
+async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function pingPostgres(pool: PgPool, timeoutMs: number): Promise<DependencyCheck> {
+  try {
+    await within(pool.query('SELECT 1'), timeoutMs, 'PostgreSQL');
+    return { name: 'postgres', ok: true };
+  } catch (e) {
+    return { name: 'postgres', ok: false, error: (e as Error).message };
+  }
+}
+
+async function pingRedis(redis: RedisClient, timeoutMs: number, lastError: string): Promise<DependencyCheck> {
+  // Not connected: say so at once rather than queue a PING behind the reconnect.
+  if (redis.status !== 'ready') return { name: 'redis', ok: false, error: `Redis connection is ${redis.status}${lastError ? ` (${lastError})` : ''}` };
+  try {
+    await within(redis.ping(), timeoutMs, 'Redis');
+    return { name: 'redis', ok: true };
+  } catch (e) {
+    return { name: 'redis', ok: false, error: (e as Error).message };
+  }
 }

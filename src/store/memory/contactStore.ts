@@ -1,4 +1,4 @@
-import { capMatches, type CapacityTake, type CapCheck, type CommitResult, type ContactHistory, type ContactRecord, type ContactStore, type DeclineRecord } from '../contactStore.js';
+import { capCountsAtCommit, type CapacityTake, type CapCheck, type CommitResult, type ContactHistory, type ContactRecord, type ContactStore, type DeclineRecord } from '../contactStore.js';
 
 /** In-memory contact history and counters (tests, simulations). */
 export class MemoryContactStore implements ContactStore {
@@ -18,7 +18,7 @@ export class MemoryContactStore implements ContactStore {
     const existing = this.contacts.get(customerId) ?? [];
     const now = contacts.reduce((m, c) => Math.max(m, c.at), Number.NEGATIVE_INFINITY);
     for (const cap of caps) {
-      const used = existing.filter((c) => capMatches(cap, c, now)).length + contacts.filter((c) => capMatches(cap, c, now)).length;
+      const used = existing.filter((c) => capCountsAtCommit(cap, c, now)).length + contacts.filter((c) => capCountsAtCommit(cap, c, now)).length;
       if (used > cap.max) return { ok: false, reason: 'cap', cap };
     }
     for (const t of capacity) if ((this.counters.get(t.key) ?? 0) >= t.max) return { ok: false, reason: 'capacity', key: t.key };

@@ -1,4 +1,4 @@
-import { capMatches, type CapacityTake, type CapCheck, type CommitResult, type ContactHistory, type ContactRecord, type ContactStore, type DeclineRecord } from '../contactStore.js';
+import { capCountsAtCommit, type CapacityTake, type CapCheck, type CommitResult, type ContactHistory, type ContactRecord, type ContactStore, type DeclineRecord } from '../contactStore.js';
 import { inTransaction, lockFor, release, type PgAdapterOptions, type PgClient, type PgPool } from './db.js';
 
 interface ContactRow {
@@ -100,7 +100,7 @@ async function checkCaps(c: PgClient, customerId: string, contacts: readonly Con
   const longest = caps.reduce((m, k) => Math.max(m, k.periodMs), 0);
   const existing = (await c.query<ContactRow>('SELECT at, decision_id, action_id, family, channel, session_id FROM contacts WHERE customer_id = $1 AND at >= $2', [customerId, now - longest])).rows;
   for (const cap of caps) {
-    const used = existing.filter((k) => capMatches(cap, k, now)).length + contacts.filter((k) => capMatches(cap, k, now)).length;
+    const used = existing.filter((k) => capCountsAtCommit(cap, k, now)).length + contacts.filter((k) => capCountsAtCommit(cap, k, now)).length;
     if (used > cap.max) throw new Refused({ ok: false, reason: 'cap', cap });
   }
 }

@@ -157,6 +157,21 @@ export const PG_MIGRATIONS: readonly { version: number; name: string; sql: strin
     sql: `ALTER TABLE declines ADD COLUMN event_id text;
       CREATE UNIQUE INDEX declines_event ON declines (event_id) WHERE event_id IS NOT NULL;`,
   },
+  {
+    version: 8,
+    name: 'api keys',
+    sql: `
+      -- Only the SHA-256 of a key is stored; scopes are a JSON array as in keys.db.
+      CREATE TABLE api_keys (
+        id text COLLATE "C" PRIMARY KEY,
+        name text NOT NULL,
+        scopes text NOT NULL,
+        hash text NOT NULL,
+        created_at bigint NOT NULL,
+        expires_at bigint,
+        revoked_at bigint
+      );`,
+  },
 ];
 
 /**

@@ -1,4 +1,4 @@
-import type { CapacityTake, CapCheck, CommitResult, ContactHistory, ContactRecord, ContactStore, DeclineRecord } from '../contactStore.js';
+import { CAP_RACE_MS, type CapacityTake, type CapCheck, type CommitResult, type ContactHistory, type ContactRecord, type ContactStore, type DeclineRecord } from '../contactStore.js';
 import { LuaScript, releaseRedis, type RedisAdapterOptions, type RedisClient } from './client.js';
 
 // A member is `<16-digit sequence>|<record JSON>`: unique even for two equal records, and
@@ -8,7 +8,7 @@ const SEQ_WIDTH = 16;
 /**
  * KEYS: the customer's contacts, the sequence counter, then one capacity counter per take.
  * ARGV[1]: {now, longest, caps, maxes}; ARGV[2..]: the contacts as JSON.
- * Counts what each cap matches among stored and new contacts (the rule of capMatches in
+ * Counts what each cap matches among stored and new contacts (the rule of capCountsAtCommit in
  * contactStore.ts), checks every counter, and only then writes: all or nothing.
  */
 const COMMIT = new LuaScript(`
@@ -22,7 +22,7 @@ if #ARGV > 1 and #h.caps > 0 then
   for ci, cap in ipairs(h.caps) do
     local used = 0
     for _, c in ipairs(rows) do
-      if (cap.channel == '*' or cap.channel == c.channel) and (cap.family == nil or cap.family == c.family) and c.at > h.now - cap.periodMs and c.at <= h.now then
+      if (cap.channel == '*' or cap.channel == c.channel) and (cap.family == nil or cap.family == c.family) and c.at > h.now - cap.periodMs and c.at <= h.now + ${CAP_RACE_MS} then
         used = used + 1
       end
     end

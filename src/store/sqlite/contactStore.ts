@@ -1,4 +1,4 @@
-import { capMatches, type CapacityTake, type CapCheck, type CommitResult, type ContactHistory, type ContactRecord, type ContactStore, type DeclineRecord } from '../contactStore.js';
+import { capCountsAtCommit, type CapacityTake, type CapCheck, type CommitResult, type ContactHistory, type ContactRecord, type ContactStore, type DeclineRecord } from '../contactStore.js';
 import { ensureSchema, type SqliteDb } from './db.js';
 
 const MIGRATIONS = [
@@ -63,7 +63,7 @@ export class SqliteContactStore implements ContactStore {
         const longest = caps.reduce((m, c) => Math.max(m, c.periodMs), 0);
         const existing = (this.selectContacts.all(customerId, now - longest) as ContactRow[]).map(toRecord);
         for (const cap of caps) {
-          const used = existing.filter((c) => capMatches(cap, c, now)).length + contacts.filter((c) => capMatches(cap, c, now)).length;
+          const used = existing.filter((c) => capCountsAtCommit(cap, c, now)).length + contacts.filter((c) => capCountsAtCommit(cap, c, now)).length;
           if (used > cap.max) return { ok: false, reason: 'cap', cap };
         }
       }
