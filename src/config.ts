@@ -121,8 +121,12 @@ export const ConfigSchema = z
         quarantineDays: z.number().int().positive().max(3650).default(30),
         /** The quarantine keeps at most this many items (the newest); a flood of bad input cannot fill the disk. */
         quarantineMax: z.number().int().positive().default(100_000),
-        /** The consent purpose model training relies on: customers who withheld it (or object to profiling) are left out of training sets. */
-        trainingPurpose: ConsentPurpose.default('research'),
+        /**
+         * A consent purpose model training relies on, when the bank's lawful basis for training
+         * is consent: customers who withheld it are left out of training sets. Unset (the
+         * default: training on legitimate interest), only an objection to profiling (Art. 21) does.
+         */
+        trainingPurpose: ConsentPurpose.optional(),
         /** Run the purge job this often while serving (0: only on demand). */
         retentionEveryMinutes: z.number().int().min(0).default(60),
       })

@@ -91,10 +91,10 @@ export function consentHistory(record: Customer | undefined, events: readonly St
  * profiling (UK GDPR Art. 21) or have withheld the purpose training relies on. Only
  * changes for every channel count: refusing profiling on one channel is about contact there.
  */
-export function mayTrainOn(history: readonly ConsentChange[], trainingPurpose: ConsentPurpose): boolean {
+export function mayTrainOn(history: readonly ConsentChange[], trainingPurpose?: ConsentPurpose): boolean {
   const state = new Map<string, boolean>();
   for (const c of history) if (c.channel === undefined) state.set(c.purpose, c.granted);
-  return state.get('profiling') !== false && state.get(trainingPurpose) !== false;
+  return state.get('profiling') !== false && (trainingPurpose === undefined || state.get(trainingPurpose) !== false);
 }
 
 /** Where training exclusions are read: every record's initial consents and every consent_change event. */
@@ -104,7 +104,7 @@ export interface ConsentSources {
 }
 
 /** The ids of customers whose data must not train models (see mayTrainOn). */
-export async function trainingExclusions(sources: ConsentSources, trainingPurpose: ConsentPurpose): Promise<Set<string>> {
+export async function trainingExclusions(sources: ConsentSources, trainingPurpose?: ConsentPurpose): Promise<Set<string>> {
   const histories = new Map<string, { record: Customer | undefined; events: StoredEvent[] }>();
   const entry = (id: string) => histories.get(id) ?? histories.set(id, { record: undefined, events: [] }).get(id)!;
   for await (const page of sources.records()) for (const c of page) if (Object.keys(c.consents).length > 0) entry(c.customerId).record = c;

@@ -25,5 +25,12 @@ export async function twinBank(o: { customers: number; days: number; seed: numbe
   }
   if (pending.length > 0) await engine.ingest(pending, { source: 'twin' });
   await engine.trainModels({ models: ['propensity'] });
-  return { engine, customerIds: bank.customers.map((c) => c.customerId) };
+  // Customers who allow marketing and personalised offers first: the console's decision tests
+  // open the first one and need a decision that chooses something.
+  const open = (c: (typeof bank.customers)[number]) => {
+    const k = c.consents as Record<string, boolean | undefined> | undefined;
+    return k?.marketing === true && k?.personalised_offers === true && (c.vulnerabilityFlags ?? []).length === 0;
+  };
+  const ids = [...bank.customers.filter(open), ...bank.customers.filter((c) => !open(c))].map((c) => c.customerId);
+  return { engine, customerIds: ids };
 }
