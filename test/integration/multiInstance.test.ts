@@ -51,7 +51,7 @@ describe.skipIf(!redisUp)('two serve processes on one PostgreSQL schema and one 
     a = await start();
     b = await start();
     const customers = ['cap-1', 'edit-1', 'edit-2', 'edit-3', 'edit-4', 'edit-5', 'edit-6', 'edit-7', 'edit-8', 'edit-9', 'edit-10', 'edit-11', 'edit-12', 'edit-13', 'edit-14', 'edit-15', 'edit-16', 'edit-17', 'edit-18', 'edit-19', 'edit-20', 'prof-1'];
-    const up = await call(a, 'POST', '/v1/customers', { customers: customers.map((customerId) => ({ customerId, dateOfBirth: '1980-01-01', riskTolerance: 'medium', consents: { marketing: true } })) });
+    const up = await call(a, 'POST', '/v1/customers', { customers: customers.map((customerId) => ({ customerId, dateOfBirth: '1980-01-01', riskTolerance: 'medium', consents: { marketing: true, personalised_offers: true } })) });
     expect(up.status).toBe(200);
   }, 120_000);
 
