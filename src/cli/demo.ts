@@ -3,15 +3,14 @@ import { join } from 'node:path';
 import { assertDataDirFree, createEngine, loadConfig, trainAll, parseCatalogueYaml, DEFAULT_CATALOGUE, type Engine } from '../index.js';
 import { ManualClock, MS_PER_DAY } from '../core/clock.js';
 import { NextbestError } from '../core/errors.js';
-import { buildApp } from '../server/app.js';
-import { prepareAccess, readAdminKey } from '../server/startup.js';
+import { readAdminKey } from '../server/startup.js';
 import { comparisonTable, generateDemoBank } from '../simulation/index.js';
 import { compareOnTwin } from '../simulation/enginePolicy.js';
 import { readFileSync } from 'node:fs';
 import { parseCommand, numberOption } from './args.js';
 import { ProgressBar } from './progress.js';
 import { untilSignal } from './serve.js';
-import { checkPortFree, listenOrExplain } from './listen.js';
+import { checkPortFree, serveEngine } from './listen.js';
 
 const spec = {
   usage: 'nextbest demo [--customers N] [--days D] [--seed S] [--port P] [--no-train] [--no-serve] [--keep]',
@@ -105,16 +104,10 @@ export async function run(argv: string[]): Promise<number> {
     say('done (--no-serve).');
     return 0;
   }
-  const access = await prepareAccess(engine, Date.now());
+  const served = await serveEngine(engine, config.server.host, config.server.port);
+  if (!served) return 1;
+  const { app, address, access } = served;
   const key = access.createdKey ?? readAdminKey(access.keyFile);
-  const app = buildApp(engine, { logIdKey: access.logIdKey });
-  const bound = await listenOrExplain(app, config.server.host, config.server.port);
-  if ('failure' in bound) {
-    await engine.close();
-    process.stderr.write(`${bound.failure}\n`);
-    return 1;
-  }
-  const { address } = bound;
   const get = key ? 'curl -s -H "authorization: Bearer $NEXTBEST_KEY" ' : 'curl -s ';
   say('');
   if (key) say(`API key (admin${access.keyFile ? `; saved to ${access.keyFile}, mode 0600` : ''}); every /v1 call needs it:\n  export NEXTBEST_KEY=${key}`);

@@ -1,5 +1,8 @@
 import { createServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import type { Engine } from '../index.js';
+import { buildApp } from '../server/app.js';
+import { prepareAccess, type AccessSetup } from '../server/startup.js';
 
 /**
  * Binding the API port is where a first run most often fails (another demo or server still
@@ -39,4 +42,24 @@ export async function listenOrExplain(app: FastifyInstance, host: string, port: 
     await app.close();
     return { failure };
   }
+}
+
+/**
+ * What `serve` and `demo` share: the access setup (the first admin key, the log-hash key),
+ * the app, and the bind. On a bind failure the engine is closed and the message printed; the
+ * caller exits 1. On any other failure the engine is closed and the error thrown.
+ */
+export async function serveEngine(engine: Engine, host: string, port: number): Promise<{ app: FastifyInstance; address: string; access: AccessSetup } | null> {
+  const access = await prepareAccess(engine, Date.now()).catch(async (e: unknown) => {
+    await engine.close();
+    throw e;
+  });
+  const app = buildApp(engine, { logIdKey: access.logIdKey });
+  const bound = await listenOrExplain(app, host, port);
+  if ('failure' in bound) {
+    await engine.close();
+    process.stderr.write(`${bound.failure}\n`);
+    return null;
+  }
+  return { app, address: bound.address, access };
 }

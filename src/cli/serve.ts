@@ -1,8 +1,6 @@
 import { createEngine, loadConfig } from '../index.js';
-import { buildApp } from '../server/app.js';
-import { prepareAccess } from '../server/startup.js';
 import { parseCommand } from './args.js';
-import { listenOrExplain } from './listen.js';
+import { serveEngine } from './listen.js';
 
 const spec = {
   usage: 'nextbest serve [--port N] [--host H] [--data-dir DIR] [--store sqlite|memory|postgres://…] [--cache redis://…] [--config FILE] [--no-auth]',
@@ -39,18 +37,9 @@ export async function run(argv: string[]): Promise<number> {
     server: { ...(v.port !== undefined ? { port: Number(v.port) } : {}), ...(v.host ? { host: v.host } : {}), ...(v['no-auth'] ? { auth: 'none' as const } : {}) },
   });
   const engine = await createEngine(config);
-  const access = await prepareAccess(engine, Date.now()).catch(async (e: unknown) => {
-    await engine.close();
-    throw e;
-  });
-  const app = buildApp(engine, { logIdKey: access.logIdKey });
-  const bound = await listenOrExplain(app, config.server.host, config.server.port);
-  if ('failure' in bound) {
-    await engine.close();
-    process.stderr.write(`${bound.failure}\n`);
-    return 1;
-  }
-  const { address } = bound;
+  const served = await serveEngine(engine, config.server.host, config.server.port);
+  if (!served) return 1;
+  const { app, address, access } = served;
   engine.logger.info({ address, dataDir: config.dataDir, store: withoutPassword(config.store), ...(config.cache ? { cache: withoutPassword(config.cache) } : {}) }, 'nextbest listening');
   for (const line of access.notice) process.stdout.write(`${line}\n`);
   process.stdout.write(`nextbest listening on ${address} (docs: ${address}/docs)\n`);
