@@ -34,3 +34,17 @@ export interface ApiKeyStore {
 export function isLive(k: ApiKeyRecord, now: number): boolean {
   return k.revokedAt === null && (k.expiresAt === null || k.expiresAt > now);
 }
+
+/** A key as both SQL adapters store it (scopes as JSON text, times as epoch ms). */
+export interface ApiKeyRow {
+  id: string;
+  name: string;
+  scopes: string;
+  hash: string;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+}
+
+/** A stored row as the port's record. */
+export const apiKeyFromRow = (r: ApiKeyRow): ApiKeyRecord => ({ id: r.id, name: r.name, scopes: JSON.parse(r.scopes) as Scope[], hash: r.hash, createdAt: r.created_at, expiresAt: r.expires_at, revokedAt: r.revoked_at });

@@ -138,3 +138,30 @@ export function summaryOf(r: ModelRecord): ModelSummary {
   const { artefact: _a, driftReference: _d, ...summary } = r;
   return summary;
 }
+
+/** A model as both SQL adapters store it: the summary's fields as columns, the rest as JSON text. */
+export interface ModelRow {
+  id: string;
+  name: string;
+  version: number;
+  stage: ModelStage;
+  created_at: string;
+  promoted_at: string | null;
+  retired_at: string | null;
+  meta: string;
+  artefact?: string;
+  drift_reference?: string;
+}
+
+export type ModelMeta = Pick<ModelSummary, 'kind' | 'trainingWindow' | 'features' | 'definitionsHash' | 'params' | 'metrics' | 'card'>;
+
+/** A stored row as the port's summary. */
+export function modelSummaryFromRow(row: ModelRow): ModelSummary {
+  const meta = JSON.parse(row.meta) as ModelMeta;
+  return { id: row.id, name: row.name, version: row.version, stage: row.stage, createdAt: row.created_at, promotedAt: row.promoted_at, retiredAt: row.retired_at, ...meta };
+}
+
+/** A stored row (selected with its artefact and drift reference) as the port's record. */
+export function modelRecordFromRow(row: ModelRow): ModelRecord {
+  return { ...modelSummaryFromRow(row), artefact: JSON.parse(row.artefact!), driftReference: JSON.parse(row.drift_reference!) };
+}

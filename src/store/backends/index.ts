@@ -65,8 +65,8 @@ export function openAuditLog(o: { store: string; dataDir: string }): AuditLog {
   switch (kind) {
     case 'memory':
       return new MemoryAuditLog();
-    case 'sqlite':
     // PostgreSQL has no audit adapter yet: each instance keeps its trail in its data dir.
+    case 'sqlite':
     case 'postgres':
       return openSqliteAuditLog(o.dataDir);
     default:

@@ -1,18 +1,8 @@
-import type { Scope } from '../../core/scopes.js';
-import type { ApiKeyRecord, ApiKeyStore } from '../apiKeyStore.js';
+import { apiKeyFromRow, type ApiKeyRecord, type ApiKeyRow, type ApiKeyStore } from '../apiKeyStore.js';
 import { release, type PgAdapterOptions, type PgPool } from './db.js';
 
-interface Row {
-  id: string;
-  name: string;
-  scopes: string;
-  hash: string;
-  created_at: number;
-  expires_at: number | null;
-  revoked_at: number | null;
-}
-
-const toRecord = (r: Row): ApiKeyRecord => ({ id: r.id, name: r.name, scopes: JSON.parse(r.scopes) as Scope[], hash: r.hash, createdAt: r.created_at, expiresAt: r.expires_at, revokedAt: r.revoked_at });
+type Row = ApiKeyRow;
+const toRecord = apiKeyFromRow;
 
 /**
  * API keys in PostgreSQL, shared by every instance on the schema: a key added or revoked

@@ -5,6 +5,10 @@ import {
   modelNotFound,
   nothingToRollBack,
   summaryOf,
+  modelSummaryFromRow,
+  modelRecordFromRow,
+  type ModelMeta,
+  type ModelRow,
   type ModelRecord,
   type ModelRegistry,
   type ModelStage,
@@ -14,20 +18,7 @@ import {
 } from '../modelRegistry.js';
 import { inTransaction, lockFor, release, type PgAdapterOptions, type PgClient, type PgPool } from './db.js';
 
-interface Row {
-  id: string;
-  name: string;
-  version: number;
-  stage: ModelStage;
-  created_at: string;
-  promoted_at: string | null;
-  retired_at: string | null;
-  meta: string;
-  artefact?: string;
-  drift_reference?: string;
-}
-
-type Meta = Pick<ModelSummary, 'kind' | 'trainingWindow' | 'features' | 'definitionsHash' | 'params' | 'metrics' | 'card'>;
+type Row = ModelRow;
 
 /**
  * The model registry in PostgreSQL. Every change to one model name (a new version, a
@@ -43,7 +34,7 @@ export class PgModelRegistry implements ModelRegistry {
 
   async register(model: NewModel): Promise<ModelRecord> {
     checkNewModel(model);
-    const meta: Meta = { kind: model.kind, trainingWindow: model.trainingWindow, features: model.features, definitionsHash: model.definitionsHash, params: model.params, metrics: model.metrics, card: model.card };
+    const meta: ModelMeta = { kind: model.kind, trainingWindow: model.trainingWindow, features: model.features, definitionsHash: model.definitionsHash, params: model.params, metrics: model.metrics, card: model.card };
     const id = await inTransaction(this.pool, async (c) => {
       await lockFor(c, 'models', model.name);
       const v = (await c.query<{ v: number }>('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM models WHERE name = $1', [model.name])).rows[0]!.v;
@@ -136,11 +127,5 @@ async function lineage(c: PgClient, name: string): Promise<string[]> {
   return line;
 }
 
-function toSummary(row: Row): ModelSummary {
-  const meta = JSON.parse(row.meta) as Meta;
-  return { id: row.id, name: row.name, version: row.version, stage: row.stage, createdAt: row.created_at, promotedAt: row.promoted_at, retiredAt: row.retired_at, ...meta };
-}
-
-function toRecord(row: Row): ModelRecord {
-  return { ...toSummary(row), artefact: JSON.parse(row.artefact!), driftReference: JSON.parse(row.drift_reference!) };
-}
+const toSummary = modelSummaryFromRow;
+const toRecord = modelRecordFromRow;

@@ -1,8 +1,7 @@
 import type Database from 'better-sqlite3';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Scope } from '../../core/scopes.js';
-import type { ApiKeyRecord, ApiKeyStore } from '../apiKeyStore.js';
+import { apiKeyFromRow, type ApiKeyRecord, type ApiKeyRow, type ApiKeyStore } from '../apiKeyStore.js';
 import { openSqlite, type SqliteDb } from './db.js';
 
 const MIGRATIONS = [
@@ -17,17 +16,8 @@ const MIGRATIONS = [
    );`,
 ];
 
-interface Row {
-  id: string;
-  name: string;
-  scopes: string;
-  hash: string;
-  created_at: number;
-  expires_at: number | null;
-  revoked_at: number | null;
-}
-
-const toRecord = (r: Row): ApiKeyRecord => ({ id: r.id, name: r.name, scopes: JSON.parse(r.scopes) as Scope[], hash: r.hash, createdAt: r.created_at, expiresAt: r.expires_at, revokedAt: r.revoked_at });
+type Row = ApiKeyRow;
+const toRecord = apiKeyFromRow;
 
 /**
  * API keys in a database file of their own (`keys.db`, mode 0600), so `nextbest keys`

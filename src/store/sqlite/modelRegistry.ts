@@ -5,6 +5,10 @@ import {
   modelNotFound,
   nothingToRollBack,
   summaryOf,
+  modelSummaryFromRow,
+  modelRecordFromRow,
+  type ModelMeta,
+  type ModelRow,
   type ModelRecord,
   type ModelRegistry,
   type ModelStage,
@@ -40,20 +44,7 @@ const MIGRATIONS = [
   `ALTER TABLE model_stage_changes ADD COLUMN note TEXT;`,
 ];
 
-interface Row {
-  id: string;
-  name: string;
-  version: number;
-  stage: ModelStage;
-  created_at: string;
-  promoted_at: string | null;
-  retired_at: string | null;
-  meta: string;
-  artefact?: string;
-  drift_reference?: string;
-}
-
-type Meta = Pick<ModelSummary, 'kind' | 'trainingWindow' | 'features' | 'definitionsHash' | 'params' | 'metrics' | 'card'>;
+type Row = ModelRow;
 
 /**
  * The registry in the embedded database. A partial unique index keeps one champion per
@@ -67,7 +58,7 @@ export class SqliteModelRegistry implements ModelRegistry {
 
   async register(model: NewModel): Promise<ModelRecord> {
     checkNewModel(model);
-    const meta: Meta = { kind: model.kind, trainingWindow: model.trainingWindow, features: model.features, definitionsHash: model.definitionsHash, params: model.params, metrics: model.metrics, card: model.card };
+    const meta: ModelMeta = { kind: model.kind, trainingWindow: model.trainingWindow, features: model.features, definitionsHash: model.definitionsHash, params: model.params, metrics: model.metrics, card: model.card };
     const id = this.db.transaction(() => {
       const { v } = this.db.prepare('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM models WHERE name = ?').get(model.name) as { v: number };
       const id = modelId(model.name, v);
@@ -145,11 +136,5 @@ export class SqliteModelRegistry implements ModelRegistry {
   }
 }
 
-function toSummary(row: Row): ModelSummary {
-  const meta = JSON.parse(row.meta) as Meta;
-  return { id: row.id, name: row.name, version: row.version, stage: row.stage, createdAt: row.created_at, promotedAt: row.promoted_at, retiredAt: row.retired_at, ...meta };
-}
-
-function toRecord(row: Row): ModelRecord {
-  return { ...toSummary(row), artefact: JSON.parse(row.artefact!), driftReference: JSON.parse(row.drift_reference!) };
-}
+const toSummary = modelSummaryFromRow;
+const toRecord = modelRecordFromRow;
