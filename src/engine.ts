@@ -1,7 +1,7 @@
 import { pino, type Logger } from 'pino';
 import { parseConfig, type Config, type ConfigInput } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
-import type { DecideRequest } from './decisioning/index.js';
+import type { DecideRequest, DecisionSearch } from './decisioning/index.js';
 import { FRESH_FOR } from './engine/consumers.js';
 import { upsertCustomers } from './engine/customers.js';
 import { catalogueFacade, consumersFacade, featuresFacade } from './engine/facades.js';
@@ -103,6 +103,9 @@ export class Engine {
     await this.parts.log.forHead(FRESH_FOR.decision, this.config.consumers.freshnessTimeoutMs);
     return this.parts.decisioning.decision(decisionId);
   }
+
+  /** One page of logged decisions by customer, chosen action, channel and time, newest first. */
+  searchDecisions = (s: DecisionSearch) => this.parts.decisioning.searchDecisions(s);
 
   /** Re-runs a logged decision from its logged inputs and says whether the result is the same. */
   replayDecision = (decisionId: string) => this.parts.decisioning.replay(decisionId);

@@ -9,3 +9,4 @@ export { CATALOGUE_REFRESH_MS, type CatalogueEdit, type CatalogueSync } from './
 export * from './trace.js';
 export { customerView, consentsInForce, localTime, type CustomerView } from './view.js';
 export { KeyedMutex } from './mutex.js';
+export { DecisionSearchSchema, DecisionPageSchema, DecisionListItemSchema, type DecisionSearch, type DecisionPage } from './search.js';

@@ -7,6 +7,7 @@
  * the store's current version, whichever process moved it (catalogueVersions.ts).
  */
 import { randomUUID } from 'node:crypto';
+import { decisionPage, decisionQuery, type DecisionPage, type DecisionSearch } from './search.js';
 import { z } from 'zod';
 import type { Clock } from '../core/clock.js';
 import type { Customer } from '../core/customer.js';
@@ -237,6 +238,11 @@ export class Decisioning {
   /** A customer's logged decisions, newest first (experiment reports read them). */
   async customerDecisions(customerId: string, limit: number): Promise<LoggedDecision[]> {
     return this.deps.log.listCustomer(customerId, limit);
+  }
+
+  /** One page of logged decisions matching a reviewer's search, newest first. */
+  async searchDecisions(s: DecisionSearch): Promise<DecisionPage> {
+    return decisionPage(await this.deps.log.search(decisionQuery(s)), s.limit);
   }
 
   /** A logged decision with the responses linked to it. */

@@ -25,8 +25,33 @@ export interface LinkedResponse {
   at: number;
 }
 
+/**
+ * A page of the decision log for reviewers: every filter optional, newest first. `actionId`
+ * matches decisions that chose that action (the record's `chosen[].actionId`). `before` is
+ * the cursor: the (decidedAt, decisionId) of the last row of the previous page.
+ */
+export interface DecisionQuery {
+  customerId?: string;
+  channel?: string;
+  actionId?: string;
+  /** Epoch ms, inclusive. */
+  from?: number;
+  /** Epoch ms, exclusive. */
+  to?: number;
+  before?: { decidedAt: number; decisionId: string };
+  limit: number;
+}
+
+/** Whether a record chose the action: the one place the store reads inside a record. */
+export function choseAction(record: unknown, actionId: string): boolean {
+  const chosen = (record as { chosen?: { actionId?: unknown }[] } | null)?.chosen;
+  return Array.isArray(chosen) && chosen.some((c) => c?.actionId === actionId);
+}
+
 export interface DecisionLog {
   append(decision: LoggedDecision): Promise<void>;
+  /** Decisions matching every given filter, newest first (decidedAt, then decisionId). */
+  search(query: DecisionQuery): Promise<LoggedDecision[]>;
   /** The decision and its linked responses, or undefined. */
   get(decisionId: string): Promise<(LoggedDecision & { responses: LinkedResponse[] }) | undefined>;
   /** A customer's decisions, newest first. */

@@ -47,6 +47,27 @@ export function decisionLogContract(name: string, open: () => Promise<DecisionLo
       expect(await log.count()).toBe(1);
     });
 
+    it('searches by customer, channel, chosen action and time, newest first, a page at a time', async () => {
+      const chose = (id: string, customerId: string, channel: string, at: number, actions: string[]): LoggedDecision => ({ decisionId: id, customerId, channel, decidedAt: at, catalogueVersion: 'v1', record: { chosen: actions.map((actionId) => ({ actionId })) } });
+      await log.append(chose('a1', 'c1', 'email', T0, ['card']));
+      await log.append(chose('a2', 'c1', 'in_app', T0 + 10, ['saver', 'card']));
+      await log.append(chose('a3', 'c2', 'email', T0 + 20, []));
+      await log.append(chose('a4', 'c2', 'email', T0 + 20, ['cardigan']));
+      await log.append(decision('a5', 'c3', T0 + 30));
+      const ids = async (q: Parameters<DecisionLog['search']>[0]) => (await log.search(q)).map((d) => d.decisionId);
+      expect(await ids({ limit: 10 })).toEqual(['a5', 'a4', 'a3', 'a2', 'a1']);
+      expect(await ids({ customerId: 'c1', limit: 10 })).toEqual(['a2', 'a1']);
+      expect(await ids({ channel: 'email', limit: 10 })).toEqual(['a5', 'a4', 'a3', 'a1']);
+      // An exact action id, not a prefix; a record without `chosen` matches no action.
+      expect(await ids({ actionId: 'card', limit: 10 })).toEqual(['a2', 'a1']);
+      expect(await ids({ actionId: 'card', channel: 'email', limit: 10 })).toEqual(['a1']);
+      expect(await ids({ from: T0 + 10, to: T0 + 30, limit: 10 })).toEqual(['a4', 'a3', 'a2']);
+      // The cursor breaks ties on the id: a4 and a3 share a time.
+      expect(await ids({ before: { decidedAt: T0 + 20, decisionId: 'a4' }, limit: 2 })).toEqual(['a3', 'a2']);
+      expect(await ids({ customerId: 'nobody', limit: 10 })).toEqual([]);
+      expect((await log.search({ customerId: 'c1', limit: 1 }))[0]).toEqual(chose('a2', 'c1', 'in_app', T0 + 10, ['saver', 'card']));
+    });
+
     it('keeps catalogue snapshots by version', async () => {
       await log.putCatalogue('v1', { formatVersion: 1, actions: [{ id: 'a' }] });
       await log.putCatalogue('v1', { ignored: true });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
-import { DecideRequestSchema, DecisionRecordSchema, DecisionSummarySchema, LoggedDecisionSchema, decisionSummary, type Engine } from '../../index.js';
+import { DecideRequestSchema, DecisionPageSchema, DecisionRecordSchema, DecisionSearchSchema, DecisionSummarySchema, LoggedDecisionSchema, decisionSummary, type Engine } from '../../index.js';
 import { ErrorBody, type ApiDocs } from '../openapi.js';
 import { route } from '../route.js';
 
@@ -31,6 +31,22 @@ export function decisionRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engi
       const record = await engine.decide(body);
       return query.view === 'summary' ? decisionSummary(record) : record;
     },
+  );
+
+  route(
+    app,
+    docs,
+    {
+      method: 'get',
+      path: '/v1/decisions',
+      tag: 'decisions',
+      access: ['audit:read'],
+      summary: 'Search logged decisions by customer, chosen action, channel and time',
+      description: 'Newest first, one page at a time: pass `next` back as `cursor`. Each item is a listing; read the whole record at `/v1/decisions/{decisionId}`.',
+      query: DecisionSearchSchema,
+      responses: { 200: { description: 'A page of decisions', schema: DecisionPageSchema }, 400: { description: 'A bad cursor or time range', schema: ErrorBody }, 422: { description: 'Invalid query', schema: ErrorBody } },
+    },
+    async ({ query }) => engine.searchDecisions(query),
   );
 
   route(

@@ -1,4 +1,4 @@
-import type { DecisionLog, LinkedResponse, LoggedDecision } from '../decisionLog.js';
+import { choseAction, type DecisionLog, type DecisionQuery, type LinkedResponse, type LoggedDecision } from '../decisionLog.js';
 
 /** In-memory decision log (tests, simulations). Records are copied on the way out. */
 export class MemoryDecisionLog implements DecisionLog {
@@ -22,6 +22,24 @@ export class MemoryDecisionLog implements DecisionLog {
       .filter((d) => d.customerId === customerId)
       .sort((a, b) => b.decidedAt - a.decidedAt || (a.decisionId < b.decisionId ? 1 : -1))
       .slice(0, limit)
+      .map((d) => structuredClone(d));
+  }
+
+  async search(q: DecisionQuery): Promise<LoggedDecision[]> {
+    const b = q.before;
+    return [...this.decisions.values()]
+      .map((e) => e.d)
+      .filter(
+        (d) =>
+          (q.customerId === undefined || d.customerId === q.customerId) &&
+          (q.channel === undefined || d.channel === q.channel) &&
+          (q.from === undefined || d.decidedAt >= q.from) &&
+          (q.to === undefined || d.decidedAt < q.to) &&
+          (b === undefined || d.decidedAt < b.decidedAt || (d.decidedAt === b.decidedAt && d.decisionId < b.decisionId)) &&
+          (q.actionId === undefined || choseAction(d.record, q.actionId)),
+      )
+      .sort((a, b) => b.decidedAt - a.decidedAt || (a.decisionId < b.decisionId ? 1 : -1))
+      .slice(0, q.limit)
       .map((d) => structuredClone(d));
   }
 

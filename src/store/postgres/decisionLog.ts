@@ -1,4 +1,4 @@
-import type { DecisionLog, LinkedResponse, LoggedDecision } from '../decisionLog.js';
+import type { DecisionLog, DecisionQuery, LinkedResponse, LoggedDecision } from '../decisionLog.js';
 import { inTransaction, release, type PgAdapterOptions, type PgPool } from './db.js';
 import { ensureMonthPartitions } from './partitions.js';
 
@@ -102,6 +102,21 @@ export class PgDecisionLog implements DecisionLog {
 
   async listCustomer(customerId: string, limit: number): Promise<LoggedDecision[]> {
     return (await this.pool.query<DecisionRow>('SELECT * FROM decisions WHERE customer_id = $1 ORDER BY decided_at DESC, decision_id DESC LIMIT $2', [customerId, limit])).rows.map(toLogged);
+  }
+
+  async search(q: DecisionQuery): Promise<LoggedDecision[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const arg = (v: unknown) => (args.push(v), `$${args.length}`);
+    if (q.customerId !== undefined) where.push(`customer_id = ${arg(q.customerId)}`);
+    if (q.channel !== undefined) where.push(`channel = ${arg(q.channel)}`);
+    if (q.from !== undefined) where.push(`decided_at >= ${arg(q.from)}`);
+    if (q.to !== undefined) where.push(`decided_at < ${arg(q.to)}`);
+    if (q.before !== undefined) where.push(`(decided_at, decision_id) < (${arg(q.before.decidedAt)}, ${arg(q.before.decisionId)})`);
+    // The record is stored as text; the chosen action is matched inside it, bounded by the other filters and the page.
+    if (q.actionId !== undefined) where.push(`record::jsonb -> 'chosen' @> jsonb_build_array(jsonb_build_object('actionId', ${arg(q.actionId)}::text))`);
+    const sql = `SELECT * FROM decisions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY decided_at DESC, decision_id DESC LIMIT ${arg(q.limit)}`;
+    return (await this.pool.query<DecisionRow>(sql, args)).rows.map(toLogged);
   }
 
   async linkResponse(decisionId: string, r: LinkedResponse): Promise<boolean> {

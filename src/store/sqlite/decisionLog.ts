@@ -1,5 +1,6 @@
-import type { DecisionLog, LinkedResponse, LoggedDecision } from '../decisionLog.js';
+import type { DecisionLog, DecisionQuery, LinkedResponse, LoggedDecision } from '../decisionLog.js';
 import { ensureSchema, type SqliteDb } from './db.js';
+import { searchDecisions } from './decisionSearch.js';
 
 export const DECISION_LOG_MIGRATIONS = [
   `CREATE TABLE decisions (
@@ -24,6 +25,8 @@ export const DECISION_LOG_MIGRATIONS = [
      version TEXT PRIMARY KEY,
      body TEXT NOT NULL
    );`,
+  // Reviewers search by time across customers (GET /v1/decisions).
+  'CREATE INDEX decisions_time ON decisions (decided_at, decision_id);',
 ];
 
 export interface DecisionRow {
@@ -91,6 +94,10 @@ export class SqliteDecisionLog implements DecisionLog {
 
   async listCustomer(customerId: string, limit: number): Promise<LoggedDecision[]> {
     return (this.db.prepare('SELECT * FROM decisions WHERE customer_id = ? ORDER BY decided_at DESC, decision_id DESC LIMIT ?').all(customerId, limit) as DecisionRow[]).map(readLoggedDecision);
+  }
+
+  async search(q: DecisionQuery): Promise<LoggedDecision[]> {
+    return searchDecisions(this.db, q);
   }
 
   async linkResponse(decisionId: string, r: LinkedResponse): Promise<boolean> {

@@ -11,9 +11,10 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Statement } from 'better-sqlite3';
-import type { DecisionLog, LinkedResponse, LoggedDecision } from '../decisionLog.js';
+import type { DecisionLog, DecisionQuery, LinkedResponse, LoggedDecision } from '../decisionLog.js';
 import { openSqlite, type SqliteDb } from './db.js';
 import { DECISION_LOG_MIGRATIONS, readLoggedDecision, type DecisionRow } from './decisionLog.js';
+import { searchDecisions } from './decisionSearch.js';
 
 // Plain CommonJS so the worker needs no TypeScript loader (it runs under tsx and from dist).
 // An eval'd worker resolves bare names from the working directory, not from this package:
@@ -192,6 +193,10 @@ export class WorkerSqliteDecisionLog implements DecisionLog {
 
   async listCustomer(customerId: string, limit: number): Promise<LoggedDecision[]> {
     return (this.selectCustomer.all(customerId, limit) as DecisionRow[]).map(readLoggedDecision);
+  }
+
+  async search(q: DecisionQuery): Promise<LoggedDecision[]> {
+    return searchDecisions(this.reader, q);
   }
 
   async linkResponse(decisionId: string, response: LinkedResponse): Promise<boolean> {
