@@ -13,8 +13,7 @@ import { Worker } from 'node:worker_threads';
 import type { Statement } from 'better-sqlite3';
 import type { DecisionLog, DecisionQuery, LinkedResponse, LoggedDecision } from '../decisionLog.js';
 import { openSqlite, type SqliteDb } from './db.js';
-import { DECISION_LOG_MIGRATIONS, readLoggedDecision, type DecisionRow } from './decisionLog.js';
-import { searchDecisions } from './decisionSearch.js';
+import { DECISION_LOG_MIGRATIONS, readLoggedDecision, searchDecisions, type DecisionRow } from './decisionLog.js';
 
 // Plain CommonJS so the worker needs no TypeScript loader (it runs under tsx and from dist).
 // An eval'd worker resolves bare names from the working directory, not from this package:
