@@ -92,6 +92,13 @@ export class Engine {
     return this.parts.decisioning.decide(request);
   }
 
+  /** What the catalogue in force and a candidate would decide for these customers now; nothing logged or counted. */
+  async dryRunCatalogue(candidate: unknown, requests: DecideRequest[]) {
+    this.assertOpen();
+    for (const r of requests) if (typeof r?.customerId === 'string') await this.parts.log.forCustomer(r.customerId, FRESH_FOR.decide, this.config.consumers.freshnessTimeoutMs);
+    return this.parts.decisioning.dryRun(candidate, requests);
+  }
+
   /** An experiment's KPIs per arm and over time, from the decision and event logs. */
   experimentResults = (id: string) => experimentResults(this.parts, id, this.clock.now());
 

@@ -18,7 +18,7 @@ import type { ConsumerCheckpoints } from '../store/consumer.js';
 import type { CatalogueStore, CatalogueVersionInfo } from '../store/catalogueStore.js';
 import type { ContactRecord, ContactStore } from '../store/contactStore.js';
 import type { DecisionLog, LoggedDecision } from '../store/decisionLog.js';
-import { Levers as LeversSchema, OfferChannel, parseAction, type Action, type Catalogue, type Levers } from './catalogue.js';
+import { Levers as LeversSchema, OfferChannel, parseAction, parseCatalogue, type Action, type Catalogue, type Levers } from './catalogue.js';
 import { CATALOGUE_REFRESH_MS, CatalogueVersions, compileStored, type CatalogueEdit, type CatalogueSync } from './catalogueVersions.js';
 import { compileCatalogue, type CompiledCatalogue } from './compile.js';
 import { capacityFor, capsFor, evaluate, select, type Evaluation } from './decide.js';
@@ -42,6 +42,28 @@ export const DecideRequest = z
   })
   .strict();
 export type DecideRequest = z.input<typeof DecideRequest>;
+
+/** A checked decide request; VALIDATION_FAILED names each field and rule. */
+function parseDecideRequest(request: DecideRequest): z.output<typeof DecideRequest> {
+  const parsed = DecideRequest.safeParse(request);
+  if (!parsed.success) throw new ValidationError(fieldIssues(parsed.error));
+  return parsed.data;
+}
+
+/** What one catalogue decides for one customer in a dry run. */
+export interface DryRunOutcome {
+  catalogueVersion: string;
+  chosen: string[];
+  excluded: Explanation['excluded'];
+  sentence?: string;
+}
+
+/** The catalogue in force and a candidate, side by side, per customer. */
+export interface DryRun {
+  currentVersion: string;
+  candidateVersion: string;
+  customers: { customerId: string; channel: string; current: DryRunOutcome; candidate: DryRunOutcome; changed: boolean }[];
+}
 
 /** Where a decision reads a customer's behavioural features. */
 export interface ProfileSource {
@@ -158,26 +180,61 @@ export class Decisioning {
 
   /** Decides the next best actions for a customer on a channel, logs and returns the record. */
   async decide(request: DecideRequest): Promise<DecisionRecord> {
-    const parsed = DecideRequest.safeParse(request);
-    if (!parsed.success) throw new ValidationError(fieldIssues(parsed.error));
-    const req = parsed.data;
     const now = this.deps.clock.now();
+    const req = parseDecideRequest(request);
+    return this.decideWith(await this.inputsFor(req, now), { channel: req.channel, n: req.n, now });
+  }
+
+  /**
+   * What the catalogue in force and a candidate catalogue would each decide for these
+   * requests now: nothing logged, no contact counted, the candidate not stored (the
+   * console's dry run before publishing). The candidate is checked and compiled first.
+   */
+  async dryRun(candidate: unknown, requests: DecideRequest[]): Promise<DryRun> {
+    const proposed = compileCatalogue(parseCatalogue(candidate));
+    const current = this.versions.stale() ? await this.refreshCatalogue() : this.compiled;
+    const now = this.deps.clock.now();
+    const customers = [];
+    for (const request of requests) {
+      const req = parseDecideRequest(request);
+      const base = await this.inputsFor(req, now);
+      const outcome = async (cat: CompiledCatalogue): Promise<DryRunOutcome> => {
+        const inputs: DecisionInputs = { ...base, history: await this.deps.contacts.history(req.customerId, now - cat.historyDays * DAY_MS) };
+        const levers = frozenLevers(cat.catalogue.levers);
+        const ev = evaluate(cat, inputs, { now, channel: req.channel, levers, scorer: this.scorer });
+        const full = await this.fullCounters(cat, ev, req.channel, now);
+        const sel = select(cat, ev, inputs, { now, channel: req.channel, n: req.n, full });
+        const r = buildRecord(cat, ev, inputs, sel.chosen, { decisionId: 'dry-run', channel: req.channel, n: req.n, now, levers, full, scorer: this.scorer, shap: false });
+        return { catalogueVersion: cat.version, chosen: r.chosen.map((c) => c.actionId), excluded: r.explanation.excluded, ...(r.explanation.winner && { sentence: r.explanation.winner.customerSentence }) };
+      };
+      const [before, after] = [await outcome(current), await outcome(proposed)];
+      customers.push({ customerId: req.customerId, channel: req.channel, current: before, candidate: after, changed: before.chosen.join() !== after.chosen.join() });
+    }
+    return { currentVersion: current.version, candidateVersion: proposed.version, customers };
+  }
+
+  /** Checks and compiles a catalogue without storing it (the console validates edits as they are typed). */
+  validateCatalogue(candidate: unknown): { catalogueVersion: string } {
+    return { catalogueVersion: compileCatalogue(parseCatalogue(candidate)).version };
+  }
+
+  /** A decision's inputs read now: customer, consents in force, profile and scores (not the contact history, read under the lock). */
+  private async inputsFor(req: z.output<typeof DecideRequest>, now: number): Promise<Omit<DecisionInputs, 'history'>> {
     const customer = await this.deps.customers.get(req.customerId);
     if (!customer) throw new NextbestError('NOT_FOUND', `no customer ${req.customerId}`);
     const [consentEvents, profile] = await Promise.all([this.deps.consentEvents(req.customerId), this.deps.profiles?.profile(req.customerId, now)]);
     const values = profile?.values ?? {};
     const scores = (await this.deps.customerScores?.(req.customerId, values)) ?? {};
-    const inputs: DecisionInputs = {
+    const inputs: Omit<DecisionInputs, 'history'> = {
       customer: customerView(customer, now),
       profile: values,
       profileVersion: profile?.version ?? null,
       scores,
       consents: consentsInForce(customer, consentEvents, req.channel, now),
-      history: { contacts: [], declines: [] },
       context: req.context,
       sessionId: req.sessionId ?? null,
     };
-    return this.decideWith(inputs, { channel: req.channel, n: req.n, now });
+    return inputs;
   }
 
   /**

@@ -30,6 +30,8 @@ export function catalogueFacade(d: Decisioning) {
     at: (version?: string) => d.catalogueAt(version),
     /** Stored versions, most recent first, and the one in force. */
     versions: (limit?: number) => d.catalogueVersions(limit),
+    /** Checks and compiles a catalogue without storing it; its version, or VALIDATION_FAILED naming the rule. */
+    validate: (input: unknown) => d.validateCatalogue(input),
   };
 }
 

@@ -17,6 +17,7 @@ import { profileRoutes } from './routes/profile.js';
 import { decisionRoutes } from './routes/decisions.js';
 import { modelRoutes } from './routes/models.js';
 import { actionRoutes } from './routes/actions.js';
+import { catalogueTryRoutes } from './routes/catalogueTry.js';
 import { auditRoutes } from './routes/audit.js';
 import { consoleRoutes } from './routes/console.js';
 import { whoamiRoutes } from './routes/whoami.js';
@@ -87,6 +88,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   decisionRoutes(app, docs, engine);
   modelRoutes(app, docs, engine);
   actionRoutes(app, docs, engine);
+  catalogueTryRoutes(app, docs, engine);
   auditRoutes(app, docs, engine);
   whoamiRoutes(app, docs, engine);
   consoleRoutes(app);
