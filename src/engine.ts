@@ -11,6 +11,7 @@ import { driftChecks, modelScores, modelsFacade, serveChampions } from './engine
 import { wireParts, type Parts } from './engine/parts.js';
 import { privacyFacade } from './engine/privacy.js';
 import { decisionFairness, experimentResults } from './engine/experiments.js';
+import { TwinJobs } from './engine/twinJobs.js';
 import type { Profile } from './features/index.js';
 import { ingestBatch, type IngestReport } from './ingest/pipeline.js';
 import type { StreamSourceOptions, StreamTotals } from './ingest/natsSource.js';
@@ -45,6 +46,8 @@ export class Engine {
   private readonly stopPurges: () => void;
   /** Stored experiments, the universal control group, and the arm of every decision. */
   readonly experiments;
+  /** What-if runs of a candidate catalogue on the twin, in the background. */
+  private readonly twinJobs: TwinJobs;
   /** The log, the saved profiles and the customer records, for read-only tools, listings and tests. */
   readonly stores: Pick<Backend, 'eventLog' | 'profiles' | 'customers'>;
 
@@ -64,6 +67,7 @@ export class Engine {
     this.privacy = privacyFacade(parts, config, (fn) => (this.groups.seal(), this.serialised(fn)), () => clock.now(), logger, { profile: (id) => this.profile(id), scores: (id) => this.modelScores(id) });
     this.audit = parts.audit;
     this.stopPurges = this.privacy.schedule(() => !this.closed);
+    this.twinJobs = new TwinJobs(clock);
     this.stores = { eventLog: parts.backend.eventLog, profiles: parts.backend.profiles, customers: parts.backend.customers };
   }
 
@@ -98,6 +102,16 @@ export class Engine {
     for (const r of requests) if (typeof r?.customerId === 'string') await this.parts.log.forCustomer(r.customerId, FRESH_FOR.decide, this.config.consumers.freshnessTimeoutMs);
     return this.parts.decisioning.dryRun(candidate, requests);
   }
+
+  /** Queues a what-if run on the twin: the catalogue in force against a candidate; the job to poll. */
+  async whatIfOnTwin(candidate: unknown, options?: unknown) {
+    this.assertOpen();
+    const current = await this.catalogue.refresh();
+    return this.twinJobs.submit({ version: current.version, catalogue: current.catalogue }, candidate, options);
+  }
+
+  /** A what-if job as it stands (its result once done). */
+  whatIfJob = (jobId: string) => this.twinJobs.get(jobId);
 
   /** An experiment's KPIs per arm and over time, from the decision and event logs. */
   experimentResults = (id: string) => experimentResults(this.parts, id, this.clock.now());
@@ -201,6 +215,7 @@ export class Engine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.twinJobs.close();
     await this.writeChain.catch(() => undefined);
     this.drift.stop();
     this.stopPurges();

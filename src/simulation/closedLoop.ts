@@ -145,6 +145,8 @@ export interface ClosedLoopOptions {
   onOffer?: (shown: OfferShown) => void;
   /** Called after each simulated day (for a progress bar). */
   onProgress?: (daysDone: number) => void;
+  /** Awaited after each simulated day: a server running the twin yields to its requests here. */
+  pause?: () => Promise<void>;
 }
 
 /** Replays the scenario with the policy in the loop and reports how it did. */
@@ -169,6 +171,7 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<PolicyR
       if (options.onDay) await options.onDay(events, d);
     }
     options.onProgress?.(d + 1);
+    if (options.pause) await options.pause();
   }
   const report = loop.report();
   if (faults && observed) report.feed = { injected: structuredClone(faults.counts), gate: { ...gate.counts } };

@@ -161,7 +161,7 @@ interface Sample {
  * random eligible offers on random channels, one customer in ten a day, outcomes read back
  * from the day's offer_response events.
  */
-export async function trainTwinScorer(scenario: ScenarioInput, o: { days: number; seed: number; rounds?: number; maxDepth?: number }): Promise<{ scorer: GbdtScorer; samples: number; accepted: number; models: Record<string, PropensityModel> }> {
+export async function trainTwinScorer(scenario: ScenarioInput, o: { days: number; seed: number; rounds?: number; maxDepth?: number; pause?: () => Promise<void> }): Promise<{ scorer: GbdtScorer; samples: number; accepted: number; models: Record<string, PropensityModel> }> {
   const pending = new Map<string, Sample>();
   const samples: Sample[] = [];
   const explore: NamedPolicy = {
@@ -186,7 +186,7 @@ export async function trainTwinScorer(scenario: ScenarioInput, o: { days: number
     }
     pending.clear();
   };
-  await runClosedLoop({ scenario, policy: explore, days: o.days, seed: o.seed, onDay });
+  await runClosedLoop({ scenario, policy: explore, days: o.days, seed: o.seed, onDay, ...(o.pause && { pause: o.pause }) });
   const models: Record<string, PropensityModel> = {};
   ACTION_FAMILIES.forEach((family, k) => {
     const rows = samples.filter((s) => s.family === k);
@@ -207,13 +207,14 @@ export async function trainTwinScorer(scenario: ScenarioInput, o: { days: number
  * same net of contact and harm costs). The yardstick reads the twin's outcomes (was the customer
  * leaving, was the offer suitable?) only to score; the policy never sees them unless it is an oracle.
  */
-export async function measureOnTwin(policy: NamedPolicy, scenario: ScenarioInput, o: { days: number; seed: number }): Promise<TwinComparison> {
+export async function measureOnTwin(policy: NamedPolicy, scenario: ScenarioInput, o: { days: number; seed: number; pause?: () => Promise<void> }): Promise<TwinComparison> {
   const yardstick = new Yardstick();
   const report = await runClosedLoop({
     scenario,
     policy,
     days: o.days,
     seed: o.seed,
+    ...(o.pause && { pause: o.pause }),
     // Scored from the twin's own outcomes, so a faulty feed never distorts the yardstick.
     onOffer: (x) => {
       yardstick.shown(x.offer.channel);

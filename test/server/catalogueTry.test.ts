@@ -72,3 +72,53 @@ describe('trying a catalogue before publishing it', () => {
     expect((await h.post('/v1/catalogue/dry-run', body, { authorization: editor.authorization })).statusCode).toBe(422);
   });
 });
+
+describe('what if on the twin', () => {
+  let h: Awaited<ReturnType<typeof testApp>>;
+  afterEach(async () => h?.close());
+
+  it('runs the catalogue in force and a candidate on the same twin bank in the background, and compares them', async () => {
+    h = await testApp();
+    const { catalogueVersion, catalogue: cat } = (await h.app.inject({ method: 'GET', url: '/v1/catalogue' })).json();
+    // The candidate offers nothing marketing: every marketing action needs an impossible age.
+    const candidate = structuredClone(cat);
+    for (const a of candidate.actions) if ((a.purpose ?? 'marketing') === 'marketing') a.policies = [...(a.policies ?? []), { kind: 'eligibility', when: 'customer.age > 200', reason: 'nobody' }];
+    const options = { customers: 60, days: 21, trainDays: 21, seed: 3 };
+    const started = await h.post('/v1/catalogue/what-if', { catalogue: candidate, options });
+    expect(started.statusCode).toBe(202);
+    const job = started.json();
+    expect(job).toMatchObject({ status: 'queued', currentVersion: catalogueVersion, options });
+    let polled = job;
+    const statuses = new Set<string>();
+    for (let i = 0; i < 2000 && (polled.status === 'queued' || polled.status === 'running'); i++) {
+      // Requests are answered while the run is going: it yields after each simulated day.
+      expect((await h.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+      polled = (await h.app.inject({ method: 'GET', url: `/v1/catalogue/what-if/${job.jobId}` })).json();
+      statuses.add(polled.status);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(statuses.has('running')).toBe(true);
+    expect(polled.status).toBe('done');
+    const { current, candidate: after, delta } = polled.result;
+    expect(current.policy).toBe('current');
+    expect(after.policy).toBe('candidate');
+    expect(current.contactsPerCustomer).toBeGreaterThan(after.contactsPerCustomer);
+    expect(delta.contactsPerCustomer).toBeCloseTo(after.contactsPerCustomer - current.contactsPerCustomer, 3);
+    expect(delta.netValueGBP).toBeCloseTo(after.netValueGBP - current.netValueGBP, 3);
+  }, 120_000);
+
+  it('refuses bad options and catalogues, unknown jobs, and a fourth waiting run', async () => {
+    h = await testApp();
+    const { catalogue: cat } = (await h.app.inject({ method: 'GET', url: '/v1/catalogue' })).json();
+    const bad = await h.post('/v1/catalogue/what-if', { catalogue: cat, options: { customers: 100_000 } });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().error.details.issues[0]).toMatchObject({ field: 'options.customers' });
+    expect((await h.post('/v1/catalogue/what-if', { catalogue: { ...cat, actions: 'none' } })).statusCode).toBe(422);
+    expect((await h.app.inject({ method: 'GET', url: '/v1/catalogue/what-if/twin-nope' })).statusCode).toBe(404);
+    const codes = [];
+    for (let i = 0; i < 5; i++) codes.push((await h.post('/v1/catalogue/what-if', { catalogue: cat, options: { customers: 50, days: 14, trainDays: 14 } })).statusCode);
+    // One starts on the next turn of the loop; three wait; the fifth is refused.
+    expect(codes.slice(0, 3)).toEqual([202, 202, 202]);
+    expect(codes[4]).toBe(429);
+  });
+});

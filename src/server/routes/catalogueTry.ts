@@ -23,6 +23,29 @@ const DryRunReply = z.object({
   customers: z.array(z.object({ customerId: z.string(), channel: z.string(), current: Outcome, candidate: Outcome, changed: z.boolean() })),
 });
 
+const Row = z.object({ policy: z.string(), acceptedValueGBP: z.number(), netValueGBP: z.number(), contactsPerCustomer: z.number(), churnRate: z.number(), harm: z.number(), acceptanceRate: z.number() }).passthrough();
+const WhatIfOptionsBody = z
+  .object({
+    customers: z.number().int().min(50).max(2000).default(300).describe('Simulated customers'),
+    days: z.number().int().min(14).max(180).default(60).describe('Simulated days each catalogue runs'),
+    trainDays: z.number().int().min(14).max(180).default(60).describe('Days of the exploration run the propensity models learn from'),
+    seed: z.number().int().min(0).max(1_000_000).default(1),
+  })
+  .strict();
+const TwinJobSchema = z.object({
+  jobId: z.string(),
+  status: z.enum(['queued', 'running', 'done', 'failed']),
+  stage: z.enum(['training', 'current', 'candidate']).optional(),
+  submittedAt: z.string(),
+  startedAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+  currentVersion: z.string(),
+  candidateVersion: z.string(),
+  options: WhatIfOptionsBody,
+  result: z.object({ options: WhatIfOptionsBody, current: Row, candidate: Row, delta: z.record(z.string(), z.number()) }).optional(),
+  error: z.string().optional(),
+});
+
 /** Trying a catalogue before publishing it: check and compile it, and decide with it on sample customers. */
 export function catalogueTryRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine): void {
   route(
@@ -53,5 +76,40 @@ export function catalogueTryRoutes(app: FastifyInstance, docs: ApiDocs, engine: 
       responses: { 200: { description: 'Per customer: what each catalogue chooses and excludes, and whether it changed', schema: DryRunReply }, 404: { description: 'A customer does not exist', schema: ErrorBody }, 422: { description: 'Invalid catalogue or request', schema: ErrorBody } },
     },
     async ({ body }) => engine.dryRunCatalogue(body.catalogue, body.customerIds.map((customerId) => ({ customerId, channel: body.channel, n: body.n }))),
+  );
+
+  route(
+    app,
+    docs,
+    {
+      method: 'post',
+      path: '/v1/catalogue/what-if',
+      tag: 'actions',
+      access: ['catalogue:write'],
+      summary: 'Run the catalogue in force and a candidate on the digital twin (same bank, seed and models) and compare them on the yardstick',
+      description: 'Starts a background job (seconds to a minute; one runs at a time, three may wait) and answers 202 with it: poll `GET /v1/catalogue/what-if/{jobId}`. Jobs are kept in this process only.',
+      body: z.object({ catalogue: CatalogueSchema, options: WhatIfOptionsBody.optional() }).strict(),
+      responses: { 202: { description: 'The job, queued', schema: TwinJobSchema }, 422: { description: 'Invalid catalogue or options', schema: ErrorBody }, 429: { description: 'Too many runs waiting', schema: ErrorBody } },
+    },
+    async ({ body, reply }) => {
+      const job = await engine.whatIfOnTwin(body.catalogue, body.options);
+      void reply.code(202);
+      return job;
+    },
+  );
+
+  route(
+    app,
+    docs,
+    {
+      method: 'get',
+      path: '/v1/catalogue/what-if/{jobId}',
+      tag: 'actions',
+      access: ['catalogue:write'],
+      summary: 'A what-if job: its status, and once done the yardstick rows of both catalogues and their difference',
+      params: z.object({ jobId: z.string().min(1).max(64) }),
+      responses: { 200: { description: 'The job', schema: TwinJobSchema }, 404: { description: 'No such job', schema: ErrorBody } },
+    },
+    async ({ params }) => engine.whatIfJob(params.jobId),
   );
 }
