@@ -224,11 +224,81 @@ describe.skipIf(!present)('console in Chromium', () => {
     expect(await page.getByTestId('arbitration').locator(`td:text-is("${target.id}")`).count()).toBe(0);
   });
 
+  it('checks an edit as it is typed, then dry-runs it and runs it on the twin before publishing', async () => {
+    await page.getByRole('link', { name: 'Catalogue' }).click();
+    await page.getByRole('button', { name: 'cc_travel', exact: true }).click();
+    const rule = page.locator('#policy-0');
+    const original = await rule.inputValue();
+    // No publish click: the server's compiler answers the typing.
+    await rule.fill(`${original} &&`);
+    await page.locator('#policy-0-error').waitFor();
+    expect(await page.locator('#policy-0-error').textContent()).toMatch(/cel/);
+    await rule.fill(`${original} && customer.age > 200`);
+    await expect.poll(() => page.locator('#policy-0-error').count()).toBe(0);
+    await page.getByLabel('Sample customers').fill(customers.slice(0, 5).join(', '));
+    await page.getByRole('button', { name: 'Dry run' }).click();
+    const dry = page.getByTestId('dry-run');
+    await dry.waitFor();
+    expect(await dry.locator('tbody tr').count()).toBe(5);
+    // Nobody chooses cc_travel under the edit.
+    for (const cell of await dry.locator('tbody tr td:nth-child(3)').allTextContents()) expect(cell).not.toContain('cc_travel');
+    await page.getByLabel('Twin').selectOption('quick');
+    await page.getByRole('button', { name: 'What if, on the twin' }).click();
+    await page.getByTestId('what-if').waitFor({ timeout: 120_000 });
+    expect(await page.getByTestId('what-if').locator('tbody tr').count()).toBe(6);
+    await accessible('catalogue-try');
+    await shot('catalogue-try');
+    // Leave the catalogue as it was: nothing was published.
+    await rule.fill(original);
+  }, 180_000);
+
+  it('finds decisions by customer and opens one', async () => {
+    await page.getByRole('link', { name: 'Decisions' }).click();
+    await page.getByLabel('Customer', { exact: true }).fill(customers[0]!);
+    await page.getByRole('button', { name: 'Search' }).click();
+    const results = page.getByTestId('decision-results');
+    await results.locator('tbody tr').first().waitFor();
+    const rows = await results.locator('tbody tr td:nth-child(2)').allTextContents();
+    expect(rows.length).toBeGreaterThan(0);
+    expect(new Set(rows)).toEqual(new Set([customers[0]]));
+    await accessible('decision-search');
+    await shot('decision-search');
+    await results.locator('tbody tr').first().locator('td:last-child a').click();
+    await page.getByRole('heading', { name: 'Arbitration' }).waitFor();
+  });
+
+  it('shows experiments with their results, the fairness audit, and the audit trail with its chain intact', async () => {
+    const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
+    const created = await fetch(`${base}/v1/experiments`, { method: 'POST', headers, body: JSON.stringify({ id: 'e2e-cards', status: 'running', layer: 'e2e', arms: [{ name: 'base', kind: 'policy', policy: 'engine' }, { name: 'no-cards', kind: 'levers', levers: { families: { credit_card: 0 } } }] }) });
+    expect(created.status).toBe(200);
+    for (const customerId of customers.slice(0, 40)) await fetch(`${base}/v1/decisions`, { method: 'POST', headers, body: JSON.stringify({ customerId, channel: 'in_app' }) });
+    await page.getByRole('link', { name: 'Experiments' }).click();
+    await page.getByRole('button', { name: 'Show results' }).click();
+    const results = page.getByTestId('experiment-results');
+    await results.waitFor();
+    expect(await results.locator('tbody tr').count()).toBe(2);
+    await page.getByRole('heading', { name: 'Decision fairness' }).waitFor();
+    await accessible('experiments');
+    await shot('experiments');
+
+    await page.getByRole('link', { name: 'Audit' }).click();
+    await page.getByRole('button', { name: 'Verify the hash chain' }).click();
+    await expect.poll(() => page.getByTestId('chain-status').textContent()).toContain('intact');
+    // The catalogue edit, the promotion and the experiment made above are in the trail.
+    const acts = (await page.getByTestId('audit-entries').locator('tbody tr td:nth-child(4)').allTextContents()).join(' ');
+    expect(acts).toMatch(/catalogue/);
+    await accessible('audit');
+    await shot('audit');
+  });
+
   it('shows counts and the quarantine', async () => {
     await page.getByRole('link', { name: 'Operations' }).click();
     await page.getByRole('heading', { name: 'Quarantine' }).waitFor();
     await page.locator('table tbody tr').first().waitFor();
     expect(await page.locator('table tbody tr').count()).toBeGreaterThan(0);
+    const lag = page.getByTestId('consumer-lag');
+    await lag.waitFor();
+    expect(await lag.locator('tbody tr td:first-child').allTextContents()).toEqual(expect.arrayContaining(['features', 'responses']));
     await accessible('operations');
     await shot('operations');
   });

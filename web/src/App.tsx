@@ -4,6 +4,8 @@ import { DecisionExplorer } from './pages/DecisionExplorer';
 import { Catalogue } from './pages/Catalogue';
 import { Models } from './pages/Models';
 import { Operations } from './pages/Operations';
+import { Experiments } from './pages/Experiments';
+import { Audit } from './pages/Audit';
 import { Link, match, usePath } from './router';
 import { useSession } from './session';
 
@@ -12,6 +14,8 @@ const NAV = [
   { to: '/decisions', label: 'Decisions' },
   { to: '/catalogue', label: 'Catalogue' },
   { to: '/models', label: 'Models' },
+  { to: '/experiments', label: 'Experiments' },
+  { to: '/audit', label: 'Audit' },
   { to: '/operations', label: 'Operations' },
 ] as const;
 
@@ -23,6 +27,8 @@ function Page({ path }: { path: string }) {
   if (match('/catalogue', path)) return <Catalogue />;
   if (match('/models', path)) return <Models />;
   if (match('/operations', path)) return <Operations />;
+  if (match('/experiments', path)) return <Experiments />;
+  if (match('/audit', path)) return <Audit />;
   return <CustomerSearch />;
 }
 

@@ -1,13 +1,15 @@
 /**
  * Catalogue and policies: every action with its treatments per channel; an action's
- * policies (CEL) edited in place and published as a new catalogue version, with the
- * server's compiler errors shown on the rule they name; the list of catalogue versions.
+ * policies (CEL) edited in place, checked by the server's compiler as they are typed (errors
+ * on the rule they name), tried on sample customers and on the twin, and published as a new
+ * catalogue version; the list of catalogue versions and the changes between two of them.
  */
 import { useEffect, useState } from 'react';
 import { api, ApiError, seg, type FieldIssue } from '../api';
 import { ErrorNote } from '../components/ErrorNote';
 import { useApi } from '../hooks';
 import { useSession } from '../session';
+import { TryCandidate, VersionDiff } from './CatalogueTry';
 
 interface Policy {
   kind: string;
@@ -63,8 +65,19 @@ export function ruleChanges(before: Pick<Action, 'id' | 'policies' | 'contextWei
   return out;
 }
 
-/** The editor of one action's rules. */
-export function ActionEditor({ action, version, canEdit, onSaved }: { action: Action; version: string; canEdit: boolean; onSaved: (v: string) => void }) {
+/** The whole catalogue with one action's edited rules in place: what validate, dry run and what-if are asked about. */
+export function withEditedAction(catalogue: { actions: Action[] } & Record<string, unknown>, edited: Action): { actions: Action[] } & Record<string, unknown> {
+  return { ...catalogue, actions: catalogue.actions.map((a) => (a.id === edited.id ? edited : a)) };
+}
+
+/** The issues a whole-catalogue check raised about the action at `index`, renamed as if the action alone had been sent. */
+export function issuesForAction(issues: readonly FieldIssue[], index: number): FieldIssue[] {
+  const prefix = `actions.${index}.`;
+  return issues.filter((i) => i.field.startsWith(prefix)).map((i) => ({ ...i, field: i.field.slice(prefix.length) }));
+}
+
+/** The editor of one action's rules (with the whole catalogue, its edits are checked as they are typed and can be tried first). */
+export function ActionEditor({ action, version, canEdit, onSaved, catalogue }: { action: Action; version: string; canEdit: boolean; onSaved: (v: string) => void; catalogue?: { actions: Action[] } & Record<string, unknown> }) {
   const [policies, setPolicies] = useState<Policy[]>(action.policies ?? []);
   const [contextWeight, setContextWeight] = useState(action.contextWeight ?? '');
   const [error, setError] = useState<unknown>(null);
@@ -77,15 +90,33 @@ export function ActionEditor({ action, version, canEdit, onSaved }: { action: Ac
     setError(null);
     setSaved(null);
   }, [action.id]);
-  const issues = error instanceof ApiError ? error.issues : [];
+  const [live, setLive] = useState<FieldIssue[]>([]);
   const changes = ruleChanges(action, policies, contextWeight);
+  const edited: Action = { ...action, policies };
+  if (contextWeight.trim()) edited.contextWeight = contextWeight.trim();
+  else delete edited.contextWeight;
+  const candidate = catalogue ? withEditedAction(catalogue, edited) : null;
+  const candidateJson = candidate ? JSON.stringify(candidate) : null;
+  // Validate as you type: the server's own compiler, half a second after the last keystroke.
+  useEffect(() => {
+    // An edit after a failed publish: the compiler's answer to this text replaces that error.
+    setError(null);
+    if (!canEdit || !candidateJson || changes.length === 0) return setLive([]);
+    const index = catalogue!.actions.findIndex((a) => a.id === action.id);
+    const t = setTimeout(() => {
+      api('/v1/catalogue/validate', { method: 'POST', body: JSON.parse(candidateJson) as unknown }).then(
+        () => setLive([]),
+        (e) => setLive(e instanceof ApiError ? issuesForAction(e.issues, index) : []),
+      );
+    }, 500);
+    return () => clearTimeout(t);
+  }, [candidateJson, canEdit]);
+  const issues = error instanceof ApiError ? error.issues : live;
   const publish = async () => {
     setBusy(true);
     setError(null);
     setSaved(null);
-    const body: Action = { ...action, policies };
-    if (contextWeight.trim()) body.contextWeight = contextWeight.trim();
-    else delete body.contextWeight;
+    const body = edited;
     try {
       const r = await api<{ catalogueVersion: string }>(`/v1/actions/${seg(action.id)}`, { method: 'PUT', body, headers: { 'if-match': `"${version}"` } });
       setSaved(r.catalogueVersion);
@@ -192,6 +223,7 @@ export function ActionEditor({ action, version, canEdit, onSaved }: { action: Ac
       ) : (
         <p className="hint">Read only: your key may not change the catalogue (needs catalogue:write).</p>
       )}
+      {canEdit && candidate && changes.length > 0 && live.length === 0 && <TryCandidate candidate={candidate} />}
       <ErrorNote error={error} />
       {saved && (
         <p role="status" className="ok">
@@ -207,6 +239,7 @@ export function Catalogue() {
   const session = useSession();
   const actions = useApi<{ catalogueVersion: string; actions: Action[] }>('/v1/actions');
   const versions = useApi<{ current: string; versions: VersionInfo[] }>('/v1/catalogue/versions');
+  const whole = useApi<{ catalogueVersion: string; catalogue: { actions: Action[] } & Record<string, unknown> }>(actions.data ? `/v1/catalogue?version=${actions.data.catalogueVersion}` : null);
   const [selected, setSelected] = useState<string | null>(null);
   const all = actions.data?.actions ?? [];
   const action = all.find((a) => a.id === selected) ?? null;
@@ -236,8 +269,9 @@ export function Catalogue() {
             ))}
           </ul>
         </nav>
-        <div>{action && actions.data ? <ActionEditor action={action} version={actions.data.catalogueVersion} canEdit={session.can('catalogue:write')} onSaved={onSaved} /> : <p className="hint">Pick an action to see its treatments and edit its policies.</p>}</div>
+        <div>{action && actions.data ? <ActionEditor action={action} version={actions.data.catalogueVersion} canEdit={session.can('catalogue:write')} onSaved={onSaved} {...(whole.data ? { catalogue: whole.data.catalogue } : {})} /> : <p className="hint">Pick an action to see its treatments and edit its policies.</p>}</div>
       </div>
+      {versions.data && versions.data.versions.length > 1 && <VersionDiff versions={versions.data.versions} current={versions.data.current} />}
       <h2>Versions</h2>
       <ErrorNote error={versions.error} />
       {versions.data && (

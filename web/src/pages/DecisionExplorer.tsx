@@ -10,6 +10,8 @@ import { Waterfall } from '../components/Waterfall';
 import type { Contribution } from '../components/waterfall';
 import { useApi } from '../hooks';
 import { Link, navigate } from '../router';
+import { useSession } from '../session';
+import { DecisionSearch } from './DecisionSearch';
 
 interface Chosen {
   actionId: string;
@@ -101,6 +103,7 @@ function FindDecision({ initial }: { initial: string }) {
 
 /** The explorer for one decision (or the search box when none is named). */
 export function DecisionExplorer({ decisionId }: { decisionId: string | null }) {
+  const session = useSession();
   const d = useApi<DecisionRecord>(decisionId ? `/v1/decisions/${seg(decisionId)}` : null);
   const [replay, setReplay] = useState<Replay | null>(null);
   const [replayError, setReplayError] = useState<unknown>(null);
@@ -117,7 +120,8 @@ export function DecisionExplorer({ decisionId }: { decisionId: string | null }) 
     <section>
       <h1>Decision explorer</h1>
       <FindDecision initial={decisionId ?? ''} />
-      {!decisionId && <p className="hint">Open a decision by id, or from a customer's timeline (Customers → a customer → Decide now).</p>}
+      {!decisionId && <p className="hint">Open a decision by id, find decisions below, or open one from a customer's timeline.</p>}
+      {!decisionId && session.can('audit:read') && <DecisionSearch />}
       <ErrorNote error={d.error} />
       {rec && (
         <>

@@ -1,7 +1,67 @@
-/** Operations: the store's counts (from /readyz) and the ingestion quarantine. */
+/** Operations: the store's counts (from /readyz), the log consumers' lag and the ingestion quarantine. */
+import { useEffect } from 'react';
 import { ErrorNote } from '../components/ErrorNote';
 import { useApi } from '../hooks';
 import { useSession } from '../session';
+
+interface Consumer {
+  name: string;
+  state: string;
+  appliedSeq: number;
+  headSeq: number;
+  lagEvents: number;
+  lagMs: number;
+  failures: number;
+  lastError: string | null;
+  healthy: boolean;
+}
+
+/** The log consumers (features, response links, and the others) with their lag, refreshed every few seconds. */
+function ConsumerLag() {
+  const c = useApi<{ consumers: Consumer[] }>('/v1/ops/consumers');
+  const { reload } = c;
+  useEffect(() => {
+    const t = setInterval(reload, 5000);
+    return () => clearInterval(t);
+  }, [reload]);
+  return (
+    <>
+      <h2>Log consumers</h2>
+      <ErrorNote error={c.error} />
+      {c.data && (
+        <table data-testid="consumer-lag">
+          <caption>Each derived view of the event log, how far it has applied the log, and how far behind it is</caption>
+          <thead>
+            <tr>
+              <th scope="col">Consumer</th>
+              <th scope="col">State</th>
+              <th scope="col">Applied / head</th>
+              <th scope="col">Lag (events)</th>
+              <th scope="col">Lag (s)</th>
+              <th scope="col">Failures</th>
+              <th scope="col">Health</th>
+            </tr>
+          </thead>
+          <tbody>
+            {c.data.consumers.map((x) => (
+              <tr key={x.name}>
+                <td>{x.name}</td>
+                <td>{x.state}</td>
+                <td>
+                  {x.appliedSeq.toLocaleString('en-GB')} / {x.headSeq.toLocaleString('en-GB')}
+                </td>
+                <td>{x.lagEvents.toLocaleString('en-GB')}</td>
+                <td>{(x.lagMs / 1000).toFixed(1)}</td>
+                <td>{x.failures}</td>
+                <td className={x.healthy ? '' : 'error'}>{x.healthy ? 'healthy' : `unhealthy${x.lastError ? `: ${x.lastError}` : ''}`}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
 
 interface Reject {
   id: number;
@@ -41,6 +101,7 @@ export function Operations() {
           </div>
         </dl>
       )}
+      {session.can('audit:read') && <ConsumerLag />}
       <h2>Quarantine</h2>
       {!session.can('events:write') && <p className="hint">Your key may not read the quarantine (needs events:write).</p>}
       <ErrorNote error={rejects.error} />

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { catalogueDiff } from '../../web/src/pages/CatalogueTry';
+import { searchQuery } from '../../web/src/pages/DecisionSearch';
+import { comparisonText } from '../../web/src/pages/Experiments';
+import { brief } from '../../web/src/pages/Audit';
+import { issuesForAction, withEditedAction, type Action } from '../../web/src/pages/Catalogue';
+
+const action = (id: string, extra: Partial<Action> = {}): Action => ({ id, name: id, family: 'savings', treatments: { email: {} }, ...extra });
+
+describe('catalogue diff', () => {
+  it('lists actions added and removed, the fields that changed, and other sections', () => {
+    const a = { formatVersion: 1, actions: [action('a'), action('b', { policies: [{ kind: 'eligibility', when: 'true', reason: 'r' }] })], levers: { families: {} } };
+    const b = { formatVersion: 1, actions: [action('b', { policies: [{ kind: 'eligibility', when: 'false', reason: 'r' }] }), action('c', { family: 'investment' })], levers: { families: { savings: 2 } } };
+    const lines = catalogueDiff(a, b);
+    expect(lines).toContain('add action c (investment)');
+    expect(lines).toContain('remove action a');
+    expect(lines.find((l) => l.startsWith('b.policies:'))).toContain('"when":"false"');
+    expect(lines).toContain('levers: {"families":{}} → {"families":{"savings":2}}');
+    expect(catalogueDiff(a, structuredClone(a))).toEqual([]);
+  });
+});
+
+describe('decision search query', () => {
+  it('sends only the filters set, times as UTC ISO, and the cursor', () => {
+    const q = searchQuery({ customerId: ' c1 ', actionId: '', channel: 'email', from: '2026-03-01T10:00', to: '' }, 'abc', 20);
+    const u = new URL(q, 'http://x');
+    expect(u.pathname).toBe('/v1/decisions');
+    expect(Object.fromEntries(u.searchParams)).toEqual({ customerId: 'c1', channel: 'email', from: '2026-03-01T10:00:00.000Z', limit: '20', cursor: 'abc' });
+  });
+});
+
+describe('review texts', () => {
+  it('states a comparison with its interval and p-value, or why it cannot', () => {
+    expect(comparisonText({ difference: 0.0123, relativeLift: 0.1, pValue: 0.0412, newcombeInterval: [0.001, 0.024] })).toBe('+1.23 pts (95% CI 0.1% – 2.4%), p = 0.041');
+    expect(comparisonText({ unavailable: 'no variance' })).toBe('not computable: no variance');
+  });
+  it('shortens long audit values', () => {
+    expect(brief(null)).toBe('—');
+    expect(brief({ a: 1 })).toBe('{"a":1}');
+    expect(brief('x'.repeat(500))).toHaveLength(158);
+  });
+  it('puts the edited action in the catalogue and reads back the issues about it alone', () => {
+    const cat = { formatVersion: 1, actions: [action('a'), action('b')] };
+    const edited = withEditedAction(cat, action('b', { policies: [{ kind: 'eligibility', when: 'x >', reason: 'r' }] }));
+    expect(edited.actions[1]!.policies).toHaveLength(1);
+    expect(cat.actions[1]!.policies).toBeUndefined();
+    const issues = [{ field: 'actions.1.policies.0.when', rule: 'cel', message: 'bad' }, { field: 'actions.0.policies.0.when', rule: 'cel', message: 'other' }];
+    expect(issuesForAction(issues, 1)).toEqual([{ field: 'policies.0.when', rule: 'cel', message: 'bad' }]);
+  });
+});
