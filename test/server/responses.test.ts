@@ -105,6 +105,11 @@ describe('every documented 2xx response matches its schema', () => {
     const whole = (await call('get', '/v1/catalogue', '/v1/catalogue')).json();
     await call('put', '/v1/catalogue', '/v1/catalogue', whole.catalogue);
     await call('get', '/v1/catalogue/versions', '/v1/catalogue/versions');
+    await call('post', '/v1/catalogue/validate', '/v1/catalogue/validate', whole.catalogue);
+    await call('post', '/v1/catalogue/dry-run', '/v1/catalogue/dry-run', { catalogue: whole.catalogue, customerIds: [one], channel: 'in_app' });
+    const job = (await call('post', '/v1/catalogue/what-if', '/v1/catalogue/what-if', { catalogue: whole.catalogue, options: { customers: 50, days: 14, trainDays: 14 } })).json();
+    await call('get', '/v1/catalogue/what-if/{jobId}', `/v1/catalogue/what-if/${job.jobId}`);
+    await call('get', '/v1/decisions', `/v1/decisions?customerId=${one}&limit=1`);
     await call('get', '/v1/customers/{customerId}/export', `/v1/customers/${one}/export`);
     await call('get', '/v1/audit', '/v1/audit?limit=5&verify=true');
     await call('put', '/v1/universal-control', '/v1/universal-control', { salt: 'ucg', share: 0 });
