@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { StoredEvent } from '../core/events.js';
 import { GbdtScorer, type Decisioning } from '../decisioning/index.js';
-import { DriftMonitor } from '../governance/driftMonitor.js';
+import { DriftMonitor, driftCheckRecord } from '../governance/driftMonitor.js';
 import type { Profile } from '../features/index.js';
 import type { EventQuery } from '../store/eventLog.js';
 import type { Champions, ModelLifecycle, ProfileScores, TrainRunOptions } from '../training/index.js';
@@ -65,6 +65,9 @@ export function driftChecks(lifecycle: ModelLifecycle, now: () => number, logger
       ...(retrain ? { retrain: async (name: string) => (await lifecycle.retrain(name, { days: retrain.days })).trained.map((t) => t.id) } : {}),
       now,
       log: (fields, message) => logger.warn(fields, message),
+      record: async (reports) => {
+        for (const r of reports) await lifecycle.registry.recordDriftCheck(driftCheckRecord(r));
+      },
     });
   let current = monitor();
   return {
@@ -79,5 +82,7 @@ export function driftChecks(lifecycle: ModelLifecycle, now: () => number, logger
       current.start(o.everyMinutes * 60_000);
     },
     stop: () => current.stop(),
+    /** A model's drift checks over time, oldest first (the most recent `limit`). */
+    history: (modelId: string, limit = 200) => lifecycle.registry.driftChecks(modelId, limit),
   };
 }

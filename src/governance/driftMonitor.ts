@@ -5,6 +5,21 @@
  * person (or a policy) promotes the candidate after reading its card and metrics.
  */
 import type { DriftReport } from '../models/metrics/driftCheck.js';
+import type { DriftCheckRecord } from '../store/modelRegistry.js';
+
+/** What is kept of a drift report over time: PSI of the score and per feature, calibration gap, verdict. */
+export function driftCheckRecord(r: DriftReport): DriftCheckRecord {
+  return {
+    modelId: r.modelId,
+    checkedAt: r.checkedAt,
+    rows: r.rows,
+    scorePsi: r.score.psi,
+    features: Object.fromEntries(r.features.map((f) => [f.name, f.psi])),
+    ece: r.calibration?.eceNow ?? null,
+    drifted: r.drifted,
+    reasons: r.reasons,
+  };
+}
 
 /** One alert: a drifted model, why, and what was done about it. */
 export interface DriftAlert {
@@ -27,6 +42,8 @@ export interface DriftMonitorDeps {
   retrain?: (modelName: string) => Promise<string[]>;
   now: () => number;
   log: (fields: Record<string, unknown>, message: string) => void;
+  /** Keeps each report for "drift over time" (the registry's `recordDriftCheck`); a failure is logged, not thrown. */
+  record?: (reports: DriftReport[]) => Promise<void>;
   /** Alerts kept in memory (default 200). */
   keep?: number;
 }
@@ -84,6 +101,9 @@ export class DriftMonitor {
   private async run(): Promise<DriftCheckRun> {
     const checkedAt = new Date(this.deps.now()).toISOString();
     const reports = await this.deps.check();
+    if (this.deps.record) {
+      await this.deps.record(reports).catch((e: unknown) => this.deps.log({ event: 'drift_record_failed', error: (e as Error).message }, 'keeping the drift check failed'));
+    }
     const alerts: DriftAlert[] = [];
     // One retrain can register candidates for several names (all propensity families): reuse them.
     const fresh: string[] = [];

@@ -85,6 +85,23 @@ export interface StageChange {
   note: string | null;
 }
 
+/**
+ * One drift check of one model as kept for "drift over time": the PSI of its score and of
+ * each feature, the calibration gap, and whether it counted as drifted. No customer data.
+ */
+export interface DriftCheckRecord {
+  modelId: string;
+  checkedAt: string;
+  rows: number;
+  scorePsi: number;
+  /** PSI per feature. */
+  features: Record<string, number>;
+  /** Expected calibration error in the window, when the model had a calibration reference. */
+  ece: number | null;
+  drifted: boolean;
+  reasons: string[];
+}
+
 export interface ModelRegistry {
   /** Stores a new version of `name` as a candidate; versions count up from 1 per name. */
   register(model: NewModel): Promise<ModelRecord>;
@@ -99,6 +116,10 @@ export interface ModelRegistry {
   rollback(name: string, at: string): Promise<{ champion: ModelSummary; retired: ModelSummary }>;
   /** Promotions and rollbacks of `name`, oldest first. */
   history(name: string): Promise<StageChange[]>;
+  /** Keeps the outcome of a drift check (the scheduled monitor and `POST /v1/drift/check` call it). */
+  recordDriftCheck(check: DriftCheckRecord): Promise<void>;
+  /** A model's drift checks, oldest first, the most recent `limit`. */
+  driftChecks(modelId: string, limit: number): Promise<DriftCheckRecord[]>;
   close(): Promise<void>;
 }
 

@@ -118,6 +118,9 @@ describe.skipIf(!present)('console in Chromium', () => {
     await page.getByRole('button', { name: 'Run the drift check now' }).click();
     await page.locator('figure.psi tbody tr').first().waitFor();
     expect(await page.locator('figure.psi tbody tr').count()).toBeGreaterThan(3);
+    // A second check: drift over time shows both, oldest first.
+    await page.getByRole('button', { name: 'Run the drift check now' }).click();
+    await expect.poll(() => page.getByTestId('drift-over-time').locator('tbody tr').count()).toBe(2);
     await page.getByRole('heading', { name: 'Drift' }).evaluate((el) => el.scrollIntoView());
     await accessible('models-drift');
     await shot('models-drift');

@@ -83,7 +83,9 @@ describe('every documented 2xx response matches its schema', () => {
     await call('post', '/v1/models/{id}/promote', `/v1/models/propensity_savings@2/promote?force=${encodeURIComponent('retrained on the same window for the schema test')}`);
     await call('post', '/v1/models/{name}/rollback', '/v1/models/propensity_savings/rollback');
     await call('post', '/v1/drift/check', '/v1/drift/check');
-    await call('get', '/v1/drift', '/v1/drift');
+    const checked = (await call('get', '/v1/drift', '/v1/drift')).json();
+    const over = (await call('get', '/v1/models/{id}/drift', `/v1/models/${checked.reports[0].modelId}/drift?limit=5`)).json();
+    expect(over.checks.length).toBeGreaterThan(0);
     // With champions in service the profile carries every kind of score.
     const profile = (await call('get', '/v1/customers/{customerId}/profile', `/v1/customers/${one}/profile`)).json();
     expect(profile.scores.segment).not.toBeNull();

@@ -40,6 +40,17 @@ export function modelRegistryContract(name: string, open: () => Promise<ModelReg
       await reg.close();
     });
 
+    it('keeps drift checks over time per model, oldest first, the most recent N', async () => {
+      const check = (modelId: string, d: number, psi: number) => ({ modelId, checkedAt: at(d), rows: 100 * d, scorePsi: psi, features: { logins_30d: psi / 2, idle_cash: 0.01 }, ece: d % 2 ? null : 0.03, drifted: psi > 0.25, reasons: psi > 0.25 ? ['score PSI above 0.25'] : [] });
+      for (let d = 1; d <= 5; d++) await reg.recordDriftCheck(check('m@1', d, d / 10));
+      await reg.recordDriftCheck(check('other@1', 3, 0.9));
+      const all = await reg.driftChecks('m@1', 100);
+      expect(all.map((c) => c.checkedAt)).toEqual([1, 2, 3, 4, 5].map(at));
+      expect(all[4]).toEqual(check('m@1', 5, 0.5));
+      expect((await reg.driftChecks('m@1', 2)).map((c) => c.scorePsi)).toEqual([0.4, 0.5]);
+      expect(await reg.driftChecks('none@1', 10)).toEqual([]);
+    });
+
     it('registers versions per name as candidates and gives back exactly what was stored', async () => {
       const a1 = await reg.register(newModel('propensity', 1));
       const a2 = await reg.register(newModel('propensity', 2));

@@ -48,3 +48,18 @@ describe('review texts', () => {
     expect(issuesForAction(issues, 1)).toEqual([{ field: 'policies.0.when', rule: 'cel', message: 'bad' }]);
   });
 });
+
+describe('drift over time', () => {
+  it('draws the score and the features that shifted most at any check', async () => {
+    const { driftSeries } = await import('../../web/src/components/DriftOverTime');
+    const checks = [
+      { checkedAt: '2026-01-01T00:00:00Z', rows: 10, scorePsi: 0.01, features: { a: 0.01, b: 0.3, c: 0.02 }, ece: null, drifted: false },
+      { checkedAt: '2026-02-01T00:00:00Z', rows: 10, scorePsi: 0.2, features: { a: 0.5, b: 0.05 }, ece: 0.1, drifted: true },
+    ];
+    const s = driftSeries(checks, 2);
+    expect(s.map((x) => x.name)).toEqual(['score', 'a', 'b']);
+    expect(s[0]!.values).toEqual([0.01, 0.2]);
+    expect(s[2]!.values).toEqual([0.3, 0.05]);
+    expect(driftSeries([{ ...checks[1]!, features: {} }], 2)[0]!.values).toEqual([0.2]);
+  });
+});

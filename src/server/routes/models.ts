@@ -142,6 +142,34 @@ export function modelRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine)
     docs,
     {
       method: 'get',
+      path: '/v1/models/{id}/drift',
+      tag: 'models',
+      access: READ,
+      summary: "Drift over time: every kept drift check of a model (PSI of its score and of each feature, the calibration gap, the verdict), oldest first",
+      params: IdParams,
+      query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(200).describe('The most recent N checks') }),
+      responses: {
+        200: {
+          description: 'The checks',
+          schema: z.object({
+            modelId: z.string(),
+            checks: z.array(z.object({ modelId: z.string(), checkedAt: z.string(), rows: z.number(), scorePsi: z.number(), features: z.record(z.string(), z.number()), ece: z.number().nullable(), drifted: z.boolean(), reasons: z.array(z.string()) })),
+          }),
+        },
+        404: { description: 'No such model', schema: ErrorBody },
+      },
+    },
+    async ({ params, query }) => {
+      if (!(await engine.models.get(params.id))) throw notFound(params.id);
+      return { modelId: params.id, checks: await engine.drift.history(params.id, query.limit) };
+    },
+  );
+
+  route(
+    app,
+    docs,
+    {
+      method: 'get',
       path: '/v1/drift',
       tag: 'models',
       access: READ,

@@ -11,12 +11,14 @@ import {
   type ModelSummary,
   type NewModel,
   type StageChange,
+  type DriftCheckRecord,
 } from '../modelRegistry.js';
 
 /** The registry in memory (tests, `store: memory`). Records are deep-copied in and out. */
 export class MemoryModelRegistry implements ModelRegistry {
   private readonly models = new Map<string, ModelRecord>();
   private readonly changes: StageChange[] = [];
+  private readonly drift: DriftCheckRecord[] = [];
   /** Per name, the ids that have been champion, latest last (rollbacks pop). */
   private readonly lineage = new Map<string, string[]>();
 
@@ -103,6 +105,14 @@ export class MemoryModelRegistry implements ModelRegistry {
 
   async history(name: string): Promise<StageChange[]> {
     return this.changes.filter((c) => c.name === name).map((c) => ({ ...c }));
+  }
+
+  async recordDriftCheck(check: DriftCheckRecord): Promise<void> {
+    this.drift.push(structuredClone(check));
+  }
+
+  async driftChecks(modelId: string, limit: number): Promise<DriftCheckRecord[]> {
+    return this.drift.filter((d) => d.modelId === modelId).slice(-limit).map((d) => structuredClone(d));
   }
 
   async close(): Promise<void> {}

@@ -172,6 +172,18 @@ export const PG_MIGRATIONS: readonly { version: number; name: string; sql: strin
         revoked_at bigint
       );`,
   },
+  {
+    version: 9,
+    name: 'drift checks over time',
+    sql: `
+      CREATE TABLE model_drift_checks (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        model_id text NOT NULL,
+        checked_at text NOT NULL,
+        body text NOT NULL
+      );
+      CREATE INDEX model_drift_checks_model ON model_drift_checks (model_id, seq);`,
+  },
 ];
 
 /**

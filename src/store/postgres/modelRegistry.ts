@@ -15,6 +15,7 @@ import {
   type ModelSummary,
   type NewModel,
   type StageChange,
+  type DriftCheckRecord,
 } from '../modelRegistry.js';
 import { inTransaction, lockFor, release, type PgAdapterOptions, type PgClient, type PgPool } from './db.js';
 
@@ -110,6 +111,15 @@ export class PgModelRegistry implements ModelRegistry {
   async history(name: string): Promise<StageChange[]> {
     const rows = (await this.pool.query<{ name: string; model_id: string; action: 'promote' | 'rollback'; at: string; note: string | null }>('SELECT name, model_id, action, at, note FROM model_stage_changes WHERE name = $1 ORDER BY seq', [name])).rows;
     return rows.map((r) => ({ name: r.name, modelId: r.model_id, action: r.action, at: r.at, note: r.note }));
+  }
+
+  async recordDriftCheck(check: DriftCheckRecord): Promise<void> {
+    await this.pool.query('INSERT INTO model_drift_checks (model_id, checked_at, body) VALUES ($1, $2, $3)', [check.modelId, check.checkedAt, JSON.stringify(check)]);
+  }
+
+  async driftChecks(modelId: string, limit: number): Promise<DriftCheckRecord[]> {
+    const rows = (await this.pool.query<{ body: string }>('SELECT body FROM model_drift_checks WHERE model_id = $1 ORDER BY seq DESC LIMIT $2', [modelId, limit])).rows;
+    return rows.reverse().map((r) => JSON.parse(r.body) as DriftCheckRecord);
   }
 
   async close(): Promise<void> {

@@ -15,6 +15,7 @@ import {
   type ModelSummary,
   type NewModel,
   type StageChange,
+  type DriftCheckRecord,
 } from '../modelRegistry.js';
 import { ensureSchema, type SqliteDb } from './db.js';
 
@@ -42,6 +43,14 @@ const MIGRATIONS = [
    );`,
   // Why a promotion was allowed: the checks it passed, or the reason a person forced it.
   `ALTER TABLE model_stage_changes ADD COLUMN note TEXT;`,
+  // Drift over time: one row per check of a model (PSI per feature as JSON).
+  `CREATE TABLE model_drift_checks (
+     seq INTEGER PRIMARY KEY,
+     model_id TEXT NOT NULL,
+     checked_at TEXT NOT NULL,
+     body TEXT NOT NULL
+   );
+   CREATE INDEX model_drift_checks_model ON model_drift_checks (model_id, seq);`,
 ];
 
 type Row = ModelRow;
@@ -121,6 +130,15 @@ export class SqliteModelRegistry implements ModelRegistry {
   async history(name: string): Promise<StageChange[]> {
     const rows = this.db.prepare('SELECT name, model_id, action, at, note FROM model_stage_changes WHERE name = ? ORDER BY seq').all(name) as { name: string; model_id: string; action: 'promote' | 'rollback'; at: string; note: string | null }[];
     return rows.map((r) => ({ name: r.name, modelId: r.model_id, action: r.action, at: r.at, note: r.note }));
+  }
+
+  async recordDriftCheck(check: DriftCheckRecord): Promise<void> {
+    this.db.prepare('INSERT INTO model_drift_checks (model_id, checked_at, body) VALUES (?, ?, ?)').run(check.modelId, check.checkedAt, JSON.stringify(check));
+  }
+
+  async driftChecks(modelId: string, limit: number): Promise<DriftCheckRecord[]> {
+    const rows = this.db.prepare('SELECT body FROM model_drift_checks WHERE model_id = ? ORDER BY seq DESC LIMIT ?').all(modelId, limit) as { body: string }[];
+    return rows.reverse().map((r) => JSON.parse(r.body) as DriftCheckRecord);
   }
 
   async close(): Promise<void> {}

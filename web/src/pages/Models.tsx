@@ -7,6 +7,7 @@ import { useState } from 'react';
 import { api, seg } from '../api';
 import { ErrorNote } from '../components/ErrorNote';
 import { PsiChart, type ColumnDrift } from '../components/PsiChart';
+import { DriftOverTime, type DriftCheck } from '../components/DriftOverTime';
 import { useApi } from '../hooks';
 import { useSession } from '../session';
 
@@ -41,16 +42,18 @@ interface ModelDetailBody {
   alerts: { id: number; raisedAt: string; reasons: string[] }[];
 }
 
-/** The model's latest drift check: PSI per feature, the score's shift, the reasons and alerts. */
+/** The model's latest drift check (PSI per feature, the score's shift, the reasons and alerts) and its drift over time. */
 function DriftPanel({ model }: { model: ModelSummary }) {
   const session = useSession();
   const detail = useApi<ModelDetailBody>(`/v1/models/${seg(model.id)}`);
+  const history = useApi<{ checks: DriftCheck[] }>(`/v1/models/${seg(model.id)}/drift?limit=100`);
   const [error, setError] = useState<unknown>(null);
   const run = async () => {
     setError(null);
     try {
       await api('/v1/drift/check', { method: 'POST' });
       detail.reload();
+      history.reload();
     } catch (e) {
       setError(e);
     }
@@ -75,6 +78,12 @@ function DriftPanel({ model }: { model: ModelSummary }) {
             </ul>
           )}
           <PsiChart columns={d.features} />
+        </>
+      )}
+      {history.data && history.data.checks.length > 0 && (
+        <>
+          <h4>Over time</h4>
+          <DriftOverTime checks={history.data.checks} />
         </>
       )}
       {detail.data?.hasDriftReference && model.stage === 'champion' && session.can('models:write') && (
