@@ -52,7 +52,7 @@ describe('review texts', () => {
 describe('drift over time', () => {
   it('draws the score and the features that shifted most at any check', async () => {
     const { driftSeries } = await import('../../web/src/components/DriftOverTime');
-    const checks = [
+    const checks: import('../../web/src/components/DriftOverTime').DriftCheck[] = [
       { checkedAt: '2026-01-01T00:00:00Z', rows: 10, scorePsi: 0.01, features: { a: 0.01, b: 0.3, c: 0.02 }, ece: null, drifted: false },
       { checkedAt: '2026-02-01T00:00:00Z', rows: 10, scorePsi: 0.2, features: { a: 0.5, b: 0.05 }, ece: 0.1, drifted: true },
     ];
@@ -61,5 +61,16 @@ describe('drift over time', () => {
     expect(s[0]!.values).toEqual([0.01, 0.2]);
     expect(s[2]!.values).toEqual([0.3, 0.05]);
     expect(driftSeries([{ ...checks[1]!, features: {} }], 2)[0]!.values).toEqual([0.2]);
+  });
+});
+
+describe('ingest rate', () => {
+  it('differences two readings of the event count', async () => {
+    const { ingestRate } = await import('../../web/src/pages/Operations');
+    expect(ingestRate(null, { events: 10, at: 1000 })).toBeNull();
+    expect(ingestRate({ events: 10, at: 1000 }, { events: 60, at: 6000 })).toBe(10);
+    expect(ingestRate({ events: 10, at: 1000 }, { events: 10, at: 1000 })).toBeNull();
+    // An erasure can lower the count: never a negative rate.
+    expect(ingestRate({ events: 100, at: 0 }, { events: 90, at: 1000 })).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 /** Operations: the store's counts (from /readyz), the log consumers' lag and the ingestion quarantine. */
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { ErrorNote } from '../components/ErrorNote';
 import { useApi } from '../hooks';
 import { useSession } from '../session';
@@ -72,10 +72,28 @@ interface Reject {
   issues: { field: string; rule: string; message: string }[];
 }
 
+/** Events per second between two readings of the event count (null until there are two). */
+export function ingestRate(prev: { events: number; at: number } | null, next: { events: number; at: number }): number | null {
+  if (!prev || next.at <= prev.at) return null;
+  return Math.max(0, (next.events - prev.events) / ((next.at - prev.at) / 1000));
+}
+
 /** The operations page. */
 export function Operations() {
   const session = useSession();
   const ready = useApi<{ status: string; events: number; customers: number; rejects: number }>('/readyz');
+  // Ingest and quarantine rates: the counts read every 5 s, differenced.
+  const [reading, setReading] = useState<{ prev: { events: number; rejects: number; at: number } | null; last: { events: number; rejects: number; at: number } | null }>({ prev: null, last: null });
+  const { reload } = ready;
+  useEffect(() => {
+    const t = setInterval(reload, 5000);
+    return () => clearInterval(t);
+  }, [reload]);
+  useEffect(() => {
+    if (ready.data) setReading((r) => ({ prev: r.last, last: { events: ready.data!.events, rejects: ready.data!.rejects, at: Date.now() } }));
+  }, [ready.data]);
+  const eventsPerSecond = reading.last ? ingestRate(reading.prev, reading.last) : null;
+  const rejectsPerSecond = reading.last && reading.prev ? ingestRate({ events: reading.prev.rejects, at: reading.prev.at }, { events: reading.last.rejects, at: reading.last.at }) : null;
   const rejects = useApi<{ rejects: Reject[]; total: number }>(session.can('events:write') ? '/v1/ingest/rejects?limit=100' : null);
   return (
     <section>
@@ -98,6 +116,14 @@ export function Operations() {
           <div>
             <dt>Quarantined</dt>
             <dd>{ready.data.rejects.toLocaleString('en-GB')}</dd>
+          </div>
+          <div>
+            <dt>Ingest rate</dt>
+            <dd data-testid="ingest-rate">{eventsPerSecond === null ? 'measuring…' : `${eventsPerSecond.toFixed(1)} events/s`}</dd>
+          </div>
+          <div>
+            <dt>Quarantine rate</dt>
+            <dd>{rejectsPerSecond === null ? 'measuring…' : `${rejectsPerSecond.toFixed(1)} items/s`}</dd>
           </div>
         </dl>
       )}
