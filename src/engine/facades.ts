@@ -51,6 +51,10 @@ export function featuresFacade(f: OnlineFeatureStore) {
     get customersInMemory() {
       return f.customersInMemory;
     },
+    /** The online store's memory budget: customers held, the cap, and states dropped to the store. */
+    get memory() {
+      return f.memory;
+    },
   };
 }
 

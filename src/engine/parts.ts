@@ -32,7 +32,7 @@ export interface Parts {
 /** Opens the configured backend and wires features, models, decisioning and the log consumers onto it. */
 export async function wireParts(config: Config, clock: Clock, logger: Logger, o: { consumers?: readonly LogConsumer[]; pauseConsumers?: boolean | readonly string[] }): Promise<Parts> {
   const backend = await openBackend({ store: config.store, cache: config.cache, dataDir: config.dataDir, onWarning: (fields, message) => logger.warn(fields, message) });
-  const online = new OnlineFeatureStore(loadFeatures(config.features.definitions), backend.profiles, { checkpointEvents: config.features.checkpointEvents });
+  const online = new OnlineFeatureStore(loadFeatures(config.features.definitions), backend.profiles, { checkpointEvents: config.features.checkpointEvents, maxCustomersInMemory: config.features.maxCustomersInMemory });
   const audit = new AuditTrail(backend.audit, () => clock.now());
   const lifecycle = new ModelLifecycle(backend.models, { log: backend.eventLog, features: () => online.features, now: () => clock.now(), trainingExclusions: trainingExclusionsOf(backend, config), audit: (act) => audit.record(act) });
   const experiments = new Experiments(backend.experiments, clock);

@@ -14,7 +14,16 @@ export type { Profile, ProfileFeature };
 export interface OnlineOptions {
   /** Commit changed customers to the ProfileStore after this many applied events. */
   checkpointEvents?: number;
+  /**
+   * The memory budget: at most this many customers' states held in memory. Past it, the
+   * least recently used are committed and dropped (they are read back from the store when
+   * their next event or read comes); reads of a cold customer beyond it are not cached.
+   */
+  maxCustomersInMemory?: number;
 }
+
+/** The default budget: about 2 GB of heap at the ~20 KB a state costs today (docs/features.md). */
+export const DEFAULT_MAX_CUSTOMERS_IN_MEMORY = 100_000;
 
 import { iso } from '../core/clock.js';
 
@@ -32,6 +41,8 @@ export class OnlineFeatureStore implements LogConsumer {
   private appliedSeq = 0;
   private sinceCheckpoint = 0;
   private readonly checkpointEvents: number;
+  private readonly maxInMemory: number;
+  private evictedCount = 0;
   private readonly scratch: Float64Array;
 
   constructor(
@@ -40,6 +51,8 @@ export class OnlineFeatureStore implements LogConsumer {
     options: OnlineOptions = {},
   ) {
     this.checkpointEvents = options.checkpointEvents ?? 50_000;
+    this.maxInMemory = options.maxCustomersInMemory ?? DEFAULT_MAX_CUSTOMERS_IN_MEMORY;
+    if (!(this.maxInMemory >= 1)) throw new RangeError('maxCustomersInMemory must be at least 1');
     this.scratch = new Float64Array(features.size);
   }
 
@@ -111,14 +124,38 @@ export class OnlineFeatureStore implements LogConsumer {
       const id = e.event.customerId;
       // Already applied (replay overlap) or global: skip.
       if (e.seq <= from || id === GLOBAL_CUSTOMER) continue;
-      this.features.apply(this.hot.get(id)!, e);
+      const state = this.hot.get(id)!;
+      this.features.apply(state, e);
+      // Most recently used last: Map keeps insertion order, so the coldest come first.
+      if (!this.dirty.has(id)) {
+        this.hot.delete(id);
+        this.hot.set(id, state);
+      }
       this.dirty.add(id);
       applied++;
     }
     const last = events[events.length - 1];
     if (last && last.seq > this.appliedSeq) this.appliedSeq = last.seq;
     this.sinceCheckpoint += applied;
-    if (mayCheckpoint && this.sinceCheckpoint >= this.checkpointEvents) await this.checkpoint();
+    if (this.hot.size > this.maxInMemory) await this.evict();
+    else if (mayCheckpoint && this.sinceCheckpoint >= this.checkpointEvents) await this.checkpoint();
+  }
+
+  /**
+   * Keeps memory within the budget: commits what changed (so nothing dropped is lost, and
+   * the checkpoint stays exact), then drops the least recently used down to 90% of it.
+   * Called only from the consumer's own path, which also owns checkpoints.
+   */
+  private async evict(): Promise<void> {
+    await this.checkpoint();
+    const target = Math.floor(this.maxInMemory * 0.9);
+    for (const id of this.hot.keys()) {
+      if (this.hot.size <= target) break;
+      // Changed during the commit's await (a read cannot change a state; kept for safety).
+      if (this.dirty.has(id)) continue;
+      this.hot.delete(id);
+      this.evictedCount++;
+    }
   }
 
   /** Brings these customers into memory from the store (new ones start empty). */
@@ -129,12 +166,25 @@ export class OnlineFeatureStore implements LogConsumer {
     missing.forEach((id, i) => this.hot.set(id, saved[i] ? this.features.decode(saved[i]) : this.features.newState()));
   }
 
-  /** Commits every changed customer and the log position, in one store transaction. */
+  /**
+   * Commits every changed customer and the log position, in one store transaction. The
+   * states and the position are taken together before the commit's await; a customer
+   * changed while it is in flight stays dirty for the next one.
+   */
   async checkpoint(remove: readonly string[] = []): Promise<void> {
-    const put = [...this.dirty].map((id) => ({ customerId: id, state: this.features.encode(this.hot.get(id)!) }));
-    await this.store.commit({ put, remove, checkpoint: { seq: this.appliedSeq, version: this.features.version } });
+    const ids = [...this.dirty];
+    const put = ids.map((id) => ({ customerId: id, state: this.features.encode(this.hot.get(id)!) }));
+    const checkpoint = { seq: this.appliedSeq, version: this.features.version };
+    const since = this.sinceCheckpoint;
     this.dirty.clear();
     this.sinceCheckpoint = 0;
+    try {
+      await this.store.commit({ put, remove, checkpoint });
+    } catch (e) {
+      for (const id of ids) if (this.hot.has(id)) this.dirty.add(id);
+      this.sinceCheckpoint += since;
+      throw e;
+    }
   }
 
   /** GDPR erasure: the customer's state is dropped from memory and the store at once. */
@@ -161,7 +211,8 @@ export class OnlineFeatureStore implements LogConsumer {
     if (loaded) return loaded.watermark === Number.NEGATIVE_INFINITY ? undefined : loaded;
     if (!saved) return undefined;
     const s = this.features.decode(saved);
-    this.hot.set(customerId, s);
+    // Within the budget a read warms the cache; past it, reads never grow memory.
+    if (this.hot.size < this.maxInMemory) this.hot.set(customerId, s);
     return s;
   }
 
@@ -217,6 +268,11 @@ export class OnlineFeatureStore implements LogConsumer {
   /** Customers held in memory. */
   get customersInMemory(): number {
     return this.hot.size;
+  }
+
+  /** The memory budget (customers) and how many states it has dropped since start. */
+  get memory(): { customersInMemory: number; maxCustomersInMemory: number; evicted: number } {
+    return { customersInMemory: this.hot.size, maxCustomersInMemory: this.maxInMemory, evicted: this.evictedCount };
   }
 
   /** Commits what is left; the store itself is closed by its owner. */
