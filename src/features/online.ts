@@ -22,7 +22,7 @@ export interface OnlineOptions {
   maxCustomersInMemory?: number;
 }
 
-/** The default budget: about 2 GB of heap at the ~20 KB a state costs today (docs/features.md). */
+/** The default budget: about 1 GB of heap at the ~10 KB a state of a few days costs today (bench/results/state.md). */
 export const DEFAULT_MAX_CUSTOMERS_IN_MEMORY = 100_000;
 
 import { iso } from '../core/clock.js';
