@@ -140,7 +140,22 @@ export class Engine {
     async (items, source, rawText) => {
       // In the write queue, so an erasure sent after an ingest still comes after it.
       await this.parts.log.backpressure();
-      const report = await ingestBatch(items, source, { ...this.parts.backend, clock: this.clock, maxFutureMs: this.config.ingest.maxFutureSeconds * 1000, maxAmountMinor: this.config.ingest.maxAmountMinor }, rawText);
+      const report = await ingestBatch(
+        items,
+        source,
+        {
+          ...this.parts.backend,
+          clock: this.clock,
+          maxFutureMs: this.config.ingest.maxFutureSeconds * 1000,
+          maxAmountMinor: this.config.ingest.maxAmountMinor,
+          quarantineMax: this.config.privacy.quarantineMax,
+          onQuarantineDropped: (n) => {
+            this.quarantineDropped += n;
+            this.logger.warn({ event: 'quarantine_full', dropped: n, max: this.config.privacy.quarantineMax }, `the quarantine is full (privacy.quarantineMax ${this.config.privacy.quarantineMax}): its ${n} oldest items were dropped`);
+          },
+        },
+        rawText,
+      );
       this.parts.log.appended(report.stored);
       return report;
     },
@@ -169,10 +184,13 @@ export class Engine {
   /** The quarantine of rejected items, newest first. */
   rejects = (o: { limit?: number; beforeId?: number; source?: string } = {}) => this.parts.backend.rejects.list({ ...o, limit: o.limit ?? 100 });
 
-  /** Counts for the console and `/readyz`. */
-  async stats(): Promise<{ events: number; customers: number; rejects: number }> {
+  /** Quarantined items pushed out by newer ones since start (the cap privacy.quarantineMax). */
+  private quarantineDropped = 0;
+
+  /** Counts for the console and the readiness details; `quarantineDropped` counts items the quarantine's cap pushed out since start. */
+  async stats(): Promise<{ events: number; customers: number; rejects: number; quarantineDropped: number }> {
     const [events, customers, rejects] = await Promise.all([this.parts.backend.eventLog.count(), this.parts.backend.customers.count(), this.parts.backend.rejects.count()]);
-    return { events, customers, rejects };
+    return { events, customers, rejects, quarantineDropped: this.quarantineDropped };
   }
 
   /** Pings PostgreSQL and Redis (when the store uses them) with a short timeout: `/readyz` is not ready while one does not answer. */

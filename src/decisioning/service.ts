@@ -71,6 +71,10 @@ export interface DecisioningDeps {
   audit?: (act: { actor: string; action: 'catalogue.action.put' | 'catalogue.action.delete' | 'catalogue.replace' | 'catalogue.levers'; target: string; before: unknown; after: unknown }) => Promise<unknown>;
   /** The experiment arm a customer's decision is made under (src/experiments/decide.ts), recorded; a holdout chooses nothing. */
   experiment?: (customerId: string) => Promise<DecisionExperiment | undefined>;
+  /** Whether the customer was erased (their tombstone): checked under the customer's lock, so no decision lands after an erasure. */
+  erased?: (customerId: string) => Promise<boolean>;
+  /** Told when a decision's contacts were committed but its record could not be logged (a write failure): the contacts were withdrawn (`retracted`) or could not be. */
+  onUnloggedContacts?: (o: { decisionId: string; retracted: boolean; error: unknown }) => void;
 }
 
 /**
@@ -197,6 +201,8 @@ export class Decisioning {
       this.stored.add(cat.version);
     }
     return this.mutex.run(customerId, async () => {
+      // An erasure holds this lock while it runs: a decision that waited for it finds the tombstone.
+      if (await this.deps.erased?.(customerId)) throw new NextbestError('GONE', 'this customer was erased; no decision is made or kept for them');
       const history = await this.deps.contacts.history(customerId, o.now - cat.historyDays * DAY_MS);
       const inputs: DecisionInputs = { ...base, history };
       const ev = evaluate(cat, inputs, { now: o.now, channel: o.channel, levers, scorer });
@@ -220,9 +226,27 @@ export class Decisioning {
       }
       const record = buildRecord(cat, ev, inputs, sel.chosen, { decisionId, channel: o.channel, n: o.n, now: o.now, levers, full, scorer, shap: this.deps.shap ?? true });
       if (experiment) record.experiment = experiment;
-      await this.deps.log.append({ decisionId, customerId, channel: o.channel, decidedAt: o.now, catalogueVersion: cat.version, record: storedRecord(record) });
+      try {
+        await this.deps.log.append({ decisionId, customerId, channel: o.channel, decidedAt: o.now, catalogueVersion: cat.version, record: storedRecord(record) });
+      } catch (e) {
+        // No contact without its decision record: the contacts just committed are withdrawn and their capacity given back.
+        const retracted = await this.deps.contacts.retract(customerId, decisionId, sel.capacity.map((t) => t.key)).then(
+          () => true,
+          () => false,
+        );
+        this.deps.onUnloggedContacts?.({ decisionId, retracted, error: e });
+        throw e;
+      }
       return record;
     });
+  }
+
+  /**
+   * Runs `fn` (an erasure) holding the customer's decision lock: decisions already under way
+   * finish first (and are erased with the rest); those queued behind it find the tombstone.
+   */
+  exclusive<T>(customerId: string, fn: () => Promise<T>): Promise<T> {
+    return this.mutex.run(customerId, fn);
   }
 
   private async fullCounters(cat: CompiledCatalogue, ev: Evaluation, channel: string, now: number): Promise<Set<string>> {

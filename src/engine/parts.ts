@@ -50,6 +50,11 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
     catalogues: backend.catalogues,
     audit: (act) => audit.record(act),
     experiment: (id) => experiments.forDecision(id),
+    erased: async (id) => (await backend.customers.erasedAmong([id])).size > 0,
+    onUnloggedContacts: ({ decisionId, retracted, error }) =>
+      retracted
+        ? logger.warn({ event: 'decision_not_logged', decisionId, contactsRetracted: true }, `a decision could not be logged (${String(error)}); its contacts were withdrawn`)
+        : logger.error({ event: 'contacts_without_decision', decisionId }, `a decision could not be logged (${String(error)}) and its contacts could not be withdrawn`),
   });
   const log = new LogConsumers(backend.eventLog, logConsumers({ features: online, decisioning }, o.consumers), {
     limits: { maxLagEvents: config.consumers.maxLagEvents, maxLagMs: config.consumers.maxLagSeconds * 1000 },
