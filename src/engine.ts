@@ -10,6 +10,7 @@ import { IngestGroups } from './engine/groupCommit.js';
 import { driftChecks, modelScores, modelsFacade, serveChampions } from './engine/models.js';
 import { wireParts, type Parts } from './engine/parts.js';
 import { privacyFacade } from './engine/privacy.js';
+import { WriteHealth } from './engine/writeHealth.js';
 import { decisionFairness, experimentResults } from './engine/experiments.js';
 import type { Profile } from './features/index.js';
 import { ingestBatch, type IngestReport } from './ingest/pipeline.js';
@@ -43,6 +44,8 @@ export class Engine {
   /** Every administrative act, hash-chained (`nextbest audit verify`, `GET /v1/audit`). */
   readonly audit;
   private readonly stopPurges: () => void;
+  /** Whether the stores take writes (a disk-full or I/O failure makes `/readyz` not ready). */
+  private readonly writeHealth: WriteHealth;
   /** Stored experiments, the universal control group, and the arm of every decision. */
   readonly experiments;
   /** The log, the saved profiles and the customer records, for read-only tools, listings and tests. */
@@ -64,6 +67,8 @@ export class Engine {
     this.privacy = privacyFacade(parts, config, (fn) => (this.groups.seal(), this.serialised(fn)), () => clock.now(), logger, { profile: (id) => this.profile(id), scores: (id) => this.modelScores(id) });
     this.audit = parts.audit;
     this.stopPurges = this.privacy.schedule(() => !this.closed);
+    // The probe is a checkpoint write, in the store every backend has; its seq is the wall clock, so it only moves forward.
+    this.writeHealth = new WriteHealth(Date.now, () => parts.backend.checkpoints.put('write-probe', Date.now()), config.health.writeFailureHoldSeconds * 1000);
     this.stores = { eventLog: parts.backend.eventLog, profiles: parts.backend.profiles, customers: parts.backend.customers };
   }
 
@@ -89,7 +94,7 @@ export class Engine {
   async decide(request: DecideRequest) {
     this.assertOpen();
     if (typeof request?.customerId === 'string') await this.parts.log.forCustomer(request.customerId, FRESH_FOR.decide, this.config.consumers.freshnessTimeoutMs);
-    return this.parts.decisioning.decide(request);
+    return this.writeHealth.watch('decide', () => this.parts.decisioning.decide(request));
   }
 
   /** An experiment's KPIs per arm and over time, from the decision and event logs. */
@@ -132,7 +137,7 @@ export class Engine {
   /** Validates and stores events; resolves once the accepted ones are durable (consumers follow). Each item gets accepted, duplicate or rejected, in order. */
   async ingest(items: readonly unknown[], options: { source?: string; rawText?: readonly string[] } = {}): Promise<IngestReport> {
     this.assertOpen();
-    return this.groups.submit(items, options.source ?? 'library', options.rawText);
+    return this.writeHealth.watch('ingest', () => this.groups.submit(items, options.source ?? 'library', options.rawText));
   }
 
   /** Concurrent ingests share one transaction and fsync; each batch is handed to the consumers once durable. */
@@ -172,14 +177,17 @@ export class Engine {
   }
 
   /** Validates and upserts customer records; each item stands alone. */
-  upsertCustomers = (items: readonly unknown[]) => (this.assertOpen(), upsertCustomers(this.parts.backend.customers, items, this.clock.now()));
+  upsertCustomers = (items: readonly unknown[]) => (this.assertOpen(), this.writeHealth.watch('customers', () => upsertCustomers(this.parts.backend.customers, items, this.clock.now())));
   /** One customer's record, or undefined. */
   customer = async (customerId: string) => (await this.parts.backend.customers.getMany([customerId]))[0];
   /** One customer's events in event-time order. */
   customerEvents = (customerId: string, query: EventQuery = {}) => this.parts.backend.eventLog.readCustomer(customerId, query);
 
   /** GDPR Art. 17: deletes the customer's record, events, quarantined items and everything derived; refuses their future events. */
-  eraseCustomer = (customerId: string, o: { actor?: string } = {}) => (this.assertOpen(), this.privacy.eraseCustomer(customerId, o));
+  eraseCustomer = (customerId: string, o: { actor?: string } = {}) => (this.assertOpen(), this.writeHealth.watch('erase', () => this.privacy.eraseCustomer(customerId, o)));
+
+  /** Null while the stores take writes; else the latest storage failure (disk full, I/O error), which keeps `/readyz` not ready. */
+  writeFailure = () => this.writeHealth.check();
 
   /** The quarantine of rejected items, newest first. */
   rejects = (o: { limit?: number; beforeId?: number; source?: string } = {}) => this.parts.backend.rejects.list({ ...o, limit: o.limit ?? 100 });

@@ -1,4 +1,4 @@
-/** Operations: the store's counts (from /readyz) and the ingestion quarantine. */
+/** Operations: readiness and the store's counts (GET /v1/ops/readiness, scope audit:read) and the ingestion quarantine. */
 import { ErrorNote } from '../components/ErrorNote';
 import { useApi } from '../hooks';
 import { useSession } from '../session';
@@ -15,17 +15,19 @@ interface Reject {
 /** The operations page. */
 export function Operations() {
   const session = useSession();
-  const ready = useApi<{ status: string; events: number; customers: number; rejects: number }>('/readyz');
+  // The public /readyz says only ready or not; the reasons and counts need audit:read.
+  const ready = useApi<{ ready: boolean; reasons: string[]; events: number; customers: number; rejects: number }>(session.can('audit:read') ? '/v1/ops/readiness' : null);
   const rejects = useApi<{ rejects: Reject[]; total: number }>(session.can('events:write') ? '/v1/ingest/rejects?limit=100' : null);
   return (
     <section>
       <h1>Operations</h1>
+      {!session.can('audit:read') && <p className="hint">Your key may not read readiness and counts (needs audit:read).</p>}
       <ErrorNote error={ready.error} />
       {ready.data && (
         <dl className="counts">
           <div>
             <dt>Status</dt>
-            <dd>{ready.data.status}</dd>
+            <dd>{ready.data.ready ? 'ready' : `not ready: ${ready.data.reasons.join('; ')}`}</dd>
           </div>
           <div>
             <dt>Events</dt>
