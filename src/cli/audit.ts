@@ -36,7 +36,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a whole number >= 1, got ${v.limit}`);
   const config = loadConfig(v.config, process.env, { ...(v['data-dir'] ? { dataDir: v['data-dir'] } : {}), log: { level: 'warn' } });
   if (config.store === 'memory') throw new UsageError('the audit trail is kept on disk only by the sqlite store; this config uses the memory store');
-  const log = openAuditLog(config);
+  const log = await openAuditLog(config);
   const trail = new AuditTrail(log, Date.now);
   const out = (x: unknown) => process.stdout.write(`${JSON.stringify(x, null, 2)}\n`);
   const command = sub as (typeof SUBCOMMANDS)[number];

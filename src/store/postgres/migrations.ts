@@ -1,4 +1,5 @@
 import type { PgPool } from './db.js';
+import { SECURITY_PG_MIGRATIONS } from './securityMigrations.js';
 
 /**
  * The PostgreSQL schema, as versioned migrations applied in order by `migrate` and
@@ -172,6 +173,8 @@ export const PG_MIGRATIONS: readonly { version: number; name: string; sql: strin
         revoked_at bigint
       );`,
   },
+  // Erasure and the audit trail (securityMigrations.ts), numbered from 101.
+  ...SECURITY_PG_MIGRATIONS,
 ];
 
 /**
