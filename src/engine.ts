@@ -154,6 +154,8 @@ export class Engine {
           maxFutureMs: this.config.ingest.maxFutureSeconds * 1000,
           maxAmountMinor: this.config.ingest.maxAmountMinor,
           quarantineMax: this.config.privacy.quarantineMax,
+          // Another instance's erasure can land between the tombstone check and the append.
+          recheckErased: this.parts.backend.kind === 'postgres',
           onQuarantineDropped: (n) => {
             this.quarantineDropped += n;
             this.logger.warn({ event: 'quarantine_full', dropped: n, max: this.config.privacy.quarantineMax }, `the quarantine is full (privacy.quarantineMax ${this.config.privacy.quarantineMax}): its ${n} oldest items were dropped`);

@@ -71,7 +71,7 @@ export interface DecisioningDeps {
   audit?: (act: { actor: string; action: 'catalogue.action.put' | 'catalogue.action.delete' | 'catalogue.replace' | 'catalogue.levers'; target: string; before: unknown; after: unknown }) => Promise<unknown>;
   /** The experiment arm a customer's decision is made under (src/experiments/decide.ts), recorded; a holdout chooses nothing. */
   experiment?: (customerId: string) => Promise<DecisionExperiment | undefined>;
-  /** Whether the customer was erased (their tombstone): checked under the customer's lock, so no decision lands after an erasure. */
+  /** Whether the customer was erased (their tombstone): checked under the customer's lock before the commit, and again after the record is logged (an erasure on another instance). */
   erased?: (customerId: string) => Promise<boolean>;
   /** Told when a decision's contacts were committed but its record could not be logged (a write failure): the contacts were withdrawn (`retracted`) or could not be. */
   onUnloggedContacts?: (o: { decisionId: string; retracted: boolean; error: unknown }) => void;
@@ -236,6 +236,13 @@ export class Decisioning {
         );
         this.deps.onUnloggedContacts?.({ decisionId, retracted, error: e });
         throw e;
+      }
+      // Another instance may have erased the customer after the check above (the lock is per
+      // process): its tombstone is written before its deletes, so looking again now finds it,
+      // and what this decision wrote is erased here rather than outliving the erasure.
+      if (await this.deps.erased?.(customerId)) {
+        await this.responses.erase(customerId);
+        throw new NextbestError('GONE', 'this customer was erased while the decision was made; nothing of it is kept');
       }
       return record;
     });

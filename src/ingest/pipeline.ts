@@ -18,6 +18,12 @@ export interface IngestDeps {
   quarantineMax?: number;
   /** Told how many of the oldest quarantined items a batch pushed out. */
   onQuarantineDropped?: (dropped: number) => void;
+  /**
+   * Look for tombstones again once the batch is appended (stores shared by several instances):
+   * an erasure on another instance may have landed between the check and the append; its
+   * customer's events of this batch are then erased again and reported as refused.
+   */
+  recheckErased?: boolean;
 }
 
 /** The outcome for one item of a batch, in the order sent. */
@@ -95,6 +101,21 @@ export async function ingestBatch(raws: readonly unknown[], source: string, deps
       stored.push({ seq: outcome.seq, t: item.t, recordedAt: now, event: item.event });
     } else duplicates++;
   });
+  if (deps.recheckErased && stored.length > 0) {
+    const late = await deps.customers.erasedAmong([...new Set(stored.map((s) => s.event.customerId))]);
+    if (late.size > 0) {
+      for (const id of late) await deps.eventLog.eraseCustomer(id);
+      appendIndex.forEach((index, k) => {
+        const r = results[index];
+        if (r?.status === 'accepted' && late.has(toAppend[k]!.event.customerId)) {
+          accepted--;
+          results[index] = { index, status: 'rejected', issues: [ERASED_ISSUE] };
+          rejects.push({ receivedAt: now, source, eventId: null, customerId: null, issues: [ERASED_ISSUE], raw: ERASED_RAW });
+        }
+      });
+      stored.splice(0, stored.length, ...stored.filter((s) => !late.has(s.event.customerId)));
+    }
+  }
   if (rejects.length > 0) {
     await deps.rejects.addMany(rejects);
     // Bounded on insert, not only by the purge job: a flood of bad items cannot fill the disk.

@@ -34,6 +34,24 @@ describe('the quarantine', () => {
     }
   });
 
+  it('on a shared store, an erasure by another instance during the append erases the batch\'s events of that customer again', async () => {
+    const d = deps({ recheckErased: true });
+    const log = d.eventLog as MemoryEventLog;
+    const append = log.appendMany.bind(log);
+    // Another instance erases the customer while this batch is being appended.
+    log.appendMany = async (items, now) => {
+      const out = await append(items, now);
+      await d.customers.erase('late-erased', now);
+      return out;
+    };
+    const r = await ingestBatch([login(1, 'late-erased'), login(2, 'stays')], 'http', d);
+    expect(r.results.map((x) => x.status)).toEqual(['rejected', 'accepted']);
+    expect(r).toMatchObject({ accepted: 1, rejected: 1 });
+    expect(r.stored.map((s) => s.event.customerId)).toEqual(['stays']);
+    expect(await d.eventLog.count({ customerId: 'late-erased' })).toBe(0);
+    expect(JSON.stringify(await d.rejects.list({ limit: 10 }))).not.toContain('late-erased');
+  });
+
   it('is capped on insert: the oldest items go, and the count of those dropped is reported', async () => {
     let dropped = 0;
     const d = deps({ quarantineMax: 5, onQuarantineDropped: (n) => (dropped += n) });

@@ -92,6 +92,52 @@ describe.skipIf(!pgUp)('erasure and the audit trail on PostgreSQL', () => {
     }
   });
 
+  it('an erasure on one instance racing decisions and events on another leaves no row naming the customer', async () => {
+    const schema = schemaName();
+    const catalogue = new URL('../fixtures/decisions/scenario-catalogue.yaml', import.meta.url).pathname;
+    const open = () => createEngine({ store: storeUrl(schema), dataDir: mkdtempSync(join(tmpdir(), 'nb-sec-pg-')), log: { level: 'silent' }, decisioning: { catalogue }, privacy: { retentionEveryMinutes: 0 } });
+    const [a, b] = [await open(), await open()];
+    const needles: string[] = [];
+    let refused = 0;
+    try {
+      for (let trial = 0; trial < 6; trial++) {
+        const id = `sec-pg-race-${trial}-w`;
+        const email = `pg.racer${trial}@example.org`;
+        needles.push(id, email);
+        await a.upsertCustomers([{ customerId: id, dateOfBirth: '1984-02-02', consents: { marketing: true, personalised_offers: true }, attributes: { email } }]);
+        await a.ingest([{ eventId: `${id}-dep`, customerId: id, occurredAt: '2026-03-01T09:00:00Z', schemaVersion: 1, type: 'deposit', payload: { amount: { minor: 5000_00, currency: 'GBP' }, method: 'online' } }]);
+        const deciding = Array.from({ length: 6 }, async (_, k) => {
+          try {
+            await b.decide({ customerId: id, channel: k % 2 ? 'email' : 'in_app', n: 1 });
+          } catch (e) {
+            if (!['GONE', 'NOT_FOUND'].includes((e as { code?: string }).code ?? '')) throw e;
+            refused++;
+          }
+        });
+        const sending = b.ingest([{ eventId: `${id}-login`, customerId: id, occurredAt: '2026-03-01T10:00:00Z', schemaVersion: 1, type: 'login', payload: { channel: 'web' } }]);
+        await new Promise((r) => setTimeout(r, trial * 3));
+        await a.eraseCustomer(id);
+        await Promise.all([...deciding, sending]);
+      }
+      await b.consumers.caughtUp();
+    } finally {
+      await a.close();
+      await b.close();
+    }
+    const tables = await sql<{ table_name: string }>(schema, 'SELECT table_name FROM information_schema.tables WHERE table_schema = $1', [schema]);
+    const hits: string[] = [];
+    // Online profiles are not checked here: another instance's features consumer holds the
+    // customer in memory and may save it again after an erasure (see the todo below).
+    for (const { table_name } of tables.filter((t) => t.table_name !== 'feature_profiles')) {
+      const rows = JSON.stringify(await sql(schema, `SELECT * FROM "${table_name}"`));
+      for (const n of needles) if (rows.includes(n)) hits.push(`${table_name}: ${n}`);
+    }
+    expect(hits).toEqual([]);
+    expect(refused).toBeGreaterThan(0);
+  }, 120_000);
+
+  it.todo('an erasure reaches the online profiles other instances hold in memory (they re-save them today): needs erasures routed to consumers across instances');
+
   it('the engine on PostgreSQL audits into the database: one chain for two instances and the CLI, no customer id in it, append-only', async () => {
     const schema = schemaName();
     const open = () => createEngine({ store: storeUrl(schema), dataDir: mkdtempSync(join(tmpdir(), 'nb-sec-pg-')), log: { level: 'silent' }, privacy: { retentionEveryMinutes: 0 } });
