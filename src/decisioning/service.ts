@@ -249,8 +249,9 @@ export class Decisioning {
   }
 
   /**
-   * Runs `fn` (an erasure) holding the customer's decision lock: decisions already under way
-   * finish first (and are erased with the rest); those queued behind it find the tombstone.
+   * Runs `fn` holding the customer's decision lock, once the decisions queued before it have
+   * finished. An erasure takes a turn of it after writing the tombstone: every decision that
+   * might not have seen the tombstone has then finished.
    */
   exclusive<T>(customerId: string, fn: () => Promise<T>): Promise<T> {
     return this.mutex.run(customerId, fn);

@@ -56,15 +56,15 @@ export function privacyFacade(parts: Pick<Parts, 'backend' | 'log' | 'decisionin
     eraseCustomer: (customerId: string, o: { actor?: string } = {}): Promise<{ customerId: string; record: boolean; events: number; rejects: number }> =>
       serialised(async () => {
         await assertHeld(customerId, 'erase');
-        // Under the customer's decision lock: decisions under way finish first and are erased
-        // with the rest; those queued behind find the tombstone (written first) and are refused.
-        const { record, events, rejects } = await parts.decisioning.exclusive(customerId, async () => {
-          const record = await backend.customers.erase(customerId, now());
-          const events = await backend.eventLog.eraseCustomer(customerId);
-          const rejects = await backend.rejects.eraseCustomer(customerId);
-          await parts.log.erase(customerId);
-          return { record, events, rejects };
-        });
+        // The tombstone first; then a turn of the customer's decision lock: decisions already
+        // under way finish (and are erased below), those after it find the tombstone and are
+        // refused. The lock is not held while the consumers erase: one of them (triggers) may
+        // be waiting for it to decide.
+        const record = await backend.customers.erase(customerId, now());
+        await parts.decisioning.exclusive(customerId, async () => undefined);
+        const events = await backend.eventLog.eraseCustomer(customerId);
+        const rejects = await backend.rejects.eraseCustomer(customerId);
+        await parts.log.erase(customerId);
         if (!(await backend.compact())) logger.warn({ event: 'erasure_wal_busy' }, 'a reader kept a WAL from being truncated after an erasure; the next checkpoint will');
         await audit.record({ actor: o.actor ?? 'system', action: 'customer.erase', target: subjectOf(customerId), before: null, after: { record, events, rejects } });
         logger.info({ event: 'customer_erased', events, rejects }, 'customer erased');

@@ -88,8 +88,8 @@ describe('erasure racing decisions, deliveries and ingest', () => {
 
       let erasedNow = false;
       const decisionIds: string[] = [first.decisionId];
-      // Four callers deciding at once for the customer, on both channels.
-      const decisions = Promise.all([0, 1, 2, 3].map(async (caller) => {
+      // Eight callers deciding at once for the customer, on both channels.
+      const decisions = Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(async (caller) => {
         for (let k = 0; k < 6; k++) {
           try {
             const d = await engine.decide({ customerId: id, channel: (k + caller) % 2 ? 'email' : 'in_app', n: 1 });
@@ -126,7 +126,7 @@ describe('erasure racing decisions, deliveries and ingest', () => {
         }
       })();
       const erasure = (async () => {
-        await pause(random() * 12);
+        await pause(random() * 40);
         await engine.eraseCustomer(id);
         erasedNow = true;
       })();
