@@ -68,7 +68,16 @@ export class Engine {
     this.audit = parts.audit;
     this.stopPurges = this.privacy.schedule(() => !this.closed);
     // The probe is a checkpoint write, in the store every backend has; its seq is the wall clock, so it only moves forward.
-    this.writeHealth = new WriteHealth(Date.now, () => parts.backend.checkpoints.put('write-probe', Date.now()), config.health.writeFailureHoldSeconds * 1000);
+    this.writeHealth = new WriteHealth(
+      Date.now,
+      async () => {
+        await parts.backend.checkpoints.put('write-probe', Date.now());
+        // Not ready while a contact is kept without its decision record.
+        const kept = await parts.decisioning.retryRetractions();
+        if (kept > 0) throw new Error(`the contacts of ${kept} unlogged decisions are not yet withdrawn`);
+      },
+      config.health.writeFailureHoldSeconds * 1000,
+    );
     this.stores = { eventLog: parts.backend.eventLog, profiles: parts.backend.profiles, customers: parts.backend.customers };
   }
 

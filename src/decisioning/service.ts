@@ -134,6 +134,8 @@ export class Decisioning {
   private readonly stored = new Set<string>();
   private scorer: PropensityScorer;
   private versionKeeper: CatalogueVersions | undefined;
+  /** Contacts of decisions whose record could not be logged, not yet withdrawn (a full disk refuses the withdrawal too), by decision id. */
+  private readonly unretracted = new Map<string, { customerId: string; keys: string[] }>();
 
   constructor(
     catalogue: Catalogue,
@@ -188,6 +190,7 @@ export class Decisioning {
    * history is read here, under the customer's lock.
    */
   async decideWith(base: Omit<DecisionInputs, 'history'> & { history?: DecisionInputs['history'] }, o: { channel: string; n: number; now: number; decisionId?: string }): Promise<DecisionRecord> {
+    if (this.unretracted.size > 0) await this.retryRetractions();
     const cat = this.versions.stale() ? await this.refreshCatalogue() : this.compiled;
     const experiment = await this.deps.experiment?.(base.customer.id);
     // Frozen: a decision holds the levers in force when it started, even if they change mid-way.
@@ -230,10 +233,13 @@ export class Decisioning {
         await this.deps.log.append({ decisionId, customerId, channel: o.channel, decidedAt: o.now, catalogueVersion: cat.version, record: storedRecord(record) });
       } catch (e) {
         // No contact without its decision record: the contacts just committed are withdrawn and their capacity given back.
-        const retracted = await this.deps.contacts.retract(customerId, decisionId, sel.capacity.map((t) => t.key)).then(
+        const keys = sel.capacity.map((t) => t.key);
+        const retracted = await this.deps.contacts.retract(customerId, decisionId, keys).then(
           () => true,
           () => false,
         );
+        // Tried again before every decision and by the readiness probe until it succeeds.
+        if (!retracted) this.unretracted.set(decisionId, { customerId, keys });
         this.deps.onUnloggedContacts?.({ decisionId, retracted, error: e });
         throw e;
       }
@@ -246,6 +252,19 @@ export class Decisioning {
       }
       return record;
     });
+  }
+
+  /** Withdraws the contacts of unlogged decisions that could not be withdrawn at the time; returns how many are still kept. */
+  async retryRetractions(): Promise<number> {
+    for (const [decisionId, r] of [...this.unretracted]) {
+      try {
+        await this.deps.contacts.retract(r.customerId, decisionId, r.keys);
+        this.unretracted.delete(decisionId);
+      } catch {
+        break; // the store still refuses writes: try again later
+      }
+    }
+    return this.unretracted.size;
   }
 
   /**

@@ -92,6 +92,22 @@ describe('a store that refuses writes (disk full)', () => {
     expect((await post('/v1/events', { events: [{ eventId: 'df-new-1', customerId: 'df-1', occurredAt: '2026-03-01T10:00:00Z', schemaVersion: 1, type: 'login', payload: { channel: 'web' } }] })).json().accepted).toBe(1);
   });
 
+  it('when the full disk refuses the withdrawal too, it is retried: not ready until the contacts are gone', async () => {
+    const { app, post, engine } = await open(0);
+    const backend = backendOf(engine);
+    const restoreLog = failing(backend.decisionLog, 'append', diskFull);
+    const restoreRetract = failing(backend.contacts, 'retract', diskFull);
+    expect((await post('/v1/decisions', { customerId: 'df-1', channel: 'in_app', n: 2 })).statusCode).toBe(503);
+    // Kept for now, and the instance says so.
+    expect((await backend.contacts.history('df-1', 0)).contacts.length).toBeGreaterThan(0);
+    restoreLog();
+    expect((await app.inject({ url: '/readyz' })).statusCode).toBe(503);
+    expect((await app.inject({ url: '/v1/ops/readiness' })).json().writes.failure.message).toMatch(/contacts of 1 unlogged decisions are not yet withdrawn/);
+    restoreRetract();
+    expect((await app.inject({ url: '/readyz' })).statusCode).toBe(200);
+    expect((await backend.contacts.history('df-1', 0)).contacts).toEqual([]);
+  });
+
   it('a bug is not a storage failure: it stays a 500 and readiness is unchanged', async () => {
     const { app, post, engine } = await open(3600);
     const restore = failing(backendOf(engine).decisionLog, 'append', () => new TypeError('cannot read properties of undefined'));
