@@ -144,6 +144,13 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    health: z
+      .object({
+        /** After a store refuses a write (disk full, I/O error), `/readyz` says not ready this long, then until a probe write succeeds. */
+        writeFailureHoldSeconds: z.number().min(0).max(3600).default(30),
+      })
+      .strict()
+      .prefault({}),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().prefault({}),
   })
   .strict()

@@ -10,6 +10,7 @@ import { IngestGroups } from './engine/groupCommit.js';
 import { driftChecks, modelScores, modelsFacade, serveChampions } from './engine/models.js';
 import { wireParts, type Parts } from './engine/parts.js';
 import { privacyFacade } from './engine/privacy.js';
+import { WriteHealth } from './engine/writeHealth.js';
 import { decisionFairness, experimentResults } from './engine/experiments.js';
 import { TwinJobs } from './engine/twinJobs.js';
 import type { Profile } from './features/index.js';
@@ -44,6 +45,8 @@ export class Engine {
   /** Every administrative act, hash-chained (`nextbest audit verify`, `GET /v1/audit`). */
   readonly audit;
   private readonly stopPurges: () => void;
+  /** Whether the stores take writes (a disk-full or I/O failure makes `/readyz` not ready). */
+  private readonly writeHealth: WriteHealth;
   /** Stored experiments, the universal control group, and the arm of every decision. */
   readonly experiments;
   /** What-if runs of a candidate catalogue on the twin, in the background. */
@@ -68,6 +71,17 @@ export class Engine {
     this.audit = parts.audit;
     this.stopPurges = this.privacy.schedule(() => !this.closed);
     this.twinJobs = new TwinJobs(clock);
+    // The probe is a checkpoint write, in the store every backend has; its seq is the wall clock, so it only moves forward.
+    this.writeHealth = new WriteHealth(
+      Date.now,
+      async () => {
+        await parts.backend.checkpoints.put('write-probe', Date.now());
+        // Not ready while a contact is kept without its decision record.
+        const kept = await parts.decisioning.retryRetractions();
+        if (kept > 0) throw new Error(`the contacts of ${kept} unlogged decisions are not yet withdrawn`);
+      },
+      config.health.writeFailureHoldSeconds * 1000,
+    );
     this.stores = { eventLog: parts.backend.eventLog, profiles: parts.backend.profiles, customers: parts.backend.customers };
   }
 
@@ -93,7 +107,7 @@ export class Engine {
   async decide(request: DecideRequest) {
     this.assertOpen();
     if (typeof request?.customerId === 'string') await this.parts.log.forCustomer(request.customerId, FRESH_FOR.decide, this.config.consumers.freshnessTimeoutMs);
-    return this.parts.decisioning.decide(request);
+    return this.writeHealth.watch('decide', () => this.parts.decisioning.decide(request));
   }
 
   /** What the catalogue in force and a candidate would decide for these customers now; nothing logged or counted. */
@@ -156,7 +170,7 @@ export class Engine {
   /** Validates and stores events; resolves once the accepted ones are durable (consumers follow). Each item gets accepted, duplicate or rejected, in order. */
   async ingest(items: readonly unknown[], options: { source?: string; rawText?: readonly string[] } = {}): Promise<IngestReport> {
     this.assertOpen();
-    return this.groups.submit(items, options.source ?? 'library', options.rawText);
+    return this.writeHealth.watch('ingest', () => this.groups.submit(items, options.source ?? 'library', options.rawText));
   }
 
   /** Concurrent ingests share one transaction and fsync; each batch is handed to the consumers once durable. */
@@ -164,7 +178,24 @@ export class Engine {
     async (items, source, rawText) => {
       // In the write queue, so an erasure sent after an ingest still comes after it.
       await this.parts.log.backpressure();
-      const report = await ingestBatch(items, source, { ...this.parts.backend, clock: this.clock, maxFutureMs: this.config.ingest.maxFutureSeconds * 1000, maxAmountMinor: this.config.ingest.maxAmountMinor }, rawText);
+      const report = await ingestBatch(
+        items,
+        source,
+        {
+          ...this.parts.backend,
+          clock: this.clock,
+          maxFutureMs: this.config.ingest.maxFutureSeconds * 1000,
+          maxAmountMinor: this.config.ingest.maxAmountMinor,
+          quarantineMax: this.config.privacy.quarantineMax,
+          // Another instance's erasure can land between the tombstone check and the append.
+          recheckErased: this.parts.backend.kind === 'postgres',
+          onQuarantineDropped: (n) => {
+            this.quarantineDropped += n;
+            this.logger.warn({ event: 'quarantine_full', dropped: n, max: this.config.privacy.quarantineMax }, `the quarantine is full (privacy.quarantineMax ${this.config.privacy.quarantineMax}): its ${n} oldest items were dropped`);
+          },
+        },
+        rawText,
+      );
       this.parts.log.appended(report.stored);
       return report;
     },
@@ -181,22 +212,28 @@ export class Engine {
   }
 
   /** Validates and upserts customer records; each item stands alone. */
-  upsertCustomers = (items: readonly unknown[]) => (this.assertOpen(), upsertCustomers(this.parts.backend.customers, items, this.clock.now()));
+  upsertCustomers = (items: readonly unknown[]) => (this.assertOpen(), this.writeHealth.watch('customers', () => upsertCustomers(this.parts.backend.customers, items, this.clock.now())));
   /** One customer's record, or undefined. */
   customer = async (customerId: string) => (await this.parts.backend.customers.getMany([customerId]))[0];
   /** One customer's events in event-time order. */
   customerEvents = (customerId: string, query: EventQuery = {}) => this.parts.backend.eventLog.readCustomer(customerId, query);
 
   /** GDPR Art. 17: deletes the customer's record, events, quarantined items and everything derived; refuses their future events. */
-  eraseCustomer = (customerId: string, o: { actor?: string } = {}) => (this.assertOpen(), this.privacy.eraseCustomer(customerId, o));
+  eraseCustomer = (customerId: string, o: { actor?: string } = {}) => (this.assertOpen(), this.writeHealth.watch('erase', () => this.privacy.eraseCustomer(customerId, o)));
+
+  /** Null while the stores take writes; else the latest storage failure (disk full, I/O error), which keeps `/readyz` not ready. */
+  writeFailure = () => this.writeHealth.check();
 
   /** The quarantine of rejected items, newest first. */
   rejects = (o: { limit?: number; beforeId?: number; source?: string } = {}) => this.parts.backend.rejects.list({ ...o, limit: o.limit ?? 100 });
 
-  /** Counts for the console and `/readyz`. */
-  async stats(): Promise<{ events: number; customers: number; rejects: number }> {
+  /** Quarantined items pushed out by newer ones since start (the cap privacy.quarantineMax). */
+  private quarantineDropped = 0;
+
+  /** Counts for the console and the readiness details; `quarantineDropped` counts items the quarantine's cap pushed out since start. */
+  async stats(): Promise<{ events: number; customers: number; rejects: number; quarantineDropped: number }> {
     const [events, customers, rejects] = await Promise.all([this.parts.backend.eventLog.count(), this.parts.backend.customers.count(), this.parts.backend.rejects.count()]);
-    return { events, customers, rejects };
+    return { events, customers, rejects, quarantineDropped: this.quarantineDropped };
   }
 
   /** Pings PostgreSQL and Redis (when the store uses them) with a short timeout: `/readyz` is not ready while one does not answer. */

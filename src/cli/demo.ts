@@ -121,7 +121,7 @@ export async function run(argv: string[]): Promise<number> {
   say(`  ${get}${address}/v1/models                           trained models (cards at /v1/models/{id}/card)`);
   if (curlCustomer) say(`  ${get}${address}/v1/decisions -H 'content-type: application/json' -d '{"customerId":"${curlCustomer}","channel":"in_app"}'   a decision`);
   say(`  ${get}${address}/v1/ingest/rejects                   the quarantine`);
-  say(`  ${address}/readyz                              counts`);
+  say(`  ${get}${address}/v1/ops/readiness                  readiness with its reasons and counts`);
   say('Ctrl-C to stop.');
   await untilSignal();
   await app.close();

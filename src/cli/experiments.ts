@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { createEngine, loadConfig, parseExperimentsYaml, renderExperimentReport } from '../index.js';
 import { assertUnreachable } from '../core/errors.js';
+import { cliActor } from './actor.js';
 import { parseCommand, UsageError } from './args.js';
 
 const spec = {
@@ -45,8 +46,8 @@ export async function run(argv: string[]): Promise<number> {
         out(await engine.experiments.list());
         return 0;
       case 'create': {
-        if (incoming!.universalControl) await engine.experiments.setUniversalControl(incoming!.universalControl);
-        const created = await engine.experiments.createAll(incoming!.experiments);
+        if (incoming!.universalControl) await engine.experiments.setUniversalControl(incoming!.universalControl, { actor: cliActor() });
+        const created = await engine.experiments.createAll(incoming!.experiments, { actor: cliActor() });
         out({ created: created.map((c) => ({ id: c.experiment.id, revision: c.revision, status: c.experiment.status })), universalControl: incoming!.universalControl ?? null });
         return 0;
       }

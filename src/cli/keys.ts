@@ -48,7 +48,7 @@ export async function run(argv: string[]): Promise<number> {
   const now = Date.now();
   const out = (x: unknown) => process.stdout.write(`${JSON.stringify(x, null, 2)}\n`);
   const store = await openApiKeyStore(config);
-  const auditLog = openAuditLog(config);
+  const auditLog = await openAuditLog(config);
   const audit = new AuditTrail(auditLog, Date.now);
   const command = sub as (typeof SUBCOMMANDS)[number];
   try {

@@ -94,6 +94,10 @@ export interface DecisioningDeps {
   audit?: (act: { actor: string; action: 'catalogue.action.put' | 'catalogue.action.delete' | 'catalogue.replace' | 'catalogue.levers'; target: string; before: unknown; after: unknown }) => Promise<unknown>;
   /** The experiment arm a customer's decision is made under (src/experiments/decide.ts), recorded; a holdout chooses nothing. */
   experiment?: (customerId: string) => Promise<DecisionExperiment | undefined>;
+  /** Whether the customer was erased (their tombstone): checked under the customer's lock before the commit, and again after the record is logged (an erasure on another instance). */
+  erased?: (customerId: string) => Promise<boolean>;
+  /** Told when a decision's contacts were committed but its record could not be logged (a write failure): the contacts were withdrawn (`retracted`) or could not be. */
+  onUnloggedContacts?: (o: { decisionId: string; retracted: boolean; error: unknown }) => void;
 }
 
 /**
@@ -153,6 +157,8 @@ export class Decisioning {
   private readonly stored = new Set<string>();
   private scorer: PropensityScorer;
   private versionKeeper: CatalogueVersions | undefined;
+  /** Contacts of decisions whose record could not be logged, not yet withdrawn (a full disk refuses the withdrawal too), by decision id. */
+  private readonly unretracted = new Map<string, { customerId: string; keys: string[] }>();
 
   constructor(
     catalogue: Catalogue,
@@ -242,6 +248,7 @@ export class Decisioning {
    * history is read here, under the customer's lock.
    */
   async decideWith(base: Omit<DecisionInputs, 'history'> & { history?: DecisionInputs['history'] }, o: { channel: string; n: number; now: number; decisionId?: string }): Promise<DecisionRecord> {
+    if (this.unretracted.size > 0) await this.retryRetractions();
     const cat = this.versions.stale() ? await this.refreshCatalogue() : this.compiled;
     const experiment = await this.deps.experiment?.(base.customer.id);
     // Frozen: a decision holds the levers in force when it started, even if they change mid-way.
@@ -255,6 +262,8 @@ export class Decisioning {
       this.stored.add(cat.version);
     }
     return this.mutex.run(customerId, async () => {
+      // An erasure holds this lock while it runs: a decision that waited for it finds the tombstone.
+      if (await this.deps.erased?.(customerId)) throw new NextbestError('GONE', 'this customer was erased; no decision is made or kept for them');
       const history = await this.deps.contacts.history(customerId, o.now - cat.historyDays * DAY_MS);
       const inputs: DecisionInputs = { ...base, history };
       const ev = evaluate(cat, inputs, { now: o.now, channel: o.channel, levers, scorer });
@@ -278,9 +287,51 @@ export class Decisioning {
       }
       const record = buildRecord(cat, ev, inputs, sel.chosen, { decisionId, channel: o.channel, n: o.n, now: o.now, levers, full, scorer, shap: this.deps.shap ?? true });
       if (experiment) record.experiment = experiment;
-      await this.deps.log.append({ decisionId, customerId, channel: o.channel, decidedAt: o.now, catalogueVersion: cat.version, record: storedRecord(record) });
+      try {
+        await this.deps.log.append({ decisionId, customerId, channel: o.channel, decidedAt: o.now, catalogueVersion: cat.version, record: storedRecord(record) });
+      } catch (e) {
+        // No contact without its decision record: the contacts just committed are withdrawn and their capacity given back.
+        const keys = sel.capacity.map((t) => t.key);
+        const retracted = await this.deps.contacts.retract(customerId, decisionId, keys).then(
+          () => true,
+          () => false,
+        );
+        // Tried again before every decision and by the readiness probe until it succeeds.
+        if (!retracted) this.unretracted.set(decisionId, { customerId, keys });
+        this.deps.onUnloggedContacts?.({ decisionId, retracted, error: e });
+        throw e;
+      }
+      // Another instance may have erased the customer after the check above (the lock is per
+      // process): its tombstone is written before its deletes, so looking again now finds it,
+      // and what this decision wrote is erased here rather than outliving the erasure.
+      if (await this.deps.erased?.(customerId)) {
+        await this.responses.erase(customerId);
+        throw new NextbestError('GONE', 'this customer was erased while the decision was made; nothing of it is kept');
+      }
       return record;
     });
+  }
+
+  /** Withdraws the contacts of unlogged decisions that could not be withdrawn at the time; returns how many are still kept. */
+  async retryRetractions(): Promise<number> {
+    for (const [decisionId, r] of [...this.unretracted]) {
+      try {
+        await this.deps.contacts.retract(r.customerId, decisionId, r.keys);
+        this.unretracted.delete(decisionId);
+      } catch {
+        break; // the store still refuses writes: try again later
+      }
+    }
+    return this.unretracted.size;
+  }
+
+  /**
+   * Runs `fn` holding the customer's decision lock, once the decisions queued before it have
+   * finished. An erasure takes a turn of it after writing the tombstone: every decision that
+   * might not have seen the tombstone has then finished.
+   */
+  exclusive<T>(customerId: string, fn: () => Promise<T>): Promise<T> {
+    return this.mutex.run(customerId, fn);
   }
 
   private async fullCounters(cat: CompiledCatalogue, ev: Evaluation, channel: string, now: number): Promise<Set<string>> {

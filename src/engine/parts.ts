@@ -35,7 +35,7 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
   const online = new OnlineFeatureStore(loadFeatures(config.features.definitions), backend.profiles, { checkpointEvents: config.features.checkpointEvents, maxCustomersInMemory: config.features.maxCustomersInMemory });
   const audit = new AuditTrail(backend.audit, () => clock.now());
   const lifecycle = new ModelLifecycle(backend.models, { log: backend.eventLog, features: () => online.features, now: () => clock.now(), trainingExclusions: trainingExclusionsOf(backend, config), audit: (act) => audit.record(act) });
-  const experiments = new Experiments(backend.experiments, clock);
+  const experiments = new Experiments(backend.experiments, clock, 1000, (act) => audit.record(act));
   const decisioning = new Decisioning(parseCatalogueYaml(readFileSync(config.decisioning.catalogue ?? DEFAULT_CATALOGUE, 'utf8')), {
     clock,
     customers: { get: async (id) => (await backend.customers.getMany([id]))[0] },
@@ -50,6 +50,11 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
     catalogues: backend.catalogues,
     audit: (act) => audit.record(act),
     experiment: (id) => experiments.forDecision(id),
+    erased: async (id) => (await backend.customers.erasedAmong([id])).size > 0,
+    onUnloggedContacts: ({ decisionId, retracted, error }) =>
+      retracted
+        ? logger.warn({ event: 'decision_not_logged', decisionId, contactsRetracted: true }, `a decision could not be logged (${String(error)}); its contacts were withdrawn`)
+        : logger.error({ event: 'contacts_without_decision', decisionId }, `a decision could not be logged (${String(error)}) and its contacts could not be withdrawn yet; retried before each decision and by the readiness probe`),
   });
   const log = new LogConsumers(backend.eventLog, logConsumers({ features: online, decisioning }, o.consumers), {
     limits: { maxLagEvents: config.consumers.maxLagEvents, maxLagMs: config.consumers.maxLagSeconds * 1000 },

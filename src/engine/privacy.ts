@@ -56,7 +56,12 @@ export function privacyFacade(parts: Pick<Parts, 'backend' | 'log' | 'decisionin
     eraseCustomer: (customerId: string, o: { actor?: string } = {}): Promise<{ customerId: string; record: boolean; events: number; rejects: number }> =>
       serialised(async () => {
         await assertHeld(customerId, 'erase');
+        // The tombstone first; then a turn of the customer's decision lock: decisions already
+        // under way finish (and are erased below), those after it find the tombstone and are
+        // refused. The lock is not held while the consumers erase: one of them (triggers) may
+        // be waiting for it to decide.
         const record = await backend.customers.erase(customerId, now());
+        await parts.decisioning.exclusive(customerId, async () => undefined);
         const events = await backend.eventLog.eraseCustomer(customerId);
         const rejects = await backend.rejects.eraseCustomer(customerId);
         await parts.log.erase(customerId);

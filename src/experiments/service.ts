@@ -26,6 +26,15 @@ interface Snapshot {
   readAt: number;
 }
 
+/** The audit acts of experiment edits (the engine sends them to the hash-chained trail). */
+export type ExperimentAuditAction = 'experiment.create' | 'experiment.update' | 'experiment.stop' | 'experiment.delete' | 'experiment.universal_control';
+export type ExperimentAudit = (act: { actor: string; action: ExperimentAuditAction; target: string; before: unknown; after: unknown }) => Promise<unknown>;
+
+/** Who made an edit: an API key id, `cli:<user>`; `system` when unsaid. */
+export interface EditedBy {
+  actor?: string;
+}
+
 export class Experiments {
   private snapshot: Snapshot | undefined;
 
@@ -33,6 +42,8 @@ export class Experiments {
     private readonly store: ExperimentStore,
     private readonly clock: Clock,
     private readonly refreshMs = 1000,
+    /** Hears every stored edit, with the definition before and after. */
+    private readonly audit?: ExperimentAudit,
   ) {}
 
   /** Every stored experiment, oldest first. */
@@ -48,11 +59,12 @@ export class Experiments {
   }
 
   /** Stores a new experiment (CONFLICT if the id is taken); a running one gets startAt = now when absent. */
-  async create(input: unknown): Promise<ExperimentRecord> {
+  async create(input: unknown, o: EditedBy = {}): Promise<ExperimentRecord> {
     const e = this.started(parseExperiment(input));
     await this.checkPlan(e);
     const s = await this.store.put(e.id, e, 0, this.clock.now());
     this.snapshot = undefined;
+    await this.audit?.({ actor: o.actor ?? 'system', action: 'experiment.create', target: e.id, before: null, after: { ...e, revision: s.revision } });
     return record(s);
   }
 
@@ -60,7 +72,7 @@ export class Experiments {
    * Stores several new experiments (a YAML import): every one is checked, against the
    * stored ones and each other, before any is stored, so a bad file stores nothing.
    */
-  async createAll(inputs: readonly unknown[]): Promise<ExperimentRecord[]> {
+  async createAll(inputs: readonly unknown[], o: EditedBy = {}): Promise<ExperimentRecord[]> {
     const all = inputs.map((x, i) => this.started(parseExperiment(x, `experiments.${i}`)));
     const stored = (await this.store.list()).map((s) => s.definition as Experiment);
     const issues = all.flatMap((e, i) => (stored.some((s) => s.id === e.id) || all.findIndex((x) => x.id === e.id) !== i ? [{ field: `experiments.${i}.id`, rule: 'unique', message: `experiment ${e.id} already exists` }] : []));
@@ -69,25 +81,30 @@ export class Experiments {
     const out: ExperimentRecord[] = [];
     for (const e of all) out.push(record(await this.store.put(e.id, e, 0, this.clock.now())));
     this.snapshot = undefined;
+    for (const r of out) await this.audit?.({ actor: o.actor ?? 'system', action: 'experiment.create', target: r.experiment.id, before: null, after: { ...r.experiment, revision: r.revision } });
     return out;
   }
 
   /** Replaces an experiment if still at `expectedRevision` (the latest when omitted). */
-  async update(id: string, input: unknown, expectedRevision?: number): Promise<ExperimentRecord> {
+  async update(id: string, input: unknown, expectedRevision?: number, o: EditedBy = {}): Promise<ExperimentRecord> {
     const e = this.started(parseExperiment(input));
     if (e.id !== id) throw new ValidationError([{ field: 'id', rule: 'matches_path', message: `the body's id ${e.id} is not ${id}` }]);
     const had = await this.get(id);
     await this.checkPlan(e);
     const s = await this.store.put(id, e, expectedRevision ?? had.revision, this.clock.now());
     this.snapshot = undefined;
+    // Stopping is the edit that ends assignment: named apart so a reviewer finds it.
+    const action = e.status === 'stopped' && had.experiment.status !== 'stopped' ? 'experiment.stop' : 'experiment.update';
+    await this.audit?.({ actor: o.actor ?? 'system', action, target: id, before: { ...had.experiment, revision: had.revision }, after: { ...e, revision: s.revision } });
     return record(s);
   }
 
   /** Deletes an experiment (its logged decisions keep their tags). */
-  async remove(id: string, expectedRevision?: number): Promise<void> {
+  async remove(id: string, expectedRevision?: number, o: EditedBy = {}): Promise<void> {
     const had = await this.get(id);
     await this.store.remove(id, expectedRevision ?? had.revision);
     this.snapshot = undefined;
+    await this.audit?.({ actor: o.actor ?? 'system', action: 'experiment.delete', target: id, before: { ...had.experiment, revision: had.revision }, after: null });
   }
 
   /** The universal control group in force, if any. */
@@ -97,11 +114,13 @@ export class Experiments {
   }
 
   /** Sets the universal control group (share 0 turns it off). Changing salt or share reshuffles it. */
-  async setUniversalControl(input: unknown): Promise<UniversalControl> {
+  async setUniversalControl(input: unknown, o: EditedBy = {}): Promise<UniversalControl> {
     const u = UniversalControlSchema.safeParse(input);
     if (!u.success) throw new ValidationError(u.error.issues.map((i) => ({ field: ['universalControl', ...i.path.map(String)].join('.'), rule: i.code, message: i.message })));
+    const before = (await this.universalControl()) ?? null;
     await this.store.putSettings({ universalControl: u.data });
     this.snapshot = undefined;
+    await this.audit?.({ actor: o.actor ?? 'system', action: 'experiment.universal_control', target: 'universal-control', before, after: u.data });
     return u.data;
   }
 

@@ -25,6 +25,11 @@ export const AUDIT_ACTIONS = [
   'customer.erase',
   'customer.export',
   'retention.purge',
+  'experiment.create',
+  'experiment.update',
+  'experiment.stop',
+  'experiment.delete',
+  'experiment.universal_control',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -14,6 +14,16 @@ export interface IngestDeps {
   maxFutureMs: number;
   /** The plausible bound on any amount, in minor units (ingest.maxAmountMinor). */
   maxAmountMinor?: number;
+  /** The quarantine keeps at most this many items (privacy.quarantineMax): the oldest go when a batch would pass it. */
+  quarantineMax?: number;
+  /** Told how many of the oldest quarantined items a batch pushed out. */
+  onQuarantineDropped?: (dropped: number) => void;
+  /**
+   * Look for tombstones again once the batch is appended (stores shared by several instances):
+   * an erasure on another instance may have landed between the check and the append; its
+   * customer's events of this batch are then erased again and reported as refused.
+   */
+  recheckErased?: boolean;
 }
 
 /** The outcome for one item of a batch, in the order sent. */
@@ -31,6 +41,10 @@ export interface IngestReport {
 }
 
 const MAX_RAW = 4096;
+
+/** What the quarantine keeps of an item sent for an erased customer: the rule, never the body, the id or the event id. */
+const ERASED_RAW = '(withheld: the customer was erased)';
+const ERASED_ISSUE: FieldIssue = { field: 'customerId', rule: 'erased_customer', message: 'this customer was erased; their events are no longer accepted' };
 
 /**
  * Validates a batch, appends the good items in one durable transaction and quarantines
@@ -52,6 +66,11 @@ export async function ingestBatch(raws: readonly unknown[], source: string, deps
     const eventId = raw && typeof raw === 'object' && typeof raw.eventId === 'string' ? raw.eventId : undefined;
     const customerId = raw && typeof raw === 'object' && typeof raw.customerId === 'string' ? raw.customerId : null;
     results[index] = eventId === undefined ? { index, status: 'rejected', issues } : { index, status: 'rejected', eventId, issues };
+    if (customerId !== null && erased.has(customerId)) {
+      // An erased customer's data is not kept again, not even refused: only that it was refused.
+      rejects.push({ receivedAt: now, source, eventId: null, customerId: null, issues: [ERASED_ISSUE], raw: ERASED_RAW });
+      return;
+    }
     const text = rawText?.[index] ?? safeStringify(raws[index]);
     rejects.push({ receivedAt: now, source, eventId: eventId ?? null, customerId, issues, raw: text.slice(0, MAX_RAW) });
   };
@@ -82,7 +101,29 @@ export async function ingestBatch(raws: readonly unknown[], source: string, deps
       stored.push({ seq: outcome.seq, t: item.t, recordedAt: now, event: item.event });
     } else duplicates++;
   });
-  if (rejects.length > 0) await deps.rejects.addMany(rejects);
+  if (deps.recheckErased && stored.length > 0) {
+    const late = await deps.customers.erasedAmong([...new Set(stored.map((s) => s.event.customerId))]);
+    if (late.size > 0) {
+      for (const id of late) await deps.eventLog.eraseCustomer(id);
+      appendIndex.forEach((index, k) => {
+        const r = results[index];
+        if (r?.status === 'accepted' && late.has(toAppend[k]!.event.customerId)) {
+          accepted--;
+          results[index] = { index, status: 'rejected', issues: [ERASED_ISSUE] };
+          rejects.push({ receivedAt: now, source, eventId: null, customerId: null, issues: [ERASED_ISSUE], raw: ERASED_RAW });
+        }
+      });
+      stored.splice(0, stored.length, ...stored.filter((s) => !late.has(s.event.customerId)));
+    }
+  }
+  if (rejects.length > 0) {
+    await deps.rejects.addMany(rejects);
+    // Bounded on insert, not only by the purge job: a flood of bad items cannot fill the disk.
+    if (deps.quarantineMax !== undefined) {
+      const dropped = await deps.rejects.purge({ keepNewest: deps.quarantineMax });
+      if (dropped > 0) deps.onQuarantineDropped?.(dropped);
+    }
+  }
   return { accepted, duplicates, rejected: rejects.length, results: results as ItemResult[], stored };
 }
 

@@ -60,6 +60,12 @@ export interface ContactStore {
   /** Records a decline; a second one with the same eventId is ignored. */
   recordDecline(customerId: string, decline: DeclineRecord): Promise<void>;
   eraseCustomer(customerId: string): Promise<number>;
+  /**
+   * Withdraws a committed decision's contacts and gives back one take of each capacity counter
+   * it took: the compensation when its decision record could not be logged (a contact is never
+   * kept without its record). Idempotent on the contacts; returns how many were removed.
+   */
+  retract(customerId: string, decisionId: string, capacityKeys: readonly string[]): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -54,13 +54,19 @@ describe('engine: derived state follows the log', () => {
       const notReady = await app.inject({ method: 'GET', url: '/readyz' });
       expect(notReady.statusCode).toBe(503);
       expect(notReady.json().error).toMatchObject({ code: 'NOT_READY' });
-      expect(notReady.json().error.message).toContain('broken');
+      // The consumer's error text is for operators only.
+      expect(notReady.body).not.toContain('trigger store unreachable');
+      const why = (await app.inject({ method: 'GET', url: '/v1/ops/readiness' })).json();
+      expect(why.ready).toBe(false);
+      expect(why.reasons.join()).toContain('broken');
+      expect(why.reasons.join()).toContain('trigger store unreachable');
       broken.failing = false;
       await engine.consumers.caughtUp(10_000);
       expect(broken.applied).toBe(3);
       const ready = await app.inject({ method: 'GET', url: '/readyz' });
       expect(ready.statusCode).toBe(200);
-      expect(ready.json().consumers.every((c: { lagEvents: number }) => c.lagEvents === 0)).toBe(true);
+      expect(ready.json()).toEqual({ status: 'ready' });
+      expect((await app.inject({ method: 'GET', url: '/v1/ops/readiness' })).json().consumers.every((c: { lagEvents: number }) => c.lagEvents === 0)).toBe(true);
     } finally {
       await app.close();
       await engine.close();

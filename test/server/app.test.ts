@@ -84,8 +84,13 @@ describe('HTTP API', () => {
     t.engine.dependencies = async () => [{ name: 'postgres', ok: true }, { name: 'redis', ok: false, error: 'Redis did not answer within 500 ms' }];
     const notReady = await t.app.inject({ url: '/readyz' });
     expect(notReady.statusCode).toBe(503);
-    expect(notReady.json().error).toMatchObject({ code: 'NOT_READY', details: { dependencies: [{ name: 'redis', ok: false }] } });
-    expect(notReady.json().error.message).toContain('redis (Redis did not answer within 500 ms)');
+    // Public: only the verdict; the reasons (hosts, errors) are behind the audit:read scope.
+    expect(notReady.json().error.code).toBe('NOT_READY');
+    expect(notReady.body).not.toContain('redis');
+    const why = await t.app.inject({ url: '/v1/ops/readiness' });
+    expect(why.statusCode).toBe(200);
+    expect(why.json()).toMatchObject({ ready: false, dependencies: [{ name: 'postgres', ok: true }, { name: 'redis', ok: false }] });
+    expect(why.json().reasons.join()).toContain('redis (Redis did not answer within 500 ms)');
     const doc = (await t.app.inject({ url: '/openapi.json' })).json();
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/events', '/v1/customers/{customerId}', '/v1/ingest/rejects']));

@@ -66,7 +66,7 @@ describe('crash safety', () => {
       expect(r.status).toBe(200);
       for (const x of r.body.results ?? []) expect(['accepted', 'duplicate']).toContain(x.status);
     }
-    const ready = (await (await fetch(`${again.url}/readyz`)).json()) as { events: number };
+    const ready = (await (await fetch(`${again.url}/v1/ops/readiness`)).json()) as { events: number };
     expect(ready.events).toBe(sent.size);
     again.child.kill('SIGTERM');
     expect(await exited(again.child)).toBe('0');

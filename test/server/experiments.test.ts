@@ -32,6 +32,31 @@ describe('/v1/experiments', () => {
     expect((await t.app.inject({ url: '/v1/experiments/no-cards/results' })).statusCode).toBe(404);
   });
 
+  it('every edit is in the audit trail with its actor, before and after: create, update, stop, universal control, delete', async () => {
+    const e = { ...exp, id: 'audited', layer: 'audit-layer' };
+    const put = (body: unknown) => t.app.inject({ method: 'PUT', url: '/v1/experiments/audited', payload: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    const from = (await t.engine.audit.list({ limit: 10_000 })).length;
+    expect((await t.post('/v1/experiments', e)).statusCode).toBe(200);
+    expect((await put({ ...e, exposure: 0.5 })).statusCode).toBe(200);
+    expect((await put({ ...e, exposure: 0.5, status: 'stopped' })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'PUT', url: '/v1/universal-control', payload: JSON.stringify({ share: 0.05, salt: 'ucg' }), headers: { 'content-type': 'application/json' } })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'DELETE', url: '/v1/experiments/audited' })).statusCode).toBeLessThan(300);
+    const acts = (await t.engine.audit.list({ afterSeq: from, limit: 100 })).map((a) => ({ actor: a.actor, action: a.action, target: a.target, before: a.before, after: a.after }));
+    expect(acts.map((a) => [a.action, a.target])).toEqual([
+      ['experiment.create', 'audited'],
+      ['experiment.update', 'audited'],
+      ['experiment.stop', 'audited'],
+      ['experiment.universal_control', 'universal-control'],
+      ['experiment.delete', 'audited'],
+    ]);
+    expect(acts.every((a) => a.actor === 'anonymous')).toBe(true);
+    expect(acts[1]).toMatchObject({ before: { exposure: 1, revision: 1 }, after: { exposure: 0.5, revision: 2 } });
+    expect(acts[2]).toMatchObject({ before: { status: 'running' }, after: { status: 'stopped', revision: 3 } });
+    expect(acts[3]).toMatchObject({ before: null, after: { share: 0.05, salt: 'ucg' } });
+    expect(acts[4]).toMatchObject({ before: { id: 'audited', revision: 3 }, after: null });
+    expect(await t.engine.audit.verify()).toMatchObject({ ok: true });
+  });
+
   it('a levers arm changes the levers the decision uses, and the record says so', async () => {
     await t.engine.upsertCustomers(Array.from({ length: 40 }, (_, i) => ({ customerId: `k${i}`, dateOfBirth: '1980-01-01', consents: { marketing: true, personalised_offers: true } })));
     let leverArm = 0;

@@ -62,6 +62,7 @@ describe('every documented 2xx response matches its schema', () => {
     await call('get', '/healthz', '/healthz');
     await call('get', '/readyz', '/readyz');
     await call('get', '/v1/ops/consumers', '/v1/ops/consumers');
+    await call('get', '/v1/ops/readiness', '/v1/ops/readiness');
     const [e1, e2] = exampleEvents('c-resp', '2025-06-01T09:00:00Z', 'resp');
     await call('post', '/v1/events', '/v1/events', e1);
     await call('post', '/v1/events', '/v1/events', { events: [e2, { bad: true }] });

@@ -66,6 +66,19 @@ export function contactStoreContract(name: string, open: () => Promise<ContactSt
       expect(await store.history('c1', 0)).toEqual({ contacts: [], declines: [] });
     });
 
+    it("retracts one decision's contacts and gives back its capacity once (a decision record that could not be logged)", async () => {
+      const take = [{ key: 'action:a:2026-03-01', max: 2 }];
+      await store.commit('c1', [contact('a', T0, { decisionId: 'd1' })], [], take);
+      await store.commit('c1', [contact('b', T0, { decisionId: 'd2' })], [], take);
+      expect(await store.capacityUsed(['action:a:2026-03-01'])).toEqual([2]);
+      expect(await store.retract('c1', 'd1', ['action:a:2026-03-01'])).toBe(1);
+      expect((await store.history('c1', 0)).contacts.map((c) => c.decisionId)).toEqual(['d2']);
+      expect(await store.capacityUsed(['action:a:2026-03-01'])).toEqual([1]);
+      // A second retraction of the same decision changes nothing.
+      expect(await store.retract('c1', 'd1', ['action:a:2026-03-01'])).toBe(0);
+      expect(await store.capacityUsed(['action:a:2026-03-01'])).toEqual([1]);
+    });
+
     it('records a decline once per event, however often it is replayed', async () => {
       await store.recordDecline('c1', { actionId: 'a', family: 'savings', at: T0, eventId: 'e1' });
       await store.recordDecline('c1', { actionId: 'a', family: 'savings', at: T0, eventId: 'e1' });

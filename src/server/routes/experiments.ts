@@ -35,6 +35,9 @@ const Results = z.looseObject({
 const iso = (r: ExperimentRecord) => ({ ...r, createdAt: new Date(r.createdAt).toISOString(), updatedAt: new Date(r.updatedAt).toISOString() });
 
 /** The revision an edit was based on, from If-Match; absent or `*` means the latest. */
+/** The audit trail's actor of an edit: the caller's key id (or `anonymous` with auth off). */
+const actorOf = (request: FastifyRequest) => request.principal?.id ?? 'anonymous';
+
 function revisionOf(request: FastifyRequest): number | undefined {
   const raw = request.headers['if-match'];
   const value = (Array.isArray(raw) ? raw[0] : raw)?.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
@@ -57,7 +60,7 @@ export function experimentRoutes(app: FastifyInstance, docs: ApiDocs, engine: En
     app,
     docs,
     { method: 'post', path: '/v1/experiments', tag: 'experiments', access: WRITE, summary: 'Create an experiment (a running one is assigned from the next decision on)', body: ExperimentSchema, responses: { 200: { description: 'Created', schema: Stored }, 409: Conflict, 422: Invalid } },
-    async ({ body }) => iso(await x().create(body)),
+    async ({ body, request }) => iso(await x().create(body, { actor: actorOf(request) })),
   );
 
   route(
@@ -82,7 +85,7 @@ export function experimentRoutes(app: FastifyInstance, docs: ApiDocs, engine: En
       bodyIdFromPath: { field: 'id', param: 'experimentId' },
       responses: { 200: { description: 'Saved', schema: Stored }, 404: NotFound, 409: Conflict, 422: Invalid },
     },
-    async ({ params, body, request }) => iso(await x().update(params.experimentId, body, revisionOf(request))),
+    async ({ params, body, request }) => iso(await x().update(params.experimentId, body, revisionOf(request), { actor: actorOf(request) })),
   );
 
   route(
@@ -90,7 +93,7 @@ export function experimentRoutes(app: FastifyInstance, docs: ApiDocs, engine: En
     docs,
     { method: 'delete', path: '/v1/experiments/{experimentId}', tag: 'experiments', access: WRITE, summary: 'Delete an experiment (logged decisions keep their tags)', description: IF_MATCH, params: Params, responses: { 200: { description: 'Deleted', schema: z.object({ deleted: z.string() }) }, 404: NotFound, 409: Conflict } },
     async ({ params, request }) => {
-      await x().remove(params.experimentId, revisionOf(request));
+      await x().remove(params.experimentId, revisionOf(request), { actor: actorOf(request) });
       return { deleted: params.experimentId };
     },
   );
@@ -99,7 +102,7 @@ export function experimentRoutes(app: FastifyInstance, docs: ApiDocs, engine: En
     app,
     docs,
     { method: 'put', path: '/v1/universal-control', tag: 'experiments', access: WRITE, summary: 'Set the universal control group: a share of customers never contacted by marketing and in no experiment (share 0 turns it off)', body: UniversalControlSchema, responses: { 200: { description: 'In force from the next decision', schema: UniversalControlSchema }, 422: Invalid } },
-    async ({ body }) => x().setUniversalControl(body),
+    async ({ body, request }) => x().setUniversalControl(body, { actor: actorOf(request) }),
   );
 
   route(

@@ -28,6 +28,44 @@ const ConsumerStatusSchema = z.object({
   healthy: z.boolean().describe('Not stuck and not further behind than consumers.maxLagEvents / maxLagSeconds'),
 });
 
+const DependencySchema = z.object({ name: z.string(), ok: z.boolean(), error: z.string().optional() });
+
+const ReadinessSchema = z.object({
+  ready: z.boolean(),
+  reasons: z.array(z.string()).describe('Why not ready (empty when ready)'),
+  dependencies: z.array(DependencySchema).describe('PostgreSQL and Redis pings (none for embedded stores)'),
+  writes: z.object({ ok: z.boolean(), failure: z.object({ at: z.string(), what: z.string(), message: z.string(), count: z.number() }).nullable() }).describe('Whether the stores take writes (disk full, I/O errors)'),
+  consumers: z.array(ConsumerStatusSchema),
+  events: z.number(),
+  customers: z.number(),
+  rejects: z.number(),
+  quarantineDropped: z.number().describe('Quarantined items pushed out by newer ones since start (privacy.quarantineMax)'),
+});
+
+/** Everything readiness depends on, with the reasons it is not ready: for operators only (it names stores, hosts and consumer errors). */
+async function readiness(engine: Engine, state: { closing: boolean }): Promise<z.infer<typeof ReadinessSchema>> {
+  const reasons: string[] = [];
+  if (state.closing || !engine.isOpen) reasons.push('shutting down');
+  const open = engine.isOpen;
+  const dependencies = open ? await engine.dependencies() : [];
+  const down = dependencies.filter((d) => !d.ok);
+  if (down.length > 0) reasons.push(`stores not answering: ${down.map((d) => `${d.name} (${d.error ?? 'no answer'})`).join('; ')}`);
+  const failure = open ? await engine.writeFailure() : null;
+  if (failure) reasons.push(`a store refused a write (${failure.what}: ${failure.message})`);
+  const consumers = engine.consumers.status();
+  const unhealthy = consumers.filter((c) => !c.healthy);
+  if (unhealthy.length > 0) reasons.push(`log consumers stuck or behind: ${unhealthy.map((c) => `${c.name} ${c.lagEvents} events / ${c.lagMs} ms behind${c.lastError ? `, failing: ${c.lastError}` : ''}`).join('; ')}`);
+  const stats = open ? await engine.stats().catch(() => ({ events: -1, customers: -1, rejects: -1, quarantineDropped: -1 })) : { events: -1, customers: -1, rejects: -1, quarantineDropped: -1 };
+  return {
+    ready: reasons.length === 0,
+    reasons,
+    dependencies,
+    writes: { ok: failure === null, failure: failure ? { ...failure, at: new Date(failure.at).toISOString() } : null },
+    consumers,
+    ...stats,
+  };
+}
+
 /** Health, readiness, log consumer lag and the ingestion quarantine. */
 export function opsRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine, state: { closing: boolean }): void {
   route(app, docs, { method: 'get', path: '/healthz', tag: 'operations', access: 'public', summary: 'Liveness: the process answers', responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
@@ -40,21 +78,28 @@ export function opsRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine, s
       path: '/readyz',
       tag: 'operations',
       access: 'public',
-      summary: 'Readiness: the stores answer, every log consumer keeps up, and the server is not shutting down',
-      responses: { 200: { description: 'Ready', schema: z.object({ status: z.literal('ready'), events: z.number(), customers: z.number(), rejects: z.number(), consumers: z.array(ConsumerStatusSchema) }) }, 503: { description: 'Not ready' } },
+      summary: 'Readiness: the stores answer and take writes, every log consumer keeps up, and the server is not shutting down. Public, so it says only ready or not; the reasons are at GET /v1/ops/readiness',
+      responses: { 200: { description: 'Ready', schema: z.object({ status: z.literal('ready') }) }, 503: { description: 'Not ready (no details: they name stores, hosts and errors)' } },
     },
     async ({ reply }) => {
-      if (state.closing || !engine.isOpen) return sendError(reply, 'NOT_READY', 'shutting down');
-      const down = (await engine.dependencies()).filter((d) => !d.ok);
-      if (down.length > 0) return sendError(reply, 'NOT_READY', `stores not answering: ${down.map((d) => `${d.name} (${d.error ?? 'no answer'})`).join('; ')}`, { dependencies: down });
-      const consumers = engine.consumers.status();
-      const unhealthy = consumers.filter((c) => !c.healthy);
-      if (unhealthy.length > 0) {
-        const what = unhealthy.map((c) => `${c.name} ${c.lagEvents} events / ${c.lagMs} ms behind${c.lastError ? `, failing: ${c.lastError}` : ''}`).join('; ');
-        return sendError(reply, 'NOT_READY', `log consumers stuck or behind: ${what}`, { consumers: unhealthy });
-      }
-      return { status: 'ready' as const, ...(await engine.stats()), consumers };
+      const r = await readiness(engine, state);
+      if (!r.ready) return sendError(reply, 'NOT_READY', 'not ready; an operator sees why at GET /v1/ops/readiness');
+      return { status: 'ready' as const };
     },
+  );
+
+  route(
+    app,
+    docs,
+    {
+      method: 'get',
+      path: '/v1/ops/readiness',
+      tag: 'operations',
+      access: ['audit:read'],
+      summary: 'Why the instance is or is not ready: store pings, write failures (disk full), log consumer lag and errors, counts, quarantine drops',
+      responses: { 200: { description: 'The readiness verdict with its reasons (200 whether ready or not)', schema: ReadinessSchema } },
+    },
+    async () => readiness(engine, state),
   );
 
   route(

@@ -3,7 +3,7 @@ import type { ApiKeyStore } from '../apiKeyStore.js';
 import type { Backend, BackendWarning } from '../backend.js';
 import { MemoryApiKeyStore } from '../memory/apiKeyStore.js';
 import { openMemoryBackend } from './memory.js';
-import { openPostgresApiKeyStore, openPostgresBackend, postgresOptionsFromUrls } from './postgres.js';
+import { openPostgresApiKeyStore, openPostgresAuditLog, openPostgresBackend, postgresOptionsFromUrls } from './postgres.js';
 import { openSqliteApiKeyStore, openSqliteBackend } from './sqlite.js';
 import { openSqliteAuditLog } from './sqlite.js';
 import type { AuditLog } from '../auditLog.js';
@@ -60,15 +60,15 @@ export async function openApiKeyStore(o: { store: string; dataDir: string }): Pr
 }
 
 /** Opens the audit log alone (what `nextbest keys` and `nextbest audit` use while a server may be running). */
-export function openAuditLog(o: { store: string; dataDir: string }): AuditLog {
+export async function openAuditLog(o: { store: string; dataDir: string }): Promise<AuditLog> {
   const kind = backendKind(o.store);
   switch (kind) {
     case 'memory':
       return new MemoryAuditLog();
-    // PostgreSQL has no audit adapter yet: each instance keeps its trail in its data dir.
     case 'sqlite':
-    case 'postgres':
       return openSqliteAuditLog(o.dataDir);
+    case 'postgres':
+      return openPostgresAuditLog(postgresOptionsFromUrls(o.store));
     default:
       return assertUnreachable(kind);
   }

@@ -1,9 +1,8 @@
 import type { ApiKeyStore } from '../apiKeyStore.js';
-import { join } from 'node:path';
 import type { Backend, BackendWarning, DependencyCheck } from '../backend.js';
 import { MemoryExperimentStore } from '../memory/experimentStore.js';
-import { loadOrCreateSecret } from '../sqlite/secretKey.js';
-import { openSqliteAuditLog } from './sqlite.js';
+import { PgAuditLog } from '../postgres/auditLog.js';
+import { openTombstoneKey } from '../postgres/tombstones.js';
 import { DEFAULT_PG_SCHEMA } from '../postgres/admin.js';
 import { PgApiKeyStore } from '../postgres/apiKeyStore.js';
 import { PgCatalogueStore } from '../postgres/catalogueStore.js';
@@ -27,7 +26,7 @@ export type PostgresBackend = Backend & { readonly kind: 'postgres' };
 export interface PostgresBackendOptions {
   /** `postgres://…` */
   url: string;
-  /** Where the instance keeps its own files: the audit trail and the tombstone key (not yet in PostgreSQL). */
+  /** Where the instance keeps its own files (none of its data: records, tombstones and the audit trail are in PostgreSQL). */
   dataDir?: string;
   onWarning?: BackendWarning;
   schema?: string;
@@ -45,10 +44,11 @@ export interface PostgresBackendOptions {
  */
 export async function openPostgresBackend(o: PostgresBackendOptions): Promise<PostgresBackend> {
   const schema = o.schema ?? DEFAULT_PG_SCHEMA;
-  const dataDir = o.dataDir ?? './.nextbest';
   const pool = openPgPool({ url: o.url, schema, ...(o.poolSize ? { max: o.poolSize } : {}) });
+  let tombstoneKey: Buffer;
   try {
     await migrate(pool, schema);
+    tombstoneKey = await openTombstoneKey(pool, Date.now());
   } catch (e) {
     await pool.end();
     throw e;
@@ -61,7 +61,7 @@ export async function openPostgresBackend(o: PostgresBackendOptions): Promise<Po
   const prefix = o.cachePrefix !== undefined ? { prefix: o.cachePrefix } : {};
   const ports = {
     eventLog: new PgEventLog(pool),
-    customers: new PgCustomerStore(pool),
+    customers: new PgCustomerStore(pool, {}, tombstoneKey),
     rejects: new PgRejectStore(pool),
     profiles: redis ? new RedisProfileStore(redis, prefix) : new PgProfileStore(pool),
     contacts: redis ? new RedisContactStore(redis, prefix) : new PgContactStore(pool),
@@ -70,16 +70,16 @@ export async function openPostgresBackend(o: PostgresBackendOptions): Promise<Po
     catalogues: new PgCatalogueStore(pool),
     apiKeys: new PgApiKeyStore(pool),
     checkpoints: new PgConsumerCheckpoints(pool),
-    // Not yet on PostgreSQL: experiments live in this process, the audit trail in the instance's data dir.
+    // Not yet on PostgreSQL: experiments live in this process.
     experiments: new MemoryExperimentStore(),
-    audit: openSqliteAuditLog(dataDir),
+    audit: new PgAuditLog(pool),
   };
-  o.onWarning?.({ event: 'postgres_gaps' }, 'on PostgreSQL, experiments are kept in memory by each instance and the audit trail in its data dir: both move to PostgreSQL in a later release');
+  o.onWarning?.({ event: 'postgres_gaps' }, 'on PostgreSQL, experiments are kept in memory by each instance: they move to PostgreSQL in a later release');
   let closed = false;
   return {
     kind: 'postgres',
     ...ports,
-    tombstoneKey: loadOrCreateSecret(join(dataDir, 'tombstone.key')),
+    tombstoneKey,
     // PostgreSQL's own WAL and vacuum handle deleted rows; there is no -wal file here to truncate.
     compact: async () => true,
     ping: (timeoutMs) => Promise.all([pingPostgres(pool, timeoutMs), ...(redis ? [pingRedis(redis, timeoutMs, cache.lastError)] : [])]),
@@ -120,6 +120,19 @@ export async function openPostgresApiKeyStore(o: { url: string; schema?: string 
     throw e;
   }
   return new PgApiKeyStore(pool, { ownsPool: true });
+}
+
+/** The audit trail alone on PostgreSQL (what `nextbest keys` and `nextbest audit` use); migrates first, owns its small pool. */
+export async function openPostgresAuditLog(o: { url: string; schema?: string }): Promise<PgAuditLog> {
+  const schema = o.schema ?? DEFAULT_PG_SCHEMA;
+  const pool = openPgPool({ url: o.url, schema, max: 2 });
+  try {
+    await migrate(pool, schema);
+  } catch (e) {
+    await pool.end();
+    throw e;
+  }
+  return new PgAuditLog(pool, { ownsPool: true });
 }
 
 /** Rejects after `ms` unless `p` settles first: a store that does not answer is not ready. */

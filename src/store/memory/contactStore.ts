@@ -46,5 +46,13 @@ export class MemoryContactStore implements ContactStore {
     return n;
   }
 
+  async retract(customerId: string, decisionId: string, capacityKeys: readonly string[]): Promise<number> {
+    const list = this.contacts.get(customerId) ?? [];
+    const kept = list.filter((c) => c.decisionId !== decisionId);
+    this.contacts.set(customerId, kept);
+    if (kept.length < list.length) for (const k of capacityKeys) this.counters.set(k, Math.max(0, (this.counters.get(k) ?? 0) - 1));
+    return list.length - kept.length;
+  }
+
   async close(): Promise<void> {}
 }

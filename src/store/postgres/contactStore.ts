@@ -88,6 +88,16 @@ export class PgContactStore implements ContactStore {
     });
   }
 
+  async retract(customerId: string, decisionId: string, capacityKeys: readonly string[]): Promise<number> {
+    return inTransaction(this.pool, async (c) => {
+      await lockFor(c, 'contacts', customerId);
+      const n = (await c.query('DELETE FROM contacts WHERE customer_id = $1 AND decision_id = $2', [customerId, decisionId])).rowCount ?? 0;
+      // Only when the contacts were still there: a second retraction gives nothing back twice.
+      if (n > 0 && capacityKeys.length > 0) await c.query('UPDATE capacity_counters SET used = GREATEST(used - 1, 0) WHERE key = ANY($1::text[])', [[...capacityKeys]]);
+      return n;
+    });
+  }
+
   async close(): Promise<void> {
     await release(this.pool, this.o);
   }

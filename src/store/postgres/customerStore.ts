@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { Customer } from '../../core/customer.js';
-import type { CustomerStore } from '../customerStore.js';
+import { tombstoneOf, type CustomerStore } from '../customerStore.js';
 import { inTransaction, release, type PgAdapterOptions, type PgPool } from './db.js';
 
 /**
@@ -11,6 +12,8 @@ export class PgCustomerStore implements CustomerStore {
   constructor(
     private readonly pool: PgPool,
     private readonly o: PgAdapterOptions = {},
+    /** The schema's tombstone key (tombstones.ts); without it (tests) tombstones hold only for this store's lifetime. */
+    private readonly tombstoneKey: Uint8Array = randomBytes(32),
   ) {}
 
   async upsertMany(customers: readonly Customer[], updatedAt: number): Promise<void> {
@@ -37,15 +40,17 @@ export class PgCustomerStore implements CustomerStore {
   async erase(id: string, erasedAt: number): Promise<boolean> {
     return inTransaction(this.pool, async (c) => {
       const had = ((await c.query('DELETE FROM customers WHERE customer_id = $1', [id])).rowCount ?? 0) > 0;
-      await c.query('INSERT INTO erased_customers (customer_id, erased_at) VALUES ($1, $2) ON CONFLICT DO NOTHING', [id, erasedAt]);
+      // The tombstone keeps a keyed hash, never the id.
+      await c.query('INSERT INTO erased_customer_hashes (id_hash, erased_at) VALUES ($1, $2) ON CONFLICT DO NOTHING', [tombstoneOf(this.tombstoneKey, id), erasedAt]);
       return had;
     });
   }
 
   async erasedAmong(ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const rows = (await this.pool.query<{ customer_id: string }>('SELECT customer_id FROM erased_customers WHERE customer_id = ANY($1::text[])', [[...new Set(ids)]])).rows;
-    return new Set(rows.map((r) => r.customer_id));
+    const byHash = new Map([...new Set(ids)].map((id) => [tombstoneOf(this.tombstoneKey, id), id] as const));
+    const rows = (await this.pool.query<{ id_hash: string }>('SELECT id_hash FROM erased_customer_hashes WHERE id_hash = ANY($1::text[])', [[...byHash.keys()]])).rows;
+    return new Set(rows.map((r) => byHash.get(r.id_hash)!));
   }
 
   async list(o: { afterId?: string; limit: number }): Promise<Customer[]> {

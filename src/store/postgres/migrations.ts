@@ -1,4 +1,5 @@
 import type { PgPool } from './db.js';
+import { SECURITY_PG_MIGRATIONS } from './securityMigrations.js';
 
 /**
  * The PostgreSQL schema, as versioned migrations applied in order by `migrate` and
@@ -184,6 +185,8 @@ export const PG_MIGRATIONS: readonly { version: number; name: string; sql: strin
       );
       CREATE INDEX model_drift_checks_model ON model_drift_checks (model_id, seq);`,
   },
+  // Erasure and the audit trail (securityMigrations.ts), numbered from 101.
+  ...SECURITY_PG_MIGRATIONS,
 ];
 
 /**

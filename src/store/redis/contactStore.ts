@@ -51,6 +51,26 @@ return 1
 `);
 
 /**
+ * KEYS: the customer's contacts, then one capacity counter per take. ARGV[1]: the decision id.
+ * Removes the decision's contacts and, only if there were any, gives back one take of each counter.
+ */
+const RETRACT = new LuaScript(`
+local n = 0
+for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  if cjson.decode(string.sub(m, ${SEQ_WIDTH + 2})).decisionId == ARGV[1] then
+    redis.call('ZREM', KEYS[1], m)
+    n = n + 1
+  end
+end
+if n > 0 then
+  for i = 2, #KEYS do
+    if tonumber(redis.call('GET', KEYS[i]) or '0') > 0 then redis.call('DECR', KEYS[i]) end
+  end
+end
+return n
+`);
+
+/**
  * Contact history and capacity counters in Redis, shared by every instance. A commit is
  * one Lua script that checks every cap and every counter and then writes, so a cap of one
  * holds however many instances decide for the customer at once. Contacts are kept in a
@@ -107,6 +127,10 @@ export class RedisContactStore implements ContactStore {
     const d = `${this.p}declines:${customerId}`;
     const out = await this.redis.multi().zcard(c).zcard(d).del(c, d, `${this.p}decline-events:${customerId}`).exec();
     return Number(out?.[0]?.[1] ?? 0) + Number(out?.[1]?.[1] ?? 0);
+  }
+
+  async retract(customerId: string, decisionId: string, capacityKeys: readonly string[]): Promise<number> {
+    return Number(await RETRACT.run(this.redis, [`${this.p}contacts:${customerId}`, ...capacityKeys.map((k) => `${this.p}capacity:${k}`)], [decisionId]));
   }
 
   async close(): Promise<void> {

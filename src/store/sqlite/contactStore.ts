@@ -124,6 +124,15 @@ export class SqliteContactStore implements ContactStore {
     })();
   }
 
+  async retract(customerId: string, decisionId: string, capacityKeys: readonly string[]): Promise<number> {
+    return this.db.transaction(() => {
+      const n = this.db.prepare('DELETE FROM contacts WHERE customer_id = ? AND decision_id = ?').run(customerId, decisionId).changes;
+      // Only when the contacts were still there: a second retraction gives nothing back twice.
+      if (n > 0) for (const k of capacityKeys) this.db.prepare('UPDATE capacity_counters SET used = max(used - 1, 0) WHERE key = ?').run(k);
+      return n;
+    }).immediate();
+  }
+
   /** The database belongs to the engine, which closes it. */
   async close(): Promise<void> {}
 }

@@ -1,4 +1,4 @@
-/** Operations: the store's counts (from /readyz), the log consumers' lag and the ingestion quarantine. */
+/** Operations: readiness and the store's counts with ingest rates (GET /v1/ops/readiness, scope audit:read), the log consumers' lag and the ingestion quarantine. */
 import { useEffect, useState } from 'react';
 import { ErrorNote } from '../components/ErrorNote';
 import { useApi } from '../hooks';
@@ -81,7 +81,8 @@ export function ingestRate(prev: { events: number; at: number } | null, next: { 
 /** The operations page. */
 export function Operations() {
   const session = useSession();
-  const ready = useApi<{ status: string; events: number; customers: number; rejects: number }>('/readyz');
+  // The public /readyz says only ready or not; the reasons and counts need audit:read.
+  const ready = useApi<{ ready: boolean; reasons: string[]; events: number; customers: number; rejects: number }>(session.can('audit:read') ? '/v1/ops/readiness' : null);
   // Ingest and quarantine rates: the counts read every 5 s, differenced.
   const [reading, setReading] = useState<{ prev: { events: number; rejects: number; at: number } | null; last: { events: number; rejects: number; at: number } | null }>({ prev: null, last: null });
   const { reload } = ready;
@@ -98,12 +99,13 @@ export function Operations() {
   return (
     <section>
       <h1>Operations</h1>
+      {!session.can('audit:read') && <p className="hint">Your key may not read readiness and counts (needs audit:read).</p>}
       <ErrorNote error={ready.error} />
       {ready.data && (
         <dl className="counts">
           <div>
             <dt>Status</dt>
-            <dd>{ready.data.status}</dd>
+            <dd>{ready.data.ready ? 'ready' : `not ready: ${ready.data.reasons.join('; ')}`}</dd>
           </div>
           <div>
             <dt>Events</dt>

@@ -1,0 +1,151 @@
+/**
+ * Erasure races what runs for the same customer: decisions, deliveries and ingest (events,
+ * responses to the decisions, items the quarantine refuses). Repeated over many trials with
+ * the erasure at a different moment each time, then every file of the data dir is scanned,
+ * byte for byte (SQLite files, WAL, free pages), for each erased customer's id, email and name.
+ */
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, it, expect } from 'vitest';
+import { DeliveryConsumer } from '../../src/channels/consumer.js';
+import { ManualClock } from '../../src/core/clock.js';
+import { NextbestError } from '../../src/core/errors.js';
+import { createEngine } from '../../src/engine.js';
+import type { LogConsumer } from '../../src/store/consumer.js';
+import { openSqlite, truncateWal } from '../../src/store/sqlite/db.js';
+import { SqliteOutbox } from '../../src/store/sqlite/outbox.js';
+import { exampleEvents } from '../helpers/events.js';
+
+const catalogue = fileURLToPath(new URL('../fixtures/decisions/scenario-catalogue.yaml', import.meta.url));
+const TRIALS = 24;
+
+/** Files under a folder holding any of the needles. */
+function scan(dir: string, needles: readonly string[]): { file: string; needle: string }[] {
+  const hits: { file: string; needle: string }[] = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) {
+      hits.push(...scan(path, needles));
+      continue;
+    }
+    const bytes = readFileSync(path);
+    for (const n of needles) if (bytes.includes(Buffer.from(n))) hits.push({ file: name, needle: n });
+  }
+  return hits;
+}
+
+/** A seeded generator (mulberry32): each run races the same way. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const refusedAsErased = (e: unknown) => e instanceof NextbestError && (e.code === 'GONE' || e.code === 'NOT_FOUND');
+
+describe('erasure racing decisions, deliveries and ingest', () => {
+  it(`${TRIALS} trials, then no file of the data dir holds an erased customer's id, email or name`, async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'nb-erase-race-'));
+    const clock = new ManualClock('2026-03-01T12:00:00Z');
+    // Deliveries: an outbox beside the engine's files, its consumer forgetting erased customers.
+    const outboxDb = openSqlite(join(dataDir, 'outbox.db'));
+    const outbox = new SqliteOutbox(outboxDb);
+    const positions = new Map<string, number>();
+    const deliveries = new DeliveryConsumer(outbox, { get: async (n) => positions.get(n), put: async (n, s) => void positions.set(n, s) });
+    const deliveryConsumer: LogConsumer = {
+      name: deliveries.name,
+      open: () => deliveries.open(),
+      apply: (events) => deliveries.apply(events),
+      // The backend's compact() truncates the engine's own WALs; this one is the test's.
+      erase: async (id) => (await deliveries.erase(id), void truncateWal(outboxDb)),
+      close: () => deliveries.close(),
+    };
+    const engine = await createEngine({ dataDir, log: { level: 'silent' }, decisioning: { catalogue }, privacy: { retentionEveryMinutes: 0 } }, { clock, consumers: [deliveryConsumer] });
+    const random = seeded(14);
+    const keep = 'keep-me-0815';
+    await engine.upsertCustomers([{ customerId: keep, dateOfBirth: '1975-05-05', consents: { marketing: true, personalised_offers: true } }]);
+    await engine.ingest(exampleEvents(keep, '2026-03-01T09:00:00Z', keep).filter((e) => e.customerId !== '*'));
+
+    const erased: string[] = [];
+    const tally = { decided: 0, refused: 0, accepted: 0, rejectedAfter: 0, delivered: 0 };
+    for (let trial = 0; trial < TRIALS; trial++) {
+      const id = `race-${trial}-qz${Math.floor(random() * 1e9)}`;
+      const email = `rhiannon.q${trial}x@example.org`;
+      const name = `Rhiannon Quillfeather${trial}x`;
+      erased.push(id, email, name);
+      await engine.upsertCustomers([{ customerId: id, dateOfBirth: '1984-02-02', riskTolerance: 'medium', consents: { marketing: true, personalised_offers: true }, attributes: { email, full_name: name } }]);
+      expect((await engine.ingest(exampleEvents(id, '2026-03-01T09:00:00Z', id).filter((e) => e.customerId !== '*' && e.type !== 'consent_change'))).rejected).toBe(0);
+      const first = await engine.decide({ customerId: id, channel: 'in_app', n: 2 });
+      await outbox.enqueue(first.chosen.map((c) => ({ key: `${first.decisionId}:${c.actionId}:in_app`, decisionId: first.decisionId, actionId: c.actionId, customerId: id, channel: 'in_app', worklist: '', message: { headline: `For ${name}`, to: email }, createdAt: clock.now() })));
+
+      let erasedNow = false;
+      const decisionIds: string[] = [first.decisionId];
+      // Eight callers deciding at once for the customer, on both channels.
+      const decisions = Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(async (caller) => {
+        for (let k = 0; k < 6; k++) {
+          try {
+            const d = await engine.decide({ customerId: id, channel: (k + caller) % 2 ? 'email' : 'in_app', n: 1 });
+            decisionIds.push(d.decisionId);
+            tally.decided++;
+          } catch (e) {
+            if (!refusedAsErased(e)) throw e;
+            tally.refused++;
+          }
+          if ((k + caller) % 2) await pause(random());
+        }
+      }));
+      const ingests = (async () => {
+        for (let k = 0; k < 10; k++) {
+          const at = '2026-03-01T11:00:00Z';
+          const r = await engine.ingest([
+            { eventId: `${id}-login-${k}`, customerId: id, occurredAt: at, schemaVersion: 1, type: 'login', payload: { channel: 'mobile_app' } },
+            { eventId: `${id}-resp-${k}`, customerId: id, occurredAt: at, schemaVersion: 1, type: 'offer_response', payload: { decisionId: decisionIds.at(-1)!, actionId: first.chosen[0]?.actionId ?? 'card', channel: 'in_app', response: k % 3 === 0 ? 'declined' : 'shown' } },
+            // Refused (a date that is no date), its raw body naming the customer.
+            { eventId: `${id}-bad-${k}`, customerId: id, occurredAt: 'yesterday', schemaVersion: 1, type: 'login', payload: { note: `${name} <${email}>` } },
+          ]);
+          tally.accepted += r.accepted;
+          if (erasedNow) tally.rejectedAfter += r.rejected;
+          await pause(random() * 2);
+        }
+      })();
+      const dispatcher = (async () => {
+        for (let k = 0; k < 8; k++) {
+          for (const e of await outbox.lease({ channels: ['in_app', 'email'], customerId: id, now: clock.now(), leaseMs: 60_000, by: 'race', limit: 10 })) {
+            await pause(random());
+            if (await outbox.complete(e.key, 'race', clock.now())) tally.delivered++;
+          }
+          await pause(random() * 2);
+        }
+      })();
+      const erasure = (async () => {
+        await pause(random() * 40);
+        await engine.eraseCustomer(id);
+        erasedNow = true;
+      })();
+      await Promise.all([decisions, ingests, dispatcher, erasure]);
+      // The erased customer's later decisions are refused and their later events refused.
+      await expect(engine.decide({ customerId: id, channel: 'in_app', n: 1 })).rejects.toThrow();
+    }
+    await engine.consumers.caughtUp();
+
+    // The race happened: decisions both landed before erasures and were refused after them.
+    expect(tally.decided).toBeGreaterThan(0);
+    expect(tally.refused).toBeGreaterThan(0);
+    expect(tally.accepted).toBeGreaterThan(0);
+    expect(tally.rejectedAfter).toBeGreaterThan(0);
+    expect(scan(dataDir, [keep]).length, 'the scan sees data that is held').toBeGreaterThan(0);
+
+    expect(scan(dataDir, erased), 'engine open').toEqual([]);
+    await engine.close();
+    outboxDb.close();
+    expect(scan(dataDir, erased), 'after close').toEqual([]);
+  }, 120_000);
+});
