@@ -12,6 +12,7 @@ import { LogConsumers } from '../store/logConsumers.js';
 import { ModelLifecycle } from '../training/index.js';
 import { Experiments } from '../experiments/index.js';
 import { logConsumers } from './consumers.js';
+import { armIssues, armModels } from './experimentArms.js';
 import { AuditTrail } from '../governance/audit.js';
 import { trainingExclusionsOf } from './privacy.js';
 
@@ -35,7 +36,7 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
   const online = new OnlineFeatureStore(loadFeatures(config.features.definitions), backend.profiles, { checkpointEvents: config.features.checkpointEvents });
   const audit = new AuditTrail(backend.audit, () => clock.now());
   const lifecycle = new ModelLifecycle(backend.models, { log: backend.eventLog, features: () => online.features, now: () => clock.now(), trainingExclusions: trainingExclusionsOf(backend, config), audit: (act) => audit.record(act) });
-  const experiments = new Experiments(backend.experiments, clock);
+  const experiments = new Experiments(backend.experiments, clock, undefined, (e, prefix) => armIssues(e, { catalogues: backend.catalogues, registry: backend.models }, prefix));
   const decisioning = new Decisioning(parseCatalogueYaml(readFileSync(config.decisioning.catalogue ?? DEFAULT_CATALOGUE, 'utf8')), {
     clock,
     customers: { get: async (id) => (await backend.customers.getMany([id]))[0] },
@@ -50,6 +51,7 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
     catalogues: backend.catalogues,
     audit: (act) => audit.record(act),
     experiment: (id) => experiments.forDecision(id),
+    armModels: armModels(backend.models),
   });
   const log = new LogConsumers(backend.eventLog, logConsumers({ features: online, decisioning }, o.consumers), {
     limits: { maxLagEvents: config.consumers.maxLagEvents, maxLagMs: config.consumers.maxLagSeconds * 1000 },
