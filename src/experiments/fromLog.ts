@@ -22,14 +22,25 @@ export interface LogSources {
 interface LoggedShape {
   experiment?: { experimentId: string; arm: string; heldOut: boolean };
   chosen?: { actionId: string; family: string }[];
-  candidates?: { actionId: string; value?: number }[];
+  candidates?: { actionId: string; family?: string; value?: number; rank?: number }[];
+  inputs?: { scores?: Record<string, number>; customer?: { vulnerable?: boolean } };
 }
 
 /** The decision as the analysis reads it; the record's `value` per chosen action comes from its candidate trace. */
 export function exposureOf(d: LoggedDecision): ExposureDecision {
   const r = (d.record ?? {}) as LoggedShape;
   const values = new Map((r.candidates ?? []).map((c) => [c.actionId, c.value ?? 0]));
-  return { decisionId: d.decisionId, customerId: d.customerId, decidedAt: d.decidedAt, experiment: r.experiment, chosen: (r.chosen ?? []).map((c) => ({ actionId: c.actionId, family: c.family, value: values.get(c.actionId) ?? 0 })) };
+  const clv = r.inputs?.scores?.clv;
+  return {
+    decisionId: d.decisionId,
+    customerId: d.customerId,
+    decidedAt: d.decidedAt,
+    experiment: r.experiment,
+    chosen: (r.chosen ?? []).map((c) => ({ actionId: c.actionId, family: c.family, value: values.get(c.actionId) ?? 0 })),
+    ...(typeof clv === 'number' && Number.isFinite(clv) ? { clv } : {}),
+    vulnerable: r.inputs?.customer?.vulnerable ?? false,
+    topFamily: (r.candidates ?? []).find((c) => c.rank === 1)?.family,
+  };
 }
 
 /** Results of one experiment from its start (or the first exposure) to its end or now. */
