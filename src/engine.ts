@@ -10,7 +10,7 @@ import { IngestGroups } from './engine/groupCommit.js';
 import { driftChecks, modelScores, modelsFacade, serveChampions } from './engine/models.js';
 import { wireParts, type Parts } from './engine/parts.js';
 import { privacyFacade } from './engine/privacy.js';
-import { decisionFairness, experimentResults } from './engine/experiments.js';
+import { customerOutcomeReport, decisionFairness, experimentResults } from './engine/experiments.js';
 import type { Profile } from './features/index.js';
 import { ingestBatch, type IngestReport } from './ingest/pipeline.js';
 import type { StreamSourceOptions, StreamTotals } from './ingest/natsSource.js';
@@ -97,6 +97,9 @@ export class Engine {
 
   /** Selection and acceptance per action family per group, four-fifths rule, required exclusions apart (decisions of the last `days`). */
   decisionFairness = (days = 90) => decisionFairness(this.parts, days, this.clock.now());
+
+  /** Customer outcomes (Consumer Duty) of the decisions of the last `days`: contacted vs held out per family, vulnerable customers apart, alerts. */
+  customerOutcomes = (days = 90) => customerOutcomeReport(this.parts, days, this.clock.now());
 
   /** A logged decision with the responses linked to it (every response ingested so far). */
   async decision(decisionId: string) {

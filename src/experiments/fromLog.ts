@@ -11,6 +11,7 @@ import type { Experiment } from './definition.js';
 import { decisionFairness, type FairnessDecision, type FairnessReport } from './fairness.js';
 import { customerOutcomes, DAY_MS, type ExposureDecision } from './outcomes.js';
 import { experimentResults, type ExperimentResults } from './results.js';
+import { outcomeMonitoring, type OutcomeReport } from './monitoring.js';
 
 export interface LogSources {
   customers: { list(o: { afterId?: string; limit: number }): Promise<Customer[]> };
@@ -39,8 +40,13 @@ export function exposureOf(d: LoggedDecision): ExposureDecision {
     chosen: (r.chosen ?? []).map((c) => ({ actionId: c.actionId, family: c.family, value: values.get(c.actionId) ?? 0 })),
     ...(typeof clv === 'number' && Number.isFinite(clv) ? { clv } : {}),
     vulnerable: r.inputs?.customer?.vulnerable ?? false,
-    topFamily: (r.candidates ?? []).find((c) => c.rank === 1)?.family,
+    ...topOf(r.candidates ?? []),
   };
+}
+
+function topOf(candidates: NonNullable<LoggedShape['candidates']>): Pick<ExposureDecision, 'topAction'> {
+  const top = candidates.find((c) => c.rank === 1);
+  return top?.family ? { topAction: { actionId: top.actionId, family: top.family } } : {};
 }
 
 /** Results of one experiment from its start (or the first exposure) to its end or now. */
@@ -86,4 +92,23 @@ export async function fairnessFromLog(src: LogSources, since: number): Promise<F
     afterId = page[page.length - 1]!.customerId;
   }
   return decisionFairness(decisions, events);
+}
+
+/** Customer-outcome monitoring over the decisions logged in [since, now) and what followed them. */
+export async function outcomesFromLog(src: LogSources, since: number, o: { targetedSupport?: ReadonlySet<string>; inactiveDays?: number } = {}): Promise<OutcomeReport> {
+  const decisions: ExposureDecision[] = [];
+  const events: StoredEvent[] = [];
+  let afterId: string | undefined;
+  for (;;) {
+    const page = await src.customers.list({ limit: 500, ...(afterId !== undefined ? { afterId } : {}) });
+    if (page.length === 0) break;
+    for (const c of page) {
+      const mine = (await src.decisions(c.customerId)).filter((d) => d.decidedAt >= since && d.decidedAt < src.now).map(exposureOf);
+      if (mine.length === 0) continue;
+      decisions.push(...mine);
+      events.push(...(await src.events(c.customerId)));
+    }
+    afterId = page[page.length - 1]!.customerId;
+  }
+  return outcomeMonitoring(decisions, events, { from: since, until: Math.max(src.now, since + DAY_MS), ...o });
 }

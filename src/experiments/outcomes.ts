@@ -23,8 +23,8 @@ export interface ExposureDecision {
   clv?: number | undefined;
   /** The customer had a vulnerability flag at the decision. */
   vulnerable?: boolean | undefined;
-  /** The family of the action ranked first, chosen or not (what a held-out customer would have been offered). */
-  topFamily?: string | undefined;
+  /** The action ranked first, chosen or not (what a held-out customer would have been offered). */
+  topAction?: { actionId: string; family: string } | undefined;
 }
 
 /** Account types whose balances are savings or investments (idle cash moved there counts). */
