@@ -35,7 +35,7 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
   const backend = await openBackend({ store: config.store, cache: config.cache, dataDir: config.dataDir, onWarning: (fields, message) => logger.warn(fields, message) });
   const online = new OnlineFeatureStore(loadFeatures(config.features.definitions), backend.profiles, { checkpointEvents: config.features.checkpointEvents });
   const audit = new AuditTrail(backend.audit, () => clock.now());
-  const lifecycle = new ModelLifecycle(backend.models, { log: backend.eventLog, features: () => online.features, now: () => clock.now(), trainingExclusions: trainingExclusionsOf(backend, config), audit: (act) => audit.record(act) });
+  const lifecycle = new ModelLifecycle(backend.models, { log: backend.eventLog, features: () => online.features, now: () => clock.now(), trainingExclusions: trainingExclusionsOf(backend, config), audit: (act) => audit.record(act), customers: (ids) => backend.customers.getMany(ids) });
   const experiments = new Experiments(backend.experiments, clock, undefined, (e, prefix) => armIssues(e, { catalogues: backend.catalogues, registry: backend.models }, prefix));
   const decisioning = new Decisioning(parseCatalogueYaml(readFileSync(config.decisioning.catalogue ?? DEFAULT_CATALOGUE, 'utf8')), {
     clock,
