@@ -165,6 +165,7 @@ function compare(arm: string, control: string, t: readonly CustomerOutcome[], c:
     products: attempt(() => cuped(c, t, (x) => x.productsAfter, (x) => x.productsBefore, confidence)),
     savings: attempt(() => cuped(c, t, (x) => x.savingsAfter, (x) => x.savingsBefore, confidence)),
     churn: attempt(() => {
+      for (const [name, xs] of [[control, c], [arm, t]] as const) if (!xs.some((x) => x.churned)) throw new RangeError(`no customer of ${name} went silent for the inactivity window: the hazard ratio is not estimable yet`);
       const rows = [...c, ...t];
       const fit = fitCox({ time: rows.map((x) => x.survivalDays), event: rows.map((x) => (x.churned ? 1 : 0)), x: rows.map((_, i) => (i < c.length ? 0 : 1)), p: 1 }, { ties: 'breslow', concordance: false, names: [arm] });
       const k = fit.coefficients[0]!;
