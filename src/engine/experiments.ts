@@ -14,6 +14,10 @@ export async function experimentResults(parts: Parts, id: string, now: number): 
     decisions: (c) => parts.decisioning.customerDecisions(c, DECISIONS_PER_CUSTOMER),
     events: (c) => parts.backend.eventLog.readCustomer(c),
     now,
+    clvAt: (_c, payments, at) => {
+      const scores = parts.lifecycle.champions?.clv ? parts.lifecycle.scores(() => Number.NaN, [], at, payments) : null;
+      return scores?.clv?.value ?? undefined;
+    },
   });
 }
 

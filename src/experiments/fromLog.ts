@@ -9,7 +9,7 @@ import type { StoredEvent } from '../core/events.js';
 import type { LoggedDecision } from '../store/decisionLog.js';
 import type { Experiment } from './definition.js';
 import { decisionFairness, type FairnessDecision, type FairnessReport } from './fairness.js';
-import { customerOutcomes, DAY_MS, type ExposureDecision } from './outcomes.js';
+import { customerOutcomes, DAY_MS, type CustomerOutcome, type ExposureDecision } from './outcomes.js';
 import { experimentResults, type ExperimentResults } from './results.js';
 import { outcomeMonitoring, type OutcomeReport } from './monitoring.js';
 
@@ -18,6 +18,8 @@ export interface LogSources {
   decisions: (customerId: string) => Promise<LoggedDecision[]>;
   events: (customerId: string) => Promise<StoredEvent[]>;
   now: number;
+  /** The CLV model's expectation for a customer from their card payments as of `at` (undefined: no CLV model). */
+  clvAt?: (customerId: string, cardPayments: readonly StoredEvent[], at: number) => number | undefined;
 }
 
 interface LoggedShape {
@@ -69,7 +71,22 @@ export async function resultsFromLog(e: Experiment, src: LogSources, o: { inacti
   const from = e.startAt ?? Math.min(...decisions.map((d) => d.decidedAt));
   const until = Math.max(from + DAY_MS, Math.min(e.endAt ?? src.now, src.now));
   const outcomes = customerOutcomes(decisions, events, { experimentId: e.id, until, ...(o.inactiveDays !== undefined ? { inactiveDays: o.inactiveDays } : {}) });
+  if (src.clvAt) withClv(outcomes, events, until, src.clvAt);
   return experimentResults(e, outcomes, { from, until });
+}
+
+/** The CLV model's expectation at exposure (the CUPED covariate) and at the window's end, from each customer's card payments before then. */
+function withClv(outcomes: CustomerOutcome[], events: readonly StoredEvent[], until: number, clvAt: NonNullable<LogSources['clvAt']>): void {
+  const payments = new Map<string, StoredEvent[]>();
+  for (const s of events) if (s.event.type === 'card_payment') payments.set(s.event.customerId, [...(payments.get(s.event.customerId) ?? []), s]);
+  for (const c of outcomes) {
+    const mine = payments.get(c.customerId) ?? [];
+    const before = clvAt(c.customerId, mine.filter((s) => s.t < c.exposedAt), c.exposedAt);
+    const after = clvAt(c.customerId, mine.filter((s) => s.t < until), until);
+    if (before === undefined || after === undefined) return;
+    c.clvBefore = before;
+    c.clvAfter = after;
+  }
 }
 
 /** The decision-fairness report over the decisions logged in [since, now). */

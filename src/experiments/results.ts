@@ -32,7 +32,7 @@ export interface ArmResult {
   acceptanceRate: number;
   acceptanceInterval: [number, number];
   valuePerCustomer: number;
-  /** Realised value plus the latest logged CLV score (null when no decision logged one). */
+  /** Realised value plus the CLV model's expectation at the window's end (null without a CLV model). */
   clvPerCustomer: number | null;
   loginsPerCustomer: number;
   /** Products held at the end of the window (accounts with a recent balance snapshot). */
@@ -55,7 +55,7 @@ export interface ArmComparison {
   acceptance: Maybe<TwoProportionTest>;
   /** Incremental revenue per customer: the catalogue value of accepted offers. */
   value: Maybe<WelchTest>;
-  /** Realised value + the latest CLV score, CUPED-adjusted with the CLV score at exposure. */
+  /** Realised value + the CLV model's expectation at the end, CUPED-adjusted with its expectation at exposure. */
   clv: Maybe<CupedTest>;
   /** Logins after exposure, CUPED-adjusted with logins in the pre-period. */
   engagement: Maybe<CupedTest>;
@@ -158,7 +158,7 @@ function compare(arm: string, control: string, t: readonly CustomerOutcome[], c:
     clv: attempt(() => {
       const scored = (xs: readonly CustomerOutcome[]) => xs.filter((x) => Number.isFinite(x.clvBefore) && Number.isFinite(x.clvAfter));
       const [sc, st] = [scored(c), scored(t)];
-      if (sc.length < 2 || st.length < 2) throw new RangeError('no CLV score in the decision records (no CLV model served scores.clv to these decisions)');
+      if (sc.length < 2 || st.length < 2) throw new RangeError('no CLV expectation: no CLV model was serving, and the decisions logged no scores.clv');
       return cuped(sc, st, (x) => x.value + x.clvAfter, (x) => x.clvBefore, confidence);
     }),
     engagement: attempt(() => cuped(c, t, (x) => x.loginsAfter, (x) => x.loginsBefore, confidence)),

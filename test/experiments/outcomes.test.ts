@@ -69,3 +69,41 @@ describe('per-customer outcomes read from the log (hand-counted)', () => {
     expect(c!.survivalDays).toBe(35);
   });
 });
+
+describe('CLV from the log: the CLV model at exposure and at the end', () => {
+  it('reads each customer’s card payments before each time, and compares value + CLV with CUPED on the CLV at exposure', async () => {
+    const { resultsFromLog } = await import('../../src/experiments/fromLog.js');
+    const { parseExperiment } = await import('../../src/experiments/definition.js');
+    const e = parseExperiment({ id: 'clv', status: 'running', control: 'b', arms: [{ name: 'a', kind: 'policy', policy: 'engine' }, { name: 'b', kind: 'holdout' }], startAt: T0 });
+    const ids = Array.from({ length: 40 }, (_, i) => `k${i}`);
+    const pay = (day: number, c: string) => ev2(day, c);
+    const events = new Map(ids.map((c, i) => [c, [...Array.from({ length: 1 + (i % 5) }, (_, k) => pay(k, c)), ...Array.from({ length: (i % 2 === 0 ? 3 : 1) + (i % 4 < 2 ? 1 : 0) }, (_, k) => pay(20 + k, c))]]));
+    const logged = (c: string, i: number) => [{ decisionId: `d-${c}`, customerId: c, channel: 'email', decidedAt: T0 + 10 * DAY, catalogueVersion: 'v', record: { experiment: { experimentId: 'clv', arm: i % 2 === 0 ? 'a' : 'b', heldOut: i % 2 === 1 }, chosen: [], candidates: [], inputs: { customer: { vulnerable: false } } }, responses: [] }];
+    const seen: number[] = [];
+    const r = await resultsFromLog(e, {
+      customers: { list: async (o: { afterId?: string }) => (o.afterId ? [] : ids.map((customerId) => ({ customerId }) as never)) },
+      decisions: async (c) => logged(c, ids.indexOf(c)) as never,
+      events: async (c) => events.get(c)!,
+      now: T0 + 40 * DAY,
+      clvAt: (_c, payments, at) => {
+        seen.push(at);
+        return payments.length * 10;
+      },
+    });
+    const a = r.arms.find((x) => x.arm === 'a')!;
+    const b = r.arms.find((x) => x.arm === 'b')!;
+    // after exposure arm a makes 3-4 payments (3.5 on average), arm b 1-2 (1.5); before it, 1-5 in both (2 on average)
+    expect(a.clvPerCustomer! - b.clvPerCustomer!).toBeCloseTo(20, 6);
+    const c = r.comparisons[0]!;
+    if ('unavailable' in c.clv) throw new Error(c.clv.unavailable);
+    expect(c.clv.test.difference).toBeCloseTo(20, 6);
+    // the covariate (payments before exposure) explains the rest of the variance
+    expect(c.clv.varianceReduction).toBeGreaterThan(0.5);
+    expect(new Set(seen)).toEqual(new Set([T0 + 10 * DAY, T0 + 40 * DAY]));
+  });
+});
+
+function ev2(day: number, customerId: string): StoredEvent {
+  const t = T0 + day * DAY;
+  return { seq: ++seq, t, recordedAt: t, event: { eventId: `p${seq}`, occurredAt: new Date(t).toISOString(), customerId, type: 'card_payment', payload: { amount: { minor: -1000, currency: 'GBP' } } } as unknown as BankEvent };
+}
