@@ -9,7 +9,7 @@ const Check = z.looseObject({ reference: z.string(), threshold: z.number(), grou
 const Report = z.object({
   customers: z.number(),
   decisions: z.number(),
-  attributes: z.array(z.string()).describe('age_band always; sex when customer records carry `attributes.sex`'),
+  attributes: z.array(z.string()).describe('age_band always; sex and the intersection `age_band & sex` when customer records carry `attributes.sex` (or `gender`)'),
   families: z.array(
     z.object({
       family: z.string(),
