@@ -11,6 +11,7 @@ import { driftChecks, modelScores, modelsFacade, serveChampions } from './engine
 import { wireParts, type Parts } from './engine/parts.js';
 import { privacyFacade } from './engine/privacy.js';
 import { customerOutcomeReport, decisionFairness, experimentResults } from './engine/experiments.js';
+import { MeasurementMonitor } from './governance/measurementMonitor.js';
 import type { Profile } from './features/index.js';
 import { ingestBatch, type IngestReport } from './ingest/pipeline.js';
 import type { StreamSourceOptions, StreamTotals } from './ingest/natsSource.js';
@@ -100,6 +101,14 @@ export class Engine {
 
   /** Customer outcomes (Consumer Duty) of the decisions of the last `days`: contacted vs held out per family, vulnerable customers apart, alerts. */
   customerOutcomes = (days = 90) => customerOutcomeReport(this.parts, days, this.clock.now());
+
+  /** The periodic outcome and fairness check: `start({ everyMinutes, days })`, `runOnce()`, `latest()`; alerts are logged as warnings. */
+  readonly measurement = new MeasurementMonitor({
+    outcomes: (days) => this.customerOutcomes(days),
+    fairness: (days) => this.decisionFairness(days),
+    now: () => this.clock.now(),
+    log: (fields, message) => this.logger.warn(fields, message),
+  });
 
   /** A logged decision with the responses linked to it (every response ingested so far). */
   async decision(decisionId: string) {
@@ -196,6 +205,7 @@ export class Engine {
     this.closed = true;
     await this.writeChain.catch(() => undefined);
     this.drift.stop();
+    this.measurement.stop();
     this.stopPurges();
     await this.parts.log.close();
     await this.parts.backend.close();

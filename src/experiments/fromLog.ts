@@ -89,7 +89,7 @@ function withClv(outcomes: CustomerOutcome[], events: readonly StoredEvent[], un
   }
 }
 
-/** The decision-fairness report over the decisions logged in [since, now). */
+/** The decision-fairness report over the decisions logged in [since, now]. */
 export async function fairnessFromLog(src: LogSources, since: number): Promise<FairnessReport> {
   const decisions: FairnessDecision[] = [];
   const events: StoredEvent[] = [];
@@ -98,7 +98,7 @@ export async function fairnessFromLog(src: LogSources, since: number): Promise<F
     const page = await src.customers.list({ limit: 500, ...(afterId !== undefined ? { afterId } : {}) });
     if (page.length === 0) break;
     for (const c of page) {
-      const mine = (await src.decisions(c.customerId)).filter((d) => d.decidedAt >= since && d.decidedAt < src.now);
+      const mine = (await src.decisions(c.customerId)).filter((d) => d.decidedAt >= since && d.decidedAt <= src.now);
       if (mine.length === 0) continue;
       for (const d of mine) {
         const r = (d.record ?? {}) as { inputs?: { customer?: FairnessDecision['customer'] }; candidates?: FairnessDecision['candidates']; chosen?: FairnessDecision['chosen'] };
@@ -111,7 +111,7 @@ export async function fairnessFromLog(src: LogSources, since: number): Promise<F
   return decisionFairness(decisions, events);
 }
 
-/** Customer-outcome monitoring over the decisions logged in [since, now) and what followed them. */
+/** Customer-outcome monitoring over the decisions logged in [since, now] and what followed them. */
 export async function outcomesFromLog(src: LogSources, since: number, o: { targetedSupport?: ReadonlySet<string>; inactiveDays?: number } = {}): Promise<OutcomeReport> {
   const decisions: ExposureDecision[] = [];
   const events: StoredEvent[] = [];
@@ -120,12 +120,13 @@ export async function outcomesFromLog(src: LogSources, since: number, o: { targe
     const page = await src.customers.list({ limit: 500, ...(afterId !== undefined ? { afterId } : {}) });
     if (page.length === 0) break;
     for (const c of page) {
-      const mine = (await src.decisions(c.customerId)).filter((d) => d.decidedAt >= since && d.decidedAt < src.now).map(exposureOf);
+      const mine = (await src.decisions(c.customerId)).filter((d) => d.decidedAt >= since && d.decidedAt <= src.now).map(exposureOf);
       if (mine.length === 0) continue;
       decisions.push(...mine);
       events.push(...(await src.events(c.customerId)));
     }
     afterId = page[page.length - 1]!.customerId;
   }
-  return outcomeMonitoring(decisions, events, { from: since, until: Math.max(src.now, since + DAY_MS), ...o });
+  // Up to and including now: a decision made this millisecond counts.
+  return outcomeMonitoring(decisions, events, { from: since, until: Math.max(src.now + 1, since + DAY_MS), ...o });
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { BankEvent, StoredEvent } from '../../src/core/events.js';
 import { outcomeMonitoring } from '../../src/experiments/monitoring.js';
+import { MeasurementMonitor } from '../../src/governance/measurementMonitor.js';
+import type { FairnessReport } from '../../src/experiments/fairness.js';
 import type { ExposureDecision } from '../../src/experiments/outcomes.js';
 
 const DAY = 86_400_000;
@@ -79,3 +81,35 @@ describe('customer-outcome monitoring (hand-set counts)', () => {
 function line(r: ReturnType<typeof outcomeMonitoring>, segment: string) {
   return r.lines.find((l) => l.group === 'credit_card' && l.segment === segment)!;
 }
+
+describe('the periodic measurement check', () => {
+  it('logs each worse outcome and each fairness ratio whose whole interval is below 0.8, and keeps the latest run', async () => {
+    const { decisions, events } = world();
+    const logged: { fields: Record<string, unknown>; message: string }[] = [];
+    const fairness: FairnessReport = {
+      customers: 10,
+      decisions: 10,
+      attributes: ['age_band'],
+      families: [],
+      alerts: [
+        { family: 'credit_card', attribute: 'age_band', group: '65+', measure: 'selection', ratio: 0.4, interval: [0.2, 0.7], significant: true },
+        { family: 'savings', attribute: 'age_band', group: '18-24', measure: 'selection', ratio: 0.7, interval: [0.3, 1.4], significant: false },
+      ],
+    };
+    const asked: number[] = [];
+    const m = new MeasurementMonitor({
+      outcomes: async (days) => (asked.push(days), outcomeMonitoring(decisions, events, { from: T0, until: T0 + 30 * DAY })),
+      fairness: async () => fairness,
+      now: () => T0 + 30 * DAY,
+      log: (fields, message) => logged.push({ fields, message }),
+    });
+    expect(m.latest()).toBeUndefined();
+    const run = await m.runOnce(30);
+    expect(asked).toEqual([30]);
+    expect(run.alerts.map((a) => a.kind)).toEqual([...run.outcomes.alerts.map(() => 'outcome'), 'fairness']);
+    expect(logged.map((l) => l.fields.event)).toContain('outcome_alert');
+    expect(logged.filter((l) => l.fields.event === 'fairness_alert').map((l) => l.fields.family)).toEqual(['credit_card']);
+    expect(logged.find((l) => l.fields.event === 'outcome_alert')!.message).toMatch(/^customer outcome worse: credit_card \/ vulnerable: arrears/);
+    expect(m.latest()).toBe(run);
+  });
+});
