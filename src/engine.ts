@@ -11,7 +11,7 @@ import { driftChecks, modelScores, modelsFacade, serveChampions } from './engine
 import { wireParts, type Parts } from './engine/parts.js';
 import { privacyFacade } from './engine/privacy.js';
 import { customerOutcomeReport, decisionFairness, experimentResults } from './engine/experiments.js';
-import { MeasurementMonitor } from './governance/measurementMonitor.js';
+import { MeasurementMonitor } from './experiments/measurementMonitor.js';
 import type { Profile } from './features/index.js';
 import { ingestBatch, type IngestReport } from './ingest/pipeline.js';
 import type { StreamSourceOptions, StreamTotals } from './ingest/natsSource.js';

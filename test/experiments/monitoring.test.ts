@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BankEvent, StoredEvent } from '../../src/core/events.js';
 import { outcomeMonitoring } from '../../src/experiments/monitoring.js';
-import { MeasurementMonitor } from '../../src/governance/measurementMonitor.js';
+import { MeasurementMonitor } from '../../src/experiments/measurementMonitor.js';
 import type { FairnessReport } from '../../src/experiments/fairness.js';
 import type { ExposureDecision } from '../../src/experiments/outcomes.js';
 

@@ -6,7 +6,8 @@
  * acceptance ratio whose whole interval is below 0.8 — so a log-based alerting rule pages
  * someone. It changes nothing: people read the reports and act.
  */
-import type { FairnessReport, OutcomeReport } from '../experiments/index.js';
+import type { FairnessReport } from './fairness.js';
+import type { OutcomeReport } from './monitoring.js';
 
 export interface MeasurementRun {
   checkedAt: string;
