@@ -12,8 +12,8 @@
  * - `policy: rules`: the catalogue's rules and priors only, no propensity model (what a bank
  *   runs before it has models).
  * - `policy: random`: a uniformly random order of the actions that pass every rule, seeded by
- *   the decision id so replay draws the same; the chosen action's probability is then
- *   1/(actions ranked) (recorded for off-policy evaluation).
+ *   the decision id so replay draws the same; with n = 1 the chosen action's probability,
+ *   1/(actions the selection accepts), is recorded for off-policy evaluation.
  * - `policy: engine`: the engine as it is.
  */
 import type { z } from 'zod';
@@ -21,7 +21,8 @@ import { NextbestError } from '../core/errors.js';
 import { deriveSeed, mulberry32 } from '../core/random.js';
 import { ActionFamily, type Levers } from './catalogue.js';
 import type { CompiledCatalogue } from './compile.js';
-import type { Evaluation } from './decide.js';
+import { select, type Evaluation } from './decide.js';
+import type { DecisionInputs } from './trace.js';
 import type { DecisionExperimentSchema } from './record.js';
 import { priorOnly, type PropensityScorer } from './scoring.js';
 
@@ -107,4 +108,19 @@ export function randomOrder(ev: Evaluation, decisionId: string): void {
     [r[i], r[j]] = [r[j]!, r[i]!];
   }
   r.forEach((i, k) => (ev.traces[i]!.rank = k + 1));
+}
+
+/**
+ * Under the random policy with n = 1, the chosen action is the first of a uniform shuffle that
+ * the selection checks (caps, session, volume) accept, so each acceptable action had
+ * probability 1/(acceptable actions): the propensity off-policy evaluation weighs it by.
+ * Each ranked action is checked alone on a copy of the evaluation.
+ */
+export function randomChoiceProbability(cat: CompiledCatalogue, ev: Evaluation, inputs: DecisionInputs, o: { now: number; channel: string; full: ReadonlySet<string> }): number | undefined {
+  let acceptable = 0;
+  for (const i of ev.ranked) {
+    const copy: Evaluation = { ...ev, traces: ev.traces.map((t) => ({ ...t })), ranked: [i] };
+    if (select(cat, copy, inputs, { ...o, n: 1 }).chosen.length === 1) acceptable++;
+  }
+  return acceptable === 0 ? undefined : 1 / acceptable;
 }

@@ -22,7 +22,7 @@ import { CATALOGUE_REFRESH_MS, CatalogueVersions, compileStored, type CatalogueE
 import { compileCatalogue, type CompiledCatalogue } from './compile.js';
 import { capacityFor, capsFor, evaluate, select, type Evaluation } from './decide.js';
 import { explain } from './explain.js';
-import { applyArm, type ArmSources, type DecisionExperiment } from './experimentArm.js';
+import { applyArm, randomChoiceProbability, type ArmSources, type DecisionExperiment } from './experimentArm.js';
 import { KeyedMutex } from './mutex.js';
 import { ResponseLinker } from './responses.js';
 import { priorOnly, type FeatureValues, type PropensityScorer } from './scoring.js';
@@ -221,7 +221,8 @@ export class Decisioning {
         sel = select(cat, ev, inputs, { now: o.now, channel: o.channel, n, full });
       }
       const record = buildRecord(cat, ev, inputs, sel.chosen, { decisionId, channel: o.channel, n: o.n, now: o.now, levers, full, scorer, shap: this.deps.shap ?? true });
-      if (experiment) record.experiment = experiment;
+      const p = arm.reorder && o.n === 1 && sel.chosen.length === 1 ? randomChoiceProbability(cat, ev, inputs, { now: o.now, channel: o.channel, full }) : undefined;
+      if (experiment) record.experiment = p === undefined ? experiment : { ...experiment, actionProbability: p };
       await this.deps.log.append({ decisionId, customerId, channel: o.channel, decidedAt: o.now, catalogueVersion: cat.version, record: storedRecord(record) });
       return record;
     });
@@ -254,7 +255,6 @@ export class Decisioning {
     if (!d) throw new NextbestError('NOT_FOUND', `no decision ${decisionId}`);
     const original = restoredRecord(d.record as DecisionRecord);
     const cat = await this.snapshot(d.catalogueVersion);
-    // The arm's scorer and order, on the logged catalogue and levers.
     const arm = await applyArm(original.experiment, { cat, levers: original.levers, scorer: this.scorer, n: original.n, decisionId }, { ...this.armSources, catalogue: async () => cat }, (l) => l);
     return replayRecord(cat, original, arm.scorer, arm.reorder);
   }

@@ -94,6 +94,9 @@ describe('experiment arms are applied to the decision', () => {
     expect(savers).toBeGreaterThan(r.length * 0.25);
     expect(savers).toBeLessThan(r.length * 0.75);
     expect(new Set(r)).toEqual(new Set(['sav_regular_saver', 'pen_consolidate']));
+    // each had probability 1/2, recorded for off-policy evaluation; other arms record none
+    for (const x of byArm.get('random')!) expect(x.record.experiment!.actionProbability).toBe(0.5);
+    for (const x of byArm.get('engine')!) expect(x.record.experiment!.actionProbability).toBeUndefined();
     await engine.experiments.update('arms-1', { ...(await engine.experiments.get('arms-1')).experiment, status: 'stopped' });
   });
 
