@@ -11,8 +11,9 @@ import { driftChecks, modelScores, modelsFacade, serveChampions } from './engine
 import { wireParts, type Parts } from './engine/parts.js';
 import { privacyFacade } from './engine/privacy.js';
 import { WriteHealth } from './engine/writeHealth.js';
-import { decisionFairness, experimentResults } from './engine/experiments.js';
 import { TwinJobs } from './engine/twinJobs.js';
+import { customerOutcomeReport, decisionFairness, experimentResults } from './engine/experiments.js';
+import { MeasurementMonitor } from './experiments/measurementMonitor.js';
 import type { Profile } from './features/index.js';
 import { ingestBatch, type IngestReport } from './ingest/pipeline.js';
 import type { StreamSourceOptions, StreamTotals } from './ingest/natsSource.js';
@@ -132,6 +133,17 @@ export class Engine {
 
   /** Selection and acceptance per action family per group, four-fifths rule, required exclusions apart (decisions of the last `days`). */
   decisionFairness = (days = 90) => decisionFairness(this.parts, days, this.clock.now());
+
+  /** Customer outcomes (Consumer Duty) of the decisions of the last `days`: contacted vs held out per family, vulnerable customers apart, alerts. */
+  customerOutcomes = (days = 90) => customerOutcomeReport(this.parts, days, this.clock.now());
+
+  /** The periodic outcome and fairness check: `start({ everyMinutes, days })`, `runOnce()`, `latest()`; alerts are logged as warnings. */
+  readonly measurement = new MeasurementMonitor({
+    outcomes: (days) => this.customerOutcomes(days),
+    fairness: (days) => this.decisionFairness(days),
+    now: () => this.clock.now(),
+    log: (fields, message) => this.logger.warn(fields, message),
+  });
 
   /** A logged decision with the responses linked to it (every response ingested so far). */
   async decision(decisionId: string) {
@@ -255,6 +267,7 @@ export class Engine {
     this.twinJobs.close();
     await this.writeChain.catch(() => undefined);
     this.drift.stop();
+    this.measurement.stop();
     this.stopPurges();
     await this.parts.log.close();
     await this.parts.backend.close();

@@ -37,4 +37,5 @@ export { MODEL_JOBS, type ProfileScores, type TrainRun, type TrainRunOptions } f
 export async function trainAll(engine: Engine, options: TrainRunOptions = {}): Promise<TrainRun> {
   return engine.trainModels({ promote: true, ...options });
 }
-export { parseExperimentsYaml, renderExperimentReport, ExperimentSchema, UniversalControlSchema, type Experiment, type ExperimentRecord } from './experiments/index.js';
+export { parseExperimentsYaml, renderExperimentReport, ExperimentSchema, UniversalControlSchema, type Experiment, type ExperimentRecord, type ExperimentResults, type FairnessReport, type OutcomeReport } from './experiments/index.js';
+export type { ModelFairnessAudit } from './training/fairness.js';

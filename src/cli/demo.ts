@@ -11,6 +11,7 @@ import { parseCommand, numberOption } from './args.js';
 import { ProgressBar } from './progress.js';
 import { untilSignal } from './serve.js';
 import { checkPortFree, serveEngine } from './listen.js';
+import { measureOnTwin } from './demoExperiment.js';
 
 const spec = {
   usage: 'nextbest demo [--customers N] [--days D] [--seed S] [--port P] [--no-train] [--no-serve] [--keep]',
@@ -98,6 +99,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!v['no-train']) await trainModels(engine, seed, say);
   if (sample) await showCustomer(engine, sample, say);
   if (!v['no-compare']) await compareStrategies(seed, say);
+  if (!v['no-compare']) await measureOnTwin(seed, say);
 
   if (v['no-serve']) {
     await engine.close();

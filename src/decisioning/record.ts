@@ -137,6 +137,7 @@ export const DecisionExperimentSchema = ExperimentTagSchema.extend({
   levers: z.object({ families: z.record(z.string(), z.number()).optional(), actions: z.record(z.string(), z.number()).optional() }).optional(),
   treatment: z.object({ catalogueVersion: z.string().optional(), models: z.record(z.string(), z.string()).optional(), policy: z.string().optional() }).optional(),
   others: z.array(ExperimentTagSchema).optional().describe('Experiments of other layers the customer is also in'),
+  actionProbability: z.number().optional().describe('Random-policy arms, n = 1: the probability the chosen action had (1 / actions the selection accepted), for off-policy evaluation'),
 });
 
 /** The fields the whole record and its summary share. */

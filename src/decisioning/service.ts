@@ -23,7 +23,7 @@ import { CATALOGUE_REFRESH_MS, CatalogueVersions, compileStored, type CatalogueE
 import { compileCatalogue, type CompiledCatalogue } from './compile.js';
 import { capacityFor, capsFor, evaluate, select, type Evaluation } from './decide.js';
 import { explain } from './explain.js';
-import { withArmLevers, type DecisionExperiment } from './experimentArm.js';
+import { applyArm, randomChoiceProbability, type ArmSources, type DecisionExperiment } from './experimentArm.js';
 import { KeyedMutex } from './mutex.js';
 import { ResponseLinker } from './responses.js';
 import { priorOnly, type FeatureValues, type PropensityScorer } from './scoring.js';
@@ -98,6 +98,8 @@ export interface DecisioningDeps {
   erased?: (customerId: string) => Promise<boolean>;
   /** Told when a decision's contacts were committed but its record could not be logged (a write failure): the contacts were withdrawn (`retracted`) or could not be. */
   onUnloggedContacts?: (o: { decisionId: string; retracted: boolean; error: unknown }) => void;
+  /** Serves the model versions a `model` arm names (registry ids by action family). */
+  armModels?: ArmSources['models'];
 }
 
 /**
@@ -249,14 +251,13 @@ export class Decisioning {
    */
   async decideWith(base: Omit<DecisionInputs, 'history'> & { history?: DecisionInputs['history'] }, o: { channel: string; n: number; now: number; decisionId?: string }): Promise<DecisionRecord> {
     if (this.unretracted.size > 0) await this.retryRetractions();
-    const cat = this.versions.stale() ? await this.refreshCatalogue() : this.compiled;
+    const inForce = this.versions.stale() ? await this.refreshCatalogue() : this.compiled;
     const experiment = await this.deps.experiment?.(base.customer.id);
-    // Frozen: a decision holds the levers in force when it started, even if they change mid-way.
-    const levers = experiment?.levers ? withArmLevers(this.levers, experiment.levers) : this.levers;
-    const n = experiment?.heldOut ? 0 : o.n;
-    const scorer = this.scorer;
     const customerId = base.customer.id;
     const decisionId = o.decisionId ?? this.deps.newDecisionId?.() ?? `d-${randomUUID()}`;
+    // Frozen: a decision holds the levers in force when it started, even if they change mid-way.
+    const arm = await applyArm(experiment, { cat: inForce, levers: this.levers, scorer: this.scorer, n: o.n, decisionId }, this.armSources, frozenLevers);
+    const { cat, levers, n, scorer } = arm;
     if (!this.stored.has(cat.version)) {
       await this.deps.log.putCatalogue(cat.version, cat.catalogue);
       this.stored.add(cat.version);
@@ -267,6 +268,7 @@ export class Decisioning {
       const history = await this.deps.contacts.history(customerId, o.now - cat.historyDays * DAY_MS);
       const inputs: DecisionInputs = { ...base, history };
       const ev = evaluate(cat, inputs, { now: o.now, channel: o.channel, levers, scorer });
+      arm.reorder?.(ev);
       const full = await this.fullCounters(cat, ev, o.channel, o.now);
       let sel = select(cat, ev, inputs, { now: o.now, channel: o.channel, n, full });
       for (let attempt = 0; ; attempt++) {
@@ -286,7 +288,8 @@ export class Decisioning {
         sel = select(cat, ev, inputs, { now: o.now, channel: o.channel, n, full });
       }
       const record = buildRecord(cat, ev, inputs, sel.chosen, { decisionId, channel: o.channel, n: o.n, now: o.now, levers, full, scorer, shap: this.deps.shap ?? true });
-      if (experiment) record.experiment = experiment;
+      const p = arm.reorder && o.n === 1 && sel.chosen.length === 1 ? randomChoiceProbability(cat, ev, inputs, { now: o.now, channel: o.channel, full }) : undefined;
+      if (experiment) record.experiment = p === undefined ? experiment : { ...experiment, actionProbability: p };
       try {
         await this.deps.log.append({ decisionId, customerId, channel: o.channel, decidedAt: o.now, catalogueVersion: cat.version, record: storedRecord(record) });
       } catch (e) {
@@ -366,7 +369,12 @@ export class Decisioning {
     if (!d) throw new NextbestError('NOT_FOUND', `no decision ${decisionId}`);
     const original = restoredRecord(d.record as DecisionRecord);
     const cat = await this.snapshot(d.catalogueVersion);
-    return replayRecord(cat, original, this.scorer);
+    const arm = await applyArm(original.experiment, { cat, levers: original.levers, scorer: this.scorer, n: original.n, decisionId }, { ...this.armSources, catalogue: async () => cat }, (l) => l);
+    return replayRecord(cat, original, arm.scorer, arm.reorder);
+  }
+
+  private get armSources(): ArmSources {
+    return { catalogue: (v) => this.snapshot(v), ...(this.deps.armModels ? { models: this.deps.armModels } : {}) };
   }
 
   /** A catalogue version: the catalogue store's copy, else the decision log's (records from before the store). */
@@ -563,7 +571,7 @@ function buildRecord(
 }
 
 /** Replays a decision record against a compiled catalogue snapshot; pure apart from the scorer. */
-export function replayRecord(cat: CompiledCatalogue, original: DecisionRecord, scorer: PropensityScorer): ReplayResult {
+export function replayRecord(cat: CompiledCatalogue, original: DecisionRecord, scorer: PropensityScorer, reorder?: (ev: Evaluation) => void): ReplayResult {
   const now = Date.parse(original.decidedAt);
   const differences: string[] = [];
   for (const [actionId, version] of Object.entries(original.models)) {
@@ -572,6 +580,7 @@ export function replayRecord(cat: CompiledCatalogue, original: DecisionRecord, s
     if (current !== version) differences.push(`model for ${actionId}: logged ${version}, now ${current ?? 'none'}`);
   }
   const ev = evaluate(cat, original.inputs, { now, channel: original.channel, levers: original.levers, scorer });
+  reorder?.(ev);
   const full = new Set(original.capacityRefused);
   const sel = select(cat, ev, original.inputs, { now, channel: original.channel, n: original.experiment?.heldOut ? 0 : original.n, full });
   // A record logged without SHAP replays without it.

@@ -1,5 +1,5 @@
 /** The measurement reads of the engine: experiment results and decision fairness, from the logs. */
-import { fairnessFromLog, resultsFromLog, type ExperimentResults, type FairnessReport } from '../experiments/index.js';
+import { fairnessFromLog, outcomesFromLog, resultsFromLog, type ExperimentResults, type FairnessReport, type OutcomeReport } from '../experiments/index.js';
 import { MS_PER_DAY } from '../core/clock.js';
 import type { Parts } from './parts.js';
 
@@ -14,6 +14,10 @@ export async function experimentResults(parts: Parts, id: string, now: number): 
     decisions: (c) => parts.decisioning.customerDecisions(c, DECISIONS_PER_CUSTOMER),
     events: (c) => parts.backend.eventLog.readCustomer(c),
     now,
+    clvAt: (_c, payments, at) => {
+      const scores = parts.lifecycle.champions?.clv ? parts.lifecycle.scores(() => Number.NaN, [], at, payments) : null;
+      return scores?.clv?.value ?? undefined;
+    },
   });
 }
 
@@ -27,5 +31,20 @@ export async function decisionFairness(parts: Parts, days: number, now: number):
       now,
     },
     now - days * MS_PER_DAY,
+  );
+}
+
+/** Customer-outcome monitoring of the decisions of the last `days`: contacted against held out, per family, vulnerable customers apart. */
+export async function customerOutcomeReport(parts: Parts, days: number, now: number): Promise<OutcomeReport> {
+  const targetedSupport = new Set(parts.decisioning.actions().filter((a) => a.targetedSupport).map((a) => a.id));
+  return outcomesFromLog(
+    {
+      customers: parts.backend.customers,
+      decisions: (c) => parts.decisioning.customerDecisions(c, DECISIONS_PER_CUSTOMER),
+      events: (c) => parts.backend.eventLog.readCustomer(c, { types: ['balance_snapshot', 'loan_repayment', 'contact_centre', 'offer_response', 'login', 'card_payment', 'transfer_in', 'transfer_out', 'deposit', 'withdrawal', 'screen_view', 'feature_use'] }),
+      now,
+    },
+    now - days * MS_PER_DAY,
+    { targetedSupport },
   );
 }

@@ -12,6 +12,7 @@ import { LogConsumers } from '../store/logConsumers.js';
 import { ModelLifecycle } from '../training/index.js';
 import { Experiments } from '../experiments/index.js';
 import { logConsumers } from './consumers.js';
+import { armIssues, armModels } from './experimentArms.js';
 import { AuditTrail } from '../governance/audit.js';
 import { trainingExclusionsOf } from './privacy.js';
 
@@ -34,8 +35,8 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
   const backend = await openBackend({ store: config.store, cache: config.cache, dataDir: config.dataDir, onWarning: (fields, message) => logger.warn(fields, message) });
   const online = new OnlineFeatureStore(loadFeatures(config.features.definitions), backend.profiles, { checkpointEvents: config.features.checkpointEvents, maxCustomersInMemory: config.features.maxCustomersInMemory });
   const audit = new AuditTrail(backend.audit, () => clock.now());
-  const lifecycle = new ModelLifecycle(backend.models, { log: backend.eventLog, features: () => online.features, now: () => clock.now(), trainingExclusions: trainingExclusionsOf(backend, config), audit: (act) => audit.record(act) });
-  const experiments = new Experiments(backend.experiments, clock, 1000, (act) => audit.record(act));
+  const lifecycle = new ModelLifecycle(backend.models, { log: backend.eventLog, features: () => online.features, now: () => clock.now(), trainingExclusions: trainingExclusionsOf(backend, config), audit: (act) => audit.record(act), customers: (ids) => backend.customers.getMany(ids) });
+  const experiments = new Experiments(backend.experiments, clock, 1000, (act) => audit.record(act), (e, prefix) => armIssues(e, { catalogues: backend.catalogues, registry: backend.models }, prefix));
   const decisioning = new Decisioning(parseCatalogueYaml(readFileSync(config.decisioning.catalogue ?? DEFAULT_CATALOGUE, 'utf8')), {
     clock,
     customers: { get: async (id) => (await backend.customers.getMany([id]))[0] },
@@ -55,6 +56,7 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
       retracted
         ? logger.warn({ event: 'decision_not_logged', decisionId, contactsRetracted: true }, `a decision could not be logged (${String(error)}); its contacts were withdrawn`)
         : logger.error({ event: 'contacts_without_decision', decisionId }, `a decision could not be logged (${String(error)}) and its contacts could not be withdrawn yet; retried before each decision and by the readiness probe`),
+    armModels: armModels(backend.models),
   });
   const log = new LogConsumers(backend.eventLog, logConsumers({ features: online, decisioning }, o.consumers), {
     limits: { maxLagEvents: config.consumers.maxLagEvents, maxLagMs: config.consumers.maxLagSeconds * 1000 },

@@ -1,6 +1,6 @@
 /**
  * The decision-fairness report: for each action family and each group of a protected
- * attribute (age band; sex where customer records carry it), how often the engine chose the
+ * attribute (age band; sex where customer records carry it, and the two together), how often the engine chose the
  * family for a customer and how often the customer accepted, with counts, Wilson intervals
  * and the four-fifths rule (Katz intervals, src/models/metrics). Exclusions the law or
  * product rules require (eligibility such as age limits, suitability such as no credit in
@@ -91,8 +91,11 @@ export function decisionFairness(decisions: readonly FairnessDecision[], events:
   const chosenIn = new Map<string, { customerId: string; families: Map<string, string> }>();
   for (const d of decisions) {
     const groups: Record<string, string> = { age_band: ageBand(d.customer.age) };
-    const sex = d.customer.attributes.sex;
-    if (typeof sex === 'string' && sex !== '') groups.sex = sex;
+    const sex = d.customer.attributes.sex ?? d.customer.attributes.gender;
+    if (typeof sex === 'string' && sex !== '') {
+      groups.sex = sex;
+      groups['age_band & sex'] = `${groups.age_band} & ${sex}`;
+    }
     let c = customers.get(d.customerId);
     if (!c) customers.set(d.customerId, (c = { groups, families: new Map() }));
     else c.groups = groups;
@@ -114,7 +117,7 @@ export function decisionFairness(decisions: readonly FairnessDecision[], events:
     if (!d || d.customerId !== e.customerId || !family) continue;
     customers.get(d.customerId)!.families.get(family)!.accepted = true;
   }
-  const attributes = ['age_band', ...([...customers.values()].some((c) => c.groups.sex !== undefined) ? ['sex'] : [])];
+  const attributes = ['age_band', ...([...customers.values()].some((c) => c.groups.sex !== undefined) ? ['sex', 'age_band & sex'] : [])];
   const out: FamilyFairness[] = [];
   const alerts: FairnessReport['alerts'] = [];
   for (const family of [...families].sort()) {

@@ -9,27 +9,46 @@ import type { StoredEvent } from '../core/events.js';
 import type { LoggedDecision } from '../store/decisionLog.js';
 import type { Experiment } from './definition.js';
 import { decisionFairness, type FairnessDecision, type FairnessReport } from './fairness.js';
-import { customerOutcomes, DAY_MS, type ExposureDecision } from './outcomes.js';
+import { customerOutcomes, DAY_MS, type CustomerOutcome, type ExposureDecision } from './outcomes.js';
 import { experimentResults, type ExperimentResults } from './results.js';
+import { outcomeMonitoring, type OutcomeReport } from './monitoring.js';
 
 export interface LogSources {
   customers: { list(o: { afterId?: string; limit: number }): Promise<Customer[]> };
   decisions: (customerId: string) => Promise<LoggedDecision[]>;
   events: (customerId: string) => Promise<StoredEvent[]>;
   now: number;
+  /** The CLV model's expectation for a customer from their card payments as of `at` (undefined: no CLV model). */
+  clvAt?: (customerId: string, cardPayments: readonly StoredEvent[], at: number) => number | undefined;
 }
 
 interface LoggedShape {
   experiment?: { experimentId: string; arm: string; heldOut: boolean };
   chosen?: { actionId: string; family: string }[];
-  candidates?: { actionId: string; value?: number }[];
+  candidates?: { actionId: string; family?: string; value?: number; rank?: number }[];
+  inputs?: { scores?: Record<string, number>; customer?: { vulnerable?: boolean } };
 }
 
 /** The decision as the analysis reads it; the record's `value` per chosen action comes from its candidate trace. */
 export function exposureOf(d: LoggedDecision): ExposureDecision {
   const r = (d.record ?? {}) as LoggedShape;
   const values = new Map((r.candidates ?? []).map((c) => [c.actionId, c.value ?? 0]));
-  return { decisionId: d.decisionId, customerId: d.customerId, decidedAt: d.decidedAt, experiment: r.experiment, chosen: (r.chosen ?? []).map((c) => ({ actionId: c.actionId, family: c.family, value: values.get(c.actionId) ?? 0 })) };
+  const clv = r.inputs?.scores?.clv;
+  return {
+    decisionId: d.decisionId,
+    customerId: d.customerId,
+    decidedAt: d.decidedAt,
+    experiment: r.experiment,
+    chosen: (r.chosen ?? []).map((c) => ({ actionId: c.actionId, family: c.family, value: values.get(c.actionId) ?? 0 })),
+    ...(typeof clv === 'number' && Number.isFinite(clv) ? { clv } : {}),
+    vulnerable: r.inputs?.customer?.vulnerable ?? false,
+    ...topOf(r.candidates ?? []),
+  };
+}
+
+function topOf(candidates: NonNullable<LoggedShape['candidates']>): Pick<ExposureDecision, 'topAction'> {
+  const top = candidates.find((c) => c.rank === 1);
+  return top?.family ? { topAction: { actionId: top.actionId, family: top.family } } : {};
 }
 
 /** Results of one experiment from its start (or the first exposure) to its end or now. */
@@ -52,10 +71,25 @@ export async function resultsFromLog(e: Experiment, src: LogSources, o: { inacti
   const from = e.startAt ?? Math.min(...decisions.map((d) => d.decidedAt));
   const until = Math.max(from + DAY_MS, Math.min(e.endAt ?? src.now, src.now));
   const outcomes = customerOutcomes(decisions, events, { experimentId: e.id, until, ...(o.inactiveDays !== undefined ? { inactiveDays: o.inactiveDays } : {}) });
+  if (src.clvAt) withClv(outcomes, events, until, src.clvAt);
   return experimentResults(e, outcomes, { from, until });
 }
 
-/** The decision-fairness report over the decisions logged in [since, now). */
+/** The CLV model's expectation at exposure (the CUPED covariate) and at the window's end, from each customer's card payments before then. */
+function withClv(outcomes: CustomerOutcome[], events: readonly StoredEvent[], until: number, clvAt: NonNullable<LogSources['clvAt']>): void {
+  const payments = new Map<string, StoredEvent[]>();
+  for (const s of events) if (s.event.type === 'card_payment') payments.set(s.event.customerId, [...(payments.get(s.event.customerId) ?? []), s]);
+  for (const c of outcomes) {
+    const mine = payments.get(c.customerId) ?? [];
+    const before = clvAt(c.customerId, mine.filter((s) => s.t < c.exposedAt), c.exposedAt);
+    const after = clvAt(c.customerId, mine.filter((s) => s.t < until), until);
+    if (before === undefined || after === undefined) return;
+    c.clvBefore = before;
+    c.clvAfter = after;
+  }
+}
+
+/** The decision-fairness report over the decisions logged in [since, now]. */
 export async function fairnessFromLog(src: LogSources, since: number): Promise<FairnessReport> {
   const decisions: FairnessDecision[] = [];
   const events: StoredEvent[] = [];
@@ -64,7 +98,7 @@ export async function fairnessFromLog(src: LogSources, since: number): Promise<F
     const page = await src.customers.list({ limit: 500, ...(afterId !== undefined ? { afterId } : {}) });
     if (page.length === 0) break;
     for (const c of page) {
-      const mine = (await src.decisions(c.customerId)).filter((d) => d.decidedAt >= since && d.decidedAt < src.now);
+      const mine = (await src.decisions(c.customerId)).filter((d) => d.decidedAt >= since && d.decidedAt <= src.now);
       if (mine.length === 0) continue;
       for (const d of mine) {
         const r = (d.record ?? {}) as { inputs?: { customer?: FairnessDecision['customer'] }; candidates?: FairnessDecision['candidates']; chosen?: FairnessDecision['chosen'] };
@@ -75,4 +109,24 @@ export async function fairnessFromLog(src: LogSources, since: number): Promise<F
     afterId = page[page.length - 1]!.customerId;
   }
   return decisionFairness(decisions, events);
+}
+
+/** Customer-outcome monitoring over the decisions logged in [since, now] and what followed them. */
+export async function outcomesFromLog(src: LogSources, since: number, o: { targetedSupport?: ReadonlySet<string>; inactiveDays?: number } = {}): Promise<OutcomeReport> {
+  const decisions: ExposureDecision[] = [];
+  const events: StoredEvent[] = [];
+  let afterId: string | undefined;
+  for (;;) {
+    const page = await src.customers.list({ limit: 500, ...(afterId !== undefined ? { afterId } : {}) });
+    if (page.length === 0) break;
+    for (const c of page) {
+      const mine = (await src.decisions(c.customerId)).filter((d) => d.decidedAt >= since && d.decidedAt <= src.now).map(exposureOf);
+      if (mine.length === 0) continue;
+      decisions.push(...mine);
+      events.push(...(await src.events(c.customerId)));
+    }
+    afterId = page[page.length - 1]!.customerId;
+  }
+  // Up to and including now: a decision made this millisecond counts.
+  return outcomeMonitoring(decisions, events, { from: since, until: Math.max(src.now + 1, since + DAY_MS), ...o });
 }

@@ -64,6 +64,8 @@ function cell<T>(m: Maybe<T>, f: (x: T) => string): string {
 
 const interval = (i: [number, number], f = (x: number) => num(x, 3)) => `[${f(i[0])}, ${f(i[1])}]`;
 
+const cupedCell = (t: { test: { difference: number; interval: [number, number] }; varianceReduction: number }) => `${num(t.test.difference)} ${interval(t.test.interval, (x) => num(x))} (CUPED −${pct(t.varianceReduction)} var)`;
+
 /** The whole page. */
 export function renderExperimentReport(e: Experiment, r: ExperimentResults, generatedAt: number): string {
   const srm = r.srm.alert
@@ -72,20 +74,20 @@ export function renderExperimentReport(e: Experiment, r: ExperimentResults, gene
   const armRows = r.arms
     .map(
       (a, i) =>
-        `<tr><td>${esc(a.arm)}${a.arm === r.control ? ' (control)' : ''}</td><td>${esc(a.kind)}</td><td>${a.customers}</td><td>${pct(r.srm.observedShares[i] ?? 0)} / ${pct(r.srm.expectedCounts[i]! / Math.max(1, r.arms.reduce((s, x) => s + x.customers, 0)))}</td><td>${pct(a.acceptanceRate)} ${interval(a.acceptanceInterval, pct)}</td><td>${num(a.valuePerCustomer)}</td><td>${num(a.loginsPerCustomer, 1)}</td><td>${a.churned}</td><td>${num(a.contactsPerCustomer, 2)}</td><td>${num(a.complaintsPerCustomer, 3)}</td><td>${pct(a.consentWithdrawalRate)}</td></tr>`,
+        `<tr><td>${esc(a.arm)}${a.arm === r.control ? ' (control)' : ''}</td><td>${esc(a.kind)}</td><td>${a.customers}</td><td>${pct(r.srm.observedShares[i] ?? 0)} / ${pct(r.srm.expectedCounts[i]! / Math.max(1, r.arms.reduce((s, x) => s + x.customers, 0)))}</td><td>${pct(a.acceptanceRate)} ${interval(a.acceptanceInterval, pct)}</td><td>${num(a.valuePerCustomer)}</td><td>${a.clvPerCustomer === null ? '<span class="muted">n/a</span>' : num(a.clvPerCustomer)}</td><td>${num(a.loginsPerCustomer, 1)}</td><td>${num(a.productsPerCustomer, 2)}</td><td>${num(a.savingsChangePerCustomer)}</td><td>${a.churned}</td><td>${num(a.contactsPerCustomer, 2)}</td><td>${num(a.complaintsPerCustomer, 3)}</td><td>${pct(a.consentWithdrawalRate)}</td><td>${pct(a.arrearsRate)}</td></tr>`,
     )
     .join('\n');
   const cmpRows = r.comparisons
     .map(
       (c) =>
-        `<tr><td>${esc(c.arm)} vs ${esc(c.control)}</td><td>${cell(c.acceptance, (t) => `${num(t.difference, 4)} ${interval(t.newcombeInterval, (x) => num(x, 4))}, p = ${num(t.pValue, 4)}`)}</td><td>${cell(c.value, (t) => `${num(t.difference)} ${interval(t.interval, (x) => num(x))}, p = ${num(t.pValue, 4)}`)}</td><td>${cell(c.engagement, (t) => `${num(t.test.difference)} ${interval(t.test.interval, (x) => num(x))} (CUPED −${pct(t.varianceReduction)} var)`)}</td><td>${cell(c.churn, (h) => `HR ${num(h.hazardRatio)} ${interval(h.interval, (x) => num(x))}, log-rank p = ${num(h.logRankP, 4)}`)}</td><td>${cell(c.guardrails.complaints, (t) => `${num(t.difference, 4)} ${interval(t.interval, (x) => num(x, 4))}`)}</td><td>${cell(c.guardrails.consentWithdrawals, (t) => `${num(t.difference, 4)} ${interval(t.newcombeInterval, (x) => num(x, 4))}`)}</td></tr>`,
+        `<tr><td>${esc(c.arm)} vs ${esc(c.control)}</td><td>${cell(c.acceptance, (t) => `${num(t.difference, 4)} ${interval(t.newcombeInterval, (x) => num(x, 4))}, p = ${num(t.pValue, 4)}`)}</td><td>${cell(c.value, (t) => `${num(t.difference)} ${interval(t.interval, (x) => num(x))}, p = ${num(t.pValue, 4)}`)}</td><td>${cell(c.clv, cupedCell)}</td><td>${cell(c.engagement, cupedCell)}</td><td>${cell(c.products, cupedCell)}</td><td>${cell(c.savings, cupedCell)}</td><td>${cell(c.churn, (h) => `HR ${num(h.hazardRatio)} ${interval(h.interval, (x) => num(x))}, log-rank p = ${num(h.logRankP, 4)}`)}</td><td>${cell(c.guardrails.complaints, (t) => `${num(t.difference, 4)} ${interval(t.interval, (x) => num(x, 4))}`)}</td><td>${cell(c.guardrails.consentWithdrawals, (t) => `${num(t.difference, 4)} ${interval(t.newcombeInterval, (x) => num(x, 4))}`)}</td><td>${cell(c.guardrails.arrears, (t) => `${num(t.difference, 4)} ${interval(t.newcombeInterval, (x) => num(x, 4))}`)}</td></tr>`,
     )
     .join('\n');
   const treated = r.arms.filter((a) => a.arm !== r.control).map((a) => a.arm);
   const lift = chart(
     `Difference in ${DAILY_WINDOW_DAYS}-day acceptance vs ${r.control}, with the always-valid 95% interval (mSPRT), by day`,
     treated.map((arm) => {
-      const looks = r.daily.filter((d) => d.arm === arm);
+      const looks = r.daily.filter((d) => d.arm === arm && d.metric === 'acceptance');
       return { name: arm, points: looks.map((d) => [d.day, d.difference] as [number, number]), band: looks.map((d) => [d.day, Math.max(-1, d.interval[0]), Math.min(1, d.interval[1])] as [number, number, number]) };
     }),
     { yLabel: 'difference', xLabel: 'days since start', zeroLine: true },
@@ -103,9 +105,9 @@ export function renderExperimentReport(e: Experiment, r: ExperimentResults, gene
 <p>${esc(e.description)}${e.hypothesis ? `<br><em>Hypothesis:</em> ${esc(e.hypothesis)}` : ''}</p>
 <p class="muted">Status ${esc(e.status)}; layer ${esc(e.layer)}; exposure ${pct(e.exposure)}; window ${day(r.from)} to ${day(r.until)}; generated ${new Date(generatedAt).toISOString()}. Differences are arm − control.</p>
 <h2>Sample ratio</h2>${srm}
-<h2>Per arm</h2><table><tr><th>arm</th><th>kind</th><th>customers</th><th>share observed / designed</th><th>accepted an offer (95% CI)</th><th>value / customer</th><th>logins / customer</th><th>churned</th><th>contacts / customer</th><th>complaints / customer</th><th>consent withdrawn</th></tr>
+<h2>Per arm</h2><table><tr><th>arm</th><th>kind</th><th>customers</th><th>share observed / designed</th><th>accepted an offer (95% CI)</th><th>value / customer</th><th>CLV / customer</th><th>logins / customer</th><th>products / customer</th><th>savings change / customer</th><th>churned</th><th>contacts / customer</th><th>complaints / customer</th><th>consent withdrawn</th><th>in arrears</th></tr>
 ${armRows}</table>
-<h2>Against control</h2><table><tr><th>comparison</th><th>acceptance Δ (Newcombe CI)</th><th>value Δ (Welch CI)</th><th>logins Δ (CUPED)</th><th>churn (Cox)</th><th>complaints Δ</th><th>consent withdrawals Δ</th></tr>
+<h2>Against control</h2><table><tr><th>comparison</th><th>acceptance Δ (Newcombe CI)</th><th>value Δ (Welch CI)</th><th>CLV Δ (CUPED)</th><th>logins Δ (CUPED)</th><th>products Δ (CUPED)</th><th>savings Δ (CUPED)</th><th>churn (Cox)</th><th>complaints Δ</th><th>consent withdrawals Δ</th><th>arrears Δ</th></tr>
 ${cmpRows}</table>
 ${lift}
 ${km}

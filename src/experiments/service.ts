@@ -5,7 +5,7 @@
  * on every edit here and at most every `refreshMs` of the clock (another process's edit).
  */
 import type { Clock } from '../core/clock.js';
-import { NextbestError, ValidationError } from '../core/errors.js';
+import { NextbestError, ValidationError, type FieldIssue } from '../core/errors.js';
 import type { ExperimentStore, StoredExperiment } from '../store/experimentStore.js';
 import type { AssignmentPlan } from './assignment.js';
 import { experimentForDecision, type DecisionExperiment } from './decide.js';
@@ -44,6 +44,8 @@ export class Experiments {
     private readonly refreshMs = 1000,
     /** Hears every stored edit, with the definition before and after. */
     private readonly audit?: ExperimentAudit,
+    /** Checks what the arms name exists (catalogue versions, models); the engine wires it. */
+    private readonly checkArms?: (e: Experiment, prefix: string) => Promise<FieldIssue[]>,
   ) {}
 
   /** Every stored experiment, oldest first. */
@@ -61,6 +63,7 @@ export class Experiments {
   /** Stores a new experiment (CONFLICT if the id is taken); a running one gets startAt = now when absent. */
   async create(input: unknown, o: EditedBy = {}): Promise<ExperimentRecord> {
     const e = this.started(parseExperiment(input));
+    await this.armsExist([e]);
     await this.checkPlan(e);
     const s = await this.store.put(e.id, e, 0, this.clock.now());
     this.snapshot = undefined;
@@ -77,6 +80,7 @@ export class Experiments {
     const stored = (await this.store.list()).map((s) => s.definition as Experiment);
     const issues = all.flatMap((e, i) => (stored.some((s) => s.id === e.id) || all.findIndex((x) => x.id === e.id) !== i ? [{ field: `experiments.${i}.id`, rule: 'unique', message: `experiment ${e.id} already exists` }] : []));
     if (issues.length > 0) throw new ValidationError(issues);
+    await this.armsExist(all, 'experiments');
     toAssignmentPlan([...stored, ...all], await this.universalControl());
     const out: ExperimentRecord[] = [];
     for (const e of all) out.push(record(await this.store.put(e.id, e, 0, this.clock.now())));
@@ -90,6 +94,7 @@ export class Experiments {
     const e = this.started(parseExperiment(input));
     if (e.id !== id) throw new ValidationError([{ field: 'id', rule: 'matches_path', message: `the body's id ${e.id} is not ${id}` }]);
     const had = await this.get(id);
+    await this.armsExist([e]);
     await this.checkPlan(e);
     const s = await this.store.put(id, e, expectedRevision ?? had.revision, this.clock.now());
     this.snapshot = undefined;
@@ -145,6 +150,13 @@ export class Experiments {
 
   private started(e: Experiment): Experiment {
     return e.status === 'running' && e.startAt === undefined ? { ...e, startAt: this.clock.now() } : e;
+  }
+
+  /** Refuses arms naming a catalogue version or model that does not exist. */
+  private async armsExist(es: readonly Experiment[], listPrefix?: string): Promise<void> {
+    if (!this.checkArms) return;
+    const issues = (await Promise.all(es.map((e, i) => this.checkArms!(e, listPrefix ? `${listPrefix}.${i}` : '')))).flat();
+    if (issues.length > 0) throw new ValidationError(issues);
   }
 
   /** Refuses an edit that would make two running experiments of a layer overlap. */

@@ -37,9 +37,27 @@ export function renderModelCard(model: Pick<ModelSummary, 'id' | 'stage' | 'kind
     '## Fairness',
     c.fairness,
     '',
+    ...fairnessTable(c.fairnessAudit),
     '## Features',
     c.features.names.join(', '),
     '',
   ];
   return lines.join('\n');
+}
+
+interface AuditShape {
+  attributes?: { attribute: string; groups: { group: string; n: number; selectionRate: number; truePositiveRate: number; auc: number; calibrationGap: number; judged: boolean }[]; flags: string[] }[];
+}
+
+/** The audit's groups as a Markdown table (training/fairness.ts writes the audit). */
+function fairnessTable(audit: unknown): string[] {
+  const a = audit as AuditShape | undefined;
+  if (!a?.attributes?.length) return [];
+  const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
+  return [
+    '| attribute | group | rows | selected | TPR | AUC | calibration gap | flags |',
+    '|---|---|---|---|---|---|---|---|',
+    ...a.attributes.flatMap((x) => x.groups.map((g, i) => `| ${x.attribute} | ${g.group}${g.judged ? '' : ' (too few to judge)'} | ${g.n} | ${f(g.selectionRate)} | ${f(g.truePositiveRate)} | ${f(g.auc)} | ${f(g.calibrationGap)} | ${i === 0 ? x.flags.join('; ') : ''} |`)),
+    '',
+  ];
 }

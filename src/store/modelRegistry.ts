@@ -26,8 +26,10 @@ export interface ModelCard {
   features: { count: number; definitionsHash: string; names: string[] };
   metrics: Record<string, number | null>;
   limitations: string[];
-  /** Filled in when a fairness audit has been run (governance/fairness), else a note saying none was. */
+  /** The fairness audit's statement (training/fairness.ts), else a note saying none was run. */
   fairness: string;
+  /** The audit itself: per group of each protected attribute and intersection, with its flags. */
+  fairnessAudit?: unknown;
 }
 
 /** What a training job hands to the registry. */

@@ -9,6 +9,7 @@ import { GBDT_DEFAULTS, iso, type SkippedModel, type TrainContext, type TrainedM
 import { takeRows, timeSplit, type Dataset } from './dataset.js';
 import { aucInterval } from './aucInterval.js';
 import { binaryReport, rounded } from './report.js';
+import { auditModelFairness, fairnessStatement, protectedGroups } from './fairness.js';
 
 /** What the card says about a binary model. */
 export interface BinarySpec {
@@ -56,6 +57,7 @@ export async function trainBinaryModel(ctx: TrainContext, spec: BinarySpec, ds: 
   // The promotion guard reads the lower bound: a model whose test AUC may be chance is not promoted.
   const aucLower95 = Number(aucInterval(pTe, yTe).lower.toPrecision(6));
   const window = { from: iso(ctx.window.from), to: iso(ctx.window.to) };
+  const fairness = ctx.customers ? await fairnessOf(ctx.customers, te.map((i) => ds.rows[i]!), pTe) : undefined;
   const metrics = { auc: report.auc, aucLower95, logLoss: report.logLoss, logLossBaseline: report.logLossBaseline, liftTopDecile: report.liftTopDecile, ece: report.ece, testRows: report.rows, testPositives: report.positives, trainRows: tr.length, validationRows: va.length, rounds: model.bestIteration, testFrom: iso(local.testFrom) };
   const card = buildModelCard({
     title: spec.title,
@@ -70,6 +72,7 @@ export async function trainBinaryModel(ctx: TrainContext, spec: BinarySpec, ds: 
     features: ds.names,
     metrics: { auc: report.auc, aucLower95, logLoss: report.logLoss, liftTopDecile: report.liftTopDecile, ece: report.ece },
     limitations: spec.limitations,
+    ...(fairness ? { fairness: fairnessStatement(fairness), fairnessAudit: fairness } : {}),
   });
   const record = await ctx.registry.register({
     name: spec.name,
@@ -85,4 +88,12 @@ export async function trainBinaryModel(ctx: TrainContext, spec: BinarySpec, ds: 
     createdAt: ctx.createdAt,
   });
   return { id: record.id, name: spec.name, kind: 'gbdt', metrics: { ...metrics, calibration: report.calibration } };
+}
+
+/** The fairness audit on the test slice: each row's protected groups as of its time. */
+async function fairnessOf(customers: NonNullable<TrainContext['customers']>, rows: readonly { customerId: string; asOf: number; label: number }[], scores: Float64Array) {
+  const ids = [...new Set(rows.map((r) => r.customerId))];
+  const found = await customers(ids);
+  const byId = new Map(ids.map((id, i) => [id, found[i]]));
+  return auditModelFairness(rows.map((r, i) => ({ groups: protectedGroups(byId.get(r.customerId), r.asOf), score: scores[i]!, label: r.label })));
 }

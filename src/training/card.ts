@@ -20,6 +20,7 @@ export interface CardInput {
   metrics: Record<string, number | null>;
   limitations: string[];
   fairness?: string;
+  fairnessAudit?: unknown;
 }
 
 /** Builds a card; without a fairness audit the card says so rather than staying silent. */
@@ -33,6 +34,7 @@ export function buildModelCard(c: CardInput): ModelCard {
     metrics: Object.fromEntries(Object.entries(c.metrics).map(([k, v]) => [k, v === null || !Number.isFinite(v) ? null : Number(v.toPrecision(6))])),
     limitations: [...c.limitations],
     fairness: c.fairness ?? 'No fairness audit has been run for this version: run one before using it for decisions that affect access to credit.',
+    ...(c.fairnessAudit !== undefined ? { fairnessAudit: c.fairnessAudit } : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { Customer } from '../core/customer.js';
 import type { FeatureSet } from '../features/featureSet.js';
 import type { GbdtParams } from '../models/gbdt/index.js';
 import type { EventLog } from '../store/eventLog.js';
@@ -15,6 +16,8 @@ export interface TrainContext {
   createdAt: string;
   seed: number;
   gbdt?: Partial<GbdtParams>;
+  /** Customer records, for the fairness audit's protected groups (none: no audit). */
+  customers?: (ids: readonly string[]) => Promise<(Customer | undefined)[]>;
   /** Progress of a stage (for progress bars); total is undefined when unknown. */
   progress?: (stage: string, done: number, total: number | undefined) => void;
 }

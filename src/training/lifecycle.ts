@@ -3,6 +3,7 @@
  * and roll back, serve the champions (swapped atomically on every change), check the
  * champions for drift and retrain the drifted ones as candidates.
  */
+import type { Customer } from '../core/customer.js';
 import { ValidationError } from '../core/errors.js';
 import type { StoredEvent } from '../core/events.js';
 import type { FeatureSet } from '../features/featureSet.js';
@@ -65,6 +66,8 @@ export class ModelLifecycle {
       /** Customers whose data may not train models (objection to profiling, training purpose withheld). */
       trainingExclusions?: () => Promise<ReadonlySet<string>>;
       audit?: ModelAudit;
+      /** Customer records for the fairness audit of each trained model. */
+      customers?: (ids: readonly string[]) => Promise<(Customer | undefined)[]>;
     },
   ) {}
 
@@ -112,7 +115,7 @@ export class ModelLifecycle {
     if (unknown.length > 0) throw new ValidationError([{ field: 'model', rule: 'known_model', message: `unknown model ${unknown.join(', ')}; one of ${MODEL_JOBS.join(', ')}` }]);
     const window = await this.defaultWindow(o);
     const excluded = (await this.deps.trainingExclusions?.()) ?? new Set<string>();
-    const ctx: TrainContext = { log: new LogWithout(this.deps.log, excluded), registry: withConsentNote(this.registry, excluded.size), features: this.deps.features(), window, createdAt: iso(this.deps.now()), seed: o.seed ?? 1, ...(o.progress ? { progress: o.progress } : {}), ...(o.gbdt ? { gbdt: o.gbdt } : {}) };
+    const ctx: TrainContext = { log: new LogWithout(this.deps.log, excluded), registry: withConsentNote(this.registry, excluded.size), features: this.deps.features(), window, createdAt: iso(this.deps.now()), seed: o.seed ?? 1, ...(o.progress ? { progress: o.progress } : {}), ...(o.gbdt ? { gbdt: o.gbdt } : {}), ...(this.deps.customers ? { customers: this.deps.customers } : {}) };
     const run: TrainRun = { window: { from: iso(window.from), to: iso(window.to) }, trained: [], skipped: [], promoted: [], notPromoted: [] };
     for (const job of jobs as ModelJob[]) {
       for (const r of await runJob(job, ctx)) {

@@ -67,5 +67,26 @@ describe('nextbest experiments', () => {
     expect(json.arms.reduce((s: number, a: { customers: number }) => s + a.customers, 0)).toBe(written.customers);
     expect(written.customers).toBeGreaterThan(50);
     expect(json.arms[1].contactsPerCustomer).toBe(0);
+
+    // The fairness audits and the outcome report over the same decisions.
+    io.out = '';
+    expect(await main(['fairness', 'decisions', '--days', '30', ...common])).toBe(0);
+    expect(io.out).toMatch(/^decision fairness over 60 customers, 60 decisions; attributes age_band/);
+    io.out = '';
+    expect(await main(['fairness', 'decisions', '--days', '30', '--json', ...common])).toBe(0);
+    expect(JSON.parse(io.out)).toMatchObject({ customers: 60, decisions: 60, attributes: ['age_band'] });
+    io.out = '';
+    expect(await main(['fairness', 'models', ...common])).toBe(0);
+    expect(io.out.trim()).toBe('');
+    expect(await main(['fairness', 'decisions', '--days', '0', ...common])).toBe(2);
+    expect(io.err).toContain('--days must be a whole number');
+    io.out = '';
+    expect(await main(['outcomes', '--days', '30', '--json', ...common])).toBe(0);
+    const outcomes = JSON.parse(io.out);
+    expect(outcomes.customers).toBe(60);
+    expect(outcomes.heldOut).toBe(json.arms[1].customers + 60 - written.customers);
+    io.out = '';
+    expect(await main(['outcomes', ...common])).toBe(0);
+    expect(io.out).toMatch(/^customer outcomes: \d+ contacted, \d+ held out, 0 vulnerable/);
   }, 60_000);
 });

@@ -70,6 +70,15 @@ describe('experiments in the decide path', () => {
     expect(again.experiment).toEqual(first.experiment);
   });
 
+  it('the periodic measurement check reads the outcome and fairness reports of these decisions', async () => {
+    const run = await engine.measurement.runOnce(7);
+    expect(run.days).toBe(7);
+    expect(run.outcomes.customers).toBe(ids.length);
+    expect(run.outcomes.heldOut).toBeGreaterThan(0);
+    expect(run.fairness.customers).toBe(ids.length);
+    expect(engine.measurement.latest()).toBe(run);
+  });
+
   it('a replay of a held-out decision is identical (it chose nothing, and replays choose nothing)', async () => {
     let found: string | undefined;
     for (const customerId of ids) {

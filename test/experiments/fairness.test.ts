@@ -34,7 +34,15 @@ describe('decision fairness', () => {
   it('matches the hand-computed selection, acceptance and four-fifths ratios, with required exclusions apart', () => {
     const { decisions, events } = fixture();
     const r = decisionFairness(decisions, events);
-    expect(r.attributes).toEqual(['age_band', 'sex']);
+    expect(r.attributes).toEqual(['age_band', 'sex', 'age_band & sex']);
+    // the intersection: 65+ women are customers 0, 2, 4, 6, 8 (chosen: 0, 2, 4), 35-44 women 10 … 18 (chosen: 10, 12)
+    const both = r.families.find((f) => f.family === 'credit_card' && f.attribute === 'age_band & sex')!;
+    expect(both.groups.map((g) => [g.group, g.customers, g.selected])).toEqual([
+      ['35-44 & F', 5, 2],
+      ['35-44 & M', 5, 1],
+      ['65+ & F', 5, 3],
+      ['65+ & M', 5, 3],
+    ]);
     const age = r.families.find((f) => f.family === 'credit_card' && f.attribute === 'age_band')!;
     const [mid, old] = age.groups;
     expect(mid).toMatchObject({ group: '35-44', customers: 10, selected: 3, selectionRate: 0.3, requiredExclusions: 4, requiredRules: { 'card#1': 4 }, accepted: 3, acceptanceRate: 1 });

@@ -125,6 +125,7 @@ describe('every documented 2xx response matches its schema', () => {
     await call('get', '/v1/experiments/{experimentId}/results', '/v1/experiments/resp-exp/results');
     await call('delete', '/v1/experiments/{experimentId}', '/v1/experiments/resp-exp');
     await call('get', '/v1/fairness', '/v1/fairness?days=365');
+    await call('get', '/v1/outcomes', '/v1/outcomes?days=365');
     await call('delete', '/v1/customers/{customerId}', '/v1/customers/c-resp');
 
     // Every documented 2xx of every operation was produced.

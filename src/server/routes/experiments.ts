@@ -29,7 +29,7 @@ const Results = z.looseObject({
   arms: z.array(z.looseObject({ arm: z.string(), kind: z.string(), customers: z.number(), acceptanceRate: z.number(), acceptanceInterval: Interval, valuePerCustomer: z.number(), loginsPerCustomer: z.number(), churned: z.number() })),
   srm: z.looseObject({ chiSquare: z.number(), pValue: z.number(), alert: z.boolean().describe('True: the split is not as designed; read nothing else until explained') }),
   comparisons: z.array(z.looseObject({ arm: z.string(), control: z.string(), acceptance: z.union([z.looseObject({ difference: z.number(), newcombeInterval: Interval, pValue: z.number() }), Unavailable]) })),
-  daily: z.array(z.object({ day: z.number(), arm: z.string(), customers: z.number(), controlCustomers: z.number(), difference: z.number(), interval: Interval, pValue: z.number() })),
+  daily: z.array(z.object({ day: z.number(), arm: z.string(), metric: z.enum(['acceptance', 'value']), customers: z.number(), controlCustomers: z.number(), difference: z.number(), interval: Interval, pValue: z.number() })),
 });
 
 const iso = (r: ExperimentRecord) => ({ ...r, createdAt: new Date(r.createdAt).toISOString(), updatedAt: new Date(r.updatedAt).toISOString() });
@@ -113,7 +113,7 @@ export function experimentRoutes(app: FastifyInstance, docs: ApiDocs, engine: En
       path: '/v1/experiments/{experimentId}/results',
       tag: 'experiments',
       access: READ,
-      summary: 'KPIs per arm and over time from the decision and event logs: acceptance, value, engagement (CUPED), churn (Kaplan–Meier, Cox), guardrails, the sample-ratio check and daily always-valid intervals',
+      summary: 'KPIs per arm and over time from the decision and event logs: acceptance, revenue and CLV, engagement (logins, products held, savings; CUPED), churn (Kaplan–Meier, Cox), guardrails (complaints, consent withdrawals, contacts, arrears, overdrawn), the sample-ratio check and daily always-valid intervals of the acceptance and revenue lifts',
       params: Params,
       responses: { 200: { description: 'The results (the same data as `nextbest experiments report`)', schema: Results }, 404: { description: 'No such experiment, or no decision logged under it yet', schema: ErrorBody } },
     },

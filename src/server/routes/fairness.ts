@@ -9,7 +9,7 @@ const Check = z.looseObject({ reference: z.string(), threshold: z.number(), grou
 const Report = z.object({
   customers: z.number(),
   decisions: z.number(),
-  attributes: z.array(z.string()).describe('age_band always; sex when customer records carry `attributes.sex`'),
+  attributes: z.array(z.string()).describe('age_band always; sex and the intersection `age_band & sex` when customer records carry `attributes.sex` (or `gender`)'),
   families: z.array(
     z.object({
       family: z.string(),
@@ -51,5 +51,36 @@ export function fairnessRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engi
       responses: { 200: { description: 'The report; `alerts` lists ratios below 0.8', schema: Report } },
     },
     async ({ query }) => engine.decisionFairness(query.days),
+  );
+}
+
+const Comparison = z.union([z.looseObject({ contacted: z.number(), comparison: z.number(), difference: z.number(), interval: Interval, pValue: z.number(), worse: z.boolean() }), z.object({ unavailable: z.string() })]);
+const Outcomes = z.object({
+  from: z.number(),
+  until: z.number(),
+  customers: z.number(),
+  contacted: z.number(),
+  heldOut: z.number().describe('Customers every decision of whom was held out (an experiment holdout or the universal control)'),
+  vulnerable: z.number(),
+  lines: z.array(z.object({ group: z.string().describe('An action family, or targeted_support'), segment: z.enum(['all', 'vulnerable', 'not_vulnerable']), contacted: z.number(), comparison: z.number(), measures: z.record(z.string(), Comparison) })),
+  vulnerableGaps: z.array(z.object({ group: z.string(), measure: z.string(), differenceInDifferences: z.number(), interval: Interval, worse: z.boolean() })),
+  alerts: z.array(z.object({ group: z.string(), segment: z.string(), measure: z.string(), difference: z.number(), interval: Interval })),
+});
+
+/** Customer-outcome monitoring (Consumer Duty). */
+export function outcomeRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine): void {
+  route(
+    app,
+    docs,
+    {
+      method: 'get',
+      path: '/v1/outcomes',
+      tag: 'experiments',
+      access: ['audit:read'],
+      summary: 'Customer outcomes (Consumer Duty): per action family and targeted support, contacted customers against held-out ones the engine would have contacted — savings change, arrears, complaints, overdrawn, silent — overall, vulnerable and not; alerts when an outcome is worse',
+      query: z.object({ days: z.coerce.number().int().min(1).max(3650).default(90).describe('Decisions of the last N days') }),
+      responses: { 200: { description: 'The report; `alerts` lists outcomes significantly worse for the contacted group or for vulnerable customers', schema: Outcomes } },
+    },
+    async ({ query }) => engine.customerOutcomes(query.days),
   );
 }

@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
+import { createEngine, type Engine } from '../../src/engine.js';
+import { modelToJson, train } from '../../src/models/gbdt/index.js';
+
+/**
+ * Every arm kind changes the decision it is applied to. The customers have no history, so
+ * the engine ranks the same two actions for each of them (a pension consolidation on top,
+ * a regular saver second): what an arm changes shows in what is chosen and how it was scored.
+ */
+describe('experiment arms are applied to the decision', () => {
+  let engine: Engine;
+  const clock = new ManualClock('2026-03-02T10:00:00Z');
+  const ids = Array.from({ length: 240 }, (_, i) => `a${String(i).padStart(4, '0')}`);
+  let saverModel = '';
+  let versionInForce = '';
+  let noPensionVersion = '';
+
+  /** A savings propensity model that scores everyone 0.95 (trained on labels that are almost all 1). */
+  async function registerSavingsModel(): Promise<string> {
+    const n = 200;
+    const label = Float64Array.from({ length: n }, (_, i) => (i % 20 === 0 ? 0 : 1));
+    const { model } = train({ features: { nRows: n, nFeatures: 1, values: Float64Array.from({ length: n }, (_, i) => i) }, label, featureNames: ['balance_current'] }, { objective: 'binary:logistic', rounds: 30, learningRate: 0.3, maxDepth: 1 });
+    const window = { from: '2026-01-01T00:00:00.000Z', to: '2026-03-01T00:00:00.000Z' };
+    const card = { title: 't', intendedUse: 'test', outOfScope: 'test', data: { window, rows: n, label: 'l', split: 's' }, features: { count: 1, definitionsHash: engine.features.version, names: ['balance_current'] }, metrics: {}, limitations: [], fairness: 'none' };
+    const r = await engine.models.register({ name: 'propensity_savings', kind: 'gbdt', trainingWindow: window, features: ['balance_current'], definitionsHash: engine.features.version, params: {}, metrics: {}, card, artefact: modelToJson(model), createdAt: '2026-03-01T00:00:00.000Z' });
+    return r.id;
+  }
+
+  beforeAll(async () => {
+    engine = await createEngine({ store: 'memory', log: { level: 'silent' } }, { clock });
+    await engine.upsertCustomers(ids.map((customerId) => ({ customerId, dateOfBirth: '1985-06-15', riskTolerance: 'medium', consents: { marketing: true, personalised_offers: true } })));
+    saverModel = await registerSavingsModel();
+    versionInForce = engine.catalogue.catalogueVersion;
+    const original = structuredClone(engine.catalogue.catalogue);
+    await engine.catalogue.setLevers({ families: { pension: 0 }, actions: {} });
+    noPensionVersion = engine.catalogue.catalogueVersion;
+    await engine.catalogue.replaceCatalogue(original);
+    expect(engine.catalogue.catalogueVersion).toBe(versionInForce);
+    expect(noPensionVersion).not.toBe(versionInForce);
+  });
+  afterAll(async () => {
+    await engine?.close();
+  });
+
+  async function decideAll(): Promise<Map<string, { chosen: string[]; record: Awaited<ReturnType<Engine['decide']>> }[]>> {
+    const byArm = new Map<string, { chosen: string[]; record: Awaited<ReturnType<Engine['decide']>> }[]>();
+    for (const customerId of ids) {
+      const d = await engine.decide({ customerId, channel: 'in_app', n: 1 });
+      const arm = d.experiment?.arm ?? 'none';
+      byArm.set(arm, [...(byArm.get(arm) ?? []), { chosen: d.chosen.map((c) => c.actionId), record: d }]);
+      const replay = await engine.replayDecision(d.decisionId);
+      expect(replay.identical, `${arm}: ${replay.differences.join('; ')}`).toBe(true);
+    }
+    return byArm;
+  }
+
+  it('catalogue, model and random-policy arms each change what is chosen, and replay identically', async () => {
+    await engine.experiments.create({
+      id: 'arms-1',
+      status: 'running',
+      control: 'engine',
+      arms: [
+        { name: 'engine', kind: 'policy', policy: 'engine' },
+        { name: 'no-pension', kind: 'catalogue', catalogueVersion: noPensionVersion },
+        { name: 'saver-model', kind: 'model', models: { savings: saverModel } },
+        { name: 'random', kind: 'policy', policy: 'random' },
+      ],
+    });
+    const byArm = await decideAll();
+    const chosen = (arm: string) => byArm.get(arm)!.map((x) => x.chosen[0] ?? 'none');
+    for (const arm of ['engine', 'no-pension', 'saver-model', 'random']) expect(byArm.get(arm)?.length ?? 0, arm).toBeGreaterThan(30);
+    // the engine: the pension consolidation, on priors, in the catalogue in force
+    expect(new Set(chosen('engine'))).toEqual(new Set(['pen_consolidate']));
+    for (const x of byArm.get('engine')!) {
+      expect(x.record.catalogueVersion).toBe(versionInForce);
+      expect(x.record.candidates.find((c) => c.actionId === 'sav_regular_saver')!.propensitySource).toBe('prior');
+    }
+    // the catalogue arm decides on its own version: pension weighted 0
+    expect(new Set(chosen('no-pension'))).toEqual(new Set(['sav_regular_saver']));
+    for (const x of byArm.get('no-pension')!) expect(x.record.catalogueVersion).toBe(noPensionVersion);
+    // the model arm scores savings with the named model version (0.95), the rest on priors
+    expect(new Set(chosen('saver-model'))).toEqual(new Set(['sav_regular_saver']));
+    for (const x of byArm.get('saver-model')!) {
+      const saver = x.record.candidates.find((c) => c.actionId === 'sav_regular_saver')!;
+      expect(saver.propensitySource).toBe('model');
+      expect(saver.modelVersion).toBe(saverModel);
+      expect(saver.propensity).toBeGreaterThan(0.9);
+      expect(x.record.models).toEqual({ sav_regular_saver: saverModel });
+    }
+    // the random policy picks either ranked action, about half the time each
+    const r = chosen('random');
+    const savers = r.filter((a) => a === 'sav_regular_saver').length;
+    expect(savers).toBeGreaterThan(r.length * 0.25);
+    expect(savers).toBeLessThan(r.length * 0.75);
+    expect(new Set(r)).toEqual(new Set(['sav_regular_saver', 'pen_consolidate']));
+    // each had probability 1/2, recorded for off-policy evaluation; other arms record none
+    for (const x of byArm.get('random')!) expect(x.record.experiment!.actionProbability).toBe(0.5);
+    for (const x of byArm.get('engine')!) expect(x.record.experiment!.actionProbability).toBeUndefined();
+    await engine.experiments.update('arms-1', { ...(await engine.experiments.get('arms-1')).experiment, status: 'stopped' });
+  });
+
+  it('a rules arm decides on priors while the engine serves a champion model', async () => {
+    clock.set(clock.now() + 120 * 86_400_000); // past the first test's contact caps
+    await engine.models.promote(saverModel, { force: 'test: serve the savings model as champion' });
+    await engine.experiments.create({ id: 'arms-2', status: 'running', control: 'engine', arms: [{ name: 'engine', kind: 'policy', policy: 'engine' }, { name: 'rules', kind: 'policy', policy: 'rules' }] });
+    const byArm = await decideAll();
+    expect(new Set(byArm.get('engine')!.map((x) => x.chosen[0]))).toEqual(new Set(['sav_regular_saver']));
+    expect(new Set(byArm.get('rules')!.map((x) => x.chosen[0]))).toEqual(new Set(['pen_consolidate']));
+    for (const x of byArm.get('rules')!) expect(x.record.models).toEqual({});
+    await engine.experiments.update('arms-2', { ...(await engine.experiments.get('arms-2')).experiment, status: 'stopped' });
+  });
+
+  it('refuses arms naming a catalogue version or model that does not exist, naming the field', async () => {
+    const bad = (arms: unknown[]) => engine.experiments.create({ id: 'bad', status: 'draft', arms: [{ name: 'engine', kind: 'policy', policy: 'engine' }, ...arms] });
+    await expect(bad([{ name: 'x', kind: 'catalogue', catalogueVersion: 'nope' }])).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { issues: [{ field: 'arms.1.catalogueVersion', rule: 'known_version' }] } });
+    await expect(bad([{ name: 'x', kind: 'model', models: { savings: 'propensity_savings@99' } }])).rejects.toMatchObject({ details: { issues: [{ field: 'arms.1.models.savings', rule: 'known_model' }] } });
+    await expect(bad([{ name: 'x', kind: 'model', models: { pension: saverModel } }])).rejects.toMatchObject({ details: { issues: [{ field: 'arms.1.models.pension', rule: 'family_model' }] } });
+    await expect(engine.experiments.get('bad')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
