@@ -50,6 +50,7 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
     catalogues: backend.catalogues,
     audit: (act) => audit.record(act),
     experiment: (id) => experiments.forDecision(id),
+    bandit: config.decisioning.bandit,
   });
   const log = new LogConsumers(backend.eventLog, logConsumers({ features: online, decisioning }, o.consumers), {
     limits: { maxLagEvents: config.consumers.maxLagEvents, maxLagMs: config.consumers.maxLagSeconds * 1000 },
