@@ -11,6 +11,7 @@ import { driftChecks, modelScores, modelsFacade, serveChampions } from './engine
 import { wireParts, type Parts } from './engine/parts.js';
 import { privacyFacade } from './engine/privacy.js';
 import { decisionFairness, experimentResults } from './engine/experiments.js';
+import { offPolicyEvaluation } from './engine/ope.js';
 import type { Profile } from './features/index.js';
 import { ingestBatch, type IngestReport } from './ingest/pipeline.js';
 import type { StreamSourceOptions, StreamTotals } from './ingest/natsSource.js';
@@ -97,6 +98,9 @@ export class Engine {
 
   /** Selection and acceptance per action family per group, four-fifths rule, required exclusions apart (decisions of the last `days`). */
   decisionFairness = (days = 90) => decisionFairness(this.parts, days, this.clock.now());
+
+  /** Off-policy evaluation: a candidate catalogue, levers or bandit scored on the decision log with IPS, SNIPS, DM, DR and intervals (docs/bandits.md). */
+  offPolicyEvaluation = (request: unknown) => offPolicyEvaluation(this.parts, request);
 
   /** A logged decision with the responses linked to it (every response ingested so far). */
   async decision(decisionId: string) {

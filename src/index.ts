@@ -22,6 +22,7 @@ export const publishEvents: typeof import('./ingest/natsSource.js').publishEvent
 export const migratePostgres: typeof import('./store/postgres/admin.js').migratePostgres = async (...args) => (await import('./store/postgres/admin.js')).migratePostgres(...args);
 export { decisionSummary, type DecisionSummary } from './decisioning/index.js';
 export { DecisionRecordSchema, DecisionSummarySchema, LoggedDecisionSchema } from './decisioning/record.js';
+export { OpeRequest as OpeRequestSchema, type OpeResult } from './decisioning/index.js';
 export { ProfileSchema } from './features/profileSchema.js';
 export { ProfileScoresSchema } from './training/scoresSchema.js';
 export { Action as ActionSchema, Levers as LeversSchema, Catalogue as CatalogueSchema, catalogueYaml, DecideRequest as DecideRequestSchema, parseCatalogueYaml, type Catalogue, type Action, type Levers, type DecideRequest, type DecisionRecord, type ReplayResult } from './decisioning/index.js';

@@ -9,3 +9,5 @@ export { CATALOGUE_REFRESH_MS, type CatalogueEdit, type CatalogueSync } from './
 export * from './trace.js';
 export { customerView, consentsInForce, localTime, type CustomerView } from './view.js';
 export { KeyedMutex } from './mutex.js';
+export { BanditSettings, type BanditSettingsInput, type BanditTrace } from './bandit.js';
+export { OpeRequest, parseOpeRequest, evaluateCandidate, type OpeResult, type LoggedOutcome } from './ope.js';

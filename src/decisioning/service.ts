@@ -23,6 +23,7 @@ import { compileCatalogue, type CompiledCatalogue } from './compile.js';
 import { capacityFor, capsFor, evaluate, select, type Evaluation } from './decide.js';
 import { allowedAlone, BanditSettings, banditStep, chosenProbabilities, decisionSeed, orderFrom, type BanditTrace } from './bandit.js';
 import { BanditLearner } from './banditLearner.js';
+import { evaluateCandidate, type LoggedOutcome, type OpeResult } from './ope.js';
 import { explain } from './explain.js';
 import { withArmLevers, type DecisionExperiment } from './experimentArm.js';
 import { KeyedMutex } from './mutex.js';
@@ -404,6 +405,11 @@ export class Decisioning {
     const logged = await this.deps.log.listCustomer(customerId, Number.MAX_SAFE_INTEGER);
     const decisions = await Promise.all(logged.map((d) => this.decision(d.decisionId).catch(() => d.record)));
     return { decisions, contacts: await this.deps.contacts.history(customerId, 0) };
+  }
+
+  /** Off-policy evaluation of a candidate (catalogue, levers or bandit) on logged decisions (src/decisioning/ope.ts). */
+  async offPolicy(request: unknown, outcomes: AsyncIterable<LoggedOutcome>): Promise<OpeResult> {
+    return evaluateCandidate({ snapshot: (v) => this.snapshot(v), scorer: this.scorer, view: this.bandit, settings: this.banditSettings, now: this.deps.clock.now() }, request, outcomes);
   }
 
   /** GDPR erasure: the customer's decisions, contacts and declines. */
