@@ -66,21 +66,21 @@ export async function run(argv: string[]): Promise<number> {
 
 /** The result as a text table: one row per estimator, acceptance and net value with intervals. */
 export function opeTable(r: OpeResult): string {
-  const pct = (x: number | null) => (x === null || Number.isNaN(x) ? '   n/a' : `${(100 * x).toFixed(2).padStart(6)}%`);
-  const gbp = (x: number | null) => (x === null || Number.isNaN(x) ? '    n/a' : `£${x.toFixed(2).padStart(7)}`);
+  const pct = (x: number | null) => (x === null || Number.isNaN(x) ? 'n/a' : `${(100 * x).toFixed(2)}%`);
+  const gbp = (x: number | null) => (x === null || Number.isNaN(x) ? 'n/a' : `${x < 0 ? '−' : ''}£${Math.abs(x).toFixed(2)}`);
   const names = Object.keys(r.acceptance.estimates) as (keyof OpeResult['acceptance']['estimates'])[];
   const what = [r.candidate.catalogueVersion ? `catalogue ${r.candidate.catalogueVersion}` : 'the logged catalogues', r.candidate.levers ? 'candidate levers' : '', r.candidate.bandit ? `bandit (budget ${r.candidate.bandit.budget})` : ''].filter(Boolean).join(', ');
   const lines = [
     `candidate: ${what}`,
     `decisions: ${r.decisions.used} used of ${r.decisions.read} (${r.decisions.heldOut} held out, ${r.decisions.filtered} outside the channel or window)`,
-    `logged policy: acceptance ${pct(r.logged.acceptance).trim()}, net value ${gbp(r.logged.netValue).trim()} per decision; agreement with the candidate ${(100 * r.agreement).toFixed(1)}%`,
+    `logged policy: acceptance ${pct(r.logged.acceptance)}, net value ${gbp(r.logged.netValue)} per decision; agreement with the candidate ${(100 * r.agreement).toFixed(1)}%`,
     `effective sample size ${r.acceptance.effectiveSampleSize.toFixed(1)} (largest weight ${r.acceptance.maxWeight.toFixed(2)})`,
     '',
     `${'estimator'.padEnd(11)}${'acceptance'.padStart(9)}  ${'95% interval'.padEnd(19)}${'net value'.padStart(9)}  95% interval`,
     ...names.map((n) => {
       const a = r.acceptance.estimates[n];
       const v = r.netValue.estimates[n];
-      return `${n.padEnd(11)}${pct(a.estimate).padStart(9)}  ${`[${pct(a.low).trim()}, ${pct(a.high).trim()}]`.padEnd(19)}${gbp(v.estimate).padStart(9)}  [${gbp(v.low).trim()}, ${gbp(v.high).trim()}]`;
+      return `${n.padEnd(11)}${pct(a.estimate).padStart(9)}  ${`[${pct(a.low)}, ${pct(a.high)}]`.padEnd(19)}${gbp(v.estimate).padStart(9)}  [${gbp(v.low)}, ${gbp(v.high)}]`;
     }),
   ];
   return `${lines.join('\n')}\n`;
