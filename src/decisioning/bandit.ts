@@ -33,7 +33,7 @@ export const BanditSettings = z
     /** Scale of the linear model's posterior draws (the reward noise's standard deviation). */
     noise: z.number().positive().max(10).default(0.5),
     /** Thompson draws per decision that estimate each action's chance of being chosen. */
-    draws: z.number().int().min(50).max(100_000).default(500),
+    draws: z.number().int().min(50).max(100_000).default(200),
     session: z
       .strictObject({
         /** Pseudo-failures an action gets per unaccepted showing earlier in the same session (and pseudo-successes per acceptance). */
@@ -120,7 +120,8 @@ export function banditStep(ev: Evaluation, inputs: DecisionInputs, o: { settings
     const t = ev.traces[i]!;
     return { posterior: posterior(t, inputs, s, o.view), ...gainAndCost(t) };
   });
-  const shares = thompsonShares(arms, mulberry32(deriveSeed(o.seed, 1)), s.draws);
+  // No budget, no exploring: the shares would never be used (the greedy arm has probability 1).
+  const shares = o.budget > 0 ? thompsonShares(arms, mulberry32(deriveSeed(o.seed, 1)), s.draws) : new Float64Array(arms.length);
   const trace: BanditTrace = {
     seed: o.seed,
     budget: o.budget,

@@ -91,6 +91,30 @@ describe('the bandit selection step', () => {
     expect(chosenIds(other)).toEqual(['card']);
   });
 
+  it('the linear model learns who takes an action: the saver wins for customers like those who took it, not for others', async () => {
+    const { d, customer, emit, iso } = rig({ bandit: settings({ channels: { in_app: 0 }, model: 'linear', features: ['idle_cash'], noise: 0.3 }) });
+    // Customers with idle cash (under the fund's £10,000) take the saver; those with none do not.
+    for (let k = 0; k < 60; k++) {
+      const rich = k % 2 === 0;
+      customer({ customerId: `t${k}` }, { idle_cash: rich ? 9_000 : 0 });
+      const r = await d.decide({ customerId: `t${k}`, channel: 'in_app', n: 2 });
+      // Once the model has learned, customers with nothing idle stop being shown the saver.
+      if (!chosenIds(r).includes('saver')) continue;
+      await emit(response(`t${k}`, r.decisionId, 'saver', 'shown', iso()));
+      if (rich) await emit(response(`t${k}`, r.decisionId, 'saver', 'accepted', iso()));
+    }
+    customer({ customerId: 'rich' }, { idle_cash: 8_000 });
+    customer({ customerId: 'poor' }, { idle_cash: 0 });
+    const rich = await d.decide({ customerId: 'rich', channel: 'in_app' });
+    const poor = await d.decide({ customerId: 'poor', channel: 'in_app' });
+    expect(rich.bandit!.model).toBe('linear');
+    const saverMean = (r: DecisionRecord) => r.bandit!.arms.find((a) => a.actionId === 'saver')!.mean;
+    expect(saverMean(rich)).toBeGreaterThan(0.5);
+    expect(saverMean(poor)).toBeLessThan(0.1);
+    expect(chosenIds(rich)).toEqual(['saver']);
+    expect(chosenIds(poor)).toEqual(['card']);
+  });
+
   it('a bandit experiment arm explores on its own budget', async () => {
     const { d, customer } = rig();
     customer({ customerId: 'c1' });
