@@ -52,6 +52,23 @@ function probabilities(p: SoftmaxPolicy, x: number[], eligible: readonly number[
   return probs.map((q) => (1 - p.uniform) * q + p.uniform / eligible.length);
 }
 
+/** The seeded candidates: softmax policies with random weights, every fifth greedy. */
+function candidatesFor(seed: number, count: number): SoftmaxPolicy[] {
+  const rng = mulberry32(seed);
+  return Array.from({ length: count }, (_, c) => randomPolicy(rng, c % 5 === 4));
+}
+
+/**
+ * A candidate actually run in the twin (same scenario and contact schedule as the log):
+ * its acceptance rate. It differs from the same-days truth by what running it changes
+ * (holdings, churn, who is eligible later) and by its own sampling noise.
+ */
+export async function liveValue(scenario: ScenarioInput, o: { seed: number; candidate: number; contactRate?: number }): Promise<{ offers: number; acceptance: number }> {
+  const cand = candidatesFor(o.seed, o.candidate + 1)[o.candidate]!;
+  const rounds = await runOnTwin(scenario, cand, o.contactRate !== undefined ? { contactRate: o.contactRate } : {});
+  return { offers: rounds.length, acceptance: rounds.filter((r) => r.accepted).length / rounds.length };
+}
+
 function randomPolicy(rng: Rng, greedy: boolean): SoftmaxPolicy {
   return { weights: FAMILIES.map(() => [0, 0, 0, 0].map(() => normal(rng))), temperature: greedy ? 0 : 0.3 + rng.next(), uniform: 0 };
 }
@@ -69,8 +86,15 @@ interface LoggedRound {
 
 /** Runs the logging policy in the twin and returns the log. */
 export async function logOnTwin(scenario: ScenarioInput, o: { contactRate?: number } = {}): Promise<LoggedRound[]> {
+  return runOnTwin(scenario, LOGGER, o);
+}
+
+/** The logging policy: a softmax over family scores, half uniform exploration. */
+const LOGGER: SoftmaxPolicy = { weights: FAMILIES.map((_, f) => [0.3 * ((f % 3) - 1), 0.5 * ((f % 2) * 2 - 1), 0.2, -0.3]), temperature: 0.5, uniform: 0.5 };
+
+/** Runs a softmax policy in the twin on the logging schedule and returns what it did (the live run of a candidate, too). */
+async function runOnTwin(scenario: ScenarioInput, logger: SoftmaxPolicy, o: { contactRate?: number } = {}): Promise<LoggedRound[]> {
   const rng = mulberry32(deriveSeed(scenario.seed ?? 1, 901));
-  const logger: SoftmaxPolicy = { weights: FAMILIES.map((_, f) => [0.3 * ((f % 3) - 1), 0.5 * ((f % 2) * 2 - 1), 0.2, -0.3]), temperature: 0.5, uniform: 0.5 };
   const log: LoggedRound[] = [];
   const pending: LoggedRound[] = [];
   const policy: NamedPolicy = {
@@ -118,6 +142,8 @@ export interface OffPolicyCheck {
   candidates: number;
   meanEffectiveSampleSize: number;
   estimators: EstimatorScore[];
+  /** Per candidate: its same-days truth and the DR estimate with its interval. */
+  perCandidate: { truth: number; dr: { estimate: number; low: number; high: number } }[];
 }
 
 /**
@@ -134,12 +160,13 @@ export function checkCandidates(log: readonly LoggedRound[], o: { candidates: nu
     if (r.accepted) taken[r.eligible[r.chosen]!]! += 1;
   }
   const qHat = Array.from(shown, (s, f) => (taken[f]! + 1) / (s + 2));
-  const rng = mulberry32(o.seed);
+  const candidates = candidatesFor(o.seed, o.candidates);
+  const perCandidate: OffPolicyCheck['perCandidate'] = [];
   const errors = ESTIMATORS.map(() => [] as number[]);
   const covered = ESTIMATORS.map(() => 0);
   let ess = 0;
   for (let c = 0; c < o.candidates; c++) {
-    const cand = randomPolicy(rng, c % 5 === 4);
+    const cand = candidates[c]!;
     const d: OpeRounds = { reward: new Float64Array(n), pscore: new Float64Array(n), target: new Float64Array(n), qLogged: new Float64Array(n), qTarget: new Float64Array(n) };
     let truth = 0;
     log.forEach((r, i) => {
@@ -158,6 +185,7 @@ export function checkCandidates(log: readonly LoggedRound[], o: { candidates: nu
     truth /= n;
     ess += effectiveSampleSize(d);
     const intervals = bootstrapIntervals(d, ESTIMATORS, { resamples: o.resamples ?? 200, seed: deriveSeed(o.seed, c) });
+    perCandidate.push({ truth, dr: intervals.dr });
     ESTIMATORS.forEach((name, j) => {
       const e = intervals[name];
       errors[j]!.push(e.estimate - truth);
@@ -168,6 +196,7 @@ export function checkCandidates(log: readonly LoggedRound[], o: { candidates: nu
     rounds: n,
     candidates: o.candidates,
     meanEffectiveSampleSize: ess / o.candidates,
+    perCandidate,
     estimators: ESTIMATORS.map((estimator, j) => {
       const e = errors[j]!;
       return { estimator, bias: e.reduce((a, b) => a + b, 0) / e.length, rmse: Math.sqrt(e.reduce((a, b) => a + b * b, 0) / e.length), coverage: covered[j]! / o.candidates };
