@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { NextbestError } from './core/errors.js';
 import { ConsentPurpose, EVENT_TYPES, type EventType } from './core/events.js';
 import { fieldIssues } from './core/validate.js';
+import { BanditSettings } from './decisioning/bandit.js';
 import { describeIssues } from './core/errors.js';
 
 /** The one configuration schema. Every field has a default that works with no file at all. */
@@ -109,6 +110,8 @@ export const ConfigSchema = z
       .object({
         /** A YAML action catalogue (docs/decisioning.md); the built-in bank catalogue when unset. */
         catalogue: z.string().min(1).optional(),
+        /** Exploration budgets per channel and how the bandit learns (docs/bandits.md); unset: the deterministic engine. */
+        bandit: BanditSettings,
       })
       .strict()
       .prefault({}),

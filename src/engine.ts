@@ -14,6 +14,7 @@ import { WriteHealth } from './engine/writeHealth.js';
 import { TwinJobs } from './engine/twinJobs.js';
 import { customerOutcomeReport, decisionFairness, experimentResults } from './engine/experiments.js';
 import { MeasurementMonitor } from './experiments/measurementMonitor.js';
+import { offPolicyEvaluation } from './engine/ope.js';
 import type { Profile } from './features/index.js';
 import { ingestBatch, type IngestReport } from './ingest/pipeline.js';
 import type { StreamSourceOptions, StreamTotals } from './ingest/natsSource.js';
@@ -144,6 +145,9 @@ export class Engine {
     now: () => this.clock.now(),
     log: (fields, message) => this.logger.warn(fields, message),
   });
+
+  /** Off-policy evaluation: a candidate catalogue, levers or bandit scored on the decision log with IPS, SNIPS, DM, DR and intervals (docs/bandits.md). */
+  offPolicyEvaluation = (request: unknown) => offPolicyEvaluation(this.parts, request);
 
   /** A logged decision with the responses linked to it (every response ingested so far). */
   async decision(decisionId: string) {

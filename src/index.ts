@@ -23,6 +23,7 @@ export const migratePostgres: typeof import('./store/postgres/admin.js').migrate
 export { decisionSummary, type DecisionSummary } from './decisioning/index.js';
 export { DecisionRecordSchema, DecisionSummarySchema, LoggedDecisionSchema } from './decisioning/record.js';
 export { DecisionSearchSchema, DecisionPageSchema, type DecisionSearch, type DecisionPage } from './decisioning/index.js';
+export { OpeRequest as OpeRequestSchema, type OpeResult } from './decisioning/index.js';
 export { ProfileSchema } from './features/profileSchema.js';
 export { ProfileScoresSchema } from './training/scoresSchema.js';
 export { Action as ActionSchema, Levers as LeversSchema, Catalogue as CatalogueSchema, catalogueYaml, DecideRequest as DecideRequestSchema, parseCatalogueYaml, type Catalogue, type Action, type Levers, type DecideRequest, type DecisionRecord, type ReplayResult } from './decisioning/index.js';

@@ -50,7 +50,8 @@ export async function run(argv: string[]): Promise<number> {
   const days = numberOption(v, 'days', 120);
   const seed = numberOption(v, 'seed', 42);
   const dataDir = v['data-dir'];
-  const config = loadConfig('nextbest.config.yaml', process.env, { dataDir, log: { level: 'warn' }, server: { port: numberOption(v, 'port', 8080) } });
+  // In-app decisions explore on a 20% budget (docs/bandits.md), so the log supports `nextbest ope`.
+  const config = loadConfig('nextbest.config.yaml', process.env, { dataDir, log: { level: 'warn' }, server: { port: numberOption(v, 'port', 8080) }, decisioning: { bandit: { channels: { in_app: 0.2 } } } });
   // Before minutes of generating and training, not after: the port the demo will serve on.
   const busy = v['no-serve'] ? undefined : await checkPortFree(config.server.host, config.server.port);
   if (busy) {
@@ -98,6 +99,7 @@ export async function run(argv: string[]): Promise<number> {
 
   if (!v['no-train']) await trainModels(engine, seed, say);
   if (sample) await showCustomer(engine, sample, say);
+  await liveDecisions(engine, bank, unflagged.filter((id) => id !== sample && id !== curlCustomer).slice(0, 300), dataDir, say);
   if (!v['no-compare']) await compareStrategies(seed, say);
   if (!v['no-compare']) await measureOnTwin(seed, say);
 
@@ -187,6 +189,29 @@ async function showCustomer(engine: Engine, customerId: string, say: (s: string)
     if (w.topContributions.length > 0) say(`  top model drivers: ${w.topContributions.map((c) => `${c.label} = ${fmt(c.value)} (${c.contribution >= 0 ? '+' : ''}${c.contribution.toFixed(3)})`).join(', ')}`);
   }
   say(`  ${decision.explanation.excluded.length} actions excluded by policy, e.g. ${decision.explanation.excluded.slice(0, 2).map((e) => `${e.actionId}: ${e.reason}`).join('; ')}`);
+}
+
+/** A day of in-app decisions after the history, answered by the twin: a decision log with selection probabilities and responses for `nextbest ope`. */
+async function liveDecisions(engine: Engine, bank: ReturnType<typeof generateDemoBank>, ids: readonly string[], dataDir: string, say: (s: string) => void): Promise<void> {
+  const made: { customerId: string; decisionId: string; actionId: string; family: string }[] = [];
+  let explored = 0;
+  for (const customerId of ids) {
+    const d = await engine.decide({ customerId, channel: 'in_app' });
+    if (d.bandit?.explored) explored++;
+    const c = d.chosen[0];
+    if (c) made.push({ customerId, decisionId: d.decisionId, actionId: c.actionId, family: c.family });
+  }
+  const outcomes = bank.liveDay(made.map((m) => ({ customerId: m.customerId, family: m.family, channel: 'in_app' })));
+  const at = new Date(engine.clock.now()).toISOString();
+  const events = made.flatMap((m, k) => {
+    const base = { customerId: m.customerId, occurredAt: at, schemaVersion: 1, type: 'offer_response' };
+    const payload = { decisionId: m.decisionId, actionId: m.actionId, channel: 'in_app' };
+    const shown = { ...base, eventId: `${m.decisionId}-shown`, payload: { ...payload, response: 'shown' } };
+    return outcomes[k]!.accepted ? [shown, { ...base, eventId: `${m.decisionId}-accepted`, payload: { ...payload, response: 'accepted' } }] : [shown];
+  });
+  if (events.length > 0) await engine.ingest(events, { source: 'demo' });
+  const accepted = outcomes.filter((o) => o.accepted).length;
+  say(`  live in-app decisions: ${ids.length} customers, ${made.length} offers (${explored} explored on the 20% budget), ${accepted} accepted (${events.length} response events); estimate a candidate on them: npx nextbest ope --data-dir ${dataDir} --levers levers.yaml`);
 }
 
 const fmt = (x: unknown) => (typeof x === 'number' ? String(Math.round(x * 100) / 100) : String(x));

@@ -20,6 +20,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   train: { summary: 'Train models from the event log and register them with cards and metrics (--model NAME)', load: () => import('./train.js') },
   models: { summary: 'Model registry: list, show (card), promote, rollback, drift', load: () => import('./models.js') },
   catalogue: { summary: 'The stored action catalogue: import a YAML as the version in force, export one as YAML, list versions', load: () => import('./catalogue.js') },
+  ope: { summary: 'Off-policy evaluation: a candidate catalogue, levers or bandit scored on the decision log (IPS, SNIPS, DM, DR, intervals)', load: () => import('./ope.js') },
   experiments: { summary: 'Experiments and holdouts: list, create from YAML, report ID (HTML with charts + JSON)', load: () => import('./experiments.js') },
   fairness: { summary: 'Fairness audits: decisions (selection and acceptance per family per group, four-fifths) and models (the audit in each card)', load: () => import('./fairness.js') },
   outcomes: { summary: 'Customer-outcome monitoring (Consumer Duty): contacted vs held-out customers per family, vulnerable customers apart', load: () => import('./outcomes.js') },

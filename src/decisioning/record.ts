@@ -62,6 +62,19 @@ export const ChosenActionSchema = z.object({
   body: z.string(),
   disclosure: z.string().optional(),
   treatment: z.record(z.string(), z.string()),
+  selectionProbability: z.number().optional().describe('P(this action in this slot | the inputs) under the policy that chose it: 1 for the deterministic engine, (1 − ε)·1[greedy] + ε·share under a bandit (off-policy evaluation reads it; absent on records from before it was kept)'),
+});
+
+/** What the bandit step saw and drew (src/decisioning/bandit.ts): enough to replay its choice and to weigh it in off-policy evaluation. */
+export const BanditTraceSchema = z.object({
+  seed: z.number().describe('The decision\'s own seed (from its id): the explore coin and the draw'),
+  budget: z.number().describe('The exploration budget ε in force on the channel (or the experiment arm\'s)'),
+  model: z.enum(['beta', 'linear']),
+  explored: z.boolean().describe('True when this decision explored (a Thompson draw) rather than took the greedy action'),
+  greedy: z.string().optional().describe('The action with the highest expected net value under the posteriors'),
+  arms: z
+    .array(z.object({ actionId: z.string(), mean: z.number(), expectedNet: z.number(), alpha: z.number(), beta: z.number(), share: z.number().describe('Share of Thompson draws this action won') }))
+    .describe('The actions that passed every policy and check, with their posteriors'),
 });
 
 export const ReasonCodeSchema = z.object({ code: z.string(), text: z.string() });
@@ -125,7 +138,7 @@ export const DecisionInputsSchema = z.object({
 const ExperimentTagSchema = z.object({
   experimentId: z.string(),
   arm: z.string(),
-  kind: z.enum(['catalogue', 'levers', 'model', 'policy', 'holdout']),
+  kind: z.enum(['catalogue', 'levers', 'model', 'policy', 'holdout', 'bandit']),
   probability: z.number().describe('P(this arm | the customer is in the experiment), for off-policy evaluation'),
   inclusionProbability: z.number().describe('P(a customer is in the experiment at all)'),
   layer: z.string(),
@@ -136,6 +149,7 @@ export const DecisionExperimentSchema = ExperimentTagSchema.extend({
   heldOut: z.boolean().describe('A holdout arm or the universal control: nothing was chosen, nobody contacted'),
   levers: z.object({ families: z.record(z.string(), z.number()).optional(), actions: z.record(z.string(), z.number()).optional() }).optional(),
   treatment: z.object({ catalogueVersion: z.string().optional(), models: z.record(z.string(), z.string()).optional(), policy: z.string().optional() }).optional(),
+  bandit: z.object({ budget: z.number() }).optional().describe('A `bandit` arm: explore with this budget on every channel'),
   others: z.array(ExperimentTagSchema).optional().describe('Experiments of other layers the customer is also in'),
   actionProbability: z.number().optional().describe('Random-policy arms, n = 1: the probability the chosen action had (1 / actions the selection accepted), for off-policy evaluation'),
 });
@@ -163,6 +177,7 @@ export const DecisionRecordSchema = z.object({
   chosen: z.array(ChosenActionSchema),
   explanation: ExplanationSchema,
   experiment: DecisionExperimentSchema.optional(),
+  bandit: BanditTraceSchema.optional().describe('Set when the bandit step chose (docs/bandits.md)'),
 });
 
 /** What a channel needs back from a decision; the whole record stays in the decision log. */

@@ -22,6 +22,9 @@ import { Levers as LeversSchema, OfferChannel, parseAction, parseCatalogue, type
 import { CATALOGUE_REFRESH_MS, CatalogueVersions, compileStored, type CatalogueEdit, type CatalogueSync } from './catalogueVersions.js';
 import { compileCatalogue, type CompiledCatalogue } from './compile.js';
 import { capacityFor, capsFor, evaluate, select, type Evaluation } from './decide.js';
+import { allowedAlone, BanditSettings, banditStep, chosenProbabilities, decisionSeed, orderFrom, type BanditTrace } from './bandit.js';
+import { BanditLearner } from './banditLearner.js';
+import { evaluateCandidate, type LoggedOutcome, type OpeResult } from './ope.js';
 import { explain } from './explain.js';
 import { applyArm, randomChoiceProbability, type ArmSources, type DecisionExperiment } from './experimentArm.js';
 import { KeyedMutex } from './mutex.js';
@@ -100,6 +103,8 @@ export interface DecisioningDeps {
   onUnloggedContacts?: (o: { decisionId: string; retracted: boolean; error: unknown }) => void;
   /** Serves the model versions a `model` arm names (registry ids by action family). */
   armModels?: ArmSources['models'];
+  /** Exploration budgets per channel and how the bandit learns (docs/bandits.md); none: the deterministic engine everywhere. */
+  bandit?: BanditSettings;
 }
 
 /**
@@ -170,6 +175,8 @@ export class Decisioning {
     this.levers = frozenLevers(catalogue.levers);
     this.scorer = deps.scorer ?? priorOnly;
     this.snapshots.set(this.compiled.version, this.compiled);
+    this.banditSettings = deps.bandit ?? BanditSettings.parse({});
+    this.bandit = new BanditLearner({ log: deps.log, settings: this.banditSettings });
     this.responses = new ResponseLinker({ log: deps.log, contacts: deps.contacts, familyOf: (id) => this.compiled.byId.get(id)?.action.family, ...(deps.checkpoints ? { checkpoints: deps.checkpoints } : {}) });
   }
 
@@ -212,7 +219,7 @@ export class Decisioning {
         const ev = evaluate(cat, inputs, { now, channel: req.channel, levers, scorer: this.scorer });
         const full = await this.fullCounters(cat, ev, req.channel, now);
         const sel = select(cat, ev, inputs, { now, channel: req.channel, n: req.n, full });
-        const r = buildRecord(cat, ev, inputs, sel.chosen, { decisionId: 'dry-run', channel: req.channel, n: req.n, now, levers, full, scorer: this.scorer, shap: false });
+        const r = buildRecord(cat, ev, inputs, sel.chosen, { decisionId: 'dry-run', channel: req.channel, n: req.n, now, levers, full, scorer: this.scorer, shap: false, selectN: req.n });
         return { catalogueVersion: cat.version, chosen: r.chosen.map((c) => c.actionId), excluded: r.explanation.excluded, ...(r.explanation.winner && { sentence: r.explanation.winner.customerSentence }) };
       };
       const [before, after] = [await outcome(current), await outcome(proposed)];
@@ -270,6 +277,9 @@ export class Decisioning {
       const ev = evaluate(cat, inputs, { now: o.now, channel: o.channel, levers, scorer });
       arm.reorder?.(ev);
       const full = await this.fullCounters(cat, ev, o.channel, o.now);
+      // Exploration only among what passed every policy and check, on the channel's budget (or a bandit arm's).
+      const budget = experiment?.bandit?.budget ?? this.banditSettings.channels[o.channel as keyof BanditSettings['channels']];
+      const bandit = budget !== undefined && n > 0 ? banditStep(ev, inputs, { settings: this.banditSettings, budget, view: this.bandit, seed: decisionSeed(decisionId), allowed: allowedAlone(cat, ev, inputs, { now: o.now, channel: o.channel, full }) }) : undefined;
       let sel = select(cat, ev, inputs, { now: o.now, channel: o.channel, n, full });
       for (let attempt = 0; ; attempt++) {
         const contacts: ContactRecord[] = sel.chosen.map((i) => {
@@ -287,7 +297,7 @@ export class Decisioning {
         resetSelection(ev);
         sel = select(cat, ev, inputs, { now: o.now, channel: o.channel, n, full });
       }
-      const record = buildRecord(cat, ev, inputs, sel.chosen, { decisionId, channel: o.channel, n: o.n, now: o.now, levers, full, scorer, shap: this.deps.shap ?? true });
+      const record = buildRecord(cat, ev, inputs, sel.chosen, { decisionId, channel: o.channel, n: o.n, now: o.now, levers, full, scorer, shap: this.deps.shap ?? true, bandit, selectN: n });
       const p = arm.reorder && o.n === 1 && sel.chosen.length === 1 ? randomChoiceProbability(cat, ev, inputs, { now: o.now, channel: o.channel, full }) : undefined;
       if (experiment) record.experiment = p === undefined ? experiment : { ...experiment, actionProbability: p };
       try {
@@ -499,12 +509,17 @@ export class Decisioning {
     return structuredClone(compiled.catalogue.levers);
   }
 
+  private readonly banditSettings: BanditSettings;
+  /** The log consumer that learns the bandit's posteriors and session tallies from offer responses. */
+  readonly bandit: BanditLearner;
+
   /** The log consumer that links responses and records declines (the engine runs it after events are durable). */
   readonly responses: ResponseLinker;
 
   /** Applies stored events at once (simulations and tests; the engine runs `responses` as a log consumer). */
   async onEvents(events: readonly StoredEvent[]): Promise<void> {
     await this.responses.apply(events);
+    await this.bandit.apply(events);
   }
 
   /** A customer's logged decisions (newest first) with explanations and linked responses, and their contacts and declines: for their Art. 15 export. */
@@ -514,9 +529,15 @@ export class Decisioning {
     return { decisions, contacts: await this.deps.contacts.history(customerId, 0) };
   }
 
+  /** Off-policy evaluation of a candidate (catalogue, levers or bandit) on logged decisions (src/decisioning/ope.ts). */
+  async offPolicy(request: unknown, outcomes: AsyncIterable<LoggedOutcome>): Promise<OpeResult> {
+    return evaluateCandidate({ snapshot: (v) => this.snapshot(v), scorer: this.scorer, view: this.bandit, settings: this.banditSettings, now: this.deps.clock.now() }, request, outcomes);
+  }
+
   /** GDPR erasure: the customer's decisions, contacts and declines. */
   async onErase(customerId: string): Promise<void> {
     await this.responses.erase(customerId);
+    await this.bandit.erase(customerId);
   }
 }
 
@@ -541,17 +562,19 @@ function buildRecord(
   ev: Evaluation,
   inputs: DecisionInputs,
   chosen: number[],
-  o: { decisionId: string; channel: string; n: number; now: number; levers: Levers; full: ReadonlySet<string>; scorer: PropensityScorer; shap?: boolean },
+  o: { decisionId: string; channel: string; n: number; now: number; levers: Levers; full: ReadonlySet<string>; scorer: PropensityScorer; shap?: boolean; bandit?: BanditTrace | undefined; selectN: number },
 ): DecisionRecord {
+  const probabilities = chosenProbabilities(cat, ev, inputs, chosen, o.bandit, { now: o.now, channel: o.channel, n: o.selectN, full: o.full });
   const picks: ChosenAction[] = chosen.map((i, k) => {
     const t = ev.traces[i]!;
     const a = cat.byId.get(t.actionId)!.action;
     const treatment = Object.fromEntries(Object.entries(a.treatments[o.channel as never] ?? {}).filter(([, v]) => v !== undefined)) as Record<string, string>;
     const c: ChosenAction = { actionId: a.id, name: a.name, family: a.family, channel: o.channel, rank: k + 1, priority: t.priority!, propensity: t.propensity!, headline: a.message.headline, body: a.message.body, treatment };
     if (a.message.disclosure) c.disclosure = a.message.disclosure;
+    c.selectionProbability = probabilities[k]!;
     return c;
   });
-  return {
+  const record: DecisionRecord = {
     formatVersion: DECISION_FORMAT_VERSION,
     decisionId: o.decisionId,
     customerId: inputs.customer.id,
@@ -568,6 +591,8 @@ function buildRecord(
     chosen: picks,
     explanation: explain(cat, ev, inputs, chosen[0], o.scorer, 3, o.shap ?? true),
   };
+  if (o.bandit) record.bandit = o.bandit;
+  return record;
 }
 
 /** Replays a decision record against a compiled catalogue snapshot; pure apart from the scorer. */
@@ -582,10 +607,16 @@ export function replayRecord(cat: CompiledCatalogue, original: DecisionRecord, s
   const ev = evaluate(cat, original.inputs, { now, channel: original.channel, levers: original.levers, scorer });
   reorder?.(ev);
   const full = new Set(original.capacityRefused);
-  const sel = select(cat, ev, original.inputs, { now, channel: original.channel, n: original.experiment?.heldOut ? 0 : original.n, full });
+  const selectN = original.experiment?.heldOut ? 0 : original.n;
+  // A bandit's choice replays from its logged seed and shares, not from today's posteriors.
+  const bandit = original.bandit ? structuredClone(original.bandit) : undefined;
+  if (bandit) ev.ranked = orderFrom(ev, bandit);
+  const sel = select(cat, ev, original.inputs, { now, channel: original.channel, n: selectN, full });
   // A record logged without SHAP replays without it.
   const shap = !original.chosen[0] || original.explanation.winner?.topContributions.length !== 0 || original.candidates.find((c) => c.actionId === original.chosen[0]!.actionId)?.propensitySource !== 'model';
-  const replayed = buildRecord(cat, ev, original.inputs, sel.chosen, { decisionId: original.decisionId, channel: original.channel, n: original.n, now, levers: original.levers, full, scorer, shap });
+  const replayed = buildRecord(cat, ev, original.inputs, sel.chosen, { decisionId: original.decisionId, channel: original.channel, n: original.n, now, levers: original.levers, full, scorer, shap, bandit, selectN });
+  // Records from before selection probabilities were kept replay without them.
+  if (original.chosen.some((c) => c.selectionProbability === undefined)) for (const c of replayed.chosen) delete c.selectionProbability;
   const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
   if (!same(replayed.chosen, original.chosen)) differences.push(`chosen: logged ${original.chosen.map((c) => c.actionId).join(',') || 'none'}, replayed ${replayed.chosen.map((c) => c.actionId).join(',') || 'none'}`);
   original.candidates.forEach((c, k) => {

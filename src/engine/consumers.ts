@@ -15,6 +15,8 @@ export function logConsumers(parts: { features: OnlineFeatureStore; decisioning:
     parts.features,
     // Response links to decisions and decline cool-downs.
     parts.decisioning.responses,
+    // The bandit's posteriors and session tallies (in memory, rebuilt from the log on start).
+    parts.decisioning.bandit,
     // Next: triggers (event rules that ask for a decision), the delivery outbox, experiment exposure.
     ...extra,
   ];
@@ -23,6 +25,6 @@ export function logConsumers(parts: { features: OnlineFeatureStore; decisioning:
 /** Which consumers a read waits for, so it sees the customer's latest event (read-your-writes). */
 export const FRESH_FOR = {
   profile: ['features'],
-  decide: ['features', 'responses'],
+  decide: ['features', 'responses', 'bandit'],
   decision: ['responses'],
 } as const satisfies Record<string, readonly string[]>;

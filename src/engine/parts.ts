@@ -57,6 +57,7 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
         ? logger.warn({ event: 'decision_not_logged', decisionId, contactsRetracted: true }, `a decision could not be logged (${String(error)}); its contacts were withdrawn`)
         : logger.error({ event: 'contacts_without_decision', decisionId }, `a decision could not be logged (${String(error)}) and its contacts could not be withdrawn yet; retried before each decision and by the readiness probe`),
     armModels: armModels(backend.models),
+    bandit: config.decisioning.bandit,
   });
   const log = new LogConsumers(backend.eventLog, logConsumers({ features: online, decisioning }, o.consumers), {
     limits: { maxLagEvents: config.consumers.maxLagEvents, maxLagMs: config.consumers.maxLagSeconds * 1000 },

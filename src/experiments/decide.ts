@@ -31,6 +31,8 @@ export interface DecisionExperiment extends ExperimentTag {
   levers?: { families?: Record<string, number>; actions?: Record<string, number> };
   /** The arm's catalogue version, model versions or policy, recorded for the analysis (see docs/experiments.md). */
   treatment?: { catalogueVersion?: string; models?: Record<string, string>; policy?: string };
+  /** A `bandit` arm: the exploration budget its decisions use on every channel. */
+  bandit?: { budget: number };
   /** Experiments of other layers the customer is also in (their treatments are not applied). */
   others?: ExperimentTag[];
 }
@@ -59,7 +61,7 @@ export function experimentForDecision(plan: AssignmentPlan, experiments: Readonl
   return out;
 }
 
-function armEffect(arm: Arm): Pick<DecisionExperiment, 'levers' | 'treatment'> {
+function armEffect(arm: Arm): Pick<DecisionExperiment, 'levers' | 'treatment' | 'bandit'> {
   switch (arm.kind) {
     case 'holdout':
       return {};
@@ -71,6 +73,8 @@ function armEffect(arm: Arm): Pick<DecisionExperiment, 'levers' | 'treatment'> {
       return { treatment: { models: arm.models } };
     case 'policy':
       return { treatment: { policy: arm.policy } };
+    case 'bandit':
+      return { treatment: { policy: 'bandit' }, bandit: { budget: arm.budget } };
     default:
       return assertUnreachable(arm);
   }

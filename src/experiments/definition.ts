@@ -2,7 +2,7 @@
  * Experiment definitions as people write them (API, CLI, YAML): what each arm changes and
  * who is exposed. The hashing itself is assignment.ts; `toAssignmentPlan` turns the stored
  * definitions into the plan it reads. An arm is one of: a catalogue version, a lever set, a
- * model version per family, a policy (`engine`, `rules`, `random`), or a no-contact holdout.
+ * model version per family, a policy (`engine`, `rules`, `random`), a bandit (an exploration budget), or a no-contact holdout.
  */
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -28,6 +28,8 @@ export const ArmSchema = z.discriminatedUnion('kind', [
   z.strictObject({ ...base, kind: z.literal('model'), models: z.record(z.string().min(1).max(64), z.string().min(1).max(128)) }),
   z.strictObject({ ...base, kind: z.literal('policy'), policy: z.enum(['engine', 'rules', 'random']) }),
   z.strictObject({ ...base, kind: z.literal('holdout') }),
+  /** Thompson sampling among the actions that pass every policy, exploring on this share of decisions (docs/bandits.md). */
+  z.strictObject({ ...base, kind: z.literal('bandit'), budget: z.number().min(0).max(1).default(0.1) }),
 ]);
 export type Arm = z.infer<typeof ArmSchema>;
 export type ArmKind = Arm['kind'];

@@ -23,6 +23,7 @@ import { consoleRoutes } from './routes/console.js';
 import { whoamiRoutes } from './routes/whoami.js';
 import { experimentRoutes } from './routes/experiments.js';
 import { fairnessRoutes, outcomeRoutes } from './routes/fairness.js';
+import { opeRoutes } from './routes/ope.js';
 
 export interface AppOptions {
   /** Fastify logger: a pino instance, or false for none (tests). */
@@ -95,6 +96,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   experimentRoutes(app, docs, engine);
   fairnessRoutes(app, docs, engine);
   outcomeRoutes(app, docs, engine);
+  opeRoutes(app, docs, engine);
 
   app.get('/openapi.json', { config: { access: 'public' } }, async () => docs.document());
   app.get('/docs', { config: { access: 'public' } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(renderDocsPage(docs.document())));

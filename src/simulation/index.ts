@@ -9,6 +9,7 @@ import { FaultInjector } from './faults.js';
 import { REFERENCE_POLICIES } from './policies.js';
 import { parseScenario, type ScenarioInput } from './scenario.js';
 import { Twin } from './twin.js';
+import { CHANNEL, FAMILY, type ActionFamily, type OfferChannel } from './offers.js';
 
 export { Scenario, parseScenario, loadScenario, type ScenarioInput } from './scenario.js';
 export { Twin, type Day } from './twin.js';
@@ -30,6 +31,12 @@ export interface DemoBank {
   events: AsyncIterable<(BankEvent | Record<string, unknown>)[]>;
   /** With a policy: its report so far (complete once `events` is exhausted). */
   report?: () => PolicyReport;
+  /**
+   * A day after the history (call once `events` is exhausted): shows each offer to its
+   * customer and says whether they took it up, from the twin's hidden propensities. The
+   * day's own events are not returned (the history ends where it ended).
+   */
+  liveDay(offers: readonly { customerId: string; family: string; channel: string }[]): { accepted: boolean }[];
 }
 
 export interface DemoBankOptions extends Partial<Omit<ScenarioInput, 'customers' | 'days' | 'seed'>> {
@@ -57,5 +64,18 @@ export function generateDemoBank(options: DemoBankOptions): DemoBank {
     }
     if (faults) yield faults.flush();
   }
-  return loop ? { customers, events: days(), report: () => loop.report() } : { customers, events: days() };
+  let extraDays = 0;
+  const liveDay: DemoBank['liveDay'] = (offers) => {
+    twin.beginDay(scenario.days + extraDays++);
+    const out = offers.map((o) => {
+      const i = Number(o.customerId.slice(1)) - 1;
+      const family = FAMILY[o.family as ActionFamily];
+      const channel = CHANNEL[o.channel as OfferChannel];
+      if (!(i >= 0 && i < twin.pop.n) || family === undefined || channel === undefined || !twin.isActive(i)) return { accepted: false };
+      return { accepted: twin.present(i, family, channel).accepted };
+    });
+    twin.finishDay();
+    return out;
+  };
+  return loop ? { customers, events: days(), report: () => loop.report(), liveDay } : { customers, events: days(), liveDay };
 }

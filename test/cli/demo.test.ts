@@ -19,8 +19,11 @@ describe('nextbest demo --no-serve', () => {
     expect(out).toContain('customers upserted: 60');
     expect(out).toMatch(/models trained in|models not trained/);
     expect(out).toMatch(/next best action on email: /);
+    // A day of in-app decisions with a bandit budget, answered by the twin, for `nextbest ope`.
+    expect(out).toMatch(/live in-app decisions: \d+ customers, \d+ offers \(\d+ explored/);
     const engine = await createEngine({ dataDir: dir, log: { level: 'silent' } });
-    expect(await engine.stores.eventLog.count()).toBe(accepted);
+    const live = Number(/\((\d+) response events\)/.exec(out)![1]);
+    expect(await engine.stores.eventLog.count()).toBe(accepted + live);
     await engine.close();
   });
 });

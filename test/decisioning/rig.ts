@@ -3,6 +3,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import { Customer, type CustomerInput } from '../../src/core/customer.js';
 import type { StoredEvent, BankEvent } from '../../src/core/events.js';
 import { Decisioning, parseCatalogueYaml, type Catalogue, type FeatureValues, type PropensityScorer } from '../../src/decisioning/index.js';
+import type { BanditSettings } from '../../src/decisioning/bandit.js';
 import type { CatalogueStore } from '../../src/store/catalogueStore.js';
 import type { ContactStore } from '../../src/store/contactStore.js';
 import type { DecisionLog } from '../../src/store/decisionLog.js';
@@ -13,7 +14,7 @@ export const SCENARIO_CATALOGUE = new URL('../fixtures/decisions/scenario-catalo
 export const scenarioCatalogue = (): Catalogue => parseCatalogueYaml(readFileSync(SCENARIO_CATALOGUE, 'utf8'));
 
 /** A decisioning component on memory stores and a manual clock, with customers, profiles and events set by the test. */
-export function rig(o: { catalogue?: Catalogue; start?: string; scorer?: PropensityScorer; contacts?: ContactStore; log?: DecisionLog; catalogues?: CatalogueStore; catalogueRefreshMs?: number } = {}) {
+export function rig(o: { catalogue?: Catalogue; start?: string; scorer?: PropensityScorer; contacts?: ContactStore; log?: DecisionLog; catalogues?: CatalogueStore; catalogueRefreshMs?: number; bandit?: BanditSettings } = {}) {
   const clock = new ManualClock(o.start ?? '2026-03-02T10:00:00Z');
   const customers = new Map<string, Customer>();
   const profiles = new Map<string, FeatureValues>();
@@ -33,6 +34,7 @@ export function rig(o: { catalogue?: Catalogue; start?: string; scorer?: Propens
     ...(o.catalogues ? { catalogues: o.catalogues } : {}),
     ...(o.catalogueRefreshMs !== undefined ? { catalogueRefreshMs: o.catalogueRefreshMs } : {}),
     newDecisionId: () => `d-${++ids}`,
+    ...(o.bandit ? { bandit: o.bandit } : {}),
   });
   const customer = (input: Partial<CustomerInput> & { customerId: string }, profile: FeatureValues = {}) => {
     customers.set(input.customerId, Customer.parse({ dateOfBirth: '1985-06-15', riskTolerance: 'medium', consents: { marketing: true, personalised_offers: true }, ...input }));

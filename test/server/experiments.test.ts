@@ -11,7 +11,7 @@ describe('/v1/experiments', () => {
   const exp = { id: 'no-cards', status: 'running', layer: 'pricing', arms: [{ name: 'base', kind: 'policy', policy: 'engine' }, { name: 'no-cards', kind: 'levers', levers: { families: { credit_card: 0 } } }] };
 
   it('refuses a bad experiment naming the field, and stores nothing', async () => {
-    const res = await t.post('/v1/experiments', { ...exp, arms: [exp.arms[0], { name: 'x', kind: 'bandit' }] });
+    const res = await t.post('/v1/experiments', { ...exp, arms: [exp.arms[0], { name: 'x', kind: 'oracle' }] });
     expect(res.statusCode).toBe(422);
     expect(JSON.stringify(res.json())).toContain('arms.1');
     const dup = await t.post('/v1/experiments', { ...exp, arms: [exp.arms[0], exp.arms[0]] });

@@ -126,6 +126,8 @@ describe('every documented 2xx response matches its schema', () => {
     await call('delete', '/v1/experiments/{experimentId}', '/v1/experiments/resp-exp');
     await call('get', '/v1/fairness', '/v1/fairness?days=365');
     await call('get', '/v1/outcomes', '/v1/outcomes?days=365');
+    await engine.decide({ customerId: one, channel: 'email', n: 1 });
+    await call('post', '/v1/ope', '/v1/ope', { levers: { families: { savings: 2 } }, resamples: 50 });
     await call('delete', '/v1/customers/{customerId}', '/v1/customers/c-resp');
 
     // Every documented 2xx of every operation was produced.

@@ -1,0 +1,176 @@
+/**
+ * Off-policy evaluation over the decision log: what a candidate policy (another
+ * catalogue, other levers, or a bandit) would have earned on the decisions already made.
+ * Each logged decision is re-evaluated from its logged inputs under the candidate (as
+ * replay does); the candidate's probability of the logged first action, the logged
+ * selection probability and the model's propensities feed the estimators of
+ * models/ope. Two rewards: acceptance (the first action was accepted) and net value
+ * (its value if accepted, less its contact cost; "no action" earns 0).
+ */
+import { z } from 'zod';
+import { ValidationError } from '../core/errors.js';
+import { fieldIssues } from '../core/validate.js';
+import { offPolicyReport, type OffPolicyReport, type OpeRounds } from '../models/ope/index.js';
+import type { LoggedDecision } from '../store/decisionLog.js';
+import { allowedAlone, banditStep, decisionSeed, firstPickProbability, type BanditSettings, type BanditView } from './bandit.js';
+import { Catalogue, Levers, OfferChannel } from './catalogue.js';
+import { compileCatalogue, type CompiledCatalogue } from './compile.js';
+import { evaluate, select } from './decide.js';
+import type { PropensityScorer } from './scoring.js';
+import type { CandidateTrace, DecisionRecord } from './trace.js';
+
+/** What to evaluate and how (HTTP body, CLI flags, library call). */
+export const OpeRequest = z.strictObject({
+  /** A whole catalogue to decide with instead of each decision's own (levers included). */
+  catalogue: z.unknown().optional(),
+  /** Levers laid in place of those each decision was made with. */
+  levers: Levers.optional(),
+  /** Thompson sampling on this exploration budget, with the posteriors learned so far. */
+  bandit: z.strictObject({ budget: z.number().min(0).max(1) }).optional(),
+  /** Only decisions on this channel. */
+  channel: OfferChannel.optional(),
+  /** Only decisions of the last `days`. */
+  days: z.number().int().positive().max(3650).optional(),
+  resamples: z.number().int().min(50).max(5000).default(500),
+  confidence: z.number().gt(0).lt(1).default(0.95),
+  seed: z.number().int().min(0).max(2 ** 31).default(1),
+  /** λ of clipped DR and τ of Switch-DR, on the importance weight. */
+  clip: z.number().positive().default(10),
+  switchAt: z.number().positive().default(10),
+});
+export type OpeRequest = z.input<typeof OpeRequest>;
+
+export interface OpeResult {
+  candidate: { catalogueVersion?: string; levers: boolean; bandit?: { budget: number } };
+  /** Decisions read, used, and left out (held out by an experiment, or on another channel / before the window). */
+  decisions: { read: number; used: number; heldOut: number; filtered: number };
+  /** The logged policy's own mean rewards (on-policy, for comparison). */
+  logged: { acceptance: number; netValue: number };
+  /** Mean probability the candidate gives the logged first action (1: it agrees everywhere). */
+  agreement: number;
+  acceptance: OffPolicyReport;
+  netValue: OffPolicyReport;
+}
+
+/** A logged decision with the offer responses that answer it. */
+export interface LoggedOutcome {
+  decision: LoggedDecision;
+  accepted: ReadonlySet<string>;
+}
+
+export interface OpeDeps {
+  snapshot: (version: string) => Promise<CompiledCatalogue>;
+  scorer: PropensityScorer;
+  view: BanditView;
+  settings: BanditSettings;
+  now: number;
+}
+
+const NONE = '';
+
+/** Parses a request; a bad field is named with its rule. */
+export function parseOpeRequest(input: unknown): z.infer<typeof OpeRequest> & { compiled?: CompiledCatalogue } {
+  const parsed = OpeRequest.safeParse(input ?? {});
+  if (!parsed.success) throw new ValidationError(fieldIssues(parsed.error));
+  const out: z.infer<typeof OpeRequest> & { compiled?: CompiledCatalogue } = parsed.data;
+  if (parsed.data.catalogue !== undefined) {
+    const cat = Catalogue.safeParse(parsed.data.catalogue);
+    if (!cat.success) throw new ValidationError(fieldIssues(cat.error, 'catalogue'));
+    out.compiled = compileCatalogue(cat.data);
+  }
+  return out;
+}
+
+/** The value and fixed cost of an action's acceptance as the reward counts it. */
+const valueOf = (t: CandidateTrace | undefined) => ({ value: t?.value ?? 0, cost: t?.netValue?.contactCost ?? 0 });
+
+/** Estimates the candidate's acceptance and net value from logged outcomes. */
+export async function evaluateCandidate(deps: OpeDeps, input: unknown, outcomes: AsyncIterable<LoggedOutcome> | Iterable<LoggedOutcome>): Promise<OpeResult> {
+  const req = parseOpeRequest(input);
+  const since = req.days !== undefined ? deps.now - req.days * 86_400_000 : Number.NEGATIVE_INFINITY;
+  const acc: Record<keyof OpeRounds, number[]> = { reward: [], pscore: [], target: [], qLogged: [], qTarget: [] };
+  const val: Record<keyof OpeRounds, number[]> = { reward: [], pscore: [], target: [], qLogged: [], qTarget: [] };
+  const counts = { read: 0, used: 0, heldOut: 0, filtered: 0 };
+  let agreement = 0;
+  for await (const o of outcomes) {
+    counts.read++;
+    const d = o.decision;
+    const r = d.record as DecisionRecord;
+    if (r.experiment?.heldOut) {
+      counts.heldOut++;
+      continue;
+    }
+    if ((req.channel && d.channel !== req.channel) || d.decidedAt < since) {
+      counts.filtered++;
+      continue;
+    }
+    const cat = req.compiled ?? (await deps.snapshot(d.catalogueVersion));
+    const levers = req.levers ?? (req.compiled ? req.compiled.catalogue.levers : r.levers);
+    const now = Date.parse(r.decidedAt);
+    const ev = evaluate(cat, r.inputs, { now, channel: r.channel, levers, scorer: deps.scorer });
+    const full = new Set(r.capacityRefused);
+    // The candidate's distribution over first actions ("" is no action).
+    const target = new Map<string, number>();
+    if (req.bandit) {
+      const trace = banditStep(ev, r.inputs, { settings: deps.settings, budget: req.bandit.budget, view: deps.view, seed: decisionSeed(`${d.decisionId}:ope`), allowed: allowedAlone(cat, ev, r.inputs, { now, channel: r.channel, full }) });
+      for (const a of trace.arms) target.set(a.actionId, firstPickProbability(trace, a.actionId));
+      if (trace.arms.length === 0) target.set(NONE, 1);
+    } else {
+      const sel = select(cat, ev, r.inputs, { now, channel: r.channel, n: r.n, full });
+      target.set(sel.chosen.length > 0 ? ev.traces[sel.chosen[0]!]!.actionId : NONE, 1);
+    }
+    const candidateTrace = new Map(ev.traces.map((t) => [t.actionId, t]));
+    const loggedTrace = new Map(r.candidates.map((t) => [t.actionId, t]));
+    // The reward model: the scorer's propensity under the candidate's evaluation, else as logged.
+    const q = (actionId: string) => {
+      if (actionId === NONE) return { acc: 0, val: 0 };
+      const t = candidateTrace.get(actionId)?.propensity !== undefined ? candidateTrace.get(actionId) : loggedTrace.get(actionId);
+      const p = t?.propensity ?? 0;
+      const { value, cost } = valueOf(t);
+      return { acc: p, val: p * value - cost };
+    };
+    const first = r.chosen[0];
+    const logged = first?.actionId ?? NONE;
+    const pscore = first?.selectionProbability ?? 1;
+    const accepted = logged !== NONE && o.accepted.has(logged);
+    const { value, cost } = valueOf(loggedTrace.get(logged));
+    const netReward = logged === NONE ? 0 : (accepted ? value : 0) - cost;
+    let qtAcc = 0;
+    let qtVal = 0;
+    for (const [a, p] of target) {
+      const qa = q(a);
+      qtAcc += p * qa.acc;
+      qtVal += p * qa.val;
+    }
+    const ql = q(logged);
+    const pi = target.get(logged) ?? 0;
+    agreement += pi;
+    push(acc, accepted ? 1 : 0, pscore, pi, ql.acc, qtAcc);
+    push(val, netReward, pscore, pi, ql.val, qtVal);
+    counts.used++;
+  }
+  if (counts.used === 0) throw new ValidationError([{ field: 'decisions', rule: 'min_length', message: `no logged decisions to evaluate on (read ${counts.read}: ${counts.heldOut} held out, ${counts.filtered} outside the channel or window)` }]);
+  const o = { resamples: req.resamples, confidence: req.confidence, seed: req.seed, settings: { clip: req.clip, switchAt: req.switchAt } };
+  const mean = (x: number[]) => x.reduce((s, v) => s + v, 0) / x.length;
+  const candidate: OpeResult['candidate'] = { levers: req.levers !== undefined };
+  if (req.compiled) candidate.catalogueVersion = req.compiled.version;
+  if (req.bandit) candidate.bandit = req.bandit;
+  return {
+    candidate,
+    decisions: counts,
+    logged: { acceptance: mean(acc.reward), netValue: mean(val.reward) },
+    agreement: agreement / counts.used,
+    acceptance: offPolicyReport(rounds(acc), o),
+    netValue: offPolicyReport(rounds(val), o),
+  };
+}
+
+function push(c: Record<keyof OpeRounds, number[]>, reward: number, pscore: number, target: number, qLogged: number, qTarget: number): void {
+  c.reward.push(reward);
+  c.pscore.push(pscore);
+  c.target.push(target);
+  c.qLogged.push(qLogged);
+  c.qTarget.push(qTarget);
+}
+
+const rounds = (c: Record<keyof OpeRounds, number[]>): OpeRounds => ({ reward: Float64Array.from(c.reward), pscore: Float64Array.from(c.pscore), target: Float64Array.from(c.target), qLogged: Float64Array.from(c.qLogged), qTarget: Float64Array.from(c.qTarget) });

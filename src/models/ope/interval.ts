@@ -1,0 +1,68 @@
+/**
+ * Confidence intervals for off-policy estimates: the nonparametric percentile bootstrap
+ * over logged rounds (as the Open Bandit Pipeline's estimate_confidence_interval_by_bootstrap,
+ * but re-estimating on each resample so SNIPS's denominator is resampled too), seeded.
+ */
+import { mulberry32 } from '../../core/random.js';
+import { checkConfidence, invalid } from '../stats/checks.js';
+import { checkRounds, effectiveSampleSize, ESTIMATORS, estimate, maxWeight, DEFAULT_SETTINGS, type EstimatorName, type EstimatorSettings, type OpeRounds } from './estimators.js';
+
+export interface Interval {
+  estimate: number;
+  low: number;
+  high: number;
+}
+
+export interface BootstrapOptions {
+  resamples?: number;
+  confidence?: number;
+  seed?: number;
+}
+
+/** The value `q` (0–1) of sorted values by linear interpolation (numpy's default percentile). */
+export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
+  const n = sorted.length;
+  if (n === 0) return Number.NaN;
+  const h = (n - 1) * q;
+  const lo = Math.floor(h);
+  const hi = Math.min(n - 1, lo + 1);
+  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
+}
+
+/** Percentile bootstrap intervals of several estimators, from the same resamples. */
+export function bootstrapIntervals(d: OpeRounds, names: readonly EstimatorName[] = ESTIMATORS, o: BootstrapOptions & { settings?: EstimatorSettings } = {}): Record<EstimatorName, Interval> {
+  checkRounds(d);
+  const resamples = o.resamples ?? 1000;
+  const confidence = o.confidence ?? 0.95;
+  checkConfidence(confidence);
+  if (!Number.isInteger(resamples) || resamples < 10) invalid('resamples', 'min', `needs an integer >= 10, got ${resamples}`);
+  const settings = o.settings ?? DEFAULT_SETTINGS;
+  const rng = mulberry32(o.seed ?? 1);
+  const n = d.reward.length;
+  const idx = new Uint32Array(n);
+  const draws = names.map(() => new Float64Array(resamples));
+  for (let b = 0; b < resamples; b++) {
+    for (let k = 0; k < n; k++) idx[k] = Math.floor(rng.next() * n);
+    names.forEach((name, j) => (draws[j]![b] = estimate(name, d, settings, idx)));
+  }
+  const alpha = 1 - confidence;
+  const out = {} as Record<EstimatorName, Interval>;
+  names.forEach((name, j) => {
+    const sorted = draws[j]!.filter((v) => !Number.isNaN(v)).sort();
+    out[name] = { estimate: estimate(name, d, settings), low: quantileSorted(sorted, alpha / 2), high: quantileSorted(sorted, 1 - alpha / 2) };
+  });
+  return out;
+}
+
+/** Every estimator with its interval, the effective sample size and the largest weight. */
+export interface OffPolicyReport {
+  rounds: number;
+  effectiveSampleSize: number;
+  maxWeight: number;
+  estimates: Record<EstimatorName, Interval>;
+}
+
+/** The whole report for one reward. */
+export function offPolicyReport(d: OpeRounds, o: BootstrapOptions & { settings?: EstimatorSettings } = {}): OffPolicyReport {
+  return { rounds: d.reward.length, effectiveSampleSize: effectiveSampleSize(d), maxWeight: maxWeight(d), estimates: bootstrapIntervals(d, ESTIMATORS, o) };
+}

@@ -1,0 +1,44 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run } from '../../src/cli/ope.js';
+import { createEngine } from '../../src/engine.js';
+import { ManualClock } from '../../src/core/clock.js';
+
+afterEach(() => vi.restoreAllMocks());
+const catalogue = fileURLToPath(new URL('../fixtures/decisions/scenario-catalogue.yaml', import.meta.url));
+
+describe('nextbest ope', () => {
+  it('estimates a candidate on a stored decision log and prints every estimator', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nb-ope-'));
+    const config = join(dir, 'nextbest.config.yaml');
+    writeFileSync(config, `decisioning:\n  catalogue: ${catalogue}\n  bandit:\n    channels: { in_app: 0.5 }\nlog: { level: silent }\n`);
+    const engine = await createEngine({ dataDir: dir, log: { level: 'silent' }, decisioning: { catalogue, bandit: { channels: { in_app: 0.5 } } } }, { clock: new ManualClock('2026-03-01T12:00:00Z') });
+    await engine.upsertCustomers(Array.from({ length: 40 }, (_, k) => ({ customerId: `c${k}`, dateOfBirth: '1980-01-01', riskTolerance: 'medium', consents: { marketing: true, personalised_offers: true } })));
+    const events: unknown[] = [];
+    for (let k = 0; k < 40; k++) {
+      const d = await engine.decide({ customerId: `c${k}`, channel: 'in_app' });
+      const a = d.chosen[0]!.actionId;
+      events.push({ eventId: `s${k}`, customerId: `c${k}`, occurredAt: '2026-03-01T12:01:00Z', schemaVersion: 1, type: 'offer_response', payload: { decisionId: d.decisionId, actionId: a, channel: 'in_app', response: 'shown' } });
+      if (a === 'saver' || k % 7 === 0) events.push({ eventId: `a${k}`, customerId: `c${k}`, occurredAt: '2026-03-01T12:02:00Z', schemaVersion: 1, type: 'offer_response', payload: { decisionId: d.decisionId, actionId: a, channel: 'in_app', response: 'accepted' } });
+    }
+    await engine.ingest(events);
+    await engine.close();
+    const levers = join(dir, 'levers.yaml');
+    writeFileSync(levers, 'families:\n  savings: 100\n');
+    let out = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+    expect(await run(['--data-dir', dir, '--config', config, '--levers', levers, '--resamples', '100'])).toBe(0);
+    expect(out).toContain('decisions: 40 used of 40');
+    for (const e of ['ips', 'snips', 'dm', 'dr', 'clipped_dr', 'switch_dr']) expect(out).toMatch(new RegExp(`^${e} +\\d`, 'm'));
+    out = '';
+    expect(await run(['--data-dir', dir, '--config', config, '--bandit', '0.3', '--json', '--resamples', '100'])).toBe(0);
+    const json = JSON.parse(out);
+    expect(json.candidate.bandit).toEqual({ budget: 0.3 });
+    expect(json.acceptance.rounds).toBe(40);
+    vi.restoreAllMocks();
+    await expect(run(['--data-dir', dir, '--config', config, '--bandit', 'lots'])).rejects.toThrow('--bandit needs a number');
+  });
+});
