@@ -5,8 +5,8 @@
  * the participant's certificate fingerprint. Every request is checked against its schema
  * before the participant sees it; every reply against its schema before the coordinator does.
  */
-import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, createServer as createHttpServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Agent as HttpsAgent, createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { PeerCertificate } from 'node:tls';
@@ -134,6 +134,14 @@ export function httpLink(o: LinkOptions): ParticipantLink {
   const base = new URL(o.url);
   const tls = base.protocol === 'https:';
   const pin = o.pin?.replace(/:/g, '').toLowerCase();
+  // Each link has its own connection pool: a socket verified for one link (its CA, its pin) is never reused by another.
+  const agent = tls
+    ? new HttpsAgent({
+        keepAlive: true,
+        ...(o.ca ? { ca: o.ca } : {}),
+        ...(pin ? { checkServerIdentity: (_host: string, cert: PeerCertificate) => (fingerprint(cert) === pin ? undefined : new Error(`certificate of ${o.name} does not match the pinned fingerprint`)) } : {}),
+      })
+    : new HttpAgent({ keepAlive: true });
   return {
     name: o.name,
     bytes,
@@ -145,8 +153,7 @@ export function httpLink(o: LinkOptions): ParticipantLink {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), authorization: `Bearer ${o.token}` },
           timeout: o.timeoutMs ?? 60_000,
-          ...(tls && o.ca ? { ca: o.ca } : {}),
-          ...(tls && pin ? { checkServerIdentity: (_host: string, cert: PeerCertificate) => (fingerprint(cert) === pin ? undefined : new Error(`certificate of ${o.name} does not match the pinned fingerprint`)) } : {}),
+          agent,
         };
         const req = (tls ? httpsRequest : httpRequest)(url, options, (res) => {
           const chunks: Buffer[] = [];

@@ -28,6 +28,8 @@ export interface ModelCard {
   limitations: string[];
   /** Filled in when a fairness audit has been run (governance/fairness), else a note saying none was. */
   fairness: string;
+  /** Federated models (src/federated): who took part, rows per participant, rounds, secure aggregation and privacy settings. */
+  federation?: Record<string, unknown>;
 }
 
 /** What a training job hands to the registry. */
