@@ -48,6 +48,8 @@ export interface DemoResult {
   dpResult: FederatedResult | null;
   /** Largest |federated − central| prediction over every test row (same cuts, DP off). */
   maxPredictionGap: number;
+  /** Central training of the same trees on the pooled rows (the time floor). */
+  centralSeconds: number;
   simulateSeconds: number;
   served: { bank: string; model: string; customer: string; action: string } | null;
 }
@@ -105,7 +107,9 @@ export async function threeBankExperiment(o: DemoOptions, say: (s: string) => vo
 
     // The baselines: the pooled rows with the federation's cuts, and each bank alone.
     const params = { ...DEMO_PARAMS, rounds: o.rounds };
+    const tc = performance.now();
     const central = train({ features: stack(data.map((d) => d.train)), label: concat(data.map((d) => d.trainLabel)), featureNames: data[0]!.featureNames, cuts: federated.cuts }, params).model;
+    const centralSeconds = (performance.now() - tc) / 1000;
     const locals = data.map((d) => train({ features: d.train, label: d.trainLabel, featureNames: d.featureNames }, params).model);
     const row = (name: string, m: GbdtModel): AucRow => ({ model: name, perBank: data.map((d) => aucOn(m, d)), all: aucOnAll(m, data) });
     const table = [row('federated', federated.model), row('central (pooled rows)', central), ...locals.map((m, i) => row(`${DEMO_BANKS[i]!.name} alone`, m))];
@@ -124,6 +128,7 @@ export async function threeBankExperiment(o: DemoOptions, say: (s: string) => vo
       federated,
       dpResult,
       maxPredictionGap: gap,
+      centralSeconds,
       simulateSeconds,
       served,
     };

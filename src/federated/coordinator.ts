@@ -170,7 +170,10 @@ export async function trainFederated(links: readonly ParticipantLink[], o: Feder
 
     // Privacy: the noise multiplier that keeps the planned releases within (ε, δ).
     const dp = o.privacy ?? null;
-    const planned = plannedReleases(p.rounds, p.maxDepth > 0 ? p.maxDepth : 16);
+    // A row is in one released node per level: a tree releases at most (depth + 1) histograms a row is in.
+    const levels = Math.min(p.maxDepth > 0 ? p.maxDepth : Infinity, p.maxLeaves > 0 ? p.maxLeaves - 1 : Infinity);
+    if (dp && !Number.isFinite(levels)) throw new ValidationError([{ field: 'params.maxDepth', rule: 'dp_bound', message: 'differential privacy needs maxDepth or maxLeaves to bound the releases per tree' }]);
+    const planned = plannedReleases(p.rounds, Number.isFinite(levels) ? levels : 0);
     const z = dp ? calibrateNoise(dp.epsilon, dp.delta, planned) : 0;
     const sigma = z * stepSensitivity(F);
     const share = () => (sigma > 0 ? sigma / Math.sqrt(active.length) : 0);
@@ -248,7 +251,8 @@ export async function trainFederated(links: readonly ParticipantLink[], o: Feder
 
     const model: GbdtModel = { objective: 'binary:logistic', baseMargin, featureNames, trees, float32Inputs: false, bestIteration: trees.length, params: { ...p, federated: true } };
     const privacy: PrivacyReport = dp
-      ? { mechanism: 'gaussian', epsilon: Number(epsilonOf(releases, z, dp.delta).toPrecision(6)), delta: dp.delta, noiseMultiplier: Number(z.toPrecision(6)), sigma: Number(sigma.toPrecision(6)), releases }
+      ? // ε for the planned maximum of releases, not the count made: how many nodes split depends on the data, and the bound must not.
+        { mechanism: 'gaussian', epsilon: Number(epsilonOf(Math.max(planned, releases), z, dp.delta).toPrecision(6)), delta: dp.delta, noiseMultiplier: Number(z.toPrecision(6)), sigma: Number(sigma.toPrecision(6)), releases: Math.max(planned, releases) }
       : { mechanism: 'none', epsilon: null, delta: null, noiseMultiplier: null, sigma: null, releases };
     const federation = {
       participants: [...report.values()].map((r) => ({ name: r.name, rows: r.rows, rounds: r.rounds, dropped: r.dropped })),

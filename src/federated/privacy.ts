@@ -22,7 +22,7 @@ export interface PrivacyReport {
   noiseMultiplier: number | null;
   /** σ of the noise on each histogram cell of the sum. */
   sigma: number | null;
-  /** Histogram releases accounted for (aggregation steps, retried attempts included). */
+  /** Histogram releases accounted for: the planned maximum (label statistics + rounds x (depth + 1)), or the steps made when retried attempts made more. */
   releases: number;
 }
 
