@@ -51,7 +51,7 @@ export interface DemoResult {
   /** Central training of the same trees on the pooled rows (the time floor). */
   centralSeconds: number;
   simulateSeconds: number;
-  served: { bank: string; model: string; customer: string; action: string } | null;
+  served: { bank: string; model: string; customer: string; action: string; how: 'decision' | 'profile' } | null;
 }
 
 /** The demo's GBDT settings: shallow trees for small banks. */
@@ -159,8 +159,8 @@ export async function runDemo(o: DemoOptions, say: (s: string) => void): Promise
   say(`federated vs central on the pooled rows (same bin cuts, DP off): largest prediction difference ${r.maxPredictionGap.toExponential(1)}`);
   if (r.dpResult) say(`with DP: Gaussian noise multiplier ${r.dpResult.privacy.noiseMultiplier}, ${r.dpResult.privacy.releases} releases, (ε, δ) = (${r.dpResult.privacy.epsilon}, ${r.dpResult.privacy.delta})`);
   say(`registered in every bank: ${f.participants.map((p) => `${p.name} ${p.registered ?? '(not registered)'}`).join(', ')}`);
-  if (r.served?.action) say(`serving: ${r.served.bank} promoted ${r.served.model}; a decision for ${r.served.customer} scored the action ${r.served.action} with it`);
-  else if (r.served) say(`serving: ${r.served.bank} promoted ${r.served.model}; ${r.served.customer}`);
+  if (r.served?.how === 'decision') say(`serving: ${r.served.bank} promoted ${r.served.model}; a decision for ${r.served.customer} scored the action ${r.served.action} with it`);
+  else if (r.served) say(`serving: ${r.served.bank} promoted ${r.served.model}; no decision scored ${r.family} (the campaign put its customers under the family's contact cap), but ${r.served.customer}'s profile carries ${r.served.action} from ${r.served.model}`);
   say(`(simulating and ingesting the three banks took ${r.simulateSeconds.toFixed(1)} s)`);
   return 0;
 }
@@ -193,14 +193,20 @@ async function serveInBank(engine: Engine, f: FederatedResult, family: string): 
   const id = f.participants[0]?.registered;
   if (!id) return null;
   await engine.models.promote(id, { force: 'three-bank federated demo: promoted to show the federated model serving decisions', actor: 'federated-demo' });
-  // The first customers for whom the product passes eligibility, suitability and consent, so the model scores it.
-  const customers = await engine.stores.customers.list({ limit: 1000 });
+  // A decision that scores the product with it (the campaign's own contacts put most customers under the
+  // family's 90-day contact cap); failing that, the profile's propensity, which serving computes with the champion.
+  const customers = await engine.stores.customers.list({ limit: 200 });
+  const bank = f.participants[0]!.name;
   for (const c of customers) {
     const d = await engine.decide({ customerId: c.customerId, channel: 'in_app', n: 5 });
     const hit = Object.entries(d.models ?? {}).find(([, m]) => m === id);
-    if (hit) return { bank: f.participants[0]!.name, model: id, customer: c.customerId, action: hit[0] };
+    if (hit) return { bank, model: id, customer: c.customerId, action: hit[0], how: 'decision' };
   }
-  return { bank: f.participants[0]!.name, model: id, customer: `(no customer was eligible for ${family} offers)`, action: '' };
+  const first = customers[0];
+  if (!first) return null;
+  const scores = (await engine.profile(first.customerId)).scores;
+  const p = scores?.propensities?.[family];
+  return p ? { bank, model: p.model, customer: first.customerId, action: `propensity ${p.probability}`, how: 'profile' } : null;
 }
 
 function aucOn(m: GbdtModel, d: LocalData): number | null {
