@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createPrivateKey } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createEngine, loadConfig, type Engine } from '../index.js';
 import { iso, MS_PER_DAY } from '../core/clock.js';
 import {
@@ -7,6 +8,7 @@ import {
   fromConfig,
   httpLink,
   loadYamlConfig,
+  newIdentity,
   ParticipantConfig,
   Participant,
   propensityData,
@@ -28,11 +30,12 @@ function demoFamily(f: string): ActionFamily {
 }
 
 const spec = {
-  usage: 'nextbest federated participant --config FILE | coordinator --config FILE | demo [--customers N] [--days D] [--seed S] [--family F] [--rounds R] [--dp]',
+  usage: 'nextbest federated participant --config FILE | coordinator --config FILE | keygen --out KEY.pem | demo [--customers N] [--days D] [--seed S] [--family F] [--rounds R] [--dp]',
   summary:
     'Federated GBDT: banks train one model without sharing rows. `participant` serves one bank\'s rows (a CSV, or the propensity rows of its nextbest store) to a coordinator over HTTP(S) and answers only with quantile summaries and masked histogram sums; `coordinator` grows the trees from the sums, sends the finished model to every participant (which registers it as a candidate) and prints a JSON summary; `demo` simulates three banks with the digital twin on this machine and prints test AUCs: federated vs central pooling vs each bank alone. See docs/federated.md.',
   options: {
     config: { type: 'string' },
+    out: { type: 'string' },
     customers: { type: 'string', default: '250' },
     days: { type: 'string', default: '150' },
     seed: { type: 'string', default: '7' },
@@ -43,6 +46,7 @@ const spec = {
   },
   help: {
     config: 'participant / coordinator: the YAML config (docs/federated.md)',
+    out: 'keygen: where to write the Ed25519 identity (private key, PEM, mode 0600); the public key is printed for the other participants\' configs',
     customers: 'demo: customers per simulated bank',
     days: 'demo: days of history per bank',
     seed: 'demo: seed of the first bank (the others follow)',
@@ -54,7 +58,7 @@ const spec = {
   allowPositionals: true,
 } as const;
 
-const SUBCOMMANDS = ['participant', 'coordinator', 'demo'] as const;
+const SUBCOMMANDS = ['participant', 'coordinator', 'keygen', 'demo'] as const;
 
 /** `nextbest federated` */
 export async function run(argv: string[]): Promise<number> {
@@ -67,6 +71,14 @@ export async function run(argv: string[]): Promise<number> {
       return participant(required(v, 'config'));
     case 'coordinator':
       return coordinator(required(v, 'config'));
+    case 'keygen': {
+      const out = required(v, 'out');
+      if (existsSync(out)) throw new UsageError(`--out: ${out} exists; an identity is never overwritten`);
+      const id = newIdentity();
+      writeFileSync(out, id.privateKeyPem, { mode: 0o600, flag: 'wx' });
+      process.stdout.write(`${JSON.stringify({ privateKey: out, publicKey: id.publicKey })}\n`);
+      return 0;
+    }
     case 'demo': {
       const { runDemo } = await import('./federatedDemo.js');
       return runDemo({ customers: numberOption(v, 'customers', 250), days: numberOption(v, 'days', 150), seed: numberOption(v, 'seed', 7), rounds: numberOption(v, 'rounds', 40), family: demoFamily(v.family ?? 'investment'), dp: v.dp === true, dataDir: v['data-dir'] }, (s) => process.stdout.write(`${s}\n`));
@@ -94,7 +106,8 @@ async function participant(path: string): Promise<number> {
     const e = engine;
     if (d.register) register = registerInBank(local, { name: `propensity_${d.family}`, register: (m) => e.models.register(m), window: { from: iso(from), to: iso(to) }, definitionsHash: e.features.version, createdAt: () => iso(e.clock.now()) });
   }
-  const p = new Participant(c.name, data, register);
+  const identity = c.identity ? { privateKey: createPrivateKey(readFileSync(fromConfig(base, c.identity.key), 'utf8')), peers: new Map(Object.entries(c.identity.peers)) } : undefined;
+  const p = new Participant(c.name, data, register, identity);
   const tls = c.tls ? { key: readFileSync(fromConfig(base, c.tls.key), 'utf8'), cert: readFileSync(fromConfig(base, c.tls.cert), 'utf8') } : undefined;
   const server = await serveParticipant(p, { host: c.listen.host, port: c.listen.port, token, ...(tls ? { tls } : {}), onRequest: (route, status) => process.stderr.write(`${c.name}: ${route} ${status}\n`) });
   // The first stdout line says where it listens (tests and scripts read it).

@@ -39,6 +39,10 @@ export const ParticipantConfig = z.strictObject({
   listen: z.strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(7400) }).default({ host: '127.0.0.1', port: 7400 }),
   ...token,
   tls: z.strictObject({ key: z.string(), cert: z.string() }).optional(),
+  /** Ed25519 identity (`nextbest federated keygen`): the private key file, and the other participants' public keys. */
+  identity: z
+    .strictObject({ key: z.string(), peers: z.record(name, z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'a base64url Ed25519 public key')) })
+    .optional(),
   data: z.union([CsvData, StoreData]),
 });
 export type ParticipantConfig = z.infer<typeof ParticipantConfig>;

@@ -192,11 +192,12 @@ export async function trainFederated(links: readonly ParticipantLink[], o: Feder
         try {
           const keys = await all('keys', () => ({ session, round, attempt }));
           const peers = Object.fromEntries([...keys].map(([n, k]) => [n, k.publicKey]));
+          const signatures = Object.fromEntries([...keys].flatMap(([n, k]) => (k.signature ? [[n, k.signature]] : [])));
           let step = 0;
           return await body(async (kind, splits, nodes, words, noise) => {
             const s = step++;
             releases++;
-            const replies = await all('aggregate', () => ({ session, round, attempt, step: s, peers, kind, splits, nodes, noiseShare: noise }));
+            const replies = await all('aggregate', () => ({ session, round, attempt, step: s, peers, signatures, kind, splits, nodes, noiseShare: noise }));
             const total = new Uint32Array(words * WORDS);
             for (const [n, r] of replies) {
               const buf = Buffer.from(r.masked, 'base64');

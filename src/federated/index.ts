@@ -7,3 +7,4 @@ export { propensityData, takeUpsByFamily } from './bankData.js';
 export { csvData } from './csvData.js';
 export { ParticipantConfig, CoordinatorConfig, loadYamlConfig, fromConfig, tokenOf } from './config.js';
 export { epsilonOf, calibrateNoise, plannedReleases, type PrivacyReport } from './privacy.js';
+export { newIdentity, type Identity } from './masks.js';

@@ -7,7 +7,7 @@
  * stream, the other subtracts it, so in the sum over all participants every mask cancels
  * exactly and the coordinator learns only the total.
  */
-import { createCipheriv, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from 'node:crypto';
+import { createCipheriv, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, sign, verify, type KeyObject } from 'node:crypto';
 import { ValidationError } from '../core/errors.js';
 import { addInto, subtractInto } from './fixedPoint.js';
 
@@ -62,4 +62,40 @@ export function applyMasks(plain: Uint32Array, self: string, own: KeyObject, pee
 /** The HKDF context of a pair: the same for both ends, whichever computes it. */
 function pairContext(context: string, a: string, b: string): string {
   return `${context}|${a < b ? a : b}|${a < b ? b : a}`;
+}
+
+/**
+ * Long-term identities close the one gap the coordinator could use: relaying its own round key
+ * in place of a participant's (then it shares the masks and can unmask). Each participant signs
+ * its round key with its Ed25519 identity; a participant given its peers' identity keys refuses
+ * to mask against a key that is not signed by the peer it claims to be.
+ */
+export interface Identity {
+  privateKey: KeyObject;
+  /** The other participants' Ed25519 public keys (base64url, raw 32 bytes), by name. */
+  peers: ReadonlyMap<string, string>;
+}
+
+const signed = (session: string, round: number, attempt: number, name: string, publicKey: string) => Buffer.from(`nextbest-federated-v1|${session}|${round}|${attempt}|${name}|${publicKey}`);
+
+/** Signs a round key. */
+export function signRoundKey(identity: KeyObject, session: string, round: number, attempt: number, name: string, publicKey: string): string {
+  return sign(null, signed(session, round, attempt, name, publicKey), identity).toString('base64url');
+}
+
+/** True when `signature` is `name`'s identity signing this round key. */
+export function verifyRoundKey(identityPublicKey: string, signature: string | undefined, session: string, round: number, attempt: number, name: string, publicKey: string): boolean {
+  if (!signature) return false;
+  try {
+    const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: identityPublicKey }, format: 'jwk' });
+    return verify(null, signed(session, round, attempt, name, publicKey), key, Buffer.from(signature, 'base64url'));
+  } catch {
+    return false;
+  }
+}
+
+/** A new Ed25519 identity: the private key (PEM) to keep, the public key (base64url) to give the other participants. */
+export function newIdentity(): { privateKeyPem: string; publicKey: string } {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  return { privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), publicKey: String(publicKey.export({ format: 'jwk' }).x) };
 }

@@ -23,7 +23,7 @@ import {
   type FeatureMatrix,
 } from '../models/gbdt/index.js';
 import { encode } from './fixedPoint.js';
-import { applyMasks, roundKeys, type RoundKeys } from './masks.js';
+import { applyMasks, roundKeys, signRoundKey, verifyRoundKey, type Identity, type RoundKeys } from './masks.js';
 import { addNoise } from './privacy.js';
 import { PROTOCOL_VERSION, type ReplyOf, type RequestOf } from './protocol.js';
 
@@ -62,6 +62,8 @@ export class Participant {
     readonly name: string,
     private readonly data: LocalData,
     private readonly register?: RegisterModel,
+    /** With an identity, round keys are signed and peers' keys checked against their pinned identities. */
+    private readonly identity?: Identity,
   ) {
     if (data.train.nRows !== data.trainLabel.length) throw refuse('trainLabel', 'length', `${data.trainLabel.length} labels for ${data.train.nRows} rows`);
     if (data.train.nFeatures !== data.featureNames.length) throw refuse('featureNames', 'length', `${data.featureNames.length} names for ${data.train.nFeatures} features`);
@@ -116,7 +118,8 @@ export class Participant {
     if (s.round && s.round.round === r.round && r.attempt <= s.round.attempt) throw refuse('attempt', 'fresh', `attempt ${r.attempt} of round ${r.round} was already keyed`);
     const all = Array.from({ length: this.data.train.nRows }, (_, i) => i);
     s.round = { round: r.round, attempt: r.attempt, keys: roundKeys(), lastStep: -1, peers: null, rows: new Map([[0, all]]) };
-    return { publicKey: s.round.keys.publicKey };
+    const publicKey = s.round.keys.publicKey;
+    return this.identity ? { publicKey, signature: signRoundKey(this.identity.privateKey, s.id, r.round, r.attempt, this.name, publicKey) } : { publicKey };
   }
 
   /** One masked vector: the label statistics or the histograms of the requested nodes. */
@@ -128,6 +131,14 @@ export class Participant {
     const peers = new Map(Object.entries(r.peers));
     if (peers.get(this.name) !== rd.keys.publicKey) throw refuse('peers', 'own_key', 'the peer list does not carry this participant\'s key for the round');
     if (peers.size < s.minParticipants) throw refuse('peers', 'min_participants', `${peers.size} participants, fewer than the ${s.minParticipants} agreed: the sum would not hide this one`);
+    if (this.identity) {
+      for (const [peer, key] of peers) {
+        if (peer === this.name) continue;
+        const pinned = this.identity.peers.get(peer);
+        if (!pinned) throw refuse(`peers.${peer}`, 'known_peer', `${peer} is not among this participant's pinned peers`);
+        if (!verifyRoundKey(pinned, r.signatures[peer], s.id, r.round, r.attempt, peer, key)) throw refuse(`signatures.${peer}`, 'signed_key', `the round key of ${peer} is not signed by ${peer}'s identity`);
+      }
+    }
     const peerKey = JSON.stringify([...peers].sort());
     if (rd.peers !== null && rd.peers !== peerKey) throw refuse('peers', 'fixed', 'the peer list changed within a round attempt');
     rd.peers = peerKey;

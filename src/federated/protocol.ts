@@ -46,7 +46,8 @@ export const SetupRequest = z.strictObject({
 export const Ack = z.strictObject({ ok: z.literal(true) });
 
 export const KeysRequest = z.strictObject({ session, round: z.number().int().min(-1), attempt: z.number().int().min(0) });
-export const KeysReply = z.strictObject({ publicKey });
+/** `signature`: the round key signed with the participant's long-term Ed25519 identity, when it has one (see masks.ts). */
+export const KeysReply = z.strictObject({ publicKey, signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'a base64url Ed25519 signature').optional() });
 
 const AppliedSplit = z.strictObject({
   node: z.number().int().min(0),
@@ -63,6 +64,8 @@ export const AggregateRequest = z.strictObject({
   attempt: z.number().int().min(0),
   step: z.number().int().min(0),
   peers: z.record(name, publicKey),
+  /** Each peer's signature of its round key (relayed as received); participants with pinned identities check them. */
+  signatures: z.record(name, z.string()).default({}),
   /** `stats`: [Σ label, rows]; `histograms`: per node [g, h interleaved per bin, then rows per bin]. */
   kind: z.enum(['stats', 'histograms']),
   splits: z.array(AppliedSplit),

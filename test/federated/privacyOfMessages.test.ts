@@ -100,7 +100,7 @@ describe('what the coordinator receives', () => {
     const p = net.participants[0]!;
     p.setup({ session: 'refuse-test', settings: { objective: 'binary:logistic', maxBin: 8 }, cuts: Array.from({ length: 6 }, () => [0, 1]), noiseShare: 0, minParticipants: 2 });
     const { publicKey } = p.keys({ session: 'refuse-test', round: -1, attempt: 0 });
-    const ask = (peers: Record<string, string>, step: number) => () => p.aggregate({ session: 'refuse-test', round: -1, attempt: 0, step, peers, kind: 'stats', splits: [], nodes: [], noiseShare: 0 });
+    const ask = (peers: Record<string, string>, step: number) => () => p.aggregate({ session: 'refuse-test', round: -1, attempt: 0, step, peers, signatures: {}, kind: 'stats', splits: [], nodes: [], noiseShare: 0 });
     expect(ask({ 'bank-a': publicKey }, 0)).toThrow(/min_participants/);
     expect(ask({ 'bank-a': 'A'.repeat(43), 'bank-b': publicKey }, 0)).toThrow(/own_key/);
     const other = roundKeys().publicKey;
