@@ -110,6 +110,7 @@ export async function trainFederated(links: readonly ParticipantLink[], o: Feder
   const p = federatedParams(o.params);
   const minParticipants = o.minParticipants ?? 2;
   if (!Number.isInteger(minParticipants) || minParticipants < 2) throw new ValidationError([{ field: 'minParticipants', rule: 'min', message: 'must be an integer >= 2: a sum of one participant hides nothing' }]);
+  if (links.length < minParticipants) throw new ValidationError([{ field: 'participants', rule: 'min_participants', message: `${links.length} participants, fewer than minParticipants (${minParticipants})` }]);
   const names = links.map((l) => l.name);
   if (new Set(names).size !== names.length) throw new ValidationError([{ field: 'participants', rule: 'unique', message: 'participant names must be unique' }]);
   const session = o.session ?? randomBytes(12).toString('base64url');
