@@ -5,11 +5,12 @@
  * pooled rows (the model nobody may build) and each bank alone, then shows the model
  * registered in every bank and serving a decision in one. bench/federated.ts runs the same.
  */
-import { rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createEngine, loadConfig, type Engine } from '../index.js';
 import { iso, ManualClock, MS_PER_DAY } from '../core/clock.js';
+import { ValidationError } from '../core/errors.js';
 import { httpLink, Participant, propensityData, registerInBank, serveParticipant, trainFederated, type FederatedResult, type LocalData } from '../federated/index.js';
 import { auc } from '../models/metrics/index.js';
 import { predictBatch, train, type FeatureMatrix, type GbdtModel } from '../models/gbdt/index.js';
@@ -67,6 +68,9 @@ export const DP_BUDGET = { epsilon: 8, delta: 1e-6 };
 /** Simulates the banks, trains federated / central / local-only models and measures them. */
 export async function threeBankExperiment(o: DemoOptions, say: (s: string) => void = () => {}): Promise<DemoResult> {
   const t0 = performance.now();
+  // The demo wipes its own folder, never anything else (a mistyped --data-dir pointing at a real store).
+  const foreign = existsSync(o.dataDir) ? readdirSync(o.dataDir).filter((f) => !/^bank-[a-c](\.yaml)?$|^coordinator\.yaml$/.test(f)) : [];
+  if (foreign.length > 0) throw new ValidationError([{ field: 'data-dir', rule: 'demo_only', message: `${o.dataDir} holds ${foreign.slice(0, 3).join(', ')}: not a federated demo folder, so it is not wiped` }]);
   rmSync(o.dataDir, { recursive: true, force: true });
   const startDate = '2025-01-01';
   const end = Date.parse(`${startDate}T00:00:00Z`) + o.days * MS_PER_DAY + 9 * 3_600_000;
