@@ -16,6 +16,7 @@ const allowed = {
   channels: ['core', 'store', 'channels'],
   experiments: ['core', 'models/metrics', 'models/stats', 'models/survival', 'store', 'experiments'],
   governance: ['core', 'models', 'store', 'governance'],
+  federated: ['core', 'models', 'rules', 'features', 'training', 'store', 'federated'],
 };
 
 const forbidden = Object.entries(allowed).map(([from, to]) => ({
@@ -43,10 +44,10 @@ forbidden.push(
   },
   {
     name: 'cli-imports',
-    comment: 'src/cli may import engine.ts, index.ts, config.ts, server/, simulation/, core/ and the pure models/ (docs/decisions/0001)',
+    comment: 'src/cli may import engine.ts, index.ts, config.ts, server/, simulation/, federated/, core/ and the pure models/ (docs/decisions/0001)',
     severity: 'error',
     from: { path: layer('cli') },
-    to: { path: '^src/', pathNot: ['^src/cli/', '^src/core/', '^src/models/', '^src/server/', '^src/simulation/', '^src/engine\\.ts$', '^src/index\\.ts$', '^src/config\\.ts$'] },
+    to: { path: '^src/', pathNot: ['^src/cli/', '^src/core/', '^src/models/', '^src/server/', '^src/simulation/', '^src/federated/', '^src/engine\\.ts$', '^src/index\\.ts$', '^src/config\\.ts$'] },
   },
   {
     name: 'engine-wiring',

@@ -27,6 +27,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   keys: { summary: 'API keys for the HTTP API: create (scopes, expiry), list, revoke', load: () => import('./keys.js') },
   audit: { summary: 'The hash-chained audit trail of administrative acts: verify, list', load: () => import('./audit.js') },
   privacy: { summary: 'Data-subject rights and retention: export (Art. 15), erase (Art. 17), purge', load: () => import('./privacy.js') },
+  federated: { summary: 'Federated GBDT across banks that keep their rows: participant, coordinator, a three-bank demo', load: () => import('./federated.js') },
   migrate: { summary: 'Bring a PostgreSQL store up to date: schema migrations and monthly partitions (--store postgres://…)', load: () => import('./migrate.js') },
 };
 

@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   CONSUMER_LAG: { status: 503, meaning: 'Derived state (features, response links, cool-downs) did not catch up with the customer\'s latest event in time; retry shortly.' },
   STORE_WRITE_FAILED: { status: 503, meaning: 'A store refused a write (disk full, I/O error, read-only); nothing of the request was kept. Retry later.' },
   DATA_DIR_LOCKED: { status: 503, meaning: 'Another process holds the data dir (one process per data dir); the message names it.' },
+  FEDERATION_FAILED: { status: 503, meaning: 'Federated training could not finish: too few participants were left for a masked sum; nothing was registered.' },
   CONFIG_INVALID: { status: 500, meaning: 'The configuration file or options broke the config schema.' },
   INTERNAL: { status: 500, meaning: 'A bug: the server failed on input it should have handled. Reported with a request id.' },
 } as const satisfies Record<string, { status: number; meaning: string }>;

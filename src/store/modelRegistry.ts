@@ -30,6 +30,8 @@ export interface ModelCard {
   fairness: string;
   /** The audit itself: per group of each protected attribute and intersection, with its flags. */
   fairnessAudit?: unknown;
+  /** Federated models (src/federated): who took part, rows per participant, rounds, secure aggregation and privacy settings. */
+  federation?: Record<string, unknown>;
 }
 
 /** What a training job hands to the registry. */

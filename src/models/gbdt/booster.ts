@@ -26,6 +26,12 @@ export interface TrainData {
   validation?: { features: FeatureMatrix; label: Float64Array };
   /** Called after each round (e.g. for a progress bar). */
   onRound?: (round: number, validationLoss: number | null) => void;
+  /**
+   * Bin cuts to use instead of sketching them from `features` (per feature, ascending, the
+   * last above the maximum): a model trained on pooled rows with the cuts a federation
+   * agreed on grows the same trees as the federated model.
+   */
+  cuts?: Float64Array[];
 }
 
 /** A trained model and its learning curve. */
@@ -55,7 +61,7 @@ export function train(data: TrainData, userParams: Partial<GbdtParams> | Record<
   const monotone = monotoneVector(p, featureNames);
 
   // The sketch is weighted by the sample weights only, as XGBoost's (class weights act on gradients).
-  const cuts = computeCuts(X, p.maxBin, p.binSampleRows, deriveSeed(p.seed, 1), p.binCuts, data.weight ?? null);
+  const cuts = data.cuts ? checkCuts(data.cuts, X.nFeatures) : computeCuts(X, p.maxBin, p.binSampleRows, deriveSeed(p.seed, 1), p.binCuts, data.weight ?? null);
   const binned = binMatrix(X, cuts);
   const baseMargin = p.baseScore === 'mean' ? objective.initialMargin(data.label, weight) : objective.inverseTransform(p.baseScore);
   const treeParams = {
@@ -143,6 +149,16 @@ export function train(data: TrainData, userParams: Partial<GbdtParams> | Record<
     params: { ...p },
   };
   return { model, validationLoss };
+}
+
+/** Supplied cuts: one ascending, non-empty array per feature; a ValidationError names the feature. */
+export function checkCuts(cuts: Float64Array[], nFeatures: number): Float64Array[] {
+  if (cuts.length !== nFeatures) throw new ValidationError([{ field: 'cuts', rule: 'length', message: `${cuts.length} cut arrays for ${nFeatures} features` }]);
+  cuts.forEach((c, f) => {
+    const ok = c.length > 0 && c.every((x, i) => Number.isFinite(x) && (i === 0 || x > c[i - 1]!));
+    if (!ok) throw new ValidationError([{ field: `cuts.${f}`, rule: 'ascending', message: 'needs at least one finite cut, strictly ascending' }]);
+  });
+  return cuts;
 }
 
 function rowWeights(data: TrainData, p: GbdtParams, n: number): Float64Array | null {

@@ -344,7 +344,14 @@ export function sketchCuts(values: Float64Array, weights: Float64Array | null, m
   if (count === 0) return new Float64Array([f32(f32(1e-5) + f32(f32(1e-5) + f32(1e-5)))]);
   const sketch = new FeatureSketch(count, maxBin);
   sketch.pushAll(values, weights);
-  const full = sketch.summary();
+  const { cuts, lastCut } = cutsOfSummary(sketch.summary(), count, maxBin);
+  mapToTrainingValues(cuts, values);
+  cuts.push(lastCut);
+  return Float64Array.from(cuts);
+}
+
+/** `MakeCuts`: prune a feature's summary to maxBin + 1 entries; its inner values are the cuts. */
+function cutsOfSummary(full: Summary, count: number, maxBin: number): { cuts: number[]; lastCut: number } {
   const intermediate = Math.min(count, maxBin * K_FACTOR);
   const reduced = new Summary(intermediate);
   reduced.setPrune(full, intermediate);
@@ -359,8 +366,59 @@ export function sketchCuts(values: Float64Array, weights: Float64Array | null, m
     if (i === 1 || c > cuts[cuts.length - 1]!) cuts.push(c);
   }
   const top = final.size > 0 ? final.value[final.size - 1]! : f32(1e-5);
-  const lastCut = f32(top + f32(Math.abs(top) + f32(1e-5)));
-  mapToTrainingValues(cuts, values);
+  return { cuts, lastCut: f32(top + f32(Math.abs(top) + f32(1e-5))) };
+}
+
+/** One feature's weighted quantile summary as plain numbers: what a federation participant shares instead of its values. */
+export interface SketchSummary {
+  /** Non-missing values sketched. */
+  count: number;
+  value: number[];
+  rmin: number[];
+  rmax: number[];
+  wmin: number[];
+}
+
+/**
+ * A feature's local summary, pruned to `maxBin * 8` entries (XGBoost's distributed `hist`
+ * sends the same to its allreduce): summaries of disjoint row sets merge into the summary
+ * of their union (`cutsFromSummaries`).
+ */
+export function sketchSummary(values: Float64Array, weights: Float64Array | null, maxBin: number): SketchSummary {
+  const count = values.length;
+  if (count === 0) return { count: 0, value: [], rmin: [], rmax: [], wmin: [] };
+  const sketch = new FeatureSketch(count, maxBin);
+  sketch.pushAll(values, weights);
+  const size = Math.min(count, maxBin * K_FACTOR);
+  const reduced = new Summary(size);
+  reduced.setPrune(sketch.summary(), size);
+  const n = reduced.size;
+  return { count, value: [...reduced.value.subarray(0, n)], rmin: [...reduced.rmin.subarray(0, n)], rmax: [...reduced.rmax.subarray(0, n)], wmin: [...reduced.wmin.subarray(0, n)] };
+}
+
+/**
+ * Cut points from the summaries of disjoint row sets (`SetCombine` then `MakeCuts`), as
+ * XGBoost's distributed sketch merges its workers'. The cuts are float32 sketch values
+ * (no training values to map them back to); the last lies above the maximum.
+ */
+export function cutsFromSummaries(parts: readonly SketchSummary[], maxBin: number): Float64Array {
+  let merged = new Summary(0);
+  let count = 0;
+  for (const p of parts) {
+    if (p.count === 0) continue;
+    const s = new Summary(p.value.length);
+    s.value.set(p.value);
+    s.rmin.set(p.rmin);
+    s.rmax.set(p.rmax);
+    s.wmin.set(p.wmin);
+    s.size = p.value.length;
+    const next = new Summary(merged.size + s.size);
+    next.setCombine(merged, s);
+    merged = next;
+    count += p.count;
+  }
+  if (count === 0) return new Float64Array([f32(f32(1e-5) + f32(f32(1e-5) + f32(1e-5)))]);
+  const { cuts, lastCut } = cutsOfSummary(merged, count, maxBin);
   cuts.push(lastCut);
   return Float64Array.from(cuts);
 }
