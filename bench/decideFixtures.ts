@@ -107,7 +107,8 @@ export async function prepareBankDir(dir: string, o: { customers: number; days: 
         artefact: modelToJson(o.model),
         createdAt: new Date().toISOString(),
       });
-      await engine.models.promote(r.id);
+      // A synthetic-label benchmark model has no test AUC for the promotion guard to judge.
+      await engine.models.promote(r.id, { force: 'benchmark model on synthetic labels' });
     }
     return { customerIds: bank.customers.map((c) => c.customerId), events, families };
   } finally {
