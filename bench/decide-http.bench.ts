@@ -11,7 +11,7 @@
  * server writes a CPU profile (`node --cpu-prof`) there when it stops.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -161,6 +161,7 @@ const bench: Bench = {
     rows.push({ case: rec, metric: 'mean bytes per record', value: sizes.mean, unit: 'bytes', goal: '≤ 2,048' });
     rows.push({ case: rec, metric: 'largest record', value: sizes.max, unit: 'bytes' });
     rows.push({ case: rec, metric: 'log file (tables, indexes, WAL) per decision', value: fileBytes / sizes.n, unit: 'bytes' });
+    rmSync(dir, { recursive: true, force: true }); // a run leaves ~0.5 GB of data dir behind
     return { rows, notes };
   },
 };
