@@ -1,4 +1,3 @@
-import { inflateRawSync } from 'node:zlib';
 import type { DecisionLog, LinkedResponse, LoggedDecision } from '../decisionLog.js';
 import { ensureSchema, type SqliteDb } from './db.js';
 
@@ -33,14 +32,10 @@ export interface DecisionRow {
   channel: string;
   decided_at: number;
   catalogue_version: string;
-  /** JSON text, or (written by the log's worker) the JSON deflated (raw DEFLATE) as a BLOB. */
-  record: string | Uint8Array;
+  record: string;
 }
 
-/** A stored record's JSON: as it is, or inflated when the worker stored it deflated. */
-const recordJson = (record: string | Uint8Array): string => (typeof record === 'string' ? record : inflateRawSync(record).toString('utf8'));
-
-export const readLoggedDecision = (r: DecisionRow): LoggedDecision => ({ decisionId: r.decision_id, customerId: r.customer_id, channel: r.channel, decidedAt: r.decided_at, catalogueVersion: r.catalogue_version, record: JSON.parse(recordJson(r.record)) });
+export const readLoggedDecision = (r: DecisionRow): LoggedDecision => ({ decisionId: r.decision_id, customerId: r.customer_id, channel: r.channel, decidedAt: r.decided_at, catalogueVersion: r.catalogue_version, record: JSON.parse(r.record) });
 
 /** The decision log in the embedded database. */
 export class SqliteDecisionLog implements DecisionLog {

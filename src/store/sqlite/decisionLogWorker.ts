@@ -21,7 +21,6 @@ import { DECISION_LOG_MIGRATIONS, readLoggedDecision, type DecisionRow } from '.
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.betterSqlite3);
-const { deflateRawSync } = require('node:zlib');
 const db = new Database(workerData.path, { fileMustExist: true });
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = ' + workerData.synchronous);
@@ -38,8 +37,7 @@ const eraseDecisions = db.prepare('DELETE FROM decisions WHERE customer_id = ?')
 // Each record in its own savepoint: a duplicate id fails alone, not the batch.
 const appendMany = db.transaction((items) => items.map((d) => {
   try {
-    // Deflated here, off the event loop: a record's JSON repeats its ids and names (5 KB -> 1.5 KB).
-    db.transaction(() => insert.run(d[0], d[1], d[2], d[3], d[4], deflateRawSync(d[5], { level: 3 })))();
+    db.transaction(() => insert.run(d[0], d[1], d[2], d[3], d[4], d[5]))();
     return null;
   } catch (e) {
     return String((e && e.message) || e);
