@@ -210,7 +210,6 @@ export class Decisioning {
       const keys = this.keyRefs.refOf(inputs.profile);
       let stored = this.keyLists.get(keys.ref);
       if (!stored) {
-        if (this.keyLists.size >= 1000) this.keyLists.clear(); // a second put of a list is ignored
         this.keyLists.set(keys.ref, (stored = this.deps.log.putCatalogue(keys.ref, keys.keys).then(() => keys.keys)));
         stored.catch(() => this.keyLists.delete(keys.ref));
       }

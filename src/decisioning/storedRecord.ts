@@ -59,11 +59,7 @@ export class ProfileKeyRefs {
     const keys = Object.keys(profile);
     const joined = keys.join('\n');
     let ref = this.refs.get(joined);
-    if (!ref) {
-      // Bounded: profiles from one feature set share one list; anything else is hashed again.
-      if (this.refs.size >= 1000) this.refs.clear();
-      this.refs.set(joined, (ref = profileKeysRef(keys)));
-    }
+    if (!ref) this.refs.set(joined, (ref = profileKeysRef(keys)));
     return { ref, keys };
   }
 }
