@@ -28,9 +28,6 @@ import { ResponseLinker } from './responses.js';
 import { priorOnly, type FeatureValues, type PropensityScorer } from './scoring.js';
 import { DECISION_FORMAT_VERSION, type ChosenAction, type DecisionInputs, type DecisionRecord, type Explanation } from './trace.js';
 import type { DecisionSummarySchema } from './record.js';
-import { completeRebuilt, isStoredDecision, packRecord, ProfileKeyRefs, restoredRecord, unpackRecord, type UnpackedDecision } from './storedRecord.js';
-
-export { restoredRecord, storedRecord } from './storedRecord.js';
 import { consentsInForce, customerView } from './view.js';
 
 /** A decision request (HTTP body, CLI flags, library call). */
@@ -76,6 +73,25 @@ export interface DecisioningDeps {
   experiment?: (customerId: string) => Promise<DecisionExperiment | undefined>;
 }
 
+/**
+ * The record as the log keeps it: without `explanation.excluded`, which repeats every
+ * candidate's exclusion (a third of a 22 KB record, serialised on the event loop and
+ * written by the log's worker for every decision). `restoredRecord` rebuilds it exactly as
+ * `explain` built it; records stored whole (before this) are read as they are.
+ */
+export function storedRecord(r: DecisionRecord): DecisionRecord {
+  const explanation: Partial<Explanation> = { ...r.explanation };
+  delete explanation.excluded;
+  return { ...r, explanation: explanation as Explanation };
+}
+
+export function restoredRecord(r: DecisionRecord): DecisionRecord {
+  if (r.explanation.excluded) return r;
+  const excluded = r.candidates.filter((t) => t.status === 'excluded' && t.excludedBy).map((t) => ({ actionId: t.actionId, kind: t.excludedBy!.kind, rule: t.excludedBy!.rule, reason: t.excludedBy!.reason }));
+  // `excluded` first, as explain() builds it, so the JSON reads the same as the decision's own.
+  return { ...r, explanation: { excluded, ...(r.explanation as Omit<Explanation, 'excluded'>) } };
+}
+
 /** What a channel needs back from a decision; the whole record stays in the decision log. */
 export type DecisionSummary = z.infer<typeof DecisionSummarySchema>;
 
@@ -114,9 +130,6 @@ export class Decisioning {
   private readonly stored = new Set<string>();
   private scorer: PropensityScorer;
   private versionKeeper: CatalogueVersions | undefined;
-  /** Profile feature-name lists the log's compact records refer to: stored once each (storedRecord.ts). */
-  private readonly keyRefs = new ProfileKeyRefs();
-  private readonly keyLists = new Map<string, Promise<readonly string[]>>();
 
   constructor(
     catalogue: Catalogue,
@@ -207,14 +220,7 @@ export class Decisioning {
       }
       const record = buildRecord(cat, ev, inputs, sel.chosen, { decisionId, channel: o.channel, n: o.n, now: o.now, levers, full, scorer, shap: this.deps.shap ?? true });
       if (experiment) record.experiment = experiment;
-      const keys = this.keyRefs.refOf(inputs.profile);
-      let stored = this.keyLists.get(keys.ref);
-      if (!stored) {
-        this.keyLists.set(keys.ref, (stored = this.deps.log.putCatalogue(keys.ref, keys.keys).then(() => keys.keys)));
-        stored.catch(() => this.keyLists.delete(keys.ref));
-      }
-      await stored;
-      await this.deps.log.append({ decisionId, customerId, channel: o.channel, decidedAt: o.now, catalogueVersion: cat.version, record: packRecord(record, keys.ref) });
+      await this.deps.log.append({ decisionId, customerId, channel: o.channel, decidedAt: o.now, catalogueVersion: cat.version, record: storedRecord(record) });
       return record;
     });
   }
@@ -230,37 +236,21 @@ export class Decisioning {
 
   /** A customer's logged decisions, newest first (experiment reports read them). */
   async customerDecisions(customerId: string, limit: number): Promise<LoggedDecision[]> {
-    return Promise.all((await this.deps.log.listCustomer(customerId, limit)).map(async (d) => ({ ...d, record: await this.readRecord(d) })));
-  }
-
-  /** A logged record as decide() built it (the log stores it compactly: storedRecord.ts). */
-  private async readRecord(d: LoggedDecision): Promise<DecisionRecord> {
-    if (!isStoredDecision(d.record)) return restoredRecord(d.record as DecisionRecord);
-    const ref = d.record.profileKeysRef;
-    let keys = this.keyLists.get(ref);
-    if (!keys) {
-      keys = this.deps.log.getCatalogue(ref).then((k) => {
-        if (!Array.isArray(k)) throw new NextbestError('NOT_FOUND', `decision ${d.decisionId} names profile features ${ref}, which the decision log does not hold`);
-        return k as string[];
-      });
-      this.keyLists.set(ref, keys);
-      keys.catch(() => this.keyLists.delete(ref));
-    }
-    return rebuildRecord(await this.snapshot(d.catalogueVersion), unpackRecord(d.record, await keys));
+    return this.deps.log.listCustomer(customerId, limit);
   }
 
   /** A logged decision with the responses linked to it. */
   async decision(decisionId: string): Promise<DecisionRecord & { responses: { actionId: string; channel: string; response: string; at: string }[] }> {
     const d = await this.deps.log.get(decisionId);
     if (!d) throw new NextbestError('NOT_FOUND', `no decision ${decisionId}`);
-    return { ...(await this.readRecord(d)), responses: d.responses.map((r) => ({ actionId: r.actionId, channel: r.channel, response: r.response, at: new Date(r.at).toISOString() })) };
+    return { ...restoredRecord(d.record as DecisionRecord), responses: d.responses.map((r) => ({ actionId: r.actionId, channel: r.channel, response: r.response, at: new Date(r.at).toISOString() })) };
   }
 
   /** Re-runs a logged decision from its logged inputs, catalogue and levers, and compares. */
   async replay(decisionId: string): Promise<ReplayResult> {
     const d = await this.deps.log.get(decisionId);
     if (!d) throw new NextbestError('NOT_FOUND', `no decision ${decisionId}`);
-    const original = await this.readRecord(d);
+    const original = restoredRecord(d.record as DecisionRecord);
     const cat = await this.snapshot(d.catalogueVersion);
     return replayRecord(cat, original, this.scorer);
   }
@@ -456,16 +446,6 @@ function buildRecord(
     chosen: picks,
     explanation: explain(cat, ev, inputs, chosen[0], o.scorer, 3, o.shap ?? true),
   };
-}
-
-/** A compactly stored record rebuilt on its catalogue snapshot with its logged scores: decide()'s record, byte for byte. */
-export function rebuildRecord(cat: CompiledCatalogue, u: UnpackedDecision): DecisionRecord {
-  const r = u.record;
-  const now = Date.parse(r.decidedAt);
-  const ev = evaluate(cat, r.inputs, { now, channel: r.channel, levers: r.levers, scorer: u.scorer });
-  const full = new Set(r.capacityRefused);
-  const sel = select(cat, ev, r.inputs, { now, channel: r.channel, n: r.experiment?.heldOut ? 0 : r.n, full });
-  return completeRebuilt(buildRecord(cat, ev, r.inputs, sel.chosen, { decisionId: r.decisionId, channel: r.channel, n: r.n, now, levers: r.levers, full, scorer: u.scorer, shap: true }), u);
 }
 
 /** Replays a decision record against a compiled catalogue snapshot; pure apart from the scorer. */

@@ -33,11 +33,6 @@ export interface DecisionLog {
   listCustomer(customerId: string, limit: number): Promise<LoggedDecision[]>;
   /** Links a response; false when the decision is unknown. Idempotent by eventId. */
   linkResponse(decisionId: string, response: LinkedResponse): Promise<boolean>;
-  /**
-   * Keeps a catalogue snapshot by version, and the other lists compact records refer to by
-   * content-addressed keys (`profile-keys:…`, decisioning/storedRecord.ts): written once,
-   * never changed; a second put of a key is ignored.
-   */
   putCatalogue(version: string, catalogue: unknown): Promise<void>;
   getCatalogue(version: string): Promise<unknown>;
   eraseCustomer(customerId: string): Promise<number>;
