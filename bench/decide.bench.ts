@@ -1,45 +1,21 @@
 /**
  * Decisioning speed and value. A 50-action catalogue (the bank catalogue's 22 actions
  * plus variants), a 200-tree GBDT propensity model served separately for every action,
- * in-process decisions/s on one core, HTTP p50/p99 at 2,000 requests/s against a server
- * in a child process, and the engine against random/rules/oracle in the twin.
+ * in-process decisions/s on one core (the library with memory stores: no HTTP, no SQLite;
+ * labelled so), and the engine against random/rules/oracle in the twin. Decisions over HTTP,
+ * beside their Fastify floor, are in decide-http.bench.ts.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
-import { loadavg, tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { ManualClock } from '../src/core/clock.js';
 import { mulberry32 } from '../src/core/random.js';
 import { compileCatalogue, customerView, Decisioning, evaluate, explain, GbdtScorer, parseCatalogueYaml, priorOnly, select } from '../src/decisioning/index.js';
 import { compareOnTwin } from '../src/simulation/enginePolicy.js';
 import { MemoryContactStore } from '../src/store/memory/contactStore.js';
 import { MemoryDecisionLog } from '../src/store/memory/decisionLog.js';
-import { exited, startServer } from '../test/helpers/server.js';
-import { catalogue50, customerFor, FEATURES, prepareBankDir, profileFor, root, trainModel } from './decideFixtures.js';
-import { percentile, type Bench, type BenchRow } from './harness.js';
-
-/** CPU seconds (user + system, all threads) a process has used, from /proc; NaN where there is none. */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (100 Hz)
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** Open-loop load from a separate process (bench/loadgen.ts), with the server's CPU time per request. */
-async function openLoop(url: URL, bodiesFile: string, rate: number, seconds: number, serverPid?: number): Promise<{ lat: number[]; offered: number; errors: number; serverCpuUs: number }> {
-  const cpu0 = cpuSeconds(serverPid);
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/loadgen.ts'), url.origin, '/v1/decisions', String(rate), String(seconds), bodiesFile], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  if (code !== 0) throw new Error(`load generator exited ${code}`);
-  const r = JSON.parse(out) as { lat: number[]; errors: number; offered: number };
-  return { ...r, serverCpuUs: ((cpuSeconds(serverPid) - cpu0) * 1e6) / Math.round(rate * seconds) };
-}
+import { catalogue50, customerFor, FEATURES, profileFor, root, trainModel } from './decideFixtures.js';
+import type { Bench, BenchRow } from './harness.js';
 
 const bench: Bench = {
   name: 'decide',
@@ -81,15 +57,18 @@ const bench: Bench = {
       for (let i = 0; i < 1000; i++) await d.decide({ customerId: `c${i % nCustomers}`, channel: 'in_app', n: 3 }); // warm-up
       let scored = 0;
       let chosen = 0;
+      let choosing = 0;
       const start = performance.now();
       for (let i = 0; i < N; i++) {
         if (i % nCustomers === 0) clock.advance(8 * 86_400_000); // a new week: caps reopen
         const r = await d.decide({ customerId: `c${i % nCustomers}`, channel: 'in_app', n: 3 });
         scored += r.candidates.filter((c) => c.propensitySource === 'model').length;
         chosen += r.chosen.length;
+        if (r.chosen.length > 0) choosing++;
       }
       const rate = N / ((performance.now() - start) / 1000);
-      rows.push({ case: `in-process, 1 core, 50 actions: ${label}`, metric: 'decisions/s (inputs, policies, scores, caps, explanation, log)', value: rate, unit: 'decisions/s', ...(goal ? { goal } : {}), note: `${(1e6 / rate).toFixed(0)} µs each; ${(scored / N).toFixed(1)} actions scored, ${(chosen / N).toFixed(2)} chosen per decision` });
+      rows.push({ case: `in-process (library, memory stores, no HTTP), 1 core, 50 actions: ${label}`, metric: 'decisions/s (inputs, policies, scores, caps, explanation, log)', value: rate, unit: 'decisions/s', ...(goal ? { goal } : {}), note: `${(1e6 / rate).toFixed(0)} µs each; ${(scored / N).toFixed(1)} actions scored, ${(chosen / N).toFixed(2)} chosen per decision` });
+      rows.push({ case: `in-process (library, memory stores, no HTTP), 1 core, 50 actions: ${label}`, metric: 'share of decisions that chose an action', value: choosing / N, unit: 'share' });
     };
     await runFull('priors only (no model)', undefined, false);
     await runFull('9 family models × 200 trees, no SHAP', perFamily, false, '≥ 20,000');
@@ -117,34 +96,6 @@ const bench: Bench = {
       explain(compiled, x.ev, inputs[x.k]!, x.sel.chosen[0], perFamily);
     }
     rows.push({ case: 'pure core on prepared inputs', metric: 'explanation with TreeSHAP (200 trees)', value: ((performance.now() - t) * 1000) / K, unit: 'µs/decision' });
-
-    // HTTP, server in a child process (it shares the 2 cores with this client), deciding as a
-    // bank would: real profiles from ingested history, 9 family champions of 200 trees, SQLite.
-    const dir = mkdtempSync(join(tmpdir(), 'nb-decide-bench-'));
-    const catFile = join(dir, 'catalogue50.yaml');
-    writeFileSync(catFile, stringify(cat));
-    const configFile = join(dir, 'nextbest.config.yaml');
-    writeFileSync(configFile, stringify({ decisioning: { catalogue: catFile } }));
-    const bankCustomers = quick ? 300 : 2000;
-    const bankDays = quick ? 30 : 60;
-    t = performance.now();
-    const bank = await prepareBankDir(join(dir, 'data'), { customers: bankCustomers, days: bankDays, model, catalogueFile: catFile });
-    notes.push(`HTTP runs: the server decides from data as a bank's would: ${bankCustomers.toLocaleString('en-GB')} twin customers with ${bank.events.toLocaleString('en-GB')} events of history ingested (profiles from the feature store, history ending today), the 50-action catalogue, and ${bank.families.length} family propensity champions of 200 trees in the model registry; SQLite store (contact counters in decisions.db, the log in decision-log.db written by a worker thread, WAL, synchronous=NORMAL). Each response is the decision summary (the default; the whole record is logged). Prepared in ${((performance.now() - t) / 1000).toFixed(0)} s. The load generator (bench/loadgen.ts) is an open-loop Node client in a process of its own: it and the server share the 2 cores.`);
-    const server = await startServer(join(dir, 'data'), { NEXTBEST_LOG_LEVEL: 'warn' }, ['--config', configFile]);
-    const url = new URL(server.url);
-    const bodiesFile = join(dir, 'bodies.json');
-    writeFileSync(bodiesFile, JSON.stringify(bank.customerIds.map((id) => JSON.stringify({ customerId: id, channel: 'in_app', n: 3 }))));
-    await openLoop(url, bodiesFile, 500, quick ? 2 : 10); // warm-up: the JIT needs a few thousand requests
-    const seconds = quick ? 2 : 8;
-    for (const rate of [500, 1000, 2000]) {
-      const res = await openLoop(url, bodiesFile, rate, seconds, server.child.pid);
-      const label = `HTTP POST /v1/decisions at ${rate.toLocaleString('en-GB')} req/s offered (50 actions, 9 × 200-tree champions, SQLite)`;
-      rows.push({ case: label, metric: 'p50 latency', value: percentile(res.lat, 50), unit: 'ms' });
-      rows.push({ case: label, metric: 'p99 latency', value: percentile(res.lat, 99), unit: 'ms', ...(rate === 2000 ? { goal: '≤ 2 ms' } : {}) });
-      rows.push({ case: label, metric: 'achieved rate', value: res.lat.length / seconds, unit: 'req/s', note: `${res.lat.length} ok, ${res.errors} errors; offered ${res.offered.toFixed(0)} req/s; server CPU ${res.serverCpuUs.toFixed(0)} µs/request` });
-    }
-    server.child.kill('SIGTERM');
-    await exited(server.child);
 
     // The twin: engine vs random, rules and oracle.
     const twinCustomers = quick ? 500 : 2000;

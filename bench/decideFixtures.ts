@@ -59,7 +59,9 @@ export function customerFor(i: number, rng: { next(): number }): Customer {
     riskTolerance: (['low', 'medium', 'high'] as const)[Math.floor(rng.next() * 3)],
     financialSophistication: (['novice', 'intermediate', 'experienced'] as const)[Math.floor(rng.next() * 3)],
     holdings,
-    consents: { marketing: rng.next() < 0.85 },
+    // Customers who accept marketing mostly accept personalised offers too (without it a
+    // decision may only make non-personalised offers, and most chose nothing).
+    consents: ((marketing) => ({ marketing, personalised_offers: marketing }))(rng.next() < 0.85),
   });
 }
 
@@ -107,7 +109,8 @@ export async function prepareBankDir(dir: string, o: { customers: number; days: 
         artefact: modelToJson(o.model),
         createdAt: new Date().toISOString(),
       });
-      await engine.models.promote(r.id);
+      // A synthetic-label benchmark model has no test AUC for the promotion guard to judge.
+      await engine.models.promote(r.id, { force: 'benchmark model on synthetic labels' });
     }
     return { customerIds: bank.customers.map((c) => c.customerId), events, families };
   } finally {

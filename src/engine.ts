@@ -1,6 +1,7 @@
 import { pino, type Logger } from 'pino';
 import { parseConfig, type Config, type ConfigInput } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
+import { dataDirClock } from './engine/dataDirClock.js';
 import type { DecideRequest, DecisionSearch } from './decisioning/index.js';
 import { FRESH_FOR } from './engine/consumers.js';
 import { upsertCustomers } from './engine/customers.js';
@@ -92,7 +93,9 @@ export class Engine {
     const config = Object.isFrozen(input) ? (input as Config) : parseConfig(input as ConfigInput);
     // Asynchronous stdout: a slow log reader never stalls requests; pino flushes on exit.
     const logger = deps.logger ?? pino({ level: config.log.level, base: { service: 'nextbest' } }, pino.destination({ dest: 1, sync: false }));
-    const clock = deps.clock ?? systemClock;
+    // A data dir written by `nextbest demo` lives on the demo's simulated time (engine/dataDirClock.ts).
+    const simulated = deps.clock ? undefined : dataDirClock(config.dataDir);
+    const clock = deps.clock ?? simulated ?? systemClock;
     const engine = new Engine(config, clock, logger, await wireParts(config, clock, logger, deps));
     serveChampions(engine.parts.lifecycle, engine.parts.decisioning, logger, () => engine.closed);
     // One listener per process (the rules module keeps one): the latest engine's logger hears of runs over budget.
@@ -102,6 +105,7 @@ export class Engine {
     if (catalogue.seedIgnored) logger.warn({ event: 'catalogue_yaml_not_in_force', inForce: catalogue.version, yaml: catalogue.seedVersion }, 'the catalogue YAML differs from the stored catalogue, which stays in force; `nextbest catalogue import FILE` makes a YAML current');
     await engine.parts.log.start();
     await engine.parts.lifecycle.reload();
+    if (simulated) logger.info({ event: 'simulated_clock', now: new Date(simulated.now()).toISOString(), dataDir: config.dataDir }, 'the data dir lives on simulated time (clock.json)');
     return engine;
   }
 

@@ -4,6 +4,7 @@ import type { TrainRun, TrainRunOptions } from './training/index.js';
 
 export { Engine, createEngine, type EngineDeps } from './engine.js';
 export { DEFAULT_CATALOGUE } from './engine/parts.js';
+export { readSimulatedClock, writeSimulatedClock, CLOCK_FILE } from './engine/dataDirClock.js';
 export type { Config, ConfigInput } from './config.js';
 export { loadConfig, parseConfig } from './config.js';
 export type { IngestReport, ItemResult } from './ingest/pipeline.js';

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertDataDirFree, createEngine, loadConfig, trainAll, parseCatalogueYaml, DEFAULT_CATALOGUE, type Engine } from '../index.js';
+import { assertDataDirFree, createEngine, loadConfig, trainAll, parseCatalogueYaml, writeSimulatedClock, DEFAULT_CATALOGUE, type Engine } from '../index.js';
 import { ManualClock, MS_PER_DAY } from '../core/clock.js';
 import { NextbestError } from '../core/errors.js';
 import { readAdminKey } from '../server/startup.js';
@@ -69,6 +69,8 @@ export async function run(argv: string[]): Promise<number> {
   const startDate = '2025-01-01';
   const clock = new ManualClock(Date.parse(`${startDate}T00:00:00Z`) + days * MS_PER_DAY + 9 * 3_600_000);
   const engine = await createEngine(config, { clock });
+  // `nextbest serve` (and every command) on this data dir then runs on the same instant.
+  writeSimulatedClock(dataDir, clock.now(), 'nextbest demo');
   const started = Date.now();
   say(`nextbest demo: a synthetic bank of ${customers.toLocaleString('en-GB')} customers over ${days} days (seed ${seed}), stored in ${join(dataDir, 'nextbest.db')}`);
 

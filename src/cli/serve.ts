@@ -1,4 +1,5 @@
-import { createEngine, loadConfig } from '../index.js';
+import { join } from 'node:path';
+import { createEngine, loadConfig, readSimulatedClock, CLOCK_FILE } from '../index.js';
 import { parseCommand } from './args.js';
 import { serveEngine } from './listen.js';
 
@@ -42,6 +43,8 @@ export async function run(argv: string[]): Promise<number> {
   const { app, address, access } = served;
   engine.logger.info({ address, dataDir: config.dataDir, store: withoutPassword(config.store), ...(config.cache ? { cache: withoutPassword(config.cache) } : {}) }, 'nextbest listening');
   for (const line of access.notice) process.stdout.write(`${line}\n`);
+  const simulated = readSimulatedClock(config.dataDir);
+  if (simulated !== undefined) process.stdout.write(`simulated clock: ${new Date(simulated).toISOString()} (from ${join(config.dataDir, CLOCK_FILE)}, written by nextbest demo; delete it to use the real clock)\n`);
   process.stdout.write(`nextbest listening on ${address} (docs: ${address}/docs)\n`);
   await untilSignal();
   engine.logger.info('shutting down: finishing in-flight requests');

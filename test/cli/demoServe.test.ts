@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { exited } from '../helpers/server.js';
+import { exited, startServer } from '../helpers/server.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('nextbest demo, serving', () => {
-  it('suggests a curl whose decision chooses an action', async () => {
+  it('suggests a curl whose decision chooses an action; `serve` on its data dir afterwards decides on its clock', async () => {
     const dataDir = join(mkdtempSync(join(tmpdir(), 'nb-demo-serve-')), 'data');
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'demo', '--customers', '200', '--days', '30', '--no-train', '--no-compare', '--port', '0', '--data-dir', dataDir], {
       cwd: root,
@@ -43,5 +43,20 @@ describe('nextbest demo, serving', () => {
       child.kill('SIGINT');
       expect(await exited(child)).toBe('0');
     }
-  }, 120_000);
+    // `nextbest serve` on the demo's data dir runs on the demo's simulated clock (clock.json):
+    // another customer's decision chooses, at the instant the demo's history ends.
+    const served = await startServer(dataDir);
+    try {
+      expect(served.stdout()).toMatch(/simulated clock: 2025-01-31T09:00:00.000Z/);
+      const other = JSON.parse(curl[2]!) as { customerId: string };
+      const id = `c${String(Number(other.customerId.slice(1)) + 1).padStart(other.customerId.length - 1, '0')}`;
+      const res = await fetch(`${served.url}/v1/decisions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ customerId: id, channel: 'in_app' }) });
+      const body = (await res.json()) as { decidedAt: string; chosen: unknown[] };
+      expect([res.status, body.decidedAt]).toEqual([200, '2025-01-31T09:00:00.000Z']);
+      expect(body.chosen.length).toBeGreaterThan(0);
+    } finally {
+      served.child.kill('SIGTERM');
+      expect(await exited(served.child)).toBe('0');
+    }
+  }, 180_000);
 });

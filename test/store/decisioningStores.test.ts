@@ -41,3 +41,48 @@ describe('decision log written by a worker thread', () => {
     await again.close();
   });
 });
+
+describe('SQLite contact store: memory with write-through', () => {
+  const contact = (decisionId: string, at: number, family = 'savings') => ({ decisionId, actionId: 'a', family, channel: 'email', at });
+  const T = Date.UTC(2026, 2, 1);
+  const weekly = { channel: '*' as const, max: 1, periodMs: 7 * 86_400_000 };
+
+  it('a commit is in the file when it resolves; a second store on the file (a restart) sees it and keeps the caps', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'nb-contacts-')), 'db.sqlite');
+    const a = new SqliteContactStore(openSqlite(path));
+    expect(await a.history('c1', 0)).toEqual({ contacts: [], declines: [] });
+    const commits = await Promise.all([a.commit('c1', [contact('d1', T)], [weekly], [{ key: 'k', max: 5 }]), a.commit('c2', [contact('d2', T)], [weekly], [{ key: 'k', max: 5 }])]);
+    expect(commits).toEqual([{ ok: true }, { ok: true }]);
+    const reader = openSqlite(path);
+    expect(reader.prepare('SELECT COUNT(*) AS n FROM contacts').get()).toEqual({ n: 2 });
+    expect(reader.prepare('SELECT used FROM capacity_counters').get()).toEqual({ used: 2 });
+    await a.recordDecline('c1', { actionId: 'a', family: 'savings', at: T + 1, eventId: 'e1' });
+    expect((await a.history('c1', 0)).declines).toEqual([{ actionId: 'a', family: 'savings', at: T + 1, eventId: 'e1' }]);
+    const b = new SqliteContactStore(openSqlite(path));
+    expect((await b.history('c1', 0)).contacts.map((c) => c.decisionId)).toEqual(['d1']);
+    expect(await b.commit('c1', [contact('d3', T + 1000)], [weekly], [])).toEqual({ ok: false, reason: 'cap', cap: weekly });
+    expect(await b.capacityUsed(['k'])).toEqual([2]);
+  });
+
+  it('with room for one customer in memory, every history and cap check is still right', async () => {
+    const store = new SqliteContactStore(db(), { maxCustomers: 1, maxCounters: 1 });
+    for (let i = 0; i < 5; i++) expect(await store.commit(`c${i}`, [contact(`d${i}`, T)], [weekly], [{ key: `k${i % 2}`, max: 3 }])).toEqual({ ok: true });
+    for (let i = 0; i < 5; i++) expect((await store.history(`c${i}`, 0)).contacts.map((c) => c.decisionId)).toEqual([`d${i}`]);
+    expect(await store.commit('c0', [contact('again', T + 1)], [weekly], [])).toEqual({ ok: false, reason: 'cap', cap: weekly });
+    expect(await store.capacityUsed(['k0', 'k1'])).toEqual([3, 2]);
+    expect(await store.commit('c9', [contact('d9', T)], [], [{ key: 'k0', max: 3 }])).toEqual({ ok: false, reason: 'capacity', key: 'k0' });
+    // A history asked for further back than memory holds is read from the file.
+    expect(await store.commit('c1', [contact('old', T - 30 * 86_400_000)], [], [])).toEqual({ ok: true });
+    expect((await store.history('c1', 0)).contacts.map((c) => c.decisionId)).toEqual(['old', 'd1']);
+  });
+
+  it('a write that fails is undone in memory and fails the commit', async () => {
+    const file = db();
+    const store = new SqliteContactStore(file);
+    expect(await store.history('c1', 0)).toEqual({ contacts: [], declines: [] });
+    file.exec('DROP TABLE contacts');
+    await expect(store.commit('c1', [contact('d1', T)], [weekly], [{ key: 'k', max: 1 }])).rejects.toThrow(/contacts/);
+    expect(await store.history('c1', 0)).toEqual({ contacts: [], declines: [] });
+    expect(await store.capacityUsed(['k'])).toEqual([0]);
+  });
+});

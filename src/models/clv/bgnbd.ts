@@ -228,10 +228,21 @@ function diagnose(p: BgNbdParams, se: number[]): DegenerateFit | null {
   };
 }
 
+/**
+ * (base / (base + d))^power, as exp(-power log1p(d / base)). Near the BG/NBD's Poisson limit
+ * (r and alpha run off together, as fits to near-daily card spending do) base is ~1e238 and
+ * the ratio rounds to exactly 1 in double precision, so Math.pow of the ratio gave 1 where
+ * the answer is e^-27, and the expected purchases came out at -2e148 (regression:
+ * test/fixtures/clv/bgnbd_poisson_limit.json).
+ */
+function powerOfRatio(d: number, base: number, power: number): number {
+  return Math.exp(-power * Math.log1p(d / base));
+}
+
 /** Probability that a customer with (x, t_x, T) has not yet dropped out. */
 export function probabilityAlive(p: BgNbdParams, x: number, tx: number, T: number): number {
   if (x === 0) return 1;
-  const logOdds = Math.log(p.a) - Math.log(p.b + x - 1) + (p.r + x) * (Math.log(p.alpha + T) - Math.log(p.alpha + tx));
+  const logOdds = Math.log(p.a) - Math.log(p.b + x - 1) + (p.r + x) * Math.log1p((T - tx) / (p.alpha + tx));
   return 1 / (1 + Math.exp(logOdds));
 }
 
@@ -245,7 +256,7 @@ function notOne(a: number): void {
 export function expectedPurchases(p: BgNbdParams, t: number): number {
   notOne(p.a);
   const z = t / (p.alpha + t);
-  return ((p.a + p.b - 1) / (p.a - 1)) * (1 - Math.pow(p.alpha / (p.alpha + t), p.r) * hyp2f1(p.r, p.b, p.a + p.b - 1, z));
+  return ((p.a + p.b - 1) / (p.a - 1)) * (1 - powerOfRatio(t, p.alpha, p.r) * hyp2f1(p.r, p.b, p.a + p.b - 1, z));
 }
 
 /** E[Y(t) | x, t_x, T]: expected purchases in the next t for a customer with this history. */
@@ -254,7 +265,7 @@ export function conditionalExpectedPurchases(p: BgNbdParams, t: number, x: numbe
   if (t === 0) return 0;
   const { r, alpha, a, b } = p;
   const z = t / (alpha + T + t);
-  const head = ((a + b + x - 1) / (a - 1)) * (1 - Math.pow((alpha + T) / (alpha + T + t), r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z));
-  const tail = x > 0 ? (a / (b + x - 1)) * Math.pow((alpha + T) / (alpha + tx), r + x) : 0;
+  const head = ((a + b + x - 1) / (a - 1)) * (1 - powerOfRatio(t, alpha + T, r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z));
+  const tail = x > 0 ? (a / (b + x - 1)) / powerOfRatio(T - tx, alpha + tx, r + x) : 0;
   return head / (1 + tail);
 }

@@ -19,7 +19,8 @@ export function hyp2f1(a: number, b: number, c: number, z: number): number {
   let sum = 1;
   let quiet = 0;
   for (let k = 0; k < MAX_TERMS; k++) {
-    const ratio = (((a + k) * (b + k)) / ((c + k) * (k + 1))) * z;
+    // (a + k) z first: with a ~ 1e238 (a BG/NBD at its Poisson limit) (a + k)(b + k) could overflow.
+    const ratio = (((a + k) * z) / (k + 1)) * ((b + k) / (c + k));
     term *= ratio;
     sum += term;
     if (term === 0) return sum;

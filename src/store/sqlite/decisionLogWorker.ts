@@ -1,11 +1,11 @@
 /**
- * The decision log with its writes on a worker thread. A logged decision is about 10 KB of
- * JSON; inserting and committing it, and the WAL checkpoints that follow, took a few
- * hundred microseconds of the event loop per decision and stalled every request now and
- * then. Here the worker owns the only write connection: the main thread serialises the
- * record, posts it, and the append resolves once the worker has committed it (so an
- * acknowledged decision is as durable as before). Appends that arrive while a batch is
- * being written go together in the next transaction (group commit). Reads run on the main
+ * The decision log with its writes on a worker thread. A logged decision was 10-20 KB of
+ * JSON (now 1-3 KB: decisioning/storedRecord.ts); inserting and committing it, and the WAL
+ * checkpoints that follow, took a few hundred microseconds of the event loop per decision
+ * and stalled every request now and then. Here the worker owns the only write connection:
+ * the main thread serialises the record, posts it, and the append resolves once the worker
+ * has committed it (so an acknowledged decision is as durable as before). Appends that
+ * arrive together go in one transaction (group commit, `schedule`). Reads run on the main
  * thread's own connection: WAL readers see every commit the worker has acknowledged.
  */
 import { createRequire } from 'node:module';
@@ -75,6 +75,10 @@ parentPort.on('message', (m) => {
 });
 `;
 const BETTER_SQLITE3 = createRequire(import.meta.url).resolve('better-sqlite3');
+/** The longest an append waits for its batch to be sent while another batch is being written. */
+const MAX_GATHER_MS = 1;
+/** Batches the worker may have queued at once (each is one transaction, written in order). */
+const MAX_IN_FLIGHT = 4;
 
 type Row = [decisionId: string, customerId: string, channel: string, decidedAt: number, catalogueVersion: string, record: string];
 interface Reply {
@@ -90,8 +94,9 @@ export class WorkerSqliteDecisionLog implements DecisionLog {
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private next = 1;
   private queue: { row: Row; resolve: () => void; reject: (e: Error) => void }[] = [];
-  private inFlight = false;
-  private scheduled = false;
+  /** Batches posted to the worker and not yet committed. */
+  private inFlight = 0;
+  private scheduled: 'tick' | 'timer' | undefined;
   private failed: Error | undefined;
   private closed = false;
   private readonly selectOne: Statement<unknown[]>;
@@ -143,7 +148,7 @@ export class WorkerSqliteDecisionLog implements DecisionLog {
     if (this.failed) return Promise.reject(this.failed);
     if (this.closed) return Promise.reject(new Error('decision log is closed'));
     // Strings are posted as they are: ~7 µs for a 22 KB record, where encoding it to bytes
-    // to transfer them took ~19 µs (measured on this machine).
+    // to transfer them took ~19 µs (measured on this machine); a compact record is ~2 KB.
     const row: Row = [d.decisionId, d.customerId, d.channel, d.decidedAt, d.catalogueVersion, JSON.stringify(d.record)];
     return new Promise((resolve, reject) => {
       this.queue.push({ row, resolve, reject });
@@ -151,29 +156,43 @@ export class WorkerSqliteDecisionLog implements DecisionLog {
     });
   }
 
-  /** Sends the queue as one batch once this tick's appends are in and no batch is being written. */
+  /**
+   * Group commit with a bounded wait. With nothing being written, the queue goes as one batch
+   * once this turn's appends are in; while a batch is being written, appends gather for at
+   * most MAX_GATHER_MS and then go as the next batch, posted behind it (the worker writes
+   * batches in order, up to MAX_IN_FLIGHT at once), so no append waits for more than the
+   * gathering bound plus the commits ahead of it.
+   */
   private schedule(): void {
-    if (this.inFlight || this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      void this.send();
-    });
+    if (this.scheduled === 'tick' || (this.scheduled === 'timer' && this.inFlight > 0)) return;
+    if (this.inFlight === 0) {
+      this.scheduled = 'tick';
+      setImmediate(() => {
+        this.scheduled = undefined;
+        void this.send();
+      });
+    } else if (this.inFlight < MAX_IN_FLIGHT) {
+      this.scheduled = 'timer';
+      setTimeout(() => {
+        this.scheduled = undefined;
+        void this.send();
+      }, MAX_GATHER_MS);
+    }
   }
 
   private async send(): Promise<void> {
-    if (this.inFlight || this.queue.length === 0) return;
+    if (this.queue.length === 0 || this.inFlight >= MAX_IN_FLIGHT) return;
     const batch = this.queue;
     this.queue = [];
-    this.inFlight = true;
+    this.inFlight++;
     try {
       const errors = (await this.call({ op: 'append', items: batch.map((q) => q.row) })) as (string | null)[];
       batch.forEach((q, i) => (errors[i] ? q.reject(new Error(errors[i]!)) : q.resolve()));
     } catch (e) {
       for (const q of batch) q.reject(e as Error);
     } finally {
-      this.inFlight = false;
-      if (this.queue.length > 0) void this.send();
+      this.inFlight--;
+      if (this.queue.length > 0) this.schedule();
     }
   }
 
@@ -223,7 +242,7 @@ export class WorkerSqliteDecisionLog implements DecisionLog {
 
   /** Waits until every append made so far is committed (or has failed). */
   private async drained(): Promise<void> {
-    while (this.queue.length > 0 || this.inFlight) await new Promise((r) => setImmediate(r));
+    while (this.queue.length > 0 || this.inFlight > 0) await new Promise((r) => setImmediate(r));
   }
 
   /** Writes what is queued, stops the worker and closes the reader. */

@@ -1,0 +1,169 @@
+/**
+ * Decisions over HTTP, each figure beside its floor measured in the same run: a minimal
+ * Fastify server (bench/floor.ts) driven by the same load generator (bench/loadgen.ts, a
+ * process of its own) on the same 2 cores. The nextbest server decides as a bank's would:
+ * twin customers with their history ingested, 50 actions, 9 family champions of 200 trees,
+ * SQLite. Its contact caps let offers through (a cap per day that a customer does not reach
+ * in the run), so the replies measured are decisions that choose; the share that chose is
+ * reported beside each figure. Also: the stored size of a decision record.
+ *
+ * `npm run bench -- decide-http` (`-- --quick` for a smoke run). With BENCH_CPU_PROF=DIR the
+ * server writes a CPU profile (`node --cpu-prof`) there when it stops.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { stringify } from 'yaml';
+import type { Catalogue } from '../src/decisioning/index.js';
+import { exited, startServer } from '../test/helpers/server.js';
+import { catalogue50, prepareBankDir, root, trainModel } from './decideFixtures.js';
+import { percentile, type Bench, type BenchRow } from './harness.js';
+
+/** CPU seconds (user + system, all threads) a process has used, from /proc; NaN where there is none. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (100 Hz)
+  } catch {
+    return Number.NaN;
+  }
+}
+
+interface Load {
+  lat: number[];
+  offered: number;
+  errors: number;
+  matched: number;
+  serverCpuUs: number;
+}
+
+/** One load run from a separate process, with the server's CPU time per reply. */
+async function load(url: string, bodiesFile: string, rate: number | `closed:${number}`, seconds: number, serverPid: number | undefined): Promise<Load> {
+  const cpu0 = cpuSeconds(serverPid);
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/loadgen.ts'), new URL(url).origin, '/v1/decisions', String(rate), String(seconds), bodiesFile, '"chosen":[{'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`load generator exited ${code}`);
+  const r = JSON.parse(out) as Omit<Load, 'serverCpuUs'>;
+  return { ...r, serverCpuUs: ((cpuSeconds(serverPid) - cpu0) * 1e6) / Math.max(1, r.lat.length + r.errors) };
+}
+
+/** Starts the floor server; resolves with its URL and process. */
+async function startFloor(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/floor.ts')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (c) => reject(new Error(`floor server exited ${c}`)));
+  });
+  return { url, child };
+}
+
+/**
+ * The 50-action catalogue with contact caps a customer does not reach during the run (the
+ * default's one contact a week would leave every measured decision choosing nothing once
+ * the warm-up has used it) and a small fatigue cost, so decisions choose as a bank's do
+ * between contacts. Every cap is still checked and committed with the decision.
+ */
+function choosingCatalogue(): Catalogue {
+  const cat = catalogue50();
+  return {
+    ...cat,
+    contactPolicy: { ...cat.contactPolicy, caps: [{ channel: '*', max: 200, periodDays: 1 }, ...[...new Set(cat.actions.map((a) => a.family))].map((family) => ({ channel: '*' as const, family, max: 100, periodDays: 1 }))], declineCooldownDays: 30 },
+    arbitration: { ...cat.arbitration, fatigueGbpPerContact: 0.01 },
+  };
+}
+
+const fmtRate = (r: number) => r.toLocaleString('en-GB');
+
+const bench: Bench = {
+  name: 'decide-http',
+  async run({ quick }) {
+    const rows: BenchRow[] = [];
+    const notes: string[] = [`Load average at start ${loadavg().map((x) => x.toFixed(1)).join(' / ')} on 2 cores (any other work on the machine makes these figures lower bounds; the floor runs in the same conditions).`];
+    const dir = mkdtempSync(join(tmpdir(), 'nb-decide-http-'));
+    const catFile = join(dir, 'catalogue50.yaml');
+    writeFileSync(catFile, stringify(choosingCatalogue()));
+    const configFile = join(dir, 'nextbest.config.yaml');
+    writeFileSync(configFile, stringify({ decisioning: { catalogue: catFile } }));
+    const bankCustomers = quick ? 300 : 2000;
+    const bankDays = quick ? 30 : 60;
+    let t = performance.now();
+    const model = trainModel(200);
+    const bank = await prepareBankDir(join(dir, 'data'), { customers: bankCustomers, days: bankDays, model, catalogueFile: catFile });
+    notes.push(
+      `nextbest: \`nextbest serve\` in a child process on ${bankCustomers.toLocaleString('en-GB')} twin customers with ${bank.events.toLocaleString('en-GB')} events of history ingested (profiles from the feature store), the 50-action catalogue with caps of 200 contacts a day (100 per family) and £0.01 fatigue a contact so that decisions choose, and ${bank.families.length} family propensity champions of 200 trees; SQLite store; each reply is the decision summary (the whole record is logged). Prepared in ${((performance.now() - t) / 1000).toFixed(0)} s.`,
+    );
+    notes.push('Floor: bench/floor.ts, a Fastify server that parses the same JSON body and answers a small JSON reply, nothing else; same load generator, same rates, same machine, in the same run. Ratios are ours ÷ floor for latencies and floor ÷ ours for rates: how many times worse than the floor.');
+    const bodiesFile = join(dir, 'bodies.json');
+    writeFileSync(bodiesFile, JSON.stringify(bank.customerIds.map((id) => JSON.stringify({ customerId: id, channel: 'in_app', n: 3 }))));
+    const seconds = quick ? 2 : 8;
+    const satSeconds = quick ? 2 : 6;
+    const rates = [500, 1000, 2000];
+
+    const runAll = async (url: string, pid: number | undefined) => {
+      await load(url, bodiesFile, 500, quick ? 2 : 6, pid); // warm-up: the JIT needs a few thousand requests
+      const byRate = new Map<number, Load>();
+      for (const rate of rates) byRate.set(rate, await load(url, bodiesFile, rate, seconds, pid));
+      const saturation = await load(url, bodiesFile, 'closed:64', satSeconds, pid);
+      return { byRate, saturation };
+    };
+
+    t = performance.now();
+    const floor = await startFloor();
+    const floorRuns = await runAll(floor.url, floor.child.pid);
+    floor.child.kill('SIGTERM');
+    await exited(floor.child);
+
+    const profileDir = process.env.BENCH_CPU_PROF;
+    const server = await startServer(join(dir, 'data'), { NEXTBEST_LOG_LEVEL: 'warn', ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}) }, ['--config', configFile]);
+    const ours = await runAll(server.url, server.child.pid);
+    server.child.kill('SIGTERM');
+    await exited(server.child);
+    notes.push(`Load runs took ${((performance.now() - t) / 1000).toFixed(0)} s: a warm-up at 500 req/s, then ${seconds} s open-loop at each rate, then ${satSeconds} s closed-loop with 64 requests in flight (saturation).`);
+
+    for (const rate of rates) {
+      const o = ours.byRate.get(rate)!;
+      const f = floorRuns.byRate.get(rate)!;
+      const label = `HTTP POST /v1/decisions at ${fmtRate(rate)} req/s offered`;
+      const p50 = percentile(o.lat, 50);
+      const p99 = percentile(o.lat, 99);
+      const f50 = percentile(f.lat, 50);
+      const f99 = percentile(f.lat, 99);
+      rows.push({ case: label, metric: 'p50 latency', value: p50, unit: 'ms', peer: { name: 'Fastify floor', value: f50 }, ratio: p50 / f50 });
+      rows.push({ case: label, metric: 'p99 latency', value: p99, unit: 'ms', peer: { name: 'Fastify floor', value: f99 }, ratio: p99 / f99, ...(rate === 1000 ? { goal: '≤ 2 ms' } : rate === 2000 ? { goal: '≤ 5 ms' } : {}) });
+      rows.push({ case: label, metric: 'achieved rate', value: o.lat.length / seconds, unit: 'req/s', peer: { name: 'Fastify floor', value: f.lat.length / seconds }, note: `${o.lat.length} ok, ${o.errors} errors` });
+      rows.push({ case: label, metric: 'share of decisions that chose an action', value: o.matched / Math.max(1, o.lat.length), unit: 'share' });
+      rows.push({ case: label, metric: 'server CPU per request (all threads)', value: o.serverCpuUs, unit: 'µs', peer: { name: 'Fastify floor', value: f.serverCpuUs }, ratio: o.serverCpuUs / f.serverCpuUs });
+    }
+    const s = ours.saturation;
+    const fs = floorRuns.saturation;
+    const sat = 'HTTP POST /v1/decisions, closed loop, 64 in flight';
+    rows.push({ case: sat, metric: 'saturation throughput', value: s.lat.length / satSeconds, unit: 'req/s', peer: { name: 'Fastify floor', value: fs.lat.length / satSeconds }, ratio: fs.lat.length / Math.max(1, s.lat.length), goal: '≥ 5,000 (≤ 7× the floor)' });
+    rows.push({ case: sat, metric: 'share of decisions that chose an action', value: s.matched / Math.max(1, s.lat.length), unit: 'share' });
+    rows.push({ case: sat, metric: 'p99 latency', value: percentile(s.lat, 99), unit: 'ms', peer: { name: 'Fastify floor', value: percentile(fs.lat, 99) }, ratio: percentile(s.lat, 99) / percentile(fs.lat, 99) });
+    rows.push({ case: sat, metric: 'server CPU per request (all threads)', value: s.serverCpuUs, unit: 'µs', peer: { name: 'Fastify floor', value: fs.serverCpuUs }, ratio: s.serverCpuUs / fs.serverCpuUs });
+
+    // What a decision costs to keep: the record as stored, and the log file per decision.
+    const logFile = join(dir, 'data', 'decision-log.db');
+    const db = new Database(logFile, { readonly: true });
+    const sizes = db.prepare('SELECT COUNT(*) AS n, AVG(LENGTH(CAST(record AS BLOB))) AS mean, MAX(LENGTH(CAST(record AS BLOB))) AS max FROM decisions').get() as { n: number; mean: number; max: number };
+    db.close();
+    const fileBytes = statSync(logFile).size + (existsSync(`${logFile}-wal`) ? statSync(`${logFile}-wal`).size : 0);
+    const rec = `decision record as stored (SQLite decision log, ${sizes.n.toLocaleString('en-GB')} decisions)`;
+    rows.push({ case: rec, metric: 'mean bytes per record', value: sizes.mean, unit: 'bytes', goal: '≤ 2,048' });
+    rows.push({ case: rec, metric: 'largest record', value: sizes.max, unit: 'bytes' });
+    rows.push({ case: rec, metric: 'log file (tables, indexes, WAL) per decision', value: fileBytes / sizes.n, unit: 'bytes' });
+    rmSync(dir, { recursive: true, force: true }); // a run leaves ~0.5 GB of data dir behind
+    return { rows, notes };
+  },
+};
+
+export default bench;
