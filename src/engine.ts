@@ -10,6 +10,8 @@ import { IngestGroups } from './engine/groupCommit.js';
 import { driftChecks, modelScores, modelsFacade, serveChampions } from './engine/models.js';
 import { wireParts, type Parts } from './engine/parts.js';
 import { privacyFacade } from './engine/privacy.js';
+import { receiptSink, startDispatcher } from './engine/delivery.js';
+import { deliveriesFacade, triggersFacade } from './engine/triggerFacades.js';
 import { decisionFairness, experimentResults } from './engine/experiments.js';
 import type { Profile } from './features/index.js';
 import { ingestBatch, type IngestReport } from './ingest/pipeline.js';
@@ -45,6 +47,11 @@ export class Engine {
   private readonly stopPurges: () => void;
   /** Stored experiments, the universal control group, and the arm of every decision. */
   readonly experiments;
+  /** Trigger definitions (list, get, put, delete, test against a history, sweep) and their fires. */
+  readonly triggers;
+  /** The outbox (list, dead letters, retry), the pull channels and delivery metrics. */
+  readonly deliveries;
+  private stopSweep: () => void = () => undefined;
   /** The log, the saved profiles and the customer records, for read-only tools, listings and tests. */
   readonly stores: Pick<Backend, 'eventLog' | 'profiles' | 'customers'>;
 
@@ -65,6 +72,10 @@ export class Engine {
     this.audit = parts.audit;
     this.stopPurges = this.privacy.schedule(() => !this.closed);
     this.stores = { eventLog: parts.backend.eventLog, profiles: parts.backend.profiles, customers: parts.backend.customers };
+    this.triggers = triggersFacade(parts, () => clock.now());
+    this.deliveries = deliveriesFacade(parts, () => clock.now());
+    parts.hooks.decide = (request, o) => this.decide(request, o);
+    parts.hooks.sink = receiptSink(parts.delivery.metrics, (items) => this.ingest(items, { source: 'delivery' }), logger);
   }
 
   /** Builds an engine from config (defaults: embedded SQLite under ./.nextbest) and catches its consumers up with the log. */
@@ -80,16 +91,19 @@ export class Engine {
     // The catalogue in force before any consumer or decision reads it (declines need an action's family).
     const catalogue = await engine.parts.decisioning.syncCatalogue();
     if (catalogue.seedIgnored) logger.warn({ event: 'catalogue_yaml_not_in_force', inForce: catalogue.version, yaml: catalogue.seedVersion }, 'the catalogue YAML differs from the stored catalogue, which stays in force; `nextbest catalogue import FILE` makes a YAML current');
-    await engine.parts.log.start();
+    // Champions before consumers: triggers read scores as they apply the log.
     await engine.parts.lifecycle.reload();
+    await engine.parts.log.start();
+    startDispatcher(engine.parts.delivery, config, clock, logger, engine.parts.hooks.sink!);
+    engine.stopSweep = engine.parts.triggers?.startSweep() ?? (() => undefined);
     return engine;
   }
 
   /** Decides the next best actions for a customer on a channel (on state that has seen their latest event); the decision is logged. */
-  async decide(request: DecideRequest) {
+  async decide(request: DecideRequest, o: { decisionId?: string } = {}) {
     this.assertOpen();
     if (typeof request?.customerId === 'string') await this.parts.log.forCustomer(request.customerId, FRESH_FOR.decide, this.config.consumers.freshnessTimeoutMs);
-    return this.parts.decisioning.decide(request);
+    return this.parts.decisioning.decide(request, o);
   }
 
   /** An experiment's KPIs per arm and over time, from the decision and event logs. */
@@ -190,11 +204,16 @@ export class Engine {
   /** Waits for in-flight writes, lets the consumers finish and save their checkpoints, then closes the backend. */
   async close(): Promise<void> {
     if (this.closed) return;
+    // First, while the engine is open: the receipts of the sends in flight still reach the log.
+    await this.parts.delivery.dispatcher?.stop();
     this.closed = true;
     await this.writeChain.catch(() => undefined);
     this.drift.stop();
     this.stopPurges();
+    this.stopSweep();
+    for (const a of this.parts.delivery.adapters) (a as { close?: () => void }).close?.();
     await this.parts.log.close();
+    this.parts.triggers?.close();
     await this.parts.backend.close();
   }
 

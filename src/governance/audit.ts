@@ -25,6 +25,9 @@ export const AUDIT_ACTIONS = [
   'customer.erase',
   'customer.export',
   'retention.purge',
+  'trigger.put',
+  'trigger.delete',
+  'delivery.retry',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

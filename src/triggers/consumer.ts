@@ -51,13 +51,16 @@ export interface TriggerConsumerDeps {
   readonly afterFeatures?: (lastSeq: number) => Promise<void>;
   /** At most this many fires are decided per event (highest priority first), so one moment sends one message. */
   readonly maxFiresPerEvent?: number;
-  /** Told of every fire once it is settled (metrics, the demo's latency print). */
-  readonly onFire?: (fire: TriggerFire, outcome: FireOutcome) => void;
+  /** Told of every fire once it is settled (metrics, the demo's latency print), with its event's arrival time when known (epoch ms). */
+  readonly onFire?: (fire: TriggerFire, outcome: FireOutcome, recordedAt?: number) => void;
 }
 
 /** The trigger engine as a log consumer. */
 export class TriggerConsumer implements LogConsumer {
   readonly name = 'triggers';
+
+  /** When each event of the batch being applied arrived (for the latency metric). */
+  private arrivals = new Map<string, number>();
 
   constructor(private readonly deps: TriggerConsumerDeps) {}
 
@@ -71,6 +74,7 @@ export class TriggerConsumer implements LogConsumer {
     if (events.length === 0) return;
     await this.deps.afterFeatures?.(events[events.length - 1]!.seq);
     const triggers = this.deps.triggers();
+    this.arrivals = new Map(events.map((e) => [e.event.eventId, e.recordedAt]));
     const watched = new Set<EventType>(triggers.flatMap((t) => (t.trigger.kind === 'absence' && t.trigger.enabled ? t.trigger.events : [])));
     const lastOfCustomer = new Map<string, number>();
     events.forEach((e, i) => lastOfCustomer.set(e.event.customerId, i));
@@ -153,7 +157,7 @@ export class TriggerConsumer implements LogConsumer {
     }
     outcome ??= { status: 'nothing_chosen', decisionIds };
     await this.deps.fires.settle(fire.fireId, outcome);
-    this.deps.onFire?.(fire, outcome);
+    this.deps.onFire?.(fire, outcome, this.arrivals.get(fire.eventId));
   }
 }
 

@@ -10,3 +10,4 @@ export * from './fireLog.js';
 export * from './consumer.js';
 export { SqliteFireLog } from './sqliteFireLog.js';
 export { replayTriggers, type TriggerReplay } from './replay.js';
+export { TriggerBook, MemoryTriggerRows, SqliteTriggerRows, type TriggerRows } from './triggerStore.js';

@@ -49,6 +49,8 @@ describe('engine: derived state follows the log', () => {
       expect(lag.json().consumers.map((c: { name: string; healthy: boolean }) => [c.name, c.healthy])).toEqual([
         ['features', true],
         ['responses', true],
+        ['triggers', true],
+        ['deliveries', true],
         ['broken', false],
       ]);
       const notReady = await app.inject({ method: 'GET', url: '/readyz' });

@@ -1,5 +1,7 @@
 import { capCountsAtCommit, type CapacityTake, type CapCheck, type CommitResult, type ContactHistory, type ContactRecord, type ContactStore, type DeclineRecord } from '../contactStore.js';
+import type { NewOutboxEntry } from '../outbox.js';
 import { ensureSchema, type SqliteDb } from './db.js';
+import type { SqliteOutbox } from './outbox.js';
 
 const MIGRATIONS = [
   `CREATE TABLE contacts (
@@ -46,10 +48,18 @@ export class SqliteContactStore implements ContactStore {
   private readonly upsertUsed;
   private readonly commitTx;
   private readonly batchTx;
-  private queue: { args: [string, readonly ContactRecord[], readonly CapCheck[], readonly CapacityTake[]]; resolve: (r: CommitResult) => void; reject: (e: unknown) => void }[] = [];
+  private readonly deleteContact;
+  readonly outboxInCommit: boolean;
+  private queue: { args: [string, readonly ContactRecord[], readonly CapCheck[], readonly CapacityTake[], readonly NewOutboxEntry[]]; resolve: (r: CommitResult) => void; reject: (e: unknown) => void }[] = [];
 
-  constructor(private readonly db: SqliteDb) {
+  /** With `outbox` (in the same database file), a commit writes its outbox entries in its own transaction. */
+  constructor(
+    private readonly db: SqliteDb,
+    private readonly outbox?: SqliteOutbox,
+  ) {
     ensureSchema(db, 'decisioning_contacts', MIGRATIONS);
+    this.outboxInCommit = outbox !== undefined;
+    this.deleteContact = db.prepare('DELETE FROM contacts WHERE rowid = (SELECT rowid FROM contacts WHERE customer_id = ? AND decision_id = ? AND action_id = ? AND channel = ? LIMIT 1)');
     this.selectContacts = db.prepare('SELECT at, decision_id, action_id, family, channel, session_id FROM contacts WHERE customer_id = ? AND at >= ? ORDER BY at, rowid');
     this.selectDeclines = db.prepare('SELECT at, action_id, family, event_id FROM declines WHERE customer_id = ? AND at >= ? ORDER BY at, rowid');
     this.insertContact = db.prepare('INSERT INTO contacts (customer_id, at, decision_id, action_id, family, channel, session_id) VALUES (?, ?, ?, ?, ?, ?, ?)');
@@ -57,7 +67,7 @@ export class SqliteContactStore implements ContactStore {
     this.upsertUsed = db.prepare('INSERT INTO capacity_counters (key, used) VALUES (?, 1) ON CONFLICT (key) DO UPDATE SET used = used + 1');
     // Check and write in one IMMEDIATE transaction: it takes the write lock first, so
     // another process cannot slip a contact in between the count and the insert.
-    this.commitTx = db.transaction((customerId: string, contacts: readonly ContactRecord[], caps: readonly CapCheck[], capacity: readonly CapacityTake[]): CommitResult => {
+    this.commitTx = db.transaction((customerId: string, contacts: readonly ContactRecord[], caps: readonly CapCheck[], capacity: readonly CapacityTake[], outbox: readonly NewOutboxEntry[]): CommitResult => {
       if (contacts.length > 0 && caps.length > 0) {
         const now = contacts.reduce((m, c) => Math.max(m, c.at), Number.NEGATIVE_INFINITY);
         const longest = caps.reduce((m, c) => Math.max(m, c.periodMs), 0);
@@ -73,6 +83,10 @@ export class SqliteContactStore implements ContactStore {
       }
       for (const t of capacity) this.upsertUsed.run(t.key);
       for (const c of contacts) this.insertContact.run(customerId, c.at, c.decisionId, c.actionId, c.family, c.channel, c.sessionId ?? null);
+      if (outbox.length > 0) {
+        if (!this.outbox) throw new Error('this contact store has no outbox: enqueue after the commit');
+        this.outbox.enqueueIn(outbox);
+      }
       return { ok: true };
     });
     // Group commit: commits that arrive together run one after another inside one
@@ -90,10 +104,10 @@ export class SqliteContactStore implements ContactStore {
     return { contacts, declines };
   }
 
-  async commit(customerId: string, contacts: readonly ContactRecord[], caps: readonly CapCheck[], capacity: readonly CapacityTake[]): Promise<CommitResult> {
+  async commit(customerId: string, contacts: readonly ContactRecord[], caps: readonly CapCheck[], capacity: readonly CapacityTake[], outbox: readonly NewOutboxEntry[] = []): Promise<CommitResult> {
     return new Promise((resolve, reject) => {
       if (this.queue.length === 0) setImmediate(() => this.flush());
-      this.queue.push({ args: [customerId, contacts, caps, capacity], resolve, reject });
+      this.queue.push({ args: [customerId, contacts, caps, capacity, outbox], resolve, reject });
     });
   }
 
@@ -106,6 +120,10 @@ export class SqliteContactStore implements ContactStore {
     } catch (e) {
       for (const q of items) q.reject(e);
     }
+  }
+
+  async release(customerId: string, c: { decisionId: string; actionId: string; channel: string }): Promise<boolean> {
+    return this.deleteContact.run(customerId, c.decisionId, c.actionId, c.channel).changes > 0;
   }
 
   async capacityUsed(keys: readonly string[]): Promise<number[]> {
