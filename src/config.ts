@@ -150,6 +150,8 @@ export const ConfigSchema = z
         file: z.string().min(1).optional(),
         /** Absence triggers are checked this often on the clock (0: never; `nextbest triggers sweep` on demand). */
         sweepSeconds: z.number().int().min(0).default(300),
+        /** Events older than this (by occurredAt, against the clock) move trigger state but fire nothing: a backfill is not a moment. */
+        maxEventAgeMinutes: z.number().int().positive().default(60),
         /** At most this many fires per event are decided (highest priority first): one moment, one message. */
         maxFiresPerEvent: z.number().int().min(1).max(10).default(1),
       })

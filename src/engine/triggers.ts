@@ -119,6 +119,7 @@ export function wireTriggers(
     decide,
     afterFeatures: (seq) => o.afterFeatures(seq),
     maxFiresPerEvent: config.triggers.maxFiresPerEvent,
+    firesFrom: () => clock.now() - config.triggers.maxEventAgeMinutes * 60_000,
     onFire: (fire, outcome, recordedAt) => {
       o.metrics.fire(fire.triggerId, outcome.status === 'decided' ? 'decided' : 'nothing_chosen');
       if (recordedAt !== undefined) o.metrics.fireToDecision.add(clock.now() - recordedAt);

@@ -14,7 +14,7 @@
  * of a later event of the customer, and a crossing is seen at the event before it.
  */
 import type { Channel } from '../core/channels.js';
-import type { EventType, StoredEvent } from '../core/events.js';
+import { GLOBAL_CUSTOMER, type EventType, type StoredEvent } from '../core/events.js';
 import type { LogConsumer } from '../store/consumer.js';
 import { evaluateAbsences, evaluateTriggers, type CompiledTrigger, type CustomerFacts, type Readings, type TriggerFire } from './evaluate.js';
 import { earlierFires, type FireLog, type FireOutcome } from './fireLog.js';
@@ -49,6 +49,12 @@ export interface TriggerConsumerDeps {
    * Consumers run independently, so without it a trigger could read the profile before its event.
    */
   readonly afterFeatures?: (lastSeq: number) => Promise<void>;
+  /**
+   * Events before this time (epoch ms; the engine: the clock less triggers.maxEventAgeMinutes)
+   * still move the consumer's state (readings, last-seen) but fire nothing: a backfill of last
+   * year's deposits is history, not a moment to act on.
+   */
+  readonly firesFrom?: () => number;
   /** At most this many fires are decided per event (highest priority first), so one moment sends one message. */
   readonly maxFiresPerEvent?: number;
   /** Told of every fire once it is settled (metrics, the demo's latency print), with its event's arrival time when known (epoch ms). */
@@ -79,12 +85,28 @@ export class TriggerConsumer implements LogConsumer {
     const lastOfCustomer = new Map<string, number>();
     events.forEach((e, i) => lastOfCustomer.set(e.event.customerId, i));
     const readingsNow = new Map<string, Readings>();
+    const enabled = triggers.filter((t) => t.trigger.enabled);
+    // The event types a pattern can fire on; thresholds can fire on any event (at the customer's last of the batch).
+    const patterns = new Set<string>(enabled.flatMap((t) => (t.trigger.kind === 'event' ? t.trigger.events : t.trigger.kind === 'life_event' ? ['life_event'] : [])));
+    const thresholds = enabled.some((t) => t.trigger.kind === 'threshold');
+    const from = this.deps.firesFrom?.() ?? Number.NEGATIVE_INFINITY;
+    const readingsOf = async (customerId: string) => {
+      let r = readingsNow.get(customerId);
+      if (!r) readingsNow.set(customerId, (r = await this.deps.readings(customerId)));
+      return r;
+    };
     for (const [i, stored] of events.entries()) {
       const customerId = stored.event.customerId;
+      if (customerId === GLOBAL_CUSTOMER) continue;
       if (watched.has(stored.event.type)) await this.deps.fires.saveSeen(customerId, stored.event.type, stored.t);
       const last = lastOfCustomer.get(customerId) === i;
-      let after = readingsNow.get(customerId);
-      if (!after) readingsNow.set(customerId, (after = await this.deps.readings(customerId)));
+      const mayFire = stored.t >= from && (patterns.has(stored.event.type) || (last && thresholds));
+      if (!mayFire) {
+        // Nothing can fire, but a threshold's next "before" is what the customer looks like now.
+        if (last && thresholds) await this.deps.fires.saveReadings(customerId, await readingsOf(customerId));
+        continue;
+      }
+      const after = await readingsOf(customerId);
       const remembered = await this.deps.fires.lastReadings(customerId);
       // Before the customer's last event of the batch, "before" is "after": only event patterns can fire.
       const before = last ? (remembered ?? { profile: {}, scores: {} }) : after;

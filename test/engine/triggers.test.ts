@@ -88,6 +88,8 @@ describe('engine: a large deposit', () => {
 
   it('a small deposit fires nothing; the once-per guard holds a second large one', async () => {
     const { engine, receiver } = await world();
+    // A backfilled deposit from three hours ago is history, not a moment (triggers.maxEventAgeMinutes).
+    await engine.ingest([deposit('old', 9_000_000, Date.now() - 3 * 3_600_000)]);
     await engine.ingest([deposit('small', 20_000)]);
     await engine.ingest([deposit('big1', 6_000_000)]);
     await until(() => receiver.effects.size === 1);
