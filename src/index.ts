@@ -37,3 +37,6 @@ export async function trainAll(engine: Engine, options: TrainRunOptions = {}): P
   return engine.trainModels({ promote: true, ...options });
 }
 export { parseExperimentsYaml, renderExperimentReport, ExperimentSchema, UniversalControlSchema, type Experiment, type ExperimentRecord } from './experiments/index.js';
+export { Trigger as TriggerSchema, parseTriggerYaml, type Trigger, type TriggerInput, type TriggerFire, type FireRecord, type TriggerReplay } from './triggers/index.js';
+export { verifyWebhook, webhookSignature, DeliveryReceipt as DeliveryReceiptSchema, SIGNATURE_HEADER, TIMESTAMP_HEADER, IDEMPOTENCY_HEADER } from './channels/index.js';
+export { OUTBOX_STATUSES, type OutboxEntry, type OutboxStatus } from './store/outbox.js';
