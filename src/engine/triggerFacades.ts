@@ -6,7 +6,7 @@
  */
 import { NextbestError } from '../core/errors.js';
 import type { OutboxQuery, OutboxStatus } from '../store/outbox.js';
-import { compileTriggers, replayTriggers, type CompiledTrigger, type Readings, type TriggerReplay } from '../triggers/index.js';
+import { compileTriggers, parseTriggerSet, replayTriggers, type CompiledTrigger, type Readings, type TriggerReplay } from '../triggers/index.js';
 import { customerView } from '../decisioning/index.js';
 import type { Parts } from './parts.js';
 
@@ -46,7 +46,7 @@ export function triggersFacade(parts: Pick<Parts, 'triggers' | 'audit' | 'backen
      * absences checked daily up to `until` (default now). Nothing is decided or stored.
      */
     async test(customerId: string, o: { triggers?: unknown; until?: number } = {}): Promise<TriggerReplay & { events: number }> {
-      const compiled: readonly CompiledTrigger[] = o.triggers !== undefined ? compileTriggers(parseSet(o.triggers)) : triggerParts(parts).book.inForce();
+      const compiled: readonly CompiledTrigger[] = o.triggers !== undefined ? compileTriggers(parseTriggerSet(parseSet(o.triggers))) : triggerParts(parts).book.inForce();
       const history = await parts.backend.eventLog.readCustomer(customerId);
       const record = (await parts.backend.customers.getMany([customerId]))[0];
       if (history.length === 0 && !record) throw new NextbestError('NOT_FOUND', `no customer ${customerId}`);
