@@ -11,6 +11,7 @@ import { parseCommand, numberOption } from './args.js';
 import { ProgressBar } from './progress.js';
 import { untilSignal } from './serve.js';
 import { checkPortFree, serveEngine } from './listen.js';
+import { DemoReceiver, showLargeDeposit } from './demoTrigger.js';
 
 const spec = {
   usage: 'nextbest demo [--customers N] [--days D] [--seed S] [--port P] [--no-train] [--no-serve] [--keep]',
@@ -49,11 +50,17 @@ export async function run(argv: string[]): Promise<number> {
   const days = numberOption(v, 'days', 120);
   const seed = numberOption(v, 'seed', 42);
   const dataDir = v['data-dir'];
-  const config = loadConfig('nextbest.config.yaml', process.env, { dataDir, log: { level: 'warn' }, server: { port: numberOption(v, 'port', 8080) } });
+  const startDate = '2025-01-01';
+  const clock = new ManualClock(Date.parse(`${startDate}T00:00:00Z`) + days * MS_PER_DAY + 9 * 3_600_000);
+  // The bank's email system, for the demo: a local receiver of signed webhooks.
+  const receiver = new DemoReceiver(() => clock.now());
+  const emailUrl = await receiver.start();
+  const config = loadConfig('nextbest.config.yaml', process.env, { dataDir, log: { level: 'warn' }, server: { port: numberOption(v, 'port', 8080) }, delivery: { pollMs: 20, webhooks: [{ channel: 'email', url: emailUrl, secret: receiver.secret }] } });
   // Before minutes of generating and training, not after: the port the demo will serve on.
   const busy = v['no-serve'] ? undefined : await checkPortFree(config.server.host, config.server.port);
   if (busy) {
     process.stderr.write(`${busy}\n`);
+    await receiver.stop();
     return 1;
   }
   if (!v.keep) {
@@ -64,8 +71,6 @@ export async function run(argv: string[]): Promise<number> {
 
   // Simulated time: the twin's history ends today, so windows, quiet hours and the
   // future-timestamp check all see the bank as it is at the end of the simulation.
-  const startDate = '2025-01-01';
-  const clock = new ManualClock(Date.parse(`${startDate}T00:00:00Z`) + days * MS_PER_DAY + 9 * 3_600_000);
   const engine = await createEngine(config, { clock });
   const started = Date.now();
   say(`nextbest demo: a synthetic bank of ${customers.toLocaleString('en-GB')} customers over ${days} days (seed ${seed}), stored in ${join(dataDir, 'nextbest.db')}`);
@@ -97,15 +102,20 @@ export async function run(argv: string[]): Promise<number> {
 
   if (!v['no-train']) await trainModels(engine, seed, say);
   if (sample) await showCustomer(engine, sample, say);
+  await showLargeDeposit(engine, receiver, new Set([sample, curlCustomer].filter((x): x is string => x !== undefined)), say);
   if (!v['no-compare']) await compareStrategies(seed, say);
 
   if (v['no-serve']) {
     await engine.close();
+    await receiver.stop();
     say('done (--no-serve).');
     return 0;
   }
   const served = await serveEngine(engine, config.server.host, config.server.port);
-  if (!served) return 1;
+  if (!served) {
+    await receiver.stop();
+    return 1;
+  }
   const { app, address, access } = served;
   const key = access.createdKey ?? readAdminKey(access.keyFile);
   const get = key ? 'curl -s -H "authorization: Bearer $NEXTBEST_KEY" ' : 'curl -s ';
@@ -126,6 +136,7 @@ export async function run(argv: string[]): Promise<number> {
   await untilSignal();
   await app.close();
   await engine.close();
+  await receiver.stop();
   return 0;
 }
 

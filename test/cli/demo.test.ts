@@ -19,8 +19,11 @@ describe('nextbest demo --no-serve', () => {
     expect(out).toContain('customers upserted: 60');
     expect(out).toMatch(/models trained in|models not trained/);
     expect(out).toMatch(/next best action on email: /);
-    const engine = await createEngine({ dataDir: dir, log: { level: 'silent' } });
-    expect(await engine.stores.eventLog.count()).toBe(accepted);
+    expect(out).toContain('a moment: a £50,000 deposit');
+    const engine = await createEngine({ dataDir: dir, log: { level: 'silent' }, delivery: { dispatch: false } });
+    // The log also holds the demo's deposits and the receipts of what was delivered.
+    const extra = (await engine.stores.eventLog.count({ types: ['delivery_receipt'] })) + (out.match(/idle cash £/g) ?? []).length;
+    expect(await engine.stores.eventLog.count()).toBe(accepted + extra);
     await engine.close();
   });
 });
