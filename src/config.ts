@@ -204,6 +204,19 @@ export const ConfigSchema = z
           })
           .strict()
           .optional(),
+        /** Push channels delivered by NATS JetStream publish (a stream of the channel system binds the subject). */
+        nats: z
+          .array(
+            z
+              .object({
+                channel: Channel,
+                servers: z.string().regex(/^nats:\/\/./, { message: 'must be a nats:// URL' }),
+                subject: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'must be a NATS subject without wildcards'),
+                timeoutMs: z.number().int().positive().max(60_000).default(5_000),
+              })
+              .strict(),
+          )
+          .default([]),
         /** The channels the bank's own front ends pull (`/v1/deliveries/pull/...`); not also pushed. */
         pullChannels: z.array(Channel).default(['in_app', 'chatbot', 'call_centre', 'branch']),
       })

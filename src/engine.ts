@@ -211,7 +211,7 @@ export class Engine {
     this.drift.stop();
     this.stopPurges();
     this.stopSweep();
-    for (const a of this.parts.delivery.adapters) (a as { close?: () => void }).close?.();
+    for (const a of this.parts.delivery.adapters) await (a as { close?: () => unknown }).close?.();
     await this.parts.log.close();
     this.parts.triggers?.close();
     await this.parts.backend.close();

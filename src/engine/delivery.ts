@@ -11,6 +11,7 @@ import type { Config } from '../config.js';
 import type { Clock } from '../core/clock.js';
 import { DeliveryConsumer, DeliveryMetrics, Dispatcher, PullChannels, SmtpAdapter, deliveriesFor, receiptEvent, WebhookAdapter, type DeliveryReceipt, type PushAdapter } from '../channels/index.js';
 
+import { NatsAdapter } from '../channels/nats.js';
 import type { DecisionDelivery } from '../decisioning/index.js';
 import type { Backend } from '../store/backend.js';
 import { MemoryOutbox } from '../store/memory/outbox.js';
@@ -72,7 +73,7 @@ export function wireDelivery(config: Config, backend: Backend, clock: Clock, log
   return parts;
 }
 
-/** The push adapters the config declares; a channel in `pullChannels` is never also pushed. */
+/** The push adapters the config declares (webhooks first, then SMTP, then NATS, one per channel); a channel in `pullChannels` is never also pushed. */
 function pushAdapters(config: Config, clock: Clock): PushAdapter[] {
   const now = () => clock.now();
   const out: PushAdapter[] = config.delivery.webhooks.map((w) => {
@@ -85,6 +86,7 @@ function pushAdapters(config: Config, clock: Clock): PushAdapter[] {
     const pass = smtp.passEnv ? process.env[smtp.passEnv] : undefined;
     out.push(new SmtpAdapter({ host: smtp.host, port: smtp.port, secure: smtp.secure, from: smtp.from, recipientDomain: smtp.recipientDomain, timeoutMs: smtp.timeoutMs, ...(smtp.user && pass ? { auth: { user: smtp.user, pass } } : {}) }));
   }
+  for (const n of config.delivery.nats) if (!out.some((a) => a.channel === n.channel)) out.push(new NatsAdapter({ channel: n.channel, servers: n.servers, subject: n.subject, timeoutMs: n.timeoutMs }));
   return out.filter((a) => !config.delivery.pullChannels.includes(a.channel as never));
 }
 
