@@ -146,3 +146,19 @@ describe('engine: delivery and caps', () => {
     expect(receiver.effects.size).toBe(0);
   });
 });
+
+describe('engine: caps across channels for delivered decisions', () => {
+  it('parallel decisions to deliver on four channels for one customer: the weekly cap of one lets exactly one contact and one outbox entry through (SQLite)', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { engine } = await world({ store: 'sqlite', dataDir: join(mkdtempSync(join(tmpdir(), 'nb-trig-caps-')), 'store') });
+    const channels = ['email', 'in_app', 'chatbot', 'branch'] as const;
+    const results = await Promise.all(Array.from({ length: 16 }, (_, i) => engine.decide({ customerId: 'c1', channel: channels[i % 4]!, deliver: true })));
+    const chosen = results.filter((r) => r.chosen.length > 0);
+    expect(chosen).toHaveLength(1);
+    const entries = await engine.deliveries.list({ customerId: 'c1' });
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.decisionId).toBe(chosen[0]!.decisionId);
+  });
+});
