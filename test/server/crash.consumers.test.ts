@@ -81,6 +81,8 @@ describe('crash between the append and the consumers', () => {
         expect(engine.consumers.status().map((s) => [s.name, s.appliedSeq, s.failures])).toEqual([
           ['features', 206, 0],
           ['responses', 206, 0],
+          ['triggers', 206, 0],
+          ['deliveries', 206, 0],
         ]);
         await expectFeaturesExactlyOnce(engine);
         expect((await engine.decision(d1.decisionId)).responses).toEqual([{ actionId: declined, channel: 'in_app', response: 'declined', at: at(300) }]);
