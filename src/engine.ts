@@ -202,7 +202,15 @@ export class Engine {
   }
 
   /** Waits for in-flight writes, lets the consumers finish and save their checkpoints, then closes the backend. */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    // One close, however often it is called (a second call waits for the first).
+    this.closing ??= this.closeOnce();
+    return this.closing;
+  }
+
+  private closing: Promise<void> | undefined;
+
+  private async closeOnce(): Promise<void> {
     if (this.closed) return;
     // First, while the engine is open: the receipts of the sends in flight still reach the log.
     await this.parts.delivery.dispatcher?.stop();
