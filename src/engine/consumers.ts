@@ -9,17 +9,22 @@ import type { OnlineFeatureStore } from '../features/index.js';
 import type { LogConsumer } from '../store/consumer.js';
 
 /** The consumers the engine runs, from the parts that own them. */
-export function logConsumers(parts: { features: OnlineFeatureStore; decisioning: Decisioning; triggers?: LogConsumer | undefined; deliveries: LogConsumer }, extra: readonly LogConsumer[] = []): LogConsumer[] {
+export function logConsumers(
+  parts: { features: OnlineFeatureStore; decisioning: Decisioning; journeys?: LogConsumer | undefined; triggers?: LogConsumer | undefined; deliveries: LogConsumer },
+  extra: readonly LogConsumer[] = [],
+): LogConsumer[] {
   return [
     // Online feature profiles (checkpointed with their snapshots).
     parts.features,
     // Response links to decisions and decline cool-downs.
     parts.decisioning.responses,
+    // Journeys: a response or a consent withdrawal ends them (before triggers: an erasure truncates triggers.db's WAL after both).
+    ...(parts.journeys ? [parts.journeys] : []),
     // Triggers: event rules that ask decisioning for a decision to deliver (after features reach their batch).
     ...(parts.triggers ? [parts.triggers] : []),
     // Deliveries: consent withdrawals cancel pending ones; failed receipts release their contacts.
     parts.deliveries,
-    // Next: journeys, experiment exposure.
+    // Next: experiment exposure.
     ...extra,
   ];
 }

@@ -86,7 +86,7 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
         afterFeatures: (seq) => log.forSeq(['features'], seq, config.consumers.freshnessTimeoutMs * 5),
       })
     : undefined;
-  const log: LogConsumers = new LogConsumers(backend.eventLog, logConsumers({ features: online, decisioning, triggers: triggers?.consumer, deliveries: delivery.consumer }, o.consumers), {
+  const log: LogConsumers = new LogConsumers(backend.eventLog, logConsumers({ features: online, decisioning, journeys: triggers?.journeys, triggers: triggers?.consumer, deliveries: delivery.consumer }, o.consumers), {
     limits: { maxLagEvents: config.consumers.maxLagEvents, maxLagMs: config.consumers.maxLagSeconds * 1000 },
     ...(o.pauseConsumers !== undefined ? { paused: o.pauseConsumers } : {}),
     onError: (name, e, failures) => logger.warn({ event: 'consumer_failed', consumer: name, failures }, e instanceof Error ? e.message : String(e)),

@@ -38,6 +38,10 @@ export function triggersFacade(parts: Pick<Parts, 'triggers' | 'audit' | 'backen
       const fires = triggerParts(parts).fires;
       return o.customerId !== undefined ? (await fires.forCustomer(o.customerId)).reverse().slice(0, o.limit ?? 100) : fires.recent(o.limit ?? 100);
     },
+    /** A customer's journeys (active and ended), oldest first. */
+    journeys: (customerId: string) => triggerParts(parts).journeys.journeys(customerId),
+    /** Runs the journeys' follow-ups due now (the clock does this every triggers.sweepSeconds). */
+    tickJourneys: (at = now()) => triggerParts(parts).journeys.tick(at),
     /** Checks absence triggers for every watched customer now (the clock's sweep, on demand). */
     sweep: (at = now()) => triggerParts(parts).consumer.sweep(at),
     /**

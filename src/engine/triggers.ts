@@ -18,6 +18,10 @@ import type { Backend } from '../store/backend.js';
 import { openSqlite, truncateWal, type SqliteDb } from '../store/sqlite/db.js';
 import type { ModelLifecycle } from '../training/index.js';
 import {
+  JourneyConsumer,
+  MemoryJourneyStore,
+  SqliteJourneyStore,
+  type JourneyStore,
   MemoryFireLog,
   MemoryTriggerRows,
   SqliteFireLog,
@@ -39,7 +43,9 @@ export interface TriggerParts {
   readonly book: TriggerBook;
   readonly fires: FireLog;
   readonly consumer: TriggerConsumer;
-  /** Starts the absence sweep on the clock; returns its stop. */
+  /** Journeys started by triggers with follow-ups (a log consumer, moved by the clock too). */
+  readonly journeys: JourneyConsumer;
+  /** Starts the absence sweep and the journeys' follow-ups on the clock; returns its stop. */
   startSweep(): () => void;
   close(): void;
 }
@@ -70,6 +76,7 @@ export function wireTriggers(
   let db: SqliteDb | undefined;
   let fires: FireLog;
   let book: TriggerBook;
+  let journeyStore: JourneyStore;
   if (backend.kind === 'sqlite') {
     db = openSqlite(join(config.dataDir, 'triggers.db'), { migrations: { module: 'triggers_file', list: [] } });
     db.pragma('synchronous = NORMAL');
@@ -83,10 +90,12 @@ export function wireTriggers(
     };
     fires = sqliteFires;
     book = new TriggerBook(new SqliteTriggerRows(db), seed, () => clock.now());
+    journeyStore = new SqliteJourneyStore(db);
   } else {
     if (backend.kind !== 'memory') logger.warn({ event: 'triggers_in_memory', store: backend.kind }, 'this store keeps trigger state in memory: a restart replays the log for triggers from the start and trigger edits are lost');
     fires = new MemoryFireLog();
     book = new TriggerBook(new MemoryTriggerRows(), seed, () => clock.now());
+    journeyStore = new MemoryJourneyStore();
   }
   const readings = async (customerId: string): Promise<Readings> => {
     const { values } = await o.online.values(customerId, { asOf: 'now', now: clock.now() });
@@ -111,6 +120,14 @@ export function wireTriggers(
       throw e;
     }
   };
+  const journeys = new JourneyConsumer(
+    journeyStore,
+    async (r) => {
+      const d = await decide({ customerId: r.customerId, channel: r.channel, consider: { actions: [r.actionId], families: [] }, requestId: r.requestId, context: { trigger: 'journey', trigger_event: r.requestId.slice(0, 128) } });
+      return d;
+    },
+    backend.checkpoints,
+  );
   const consumer = new TriggerConsumer({
     fires,
     triggers: () => book.inForce(),
@@ -123,12 +140,20 @@ export function wireTriggers(
     onFire: (fire, outcome, recordedAt) => {
       o.metrics.fire(fire.triggerId, outcome.status === 'decided' ? 'decided' : 'nothing_chosen');
       if (recordedAt !== undefined) o.metrics.fireToDecision.add(clock.now() - recordedAt);
+      const followUps = book.inForce().find((t) => t.trigger.id === fire.triggerId)?.trigger.followUps ?? [];
+      if (outcome.status === 'decided' && followUps.length > 0) {
+        const steps = followUps.map((f) => ({ channel: f.channel, afterMs: f.after }));
+        void journeys
+          .start({ journeyId: fire.fireId, customerId: fire.customerId, triggerId: fire.triggerId, actionId: outcome.actionIds[0]!, decisionId: outcome.decisionId, steps, at: clock.now() })
+          .catch((e: unknown) => logger.warn({ event: 'journey_start_failed' }, e instanceof Error ? e.message : String(e)));
+      }
     },
   });
   return {
     book,
     fires,
     consumer,
+    journeys,
     startSweep() {
       if (config.triggers.sweepSeconds === 0) return () => undefined;
       let running = false;
@@ -137,6 +162,7 @@ export function wireTriggers(
         running = true;
         consumer
           .sweep(clock.now())
+          .then(() => journeys.tick(clock.now()))
           .catch((e: unknown) => logger.warn({ event: 'absence_sweep_failed' }, e instanceof Error ? e.message : String(e)))
           .finally(() => (running = false));
       }, config.triggers.sweepSeconds * 1000);

@@ -48,6 +48,11 @@ const common = {
     .refine((c) => c.preferred || c.fallbacks.length > 0, 'needs the preferred channel or at least one fallback'),
   /** Fires at most once in this period per customer (the guard against overwhelming them). */
   oncePer: Period,
+  /**
+   * A journey: the chosen action again on other channels after waits, if the customer has not
+   * answered (each step re-checks consent, suitability and the caps when it runs).
+   */
+  followUps: z.array(z.object({ channel: Channel, after: Period }).strict()).max(5).default([]),
 };
 
 /** Fires on events of these types that pass the condition (e.g. a deposit of £50,000 or more). */

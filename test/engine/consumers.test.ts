@@ -49,6 +49,7 @@ describe('engine: derived state follows the log', () => {
       expect(lag.json().consumers.map((c: { name: string; healthy: boolean }) => [c.name, c.healthy])).toEqual([
         ['features', true],
         ['responses', true],
+        ['journeys', true],
         ['triggers', true],
         ['deliveries', true],
         ['broken', false],

@@ -81,6 +81,7 @@ describe('crash between the append and the consumers', () => {
         expect(engine.consumers.status().map((s) => [s.name, s.appliedSeq, s.failures])).toEqual([
           ['features', 206, 0],
           ['responses', 206, 0],
+          ['journeys', 206, 0],
           ['triggers', 206, 0],
           ['deliveries', 206, 0],
         ]);

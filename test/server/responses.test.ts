@@ -125,6 +125,7 @@ describe('every documented 2xx response matches its schema', () => {
     await call('delete', '/v1/triggers/{triggerId}', '/v1/triggers/resp_trigger');
     await call('get', '/v1/triggers/fires', '/v1/triggers/fires');
     await call('post', '/v1/triggers/test', '/v1/triggers/test', { customerId: one });
+    await call('get', '/v1/customers/{customerId}/journeys', `/v1/customers/${one}/journeys`);
     await call('put', '/v1/customers/{customerId}', '/v1/customers/c-deliv', { dateOfBirth: '1980-01-01', consents: { marketing: true, personalised_offers: true } });
     const toDeliver = (await call('post', '/v1/decisions', '/v1/decisions', { customerId: 'c-deliv', channel: 'in_app', deliver: true })).json();
     expect(toDeliver.chosen.length).toBeGreaterThan(0);

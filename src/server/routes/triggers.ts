@@ -13,6 +13,20 @@ const Fire = z.object({
   outcome: z.looseObject({ status: z.enum(['pending', 'decided', 'nothing_chosen']) }),
 });
 const READ = ['catalogue:write', 'audit:read'] as const;
+const Journey = z.object({
+  journeyId: z.string(),
+  customerId: z.string(),
+  triggerId: z.string(),
+  actionId: z.string(),
+  steps: z.array(z.object({ channel: z.string(), afterMs: z.number() })),
+  decisionIds: z.array(z.string()),
+  done: z.number().describe('Steps sent, the trigger\'s own decision included'),
+  nextAt: z.number().nullable(),
+  status: z.enum(['active', 'completed', 'accepted', 'declined', 'consent_withdrawn', 'stopped']),
+  reason: z.string().nullable(),
+  startedAt: z.number(),
+  updatedAt: z.number(),
+});
 
 /** Triggers: the stored set (edited here, each edit compiled first and audited), their fires, a test against a history. */
 export function triggerRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine): void {
@@ -67,6 +81,21 @@ export function triggerRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engin
       responses: { 200: { description: 'Fires, newest first', schema: z.object({ fires: z.array(Fire) }) } },
     },
     async ({ query }) => ({ fires: await engine.triggers.fires({ ...(query.customerId !== undefined ? { customerId: query.customerId } : {}), limit: query.limit }) }),
+  );
+
+  route(
+    app,
+    docs,
+    {
+      method: 'get',
+      path: '/v1/customers/{customerId}/journeys',
+      tag: 'triggers',
+      access: ['profiles:read', 'audit:read'],
+      summary: "A customer's journeys (a trigger's action followed up on other channels): steps sent, what is next and when, how each ended",
+      params: z.object({ customerId: z.string().min(1).max(128) }),
+      responses: { 200: { description: 'Journeys, oldest first', schema: z.object({ journeys: z.array(Journey) }) } },
+    },
+    async ({ params }) => ({ journeys: await engine.triggers.journeys(params.customerId) }),
   );
 
   route(
