@@ -137,16 +137,16 @@ export function wireTriggers(
     afterFeatures: (seq) => o.afterFeatures(seq),
     maxFiresPerEvent: config.triggers.maxFiresPerEvent,
     firesFrom: () => clock.now() - config.triggers.maxEventAgeMinutes * 60_000,
+    // A journey starts before its fire is settled: a crash in between decides the fire again and starts it then (idempotent on the fire id).
+    beforeSettle: async (fire, outcome) => {
+      const followUps = book.inForce().find((t) => t.trigger.id === fire.triggerId)?.trigger.followUps ?? [];
+      if (outcome.status !== 'decided' || followUps.length === 0) return;
+      const steps = followUps.map((f) => ({ channel: f.channel, afterMs: f.after }));
+      await journeys.start({ journeyId: fire.fireId, customerId: fire.customerId, triggerId: fire.triggerId, actionId: outcome.actionIds[0]!, decisionId: outcome.decisionId, steps, at: clock.now() });
+    },
     onFire: (fire, outcome, recordedAt) => {
       o.metrics.fire(fire.triggerId, outcome.status === 'decided' ? 'decided' : 'nothing_chosen');
       if (recordedAt !== undefined) o.metrics.fireToDecision.add(clock.now() - recordedAt);
-      const followUps = book.inForce().find((t) => t.trigger.id === fire.triggerId)?.trigger.followUps ?? [];
-      if (outcome.status === 'decided' && followUps.length > 0) {
-        const steps = followUps.map((f) => ({ channel: f.channel, afterMs: f.after }));
-        void journeys
-          .start({ journeyId: fire.fireId, customerId: fire.customerId, triggerId: fire.triggerId, actionId: outcome.actionIds[0]!, decisionId: outcome.decisionId, steps, at: clock.now() })
-          .catch((e: unknown) => logger.warn({ event: 'journey_start_failed' }, e instanceof Error ? e.message : String(e)));
-      }
     },
   });
   return {

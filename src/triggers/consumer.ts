@@ -57,6 +57,11 @@ export interface TriggerConsumerDeps {
   readonly firesFrom?: () => number;
   /** At most this many fires are decided per event (highest priority first), so one moment sends one message. */
   readonly maxFiresPerEvent?: number;
+  /**
+   * Awaited before a fire is settled (journeys start here): a crash before the settle leaves
+   * the fire pending, and it is decided again with the same ids, so the hook must be idempotent.
+   */
+  readonly beforeSettle?: (fire: TriggerFire, outcome: FireOutcome) => Promise<void>;
   /** Told of every fire once it is settled (metrics, the demo's latency print), with its event's arrival time when known (epoch ms). */
   readonly onFire?: (fire: TriggerFire, outcome: FireOutcome, recordedAt?: number) => void;
 }
@@ -178,6 +183,7 @@ export class TriggerConsumer implements LogConsumer {
       }
     }
     outcome ??= { status: 'nothing_chosen', decisionIds };
+    await this.deps.beforeSettle?.(fire, outcome);
     await this.deps.fires.settle(fire.fireId, outcome);
     this.deps.onFire?.(fire, outcome, this.arrivals.get(fire.eventId));
   }
