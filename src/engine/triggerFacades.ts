@@ -98,7 +98,10 @@ export function deliveriesFacade(parts: Pick<Parts, 'delivery' | 'audit'>, now: 
     pull: d.pull,
     /** Counters and latencies since start, the outbox by status, each push channel's circuit. */
     async metrics() {
-      return { ...d.metrics.snapshot(), outbox: await d.outbox.counts(), circuits: d.dispatcher?.circuits() ?? {}, pushChannels: d.adapters.map((a) => a.channel) };
+      const m = d.metrics.snapshot();
+      // Retries are the dispatcher's own count (an attempt that failed and was put back with backoff).
+      m.deliveries.retried = d.dispatcher?.totals.retried ?? 0;
+      return { ...m, outbox: await d.outbox.counts(), circuits: d.dispatcher?.circuits() ?? {}, pushChannels: d.adapters.map((a) => a.channel) };
     },
   };
 }
