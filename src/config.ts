@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { readFileSync, existsSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { NextbestError } from './core/errors.js';
-import { ConsentPurpose, EVENT_TYPES, type EventType } from './core/events.js';
+import { Channel, ConsentPurpose, EVENT_TYPES, type EventType } from './core/events.js';
 import { fieldIssues } from './core/validate.js';
 import { BanditSettings } from './decisioning/bandit.js';
 import { describeIssues } from './core/errors.js';
@@ -151,6 +151,86 @@ export const ConfigSchema = z
       .object({
         /** After a store refuses a write (disk full, I/O error), `/readyz` says not ready this long, then until a probe write succeeds. */
         writeFailureHoldSeconds: z.number().min(0).max(3600).default(30),
+      })
+      .strict()
+      .prefault({}),
+    triggers: z
+      .object({
+        /** Run the trigger consumer (event, threshold and life-event triggers) and the clock's absence sweep. */
+        enabled: z.boolean().default(true),
+        /** A YAML trigger set seeding an empty trigger store (docs/triggers.md); the ready-made three when unset. */
+        file: z.string().min(1).optional(),
+        /** Absence triggers are checked this often on the clock (0: never; `nextbest triggers sweep` on demand). */
+        sweepSeconds: z.number().int().min(0).default(300),
+        /** Events older than this (by occurredAt, against the clock) move trigger state but fire nothing: a backfill is not a moment. */
+        maxEventAgeMinutes: z.number().int().positive().default(60),
+        /** At most this many fires per event are decided (highest priority first): one moment, one message. */
+        maxFiresPerEvent: z.number().int().min(1).max(10).default(1),
+      })
+      .strict()
+      .prefault({}),
+    delivery: z
+      .object({
+        /** Run the dispatcher for the push channels that have an adapter below. */
+        dispatch: z.boolean().default(true),
+        /** The dispatcher looks for due entries this often (and at once when a decision writes one). */
+        pollMs: z.number().int().min(5).max(60_000).default(200),
+        /** A dispatcher's lease on an entry it is sending; past it another dispatcher may take it. */
+        leaseSeconds: z.number().int().min(2).max(3600).default(60),
+        /** An entry not delivered within this many hours of its decision is dead-lettered as expired. */
+        ttlHours: z.number().positive().max(24 * 90).default(72),
+        backoff: z
+          .object({ baseMs: z.number().int().positive().default(1_000), maxMs: z.number().int().positive().default(300_000), maxAttempts: z.number().int().min(1).max(100).default(10) })
+          .strict()
+          .prefault({}),
+        breaker: z.object({ failures: z.number().int().min(1).default(5), openSeconds: z.number().positive().default(30) }).strict().prefault({}),
+        /** Push channels delivered by signed HTTP POST (docs/channels.md): one per channel. */
+        webhooks: z
+          .array(
+            z
+              .object({
+                channel: Channel,
+                url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
+                /** The HMAC secret (at least 32 bytes); prefer `secretEnv`. */
+                secret: z.string().min(32, 'must be at least 32 characters').optional(),
+                /** The environment variable holding the secret. */
+                secretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name').optional(),
+                timeoutMs: z.number().int().positive().max(60_000).default(5_000),
+              })
+              .strict()
+              .refine((w) => (w.secret === undefined) !== (w.secretEnv === undefined), { message: 'set exactly one of secret and secretEnv' }),
+          )
+          .default([])
+          .refine((ws) => new Set(ws.map((w) => w.channel)).size === ws.length, { message: 'one webhook per channel' }),
+        /** The email channel over SMTP (nodemailer); the relay resolves `<customerId>@recipientDomain` to the customer's address. */
+        smtp: z
+          .object({
+            host: z.string().min(1),
+            port: z.number().int().min(1).max(65535).default(587),
+            secure: z.boolean().default(false),
+            user: z.string().min(1).optional(),
+            passEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name').optional(),
+            from: z.string().min(3),
+            recipientDomain: z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$|^localhost$/, 'must be a domain name'),
+            timeoutMs: z.number().int().positive().max(60_000).default(10_000),
+          })
+          .strict()
+          .optional(),
+        /** Push channels delivered by NATS JetStream publish (a stream of the channel system binds the subject). */
+        nats: z
+          .array(
+            z
+              .object({
+                channel: Channel,
+                servers: z.string().regex(/^nats:\/\/./, { message: 'must be a nats:// URL' }),
+                subject: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'must be a NATS subject without wildcards'),
+                timeoutMs: z.number().int().positive().max(60_000).default(5_000),
+              })
+              .strict(),
+          )
+          .default([]),
+        /** The channels the bank's own front ends pull (`/v1/deliveries/pull/...`); not also pushed. */
+        pullChannels: z.array(Channel).default(['in_app', 'chatbot', 'call_centre', 'branch']),
       })
       .strict()
       .prefault({}),

@@ -16,6 +16,8 @@ import { TwinJobs } from './engine/twinJobs.js';
 import { customerOutcomeReport, decisionFairness, experimentResults } from './engine/experiments.js';
 import { MeasurementMonitor } from './experiments/measurementMonitor.js';
 import { offPolicyEvaluation } from './engine/ope.js';
+import { receiptSink, startDispatcher } from './engine/delivery.js';
+import { deliveriesFacade, triggersFacade } from './engine/triggerFacades.js';
 import type { Profile } from './features/index.js';
 import { ingestBatch, type IngestReport } from './ingest/pipeline.js';
 import type { StreamSourceOptions, StreamTotals } from './ingest/natsSource.js';
@@ -54,6 +56,11 @@ export class Engine {
   readonly experiments;
   /** What-if runs of a candidate catalogue on the twin, in the background. */
   private readonly twinJobs: TwinJobs;
+  /** Trigger definitions (list, get, put, delete, test against a history, sweep) and their fires. */
+  readonly triggers;
+  /** The outbox (list, dead letters, retry), the pull channels and delivery metrics. */
+  readonly deliveries;
+  private stopSweep: () => void = () => undefined;
   /** The log, the saved profiles and the customer records, for read-only tools, listings and tests. */
   readonly stores: Pick<Backend, 'eventLog' | 'profiles' | 'customers'>;
 
@@ -86,6 +93,10 @@ export class Engine {
       config.health.writeFailureHoldSeconds * 1000,
     );
     this.stores = { eventLog: parts.backend.eventLog, profiles: parts.backend.profiles, customers: parts.backend.customers };
+    this.triggers = triggersFacade(parts, () => clock.now());
+    this.deliveries = deliveriesFacade(parts, () => clock.now());
+    parts.hooks.decide = (request, o) => this.decide(request, o);
+    parts.hooks.sink = receiptSink(parts.delivery.metrics, (items) => this.ingest(items, { source: 'delivery' }), logger);
   }
 
   /** Builds an engine from config (defaults: embedded SQLite under ./.nextbest) and catches its consumers up with the log. */
@@ -103,17 +114,20 @@ export class Engine {
     // The catalogue in force before any consumer or decision reads it (declines need an action's family).
     const catalogue = await engine.parts.decisioning.syncCatalogue();
     if (catalogue.seedIgnored) logger.warn({ event: 'catalogue_yaml_not_in_force', inForce: catalogue.version, yaml: catalogue.seedVersion }, 'the catalogue YAML differs from the stored catalogue, which stays in force; `nextbest catalogue import FILE` makes a YAML current');
-    await engine.parts.log.start();
+    // Champions before consumers: triggers read scores as they apply the log.
     await engine.parts.lifecycle.reload();
     if (simulated) logger.info({ event: 'simulated_clock', now: new Date(simulated.now()).toISOString(), dataDir: config.dataDir }, 'the data dir lives on simulated time (clock.json)');
+    await engine.parts.log.start();
+    startDispatcher(engine.parts.delivery, config, clock, logger, engine.parts.hooks.sink!);
+    engine.stopSweep = engine.parts.triggers?.startSweep() ?? (() => undefined);
     return engine;
   }
 
   /** Decides the next best actions for a customer on a channel (on state that has seen their latest event); the decision is logged. */
-  async decide(request: DecideRequest) {
+  async decide(request: DecideRequest, o: { decisionId?: string } = {}) {
     this.assertOpen();
     if (typeof request?.customerId === 'string') await this.parts.log.forCustomer(request.customerId, FRESH_FOR.decide, this.config.consumers.freshnessTimeoutMs);
-    return this.writeHealth.watch('decide', () => this.parts.decisioning.decide(request));
+    return this.writeHealth.watch('decide', () => this.parts.decisioning.decide(request, o));
   }
 
   /** What the catalogue in force and a candidate would decide for these customers now; nothing logged or counted. */
@@ -269,15 +283,28 @@ export class Engine {
   }
 
   /** Waits for in-flight writes, lets the consumers finish and save their checkpoints, then closes the backend. */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    // One close, however often it is called (a second call waits for the first).
+    this.closing ??= this.closeOnce();
+    return this.closing;
+  }
+
+  private closing: Promise<void> | undefined;
+
+  private async closeOnce(): Promise<void> {
     if (this.closed) return;
+    // First, while the engine is open: the receipts of the sends in flight still reach the log.
+    await this.parts.delivery.dispatcher?.stop();
     this.closed = true;
     this.twinJobs.close();
     await this.writeChain.catch(() => undefined);
     this.drift.stop();
     this.measurement.stop();
     this.stopPurges();
+    this.stopSweep();
+    for (const a of this.parts.delivery.adapters) await (a as { close?: () => unknown }).close?.();
     await this.parts.log.close();
+    this.parts.triggers?.close();
     await this.parts.backend.close();
   }
 

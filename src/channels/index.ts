@@ -17,10 +17,12 @@ export const PULL_CHANNELS: readonly Channel[] = CHANNELS.filter((c) => c.kind =
 /** The channels that may carry marketing, with the customer's consent; the others carry service messages only. */
 export const MARKETING_CHANNELS: readonly Channel[] = CHANNELS.filter((c) => c.marketing).map((c) => c.name);
 
-export { receiptOf, DeliveryReceipt, type AttemptResult, type PushAdapter } from './adapter.js';
+export { receiptOf, receiptEvent, DeliveryReceipt, type AttemptResult, type PushAdapter } from './adapter.js';
 export { backoffMs, CircuitBreaker, DEFAULT_BACKOFF, DEFAULT_BREAKER, type BackoffPolicy, type BreakerPolicy, type BreakerState } from './retryPolicy.js';
 export { Dispatcher, type DispatcherDeps, type PassReport } from './dispatcher.js';
 export { WebhookAdapter, keepAliveTransport, webhookSignature, verifyWebhook, webhookBody, SIGNATURE_HEADER, TIMESTAMP_HEADER, IDEMPOTENCY_HEADER, type WebhookOptions, type WebhookTransport } from './webhook.js';
 export { PullChannels, DEFAULT_PULL_DELIVERY, type PullChannelsDeps, type PullScope } from './pull.js';
 export { deliveriesFor, type DecidedForDelivery } from './deliveries.js';
-export { DeliveryConsumer, OFFER_PURPOSES, type DeliveryCheckpoints } from './consumer.js';
+export { DeliveryConsumer, OFFER_PURPOSES, UNDELIVERED, type DeliveryCheckpoints, type ReleaseContact } from './consumer.js';
+export { DeliveryMetrics, LatencyWindow } from './metrics.js';
+export { SmtpAdapter, recipientOf, type SmtpOptions } from './smtp.js';

@@ -12,6 +12,7 @@ import { ProgressBar } from './progress.js';
 import { untilSignal } from './serve.js';
 import { checkPortFree, serveEngine } from './listen.js';
 import { measureOnTwin } from './demoExperiment.js';
+import { DemoReceiver, showLargeDeposit } from './demoTrigger.js';
 
 const spec = {
   usage: 'nextbest demo [--customers N] [--days D] [--seed S] [--port P] [--no-train] [--no-serve] [--keep]',
@@ -51,11 +52,17 @@ export async function run(argv: string[]): Promise<number> {
   const seed = numberOption(v, 'seed', 42);
   const dataDir = v['data-dir'];
   // In-app decisions explore on a 20% budget (docs/bandits.md), so the log supports `nextbest ope`.
-  const config = loadConfig('nextbest.config.yaml', process.env, { dataDir, log: { level: 'warn' }, server: { port: numberOption(v, 'port', 8080) }, decisioning: { bandit: { channels: { in_app: 0.2 } } } });
+  const startDate = '2025-01-01';
+  const clock = new ManualClock(Date.parse(`${startDate}T00:00:00Z`) + days * MS_PER_DAY + 9 * 3_600_000);
+  // The bank's email system, for the demo: a local receiver of signed webhooks.
+  const receiver = new DemoReceiver(() => clock.now());
+  const emailUrl = await receiver.start();
+  const config = loadConfig('nextbest.config.yaml', process.env, { dataDir, log: { level: 'warn' }, server: { port: numberOption(v, 'port', 8080) }, decisioning: { bandit: { channels: { in_app: 0.2 } } }, delivery: { pollMs: 20, webhooks: [{ channel: 'email', url: emailUrl, secret: receiver.secret }] } });
   // Before minutes of generating and training, not after: the port the demo will serve on.
   const busy = v['no-serve'] ? undefined : await checkPortFree(config.server.host, config.server.port);
   if (busy) {
     process.stderr.write(`${busy}\n`);
+    await receiver.stop();
     return 1;
   }
   if (!v.keep) {
@@ -66,8 +73,6 @@ export async function run(argv: string[]): Promise<number> {
 
   // Simulated time: the twin's history ends today, so windows, quiet hours and the
   // future-timestamp check all see the bank as it is at the end of the simulation.
-  const startDate = '2025-01-01';
-  const clock = new ManualClock(Date.parse(`${startDate}T00:00:00Z`) + days * MS_PER_DAY + 9 * 3_600_000);
   const engine = await createEngine(config, { clock });
   // `nextbest serve` (and every command) on this data dir then runs on the same instant.
   writeSimulatedClock(dataDir, clock.now(), 'nextbest demo');
@@ -102,16 +107,21 @@ export async function run(argv: string[]): Promise<number> {
   if (!v['no-train']) await trainModels(engine, seed, say);
   if (sample) await showCustomer(engine, sample, say);
   await liveDecisions(engine, bank, unflagged.filter((id) => id !== sample && id !== curlCustomer).slice(0, 300), dataDir, say);
+  await showLargeDeposit(engine, receiver, new Set([sample, curlCustomer].filter((x): x is string => x !== undefined)), say);
   if (!v['no-compare']) await compareStrategies(seed, say);
   if (!v['no-compare']) await measureOnTwin(seed, say);
 
   if (v['no-serve']) {
     await engine.close();
+    await receiver.stop();
     say('done (--no-serve).');
     return 0;
   }
   const served = await serveEngine(engine, config.server.host, config.server.port);
-  if (!served) return 1;
+  if (!served) {
+    await receiver.stop();
+    return 1;
+  }
   const { app, address, access } = served;
   const key = access.createdKey ?? readAdminKey(access.keyFile);
   const get = key ? 'curl -s -H "authorization: Bearer $NEXTBEST_KEY" ' : 'curl -s ';
@@ -132,6 +142,7 @@ export async function run(argv: string[]): Promise<number> {
   await untilSignal();
   await app.close();
   await engine.close();
+  await receiver.stop();
   return 0;
 }
 

@@ -130,6 +130,20 @@ export const ConsentChangeEvent = event(
   'A consent granted or withdrawn for a purpose (and optionally a channel).',
 );
 
+export const DeliveryReceiptEvent = event(
+  'delivery_receipt',
+  {
+    deliveryKey: z.string().min(1).max(400).describe('The outbox entry (decisionId:actionId:channel)'),
+    decisionId: Id,
+    actionId: Id,
+    channel: Channel,
+    status: z.enum(['delivered', 'failed', 'opened', 'clicked', 'bounced']),
+    attempts: z.number().int().min(0).max(1000).optional(),
+    error: z.string().max(300).optional(),
+  },
+  'What happened to one delivery: delivered or failed (written by nextbest), or opened, clicked or bounced (reported by a channel). A failed or bounced delivery releases its contact.',
+);
+
 const MarketEventSchema = z
   .object({
     eventId: base.eventId,
@@ -173,6 +187,7 @@ export const EVENT_SCHEMAS = {
   life_event: LifeEventEvent,
   offer_response: OfferResponseEvent,
   consent_change: ConsentChangeEvent,
+  delivery_receipt: DeliveryReceiptEvent,
   market_event: MarketEvent,
 } as const;
 
@@ -183,7 +198,7 @@ export const BankEvent = z.discriminatedUnion('type', [
   DepositEvent, WithdrawalEvent, CardPaymentEvent, TransferInEvent, TransferOutEvent, SalaryEvent,
   LoanApplicationEvent, LoanRepaymentEvent, InvestmentTradeEvent, BalanceSnapshotEvent,
   LoginEvent, ScreenViewEvent, FeatureUseEvent, EmailOpenEvent, EmailClickEvent, PushOpenEvent, ContactCentreEvent,
-  LifeEventEvent, OfferResponseEvent, ConsentChangeEvent, MarketEvent,
+  LifeEventEvent, OfferResponseEvent, ConsentChangeEvent, DeliveryReceiptEvent, MarketEvent,
 ]);
 /** A validated event as the sender meant it. */
 export type BankEvent = z.infer<typeof BankEvent>;

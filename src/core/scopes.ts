@@ -12,6 +12,7 @@ export const SCOPES = [
   'models:write',
   'experiments:write',
   'audit:read',
+  'deliveries:write',
   'admin',
 ] as const;
 
@@ -28,6 +29,7 @@ export const SCOPE_MEANING: Record<Scope, string> = {
   'models:write': 'promote and roll back models, run drift checks',
   'experiments:write': 'create and change experiments',
   'audit:read': 'read logged decisions, replays, model cards, drift and the audit trail',
+  'deliveries:write': 'claim and acknowledge pull-channel deliveries (as decisions:write may) and retry dead-lettered deliveries',
   admin: 'everything, including API keys',
 };
 

@@ -4,7 +4,7 @@ export { compileCatalogue, catalogueVersion, type CompiledCatalogue, type Compil
 export { evaluate, select, capsFor, capacityFor, type Evaluation } from './decide.js';
 export { explain, targetedSupportGroup } from './explain.js';
 export { GbdtScorer, FeatureRows, priorOnly, type PropensityScorer, type PropensityModel, type PropensityScore, type Contribution, type FeatureValues } from './scoring.js';
-export { Decisioning, DecideRequest, decisionSummary, replayRecord, type DecisionSummary, type DecisioningDeps, type ProfileSource, type ReplayResult } from './service.js';
+export { Decisioning, DecideRequest, decisionSummary, replayRecord, type DecisionSummary, type DecisioningDeps, type DecisionDelivery, type ProfileSource, type ReplayResult } from './service.js';
 export { CATALOGUE_REFRESH_MS, type CatalogueEdit, type CatalogueSync } from './catalogueVersions.js';
 export * from './trace.js';
 export { customerView, consentsInForce, localTime, type CustomerView } from './view.js';

@@ -14,7 +14,7 @@ import type { CustomerView } from './view.js';
 export const DECISION_FORMAT_VERSION = 1 as const;
 
 /** The exclusion kinds in policy order; the compile-time check below keeps it equal to `ExclusionKind`. */
-export const EXCLUSION_KINDS = ['validity', 'channel', 'consent', 'eligibility', 'applicability', 'suitability', 'contact', 'volume', 'arbitration'] as const;
+export const EXCLUSION_KINDS = ['scope', 'validity', 'channel', 'consent', 'eligibility', 'applicability', 'suitability', 'contact', 'volume', 'arbitration'] as const;
 
 export const ExclusionSchema = z.object({
   kind: z.enum(EXCLUSION_KINDS),
@@ -133,6 +133,10 @@ export const DecisionInputsSchema = z.object({
   history: ContactHistorySchema,
   context: z.record(z.string(), Scalar),
   sessionId: z.string().nullable(),
+  only: z
+    .object({ actions: z.array(z.string()), families: z.array(z.string()) })
+    .optional()
+    .describe('The actions or families the decision was asked about (a trigger\'s `consider`); the rest were excluded by `scope`'),
 });
 
 const ExperimentTagSchema = z.object({

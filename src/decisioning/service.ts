@@ -18,6 +18,7 @@ import type { ConsumerCheckpoints } from '../store/consumer.js';
 import type { CatalogueStore, CatalogueVersionInfo } from '../store/catalogueStore.js';
 import type { ContactRecord, ContactStore } from '../store/contactStore.js';
 import type { DecisionLog, LoggedDecision } from '../store/decisionLog.js';
+import type { NewOutboxEntry, Outbox } from '../store/outbox.js';
 import { Levers as LeversSchema, OfferChannel, parseAction, parseCatalogue, type Action, type Catalogue, type Levers } from './catalogue.js';
 import { CATALOGUE_REFRESH_MS, CatalogueVersions, compileStored, type CatalogueEdit, type CatalogueSync } from './catalogueVersions.js';
 import { compileCatalogue, type CompiledCatalogue } from './compile.js';
@@ -42,6 +43,17 @@ export const DecideRequest = z
     n: z.number().int().min(1).max(20).default(1),
     context: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'context keys are lower-case letters, digits and _'), z.union([z.string().max(200), z.number().finite(), z.boolean()])).default({}),
     sessionId: z.string().min(1).max(128).optional(),
+    /** Decide among these actions or families only (a trigger's `consider`); the rest of the catalogue is excluded as `scope`. */
+    only: z
+      .object({
+        actions: z.array(z.string().regex(/^[a-z0-9_]{1,64}$/, 'action ids are lower-case letters, digits and _')).max(100).default([]),
+        families: z.array(z.string().regex(/^[a-z0-9_]{1,64}$/, 'family ids are lower-case letters, digits and _')).max(50).default([]),
+      })
+      .strict()
+      .refine((o) => o.actions.length + o.families.length > 0, 'needs at least one action or family')
+      .optional(),
+    /** Write the chosen actions to the outbox for delivery on the channel (in the same transaction as the contacts). */
+    deliver: z.boolean().default(false),
   })
   .strict();
 export type DecideRequest = z.input<typeof DecideRequest>;
@@ -105,6 +117,17 @@ export interface DecisioningDeps {
   armModels?: ArmSources['models'];
   /** Exploration budgets per channel and how the bandit learns (docs/bandits.md); none: the deterministic engine everywhere. */
   bandit?: BanditSettings;
+  /** Where a decision asked to `deliver` writes its chosen actions (the engine wires channels/deliveries.ts). */
+  delivery?: DecisionDelivery;
+}
+
+/** How a decision to be delivered becomes outbox entries, written with its contacts. */
+export interface DecisionDelivery {
+  readonly outbox: Outbox;
+  /** The entries of a decision's chosen actions on its channel. */
+  entries(d: { decisionId: string; customerId: string; channel: string; decidedAt: string; chosen: readonly ChosenAction[] }): NewOutboxEntry[];
+  /** Told after entries were written (the dispatcher wakes). */
+  written?(keys: readonly string[]): void;
 }
 
 /**
@@ -193,11 +216,15 @@ export class Decisioning {
     return this.compiled.version;
   }
 
-  /** Decides the next best actions for a customer on a channel, logs and returns the record. */
-  async decide(request: DecideRequest): Promise<DecisionRecord> {
+  /**
+   * Decides the next best actions for a customer on a channel, logs and returns the record.
+   * `decisionId` fixes the id (a trigger's fire decided again after a crash keeps its id).
+   */
+  async decide(request: DecideRequest, o: { decisionId?: string } = {}): Promise<DecisionRecord> {
     const now = this.deps.clock.now();
     const req = parseDecideRequest(request);
-    return this.decideWith(await this.inputsFor(req, now), { channel: req.channel, n: req.n, now });
+    if (req.deliver && !this.deps.delivery) throw new NextbestError('BAD_REQUEST', 'deliver: this decisioning has no outbox to deliver decisions through');
+    return this.decideWith(await this.inputsFor(req, now), { channel: req.channel, n: req.n, now, deliver: req.deliver, ...(o.decisionId !== undefined ? { decisionId: o.decisionId } : {}) });
   }
 
   /**
@@ -249,6 +276,7 @@ export class Decisioning {
       context: req.context,
       sessionId: req.sessionId ?? null,
     };
+    if (req.only) inputs.only = { actions: req.only.actions, families: req.only.families };
     return inputs;
   }
 
@@ -256,7 +284,7 @@ export class Decisioning {
    * Decides from prepared inputs (the twin and tests build them directly); the contact
    * history is read here, under the customer's lock.
    */
-  async decideWith(base: Omit<DecisionInputs, 'history'> & { history?: DecisionInputs['history'] }, o: { channel: string; n: number; now: number; decisionId?: string }): Promise<DecisionRecord> {
+  async decideWith(base: Omit<DecisionInputs, 'history'> & { history?: DecisionInputs['history'] }, o: { channel: string; n: number; now: number; decisionId?: string; deliver?: boolean }): Promise<DecisionRecord> {
     if (this.unretracted.size > 0) await this.retryRetractions();
     const inForce = this.versions.stale() ? await this.refreshCatalogue() : this.compiled;
     const experiment = await this.deps.experiment?.(base.customer.id);
@@ -281,6 +309,8 @@ export class Decisioning {
       const budget = experiment?.bandit?.budget ?? this.banditSettings.channels[o.channel as keyof BanditSettings['channels']];
       const bandit = budget !== undefined && n > 0 ? banditStep(ev, inputs, { settings: this.banditSettings, budget, view: this.bandit, seed: decisionSeed(decisionId), allowed: allowedAlone(cat, ev, inputs, { now: o.now, channel: o.channel, full }) }) : undefined;
       let sel = select(cat, ev, inputs, { now: o.now, channel: o.channel, n, full });
+      const delivery = o.deliver ? this.deps.delivery : undefined;
+      let entries: NewOutboxEntry[] = [];
       for (let attempt = 0; ; attempt++) {
         const contacts: ContactRecord[] = sel.chosen.map((i) => {
           const t = ev.traces[i]!;
@@ -288,8 +318,17 @@ export class Decisioning {
           if (inputs.sessionId) c.sessionId = inputs.sessionId;
           return c;
         });
-        const result = await this.deps.contacts.commit(customerId, contacts, capsFor(cat, o.channel), sel.capacity);
-        if (result.ok) break;
+        entries = delivery ? delivery.entries({ decisionId, customerId, channel: o.channel, decidedAt: new Date(o.now).toISOString(), chosen: picksOf(cat, ev, sel.chosen, o.channel) }) : [];
+        // The outbox entries go in the transaction of the contacts they count as, where the store can.
+        const inCommit = entries.length > 0 && this.deps.contacts.outboxInCommit === true;
+        const result = await this.deps.contacts.commit(customerId, contacts, capsFor(cat, o.channel), sel.capacity, inCommit ? entries : undefined);
+        if (result.ok) {
+          if (delivery && entries.length > 0) {
+            if (!inCommit) await delivery.outbox.enqueue(entries);
+            delivery.written?.(entries.map((e) => e.key));
+          }
+          break;
+        }
         if (attempt >= 5) throw new NextbestError('CONFLICT', 'contact counters kept changing under this decision; retry');
         // Another process took the last slot, or contacted the customer: re-select on fresh counts.
         if (result.reason === 'capacity') full.add(result.key);
@@ -557,6 +596,18 @@ function resetSelection(ev: Evaluation): void {
   }
 }
 
+/** The chosen actions as a channel shows them, in rank order. */
+function picksOf(cat: CompiledCatalogue, ev: Evaluation, chosen: readonly number[], channel: string): ChosenAction[] {
+  return chosen.map((i, k) => {
+    const t = ev.traces[i]!;
+    const a = cat.byId.get(t.actionId)!.action;
+    const treatment = Object.fromEntries(Object.entries(a.treatments[channel as never] ?? {}).filter(([, v]) => v !== undefined)) as Record<string, string>;
+    const c: ChosenAction = { actionId: a.id, name: a.name, family: a.family, channel, rank: k + 1, priority: t.priority!, propensity: t.propensity!, headline: a.message.headline, body: a.message.body, treatment };
+    if (a.message.disclosure) c.disclosure = a.message.disclosure;
+    return c;
+  });
+}
+
 function buildRecord(
   cat: CompiledCatalogue,
   ev: Evaluation,
@@ -565,15 +616,8 @@ function buildRecord(
   o: { decisionId: string; channel: string; n: number; now: number; levers: Levers; full: ReadonlySet<string>; scorer: PropensityScorer; shap?: boolean; bandit?: BanditTrace | undefined; selectN: number },
 ): DecisionRecord {
   const probabilities = chosenProbabilities(cat, ev, inputs, chosen, o.bandit, { now: o.now, channel: o.channel, n: o.selectN, full: o.full });
-  const picks: ChosenAction[] = chosen.map((i, k) => {
-    const t = ev.traces[i]!;
-    const a = cat.byId.get(t.actionId)!.action;
-    const treatment = Object.fromEntries(Object.entries(a.treatments[o.channel as never] ?? {}).filter(([, v]) => v !== undefined)) as Record<string, string>;
-    const c: ChosenAction = { actionId: a.id, name: a.name, family: a.family, channel: o.channel, rank: k + 1, priority: t.priority!, propensity: t.propensity!, headline: a.message.headline, body: a.message.body, treatment };
-    if (a.message.disclosure) c.disclosure = a.message.disclosure;
-    c.selectionProbability = probabilities[k]!;
-    return c;
-  });
+  const picks = picksOf(cat, ev, chosen, o.channel);
+  picks.forEach((c, k) => (c.selectionProbability = probabilities[k]!));
   const record: DecisionRecord = {
     formatVersion: DECISION_FORMAT_VERSION,
     decisionId: o.decisionId,

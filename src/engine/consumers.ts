@@ -9,7 +9,10 @@ import type { OnlineFeatureStore } from '../features/index.js';
 import type { LogConsumer } from '../store/consumer.js';
 
 /** The consumers the engine runs, from the parts that own them. */
-export function logConsumers(parts: { features: OnlineFeatureStore; decisioning: Decisioning }, extra: readonly LogConsumer[] = []): LogConsumer[] {
+export function logConsumers(
+  parts: { features: OnlineFeatureStore; decisioning: Decisioning; journeys?: LogConsumer | undefined; triggers?: LogConsumer | undefined; deliveries: LogConsumer },
+  extra: readonly LogConsumer[] = [],
+): LogConsumer[] {
   return [
     // Online feature profiles (checkpointed with their snapshots).
     parts.features,
@@ -17,7 +20,13 @@ export function logConsumers(parts: { features: OnlineFeatureStore; decisioning:
     parts.decisioning.responses,
     // The bandit's posteriors and session tallies (in memory, rebuilt from the log on start).
     parts.decisioning.bandit,
-    // Next: triggers (event rules that ask for a decision), the delivery outbox, experiment exposure.
+    // Journeys: a response or a consent withdrawal ends them (before triggers: an erasure truncates triggers.db's WAL after both).
+    ...(parts.journeys ? [parts.journeys] : []),
+    // Triggers: event rules that ask decisioning for a decision to deliver (after features reach their batch).
+    ...(parts.triggers ? [parts.triggers] : []),
+    // Deliveries: consent withdrawals cancel pending ones; failed receipts release their contacts.
+    parts.deliveries,
+    // Next: experiment exposure.
     ...extra,
   ];
 }

@@ -15,6 +15,9 @@ import { logConsumers } from './consumers.js';
 import { armIssues, armModels } from './experimentArms.js';
 import { AuditTrail } from '../governance/audit.js';
 import { trainingExclusionsOf } from './privacy.js';
+import { wireDelivery, type DeliveryParts, type ReceiptSink } from './delivery.js';
+import { wireTriggers, type decideRequestOf, type TriggerParts } from './triggers.js';
+import type { DecisionRecord } from '../decisioning/index.js';
 
 /** The built-in bank catalogue, used when config.decisioning.catalogue is unset. */
 export const DEFAULT_CATALOGUE = new URL('../../catalogue/default.yaml', import.meta.url);
@@ -28,6 +31,18 @@ export interface Parts {
   log: LogConsumers;
   /** Every administrative act, hash-chained. */
   audit: AuditTrail;
+  /** The outbox, delivery consumer, pull channels and (once started) the dispatcher. */
+  delivery: DeliveryParts;
+  /** The trigger set, fire log and consumer (absent with `triggers.enabled: false`). */
+  triggers: TriggerParts | undefined;
+  /** Filled by the engine once it exists: what triggers decide through, where receipts go. */
+  hooks: EngineHooks;
+}
+
+/** What the parts call back into the engine for (set by the Engine constructor). */
+export interface EngineHooks {
+  decide?: (request: ReturnType<typeof decideRequestOf>, o: { decisionId: string }) => Promise<DecisionRecord>;
+  sink?: ReceiptSink;
 }
 
 /** Opens the configured backend and wires features, models, decisioning and the log consumers onto it. */
@@ -37,6 +52,12 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
   const audit = new AuditTrail(backend.audit, () => clock.now());
   const lifecycle = new ModelLifecycle(backend.models, { log: backend.eventLog, features: () => online.features, now: () => clock.now(), trainingExclusions: trainingExclusionsOf(backend, config), audit: (act) => audit.record(act), customers: (ids) => backend.customers.getMany(ids) });
   const experiments = new Experiments(backend.experiments, clock, 1000, (act) => audit.record(act), (e, prefix) => armIssues(e, { catalogues: backend.catalogues, registry: backend.models }, prefix));
+  const hooks: EngineHooks = {};
+  const delivery = wireDelivery(config, backend, clock, logger, {
+    get sink() {
+      return hooks.sink;
+    },
+  });
   const decisioning = new Decisioning(parseCatalogueYaml(readFileSync(config.decisioning.catalogue ?? DEFAULT_CATALOGUE, 'utf8')), {
     clock,
     customers: { get: async (id) => (await backend.customers.getMany([id]))[0] },
@@ -58,11 +79,25 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
         : logger.error({ event: 'contacts_without_decision', decisionId }, `a decision could not be logged (${String(error)}) and its contacts could not be withdrawn yet; retried before each decision and by the readiness probe`),
     armModels: armModels(backend.models),
     bandit: config.decisioning.bandit,
+    delivery: delivery.decisions,
   });
-  const log = new LogConsumers(backend.eventLog, logConsumers({ features: online, decisioning }, o.consumers), {
+  const triggers = config.triggers.enabled
+    ? wireTriggers(config, backend, clock, logger, {
+        online,
+        lifecycle,
+        metrics: delivery.metrics,
+        decide: (request, d) => {
+          if (!hooks.decide) throw new Error('the engine is not ready to decide');
+          return hooks.decide(request, d);
+        },
+        // The trigger consumer runs beside features: it reads profiles only once features reached its batch.
+        afterFeatures: (seq) => log.forSeq(['features'], seq, config.consumers.freshnessTimeoutMs * 5),
+      })
+    : undefined;
+  const log: LogConsumers = new LogConsumers(backend.eventLog, logConsumers({ features: online, decisioning, journeys: triggers?.journeys, triggers: triggers?.consumer, deliveries: delivery.consumer }, o.consumers), {
     limits: { maxLagEvents: config.consumers.maxLagEvents, maxLagMs: config.consumers.maxLagSeconds * 1000 },
     ...(o.pauseConsumers !== undefined ? { paused: o.pauseConsumers } : {}),
     onError: (name, e, failures) => logger.warn({ event: 'consumer_failed', consumer: name, failures }, e instanceof Error ? e.message : String(e)),
   });
-  return { backend, online, lifecycle, decisioning, experiments, log, audit };
+  return { backend, online, lifecycle, decisioning, experiments, log, audit, delivery, triggers, hooks };
 }

@@ -30,6 +30,9 @@ export const AUDIT_ACTIONS = [
   'experiment.stop',
   'experiment.delete',
   'experiment.universal_control',
+  'trigger.put',
+  'trigger.delete',
+  'delivery.retry',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -1,3 +1,5 @@
+import { triggerRoutes } from './routes/triggers.js';
+import { deliveryRoutes } from './routes/deliveries.js';
 import { randomBytes } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -97,6 +99,8 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   fairnessRoutes(app, docs, engine);
   outcomeRoutes(app, docs, engine);
   opeRoutes(app, docs, engine);
+  triggerRoutes(app, docs, engine);
+  deliveryRoutes(app, docs, engine);
 
   app.get('/openapi.json', { config: { access: 'public' } }, async () => docs.document());
   app.get('/docs', { config: { access: 'public' } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(renderDocsPage(docs.document())));

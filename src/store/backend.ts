@@ -8,6 +8,7 @@ import type { DecisionLog } from './decisionLog.js';
 import type { EventLog } from './eventLog.js';
 import type { ExperimentStore } from './experimentStore.js';
 import type { ModelRegistry } from './modelRegistry.js';
+import type { Outbox } from './outbox.js';
 import type { ProfileStore } from './profileStore.js';
 import type { RejectStore } from './rejectStore.js';
 
@@ -23,6 +24,11 @@ export interface Backend {
   /** Saved online feature state and its log checkpoint. */
   readonly profiles: ProfileStore;
   readonly contacts: ContactStore;
+  /**
+   * What the bank means to send, written with the contacts it counts as (`contacts.outboxInCommit`).
+   * Absent on a backend that does not hold one yet (PostgreSQL): the engine then keeps it in memory and warns.
+   */
+  readonly outbox?: Outbox;
   readonly decisionLog: DecisionLog;
   readonly models: ModelRegistry;
   /** Stored catalogue versions and the one in force (shared by every process on the data). */

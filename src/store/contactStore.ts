@@ -3,7 +3,13 @@
  * daily volume counters. Decisioning reads a customer's history, then commits the
  * contacts of a decision; `commit` re-checks the frequency caps and takes the capacity in
  * one transaction, so two processes never both fill the last slot.
+ *
+ * A contact of a decision to be delivered is a reservation: it holds the cap from the
+ * decision on (so two decisions cannot both be sent under a cap of one), is confirmed by a
+ * `delivered` receipt, and `release`d by a failed or cancelled delivery
+ * (docs/decisions/0007-contacts-reserved-until-delivered.md).
  */
+import type { NewOutboxEntry } from './outbox.js';
 
 /** One action shown (or about to be shown) to a customer on a channel. */
 export interface ContactRecord {
@@ -54,7 +60,17 @@ export interface ContactStore {
    * capacity counter has room, then stores the contacts and takes the capacity. Nothing
    * is stored when a check fails.
    */
-  commit(customerId: string, contacts: readonly ContactRecord[], caps: readonly CapCheck[], capacity: readonly CapacityTake[]): Promise<CommitResult>;
+  commit(customerId: string, contacts: readonly ContactRecord[], caps: readonly CapCheck[], capacity: readonly CapacityTake[], outbox?: readonly NewOutboxEntry[]): Promise<CommitResult>;
+  /**
+   * True when `commit` writes its `outbox` entries in the same transaction as the contacts
+   * (the store sits beside the outbox); otherwise the caller enqueues them after the commit.
+   */
+  readonly outboxInCommit?: boolean;
+  /**
+   * Releases a contact whose delivery failed or was cancelled: it no longer counts against the
+   * caps. True when one was removed (a second release of the same one is a no-op).
+   */
+  release?(customerId: string, contact: { decisionId: string; actionId: string; channel: string }): Promise<boolean>;
   /** How much of each counter is used. */
   capacityUsed(keys: readonly string[]): Promise<number[]>;
   /** Records a decline; a second one with the same eventId is ignored. */

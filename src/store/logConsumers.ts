@@ -172,7 +172,8 @@ export class LogConsumers {
     return this.forSeq(names, this.head, timeoutMs);
   }
 
-  private forSeq(names: readonly string[], seq: number, timeoutMs: number): Promise<void> {
+  /** Waits (at most `timeoutMs`) until the named consumers applied the log up to `seq` (a consumer following another). */
+  forSeq(names: readonly string[], seq: number, timeoutMs: number): Promise<void> {
     if (this.reached(names, seq)) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const w: Waiter = {

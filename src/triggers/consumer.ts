@@ -14,7 +14,7 @@
  * of a later event of the customer, and a crossing is seen at the event before it.
  */
 import type { Channel } from '../core/channels.js';
-import type { EventType, StoredEvent } from '../core/events.js';
+import { GLOBAL_CUSTOMER, type EventType, type StoredEvent } from '../core/events.js';
 import type { LogConsumer } from '../store/consumer.js';
 import { evaluateAbsences, evaluateTriggers, type CompiledTrigger, type CustomerFacts, type Readings, type TriggerFire } from './evaluate.js';
 import { earlierFires, type FireLog, type FireOutcome } from './fireLog.js';
@@ -49,15 +49,29 @@ export interface TriggerConsumerDeps {
    * Consumers run independently, so without it a trigger could read the profile before its event.
    */
   readonly afterFeatures?: (lastSeq: number) => Promise<void>;
+  /**
+   * Events before this time (epoch ms; the engine: the clock less triggers.maxEventAgeMinutes)
+   * still move the consumer's state (readings, last-seen) but fire nothing: a backfill of last
+   * year's deposits is history, not a moment to act on.
+   */
+  readonly firesFrom?: () => number;
   /** At most this many fires are decided per event (highest priority first), so one moment sends one message. */
   readonly maxFiresPerEvent?: number;
-  /** Told of every fire once it is settled (metrics, the demo's latency print). */
-  readonly onFire?: (fire: TriggerFire, outcome: FireOutcome) => void;
+  /**
+   * Awaited before a fire is settled (journeys start here): a crash before the settle leaves
+   * the fire pending, and it is decided again with the same ids, so the hook must be idempotent.
+   */
+  readonly beforeSettle?: (fire: TriggerFire, outcome: FireOutcome) => Promise<void>;
+  /** Told of every fire once it is settled (metrics, the demo's latency print), with its event's arrival time when known (epoch ms). */
+  readonly onFire?: (fire: TriggerFire, outcome: FireOutcome, recordedAt?: number) => void;
 }
 
 /** The trigger engine as a log consumer. */
 export class TriggerConsumer implements LogConsumer {
   readonly name = 'triggers';
+
+  /** When each event of the batch being applied arrived (for the latency metric). */
+  private arrivals = new Map<string, number>();
 
   constructor(private readonly deps: TriggerConsumerDeps) {}
 
@@ -71,16 +85,33 @@ export class TriggerConsumer implements LogConsumer {
     if (events.length === 0) return;
     await this.deps.afterFeatures?.(events[events.length - 1]!.seq);
     const triggers = this.deps.triggers();
+    this.arrivals = new Map(events.map((e) => [e.event.eventId, e.recordedAt]));
     const watched = new Set<EventType>(triggers.flatMap((t) => (t.trigger.kind === 'absence' && t.trigger.enabled ? t.trigger.events : [])));
     const lastOfCustomer = new Map<string, number>();
     events.forEach((e, i) => lastOfCustomer.set(e.event.customerId, i));
     const readingsNow = new Map<string, Readings>();
+    const enabled = triggers.filter((t) => t.trigger.enabled);
+    // The event types a pattern can fire on; thresholds can fire on any event (at the customer's last of the batch).
+    const patterns = new Set<string>(enabled.flatMap((t) => (t.trigger.kind === 'event' ? t.trigger.events : t.trigger.kind === 'life_event' ? ['life_event'] : [])));
+    const thresholds = enabled.some((t) => t.trigger.kind === 'threshold');
+    const from = this.deps.firesFrom?.() ?? Number.NEGATIVE_INFINITY;
+    const readingsOf = async (customerId: string) => {
+      let r = readingsNow.get(customerId);
+      if (!r) readingsNow.set(customerId, (r = await this.deps.readings(customerId)));
+      return r;
+    };
     for (const [i, stored] of events.entries()) {
       const customerId = stored.event.customerId;
+      if (customerId === GLOBAL_CUSTOMER) continue;
       if (watched.has(stored.event.type)) await this.deps.fires.saveSeen(customerId, stored.event.type, stored.t);
       const last = lastOfCustomer.get(customerId) === i;
-      let after = readingsNow.get(customerId);
-      if (!after) readingsNow.set(customerId, (after = await this.deps.readings(customerId)));
+      const mayFire = stored.t >= from && (patterns.has(stored.event.type) || (last && thresholds));
+      if (!mayFire) {
+        // Nothing can fire, but a threshold's next "before" is what the customer looks like now.
+        if (last && thresholds) await this.deps.fires.saveReadings(customerId, await readingsOf(customerId));
+        continue;
+      }
+      const after = await readingsOf(customerId);
       const remembered = await this.deps.fires.lastReadings(customerId);
       // Before the customer's last event of the batch, "before" is "after": only event patterns can fire.
       const before = last ? (remembered ?? { profile: {}, scores: {} }) : after;
@@ -152,8 +183,9 @@ export class TriggerConsumer implements LogConsumer {
       }
     }
     outcome ??= { status: 'nothing_chosen', decisionIds };
+    await this.deps.beforeSettle?.(fire, outcome);
     await this.deps.fires.settle(fire.fireId, outcome);
-    this.deps.onFire?.(fire, outcome);
+    this.deps.onFire?.(fire, outcome, this.arrivals.get(fire.eventId));
   }
 }
 

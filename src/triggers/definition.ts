@@ -15,11 +15,14 @@ const Id = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'trigger ids are lower-cas
 const Name = z.string().regex(/^[a-z0-9_]{1,64}$/, 'action and family ids are lower-case letters, digits and _');
 const EventTypeName = z.enum(EVENT_TYPES as [EventType, ...EventType[]]);
 
-/** A period such as `30d`, `12h` or `90m`, in milliseconds. */
-export const Period = z
-  .string()
-  .regex(/^[1-9]\d{0,4}[mhd]$/, 'must be a whole number of minutes, hours or days, e.g. 30d, 12h, 90m')
-  .transform((s) => Number(s.slice(0, -1)) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[s.slice(-1) as 'm' | 'h' | 'd']);
+/** A period such as `30d`, `12h` or `90m`, in milliseconds (milliseconds in a whole number of minutes are read as that period, so a stored trigger reads back). */
+export const Period = z.preprocess(
+  (v) => (typeof v === 'number' && Number.isInteger(v) && v > 0 && v % 60_000 === 0 ? (v % 86_400_000 === 0 ? `${v / 86_400_000}d` : v % 3_600_000 === 0 ? `${v / 3_600_000}h` : `${v / 60_000}m`) : v),
+  z
+    .string()
+    .regex(/^[1-9]\d{0,4}[mhd]$/, 'must be a whole number of minutes, hours or days, e.g. 30d, 12h, 90m')
+    .transform((s) => Number(s.slice(0, -1)) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[s.slice(-1) as 'm' | 'h' | 'd']),
+);
 
 /** A measure a threshold watches: a profile feature or a customer score. */
 const Measure = z.string().regex(/^(profile|scores)\.[a-z][a-z0-9_]{0,63}$/, 'must be profile.<feature> or scores.<score>');
@@ -45,6 +48,11 @@ const common = {
     .refine((c) => c.preferred || c.fallbacks.length > 0, 'needs the preferred channel or at least one fallback'),
   /** Fires at most once in this period per customer (the guard against overwhelming them). */
   oncePer: Period,
+  /**
+   * A journey: the chosen action again on other channels after waits, if the customer has not
+   * answered (each step re-checks consent, suitability and the caps when it runs).
+   */
+  followUps: z.array(z.object({ channel: Channel, after: Period }).strict()).max(5).default([]),
 };
 
 /** Fires on events of these types that pass the condition (e.g. a deposit of £50,000 or more). */

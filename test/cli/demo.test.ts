@@ -21,9 +21,12 @@ describe('nextbest demo --no-serve', () => {
     expect(out).toMatch(/next best action on email: /);
     // A day of in-app decisions with a bandit budget, answered by the twin, for `nextbest ope`.
     expect(out).toMatch(/live in-app decisions: \d+ customers, \d+ offers \(\d+ explored/);
-    const engine = await createEngine({ dataDir: dir, log: { level: 'silent' } });
     const live = Number(/\((\d+) response events\)/.exec(out)![1]);
-    expect(await engine.stores.eventLog.count()).toBe(accepted + live);
+    expect(out).toContain('a moment: a £50,000 deposit');
+    const engine = await createEngine({ dataDir: dir, log: { level: 'silent' }, delivery: { dispatch: false } });
+    // The log also holds the demo's deposits and the receipts of what was delivered.
+    const extra = (await engine.stores.eventLog.count({ types: ['delivery_receipt'] })) + (out.match(/idle cash £/g) ?? []).length;
+    expect(await engine.stores.eventLog.count()).toBe(accepted + live + extra);
     await engine.close();
   });
 });

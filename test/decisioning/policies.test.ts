@@ -7,7 +7,7 @@ import { GOLDEN } from './golden.js';
 describe('the built-in policy list', () => {
   it('is the one order of kinds, each with something to run', () => {
     const kinds = POLICIES.map((p) => p.kind);
-    expect(kinds).toEqual(['validity', 'channel', 'consent', 'eligibility', 'applicability', 'suitability', 'contact', 'arbitration', 'volume']);
+    expect(kinds).toEqual(['scope', 'validity', 'channel', 'consent', 'eligibility', 'applicability', 'suitability', 'contact', 'arbitration', 'volume']);
     expect(new Set(kinds).size).toBe(kinds.length);
     for (const p of POLICIES) expect(Boolean(p.screen || p.rank || p.select), p.kind).toBe(true);
   });

@@ -50,6 +50,9 @@ describe('engine: derived state follows the log', () => {
         ['features', true],
         ['responses', true],
         ['bandit', true],
+        ['journeys', true],
+        ['triggers', true],
+        ['deliveries', true],
         ['broken', false],
       ]);
       const notReady = await app.inject({ method: 'GET', url: '/readyz' });

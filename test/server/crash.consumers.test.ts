@@ -82,6 +82,9 @@ describe('crash between the append and the consumers', () => {
           ['features', 206, 0],
           ['responses', 206, 0],
           ['bandit', 206, 0],
+          ['journeys', 206, 0],
+          ['triggers', 206, 0],
+          ['deliveries', 206, 0],
         ]);
         await expectFeaturesExactlyOnce(engine);
         expect((await engine.decision(d1.decisionId)).responses).toEqual([{ actionId: declined, channel: 'in_app', response: 'declined', at: at(300) }]);

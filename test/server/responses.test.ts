@@ -130,6 +130,27 @@ describe('every documented 2xx response matches its schema', () => {
     await call('post', '/v1/ope', '/v1/ope', { levers: { families: { savings: 2 } }, resamples: 50 });
     await call('delete', '/v1/customers/{customerId}', '/v1/customers/c-resp');
 
+    await call('get', '/v1/triggers', '/v1/triggers');
+    const trigger = (await call('get', '/v1/triggers/{triggerId}', '/v1/triggers/large_deposit_investment')).json();
+    await call('put', '/v1/triggers/{triggerId}', '/v1/triggers/resp_trigger', { ...trigger, id: 'resp_trigger' });
+    await call('delete', '/v1/triggers/{triggerId}', '/v1/triggers/resp_trigger');
+    await call('get', '/v1/triggers/fires', '/v1/triggers/fires');
+    await call('post', '/v1/triggers/test', '/v1/triggers/test', { customerId: one });
+    await call('get', '/v1/customers/{customerId}/journeys', `/v1/customers/${one}/journeys`);
+    await call('put', '/v1/customers/{customerId}', '/v1/customers/c-deliv', { dateOfBirth: '1980-01-01', consents: { marketing: true, personalised_offers: true } });
+    const toDeliver = (await call('post', '/v1/decisions', '/v1/decisions', { customerId: 'c-deliv', channel: 'in_app', deliver: true })).json();
+    expect(toDeliver.chosen.length).toBeGreaterThan(0);
+    const key = encodeURIComponent(`${toDeliver.decisionId}:${toDeliver.chosen[0].actionId}:in_app`);
+    await call('get', '/v1/deliveries/pull/{channel}', '/v1/deliveries/pull/in_app?customerId=c-deliv');
+    await call('post', '/v1/deliveries/pull/{channel}/claim', '/v1/deliveries/pull/in_app/claim', { customerId: 'c-deliv', by: 'app' });
+    await call('post', '/v1/deliveries/{key}/release', `/v1/deliveries/${key}/release`, { by: 'app', reason: 'the slot was taken' });
+    await call('post', '/v1/deliveries/pull/{channel}/claim', '/v1/deliveries/pull/in_app/claim', { customerId: 'c-deliv', by: 'app' });
+    await call('post', '/v1/deliveries/{key}/ack', `/v1/deliveries/${key}/ack`, { by: 'app', outcome: 'failed', error: 'not shown' });
+    await call('post', '/v1/deliveries/{key}/retry', `/v1/deliveries/${key}/retry`);
+    await call('get', '/v1/deliveries', '/v1/deliveries');
+    await call('get', '/v1/deliveries/{key}', `/v1/deliveries/${key}`);
+    await call('get', '/v1/deliveries/metrics', '/v1/deliveries/metrics');
+
     // Every documented 2xx of every operation was produced.
     const documented: string[] = [];
     for (const [path, methods] of Object.entries(doc.paths)) {

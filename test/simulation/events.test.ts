@@ -31,8 +31,9 @@ describe('twin events follow the event model', () => {
   it('covers nearly every event type', () => {
     const seen = new Set(all.map((e) => e.type));
     const missing = EVENT_TYPES.filter((t) => !seen.has(t));
-    // offer_response, investment_trade and loan_application come from the closed loop (closedLoop.test.ts).
-    expect(missing.sort()).toEqual(['investment_trade', 'loan_application', 'offer_response']);
+    // offer_response, investment_trade and loan_application come from the closed loop (closedLoop.test.ts);
+    // delivery_receipt from the engine's delivery of a decision (test/engine/triggers.test.ts).
+    expect(missing.sort()).toEqual(['delivery_receipt', 'investment_trade', 'loan_application', 'offer_response']);
   });
 
   it('money signs follow the customer view: in > 0, out < 0', () => {

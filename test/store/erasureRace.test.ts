@@ -61,7 +61,8 @@ describe('erasure racing decisions, deliveries and ingest', () => {
     const positions = new Map<string, number>();
     const deliveries = new DeliveryConsumer(outbox, { get: async (n) => positions.get(n), put: async (n, s) => void positions.set(n, s) });
     const deliveryConsumer: LogConsumer = {
-      name: deliveries.name,
+      // Beside the engine's own deliveries consumer: this outbox is the test's.
+      name: 'test-deliveries',
       open: () => deliveries.open(),
       apply: (events) => deliveries.apply(events),
       // The backend's compact() truncates the engine's own WALs; this one is the test's.

@@ -14,12 +14,14 @@ import { channel } from './channel.js';
 import { consent } from './consent.js';
 import { contact } from './contact.js';
 import { eligibility } from './eligibility.js';
+import { scope } from './scope.js';
 import { suitability } from './suitability.js';
 import { validity } from './validity.js';
 import { volume } from './volume.js';
 import type { BuiltInPolicy } from './policy.js';
 
 export const POLICIES = [
+  scope,
   validity,
   channel,
   consent,

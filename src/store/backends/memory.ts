@@ -10,18 +10,21 @@ import { MemoryDecisionLog } from '../memory/decisionLog.js';
 import { MemoryEventLog } from '../memory/eventLog.js';
 import { MemoryExperimentStore } from '../memory/experimentStore.js';
 import { MemoryModelRegistry } from '../memory/modelRegistry.js';
+import { MemoryOutbox } from '../memory/outbox.js';
 import { MemoryProfileStore } from '../memory/profileStore.js';
 import { MemoryRejectStore } from '../memory/rejectStore.js';
 
 /** Every port in memory: tests and simulations; nothing survives the process. */
 export function openMemoryBackend(): Backend {
   const tombstoneKey = randomBytes(32);
+  const outbox = new MemoryOutbox();
   const ports = {
     eventLog: new MemoryEventLog(),
     customers: new MemoryCustomerStore(tombstoneKey),
     rejects: new MemoryRejectStore(),
     profiles: new MemoryProfileStore(),
-    contacts: new MemoryContactStore(),
+    contacts: new MemoryContactStore(outbox),
+    outbox,
     decisionLog: new MemoryDecisionLog(),
     models: new MemoryModelRegistry(),
     checkpoints: new MemoryConsumerCheckpoints(),

@@ -13,6 +13,7 @@ import { loadOrCreateSecret } from '../sqlite/secretKey.js';
 import { WorkerSqliteDecisionLog } from '../sqlite/decisionLogWorker.js';
 import { SqliteEventLog } from '../sqlite/eventLog.js';
 import { SqliteModelRegistry } from '../sqlite/modelRegistry.js';
+import { SqliteOutbox } from '../sqlite/outbox.js';
 import { SqliteProfileStore } from '../sqlite/profileStore.js';
 import { SqliteRejectStore } from '../sqlite/rejectStore.js';
 
@@ -22,7 +23,7 @@ import { SqliteRejectStore } from '../sqlite/rejectStore.js';
  * - `nextbest.db`: the event log, customers, quarantine, feature snapshots (with their
  *   checkpoint), the model registry and the catalogue versions; WAL with synchronous=FULL,
  *   so an acknowledged event survives a power cut.
- * - `decisions.db`: contact counters, declines and the other consumers' checkpoints;
+ * - `decisions.db`: contact counters, declines, the delivery outbox and the other consumers' checkpoints;
  *   synchronous=NORMAL, so a decision does not wait for an fsync (a process crash loses
  *   nothing; a power cut can lose the last moments, and the log replays them).
  * - `decision-log.db`: the decision log, written by a worker thread (NORMAL as well).
@@ -40,12 +41,15 @@ export function openSqliteBackend(o: { dataDir: string; onWarning?: BackendWarni
     (db: SqliteDb) => new WalCheckpointer(db, { onError: (message) => o.onWarning?.({ event: 'wal_checkpoint', db: db.name }, message) }),
   );
   const tombstoneKey = loadOrCreateSecret(join(o.dataDir, 'tombstone.key'));
+  // Beside the contacts (same file): an outbox entry is written in the transaction of its contact.
+  const outbox = new SqliteOutbox(decisions);
   const ports = {
     eventLog: new SqliteEventLog(main),
     customers: new SqliteCustomerStore(main, { tombstoneKey }),
     rejects: new SqliteRejectStore(main),
     profiles: new SqliteProfileStore(main),
-    contacts: new SqliteContactStore(decisions),
+    contacts: new SqliteContactStore(decisions, { outbox }),
+    outbox,
     decisionLog: new WorkerSqliteDecisionLog(join(o.dataDir, 'decision-log.db')),
     models: new SqliteModelRegistry(main),
     // Beside the declines it describes (same file, same WAL order): after a power cut the
@@ -75,7 +79,7 @@ export function openSqliteBackend(o: { dataDir: string; onWarning?: BackendWarni
       closed = true;
       await Promise.all(checkpointers.map((c) => c.stop()));
       await ports.decisionLog.close();
-      for (const p of [ports.audit, ports.apiKeys, ports.checkpoints, ports.experiments, ports.catalogues, ports.models, ports.contacts, ports.profiles, ports.rejects, ports.customers, ports.eventLog]) await p.close();
+      for (const p of [ports.audit, ports.apiKeys, ports.checkpoints, ports.experiments, ports.catalogues, ports.models, ports.outbox, ports.contacts, ports.profiles, ports.rejects, ports.customers, ports.eventLog]) await p.close();
       if (main.open) main.close();
       if (decisions.open) decisions.close();
     },

@@ -1,3 +1,5 @@
+import type { NewOutboxEntry } from '../outbox.js';
+import type { MemoryOutbox } from './outbox.js';
 import { capCountsAtCommit, type CapacityTake, type CapCheck, type CommitResult, type ContactHistory, type ContactRecord, type ContactStore, type DeclineRecord } from '../contactStore.js';
 
 /** In-memory contact history and counters (tests, simulations). */
@@ -5,6 +7,12 @@ export class MemoryContactStore implements ContactStore {
   private readonly contacts = new Map<string, ContactRecord[]>();
   private readonly declines = new Map<string, DeclineRecord[]>();
   private readonly counters = new Map<string, number>();
+  readonly outboxInCommit: boolean;
+
+  /** With `outbox`, a commit's outbox entries are written with its contacts (nothing between them to fail). */
+  constructor(private readonly outbox?: MemoryOutbox) {
+    this.outboxInCommit = outbox !== undefined;
+  }
 
   async history(customerId: string, sinceMs: number): Promise<ContactHistory> {
     return {
@@ -13,7 +21,7 @@ export class MemoryContactStore implements ContactStore {
     };
   }
 
-  async commit(customerId: string, contacts: readonly ContactRecord[], caps: readonly CapCheck[], capacity: readonly CapacityTake[]): Promise<CommitResult> {
+  async commit(customerId: string, contacts: readonly ContactRecord[], caps: readonly CapCheck[], capacity: readonly CapacityTake[], outbox: readonly NewOutboxEntry[] = []): Promise<CommitResult> {
     // Synchronous from here on: no await between check and write, so it is atomic in this process.
     const existing = this.contacts.get(customerId) ?? [];
     const now = contacts.reduce((m, c) => Math.max(m, c.at), Number.NEGATIVE_INFINITY);
@@ -24,7 +32,19 @@ export class MemoryContactStore implements ContactStore {
     for (const t of capacity) if ((this.counters.get(t.key) ?? 0) >= t.max) return { ok: false, reason: 'capacity', key: t.key };
     for (const t of capacity) this.counters.set(t.key, (this.counters.get(t.key) ?? 0) + 1);
     if (contacts.length > 0) this.contacts.set(customerId, [...existing, ...contacts.map((c) => ({ ...c }))].sort((a, b) => a.at - b.at));
+    if (outbox.length > 0) {
+      if (!this.outbox) throw new Error('this contact store has no outbox: enqueue after the commit');
+      this.outbox.enqueueNow(outbox);
+    }
     return { ok: true };
+  }
+
+  async release(customerId: string, c: { decisionId: string; actionId: string; channel: string }): Promise<boolean> {
+    const list = this.contacts.get(customerId) ?? [];
+    const i = list.findIndex((x) => x.decisionId === c.decisionId && x.actionId === c.actionId && x.channel === c.channel);
+    if (i < 0) return false;
+    list.splice(i, 1);
+    return true;
   }
 
   async capacityUsed(keys: readonly string[]): Promise<number[]> {

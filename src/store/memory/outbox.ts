@@ -19,6 +19,11 @@ export class MemoryOutbox implements Outbox {
   private readonly entries = new Map<string, OutboxEntry>();
 
   async enqueue(entries: readonly NewOutboxEntry[]): Promise<string[]> {
+    return this.enqueueNow(entries);
+  }
+
+  /** Enqueues synchronously (the memory contact store's commit writes its entries this way). */
+  enqueueNow(entries: readonly NewOutboxEntry[]): string[] {
     const added: string[] = [];
     for (const e of entries) {
       if (this.entries.has(e.key)) continue;

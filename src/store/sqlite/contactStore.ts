@@ -1,5 +1,7 @@
 import { capCountsAtCommit, type CapacityTake, type CapCheck, type CommitResult, type ContactHistory, type ContactRecord, type ContactStore, type DeclineRecord } from '../contactStore.js';
+import type { NewOutboxEntry } from '../outbox.js';
 import { ensureSchema, type SqliteDb } from './db.js';
+import type { SqliteOutbox } from './outbox.js';
 
 const MIGRATIONS = [
   `CREATE TABLE contacts (
@@ -48,6 +50,8 @@ interface PendingCommit {
   customerId: string;
   contacts: readonly ContactRecord[];
   capacity: readonly CapacityTake[];
+  /** Outbox entries written in the same transaction as the contacts they count as. */
+  outbox: readonly NewOutboxEntry[];
   resolve: (r: CommitResult) => void;
   reject: (e: unknown) => void;
 }
@@ -75,12 +79,18 @@ export class SqliteContactStore implements ContactStore {
   private queue: PendingCommit[] = [];
   private readonly maxCustomers: number;
   private readonly maxCounters: number;
+  private readonly outbox: SqliteOutbox | undefined;
+  private readonly deleteContact;
+  /** With an outbox (in the same database file), a commit writes its outbox entries in its own transaction. */
+  readonly outboxInCommit: boolean;
 
   constructor(
     private readonly db: SqliteDb,
-    o: { maxCustomers?: number; maxCounters?: number } = {},
+    o: { outbox?: SqliteOutbox; maxCustomers?: number; maxCounters?: number } = {},
   ) {
     ensureSchema(db, 'decisioning_contacts', MIGRATIONS);
+    this.outbox = o.outbox;
+    this.outboxInCommit = o.outbox !== undefined;
     this.maxCustomers = o.maxCustomers ?? 200_000;
     this.maxCounters = o.maxCounters ?? 100_000;
     this.selectContacts = db.prepare('SELECT at, decision_id, action_id, family, channel, session_id FROM contacts WHERE customer_id = ? AND at >= ? ORDER BY at, rowid');
@@ -89,11 +99,13 @@ export class SqliteContactStore implements ContactStore {
     this.selectUsed = db.prepare('SELECT used FROM capacity_counters WHERE key = ?');
     this.upsertUsed = db.prepare('INSERT INTO capacity_counters (key, used) VALUES (?, 1) ON CONFLICT (key) DO UPDATE SET used = used + 1');
     this.insertDecline = db.prepare('INSERT OR IGNORE INTO declines (customer_id, at, action_id, family, event_id) VALUES (?, ?, ?, ?, ?)');
+    this.deleteContact = db.prepare('DELETE FROM contacts WHERE rowid = (SELECT rowid FROM contacts WHERE customer_id = ? AND decision_id = ? AND action_id = ? AND channel = ? LIMIT 1)');
     // The commits of one turn, already checked in memory, in one transaction (one WAL commit).
     this.writeTx = db.transaction((items: readonly PendingCommit[]) => {
       for (const q of items) {
         for (const t of q.capacity) this.upsertUsed.run(t.key);
         for (const c of q.contacts) this.insertContact.run(q.customerId, c.at, c.decisionId, c.actionId, c.family, c.channel, c.sessionId ?? null);
+        if (q.outbox.length > 0) this.outbox!.enqueueIn(q.outbox);
       }
     });
   }
@@ -103,7 +115,8 @@ export class SqliteContactStore implements ContactStore {
     return { contacts: h.contacts.filter((c) => c.at >= sinceMs).map((c) => ({ ...c })), declines: h.declines.filter((d) => d.at >= sinceMs).map((d) => ({ ...d })) };
   }
 
-  async commit(customerId: string, contacts: readonly ContactRecord[], caps: readonly CapCheck[], capacity: readonly CapacityTake[]): Promise<CommitResult> {
+  async commit(customerId: string, contacts: readonly ContactRecord[], caps: readonly CapCheck[], capacity: readonly CapacityTake[], outbox: readonly NewOutboxEntry[] = []): Promise<CommitResult> {
+    if (outbox.length > 0 && !this.outbox) throw new Error('this contact store has no outbox: enqueue after the commit');
     // Synchronous from the check to the change in memory: atomic in this process, the only writer.
     if (contacts.length > 0 && caps.length > 0) {
       const now = contacts.reduce((m, c) => Math.max(m, c.at), Number.NEGATIVE_INFINITY);
@@ -120,7 +133,7 @@ export class SqliteContactStore implements ContactStore {
     this.apply(customerId, contacts, capacity, +1);
     return new Promise((resolve, reject) => {
       if (this.queue.length === 0) setImmediate(() => this.flush());
-      this.queue.push({ customerId, contacts: contacts.map((c) => ({ ...c })), capacity, resolve, reject });
+      this.queue.push({ customerId, contacts: contacts.map((c) => ({ ...c })), capacity, outbox, resolve, reject });
     });
   }
 
@@ -188,6 +201,18 @@ export class SqliteContactStore implements ContactStore {
       this.counters.set(key, n);
     }
     return n;
+  }
+
+  /** Gives back one delivered-or-not contact (a failed, bounced or cancelled delivery no longer counts against the caps). */
+  async release(customerId: string, c: { decisionId: string; actionId: string; channel: string }): Promise<boolean> {
+    this.flush();
+    const released = this.deleteContact.run(customerId, c.decisionId, c.actionId, c.channel).changes > 0;
+    const h = this.histories.get(customerId);
+    if (released && h) {
+      const i = h.contacts.findIndex((x) => x.decisionId === c.decisionId && x.actionId === c.actionId && x.channel === c.channel);
+      if (i >= 0) h.contacts.splice(i, 1);
+    }
+    return released;
   }
 
   async capacityUsed(keys: readonly string[]): Promise<number[]> {

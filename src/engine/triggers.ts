@@ -1,0 +1,176 @@
+/**
+ * Triggers wired onto the engine: the stored trigger set (seeded from the YAML), the fire log
+ * (in `triggers.db` beside the embedded store; in memory otherwise, with a warning), the
+ * trigger consumer reading the online profile and the champions' scores, and the clock's
+ * sweep for absence triggers.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Clock } from '../core/clock.js';
+import { NextbestError } from '../core/errors.js';
+import type { DeliveryMetrics } from '../channels/index.js';
+import { customerView, type DecisionRecord } from '../decisioning/index.js';
+import type { OnlineFeatureStore } from '../features/index.js';
+import type { Backend } from '../store/backend.js';
+import { openSqlite, truncateWal, type SqliteDb } from '../store/sqlite/db.js';
+import type { ModelLifecycle } from '../training/index.js';
+import {
+  JourneyConsumer,
+  MemoryJourneyStore,
+  SqliteJourneyStore,
+  type JourneyStore,
+  MemoryFireLog,
+  MemoryTriggerRows,
+  SqliteFireLog,
+  SqliteTriggerRows,
+  TriggerBook,
+  TriggerConsumer,
+  parseTriggerYaml,
+  type CustomerFacts,
+  type FireLog,
+  type Readings,
+  type TriggerDecision,
+  type TriggerDecisionRequest,
+} from '../triggers/index.js';
+
+/** The ready-made triggers (the brief's three moments), used when config.triggers.file is unset. */
+export const DEFAULT_TRIGGERS = new URL('../../catalogue/triggers.yaml', import.meta.url);
+
+export interface TriggerParts {
+  readonly book: TriggerBook;
+  readonly fires: FireLog;
+  readonly consumer: TriggerConsumer;
+  /** Journeys started by triggers with follow-ups (a log consumer, moved by the clock too). */
+  readonly journeys: JourneyConsumer;
+  /** Starts the absence sweep and the journeys' follow-ups on the clock; returns its stop. */
+  startSweep(): () => void;
+  close(): void;
+}
+
+
+/** The decision request a fire makes: only the trigger's actions or families, delivered on the channel. */
+export function decideRequestOf(r: TriggerDecisionRequest) {
+  return { customerId: r.customerId, channel: r.channel, only: { actions: [...r.consider.actions], families: [...r.consider.families] }, deliver: true, context: { trigger: r.context.trigger } };
+}
+
+/** A fire's decision id, the same for the same request after a crash: the decision is not made twice. */
+export const triggerDecisionId = (requestId: string) => `t-${createHash('sha256').update(requestId).digest('hex').slice(0, 32)}`;
+
+export function wireTriggers(
+  config: Config,
+  backend: Backend,
+  clock: Clock,
+  logger: Logger,
+  o: {
+    online: OnlineFeatureStore;
+    lifecycle: ModelLifecycle;
+    metrics: DeliveryMetrics;
+    decide: (request: ReturnType<typeof decideRequestOf>, o: { decisionId: string }) => Promise<DecisionRecord>;
+    afterFeatures: (seq: number) => Promise<void>;
+  },
+): TriggerParts {
+  const seed = parseTriggerYaml(readFileSync(config.triggers.file ?? DEFAULT_TRIGGERS, 'utf8'));
+  let db: SqliteDb | undefined;
+  let fires: FireLog;
+  let book: TriggerBook;
+  let journeyStore: JourneyStore;
+  if (backend.kind === 'sqlite') {
+    db = openSqlite(join(config.dataDir, 'triggers.db'), { migrations: { module: 'triggers_file', list: [] } });
+    db.pragma('synchronous = NORMAL');
+    const sqliteFires = new SqliteFireLog(db);
+    const erase = sqliteFires.erase.bind(sqliteFires);
+    const file = db;
+    // Erased means gone: no copy of the deleted rows stays in triggers.db-wal (deleted rows are zeroed: secure_delete).
+    sqliteFires.erase = async (customerId) => {
+      await erase(customerId);
+      for (let attempt = 0; !truncateWal(file) && attempt < 40; attempt++) await new Promise((r) => setTimeout(r, 25));
+    };
+    fires = sqliteFires;
+    book = new TriggerBook(new SqliteTriggerRows(db), seed, () => clock.now());
+    journeyStore = new SqliteJourneyStore(db);
+  } else {
+    if (backend.kind !== 'memory') logger.warn({ event: 'triggers_in_memory', store: backend.kind }, 'this store keeps trigger state in memory: a restart replays the log for triggers from the start and trigger edits are lost');
+    fires = new MemoryFireLog();
+    book = new TriggerBook(new MemoryTriggerRows(), seed, () => clock.now());
+    journeyStore = new MemoryJourneyStore();
+  }
+  const readings = async (customerId: string): Promise<Readings> => {
+    const { values } = await o.online.values(customerId, { asOf: 'now', now: clock.now() });
+    const scores = o.lifecycle.champions?.ruleScores(values, clock.now()) ?? {};
+    return { profile: values, scores };
+  };
+  const customer = async (customerId: string): Promise<CustomerFacts> => {
+    const c = (await backend.customers.getMany([customerId]))[0];
+    return c ? { preferredChannel: c.preferredChannel, view: customerView(c, clock.now()) as unknown as Record<string, unknown> } : { view: {} };
+  };
+  const decide = async (r: TriggerDecisionRequest): Promise<TriggerDecision> => {
+    const decisionId = triggerDecisionId(r.requestId);
+    // Decided before a crash: the same decision, not a second one.
+    const logged = await backend.decisionLog.get(decisionId);
+    if (logged) return { decisionId, chosen: (logged.record as DecisionRecord).chosen };
+    try {
+      const d = await o.decide(decideRequestOf(r), { decisionId });
+      return { decisionId: d.decisionId, chosen: d.chosen };
+    } catch (e) {
+      // Events of a customer with no record yet: nothing can be decided for them, and the log must move on.
+      if (e instanceof NextbestError && e.code === 'NOT_FOUND') return { decisionId, chosen: [] };
+      throw e;
+    }
+  };
+  const journeys = new JourneyConsumer(
+    journeyStore,
+    async (r) => {
+      const d = await decide({ customerId: r.customerId, channel: r.channel, consider: { actions: [r.actionId], families: [] }, requestId: r.requestId, context: { trigger: 'journey', trigger_event: r.requestId.slice(0, 128) } });
+      return d;
+    },
+    backend.checkpoints,
+  );
+  const consumer = new TriggerConsumer({
+    fires,
+    triggers: () => book.inForce(),
+    readings,
+    customer,
+    decide,
+    afterFeatures: (seq) => o.afterFeatures(seq),
+    maxFiresPerEvent: config.triggers.maxFiresPerEvent,
+    firesFrom: () => clock.now() - config.triggers.maxEventAgeMinutes * 60_000,
+    // A journey starts before its fire is settled: a crash in between decides the fire again and starts it then (idempotent on the fire id).
+    beforeSettle: async (fire, outcome) => {
+      const followUps = book.inForce().find((t) => t.trigger.id === fire.triggerId)?.trigger.followUps ?? [];
+      if (outcome.status !== 'decided' || followUps.length === 0) return;
+      const steps = followUps.map((f) => ({ channel: f.channel, afterMs: f.after }));
+      await journeys.start({ journeyId: fire.fireId, customerId: fire.customerId, triggerId: fire.triggerId, actionId: outcome.actionIds[0]!, decisionId: outcome.decisionId, steps, at: clock.now() });
+    },
+    onFire: (fire, outcome, recordedAt) => {
+      o.metrics.fire(fire.triggerId, outcome.status === 'decided' ? 'decided' : 'nothing_chosen');
+      if (recordedAt !== undefined) o.metrics.fireToDecision.add(clock.now() - recordedAt);
+    },
+  });
+  return {
+    book,
+    fires,
+    consumer,
+    journeys,
+    startSweep() {
+      if (config.triggers.sweepSeconds === 0) return () => undefined;
+      let running = false;
+      const timer = setInterval(() => {
+        if (running) return;
+        running = true;
+        consumer
+          .sweep(clock.now())
+          .then(() => journeys.tick(clock.now()))
+          .catch((e: unknown) => logger.warn({ event: 'absence_sweep_failed' }, e instanceof Error ? e.message : String(e)))
+          .finally(() => (running = false));
+      }, config.triggers.sweepSeconds * 1000);
+      timer.unref();
+      return () => clearInterval(timer);
+    },
+    close() {
+      if (db?.open) db.close();
+    },
+  };
+}

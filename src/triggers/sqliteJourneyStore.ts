@@ -1,0 +1,40 @@
+/** Journeys in the embedded database (`triggers.db`, beside the fire log), so they survive a restart. */
+import { ensureSchema, type SqliteDb } from '../store/sqlite/db.js';
+import type { Journey, JourneyStore } from './journeys.js';
+
+const MIGRATIONS = [
+  `CREATE TABLE journeys (
+     journey_id TEXT PRIMARY KEY,
+     customer_id TEXT NOT NULL,
+     status TEXT NOT NULL,
+     next_at INTEGER,
+     started_at INTEGER NOT NULL,
+     body TEXT NOT NULL
+   );
+   CREATE INDEX journeys_customer ON journeys (customer_id, started_at);
+   CREATE INDEX journeys_due ON journeys (next_at) WHERE status = 'active';`,
+];
+
+export class SqliteJourneyStore implements JourneyStore {
+  constructor(private readonly db: SqliteDb) {
+    ensureSchema(db, 'trigger_journeys', MIGRATIONS);
+  }
+  async put(j: Journey): Promise<void> {
+    this.db
+      .prepare('INSERT INTO journeys (journey_id, customer_id, status, next_at, started_at, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (journey_id) DO UPDATE SET status = excluded.status, next_at = excluded.next_at, body = excluded.body')
+      .run(j.journeyId, j.customerId, j.status, j.nextAt, j.startedAt, JSON.stringify(j));
+  }
+  async get(id: string): Promise<Journey | undefined> {
+    const r = this.db.prepare('SELECT body FROM journeys WHERE journey_id = ?').get(id) as { body: string } | undefined;
+    return r && (JSON.parse(r.body) as Journey);
+  }
+  async forCustomer(customerId: string): Promise<Journey[]> {
+    return (this.db.prepare('SELECT body FROM journeys WHERE customer_id = ? ORDER BY started_at, rowid').all(customerId) as { body: string }[]).map((r) => JSON.parse(r.body) as Journey);
+  }
+  async due(now: number): Promise<Journey[]> {
+    return (this.db.prepare("SELECT body FROM journeys WHERE status = 'active' AND next_at <= ? ORDER BY next_at").all(now) as { body: string }[]).map((r) => JSON.parse(r.body) as Journey);
+  }
+  async erase(customerId: string): Promise<void> {
+    this.db.prepare('DELETE FROM journeys WHERE customer_id = ?').run(customerId);
+  }
+}
