@@ -111,7 +111,7 @@ export function enginePolicy(catalogue: Catalogue, scorer?: PropensityScorer, na
       // Mid-morning in the customer's time zone: outside quiet hours.
       const now = Date.parse(`${ctx.date}T10:00:00Z`);
       clock.set(now);
-      const record = { ...view.customer, holdings: view.holdings, consents: { ...view.customer.consents, marketing: view.consents.marketing } };
+      const record = { ...view.customer, holdings: view.holdings, consents: { ...view.customer.consents, ...view.consents } };
       if (capped(view.customerId, ctx.day)) return null;
       const customer = customerView(record, now);
       for (const channel of channelsFor(view)) {

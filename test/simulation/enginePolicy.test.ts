@@ -74,7 +74,7 @@ describe('the engine in the twin closed loop', () => {
         customerId: 'x',
         customer: { customerId: 'x', country: 'GB', timeZone: 'Europe/London', vulnerabilityFlags: [], residentInCountry: true, holdings: [], consents: {}, attributes: {} },
         holdings: ['savings'],
-        consents: { marketing: true },
+        consents: { marketing: true, personalised_offers: true },
         balances: { current: 12_000, savings: 5000, creditCard: 0, loan: 0, mortgage: 0, invested: 0 },
         recent: { cardSpend: 1000, spendAbroad: 0, logins: 4, transfersToCompetitors: 0, missedPayments: 0, complaints: 0, latePayments: 0, hardshipContacts: 0.4, overdrawnDays: 0 },
         daysSince: { missedPayment: Infinity, latePayment: Infinity, hardshipContact: 200 },
