@@ -48,9 +48,9 @@ export async function compareOnScenario(catalogue: Catalogue, input: Scenario | 
       o.onProgress?.('engine: exploration run and training');
       const seed = scenario.seed + TRAINING_SEED_OFFSET;
       const trained = await trainTwinScorer(scenario, { days: o.trainDays, seed });
-      training = { seed, samples: trained.samples, accepted: trained.accepted, models: Object.values(trained.models).map((m) => m.version) };
+      training = { seed, samples: trained.samples, accepted: trained.accepted, models: [...Object.values(trained.models).map((m) => m.version), ...trained.scores.versions] };
       o.onProgress?.('engine');
-      reports.push(await measureOnTwin(enginePolicy(catalogue, trained.scorer), scenario, { days: scenario.days, seed: scenario.seed }));
+      reports.push(await measureOnTwin(enginePolicy(catalogue, trained.scorer, 'engine', trained.scores), scenario, { days: scenario.days, seed: scenario.seed }));
     } else {
       o.onProgress?.(arm);
       reports.push(await measureOnTwin(REFERENCE_POLICIES[arm]!, scenario, { days: scenario.days, seed: scenario.seed }));

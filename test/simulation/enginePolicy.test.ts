@@ -23,7 +23,7 @@ describe('the engine in the twin closed loop', () => {
   });
 
   it('learns propensities from an exploration run and beats random on the oracle yardstick', async () => {
-    const trained = await trainTwinScorer(scenario, { days: 30, seed: 1003, rounds: 20 });
+    const trained = await trainTwinScorer(scenario, { days: 45, seed: 1003, rounds: 20 });
     expect(trained.samples).toBeGreaterThan(500);
     expect(Object.keys(trained.models).length).toBeGreaterThanOrEqual(5);
     const engine = await measureOnTwin(enginePolicy(catalogue, trained.scorer), scenario, { days: 30, seed: 3 });
