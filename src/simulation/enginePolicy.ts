@@ -8,7 +8,6 @@
 import { ManualClock } from '../core/clock.js';
 import type { BankEvent, StoredEvent } from '../core/events.js';
 import { Decisioning, GbdtScorer, customerView, type Catalogue, type PropensityModel, type PropensityScorer } from '../decisioning/index.js';
-import { train } from '../models/gbdt/index.js';
 import { MemoryContactStore } from '../store/memory/contactStore.js';
 import { MemoryDecisionLog } from '../store/memory/decisionLog.js';
 import { runClosedLoop, type CustomerView, type NamedPolicy, type Offer, type PolicyContext } from './closedLoop.js';
@@ -18,6 +17,7 @@ import type { ScenarioInput } from './scenario.js';
 import { Yardstick, type TwinComparison } from './yardstick.js';
 import { twinProfile, TWIN_MODEL_FEATURES } from './twinProfile.js';
 import { ChurnSampler, churnScores, type TwinScores } from './twinScores.js';
+import { trainFamily, type LabelledOffer, type TwinRetrainer } from './twinRetrain.js';
 
 export { acceptedValue, type TwinComparison } from './yardstick.js';
 export { twinProfile, TWIN_MODEL_FEATURES } from './twinProfile.js';
@@ -34,7 +34,7 @@ function channelsFor(view: CustomerView): OfferChannel[] {
  * hears the responses to its own offers (`observe`), so a decline starts the catalogue's
  * cool-down as it does when the engine ingests `offer_response` events.
  */
-export function enginePolicy(catalogue: Catalogue, scorer?: PropensityScorer, name = 'engine', scores?: TwinScores): NamedPolicy & { decisioning: Decisioning } {
+export function enginePolicy(catalogue: Catalogue, scorer?: PropensityScorer, name = 'engine', scores?: TwinScores, retrainer?: TwinRetrainer): NamedPolicy & { decisioning: Decisioning } {
   const clock = new ManualClock('2025-01-01T10:00:00Z');
   const decisioning = new Decisioning(catalogue, {
     clock,
@@ -55,7 +55,7 @@ export function enginePolicy(catalogue: Catalogue, scorer?: PropensityScorer, na
   };
   // Offers by customer and day: the twin's responses name the family, the engine's the action.
   // Kept a week, as a faulty feed can deliver a response days late.
-  const shown = new Map<string, { decisionId: string; actionId: string; day: number }>();
+  const shown = new Map<string, { decisionId: string; actionId: string; day: number; offer: LabelledOffer }>();
   let seq = 0;
   return {
     name,
@@ -77,7 +77,12 @@ export function enginePolicy(catalogue: Catalogue, scorer?: PropensityScorer, na
         );
         const chosen = r.chosen[0];
         if (chosen) {
-          shown.set(`${view.customerId}|${ctx.date}`, { decisionId, actionId: chosen.actionId, day: ctx.day });
+          const family = FAMILY[chosen.family as ActionFamily];
+          const p = twinProfile(view, channel);
+          const modelled = r.candidates.find((c) => c.actionId === chosen.actionId)?.propensitySource === 'model';
+          const offer: LabelledOffer = { row: Float64Array.from(TWIN_MODEL_FEATURES, (f) => p[f] ?? Number.NaN), family, label: 0, day: ctx.day, ...(modelled ? { predicted: chosen.propensity } : {}) };
+          retrainer?.offered(offer);
+          shown.set(`${view.customerId}|${ctx.date}`, { decisionId, actionId: chosen.actionId, day: ctx.day, offer });
           contactDays.set(view.customerId, [...(contactDays.get(view.customerId) ?? []).filter((d) => ctx.day - d < 366), ctx.day]);
           return { family: chosen.family as ActionFamily, channel };
         }
@@ -96,20 +101,19 @@ export function enginePolicy(catalogue: Catalogue, scorer?: PropensityScorer, na
         if (e.type !== 'offer_response') continue;
         const mine = shown.get(`${e.customerId}|${e.occurredAt.slice(0, 10)}`);
         if (!mine) continue;
+        if (e.payload.response === 'accepted') retrainer?.accepted(mine.offer);
         const t = Date.parse(e.occurredAt);
         stored.push({ seq: ++seq, t, recordedAt: t, event: { ...e, payload: { ...e.payload, decisionId: mine.decisionId, actionId: mine.actionId } } });
       }
       for (const [key, x] of shown) if (day - x.day >= 7) shown.delete(key);
       await decisioning.onEvents(stored);
+      // Drift → retrain: a family whose take-up moved away from its model is retrained and served.
+      const retrained = retrainer?.endOfDay(day);
+      if (retrained) decisioning.setScorer(retrained);
     },
   };
 }
 
-interface Sample {
-  row: Float64Array;
-  family: number;
-  label: number;
-}
 
 /**
  * Trains one propensity model per action family from an exploration run of the twin:
@@ -121,8 +125,8 @@ interface Sample {
  * Also trains the churn model the catalogue's retention rules read (twinScores.ts).
  */
 export async function trainTwinScorer(scenario: ScenarioInput, o: { days: number; seed: number; rounds?: number; maxDepth?: number }): Promise<TrainedTwin> {
-  const pending = new Map<string, Sample>();
-  const samples: Sample[] = [];
+  const pending = new Map<string, LabelledOffer>();
+  const samples: LabelledOffer[] = [];
   // Churn is learnt over half the run (at most 60 days), from a snapshot of each customer a week.
   const churn = new ChurnSampler({ horizonDays: Math.min(60, Math.floor(o.days / 2)), everyDays: 7 });
   const explore: NamedPolicy = {
@@ -135,7 +139,7 @@ export async function trainTwinScorer(scenario: ScenarioInput, o: { days: number
       const family = families[Math.floor(ctx.rng.next() * families.length)]!;
       const channel = OFFER_CHANNELS[Math.floor(ctx.rng.next() * OFFER_CHANNELS.length)]!;
       const p = twinProfile(view, channel);
-      const sample = { row: Float64Array.from(TWIN_MODEL_FEATURES, (f) => p[f] ?? Number.NaN), family: FAMILY[family], label: 0 };
+      const sample: LabelledOffer = { row: Float64Array.from(TWIN_MODEL_FEATURES, (f) => p[f] ?? Number.NaN), family: FAMILY[family], label: 0, day: ctx.day };
       pending.set(`${view.customerId}|${ctx.day}`, sample);
       samples.push(sample);
       return { family, channel };
@@ -153,16 +157,10 @@ export async function trainTwinScorer(scenario: ScenarioInput, o: { days: number
   ACTION_FAMILIES.forEach((family, k) => {
     const rows = samples.filter((s) => s.family === k);
     if (rows.length < 50 || !rows.some((s) => s.label === 1)) return;
-    const values = new Float64Array(rows.length * TWIN_MODEL_FEATURES.length);
-    rows.forEach((s, i) => values.set(s.row, i * TWIN_MODEL_FEATURES.length));
-    const { model } = train(
-      { features: { nRows: rows.length, nFeatures: TWIN_MODEL_FEATURES.length, values }, label: Float64Array.from(rows, (s) => s.label), featureNames: TWIN_MODEL_FEATURES },
-      { rounds: o.rounds ?? 60, maxDepth: o.maxDepth ?? 3, learningRate: 0.1, seed: o.seed, lambda: 10, minChildWeight: 3 },
-    );
-    models[family] = { version: `twin-${family}@seed${o.seed}`, model };
+    models[family] = trainFamily(rows, `twin-${family}@seed${o.seed}`, { seed: o.seed, ...(o.rounds !== undefined ? { rounds: o.rounds } : {}), ...(o.maxDepth !== undefined ? { maxDepth: o.maxDepth } : {}) });
   });
   const churnModel = churn.train(o.days, o.seed);
-  return { scorer: new GbdtScorer({ families: models }), scores: churnScores(churnModel), samples: samples.length, accepted: samples.filter((s) => s.label === 1).length, models };
+  return { scorer: new GbdtScorer({ families: models }), scores: churnScores(churnModel), samples: samples.length, accepted: samples.filter((s) => s.label === 1).length, models, exploration: samples };
 }
 
 /** What the exploration run trains: propensities per family and the scores rules read. */
@@ -172,6 +170,8 @@ export interface TrainedTwin {
   samples: number;
   accepted: number;
   models: Record<string, PropensityModel>;
+  /** The exploration run's labelled offers (what a retrain starts from). */
+  exploration: LabelledOffer[];
 }
 
 /**

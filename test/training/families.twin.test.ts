@@ -81,6 +81,16 @@ describe('every model family trains from a twin log, serves, and exposes its rul
       for (const id of ids) expect(f.driftLabel(id.split('@')[0]!) !== undefined || f.driftNote !== undefined, id).toBe(true);
     }
     expect(Object.keys(profiles[0]!.propensities).length).toBeGreaterThan(0);
+    // Peer insights: each profile compares the customer with their segment, in words.
+    for (const p of profiles) {
+      expect(p.segment!.peers!.size).toBeGreaterThan(0);
+      expect(p.segment!.peers!.insights.length).toBeGreaterThan(0);
+      for (const i of p.segment!.peers!.insights) {
+        expect(i.percentile).toBeGreaterThanOrEqual(0);
+        expect(i.percentile).toBeLessThanOrEqual(100);
+        expect(i.sentence).toMatch(/^Your [a-z ]+: (higher|lower) than \d+% of customers like you\.$/);
+      }
+    }
     // Every rule score the families expose reaches a decision, and only those.
     // The first row's customer, with the card payments CLV reads (as the engine reads them per decision).
     const first = [...bank.hazard.keys()][0]!;
