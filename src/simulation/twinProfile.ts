@@ -13,7 +13,7 @@ const HOLDS = ['savings', 'credit_card', 'personal_loan', 'mortgage', 'isa', 'pe
 export const TWIN_MODEL_FEATURES = [
   'current_balance_avg_30d', 'savings_balance_avg_90d', 'idle_cash', 'card_spend_30d', 'card_spend_fx_90d', 'transfers_out_other_banks_90d',
   'loan_repayments_missed_365d', 'complaints_365d', 'logins_30d', 'income_90d', 'days_since_salary', 'base_rate_change_120d',
-  'age', 'risk_level', 'sophistication', 'vulnerable', 'days_since_contact', 'channel_code', ...HOLDS.map((h) => `holds_${h}`),
+  'age', 'risk_level', 'sophistication', 'vulnerable', 'days_since_contact', 'channel_code', 'preferred_channel', ...HOLDS.map((h) => `holds_${h}`),
 ];
 
 /**
@@ -51,6 +51,8 @@ export function twinProfile(view: CustomerView, channel: OfferChannel): FeatureV
     vulnerable: c.vulnerabilityFlags.length > 0 ? 1 : 0,
     days_since_contact: Number.isFinite(view.daysSinceContact) ? Math.min(view.daysSinceContact, 999) : 999,
     channel_code: OFFER_CHANNELS.indexOf(channel),
+    // The customer's own preferred channel (on the record): people answer where they prefer to be reached.
+    preferred_channel: c.preferredChannel === channel ? 1 : 0,
   };
   for (const h of HOLDS) out[`holds_${h}`] = view.holdings.includes(h) ? 1 : 0;
   return out;
