@@ -88,7 +88,7 @@ describe('every model family trains from a twin log, serves, and exposes its rul
       for (const i of p.segment!.peers!.insights) {
         expect(i.percentile).toBeGreaterThanOrEqual(0);
         expect(i.percentile).toBeLessThanOrEqual(100);
-        expect(i.sentence).toMatch(/^Your [a-z ]+: (higher|lower) than \d+% of customers like you\.$/);
+        expect(i.sentence).toMatch(/^Your [A-Za-z ]+: (higher|lower) than \d+% of customers like you\.$/);
       }
     }
     // Every rule score the families expose reaches a decision, and only those.
