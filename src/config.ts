@@ -115,6 +115,26 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    models: z
+      .object({
+        /** Scheduled drift checks of the champions (docs/model-lifecycle.md). */
+        drift: z
+          .object({
+            /** Check every this many minutes while the engine runs (0: only on demand, `nextbest models drift`). */
+            everyMinutes: z.number().int().min(0).default(0),
+            /** Days of recent outcomes each check compares with the model's reference. */
+            days: z.number().int().positive().max(3650).default(30),
+            /** Retrain a drifted model on the most recent `retrainDays` of the log, as a candidate. */
+            retrain: z.boolean().default(false),
+            retrainDays: z.number().int().positive().max(3650).default(120),
+            /** Serve the retrained model at once when the promotion guard allows it (otherwise a person promotes it). */
+            promote: z.boolean().default(false),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
     privacy: z
       .object({
         /**

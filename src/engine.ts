@@ -92,6 +92,9 @@ export class Engine {
       },
       config.health.writeFailureHoldSeconds * 1000,
     );
+    // Drift → retrain from the config (models.drift); off unless everyMinutes is set.
+    const drift = config.models.drift;
+    if (drift.everyMinutes > 0) this.drift.start(drift);
     this.stores = { eventLog: parts.backend.eventLog, profiles: parts.backend.profiles, customers: parts.backend.customers };
     this.triggers = triggersFacade(parts, () => clock.now());
     this.deliveries = deliveriesFacade(parts, () => clock.now());
@@ -185,8 +188,8 @@ export class Engine {
     return this.parts.lifecycle.train(options);
   }
 
-  /** Checks the champions for drift every `everyMinutes`; with `retrain`, drifted models are retrained as candidates. */
-  startDriftChecks = (o: { everyMinutes: number; days?: number; retrain?: boolean; retrainDays?: number }) => this.drift.start(o);
+  /** Checks the champions for drift every `everyMinutes`; with `retrain`, drifted models are retrained as candidates (with `promote`, served when the guard allows). */
+  startDriftChecks = (o: { everyMinutes: number; days?: number; retrain?: boolean; retrainDays?: number; promote?: boolean }) => this.drift.start(o);
 
   /** The model scores of a customer's profile (segment, churn, CLV, stress, propensities); null without champions. */
   async modelScores(customerId: string, profile?: Profile): Promise<ProfileScores | null> {

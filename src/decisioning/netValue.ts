@@ -86,7 +86,10 @@ export function netValue(cat: Catalogue, a: CompiledAction, customer: DecisionIn
   const expectedValue = propensity * contextWeight * value * lever;
   const harmChance = harmChanceOf(arb.harm, a, customer, s.stressed);
   const harmCost = propensity * harmChance * arb.harm.costGbp;
-  const fatigueCost = arb.fatigueGbpPerContact * s.recent[budget];
+  // This contact tires the customer too (it lowers take-up of whatever follows), so a
+  // contact is charged for itself as well as for those before it in its budget: a message
+  // worth little to anyone is not sent just because nothing else is worth sending.
+  const fatigueCost = arb.fatigueGbpPerContact * (s.recent[budget] + 1);
   const net = expectedValue - s.contactCostGbp - fatigueCost - harmCost;
   return { value, valueSource, expectedValue, contactCost: s.contactCostGbp, fatigueCost, harmChance, harmCost, budget, net };
 }

@@ -59,10 +59,10 @@ export function modelsFacade(lifecycle: ModelLifecycle) {
 /** Drift checks of the champions and their alerts (the `engine.drift` façade); `start` schedules them. */
 export function driftChecks(lifecycle: ModelLifecycle, now: () => number, logger: Logger) {
   let days = 30;
-  const monitor = (retrain?: { days: number }) =>
+  const monitor = (retrain?: { days: number; promote: boolean }) =>
     new DriftMonitor({
       check: () => lifecycle.checkDrift({ days }),
-      ...(retrain ? { retrain: async (name: string) => (await lifecycle.retrain(name, { days: retrain.days })).trained.map((t) => t.id) } : {}),
+      ...(retrain ? { retrain: async (name: string) => (await lifecycle.retrain(name, { days: retrain.days, promote: retrain.promote })).trained.map((t) => t.id) } : {}),
       now,
       log: (fields, message) => logger.warn(fields, message),
       record: async (reports) => {
@@ -74,11 +74,14 @@ export function driftChecks(lifecycle: ModelLifecycle, now: () => number, logger
     alerts: () => current.alerts(),
     latest: () => current.latest(),
     runOnce: () => current.runOnce(),
-    /** Checks every `everyMinutes`; with `retrain`, drifted models are retrained as candidates. */
-    start(o: { everyMinutes: number; days?: number; retrain?: boolean; retrainDays?: number }): void {
+    /**
+     * Checks every `everyMinutes`; with `retrain`, drifted models are retrained as candidates
+     * (and with `promote`, served when the promotion guard allows it).
+     */
+    start(o: { everyMinutes: number; days?: number; retrain?: boolean; retrainDays?: number; promote?: boolean }): void {
       current.stop();
       days = o.days ?? 30;
-      current = monitor(o.retrain ? { days: o.retrainDays ?? 120 } : undefined);
+      current = monitor(o.retrain ? { days: o.retrainDays ?? 120, promote: o.promote === true } : undefined);
       current.start(o.everyMinutes * 60_000);
     },
     stop: () => current.stop(),

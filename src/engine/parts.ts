@@ -64,8 +64,14 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
     consentEvents: (id) => backend.eventLog.readCustomer(id, { types: ['consent_change'] }),
     // As of the decision time, or of the customer's latest event when it is ahead of the clock (skew).
     profiles: { profile: async (id, now) => ({ values: (await online.values(id, { asOf: 'now', now })).values, version: online.features.version }) },
-    // Scores as decision rules read them (`scores.churn_risk` …): each family says its own.
-    customerScores: (_id, values) => lifecycle.champions?.ruleScores(values, clock.now()) ?? {},
+    // Scores as decision rules read them (`scores.churn_risk`, `scores.clv` …): each family says its own.
+    customerScores: async (id, values) => {
+      const champions = lifecycle.champions;
+      if (!champions) return {};
+      const now = clock.now();
+      const payments = champions.clv ? await backend.eventLog.readCustomer(id, { types: ['card_payment'], toT: now + 1 }) : [];
+      return champions.ruleScores(values, now, payments);
+    },
     contacts: backend.contacts,
     log: backend.decisionLog,
     checkpoints: backend.checkpoints,

@@ -9,9 +9,9 @@ import type { BankEvent } from '../core/events.js';
 import { deriveSeed, mulberry32, type Rng } from '../core/random.js';
 import { FaultInjector, type FaultCounts } from './faults.js';
 import { IngestGate, type GateCounts } from './ingestGate.js';
-import { ACTION_FAMILIES, CHANNEL, FAMILY, IS_MARKETING, holdingNames, type ActionFamily, type OfferChannel } from './offers.js';
+import { ACTION_FAMILIES, CHANNEL, consentAllows, FAMILY, holdingNames, type ActionFamily, type OfferChannel, type OfferConsents } from './offers.js';
 import { PERSONAS } from './personas.js';
-import { Population, STREAM } from './population.js';
+import { CONSENT_BIT, Population, STREAM } from './population.js';
 import { parseScenario, type Scenario, type ScenarioInput } from './scenario.js';
 import { acceptProbability, churnHazard, suitable } from './truth.js';
 import { Twin, type Day } from './twin.js';
@@ -28,7 +28,8 @@ export interface CustomerView {
   customer: Customer;
   /** Product families held now (opened and closed products show in the events). */
   holdings: string[];
-  consents: { marketing: boolean };
+  /** Consents in force today (marketing can change during the run; a `consent_change` event says so). */
+  consents: OfferConsents;
   /** Balances in GBP (the bank's own ledger). */
   balances: { current: number; savings: number; creditCard: number; loan: number; mortgage: number; invested: number };
   /**
@@ -109,7 +110,7 @@ export interface PolicyReport {
   contactsPerCustomer: number;
   /** Accepted offers that were unsuitable for the customer at the time. */
   harm: number;
-  /** Marketing offers shown to customers without marketing consent. */
+  /** Marketing offers (retention to a customer who has not complained included) shown to customers without marketing or personalised-offers consent. */
   consentBreaches: number;
   byFamily: Record<string, FamilyStats>;
   /**
@@ -210,13 +211,14 @@ export class PolicyLoop {
       if (!twin.isActive(i)) continue;
       const ctx: PolicyContext = { day, date, rng: this.rng };
       if (policy.seesTruth) ctx.truth = truthView(twin, i);
-      const pending = policy.decide(viewOf(twin, i, this.records[i]!), ctx);
+      const view = viewOf(twin, i, this.records[i]!);
+      const pending = policy.decide(view, ctx);
       const offer = pending instanceof Promise ? await pending : pending;
       if (!offer) continue;
       const family = FAMILY[offer.family];
       const channel = CHANNEL[offer.channel];
       if (family === undefined || channel === undefined) throw new Error(`policy ${policy.name} returned an unknown offer ${JSON.stringify(offer)}`);
-      if (IS_MARKETING[family] && (pop.consents[i]! & 1) === 0) this.breaches++;
+      if (!consentAllows(view.consents, offer.family, view.recent.complaints)) this.breaches++;
       const leaving = pop.leaveDay[i]! >= 0;
       const outcome = twin.present(i, family, channel);
       this.onOffer?.({ customerId: Population.id(i), day, offer, leaving, accepted: outcome.accepted, suitable: outcome.suitable });
@@ -276,7 +278,7 @@ export function viewOf(twin: Twin, i: number, customer: Customer): CustomerView 
     customerId: Population.id(i),
     customer,
     holdings: holdingNames(pop.holdings[i]!),
-    consents: { marketing: (pop.consents[i]! & 1) !== 0 },
+    consents: { marketing: (pop.consents[i]! & CONSENT_BIT.marketing) !== 0, personalised_offers: (pop.consents[i]! & CONSENT_BIT.personalised_offers) !== 0 },
     balances: { current: gbp(pop.current[i]!), savings: gbp(pop.savings[i]!), creditCard: gbp(pop.card[i]!), loan: gbp(-pop.loan[i]!), mortgage: gbp(-pop.mortgage[i]!), invested: gbp(pop.invested[i]!) },
     recent: {
       cardSpend: gbp(pop.spend30[i]!),

@@ -14,8 +14,35 @@ export type OfferChannel = Channel;
 export const FAMILY = Object.fromEntries(ACTION_FAMILIES.map((f, k) => [f, k])) as Record<ActionFamily, number>;
 export const CHANNEL = Object.fromEntries(OFFER_CHANNELS.map((c, k) => [c, k])) as Record<OfferChannel, number>;
 
-/** Families that are marketing (need the marketing consent); the rest are service or duty of care. */
+/** Families whose hidden take-up falls without the marketing consent (truth.ts); the rest are service or duty of care. */
 export const IS_MARKETING: readonly boolean[] = ACTION_FAMILIES.map((f) => f !== 'guidance' && f !== 'service_message' && f !== 'retention');
+
+/** The consents an offer may depend on, as the customer has them today. */
+export interface OfferConsents {
+  marketing: boolean;
+  personalised_offers: boolean;
+}
+
+/**
+ * Whether an offer of the family needs marketing consent, as the engine's consent policy
+ * asks it (decisioning/policies/consent.ts): a product or a retention offer is marketing;
+ * a retention call to a customer who has complained is service (putting it right, no sale),
+ * as are guidance and service messages.
+ */
+export function isMarketingOffer(family: ActionFamily, complaints: number): boolean {
+  if (family === 'retention') return complaints < 1;
+  return IS_MARKETING[FAMILY[family]]!;
+}
+
+/**
+ * Whether the customer's consents allow the offer: a marketing offer needs `marketing` and
+ * `personalised_offers` (it is picked from the customer's data). Every arm of the yardstick,
+ * engine and reference policies alike, is held to this, so none reaches customers the
+ * others may not.
+ */
+export function consentAllows(consents: OfferConsents, family: ActionFamily, complaints: number): boolean {
+  return !isMarketingOffer(family, complaints) || (consents.marketing && consents.personalised_offers);
+}
 
 /** Revenue (GBP) booked when an offer of the family is accepted: first-year margin, not lifetime. */
 export const ACCEPT_REVENUE: readonly number[] = [

@@ -4,14 +4,14 @@
  * hidden truth: the ceilings on acceptance and on value) and `no-contact` (the floor of doing nothing). A strategy worth deploying should land between rules and oracle.
  */
 import type { CustomerView, NamedPolicy, Offer, PolicyContext } from './closedLoop.js';
-import { ACCEPT_REVENUE, ACTION_FAMILIES, FAMILY, IS_MARKETING, OFFER_CHANNELS, type ActionFamily, type OfferChannel } from './offers.js';
+import { ACCEPT_REVENUE, ACTION_FAMILIES, consentAllows, FAMILY, OFFER_CHANNELS, type ActionFamily, type OfferChannel } from './offers.js';
 
 const HOLDING_OF: Partial<Record<ActionFamily, string>> = { credit_card: 'credit_card', personal_loan: 'personal_loan', savings: 'savings', investment: 'isa', pension: 'pension' };
 
-/** Families the customer can be offered at all: consent for marketing, not already held. */
+/** Families the customer can be offered at all: the consents the engine asks for (marketing and personalised offers), not already held. */
 export function eligibleFamilies(view: CustomerView): ActionFamily[] {
   return ACTION_FAMILIES.filter((f) => {
-    if (IS_MARKETING[FAMILY[f]] && !view.consents.marketing) return false;
+    if (!consentAllows(view.consents, f, view.recent.complaints)) return false;
     const held = HOLDING_OF[f];
     if (held && view.holdings.includes(held)) return false;
     if (f === 'refinancing' && !view.holdings.includes('mortgage') && !view.holdings.includes('personal_loan')) return false;
@@ -50,7 +50,7 @@ export const rulesPolicy: NamedPolicy = {
     const b = view.balances;
     const r = view.recent;
     if ((r.missedPayments > 0.5 || b.current < -200) && can.has('guidance')) return { family: 'guidance', channel: preferred(view, 'in_app') };
-    if (r.transfersToCompetitors > 500 || r.complaints > 0.5) return { family: 'retention', channel: 'call_centre' };
+    if ((r.transfersToCompetitors > 500 || r.complaints > 0.5) && can.has('retention')) return { family: 'retention', channel: 'call_centre' };
     if (b.current + b.savings > 10_000 && can.has('investment') && (view.customer.riskTolerance === 'medium' || view.customer.riskTolerance === 'high')) return { family: 'investment', channel: preferred(view, 'email') };
     if (b.current > 5_000 && can.has('savings')) return { family: 'savings', channel: preferred(view, 'in_app') };
     if (r.spendAbroad > 200 && can.has('credit_card')) return { family: 'credit_card', channel: preferred(view, 'push') };

@@ -20,6 +20,8 @@ export const STRESS_STATES = ['healthy', 'stretched', 'distressed'] as const;
 const VULN = VulnerabilityFlag.options;
 const CONSENTS = ConsentPurpose.options;
 const CONSENT_P = [0.72, 0.8, 0.66, 0.1, 0.3];
+/** A consent's bit in `Population.consents` (its place in ConsentPurpose). */
+export const CONSENT_BIT = Object.fromEntries(CONSENTS.map((c, k) => [c, 1 << k])) as Record<(typeof CONSENTS)[number], number>;
 
 export const ageBand = (age: number): number => (age < 25 ? 0 : age < 35 ? 1 : age < 45 ? 2 : age < 55 ? 3 : age < 65 ? 4 : 5);
 export const incomeBand = (monthly: number): number => (monthly < 1500 ? 0 : monthly < 2500 ? 1 : monthly < 4000 ? 2 : monthly < 6000 ? 3 : 4);

@@ -43,9 +43,9 @@ export async function whatIfOnTwin(
   hooks.onProgress?.('training');
   const trained = await trainTwinScorer(scenario, { days: o.trainDays, seed: o.seed + TRAINING_SEED_OFFSET, ...pause });
   hooks.onProgress?.('current');
-  const before = await measureOnTwin(enginePolicy(current, trained.scorer, 'current'), scenario, { days: o.days, seed: o.seed, ...pause });
+  const before = await measureOnTwin(enginePolicy(current, trained.scorer, 'current', trained.scores), scenario, { days: o.days, seed: o.seed, ...pause });
   hooks.onProgress?.('candidate');
-  const after = await measureOnTwin(enginePolicy(candidate, trained.scorer, 'candidate'), scenario, { days: o.days, seed: o.seed, ...pause });
+  const after = await measureOnTwin(enginePolicy(candidate, trained.scorer, 'candidate', trained.scores), scenario, { days: o.days, seed: o.seed, ...pause });
   const [a, b] = summariseComparison([before, after]).rows as [YardstickRow, YardstickRow];
   const delta = Object.fromEntries(COMPARED.map((k) => [k, Math.round((b[k] - a[k]) * 10_000) / 10_000])) as WhatIfResult['delta'];
   return { options: o, current: a, candidate: b, delta };

@@ -8,7 +8,7 @@
  * reported: neither hides the other.
  */
 import { CHANNELS } from '../core/channels.js';
-import { ACCEPT_REVENUE, FAMILY, type ActionFamily, type OfferChannel } from './offers.js';
+import { ACCEPT_REVENUE, ACTION_FAMILIES, FAMILY, type ActionFamily, type OfferChannel } from './offers.js';
 import type { PolicyReport } from './closedLoop.js';
 
 /** Value of an accepted offer as the oracle counts it: revenue, the margin kept by retaining a leaver, guidance at £40. */
@@ -42,6 +42,8 @@ export interface TwinComparison extends PolicyReport {
   repeatAccepted: number;
   /** `acceptedValue` of each customer's first take-up of a family in the run, when it was suitable. */
   firstTakeUpValueGBP: number;
+  /** `firstTakeUpValueGBP` by family: where a policy's value comes from. */
+  firstTakeUpValueByFamily: Record<ActionFamily, number>;
   /** HARM_COST_GBP for each unsuitable take-up. */
   harmCostGBP: number;
   /** Sum of CONTACT_COST_GBP over the offers shown. */
@@ -57,6 +59,7 @@ export class Yardstick {
   private contactCost = 0;
   private repeats = 0;
   private firstValue = 0;
+  private readonly firstByFamily = Object.fromEntries(ACTION_FAMILIES.map((f) => [f, 0])) as Record<ActionFamily, number>;
   private readonly taken = new Set<string>();
 
   /** An offer shown on a channel. */
@@ -73,7 +76,10 @@ export class Yardstick {
     if (this.taken.has(key)) this.repeats++;
     else {
       this.taken.add(key);
-      if (suitable) this.firstValue += v;
+      if (suitable) {
+        this.firstValue += v;
+        this.firstByFamily[family] += v;
+      }
     }
   }
 
@@ -86,6 +92,7 @@ export class Yardstick {
       valuePerOfferGBP: round(r.offersShown > 0 ? this.value / r.offersShown : 0),
       repeatAccepted: this.repeats,
       firstTakeUpValueGBP: this.firstValue,
+      firstTakeUpValueByFamily: { ...this.firstByFamily },
       harmCostGBP: this.harmCost,
       contactCostGBP: round(this.contactCost),
       netValueGBP: round(this.firstValue - this.harmCost - this.contactCost),

@@ -193,12 +193,15 @@ export class ModelLifecycle {
     return reports;
   }
 
-  /** Retrains the job behind a model on the most recent `days` of the log; the result is a candidate. */
-  async retrain(name: string, o: { days?: number; seed?: number } = {}): Promise<TrainRun> {
+  /**
+   * Retrains the job behind a model on the most recent `days` of the log; the result is a
+   * candidate, or with `promote` the champion when the promotion guard allows it.
+   */
+  async retrain(name: string, o: { days?: number; seed?: number; promote?: boolean } = {}): Promise<TrainRun> {
     const job = jobOfModel(name);
     if (!job) throw new ValidationError([{ field: 'name', rule: 'known_model', message: `no training job for ${name}` }]);
     const to = this.deps.now();
-    return this.train({ models: [job], from: to - (o.days ?? 120) * DAY_MS, to, ...(o.seed !== undefined ? { seed: o.seed } : {}) });
+    return this.train({ models: [job], from: to - (o.days ?? 120) * DAY_MS, to, ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.promote ? { promote: true } : {}) });
   }
 
   /** The model scores of a profile (empty when no champions are served). */

@@ -4,7 +4,20 @@ import { ACTIVITY_STATES, STRESS_STATES } from '../models/markov/states.js';
 import type { ProfileScores } from './serving.js';
 
 export const ProfileScoresSchema = z.object({
-  segment: z.object({ id: z.number(), name: z.string(), model: z.string() }).nullable(),
+  segment: z
+    .object({
+      id: z.number(),
+      name: z.string(),
+      model: z.string(),
+      peers: z
+        .object({
+          size: z.number(),
+          insights: z.array(z.object({ feature: z.string(), label: z.string(), value: z.number(), percentile: z.number(), peerMedian: z.number(), sentence: z.string() })),
+        })
+        .optional()
+        .describe('How the customer compares with their segment ("customers like you")'),
+    })
+    .nullable(),
   churn: z
     .object({
       probability: z.number(),

@@ -68,11 +68,12 @@ export class Champions {
   }
 
   /**
-   * The scores decision rules read (`scores.churn_risk`, `scores.segment` …), named by the
-   * families that expose them; a family with nothing served for the customer adds nothing.
+   * The scores decision rules read (`scores.churn_risk`, `scores.clv`, `scores.segment` …),
+   * named by the families that expose them; a family with nothing served for the customer
+   * adds nothing. `cardPayments` feed the CLV model (read them only when `clv` is true).
    */
-  ruleScores(values: Readonly<Record<string, number | null>>, now: number): Record<string, number> {
-    const input: ScoreInput = { values: (n) => values[n] ?? Number.NaN, now, cardPayments: [], propensities: false };
+  ruleScores(values: Readonly<Record<string, number | null>>, now: number, cardPayments: readonly StoredEvent[] = []): Record<string, number> {
+    const input: ScoreInput = { values: (n) => values[n] ?? Number.NaN, now, cardPayments, propensities: false };
     const out: Record<string, number> = {};
     for (const f of RULE_FAMILIES) {
       const score = f.score(this.served.get(f.key), input);

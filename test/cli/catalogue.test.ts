@@ -45,7 +45,7 @@ describe('nextbest catalogue', () => {
     // The older (built-in) version is still there to export.
     const old = join(dir, 'old.yaml');
     expect(await main(['catalogue', 'export', '--version', imported.replaced, '--out', old, ...common])).toBe(0);
-    expect(parseYaml(readFileSync(old, 'utf8')).actions.length).toBe(23);
+    expect(parseYaml(readFileSync(old, 'utf8')).actions.length).toBe(24);
   });
 
   it('names the field of a broken file and stores nothing; an unknown version is an error', async () => {

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { compileCatalogue, evaluate, explain, parseCatalogue, priorOnly, select, type Catalogue, type DecisionInputs, type PropensityScorer } from '../../src/decisioning/index.js';
+import { compileCatalogue, evaluate, explain, parseCatalogue, parseCatalogueYaml, priorOnly, select, type Catalogue, type DecisionInputs, type PropensityScorer } from '../../src/decisioning/index.js';
+import { readFileSync } from 'node:fs';
 import { rig, scenarioCatalogue } from './rig.js';
 
 const NOW = Date.parse('2026-03-02T10:00:00Z');
@@ -47,15 +48,31 @@ describe('arbitration on expected net value', () => {
     expect(trace(card, inputs(), 'card', 'call_centre')).toMatchObject({ priority: 10 - 8, netValue: { contactCost: 8 } });
   });
 
-  it('fatigue grows with recent contacts in the same budget; service messages are outside the marketing budget', () => {
+  it('fatigue charges the contact itself and grows with recent contacts in the same budget; service messages are outside the marketing budget', () => {
     const cat = withArbitration({ fatigueGbpPerContact: 2, fatigueWindowDays: 30 });
     const contact = (actionId: string, family: string, daysAgo: number) => ({ decisionId: `d${daysAgo}`, actionId, family, channel: 'in_app', at: NOW - daysAgo * DAY });
     const history = { contacts: [contact('saver', 'savings', 3), contact('card', 'credit_card', 10), contact('help', 'guidance', 5), contact('saver', 'savings', 40)], declines: [] };
     const card = trace(cat, inputs({ history }), 'card');
-    // Two marketing contacts in 30 days (the one 40 days ago is out of the window); the guidance contact is service.
-    expect(card.netValue).toMatchObject({ budget: 'marketing', fatigueCost: 4 });
-    expect(card.priority).toBeCloseTo(10 - 1 - 4, 12);
-    expect(trace(cat, inputs({ history }), 'help').netValue).toMatchObject({ budget: 'service', fatigueCost: 2 });
+    // Two marketing contacts in 30 days (the one 40 days ago is out of the window) and this one; the guidance contact is service.
+    expect(card.netValue).toMatchObject({ budget: 'marketing', fatigueCost: 6 });
+    expect(card.priority).toBeCloseTo(10 - 1 - 6, 12);
+    expect(trace(cat, inputs({ history }), 'help').netValue).toMatchObject({ budget: 'service', fatigueCost: 4 });
+    // With no contact before it, a contact still pays for its own: an action worth less than its contact and fatigue costs loses to doing nothing.
+    const fresh = trace(cat, inputs(), 'card');
+    expect(fresh.netValue).toMatchObject({ fatigueCost: 2 });
+  });
+
+  it('the bank catalogue sends no service message just because nothing else is worth sending', async () => {
+    const bank = parseCatalogueYaml(readFileSync(new URL('../../catalogue/default.yaml', import.meta.url), 'utf8'));
+    const { d, customer } = rig({ catalogue: bank });
+    // No marketing consent and no sign of stress: only the scam-awareness and app-feature messages pass.
+    customer({ customerId: 'c1', dateOfBirth: '1985-01-01', consents: { marketing: false } }, { logins_30d: 5 });
+    const r = await d.decide({ customerId: 'c1', channel: 'in_app', n: 1 });
+    expect(r.chosen).toEqual([]);
+    const svc = r.candidates.filter((t) => t.family === 'service_message');
+    expect(svc.length).toBeGreaterThan(0);
+    // Each would bring less than its contact (£1) and the fatigue it causes (£2).
+    for (const t of svc) expect(t).toMatchObject({ excludedBy: { rule: 'no_action' }, netValue: { contactCost: 1, fatigueCost: 2 } });
   });
 
   it('prices expected harm: stress, vulnerability and risk above tolerance', () => {

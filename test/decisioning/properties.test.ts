@@ -45,7 +45,8 @@ describe('decisioning properties', () => {
             ...Object.values(catalogue.policies).filter((p) => p.appliesTo?.families?.includes(action.family)),
           ].filter((p) => p.kind === 'suitability' || p.kind === 'eligibility');
           const fullProfile = Object.fromEntries(FEATURES.map((f) => [f, profile[f] === undefined || profile[f] === null ? Number.NaN : profile[f]]));
-          const base = { customer: customerView(record, clock.now()), profile: fullProfile, scores: {}, context: { trigger: '' } };
+          // No models served: every score a rule reads is NaN, as the engine fills it.
+          const base = { customer: customerView(record, clock.now()), profile: fullProfile, scores: { churn_risk: Number.NaN, clv: Number.NaN }, context: { trigger: '' } };
           const signals = Object.fromEntries(Object.entries(catalogue.signals).map(([k, e]) => [k, env.evaluate(e, base) === true]));
           expect(signals).toEqual(r.signals);
           const vars = {

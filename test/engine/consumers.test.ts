@@ -82,6 +82,8 @@ describe('engine: derived state follows the log', () => {
     const engine = await createEngine({ store: 'memory', log: { level: 'silent' } }, { clock });
     try {
       await engine.upsertCustomers([customer]);
+      // A customer with one login is worth little; weigh savings up so the first decision chooses one (a contact costs its fatigue).
+      await engine.catalogue.setLevers({ families: { savings: 20 } });
       await engine.ingest([login(1)]);
       const first = await engine.decide({ customerId: 'k1', channel: 'in_app' });
       const declined = first.chosen[0]!.actionId;
@@ -112,6 +114,8 @@ describe('engine: derived state follows the log', () => {
     const engine = await createEngine({ store: 'memory', log: { level: 'silent' } }, { clock: new ManualClock(T0), consumers: [extra] });
     try {
       await engine.upsertCustomers([customer]);
+      // A customer with one login is worth little; weigh savings up so the first decision chooses one (a contact costs its fatigue).
+      await engine.catalogue.setLevers({ families: { savings: 20 } });
       await engine.ingest([login(1)]);
       const d = await engine.decide({ customerId: 'k1', channel: 'in_app' });
       await engine.ingest([{ eventId: 'r1', customerId: 'k1', type: 'offer_response', occurredAt: T0, schemaVersion: 1, payload: { decisionId: d.decisionId, actionId: d.chosen[0]!.actionId, channel: 'in_app', response: 'declined' } }]);

@@ -67,7 +67,7 @@ describe('engine: a large deposit', () => {
     const key = await until(() => [...receiver.effects.keys()][0]);
     const [decisionId, actionId, channel] = key.split(':');
     expect(channel).toBe('email');
-    expect(actionId).toMatch(/^ts_invest_|^sav_/);
+    expect(actionId).toMatch(/^ts_invest_|^inv_|^sav_/);
     const decision = await engine.decision(decisionId!);
     expect(decision.inputs.only).toEqual({ actions: [], families: ['investment', 'savings'] });
     expect(decision.inputs.context).toMatchObject({ trigger: 'large_deposit_investment' });

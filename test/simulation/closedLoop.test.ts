@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BankEvent } from '../../src/core/events.js';
 import { runClosedLoop, type CustomerView, type NamedPolicy, type PolicyReport } from '../../src/simulation/closedLoop.js';
+import { consentAllows } from '../../src/simulation/offers.js';
 import { oraclePolicy, oracleValuePolicy, randomPolicy, rulesPolicy } from '../../src/simulation/policies.js';
 import { loadScenario } from '../../src/simulation/scenario.js';
 
@@ -38,6 +39,35 @@ describe('closed loop on the default scenario', () => {
       expect(r.accepted).toBe(Object.values(r.byFamily).reduce((s, f) => s + f.accepted, 0));
       expect(r.contactsPerCustomer).toBeCloseTo(r.offersShown / r.customers, 3);
     }
+  });
+
+  it('holds every arm to the engine\'s consents: marketing and personalised offers; retention is marketing unless the customer complained', async () => {
+    const small = { ...scenario, customers: 400, days: 20 };
+    // A policy that reads only the marketing consent (as the reference arms once did) is caught.
+    const marketingOnly: NamedPolicy = {
+      name: 'marketing-only',
+      decide: (view) => (view.daysSinceContact >= 7 && view.consents.marketing ? { family: 'savings', channel: 'in_app' } : null),
+    };
+    const seen = { withoutPersonalised: 0 };
+    const careless = await runClosedLoop({
+      scenario: small,
+      policy: {
+        name: 'careless',
+        decide: (view, ctx) => {
+          if (view.consents.marketing && !view.consents.personalised_offers) seen.withoutPersonalised++;
+          return marketingOnly.decide(view, ctx);
+        },
+      },
+    });
+    expect(seen.withoutPersonalised).toBeGreaterThan(0);
+    expect(careless.consentBreaches).toBeGreaterThan(0);
+    // A retention call is service only for a customer who has complained.
+    const retention = await runClosedLoop({ scenario: small, policy: { name: 'retain-all', decide: (view) => (view.daysSinceContact >= 7 ? { family: 'retention', channel: 'call_centre' } : null) } });
+    expect(retention.consentBreaches).toBeGreaterThan(0);
+    expect(consentAllows({ marketing: false, personalised_offers: false }, 'retention', 1)).toBe(true);
+    expect(consentAllows({ marketing: true, personalised_offers: false }, 'retention', 0)).toBe(false);
+    expect(consentAllows({ marketing: false, personalised_offers: false }, 'guidance', 0)).toBe(true);
+    for (const policy of [randomPolicy, rulesPolicy, oraclePolicy, oracleValuePolicy]) expect((await runClosedLoop({ scenario: small, policy })).consentBreaches).toBe(0);
   });
 
   it('the same policy and seed give the same report', async () => {

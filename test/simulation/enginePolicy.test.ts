@@ -23,7 +23,7 @@ describe('the engine in the twin closed loop', () => {
   });
 
   it('learns propensities from an exploration run and beats random on the oracle yardstick', async () => {
-    const trained = await trainTwinScorer(scenario, { days: 30, seed: 1003, rounds: 20 });
+    const trained = await trainTwinScorer(scenario, { days: 45, seed: 1003, rounds: 20 });
     expect(trained.samples).toBeGreaterThan(500);
     expect(Object.keys(trained.models).length).toBeGreaterThanOrEqual(5);
     const engine = await measureOnTwin(enginePolicy(catalogue, trained.scorer), scenario, { days: 30, seed: 3 });
@@ -74,7 +74,7 @@ describe('the engine in the twin closed loop', () => {
         customerId: 'x',
         customer: { customerId: 'x', country: 'GB', timeZone: 'Europe/London', vulnerabilityFlags: [], residentInCountry: true, holdings: [], consents: {}, attributes: {} },
         holdings: ['savings'],
-        consents: { marketing: true },
+        consents: { marketing: true, personalised_offers: true },
         balances: { current: 12_000, savings: 5000, creditCard: 0, loan: 0, mortgage: 0, invested: 0 },
         recent: { cardSpend: 1000, spendAbroad: 0, logins: 4, transfersToCompetitors: 0, missedPayments: 0, complaints: 0, latePayments: 0, hardshipContacts: 0.4, overdrawnDays: 0 },
         daysSince: { missedPayment: Infinity, latePayment: Infinity, hardshipContact: 200 },

@@ -81,11 +81,28 @@ describe('every model family trains from a twin log, serves, and exposes its rul
       for (const id of ids) expect(f.driftLabel(id.split('@')[0]!) !== undefined || f.driftNote !== undefined, id).toBe(true);
     }
     expect(Object.keys(profiles[0]!.propensities).length).toBeGreaterThan(0);
+    // Peer insights: each profile compares the customer with their segment, in words.
+    for (const p of profiles) {
+      expect(p.segment!.peers!.size).toBeGreaterThan(0);
+      expect(p.segment!.peers!.insights.length).toBeGreaterThan(0);
+      for (const i of p.segment!.peers!.insights) {
+        expect(i.percentile).toBeGreaterThanOrEqual(0);
+        expect(i.percentile).toBeLessThanOrEqual(100);
+        expect(i.sentence).toMatch(/^Your [A-Za-z ]+: (higher|lower) than \d+% of customers like you\.$/);
+      }
+    }
     // Every rule score the families expose reaches a decision, and only those.
-    const rule = champions.ruleScores(Object.fromEntries(ds.names.map((n, j) => [n, ds.values[j]!])), bank.end);
+    // The first row's customer, with the card payments CLV reads (as the engine reads them per decision).
+    const first = [...bank.hazard.keys()][0]!;
+    const payments = await log.readCustomer(first, { types: ['card_payment'], toT: bank.end });
+    expect(payments.length).toBeGreaterThan(0);
+    const rule = champions.ruleScores(Object.fromEntries(ds.names.map((n, j) => [n, ds.values[j]!])), bank.end, payments);
     expect(Object.keys(rule).sort()).toEqual(ruleScoreCatalogue().map((r) => r.name).sort());
-    expect(Object.keys(rule).sort()).toEqual(['activity_state', 'churn_risk', 'financial_stress', 'p_dormant_90d', 'prepayment_risk', 'segment']);
+    expect(Object.keys(rule).sort()).toEqual(['activity_state', 'churn_risk', 'clv', 'financial_stress', 'p_dormant_90d', 'prepayment_risk', 'segment']);
     for (const [name, v] of Object.entries(rule)) expect(Number.isFinite(v), name).toBe(true);
+    // The rule score is the profile's lifetime value, and a customer who spends is worth something.
+    expect(rule.clv).toBeGreaterThan(0);
+    expect(rule.clv).toBe(champions.score((n) => ds.values[ds.names.indexOf(n)] ?? Number.NaN, ds.names, bank.end, payments).clv!.value);
   });
 
   it('prepayment risk orders borrowers as the twin\'s hidden prepayment hazard does', async () => {

@@ -111,3 +111,39 @@ export function peerInsights(groups: PeerGroups, segment: number, values: readon
   holdings.sort((a, b) => Number(a.holds === true) - Number(b.holds === true) || b.rate - a.rate);
   return { segment, peers: size, percentiles, holdings };
 }
+
+/** The points of a peer quantile summary: 0, 5, …, 100%. */
+export const PEER_QUANTILE_POINTS = 21;
+
+/**
+ * A compact summary of each segment's values: each column at 0, 5, …, 100% (linear
+ * interpolation between order statistics, as numpy's default), enough to place a served
+ * customer among their peers without keeping the training rows. [segment][column][point].
+ */
+export function peerQuantiles(groups: PeerGroups, points = PEER_QUANTILE_POINTS): number[][][] {
+  return groups.sorted.map((perColumn) =>
+    perColumn.map((v) =>
+      Array.from({ length: points }, (_, p) => {
+        if (v.length === 0) return Number.NaN;
+        const h = ((v.length - 1) * p) / (points - 1);
+        const lo = Math.floor(h);
+        return v[lo]! + (h - lo) * ((v[Math.min(lo + 1, v.length - 1)] ?? v[lo]!) - v[lo]!);
+      }),
+    ),
+  );
+}
+
+/** Where `v` falls among peers summarised by `q` (from peerQuantiles), 0-100; ties take the middle of their run. */
+export function percentileAmong(q: readonly number[], v: number): number {
+  const n = q.length;
+  if (n < 2 || !Number.isFinite(v) || q.some((x) => !Number.isFinite(x))) return Number.NaN;
+  let below = 0;
+  while (below < n && q[below]! < v) below++;
+  let atOrBelow = below;
+  while (atOrBelow < n && q[atOrBelow]! <= v) atOrBelow++;
+  if (atOrBelow > below) return (100 * ((below + atOrBelow - 1) / 2)) / (n - 1);
+  if (below === 0) return 0;
+  if (below === n) return 100;
+  const at = below - 1 + (v - q[below - 1]!) / (q[below]! - q[below - 1]!);
+  return (100 * at) / (n - 1);
+}

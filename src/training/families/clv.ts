@@ -128,7 +128,8 @@ export const clv = defineFamily<'clv', { id: string; artefact: ClvArtefact }, Cl
   score: (served, input) => (served ? customerValue(served.id, served.artefact, input.cardPayments, input.now) : null),
   driftLabel: () => undefined,
   driftNote: 'the outcome (future spending) is not observed when the model is checked; no reference is kept',
-  // Rules read only profile features: the card payments CLV needs are read for the profile, not for each decision.
-  ruleScores: [],
+  // Decisions read it for retention's value (the bank catalogue's `arbitration.clv`); the
+  // engine reads the customer's card payments for it only while a CLV champion is served.
+  ruleScores: [{ name: 'clv', description: 'Discounted margin on card spending over the next 12 months (GBP)', read: (s) => s?.value }],
   promotion: () => 'judged_by_card',
 });

@@ -13,6 +13,7 @@ import { buildModelCard } from '../card.js';
 import { buildDriftReference } from '../../models/metrics/driftCheck.js';
 import { buildFeatureMatrix } from '../../features/offline.js';
 import { segmentCustomers } from '../../models/segmentation/segment.js';
+import { buildPeerGroups, peerQuantiles, percentileAmong } from '../../models/segmentation/peers.js';
 import type { FeatureWords } from '../../models/segmentation/describe.js';
 import { iso, type SkippedModel, type TrainContext, type TrainedModel } from '../context.js';
 import { defineFamily, type FeatureLookup } from './family.js';
@@ -42,6 +43,8 @@ export interface SegmentArtefact {
   centresZ: number[];
   names: string[];
   summaries: string[];
+  /** Each segment's size and each column's quantiles (0, 5, …, 100%) in original units: the peers a served customer is compared with. Absent in artefacts trained before it. */
+  peers?: { sizes: number[]; quantiles: number[][][] };
 }
 
 /** Segments the customers active at the end of the window. */
@@ -82,6 +85,11 @@ export async function trainSegments(ctx: TrainContext, k = 6): Promise<TrainedMo
     centresZ: [...seg.centresZ],
     names: seg.descriptions.map((d) => d.name),
     summaries: seg.descriptions.map((d) => d.summary),
+    // Peers in original units (the filled values), per segment: what "customers like you" do.
+    peers: (() => {
+      const groups = buildPeerGroups({ rows: ids.length, cols: cols.length, data }, seg.clustering.labels, k, columns);
+      return { sizes: groups.sizes, quantiles: peerQuantiles(groups).map((perColumn) => perColumn.map((q) => q.map((x) => Number(x.toPrecision(6))))) };
+    })(),
   };
   const rec = await ctx.registry.register({
     name: 'segments',
@@ -139,8 +147,37 @@ export function segmentOf(a: SegmentArtefact, values: FeatureLookup): number {
   return best;
 }
 
-/** The profile's segment. */
-export type SegmentScore = { id: number; name: string; model: string } | null;
+/** One feature of a customer against the customers of their segment. */
+export interface PeerInsight {
+  feature: string;
+  label: string;
+  value: number;
+  /** Share of the segment below the customer, 0-100 (from the artefact's quantile summary). */
+  percentile: number;
+  peerMedian: number;
+  /** For the customer: "Your card spend is higher than 72% of customers like you." */
+  sentence: string;
+}
+
+/** The profile's segment, and how the customer compares with it (when the model keeps its peers). */
+export type SegmentScore = { id: number; name: string; model: string; peers?: { size: number; insights: PeerInsight[] } } | null;
+
+/** Where the customer stands among their segment on each segmentation column. */
+export function peerComparison(a: SegmentArtefact, segment: number, values: FeatureLookup): { size: number; insights: PeerInsight[] } | undefined {
+  if (!a.peers) return undefined;
+  const insights: PeerInsight[] = [];
+  a.columns.forEach((column, j) => {
+    const value = values(column);
+    const q = a.peers!.quantiles[segment]?.[j];
+    if (!q || !Number.isFinite(value)) return;
+    const percentile = Math.round(percentileAmong(q, value));
+    if (!Number.isFinite(percentile)) return;
+    const label = SEGMENT_WORDS.find((w) => w.column === column)?.label ?? column;
+    const sentence = percentile >= 50 ? `Your ${label}: higher than ${percentile}% of customers like you.` : `Your ${label}: lower than ${100 - percentile}% of customers like you.`;
+    insights.push({ feature: column, label, value, percentile, peerMedian: q[(q.length - 1) / 2]!, sentence });
+  });
+  return { size: a.peers.sizes[segment]!, insights };
+}
 
 export const segments = defineFamily<'segment', { id: string; artefact: SegmentArtefact }, SegmentScore>({
   key: 'segment',
@@ -155,7 +192,8 @@ export const segments = defineFamily<'segment', { id: string; artefact: SegmentA
   score(served, input) {
     if (!served) return null;
     const id = segmentOf(served.artefact, input.values);
-    return { id, name: served.artefact.names[id]!, model: served.id };
+    const peers = peerComparison(served.artefact, id, input.values);
+    return { id, name: served.artefact.names[id]!, model: served.id, ...(peers ? { peers } : {}) };
   },
   driftLabel: () => undefined,
   driftNote: 'unsupervised: no outcome to check; the drift reference keeps column and segment-size distributions',
