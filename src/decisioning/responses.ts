@@ -6,6 +6,7 @@
  * linked once, a decline recorded once).
  */
 import type { StoredEvent } from '../core/events.js';
+import type { PartitionConsumer } from '../store/bus.js';
 import type { LogConsumer, ConsumerCheckpoints } from '../store/consumer.js';
 import type { ContactStore } from '../store/contactStore.js';
 import type { DecisionLog } from '../store/decisionLog.js';
@@ -38,6 +39,37 @@ export class ResponseLinker implements LogConsumer {
   }
 
   async apply(events: readonly StoredEvent[]): Promise<void> {
+    await this.link(events);
+    // Saved after the effects (a crash in between replays them, which is harmless), and
+    // not after every batch: the checkpoint shares the event log's fsync'd file.
+    const last = events[events.length - 1];
+    if (!last) return;
+    this.unsaved = last.seq;
+    this.sinceSave += events.length;
+    const now = (this.deps.now ?? (() => performance.now()))();
+    if (this.sinceSave >= (this.deps.checkpointEvents ?? 50_000) || now - this.savedAt >= (this.deps.checkpointMs ?? 1000)) await this.save(now);
+  }
+
+  /**
+   * The linker split by customer partition (with a bus): each partition's position is its
+   * own checkpoint (`responses@p<N>`), saved after every batch, since another instance
+   * may take the partition over at any time.
+   */
+  partitioned(checkpoints: ConsumerCheckpoints): PartitionConsumer {
+    return {
+      name: this.name,
+      openPartition: async (p) => (await checkpoints.get(`${this.name}@p${p}`)) ?? 0,
+      applyPartition: async (p, events) => {
+        await this.link(events);
+        const last = events[events.length - 1];
+        if (last) await checkpoints.put(`${this.name}@p${p}`, last.seq);
+      },
+      erase: (customerId) => this.erase(customerId),
+    };
+  }
+
+  /** The effects of a batch: links and declines, each once per event. */
+  private async link(events: readonly StoredEvent[]): Promise<void> {
     for (const s of events) {
       const e = s.event;
       if (e.type !== 'offer_response') continue;
@@ -47,14 +79,6 @@ export class ResponseLinker implements LogConsumer {
         await this.deps.contacts.recordDecline(e.customerId, { actionId: e.payload.actionId, family, at: s.t, eventId: e.eventId });
       }
     }
-    // Saved after the effects (a crash in between replays them, which is harmless), and
-    // not after every batch: the checkpoint shares the event log's fsync'd file.
-    const last = events[events.length - 1];
-    if (!last) return;
-    this.unsaved = last.seq;
-    this.sinceSave += events.length;
-    const now = (this.deps.now ?? (() => performance.now()))();
-    if (this.sinceSave >= (this.deps.checkpointEvents ?? 50_000) || now - this.savedAt >= (this.deps.checkpointMs ?? 1000)) await this.save(now);
   }
 
   private async save(now: number): Promise<void> {

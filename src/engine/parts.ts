@@ -8,7 +8,9 @@ import { OnlineFeatureStore, loadFeatures } from '../features/index.js';
 import type { Backend } from '../store/backend.js';
 import { openBackend } from '../store/backends/index.js';
 import type { LogConsumer } from '../store/consumer.js';
-import { LogConsumers } from '../store/logConsumers.js';
+import { LogConsumers, type ConsumerRunner } from '../store/logConsumers.js';
+import { BusConsumers } from '../store/busConsumers.js';
+import { PartitionedFeatures } from '../features/partitioned.js';
 import { ModelLifecycle } from '../training/index.js';
 import { Experiments } from '../experiments/index.js';
 import { logConsumers } from './consumers.js';
@@ -24,15 +26,16 @@ export interface Parts {
   lifecycle: ModelLifecycle;
   decisioning: Decisioning;
   experiments: Experiments;
-  log: LogConsumers;
+  log: ConsumerRunner;
   /** Every administrative act, hash-chained. */
   audit: AuditTrail;
 }
 
 /** Opens the configured backend and wires features, models, decisioning and the log consumers onto it. */
 export async function wireParts(config: Config, clock: Clock, logger: Logger, o: { consumers?: readonly LogConsumer[]; pauseConsumers?: boolean | readonly string[] }): Promise<Parts> {
-  const backend = await openBackend({ store: config.store, cache: config.cache, dataDir: config.dataDir, onWarning: (fields, message) => logger.warn(fields, message) });
-  const online = new OnlineFeatureStore(loadFeatures(config.features.definitions), backend.profiles, { checkpointEvents: config.features.checkpointEvents });
+  const backend = await openBackend({ store: config.store, cache: config.cache, bus: config.bus, dataDir: config.dataDir, onWarning: (fields, message) => logger.warn(fields, message) });
+  // With a bus the features are applied by the partitions' owners; this instance reads them from the store.
+  const online = new OnlineFeatureStore(loadFeatures(config.features.definitions), backend.profiles, { checkpointEvents: config.features.checkpointEvents, readThrough: backend.bus !== undefined });
   const audit = new AuditTrail(backend.audit, () => clock.now());
   const lifecycle = new ModelLifecycle(backend.models, { log: backend.eventLog, features: () => online.features, now: () => clock.now(), trainingExclusions: trainingExclusionsOf(backend, config), audit: (act) => audit.record(act) });
   const experiments = new Experiments(backend.experiments, clock);
@@ -51,10 +54,25 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
     audit: (act) => audit.record(act),
     experiment: (id) => experiments.forDecision(id),
   });
-  const log = new LogConsumers(backend.eventLog, logConsumers({ features: online, decisioning }, o.consumers), {
+  const localOptions = {
     limits: { maxLagEvents: config.consumers.maxLagEvents, maxLagMs: config.consumers.maxLagSeconds * 1000 },
     ...(o.pauseConsumers !== undefined ? { paused: o.pauseConsumers } : {}),
-    onError: (name, e, failures) => logger.warn({ event: 'consumer_failed', consumer: name, failures }, e instanceof Error ? e.message : String(e)),
-  });
+    onError: (name: string, e: unknown, failures: number) => logger.warn({ event: 'consumer_failed', consumer: name, failures }, e instanceof Error ? e.message : String(e)),
+  };
+  let log: ConsumerRunner;
+  if (backend.bus) {
+    // Features and responses are split by customer partition across the instances; the rest follow the whole log here.
+    const b = backend.bus;
+    const unpartitioned = logConsumers({ features: online, decisioning }, o.consumers).filter((c) => c !== online && c !== decisioning.responses);
+    const partitioned = [new PartitionedFeatures(online.features, backend.profiles), decisioning.responses.partitioned(backend.checkpoints)];
+    log = new BusConsumers(backend.eventLog, b.transport, b.leases, partitioned, new LogConsumers(backend.eventLog, unpartitioned, localOptions), {
+      leaseMs: b.leaseMs,
+      limits: { maxLagEvents: config.consumers.maxLagEvents },
+      onError: (what, e) => logger.warn({ event: 'bus_failed', what }, e instanceof Error ? e.message : String(e)),
+      onChange: (fields, message) => logger.info(fields, message),
+    });
+  } else {
+    log = new LogConsumers(backend.eventLog, logConsumers({ features: online, decisioning }, o.consumers), localOptions);
+  }
   return { backend, online, lifecycle, decisioning, experiments, log, audit };
 }

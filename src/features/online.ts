@@ -14,6 +14,11 @@ export type { Profile, ProfileFeature };
 export interface OnlineOptions {
   /** Commit changed customers to the ProfileStore after this many applied events. */
   checkpointEvents?: number;
+  /**
+   * Reads only, straight from the store (with a bus): another instance applies most
+   * customers' events, so a state held here would go stale. The store is not a consumer then.
+   */
+  readThrough?: boolean;
 }
 
 import { iso } from '../core/clock.js';
@@ -33,6 +38,7 @@ export class OnlineFeatureStore implements LogConsumer {
   private sinceCheckpoint = 0;
   private readonly checkpointEvents: number;
   private readonly scratch: Float64Array;
+  private readonly readThrough: boolean;
 
   constructor(
     readonly features: FeatureSet,
@@ -40,6 +46,7 @@ export class OnlineFeatureStore implements LogConsumer {
     options: OnlineOptions = {},
   ) {
     this.checkpointEvents = options.checkpointEvents ?? 50_000;
+    this.readThrough = options.readThrough ?? false;
     this.scratch = new Float64Array(features.size);
   }
 
@@ -151,6 +158,10 @@ export class OnlineFeatureStore implements LogConsumer {
 
   /** The raw state of a customer (loaded if needed), or undefined when never seen. */
   async state(customerId: string): Promise<CustomerFeatureState | undefined> {
+    if (this.readThrough) {
+      const saved = (await this.store.getMany([customerId]))[0];
+      return saved ? this.features.decode(saved) : undefined;
+    }
     const known = this.hot.get(customerId);
     if (known) return known.watermark === Number.NEGATIVE_INFINITY ? undefined : known;
     const saved = (await this.store.getMany([customerId]))[0];

@@ -18,6 +18,10 @@ import { PgModelRegistry } from '../postgres/modelRegistry.js';
 import { PgProfileStore } from '../postgres/profileStore.js';
 import { PgRejectStore } from '../postgres/rejectStore.js';
 import { openRedis, type RedisClient } from '../redis/client.js';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { PgPartitionLeases } from '../postgres/busLeases.js';
+import { NatsBus, busOptionsFromUrl } from '../nats/bus.js';
 import { RedisContactStore } from '../redis/contactStore.js';
 import { RedisProfileStore } from '../redis/profileStore.js';
 
@@ -37,6 +41,8 @@ export interface PostgresBackendOptions {
   cacheUrl?: string;
   /** Prefix of every Redis key (default `nextbest:`). */
   cachePrefix?: string;
+  /** `nats://HOST:PORT?stream=NAME&partitions=N&lease_ms=MS`: the bus between instances (partitioned consumers). */
+  busUrl?: string;
 }
 
 /**
@@ -74,6 +80,22 @@ export async function openPostgresBackend(o: PostgresBackendOptions): Promise<Po
     experiments: new MemoryExperimentStore(),
     audit: openSqliteAuditLog(dataDir),
   };
+  let bus: PostgresBackend['bus'];
+  if (o.busUrl) {
+    const bo = busOptionsFromUrl(o.busUrl);
+    let transport: NatsBus | undefined;
+    try {
+      transport = await NatsBus.open(bo);
+      const leases = new PgPartitionLeases(pool, `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`, bo.partitions, bo.leaseMs);
+      await leases.open();
+      bus = { transport, leases, leaseMs: bo.leaseMs };
+    } catch (e) {
+      await transport?.close();
+      await pool.end();
+      redis?.disconnect();
+      throw e;
+    }
+  }
   o.onWarning?.({ event: 'postgres_gaps' }, 'on PostgreSQL, experiments are kept in memory by each instance and the audit trail in its data dir: both move to PostgreSQL in a later release');
   let closed = false;
   return {
@@ -82,7 +104,8 @@ export async function openPostgresBackend(o: PostgresBackendOptions): Promise<Po
     tombstoneKey: loadOrCreateSecret(join(dataDir, 'tombstone.key')),
     // PostgreSQL's own WAL and vacuum handle deleted rows; there is no -wal file here to truncate.
     compact: async () => true,
-    ping: (timeoutMs) => Promise.all([pingPostgres(pool, timeoutMs), ...(redis ? [pingRedis(redis, timeoutMs, cache.lastError)] : [])]),
+    ...(bus ? { bus } : {}),
+    ping: (timeoutMs) => Promise.all([pingPostgres(pool, timeoutMs), ...(redis ? [pingRedis(redis, timeoutMs, cache.lastError)] : []), ...(bus ? [pingNats(bus.transport, timeoutMs)] : [])]),
     async close() {
       if (closed) return;
       closed = true;
@@ -90,18 +113,19 @@ export async function openPostgresBackend(o: PostgresBackendOptions): Promise<Po
       // pool or the connection (no ownsPool), so each close is cheap; then both end.
       await ports.decisionLog.close();
       for (const p of Object.values(ports)) await p.close();
+      if (bus) await bus.transport.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());
       await pool.end();
     },
   };
 }
 
-/** Store and cache URLs as configured: `?schema=` and `?prefix=` are nextbest's, not the drivers'. */
-export function postgresOptionsFromUrls(store: string, cache?: string): PostgresBackendOptions {
+/** Store, cache and bus URLs as configured: `?schema=` and `?prefix=` are nextbest's, not the drivers'. */
+export function postgresOptionsFromUrls(store: string, cache?: string, bus?: string): PostgresBackendOptions {
   const pgUrl = new URL(store);
   const schema = pgUrl.searchParams.get('schema') ?? undefined;
   pgUrl.searchParams.delete('schema');
-  const o: PostgresBackendOptions = { url: pgUrl.toString(), ...(schema !== undefined ? { schema } : {}) };
+  const o: PostgresBackendOptions = { url: pgUrl.toString(), ...(schema !== undefined ? { schema } : {}), ...(bus !== undefined ? { busUrl: bus } : {}) };
   if (cache === undefined) return o;
   const redisUrl = new URL(cache);
   const prefix = redisUrl.searchParams.get('prefix') ?? undefined;
@@ -141,6 +165,15 @@ async function pingPostgres(pool: PgPool, timeoutMs: number): Promise<Dependency
     return { name: 'postgres', ok: true };
   } catch (e) {
     return { name: 'postgres', ok: false, error: (e as Error).message };
+  }
+}
+
+async function pingNats(bus: Pick<NatsBus, 'ping'>, timeoutMs: number): Promise<DependencyCheck> {
+  try {
+    await bus.ping(timeoutMs);
+    return { name: 'nats', ok: true };
+  } catch (e) {
+    return { name: 'nats', ok: false, error: (e as Error).message };
   }
 }
 

@@ -172,6 +172,26 @@ export const PG_MIGRATIONS: readonly { version: number; name: string; sql: strin
         revoked_at bigint
       );`,
   },
+  {
+    version: 9,
+    name: 'bus partitions and leases',
+    sql: `
+      -- One row per partition of the customers (and partition -1: the relay that publishes
+      -- the log to NATS). An instance owns a row while lease_until is ahead of now(), the
+      -- database's clock, so instances never compare their own clocks.
+      CREATE TABLE bus_partitions (
+        partition int PRIMARY KEY,
+        owner text,
+        lease_until timestamptz,
+        -- the last log seq of this partition applied by its consumers (row -1: unused)
+        applied_seq bigint NOT NULL DEFAULT 0,
+        -- the last log seq of this partition the relay has published (row -1: the relay's checkpoint)
+        published_seq bigint NOT NULL DEFAULT 0
+      );
+      CREATE TABLE bus_instances (id text PRIMARY KEY, seen_at timestamptz NOT NULL);
+      -- The online feature checkpoint of one partition, committed with its profiles.
+      CREATE TABLE feature_partition_checkpoints (partition int PRIMARY KEY, seq bigint NOT NULL, version text NOT NULL);`,
+  },
 ];
 
 /**
