@@ -67,6 +67,7 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
     const partitioned = [new PartitionedFeatures(online.features, backend.profiles), decisioning.responses.partitioned(backend.checkpoints)];
     log = new BusConsumers(backend.eventLog, b.transport, b.leases, partitioned, new LogConsumers(backend.eventLog, unpartitioned, localOptions), {
       leaseMs: b.leaseMs,
+      held: b.held,
       limits: { maxLagEvents: config.consumers.maxLagEvents },
       onError: (what, e) => logger.warn({ event: 'bus_failed', what }, e instanceof Error ? e.message : String(e)),
       onChange: (fields, message) => logger.info(fields, message),

@@ -45,7 +45,7 @@ export interface Backend {
    */
   compact(): Promise<boolean>;
   /** With a bus (PostgreSQL stores only): the stream between instances and the partition leases. */
-  readonly bus?: { transport: BusTransport; leases: PartitionLeases; leaseMs: number };
+  readonly bus?: { transport: BusTransport; leases: PartitionLeases; leaseMs: number; held: (seqs: readonly number[]) => Promise<Set<number>> };
   /** Asks each networked service the backend uses whether it answers (none for embedded backends). */
   ping?(timeoutMs: number): Promise<DependencyCheck[]>;
   /** Closes every port and stops what the backend runs; safe to call twice. */

@@ -13,6 +13,8 @@ export interface BusConsumersOptions {
   batchSize?: number;
   /** How often the relay looks for events other instances appended (ms). */
   relayPollMs?: number;
+  /** Which seqs the log still holds: an event erased after it was published is not applied. */
+  held?: (seqs: readonly number[]) => Promise<Set<number>>;
   /** Wall clock (ms): lease deadlines and lag ages. */
   now?: () => number;
   limits?: { maxLagEvents?: number; maxFailures?: number };
@@ -159,7 +161,10 @@ export class BusConsumers implements ConsumerRunner {
         for (const c of this.consumers) await c.caughtUp?.(partition);
         caughtUp();
         if (w.stopped) return;
-        w.sub = await this.bus.subscribe(partition, this.batchSize, (events) => this.applyBatch(w, events));
+        w.sub = await this.bus.subscribe(partition, this.batchSize, async (events) => {
+          const held = this.o.held && (await this.o.held(events.filter((e) => e.seq > w.applied).map((e) => e.seq)));
+          await this.applyBatch(w, held ? events.filter((e) => e.seq <= w.applied || held.has(e.seq)) : events);
+        });
         if (w.stopped) await w.sub.stop();
         await w.sub.done;
       } catch (e) {

@@ -88,7 +88,7 @@ export async function openPostgresBackend(o: PostgresBackendOptions): Promise<Po
       transport = await NatsBus.open(bo);
       const leases = new PgPartitionLeases(pool, `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`, bo.partitions, bo.leaseMs);
       await leases.open();
-      bus = { transport, leases, leaseMs: bo.leaseMs };
+      bus = { transport, leases, leaseMs: bo.leaseMs, held: (seqs) => ports.eventLog.held(seqs) };
     } catch (e) {
       await transport?.close();
       await pool.end();

@@ -112,7 +112,14 @@ export class NatsBus implements BusTransport {
   }
 
   async purgeCustomer(customerId: string): Promise<void> {
-    await this.jsm.streams.purge(this.o.stream, { filter: this.subject(customerId) });
+    // Message by message, erased on disk: a filtered purge moves the partition's consumer
+    // past the other customers' waiting events on NATS 2.9 (seen here: nothing delivered after it).
+    const subject = this.subject(customerId);
+    for (;;) {
+      const m = await this.jsm.streams.getMessage(this.o.stream, { last_by_subj: subject }).catch(() => null);
+      if (!m) return;
+      await this.jsm.streams.deleteMessage(this.o.stream, m.seq, true);
+    }
   }
 
   async ping(timeoutMs: number): Promise<void> {
