@@ -96,7 +96,8 @@ export class BusConsumers implements ConsumerRunner {
   }
 
   private heartbeat(): Promise<void> {
-    this.beating = this.beating.then(() => this.beat());
+    // Never rejects: a timer calls it, and one failed beat must not stop the next.
+    this.beating = this.beating.then(() => this.beat()).catch((e) => this.failed('heartbeat', e));
     return this.beating;
   }
 
@@ -145,6 +146,8 @@ export class BusConsumers implements ConsumerRunner {
     let caughtUp!: () => void;
     let failedCatchUp!: (e: unknown) => void;
     w.caughtUp = new Promise<void>((res, rej) => ((caughtUp = res), (failedCatchUp = rej)));
+    // Only start() waits on it; a later worker's failure is reported by the worker itself.
+    w.caughtUp.catch(() => undefined);
     w.task = (async () => {
       try {
         w.cps = await Promise.all(this.consumers.map((c) => c.openPartition(partition)));
@@ -213,9 +216,10 @@ export class BusConsumers implements ConsumerRunner {
   private startRelay(): void {
     const r = { stop: false, wake: () => {}, task: Promise.resolve() };
     r.task = (async () => {
-      let checkpoint = await this.leases.relayCheckpoint();
+      let checkpoint: number | undefined;
       while (!r.stop && !this.closed) {
         try {
+          checkpoint ??= await this.leases.relayCheckpoint();
           const events = await this.log.readAfter(checkpoint, 2000);
           if (events.length === 0) {
             await new Promise<void>((res) => {
@@ -233,7 +237,7 @@ export class BusConsumers implements ConsumerRunner {
         } catch (e) {
           this.failed('relay', e);
           await sleep(200);
-          checkpoint = await this.leases.relayCheckpoint().catch(() => checkpoint);
+          checkpoint = undefined;
         }
       }
     })();

@@ -20,7 +20,7 @@ const catalogue = fileURLToPath(new URL('../fixtures/multiInstance/catalogue.yam
 
 const RUN = `scale_out_${process.pid}_${Date.now().toString(36)}`;
 const PARTITIONS = 12;
-const LEASE_MS = 2000;
+const LEASE_MS = 3000;
 const prefix = `scale:${RUN}:`;
 const args = ['--store', `${PG_URL}?schema=${RUN}`, '--cache', `${REDIS_URL}?prefix=${encodeURIComponent(prefix)}`, '--bus', `${NATS_URL}?stream=${RUN}&partitions=${PARTITIONS}&lease_ms=${LEASE_MS}`];
 
@@ -63,7 +63,16 @@ describe.skipIf(!up)('three serve processes on one PostgreSQL, Redis and NATS Je
     const config = join(mkdtempSync(join(tmpdir(), 'scale-out-')), 'nextbest.config.yaml');
     writeFileSync(config, `decisioning: { catalogue: ${JSON.stringify(catalogue)} }\n`);
     // The first migrates and stores the catalogue; the other two start together.
-    const start = () => startServer(mkdtempSync(join(tmpdir(), 'scale-out-')), {}, [...args, '--config', config]);
+    const start = async () => {
+      const i = await startServer(mkdtempSync(join(tmpdir(), 'scale-out-')), {}, [...args, '--config', config]);
+      // An instance that dies on its own (not the one this test kills) says why.
+      let stderr = '';
+      i.child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      i.child.on('exit', (code, signal) => {
+        if (code !== 0 && signal !== 'SIGKILL') process.stderr.write(`an instance exited (${code ?? signal}): ${stderr.slice(-4000)}\n`);
+      });
+      return i;
+    };
     all.push(await start());
     all.push(...(await Promise.all([start(), start()])));
     const up = await call(all[0]!, 'POST', '/v1/customers', { customers: [...customers, 'cap-1', 'erase-1'].map((customerId) => ({ customerId, dateOfBirth: '1980-01-01', riskTolerance: 'medium', consents: { marketing: true, personalised_offers: true } })) });

@@ -23,6 +23,10 @@ import { randomBytes } from 'node:crypto';
 import { PgPartitionLeases } from '../postgres/busLeases.js';
 import { NatsBus, busOptionsFromUrl } from '../nats/bus.js';
 import { RedisContactStore } from '../redis/contactStore.js';
+import { rebuildContacts } from '../redis/contactRebuild.js';
+
+/** How far back the contact history is rebuilt when Redis lost it: beyond the longest cap or cool-down a catalogue sets. */
+const CONTACT_REBUILD_DAYS = 400;
 import { RedisProfileStore } from '../redis/profileStore.js';
 
 /** Every port on PostgreSQL (profiles and contact counters on Redis when a cache is given). */
@@ -65,13 +69,16 @@ export async function openPostgresBackend(o: PostgresBackendOptions): Promise<Po
   const cache = { lastError: '' };
   redis?.on('error', (e: Error) => (cache.lastError = e.message));
   const prefix = o.cachePrefix !== undefined ? { prefix: o.cachePrefix } : {};
+  const decisionLog = new PgDecisionLog(pool);
+  const eventLog = new PgEventLog(pool);
+  const contactSources = () => ({ decisionsSince: (since: number) => decisionLog.since(since), getCatalogue: (v: string) => decisionLog.getCatalogue(v), eventLog });
   const ports = {
-    eventLog: new PgEventLog(pool),
+    eventLog,
     customers: new PgCustomerStore(pool),
     rejects: new PgRejectStore(pool),
     profiles: redis ? new RedisProfileStore(redis, prefix) : new PgProfileStore(pool),
-    contacts: redis ? new RedisContactStore(redis, prefix) : new PgContactStore(pool),
-    decisionLog: new PgDecisionLog(pool),
+    contacts: redis ? new RedisContactStore(redis, { ...prefix, rebuild: (sink) => rebuildContacts(contactSources(), sink, { sinceMs: Date.now() - CONTACT_REBUILD_DAYS * 86_400_000, now: Date.now() }) }) : new PgContactStore(pool),
+    decisionLog,
     models: new PgModelRegistry(pool),
     catalogues: new PgCatalogueStore(pool),
     apiKeys: new PgApiKeyStore(pool),
@@ -80,6 +87,12 @@ export async function openPostgresBackend(o: PostgresBackendOptions): Promise<Po
     experiments: new MemoryExperimentStore(),
     audit: openSqliteAuditLog(dataDir),
   };
+  // A Redis that lost its data (or a new one) gets the contact history back from the logs, in
+  // the background: a Redis that is down must not keep the instance from starting (/readyz
+  // says so), and the first decision's history read waits for the rebuild anyway.
+  if (ports.contacts instanceof RedisContactStore) {
+    ports.contacts.ensureComplete().catch((e: Error) => o.onWarning?.({ event: 'contact_rebuild_failed' }, `the contact history could not be checked or rebuilt yet: ${e.message}; the next decision tries again`));
+  }
   let bus: PostgresBackend['bus'];
   if (o.busUrl) {
     const bo = busOptionsFromUrl(o.busUrl);
