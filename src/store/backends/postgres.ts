@@ -1,7 +1,6 @@
 import type { ApiKeyStore } from '../apiKeyStore.js';
 import { join } from 'node:path';
 import type { Backend, BackendWarning, DependencyCheck } from '../backend.js';
-import { MemoryExperimentStore } from '../memory/experimentStore.js';
 import { loadOrCreateSecret } from '../sqlite/secretKey.js';
 import { openSqliteAuditLog } from './sqlite.js';
 import { DEFAULT_PG_SCHEMA } from '../postgres/admin.js';
@@ -13,6 +12,7 @@ import { PgCustomerStore } from '../postgres/customerStore.js';
 import { openPgPool, type PgPool } from '../postgres/db.js';
 import { PgDecisionLog } from '../postgres/decisionLog.js';
 import { PgEventLog } from '../postgres/eventLog.js';
+import { PgExperimentStore } from '../postgres/experimentStore.js';
 import { migrate } from '../postgres/migrations.js';
 import { PgModelRegistry } from '../postgres/modelRegistry.js';
 import { PgProfileStore } from '../postgres/profileStore.js';
@@ -83,8 +83,8 @@ export async function openPostgresBackend(o: PostgresBackendOptions): Promise<Po
     catalogues: new PgCatalogueStore(pool),
     apiKeys: new PgApiKeyStore(pool),
     checkpoints: new PgConsumerCheckpoints(pool),
-    // Not yet on PostgreSQL: experiments live in this process, the audit trail in the instance's data dir.
-    experiments: new MemoryExperimentStore(),
+    experiments: new PgExperimentStore(pool),
+    // Not yet on PostgreSQL: the audit trail is in the instance's data dir.
     audit: openSqliteAuditLog(dataDir),
   };
   // A Redis that lost its data (or a new one) gets the contact history back from the logs, in
@@ -109,7 +109,7 @@ export async function openPostgresBackend(o: PostgresBackendOptions): Promise<Po
       throw e;
     }
   }
-  o.onWarning?.({ event: 'postgres_gaps' }, 'on PostgreSQL, experiments are kept in memory by each instance and the audit trail in its data dir: both move to PostgreSQL in a later release');
+  o.onWarning?.({ event: 'postgres_gaps' }, "on PostgreSQL, the audit trail is kept in each instance's data dir: it moves to PostgreSQL in a later release");
   let closed = false;
   return {
     kind: 'postgres',

@@ -192,6 +192,21 @@ export const PG_MIGRATIONS: readonly { version: number; name: string; sql: strin
       -- The online feature checkpoint of one partition, committed with its profiles.
       CREATE TABLE feature_partition_checkpoints (partition int PRIMARY KEY, seq bigint NOT NULL, version text NOT NULL);`,
   },
+  {
+    version: 10,
+    name: 'experiments',
+    sql: `
+      -- Definitions are canonical JSON owned by src/experiments; seq keeps the listing in creation order.
+      CREATE TABLE experiments (
+        seq bigint GENERATED ALWAYS AS IDENTITY,
+        id text COLLATE "C" PRIMARY KEY,
+        revision int NOT NULL,
+        created_at bigint NOT NULL,
+        updated_at bigint NOT NULL,
+        body text NOT NULL
+      );
+      CREATE TABLE experiment_settings (id int PRIMARY KEY CHECK (id = 1), body text NOT NULL);`,
+  },
 ];
 
 /**
