@@ -228,7 +228,11 @@ export class BusConsumers implements ConsumerRunner {
             });
             continue;
           }
-          if (!this.leaseValid()) break;
+          // A late heartbeat: wait for the next (which keeps or ends this relay) rather than publish on an expired lease.
+          if (!this.leaseValid()) {
+            await sleep(50);
+            continue;
+          }
           await this.bus.publish(events);
           const perPartition = new Map<number, number>();
           for (const e of events) perPartition.set(partitionOf(e.event.customerId, this.bus.partitions), e.seq);
