@@ -52,17 +52,24 @@ export class ResponseLinker implements LogConsumer {
 
   /**
    * The linker split by customer partition (with a bus): each partition's position is its
-   * own checkpoint (`responses@p<N>`), saved after every batch, since another instance
-   * may take the partition over at any time.
+   * own checkpoint (`responses@p<N>`), since another instance may take the partition over
+   * at any time.
    */
   partitioned(checkpoints: ConsumerCheckpoints): PartitionConsumer {
+    // Saved when a batch had effects, else at most once a second per partition: a takeover
+    // replays from an older position, which is harmless (links and declines are once per event).
+    const savedAt = new Map<number, number>();
+    const now = this.deps.now ?? (() => performance.now());
     return {
       name: this.name,
       openPartition: async (p) => (await checkpoints.get(`${this.name}@p${p}`)) ?? 0,
       applyPartition: async (p, events) => {
         await this.link(events);
         const last = events[events.length - 1];
-        if (last) await checkpoints.put(`${this.name}@p${p}`, last.seq);
+        const effects = events.some((e) => e.event.type === 'offer_response');
+        if (!last || (!effects && now() - (savedAt.get(p) ?? Number.NEGATIVE_INFINITY) < (this.deps.checkpointMs ?? 1000))) return;
+        await checkpoints.put(`${this.name}@p${p}`, last.seq);
+        savedAt.set(p, now());
       },
       erase: (customerId) => this.erase(customerId),
     };
