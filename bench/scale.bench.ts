@@ -43,11 +43,30 @@ function deposit(n: number, customers: number): unknown {
   };
 }
 
+/** The status, and the error code of a refusal (what a failed decision was: CONFLICT, CONSUMER_LAG …). */
 async function post(url: string, path: string, body: unknown): Promise<number> {
   const res = await fetch(`${url}${path}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-  await res.arrayBuffer();
+  const text = await res.text();
+  if (res.status !== 200) {
+    const code = (() => {
+      try {
+        return (JSON.parse(text) as { code?: string }).code ?? String(res.status);
+      } catch {
+        return String(res.status);
+      }
+    })();
+    refusals.set(code, (refusals.get(code) ?? 0) + 1);
+  }
   return res.status;
 }
+
+/** Refusals by code since the last `takeRefusals()`. */
+const refusals = new Map<string, number>();
+const takeRefusals = () => {
+  const out = [...refusals].map(([c, n]) => `${n} ${c}`).join(', ');
+  refusals.clear();
+  return out || 'none';
+};
 
 /** `clients` loops, each sending `make(k)` to the instances in turn, for `seconds`: completed per second, latencies. */
 async function closedLoop(instances: Instance[], path: string, clients: number, seconds: number, make: (k: number) => unknown): Promise<{ done: number; perSecond: number; p50: number; p99: number; errors: number }> {
@@ -61,7 +80,7 @@ async function closedLoop(instances: Instance[], path: string, clients: number, 
       while (performance.now() < until) {
         const i = k++;
         const t = performance.now();
-        const status = await post(instances[i % instances.length]!.url, path, make(i)).catch(() => 0);
+        const status = await post(instances[i % instances.length]!.url, path, make(i)).catch(() => (refusals.set('network', (refusals.get('network') ?? 0) + 1), 0));
         if (status === 200) lat.push(performance.now() - t);
         else errors++;
       }
@@ -107,12 +126,15 @@ async function measure(label: string, instances: Instance[], customers: number, 
     if (status !== 200) throw new Error(`customers upsert: ${status}`);
   }
   let n = 0;
+  takeRefusals();
   const ingest = await closedLoop(instances, '/v1/events', 4, seconds, () => ({ events: Array.from({ length: 200 }, () => deposit(n++, customers)) }));
+  const ingestRefusals = takeRefusals();
   // Decisions wait for the customer's latest event to be applied: measure them once the consumers have caught up.
   const caughtUp = await untilCaughtUp(instances, 120_000);
   await closedLoop(instances, '/v1/decisions', 4, 1, (k) => ({ customerId: customerId(k % customers), channel: 'push', n: 1 }));
+  takeRefusals();
   const decide = await closedLoop(instances, '/v1/decisions', 32, seconds, (k) => ({ customerId: customerId((k * 31) % customers), channel: 'in_app', n: 1 }));
-  const note = `${instances.length} process${instances.length > 1 ? 'es' : ''}; errors: ingest ${ingest.errors}, decide ${decide.errors}; consumers caught up ${(caughtUp / 1000).toFixed(1)} s after the ingest`;
+  const note = `${instances.length} process${instances.length > 1 ? 'es' : ''}; refused: ingest ${ingestRefusals}, decide ${takeRefusals()}; consumers caught up ${(caughtUp / 1000).toFixed(1)} s after the ingest`;
   return [
     { case: label, metric: 'ingest events/s (batches of 200, 4 clients)', value: ingest.perSecond * 200, unit: 'events/s', note },
     { case: label, metric: 'decisions/s (32 clients)', value: decide.perSecond, unit: 'decisions/s', note },
