@@ -25,7 +25,11 @@ export const ConfigSchema = z
       .string()
       .regex(/^rediss?:\/\/./, { message: 'must be a redis:// or rediss:// URL' })
       .optional(),
-    /** `nats://…`: the NATS server `nextbest consume` reads events from; `serve` does not use it yet. */
+    /**
+     * `nats://HOST:PORT?stream=NAME&partitions=N&lease_ms=MS`: NATS JetStream as the bus between
+     * instances (PostgreSQL stores only): the log is published to it and the consumers are split
+     * by customer partition across the instances (docs/postgres-redis.md).
+     */
     bus: z
       .string()
       .regex(/^nats:\/\/./, { message: 'must be a nats:// URL' })
@@ -258,7 +262,9 @@ export const ConfigSchema = z
   })
   .strict()
   // The cache holds state the PostgreSQL instances share; an embedded store has nothing to share.
-  .refine((c) => c.cache === undefined || /^postgres(ql)?:/.test(c.store), { message: 'a cache needs a postgres:// store', path: ['cache'] });
+  .refine((c) => c.cache === undefined || /^postgres(ql)?:/.test(c.store), { message: 'a cache needs a postgres:// store', path: ['cache'] })
+  // The bus splits consumers whose state the instances share: only a PostgreSQL store is shared.
+  .refine((c) => c.bus === undefined || /^postgres(ql)?:/.test(c.store), { message: 'a bus needs a postgres:// store', path: ['bus'] });
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;
 export type ConfigInput = z.input<typeof ConfigSchema>;

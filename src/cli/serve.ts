@@ -4,7 +4,7 @@ import { parseCommand } from './args.js';
 import { serveEngine } from './listen.js';
 
 const spec = {
-  usage: 'nextbest serve [--port N] [--host H] [--data-dir DIR] [--store sqlite|memory|postgres://…] [--cache redis://…] [--config FILE] [--no-auth]',
+  usage: 'nextbest serve [--port N] [--host H] [--data-dir DIR] [--store sqlite|memory|postgres://…] [--cache redis://…] [--bus nats://…] [--config FILE] [--no-auth]',
   summary: 'Runs the HTTP API (OpenAPI at /openapi.json, reference at /docs) until SIGINT/SIGTERM, then finishes in-flight requests and exits.',
   options: {
     port: { type: 'string' },
@@ -12,6 +12,7 @@ const spec = {
     'data-dir': { type: 'string' },
     store: { type: 'string' },
     cache: { type: 'string' },
+    bus: { type: 'string' },
     config: { type: 'string', default: 'nextbest.config.yaml' },
     'no-auth': { type: 'boolean' },
   },
@@ -21,6 +22,7 @@ const spec = {
     'data-dir': 'Where the embedded store keeps its files',
     store: 'sqlite (default), memory, or postgres://USER@HOST:PORT/DB?schema=NAME: several instances may share one PostgreSQL schema',
     cache: 'redis://HOST:PORT?prefix=P: online profiles and contact counters in Redis (needs a postgres store)',
+    bus: 'nats://HOST:PORT?stream=NAME&partitions=N: NATS JetStream between instances; the consumers are split by customer partition (needs a postgres store)',
     config: 'Config file',
     'no-auth': 'No authentication at all: refused unless the host is loopback; for local exploration and tests only',
   },
@@ -35,13 +37,14 @@ export async function run(argv: string[]): Promise<number> {
     ...(v['data-dir'] ? { dataDir: v['data-dir'] } : {}),
     ...(v.store ? { store: v.store } : {}),
     ...(v.cache ? { cache: v.cache } : {}),
+    ...(v.bus ? { bus: v.bus } : {}),
     server: { ...(v.port !== undefined ? { port: Number(v.port) } : {}), ...(v.host ? { host: v.host } : {}), ...(v['no-auth'] ? { auth: 'none' as const } : {}) },
   });
   const engine = await createEngine(config);
   const served = await serveEngine(engine, config.server.host, config.server.port);
   if (!served) return 1;
   const { app, address, access } = served;
-  engine.logger.info({ address, dataDir: config.dataDir, store: withoutPassword(config.store), ...(config.cache ? { cache: withoutPassword(config.cache) } : {}) }, 'nextbest listening');
+  engine.logger.info({ address, dataDir: config.dataDir, store: withoutPassword(config.store), ...(config.cache ? { cache: withoutPassword(config.cache) } : {}), ...(config.bus ? { bus: withoutPassword(config.bus) } : {}) }, 'nextbest listening');
   for (const line of access.notice) process.stdout.write(`${line}\n`);
   const simulated = readSimulatedClock(config.dataDir);
   if (simulated !== undefined) process.stdout.write(`simulated clock: ${new Date(simulated).toISOString()} (from ${join(config.dataDir, CLOCK_FILE)}, written by nextbest demo; delete it to use the real clock)\n`);

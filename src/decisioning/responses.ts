@@ -6,6 +6,7 @@
  * linked once, a decline recorded once).
  */
 import type { StoredEvent } from '../core/events.js';
+import type { PartitionConsumer } from '../store/bus.js';
 import type { LogConsumer, ConsumerCheckpoints } from '../store/consumer.js';
 import type { ContactStore } from '../store/contactStore.js';
 import type { DecisionLog } from '../store/decisionLog.js';
@@ -38,6 +39,44 @@ export class ResponseLinker implements LogConsumer {
   }
 
   async apply(events: readonly StoredEvent[]): Promise<void> {
+    await this.link(events);
+    // Saved after the effects (a crash in between replays them, which is harmless), and
+    // not after every batch: the checkpoint shares the event log's fsync'd file.
+    const last = events[events.length - 1];
+    if (!last) return;
+    this.unsaved = last.seq;
+    this.sinceSave += events.length;
+    const now = (this.deps.now ?? (() => performance.now()))();
+    if (this.sinceSave >= (this.deps.checkpointEvents ?? 50_000) || now - this.savedAt >= (this.deps.checkpointMs ?? 1000)) await this.save(now);
+  }
+
+  /**
+   * The linker split by customer partition (with a bus): each partition's position is its
+   * own checkpoint (`responses@p<N>`), since another instance may take the partition over
+   * at any time.
+   */
+  partitioned(checkpoints: ConsumerCheckpoints): PartitionConsumer {
+    // Saved when a batch had effects, else at most once a second per partition: a takeover
+    // replays from an older position, which is harmless (links and declines are once per event).
+    const savedAt = new Map<number, number>();
+    const now = this.deps.now ?? (() => performance.now());
+    return {
+      name: this.name,
+      openPartition: async (p) => (await checkpoints.get(`${this.name}@p${p}`)) ?? 0,
+      applyPartition: async (p, events) => {
+        await this.link(events);
+        const last = events[events.length - 1];
+        const effects = events.some((e) => e.event.type === 'offer_response');
+        if (!last || (!effects && now() - (savedAt.get(p) ?? Number.NEGATIVE_INFINITY) < (this.deps.checkpointMs ?? 1000))) return;
+        await checkpoints.put(`${this.name}@p${p}`, last.seq);
+        savedAt.set(p, now());
+      },
+      erase: (customerId) => this.erase(customerId),
+    };
+  }
+
+  /** The effects of a batch: links and declines, each once per event. */
+  private async link(events: readonly StoredEvent[]): Promise<void> {
     for (const s of events) {
       const e = s.event;
       if (e.type !== 'offer_response') continue;
@@ -47,14 +86,6 @@ export class ResponseLinker implements LogConsumer {
         await this.deps.contacts.recordDecline(e.customerId, { actionId: e.payload.actionId, family, at: s.t, eventId: e.eventId });
       }
     }
-    // Saved after the effects (a crash in between replays them, which is harmless), and
-    // not after every batch: the checkpoint shares the event log's fsync'd file.
-    const last = events[events.length - 1];
-    if (!last) return;
-    this.unsaved = last.seq;
-    this.sinceSave += events.length;
-    const now = (this.deps.now ?? (() => performance.now()))();
-    if (this.sinceSave >= (this.deps.checkpointEvents ?? 50_000) || now - this.savedAt >= (this.deps.checkpointMs ?? 1000)) await this.save(now);
   }
 
   private async save(now: number): Promise<void> {

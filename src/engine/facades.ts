@@ -1,7 +1,7 @@
 /** The narrow faces the engine offers to the API and the CLI, instead of its live components. */
 import type { CatalogueEdit, Decisioning } from '../decisioning/index.js';
 import type { OnlineFeatureStore } from '../features/index.js';
-import type { LogConsumers } from '../store/logConsumers.js';
+import type { ConsumerRunner } from '../store/logConsumers.js';
 
 /**
  * `engine.catalogue`: the actions and the business levers, read and edited. Every edit is a
@@ -59,7 +59,7 @@ export function featuresFacade(f: OnlineFeatureStore) {
 }
 
 /** `engine.consumers`: the log consumers' lag and health. */
-export function consumersFacade(c: LogConsumers) {
+export function consumersFacade(c: ConsumerRunner) {
   return {
     status: () => c.status(),
     /** True when every consumer is healthy (not stuck, not far behind). */

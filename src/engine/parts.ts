@@ -8,7 +8,9 @@ import { OnlineFeatureStore, loadFeatures } from '../features/index.js';
 import type { Backend } from '../store/backend.js';
 import { openBackend } from '../store/backends/index.js';
 import type { LogConsumer } from '../store/consumer.js';
-import { LogConsumers } from '../store/logConsumers.js';
+import { LogConsumers, type ConsumerRunner } from '../store/logConsumers.js';
+import { BusConsumers } from '../store/busConsumers.js';
+import { PartitionedFeatures } from '../features/partitioned.js';
 import { ModelLifecycle } from '../training/index.js';
 import { Experiments } from '../experiments/index.js';
 import { logConsumers } from './consumers.js';
@@ -28,7 +30,7 @@ export interface Parts {
   lifecycle: ModelLifecycle;
   decisioning: Decisioning;
   experiments: Experiments;
-  log: LogConsumers;
+  log: ConsumerRunner;
   /** Every administrative act, hash-chained. */
   audit: AuditTrail;
   /** The outbox, delivery consumer, pull channels and (once started) the dispatcher. */
@@ -47,8 +49,9 @@ export interface EngineHooks {
 
 /** Opens the configured backend and wires features, models, decisioning and the log consumers onto it. */
 export async function wireParts(config: Config, clock: Clock, logger: Logger, o: { consumers?: readonly LogConsumer[]; pauseConsumers?: boolean | readonly string[] }): Promise<Parts> {
-  const backend = await openBackend({ store: config.store, cache: config.cache, dataDir: config.dataDir, onWarning: (fields, message) => logger.warn(fields, message) });
-  const online = new OnlineFeatureStore(loadFeatures(config.features.definitions), backend.profiles, { checkpointEvents: config.features.checkpointEvents, maxCustomersInMemory: config.features.maxCustomersInMemory });
+  const backend = await openBackend({ store: config.store, cache: config.cache, bus: config.bus, dataDir: config.dataDir, onWarning: (fields, message) => logger.warn(fields, message) });
+  // With a bus the features are applied by the partitions' owners; this instance reads them from the store.
+  const online = new OnlineFeatureStore(loadFeatures(config.features.definitions), backend.profiles, { checkpointEvents: config.features.checkpointEvents, maxCustomersInMemory: config.features.maxCustomersInMemory, readThrough: backend.bus !== undefined });
   const audit = new AuditTrail(backend.audit, () => clock.now());
   const lifecycle = new ModelLifecycle(backend.models, { log: backend.eventLog, features: () => online.features, now: () => clock.now(), trainingExclusions: trainingExclusionsOf(backend, config), audit: (act) => audit.record(act), customers: (ids) => backend.customers.getMany(ids) });
   const experiments = new Experiments(backend.experiments, clock, 1000, (act) => audit.record(act), (e, prefix) => armIssues(e, { catalogues: backend.catalogues, registry: backend.models }, prefix));
@@ -97,13 +100,30 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
           return hooks.decide(request, d);
         },
         // The trigger consumer runs beside features: it reads profiles only once features reached its batch.
-        afterFeatures: (seq) => log.forSeq(['features'], seq, config.consumers.freshnessTimeoutMs * 5),
+        // With a bus, features are applied by the partitions' owners and this instance cannot wait on them here.
+        afterFeatures: (seq) => (log instanceof LogConsumers ? log.forSeq(['features'], seq, config.consumers.freshnessTimeoutMs * 5) : Promise.resolve()),
       })
     : undefined;
-  const log: LogConsumers = new LogConsumers(backend.eventLog, logConsumers({ features: online, decisioning, journeys: triggers?.journeys, triggers: triggers?.consumer, deliveries: delivery.consumer }, o.consumers), {
+  const localOptions = {
     limits: { maxLagEvents: config.consumers.maxLagEvents, maxLagMs: config.consumers.maxLagSeconds * 1000 },
     ...(o.pauseConsumers !== undefined ? { paused: o.pauseConsumers } : {}),
-    onError: (name, e, failures) => logger.warn({ event: 'consumer_failed', consumer: name, failures }, e instanceof Error ? e.message : String(e)),
-  });
+    onError: (name: string, e: unknown, failures: number) => logger.warn({ event: 'consumer_failed', consumer: name, failures }, e instanceof Error ? e.message : String(e)),
+  };
+  let log: ConsumerRunner;
+  if (backend.bus) {
+    // Features and responses are split by customer partition across the instances; the rest follow the whole log here.
+    const b = backend.bus;
+    const unpartitioned = logConsumers({ features: online, decisioning, journeys: triggers?.journeys, triggers: triggers?.consumer, deliveries: delivery.consumer }, o.consumers).filter((c) => c !== online && c !== decisioning.responses);
+    const partitioned = [new PartitionedFeatures(online.features, backend.profiles), decisioning.responses.partitioned(backend.checkpoints)];
+    log = new BusConsumers(backend.eventLog, b.transport, b.leases, partitioned, new LogConsumers(backend.eventLog, unpartitioned, localOptions), {
+      leaseMs: b.leaseMs,
+      held: b.held,
+      limits: { maxLagEvents: config.consumers.maxLagEvents },
+      onError: (what, e) => logger.warn({ event: 'bus_failed', what }, e instanceof Error ? e.message : String(e)),
+      onChange: (fields, message) => logger.info(fields, message),
+    });
+  } else {
+    log = new LogConsumers(backend.eventLog, logConsumers({ features: online, decisioning, journeys: triggers?.journeys, triggers: triggers?.consumer, deliveries: delivery.consumer }, o.consumers), localOptions);
+  }
   return { backend, online, lifecycle, decisioning, experiments, log, audit, delivery, triggers, hooks };
 }

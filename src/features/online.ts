@@ -20,6 +20,11 @@ export interface OnlineOptions {
    * their next event or read comes); reads of a cold customer beyond it are not cached.
    */
   maxCustomersInMemory?: number;
+  /**
+   * Reads only, straight from the store (with a bus): another instance applies most
+   * customers' events, so a state held here would go stale. The store is not a consumer then.
+   */
+  readThrough?: boolean;
 }
 
 /** The default budget: about 1 GB of heap at the ~10 KB a state of a few days costs today (bench/results/state.md). */
@@ -44,6 +49,7 @@ export class OnlineFeatureStore implements LogConsumer {
   private readonly maxInMemory: number;
   private evictedCount = 0;
   private readonly scratch: Float64Array;
+  private readonly readThrough: boolean;
 
   constructor(
     readonly features: FeatureSet,
@@ -53,6 +59,7 @@ export class OnlineFeatureStore implements LogConsumer {
     this.checkpointEvents = options.checkpointEvents ?? 50_000;
     this.maxInMemory = options.maxCustomersInMemory ?? DEFAULT_MAX_CUSTOMERS_IN_MEMORY;
     if (!(this.maxInMemory >= 1)) throw new RangeError('maxCustomersInMemory must be at least 1');
+    this.readThrough = options.readThrough ?? false;
     this.scratch = new Float64Array(features.size);
   }
 
@@ -201,6 +208,10 @@ export class OnlineFeatureStore implements LogConsumer {
 
   /** The raw state of a customer (loaded if needed), or undefined when never seen. */
   async state(customerId: string): Promise<CustomerFeatureState | undefined> {
+    if (this.readThrough) {
+      const saved = (await this.store.getMany([customerId]))[0];
+      return saved ? this.features.decode(saved) : undefined;
+    }
     const known = this.hot.get(customerId);
     if (known) return known.watermark === Number.NEGATIVE_INFINITY ? undefined : known;
     const saved = (await this.store.getMany([customerId]))[0];

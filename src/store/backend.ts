@@ -1,4 +1,5 @@
 import type { ApiKeyStore } from './apiKeyStore.js';
+import type { BusTransport, PartitionLeases } from './bus.js';
 import type { AuditLog } from './auditLog.js';
 import type { CatalogueStore } from './catalogueStore.js';
 import type { ConsumerCheckpoints } from './consumer.js';
@@ -49,6 +50,8 @@ export interface Backend {
    * reader kept a checkpoint from finishing (the next one will).
    */
   compact(): Promise<boolean>;
+  /** With a bus (PostgreSQL stores only): the stream between instances and the partition leases. */
+  readonly bus?: { transport: BusTransport; leases: PartitionLeases; leaseMs: number; held: (seqs: readonly number[]) => Promise<Set<number>> };
   /** Asks each networked service the backend uses whether it answers (none for embedded backends). */
   ping?(timeoutMs: number): Promise<DependencyCheck[]>;
   /** Closes every port and stops what the backend runs; safe to call twice. */

@@ -22,6 +22,21 @@ export interface ConsumerStatus {
   lastErrorAt: string | null;
   /** Stuck (failing again and again) or further behind than the limits allow. */
   healthy: boolean;
+  /** With a bus: the partitions of the customers this instance applies (the others' are applied elsewhere). */
+  partitions?: number[];
+}
+
+/** What the engine asks of its consumers: LogConsumers here, BusConsumers (store/busConsumers.ts) with a bus. */
+export interface ConsumerRunner {
+  start(): Promise<void>;
+  appended(stored: readonly StoredEvent[]): void;
+  backpressure(): Promise<void> | undefined;
+  forCustomer(customerId: string, names: readonly string[], timeoutMs: number): Promise<void>;
+  forHead(names: readonly string[], timeoutMs: number): Promise<void>;
+  erase(customerId: string): Promise<void>;
+  status(): ConsumerStatus[];
+  resume(names?: readonly string[]): void;
+  close(): Promise<void>;
 }
 
 export interface LogConsumersOptions {
@@ -74,7 +89,7 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
  * retried with backoff and never reaches the writer; readers that need fresh state wait
  * (bounded) for the consumers to reach a customer's latest event.
  */
-export class LogConsumers {
+export class LogConsumers implements ConsumerRunner {
   private readonly tracks: Track[];
   private readonly byName = new Map<string, Track>();
   private head = 0;

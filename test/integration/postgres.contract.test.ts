@@ -6,6 +6,7 @@ import { PgContactStore } from '../../src/store/postgres/contactStore.js';
 import { PgCustomerStore } from '../../src/store/postgres/customerStore.js';
 import { PgDecisionLog } from '../../src/store/postgres/decisionLog.js';
 import { PgEventLog } from '../../src/store/postgres/eventLog.js';
+import { PgExperimentStore } from '../../src/store/postgres/experimentStore.js';
 import { PgModelRegistry } from '../../src/store/postgres/modelRegistry.js';
 import { PgProfileStore } from '../../src/store/postgres/profileStore.js';
 import { PgRejectStore } from '../../src/store/postgres/rejectStore.js';
@@ -16,6 +17,7 @@ import { contactStoreContract } from '../store/contactStore.contract.js';
 import { customerStoreContract } from '../store/customerStore.contract.js';
 import { decisionLogContract } from '../store/decisionLog.contract.js';
 import { eventLogContract } from '../store/eventLog.contract.js';
+import { experimentStoreContract } from '../store/experimentStore.contract.js';
 import { modelRegistryContract } from '../store/modelRegistry.contract.js';
 import { profileStoreContract } from '../store/profileStore.contract.js';
 import { rejectStoreContract } from '../store/rejectStore.contract.js';
@@ -39,6 +41,7 @@ describe.skipIf(!available)('the store contracts on PostgreSQL (127.0.0.1:5432)'
   decisionLogContract('postgres', on((p) => new PgDecisionLog(p, owned)));
   modelRegistryContract('postgres', on((p) => new PgModelRegistry(p, owned)));
   catalogueStoreContract('postgres', on((p) => new PgCatalogueStore(p, owned)));
+  experimentStoreContract('postgres', on((p) => new PgExperimentStore(p, owned)));
   apiKeyStoreContract('postgres', async () => {
     const { pool, schema } = await freshSchema({ max: 2 });
     return { store: new PgApiKeyStore(pool, owned), reopen: async () => new PgApiKeyStore(openPgPool({ url: PG_URL, schema, max: 2 }), owned) };

@@ -59,6 +59,8 @@ describe('crash between the append and the consumers', () => {
       const dir = mkdtempSync(join(tmpdir(), 'nb-crash-consumers-'));
       const setup = await createEngine({ dataDir: dir, log: { level: 'silent' } });
       await setup.upsertCustomers(customers);
+      // Customers with a few payments are worth little; weigh savings up so each decision chooses one (a contact costs its fatigue).
+      await setup.catalogue.setLevers({ families: { savings: 20 } });
       await setup.ingest([0, 1, 2, 3].map(payment));
       const d1 = await setup.decide({ customerId: 'k1', channel: 'in_app' });
       const d2 = await setup.decide({ customerId: 'k2', channel: 'in_app' });

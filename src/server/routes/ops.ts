@@ -26,6 +26,7 @@ const ConsumerStatusSchema = z.object({
   lastError: z.string().nullable(),
   lastErrorAt: z.string().nullable(),
   healthy: z.boolean().describe('Not stuck and not further behind than consumers.maxLagEvents / maxLagSeconds'),
+  partitions: z.array(z.number()).optional().describe('With a bus: the customer partitions this instance applies (lagEvents: events of those partitions on the bus not yet applied)'),
 });
 
 const DependencySchema = z.object({ name: z.string(), ok: z.boolean(), error: z.string().optional() });

@@ -24,6 +24,8 @@ export interface BackendOptions {
   store: string;
   /** `redis://…` (PostgreSQL stores only). */
   cache?: string | undefined;
+  /** `nats://…` (PostgreSQL stores only): the bus between instances. */
+  bus?: string | undefined;
   dataDir: string;
   onWarning?: BackendWarning;
 }
@@ -32,13 +34,14 @@ export interface BackendOptions {
 export async function openBackend(o: BackendOptions): Promise<Backend> {
   const kind = backendKind(o.store);
   if (o.cache !== undefined && kind !== 'postgres') throw new Error('a cache needs a postgres:// store');
+  if (o.bus !== undefined && kind !== 'postgres') throw new Error('a bus needs a postgres:// store');
   switch (kind) {
     case 'memory':
       return openMemoryBackend();
     case 'sqlite':
       return openSqliteBackend(o.onWarning ? { dataDir: o.dataDir, onWarning: o.onWarning } : { dataDir: o.dataDir });
     case 'postgres':
-      return openPostgresBackend({ ...postgresOptionsFromUrls(o.store, o.cache), dataDir: o.dataDir, ...(o.onWarning ? { onWarning: o.onWarning } : {}) });
+      return openPostgresBackend({ ...postgresOptionsFromUrls(o.store, o.cache, o.bus), dataDir: o.dataDir, ...(o.onWarning ? { onWarning: o.onWarning } : {}) });
     default:
       return assertUnreachable(kind);
   }

@@ -1,6 +1,5 @@
 import type { ApiKeyStore } from '../apiKeyStore.js';
 import type { Backend, BackendWarning, DependencyCheck } from '../backend.js';
-import { MemoryExperimentStore } from '../memory/experimentStore.js';
 import { PgAuditLog } from '../postgres/auditLog.js';
 import { openTombstoneKey } from '../postgres/tombstones.js';
 import { DEFAULT_PG_SCHEMA } from '../postgres/admin.js';
@@ -12,12 +11,21 @@ import { PgCustomerStore } from '../postgres/customerStore.js';
 import { openPgPool, type PgPool } from '../postgres/db.js';
 import { PgDecisionLog } from '../postgres/decisionLog.js';
 import { PgEventLog } from '../postgres/eventLog.js';
+import { PgExperimentStore } from '../postgres/experimentStore.js';
 import { migrate } from '../postgres/migrations.js';
 import { PgModelRegistry } from '../postgres/modelRegistry.js';
 import { PgProfileStore } from '../postgres/profileStore.js';
 import { PgRejectStore } from '../postgres/rejectStore.js';
 import { openRedis, type RedisClient } from '../redis/client.js';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { PgPartitionLeases } from '../postgres/busLeases.js';
+import { NatsBus, busOptionsFromUrl } from '../nats/bus.js';
 import { RedisContactStore } from '../redis/contactStore.js';
+import { rebuildContacts } from '../redis/contactRebuild.js';
+
+/** How far back the contact history is rebuilt when Redis lost it: beyond the longest cap or cool-down a catalogue sets. */
+const CONTACT_REBUILD_DAYS = 400;
 import { RedisProfileStore } from '../redis/profileStore.js';
 
 /** Every port on PostgreSQL (profiles and contact counters on Redis when a cache is given). */
@@ -36,6 +44,8 @@ export interface PostgresBackendOptions {
   cacheUrl?: string;
   /** Prefix of every Redis key (default `nextbest:`). */
   cachePrefix?: string;
+  /** `nats://HOST:PORT?stream=NAME&partitions=N&lease_ms=MS`: the bus between instances (partitioned consumers). */
+  busUrl?: string;
 }
 
 /**
@@ -59,22 +69,45 @@ export async function openPostgresBackend(o: PostgresBackendOptions): Promise<Po
   const cache = { lastError: '' };
   redis?.on('error', (e: Error) => (cache.lastError = e.message));
   const prefix = o.cachePrefix !== undefined ? { prefix: o.cachePrefix } : {};
+  const decisionLog = new PgDecisionLog(pool);
+  const eventLog = new PgEventLog(pool);
+  const contactSources = () => ({ decisionsSince: (since: number) => decisionLog.since(since), getCatalogue: (v: string) => decisionLog.getCatalogue(v), eventLog });
   const ports = {
-    eventLog: new PgEventLog(pool),
+    eventLog,
     customers: new PgCustomerStore(pool, {}, tombstoneKey),
     rejects: new PgRejectStore(pool),
     profiles: redis ? new RedisProfileStore(redis, prefix) : new PgProfileStore(pool),
-    contacts: redis ? new RedisContactStore(redis, prefix) : new PgContactStore(pool),
-    decisionLog: new PgDecisionLog(pool),
+    contacts: redis ? new RedisContactStore(redis, { ...prefix, rebuild: (sink) => rebuildContacts(contactSources(), sink, { sinceMs: Date.now() - CONTACT_REBUILD_DAYS * 86_400_000, now: Date.now() }) }) : new PgContactStore(pool),
+    decisionLog,
     models: new PgModelRegistry(pool),
     catalogues: new PgCatalogueStore(pool),
     apiKeys: new PgApiKeyStore(pool),
     checkpoints: new PgConsumerCheckpoints(pool),
-    // Not yet on PostgreSQL: experiments live in this process.
-    experiments: new MemoryExperimentStore(),
+    experiments: new PgExperimentStore(pool),
     audit: new PgAuditLog(pool),
   };
-  o.onWarning?.({ event: 'postgres_gaps' }, 'on PostgreSQL, experiments are kept in memory by each instance: they move to PostgreSQL in a later release');
+  // A Redis that lost its data (or a new one) gets the contact history back from the logs, in
+  // the background: a Redis that is down must not keep the instance from starting (/readyz
+  // says so), and the first decision's history read waits for the rebuild anyway.
+  if (ports.contacts instanceof RedisContactStore) {
+    ports.contacts.ensureComplete().catch((e: Error) => o.onWarning?.({ event: 'contact_rebuild_failed' }, `the contact history could not be checked or rebuilt yet: ${e.message}; the next decision tries again`));
+  }
+  let bus: PostgresBackend['bus'];
+  if (o.busUrl) {
+    const bo = busOptionsFromUrl(o.busUrl);
+    let transport: NatsBus | undefined;
+    try {
+      transport = await NatsBus.open(bo);
+      const leases = new PgPartitionLeases(pool, `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`, bo.partitions, bo.leaseMs);
+      await leases.open();
+      bus = { transport, leases, leaseMs: bo.leaseMs, held: (seqs) => ports.eventLog.held(seqs) };
+    } catch (e) {
+      await transport?.close();
+      await pool.end();
+      redis?.disconnect();
+      throw e;
+    }
+  }
   let closed = false;
   return {
     kind: 'postgres',
@@ -82,7 +115,8 @@ export async function openPostgresBackend(o: PostgresBackendOptions): Promise<Po
     tombstoneKey,
     // PostgreSQL's own WAL and vacuum handle deleted rows; there is no -wal file here to truncate.
     compact: async () => true,
-    ping: (timeoutMs) => Promise.all([pingPostgres(pool, timeoutMs), ...(redis ? [pingRedis(redis, timeoutMs, cache.lastError)] : [])]),
+    ...(bus ? { bus } : {}),
+    ping: (timeoutMs) => Promise.all([pingPostgres(pool, timeoutMs), ...(redis ? [pingRedis(redis, timeoutMs, cache.lastError)] : []), ...(bus ? [pingNats(bus.transport, timeoutMs)] : [])]),
     async close() {
       if (closed) return;
       closed = true;
@@ -90,18 +124,19 @@ export async function openPostgresBackend(o: PostgresBackendOptions): Promise<Po
       // pool or the connection (no ownsPool), so each close is cheap; then both end.
       await ports.decisionLog.close();
       for (const p of Object.values(ports)) await p.close();
+      if (bus) await bus.transport.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());
       await pool.end();
     },
   };
 }
 
-/** Store and cache URLs as configured: `?schema=` and `?prefix=` are nextbest's, not the drivers'. */
-export function postgresOptionsFromUrls(store: string, cache?: string): PostgresBackendOptions {
+/** Store, cache and bus URLs as configured: `?schema=` and `?prefix=` are nextbest's, not the drivers'. */
+export function postgresOptionsFromUrls(store: string, cache?: string, bus?: string): PostgresBackendOptions {
   const pgUrl = new URL(store);
   const schema = pgUrl.searchParams.get('schema') ?? undefined;
   pgUrl.searchParams.delete('schema');
-  const o: PostgresBackendOptions = { url: pgUrl.toString(), ...(schema !== undefined ? { schema } : {}) };
+  const o: PostgresBackendOptions = { url: pgUrl.toString(), ...(schema !== undefined ? { schema } : {}), ...(bus !== undefined ? { busUrl: bus } : {}) };
   if (cache === undefined) return o;
   const redisUrl = new URL(cache);
   const prefix = redisUrl.searchParams.get('prefix') ?? undefined;
@@ -154,6 +189,15 @@ async function pingPostgres(pool: PgPool, timeoutMs: number): Promise<Dependency
     return { name: 'postgres', ok: true };
   } catch (e) {
     return { name: 'postgres', ok: false, error: (e as Error).message };
+  }
+}
+
+async function pingNats(bus: Pick<NatsBus, 'ping'>, timeoutMs: number): Promise<DependencyCheck> {
+  try {
+    await bus.ping(timeoutMs);
+    return { name: 'nats', ok: true };
+  } catch (e) {
+    return { name: 'nats', ok: false, error: (e as Error).message };
   }
 }
 

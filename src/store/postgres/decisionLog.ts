@@ -119,6 +119,21 @@ export class PgDecisionLog implements DecisionLog {
     return (await this.pool.query<DecisionRow>(sql, args)).rows.map(toLogged);
   }
 
+  /** Decisions at or after `sinceMs`, oldest first, a page at a time (rebuilding the contact history). */
+  async *since(sinceMs: number, pageSize = 2000): AsyncIterable<LoggedDecision[]> {
+    let at = sinceMs;
+    let after = '';
+    for (;;) {
+      const rows = (await this.pool.query<DecisionRow>('SELECT * FROM decisions WHERE (decided_at, decision_id) > ($1::bigint, $2::text) ORDER BY decided_at, decision_id LIMIT $3', [at, after, pageSize])).rows;
+      if (rows.length === 0) return;
+      const last = rows[rows.length - 1]!;
+      at = last.decided_at;
+      after = last.decision_id;
+      yield rows.map(toLogged);
+      if (rows.length < pageSize) return;
+    }
+  }
+
   async linkResponse(decisionId: string, r: LinkedResponse): Promise<boolean> {
     const known = await this.pool.query<{ n: number }>(
       `WITH d AS (SELECT decision_id FROM decision_ids WHERE decision_id = $1),

@@ -128,6 +128,12 @@ export class PgEventLog implements EventLog {
     return (await this.pool.query<{ n: number }>(`SELECT count(*) AS n FROM events ${where(query, params, clauses)}`, params)).rows[0]!.n;
   }
 
+  /** Which of these seqs the log still holds (the others were erased). */
+  async held(seqs: readonly number[]): Promise<Set<number>> {
+    if (seqs.length === 0) return new Set();
+    return new Set((await this.pool.query<{ seq: number }>('SELECT seq FROM events WHERE seq = ANY($1::bigint[])', [seqs])).rows.map((r) => r.seq));
+  }
+
   async head(): Promise<number> {
     // The sequence's last value is the highest seq ever drawn: erasing the newest events never lowers it.
     const r = (await this.pool.query<{ last_value: string; is_called: boolean }>('SELECT last_value, is_called FROM event_seq')).rows[0]!;

@@ -175,6 +175,41 @@ export const PG_MIGRATIONS: readonly { version: number; name: string; sql: strin
   },
   {
     version: 9,
+    name: 'bus partitions and leases',
+    sql: `
+      -- One row per partition of the customers (and partition -1: the relay that publishes
+      -- the log to NATS). An instance owns a row while lease_until is ahead of now(), the
+      -- database's clock, so instances never compare their own clocks.
+      CREATE TABLE bus_partitions (
+        partition int PRIMARY KEY,
+        owner text,
+        lease_until timestamptz,
+        -- the last log seq of this partition applied by its consumers (row -1: unused)
+        applied_seq bigint NOT NULL DEFAULT 0,
+        -- the last log seq of this partition the relay has published (row -1: the relay's checkpoint)
+        published_seq bigint NOT NULL DEFAULT 0
+      );
+      CREATE TABLE bus_instances (id text PRIMARY KEY, seen_at timestamptz NOT NULL);
+      -- The online feature checkpoint of one partition, committed with its profiles.
+      CREATE TABLE feature_partition_checkpoints (partition int PRIMARY KEY, seq bigint NOT NULL, version text NOT NULL);`,
+  },
+  {
+    version: 10,
+    name: 'experiments',
+    sql: `
+      -- Definitions are canonical JSON owned by src/experiments; seq keeps the listing in creation order.
+      CREATE TABLE experiments (
+        seq bigint GENERATED ALWAYS AS IDENTITY,
+        id text COLLATE "C" PRIMARY KEY,
+        revision int NOT NULL,
+        created_at bigint NOT NULL,
+        updated_at bigint NOT NULL,
+        body text NOT NULL
+      );
+      CREATE TABLE experiment_settings (id int PRIMARY KEY CHECK (id = 1), body text NOT NULL);`,
+  },
+  {
+    version: 11,
     name: 'drift checks over time',
     sql: `
       CREATE TABLE model_drift_checks (

@@ -22,7 +22,7 @@ export class PgProfileStore implements ProfileStore {
     });
   }
 
-  async commit(batch: { put: readonly ProfileSnapshot[]; remove: readonly string[]; checkpoint: ProfileCheckpoint }): Promise<void> {
+  async commit(batch: { put: readonly ProfileSnapshot[]; remove: readonly string[]; checkpoint: ProfileCheckpoint; partition?: number }): Promise<void> {
     const put = new Map(batch.put.map((p) => [p.customerId, p.state] as const));
     await inTransaction(this.pool, async (c) => {
       if (put.size > 0) {
@@ -32,13 +32,23 @@ export class PgProfileStore implements ProfileStore {
         ]);
       }
       if (batch.remove.length > 0) await c.query('DELETE FROM feature_profiles WHERE customer_id = ANY($1::text[])', [batch.remove]);
-      await c.query('INSERT INTO feature_checkpoint (id, seq, version) VALUES (1, $1, $2) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, version = excluded.version', [batch.checkpoint.seq, batch.checkpoint.version]);
+      if (batch.partition === undefined) await c.query('INSERT INTO feature_checkpoint (id, seq, version) VALUES (1, $1, $2) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, version = excluded.version', [batch.checkpoint.seq, batch.checkpoint.version]);
+      else await c.query('INSERT INTO feature_partition_checkpoints (partition, seq, version) VALUES ($1, $2, $3) ON CONFLICT (partition) DO UPDATE SET seq = excluded.seq, version = excluded.version', [batch.partition, batch.checkpoint.seq, batch.checkpoint.version]);
     });
   }
 
   async checkpoint(): Promise<ProfileCheckpoint | undefined> {
     const row = (await this.pool.query<ProfileCheckpoint>('SELECT seq, version FROM feature_checkpoint WHERE id = 1')).rows[0];
     return row ? { seq: row.seq, version: row.version } : undefined;
+  }
+
+  async partitionCheckpoint(partition: number): Promise<ProfileCheckpoint | undefined> {
+    const row = (await this.pool.query<ProfileCheckpoint>('SELECT seq, version FROM feature_partition_checkpoints WHERE partition = $1', [partition])).rows[0];
+    return row ? { seq: row.seq, version: row.version } : undefined;
+  }
+
+  async forget(customerIds: readonly string[]): Promise<void> {
+    await this.pool.query('DELETE FROM feature_profiles WHERE customer_id = ANY($1::text[])', [customerIds]);
   }
 
   async *customerIds(batchSize = 1000): AsyncIterable<string[]> {
@@ -56,6 +66,7 @@ export class PgProfileStore implements ProfileStore {
     await inTransaction(this.pool, async (c) => {
       await c.query('DELETE FROM feature_profiles');
       await c.query('DELETE FROM feature_checkpoint');
+      await c.query('DELETE FROM feature_partition_checkpoints');
     });
   }
 

@@ -1,3 +1,5 @@
+import { NextbestError } from '../../core/errors.js';
+import type { ContactSink } from './contactRebuild.js';
 import { CAP_RACE_MS, type CapacityTake, type CapCheck, type CommitResult, type ContactHistory, type ContactRecord, type ContactStore, type DeclineRecord } from '../contactStore.js';
 import { LuaScript, releaseRedis, type RedisAdapterOptions, type RedisClient } from './client.js';
 
@@ -6,13 +8,16 @@ import { LuaScript, releaseRedis, type RedisAdapterOptions, type RedisClient } f
 const SEQ_WIDTH = 16;
 
 /**
- * KEYS: the customer's contacts, the sequence counter, then one capacity counter per take.
+ * KEYS: the customer's contacts, the sequence counter, the marker that the history is
+ * complete, then one capacity counter per take. With `guard` and no marker (Redis lost):
+ * 'lost', nothing written.
  * ARGV[1]: {now, longest, caps, maxes}; ARGV[2..]: the contacts as JSON.
  * Counts what each cap matches among stored and new contacts (the rule of capCountsAtCommit in
  * contactStore.ts), checks every counter, and only then writes: all or nothing.
  */
 const COMMIT = new LuaScript(`
 local h = cjson.decode(ARGV[1])
+if h.guard and redis.call('EXISTS', KEYS[3]) == 0 then return {'lost'} end
 if #ARGV > 1 and #h.caps > 0 then
   local rows = {}
   for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], h.now - h.longest, '+inf')) do
@@ -30,9 +35,9 @@ if #ARGV > 1 and #h.caps > 0 then
   end
 end
 for i, max in ipairs(h.maxes) do
-  if tonumber(redis.call('GET', KEYS[2 + i]) or '0') >= max then return {'capacity', i} end
+  if tonumber(redis.call('GET', KEYS[3 + i]) or '0') >= max then return {'capacity', i} end
 end
-for i = 1, #h.maxes do redis.call('INCR', KEYS[2 + i]) end
+for i = 1, #h.maxes do redis.call('INCR', KEYS[3 + i]) end
 for i = 2, #ARGV do
   local c = cjson.decode(ARGV[i])
   redis.call('ZADD', KEYS[1], c.at, string.format('%0${SEQ_WIDTH}d', redis.call('INCR', KEYS[2])) .. '|' .. ARGV[i])
@@ -80,21 +85,81 @@ return n
  * on a Redis Cluster they would have to share a hash slot (a `{tag}` in the prefix), so
  * this adapter is for one Redis (with replicas), which is what was run here.
  */
-export class RedisContactStore implements ContactStore {
+export class RedisContactStore implements ContactStore, ContactSink {
   private readonly p: string;
+  private rebuilding: Promise<void> | undefined;
 
   constructor(
     private readonly redis: RedisClient,
-    private readonly o: RedisAdapterOptions = {},
+    private readonly o: RedisAdapterOptions & {
+      /** Rebuilds the history from the logs into this store when Redis lost it (none: a lost history is refused with NOT_READY). */
+      rebuild?: (sink: ContactSink) => Promise<unknown>;
+      /** How long an instance waits for another's rebuild before NOT_READY (ms). */
+      rebuildWaitMs?: number;
+    } = {},
   ) {
     this.p = o.prefix ?? 'nextbest:';
   }
 
+  /**
+   * Makes sure the history is complete: when the marker is missing (a new Redis, or one that
+   * lost its data) one instance rebuilds it from the logs under a lock while commits wait.
+   */
+  ensureComplete(): Promise<void> {
+    this.rebuilding ??= this.complete().finally(() => (this.rebuilding = undefined));
+    return this.rebuilding;
+  }
+
+  private async complete(): Promise<void> {
+    const marker = `${this.p}contacts-complete`;
+    if ((await this.redis.exists(marker)) === 1) return;
+    const lock = `${this.p}contacts-rebuild-lock`;
+    if (this.o.rebuild && (await this.redis.set(lock, '1', 'PX', 300_000, 'NX')) === 'OK') {
+      try {
+        await this.o.rebuild(this);
+        await this.redis.set(marker, String(Date.now()));
+      } finally {
+        await this.redis.del(lock);
+      }
+      return;
+    }
+    const until = Date.now() + (this.o.rebuildWaitMs ?? 30_000);
+    while (Date.now() < until) {
+      if ((await this.redis.exists(marker)) === 1) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new NextbestError('NOT_READY', 'the contact history in Redis is incomplete (Redis lost its data) and is being rebuilt from the decision log: retry shortly');
+  }
+
+  async restoreContacts(customerId: string, contacts: readonly ContactRecord[]): Promise<void> {
+    if (contacts.length === 0) return;
+    const key = `${this.p}contacts:${customerId}`;
+    const last = await this.redis.incrby(`${this.p}contact-seq`, contacts.length);
+    // The logs are the whole truth for the window: the customer's key is replaced, so a rebuild run twice counts each contact once.
+    const m = this.redis.multi().del(key);
+    contacts.forEach((c, i) => m.zadd(key, c.at, `${String(last - contacts.length + 1 + i).padStart(SEQ_WIDTH, '0')}|${recordJson(c)}`));
+    await m.exec();
+  }
+
+  async restoreCapacity(used: ReadonlyMap<string, number>): Promise<void> {
+    if (used.size === 0) return;
+    await this.redis.mset(...[...used].flatMap(([k, n]) => [`${this.p}capacity:${k}`, String(n)]));
+  }
+
   async history(customerId: string, sinceMs: number): Promise<ContactHistory> {
-    const [contacts, declines] = await Promise.all([
-      this.redis.zrangebyscore(`${this.p}contacts:${customerId}`, sinceMs, '+inf'),
-      this.redis.zrangebyscore(`${this.p}declines:${customerId}`, sinceMs, '+inf'),
-    ]);
+    const read = () =>
+      Promise.all([
+        this.redis.zrangebyscore(`${this.p}contacts:${customerId}`, sinceMs, '+inf'),
+        this.redis.zrangebyscore(`${this.p}declines:${customerId}`, sinceMs, '+inf'),
+        this.o.rebuild ? this.redis.exists(`${this.p}contacts-complete`) : Promise.resolve(1),
+      ]);
+    const first = await read();
+    let [contacts, declines] = first;
+    // A history Redis forgot would let a declined action back before its cool-down: rebuild it first.
+    if (first[2] === 0) {
+      await this.ensureComplete();
+      [contacts, declines] = await read();
+    }
     const parse = <T>(m: string) => JSON.parse(m.slice(SEQ_WIDTH + 1)) as T;
     return { contacts: contacts.map((m) => parse<ContactRecord>(m)), declines: declines.map((m) => parse<DeclineRecord>(m)) };
   }
@@ -103,9 +168,16 @@ export class RedisContactStore implements ContactStore {
     const now = contacts.reduce((m, c) => Math.max(m, c.at), 0);
     const longest = caps.reduce((m, c) => Math.max(m, c.periodMs), 0);
     // cjson decodes an empty JSON array as an empty object; both have length 0 in Lua.
-    const header = JSON.stringify({ now, longest, caps: caps.map((c) => ({ channel: c.channel, family: c.family, max: c.max, periodMs: c.periodMs })), maxes: capacity.map((t) => t.max) });
-    const keys = [`${this.p}contacts:${customerId}`, `${this.p}contact-seq`, ...capacity.map((t) => `${this.p}capacity:${t.key}`)];
-    const out = (await COMMIT.run(this.redis, keys, [header, ...contacts.map(recordJson)])) as [string, number?];
+    const header = JSON.stringify({ guard: this.o.rebuild !== undefined, now, longest, caps: caps.map((c) => ({ channel: c.channel, family: c.family, max: c.max, periodMs: c.periodMs })), maxes: capacity.map((t) => t.max) });
+    const keys = [`${this.p}contacts:${customerId}`, `${this.p}contact-seq`, `${this.p}contacts-complete`, ...capacity.map((t) => `${this.p}capacity:${t.key}`)];
+    const args = [header, ...contacts.map(recordJson)];
+    let out = (await COMMIT.run(this.redis, keys, args)) as [string, number?];
+    if (out[0] === 'lost') {
+      // Caps counted on a history Redis forgot would let contacts through: rebuild it first.
+      await this.ensureComplete();
+      out = (await COMMIT.run(this.redis, keys, args)) as [string, number?];
+      if (out[0] === 'lost') throw new NextbestError('NOT_READY', 'the contact history in Redis was lost again while it was rebuilt: retry shortly');
+    }
     if (out[0] === 'cap') return { ok: false, reason: 'cap', cap: caps[out[1]! - 1]! };
     if (out[0] === 'capacity') return { ok: false, reason: 'capacity', key: capacity[out[1]! - 1]!.key };
     return { ok: true };

@@ -28,7 +28,7 @@ export class RedisProfileStore implements ProfileStore {
     return got.map((b) => (b ? new Uint8Array(b) : undefined));
   }
 
-  async commit(batch: { put: readonly ProfileSnapshot[]; remove: readonly string[]; checkpoint: ProfileCheckpoint }): Promise<void> {
+  async commit(batch: { put: readonly ProfileSnapshot[]; remove: readonly string[]; checkpoint: ProfileCheckpoint; partition?: number }): Promise<void> {
     const m = this.redis.multi();
     for (const s of batch.put) m.set(this.key(s.customerId), Buffer.from(s.state));
     if (batch.put.length > 0) m.zadd(`${this.p}profiles`, ...batch.put.flatMap((s) => [0, s.customerId]));
@@ -36,7 +36,8 @@ export class RedisProfileStore implements ProfileStore {
       m.del(...batch.remove.map((id) => this.key(id)));
       m.zrem(`${this.p}profiles`, ...batch.remove);
     }
-    m.hset(`${this.p}profile-checkpoint`, 'seq', batch.checkpoint.seq, 'version', batch.checkpoint.version);
+    if (batch.partition === undefined) m.hset(`${this.p}profile-checkpoint`, 'seq', batch.checkpoint.seq, 'version', batch.checkpoint.version);
+    else m.hset(`${this.p}profile-partitions`, String(batch.partition), `${batch.checkpoint.seq} ${batch.checkpoint.version}`);
     const results = await m.exec();
     const failed = results?.find(([err]) => err);
     if (!results || failed) throw new Error(`Redis profile commit failed: ${failed?.[0]?.message ?? 'transaction aborted'}`);
@@ -45,6 +46,18 @@ export class RedisProfileStore implements ProfileStore {
   async checkpoint(): Promise<ProfileCheckpoint | undefined> {
     const h = await this.redis.hgetall(`${this.p}profile-checkpoint`);
     return h.seq === undefined || h.version === undefined ? undefined : { seq: Number(h.seq), version: h.version };
+  }
+
+  async partitionCheckpoint(partition: number): Promise<ProfileCheckpoint | undefined> {
+    const v = await this.redis.hget(`${this.p}profile-partitions`, String(partition));
+    if (v === null) return undefined;
+    const at = v.indexOf(' ');
+    return { seq: Number(v.slice(0, at)), version: v.slice(at + 1) };
+  }
+
+  async forget(customerIds: readonly string[]): Promise<void> {
+    if (customerIds.length === 0) return;
+    await this.redis.multi().del(...customerIds.map((id) => this.key(id))).zrem(`${this.p}profiles`, ...customerIds).exec();
   }
 
   async *customerIds(batchSize = 1000): AsyncIterable<string[]> {
@@ -61,7 +74,7 @@ export class RedisProfileStore implements ProfileStore {
   async clear(): Promise<void> {
     // The checkpoint goes first: if this stops half way, what is left has no checkpoint
     // and is rebuilt from the start of the log, never trusted as current.
-    await this.redis.del(`${this.p}profile-checkpoint`);
+    await this.redis.del(`${this.p}profile-checkpoint`, `${this.p}profile-partitions`);
     for (;;) {
       const ids = await this.redis.zrange(`${this.p}profiles`, 0, 999);
       if (ids.length === 0) return;
