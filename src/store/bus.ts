@@ -1,7 +1,7 @@
 import type { StoredEvent } from '../core/events.js';
 
 /**
- * The bus between instances (docs/decisions/0007-partitioned-consumers-on-nats.md): the
+ * The bus between instances (docs/decisions/0011-partitioned-consumers-on-nats.md): the
  * event log, once durable, is published to a stream partitioned by customer; each
  * partition is consumed by the one instance that holds its lease.
  */

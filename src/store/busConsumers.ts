@@ -39,7 +39,7 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /**
  * Runs the partitioned consumers of several instances over one bus
- * (docs/decisions/0007-partitioned-consumers-on-nats.md). Every instance heartbeats its
+ * (docs/decisions/0011-partitioned-consumers-on-nats.md). Every instance heartbeats its
  * partition leases; for each partition it owns it catches the consumers up from the log
  * after their checkpoints, then applies what the bus delivers, committing each batch's
  * state and checkpoint before acknowledging it. The relay, one instance at a time,

@@ -7,7 +7,7 @@
  * A contact of a decision to be delivered is a reservation: it holds the cap from the
  * decision on (so two decisions cannot both be sent under a cap of one), is confirmed by a
  * `delivered` receipt, and `release`d by a failed or cancelled delivery
- * (docs/decisions/0007-contacts-reserved-until-delivered.md).
+ * (docs/decisions/0009-contacts-reserved-until-delivered.md).
  */
 import type { NewOutboxEntry } from './outbox.js';
 
