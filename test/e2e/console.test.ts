@@ -294,6 +294,17 @@ describe.skipIf(!present)('console in Chromium', () => {
     await shot('audit');
   });
 
+  it('shows the triggers in force, their fires and the deliveries by status', async () => {
+    await page.getByRole('link', { name: 'Triggers' }).click();
+    const triggers = page.getByTestId('triggers');
+    await triggers.locator('tbody tr').first().waitFor();
+    expect(await triggers.locator('tbody tr').count()).toBeGreaterThan(0);
+    await page.getByTestId('fires').waitFor();
+    await page.getByTestId('deliveries').waitFor();
+    await accessible('triggers');
+    await shot('triggers');
+  });
+
   it('shows counts and the quarantine', async () => {
     await page.getByRole('link', { name: 'Operations' }).click();
     await page.getByRole('heading', { name: 'Quarantine' }).waitFor();

@@ -74,3 +74,13 @@ describe('ingest rate', () => {
     expect(ingestRate({ events: 100, at: 0 }, { events: 90, at: 1000 })).toBe(0);
   });
 });
+
+describe('trigger periods', () => {
+  it('reads milliseconds in the largest whole unit', async () => {
+    const { period } = await import('../../web/src/pages/Triggers');
+    expect(period(30 * 86_400_000)).toBe('30 d');
+    expect(period(36 * 3_600_000)).toBe('36 h');
+    expect(period(90 * 60_000)).toBe('90 min');
+    expect(period(1500)).toBe('1500 ms');
+  });
+});

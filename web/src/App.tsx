@@ -6,6 +6,7 @@ import { Models } from './pages/Models';
 import { Operations } from './pages/Operations';
 import { Experiments } from './pages/Experiments';
 import { Audit } from './pages/Audit';
+import { Triggers } from './pages/Triggers';
 import { Link, match, usePath } from './router';
 import { useSession } from './session';
 
@@ -14,6 +15,7 @@ const NAV = [
   { to: '/decisions', label: 'Decisions' },
   { to: '/catalogue', label: 'Catalogue' },
   { to: '/models', label: 'Models' },
+  { to: '/triggers', label: 'Triggers' },
   { to: '/experiments', label: 'Experiments' },
   { to: '/audit', label: 'Audit' },
   { to: '/operations', label: 'Operations' },
@@ -29,6 +31,7 @@ function Page({ path }: { path: string }) {
   if (match('/operations', path)) return <Operations />;
   if (match('/experiments', path)) return <Experiments />;
   if (match('/audit', path)) return <Audit />;
+  if (match('/triggers', path)) return <Triggers />;
   return <CustomerSearch />;
 }
 

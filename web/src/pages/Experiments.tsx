@@ -146,13 +146,15 @@ function FairnessAudit() {
               No group falls below four-fifths of the reference group's rate.
             </p>
           ) : (
-            <ul className="error" role="alert" data-testid="fairness-alerts">
+            <div className="error" role="alert" data-testid="fairness-alerts">
+              <ul>
               {f.data.alerts.map((a, i) => (
                 <li key={i}>
                   {a.family}, {a.attribute} {a.group}: {a.measure} ratio {a.ratio.toFixed(2)} (CI {a.interval[0].toFixed(2)}–{a.interval[1].toFixed(2)}){a.significant ? ', significant' : ''}
                 </li>
               ))}
-            </ul>
+              </ul>
+            </div>
           )}
           {f.data.families.map((fam) => (
             <table key={`${fam.family}/${fam.attribute}`}>
