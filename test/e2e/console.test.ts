@@ -281,6 +281,7 @@ describe.skipIf(!present)('console in Chromium', () => {
     await results.waitFor();
     expect(await results.locator('tbody tr').count()).toBe(2);
     await page.getByRole('heading', { name: 'Decision fairness' }).waitFor();
+    await page.getByRole('heading', { name: 'Customer outcomes' }).waitFor();
     await accessible('experiments');
     await shot('experiments');
 
@@ -302,6 +303,13 @@ describe.skipIf(!present)('console in Chromium', () => {
     await page.getByTestId('fires').waitFor();
     await page.getByTestId('deliveries').waitFor();
     await accessible('triggers');
+    // A customer's journeys and deliveries are on their page.
+    await page.goto(`${base}/console/customers/${customers[0]}`);
+    await page.getByRole('heading', { name: 'Journeys' }).waitFor();
+    await page.getByRole('heading', { name: 'Deliveries' }).waitFor();
+    await accessible('customer-journeys');
+    await page.getByRole('link', { name: 'Triggers' }).click();
+    await page.getByTestId('triggers').waitFor();
     await shot('triggers');
   });
 

@@ -84,3 +84,17 @@ describe('trigger periods', () => {
     expect(period(1500)).toBe('1500 ms');
   });
 });
+
+describe('customer 360 extras', () => {
+  it('reads the peer sentences of the segment score, and nothing when there are none', async () => {
+    const { peerSentences } = await import('../../web/src/pages/Customer360');
+    expect(peerSentences({ segment: { name: 'savers', peers: { size: 10, insights: [{ sentence: 'Your card spend: higher than 72% of customers like you.' }, { sentence: 3 }] } } })).toEqual(['Your card spend: higher than 72% of customers like you.']);
+    expect(peerSentences({ segment: null })).toEqual([]);
+    expect(peerSentences(undefined)).toEqual([]);
+  });
+  it('states an outcome difference with its interval', async () => {
+    const { outcomeText } = await import('../../web/src/pages/Experiments');
+    expect(outcomeText({ contacted: 10, comparison: 10, difference: 0.05, interval: [0.01, 0.09], pValue: 0.01, worse: true })).toBe('+0.050 [0.01, 0.09] worse');
+    expect(outcomeText({ unavailable: 'too few' })).toBe('— (too few)');
+  });
+});

@@ -34,6 +34,93 @@ interface Profile {
   features: Record<string, Feature>;
   scores?: Record<string, unknown>;
 }
+interface Journey {
+  journeyId: string;
+  triggerId: string;
+  actionId: string;
+  steps: { channel: string; afterMs: number }[];
+  done: number;
+  nextAt: number | null;
+  status: string;
+  reason: string | null;
+}
+interface Delivery {
+  key: string;
+  decisionId: string;
+  actionId: string;
+  channel: string;
+  status: string;
+  attempts: number;
+  createdAt: number;
+  lastError: string | null;
+}
+
+/** The peer sentences of a profile's segment score ("Your card spend: higher than 72% of customers like you"). */
+export function peerSentences(scores: Record<string, unknown> | undefined): string[] {
+  const segment = scores?.segment as { name?: string; peers?: { insights?: { sentence?: unknown }[] } } | null | undefined;
+  return (segment?.peers?.insights ?? []).map((i) => i.sentence).filter((x): x is string => typeof x === 'string');
+}
+
+/** A customer's journeys and deliveries (for keys that may read them). */
+function JourneysAndDeliveries({ customerId }: { customerId: string }) {
+  const journeys = useApi<{ journeys: Journey[] }>(`/v1/customers/${seg(customerId)}/journeys`);
+  const deliveries = useApi<{ deliveries: Delivery[] }>(`/v1/deliveries?customerId=${encodeURIComponent(customerId)}&limit=100`);
+  const when = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+  return (
+    <>
+      <h2>Journeys</h2>
+      <ErrorNote error={journeys.error} />
+      {journeys.data &&
+        (journeys.data.journeys.length === 0 ? (
+          <p className="hint">No journey for this customer.</p>
+        ) : (
+          <ul data-testid="journeys">
+            {journeys.data.journeys.map((j) => (
+              <li key={j.journeyId}>
+                {j.actionId} from trigger {j.triggerId}: {j.done} of {j.steps.length + 1} steps sent ({['own channel', ...j.steps.map((st) => st.channel)].join(' → ')}), {j.status}
+                {j.nextAt !== null ? `, next at ${when(j.nextAt)}` : ''}
+                {j.reason ? ` (${j.reason})` : ''}
+              </li>
+            ))}
+          </ul>
+        ))}
+      <h2>Deliveries</h2>
+      <ErrorNote error={deliveries.error} />
+      {deliveries.data &&
+        (deliveries.data.deliveries.length === 0 ? (
+          <p className="hint">Nothing delivered to this customer through the outbox.</p>
+        ) : (
+          <table data-testid="customer-deliveries">
+            <thead>
+              <tr>
+                <th scope="col">Created</th>
+                <th scope="col">Action</th>
+                <th scope="col">Channel</th>
+                <th scope="col">Status</th>
+                <th scope="col">Attempts</th>
+                <th scope="col">Decision</th>
+              </tr>
+            </thead>
+            <tbody>
+              {deliveries.data.deliveries.map((d) => (
+                <tr key={d.key}>
+                  <td>{when(d.createdAt)}</td>
+                  <td>{d.actionId}</td>
+                  <td>{d.channel}</td>
+                  <td>{d.status}{d.lastError ? `: ${d.lastError}` : ''}</td>
+                  <td>{d.attempts}</td>
+                  <td>
+                    <Link to={`/decisions/${seg(d.decisionId)}`}>{d.decisionId}</Link>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ))}
+    </>
+  );
+}
+
 interface BankEvent {
   eventId: string;
   occurredAt: string;
@@ -238,6 +325,17 @@ export function Customer360({ customerId }: { customerId: string }) {
         <p className="hint">Your key may not ask for decisions (needs decisions:write).</p>
       )}
       <ErrorNote error={decideError} />
+      {peerSentences(profile.data?.scores).length > 0 && (
+        <>
+          <h2>Compared with customers like them</h2>
+          <ul data-testid="peers">
+            {peerSentences(profile.data?.scores).map((p, i) => (
+              <li key={i}>{p}</li>
+            ))}
+          </ul>
+        </>
+      )}
+      {session.can('audit:read') && <JourneysAndDeliveries customerId={customerId} />}
       <h2>Timeline</h2>
       <ErrorNote error={events.error} />
       <p className="hint">{items.length.toLocaleString('en-GB')} items, newest first; offer responses and decisions open in the decision explorer.</p>

@@ -193,6 +193,89 @@ function FairnessAudit() {
   );
 }
 
+type OutcomeMeasure = { contacted: number; comparison: number; difference: number; interval: Interval; pValue: number; worse: boolean } | { unavailable: string };
+interface Outcomes {
+  customers: number;
+  contacted: number;
+  heldOut: number;
+  vulnerable: number;
+  lines: { group: string; segment: string; contacted: number; comparison: number; measures: Record<string, OutcomeMeasure> }[];
+  alerts: { group: string; segment: string; measure: string; difference: number; interval: Interval }[];
+}
+
+/** One outcome measure of the contacted against the comparison group, in words. */
+export function outcomeText(m: OutcomeMeasure): string {
+  if ('unavailable' in m) return `— (${m.unavailable})`;
+  const d = Math.abs(m.difference) < 1 ? m.difference.toFixed(3) : m.difference.toFixed(1);
+  return `${m.difference >= 0 ? '+' : ''}${d} [${m.interval[0].toFixed(2)}, ${m.interval[1].toFixed(2)}]${m.worse ? ' worse' : ''}`;
+}
+
+/** Customer outcomes (Consumer Duty): contacted customers against held-out ones the engine would have contacted. */
+function CustomerOutcomes({ days }: { days: number }) {
+  const o = useApi<Outcomes>(`/v1/outcomes?days=${days}`);
+  const lines = o.data?.lines.filter((l) => l.segment === 'all' || l.segment === 'vulnerable') ?? [];
+  const measures = [...new Set(lines.flatMap((l) => Object.keys(l.measures)))];
+  return (
+    <div>
+      <h2>Customer outcomes</h2>
+      <ErrorNote error={o.error} />
+      {o.data && (
+        <>
+          <p>
+            {o.data.contacted.toLocaleString('en-GB')} contacted and {o.data.heldOut.toLocaleString('en-GB')} held-out customers ({o.data.vulnerable.toLocaleString('en-GB')} vulnerable) over the last {days} days.
+          </p>
+          {o.data.alerts.length === 0 ? (
+            <p className="ok" role="status">
+              No outcome is significantly worse for contacted customers.
+            </p>
+          ) : (
+            <div className="error" role="alert" data-testid="outcome-alerts">
+              <ul>
+                {o.data.alerts.map((a, i) => (
+                  <li key={i}>
+                    {a.group} ({a.segment}): {a.measure} worse by {a.difference.toFixed(3)} [{a.interval[0].toFixed(3)}, {a.interval[1].toFixed(3)}]
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
+          {lines.length > 0 && (
+            <table data-testid="outcomes">
+              <caption>Contacted less comparison, with 95% intervals, per family (all customers and vulnerable customers)</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Family</th>
+                  <th scope="col">Customers</th>
+                  <th scope="col">Contacted / comparison</th>
+                  {measures.map((m) => (
+                    <th scope="col" key={m}>
+                      {m.replace(/_/g, ' ')}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {lines.map((l) => (
+                  <tr key={`${l.group}/${l.segment}`}>
+                    <td>{l.group}</td>
+                    <td>{l.segment}</td>
+                    <td>
+                      {l.contacted} / {l.comparison}
+                    </td>
+                    {measures.map((m) => (
+                      <td key={m}>{l.measures[m] ? outcomeText(l.measures[m]) : '—'}</td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </>
+      )}
+    </div>
+  );
+}
+
 /** The experiments page. */
 export function Experiments() {
   const list = useApi<{ experiments: Stored[]; universalControl: { share: number } | null }>('/v1/experiments');
@@ -245,6 +328,7 @@ export function Experiments() {
         </>
       )}
       <FairnessAudit />
+      <CustomerOutcomes days={90} />
     </section>
   );
 }
