@@ -102,10 +102,10 @@ export async function run(argv: string[]): Promise<number> {
   // The curl suggested below is for another customer: the demo's own decision for `sample`
   // used their contact cap (one contact a week on any channel). in_app is the channel with a
   // treatment for nearly every action, and quiet hours do not apply to it.
-  const curlCustomer = unflagged.find((id) => id !== sample);
 
   if (!v['no-train']) await trainModels(engine, seed, say);
   if (sample) await showCustomer(engine, sample, say);
+  const curlCustomer = await customerWithAnOffer(engine, unflagged.filter((id) => id !== sample).slice(0, 60));
   await liveDecisions(engine, bank, unflagged.filter((id) => id !== sample && id !== curlCustomer).slice(0, 300), dataDir, say);
   await showLargeDeposit(engine, receiver, new Set([sample, curlCustomer].filter((x): x is string => x !== undefined)), say);
   if (!v['no-compare']) await compareStrategies(seed, say);
@@ -252,4 +252,18 @@ async function ingestAll(engine: Engine, events: AsyncIterable<unknown[]> | Iter
   if (pending.length > 0) await flush();
   bar.finish(totals.sent);
   return totals;
+}
+
+/**
+ * The customer the printed curl decides for: the first of these to whom the catalogue in force
+ * would offer something on in_app now (a dry run: nothing logged or counted), so the example
+ * shows a decision that chooses; the first of them when none would.
+ */
+async function customerWithAnOffer(engine: Engine, ids: readonly string[]): Promise<string | undefined> {
+  for (let i = 0; i < ids.length; i += 20) {
+    const run = await engine.dryRunCatalogue(engine.catalogue.catalogue, ids.slice(i, i + 20).map((customerId) => ({ customerId, channel: 'in_app' as const })));
+    const hit = run.customers.find((c) => c.current.chosen.length > 0);
+    if (hit) return hit.customerId;
+  }
+  return ids[0];
 }

@@ -31,9 +31,13 @@ describe('experiment arms are applied to the decision', () => {
     engine = await createEngine({ store: 'memory', log: { level: 'silent' } }, { clock });
     await engine.upsertCustomers(ids.map((customerId) => ({ customerId, dateOfBirth: '1985-06-15', riskTolerance: 'medium', consents: { marketing: true, personalised_offers: true } })));
     saverModel = await registerSavingsModel();
+    // Customers without history are worth little against a contact's fatigue cost: every product family
+    // weighed up alike keeps the ranking and lets the decisions choose.
+    const all = { savings: 20, credit_card: 20, investment: 20, pension: 20, personal_loan: 20, retention: 20, refinancing: 20 };
+    await engine.catalogue.setLevers({ families: all, actions: {} });
     versionInForce = engine.catalogue.catalogueVersion;
     const original = structuredClone(engine.catalogue.catalogue);
-    await engine.catalogue.setLevers({ families: { pension: 0 }, actions: {} });
+    await engine.catalogue.setLevers({ families: { ...all, pension: 0 }, actions: {} });
     noPensionVersion = engine.catalogue.catalogueVersion;
     await engine.catalogue.replaceCatalogue(original);
     expect(engine.catalogue.catalogueVersion).toBe(versionInForce);

@@ -249,6 +249,7 @@ describe('the built-in catalogue', () => {
     profile: fc.dictionary(fc.constantFrom(...cat.reads.profile), fc.oneof(fc.constant(null), fc.double({ min: -5000, max: 60_000, noNaN: true }), fc.integer({ min: 0, max: 30 }))),
     trigger: fc.constantFrom('', 'salary', 'house_move', 'new_job'),
     signals: fc.array(fc.boolean(), { minLength: cat.signals.length, maxLength: cat.signals.length }),
+    scores: fc.dictionary(fc.constantFrom(...(cat.reads.scores.length > 0 ? cat.reads.scores : ['none'])), fc.double({ min: 0, max: 5000, noNaN: true })),
   });
 
   /** The variables of one decision as evaluate() builds them, one set per action. */
@@ -260,7 +261,10 @@ describe('the built-in catalogue', () => {
     for (const k of cat.reads.context) context[k] = '';
     context.trigger = v.trigger;
     const signals = Object.fromEntries(cat.signals.map((s, i) => [s.name, v.signals[i]!]));
-    const base = { customer: customerView(record, Date.parse('2026-03-02T12:00:00Z')), profile, scores: {}, signals, context };
+    // As evaluate() builds them: a score no champion serves is NaN.
+    const scores: Record<string, number> = {};
+    for (const k of cat.reads.scores) scores[k] = v.scores[k] ?? Number.NaN;
+    const base = { customer: customerView(record, Date.parse('2026-03-02T12:00:00Z')), profile, scores, signals, context };
     return [{ ...base, action: undefined }, ...cat.actions.map((a) => ({ ...base, action: a.vars }))];
   }
 

@@ -59,6 +59,8 @@ describe('/v1/deliveries', () => {
   it('a decision with deliver: true is in the outbox; the app claims and acknowledges it; metrics count it; a dead letter can be retried', async () => {
     h = await testApp();
     await h.post('/v1/customers', { customers: [{ customerId: 'c1', dateOfBirth: '1980-01-01', consents: { marketing: true, personalised_offers: true } }] });
+    // A customer without history is worth little against a contact's fatigue cost: weigh savings up so the decision chooses.
+    await h.engine.catalogue.setLevers({ families: { savings: 20 } });
     const d = await h.post('/v1/decisions', { customerId: 'c1', channel: 'in_app', deliver: true });
     expect(d.statusCode).toBe(200);
     const chosen = d.json().chosen as { actionId: string }[];
