@@ -66,7 +66,12 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   if (!v.keep) {
-    assertDataDirFree(dataDir); // a demo still serving from it keeps its files
+    try {
+      assertDataDirFree(dataDir); // a demo still serving from it keeps its files
+    } catch (e) {
+      await receiver.stop(); // its listening socket would keep the process from exiting
+      throw e;
+    }
     rmSync(dataDir, { recursive: true, force: true });
   }
   const say = (s: string) => process.stdout.write(`${s}\n`);

@@ -38,6 +38,8 @@ export class DemoReceiver {
       });
     });
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    // Never the reason the demo stays up: an error on the way must still let it exit.
+    this.server.unref();
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/email`;
     return this.url;
   }
