@@ -350,6 +350,14 @@ export class Decisioning {
         );
         // Tried again before every decision and by the readiness probe until it succeeds.
         if (!retracted) this.unretracted.set(decisionId, { customerId, keys });
+        // Nor a message without its decision record: the entries written with the contacts are cancelled.
+        if (delivery && entries.length > 0) {
+          await delivery.outbox.cancelKeys(
+            entries.map((x) => x.key),
+            o.now,
+            'its decision record could not be logged',
+          ).catch(() => undefined);
+        }
         this.deps.onUnloggedContacts?.({ decisionId, retracted, error: e });
         throw e;
       }
@@ -358,6 +366,7 @@ export class Decisioning {
       // and what this decision wrote is erased here rather than outliving the erasure.
       if (await this.deps.erased?.(customerId)) {
         await this.responses.erase(customerId);
+        if (delivery && entries.length > 0) await delivery.outbox.erase(customerId);
         throw new NextbestError('GONE', 'this customer was erased while the decision was made; nothing of it is kept');
       }
       return record;

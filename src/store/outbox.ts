@@ -83,6 +83,8 @@ export interface Outbox {
   deadLetter(key: string, by: string, now: number, error: string): Promise<boolean>;
   /** Cancels a customer's pending and leased entries (optionally on some channels only); returns their keys. */
   cancel(customerId: string, now: number, reason: string, channels?: readonly string[]): Promise<string[]>;
+  /** Cancels these entries if still pending or leased (a decision whose record could not be logged); returns the keys cancelled. */
+  cancelKeys(keys: readonly string[], now: number, reason: string): Promise<string[]>;
   /** Puts a dead entry back to pending, due now, with its attempts reset (an operator's retry). */
   revive(key: string, now: number): Promise<boolean>;
   get(key: string): Promise<OutboxEntry | undefined>;

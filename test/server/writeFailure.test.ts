@@ -72,6 +72,19 @@ describe('a store that refuses writes (disk full)', () => {
     expect((await app.inject({ url: '/readyz' })).statusCode).toBe(503);
   });
 
+  it('a decision to deliver whose record cannot be logged leaves no message in the outbox', async () => {
+    const { post, engine } = await open(3600);
+    const backend = backendOf(engine);
+    const restore = failing(backend.decisionLog, 'append', diskFull);
+    const refused = await post('/v1/decisions', { customerId: 'df-1', channel: 'in_app', n: 1, deliver: true });
+    expect(refused.statusCode).toBe(503);
+    restore();
+    const left = await engine.deliveries.list({ customerId: 'df-1' });
+    // Written with the contacts, then cancelled with them: nothing the app could pull.
+    expect(left.length).toBeGreaterThan(0);
+    expect(left.every((e) => e.status === 'cancelled' && e.lastError === 'its decision record could not be logged')).toBe(true);
+  });
+
   it('an ingest the log refuses stores nothing and answers 503; readiness returns once a probe write succeeds', async () => {
     const { app, post, engine } = await open(0);
     const backend = backendOf(engine);

@@ -64,6 +64,17 @@ export function outboxContract(name: string, open: () => Promise<Outbox>): void 
       expect((await box.get('b:sav_easy_access:push'))!).toMatchObject({ status: 'pending', attempts: 0, dueAt: T + 6000 });
     });
 
+    it('cancels exactly the entries named, if still pending or leased', async () => {
+      await box.enqueue([entryFor('a'), entryFor('b'), entryFor('c')]);
+      await lease({ limit: 1 });
+      expect(await box.complete('a:sav_easy_access:push', 'd1', T + 1)).toBe(true);
+      // a was delivered (not cancelled), b is pending, the unknown key is ignored; c is left alone.
+      expect(await box.cancelKeys(['a:sav_easy_access:push', 'b:sav_easy_access:push', 'zz:none:push'], T + 2, 'its decision record could not be logged')).toEqual(['b:sav_easy_access:push']);
+      expect((await box.get('b:sav_easy_access:push'))!).toMatchObject({ status: 'cancelled', lastError: 'its decision record could not be logged' });
+      expect((await box.get('a:sav_easy_access:push'))!.status).toBe('delivered');
+      expect((await box.get('c:sav_easy_access:push'))!.status).toBe('pending');
+    });
+
     it('cancels a customer\'s pending and leased entries, not delivered ones', async () => {
       await box.enqueue([entryFor('a'), entryFor('b'), entryFor('c', 'c1', 'email'), entryFor('d', 'c2')]);
       const [first] = await lease({ limit: 1 });

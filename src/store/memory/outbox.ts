@@ -78,6 +78,17 @@ export class MemoryOutbox implements Outbox {
     return keys;
   }
 
+  async cancelKeys(keys: readonly string[], now: number, reason: string): Promise<string[]> {
+    const done: string[] = [];
+    for (const key of keys) {
+      const e = this.entries.get(key);
+      if (!e || (e.status !== 'pending' && e.status !== 'leased')) continue;
+      Object.assign(e, { status: 'cancelled', leasedBy: null, leaseUntil: null, lastError: reason, settledAt: now });
+      done.push(key);
+    }
+    return done;
+  }
+
   async revive(key: string, now: number): Promise<boolean> {
     const e = this.entries.get(key);
     if (!e || e.status !== 'dead') return false;

@@ -143,6 +143,11 @@ export class SqliteOutbox implements Outbox {
     return rows.map((r) => r.key).sort();
   }
 
+  async cancelKeys(keys: readonly string[], now: number, reason: string): Promise<string[]> {
+    const cancel = this.db.prepare(`UPDATE outbox SET status = 'cancelled', leased_by = NULL, lease_until = NULL, last_error = ?, settled_at = ? WHERE key = ? AND status IN ('pending', 'leased') RETURNING key`);
+    return this.db.transaction(() => keys.flatMap((k) => (cancel.all(reason, now, k) as { key: string }[]).map((r) => r.key)))().sort();
+  }
+
   async revive(key: string, now: number): Promise<boolean> {
     return this.settle(`UPDATE outbox SET status = 'pending', attempts = 0, due_at = ?, settled_at = NULL WHERE key = ? AND status = 'dead'`, now, key);
   }
