@@ -29,6 +29,28 @@ interface LoggedShape {
   inputs?: { scores?: Record<string, number>; customer?: { vulnerable?: boolean } };
 }
 
+/**
+ * Walks every customer a page at a time: `pick` keeps what a report reads of their logged
+ * decisions; their events (filtered by `keepEvents`) are read only when something was kept.
+ */
+async function gather<D>(src: LogSources, pick: (logged: LoggedDecision[]) => D[], keepEvents: (events: StoredEvent[]) => StoredEvent[] = (e) => e): Promise<{ decisions: D[]; events: StoredEvent[] }> {
+  const decisions: D[] = [];
+  const events: StoredEvent[] = [];
+  let afterId: string | undefined;
+  for (;;) {
+    const page = await src.customers.list({ limit: 500, ...(afterId !== undefined ? { afterId } : {}) });
+    if (page.length === 0) break;
+    for (const c of page) {
+      const mine = pick(await src.decisions(c.customerId));
+      if (mine.length === 0) continue;
+      decisions.push(...mine);
+      events.push(...keepEvents(await src.events(c.customerId)));
+    }
+    afterId = page[page.length - 1]!.customerId;
+  }
+  return { decisions, events };
+}
+
 /** The decision as the analysis reads it; the record's `value` per chosen action comes from its candidate trace. */
 export function exposureOf(d: LoggedDecision): ExposureDecision {
   const r = (d.record ?? {}) as LoggedShape;
@@ -53,20 +75,7 @@ function topOf(candidates: NonNullable<LoggedShape['candidates']>): Pick<Exposur
 
 /** Results of one experiment from its start (or the first exposure) to its end or now. */
 export async function resultsFromLog(e: Experiment, src: LogSources, o: { inactiveDays?: number } = {}): Promise<ExperimentResults> {
-  const decisions: ExposureDecision[] = [];
-  const events: StoredEvent[] = [];
-  let afterId: string | undefined;
-  for (;;) {
-    const page = await src.customers.list({ limit: 500, ...(afterId !== undefined ? { afterId } : {}) });
-    if (page.length === 0) break;
-    for (const c of page) {
-      const mine = (await src.decisions(c.customerId)).map(exposureOf).filter((d) => d.experiment?.experimentId === e.id);
-      if (mine.length === 0) continue;
-      decisions.push(...mine);
-      events.push(...(await src.events(c.customerId)));
-    }
-    afterId = page[page.length - 1]!.customerId;
-  }
+  const { decisions, events } = await gather(src, (logged) => logged.map(exposureOf).filter((d) => d.experiment?.experimentId === e.id));
   if (decisions.length === 0) throw new NextbestError('NOT_FOUND', `no logged decision of experiment ${e.id} yet`);
   const from = e.startAt ?? Math.min(...decisions.map((d) => d.decidedAt));
   const until = Math.max(from + DAY_MS, Math.min(e.endAt ?? src.now, src.now));
@@ -78,7 +87,12 @@ export async function resultsFromLog(e: Experiment, src: LogSources, o: { inacti
 /** The CLV model's expectation at exposure (the CUPED covariate) and at the window's end, from each customer's card payments before then. */
 function withClv(outcomes: CustomerOutcome[], events: readonly StoredEvent[], until: number, clvAt: NonNullable<LogSources['clvAt']>): void {
   const payments = new Map<string, StoredEvent[]>();
-  for (const s of events) if (s.event.type === 'card_payment') payments.set(s.event.customerId, [...(payments.get(s.event.customerId) ?? []), s]);
+  for (const s of events) {
+    if (s.event.type !== 'card_payment') continue;
+    const mine = payments.get(s.event.customerId);
+    if (mine) mine.push(s);
+    else payments.set(s.event.customerId, [s]);
+  }
   for (const c of outcomes) {
     const mine = payments.get(c.customerId) ?? [];
     const before = clvAt(c.customerId, mine.filter((s) => s.t < c.exposedAt), c.exposedAt);
@@ -91,42 +105,22 @@ function withClv(outcomes: CustomerOutcome[], events: readonly StoredEvent[], un
 
 /** The decision-fairness report over the decisions logged in [since, now]. */
 export async function fairnessFromLog(src: LogSources, since: number): Promise<FairnessReport> {
-  const decisions: FairnessDecision[] = [];
-  const events: StoredEvent[] = [];
-  let afterId: string | undefined;
-  for (;;) {
-    const page = await src.customers.list({ limit: 500, ...(afterId !== undefined ? { afterId } : {}) });
-    if (page.length === 0) break;
-    for (const c of page) {
-      const mine = (await src.decisions(c.customerId)).filter((d) => d.decidedAt >= since && d.decidedAt <= src.now);
-      if (mine.length === 0) continue;
-      for (const d of mine) {
+  const inWindow = (d: LoggedDecision) => d.decidedAt >= since && d.decidedAt <= src.now;
+  const { decisions, events } = await gather(
+    src,
+    (logged) =>
+      logged.filter(inWindow).map((d) => {
         const r = (d.record ?? {}) as { inputs?: { customer?: FairnessDecision['customer'] }; candidates?: FairnessDecision['candidates']; chosen?: FairnessDecision['chosen'] };
-        decisions.push({ customerId: d.customerId, decisionId: d.decisionId, customer: { age: r.inputs?.customer?.age ?? -1, attributes: r.inputs?.customer?.attributes ?? {} }, candidates: r.candidates ?? [], chosen: r.chosen ?? [] });
-      }
-      events.push(...(await src.events(c.customerId)).filter((e) => e.event.type === 'offer_response' && e.t >= since));
-    }
-    afterId = page[page.length - 1]!.customerId;
-  }
+        return { customerId: d.customerId, decisionId: d.decisionId, customer: { age: r.inputs?.customer?.age ?? -1, attributes: r.inputs?.customer?.attributes ?? {} }, candidates: r.candidates ?? [], chosen: r.chosen ?? [] };
+      }),
+    (evs) => evs.filter((e) => e.event.type === 'offer_response' && e.t >= since),
+  );
   return decisionFairness(decisions, events);
 }
 
 /** Customer-outcome monitoring over the decisions logged in [since, now] and what followed them. */
 export async function outcomesFromLog(src: LogSources, since: number, o: { targetedSupport?: ReadonlySet<string>; inactiveDays?: number } = {}): Promise<OutcomeReport> {
-  const decisions: ExposureDecision[] = [];
-  const events: StoredEvent[] = [];
-  let afterId: string | undefined;
-  for (;;) {
-    const page = await src.customers.list({ limit: 500, ...(afterId !== undefined ? { afterId } : {}) });
-    if (page.length === 0) break;
-    for (const c of page) {
-      const mine = (await src.decisions(c.customerId)).filter((d) => d.decidedAt >= since && d.decidedAt <= src.now).map(exposureOf);
-      if (mine.length === 0) continue;
-      decisions.push(...mine);
-      events.push(...(await src.events(c.customerId)));
-    }
-    afterId = page[page.length - 1]!.customerId;
-  }
+  const { decisions, events } = await gather(src, (logged) => logged.filter((d) => d.decidedAt >= since && d.decidedAt <= src.now).map(exposureOf));
   // Up to and including now: a decision made this millisecond counts.
   return outcomeMonitoring(decisions, events, { from: since, until: Math.max(src.now + 1, since + DAY_MS), ...o });
 }
