@@ -11,6 +11,7 @@ import { NextbestError } from '../core/errors.js';
 import { alwaysValidSequence, binomialInterval, cupedTest, mixingVarianceForHorizon, sampleRatioMismatch, twoProportionTest, welchTest } from '../models/stats/index.js';
 import type { CupedTest } from '../models/stats/cuped.js';
 import type { WelchTest } from '../models/stats/means.js';
+import { normalQuantile } from '../models/stats/normal.js';
 import type { TwoProportionTest } from '../models/stats/proportions.js';
 import type { SampleRatioCheck } from '../models/stats/srm.js';
 import { fitCox } from '../models/survival/cox.js';
@@ -149,7 +150,7 @@ function armResult(arm: string, kind: string, weight: number, cs: readonly Custo
 const proportion = (cs: readonly CustomerOutcome[], f: (c: CustomerOutcome) => boolean) => ({ conversions: cs.filter(f).length, n: cs.length });
 
 function compare(arm: string, control: string, t: readonly CustomerOutcome[], c: readonly CustomerOutcome[], confidence: number): ArmComparison {
-  const z = normalQuantile95(confidence);
+  const z = twoSidedZ(confidence);
   return {
     arm,
     control,
@@ -187,12 +188,10 @@ function cuped(c: readonly CustomerOutcome[], t: readonly CustomerOutcome[], met
   return cupedTest({ metric: c.map(metric), covariate: c.map(covariate) }, { metric: t.map(metric), covariate: t.map(covariate) }, confidence);
 }
 
-function normalQuantile95(confidence: number): number {
-  // Two-sided normal quantile from the Welch machinery would need df; the usual levels suffice here.
-  if (confidence === 0.95) return 1.959963984540054;
-  if (confidence === 0.9) return 1.6448536269514722;
-  if (confidence === 0.99) return 2.5758293035489004;
-  throw new RangeError(`confidence ${confidence}: use 0.9, 0.95 or 0.99`);
+/** The two-sided normal quantile of a confidence level. */
+function twoSidedZ(confidence: number): number {
+  if (!(confidence > 0 && confidence < 1)) throw new RangeError(`confidence ${confidence}: must be between 0 and 1`);
+  return normalQuantile(1 - (1 - confidence) / 2);
 }
 
 /** Days after exposure within which an acceptance counts in the daily looks: a fixed estimand for the mSPRT. */
