@@ -111,6 +111,8 @@ export interface DecisioningDeps {
   experiment?: (customerId: string) => Promise<DecisionExperiment | undefined>;
   /** Whether the customer was erased (their tombstone): checked under the customer's lock before the commit, and again after the record is logged (an erasure on another instance). */
   erased?: (customerId: string) => Promise<boolean>;
+  /** False when no other process decides on this store (SQLite, memory): the lock alone orders decisions and erasures, so the tombstone is not read again after logging. */
+  sharedStore?: boolean;
   /** Told when a decision's contacts were committed but its record could not be logged (a write failure): the contacts were withdrawn (`retracted`) or could not be. */
   onUnloggedContacts?: (o: { decisionId: string; retracted: boolean; error: unknown }) => void;
   /** Serves the model versions a `model` arm names (registry ids by action family). */
@@ -364,7 +366,7 @@ export class Decisioning {
       // Another instance may have erased the customer after the check above (the lock is per
       // process): its tombstone is written before its deletes, so looking again now finds it,
       // and what this decision wrote is erased here rather than outliving the erasure.
-      if (await this.deps.erased?.(customerId)) {
+      if (this.deps.sharedStore !== false && (await this.deps.erased?.(customerId))) {
         await this.responses.erase(customerId);
         if (delivery && entries.length > 0) await delivery.outbox.erase(customerId);
         throw new NextbestError('GONE', 'this customer was erased while the decision was made; nothing of it is kept');

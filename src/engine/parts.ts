@@ -82,6 +82,7 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
     audit: (act) => audit.record(act),
     experiment: (id) => experiments.forDecision(id),
     erased: async (id) => (await backend.customers.erasedAmong([id])).size > 0,
+    sharedStore: backend.kind === 'postgres',
     onUnloggedContacts: ({ decisionId, retracted, error }) =>
       retracted
         ? logger.warn({ event: 'decision_not_logged', decisionId, contactsRetracted: true }, `a decision could not be logged (${String(error)}); its contacts were withdrawn`)
