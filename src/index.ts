@@ -44,3 +44,4 @@ export type { ModelFairnessAudit } from './training/fairness.js';
 export { Trigger as TriggerSchema, parseTriggerYaml, type Trigger, type TriggerInput, type TriggerFire, type FireRecord, type TriggerReplay } from './triggers/index.js';
 export { verifyWebhook, webhookSignature, DeliveryReceipt as DeliveryReceiptSchema, SIGNATURE_HEADER, TIMESTAMP_HEADER, IDEMPOTENCY_HEADER } from './channels/index.js';
 export { OUTBOX_STATUSES, type OutboxEntry, type OutboxStatus } from './store/outbox.js';
+export { WhatIfOptions as WhatIfOptionsSchema } from './simulation/whatIf.js';

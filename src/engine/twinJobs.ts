@@ -5,12 +5,11 @@
  * are kept (newest first) until the cap pushes them out. Jobs live in this process only.
  */
 import { randomUUID } from 'node:crypto';
-import { NextbestError } from '../core/errors.js';
+import { NextbestError, ValidationError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import { compileCatalogue, parseCatalogue, type Catalogue } from '../decisioning/index.js';
 import { WhatIfOptions, whatIfOnTwin, type WhatIfResult } from '../simulation/whatIf.js';
 import { fieldIssues } from '../core/validate.js';
-import { ValidationError } from '../core/errors.js';
 
 export const TWIN_JOBS_WAITING_MAX = 3;
 export const TWIN_JOBS_KEPT = 20;

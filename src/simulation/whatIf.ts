@@ -13,9 +13,9 @@ import { summariseComparison, type YardstickRow } from './yardstick.js';
 
 export const WhatIfOptions = z
   .object({
-    customers: z.number().int().min(50).max(2000).default(300),
-    days: z.number().int().min(14).max(180).default(60),
-    trainDays: z.number().int().min(14).max(180).default(60),
+    customers: z.number().int().min(50).max(2000).default(300).describe('Simulated customers'),
+    days: z.number().int().min(14).max(180).default(60).describe('Simulated days each catalogue runs'),
+    trainDays: z.number().int().min(14).max(180).default(60).describe('Days of the exploration run the propensity models learn from'),
     seed: z.number().int().min(0).max(1_000_000).default(1),
   })
   .strict();

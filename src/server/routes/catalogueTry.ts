@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
-import { CatalogueSchema, DecideRequestSchema, type Engine } from '../../index.js';
+import { CatalogueSchema, DecideRequestSchema, WhatIfOptionsSchema, type Engine } from '../../index.js';
 import { ErrorBody, type ApiDocs } from '../openapi.js';
 import { route } from '../route.js';
 
@@ -14,7 +14,7 @@ const DryRunBody = z
     catalogue: CatalogueSchema,
     customerIds: z.array(z.string().min(1).max(128)).min(1).max(DRY_RUN_MAX_CUSTOMERS),
     channel: DecideRequestSchema.shape.channel,
-    n: z.number().int().min(1).max(20).default(1),
+    n: DecideRequestSchema.shape.n,
   })
   .strict();
 const DryRunReply = z.object({
@@ -24,14 +24,6 @@ const DryRunReply = z.object({
 });
 
 const Row = z.object({ policy: z.string(), acceptedValueGBP: z.number(), netValueGBP: z.number(), contactsPerCustomer: z.number(), churnRate: z.number(), harm: z.number(), acceptanceRate: z.number() }).passthrough();
-const WhatIfOptionsBody = z
-  .object({
-    customers: z.number().int().min(50).max(2000).default(300).describe('Simulated customers'),
-    days: z.number().int().min(14).max(180).default(60).describe('Simulated days each catalogue runs'),
-    trainDays: z.number().int().min(14).max(180).default(60).describe('Days of the exploration run the propensity models learn from'),
-    seed: z.number().int().min(0).max(1_000_000).default(1),
-  })
-  .strict();
 const TwinJobSchema = z.object({
   jobId: z.string(),
   status: z.enum(['queued', 'running', 'done', 'failed']),
@@ -41,8 +33,8 @@ const TwinJobSchema = z.object({
   finishedAt: z.string().optional(),
   currentVersion: z.string(),
   candidateVersion: z.string(),
-  options: WhatIfOptionsBody,
-  result: z.object({ options: WhatIfOptionsBody, current: Row, candidate: Row, delta: z.record(z.string(), z.number()) }).optional(),
+  options: WhatIfOptionsSchema,
+  result: z.object({ options: WhatIfOptionsSchema, current: Row, candidate: Row, delta: z.record(z.string(), z.number()) }).optional(),
   error: z.string().optional(),
 });
 
@@ -88,7 +80,7 @@ export function catalogueTryRoutes(app: FastifyInstance, docs: ApiDocs, engine: 
       access: ['catalogue:write'],
       summary: 'Run the catalogue in force and a candidate on the digital twin (same bank, seed and models) and compare them on the yardstick',
       description: 'Starts a background job (seconds to a minute; one runs at a time, three may wait) and answers 202 with it: poll `GET /v1/catalogue/what-if/{jobId}`. Jobs are kept in this process only.',
-      body: z.object({ catalogue: CatalogueSchema, options: WhatIfOptionsBody.optional() }).strict(),
+      body: z.object({ catalogue: CatalogueSchema, options: WhatIfOptionsSchema.optional() }).strict(),
       responses: { 202: { description: 'The job, queued', schema: TwinJobSchema }, 422: { description: 'Invalid catalogue or options', schema: ErrorBody }, 429: { description: 'Too many runs waiting', schema: ErrorBody } },
     },
     async ({ body, reply }) => {
