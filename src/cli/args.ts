@@ -15,6 +15,13 @@ export interface CommandSpec<O extends Options> {
 /** Thrown for a bad command line; main prints the message and exits 2. */
 export class UsageError extends Error {}
 
+/** The subcommand the first positional names, one of `known`; otherwise a UsageError listing them with the usage. */
+export function subcommand<S extends string>(positionals: readonly string[], known: readonly S[], usage: string): S {
+  const sub = positionals[0];
+  if (sub === undefined || !(known as readonly string[]).includes(sub)) throw new UsageError(`give a subcommand: ${known.join(', ')}\n\nUsage: ${usage}`);
+  return sub as S;
+}
+
 type WithHelp<O extends Options> = O & { help: { type: 'boolean'; short: 'h' } };
 /**
  * What `parseArgs` returns for a command's options. Named here because the declaration

@@ -1,6 +1,6 @@
 import { assertUnreachable } from '../core/errors.js';
 import { AuditTrail, loadConfig, openAuditLog } from '../index.js';
-import { parseCommand, UsageError } from './args.js';
+import { parseCommand, UsageError, subcommand } from './args.js';
 
 const spec = {
   usage: 'nextbest audit verify | list [--after SEQ] [--limit N] [--store postgres://…]',
@@ -30,8 +30,7 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, spec);
   if (!parsed) return 0;
   const v = parsed.values;
-  const [sub] = parsed.positionals;
-  if (!sub || !(SUBCOMMANDS as readonly string[]).includes(sub)) throw new UsageError(`give a subcommand: ${SUBCOMMANDS.join(', ')}\n\nUsage: ${spec.usage}`);
+  const sub = subcommand(parsed.positionals, SUBCOMMANDS, spec.usage);
   const after = Number(v.after);
   const limit = Number(v.limit);
   if (!Number.isInteger(after) || after < 0) throw new UsageError(`--after must be a whole number >= 0, got ${v.after}`);
@@ -41,7 +40,7 @@ export async function run(argv: string[]): Promise<number> {
   const log = await openAuditLog(config);
   const trail = new AuditTrail(log, Date.now);
   const out = (x: unknown) => process.stdout.write(`${JSON.stringify(x, null, 2)}\n`);
-  const command = sub as (typeof SUBCOMMANDS)[number];
+  const command = sub;
   try {
     switch (command) {
       case 'verify': {

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { catalogueYaml, createEngine, loadConfig, parseCatalogueYaml } from '../index.js';
 import { assertUnreachable } from '../core/errors.js';
-import { parseCommand, UsageError } from './args.js';
+import { parseCommand, UsageError, subcommand } from './args.js';
 
 const spec = {
   usage: 'nextbest catalogue import FILE [--author NAME] | export [--version V] [--out FILE] | versions [--limit N]',
@@ -34,8 +34,8 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, spec);
   if (!parsed) return 0;
   const v = parsed.values;
-  const [sub, file] = parsed.positionals;
-  if (!sub || !(SUBCOMMANDS as readonly string[]).includes(sub)) throw new UsageError(`give a subcommand: ${SUBCOMMANDS.join(', ')}\n\nUsage: ${spec.usage}`);
+  const [, file] = parsed.positionals;
+  const sub = subcommand(parsed.positionals, SUBCOMMANDS, spec.usage);
   if (sub === 'import' && !file) throw new UsageError('catalogue import needs a YAML FILE');
   const limit = Number(v.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive integer, got ${v.limit}`);
@@ -45,7 +45,7 @@ export async function run(argv: string[]): Promise<number> {
   const logger = pino({ level: 'warn', base: { service: 'nextbest' } }, { write: (line: string) => process.stderr.write(line) });
   const engine = await createEngine(loadConfig(v.config, process.env, { ...(v['data-dir'] ? { dataDir: v['data-dir'] } : {}) }), { logger });
   const out = (x: unknown) => process.stdout.write(`${JSON.stringify(x, null, 2)}\n`);
-  const command = sub as (typeof SUBCOMMANDS)[number];
+  const command = sub;
   try {
     switch (command) {
       case 'import': {

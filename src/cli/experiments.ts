@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { createEngine, loadConfig, parseExperimentsYaml, renderExperimentReport } from '../index.js';
 import { assertUnreachable } from '../core/errors.js';
 import { cliActor } from './actor.js';
-import { parseCommand, UsageError } from './args.js';
+import { parseCommand, UsageError, subcommand } from './args.js';
 
 const spec = {
   usage: 'nextbest experiments list | create FILE | report ID [--out DIR]',
@@ -30,8 +30,8 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, spec);
   if (!parsed) return 0;
   const v = parsed.values;
-  const [sub, arg] = parsed.positionals;
-  if (!sub || !(SUBCOMMANDS as readonly string[]).includes(sub)) throw new UsageError(`give a subcommand: ${SUBCOMMANDS.join(', ')}\n\nUsage: ${spec.usage}`);
+  const [, arg] = parsed.positionals;
+  const sub = subcommand(parsed.positionals, SUBCOMMANDS, spec.usage);
   if (sub === 'create' && !arg) throw new UsageError('experiments create needs a YAML FILE');
   if (sub === 'report' && !arg) throw new UsageError('experiments report needs an experiment ID');
   // Checked before the engine opens: a broken file names its field and stores nothing.
@@ -39,7 +39,7 @@ export async function run(argv: string[]): Promise<number> {
   const logger = pino({ level: 'warn', base: { service: 'nextbest' } }, { write: (line: string) => process.stderr.write(line) });
   const engine = await createEngine(loadConfig(v.config, process.env, { ...(v['data-dir'] ? { dataDir: v['data-dir'] } : {}) }), { logger });
   const out = (x: unknown) => process.stdout.write(`${JSON.stringify(x, null, 2)}\n`);
-  const command = sub as (typeof SUBCOMMANDS)[number];
+  const command = sub;
   try {
     switch (command) {
       case 'list':

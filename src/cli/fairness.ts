@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { createEngine, loadConfig } from '../index.js';
 import { assertUnreachable } from '../core/errors.js';
-import { parseCommand, UsageError } from './args.js';
+import { parseCommand, UsageError, subcommand } from './args.js';
 import { fairnessText, modelFairnessText } from './measureText.js';
 
 const spec = {
@@ -34,14 +34,13 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, spec);
   if (!parsed) return 0;
   const v = parsed.values;
-  const [sub] = parsed.positionals;
-  if (!sub || !(SUBCOMMANDS as readonly string[]).includes(sub)) throw new UsageError(`give a subcommand: ${SUBCOMMANDS.join(', ')}\n\nUsage: ${spec.usage}`);
+  const sub = subcommand(parsed.positionals, SUBCOMMANDS, spec.usage);
   const days = Number(v.days);
   if (!Number.isInteger(days) || days < 1 || days > 3650) throw new UsageError(`--days must be a whole number of days from 1 to 3650, got ${v.days}`);
   const logger = pino({ level: 'warn', base: { service: 'nextbest' } }, { write: (line: string) => process.stderr.write(line) });
   const engine = await createEngine(loadConfig(v.config, process.env, { ...(v['data-dir'] ? { dataDir: v['data-dir'] } : {}) }), { logger });
   const print = (x: unknown, text: string[]) => process.stdout.write(v.json ? `${JSON.stringify(x, null, 2)}\n` : `${text.join('\n')}\n`);
-  const command = sub as (typeof SUBCOMMANDS)[number];
+  const command = sub;
   try {
     switch (command) {
       case 'decisions': {

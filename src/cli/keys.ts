@@ -3,7 +3,7 @@ import { cliActor } from './actor.js';
 import { isScope, SCOPES, SCOPE_MEANING, type Scope } from '../core/scopes.js';
 import { assertUnreachable } from '../core/errors.js';
 import { issueApiKey } from '../server/apiKeys.js';
-import { parseCommand, UsageError } from './args.js';
+import { parseCommand, UsageError, subcommand } from './args.js';
 
 const spec = {
   usage: 'nextbest keys create --name NAME --scope SCOPE [--scope SCOPE ...] [--expires-in-days N] | list | revoke ID',
@@ -41,8 +41,8 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, spec);
   if (!parsed) return 0;
   const v = parsed.values;
-  const [sub, arg] = parsed.positionals;
-  if (!sub || !(SUBCOMMANDS as readonly string[]).includes(sub)) throw new UsageError(`give a subcommand: ${SUBCOMMANDS.join(', ')}\n\nUsage: ${spec.usage}`);
+  const [, arg] = parsed.positionals;
+  const sub = subcommand(parsed.positionals, SUBCOMMANDS, spec.usage);
   const config = loadConfig(v.config, process.env, { ...(v['data-dir'] ? { dataDir: v['data-dir'] } : {}), ...(v.store ? { store: v.store } : {}), log: { level: 'warn' } });
   if (config.store === 'memory') throw new UsageError('keys are kept only by the sqlite and postgres stores; this config uses the memory store');
   const now = Date.now();
@@ -50,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
   const store = await openApiKeyStore(config);
   const auditLog = await openAuditLog(config);
   const audit = new AuditTrail(auditLog, Date.now);
-  const command = sub as (typeof SUBCOMMANDS)[number];
+  const command = sub;
   try {
     switch (command) {
       case 'create': {

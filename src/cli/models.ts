@@ -1,5 +1,5 @@
 import { createEngine, loadConfig, renderModelCard, MODEL_STAGES, type ModelStage } from '../index.js';
-import { parseCommand, UsageError } from './args.js';
+import { parseCommand, UsageError, subcommand } from './args.js';
 import { cliActor } from './actor.js';
 
 const spec = {
@@ -34,8 +34,8 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, spec);
   if (!parsed) return 0;
   const v = parsed.values;
-  const [sub, arg] = parsed.positionals;
-  if (!sub || !(SUBCOMMANDS as readonly string[]).includes(sub)) throw new UsageError(`give a subcommand: ${SUBCOMMANDS.join(', ')}\n\nUsage: ${spec.usage}`);
+  const [, arg] = parsed.positionals;
+  const sub = subcommand(parsed.positionals, SUBCOMMANDS, spec.usage);
   if ((sub === 'show' || sub === 'promote' || sub === 'rollback') && !arg) throw new UsageError(`models ${sub} needs ${sub === 'rollback' ? 'a model NAME' : 'a model ID (name@version)'}`);
   if (v.stage !== undefined && !(MODEL_STAGES as readonly string[]).includes(v.stage)) throw new UsageError(`--stage must be one of ${MODEL_STAGES.join(', ')}, got ${v.stage}`);
   const days = Number(v.days);

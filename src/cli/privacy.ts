@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { assertUnreachable } from '../core/errors.js';
 import { createEngine, loadConfig } from '../index.js';
 import { cliActor } from './actor.js';
-import { parseCommand, UsageError } from './args.js';
+import { parseCommand, UsageError, subcommand } from './args.js';
 
 const spec = {
   usage: 'nextbest privacy export ID [--out FILE] | erase ID | purge',
@@ -28,12 +28,12 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, spec);
   if (!parsed) return 0;
   const v = parsed.values;
-  const [sub, id] = parsed.positionals;
-  if (!sub || !(SUBCOMMANDS as readonly string[]).includes(sub)) throw new UsageError(`give a subcommand: ${SUBCOMMANDS.join(', ')}\n\nUsage: ${spec.usage}`);
+  const [, id] = parsed.positionals;
+  const sub = subcommand(parsed.positionals, SUBCOMMANDS, spec.usage);
   if ((sub === 'export' || sub === 'erase') && !id) throw new UsageError(`privacy ${sub} needs a customer ID`);
   const engine = await createEngine(loadConfig(v.config, process.env, { log: { level: 'warn' }, ...(v['data-dir'] ? { dataDir: v['data-dir'] } : {}) }));
   const out = (x: unknown) => process.stdout.write(`${JSON.stringify(x, null, 2)}\n`);
-  const command = sub as (typeof SUBCOMMANDS)[number];
+  const command = sub;
   try {
     switch (command) {
       case 'export': {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { assertUnreachable } from '../core/errors.js';
 import { createEngine, loadConfig, parseTriggerYaml } from '../index.js';
 import { cliActor } from './actor.js';
-import { parseCommand, UsageError } from './args.js';
+import { parseCommand, UsageError, subcommand } from './args.js';
 
 const spec = {
   usage: 'nextbest triggers list | test --customer ID [--file triggers.yaml] [--until ISO] | fires [--customer ID] [--limit N] | import FILE | sweep',
@@ -34,8 +34,8 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, spec);
   if (!parsed) return 0;
   const v = parsed.values;
-  const [sub, arg] = parsed.positionals;
-  if (!sub || !(SUBCOMMANDS as readonly string[]).includes(sub)) throw new UsageError(`give a subcommand: ${SUBCOMMANDS.join(', ')}\n\nUsage: ${spec.usage}`);
+  const [, arg] = parsed.positionals;
+  const sub = subcommand(parsed.positionals, SUBCOMMANDS, spec.usage);
   if (sub === 'test' && !v.customer) throw new UsageError('triggers test needs --customer ID');
   if (sub === 'import' && !arg) throw new UsageError('triggers import needs a YAML FILE');
   const until = v.until !== undefined ? Date.parse(v.until) : undefined;
@@ -45,7 +45,7 @@ export async function run(argv: string[]): Promise<number> {
   // A look at the triggers sends nothing: the dispatcher stays off in this process.
   const engine = await createEngine(loadConfig(v.config, process.env, { log: { level: 'warn' }, delivery: { dispatch: false }, ...(v['data-dir'] ? { dataDir: v['data-dir'] } : {}) }));
   const out = (x: unknown) => process.stdout.write(`${JSON.stringify(x, null, 2)}\n`);
-  const command = sub as (typeof SUBCOMMANDS)[number];
+  const command = sub;
   try {
     switch (command) {
       case 'list':
