@@ -39,7 +39,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a whole number >= 1, got ${v.limit}`);
   const engine = await createEngine(loadConfig(v.config, process.env, { log: { level: 'warn' }, delivery: { dispatch: false }, ...(v['data-dir'] ? { dataDir: v['data-dir'] } : {}) }));
   const out = (x: unknown) => process.stdout.write(`${JSON.stringify(x, null, 2)}\n`);
-  const command = sub;
+  const command = sub as (typeof SUBCOMMANDS)[number];
   try {
     switch (command) {
       case 'list':
