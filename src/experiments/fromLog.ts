@@ -97,7 +97,7 @@ function withClv(outcomes: CustomerOutcome[], events: readonly StoredEvent[], un
     const mine = payments.get(c.customerId) ?? [];
     const before = clvAt(c.customerId, mine.filter((s) => s.t < c.exposedAt), c.exposedAt);
     const after = clvAt(c.customerId, mine.filter((s) => s.t < until), until);
-    if (before === undefined || after === undefined) return;
+    if (before === undefined || after === undefined) continue;
     c.clvBefore = before;
     c.clvAfter = after;
   }
