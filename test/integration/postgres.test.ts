@@ -51,7 +51,7 @@ describe.skipIf(!available)('PostgreSQL adapters beyond the contracts', () => {
     const log = new PgEventLog(pool);
     await log.appendMany([item(login('a', 'c1', '2026-01-31T23:59:59.999Z')), item(login('b', 'c1', '2026-02-01T00:00:00Z')), item(login('c', 'c2', '1999-12-31T12:00:00Z'))], 1);
     const decisions = new PgDecisionLog(pool);
-    await decisions.append({ decisionId: 'd1', customerId: 'c1', channel: 'email', decidedAt: Date.parse('2026-03-15T00:00:00Z'), catalogueVersion: 'v', record: {} });
+    await decisions.append({ decisionId: 'd1', customerId: 'c1', channel: 'email', decidedAt: Date.parse('2026-03-15T00:00:00Z'), catalogueVersion: 'v', chosenActions: [], record: {} });
     expect(await createPartitionsAhead(pool, Date.parse('2026-03-15T00:00:00Z'), 1)).toEqual(['202603', '202604']);
     const parts = await pool.query<{ parent: string; child: string; n: number }>(
       `SELECT p.relname AS parent, c.relname AS child FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent

@@ -19,7 +19,7 @@ decisionLogContract('sqlite', async () => new SqliteDecisionLog(db()));
 decisionLogContract('sqlite, written by a worker thread', async () => new WorkerSqliteDecisionLog(join(mkdtempSync(join(tmpdir(), 'nb-declog-')), 'decision-log.db')));
 
 describe('decision log written by a worker thread', () => {
-  const decision = (id: string, customerId: string, at: number) => ({ decisionId: id, customerId, channel: 'email', decidedAt: at, catalogueVersion: 'v1', record: { id, chosen: [{ actionId: 'a' }] } });
+  const decision = (id: string, customerId: string, at: number) => ({ decisionId: id, customerId, channel: 'email', decidedAt: at, catalogueVersion: 'v1', chosenActions: ['a'], record: { id, chosen: [{ actionId: 'a' }] } });
 
   it('commits concurrent appends in batches, fails a duplicate alone, and keeps everything across a reopen', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'nb-declog-')), 'decision-log.db');
