@@ -34,6 +34,7 @@ export const STORED_DECISION_FORMAT = 2 as const;
 
 /** The fields of a record that are derived from the others and rebuilt when it is read. */
 const DERIVED = ['signals', 'models', 'candidates', 'chosen', 'explanation'] as const;
+const DERIVED_KEYS: ReadonlySet<string> = new Set(DERIVED);
 
 /** A decision record as the log keeps it. */
 export interface StoredDecision {
@@ -62,8 +63,19 @@ export function profileKeysRef(keys: readonly string[]): string {
 /** Remembers the refs of the key lists seen, so the hash runs once per distinct list. */
 export class ProfileKeyRefs {
   private readonly refs = new Map<string, string>();
+  /** The last list seen and its ref: profiles from one feature set come in the same order, so most decisions stop here. */
+  private last: { keys: string[]; ref: string } | undefined;
   /** The ref of a profile's feature names, and the names. */
   refOf(profile: FeatureValues): { ref: string; keys: string[] } {
+    const last = this.last;
+    if (last) {
+      let i = 0;
+      for (const k in profile) {
+        if (last.keys[i] !== k) break;
+        i++;
+      }
+      if (i === last.keys.length && i === Object.keys(profile).length) return last;
+    }
     const keys = Object.keys(profile);
     const joined = keys.join('\n');
     let ref = this.refs.get(joined);
@@ -72,14 +84,15 @@ export class ProfileKeyRefs {
       if (this.refs.size >= 1000) this.refs.clear();
       this.refs.set(joined, (ref = profileKeysRef(keys)));
     }
-    return { ref, keys };
+    this.last = { keys, ref };
+    return this.last;
   }
 }
 
 /** The compact form of a record decide() built. */
 export function packRecord(r: DecisionRecord, keysRef: string): StoredDecision {
   const record: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(r)) if (!(DERIVED as readonly string[]).includes(k)) record[k] = v;
+  for (const k in r) if (!DERIVED_KEYS.has(k)) record[k] = r[k as keyof DecisionRecord];
   record.inputs = { ...r.inputs, profile: Object.values(r.inputs.profile) };
   const groups = new Map<string, [string, number, string[]]>();
   for (const c of r.candidates) {
