@@ -93,7 +93,7 @@ export class ProfileKeyRefs {
 export function packRecord(r: DecisionRecord, keysRef: string): StoredDecision {
   const record: Record<string, unknown> = {};
   for (const k in r) if (!DERIVED_KEYS.has(k)) record[k] = r[k as keyof DecisionRecord];
-  record.inputs = { ...r.inputs, profile: Object.values(r.inputs.profile) };
+  record.inputs = { ...r.inputs, profile: Object.values(r.inputs.profile), ...(r.inputs.history && { history: packHistory(r.inputs.history) }) };
   const groups = new Map<string, [string, number, string[]]>();
   for (const c of r.candidates) {
     if (c.propensitySource !== 'model' || c.propensity === undefined) continue;
@@ -134,13 +134,58 @@ export function rebuildRecord(cat: CompiledCatalogue, u: UnpackedDecision): Deci
   return completeRebuilt(rebuilt, u);
 }
 
+/**
+ * A list of flat objects with the same keys in the same order, as columns: `{ cols, rows }`
+ * (the contact history repeats `decisionId`, `actionId`, `family`, `channel`, `at` for every
+ * contact: a third of a packed record). A list that is not uniform is kept as it is.
+ */
+interface Columns {
+  cols: string[];
+  rows: unknown[][];
+}
+function toColumns(list: unknown): unknown {
+  if (!Array.isArray(list) || list.length === 0) return list;
+  const first = list[0] as Record<string, unknown>;
+  if (typeof first !== 'object' || first === null || Array.isArray(first)) return list;
+  const cols = Object.keys(first);
+  const rows: unknown[][] = [];
+  for (const o of list as Record<string, unknown>[]) {
+    if (typeof o !== 'object' || o === null || Array.isArray(o)) return list;
+    const keys = Object.keys(o);
+    if (keys.length !== cols.length || keys.some((k, i) => k !== cols[i] || o[k] === undefined)) return list; // JSON drops an undefined field: kept as it is
+    rows.push(cols.map((k) => o[k]));
+  }
+  return { cols, rows } satisfies Columns;
+}
+function fromColumns(x: unknown): unknown {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return x;
+  const { cols, rows } = x as Columns;
+  return rows.map((row) => {
+    const o: Record<string, unknown> = {};
+    cols.forEach((k, i) => (o[k] = row[i]));
+    return o;
+  });
+}
+/** The contact history with its lists as columns; other fields as they are, in their order. */
+function packHistory(h: DecisionInputs['history']): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(h)) out[k] = k === 'contacts' || k === 'declines' ? toColumns(v) : v;
+  return out;
+}
+function unpackHistory(h: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(h)) out[k] = k === 'contacts' || k === 'declines' ? fromColumns(v) : v;
+  return out;
+}
+
 /** Unpacks a stored decision; `keys` is the list `profileKeysRef` names. */
 export function unpackRecord(s: StoredDecision, keys: readonly string[]): UnpackedDecision {
   const values = s.record.inputs.profile;
   if (keys.length !== values.length) throw new NextbestError('INTERNAL', `decision ${String(s.record.decisionId)}: its profile has ${values.length} values but ${s.profileKeysRef} names ${keys.length}`);
   const profile: Record<string, number | null> = {};
   keys.forEach((k, i) => (profile[k] = values[i]!));
-  const record = { ...s.record, inputs: { ...s.record.inputs, profile } } as unknown as UnpackedDecision['record'];
+  const inputs = s.record.inputs as unknown as Record<string, unknown>;
+  const record = { ...s.record, inputs: { ...inputs, profile, ...(inputs.history !== undefined && { history: unpackHistory(inputs.history as Record<string, unknown>) }) } } as unknown as UnpackedDecision['record'];
   return { record, scorer: loggedScorer(s), chosenIds: s.chosenIds };
 }
 

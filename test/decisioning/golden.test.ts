@@ -99,6 +99,23 @@ describe('the decision log stores records compactly (storedRecord.ts) and rebuil
     }
   });
 
+  it('keeps the inputs exactly: the contact history as columns when its entries share their keys, as it is when they do not', () => {
+    const c = golden.cases.find((x) => x.record.chosen.length > 0)!;
+    const keys = Object.keys(c.record.inputs.profile);
+    const contact = (k: number, extra: Record<string, unknown> = {}) => ({ decisionId: `d${k}`, actionId: 'saver', family: 'savings', channel: 'email', at: 1_700_000_000_000 + k, ...extra });
+    for (const history of [
+      { contacts: [contact(1), contact(2), contact(3)], declines: [{ actionId: 'saver', family: 'savings', at: 5 }] },
+      { contacts: [contact(1), contact(2, { sessionId: 's1' })], declines: [] },
+      { contacts: [contact(1, { sessionId: undefined }), contact(2)], declines: [] },
+    ]) {
+      const record = { ...c.record, inputs: { ...c.record.inputs, history } } as DecisionRecord;
+      const stored = JSON.parse(JSON.stringify(packRecord(record, profileKeysRef(keys)))) as StoredDecision;
+      expect(JSON.stringify(unpackRecord(stored, keys).record.inputs)).toBe(JSON.stringify(record.inputs));
+    }
+    const uniform = JSON.parse(JSON.stringify(packRecord({ ...c.record, inputs: { ...c.record.inputs, history: { contacts: [contact(1), contact(2)], declines: [] } } } as DecisionRecord, 'k'))) as StoredDecision;
+    expect((uniform.record.inputs as unknown as { history: { contacts: unknown } }).history.contacts).toEqual({ cols: ['decisionId', 'actionId', 'family', 'channel', 'at'], rows: [['d1', 'saver', 'savings', 'email', 1_700_000_000_001], ['d2', 'saver', 'savings', 'email', 1_700_000_000_002]] });
+  });
+
   it('a record that no longer rebuilds to its logged choice is an error, not a silent rewrite', () => {
     const c = golden.cases.find((x) => x.record.chosen.length > 0)!;
     const keys = Object.keys(c.record.inputs.profile);

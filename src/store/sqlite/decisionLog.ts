@@ -33,18 +33,23 @@ export const DECISION_LOG_MIGRATIONS = [
    CREATE TABLE decision_actions (
      action_id TEXT NOT NULL,
      decided_at INTEGER NOT NULL,
-     decision_id TEXT NOT NULL REFERENCES decisions (decision_id) ON DELETE CASCADE,
+     decision_id TEXT NOT NULL,
      PRIMARY KEY (action_id, decided_at, decision_id)
    ) WITHOUT ROWID;
-   CREATE INDEX decision_actions_decision ON decision_actions (decision_id);
    UPDATE decisions SET chosen_actions = (SELECT json_group_array(json_extract(c.value, '$.actionId')) FROM json_each(decisions.record, '$.chosen') AS c WHERE json_type(c.value, '$.actionId') = 'text')
      WHERE typeof(record) = 'text' AND json_valid(record) AND json_type(record, '$.chosen') = 'array';
    INSERT OR IGNORE INTO decision_actions (action_id, decided_at, decision_id) SELECT a.value, d.decided_at, d.decision_id FROM decisions d, json_each(d.chosen_actions) AS a;`,
 ];
 
-/** The insert of a decision's row, and of its chosen actions into their index (both adapters, the worker's too). */
-export const INSERT_DECISION = 'INSERT INTO decisions (decision_id, customer_id, channel, decided_at, catalogue_version, chosen_actions, record) VALUES (?, ?, ?, ?, ?, ?, ?)';
+/**
+ * The insert of a decision's row (a duplicate id changes nothing: the caller fails that one
+ * record with DUPLICATE_DECISION, no savepoint per record), of its chosen actions into their
+ * index, and the index rows of a customer's decisions (erasure): both adapters, the worker's too.
+ */
+export const INSERT_DECISION = 'INSERT INTO decisions (decision_id, customer_id, channel, decided_at, catalogue_version, chosen_actions, record) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (decision_id) DO NOTHING';
 export const INSERT_CHOSEN = 'INSERT OR IGNORE INTO decision_actions (action_id, decided_at, decision_id) VALUES (?, ?, ?)';
+export const ERASE_CHOSEN = 'DELETE FROM decision_actions WHERE (action_id, decided_at, decision_id) IN (SELECT a.value, d.decided_at, d.decision_id FROM decisions d, json_each(d.chosen_actions) AS a WHERE d.customer_id = ?)';
+export const DUPLICATE_DECISION = 'UNIQUE constraint failed: decisions.decision_id (the decision is already logged)';
 
 export interface DecisionRow {
   decision_id: string;
@@ -111,19 +116,13 @@ export class SqliteDecisionLog implements DecisionLog {
     this.insert = db.prepare(INSERT_DECISION);
     this.insertChosen = db.prepare(INSERT_CHOSEN);
     this.select = db.prepare('SELECT * FROM decisions WHERE decision_id = ?');
-    // Each record in its own savepoint: a duplicate id fails alone, not the batch.
+    // A duplicate id fails alone, not the batch (and another batch's first record wins).
     this.insertMany = db.transaction((items: typeof this.queue) =>
       items.map((q) => {
-        try {
-          const d = q.d;
-          db.transaction(() => {
-            this.insert.run(d.decisionId, d.customerId, d.channel, d.decidedAt, d.catalogueVersion, JSON.stringify(d.chosenActions), JSON.stringify(d.record));
-            for (const a of d.chosenActions) this.insertChosen.run(a, d.decidedAt, d.decisionId);
-          })();
-          return undefined;
-        } catch (e) {
-          return e;
-        }
+        const d = q.d;
+        if (this.insert.run(d.decisionId, d.customerId, d.channel, d.decidedAt, d.catalogueVersion, JSON.stringify(d.chosenActions), JSON.stringify(d.record)).changes === 0) return new Error(DUPLICATE_DECISION);
+        for (const a of d.chosenActions) this.insertChosen.run(a, d.decidedAt, d.decisionId);
+        return undefined;
       }),
     );
   }
@@ -182,7 +181,7 @@ export class SqliteDecisionLog implements DecisionLog {
   async eraseCustomer(customerId: string): Promise<number> {
     return this.db.transaction(() => {
       this.db.prepare('DELETE FROM decision_responses WHERE decision_id IN (SELECT decision_id FROM decisions WHERE customer_id = ?)').run(customerId);
-      this.db.prepare('DELETE FROM decision_actions WHERE decision_id IN (SELECT decision_id FROM decisions WHERE customer_id = ?)').run(customerId);
+      this.db.prepare(ERASE_CHOSEN).run(customerId);
       return this.db.prepare('DELETE FROM decisions WHERE customer_id = ?').run(customerId).changes;
     })();
   }

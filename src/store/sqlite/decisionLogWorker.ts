@@ -14,7 +14,7 @@ import { Worker } from 'node:worker_threads';
 import type { Statement } from 'better-sqlite3';
 import type { DecisionLog, DecisionQuery, LinkedResponse, LoggedDecision } from '../decisionLog.js';
 import { openSqlite, type SqliteDb } from './db.js';
-import { DECISION_LOG_MIGRATIONS, INSERT_CHOSEN, INSERT_DECISION, readLoggedDecision, searchDecisions, type DecisionRow } from './decisionLog.js';
+import { DECISION_LOG_MIGRATIONS, DUPLICATE_DECISION, ERASE_CHOSEN, INSERT_CHOSEN, INSERT_DECISION, readLoggedDecision, searchDecisions, type DecisionRow } from './decisionLog.js';
 
 // Plain CommonJS so the worker needs no TypeScript loader (it runs under tsx and from dist).
 // An eval'd worker resolves bare names from the working directory, not from this package:
@@ -36,22 +36,16 @@ const exists = db.prepare('SELECT 1 FROM decisions WHERE decision_id = ?');
 const link = db.prepare('INSERT OR IGNORE INTO decision_responses (event_id, decision_id, action_id, channel, response, at) VALUES (?, ?, ?, ?, ?, ?)');
 const putCatalogue = db.prepare('INSERT OR IGNORE INTO decision_catalogues (version, body) VALUES (?, ?)');
 const eraseResponses = db.prepare('DELETE FROM decision_responses WHERE decision_id IN (SELECT decision_id FROM decisions WHERE customer_id = ?)');
-const eraseChosen = db.prepare('DELETE FROM decision_actions WHERE decision_id IN (SELECT decision_id FROM decisions WHERE customer_id = ?)');
+const eraseChosen = db.prepare(workerData.eraseChosen);
 const eraseDecisions = db.prepare('DELETE FROM decisions WHERE customer_id = ?');
-// Each record in its own savepoint: a duplicate id fails alone, not the batch.
-const appendMany = db.transaction((items) => items.map((d) => {
-  try {
-    // Deflated here, off the event loop: a packed record's JSON repeats its ids and names (~5 KB -> ~1.5 KB).
-    const record = deflateRawSync(d[6], { level: 3 });
-    db.transaction(() => {
-      insert.run(d[0], d[1], d[2], d[3], d[4], d[5], record);
-      for (const a of JSON.parse(d[5])) insertChosen.run(a, d[3], d[0]);
-    })();
-    return null;
-  } catch (e) {
-    return String((e && e.message) || e);
-  }
+// A duplicate id fails alone, not the batch: its insert changes nothing (no savepoint per record).
+const appendMany = db.transaction((items, records) => items.map((d, i) => {
+  if (insert.run(d[0], d[1], d[2], d[3], d[4], d[5], records[i]).changes === 0) return workerData.duplicate;
+  for (const a of JSON.parse(d[5])) insertChosen.run(a, d[3], d[0]);
+  return null;
 }));
+// Deflated here, off the event loop and before the write transaction: a packed record's JSON repeats its ids and names (~5 KB -> ~1.5 KB).
+const deflated = (items) => items.map((d) => deflateRawSync(d[6], { level: 3 }));
 const erase = db.transaction((customerId) => {
   eraseResponses.run(customerId);
   eraseChosen.run(customerId);
@@ -66,7 +60,7 @@ parentPort.on('message', (m) => {
   }
   try {
     let result = null;
-    if (m.op === 'append') result = appendMany(m.items);
+    if (m.op === 'append') result = appendMany(m.items, deflated(m.items));
     else if (m.op === 'link') {
       const r = m.r;
       result = Boolean(exists.get(m.decisionId));
@@ -124,7 +118,7 @@ export class WorkerSqliteDecisionLog implements DecisionLog {
     this.selectCustomer = this.reader.prepare('SELECT * FROM decisions WHERE customer_id = ? ORDER BY decided_at DESC, decision_id DESC LIMIT ?');
     this.selectCatalogue = this.reader.prepare('SELECT body FROM decision_catalogues WHERE version = ?');
     this.countAll = this.reader.prepare('SELECT COUNT(*) AS n FROM decisions');
-    this.worker = new Worker(WORKER, { eval: true, workerData: { betterSqlite3: BETTER_SQLITE3, insertDecision: INSERT_DECISION, insertChosen: INSERT_CHOSEN, path, synchronous: o.synchronous ?? 'NORMAL' } });
+    this.worker = new Worker(WORKER, { eval: true, workerData: { betterSqlite3: BETTER_SQLITE3, insertDecision: INSERT_DECISION, insertChosen: INSERT_CHOSEN, eraseChosen: ERASE_CHOSEN, duplicate: DUPLICATE_DECISION, path, synchronous: o.synchronous ?? 'NORMAL' } });
     this.worker.on('message', (m: Reply) => {
       const p = this.pending.get(m.k);
       if (!p) return;
