@@ -94,16 +94,23 @@ export function packRecord(r: DecisionRecord, keysRef: string): StoredDecision {
   const record: Record<string, unknown> = {};
   for (const k in r) if (!DERIVED_KEYS.has(k)) record[k] = r[k as keyof DecisionRecord];
   record.inputs = { ...r.inputs, profile: Object.values(r.inputs.profile), ...(r.inputs.history && { history: packHistory(r.inputs.history) }) };
-  const groups = new Map<string, [string, number, string[]]>();
+  // Actions sharing a model share its score: one entry per (version, propensity), in first-seen order.
+  const scored: [string, number, string[]][] = [];
+  const byVersion = new Map<string, Map<number, [string, number, string[]]>>();
   for (const c of r.candidates) {
     if (c.propensitySource !== 'model' || c.propensity === undefined) continue;
-    // Actions sharing a model share its score: one entry per (version, propensity).
-    const key = `${c.modelVersion ?? ''}|${c.propensity}`;
-    const g = groups.get(key);
+    const version = c.modelVersion ?? '';
+    let byScore = byVersion.get(version);
+    if (!byScore) byVersion.set(version, (byScore = new Map()));
+    const g = byScore.get(c.propensity);
     if (g) g[2].push(c.actionId);
-    else groups.set(key, [c.modelVersion ?? '', c.propensity, [c.actionId]]);
+    else {
+      const entry: [string, number, string[]] = [version, c.propensity, [c.actionId]];
+      byScore.set(c.propensity, entry);
+      scored.push(entry);
+    }
   }
-  const out: StoredDecision = { stored: STORED_DECISION_FORMAT, record: record as StoredDecision['record'], profileKeysRef: keysRef, scored: [...groups.values()], chosenIds: r.chosen.map((c) => c.actionId) };
+  const out: StoredDecision = { stored: STORED_DECISION_FORMAT, record: record as StoredDecision['record'], profileKeysRef: keysRef, scored, chosenIds: r.chosen.map((c) => c.actionId) };
   const w = r.explanation.winner;
   if (w) {
     const noDrivers = w.reasonCodes.some((c) => c.code === 'MODEL_NO_DRIVERS');
