@@ -12,7 +12,6 @@
 import type { StoredEvent } from '../core/events.js';
 import { adjustReward, contextVector, linearArm, observe, predictive, type LinearArm } from '../models/bandit/index.js';
 import type { LogConsumer } from '../store/consumer.js';
-import type { DecisionLog } from '../store/decisionLog.js';
 import type { BanditSettings, BanditView, Tally } from './bandit.js';
 import type { DecisionRecord } from './trace.js';
 
