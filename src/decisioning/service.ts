@@ -266,12 +266,17 @@ export class Decisioning {
       if (await this.deps.erased?.(customerId)) throw new NextbestError('GONE', 'this customer was erased; no decision is made or kept for them');
       const history = await this.deps.contacts.history(customerId, o.now - cat.historyDays * DAY_MS);
       const inputs: DecisionInputs = { ...base, history };
-      const ev = evaluate(cat, inputs, { now: o.now, channel: o.channel, levers, scorer });
-      arm.reorder?.(ev);
+      const evaluated = () => {
+        const e = evaluate(cat, inputs, { now: o.now, channel: o.channel, levers, scorer });
+        arm.reorder?.(e);
+        return e;
+      };
+      let ev = evaluated();
       const full = await this.fullCounters(cat, ev, o.channel, o.now);
       // Exploration only among what passed every policy and check, on the channel's budget (or a bandit arm's).
       const budget = experiment?.bandit?.budget ?? this.banditSettings.channels[o.channel as keyof BanditSettings['channels']];
-      const bandit = budget !== undefined && n > 0 ? banditStep(ev, inputs, { settings: this.banditSettings, budget, view: this.bandit, seed: decisionSeed(decisionId), allowed: allowedAlone(cat, ev, inputs, { now: o.now, channel: o.channel, full }) }) : undefined;
+      const explored = () => (budget !== undefined && n > 0 ? banditStep(ev, inputs, { settings: this.banditSettings, budget, view: this.bandit, seed: decisionSeed(decisionId), allowed: allowedAlone(cat, ev, inputs, { now: o.now, channel: o.channel, full }) }) : undefined);
+      let bandit = explored();
       let sel = select(cat, ev, inputs, { now: o.now, channel: o.channel, n, full });
       const delivery = o.deliver ? this.deps.delivery : undefined;
       let entries: NewOutboxEntry[] = [];
@@ -295,9 +300,15 @@ export class Decisioning {
         }
         if (attempt >= 5) throw new NextbestError('CONFLICT', 'contact counters kept changing under this decision; retry');
         // Another process took the last slot, or contacted the customer: re-select on fresh counts.
-        if (result.reason === 'capacity') full.add(result.key);
-        else inputs.history = await this.deps.contacts.history(customerId, o.now - cat.historyDays * DAY_MS);
-        resetSelection(ev);
+        if (result.reason === 'capacity') {
+          full.add(result.key);
+          resetSelection(ev);
+        } else {
+          // The policies see the history the decision is logged with: evaluated again, so its record rebuilds and replays as made.
+          inputs.history = await this.deps.contacts.history(customerId, o.now - cat.historyDays * DAY_MS);
+          ev = evaluated();
+          bandit = explored();
+        }
         sel = select(cat, ev, inputs, { now: o.now, channel: o.channel, n, full });
       }
       const record = buildRecord(cat, ev, inputs, sel.chosen, { decisionId, channel: o.channel, n: o.n, now: o.now, levers, full, scorer, shap: this.deps.shap ?? true, bandit, selectN: n });
