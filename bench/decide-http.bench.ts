@@ -123,7 +123,7 @@ const bench: Bench = {
     await exited(floor.child);
 
     const profileDir = process.env.BENCH_CPU_PROF;
-    const server = await startServer(join(dir, 'data'), { NEXTBEST_LOG_LEVEL: 'warn', ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}) }, ['--config', configFile]);
+    const server = await startServer(join(dir, 'data'), { NEXTBEST_LOG_LEVEL: 'warn' }, ['--config', configFile], profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {});
     const ours = await runAll(server.url, server.child.pid);
     server.child.kill('SIGTERM');
     await exited(server.child);

@@ -12,7 +12,6 @@
 import type { StoredEvent } from '../core/events.js';
 import { adjustReward, contextVector, linearArm, observe, predictive, type LinearArm } from '../models/bandit/index.js';
 import type { LogConsumer } from '../store/consumer.js';
-import type { DecisionLog } from '../store/decisionLog.js';
 import type { BanditSettings, BanditView, Tally } from './bandit.js';
 import type { DecisionRecord } from './trace.js';
 
@@ -47,7 +46,8 @@ export class BanditLearner implements LogConsumer, BanditView {
   private readonly sessions = new Map<string, Session>();
   private latest = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly deps: { log: DecisionLog; settings: BanditSettings }) {}
+  /** `decision` reads a logged decision back (Decisioning.loggedDecision: the one reader of logged records). */
+  constructor(private readonly deps: { decision: (decisionId: string) => Promise<{ customerId: string; record: DecisionRecord } | undefined>; settings: BanditSettings }) {}
 
   /** The state lives in memory: the runner replays the whole log into it on start. */
   async open(): Promise<number> {
@@ -61,9 +61,9 @@ export class BanditLearner implements LogConsumer, BanditView {
       const key = e.payload.decisionId + SEP + e.payload.actionId;
       let trial = this.trials.get(key);
       if (!trial) {
-        const logged = await this.deps.log.get(e.payload.decisionId);
+        const logged = await this.deps.decision(e.payload.decisionId);
         if (!logged || logged.customerId !== e.customerId) continue;
-        trial = this.trialOf(logged.record as DecisionRecord, e.payload.actionId);
+        trial = this.trialOf(logged.record, e.payload.actionId);
         if (!trial) continue;
         this.add(key, trial, s.t);
       }

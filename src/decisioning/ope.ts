@@ -52,9 +52,9 @@ export interface OpeResult {
   netValue: OffPolicyReport;
 }
 
-/** A logged decision with the offer responses that answer it. */
+/** A logged decision, its record as read back (Decisioning.readRecord), with the offer responses that answer it. */
 export interface LoggedOutcome {
-  decision: LoggedDecision;
+  decision: Pick<LoggedDecision, 'decisionId' | 'channel' | 'decidedAt' | 'catalogueVersion'> & { record: DecisionRecord };
   accepted: ReadonlySet<string>;
 }
 
@@ -95,7 +95,7 @@ export async function evaluateCandidate(deps: OpeDeps, input: unknown, outcomes:
   for await (const o of outcomes) {
     counts.read++;
     const d = o.decision;
-    const r = d.record as DecisionRecord;
+    const r = d.record;
     if (r.experiment?.heldOut) {
       counts.heldOut++;
       continue;

@@ -122,8 +122,20 @@ export class GbdtScorer implements PropensityScorer {
     if (!s) return [];
     const row = features.row(s.names);
     const phi = s.explainer().contributions(row);
-    const order = Array.from(s.names.keys()).sort((a, b) => Math.abs(phi[b]!) - Math.abs(phi[a]!) || a - b);
-    return order.slice(0, top).map((k) => ({ feature: s.names[k]!, value: Number.isNaN(row[k]!) ? null : row[k]!, contribution: phi[k]! }));
+    // The `top` largest magnitudes, ties to the lower index: the order a full sort gives, without sorting every feature.
+    const order: number[] = [];
+    for (let k = 0; k < s.names.length; k++) {
+      const m = Math.abs(phi[k]!);
+      if (order.length === top && !(m > Math.abs(phi[order[top - 1]!]!))) continue;
+      let at = order.length === top ? top - 1 : order.length;
+      while (at > 0 && m > Math.abs(phi[order[at - 1]!]!)) {
+        order[at] = order[at - 1]!;
+        at--;
+      }
+      order[at] = k;
+      if (order.length > top) order.length = top;
+    }
+    return order.map((k) => ({ feature: s.names[k]!, value: Number.isNaN(row[k]!) ? null : row[k]!, contribution: phi[k]! }));
   }
 
   /**

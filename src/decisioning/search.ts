@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { NextbestError } from '../core/errors.js';
 import type { DecisionQuery, LoggedDecision } from '../store/decisionLog.js';
+import { loggedExperiment } from './storedRecord.js';
 
 export const DECISION_SEARCH_MAX = 200;
 
@@ -70,15 +71,14 @@ export function decisionQuery(s: DecisionSearch): DecisionQuery {
 export function decisionPage(rows: LoggedDecision[], limit: number): DecisionPage {
   const page = rows.slice(0, limit);
   const items = page.map((d) => {
-    const r = d.record as { chosen?: { actionId: string }[]; experiment?: { heldOut?: boolean } };
     return {
       decisionId: d.decisionId,
       customerId: d.customerId,
       channel: d.channel,
       decidedAt: new Date(d.decidedAt).toISOString(),
       catalogueVersion: d.catalogueVersion,
-      chosen: (r.chosen ?? []).map((c) => c.actionId),
-      heldOut: r.experiment?.heldOut === true,
+      chosen: d.chosenActions,
+      heldOut: loggedExperiment(d.record)?.heldOut === true,
     };
   });
   return rows.length > limit ? { items, next: encodeCursor(page[page.length - 1]!) } : { items };

@@ -23,17 +23,24 @@ import { Levers as LeversSchema, OfferChannel, parseAction, parseCatalogue, type
 import { CATALOGUE_REFRESH_MS, CatalogueVersions, compileStored, type CatalogueEdit, type CatalogueSync } from './catalogueVersions.js';
 import { compileCatalogue, type CompiledCatalogue } from './compile.js';
 import { capacityFor, capsFor, evaluate, select, type Evaluation } from './decide.js';
-import { allowedAlone, BanditSettings, banditStep, chosenProbabilities, decisionSeed, orderFrom, type BanditTrace } from './bandit.js';
+import { allowedAlone, BanditSettings, banditStep, decisionSeed } from './bandit.js';
 import { BanditLearner } from './banditLearner.js';
+import { buildRecord, frozenLevers, picksOf } from './buildRecord.js';
+import { dryRunCatalogues, type DryRun } from './dryRun.js';
 import { evaluateCandidate, type LoggedOutcome, type OpeResult } from './ope.js';
-import { explain } from './explain.js';
 import { applyArm, randomChoiceProbability, type ArmSources, type DecisionExperiment } from './experimentArm.js';
+import { replayRecord, type ReplayResult } from './replay.js';
+import { LoggedRecords } from './storedRecord.js';
 import { KeyedMutex } from './mutex.js';
 import { ResponseLinker } from './responses.js';
 import { priorOnly, type FeatureValues, type PropensityScorer } from './scoring.js';
-import { DECISION_FORMAT_VERSION, type ChosenAction, type DecisionInputs, type DecisionRecord, type Explanation } from './trace.js';
+import type { ChosenAction, DecisionInputs, DecisionRecord } from './trace.js';
 import type { DecisionSummarySchema } from './record.js';
 import { consentsInForce, customerView } from './view.js';
+
+export { replayRecord, sameExplanation, type ReplayResult } from './replay.js';
+export { restoredRecord, storedRecord, rebuildRecord } from './storedRecord.js';
+export type { DryRun, DryRunOutcome } from './dryRun.js';
 
 /** A decision request (HTTP body, CLI flags, library call). */
 export const DecideRequest = z
@@ -63,21 +70,6 @@ function parseDecideRequest(request: DecideRequest): z.output<typeof DecideReque
   const parsed = DecideRequest.safeParse(request);
   if (!parsed.success) throw new ValidationError(fieldIssues(parsed.error));
   return parsed.data;
-}
-
-/** What one catalogue decides for one customer in a dry run. */
-export interface DryRunOutcome {
-  catalogueVersion: string;
-  chosen: string[];
-  excluded: Explanation['excluded'];
-  sentence?: string;
-}
-
-/** The catalogue in force and a candidate, side by side, per customer. */
-export interface DryRun {
-  currentVersion: string;
-  candidateVersion: string;
-  customers: { customerId: string; channel: string; current: DryRunOutcome; candidate: DryRunOutcome; changed: boolean }[];
 }
 
 /** Where a decision reads a customer's behavioural features. */
@@ -132,24 +124,8 @@ export interface DecisionDelivery {
   written?(keys: readonly string[]): void;
 }
 
-/**
- * The record as the log keeps it: without `explanation.excluded`, which repeats every
- * candidate's exclusion (a third of a 22 KB record, serialised on the event loop and
- * written by the log's worker for every decision). `restoredRecord` rebuilds it exactly as
- * `explain` built it; records stored whole (before this) are read as they are.
- */
-export function storedRecord(r: DecisionRecord): DecisionRecord {
-  const explanation: Partial<Explanation> = { ...r.explanation };
-  delete explanation.excluded;
-  return { ...r, explanation: explanation as Explanation };
-}
-
-export function restoredRecord(r: DecisionRecord): DecisionRecord {
-  if (r.explanation.excluded) return r;
-  const excluded = r.candidates.filter((t) => t.status === 'excluded' && t.excludedBy).map((t) => ({ actionId: t.actionId, kind: t.excludedBy!.kind, rule: t.excludedBy!.rule, reason: t.excludedBy!.reason }));
-  // `excluded` first, as explain() builds it, so the JSON reads the same as the decision's own.
-  return { ...r, explanation: { excluded, ...(r.explanation as Omit<Explanation, 'excluded'>) } };
-}
+/** A logged decision with its record read back. */
+export type ReadDecision = Omit<LoggedDecision, 'record'> & { record: DecisionRecord };
 
 /** What a channel needs back from a decision; the whole record stays in the decision log. */
 export type DecisionSummary = z.infer<typeof DecisionSummarySchema>;
@@ -171,13 +147,6 @@ export function decisionSummary(r: DecisionRecord): DecisionSummary {
   return out;
 }
 
-export interface ReplayResult {
-  decisionId: string;
-  identical: boolean;
-  differences: string[];
-  replayed: Pick<DecisionRecord, 'candidates' | 'chosen' | 'explanation'>;
-}
-
 import { MS_PER_DAY as DAY_MS } from '../core/clock.js';
 
 export class Decisioning {
@@ -189,6 +158,8 @@ export class Decisioning {
   private readonly stored = new Set<string>();
   private scorer: PropensityScorer;
   private versionKeeper: CatalogueVersions | undefined;
+  /** Packs records for the log and reads them back (storedRecord.ts). */
+  private readonly records: LoggedRecords;
   /** Contacts of decisions whose record could not be logged, not yet withdrawn (a full disk refuses the withdrawal too), by decision id. */
   private readonly unretracted = new Map<string, { customerId: string; keys: string[] }>();
 
@@ -201,7 +172,8 @@ export class Decisioning {
     this.scorer = deps.scorer ?? priorOnly;
     this.snapshots.set(this.compiled.version, this.compiled);
     this.banditSettings = deps.bandit ?? BanditSettings.parse({});
-    this.bandit = new BanditLearner({ log: deps.log, settings: this.banditSettings });
+    this.records = new LoggedRecords({ log: deps.log, snapshot: (v) => this.snapshot(v) });
+    this.bandit = new BanditLearner({ decision: (id) => this.loggedDecision(id), settings: this.banditSettings });
     this.responses = new ResponseLinker({ log: deps.log, contacts: deps.contacts, familyOf: (id) => this.compiled.byId.get(id)?.action.family, ...(deps.checkpoints ? { checkpoints: deps.checkpoints } : {}) });
   }
 
@@ -238,23 +210,13 @@ export class Decisioning {
     const proposed = compileCatalogue(parseCatalogue(candidate));
     const current = this.versions.stale() ? await this.refreshCatalogue() : this.compiled;
     const now = this.deps.clock.now();
-    const customers = [];
-    for (const request of requests) {
-      const req = parseDecideRequest(request);
-      const base = await this.inputsFor(req, now);
-      const outcome = async (cat: CompiledCatalogue): Promise<DryRunOutcome> => {
-        const inputs: DecisionInputs = { ...base, history: await this.deps.contacts.history(req.customerId, now - cat.historyDays * DAY_MS) };
-        const levers = frozenLevers(cat.catalogue.levers);
-        const ev = evaluate(cat, inputs, { now, channel: req.channel, levers, scorer: this.scorer });
-        const full = await this.fullCounters(cat, ev, req.channel, now);
-        const sel = select(cat, ev, inputs, { now, channel: req.channel, n: req.n, full });
-        const r = buildRecord(cat, ev, inputs, sel.chosen, { decisionId: 'dry-run', channel: req.channel, n: req.n, now, levers, full, scorer: this.scorer, shap: false, selectN: req.n });
-        return { catalogueVersion: cat.version, chosen: r.chosen.map((c) => c.actionId), excluded: r.explanation.excluded, ...(r.explanation.winner && { sentence: r.explanation.winner.customerSentence }) };
-      };
-      const [before, after] = [await outcome(current), await outcome(proposed)];
-      customers.push({ customerId: req.customerId, channel: req.channel, current: before, candidate: after, changed: before.chosen.join() !== after.chosen.join() });
-    }
-    return { currentVersion: current.version, candidateVersion: proposed.version, customers };
+    return dryRunCatalogues(current, proposed, requests.map(parseDecideRequest), {
+      now,
+      scorer: this.scorer,
+      inputs: (req) => this.inputsFor(req, now),
+      history: (customerId, since) => this.deps.contacts.history(customerId, since),
+      full: (cat, ev, channel) => this.fullCounters(cat, ev, channel, now),
+    });
   }
 
   /** Checks and compiles a catalogue without storing it (the console validates edits as they are typed). */
@@ -304,12 +266,17 @@ export class Decisioning {
       if (await this.deps.erased?.(customerId)) throw new NextbestError('GONE', 'this customer was erased; no decision is made or kept for them');
       const history = await this.deps.contacts.history(customerId, o.now - cat.historyDays * DAY_MS);
       const inputs: DecisionInputs = { ...base, history };
-      const ev = evaluate(cat, inputs, { now: o.now, channel: o.channel, levers, scorer });
-      arm.reorder?.(ev);
+      const evaluated = () => {
+        const e = evaluate(cat, inputs, { now: o.now, channel: o.channel, levers, scorer });
+        arm.reorder?.(e);
+        return e;
+      };
+      let ev = evaluated();
       const full = await this.fullCounters(cat, ev, o.channel, o.now);
       // Exploration only among what passed every policy and check, on the channel's budget (or a bandit arm's).
       const budget = experiment?.bandit?.budget ?? this.banditSettings.channels[o.channel as keyof BanditSettings['channels']];
-      const bandit = budget !== undefined && n > 0 ? banditStep(ev, inputs, { settings: this.banditSettings, budget, view: this.bandit, seed: decisionSeed(decisionId), allowed: allowedAlone(cat, ev, inputs, { now: o.now, channel: o.channel, full }) }) : undefined;
+      const explored = () => (budget !== undefined && n > 0 ? banditStep(ev, inputs, { settings: this.banditSettings, budget, view: this.bandit, seed: decisionSeed(decisionId), allowed: allowedAlone(cat, ev, inputs, { now: o.now, channel: o.channel, full }) }) : undefined);
+      let bandit = explored();
       let sel = select(cat, ev, inputs, { now: o.now, channel: o.channel, n, full });
       const delivery = o.deliver ? this.deps.delivery : undefined;
       let entries: NewOutboxEntry[] = [];
@@ -333,16 +300,23 @@ export class Decisioning {
         }
         if (attempt >= 5) throw new NextbestError('CONFLICT', 'contact counters kept changing under this decision; retry');
         // Another process took the last slot, or contacted the customer: re-select on fresh counts.
-        if (result.reason === 'capacity') full.add(result.key);
-        else inputs.history = await this.deps.contacts.history(customerId, o.now - cat.historyDays * DAY_MS);
-        resetSelection(ev);
+        if (result.reason === 'capacity') {
+          full.add(result.key);
+          resetSelection(ev);
+        } else {
+          // The policies see the history the decision is logged with: evaluated again, so its record rebuilds and replays as made.
+          inputs.history = await this.deps.contacts.history(customerId, o.now - cat.historyDays * DAY_MS);
+          ev = evaluated();
+          bandit = explored();
+        }
         sel = select(cat, ev, inputs, { now: o.now, channel: o.channel, n, full });
       }
       const record = buildRecord(cat, ev, inputs, sel.chosen, { decisionId, channel: o.channel, n: o.n, now: o.now, levers, full, scorer, shap: this.deps.shap ?? true, bandit, selectN: n });
       const p = arm.reorder && o.n === 1 && sel.chosen.length === 1 ? randomChoiceProbability(cat, ev, inputs, { now: o.now, channel: o.channel, full }) : undefined;
       if (experiment) record.experiment = p === undefined ? experiment : { ...experiment, actionProbability: p };
       try {
-        await this.deps.log.append({ decisionId, customerId, channel: o.channel, decidedAt: o.now, catalogueVersion: cat.version, record: storedRecord(record) });
+        const packed = await this.records.pack(record);
+        await this.deps.log.append({ decisionId, customerId, channel: o.channel, decidedAt: o.now, catalogueVersion: cat.version, chosenActions: record.chosen.map((c) => c.actionId), record: packed });
       } catch (e) {
         // No contact without its decision record: the contacts just committed are withdrawn and their capacity given back.
         const keys = sel.capacity.map((t) => t.key);
@@ -406,9 +380,23 @@ export class Decisioning {
     return new Set(keys.filter((k, j) => used[j]! >= takes.get(k)!));
   }
 
-  /** A customer's logged decisions, newest first (experiment reports read them). */
-  async customerDecisions(customerId: string, limit: number): Promise<LoggedDecision[]> {
-    return this.deps.log.listCustomer(customerId, limit);
+  /** A customer's logged decisions, newest first, with their records read back (experiment reports and off-policy evaluation read them). */
+  async customerDecisions(customerId: string, limit: number): Promise<ReadDecision[]> {
+    return Promise.all((await this.deps.log.listCustomer(customerId, limit)).map(async (d) => ({ ...d, record: await this.readRecord(d) })));
+  }
+
+  /**
+   * A logged record as decide() built it, whatever form the log keeps it in: the one reader
+   * of logged records (storedRecord.ts). Nothing else reads `LoggedDecision.record`.
+   */
+  readRecord(d: Pick<LoggedDecision, 'decisionId' | 'catalogueVersion' | 'record'>): Promise<DecisionRecord> {
+    return this.records.read(d);
+  }
+
+  /** A logged decision read back, or undefined (a trigger's fire decided before a crash, the bandit learner's trials). */
+  async loggedDecision(decisionId: string): Promise<ReadDecision | undefined> {
+    const d = await this.deps.log.get(decisionId);
+    return d ? { ...d, record: await this.readRecord(d) } : undefined;
   }
 
   /** One page of logged decisions matching a reviewer's search, newest first. */
@@ -420,14 +408,14 @@ export class Decisioning {
   async decision(decisionId: string): Promise<DecisionRecord & { responses: { actionId: string; channel: string; response: string; at: string }[] }> {
     const d = await this.deps.log.get(decisionId);
     if (!d) throw new NextbestError('NOT_FOUND', `no decision ${decisionId}`);
-    return { ...restoredRecord(d.record as DecisionRecord), responses: d.responses.map((r) => ({ actionId: r.actionId, channel: r.channel, response: r.response, at: new Date(r.at).toISOString() })) };
+    return { ...(await this.readRecord(d)), responses: d.responses.map((r) => ({ actionId: r.actionId, channel: r.channel, response: r.response, at: new Date(r.at).toISOString() })) };
   }
 
   /** Re-runs a logged decision from its logged inputs, catalogue and levers, and compares. */
   async replay(decisionId: string): Promise<ReplayResult> {
     const d = await this.deps.log.get(decisionId);
     if (!d) throw new NextbestError('NOT_FOUND', `no decision ${decisionId}`);
-    const original = restoredRecord(d.record as DecisionRecord);
+    const original = await this.readRecord(d);
     const cat = await this.snapshot(d.catalogueVersion);
     const arm = await applyArm(original.experiment, { cat, levers: original.levers, scorer: this.scorer, n: original.n, decisionId }, { ...this.armSources, catalogue: async () => cat }, (l) => l);
     return replayRecord(cat, original, arm.scorer, arm.reorder);
@@ -575,7 +563,8 @@ export class Decisioning {
   /** A customer's logged decisions (newest first) with explanations and linked responses, and their contacts and declines: for their Art. 15 export. */
   async customerData(customerId: string): Promise<{ decisions: unknown[]; contacts: Awaited<ReturnType<ContactStore['history']>> }> {
     const logged = await this.deps.log.listCustomer(customerId, Number.MAX_SAFE_INTEGER);
-    const decisions = await Promise.all(logged.map((d) => this.decision(d.decisionId).catch(() => d.record)));
+    // A record that no longer reads back (its catalogue version gone) is exported as stored, said so.
+    const decisions = await Promise.all(logged.map((d) => this.decision(d.decisionId).catch((e: unknown) => ({ decisionId: d.decisionId, unreadable: (e as Error).message, stored: d.record }))));
     return { decisions, contacts: await this.deps.contacts.history(customerId, 0) };
   }
 
@@ -591,110 +580,10 @@ export class Decisioning {
   }
 }
 
-/** A private, frozen copy of levers: decisions log them by reference. */
-function frozenLevers(l: Levers): Levers {
-  const c = structuredClone(l);
-  Object.freeze(c.families);
-  Object.freeze(c.actions);
-  return Object.freeze(c);
-}
-
 function resetSelection(ev: Evaluation): void {
   for (const i of ev.ranked) {
     const t = ev.traces[i]!;
     t.status = 'ranked';
     delete t.excludedBy;
   }
-}
-
-/** The chosen actions as a channel shows them, in rank order. */
-function picksOf(cat: CompiledCatalogue, ev: Evaluation, chosen: readonly number[], channel: string): ChosenAction[] {
-  return chosen.map((i, k) => {
-    const t = ev.traces[i]!;
-    const a = cat.byId.get(t.actionId)!.action;
-    const treatment = Object.fromEntries(Object.entries(a.treatments[channel as never] ?? {}).filter(([, v]) => v !== undefined)) as Record<string, string>;
-    const c: ChosenAction = { actionId: a.id, name: a.name, family: a.family, channel, rank: k + 1, priority: t.priority!, propensity: t.propensity!, headline: a.message.headline, body: a.message.body, treatment };
-    if (a.message.disclosure) c.disclosure = a.message.disclosure;
-    return c;
-  });
-}
-
-function buildRecord(
-  cat: CompiledCatalogue,
-  ev: Evaluation,
-  inputs: DecisionInputs,
-  chosen: number[],
-  o: { decisionId: string; channel: string; n: number; now: number; levers: Levers; full: ReadonlySet<string>; scorer: PropensityScorer; shap?: boolean; bandit?: BanditTrace | undefined; selectN: number },
-): DecisionRecord {
-  const probabilities = chosenProbabilities(cat, ev, inputs, chosen, o.bandit, { now: o.now, channel: o.channel, n: o.selectN, full: o.full });
-  const picks = picksOf(cat, ev, chosen, o.channel);
-  picks.forEach((c, k) => (c.selectionProbability = probabilities[k]!));
-  const record: DecisionRecord = {
-    formatVersion: DECISION_FORMAT_VERSION,
-    decisionId: o.decisionId,
-    customerId: inputs.customer.id,
-    channel: o.channel,
-    n: o.n,
-    decidedAt: new Date(o.now).toISOString(),
-    catalogueVersion: cat.version,
-    levers: o.levers,
-    inputs,
-    signals: ev.signals,
-    models: ev.models,
-    candidates: ev.traces,
-    capacityRefused: [...o.full].sort(),
-    chosen: picks,
-    explanation: explain(cat, ev, inputs, chosen[0], o.scorer, 3, o.shap ?? true),
-  };
-  if (o.bandit) record.bandit = o.bandit;
-  return record;
-}
-
-/** Replays a decision record against a compiled catalogue snapshot; pure apart from the scorer. */
-export function replayRecord(cat: CompiledCatalogue, original: DecisionRecord, scorer: PropensityScorer, reorder?: (ev: Evaluation) => void): ReplayResult {
-  const now = Date.parse(original.decidedAt);
-  const differences: string[] = [];
-  for (const [actionId, version] of Object.entries(original.models)) {
-    const a = cat.byId.get(actionId);
-    const current = a ? scorer.versionFor(a.vars) : undefined;
-    if (current !== version) differences.push(`model for ${actionId}: logged ${version}, now ${current ?? 'none'}`);
-  }
-  const ev = evaluate(cat, original.inputs, { now, channel: original.channel, levers: original.levers, scorer });
-  reorder?.(ev);
-  const full = new Set(original.capacityRefused);
-  const selectN = original.experiment?.heldOut ? 0 : original.n;
-  // A bandit's choice replays from its logged seed and shares, not from today's posteriors.
-  const bandit = original.bandit ? structuredClone(original.bandit) : undefined;
-  if (bandit) ev.ranked = orderFrom(ev, bandit);
-  const sel = select(cat, ev, original.inputs, { now, channel: original.channel, n: selectN, full });
-  // A record logged without SHAP replays without it.
-  const shap = !original.chosen[0] || original.explanation.winner?.topContributions.length !== 0 || original.candidates.find((c) => c.actionId === original.chosen[0]!.actionId)?.propensitySource !== 'model';
-  const replayed = buildRecord(cat, ev, original.inputs, sel.chosen, { decisionId: original.decisionId, channel: original.channel, n: original.n, now, levers: original.levers, full, scorer, shap, bandit, selectN });
-  // Records from before selection probabilities were kept replay without them.
-  if (original.chosen.some((c) => c.selectionProbability === undefined)) for (const c of replayed.chosen) delete c.selectionProbability;
-  const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
-  if (!same(replayed.chosen, original.chosen)) differences.push(`chosen: logged ${original.chosen.map((c) => c.actionId).join(',') || 'none'}, replayed ${replayed.chosen.map((c) => c.actionId).join(',') || 'none'}`);
-  original.candidates.forEach((c, k) => {
-    if (!same(c, replayed.candidates[k])) differences.push(`candidate ${c.actionId} differs`);
-  });
-  if (!sameExplanation(replayed.explanation, original.explanation)) differences.push('explanation differs');
-  return { decisionId: original.decisionId, identical: differences.length === 0, differences, replayed: { candidates: replayed.candidates, chosen: replayed.chosen, explanation: replayed.explanation } };
-}
-
-/**
- * Explanations are the same when everything matches exactly but SHAP contributions, which
- * may differ in the last bits between exact TreeSHAP algorithms (tables vs recursion):
- * those must agree within 1e-9 of the larger magnitude (or 1e-9 absolute below 1).
- */
-export function sameExplanation(a: Explanation, b: Explanation): boolean {
-  const ca = a.winner?.topContributions ?? [];
-  const cb = b.winner?.topContributions ?? [];
-  if (ca.length !== cb.length) return false;
-  for (let i = 0; i < ca.length; i++) {
-    const x = ca[i]!.contribution;
-    const y = cb[i]!.contribution;
-    if (!(Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(x), Math.abs(y)))) return false;
-  }
-  const strip = (e: Explanation) => JSON.stringify(e, (k, v: unknown) => (k === 'contribution' ? 0 : v));
-  return strip(a) === strip(b);
 }

@@ -19,7 +19,8 @@ async function* outcomes(parts: Parts): AsyncGenerator<LoggedOutcome> {
     const page = await parts.backend.customers.list({ limit: 500, ...(afterId !== undefined ? { afterId } : {}) });
     if (page.length === 0) return;
     for (const c of page) {
-      const decisions = await parts.backend.decisionLog.listCustomer(c.customerId, DECISIONS_PER_CUSTOMER);
+      // Read back through decisioning: the log keeps records packed (decisioning/storedRecord.ts).
+      const decisions = await parts.decisioning.customerDecisions(c.customerId, DECISIONS_PER_CUSTOMER);
       if (decisions.length === 0) continue;
       const accepted = new Map<string, Set<string>>();
       for (const s of await parts.backend.eventLog.readCustomer(c.customerId, { types: ['offer_response'] })) {

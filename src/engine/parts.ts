@@ -100,6 +100,7 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
           if (!hooks.decide) throw new Error('the engine is not ready to decide');
           return hooks.decide(request, d);
         },
+        logged: (decisionId) => decisioning.loggedDecision(decisionId),
         // The trigger consumer runs beside features: it reads profiles only once features reached its batch.
         // With a bus, features are applied by the partitions' owners and this instance cannot wait on them here.
         afterFeatures: (seq) => (log instanceof LogConsumers ? log.forSeq(['features'], seq, config.consumers.freshnessTimeoutMs * 5) : Promise.resolve()),

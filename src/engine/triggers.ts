@@ -69,6 +69,8 @@ export function wireTriggers(
     lifecycle: ModelLifecycle;
     metrics: DeliveryMetrics;
     decide: (request: ReturnType<typeof decideRequestOf>, o: { decisionId: string }) => Promise<DecisionRecord>;
+    /** A logged decision read back (Decisioning.loggedDecision), or undefined. */
+    logged: (decisionId: string) => Promise<{ record: DecisionRecord } | undefined>;
     afterFeatures: (seq: number) => Promise<void>;
   },
 ): TriggerParts {
@@ -109,8 +111,8 @@ export function wireTriggers(
   const decide = async (r: TriggerDecisionRequest): Promise<TriggerDecision> => {
     const decisionId = triggerDecisionId(r.requestId);
     // Decided before a crash: the same decision, not a second one.
-    const logged = await backend.decisionLog.get(decisionId);
-    if (logged) return { decisionId, chosen: (logged.record as DecisionRecord).chosen };
+    const logged = await o.logged(decisionId);
+    if (logged) return { decisionId, chosen: logged.record.chosen };
     try {
       const d = await o.decide(decideRequestOf(r), { decisionId });
       return { decisionId: d.decisionId, chosen: d.chosen };

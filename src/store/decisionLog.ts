@@ -5,7 +5,10 @@
  * are kept by version so any logged decision can be replayed.
  */
 
-/** The columns the store indexes; the whole record travels as `record`. */
+/**
+ * The columns the store indexes; the record travels as `record`, opaque to the store: the
+ * decisioning module packs it (decisioning/storedRecord.ts) and only its `readRecord` reads it.
+ */
 export interface LoggedDecision {
   decisionId: string;
   customerId: string;
@@ -13,6 +16,8 @@ export interface LoggedDecision {
   /** Epoch ms of the decision. */
   decidedAt: number;
   catalogueVersion: string;
+  /** The chosen action ids in rank order (an indexed column: searches and reports filter on it without reading the record). */
+  chosenActions: string[];
   record: unknown;
 }
 
@@ -27,7 +32,7 @@ export interface LinkedResponse {
 
 /**
  * A page of the decision log for reviewers: every filter optional, newest first. `actionId`
- * matches decisions that chose that action (the record's `chosen[].actionId`). `before` is
+ * matches decisions that chose that action (`chosenActions`, indexed). `before` is
  * the cursor: the (decidedAt, decisionId) of the last row of the previous page.
  */
 export interface DecisionQuery {
@@ -42,12 +47,6 @@ export interface DecisionQuery {
   limit: number;
 }
 
-/** Whether a record chose the action: the one place the store reads inside a record. */
-export function choseAction(record: unknown, actionId: string): boolean {
-  const chosen = (record as { chosen?: { actionId?: unknown }[] } | null)?.chosen;
-  return Array.isArray(chosen) && chosen.some((c) => c?.actionId === actionId);
-}
-
 export interface DecisionLog {
   append(decision: LoggedDecision): Promise<void>;
   /** Decisions matching every given filter, newest first (decidedAt, then decisionId). */
@@ -58,6 +57,11 @@ export interface DecisionLog {
   listCustomer(customerId: string, limit: number): Promise<LoggedDecision[]>;
   /** Links a response; false when the decision is unknown. Idempotent by eventId. */
   linkResponse(decisionId: string, response: LinkedResponse): Promise<boolean>;
+  /**
+   * Keeps a catalogue snapshot by version, and the other lists compact records refer to by
+   * content-addressed keys (`profile-keys:…`, decisioning/storedRecord.ts): written once,
+   * never changed; a second put of a key is ignored.
+   */
   putCatalogue(version: string, catalogue: unknown): Promise<void>;
   getCatalogue(version: string): Promise<unknown>;
   eraseCustomer(customerId: string): Promise<number>;

@@ -32,7 +32,9 @@ describe('the bandit selection step', () => {
       expect(r.chosen[0]!.selectionProbability).toBeGreaterThan(0);
       if (b.explored) explored++;
       seen.add(r.chosen[0]!.actionId);
-      const stored = (await log.get(r.decisionId))!.record as DecisionRecord;
+      // The log keeps it packed: read back, a bandit's decision is the record decide() returned.
+      const stored = await d.readRecord((await log.get(r.decisionId))!);
+      expect(JSON.stringify(stored)).toBe(JSON.stringify(r));
       const replay = replayRecord(compileCatalogue(scenarioCatalogue()), { ...stored, explanation: r.explanation }, priorOnly);
       expect(replay.differences).toEqual([]);
     }

@@ -143,8 +143,9 @@ describe('a stored, versioned catalogue', () => {
     await a.d.putAction(richerSaver());
     const newer = await a.d.decide({ customerId: 'c1', channel: 'email' });
     expect(newer.catalogueVersion).not.toBe(old.catalogueVersion);
-    // A fresh process whose decision log has no catalogue copies: the store has every version.
-    const b = rig({ catalogues: store, log: Object.assign(Object.create(log) as MemoryDecisionLog, { getCatalogue: async () => undefined }) });
+    // A fresh process whose decision log has no catalogue copies (only the profile feature
+    // names its compact records refer to): the store has every version.
+    const b = rig({ catalogues: store, log: Object.assign(Object.create(log) as MemoryDecisionLog, { getCatalogue: async (v: string) => (v.startsWith('profile-keys:') ? log.getCatalogue(v) : undefined) }) });
     await b.d.syncCatalogue();
     expect(await b.d.replay(old.decisionId)).toMatchObject({ identical: true, differences: [] });
     expect(await b.d.replay(newer.decisionId)).toMatchObject({ identical: true });

@@ -2,7 +2,8 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { loadModel, treeExplainer } from '../../src/models/gbdt/index.js';
 import { compileCatalogue, DECISION_FORMAT_VERSION, FeatureRows, GbdtScorer, replayRecord, type DecisionRecord } from '../../src/decisioning/index.js';
-import { restoredRecord, sameExplanation, storedRecord } from '../../src/decisioning/service.js';
+import { rebuildRecord, restoredRecord, sameExplanation, storedRecord } from '../../src/decisioning/service.js';
+import { isStoredDecision, packRecord, profileKeysRef, unpackRecord, type StoredDecision } from '../../src/decisioning/storedRecord.js';
 import { GOLDEN, runCase, type GoldenCase } from './golden.js';
 import { scenarioCatalogue } from './rig.js';
 
@@ -81,5 +82,46 @@ describe('the decision log stores records without the repeated exclusion list', 
     }
     const big = golden.cases.find((c) => c.record.explanation.excluded.length > 0)!.record;
     expect(JSON.stringify(storedRecord(big)).length).toBeLessThan(JSON.stringify(big).length);
+  });
+});
+
+describe('the decision log stores records compactly (storedRecord.ts) and rebuilds them exactly', () => {
+  it('every golden record packs to its inputs and scores, and rebuilds on its catalogue to the same bytes', () => {
+    const cat = compileCatalogue(scenarioCatalogue());
+    for (const c of golden.cases) {
+      const keys = Object.keys(c.record.inputs.profile);
+      // Through JSON, as every log stores it.
+      const stored = JSON.parse(JSON.stringify(packRecord(c.record, profileKeysRef(keys)))) as StoredDecision;
+      expect(isStoredDecision(stored)).toBe(true);
+      expect(stored.record).not.toHaveProperty('candidates');
+      expect(JSON.stringify(stored).length).toBeLessThan(JSON.stringify(c.record).length / 2);
+      expect(JSON.stringify(rebuildRecord(cat, unpackRecord(stored, keys)))).toBe(JSON.stringify(c.record));
+    }
+  });
+
+  it('keeps the inputs exactly: the contact history as columns when its entries share their keys, as it is when they do not', () => {
+    const c = golden.cases.find((x) => x.record.chosen.length > 0)!;
+    const keys = Object.keys(c.record.inputs.profile);
+    const contact = (k: number, extra: Record<string, unknown> = {}) => ({ decisionId: `d${k}`, actionId: 'saver', family: 'savings', channel: 'email', at: 1_700_000_000_000 + k, ...extra });
+    for (const history of [
+      { contacts: [contact(1), contact(2), contact(3)], declines: [{ actionId: 'saver', family: 'savings', at: 5 }] },
+      { contacts: [contact(1), contact(2, { sessionId: 's1' })], declines: [] },
+      { contacts: [contact(1, { sessionId: undefined }), contact(2)], declines: [] },
+    ]) {
+      const record = { ...c.record, inputs: { ...c.record.inputs, history } } as DecisionRecord;
+      const stored = JSON.parse(JSON.stringify(packRecord(record, profileKeysRef(keys)))) as StoredDecision;
+      expect(JSON.stringify(unpackRecord(stored, keys).record.inputs)).toBe(JSON.stringify(record.inputs));
+    }
+    const uniform = JSON.parse(JSON.stringify(packRecord({ ...c.record, inputs: { ...c.record.inputs, history: { contacts: [contact(1), contact(2)], declines: [] } } } as DecisionRecord, 'k'))) as StoredDecision;
+    expect((uniform.record.inputs as unknown as { history: { contacts: unknown } }).history.contacts).toEqual({ cols: ['decisionId', 'actionId', 'family', 'channel', 'at'], rows: [['d1', 'saver', 'savings', 'email', 1_700_000_000_001], ['d2', 'saver', 'savings', 'email', 1_700_000_000_002]] });
+  });
+
+  it('a record that no longer rebuilds to its logged choice is an error, not a silent rewrite', () => {
+    const c = golden.cases.find((x) => x.record.chosen.length > 0)!;
+    const keys = Object.keys(c.record.inputs.profile);
+    const stored = JSON.parse(JSON.stringify(packRecord(c.record, profileKeysRef(keys)))) as StoredDecision;
+    stored.chosenIds = ['something_else'];
+    expect(() => rebuildRecord(compileCatalogue(scenarioCatalogue()), unpackRecord(stored, keys))).toThrow(/does not rebuild/);
+    expect(() => unpackRecord(stored, keys.slice(1))).toThrow(/profile has/);
   });
 });

@@ -16,7 +16,7 @@ const response = (seq: number, response: string): StoredEvent => ({
 describe('response linker (log consumer)', () => {
   it('a crash after the apply but before the checkpoint replays the batch harmlessly: one link and one decline per event', async () => {
     const log = new MemoryDecisionLog();
-    await log.append({ decisionId: 'd1', customerId: 'c1', channel: 'in_app', decidedAt: T, catalogueVersion: 'v1', record: {} });
+    await log.append({ decisionId: 'd1', customerId: 'c1', channel: 'in_app', decidedAt: T, catalogueVersion: 'v1', chosenActions: [], record: {} });
     const contacts = new MemoryContactStore();
     const checkpoints = new MemoryConsumerCheckpoints();
     const batch = [response(1, 'declined'), response(2, 'accepted')];

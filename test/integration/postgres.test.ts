@@ -7,7 +7,7 @@ import { PgContactStore } from '../../src/store/postgres/contactStore.js';
 import { PgDecisionLog } from '../../src/store/postgres/decisionLog.js';
 import { PgEventLog } from '../../src/store/postgres/eventLog.js';
 import { appliedMigrations, migrate, PG_MIGRATIONS } from '../../src/store/postgres/migrations.js';
-import { createPartitionsAhead } from '../../src/store/postgres/partitions.js';
+import { createPartitionsAhead, ensureMonthPartitions } from '../../src/store/postgres/partitions.js';
 import { dropSchemas, freshSchema, newSchemaName, PG_URL } from './pg.js';
 import { serviceAvailable } from './services.js';
 
@@ -46,12 +46,34 @@ describe.skipIf(!available)('PostgreSQL adapters beyond the contracts', () => {
     await expect(migrateCommand(['--store', 'redis://127.0.0.1:6379'])).rejects.toThrow(/postgres:\/\//);
   });
 
+  it('migration 16 gives decisions logged before it their chosen actions, and the search filters on that column', async () => {
+    const { pool } = await freshSchema();
+    // As the schema was before 16: no column, the record stored whole.
+    await pool.query('ALTER TABLE decisions DROP COLUMN chosen_actions');
+    await pool.query('DELETE FROM schema_migrations WHERE version = 16');
+    const log = new PgDecisionLog(pool);
+    const at = Date.parse('2026-03-15T00:00:00Z');
+    await ensureMonthPartitions(pool, 'decisions', [at]);
+    for (const [id, record] of [['o1', { chosen: [{ actionId: 'card' }, { actionId: 'saver' }] }], ['o2', { chosen: [] }], ['o3', { inputs: {} }]] as const) {
+      await pool.query('INSERT INTO decision_ids (decision_id, customer_id, decided_at) VALUES ($1, $2, $3)', [id, 'c1', at]);
+      await pool.query('INSERT INTO decisions (decision_id, customer_id, channel, decided_at, catalogue_version, record) VALUES ($1, $2, $3, $4, $5, $6)', [id, 'c1', 'email', at, 'v', JSON.stringify(record)]);
+    }
+    expect(await migrate(pool, (await pool.query<{ s: string }>('SELECT current_schema() AS s')).rows[0]!.s)).toEqual([16]);
+    expect((await log.get('o1'))?.chosenActions).toEqual(['card', 'saver']);
+    expect((await log.get('o3'))?.chosenActions).toEqual([]);
+    await log.append({ decisionId: 'n1', customerId: 'c2', channel: 'email', decidedAt: at + 1, catalogueVersion: 'v', chosenActions: ['saver'], record: { packed: true } });
+    expect((await log.search({ actionId: 'saver', limit: 10 })).map((d) => d.decisionId)).toEqual(['n1', 'o1']);
+    expect((await log.search({ actionId: 'card', limit: 10 })).map((d) => d.decisionId)).toEqual(['o1']);
+    expect((await pool.query("SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'decisions_chosen'")).rows[0]?.indexdef).toMatch(/USING gin \(chosen_actions\)/);
+    await log.close();
+  });
+
   it('splits events and decisions by month: each lands in its partition, made on demand or ahead', async () => {
     const { pool } = await freshSchema();
     const log = new PgEventLog(pool);
     await log.appendMany([item(login('a', 'c1', '2026-01-31T23:59:59.999Z')), item(login('b', 'c1', '2026-02-01T00:00:00Z')), item(login('c', 'c2', '1999-12-31T12:00:00Z'))], 1);
     const decisions = new PgDecisionLog(pool);
-    await decisions.append({ decisionId: 'd1', customerId: 'c1', channel: 'email', decidedAt: Date.parse('2026-03-15T00:00:00Z'), catalogueVersion: 'v', record: {} });
+    await decisions.append({ decisionId: 'd1', customerId: 'c1', channel: 'email', decidedAt: Date.parse('2026-03-15T00:00:00Z'), catalogueVersion: 'v', chosenActions: [], record: {} });
     expect(await createPartitionsAhead(pool, Date.parse('2026-03-15T00:00:00Z'), 1)).toEqual(['202603', '202604']);
     const parts = await pool.query<{ parent: string; child: string; n: number }>(
       `SELECT p.relname AS parent, c.relname AS child FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent

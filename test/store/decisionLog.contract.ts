@@ -2,7 +2,7 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import type { DecisionLog, LoggedDecision } from '../../src/store/decisionLog.js';
 
 const T0 = Date.parse('2026-03-01T10:00:00Z');
-const decision = (id: string, customerId: string, at: number): LoggedDecision => ({ decisionId: id, customerId, channel: 'email', decidedAt: at, catalogueVersion: 'v1', record: { id, nested: { xs: [1, 2.5, 'a'], ok: true } } });
+const decision = (id: string, customerId: string, at: number): LoggedDecision => ({ decisionId: id, customerId, channel: 'email', decidedAt: at, catalogueVersion: 'v1', chosenActions: [], record: { id, nested: { xs: [1, 2.5, 'a'], ok: true } } });
 
 /** The one contract every DecisionLog adapter passes (STYLE.md 11). */
 export function decisionLogContract(name: string, open: () => Promise<DecisionLog>): void {
@@ -48,7 +48,8 @@ export function decisionLogContract(name: string, open: () => Promise<DecisionLo
     });
 
     it('searches by customer, channel, chosen action and time, newest first, a page at a time', async () => {
-      const chose = (id: string, customerId: string, channel: string, at: number, actions: string[]): LoggedDecision => ({ decisionId: id, customerId, channel, decidedAt: at, catalogueVersion: 'v1', record: { chosen: actions.map((actionId) => ({ actionId })) } });
+      // The chosen actions are a column: the record is opaque to the store (here it says nothing of them).
+      const chose = (id: string, customerId: string, channel: string, at: number, actions: string[]): LoggedDecision => ({ decisionId: id, customerId, channel, decidedAt: at, catalogueVersion: 'v1', chosenActions: actions, record: { packed: id } });
       await log.append(chose('a1', 'c1', 'email', T0, ['card']));
       await log.append(chose('a2', 'c1', 'in_app', T0 + 10, ['saver', 'card']));
       await log.append(chose('a3', 'c2', 'email', T0 + 20, []));
@@ -58,7 +59,7 @@ export function decisionLogContract(name: string, open: () => Promise<DecisionLo
       expect(await ids({ limit: 10 })).toEqual(['a5', 'a4', 'a3', 'a2', 'a1']);
       expect(await ids({ customerId: 'c1', limit: 10 })).toEqual(['a2', 'a1']);
       expect(await ids({ channel: 'email', limit: 10 })).toEqual(['a5', 'a4', 'a3', 'a1']);
-      // An exact action id, not a prefix; a record without `chosen` matches no action.
+      // An exact action id, not a prefix; a decision that chose nothing matches no action.
       expect(await ids({ actionId: 'card', limit: 10 })).toEqual(['a2', 'a1']);
       expect(await ids({ actionId: 'card', channel: 'email', limit: 10 })).toEqual(['a1']);
       expect(await ids({ from: T0 + 10, to: T0 + 30, limit: 10 })).toEqual(['a4', 'a3', 'a2']);

@@ -8,6 +8,7 @@ import { MemoryDecisionLog } from '../../src/store/memory/decisionLog.js';
 import { SqliteContactStore } from '../../src/store/sqlite/contactStore.js';
 import { SqliteDecisionLog } from '../../src/store/sqlite/decisionLog.js';
 import { WorkerSqliteDecisionLog } from '../../src/store/sqlite/decisionLogWorker.js';
+import { DECISION_LOG_MIGRATIONS } from '../../src/store/sqlite/decisionLog.js';
 import { contactStoreContract } from './contactStore.contract.js';
 import { decisionLogContract } from './decisionLog.contract.js';
 
@@ -19,7 +20,7 @@ decisionLogContract('sqlite', async () => new SqliteDecisionLog(db()));
 decisionLogContract('sqlite, written by a worker thread', async () => new WorkerSqliteDecisionLog(join(mkdtempSync(join(tmpdir(), 'nb-declog-')), 'decision-log.db')));
 
 describe('decision log written by a worker thread', () => {
-  const decision = (id: string, customerId: string, at: number) => ({ decisionId: id, customerId, channel: 'email', decidedAt: at, catalogueVersion: 'v1', record: { id, chosen: [{ actionId: 'a' }] } });
+  const decision = (id: string, customerId: string, at: number) => ({ decisionId: id, customerId, channel: 'email', decidedAt: at, catalogueVersion: 'v1', chosenActions: ['a'], record: { id, chosen: [{ actionId: 'a' }] } });
 
   it('commits concurrent appends in batches, fails a duplicate alone, and keeps everything across a reopen', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'nb-declog-')), 'decision-log.db');
@@ -39,6 +40,36 @@ describe('decision log written by a worker thread', () => {
     expect(await again.eraseCustomer('c0')).toBe(72);
     expect(await again.count()).toBe(429);
     await again.close();
+  });
+});
+
+describe('the chosen actions column (issue 21)', () => {
+  it('a log written before the column gets it from its records on open, and the search finds them by action', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'nb-declog-')), 'decision-log.db');
+    // The schema as it was (the first two migrations), with rows stored whole.
+    const old = openSqlite(path, { migrations: { module: 'decisioning_log', list: DECISION_LOG_MIGRATIONS.slice(0, 2) } });
+    const insert = old.prepare('INSERT INTO decisions (decision_id, customer_id, channel, decided_at, catalogue_version, record) VALUES (?, ?, ?, ?, ?, ?)');
+    insert.run('o1', 'c1', 'email', 1000, 'v1', JSON.stringify({ chosen: [{ actionId: 'card', rank: 1 }, { actionId: 'saver', rank: 2 }] }));
+    insert.run('o2', 'c2', 'email', 2000, 'v1', JSON.stringify({ chosen: [] }));
+    insert.run('o3', 'c2', 'email', 3000, 'v1', JSON.stringify({ inputs: {} }));
+    old.close();
+    const log = new WorkerSqliteDecisionLog(path);
+    expect((await log.get('o1'))?.chosenActions).toEqual(['card', 'saver']);
+    expect((await log.get('o2'))?.chosenActions).toEqual([]);
+    expect((await log.get('o3'))?.chosenActions).toEqual([]);
+    await log.append({ decisionId: 'n1', customerId: 'c3', channel: 'email', decidedAt: 4000, catalogueVersion: 'v1', chosenActions: ['saver'], record: { packed: true } });
+    expect((await log.search({ actionId: 'saver', limit: 10 })).map((d) => d.decisionId)).toEqual(['n1', 'o1']);
+    expect((await log.search({ actionId: 'card', limit: 10 })).map((d) => d.decisionId)).toEqual(['o1']);
+    // The worker stores the record deflated; reads give it back as it was appended.
+    const raw = openSqlite(path);
+    expect(raw.prepare("SELECT typeof(record) AS t FROM decisions WHERE decision_id = 'n1'").get()).toEqual({ t: 'blob' });
+    expect((await log.get('n1'))?.record).toEqual({ packed: true });
+    // An erasure takes the index rows with the decisions.
+    expect(await log.eraseCustomer('c1')).toBe(1);
+    expect(raw.prepare("SELECT COUNT(*) AS n FROM decision_actions WHERE decision_id = 'o1'").get()).toEqual({ n: 0 });
+    expect((await log.search({ actionId: 'card', limit: 10 })).map((d) => d.decisionId)).toEqual([]);
+    raw.close();
+    await log.close();
   });
 });
 

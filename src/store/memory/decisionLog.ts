@@ -1,4 +1,4 @@
-import { choseAction, type DecisionLog, type DecisionQuery, type LinkedResponse, type LoggedDecision } from '../decisionLog.js';
+import type { DecisionLog, DecisionQuery, LinkedResponse, LoggedDecision } from '../decisionLog.js';
 
 /** In-memory decision log (tests, simulations). Records are copied on the way out. */
 export class MemoryDecisionLog implements DecisionLog {
@@ -36,7 +36,7 @@ export class MemoryDecisionLog implements DecisionLog {
           (q.from === undefined || d.decidedAt >= q.from) &&
           (q.to === undefined || d.decidedAt < q.to) &&
           (b === undefined || d.decidedAt < b.decidedAt || (d.decidedAt === b.decidedAt && d.decisionId < b.decisionId)) &&
-          (q.actionId === undefined || choseAction(d.record, q.actionId)),
+          (q.actionId === undefined || d.chosenActions.includes(q.actionId)),
       )
       .sort((a, b) => b.decidedAt - a.decidedAt || (a.decisionId < b.decisionId ? 1 : -1))
       .slice(0, q.limit)

@@ -8,10 +8,11 @@ interface DecisionRow {
   channel: string;
   decided_at: number;
   catalogue_version: string;
+  chosen_actions: string[];
   record: string;
 }
 
-const toLogged = (r: DecisionRow): LoggedDecision => ({ decisionId: r.decision_id, customerId: r.customer_id, channel: r.channel, decidedAt: r.decided_at, catalogueVersion: r.catalogue_version, record: JSON.parse(r.record) });
+const toLogged = (r: DecisionRow): LoggedDecision => ({ decisionId: r.decision_id, customerId: r.customer_id, channel: r.channel, decidedAt: r.decided_at, catalogueVersion: r.catalogue_version, chosenActions: r.chosen_actions, record: JSON.parse(r.record) });
 
 type Pending = { d: LoggedDecision; resolve: () => void; reject: (e: unknown) => void };
 
@@ -66,14 +67,21 @@ export class PgDecisionLog implements DecisionLog {
         const fresh = new Set(ids);
         const rows = batch.filter((d) => fresh.has(d.decisionId));
         if (rows.length > 0) {
-          await c.query('INSERT INTO decisions (decision_id, customer_id, channel, decided_at, catalogue_version, record) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[])', [
-            rows.map((d) => d.decisionId),
-            rows.map((d) => d.customerId),
-            rows.map((d) => d.channel),
-            rows.map((d) => d.decidedAt),
-            rows.map((d) => d.catalogueVersion),
-            rows.map((d) => JSON.stringify(d.record)),
-          ]);
+          // unnest() cannot take a ragged text[][]: the chosen ids travel as JSON arrays and become text[] here.
+          await c.query(
+            `INSERT INTO decisions (decision_id, customer_id, channel, decided_at, catalogue_version, chosen_actions, record)
+             SELECT u.id, u.customer, u.channel, u.at, u.version, ARRAY(SELECT jsonb_array_elements_text(u.chosen::jsonb)), u.record
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[]) AS u (id, customer, channel, at, version, chosen, record)`,
+            [
+              rows.map((d) => d.decisionId),
+              rows.map((d) => d.customerId),
+              rows.map((d) => d.channel),
+              rows.map((d) => d.decidedAt),
+              rows.map((d) => d.catalogueVersion),
+              rows.map((d) => JSON.stringify(d.chosenActions)),
+              rows.map((d) => JSON.stringify(d.record)),
+            ],
+          );
         }
         return fresh;
       });
@@ -113,8 +121,8 @@ export class PgDecisionLog implements DecisionLog {
     if (q.from !== undefined) where.push(`decided_at >= ${arg(q.from)}`);
     if (q.to !== undefined) where.push(`decided_at < ${arg(q.to)}`);
     if (q.before !== undefined) where.push(`(decided_at, decision_id) < (${arg(q.before.decidedAt)}, ${arg(q.before.decisionId)})`);
-    // The record is stored as text; the chosen action is matched inside it, bounded by the other filters and the page.
-    if (q.actionId !== undefined) where.push(`record::jsonb -> 'chosen' @> jsonb_build_array(jsonb_build_object('actionId', ${arg(q.actionId)}::text))`);
+    // The chosen action ids are a column with a GIN index (migration 16): the record is not read.
+    if (q.actionId !== undefined) where.push(`chosen_actions @> ARRAY[${arg(q.actionId)}::text]`);
     const sql = `SELECT * FROM decisions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY decided_at DESC, decision_id DESC LIMIT ${arg(q.limit)}`;
     return (await this.pool.query<DecisionRow>(sql, args)).rows.map(toLogged);
   }

@@ -220,6 +220,18 @@ export const PG_MIGRATIONS: readonly { version: number; name: string; sql: strin
       );
       CREATE INDEX model_drift_checks_model ON model_drift_checks (model_id, seq);`,
   },
+  {
+    version: 16,
+    name: 'chosen actions of a decision as an indexed column',
+    sql: `
+      -- Records are packed by the decisioning module (decisioning/storedRecord.ts): searches
+      -- and reports filter on the chosen action ids here, never inside the record.
+      ALTER TABLE decisions ADD COLUMN chosen_actions text[] NOT NULL DEFAULT '{}';
+      UPDATE decisions SET chosen_actions = ARRAY(
+        SELECT c ->> 'actionId' FROM jsonb_array_elements(record::jsonb -> 'chosen') AS c WHERE jsonb_typeof(c -> 'actionId') = 'string')
+        WHERE jsonb_typeof(record::jsonb -> 'chosen') = 'array';
+      CREATE INDEX decisions_chosen ON decisions USING gin (chosen_actions);`,
+  },
   // Erasure and the audit trail (securityMigrations.ts), numbered from 101.
   ...SECURITY_PG_MIGRATIONS,
 ];

@@ -18,19 +18,22 @@ export interface ContactSink {
   recordDecline(customerId: string, decline: { actionId: string; family: string; at: number; eventId?: string }): Promise<void>;
 }
 
-interface StoredPick {
-  actionId: string;
-  family: string;
-}
-
 interface CatalogueCounters {
   contactPolicy?: { channelDailyCapacity?: Record<string, number> };
-  actions?: { id: string; dailyCapacity?: number }[];
+  actions?: { id: string; family?: string; dailyCapacity?: number }[];
 }
+
+type Inputs = { inputs?: { sessionId?: string | null } };
+/**
+ * A decision's session id: in the record's inputs, which the packed form (decisioning/storedRecord.ts,
+ * `{ stored, record }`) keeps as they were. The store cannot import the decisioning module's reader.
+ */
+const sessionOf = (r: unknown): string | null | undefined => (r as Inputs | null)?.inputs?.sessionId ?? (r as { record?: Inputs } | null)?.record?.inputs?.sessionId;
 
 /**
  * Rebuilds the contact history from the logs after Redis lost it: every logged decision at
- * or after `sinceMs` gives back the contacts it committed (its chosen actions, at its time)
+ * or after `sinceMs` gives back the contacts it committed (its chosen actions, at its time:
+ * the `chosenActions` column, each action's family from the catalogue version it was decided on)
  * and, within the last two days, the daily volume counters it took (the keys of
  * `decisioning/policies/volume.ts`, per the catalogue version the decision used); every
  * decline (an `offer_response` event) at or after `sinceMs` is recorded again, once per event.
@@ -44,19 +47,21 @@ export async function rebuildContacts(src: ContactSources, sink: ContactSink, o:
   for await (const page of src.decisionsSince(o.sinceMs)) {
     const byCustomer = new Map<string, ContactRecord[]>();
     for (const d of page) {
-      const record = d.record as { chosen?: StoredPick[]; inputs?: { sessionId?: string | null } };
-      for (const pick of record.chosen ?? []) {
-        familyOf.set(pick.actionId, pick.family);
-        const c: ContactRecord = { decisionId: d.decisionId, actionId: pick.actionId, family: pick.family, channel: d.channel, at: d.decidedAt };
-        if (record.inputs?.sessionId) c.sessionId = record.inputs.sessionId;
+      if (d.chosenActions.length === 0) continue;
+      const sessionId = sessionOf(d.record);
+      if (!catalogues.has(d.catalogueVersion)) catalogues.set(d.catalogueVersion, (await src.getCatalogue(d.catalogueVersion)) as CatalogueCounters | undefined);
+      const cat = catalogues.get(d.catalogueVersion);
+      for (const actionId of d.chosenActions) {
+        const family = cat?.actions?.find((a) => a.id === actionId)?.family ?? familyOf.get(actionId) ?? 'unknown';
+        familyOf.set(actionId, family);
+        const c: ContactRecord = { decisionId: d.decisionId, actionId, family, channel: d.channel, at: d.decidedAt };
+        if (sessionId) c.sessionId = sessionId;
         byCustomer.set(d.customerId, [...(byCustomer.get(d.customerId) ?? []), c]);
         contacts++;
         if (d.decidedAt < countersFrom) continue;
-        if (!catalogues.has(d.catalogueVersion)) catalogues.set(d.catalogueVersion, (await src.getCatalogue(d.catalogueVersion)) as CatalogueCounters | undefined);
-        const cat = catalogues.get(d.catalogueVersion);
         const day = new Date(d.decidedAt).toISOString().slice(0, 10);
         if (cat?.contactPolicy?.channelDailyCapacity?.[d.channel] !== undefined) used.set(`channel:${d.channel}:${day}`, (used.get(`channel:${d.channel}:${day}`) ?? 0) + 1);
-        if (cat?.actions?.find((a) => a.id === pick.actionId)?.dailyCapacity !== undefined) used.set(`action:${pick.actionId}:${day}`, (used.get(`action:${pick.actionId}:${day}`) ?? 0) + 1);
+        if (cat?.actions?.find((a) => a.id === actionId)?.dailyCapacity !== undefined) used.set(`action:${actionId}:${day}`, (used.get(`action:${actionId}:${day}`) ?? 0) + 1);
       }
     }
     for (const [customerId, list] of byCustomer) await sink.restoreContacts(customerId, list);

@@ -1,3 +1,4 @@
+import { inflateRawSync } from 'node:zlib';
 import type { DecisionLog, DecisionQuery, LinkedResponse, LoggedDecision } from '../decisionLog.js';
 import { ensureSchema, type SqliteDb } from './db.js';
 
@@ -26,7 +27,29 @@ export const DECISION_LOG_MIGRATIONS = [
    );`,
   // Reviewers search by time across customers (GET /v1/decisions).
   'CREATE INDEX decisions_time ON decisions (decided_at, decision_id);',
+  // The chosen action ids as columns (issue 21): records are packed and deflated, so searches
+  // filter on this index and listings read chosen_actions, never the record.
+  `ALTER TABLE decisions ADD COLUMN chosen_actions TEXT NOT NULL DEFAULT '[]';
+   CREATE TABLE decision_actions (
+     action_id TEXT NOT NULL,
+     decided_at INTEGER NOT NULL,
+     decision_id TEXT NOT NULL,
+     PRIMARY KEY (action_id, decided_at, decision_id)
+   ) WITHOUT ROWID;
+   UPDATE decisions SET chosen_actions = (SELECT json_group_array(json_extract(c.value, '$.actionId')) FROM json_each(decisions.record, '$.chosen') AS c WHERE json_type(c.value, '$.actionId') = 'text')
+     WHERE typeof(record) = 'text' AND json_valid(record) AND json_type(record, '$.chosen') = 'array';
+   INSERT OR IGNORE INTO decision_actions (action_id, decided_at, decision_id) SELECT a.value, d.decided_at, d.decision_id FROM decisions d, json_each(d.chosen_actions) AS a;`,
 ];
+
+/**
+ * The insert of a decision's row (a duplicate id changes nothing: the caller fails that one
+ * record with DUPLICATE_DECISION, no savepoint per record), of its chosen actions into their
+ * index, and the index rows of a customer's decisions (erasure): both adapters, the worker's too.
+ */
+export const INSERT_DECISION = 'INSERT INTO decisions (decision_id, customer_id, channel, decided_at, catalogue_version, chosen_actions, record) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (decision_id) DO NOTHING';
+export const INSERT_CHOSEN = 'INSERT OR IGNORE INTO decision_actions (action_id, decided_at, decision_id) VALUES (?, ?, ?)';
+export const ERASE_CHOSEN = 'DELETE FROM decision_actions WHERE (action_id, decided_at, decision_id) IN (SELECT a.value, d.decided_at, d.decision_id FROM decisions d, json_each(d.chosen_actions) AS a WHERE d.customer_id = ?)';
+export const DUPLICATE_DECISION = 'UNIQUE constraint failed: decisions.decision_id (the decision is already logged)';
 
 export interface DecisionRow {
   decision_id: string;
@@ -34,15 +57,27 @@ export interface DecisionRow {
   channel: string;
   decided_at: number;
   catalogue_version: string;
-  record: string;
+  chosen_actions: string;
+  /** JSON text, or (written by the log's worker) the JSON deflated (raw DEFLATE) as a BLOB. */
+  record: string | Uint8Array;
 }
 
-export const readLoggedDecision = (r: DecisionRow): LoggedDecision => ({ decisionId: r.decision_id, customerId: r.customer_id, channel: r.channel, decidedAt: r.decided_at, catalogueVersion: r.catalogue_version, record: JSON.parse(r.record) });
+/** A stored record's JSON: as it is, or inflated when the worker stored it deflated. */
+const recordJson = (record: string | Uint8Array): string => (typeof record === 'string' ? record : inflateRawSync(record).toString('utf8'));
+
+export const readLoggedDecision = (r: DecisionRow): LoggedDecision => ({
+  decisionId: r.decision_id,
+  customerId: r.customer_id,
+  channel: r.channel,
+  decidedAt: r.decided_at,
+  catalogueVersion: r.catalogue_version,
+  chosenActions: JSON.parse(r.chosen_actions) as string[],
+  record: JSON.parse(recordJson(r.record)),
+});
 
 /**
- * The reviewers' search over the decision log, shared by both SQLite adapters. The indexed
- * columns narrow the rows; a chosen action is matched inside the stored JSON record
- * (`$.chosen[*].actionId`), which is why the other filters and the page size bound it.
+ * The reviewers' search over the decision log, shared by both SQLite adapters: the indexed
+ * columns narrow the rows; a chosen action is matched in its index (decision_actions).
  */
 export function searchDecisions(db: SqliteDb, q: DecisionQuery): LoggedDecision[] {
   const where: string[] = [];
@@ -61,7 +96,7 @@ export function searchDecisions(db: SqliteDb, q: DecisionQuery): LoggedDecision[
     args.push(q.before.decidedAt, q.before.decidedAt, q.before.decisionId);
   }
   if (q.actionId !== undefined) {
-    where.push("EXISTS (SELECT 1 FROM json_each(decisions.record, '$.chosen') AS c WHERE json_extract(c.value, '$.actionId') = ?)");
+    where.push('EXISTS (SELECT 1 FROM decision_actions AS c WHERE c.action_id = ? AND c.decided_at = decisions.decided_at AND c.decision_id = decisions.decision_id)');
     args.push(q.actionId);
   }
   const sql = `SELECT * FROM decisions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY decided_at DESC, decision_id DESC LIMIT ?`;
@@ -71,23 +106,23 @@ export function searchDecisions(db: SqliteDb, q: DecisionQuery): LoggedDecision[
 /** The decision log in the embedded database. */
 export class SqliteDecisionLog implements DecisionLog {
   private readonly insert;
+  private readonly insertChosen;
   private readonly select;
   private readonly insertMany;
   private queue: { d: LoggedDecision; resolve: () => void; reject: (e: unknown) => void }[] = [];
 
   constructor(private readonly db: SqliteDb) {
     ensureSchema(db, 'decisioning_log', DECISION_LOG_MIGRATIONS);
-    this.insert = db.prepare('INSERT INTO decisions (decision_id, customer_id, channel, decided_at, catalogue_version, record) VALUES (?, ?, ?, ?, ?, ?)');
+    this.insert = db.prepare(INSERT_DECISION);
+    this.insertChosen = db.prepare(INSERT_CHOSEN);
     this.select = db.prepare('SELECT * FROM decisions WHERE decision_id = ?');
-    // Each record in its own savepoint: a duplicate id fails alone, not the batch.
+    // A duplicate id fails alone, not the batch (and another batch's first record wins).
     this.insertMany = db.transaction((items: typeof this.queue) =>
       items.map((q) => {
-        try {
-          db.transaction(() => this.insert.run(q.d.decisionId, q.d.customerId, q.d.channel, q.d.decidedAt, q.d.catalogueVersion, JSON.stringify(q.d.record)))();
-          return undefined;
-        } catch (e) {
-          return e;
-        }
+        const d = q.d;
+        if (this.insert.run(d.decisionId, d.customerId, d.channel, d.decidedAt, d.catalogueVersion, JSON.stringify(d.chosenActions), JSON.stringify(d.record)).changes === 0) return new Error(DUPLICATE_DECISION);
+        for (const a of d.chosenActions) this.insertChosen.run(a, d.decidedAt, d.decisionId);
+        return undefined;
       }),
     );
   }
@@ -146,6 +181,7 @@ export class SqliteDecisionLog implements DecisionLog {
   async eraseCustomer(customerId: string): Promise<number> {
     return this.db.transaction(() => {
       this.db.prepare('DELETE FROM decision_responses WHERE decision_id IN (SELECT decision_id FROM decisions WHERE customer_id = ?)').run(customerId);
+      this.db.prepare(ERASE_CHOSEN).run(customerId);
       return this.db.prepare('DELETE FROM decisions WHERE customer_id = ?').run(customerId).changes;
     })();
   }

@@ -1,0 +1,65 @@
+/**
+ * Building a decision record from a decision's evaluation and selection: the record decide()
+ * returns, the one a packed record is rebuilt to when it is read (storedRecord.ts), and the
+ * one replay compares with (replay.ts). Pure apart from the scorer's explanation.
+ */
+import type { Levers } from './catalogue.js';
+import type { CompiledCatalogue } from './compile.js';
+import type { Evaluation } from './decide.js';
+import { chosenProbabilities, type BanditTrace } from './bandit.js';
+import { explain } from './explain.js';
+import type { PropensityScorer } from './scoring.js';
+import { DECISION_FORMAT_VERSION, type ChosenAction, type DecisionInputs, type DecisionRecord } from './trace.js';
+
+/** A private, frozen copy of levers: decisions log them by reference. */
+export function frozenLevers(l: Levers): Levers {
+  const c = structuredClone(l);
+  Object.freeze(c.families);
+  Object.freeze(c.actions);
+  return Object.freeze(c);
+}
+
+/** The chosen actions as a channel shows them, in rank order. */
+export function picksOf(cat: CompiledCatalogue, ev: Evaluation, chosen: readonly number[], channel: string): ChosenAction[] {
+  return chosen.map((i, k) => {
+    const t = ev.traces[i]!;
+    const a = cat.byId.get(t.actionId)!.action;
+    const treatment = Object.fromEntries(Object.entries(a.treatments[channel as never] ?? {}).filter(([, v]) => v !== undefined)) as Record<string, string>;
+    const c: ChosenAction = { actionId: a.id, name: a.name, family: a.family, channel, rank: k + 1, priority: t.priority!, propensity: t.propensity!, headline: a.message.headline, body: a.message.body, treatment };
+    if (a.message.disclosure) c.disclosure = a.message.disclosure;
+    return c;
+  });
+}
+
+/** The record of a decision: its inputs, every candidate's trace, the chosen actions and the explanation. */
+export function buildRecord(
+  cat: CompiledCatalogue,
+  ev: Evaluation,
+  inputs: DecisionInputs,
+  chosen: number[],
+  o: { decisionId: string; channel: string; n: number; now: number; levers: Levers; full: ReadonlySet<string>; scorer: PropensityScorer; shap?: boolean; bandit?: BanditTrace | undefined; selectN: number },
+): DecisionRecord {
+  const probabilities = chosenProbabilities(cat, ev, inputs, chosen, o.bandit, { now: o.now, channel: o.channel, n: o.selectN, full: o.full });
+  const picks = picksOf(cat, ev, chosen, o.channel);
+  picks.forEach((c, k) => (c.selectionProbability = probabilities[k]!));
+  const record: DecisionRecord = {
+    formatVersion: DECISION_FORMAT_VERSION,
+    decisionId: o.decisionId,
+    customerId: inputs.customer.id,
+    channel: o.channel,
+    n: o.n,
+    decidedAt: new Date(o.now).toISOString(),
+    catalogueVersion: cat.version,
+    levers: o.levers,
+    inputs,
+    signals: ev.signals,
+    models: ev.models,
+    candidates: ev.traces,
+    capacityRefused: [...o.full].sort(),
+    chosen: picks,
+    explanation: explain(cat, ev, inputs, chosen[0], o.scorer, 3, o.shap ?? true),
+  };
+  if (o.bandit) record.bandit = o.bandit;
+  return record;
+}
+
