@@ -264,9 +264,9 @@ export class Decisioning {
 
   /** A decision's inputs read now: customer, consents in force, profile and scores (not the contact history, read under the lock). */
   private async inputsFor(req: z.output<typeof DecideRequest>, now: number): Promise<Omit<DecisionInputs, 'history'>> {
-    const customer = await this.deps.customers.get(req.customerId);
+    // Read together (one wait, not three): an unknown customer only wastes the other two reads.
+    const [customer, consentEvents, profile] = await Promise.all([this.deps.customers.get(req.customerId), this.deps.consentEvents(req.customerId), this.deps.profiles?.profile(req.customerId, now)]);
     if (!customer) throw new NextbestError('NOT_FOUND', `no customer ${req.customerId}`);
-    const [consentEvents, profile] = await Promise.all([this.deps.consentEvents(req.customerId), this.deps.profiles?.profile(req.customerId, now)]);
     const values = profile?.values ?? {};
     const scores = (await this.deps.customerScores?.(req.customerId, values)) ?? {};
     const inputs: Omit<DecisionInputs, 'history'> = {
@@ -301,8 +301,10 @@ export class Decisioning {
     }
     return this.mutex.run(customerId, async () => {
       // An erasure holds this lock while it runs: a decision that waited for it finds the tombstone.
-      if (await this.deps.erased?.(customerId)) throw new NextbestError('GONE', 'this customer was erased; no decision is made or kept for them');
-      const history = await this.deps.contacts.history(customerId, o.now - cat.historyDays * DAY_MS);
+      // The history is read beside the tombstone (one wait); it is used only if there is none.
+      // On a shared store the tombstone is read after logging, which alone decides (below): not here too.
+      const [erased, history] = await Promise.all([this.deps.sharedStore === true ? false : this.deps.erased?.(customerId), this.deps.contacts.history(customerId, o.now - cat.historyDays * DAY_MS)]);
+      if (erased) throw new NextbestError('GONE', 'this customer was erased; no decision is made or kept for them');
       const inputs: DecisionInputs = { ...base, history };
       const ev = evaluate(cat, inputs, { now: o.now, channel: o.channel, levers, scorer });
       arm.reorder?.(ev);
