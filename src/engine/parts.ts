@@ -111,12 +111,15 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
     onError: (name: string, e: unknown, failures: number) => logger.warn({ event: 'consumer_failed', consumer: name, failures }, e instanceof Error ? e.message : String(e)),
   };
   let log: ConsumerRunner;
+  /** The consumers this instance runs over the whole log (all of them without a bus), whose memory another instance's erasure must reach. */
+  let local: LogConsumers;
   if (backend.bus) {
     // Features and responses are split by customer partition across the instances; the rest follow the whole log here.
     const b = backend.bus;
     const unpartitioned = logConsumers({ features: online, decisioning, journeys: triggers?.journeys, triggers: triggers?.consumer, deliveries: delivery.consumer }, o.consumers).filter((c) => c !== online && c !== decisioning.responses);
     const partitioned = [new PartitionedFeatures(online.features, backend.profiles), decisioning.responses.partitioned(backend.checkpoints)];
-    log = new BusConsumers(backend.eventLog, b.transport, b.leases, partitioned, new LogConsumers(backend.eventLog, unpartitioned, localOptions), {
+    local = new LogConsumers(backend.eventLog, unpartitioned, localOptions);
+    log = new BusConsumers(backend.eventLog, b.transport, b.leases, partitioned, local, {
       leaseMs: b.leaseMs,
       held: b.held,
       limits: { maxLagEvents: config.consumers.maxLagEvents },
@@ -124,7 +127,19 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
       onChange: (fields, message) => logger.info(fields, message),
     });
   } else {
-    log = new LogConsumers(backend.eventLog, logConsumers({ features: online, decisioning, journeys: triggers?.journeys, triggers: triggers?.consumer, deliveries: delivery.consumer }, o.consumers), localOptions);
+    log = local = new LogConsumers(backend.eventLog, logConsumers({ features: online, decisioning, journeys: triggers?.journeys, triggers: triggers?.consumer, deliveries: delivery.consumer }, o.consumers), localOptions);
+  }
+  if (backend.erasures) {
+    // Another instance erased a customer (its events are gone from the log): drop them from
+    // this instance's memory, and once more a moment later, in case a read of the log that
+    // began before the events were deleted is applied after the first drop.
+    const erase = (id: string) => local.erase(id).catch((e: Error) => logger.warn({ event: 'erasure_not_applied' }, `another instance's erasure could not be applied here: ${e.message}`));
+    await backend.erasures
+      .listen((id) => {
+        void erase(id);
+        setTimeout(() => void erase(id), 1000).unref();
+      })
+      .catch((e: Error) => logger.warn({ event: 'erasure_listener' }, `not listening for other instances' erasures yet (${e.message}); retrying`));
   }
   return { backend, online, lifecycle, decisioning, experiments, log, audit, delivery, triggers, hooks };
 }
