@@ -365,6 +365,9 @@ export class Decisioning {
         this.deps.onUnloggedContacts?.({ decisionId, retracted, error: e });
         throw e;
       }
+      // The record is logged: the contacts' reservation goes (not waited for: a crash before it
+      // leaves the reservation to recovery, which finds the record and drops it).
+      if (sel.chosen.length > 0) this.deps.contacts.confirm?.([decisionId]).catch(() => undefined);
       // Another instance may have erased the customer after the check above (the lock is per
       // process): its tombstone is written before its deletes, so looking again now finds it,
       // and what this decision wrote is erased here rather than outliving the erasure.
@@ -375,6 +378,29 @@ export class Decisioning {
       }
       return record;
     });
+  }
+
+  /**
+   * Recovery after a crash between committing a decision's contacts and logging its record:
+   * every reservation made at least `graceMs` ago (decisions still under way on other
+   * instances are younger) is checked against the decision log; the contacts of a decision
+   * that was never logged are retracted and their capacity given back, and the reservation
+   * of one that was logged is dropped.
+   */
+  async recoverReservations(graceMs: number): Promise<{ retracted: number; confirmed: number }> {
+    const store = this.deps.contacts;
+    if (!store.reservations || !store.confirm) return { retracted: 0, confirmed: 0 };
+    const out = { retracted: 0, confirmed: 0 };
+    for (const r of await store.reservations(this.deps.clock.now() - graceMs)) {
+      if (await this.deps.log.get(r.decisionId)) {
+        await store.confirm([r.decisionId]);
+        out.confirmed++;
+      } else {
+        await store.retract(r.customerId, r.decisionId, r.capacityKeys);
+        out.retracted++;
+      }
+    }
+    return out;
   }
 
   /** Withdraws the contacts of unlogged decisions that could not be withdrawn at the time; returns how many are still kept. */
