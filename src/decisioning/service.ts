@@ -396,6 +396,12 @@ export class Decisioning {
         await store.confirm([r.decisionId]);
         out.confirmed++;
       } else {
+        // Nor a message without its record: entries written with the contacts are cancelled first.
+        const outbox = this.deps.delivery?.outbox;
+        if (outbox) {
+          const keys = (await outbox.list({ customerId: r.customerId, limit: 10_000 })).filter((e) => e.decisionId === r.decisionId).map((e) => e.key);
+          if (keys.length > 0) await outbox.cancelKeys(keys, this.deps.clock.now(), 'its decision record was never logged (the process stopped in between)');
+        }
         await store.retract(r.customerId, r.decisionId, r.capacityKeys);
         out.retracted++;
       }

@@ -17,5 +17,6 @@ log.append = (d) => {
   process.stdout.write(`STALLED ${d.decisionId}\n`);
   return new Promise(() => undefined);
 };
-void engine.decide({ customerId: 'lost', channel: 'in_app', n: 2 });
+// Delivered: on SQLite its outbox entries are written with the contacts.
+void engine.decide({ customerId: 'lost', channel: 'in_app', n: 2, deliver: true });
 setInterval(() => undefined, 1000);

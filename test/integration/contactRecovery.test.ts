@@ -1,8 +1,8 @@
 /**
  * A process killed (SIGKILL) after committing a decision's contacts and before logging its
  * record: the next engine on the same store withdraws those contacts (recovery against the
- * decision log), keeps the contacts of the decision that was logged, and leaves no
- * reservation behind. On SQLite, on PostgreSQL and on PostgreSQL + Redis.
+ * decision log) and cancels its messages, keeps the contacts of the decision that was
+ * logged, and leaves no reservation behind. On SQLite, on PostgreSQL and on PostgreSQL + Redis.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -83,6 +83,10 @@ describe('contacts of a decision killed before its record was logged', () => {
         const kept = (await engine.privacy.exportCustomer('kept')) as unknown as { contacts: { contacts: { decisionId: string }[] } };
         expect(lost.contacts.contacts.map((c) => c.decisionId)).not.toContain(ids.lost);
         expect(kept.contacts.contacts.filter((c) => c.decisionId === ids.kept)).toHaveLength(ids.keptChosen);
+        // Its messages are not sent either (SQLite keeps them with the contacts; PostgreSQL's outbox is in memory and died with the process).
+        const messages = await engine.deliveries.list({ customerId: 'lost' });
+        if (v.name === 'SQLite') expect(messages.length).toBeGreaterThan(0);
+        expect(messages.filter((m) => m.status !== 'cancelled')).toEqual([]);
         const contacts = (engine as unknown as { parts: { backend: { contacts: { reservations(t: number): Promise<unknown[]> } } } }).parts.backend.contacts;
         expect(await contacts.reservations(Number.MAX_SAFE_INTEGER)).toEqual([]);
       } finally {
