@@ -51,7 +51,7 @@ export interface EngineHooks {
 export async function wireParts(config: Config, clock: Clock, logger: Logger, o: { consumers?: readonly LogConsumer[]; pauseConsumers?: boolean | readonly string[] }): Promise<Parts> {
   const backend = await openBackend({ store: config.store, cache: config.cache, bus: config.bus, dataDir: config.dataDir, onWarning: (fields, message) => logger.warn(fields, message) });
   // With a bus the features are applied by the partitions' owners; this instance reads them from the store.
-  const online = new OnlineFeatureStore(loadFeatures(config.features.definitions), backend.profiles, { checkpointEvents: config.features.checkpointEvents, maxCustomersInMemory: config.features.maxCustomersInMemory, readThrough: backend.bus !== undefined });
+  const online = new OnlineFeatureStore(loadFeatures(config.features.definitions), backend.profiles, { checkpointEvents: config.features.checkpointEvents, maxCustomersInMemory: config.features.maxCustomersInMemory, readThrough: backend.bus !== undefined, ...(backend.erasures && !backend.bus ? { erasedAmong: (ids: readonly string[]) => backend.customers.erasedAmong(ids) } : {}) });
   const audit = new AuditTrail(backend.audit, () => clock.now());
   const lifecycle = new ModelLifecycle(backend.models, { log: backend.eventLog, features: () => online.features, now: () => clock.now(), trainingExclusions: trainingExclusionsOf(backend, config), audit: (act) => audit.record(act), customers: (ids) => backend.customers.getMany(ids) });
   const experiments = new Experiments(backend.experiments, clock, 1000, (act) => audit.record(act), (e, prefix) => armIssues(e, { catalogues: backend.catalogues, registry: backend.models }, prefix));
