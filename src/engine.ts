@@ -27,6 +27,9 @@ import type { EventQuery } from './store/eventLog.js';
 import type { ProfileScores, TrainRunOptions } from './training/index.js';
 import { onRuleOverBudget } from './rules/index.js';
 
+/** How old a contact reservation must be before recovery settles it on a shared store (decisions take milliseconds). */
+const RESERVATION_GRACE_MS = 60_000;
+
 export interface EngineDeps {
   clock?: Clock;
   logger?: Logger;
@@ -61,6 +64,7 @@ export class Engine {
   /** The outbox (list, dead letters, retry), the pull channels and delivery metrics. */
   readonly deliveries;
   private stopSweep: () => void = () => undefined;
+  private stopRecovery: () => void = () => undefined;
   /** The log, the saved profiles and the customer records, for read-only tools, listings and tests. */
   readonly stores: Pick<Backend, 'eventLog' | 'profiles' | 'customers'>;
 
@@ -117,6 +121,20 @@ export class Engine {
     // The catalogue in force before any consumer or decision reads it (declines need an action's family).
     const catalogue = await engine.parts.decisioning.syncCatalogue();
     if (catalogue.seedIgnored) logger.warn({ event: 'catalogue_yaml_not_in_force', inForce: catalogue.version, yaml: catalogue.seedVersion }, 'the catalogue YAML differs from the stored catalogue, which stays in force; `nextbest catalogue import FILE` makes a YAML current');
+    // Contacts of decisions a crash kept from being logged are withdrawn before any decision.
+    // On a shared store other instances may be mid-decision: only reservations a minute old
+    // are settled, at start and every minute (an instance killed for good is settled by the others).
+    const shared = engine.parts.backend.kind === 'postgres';
+    const recover = async () => {
+      const r = await engine.parts.decisioning.recoverReservations(shared ? RESERVATION_GRACE_MS : 0);
+      if (r.retracted > 0) logger.warn({ event: 'contacts_recovered', retracted: r.retracted, confirmed: r.confirmed }, `withdrew the contacts of ${r.retracted} decisions that were committed but never logged (a crash in between)`);
+    };
+    await recover();
+    if (shared) {
+      const timer = setInterval(() => void recover().catch((e: Error) => logger.warn({ event: 'contacts_recovery_failed' }, e.message)), RESERVATION_GRACE_MS);
+      timer.unref();
+      engine.stopRecovery = () => clearInterval(timer);
+    }
     // Champions before consumers: triggers read scores as they apply the log.
     await engine.parts.lifecycle.reload();
     if (simulated) logger.info({ event: 'simulated_clock', now: new Date(simulated.now()).toISOString(), dataDir: config.dataDir }, 'the data dir lives on simulated time (clock.json)');
@@ -305,6 +323,7 @@ export class Engine {
     this.measurement.stop();
     this.stopPurges();
     this.stopSweep();
+    this.stopRecovery();
     for (const a of this.parts.delivery.adapters) await (a as { close?: () => unknown }).close?.();
     await this.parts.log.close();
     this.parts.triggers?.close();

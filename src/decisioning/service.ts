@@ -226,9 +226,9 @@ export class Decisioning {
 
   /** A decision's inputs read now: customer, consents in force, profile and scores (not the contact history, read under the lock). */
   private async inputsFor(req: z.output<typeof DecideRequest>, now: number): Promise<Omit<DecisionInputs, 'history'>> {
-    const customer = await this.deps.customers.get(req.customerId);
+    // Read together (one wait, not three): an unknown customer only wastes the other two reads.
+    const [customer, consentEvents, profile] = await Promise.all([this.deps.customers.get(req.customerId), this.deps.consentEvents(req.customerId), this.deps.profiles?.profile(req.customerId, now)]);
     if (!customer) throw new NextbestError('NOT_FOUND', `no customer ${req.customerId}`);
-    const [consentEvents, profile] = await Promise.all([this.deps.consentEvents(req.customerId), this.deps.profiles?.profile(req.customerId, now)]);
     const values = profile?.values ?? {};
     const scores = (await this.deps.customerScores?.(req.customerId, values)) ?? {};
     const inputs: Omit<DecisionInputs, 'history'> = {
@@ -263,8 +263,10 @@ export class Decisioning {
     }
     return this.mutex.run(customerId, async () => {
       // An erasure holds this lock while it runs: a decision that waited for it finds the tombstone.
-      if (await this.deps.erased?.(customerId)) throw new NextbestError('GONE', 'this customer was erased; no decision is made or kept for them');
-      const history = await this.deps.contacts.history(customerId, o.now - cat.historyDays * DAY_MS);
+      // The history is read beside the tombstone (one wait); it is used only if there is none.
+      // On a shared store the tombstone is read after logging, which alone decides (below): not here too.
+      const [erased, history] = await Promise.all([this.deps.sharedStore === true ? false : this.deps.erased?.(customerId), this.deps.contacts.history(customerId, o.now - cat.historyDays * DAY_MS)]);
+      if (erased) throw new NextbestError('GONE', 'this customer was erased; no decision is made or kept for them');
       const inputs: DecisionInputs = { ...base, history };
       const evaluated = () => {
         const e = evaluate(cat, inputs, { now: o.now, channel: o.channel, levers, scorer });
@@ -337,6 +339,9 @@ export class Decisioning {
         this.deps.onUnloggedContacts?.({ decisionId, retracted, error: e });
         throw e;
       }
+      // The record is logged: the contacts' reservation goes (not waited for: a crash before it
+      // leaves the reservation to recovery, which finds the record and drops it).
+      if (sel.chosen.length > 0) this.deps.contacts.confirm?.([decisionId]).catch(() => undefined);
       // Another instance may have erased the customer after the check above (the lock is per
       // process): its tombstone is written before its deletes, so looking again now finds it,
       // and what this decision wrote is erased here rather than outliving the erasure.
@@ -347,6 +352,35 @@ export class Decisioning {
       }
       return record;
     });
+  }
+
+  /**
+   * Recovery after a crash between committing a decision's contacts and logging its record:
+   * every reservation made at least `graceMs` ago (decisions still under way on other
+   * instances are younger) is checked against the decision log; the contacts of a decision
+   * that was never logged are retracted and their capacity given back, and the reservation
+   * of one that was logged is dropped.
+   */
+  async recoverReservations(graceMs: number): Promise<{ retracted: number; confirmed: number }> {
+    const store = this.deps.contacts;
+    if (!store.reservations || !store.confirm) return { retracted: 0, confirmed: 0 };
+    const out = { retracted: 0, confirmed: 0 };
+    for (const r of await store.reservations(this.deps.clock.now() - graceMs)) {
+      if (await this.deps.log.get(r.decisionId)) {
+        await store.confirm([r.decisionId]);
+        out.confirmed++;
+      } else {
+        // Nor a message without its record: entries written with the contacts are cancelled first.
+        const outbox = this.deps.delivery?.outbox;
+        if (outbox) {
+          const keys = (await outbox.list({ customerId: r.customerId, limit: 10_000 })).filter((e) => e.decisionId === r.decisionId).map((e) => e.key);
+          if (keys.length > 0) await outbox.cancelKeys(keys, this.deps.clock.now(), 'its decision record was never logged (the process stopped in between)');
+        }
+        await store.retract(r.customerId, r.decisionId, r.capacityKeys);
+        out.retracted++;
+      }
+    }
+    return out;
   }
 
   /** Withdraws the contacts of unlogged decisions that could not be withdrawn at the time; returns how many are still kept. */

@@ -51,7 +51,7 @@ export interface EngineHooks {
 export async function wireParts(config: Config, clock: Clock, logger: Logger, o: { consumers?: readonly LogConsumer[]; pauseConsumers?: boolean | readonly string[] }): Promise<Parts> {
   const backend = await openBackend({ store: config.store, cache: config.cache, bus: config.bus, dataDir: config.dataDir, onWarning: (fields, message) => logger.warn(fields, message) });
   // With a bus the features are applied by the partitions' owners; this instance reads them from the store.
-  const online = new OnlineFeatureStore(loadFeatures(config.features.definitions), backend.profiles, { checkpointEvents: config.features.checkpointEvents, maxCustomersInMemory: config.features.maxCustomersInMemory, readThrough: backend.bus !== undefined });
+  const online = new OnlineFeatureStore(loadFeatures(config.features.definitions), backend.profiles, { checkpointEvents: config.features.checkpointEvents, maxCustomersInMemory: config.features.maxCustomersInMemory, readThrough: backend.bus !== undefined, ...(backend.erasures && !backend.bus ? { erasedAmong: (ids: readonly string[]) => backend.customers.erasedAmong(ids) } : {}) });
   const audit = new AuditTrail(backend.audit, () => clock.now());
   const lifecycle = new ModelLifecycle(backend.models, { log: backend.eventLog, features: () => online.features, now: () => clock.now(), trainingExclusions: trainingExclusionsOf(backend, config), audit: (act) => audit.record(act), customers: (ids) => backend.customers.getMany(ids) });
   const experiments = new Experiments(backend.experiments, clock, 1000, (act) => audit.record(act), (e, prefix) => armIssues(e, { catalogues: backend.catalogues, registry: backend.models }, prefix));
@@ -112,12 +112,15 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
     onError: (name: string, e: unknown, failures: number) => logger.warn({ event: 'consumer_failed', consumer: name, failures }, e instanceof Error ? e.message : String(e)),
   };
   let log: ConsumerRunner;
+  /** The consumers this instance runs over the whole log (all of them without a bus), whose memory another instance's erasure must reach. */
+  let local: LogConsumers;
   if (backend.bus) {
     // Features and responses are split by customer partition across the instances; the rest follow the whole log here.
     const b = backend.bus;
     const unpartitioned = logConsumers({ features: online, decisioning, journeys: triggers?.journeys, triggers: triggers?.consumer, deliveries: delivery.consumer }, o.consumers).filter((c) => c !== online && c !== decisioning.responses);
     const partitioned = [new PartitionedFeatures(online.features, backend.profiles), decisioning.responses.partitioned(backend.checkpoints)];
-    log = new BusConsumers(backend.eventLog, b.transport, b.leases, partitioned, new LogConsumers(backend.eventLog, unpartitioned, localOptions), {
+    local = new LogConsumers(backend.eventLog, unpartitioned, localOptions);
+    log = new BusConsumers(backend.eventLog, b.transport, b.leases, partitioned, local, {
       leaseMs: b.leaseMs,
       held: b.held,
       limits: { maxLagEvents: config.consumers.maxLagEvents },
@@ -125,7 +128,19 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
       onChange: (fields, message) => logger.info(fields, message),
     });
   } else {
-    log = new LogConsumers(backend.eventLog, logConsumers({ features: online, decisioning, journeys: triggers?.journeys, triggers: triggers?.consumer, deliveries: delivery.consumer }, o.consumers), localOptions);
+    log = local = new LogConsumers(backend.eventLog, logConsumers({ features: online, decisioning, journeys: triggers?.journeys, triggers: triggers?.consumer, deliveries: delivery.consumer }, o.consumers), localOptions);
+  }
+  if (backend.erasures) {
+    // Another instance erased a customer (its events are gone from the log): drop them from
+    // this instance's memory, and once more a moment later, in case a read of the log that
+    // began before the events were deleted is applied after the first drop.
+    const erase = (id: string) => local.erase(id).catch((e: Error) => logger.warn({ event: 'erasure_not_applied' }, `another instance's erasure could not be applied here: ${e.message}`));
+    await backend.erasures
+      .listen((id) => {
+        void erase(id);
+        setTimeout(() => void erase(id), 1000).unref();
+      })
+      .catch((e: Error) => logger.warn({ event: 'erasure_listener' }, `not listening for other instances' erasures yet (${e.message}); retrying`));
   }
   return { backend, online, lifecycle, decisioning, experiments, log, audit, delivery, triggers, hooks };
 }

@@ -65,6 +65,8 @@ export function privacyFacade(parts: Pick<Parts, 'backend' | 'log' | 'decisionin
         const events = await backend.eventLog.eraseCustomer(customerId);
         const rejects = await backend.rejects.eraseCustomer(customerId);
         await parts.log.erase(customerId);
+        // The other instances on the store drop the customer from their memory too.
+        await backend.erasures?.announce(customerId);
         if (!(await backend.compact())) logger.warn({ event: 'erasure_wal_busy' }, 'a reader kept a WAL from being truncated after an erasure; the next checkpoint will');
         await audit.record({ actor: o.actor ?? 'system', action: 'customer.erase', target: subjectOf(customerId), before: null, after: { record, events, rejects } });
         logger.info({ event: 'customer_erased', events, rejects }, 'customer erased');

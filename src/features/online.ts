@@ -25,6 +25,12 @@ export interface OnlineOptions {
    * customers' events, so a state held here would go stale. The store is not a consumer then.
    */
   readThrough?: boolean;
+  /**
+   * On a store other instances write (PostgreSQL without a bus): which of these customers were
+   * erased. A checkpoint asks it first and drops those customers instead of saving them back
+   * (an instance that missed another's erasure notice).
+   */
+  erasedAmong?: (customerIds: readonly string[]) => Promise<Set<string>>;
 }
 
 /** The default budget: about 1 GB of heap at the ~10 KB a state of a few days costs today (bench/results/state.md). */
@@ -50,6 +56,7 @@ export class OnlineFeatureStore implements LogConsumer {
   private evictedCount = 0;
   private readonly scratch: Float64Array;
   private readonly readThrough: boolean;
+  private readonly erasedAmong: OnlineOptions['erasedAmong'];
 
   constructor(
     readonly features: FeatureSet,
@@ -60,6 +67,7 @@ export class OnlineFeatureStore implements LogConsumer {
     this.maxInMemory = options.maxCustomersInMemory ?? DEFAULT_MAX_CUSTOMERS_IN_MEMORY;
     if (!(this.maxInMemory >= 1)) throw new RangeError('maxCustomersInMemory must be at least 1');
     this.readThrough = options.readThrough ?? false;
+    this.erasedAmong = options.erasedAmong;
     this.scratch = new Float64Array(features.size);
   }
 
@@ -179,6 +187,16 @@ export class OnlineFeatureStore implements LogConsumer {
    * changed while it is in flight stays dirty for the next one.
    */
   async checkpoint(remove: readonly string[] = []): Promise<void> {
+    if (this.erasedAmong && this.dirty.size > 0) {
+      const gone = await this.erasedAmong([...this.dirty]);
+      if (gone.size > 0) {
+        for (const id of gone) {
+          this.hot.delete(id);
+          this.dirty.delete(id);
+        }
+        remove = [...remove, ...gone];
+      }
+    }
     const ids = [...this.dirty];
     const put = ids.map((id) => ({ customerId: id, state: this.features.encode(this.hot.get(id)!) }));
     const checkpoint = { seq: this.appliedSeq, version: this.features.version };

@@ -52,6 +52,16 @@ export interface Backend {
   compact(): Promise<boolean>;
   /** With a bus (PostgreSQL stores only): the stream between instances and the partition leases. */
   readonly bus?: { transport: BusTransport; leases: PartitionLeases; leaseMs: number; held: (seqs: readonly number[]) => Promise<Set<number>> };
+  /**
+   * Erasures made by the other processes on a shared store (PostgreSQL: NOTIFY/LISTEN), so
+   * each drops the customer from the state it holds in memory. Absent where one process owns the store.
+   */
+  readonly erasures?: {
+    /** Tells the others, once the stores no longer hold the customer's events. */
+    announce(customerId: string): Promise<void>;
+    /** Hears the others' erasures from now on; resolves once listening. */
+    listen(onErased: (customerId: string) => void): Promise<void>;
+  };
   /** Asks each networked service the backend uses whether it answers (none for embedded backends). */
   ping?(timeoutMs: number): Promise<DependencyCheck[]>;
   /** Closes every port and stops what the backend runs; safe to call twice. */

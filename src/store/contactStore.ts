@@ -82,7 +82,26 @@ export interface ContactStore {
    * kept without its record). Idempotent on the contacts; returns how many were removed.
    */
   retract(customerId: string, decisionId: string, capacityKeys: readonly string[]): Promise<number>;
+  /**
+   * Reservations: `commit` also records, in the same write, that the decision's contacts wait
+   * for its record; `confirm` drops that once the record is logged. A process killed in
+   * between leaves the reservation, and recovery (Decisioning.recoverReservations) retracts
+   * the contacts of any whose decision was never logged. Absent where a crash loses the
+   * contacts anyway (memory).
+   */
+  confirm?(decisionIds: readonly string[]): Promise<void>;
+  /** Reservations made at or before `atOrBefore` and not yet confirmed. */
+  reservations?(atOrBefore: number): Promise<ContactReservation[]>;
   close(): Promise<void>;
+}
+
+/** A committed decision's contacts waiting for its record to be logged. */
+export interface ContactReservation {
+  decisionId: string;
+  customerId: string;
+  at: number;
+  /** The capacity counters its commit took (given back if it is retracted). */
+  capacityKeys: string[];
 }
 
 /**

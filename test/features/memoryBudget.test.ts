@@ -43,6 +43,26 @@ describe('online state within a memory budget', () => {
     });
   }
 
+  it('a checkpoint drops customers the store says were erased instead of saving them back', async () => {
+    const fs = FeatureSet.compile(BANK_PACK);
+    const { arrival } = generateEvents(4, { customers: 10, days: 20 });
+    const log = new MemoryEventLog();
+    await log.appendMany(appendItems(arrival), 0);
+    const stored = await log.readAfter(0, arrival.length);
+    const ids = [...new Set(arrival.map((e) => e.customerId))];
+    const gone = ids[0]!;
+    const store = new MemoryProfileStore();
+    const asked: string[][] = [];
+    const online = new OnlineFeatureStore(fs, store, { checkpointEvents: 1_000_000, erasedAmong: async (among) => (asked.push([...among]), new Set(among.filter((id) => id === gone))) });
+    await online.open();
+    await online.apply(stored);
+    await online.checkpoint();
+    expect(asked.at(-1)).toContain(gone);
+    expect((await store.getMany([gone]))[0]).toBeUndefined();
+    for (const id of ids.slice(1)) expect((await store.getMany([id]))[0]).toBeDefined();
+    expect(online.customersInMemory).toBe(ids.length - 1);
+  });
+
   it('refuses a budget below one', () => {
     expect(() => new OnlineFeatureStore(FeatureSet.compile(BANK_PACK), new MemoryProfileStore(), { maxCustomersInMemory: 0 })).toThrow(/at least 1/);
   });

@@ -126,9 +126,7 @@ describe.skipIf(!pgUp)('erasure and the audit trail on PostgreSQL', () => {
     }
     const tables = await sql<{ table_name: string }>(schema, 'SELECT table_name FROM information_schema.tables WHERE table_schema = $1', [schema]);
     const hits: string[] = [];
-    // Online profiles are not checked here: another instance's features consumer holds the
-    // customer in memory and may save it again after an erasure (see the todo below).
-    for (const { table_name } of tables.filter((t) => t.table_name !== 'feature_profiles')) {
+    for (const { table_name } of tables) {
       const rows = JSON.stringify(await sql(schema, `SELECT * FROM "${table_name}"`));
       for (const n of needles) if (rows.includes(n)) hits.push(`${table_name}: ${n}`);
     }
@@ -136,7 +134,36 @@ describe.skipIf(!pgUp)('erasure and the audit trail on PostgreSQL', () => {
     expect(refused).toBeGreaterThan(0);
   }, 120_000);
 
-  it.todo('an erasure reaches the online profiles other instances hold in memory (they re-save them today): needs erasures routed to consumers across instances');
+  it('an erasure reaches the online profiles other instances hold in memory: none saves the customer back (no bus)', async () => {
+    const schema = schemaName();
+    const open = () => createEngine({ store: storeUrl(schema), dataDir: mkdtempSync(join(tmpdir(), 'nb-sec-pg-')), log: { level: 'silent' }, privacy: { retentionEveryMinutes: 0 } });
+    const [a, b] = [await open(), await open()];
+    const id = 'sec-pg-memory-erase-5';
+    const keep = 'sec-pg-memory-keep-6';
+    let bClosed = false;
+    try {
+      await a.upsertCustomers([id, keep].map((customerId) => ({ customerId, dateOfBirth: '1980-05-05', consents: { marketing: true } })));
+      await a.ingest([id, keep].map((customerId, k) => ({ eventId: `${customerId}-dep`, customerId, occurredAt: '2026-03-01T09:00:00Z', schemaVersion: 1, type: 'deposit', payload: { amount: { minor: 1234_00 + k, currency: 'GBP' }, method: 'online' } })));
+      // B applies the events itself (every instance follows the whole log without a bus; it
+      // reads the head once a second): the customer is in its memory, changed and not yet saved.
+      await new Promise((r) => setTimeout(r, 1500));
+      await b.consumers.caughtUp();
+      expect(b.consumers.status().find((c) => c.name === 'features')!.appliedSeq).toBeGreaterThanOrEqual(2);
+      await a.eraseCustomer(id);
+      // The notice reaches B within moments; B's close then saves every state it holds.
+      const until = Date.now() + 5000;
+      while (Date.now() < until && (await sql(schema, 'SELECT 1 FROM feature_profiles WHERE customer_id = $1', [id])).length > 0) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 300));
+      await b.close();
+      bClosed = true;
+      const saved = (await sql<{ customer_id: string }>(schema, 'SELECT customer_id FROM feature_profiles')).map((r) => r.customer_id);
+      expect(saved).not.toContain(id);
+      expect(saved).toContain(keep);
+    } finally {
+      await a.close();
+      if (!bClosed) await b.close();
+    }
+  }, 60_000);
 
   it('the engine on PostgreSQL audits into the database: one chain for two instances and the CLI, no customer id in it, append-only', async () => {
     const schema = schemaName();

@@ -79,6 +79,25 @@ export function contactStoreContract(name: string, open: () => Promise<ContactSt
       expect(await store.capacityUsed(['action:a:2026-03-01'])).toEqual([1]);
     });
 
+    it('reserves a committed decision until it is confirmed; retraction and erasure drop the reservation too', async () => {
+      if (!store.reservations || !store.confirm) return; // a store a crash empties anyway (memory)
+      const take = [{ key: 'action:a:2026-03-01', max: 5 }];
+      expect(await store.commit('c1', [contact('a', T0, { decisionId: 'r1' }), contact('b', T0, { decisionId: 'r1' })], [], take)).toEqual({ ok: true });
+      expect(await store.commit('c1', [contact('a', T0 + 1, { decisionId: 'r2' })], [], take)).toEqual({ ok: true });
+      expect(await store.commit('c2', [contact('a', T0 + 2, { decisionId: 'r3' })], [], [])).toEqual({ ok: true });
+      expect(await store.commit('c2', [], [], [])).toEqual({ ok: true }); // nothing chosen: nothing reserved
+      const all = await store.reservations(Number.MAX_SAFE_INTEGER);
+      expect(all.map((r) => r.decisionId).sort()).toEqual(['r1', 'r2', 'r3']);
+      expect(all.find((r) => r.decisionId === 'r1')).toEqual({ decisionId: 'r1', customerId: 'c1', at: T0, capacityKeys: ['action:a:2026-03-01'] });
+      expect((await store.reservations(T0)).map((r) => r.decisionId)).toEqual(['r1']);
+      await store.confirm(['r1']);
+      await store.retract('c1', 'r2', ['action:a:2026-03-01']);
+      expect((await store.reservations(Number.MAX_SAFE_INTEGER)).map((r) => r.decisionId)).toEqual(['r3']);
+      await store.eraseCustomer('c2');
+      expect(await store.reservations(Number.MAX_SAFE_INTEGER)).toEqual([]);
+      expect((await store.history('c1', 0)).contacts.map((c) => c.decisionId)).toEqual(['r1', 'r1']);
+    });
+
     it('records a decline once per event, however often it is replayed', async () => {
       await store.recordDecline('c1', { actionId: 'a', family: 'savings', at: T0, eventId: 'e1' });
       await store.recordDecline('c1', { actionId: 'a', family: 'savings', at: T0, eventId: 'e1' });

@@ -9,13 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it, expect } from 'vitest';
-import { DeliveryConsumer } from '../../src/channels/consumer.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { NextbestError } from '../../src/core/errors.js';
 import { createEngine } from '../../src/engine.js';
-import type { LogConsumer } from '../../src/store/consumer.js';
-import { openSqlite, truncateWal } from '../../src/store/sqlite/db.js';
-import { SqliteOutbox } from '../../src/store/sqlite/outbox.js';
 import { exampleEvents } from '../helpers/events.js';
 
 const catalogue = fileURLToPath(new URL('../fixtures/decisions/scenario-catalogue.yaml', import.meta.url));
@@ -55,21 +51,8 @@ describe('erasure racing decisions, deliveries and ingest', () => {
   it(`${TRIALS} trials, then no file of the data dir holds an erased customer's id, email or name`, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'nb-erase-race-'));
     const clock = new ManualClock('2026-03-01T12:00:00Z');
-    // Deliveries: an outbox beside the engine's files, its consumer forgetting erased customers.
-    const outboxDb = openSqlite(join(dataDir, 'outbox.db'));
-    const outbox = new SqliteOutbox(outboxDb);
-    const positions = new Map<string, number>();
-    const deliveries = new DeliveryConsumer(outbox, { get: async (n) => positions.get(n), put: async (n, s) => void positions.set(n, s) });
-    const deliveryConsumer: LogConsumer = {
-      // Beside the engine's own deliveries consumer: this outbox is the test's.
-      name: 'test-deliveries',
-      open: () => deliveries.open(),
-      apply: (events) => deliveries.apply(events),
-      // The backend's compact() truncates the engine's own WALs; this one is the test's.
-      erase: async (id) => (await deliveries.erase(id), void truncateWal(outboxDb)),
-      close: () => deliveries.close(),
-    };
-    const engine = await createEngine({ dataDir, log: { level: 'silent' }, decisioning: { catalogue }, privacy: { retentionEveryMinutes: 0 } }, { clock, consumers: [deliveryConsumer] });
+    // Deliveries go through the engine's own outbox (decisions with `deliver`, written with their contacts) and its pull channel.
+    const engine = await createEngine({ dataDir, log: { level: 'silent' }, decisioning: { catalogue }, privacy: { retentionEveryMinutes: 0 } }, { clock });
     const random = seeded(14);
     const keep = 'keep-me-0815';
     await engine.upsertCustomers([{ customerId: keep, dateOfBirth: '1975-05-05', consents: { marketing: true, personalised_offers: true } }]);
@@ -84,8 +67,8 @@ describe('erasure racing decisions, deliveries and ingest', () => {
       erased.push(id, email, name);
       await engine.upsertCustomers([{ customerId: id, dateOfBirth: '1984-02-02', riskTolerance: 'medium', consents: { marketing: true, personalised_offers: true }, attributes: { email, full_name: name } }]);
       expect((await engine.ingest(exampleEvents(id, '2026-03-01T09:00:00Z', id).filter((e) => e.customerId !== '*' && e.type !== 'consent_change'))).rejected).toBe(0);
-      const first = await engine.decide({ customerId: id, channel: 'in_app', n: 2 });
-      await outbox.enqueue(first.chosen.map((c) => ({ key: `${first.decisionId}:${c.actionId}:in_app`, decisionId: first.decisionId, actionId: c.actionId, customerId: id, channel: 'in_app', worklist: '', message: { headline: `For ${name}`, to: email }, createdAt: clock.now() })));
+      const first = await engine.decide({ customerId: id, channel: 'in_app', n: 2, deliver: true });
+      expect((await engine.deliveries.list({ customerId: id })).length).toBe(first.chosen.length);
 
       let erasedNow = false;
       const decisionIds: string[] = [first.decisionId];
@@ -93,7 +76,8 @@ describe('erasure racing decisions, deliveries and ingest', () => {
       const decisions = Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(async (caller) => {
         for (let k = 0; k < 6; k++) {
           try {
-            const d = await engine.decide({ customerId: id, channel: (k + caller) % 2 ? 'email' : 'in_app', n: 1 });
+            const inApp = (k + caller) % 2 === 0;
+            const d = await engine.decide({ customerId: id, channel: inApp ? 'in_app' : 'email', n: 1, deliver: inApp });
             decisionIds.push(d.decisionId);
             tally.decided++;
           } catch (e) {
@@ -117,11 +101,18 @@ describe('erasure racing decisions, deliveries and ingest', () => {
           await pause(random() * 2);
         }
       })();
+      // A page pulling the customer's in-app actions and acknowledging them (each receipt is an event).
       const dispatcher = (async () => {
         for (let k = 0; k < 8; k++) {
-          for (const e of await outbox.lease({ channels: ['in_app', 'email'], customerId: id, now: clock.now(), leaseMs: 60_000, by: 'race', limit: 10 })) {
-            await pause(random());
-            if (await outbox.complete(e.key, 'race', clock.now())) tally.delivered++;
+          try {
+            for (const e of await engine.deliveries.pull.claim('in_app', { customerId: id, limit: 10 }, 'race')) {
+              await pause(random());
+              await engine.deliveries.pull.acknowledge(e.key, 'race', 'delivered');
+              tally.delivered++;
+            }
+          } catch (e) {
+            // The erasure took the entry (or refused its receipt) between the claim and the acknowledgement.
+            if (!(e instanceof NextbestError && ['GONE', 'NOT_FOUND', 'CONFLICT'].includes(e.code))) throw e;
           }
           await pause(random() * 2);
         }
@@ -142,11 +133,11 @@ describe('erasure racing decisions, deliveries and ingest', () => {
     expect(tally.refused).toBeGreaterThan(0);
     expect(tally.accepted).toBeGreaterThan(0);
     expect(tally.rejectedAfter).toBeGreaterThan(0);
+    expect(tally.delivered).toBeGreaterThan(0);
     expect(scan(dataDir, [keep]).length, 'the scan sees data that is held').toBeGreaterThan(0);
 
     expect(scan(dataDir, erased), 'engine open').toEqual([]);
     await engine.close();
-    outboxDb.close();
     expect(scan(dataDir, erased), 'after close').toEqual([]);
   }, 120_000);
 });

@@ -22,6 +22,7 @@ import { randomBytes } from 'node:crypto';
 import { PgPartitionLeases } from '../postgres/busLeases.js';
 import { NatsBus, busOptionsFromUrl } from '../nats/bus.js';
 import { RedisContactStore } from '../redis/contactStore.js';
+import { PgErasureNotices } from '../postgres/erasureNotices.js';
 import { rebuildContacts } from '../redis/contactRebuild.js';
 
 /** How far back the contact history is rebuilt when Redis lost it: beyond the longest cap or cool-down a catalogue sets. */
@@ -108,11 +109,13 @@ export async function openPostgresBackend(o: PostgresBackendOptions): Promise<Po
       throw e;
     }
   }
+  const erasures = new PgErasureNotices(pool, { url: o.url, schema, tombstoneKey, ...(o.onWarning ? { onWarning: (m: string) => o.onWarning!({ event: 'erasure_listener' }, m) } : {}) });
   let closed = false;
   return {
     kind: 'postgres',
     ...ports,
     tombstoneKey,
+    erasures,
     // PostgreSQL's own WAL and vacuum handle deleted rows; there is no -wal file here to truncate.
     compact: async () => true,
     ...(bus ? { bus } : {}),
@@ -122,6 +125,7 @@ export async function openPostgresBackend(o: PostgresBackendOptions): Promise<Po
       closed = true;
       // The decision log first: it waits for its batch in flight. Ports do not own the
       // pool or the connection (no ownsPool), so each close is cheap; then both end.
+      await erasures.close();
       await ports.decisionLog.close();
       for (const p of Object.values(ports)) await p.close();
       if (bus) await bus.transport.close();

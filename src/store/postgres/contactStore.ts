@@ -1,4 +1,4 @@
-import { capCountsAtCommit, type CapacityTake, type CapCheck, type CommitResult, type ContactHistory, type ContactRecord, type ContactStore, type DeclineRecord } from '../contactStore.js';
+import { capCountsAtCommit, type ContactReservation, type CapacityTake, type CapCheck, type CommitResult, type ContactHistory, type ContactRecord, type ContactStore, type DeclineRecord } from '../contactStore.js';
 import { inTransaction, lockFor, release, type PgAdapterOptions, type PgClient, type PgPool } from './db.js';
 
 interface ContactRow {
@@ -59,6 +59,7 @@ export class PgContactStore implements ContactStore {
              SELECT $1, a, d, x, f, ch, s FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS u(a, d, x, f, ch, s, n) ORDER BY n`,
             [customerId, contacts.map((k) => k.at), contacts.map((k) => k.decisionId), contacts.map((k) => k.actionId), contacts.map((k) => k.family), contacts.map((k) => k.channel), contacts.map((k) => k.sessionId ?? null)],
           );
+          await c.query('INSERT INTO contact_reservations (decision_id, customer_id, at, capacity_keys) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [contacts[0]!.decisionId, customerId, Math.max(...contacts.map((k) => k.at)), JSON.stringify(capacity.map((t) => t.key))]);
         }
         return { ok: true } as const;
       });
@@ -84,6 +85,7 @@ export class PgContactStore implements ContactStore {
     return inTransaction(this.pool, async (c) => {
       const a = (await c.query('DELETE FROM contacts WHERE customer_id = $1', [customerId])).rowCount ?? 0;
       const b = (await c.query('DELETE FROM declines WHERE customer_id = $1', [customerId])).rowCount ?? 0;
+      await c.query('DELETE FROM contact_reservations WHERE customer_id = $1', [customerId]);
       return a + b;
     });
   }
@@ -94,8 +96,18 @@ export class PgContactStore implements ContactStore {
       const n = (await c.query('DELETE FROM contacts WHERE customer_id = $1 AND decision_id = $2', [customerId, decisionId])).rowCount ?? 0;
       // Only when the contacts were still there: a second retraction gives nothing back twice.
       if (n > 0 && capacityKeys.length > 0) await c.query('UPDATE capacity_counters SET used = GREATEST(used - 1, 0) WHERE key = ANY($1::text[])', [[...capacityKeys]]);
+      await c.query('DELETE FROM contact_reservations WHERE decision_id = $1', [decisionId]);
       return n;
     });
+  }
+
+  async confirm(decisionIds: readonly string[]): Promise<void> {
+    if (decisionIds.length > 0) await this.pool.query('DELETE FROM contact_reservations WHERE decision_id = ANY($1::text[])', [[...decisionIds]]);
+  }
+
+  async reservations(atOrBefore: number): Promise<ContactReservation[]> {
+    const rows = (await this.pool.query<{ decision_id: string; customer_id: string; at: number; capacity_keys: string }>('SELECT decision_id, customer_id, at, capacity_keys FROM contact_reservations WHERE at <= $1 ORDER BY at', [atOrBefore])).rows;
+    return rows.map((r) => ({ decisionId: r.decision_id, customerId: r.customer_id, at: r.at, capacityKeys: JSON.parse(r.capacity_keys) as string[] }));
   }
 
   async close(): Promise<void> {

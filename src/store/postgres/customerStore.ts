@@ -1,20 +1,36 @@
 import { randomBytes } from 'node:crypto';
 import type { Customer } from '../../core/customer.js';
 import { tombstoneOf, type CustomerStore } from '../customerStore.js';
+import { Coalesced } from './coalesce.js';
 import { inTransaction, release, type PgAdapterOptions, type PgPool } from './db.js';
 
 /**
  * Customer records in PostgreSQL. Unlike the embedded store there is no cache of records
  * or tombstones: another instance may upsert or erase at any time, and an erasure must
  * hold everywhere at once, so every read goes to the database (one query per batch).
+ * Reads made while others are in flight are answered together (coalesce.ts): each
+ * decision reads its customer and its tombstone, and under load those become one query
+ * for many decisions, each still started after the read was asked for.
  */
 export class PgCustomerStore implements CustomerStore {
+  private readonly bodies: Coalesced<string, string>;
+  private readonly tombstones: Coalesced<string, true>;
+
   constructor(
     private readonly pool: PgPool,
     private readonly o: PgAdapterOptions = {},
     /** The schema's tombstone key (tombstones.ts); without it (tests) tombstones hold only for this store's lifetime. */
     private readonly tombstoneKey: Uint8Array = randomBytes(32),
-  ) {}
+  ) {
+    this.bodies = new Coalesced(async (ids) => {
+      const rows = (await this.pool.query<{ customer_id: string; body: string }>({ name: 'customers_get', text: 'SELECT customer_id, body FROM customers WHERE customer_id = ANY($1::text[])', values: [ids] })).rows;
+      return new Map(rows.map((r) => [r.customer_id, r.body]));
+    });
+    this.tombstones = new Coalesced(async (hashes) => {
+      const rows = (await this.pool.query<{ id_hash: string }>({ name: 'customers_erased', text: 'SELECT id_hash FROM erased_customer_hashes WHERE id_hash = ANY($1::text[])', values: [hashes] })).rows;
+      return new Map(rows.map((r) => [r.id_hash, true] as const));
+    });
+  }
 
   async upsertMany(customers: readonly Customer[], updatedAt: number): Promise<void> {
     if (customers.length === 0) return;
@@ -28,8 +44,7 @@ export class PgCustomerStore implements CustomerStore {
 
   async getMany(ids: readonly string[]): Promise<(Customer | undefined)[]> {
     if (ids.length === 0) return [];
-    const rows = (await this.pool.query<{ customer_id: string; body: string }>('SELECT customer_id, body FROM customers WHERE customer_id = ANY($1::text[])', [[...new Set(ids)]])).rows;
-    const bodies = new Map(rows.map((r) => [r.customer_id, r.body]));
+    const bodies = await this.bodies.get(ids);
     // Parsed per position: two asks for one id get two copies, neither shared.
     return ids.map((id) => {
       const b = bodies.get(id);
@@ -49,8 +64,8 @@ export class PgCustomerStore implements CustomerStore {
   async erasedAmong(ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
     const byHash = new Map([...new Set(ids)].map((id) => [tombstoneOf(this.tombstoneKey, id), id] as const));
-    const rows = (await this.pool.query<{ id_hash: string }>('SELECT id_hash FROM erased_customer_hashes WHERE id_hash = ANY($1::text[])', [[...byHash.keys()]])).rows;
-    return new Set(rows.map((r) => byHash.get(r.id_hash)!));
+    const found = await this.tombstones.get([...byHash.keys()]);
+    return new Set([...byHash].filter(([h]) => found.has(h)).map(([, id]) => id));
   }
 
   async list(o: { afterId?: string; limit: number }): Promise<Customer[]> {

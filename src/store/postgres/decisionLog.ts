@@ -19,16 +19,20 @@ type Pending = { d: LoggedDecision; resolve: () => void; reject: (e: unknown) =>
 /** The error for a decision id already logged. */
 const duplicate = (id: string) => new Error(`decision ${id} is already logged (duplicate decision id)`);
 
+/** Batches written at once per process: a batch waits on PostgreSQL's commit (its fsync), not on the batches before it. */
+const IN_FLIGHT = 4;
+
 /**
  * The decision log in PostgreSQL, split by month of decision time. Appends that arrive
- * together are written as one batch (group commit): one transaction, a multi-row insert
- * of the ids that skips those already logged, and a multi-row insert of the records of
- * the new ones; a duplicate id fails alone. One batch is in flight at a time per process.
+ * together are written as one batch (group commit) in one statement, so one round trip and
+ * one commit: a multi-row insert of the ids that skips those already logged, feeding a
+ * multi-row insert of the records of the new ones; a duplicate id fails alone. Up to
+ * IN_FLIGHT batches are written at once, so under load a decision waits for its own
+ * batch's commit rather than for every batch queued before it.
  */
 export class PgDecisionLog implements DecisionLog {
   private queue: Pending[] = [];
-  private flushing: Promise<void> = Promise.resolve();
-  private scheduled = false;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly pool: PgPool,
@@ -39,18 +43,24 @@ export class PgDecisionLog implements DecisionLog {
   async append(d: LoggedDecision): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({ d, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        this.flushing = this.flushing.then(() => this.flush());
-      }
+      // One queued batch at a time: appends of the same tick join it.
+      if (this.queue.length === 1) queueMicrotask(() => this.startFlush());
     });
   }
 
-  private async flush(): Promise<void> {
-    this.scheduled = false;
+  /** Writes the queued appends now if fewer than IN_FLIGHT batches are being written; else when one of them ends. */
+  private startFlush(): void {
+    if (this.queue.length === 0 || this.inFlight.size >= IN_FLIGHT) return;
     const items = this.queue;
     this.queue = [];
-    if (items.length === 0) return;
+    const p: Promise<void> = this.flush(items).finally(() => {
+      this.inFlight.delete(p);
+      this.startFlush();
+    });
+    this.inFlight.add(p);
+  }
+
+  private async flush(items: Pending[]): Promise<void> {
     const first = new Map<string, Pending>();
     for (const q of items) {
       if (first.has(q.d.decisionId)) q.reject(duplicate(q.d.decisionId));
@@ -59,32 +69,33 @@ export class PgDecisionLog implements DecisionLog {
     const batch = [...first.values()].map((q) => q.d);
     try {
       await ensureMonthPartitions(this.pool, 'decisions', batch.map((d) => d.decidedAt));
-      const added = await inTransaction(this.pool, async (c) => {
-        const ids = (await c.query<{ decision_id: string }>(
-          'INSERT INTO decision_ids (decision_id, customer_id, decided_at) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) ON CONFLICT DO NOTHING RETURNING decision_id',
-          [batch.map((d) => d.decisionId), batch.map((d) => d.customerId), batch.map((d) => d.decidedAt)],
-        )).rows.map((r) => r.decision_id);
-        const fresh = new Set(ids);
-        const rows = batch.filter((d) => fresh.has(d.decisionId));
-        if (rows.length > 0) {
-          // unnest() cannot take a ragged text[][]: the chosen ids travel as JSON arrays and become text[] here.
-          await c.query(
-            `INSERT INTO decisions (decision_id, customer_id, channel, decided_at, catalogue_version, chosen_actions, record)
-             SELECT u.id, u.customer, u.channel, u.at, u.version, ARRAY(SELECT jsonb_array_elements_text(u.chosen::jsonb)), u.record
-             FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[]) AS u (id, customer, channel, at, version, chosen, record)`,
+      // One statement, so one implicit transaction: the records of the ids that were new, or nothing.
+      // unnest() cannot take a ragged text[][]: the chosen ids travel as JSON arrays and become text[] here.
+      const added = new Set(
+        (
+          await this.pool.query<{ decision_id: string }>(
+            `WITH ids AS (
+               INSERT INTO decision_ids (decision_id, customer_id, decided_at)
+               SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) ON CONFLICT DO NOTHING RETURNING decision_id
+             ), recs AS (
+               INSERT INTO decisions (decision_id, customer_id, channel, decided_at, catalogue_version, chosen_actions, record)
+               SELECT u.decision_id, u.customer_id, u.channel, u.decided_at, u.catalogue_version, ARRAY(SELECT jsonb_array_elements_text(u.chosen::jsonb)), u.record
+               FROM unnest($1::text[], $2::text[], $4::text[], $3::bigint[], $5::text[], $6::text[], $7::text[]) AS u(decision_id, customer_id, channel, decided_at, catalogue_version, chosen, record)
+               JOIN ids ON ids.decision_id = u.decision_id
+             )
+             SELECT decision_id FROM ids`,
             [
-              rows.map((d) => d.decisionId),
-              rows.map((d) => d.customerId),
-              rows.map((d) => d.channel),
-              rows.map((d) => d.decidedAt),
-              rows.map((d) => d.catalogueVersion),
-              rows.map((d) => JSON.stringify(d.chosenActions)),
-              rows.map((d) => JSON.stringify(d.record)),
+              batch.map((d) => d.decisionId),
+              batch.map((d) => d.customerId),
+              batch.map((d) => d.decidedAt),
+              batch.map((d) => d.channel),
+              batch.map((d) => d.catalogueVersion),
+              batch.map((d) => JSON.stringify(d.chosenActions)),
+              batch.map((d) => JSON.stringify(d.record)),
             ],
-          );
-        }
-        return fresh;
-      });
+          )
+        ).rows.map((r) => r.decision_id),
+      );
       for (const q of first.values()) {
         if (added.has(q.d.decisionId)) q.resolve();
         else q.reject(duplicate(q.d.decisionId));
@@ -175,7 +186,10 @@ export class PgDecisionLog implements DecisionLog {
 
   /** Waits for appends in flight, then ends the pool if this log owns it. */
   async close(): Promise<void> {
-    await this.flushing;
+    while (this.queue.length > 0 || this.inFlight.size > 0) {
+      this.startFlush();
+      await Promise.all(this.inFlight);
+    }
     await release(this.pool, this.o);
   }
 }

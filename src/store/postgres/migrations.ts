@@ -221,6 +221,19 @@ export const PG_MIGRATIONS: readonly { version: number; name: string; sql: strin
       CREATE INDEX model_drift_checks_model ON model_drift_checks (model_id, seq);`,
   },
   {
+    version: 14,
+    name: 'contact reservations',
+    sql: `
+      -- A committed decision's contacts waiting for its record (ContactStore.confirm); recovery retracts those never logged.
+      CREATE TABLE contact_reservations (
+        decision_id text PRIMARY KEY,
+        customer_id text NOT NULL,
+        at bigint NOT NULL,
+        capacity_keys text NOT NULL
+      );
+      CREATE INDEX contact_reservations_at ON contact_reservations (at);`,
+  },
+  {
     version: 16,
     name: 'chosen actions of a decision as an indexed column',
     sql: `

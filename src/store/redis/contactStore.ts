@@ -1,6 +1,6 @@
 import { NextbestError } from '../../core/errors.js';
 import type { ContactSink } from './contactRebuild.js';
-import { CAP_RACE_MS, type CapacityTake, type CapCheck, type CommitResult, type ContactHistory, type ContactRecord, type ContactStore, type DeclineRecord } from '../contactStore.js';
+import { CAP_RACE_MS, type ContactReservation, type CapacityTake, type CapCheck, type CommitResult, type ContactHistory, type ContactRecord, type ContactStore, type DeclineRecord } from '../contactStore.js';
 import { LuaScript, releaseRedis, type RedisAdapterOptions, type RedisClient } from './client.js';
 
 // A member is `<16-digit sequence>|<record JSON>`: unique even for two equal records, and
@@ -9,9 +9,9 @@ const SEQ_WIDTH = 16;
 
 /**
  * KEYS: the customer's contacts, the sequence counter, the marker that the history is
- * complete, then one capacity counter per take. With `guard` and no marker (Redis lost):
- * 'lost', nothing written.
- * ARGV[1]: {now, longest, caps, maxes}; ARGV[2..]: the contacts as JSON.
+ * complete, the reservations, then one capacity counter per take. With `guard` and no marker
+ * (Redis lost): 'lost', nothing written.
+ * ARGV[1]: {now, longest, caps, maxes, reservation}; ARGV[2..]: the contacts as JSON.
  * Counts what each cap matches among stored and new contacts (the rule of capCountsAtCommit in
  * contactStore.ts), checks every counter, and only then writes: all or nothing.
  */
@@ -35,9 +35,10 @@ if #ARGV > 1 and #h.caps > 0 then
   end
 end
 for i, max in ipairs(h.maxes) do
-  if tonumber(redis.call('GET', KEYS[3 + i]) or '0') >= max then return {'capacity', i} end
+  if tonumber(redis.call('GET', KEYS[4 + i]) or '0') >= max then return {'capacity', i} end
 end
-for i = 1, #h.maxes do redis.call('INCR', KEYS[3 + i]) end
+for i = 1, #h.maxes do redis.call('INCR', KEYS[4 + i]) end
+if h.reservation then redis.call('HSET', KEYS[4], h.reservation.d, cjson.encode(h.reservation)) end
 for i = 2, #ARGV do
   local c = cjson.decode(ARGV[i])
   redis.call('ZADD', KEYS[1], c.at, string.format('%0${SEQ_WIDTH}d', redis.call('INCR', KEYS[2])) .. '|' .. ARGV[i])
@@ -168,8 +169,10 @@ export class RedisContactStore implements ContactStore, ContactSink {
     const now = contacts.reduce((m, c) => Math.max(m, c.at), 0);
     const longest = caps.reduce((m, c) => Math.max(m, c.periodMs), 0);
     // cjson decodes an empty JSON array as an empty object; both have length 0 in Lua.
-    const header = JSON.stringify({ guard: this.o.rebuild !== undefined, now, longest, caps: caps.map((c) => ({ channel: c.channel, family: c.family, max: c.max, periodMs: c.periodMs })), maxes: capacity.map((t) => t.max) });
-    const keys = [`${this.p}contacts:${customerId}`, `${this.p}contact-seq`, `${this.p}contacts-complete`, ...capacity.map((t) => `${this.p}capacity:${t.key}`)];
+    // The reservation's keys as a string: cjson would turn an empty array into an object.
+    const reservation = contacts.length > 0 ? { d: contacts[0]!.decisionId, c: customerId, at: now, k: JSON.stringify(capacity.map((t) => t.key)) } : undefined;
+    const header = JSON.stringify({ guard: this.o.rebuild !== undefined, now, longest, caps: caps.map((c) => ({ channel: c.channel, family: c.family, max: c.max, periodMs: c.periodMs })), maxes: capacity.map((t) => t.max), ...(reservation ? { reservation } : {}) });
+    const keys = [`${this.p}contacts:${customerId}`, `${this.p}contact-seq`, `${this.p}contacts-complete`, `${this.p}contact-reservations`, ...capacity.map((t) => `${this.p}capacity:${t.key}`)];
     const args = [header, ...contacts.map(recordJson)];
     let out = (await COMMIT.run(this.redis, keys, args)) as [string, number?];
     if (out[0] === 'lost') {
@@ -194,7 +197,23 @@ export class RedisContactStore implements ContactStore, ContactSink {
     await DECLINE.run(this.redis, [`${this.p}declines:${customerId}`, `${this.p}contact-seq`, `${this.p}decline-events:${customerId}`], [decline.at, JSON.stringify(record), decline.eventId ?? '']);
   }
 
+  async confirm(decisionIds: readonly string[]): Promise<void> {
+    if (decisionIds.length > 0) await this.redis.hdel(`${this.p}contact-reservations`, ...decisionIds);
+  }
+
+  async reservations(atOrBefore: number): Promise<ContactReservation[]> {
+    const all = await this.redis.hvals(`${this.p}contact-reservations`);
+    return all
+      .map((v) => JSON.parse(v) as { d: string; c: string; at: number; k: string })
+      .filter((r) => r.at <= atOrBefore)
+      .map((r) => ({ decisionId: r.d, customerId: r.c, at: r.at, capacityKeys: JSON.parse(r.k) as string[] }));
+  }
+
   async eraseCustomer(customerId: string): Promise<number> {
+    // The customer's reservations name them: they go too.
+    const held = await this.redis.hgetall(`${this.p}contact-reservations`);
+    const theirs = Object.entries(held).filter(([, v]) => (JSON.parse(v) as { c: string }).c === customerId).map(([d]) => d);
+    if (theirs.length > 0) await this.redis.hdel(`${this.p}contact-reservations`, ...theirs);
     const c = `${this.p}contacts:${customerId}`;
     const d = `${this.p}declines:${customerId}`;
     const out = await this.redis.multi().zcard(c).zcard(d).del(c, d, `${this.p}decline-events:${customerId}`).exec();
@@ -202,7 +221,9 @@ export class RedisContactStore implements ContactStore, ContactSink {
   }
 
   async retract(customerId: string, decisionId: string, capacityKeys: readonly string[]): Promise<number> {
-    return Number(await RETRACT.run(this.redis, [`${this.p}contacts:${customerId}`, ...capacityKeys.map((k) => `${this.p}capacity:${k}`)], [decisionId]));
+    const n = Number(await RETRACT.run(this.redis, [`${this.p}contacts:${customerId}`, ...capacityKeys.map((k) => `${this.p}capacity:${k}`)], [decisionId]));
+    await this.confirm([decisionId]);
+    return n;
   }
 
   async close(): Promise<void> {

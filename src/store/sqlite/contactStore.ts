@@ -1,4 +1,4 @@
-import { capCountsAtCommit, type CapacityTake, type CapCheck, type CommitResult, type ContactHistory, type ContactRecord, type ContactStore, type DeclineRecord } from '../contactStore.js';
+import { capCountsAtCommit, type ContactReservation, type CapacityTake, type CapCheck, type CommitResult, type ContactHistory, type ContactRecord, type ContactStore, type DeclineRecord } from '../contactStore.js';
 import type { NewOutboxEntry } from '../outbox.js';
 import { ensureSchema, type SqliteDb } from './db.js';
 import type { SqliteOutbox } from './outbox.js';
@@ -28,6 +28,13 @@ const MIGRATIONS = [
   // A decline is recorded once per offer_response event, however often the log replays it.
   `ALTER TABLE declines ADD COLUMN event_id TEXT;
    CREATE UNIQUE INDEX declines_event ON declines (event_id) WHERE event_id IS NOT NULL;`,
+  // A committed decision's contacts waiting for its record (ContactStore.confirm).
+  `CREATE TABLE contact_reservations (
+     decision_id TEXT PRIMARY KEY,
+     customer_id TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     capacity_keys TEXT NOT NULL
+   );`,
 ];
 
 interface ContactRow {
@@ -81,6 +88,10 @@ export class SqliteContactStore implements ContactStore {
   private readonly maxCounters: number;
   private readonly outbox: SqliteOutbox | undefined;
   private readonly deleteContact;
+  private readonly insertReservation;
+  private readonly deleteReservation;
+  /** Confirmed decisions whose reservations go with the next write. */
+  private confirmed: string[] = [];
   /** With an outbox (in the same database file), a commit writes its outbox entries in its own transaction. */
   readonly outboxInCommit: boolean;
 
@@ -100,9 +111,14 @@ export class SqliteContactStore implements ContactStore {
     this.upsertUsed = db.prepare('INSERT INTO capacity_counters (key, used) VALUES (?, 1) ON CONFLICT (key) DO UPDATE SET used = used + 1');
     this.insertDecline = db.prepare('INSERT OR IGNORE INTO declines (customer_id, at, action_id, family, event_id) VALUES (?, ?, ?, ?, ?)');
     this.deleteContact = db.prepare('DELETE FROM contacts WHERE rowid = (SELECT rowid FROM contacts WHERE customer_id = ? AND decision_id = ? AND action_id = ? AND channel = ? LIMIT 1)');
-    // The commits of one turn, already checked in memory, in one transaction (one WAL commit).
-    this.writeTx = db.transaction((items: readonly PendingCommit[]) => {
+    this.insertReservation = db.prepare('INSERT OR IGNORE INTO contact_reservations (decision_id, customer_id, at, capacity_keys) VALUES (?, ?, ?, ?)');
+    this.deleteReservation = db.prepare('DELETE FROM contact_reservations WHERE decision_id = ?');
+    // The commits of one turn, already checked in memory, in one transaction (one WAL commit),
+    // with the reservations they make and those confirmed since the last write.
+    this.writeTx = db.transaction((items: readonly PendingCommit[], confirmed: readonly string[]) => {
+      for (const id of confirmed) this.deleteReservation.run(id);
       for (const q of items) {
+        if (q.contacts.length > 0) this.insertReservation.run(q.contacts[0]!.decisionId, q.customerId, Math.max(...q.contacts.map((c) => c.at)), JSON.stringify(q.capacity.map((t) => t.key)));
         for (const t of q.capacity) this.upsertUsed.run(t.key);
         for (const c of q.contacts) this.insertContact.run(q.customerId, c.at, c.decisionId, c.actionId, c.family, c.channel, c.sessionId ?? null);
         if (q.outbox.length > 0) this.outbox!.enqueueIn(q.outbox);
@@ -141,9 +157,11 @@ export class SqliteContactStore implements ContactStore {
   private flush(): void {
     const items = this.queue;
     this.queue = [];
-    if (items.length === 0) return;
+    const confirmed = this.confirmed;
+    this.confirmed = [];
+    if (items.length === 0 && confirmed.length === 0) return;
     try {
-      this.writeTx.immediate(items);
+      this.writeTx.immediate(items, confirmed);
       for (const q of items) q.resolve({ ok: true });
     } catch (e) {
       for (const q of items) {
@@ -234,6 +252,7 @@ export class SqliteContactStore implements ContactStore {
     return this.db.transaction(() => {
       const a = this.db.prepare('DELETE FROM contacts WHERE customer_id = ?').run(customerId).changes;
       const b = this.db.prepare('DELETE FROM declines WHERE customer_id = ?').run(customerId).changes;
+      this.db.prepare('DELETE FROM contact_reservations WHERE customer_id = ?').run(customerId);
       return a + b;
     })();
   }
@@ -245,6 +264,7 @@ export class SqliteContactStore implements ContactStore {
       const n = this.db.prepare('DELETE FROM contacts WHERE customer_id = ? AND decision_id = ?').run(customerId, decisionId).changes;
       // Only when the contacts were still there: a second retraction gives nothing back twice.
       if (n > 0) for (const k of capacityKeys) this.db.prepare('UPDATE capacity_counters SET used = max(used - 1, 0) WHERE key = ?').run(k);
+      this.deleteReservation.run(decisionId);
       return n;
     }).immediate();
     if (n > 0) {
@@ -256,6 +276,23 @@ export class SqliteContactStore implements ContactStore {
       }
     }
     return n;
+  }
+
+  /** Drops the reservations with the next write (a crash before it leaves them for recovery, which finds the records logged). */
+  async confirm(decisionIds: readonly string[]): Promise<void> {
+    if (decisionIds.length === 0) return;
+    if (this.queue.length === 0 && this.confirmed.length === 0) setImmediate(() => this.flush());
+    this.confirmed.push(...decisionIds);
+  }
+
+  async reservations(atOrBefore: number): Promise<ContactReservation[]> {
+    this.flush();
+    return (this.db.prepare('SELECT decision_id, customer_id, at, capacity_keys FROM contact_reservations WHERE at <= ? ORDER BY at').all(atOrBefore) as { decision_id: string; customer_id: string; at: number; capacity_keys: string }[]).map((r) => ({
+      decisionId: r.decision_id,
+      customerId: r.customer_id,
+      at: r.at,
+      capacityKeys: JSON.parse(r.capacity_keys) as string[],
+    }));
   }
 
   /** Writes what is queued; the database belongs to the engine, which closes it. */
