@@ -20,6 +20,7 @@ import type { ModelLifecycle } from '../training/index.js';
 import {
   JourneyConsumer,
   MemoryJourneyStore,
+  type JourneyDecide,
   SqliteJourneyStore,
   type JourneyStore,
   MemoryFireLog,
@@ -120,14 +121,32 @@ export function wireTriggers(
       throw e;
     }
   };
-  const journeys = new JourneyConsumer(
-    journeyStore,
-    async (r) => {
-      const d = await decide({ customerId: r.customerId, channel: r.channel, consider: { actions: [r.actionId], families: [] }, requestId: r.requestId, context: { trigger: 'journey', trigger_event: r.requestId.slice(0, 128) } });
-      return d;
+  // A step's decision, with the policy that took the action out when it was not chosen (the journey's exit says which).
+  const journeyDecide: JourneyDecide = async (r) => {
+    const request: TriggerDecisionRequest = { customerId: r.customerId, channel: r.channel, consider: { actions: [r.actionId], families: [] }, requestId: r.requestId, context: { trigger: 'journey', trigger_event: r.requestId.slice(0, 128) } };
+    const decisionId = triggerDecisionId(r.requestId);
+    let record = (await backend.decisionLog.get(decisionId))?.record as DecisionRecord | undefined;
+    if (!record) {
+      try {
+        record = await o.decide(decideRequestOf(request), { decisionId });
+      } catch (e) {
+        if (e instanceof NextbestError && e.code === 'NOT_FOUND') return { decisionId, chosen: [], why: 'the customer has no record' };
+        throw e;
+      }
+    }
+    const c = record.candidates?.find((x) => x.actionId === r.actionId);
+    const why = c?.excludedBy ? `${c.excludedBy.kind}: ${c.excludedBy.reason}` : c && c.status !== 'chosen' ? 'it was worth less than no action' : undefined;
+    return { decisionId, chosen: record.chosen, excludedBy: c?.excludedBy?.kind, why };
+  };
+  const journeys = new JourneyConsumer(journeyStore, journeyDecide, backend.checkpoints, {
+    now: () => clock.now(),
+    // An event step's condition reads the profile once the features consumer applied that event.
+    facts: async (customerId, seq) => {
+      await o.afterFeatures(seq);
+      const [r, c] = await Promise.all([readings(customerId), customer(customerId)]);
+      return { customer: c.view as Record<string, unknown>, profile: r.profile, scores: r.scores };
     },
-    backend.checkpoints,
-  );
+  });
   const consumer = new TriggerConsumer({
     fires,
     triggers: () => book.inForce(),
@@ -141,7 +160,7 @@ export function wireTriggers(
     beforeSettle: async (fire, outcome) => {
       const followUps = book.inForce().find((t) => t.trigger.id === fire.triggerId)?.trigger.followUps ?? [];
       if (outcome.status !== 'decided' || followUps.length === 0) return;
-      const steps = followUps.map((f) => ({ channel: f.channel, afterMs: f.after }));
+      const steps = followUps.map((f) => ({ channel: f.channel, afterMs: f.after ?? 0, ...(f.on ? { on: { events: f.on.events, ...(f.on.condition !== undefined ? { condition: f.on.condition } : {}), withinMs: f.on.within } } : {}) }));
       await journeys.start({ journeyId: fire.fireId, customerId: fire.customerId, triggerId: fire.triggerId, actionId: outcome.actionIds[0]!, decisionId: outcome.decisionId, steps, at: clock.now() });
     },
     onFire: (fire, outcome, recordedAt) => {

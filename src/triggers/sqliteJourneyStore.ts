@@ -34,6 +34,9 @@ export class SqliteJourneyStore implements JourneyStore {
   async due(now: number): Promise<Journey[]> {
     return (this.db.prepare("SELECT body FROM journeys WHERE status = 'active' AND next_at <= ? ORDER BY next_at").all(now) as { body: string }[]).map((r) => JSON.parse(r.body) as Journey);
   }
+  async waiting(): Promise<Journey[]> {
+    return (this.db.prepare("SELECT body FROM journeys WHERE status = 'active'").all() as { body: string }[]).map((r) => JSON.parse(r.body) as Journey).filter((j) => j.waitingFrom != null);
+  }
   async erase(customerId: string): Promise<void> {
     this.db.prepare('DELETE FROM journeys WHERE customer_id = ?').run(customerId);
   }
