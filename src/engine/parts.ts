@@ -92,7 +92,7 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
     delivery: delivery.decisions,
   });
   const triggers = config.triggers.enabled
-    ? wireTriggers(config, backend, clock, logger, {
+    ? await wireTriggers(config, backend, clock, logger, {
         online,
         lifecycle,
         metrics: delivery.metrics,

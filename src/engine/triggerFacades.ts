@@ -26,11 +26,13 @@ export function triggersFacade(parts: Pick<Parts, 'triggers' | 'audit' | 'backen
     /** Creates or replaces a trigger (refused with VALIDATION_FAILED when it does not parse or compile); audited. */
     async put(input: unknown, o: { actor?: string } = {}) {
       const { trigger, prior } = triggerParts(parts).book.put(input);
+      await triggerParts(parts).book.flush();
       await parts.audit.record({ actor: o.actor ?? 'system', action: 'trigger.put', target: trigger.id, before: prior ?? null, after: trigger });
       return { trigger, created: prior === undefined };
     },
     async delete(id: string, o: { actor?: string } = {}) {
       const prior = triggerParts(parts).book.delete(id);
+      await triggerParts(parts).book.flush();
       await parts.audit.record({ actor: o.actor ?? 'system', action: 'trigger.delete', target: id, before: prior, after: null });
     },
     /** The newest fires across customers (or one customer's), with their outcome. */

@@ -15,6 +15,7 @@ import type { DeliveryMetrics } from '../channels/index.js';
 import { customerView, type DecisionRecord } from '../decisioning/index.js';
 import type { OnlineFeatureStore } from '../features/index.js';
 import type { Backend } from '../store/backend.js';
+import type { PostgresBackend } from '../store/backends/postgres.js';
 import { openSqlite, truncateWal, type SqliteDb } from '../store/sqlite/db.js';
 import type { ModelLifecycle } from '../training/index.js';
 import {
@@ -22,6 +23,9 @@ import {
   MemoryJourneyStore,
   type JourneyDecide,
   SqliteJourneyStore,
+  PgFireLog,
+  PgJourneyStore,
+  PgTriggerRows,
   type JourneyStore,
   MemoryFireLog,
   MemoryTriggerRows,
@@ -60,7 +64,7 @@ export function decideRequestOf(r: TriggerDecisionRequest) {
 /** A fire's decision id, the same for the same request after a crash: the decision is not made twice. */
 export const triggerDecisionId = (requestId: string) => `t-${createHash('sha256').update(requestId).digest('hex').slice(0, 32)}`;
 
-export function wireTriggers(
+export async function wireTriggers(
   config: Config,
   backend: Backend,
   clock: Clock,
@@ -72,7 +76,7 @@ export function wireTriggers(
     decide: (request: ReturnType<typeof decideRequestOf>, o: { decisionId: string }) => Promise<DecisionRecord>;
     afterFeatures: (seq: number) => Promise<void>;
   },
-): TriggerParts {
+): Promise<TriggerParts> {
   const seed = parseTriggerYaml(readFileSync(config.triggers.file ?? DEFAULT_TRIGGERS, 'utf8'));
   let db: SqliteDb | undefined;
   let fires: FireLog;
@@ -92,6 +96,13 @@ export function wireTriggers(
     fires = sqliteFires;
     book = new TriggerBook(new SqliteTriggerRows(db), seed, () => clock.now());
     journeyStore = new SqliteJourneyStore(db);
+  } else if (backend.kind === 'postgres' && 'pool' in backend) {
+    // Shared by every instance: the once-per-period guard holds across them, journeys survive any one of them.
+    const pool = (backend as PostgresBackend).pool;
+    fires = new PgFireLog(pool);
+    book = new TriggerBook(await PgTriggerRows.load(pool), seed, () => clock.now());
+    await book.flush();
+    journeyStore = new PgJourneyStore(pool);
   } else {
     if (backend.kind !== 'memory') logger.warn({ event: 'triggers_in_memory', store: backend.kind }, 'this store keeps trigger state in memory: a restart replays the log for triggers from the start and trigger edits are lost');
     fires = new MemoryFireLog();
