@@ -98,7 +98,12 @@ export class Engine {
     this.stores = { eventLog: parts.backend.eventLog, profiles: parts.backend.profiles, customers: parts.backend.customers };
     this.triggers = triggersFacade(parts, () => clock.now());
     this.deliveries = deliveriesFacade(parts, () => clock.now());
-    parts.hooks.decide = (request, o) => this.decide(request, o);
+    // Triggers and journeys decide from inside a consumer that already follows the features (under a bus, inside the
+    // partition's own batch): waiting for the customer's freshness there would wait on itself.
+    parts.hooks.decide = (request, o) => {
+      this.assertOpen();
+      return this.writeHealth.watch('decide', () => this.parts.decisioning.decide(request, o));
+    };
     parts.hooks.sink = receiptSink(parts.delivery.metrics, (items) => this.ingest(items, { source: 'delivery' }), logger);
   }
 

@@ -52,6 +52,8 @@ export interface TriggerParts {
   readonly journeys: JourneyConsumer;
   /** Starts the absence sweep and the journeys' follow-ups on the clock; returns its stop. */
   startSweep(): () => void;
+  /** Under a bus: the clock's sweeps run only for the customers of the partitions this instance holds. */
+  ownedBy(mine: (customerId: string) => boolean): void;
   close(): void;
 }
 
@@ -179,11 +181,15 @@ export async function wireTriggers(
       if (recordedAt !== undefined) o.metrics.fireToDecision.add(clock.now() - recordedAt);
     },
   });
+  let mine: ((customerId: string) => boolean) | undefined;
   return {
     book,
     fires,
     consumer,
     journeys,
+    ownedBy(m) {
+      mine = m;
+    },
     startSweep() {
       if (config.triggers.sweepSeconds === 0) return () => undefined;
       let running = false;
@@ -191,8 +197,8 @@ export async function wireTriggers(
         if (running) return;
         running = true;
         consumer
-          .sweep(clock.now())
-          .then(() => journeys.tick(clock.now()))
+          .sweep(clock.now(), mine)
+          .then(() => journeys.tick(clock.now(), mine))
           .catch((e: unknown) => logger.warn({ event: 'absence_sweep_failed' }, e instanceof Error ? e.message : String(e)))
           .finally(() => (running = false));
       }, config.triggers.sweepSeconds * 1000);

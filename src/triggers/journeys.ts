@@ -185,8 +185,16 @@ export class JourneyConsumer implements LogConsumer {
     return evaluatePredicate(this.condition(step.on.condition), { event: e.event, customer: facts.customer, profile: facts.profile, scores: facts.scores, context: { now, before: { profile: facts.profile, scores: facts.scores } } }).pass;
   }
 
-  /** Ends journeys on a response to their action, or on a withdrawal of consent to offers; runs the event steps their event arrived for. */
   async apply(events: readonly StoredEvent[]): Promise<void> {
+    await this.applyEvents(events);
+    if (events.length > 0) {
+      this.seq = events[events.length - 1]!.seq;
+      await this.checkpoints?.put(this.name, this.seq);
+    }
+  }
+
+  /** Ends journeys on a response to their action, or on a withdrawal of consent to offers; runs the event steps their event arrived for. No checkpoint (the caller's: the log's, or a partition's). */
+  async applyEvents(events: readonly StoredEvent[]): Promise<void> {
     const waited = await this.waited();
     for (const stored of events) {
       const { event, t } = stored;
@@ -202,16 +210,13 @@ export class JourneyConsumer implements LogConsumer {
         for (const j of await this.store.forCustomer(event.customerId)) if (j.status === 'active') await this.end(j, 'consent_withdrawn', `consent withdrawn (${event.payload.purpose})`, t);
       }
     }
-    if (events.length > 0) {
-      this.seq = events[events.length - 1]!.seq;
-      await this.checkpoints?.put(this.name, this.seq);
-    }
   }
 
-  /** Runs the timed follow-ups due at `now`, and lapses the event steps whose deadline passed; returns the journeys moved. */
-  async tick(now: number): Promise<Journey[]> {
+  /** Runs the timed follow-ups due at `now` (of the customers `mine` keeps: an instance's partitions), and lapses the event steps whose deadline passed; returns the journeys moved. */
+  async tick(now: number, mine?: (customerId: string) => boolean): Promise<Journey[]> {
     const moved: Journey[] = [];
     for (const j of await this.store.due(now)) {
+      if (mine && !mine(j.customerId)) continue;
       const step = j.steps[j.done - 1]!;
       if (step.on) this.lapse(j, now);
       else await this.runStep(j, now);
