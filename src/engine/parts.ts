@@ -125,7 +125,7 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
       decisioning.responses.partitioned(cps),
       ...(triggers
         ? [
-            byPartition(triggers.journeys, cps, P, { initial: async () => (await cps.get(triggers.journeys.name)) ?? 0 }),
+            byPartition(triggers.journeys, cps, P, { initial: async () => (await cps.get(triggers.journeys.name)) ?? 0, opened: async () => triggers.journeys.forgetWaited() }),
             byPartition(triggers.consumer, cps, P, { initial: () => triggers.fires.checkpoint(), opened: (mine) => triggers.consumer.decidePending(mine) }),
           ]
         : []),

@@ -158,6 +158,11 @@ export class JourneyConsumer implements LogConsumer {
     return (this.seq = (await this.checkpoints?.get(this.name)) ?? 0);
   }
 
+  /** Reads the waited-for event types from the store again at the next batch (a partition taken over brings journeys another instance started). */
+  forgetWaited(): void {
+    this.waitedTypes = undefined;
+  }
+
   /** The event types a waiting step may run on (read once from the store, then kept as steps start). */
   private async waited(): Promise<Set<string>> {
     if (!this.waitedTypes) {

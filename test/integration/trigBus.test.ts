@@ -146,6 +146,12 @@ describe.skipIf(!up)('triggers and delivery partitioned by customer over three s
     const victim = all[2]!;
     const victimParts = await partitionsOf(victim);
     expect(victimParts.length).toBeGreaterThan(0);
+    // A journey the victim starts (the deposit's follow-up waits for the customer's next login) ...
+    const traveller = Array.from({ length: 30 }, (_, i) => `tb-${i}`).find((id) => Number(id.slice(3)) >= 13 && victimParts.includes(partitionOf(id, PARTITIONS)))!;
+    const journeysOf = async (id: string) => (await call(all[0]!, 'GET', `/v1/customers/${id}/journeys`)).json.journeys as { status: string; decisionIds: string[]; reason: string | null }[];
+    expect((await call(victim, 'POST', '/v1/events', { events: [deposit(`${RUN}-travel`, traveller)] })).status).toBe(200);
+    await eventually(15_000, async () => (await journeysOf(traveller)).length === 1);
+    expect((await journeysOf(traveller))[0]).toMatchObject({ status: 'active' });
     victim.child.kill('SIGKILL');
     expect(await exited(victim.child)).toBe('SIGKILL');
     const ids = Array.from({ length: 30 }, (_, i) => `tb-${i}`)
@@ -159,5 +165,10 @@ describe.skipIf(!up)('triggers and delivery partitioned by customer over three s
     expect(live.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: PARTITIONS }, (_, i) => i));
     await new Promise((r) => setTimeout(r, 1500));
     for (const id of ids) expect(received.filter((r) => r.customerId === id), id).toHaveLength(1);
-  }, 60_000);
+    // ... moves with its partition: the login, through a live instance, runs its step on the new holder (a decision, refused here by the cap of one contact a day).
+    const login = { eventId: `${RUN}-login`, customerId: traveller, occurredAt: new Date().toISOString(), schemaVersion: 1, type: 'login', payload: { channel: 'mobile_app' } };
+    expect((await call(all[1]!, 'POST', '/v1/events', { events: [login] })).status).toBe(200);
+    await eventually(15_000, async () => (await journeysOf(traveller))[0]?.status !== 'active');
+    expect((await journeysOf(traveller))[0]).toMatchObject({ status: 'stopped', reason: expect.stringMatching(/^step 2 on in_app not sent: contact: /) });
+  }, 90_000);
 });
