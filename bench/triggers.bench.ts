@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { triggerDecisionId } from '../src/engine/triggers.js';
@@ -112,7 +112,7 @@ const q = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Ma
  * large_deposit_investment; time from the request sent to the signed webhook received here.
  * The floor, in the same run: the same requests' own reply time (event accepted).
  */
-async function endToEnd(rate: number, seconds: number, share: number): Promise<BenchRow[]> {
+async function endToEnd(rate: number, seconds: number, share: number, mode: 'triggers' | 'floor' = 'triggers'): Promise<BenchRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'nb-bench-trig-'));
   const sentAt = new Map<string, number>();
   const e2e: number[] = [];
@@ -136,7 +136,8 @@ async function endToEnd(rate: number, seconds: number, share: number): Promise<B
   const total = Math.round(rate * seconds);
   const fires = Math.ceil(total * share) + 10;
   const root = fileURLToPath(new URL('..', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/triggerServer.ts'), dir, hookUrl, SECRET, String(fires + 2000)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE_DIR] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(root, 'bench/triggerServer.ts'), dir, hookUrl, SECRET, String(fires + 2000), mode], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -170,6 +171,17 @@ async function endToEnd(rate: number, seconds: number, share: number): Promise<B
     await post(JSON.stringify({ events: [{ eventId: `warm-${k}`, customerId: `b${fires + (k % 2000)}`, occurredAt: new Date().toISOString(), schemaVersion: 1, type: 'deposit', payload: { amount: { minor: 20_000, currency: 'GBP' } } }] }));
   }
   accept.length = 0;
+  const cpu = () =>
+    new Promise<number>((resolve, reject) => {
+      request({ host: '127.0.0.1', port, path: '/bench/cpu', agent }, (res) => {
+        let b = '';
+        res.on('data', (d: Buffer) => (b += d.toString()));
+        res.on('end', () => resolve((JSON.parse(b) as { cpuMs: number }).cpuMs));
+      })
+        .on('error', reject)
+        .end();
+    });
+  const cpu0 = await cpu();
   const pending: Promise<void>[] = [];
   let fired = 0;
   const start = performance.now();
@@ -181,13 +193,14 @@ async function endToEnd(rate: number, seconds: number, share: number): Promise<B
     const customerId = big ? `b${fired++}` : `b${fires + Math.floor(rng.next() * 2000)}`;
     const eventId = `bench-${k}`;
     const body = JSON.stringify({ events: [{ eventId, customerId, occurredAt: new Date().toISOString(), schemaVersion: 1, type: 'deposit', payload: { amount: { minor: big ? 6_000_000 : 20_000, currency: 'GBP' } } }] });
-    if (big) sentAt.set(triggerDecisionId(`large_deposit_investment:${eventId}:push`), performance.now());
+    if (big) sentAt.set(triggerDecisionId(`large_deposit_investment:${eventId}:email`), performance.now());
     pending.push(post(body));
   }
   const offered = total / ((performance.now() - start) / 1000);
   await Promise.all(pending);
   const deadline = performance.now() + 15_000;
-  while (e2e.length < sentAt.size && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  while (mode === 'triggers' && e2e.length < sentAt.size && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const cpuMs = (await cpu()) - cpu0;
   child.kill('SIGTERM');
   await new Promise((r) => child.on('exit', r));
   agent.destroy();
@@ -198,7 +211,17 @@ async function endToEnd(rate: number, seconds: number, share: number): Promise<B
   accept.sort((a, b) => a - b);
   const c = `HTTP event → webhook received (${rate}/s offered, ${(share * 100).toFixed(0)}% firing)`;
   const floor = `HTTP event accepted (POST /v1/events reply, same run)`;
+  const perEvent = (cpuMs * 1000) / Math.max(1, accept.length);
+  if (mode === 'floor') {
+    const f = `floor server: triggers off, events only ingested (${rate}/s offered)`;
+    return [
+      { case: f, metric: 'server CPU per event', value: perEvent, unit: 'µs', note: `${accept.length} accepted; load ${loadavg()[0]!.toFixed(1)}` },
+      { case: f, metric: 'accepted p50', value: q(accept, 0.5), unit: 'ms' },
+      { case: f, metric: 'accepted p99', value: q(accept, 0.99), unit: 'ms' },
+    ];
+  }
   return [
+    { case: c, metric: 'server CPU per event', value: perEvent, unit: 'µs', note: `ingest + triggers + decisions + dispatch, all events; ${e2e.length} fired; load ${loadavg()[0]!.toFixed(1)}` },
     { case: c, metric: 'p50', value: q(e2e, 0.5), unit: 'ms', peer: { name: 'floor', value: q(accept, 0.5) }, ratio: q(e2e, 0.5) / q(accept, 0.5) },
     { case: c, metric: 'p99', value: q(e2e, 0.99), unit: 'ms', goal: '≤ 20 ms (issue 13)', peer: { name: 'floor', value: q(accept, 0.99) }, ratio: q(e2e, 0.99) / q(accept, 0.99) },
     { case: c, metric: 'delivered', value: e2e.length, unit: `of ${sentAt.size} fired (${duplicates} repeats)` },
@@ -215,15 +238,19 @@ const bench: Bench = {
     rows.push(await throughput('memory', new MemoryOutbox(), quick ? 500 : 3000));
     rows.push(await throughput('SQLite', new SqliteOutbox(openSqlite(':memory:')), quick ? 500 : 3000));
     rows.push(...(await latency(new SqliteOutbox(openSqlite(':memory:')), 50, quick ? 2 : 10)));
+    const started = loadavg().map((x) => x.toFixed(1)).join(' / ');
     rows.push(...(await endToEnd(quick ? 200 : 1000, quick ? 3 : 5, 0.05)));
+    rows.push(...(await endToEnd(quick ? 200 : 1000, quick ? 3 : 5, 0.05, 'floor')));
     // Below saturation on this machine: the path's own latency rather than the queue in front of it.
     if (!quick) rows.push(...(await endToEnd(100, 10, 0.05)));
+    if (!quick) rows.push(...(await endToEnd(100, 10, 0.05, 'floor')));
     return {
       rows,
       notes: [
         'Receiver and dispatcher share one process and event loop; the SQLite outbox is in memory (no fsync), so disk cost is not in these figures.',
         'outbox write → webhook: the delivery half alone. HTTP event → webhook: the whole path, one event per request, over a server in its own process (SQLite store in a temp dir, fsync per commit): ingest, features, the trigger consumer, a decision among the trigger\'s families, the outbox write in the contact\'s transaction, the dispatcher, the signed POST. The floor is the same requests\' own reply time (event accepted and durable); ratio = ours / floor.',
         'The load generator and the webhook receiver share the bench process; 2 cores are shared with other work on this machine (load average in the JSON).',
+        `Load average at start ${started} on 2 cores. Server CPU per event: the server process's user+system CPU (process.cpuUsage) over the timed run until every fire was delivered, divided by the events accepted; the floor server is the same process with triggers off, fed the same stream (ingest, features and the log only), so ours − floor is what triggers, decisions and delivery cost per event at 5% firing.`,
       ],
     };
   },

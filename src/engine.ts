@@ -92,7 +92,7 @@ export class Engine {
         await parts.backend.checkpoints.put('write-probe', Date.now());
         // Not ready while a contact is kept without its decision record.
         const kept = await parts.decisioning.retryRetractions();
-        if (kept > 0) throw new Error(`the contacts of ${kept} unlogged decisions are not yet withdrawn`);
+        if (kept > 0) throw new Error(`the contacts or messages of ${kept} unlogged decisions are not yet withdrawn`);
       },
       config.health.writeFailureHoldSeconds * 1000,
     );
@@ -101,8 +101,13 @@ export class Engine {
     if (drift.everyMinutes > 0) this.drift.start(drift);
     this.stores = { eventLog: parts.backend.eventLog, profiles: parts.backend.profiles, customers: parts.backend.customers };
     this.triggers = triggersFacade(parts, () => clock.now());
-    this.deliveries = deliveriesFacade(parts, () => clock.now());
-    parts.hooks.decide = (request, o) => this.decide(request, o);
+    this.deliveries = deliveriesFacade(parts, () => clock.now(), { freshnessTimeoutMs: config.consumers.freshnessTimeoutMs });
+    // Triggers and journeys decide from inside a consumer that already follows the features (under a bus, inside the
+    // partition's own batch): waiting for the customer's freshness there would wait on itself.
+    parts.hooks.decide = (request, o) => {
+      this.assertOpen();
+      return this.writeHealth.watch('decide', () => this.parts.decisioning.decide(request, o));
+    };
     parts.hooks.sink = receiptSink(parts.delivery.metrics, (items) => this.ingest(items, { source: 'delivery' }), logger);
   }
 

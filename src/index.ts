@@ -41,7 +41,7 @@ export async function trainAll(engine: Engine, options: TrainRunOptions = {}): P
 }
 export { parseExperimentsYaml, renderExperimentReport, ExperimentSchema, UniversalControlSchema, type Experiment, type ExperimentRecord, type ExperimentResults, type FairnessReport, type OutcomeReport } from './experiments/index.js';
 export type { ModelFairnessAudit } from './training/fairness.js';
-export { Trigger as TriggerSchema, parseTriggerYaml, type Trigger, type TriggerInput, type TriggerFire, type FireRecord, type TriggerReplay } from './triggers/index.js';
+export { Trigger as TriggerSchema, parseTriggerYaml, type Trigger, type TriggerInput, type TriggerFire, type FireRecord, type TriggerReplay, JOURNEY_STATUSES, type Journey, type JourneyStatus } from './triggers/index.js';
 export { verifyWebhook, webhookSignature, DeliveryReceipt as DeliveryReceiptSchema, SIGNATURE_HEADER, TIMESTAMP_HEADER, IDEMPOTENCY_HEADER } from './channels/index.js';
 export { OUTBOX_STATUSES, type OutboxEntry, type OutboxStatus } from './store/outbox.js';
 export { WhatIfOptions as WhatIfOptionsSchema } from './simulation/whatIf.js';

@@ -36,6 +36,12 @@ export class DeliveryConsumer implements LogConsumer {
   }
 
   async apply(events: readonly StoredEvent[]): Promise<void> {
+    await this.applyEvents(events);
+    if (events.length > 0) await this.checkpoints.put(this.name, events[events.length - 1]!.seq);
+  }
+
+  /** Cancels and releases for these events, with no checkpoint (the caller's: the log's, or a partition's). */
+  async applyEvents(events: readonly StoredEvent[]): Promise<void> {
     for (const { event, t } of events) {
       if (event.type === 'delivery_receipt') {
         // Releasing is idempotent: a replayed receipt finds the contact already gone.
@@ -52,7 +58,6 @@ export class DeliveryConsumer implements LogConsumer {
       }
       if (keys.length > 0) this.onCancelled?.(event.customerId, keys);
     }
-    if (events.length > 0) await this.checkpoints.put(this.name, events[events.length - 1]!.seq);
   }
 
   async erase(customerId: string): Promise<void> {

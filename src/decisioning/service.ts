@@ -16,7 +16,7 @@ import type { StoredEvent } from '../core/events.js';
 import { fieldIssues } from '../core/validate.js';
 import type { ConsumerCheckpoints } from '../store/consumer.js';
 import type { CatalogueStore, CatalogueVersionInfo } from '../store/catalogueStore.js';
-import type { ContactRecord, ContactStore } from '../store/contactStore.js';
+import type { CommitResult, ContactRecord, ContactStore } from '../store/contactStore.js';
 import type { DecisionLog, LoggedDecision } from '../store/decisionLog.js';
 import type { NewOutboxEntry, Outbox } from '../store/outbox.js';
 import { Levers as LeversSchema, OfferChannel, parseAction, parseCatalogue, type Action, type Catalogue, type Levers } from './catalogue.js';
@@ -162,6 +162,8 @@ export class Decisioning {
   private readonly records: LoggedRecords;
   /** Contacts of decisions whose record could not be logged, not yet withdrawn (a full disk refuses the withdrawal too), by decision id. */
   private readonly unretracted = new Map<string, { customerId: string; keys: string[] }>();
+  /** Outbox entries of decisions whose record could not be logged, not yet cancelled, by decision id. */
+  private readonly uncancelled = new Map<string, { keys: string[]; at: number }>();
 
   constructor(
     catalogue: Catalogue,
@@ -249,7 +251,7 @@ export class Decisioning {
    * history is read here, under the customer's lock.
    */
   async decideWith(base: Omit<DecisionInputs, 'history'> & { history?: DecisionInputs['history'] }, o: { channel: string; n: number; now: number; decisionId?: string; deliver?: boolean }): Promise<DecisionRecord> {
-    if (this.unretracted.size > 0) await this.retryRetractions();
+    if (this.unretracted.size > 0 || this.uncancelled.size > 0) await this.retryRetractions();
     const inForce = this.versions.stale() ? await this.refreshCatalogue() : this.compiled;
     const experiment = await this.deps.experiment?.(base.customer.id);
     const customerId = base.customer.id;
@@ -330,11 +332,9 @@ export class Decisioning {
         if (!retracted) this.unretracted.set(decisionId, { customerId, keys });
         // Nor a message without its decision record: the entries written with the contacts are cancelled.
         if (delivery && entries.length > 0) {
-          await delivery.outbox.cancelKeys(
-            entries.map((x) => x.key),
-            o.now,
-            'its decision record could not be logged',
-          ).catch(() => undefined);
+          const keys = entries.map((x) => x.key);
+          // Tried again with the withdrawals until it succeeds (the instance is not ready meanwhile).
+          await delivery.outbox.cancelKeys(keys, o.now, 'its decision record could not be logged').catch(() => this.uncancelled.set(decisionId, { keys, at: o.now }));
         }
         this.deps.onUnloggedContacts?.({ decisionId, retracted, error: e });
         throw e;
@@ -383,7 +383,7 @@ export class Decisioning {
     return out;
   }
 
-  /** Withdraws the contacts of unlogged decisions that could not be withdrawn at the time; returns how many are still kept. */
+  /** Withdraws the contacts and cancels the messages of unlogged decisions that could not be at the time; returns how many decisions still keep some. */
   async retryRetractions(): Promise<number> {
     for (const [decisionId, r] of [...this.unretracted]) {
       try {
@@ -393,7 +393,31 @@ export class Decisioning {
         break; // the store still refuses writes: try again later
       }
     }
-    return this.unretracted.size;
+    for (const [decisionId, r] of [...this.uncancelled]) {
+      try {
+        await this.deps.delivery!.outbox.cancelKeys(r.keys, r.at, 'its decision record could not be logged');
+        this.uncancelled.delete(decisionId);
+      } catch {
+        break;
+      }
+    }
+    return new Set([...this.unretracted.keys(), ...this.uncancelled.keys()]).size;
+  }
+
+  /**
+   * Takes a contact again for a delivery an operator retries from the dead-letter list (its
+   * contact was released when it failed): checked against the caps in force now, under the
+   * customer's lock, so a retry never sends past a cap another message has used since. A
+   * contact still held (its release not applied) is not taken twice.
+   */
+  async retake(customerId: string, d: { decisionId: string; actionId: string; channel: string }, now: number): Promise<CommitResult> {
+    return this.mutex.run(customerId, async () => {
+      const cat = this.versions.stale() ? await this.refreshCatalogue() : this.compiled;
+      const history = await this.deps.contacts.history(customerId, now - cat.historyDays * DAY_MS);
+      if (history.contacts.some((c) => c.decisionId === d.decisionId && c.actionId === d.actionId && c.channel === d.channel)) return { ok: true };
+      const family = cat.byId.get(d.actionId)?.action.family ?? 'unknown';
+      return this.deps.contacts.commit(customerId, [{ decisionId: d.decisionId, actionId: d.actionId, family, channel: d.channel, at: now }], capsFor(cat, d.channel), []);
+    });
   }
 
   /**

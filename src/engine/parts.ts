@@ -19,6 +19,7 @@ import { AuditTrail } from '../governance/audit.js';
 import { trainingExclusionsOf } from './privacy.js';
 import { wireDelivery, type DeliveryParts, type ReceiptSink } from './delivery.js';
 import { wireTriggers, type decideRequestOf, type TriggerParts } from './triggers.js';
+import { byPartition, ownership } from './partitionedConsumers.js';
 import type { DecisionRecord } from '../decisioning/index.js';
 
 /** The built-in bank catalogue, used when config.decisioning.catalogue is unset. */
@@ -92,7 +93,7 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
     delivery: delivery.decisions,
   });
   const triggers = config.triggers.enabled
-    ? wireTriggers(config, backend, clock, logger, {
+    ? await wireTriggers(config, backend, clock, logger, {
         online,
         lifecycle,
         metrics: delivery.metrics,
@@ -117,16 +118,32 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
   if (backend.bus) {
     // Features and responses are split by customer partition across the instances; the rest follow the whole log here.
     const b = backend.bus;
-    const unpartitioned = logConsumers({ features: online, decisioning, journeys: triggers?.journeys, triggers: triggers?.consumer, deliveries: delivery.consumer }, o.consumers).filter((c) => c !== online && c !== decisioning.responses);
-    const partitioned = [new PartitionedFeatures(online.features, backend.profiles), decisioning.responses.partitioned(backend.checkpoints)];
+    // Journeys, triggers and deliveries too, after features and responses in the same batch: each instance fires only its customers' triggers.
+    const moved = new Set<LogConsumer | undefined>([online, decisioning.responses, triggers?.journeys, triggers?.consumer, delivery.consumer]);
+    const unpartitioned = logConsumers({ features: online, decisioning, journeys: triggers?.journeys, triggers: triggers?.consumer, deliveries: delivery.consumer }, o.consumers).filter((c) => !moved.has(c));
+    const P = b.transport.partitions;
+    const cps = backend.checkpoints;
+    const partitioned = [
+      new PartitionedFeatures(online.features, backend.profiles),
+      decisioning.responses.partitioned(cps),
+      ...(triggers
+        ? [
+            byPartition(triggers.journeys, cps, P, { initial: async () => (await cps.get(triggers.journeys.name)) ?? 0, opened: async () => triggers.journeys.forgetWaited() }),
+            byPartition(triggers.consumer, cps, P, { initial: () => triggers.fires.checkpoint(), opened: (mine) => triggers.consumer.decidePending(mine) }),
+          ]
+        : []),
+      byPartition(delivery.consumer, cps, P, { initial: async () => (await cps.get(delivery.consumer.name)) ?? 0 }),
+    ];
     local = new LogConsumers(backend.eventLog, unpartitioned, localOptions);
-    log = new BusConsumers(backend.eventLog, b.transport, b.leases, partitioned, local, {
+    const bus = new BusConsumers(backend.eventLog, b.transport, b.leases, partitioned, local, {
       leaseMs: b.leaseMs,
       held: b.held,
       limits: { maxLagEvents: config.consumers.maxLagEvents },
       onError: (what, e) => logger.warn({ event: 'bus_failed', what }, e instanceof Error ? e.message : String(e)),
       onChange: (fields, message) => logger.info(fields, message),
     });
+    log = bus;
+    triggers?.ownedBy(ownership(() => bus.partitions, P));
   } else {
     log = local = new LogConsumers(backend.eventLog, logConsumers({ features: online, decisioning, journeys: triggers?.journeys, triggers: triggers?.consumer, deliveries: delivery.consumer }, o.consumers), localOptions);
   }

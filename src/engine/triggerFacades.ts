@@ -26,11 +26,13 @@ export function triggersFacade(parts: Pick<Parts, 'triggers' | 'audit' | 'backen
     /** Creates or replaces a trigger (refused with VALIDATION_FAILED when it does not parse or compile); audited. */
     async put(input: unknown, o: { actor?: string } = {}) {
       const { trigger, prior } = triggerParts(parts).book.put(input);
+      await triggerParts(parts).book.flush();
       await parts.audit.record({ actor: o.actor ?? 'system', action: 'trigger.put', target: trigger.id, before: prior ?? null, after: trigger });
       return { trigger, created: prior === undefined };
     },
     async delete(id: string, o: { actor?: string } = {}) {
       const prior = triggerParts(parts).book.delete(id);
+      await triggerParts(parts).book.flush();
       await parts.audit.record({ actor: o.actor ?? 'system', action: 'trigger.delete', target: id, before: prior, after: null });
     },
     /** The newest fires across customers (or one customer's), with their outcome. */
@@ -76,7 +78,7 @@ function parseSet(input: unknown) {
 }
 
 /** The delivery façade. */
-export function deliveriesFacade(parts: Pick<Parts, 'delivery' | 'audit'>, now: () => number) {
+export function deliveriesFacade(parts: Pick<Parts, 'delivery' | 'audit' | 'decisioning' | 'log' | 'backend'>, now: () => number, o: { freshnessTimeoutMs?: number } = {}) {
   const d = parts.delivery;
   return {
     list: (q: OutboxQuery = {}) => d.outbox.list({ ...q, limit: Math.min(q.limit ?? 100, 1000) }),
@@ -86,12 +88,29 @@ export function deliveriesFacade(parts: Pick<Parts, 'delivery' | 'audit'>, now: 
       return e;
     },
     counts: (): Promise<Record<OutboxStatus, number>> => d.outbox.counts(),
-    /** Puts a dead-lettered delivery back, due now with its attempts reset (audited). CONFLICT unless it is dead. */
-    async retry(key: string, o: { actor?: string } = {}) {
+    /**
+     * Puts a dead-lettered delivery back, due now with its attempts reset (audited). CONFLICT
+     * unless it is dead, or when the caps in force are now used (its contact, released when it
+     * failed, is taken again first: a retry never sends past a cap).
+     */
+    async retry(key: string, by: { actor?: string } = {}) {
       const e = await d.outbox.get(key);
       if (!e) throw new NextbestError('NOT_FOUND', `no delivery ${key}`);
-      if (!(await d.outbox.revive(key, now()))) throw new NextbestError('CONFLICT', `delivery ${key} is ${e.status}; only a dead-lettered delivery can be retried`);
-      await parts.audit.record({ actor: o.actor ?? 'system', action: 'delivery.retry', target: key, before: { status: e.status, lastError: e.lastError }, after: { status: 'pending' } });
+      if (e.status !== 'dead') throw new NextbestError('CONFLICT', `delivery ${key} is ${e.status}; only a dead-lettered delivery can be retried`);
+      // The failed receipt releases the contact: let the deliveries consumer apply it first, so the contact is not counted twice.
+      await parts.log.forCustomer(e.customerId, ['deliveries'], o.freshnessTimeoutMs ?? 5000).catch(() => undefined);
+      const at = now();
+      const taken = await parts.decisioning.retake(e.customerId, e, at);
+      if (!taken.ok) {
+        const why = taken.reason === 'cap' ? `the cap of ${taken.cap.max} on ${taken.cap.channel}${taken.cap.family ? ` (${taken.cap.family})` : ''} is used` : `capacity ${taken.key} is full`;
+        throw new NextbestError('CONFLICT', `delivery ${key} cannot be retried now: ${why} since it failed`, { reason: taken.reason });
+      }
+      if (!(await d.outbox.revive(key, at))) {
+        // Retried or settled meanwhile (another operator): give back the contact just taken.
+        await parts.backend.contacts.release?.(e.customerId, e);
+        throw new NextbestError('CONFLICT', `delivery ${key} is no longer dead-lettered`);
+      }
+      await parts.audit.record({ actor: by.actor ?? 'system', action: 'delivery.retry', target: key, before: { status: e.status, lastError: e.lastError }, after: { status: 'pending' } });
       d.dispatcher?.wake();
       return d.outbox.get(key);
     },

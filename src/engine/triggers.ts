@@ -15,12 +15,17 @@ import type { DeliveryMetrics } from '../channels/index.js';
 import { customerView, type DecisionRecord } from '../decisioning/index.js';
 import type { OnlineFeatureStore } from '../features/index.js';
 import type { Backend } from '../store/backend.js';
+import type { PostgresBackend } from '../store/backends/postgres.js';
 import { openSqlite, truncateWal, type SqliteDb } from '../store/sqlite/db.js';
 import type { ModelLifecycle } from '../training/index.js';
 import {
   JourneyConsumer,
   MemoryJourneyStore,
+  type JourneyDecide,
   SqliteJourneyStore,
+  PgFireLog,
+  PgJourneyStore,
+  PgTriggerRows,
   type JourneyStore,
   MemoryFireLog,
   MemoryTriggerRows,
@@ -47,6 +52,8 @@ export interface TriggerParts {
   readonly journeys: JourneyConsumer;
   /** Starts the absence sweep and the journeys' follow-ups on the clock; returns its stop. */
   startSweep(): () => void;
+  /** Under a bus: the clock's sweeps run only for the customers of the partitions this instance holds. */
+  ownedBy(mine: (customerId: string) => boolean): void;
   close(): void;
 }
 
@@ -59,7 +66,7 @@ export function decideRequestOf(r: TriggerDecisionRequest) {
 /** A fire's decision id, the same for the same request after a crash: the decision is not made twice. */
 export const triggerDecisionId = (requestId: string) => `t-${createHash('sha256').update(requestId).digest('hex').slice(0, 32)}`;
 
-export function wireTriggers(
+export async function wireTriggers(
   config: Config,
   backend: Backend,
   clock: Clock,
@@ -73,7 +80,7 @@ export function wireTriggers(
     logged: (decisionId: string) => Promise<{ record: DecisionRecord } | undefined>;
     afterFeatures: (seq: number) => Promise<void>;
   },
-): TriggerParts {
+): Promise<TriggerParts> {
   const seed = parseTriggerYaml(readFileSync(config.triggers.file ?? DEFAULT_TRIGGERS, 'utf8'));
   let db: SqliteDb | undefined;
   let fires: FireLog;
@@ -93,6 +100,13 @@ export function wireTriggers(
     fires = sqliteFires;
     book = new TriggerBook(new SqliteTriggerRows(db), seed, () => clock.now());
     journeyStore = new SqliteJourneyStore(db);
+  } else if (backend.kind === 'postgres' && 'pool' in backend) {
+    // Shared by every instance: the once-per-period guard holds across them, journeys survive any one of them.
+    const pool = (backend as PostgresBackend).pool;
+    fires = new PgFireLog(pool);
+    book = new TriggerBook(await PgTriggerRows.load(pool), seed, () => clock.now());
+    await book.flush();
+    journeyStore = new PgJourneyStore(pool);
   } else {
     if (backend.kind !== 'memory') logger.warn({ event: 'triggers_in_memory', store: backend.kind }, 'this store keeps trigger state in memory: a restart replays the log for triggers from the start and trigger edits are lost');
     fires = new MemoryFireLog();
@@ -122,14 +136,32 @@ export function wireTriggers(
       throw e;
     }
   };
-  const journeys = new JourneyConsumer(
-    journeyStore,
-    async (r) => {
-      const d = await decide({ customerId: r.customerId, channel: r.channel, consider: { actions: [r.actionId], families: [] }, requestId: r.requestId, context: { trigger: 'journey', trigger_event: r.requestId.slice(0, 128) } });
-      return d;
+  // A step's decision, with the policy that took the action out when it was not chosen (the journey's exit says which).
+  const journeyDecide: JourneyDecide = async (r) => {
+    const request: TriggerDecisionRequest = { customerId: r.customerId, channel: r.channel, consider: { actions: [r.actionId], families: [] }, requestId: r.requestId, context: { trigger: 'journey', trigger_event: r.requestId.slice(0, 128) } };
+    const decisionId = triggerDecisionId(r.requestId);
+    let record = (await backend.decisionLog.get(decisionId))?.record as DecisionRecord | undefined;
+    if (!record) {
+      try {
+        record = await o.decide(decideRequestOf(request), { decisionId });
+      } catch (e) {
+        if (e instanceof NextbestError && e.code === 'NOT_FOUND') return { decisionId, chosen: [], why: 'the customer has no record' };
+        throw e;
+      }
+    }
+    const c = record.candidates?.find((x) => x.actionId === r.actionId);
+    const why = c?.excludedBy ? `${c.excludedBy.kind}: ${c.excludedBy.reason}` : c && c.status !== 'chosen' ? 'it was worth less than no action' : undefined;
+    return { decisionId, chosen: record.chosen, excludedBy: c?.excludedBy?.kind, why };
+  };
+  const journeys = new JourneyConsumer(journeyStore, journeyDecide, backend.checkpoints, {
+    now: () => clock.now(),
+    // An event step's condition reads the profile once the features consumer applied that event.
+    facts: async (customerId, seq) => {
+      await o.afterFeatures(seq);
+      const [r, c] = await Promise.all([readings(customerId), customer(customerId)]);
+      return { customer: c.view as Record<string, unknown>, profile: r.profile, scores: r.scores };
     },
-    backend.checkpoints,
-  );
+  });
   const consumer = new TriggerConsumer({
     fires,
     triggers: () => book.inForce(),
@@ -143,7 +175,7 @@ export function wireTriggers(
     beforeSettle: async (fire, outcome) => {
       const followUps = book.inForce().find((t) => t.trigger.id === fire.triggerId)?.trigger.followUps ?? [];
       if (outcome.status !== 'decided' || followUps.length === 0) return;
-      const steps = followUps.map((f) => ({ channel: f.channel, afterMs: f.after }));
+      const steps = followUps.map((f) => ({ channel: f.channel, afterMs: f.after ?? 0, ...(f.on ? { on: { events: f.on.events, ...(f.on.condition !== undefined ? { condition: f.on.condition } : {}), withinMs: f.on.within } } : {}) }));
       await journeys.start({ journeyId: fire.fireId, customerId: fire.customerId, triggerId: fire.triggerId, actionId: outcome.actionIds[0]!, decisionId: outcome.decisionId, steps, at: clock.now() });
     },
     onFire: (fire, outcome, recordedAt) => {
@@ -151,11 +183,15 @@ export function wireTriggers(
       if (recordedAt !== undefined) o.metrics.fireToDecision.add(clock.now() - recordedAt);
     },
   });
+  let mine: ((customerId: string) => boolean) | undefined;
   return {
     book,
     fires,
     consumer,
     journeys,
+    ownedBy(m) {
+      mine = m;
+    },
     startSweep() {
       if (config.triggers.sweepSeconds === 0) return () => undefined;
       let running = false;
@@ -163,8 +199,8 @@ export function wireTriggers(
         if (running) return;
         running = true;
         consumer
-          .sweep(clock.now())
-          .then(() => journeys.tick(clock.now()))
+          .sweep(clock.now(), mine)
+          .then(() => journeys.tick(clock.now(), mine))
           .catch((e: unknown) => logger.warn({ event: 'absence_sweep_failed' }, e instanceof Error ? e.message : String(e)))
           .finally(() => (running = false));
       }, config.triggers.sweepSeconds * 1000);

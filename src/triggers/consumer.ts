@@ -76,14 +76,30 @@ export class TriggerConsumer implements LogConsumer {
   constructor(private readonly deps: TriggerConsumerDeps) {}
 
   async open(): Promise<number> {
-    // A crash between claim and settle left these undecided: decide them now, with the same ids.
-    for (const r of await this.deps.fires.pending()) await this.decideFire(r.fire);
+    await this.decidePending();
     return this.deps.fires.checkpoint();
+  }
+
+  /** A crash between claim and settle left these undecided: decide them now, with the same ids (only the customers `mine` keeps, when given). */
+  async decidePending(mine?: (customerId: string) => boolean): Promise<void> {
+    for (const r of await this.deps.fires.pending()) if (!mine || mine(r.fire.customerId)) await this.decideFire(r.fire);
   }
 
   async apply(events: readonly StoredEvent[]): Promise<void> {
     if (events.length === 0) return;
     await this.deps.afterFeatures?.(events[events.length - 1]!.seq);
+    await this.applyEvents(events);
+    await this.deps.fires.saveCheckpoint(events[events.length - 1]!.seq);
+  }
+
+  /**
+   * Evaluates the triggers on these events and decides their fires, with no checkpoint (the
+   * caller keeps it: the whole log's in apply, a partition's under a bus). The profile must
+   * already reflect the events (apply waits for the features consumer; a partition applies
+   * features first in the same batch).
+   */
+  async applyEvents(events: readonly StoredEvent[]): Promise<void> {
+    if (events.length === 0) return;
     const triggers = this.deps.triggers();
     this.arrivals = new Map(events.map((e) => [e.event.eventId, e.recordedAt]));
     const watched = new Set<EventType>(triggers.flatMap((t) => (t.trigger.kind === 'absence' && t.trigger.enabled ? t.trigger.events : [])));
@@ -126,15 +142,15 @@ export class TriggerConsumer implements LogConsumer {
       await this.fireAll(outcome.fires);
       if (last) await this.deps.fires.saveReadings(customerId, after);
     }
-    await this.deps.fires.saveCheckpoint(events[events.length - 1]!.seq);
   }
 
-  /** The clock's sweep for absence triggers: every watched customer quiet for long enough. Returns the fires decided. */
-  async sweep(now: number): Promise<TriggerFire[]> {
+  /** The clock's sweep for absence triggers: every watched customer quiet for long enough (of those `mine` keeps: an instance's partitions). Returns the fires decided. */
+  async sweep(now: number, mine?: (customerId: string) => boolean): Promise<TriggerFire[]> {
     const triggers = this.deps.triggers();
     if (!triggers.some((t) => t.trigger.kind === 'absence' && t.trigger.enabled)) return [];
     const decided: TriggerFire[] = [];
     for (const customerId of await this.deps.fires.watchedCustomers()) {
+      if (mine && !mine(customerId)) continue;
       const outcome = evaluateAbsences(triggers, {
         customerId,
         customer: await this.deps.customer(customerId),

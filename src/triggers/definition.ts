@@ -52,7 +52,24 @@ const common = {
    * A journey: the chosen action again on other channels after waits, if the customer has not
    * answered (each step re-checks consent, suitability and the caps when it runs).
    */
-  followUps: z.array(z.object({ channel: Channel, after: Period }).strict()).max(5).default([]),
+  followUps: z
+    .array(
+      z
+        .object({
+          channel: Channel,
+          /** Wait after the previous step; for a step with `on`, when it starts waiting for its event (default at once). */
+          after: Period.optional(),
+          /** The step runs at the customer's next event of these types passing `condition`, if it comes `within` the period; otherwise it lapses. */
+          on: z
+            .object({ events: z.array(EventTypeName).min(1, 'needs at least one event type').max(20), condition: z.string().min(1).max(2000).optional(), within: Period })
+            .strict()
+            .optional(),
+        })
+        .strict()
+        .refine((f) => f.after !== undefined || f.on !== undefined, { message: 'needs `after` (a wait), `on` (an event to wait for), or both', path: ['after'] }),
+    )
+    .max(5)
+    .default([]),
 };
 
 /** Fires on events of these types that pass the condition (e.g. a deposit of £50,000 or more). */

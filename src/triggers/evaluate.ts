@@ -89,6 +89,18 @@ export function compileTriggers(set: TriggerSet): CompiledTrigger[] {
         else throw e;
       }
     }
+    trigger.followUps.forEach((f, k) => {
+      const field = `triggers.${i}.followUps.${k}.on.condition`;
+      if (f.on?.condition === undefined) return;
+      try {
+        compileRule(f.on.condition, 'trigger', field);
+        const unknown = /^Unknown variable: (\S+)/.exec(ruleEnvironment('trigger').cel.parse(f.on.condition).check().error?.message ?? '');
+        if (unknown) issues.push({ field, rule: 'cel', message: `reads ${unknown[1]}, which a journey step cannot see (it sees event, customer, profile, scores and context)` });
+      } catch (e) {
+        if (e instanceof ValidationError) issues.push(...e.issues);
+        else throw e;
+      }
+    });
     out.push(Object.freeze({ trigger, condition }));
   });
   if (issues.length > 0) throw new ValidationError(issues);

@@ -1,4 +1,5 @@
 /** Journeys in the embedded database (`triggers.db`, beside the fire log), so they survive a restart. */
+import type { Statement } from 'better-sqlite3';
 import { ensureSchema, type SqliteDb } from '../store/sqlite/db.js';
 import type { Journey, JourneyStore } from './journeys.js';
 
@@ -16,25 +17,35 @@ const MIGRATIONS = [
 ];
 
 export class SqliteJourneyStore implements JourneyStore {
+  /** Statements prepared once (a prepare per call was a third of the trigger consumer's time in the bench's profile). */
+  private readonly statements = new Map<string, Statement>();
+  private st(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
+
   constructor(private readonly db: SqliteDb) {
     ensureSchema(db, 'trigger_journeys', MIGRATIONS);
   }
   async put(j: Journey): Promise<void> {
-    this.db
-      .prepare('INSERT INTO journeys (journey_id, customer_id, status, next_at, started_at, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (journey_id) DO UPDATE SET status = excluded.status, next_at = excluded.next_at, body = excluded.body')
+    this.st('INSERT INTO journeys (journey_id, customer_id, status, next_at, started_at, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (journey_id) DO UPDATE SET status = excluded.status, next_at = excluded.next_at, body = excluded.body')
       .run(j.journeyId, j.customerId, j.status, j.nextAt, j.startedAt, JSON.stringify(j));
   }
   async get(id: string): Promise<Journey | undefined> {
-    const r = this.db.prepare('SELECT body FROM journeys WHERE journey_id = ?').get(id) as { body: string } | undefined;
+    const r = this.st('SELECT body FROM journeys WHERE journey_id = ?').get(id) as { body: string } | undefined;
     return r && (JSON.parse(r.body) as Journey);
   }
   async forCustomer(customerId: string): Promise<Journey[]> {
-    return (this.db.prepare('SELECT body FROM journeys WHERE customer_id = ? ORDER BY started_at, rowid').all(customerId) as { body: string }[]).map((r) => JSON.parse(r.body) as Journey);
+    return (this.st('SELECT body FROM journeys WHERE customer_id = ? ORDER BY started_at, rowid').all(customerId) as { body: string }[]).map((r) => JSON.parse(r.body) as Journey);
   }
   async due(now: number): Promise<Journey[]> {
-    return (this.db.prepare("SELECT body FROM journeys WHERE status = 'active' AND next_at <= ? ORDER BY next_at").all(now) as { body: string }[]).map((r) => JSON.parse(r.body) as Journey);
+    return (this.st("SELECT body FROM journeys WHERE status = 'active' AND next_at <= ? ORDER BY next_at").all(now) as { body: string }[]).map((r) => JSON.parse(r.body) as Journey);
+  }
+  async waiting(): Promise<Journey[]> {
+    return (this.st("SELECT body FROM journeys WHERE status = 'active'").all() as { body: string }[]).map((r) => JSON.parse(r.body) as Journey).filter((j) => j.waitingFrom != null);
   }
   async erase(customerId: string): Promise<void> {
-    this.db.prepare('DELETE FROM journeys WHERE customer_id = ?').run(customerId);
+    this.st('DELETE FROM journeys WHERE customer_id = ?').run(customerId);
   }
 }

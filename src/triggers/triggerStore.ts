@@ -15,6 +15,8 @@ export interface TriggerRows {
   put(t: Trigger, at: number): void;
   delete(id: string): boolean;
   replaceAll(ts: readonly Trigger[], at: number): void;
+  /** Waits until the edits so far are stored (rows written behind, as on PostgreSQL). */
+  flush?(): Promise<void>;
 }
 
 export class MemoryTriggerRows implements TriggerRows {
@@ -67,6 +69,11 @@ export class TriggerBook {
     const stored = rows.all();
     if (stored.length === 0 && seed.triggers.length > 0) rows.replaceAll(seed.triggers, now());
     this.compiled = compileTriggers({ triggers: rows.all() });
+  }
+
+  /** Waits until the edits so far are stored. */
+  async flush(): Promise<void> {
+    await this.rows.flush?.();
   }
 
   /** The compiled triggers in force. */

@@ -115,10 +115,27 @@ describe('a store that refuses writes (disk full)', () => {
     expect((await backend.contacts.history('df-1', 0)).contacts.length).toBeGreaterThan(0);
     restoreLog();
     expect((await app.inject({ url: '/readyz' })).statusCode).toBe(503);
-    expect((await app.inject({ url: '/v1/ops/readiness' })).json().writes.failure.message).toMatch(/contacts of 1 unlogged decisions are not yet withdrawn/);
+    expect((await app.inject({ url: '/v1/ops/readiness' })).json().writes.failure.message).toMatch(/contacts or messages of 1 unlogged decisions are not yet withdrawn/);
     restoreRetract();
     expect((await app.inject({ url: '/readyz' })).statusCode).toBe(200);
     expect((await backend.contacts.history('df-1', 0)).contacts).toEqual([]);
+  });
+
+  it('when the outbox refuses the cancellation too, it is retried: not ready until the message is cancelled', async () => {
+    const { app, post, engine } = await open(0);
+    const backend = backendOf(engine);
+    const restoreLog = failing(backend.decisionLog, 'append', diskFull);
+    const restoreCancel = failing(backend.outbox!, 'cancelKeys', diskFull);
+    expect((await post('/v1/decisions', { customerId: 'df-1', channel: 'in_app', n: 1, deliver: true })).statusCode).toBe(503);
+    // The contacts were withdrawn, but the message is still there to be pulled: the instance says so.
+    expect((await engine.deliveries.list({ customerId: 'df-1' })).map((e) => e.status)).toEqual(['pending']);
+    restoreLog();
+    expect((await app.inject({ url: '/readyz' })).statusCode).toBe(503);
+    expect((await app.inject({ url: '/v1/ops/readiness' })).json().writes.failure.message).toMatch(/contacts or messages of 1 unlogged decisions are not yet withdrawn/);
+    restoreCancel();
+    expect((await app.inject({ url: '/readyz' })).statusCode).toBe(200);
+    const left = await engine.deliveries.list({ customerId: 'df-1' });
+    expect(left.map((e) => [e.status, e.lastError])).toEqual([['cancelled', 'its decision record could not be logged']]);
   });
 
   it('a bug is not a storage failure: it stays a 500 and readiness is unchanged', async () => {

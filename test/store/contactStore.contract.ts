@@ -98,6 +98,17 @@ export function contactStoreContract(name: string, open: () => Promise<ContactSt
       expect((await store.history('c1', 0)).contacts.map((c) => c.decisionId)).toEqual(['r1', 'r1']);
     });
 
+    it('releases one contact of a failed delivery: the cap it held is free again, and a second release is a no-op', async () => {
+      const cap: CapCheck = { channel: '*', max: 1, periodMs: 7 * DAY };
+      expect(await store.commit('c1', [contact('a', T0, { decisionId: 'd1' }), contact('a', T0, { decisionId: 'd1', channel: 'email' })], [], [])).toEqual({ ok: true });
+      expect(await store.release!('c1', { decisionId: 'd1', actionId: 'a', channel: 'push' })).toBe(true);
+      expect((await store.history('c1', 0)).contacts.map((c) => c.channel)).toEqual(['email']);
+      expect(await store.release!('c1', { decisionId: 'd1', actionId: 'a', channel: 'push' })).toBe(false);
+      expect(await store.release!('c2', { decisionId: 'd1', actionId: 'a', channel: 'email' })).toBe(false);
+      expect(await store.release!('c1', { decisionId: 'd1', actionId: 'a', channel: 'email' })).toBe(true);
+      expect(await store.commit('c1', [contact('b', T0 + 1)], [cap], [])).toEqual({ ok: true });
+    });
+
     it('records a decline once per event, however often it is replayed', async () => {
       await store.recordDecline('c1', { actionId: 'a', family: 'savings', at: T0, eventId: 'e1' });
       await store.recordDecline('c1', { actionId: 'a', family: 'savings', at: T0, eventId: 'e1' });

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Engine } from '../../index.js';
 import { ErrorBody, type ApiDocs } from '../openapi.js';
 import { route } from '../route.js';
+import { JOURNEY_STATUSES } from '../../index.js';
 
 const Params = z.object({ triggerId: z.string().min(1).max(64) });
 /** A trigger as stored: `oncePer` in milliseconds (a PUT of it reads it back). */
@@ -18,11 +19,19 @@ const Journey = z.object({
   customerId: z.string(),
   triggerId: z.string(),
   actionId: z.string(),
-  steps: z.array(z.object({ channel: z.string(), afterMs: z.number() })),
+  steps: z.array(
+    z.object({
+      channel: z.string(),
+      afterMs: z.number(),
+      on: z.object({ events: z.array(z.string()), condition: z.string().optional(), withinMs: z.number() }).optional().describe('Set: the step runs at the customer\'s next such event within withinMs, or lapses'),
+    }),
+  ),
   decisionIds: z.array(z.string()),
   done: z.number().describe('Steps sent, the trigger\'s own decision included'),
-  nextAt: z.number().nullable(),
-  status: z.enum(['active', 'completed', 'accepted', 'declined', 'consent_withdrawn', 'stopped']),
+  nextAt: z.number().nullable().describe('When the next step is due; for a step waiting for an event, its deadline'),
+  waitingFrom: z.number().nullable().optional().describe('For a step waiting for an event: from when the event counts'),
+  lapsed: z.array(z.number()).optional().describe('Steps whose event did not come in time'),
+  status: z.enum(JOURNEY_STATUSES),
   reason: z.string().nullable(),
   startedAt: z.number(),
   updatedAt: z.number(),

@@ -14,6 +14,7 @@ import { PgEventLog } from '../postgres/eventLog.js';
 import { PgExperimentStore } from '../postgres/experimentStore.js';
 import { migrate } from '../postgres/migrations.js';
 import { PgModelRegistry } from '../postgres/modelRegistry.js';
+import { PgOutbox } from '../postgres/outbox.js';
 import { PgProfileStore } from '../postgres/profileStore.js';
 import { PgRejectStore } from '../postgres/rejectStore.js';
 import { openRedis, type RedisClient } from '../redis/client.js';
@@ -30,7 +31,8 @@ const CONTACT_REBUILD_DAYS = 400;
 import { RedisProfileStore } from '../redis/profileStore.js';
 
 /** Every port on PostgreSQL (profiles and contact counters on Redis when a cache is given). */
-export type PostgresBackend = Backend & { readonly kind: 'postgres' };
+/** `pool`: for modules that keep their own tables in the schema (the trigger state, migration 13). */
+export type PostgresBackend = Backend & { readonly kind: 'postgres'; readonly pool: PgPool };
 
 export interface PostgresBackendOptions {
   /** `postgres://…` */
@@ -78,7 +80,9 @@ export async function openPostgresBackend(o: PostgresBackendOptions): Promise<Po
     customers: new PgCustomerStore(pool, {}, tombstoneKey),
     rejects: new PgRejectStore(pool),
     profiles: redis ? new RedisProfileStore(redis, prefix) : new PgProfileStore(pool),
-    contacts: redis ? new RedisContactStore(redis, { ...prefix, rebuild: (sink) => rebuildContacts(contactSources(), sink, { sinceMs: Date.now() - CONTACT_REBUILD_DAYS * 86_400_000, now: Date.now() }) }) : new PgContactStore(pool),
+    contacts: redis ? new RedisContactStore(redis, { ...prefix, rebuild: (sink) => rebuildContacts(contactSources(), sink, { sinceMs: Date.now() - CONTACT_REBUILD_DAYS * 86_400_000, now: Date.now() }) }) : new PgContactStore(pool, { outbox: true }),
+    // Beside the contacts (same database): an outbox entry is written in the transaction of its contact (not with Redis contacts: enqueued after their commit).
+    outbox: new PgOutbox(pool),
     decisionLog,
     models: new PgModelRegistry(pool),
     catalogues: new PgCatalogueStore(pool),
@@ -113,6 +117,7 @@ export async function openPostgresBackend(o: PostgresBackendOptions): Promise<Po
   let closed = false;
   return {
     kind: 'postgres',
+    pool,
     ...ports,
     tombstoneKey,
     erasures,

@@ -1,5 +1,7 @@
 import { capCountsAtCommit, type ContactReservation, type CapacityTake, type CapCheck, type CommitResult, type ContactHistory, type ContactRecord, type ContactStore, type DeclineRecord } from '../contactStore.js';
+import type { NewOutboxEntry } from '../outbox.js';
 import { inTransaction, lockFor, release, type PgAdapterOptions, type PgClient, type PgPool } from './db.js';
+import { enqueuePg } from './outbox.js';
 
 interface ContactRow {
   at: number;
@@ -32,10 +34,15 @@ class Refused extends Error {
  * other, and the second sees the first's contacts.
  */
 export class PgContactStore implements ContactStore {
+  /** With `outbox` (the PgOutbox on the same schema), a commit writes its outbox entries in its own transaction. */
+  readonly outboxInCommit: boolean;
+
   constructor(
     private readonly pool: PgPool,
-    private readonly o: PgAdapterOptions = {},
-  ) {}
+    private readonly o: PgAdapterOptions & { outbox?: boolean } = {},
+  ) {
+    this.outboxInCommit = o.outbox === true;
+  }
 
   async history(customerId: string, sinceMs: number): Promise<ContactHistory> {
     const contacts = (await this.pool.query<ContactRow>('SELECT at, decision_id, action_id, family, channel, session_id FROM contacts WHERE customer_id = $1 AND at >= $2 ORDER BY at, id', [customerId, sinceMs])).rows.map(toRecord);
@@ -47,7 +54,8 @@ export class PgContactStore implements ContactStore {
     return { contacts, declines };
   }
 
-  async commit(customerId: string, contacts: readonly ContactRecord[], caps: readonly CapCheck[], capacity: readonly CapacityTake[]): Promise<CommitResult> {
+  async commit(customerId: string, contacts: readonly ContactRecord[], caps: readonly CapCheck[], capacity: readonly CapacityTake[], outbox: readonly NewOutboxEntry[] = []): Promise<CommitResult> {
+    if (outbox.length > 0 && !this.outboxInCommit) throw new Error('this contact store has no outbox: enqueue after the commit');
     try {
       return await inTransaction(this.pool, async (c) => {
         await lockFor(c, 'contacts', customerId);
@@ -61,12 +69,23 @@ export class PgContactStore implements ContactStore {
           );
           await c.query('INSERT INTO contact_reservations (decision_id, customer_id, at, capacity_keys) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [contacts[0]!.decisionId, customerId, Math.max(...contacts.map((k) => k.at)), JSON.stringify(capacity.map((t) => t.key))]);
         }
+        // The contact and its delivery commit together, or neither does.
+        await enqueuePg(c, outbox);
         return { ok: true } as const;
       });
     } catch (e) {
       if (e instanceof Refused) return e.result;
       throw e;
     }
+  }
+
+  /** Gives back one contact whose delivery failed or was cancelled: it no longer counts against the caps. */
+  async release(customerId: string, k: { decisionId: string; actionId: string; channel: string }): Promise<boolean> {
+    return inTransaction(this.pool, async (c) => {
+      await lockFor(c, 'contacts', customerId);
+      const n = (await c.query('DELETE FROM contacts WHERE id = (SELECT id FROM contacts WHERE customer_id = $1 AND decision_id = $2 AND action_id = $3 AND channel = $4 ORDER BY id LIMIT 1)', [customerId, k.decisionId, k.actionId, k.channel])).rowCount ?? 0;
+      return n > 0;
+    });
   }
 
   async capacityUsed(keys: readonly string[]): Promise<number[]> {

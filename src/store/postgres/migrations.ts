@@ -221,6 +221,67 @@ export const PG_MIGRATIONS: readonly { version: number; name: string; sql: strin
       CREATE INDEX model_drift_checks_model ON model_drift_checks (model_id, seq);`,
   },
   {
+    version: 12,
+    name: 'delivery outbox',
+    sql: `
+      -- Written in the transaction of the contact it delivers (PgContactStore.commit).
+      CREATE TABLE outbox (
+        seq bigint GENERATED ALWAYS AS IDENTITY,
+        key text COLLATE "C" PRIMARY KEY,
+        decision_id text NOT NULL,
+        action_id text NOT NULL,
+        customer_id text NOT NULL,
+        channel text NOT NULL,
+        worklist text NOT NULL,
+        message text NOT NULL,
+        created_at bigint NOT NULL,
+        expires_at bigint,
+        status text NOT NULL,
+        attempts int NOT NULL,
+        due_at bigint NOT NULL,
+        leased_by text,
+        lease_until bigint,
+        last_error text,
+        settled_at bigint
+      );
+      CREATE INDEX outbox_due ON outbox (channel, due_at) WHERE status IN ('pending', 'leased');
+      CREATE INDEX outbox_customer ON outbox (customer_id, created_at);
+      CREATE INDEX outbox_seq ON outbox (seq);`,
+  },
+  {
+    version: 13,
+    name: 'trigger state and journeys',
+    sql: `
+      -- The trigger module's own records (fires, readings, journeys) are JSON text it owns.
+      CREATE TABLE trigger_fires (
+        seq bigint GENERATED ALWAYS AS IDENTITY,
+        fire_id text COLLATE "C" PRIMARY KEY,
+        customer_id text NOT NULL,
+        at bigint NOT NULL,
+        fire text NOT NULL,
+        outcome text NOT NULL,
+        pending boolean NOT NULL
+      );
+      CREATE INDEX trigger_fires_customer ON trigger_fires (customer_id, at);
+      CREATE INDEX trigger_fires_pending ON trigger_fires (pending) WHERE pending;
+      CREATE INDEX trigger_fires_at ON trigger_fires (at);
+      CREATE TABLE trigger_readings (customer_id text PRIMARY KEY, readings text NOT NULL);
+      CREATE TABLE trigger_seen (customer_id text NOT NULL, type text NOT NULL, at bigint NOT NULL, PRIMARY KEY (customer_id, type));
+      CREATE TABLE trigger_definitions (id text COLLATE "C" PRIMARY KEY, body text NOT NULL, updated_at bigint NOT NULL);
+      CREATE TABLE journeys (
+        seq bigint GENERATED ALWAYS AS IDENTITY,
+        journey_id text COLLATE "C" PRIMARY KEY,
+        customer_id text NOT NULL,
+        status text NOT NULL,
+        next_at bigint,
+        waiting boolean NOT NULL,
+        started_at bigint NOT NULL,
+        body text NOT NULL
+      );
+      CREATE INDEX journeys_customer ON journeys (customer_id, started_at);
+      CREATE INDEX journeys_due ON journeys (next_at) WHERE status = 'active';`,
+  },
+  {
     version: 14,
     name: 'contact reservations',
     sql: `

@@ -77,6 +77,21 @@ return n
 `);
 
 /**
+ * KEYS: the customer's contacts. ARGV: decision id, action id, channel. Removes one contact of
+ * that decision's action on that channel (a failed or cancelled delivery); 1 when one was there.
+ */
+const RELEASE = new LuaScript(`
+for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local c = cjson.decode(string.sub(m, ${SEQ_WIDTH + 2}))
+  if c.decisionId == ARGV[1] and c.actionId == ARGV[2] and c.channel == ARGV[3] then
+    redis.call('ZREM', KEYS[1], m)
+    return 1
+  end
+end
+return 0
+`);
+
+/**
  * Contact history and capacity counters in Redis, shared by every instance. A commit is
  * one Lua script that checks every cap and every counter and then writes, so a cap of one
  * holds however many instances decide for the customer at once. Contacts are kept in a
@@ -224,6 +239,11 @@ export class RedisContactStore implements ContactStore, ContactSink {
     const n = Number(await RETRACT.run(this.redis, [`${this.p}contacts:${customerId}`, ...capacityKeys.map((k) => `${this.p}capacity:${k}`)], [decisionId]));
     await this.confirm([decisionId]);
     return n;
+  }
+
+  /** Gives back one contact whose delivery failed or was cancelled: it no longer counts against the caps. */
+  async release(customerId: string, c: { decisionId: string; actionId: string; channel: string }): Promise<boolean> {
+    return Number(await RELEASE.run(this.redis, [`${this.p}contacts:${customerId}`], [c.decisionId, c.actionId, c.channel])) === 1;
   }
 
   async close(): Promise<void> {

@@ -38,9 +38,11 @@ interface Journey {
   journeyId: string;
   triggerId: string;
   actionId: string;
-  steps: { channel: string; afterMs: number }[];
+  steps: { channel: string; afterMs: number; on?: { events: string[] } }[];
   done: number;
   nextAt: number | null;
+  /** Set while the next step waits for an event (nextAt is then its deadline). */
+  waitingFrom?: number | null;
   status: string;
   reason: string | null;
 }
@@ -78,7 +80,7 @@ function JourneysAndDeliveries({ customerId }: { customerId: string }) {
             {journeys.data.journeys.map((j) => (
               <li key={j.journeyId}>
                 {j.actionId} from trigger {j.triggerId}: {j.done} of {j.steps.length + 1} steps sent ({['own channel', ...j.steps.map((st) => st.channel)].join(' → ')}), {j.status}
-                {j.nextAt !== null ? `, next at ${when(j.nextAt)}` : ''}
+                {j.nextAt !== null ? (j.waitingFrom != null ? `, next at their ${j.steps[j.done - 1]?.on?.events.join(' or ') ?? 'event'} until ${when(j.nextAt)}` : `, next at ${when(j.nextAt)}`) : ''}
                 {j.reason ? ` (${j.reason})` : ''}
               </li>
             ))}
