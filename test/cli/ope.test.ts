@@ -20,7 +20,9 @@ describe('nextbest ope', () => {
     const events: unknown[] = [];
     for (let k = 0; k < 40; k++) {
       const d = await engine.decide({ customerId: `c${k}`, channel: 'in_app' });
-      const a = d.chosen[0]!.actionId;
+      const a = d.chosen[0]?.actionId;
+      // An exploring draw may offer nothing (logged with its probability, earning 0).
+      if (a === undefined) continue;
       events.push({ eventId: `s${k}`, customerId: `c${k}`, occurredAt: '2026-03-01T12:01:00Z', schemaVersion: 1, type: 'offer_response', payload: { decisionId: d.decisionId, actionId: a, channel: 'in_app', response: 'shown' } });
       if (a === 'saver' || k % 7 === 0) events.push({ eventId: `a${k}`, customerId: `c${k}`, occurredAt: '2026-03-01T12:02:00Z', schemaVersion: 1, type: 'offer_response', payload: { decisionId: d.decisionId, actionId: a, channel: 'in_app', response: 'accepted' } });
     }
