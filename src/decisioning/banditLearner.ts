@@ -103,12 +103,12 @@ export class BanditLearner implements LogConsumer, BanditView {
     return 0;
   }
 
-  /** Starts learning: reads the log up to what the runner has applied, once; later events come through apply. Concurrent calls share the one build. */
+  /** Starts learning: reads the log up to its head once; later events come through apply (an overlap counts once). Concurrent calls share the one build. */
   enable(): Promise<void> {
     if (this.on) return this.enabling ?? Promise.resolve();
     this.on = true;
     this.enabling = (async () => {
-      const upTo = this.applied;
+      const upTo = Math.max(this.applied, (await this.deps.events?.head()) ?? 0);
       let after = 0;
       while (this.deps.events && after < upTo) {
         const page = await this.deps.events.readAfter(after, 5000);
