@@ -121,6 +121,25 @@ describe('the bandit selection step', () => {
     expect(chosenIds(poor)).toEqual(['card']);
   });
 
+  it('exploring can choose "no action" and says why; its probability is recorded and replay makes the same choice', async () => {
+    const { d, customer, log } = rig({ bandit: settings({ channels: { in_app: 1 }, uniform: 1, draws: 50 }) });
+    let none = 0;
+    for (let k = 0; k < 30; k++) {
+      customer({ customerId: `n${k}` });
+      const r = await d.decide({ customerId: `n${k}`, channel: 'in_app' });
+      const b = r.bandit!;
+      // All of each draw spread evenly: every arm and "no action" at 1/(arms + 1).
+      expect(firstPickProbability(b, NO_ACTION)).toBeCloseTo(1 / (b.arms.length + 1), 12);
+      if (r.chosen.length > 0) continue;
+      none++;
+      expect(r.explanation.noAction?.reason).toMatch(/explored .* nothing worth a contact/);
+      const stored = (await log.get(r.decisionId))!.record as DecisionRecord;
+      const replay = replayRecord(compileCatalogue(scenarioCatalogue()), { ...stored, explanation: r.explanation }, priorOnly);
+      expect(replay.differences).toEqual([]);
+    }
+    expect(none).toBeGreaterThan(0);
+  });
+
   it('a bandit experiment arm explores on its own budget', async () => {
     const { d, customer } = rig();
     customer({ customerId: 'c1' });
