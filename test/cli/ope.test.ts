@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run } from '../../src/cli/ope.js';
+import { modelFlags, run } from '../../src/cli/ope.js';
 import { createEngine } from '../../src/engine.js';
 import { ManualClock } from '../../src/core/clock.js';
 
@@ -42,5 +42,14 @@ describe('nextbest ope', () => {
     expect(json.acceptance.rounds).toBe(40);
     vi.restoreAllMocks();
     await expect(run(['--data-dir', dir, '--config', config, '--bandit', 'lots'])).rejects.toThrow('--bandit needs a number');
+    // A model version the registry does not hold is named.
+    await expect(run(['--data-dir', dir, '--config', config, '--model', 'savings=propensity_savings@9', '--resamples', '100'])).rejects.toThrow(/propensity_savings@9/);
+  });
+
+  it('reads --model FAMILY=VERSION flags, and names a malformed or repeated one', () => {
+    expect(modelFlags(['savings=propensity_savings@3', 'pension=p@1'])).toEqual({ savings: 'propensity_savings@3', pension: 'p@1' });
+    expect(() => modelFlags(['savings'])).toThrow('--model needs FAMILY=VERSION');
+    expect(() => modelFlags(['=x@1'])).toThrow('--model needs FAMILY=VERSION');
+    expect(() => modelFlags(['savings=a@1', 'savings=a@2'])).toThrow('--model names savings twice');
   });
 });
