@@ -12,6 +12,8 @@ import { checkOnTwin, offPolicyTable, type OffPolicyCheck } from '../src/simulat
 import { coldStart, coldStartTable } from '../src/simulation/coldStart.js';
 
 const part = process.argv.includes('--part') ? process.argv[process.argv.indexOf('--part') + 1] : 'all';
+/** `--seed N`: the OPE part's twin seed (candidates on N + 2); another seed checks the coverage was no lucky draw. */
+const seedArg = process.argv.includes('--seed') ? Number(process.argv[process.argv.indexOf('--seed') + 1]) : 3;
 const catalogue = parseCatalogueYaml(readFileSync(new URL('../catalogue/default.yaml', import.meta.url), 'utf8'));
 const load = () => loadavg()[0]!.toFixed(1);
 const cpu = (c: NodeJS.CpuUsage) => ((c.user + c.system) / 1e6).toFixed(0);
@@ -26,15 +28,15 @@ const drLine = (c: OffPolicyCheck) => {
 };
 
 if (part === 'all' || part === 'ope') {
-  const scenario = { customers: 3000, days: 40, seed: 3 };
+  const scenario = { customers: 3000, days: 40, seed: seedArg };
   const t = process.cpuUsage();
   const w = Date.now();
-  const c = await checkOnTwin({ scenario, catalogue, candidates: 50, seed: 5, budget: 0.3, trainDays: 45, resamples: 200, schedule: 'once', onProgress: progress });
+  const c = await checkOnTwin({ scenario, catalogue, candidates: 50, seed: seedArg + 2, budget: 0.3, trainDays: 45, resamples: 200, schedule: 'once', onProgress: progress });
   json.ope = c;
   sections.push(
-    `## Off-policy evaluation, one decision per customer (twin: ${scenario.customers} customers, ${scenario.days} days, seed ${scenario.seed}; ${((Date.now() - w) / 1000).toFixed(0)} s wall, ${cpu(process.cpuUsage(t))} s CPU, load ${load()})`,
+    `## Off-policy evaluation, one decision per customer (twin: ${scenario.customers} customers, ${scenario.days} days, seed ${scenario.seed}, candidates seed ${seedArg + 2}; ${((Date.now() - w) / 1000).toFixed(0)} s wall, ${cpu(process.cpuUsage(t))} s CPU, load ${load()})`,
     '',
-    'The logging policy is the engine itself (catalogue/default.yaml, GBDT propensities trained on an exploration run of seed 1003) exploring on in-app with budget 0.3: Thompson sampling over the actions that pass every policy (including those that lose to "no action" on their expected value) and "no action", a tenth of each exploring draw spread evenly. Each customer is decided for once, on a day of the run drawn from their id. Each candidate is the deterministic engine with seeded levers (candidate 0: the catalogue\'s own), estimated from that log through `Decisioning.offPolicy` (what `nextbest ope` runs; customer bootstrap, 200 resamples), then run on-policy in the twin on the same seed, customers and decision days. Its value: the expected acceptance per decision, from the twin\'s hidden probabilities of what it offered (0 for no offer).',
+    'The logging policy is the engine itself (catalogue/default.yaml, GBDT propensities trained on an exploration run of seed + 1000) exploring on in-app with budget 0.3: Thompson sampling over the actions that pass every policy (including those that lose to "no action" on their expected value) and "no action", a tenth of each exploring draw spread evenly. Each customer is decided for once, on a day of the run drawn from their id. Each candidate is the deterministic engine with seeded levers (candidate 0: the catalogue\'s own), estimated from that log through `Decisioning.offPolicy` (what `nextbest ope` runs; customer bootstrap, 200 resamples), then run on-policy in the twin on the same seed, customers and decision days. Its value: the expected acceptance per decision, from the twin\'s hidden probabilities of what it offered (0 for no offer).',
     '',
     offPolicyTable(c),
     '',
@@ -77,8 +79,9 @@ if (part === 'all' || part === 'cold') {
   );
 }
 
-const md = ['# Bandits and off-policy evaluation on the twin (issue 19)', '', `Written by \`npx tsx bench/banditTwin.ts${part === 'all' ? '' : ` --part ${part}`}\` on ${new Date().toISOString().slice(0, 10)}.`, '', ...sections].join('\n');
-const suffix = part === 'all' ? '' : `-${part}`;
+const seedFlag = seedArg !== 3 ? ` --seed ${seedArg}` : '';
+const md = ['# Bandits and off-policy evaluation on the twin (issue 19)', '', `Written by \`npx tsx bench/banditTwin.ts${part === 'all' ? '' : ` --part ${part}`}${seedFlag}\` on ${new Date().toISOString().slice(0, 10)}.`, '', ...sections].join('\n');
+const suffix = `${part === 'all' ? '' : `-${part}`}${seedArg !== 3 ? `-seed${seedArg}` : ''}`;
 writeFileSync(new URL(`./results/bandit-twin${suffix}.md`, import.meta.url), md);
 writeFileSync(new URL(`./results/bandit-twin${suffix}.json`, import.meta.url), `${JSON.stringify(json, null, 1)}\n`);
 process.stdout.write(md);

@@ -54,6 +54,10 @@ describe('off-policy evaluation of a candidate model version', () => {
     expect(candidate.acceptance.estimates.snips.estimate).toBeGreaterThan(asLogged.logged.acceptance);
     // DM is the champions' view of the candidate's choices, not the candidate model's own 0.95.
     expect(candidate.acceptance.estimates.dm.estimate).toBeLessThan(0.9);
+    // The reward model recalibrated on the log (cross-fitted by customer) is nearer the truth than the raw priors.
+    const raw = await engine.offPolicyEvaluation({ models: { savings: version }, rewardModel: 'scorer', resamples: 200 });
+    expect(Math.abs(candidate.acceptance.estimates.dm.estimate - 0.5)).toBeLessThan(Math.abs(raw.acceptance.estimates.dm.estimate - 0.5));
+    expect(raw.acceptance.estimates.ips.estimate).toBe(candidate.acceptance.estimates.ips.estimate);
     await expect(engine.offPolicyEvaluation({ models: { savings: 'propensity_savings@99' } })).rejects.toThrow(/propensity_savings@99/);
     await expect(engine.offPolicyEvaluation({ models: { savings: '' } })).rejects.toMatchObject({ details: { issues: [{ field: 'models.savings' }] } });
   }, 60_000);
