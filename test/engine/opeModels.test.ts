@@ -31,7 +31,8 @@ describe('off-policy evaluation of a candidate model version', () => {
     const rng = mulberry32(11);
     const events: unknown[] = [];
     for (let k = 0; k < n; k++) {
-      const d = await engine.decide({ customerId: `c${k}`, channel: 'in_app' });
+      // Fixed decision ids: the bandit's draws (seeded by them) are the same on every run.
+      const d = await engine.decide({ customerId: `c${k}`, channel: 'in_app' }, { decisionId: `ope-${k}` });
       const a = d.chosen[0]?.actionId;
       // An exploring draw may offer nothing: that decision is logged with its probability and earns 0.
       if (a === undefined) continue;
