@@ -149,17 +149,22 @@ export class Engine {
     return engine;
   }
 
+  /** The consumers a decision waits for: the bandit learner only while it learns (a budget or a bandit arm). */
+  private freshForDecide(): readonly string[] {
+    return this.parts.decisioning.bandit.enabled ? FRESH_FOR.decide : FRESH_FOR.decide.filter((n) => n !== 'bandit');
+  }
+
   /** Decides the next best actions for a customer on a channel (on state that has seen their latest event); the decision is logged. */
   async decide(request: DecideRequest, o: { decisionId?: string } = {}) {
     this.assertOpen();
-    if (typeof request?.customerId === 'string') await this.parts.log.forCustomer(request.customerId, FRESH_FOR.decide, this.config.consumers.freshnessTimeoutMs);
+    if (typeof request?.customerId === 'string') await this.parts.log.forCustomer(request.customerId, this.freshForDecide(), this.config.consumers.freshnessTimeoutMs);
     return this.writeHealth.watch('decide', () => this.parts.decisioning.decide(request, o));
   }
 
   /** What the catalogue in force and a candidate would decide for these customers now; nothing logged or counted. */
   async dryRunCatalogue(candidate: unknown, requests: DecideRequest[]) {
     this.assertOpen();
-    for (const r of requests) if (typeof r?.customerId === 'string') await this.parts.log.forCustomer(r.customerId, FRESH_FOR.decide, this.config.consumers.freshnessTimeoutMs);
+    for (const r of requests) if (typeof r?.customerId === 'string') await this.parts.log.forCustomer(r.customerId, this.freshForDecide(), this.config.consumers.freshnessTimeoutMs);
     return this.parts.decisioning.dryRun(candidate, requests);
   }
 

@@ -34,6 +34,8 @@ export const BanditSettings = z
     noise: z.number().positive().max(10).default(0.5),
     /** Thompson draws per decision that estimate each action's chance of being chosen. */
     draws: z.number().int().min(50).max(100_000).default(200),
+    /** Share of an exploring decision spread evenly over the arms and "no action", so each has a positive probability in the log (off-policy evaluation can only weigh what the log could have done). */
+    uniform: z.number().min(0).max(1).default(0.1),
     session: z
       .strictObject({
         /** Pseudo-failures an action gets per unaccepted showing earlier in the same session (and pseudo-successes per acceptance). */
@@ -108,20 +110,36 @@ function posterior(t: CandidateTrace, inputs: DecisionInputs, s: BanditSettings,
   return arm;
 }
 
+/** An action that passed every policy and check but lost to "no action" on its point estimate (a bandit may still explore it). */
+export function lostToNoAction(t: CandidateTrace): boolean {
+  return t.status === 'excluded' && t.excludedBy?.rule === 'no_action' && (t.propensity ?? 0) > 0 && t.value !== undefined;
+}
+
+/** "No action" as an arm: worth £0 whatever is drawn. */
+const NO_ACTION_ARM: ValuedArm = { posterior: { alpha: 1, beta: 1 }, gain: 0, cost: 0 };
+
 /**
  * Runs the step: reorders `ev.ranked` (first the pick, then the rest by posterior mean)
- * and returns the trace the record keeps. `allowed` holds the ranked indexes the
- * selection checks accept on their own (the pick must be one of them).
+ * and returns the trace the record keeps. `allowed` holds the indexes (ranked, or lost
+ * to "no action") the selection checks accept on their own (the pick must be one of
+ * them). With a budget, the Thompson draws run over the ranked actions, the actions that
+ * lost to "no action" only on their expected value (a draw can show them worth it: that
+ * is how a new action with a low guess gets tried) and "no action" itself, so an
+ * exploring decision can choose any of them, and the log has every one of them in its
+ * support.
  */
 export function banditStep(ev: Evaluation, inputs: DecisionInputs, o: { settings: BanditSettings; budget: number; view: BanditView; seed: number; allowed: ReadonlySet<number> }): BanditTrace {
   const s = o.settings;
-  const candidates = ev.ranked.filter((i) => o.allowed.has(i));
+  const ranked = ev.ranked.filter((i) => o.allowed.has(i));
+  const losers = o.budget > 0 ? ev.traces.flatMap((t, i) => (o.allowed.has(i) && lostToNoAction(t) ? [i] : [])) : [];
+  const candidates = [...ranked, ...losers];
   const arms: ValuedArm[] = candidates.map((i) => {
     const t = ev.traces[i]!;
     return { posterior: posterior(t, inputs, s, o.view), ...gainAndCost(t) };
   });
   // No budget, no exploring: the shares would never be used (the greedy arm has probability 1).
-  const shares = o.budget > 0 ? thompsonShares(arms, mulberry32(deriveSeed(o.seed, 1)), s.draws) : new Float64Array(arms.length);
+  const shares = o.budget > 0 ? thompsonShares([...arms, NO_ACTION_ARM], mulberry32(deriveSeed(o.seed, 1)), s.draws) : new Float64Array(arms.length + 1);
+  if (o.budget > 0) for (let k = 0; k < shares.length; k++) shares[k] = (1 - s.uniform) * shares[k]! + s.uniform / shares.length;
   const trace: BanditTrace = {
     seed: o.seed,
     budget: o.budget,
@@ -130,43 +148,61 @@ export function banditStep(ev: Evaluation, inputs: DecisionInputs, o: { settings
     arms: candidates.map((i, k) => {
       const a = arms[k]!;
       const mean = betaMean(a.posterior);
-      return { actionId: ev.traces[i]!.actionId, mean, expectedNet: mean * a.gain - a.cost, alpha: a.posterior.alpha, beta: a.posterior.beta, share: shares[k]! };
+      return { actionId: ev.traces[i]!.actionId, mean, expectedNet: mean * a.gain - a.cost, alpha: a.posterior.alpha, beta: a.posterior.beta, share: shares[k]!, ...(k >= ranked.length ? { lostToNoAction: true } : {}) };
     }),
   };
+  if (o.budget > 0) trace.noAction = { share: shares[arms.length]! };
   ev.ranked = orderFrom(ev, trace);
   return trace;
 }
 
-/** The greedy order of the trace's arms: expected net value, then the evaluation's order. */
+/** The greedy order of the trace's ranked arms: expected net value, then the evaluation's order. */
 function greedyOrder(trace: BanditTrace): number[] {
-  return trace.arms.map((_, k) => k).sort((a, b) => trace.arms[b]!.expectedNet - trace.arms[a]!.expectedNet || a - b);
+  return trace.arms.flatMap((a, k) => (a.lostToNoAction ? [] : [k])).sort((a, b) => trace.arms[b]!.expectedNet - trace.arms[a]!.expectedNet || a - b);
 }
 
 /**
  * The ranked order a bandit trace implies: the pick first (explore with probability
- * budget, then a share-weighted draw; else the greedy arm), the other arms by expected
- * net value, then the ranked actions no check allowed. Sets `explored` and `greedy`.
- * Replay calls it on the logged trace: same seed, same shares, same order.
+ * budget, then a share-weighted draw over the arms and "no action"; else the greedy arm),
+ * the other ranked arms by expected net value, then the ranked actions no check allowed.
+ * An explored action that had lost to "no action" is ranked first; an explored "no
+ * action" leaves nothing ranked. Sets `explored` and `greedy`. Replay calls it on the
+ * logged trace: same seed, same shares, same order.
  */
 export function orderFrom(ev: Evaluation, trace: BanditTrace): number[] {
-  const index = new Map(ev.ranked.map((i) => [ev.traces[i]!.actionId, i]));
+  const index = new Map(ev.traces.map((t, i) => [t.actionId, i]));
   const greedy = greedyOrder(trace);
-  if (greedy.length === 0) return ev.ranked;
+  if (trace.arms.length === 0) return ev.ranked;
   const rng = mulberry32(trace.seed);
   const explore = rng.next() < trace.budget;
   const u = rng.next();
-  const pick = explore ? pickByShare(trace.arms.map((a) => a.share), u) : greedy[0]!;
+  const none = trace.arms.length;
+  const pick = explore ? pickByShare([...trace.arms.map((a) => a.share), trace.noAction?.share ?? 0], u) : (greedy[0] ?? none);
   trace.explored = explore;
-  trace.greedy = trace.arms[greedy[0]!]!.actionId;
-  const first = pick >= 0 ? pick : greedy[0]!;
+  if (greedy.length > 0) trace.greedy = trace.arms[greedy[0]!]!.actionId;
+  if (pick === none) return [];
+  const first = pick >= 0 ? pick : (greedy[0] ?? none);
+  if (first === none) return [];
   const armOrder = [first, ...greedy.filter((k) => k !== first)];
   const ids = armOrder.map((k) => index.get(trace.arms[k]!.actionId)!);
+  const picked = ev.traces[ids[0]!]!;
+  if (picked.status !== 'ranked') {
+    picked.status = 'ranked';
+    delete picked.excludedBy;
+  }
   const inArms = new Set(ids);
   return [...ids, ...ev.ranked.filter((i) => !inArms.has(i))];
 }
 
-/** The probability the policy puts `actionId` first: (1 − ε)·1[greedy] + ε·share. */
+/** The id under which "no action" is weighed in off-policy evaluation. */
+export const NO_ACTION = '';
+
+/** The probability the policy puts `actionId` first ("" for no action): (1 − ε)·1[greedy] + ε·share. */
 export function firstPickProbability(trace: BanditTrace, actionId: string): number {
+  if (actionId === NO_ACTION) {
+    if (trace.arms.length === 0) return 1;
+    return (1 - trace.budget) * (trace.greedy === undefined ? 1 : 0) + trace.budget * (trace.noAction?.share ?? 0);
+  }
   const arm = trace.arms.find((a) => a.actionId === actionId);
   if (!arm) return 0;
   return (1 - trace.budget) * (trace.greedy === actionId ? 1 : 0) + trace.budget * arm.share;
@@ -190,11 +226,12 @@ export function slotProbabilities(trace: BanditTrace, chosen: readonly string[],
   });
 }
 
-/** The ranked actions the selection checks (caps, session limit, capacity) accept on their own: the only ones the bandit may pick first. */
+/** The ranked actions, and those that lost to "no action", that the selection checks (caps, session limit, capacity) accept on their own: the only ones the bandit may pick first. */
 export function allowedAlone(cat: CompiledCatalogue, ev: Evaluation, inputs: DecisionInputs, o: { now: number; channel: string; full: ReadonlySet<string> }): Set<number> {
   const scope: SelectionScope = { cat, inputs, now: o.now, channel: o.channel, full: o.full, capacity: [] };
   const checks = POLICIES.flatMap((p) => (p.select ? [p.select(scope)] : []));
-  return new Set(ev.ranked.filter((i) => checks.every((c) => !c.refuse(cat.byId.get(ev.traces[i]!.actionId)!))));
+  const losers = ev.traces.flatMap((t, i) => (lostToNoAction(t) ? [i] : []));
+  return new Set([...ev.ranked, ...losers].filter((i) => checks.every((c) => !c.refuse(cat.byId.get(ev.traces[i]!.actionId)!))));
 }
 
 /** The selection probability of each chosen action: 1 each without a bandit trace (the deterministic engine). */
@@ -205,7 +242,7 @@ export function chosenProbabilities(cat: CompiledCatalogue, ev: Evaluation, inpu
     // The rest of the selection is deterministic given the first pick: run it on a copy.
     const copy: Evaluation = { ...ev, traces: ev.traces.map((t) => ({ ...t })), ranked: [] };
     const rest = greedyOrder(trace).map((k) => trace.arms[k]!.actionId).filter((id) => id !== firstId);
-    const index = new Map(ev.ranked.map((i) => [ev.traces[i]!.actionId, i]));
+    const index = new Map(ev.traces.map((t, i) => [t.actionId, i]));
     const order = [firstId, ...rest].map((id) => index.get(id)!);
     copy.ranked = [...order, ...ev.ranked.filter((i) => !order.includes(i))];
     for (const i of copy.ranked) {

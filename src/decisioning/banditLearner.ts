@@ -4,16 +4,44 @@
  * Beta-Bernoulli tallies per segment and action, the linear model per action (the reward
  * is the acceptance less the warm start the decision used), and the tallies of the app
  * or chatbot session the decision was made in, which the next decision in that session
- * reads. The state is in memory and rebuilt from the log on start (the checkpoint is 0),
- * so it is exactly what the log says; each trial is kept by customer so an erasure takes
- * their trials back out of every tally. Idempotent: a trial is a set entry whose reward
- * only moves from 0 to 1.
+ * reads. Each trial is kept by customer so an erasure takes their trials back out of
+ * every tally. Idempotent: a trial is a set entry whose reward only moves from 0 to 1.
+ *
+ * It learns only while enabled: when no channel has an exploration budget and no bandit
+ * arm has run, it applies nothing and decisions do not wait for it. Enabling it (a
+ * channel configured at start, or the first decision under a bandit arm) builds the state
+ * from the whole log once; from then on it follows the log. Its state is saved as a
+ * snapshot with the log seq it reflects (on close and every `snapshotEvery` responses),
+ * so a start replays only the log after it.
  */
 import type { StoredEvent } from '../core/events.js';
 import { adjustReward, contextVector, linearArm, observe, predictive, type LinearArm } from '../models/bandit/index.js';
 import type { LogConsumer } from '../store/consumer.js';
+import type { EventLog } from '../store/eventLog.js';
 import type { BanditSettings, BanditView, Tally } from './bandit.js';
 import type { DecisionRecord } from './trace.js';
+
+/** Where the learner's snapshot is kept (a file beside the data, engine/banditSnapshot.ts); absent: none, the state is rebuilt from the log. */
+export interface BanditSnapshots {
+  load(): Promise<string | undefined>;
+  save(snapshot: string): Promise<void>;
+}
+
+/** The learner's dependencies. */
+export interface BanditLearnerDeps {
+  /** Reads a logged decision back (Decisioning.loggedDecision: the one reader of logged records). */
+  decision: (decisionId: string) => Promise<{ customerId: string; record: DecisionRecord } | undefined>;
+  settings: BanditSettings;
+  /** The event log, read to build the state when the learner is enabled after start. */
+  events?: Pick<EventLog, 'readAfter' | 'head'>;
+  snapshots?: BanditSnapshots;
+  /** Learn from the start (a channel has a budget); else enabled by the first bandit-arm decision. */
+  enabled?: boolean;
+  /** Responses applied between snapshots (default 10,000). */
+  snapshotEvery?: number;
+}
+
+const FORMAT = 1;
 
 interface Trial {
   customerId: string;
@@ -45,16 +73,64 @@ export class BanditLearner implements LogConsumer, BanditView {
   private readonly byCustomer = new Map<string, Set<string>>();
   private readonly sessions = new Map<string, Session>();
   private latest = Number.NEGATIVE_INFINITY;
+  /** The highest log seq applied (what a snapshot reflects). */
+  private applied = 0;
+  private sinceSnapshot = 0;
+  private enabling: Promise<void> | undefined;
+  private on: boolean;
 
-  /** `decision` reads a logged decision back (Decisioning.loggedDecision: the one reader of logged records). */
-  constructor(private readonly deps: { decision: (decisionId: string) => Promise<{ customerId: string; record: DecisionRecord } | undefined>; settings: BanditSettings }) {}
+  constructor(private readonly deps: BanditLearnerDeps) {
+    this.on = deps.enabled ?? false;
+  }
 
-  /** The state lives in memory: the runner replays the whole log into it on start. */
+  /** Whether the learner follows the log (decisions wait for it only then). */
+  get enabled(): boolean {
+    return this.on;
+  }
+
+  /**
+   * The runner's start: with a snapshot made under the same settings, its state and seq;
+   * enabled without one, 0 (the whole log is replayed); disabled, the log's head (nothing
+   * to replay: enabling reads the log itself).
+   */
   async open(): Promise<number> {
+    if (!this.on) {
+      this.applied = (await this.deps.events?.head()) ?? 0;
+      return this.applied;
+    }
+    const saved = await this.deps.snapshots?.load();
+    if (saved !== undefined && this.restore(saved)) return this.applied;
     return 0;
   }
 
+  /** Starts learning: reads the log up to its head once; later events come through apply (an overlap counts once). Concurrent calls share the one build. */
+  enable(): Promise<void> {
+    if (this.on) return this.enabling ?? Promise.resolve();
+    this.on = true;
+    this.enabling = (async () => {
+      const upTo = Math.max(this.applied, (await this.deps.events?.head()) ?? 0);
+      let after = 0;
+      while (this.deps.events && after < upTo) {
+        const page = await this.deps.events.readAfter(after, 5000);
+        if (page.length === 0) break;
+        await this.learn(page.filter((e) => e.seq <= upTo));
+        after = page[page.length - 1]!.seq;
+      }
+    })();
+    return this.enabling;
+  }
+
   async apply(events: readonly StoredEvent[]): Promise<void> {
+    if (!this.on) {
+      for (const s of events) this.applied = Math.max(this.applied, s.seq);
+      return;
+    }
+    await this.learn(events);
+    for (const s of events) this.applied = Math.max(this.applied, s.seq);
+    if (this.deps.snapshots && this.sinceSnapshot >= (this.deps.snapshotEvery ?? 10_000)) await this.saveSnapshot();
+  }
+
+  private async learn(events: readonly StoredEvent[]): Promise<void> {
     for (const s of events) {
       const e = s.event;
       if (e.type !== 'offer_response') continue;
@@ -69,8 +145,61 @@ export class BanditLearner implements LogConsumer, BanditView {
       }
       if (e.payload.response === 'accepted' && trial.reward === 0) this.accept(trial, s.t);
       this.latest = Math.max(this.latest, s.t);
+      this.sinceSnapshot++;
     }
     this.forgetIdleSessions();
+  }
+
+  /** What the settings the state was learnt under say about its shape (a snapshot under others is not used). */
+  private shape(): string {
+    const s = this.deps.settings;
+    return JSON.stringify({ model: s.model, features: s.features, ridge: s.ridge });
+  }
+
+  /** The whole state as JSON (doubles round-trip exactly). */
+  snapshot(): string {
+    return JSON.stringify({
+      format: FORMAT,
+      shape: this.shape(),
+      applied: this.applied,
+      latest: Number.isFinite(this.latest) ? this.latest : null,
+      tallies: [...this.tallies].map(([k, t]) => [k, t.trials, t.successes]),
+      models: [...this.models].map(([k, m]) => [k, m.precision.n, Array.from(m.precision.data), Array.from(m.moment), m.n]),
+      trials: [...this.trials].map(([k, t]) => [k, t.customerId, t.segment, t.actionId, t.family, t.prior, t.x ? Array.from(t.x) : null, t.reward, t.sessionId]),
+      sessions: [...this.sessions].map(([id, x]) => [id, x.customerId, x.lastAt, [...x.actions].map(([a, t]) => [a, t.trials, t.successes]), [...x.families].map(([f, t]) => [f, t.trials, t.successes])]),
+    });
+  }
+
+  /** Loads a snapshot; false (and nothing changed) when it is of another format or settings. */
+  restore(json: string): boolean {
+    type Row = [string, number, number];
+    const o = JSON.parse(json) as { format: number; shape: string; applied: number; latest: number | null; tallies: Row[]; models: [string, number, number[], number[], number][]; trials: [string, string, string, string, string, number, number[] | null, 0 | 1, string | null][]; sessions: [string, string, number, Row[], Row[]][] };
+    if (o.format !== FORMAT || o.shape !== this.shape()) return false;
+    const tallies = (rows: Row[]) => new Map(rows.map(([k, trials, successes]) => [k, { trials, successes }]));
+    this.tallies.clear();
+    for (const [k, t] of tallies(o.tallies)) this.tallies.set(k, t);
+    this.models.clear();
+    for (const [k, n, data, moment, count] of o.models) this.models.set(k, { precision: { n, data: Float64Array.from(data) }, moment: Float64Array.from(moment), n: count });
+    this.trials.clear();
+    this.byCustomer.clear();
+    for (const [key, customerId, segment, actionId, family, prior, x, reward, sessionId] of o.trials) {
+      this.trials.set(key, { customerId, segment, actionId, family, prior, x: x ? Float64Array.from(x) : undefined, reward, sessionId });
+      let keys = this.byCustomer.get(customerId);
+      if (!keys) this.byCustomer.set(customerId, (keys = new Set()));
+      keys.add(key);
+    }
+    this.sessions.clear();
+    for (const [id, customerId, lastAt, actions, families] of o.sessions) this.sessions.set(id, { customerId, lastAt, actions: tallies(actions), families: tallies(families) });
+    this.applied = o.applied;
+    this.latest = o.latest ?? Number.NEGATIVE_INFINITY;
+    return true;
+  }
+
+  private async saveSnapshot(): Promise<void> {
+    if (!this.deps.snapshots || !this.on) return;
+    await this.enabling;
+    await this.deps.snapshots.save(this.snapshot());
+    this.sinceSnapshot = 0;
   }
 
   private trialOf(r: DecisionRecord, actionId: string): Trial | undefined {
@@ -169,9 +298,14 @@ export class BanditLearner implements LogConsumer, BanditView {
     }
     this.byCustomer.delete(customerId);
     for (const [id, s] of this.sessions) if (s.customerId === customerId) this.sessions.delete(id);
+    // A snapshot must not keep what was erased.
+    if (keys && keys.size > 0) await this.saveSnapshot();
   }
 
-  async close(): Promise<void> {}
+  /** Saves the snapshot (the runner has applied everything it will). */
+  async close(): Promise<void> {
+    if (this.sinceSnapshot > 0) await this.saveSnapshot();
+  }
 }
 
 function tallyIn(m: Map<string, Tally>, key: string): Tally {

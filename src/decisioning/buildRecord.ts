@@ -60,6 +60,10 @@ export function buildRecord(
     explanation: explain(cat, ev, inputs, chosen[0], o.scorer, 3, o.shap ?? true),
   };
   if (o.bandit) record.bandit = o.bandit;
+  // An exploring draw that chose "no action" over actions the engine would have offered says so.
+  if (o.bandit?.explored && picks.length === 0 && o.bandit.arms.length > 0 && record.explanation.noAction) {
+    record.explanation.noAction.reason = `no action: this decision explored (budget ${o.bandit.budget}) and its Thompson draw found nothing worth a contact; without exploring it would have offered ${o.bandit.greedy ?? 'nothing'}`;
+  }
   return record;
 }
 

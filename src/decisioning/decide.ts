@@ -97,6 +97,10 @@ export function evaluate(cat: CompiledCatalogue, inputs: DecisionInputs, opts: E
         if (excluded.rule === 'no_action') {
           trace.priority = n.net;
           trace.netValue = netParts(n);
+          // What a bandit needs to explore it (its value per acceptance): it lost on a point estimate, not to a policy.
+          trace.contextWeight = contextWeight;
+          trace.value = n.value;
+          trace.lever = lever;
         }
         trace.excludedBy = excluded;
         continue actions;

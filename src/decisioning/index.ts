@@ -10,5 +10,5 @@ export * from './trace.js';
 export { customerView, consentsInForce, localTime, type CustomerView } from './view.js';
 export { KeyedMutex } from './mutex.js';
 export { DecisionSearchSchema, DecisionPageSchema, DecisionListItemSchema, type DecisionSearch, type DecisionPage } from './search.js';
-export { BanditSettings, type BanditSettingsInput, type BanditTrace } from './bandit.js';
-export { OpeRequest, parseOpeRequest, evaluateCandidate, type OpeResult, type LoggedOutcome } from './ope.js';
+export { BanditSettings, decisionSeed, type BanditSettingsInput, type BanditTrace } from './bandit.js';
+export { OpeRequest, parseOpeRequest, evaluateCandidate, type OpeResult, type LoggedOutcome, type OpeRoundHook } from './ope.js';

@@ -71,10 +71,21 @@ export const BanditTraceSchema = z.object({
   budget: z.number().describe('The exploration budget ε in force on the channel (or the experiment arm\'s)'),
   model: z.enum(['beta', 'linear']),
   explored: z.boolean().describe('True when this decision explored (a Thompson draw) rather than took the greedy action'),
-  greedy: z.string().optional().describe('The action with the highest expected net value under the posteriors'),
+  greedy: z.string().optional().describe('The ranked action with the highest expected net value under the posteriors (absent: none was ranked, so the greedy choice is no action)'),
   arms: z
-    .array(z.object({ actionId: z.string(), mean: z.number(), expectedNet: z.number(), alpha: z.number(), beta: z.number(), share: z.number().describe('Share of Thompson draws this action won') }))
+    .array(
+      z.object({
+        actionId: z.string(),
+        mean: z.number(),
+        expectedNet: z.number(),
+        alpha: z.number(),
+        beta: z.number(),
+        share: z.number().describe('Share of Thompson draws this action won'),
+        lostToNoAction: z.boolean().optional().describe('True for an action that passed every policy and check but lost to "no action" on its expected net value: only an exploring draw can choose it'),
+      }),
+    )
     .describe('The actions that passed every policy and check, with their posteriors'),
+  noAction: z.object({ share: z.number() }).optional().describe('Share of Thompson draws "no action" (worth £0) won: an exploring decision offers nothing with this probability'),
 });
 
 export const ReasonCodeSchema = z.object({ code: z.string(), text: z.string() });

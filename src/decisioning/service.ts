@@ -24,10 +24,11 @@ import { CATALOGUE_REFRESH_MS, CatalogueVersions, compileStored, type CatalogueE
 import { compileCatalogue, type CompiledCatalogue } from './compile.js';
 import { capacityFor, capsFor, evaluate, select, type Evaluation } from './decide.js';
 import { allowedAlone, BanditSettings, banditStep, decisionSeed } from './bandit.js';
-import { BanditLearner } from './banditLearner.js';
+import { BanditLearner, type BanditSnapshots } from './banditLearner.js';
 import { buildRecord, frozenLevers, picksOf } from './buildRecord.js';
 import { dryRunCatalogues, type DryRun } from './dryRun.js';
-import { evaluateCandidate, type LoggedOutcome, type OpeResult } from './ope.js';
+import type { EventLog } from '../store/eventLog.js';
+import { evaluateCandidate, type LoggedOutcome, type OpeResult, type OpeRoundHook } from './ope.js';
 import { applyArm, randomChoiceProbability, type ArmSources, type DecisionExperiment } from './experimentArm.js';
 import { replayRecord, type ReplayResult } from './replay.js';
 import { LoggedRecords } from './storedRecord.js';
@@ -111,6 +112,10 @@ export interface DecisioningDeps {
   armModels?: ArmSources['models'];
   /** Exploration budgets per channel and how the bandit learns (docs/bandits.md); none: the deterministic engine everywhere. */
   bandit?: BanditSettings;
+  /** The event log the bandit learner reads when a bandit arm enables it after start. */
+  banditEvents?: Pick<EventLog, 'readAfter' | 'head'>;
+  /** Where the bandit learner keeps its snapshot (absent: rebuilt from the log on start). */
+  banditSnapshots?: BanditSnapshots;
   /** Where a decision asked to `deliver` writes its chosen actions (the engine wires channels/deliveries.ts). */
   delivery?: DecisionDelivery;
 }
@@ -175,7 +180,14 @@ export class Decisioning {
     this.snapshots.set(this.compiled.version, this.compiled);
     this.banditSettings = deps.bandit ?? BanditSettings.parse({});
     this.records = new LoggedRecords({ log: deps.log, snapshot: (v) => this.snapshot(v) });
-    this.bandit = new BanditLearner({ decision: (id) => this.loggedDecision(id), settings: this.banditSettings });
+    // It learns only when something explores: a channel's budget now, or a bandit arm later (which enables it).
+    this.bandit = new BanditLearner({
+      decision: (id) => this.loggedDecision(id),
+      settings: this.banditSettings,
+      enabled: Object.keys(this.banditSettings.channels).length > 0,
+      ...(deps.banditEvents ? { events: deps.banditEvents } : {}),
+      ...(deps.banditSnapshots ? { snapshots: deps.banditSnapshots } : {}),
+    });
     this.responses = new ResponseLinker({ log: deps.log, contacts: deps.contacts, familyOf: (id) => this.compiled.byId.get(id)?.action.family, ...(deps.checkpoints ? { checkpoints: deps.checkpoints } : {}) });
   }
 
@@ -279,6 +291,8 @@ export class Decisioning {
       const full = await this.fullCounters(cat, ev, o.channel, o.now);
       // Exploration only among what passed every policy and check, on the channel's budget (or a bandit arm's).
       const budget = experiment?.bandit?.budget ?? this.banditSettings.channels[o.channel as keyof BanditSettings['channels']];
+      // The first bandit-arm decision since start enables the learner: it builds the posteriors from the log once (later ones find it built).
+      if (budget !== undefined) await this.bandit.enable();
       const explored = () => (budget !== undefined && n > 0 ? banditStep(ev, inputs, { settings: this.banditSettings, budget, view: this.bandit, seed: decisionSeed(decisionId), allowed: allowedAlone(cat, ev, inputs, { now: o.now, channel: o.channel, full }) }) : undefined);
       let bandit = explored();
       let sel = select(cat, ev, inputs, { now: o.now, channel: o.channel, n, full });
@@ -627,8 +641,8 @@ export class Decisioning {
   }
 
   /** Off-policy evaluation of a candidate (catalogue, levers or bandit) on logged decisions (src/decisioning/ope.ts). */
-  async offPolicy(request: unknown, outcomes: AsyncIterable<LoggedOutcome>): Promise<OpeResult> {
-    return evaluateCandidate({ snapshot: (v) => this.snapshot(v), scorer: this.scorer, view: this.bandit, settings: this.banditSettings, now: this.deps.clock.now() }, request, outcomes);
+  async offPolicy(request: unknown, outcomes: AsyncIterable<LoggedOutcome> | Iterable<LoggedOutcome>, onRound?: OpeRoundHook): Promise<OpeResult> {
+    return evaluateCandidate({ snapshot: (v) => this.snapshot(v), scorer: this.scorer, ...(this.deps.armModels ? { models: this.deps.armModels } : {}), view: this.bandit, settings: this.banditSettings, now: this.deps.clock.now() }, request, outcomes, onRound);
   }
 
   /** GDPR erasure: the customer's decisions, contacts and declines. */

@@ -18,7 +18,7 @@ export function logConsumers(
     parts.features,
     // Response links to decisions and decline cool-downs.
     parts.decisioning.responses,
-    // The bandit's posteriors and session tallies (in memory, rebuilt from the log on start).
+    // The bandit's posteriors and session tallies (in memory, from its snapshot and the log after it; idle without a budget or bandit arm).
     parts.decisioning.bandit,
     // Journeys: a response or a consent withdrawal ends them (before triggers: an erasure truncates triggers.db's WAL after both).
     ...(parts.journeys ? [parts.journeys] : []),

@@ -15,6 +15,7 @@ import { ModelLifecycle } from '../training/index.js';
 import { Experiments } from '../experiments/index.js';
 import { logConsumers } from './consumers.js';
 import { armIssues, armModels } from './experimentArms.js';
+import { fileBanditSnapshots } from './banditSnapshot.js';
 import { AuditTrail } from '../governance/audit.js';
 import { trainingExclusionsOf } from './privacy.js';
 import { wireDelivery, type DeliveryParts, type ReceiptSink } from './delivery.js';
@@ -90,6 +91,9 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
         : logger.error({ event: 'contacts_without_decision', decisionId }, `a decision could not be logged (${String(error)}) and its contacts could not be withdrawn yet; retried before each decision and by the readiness probe`),
     armModels: armModels(backend.models),
     bandit: config.decisioning.bandit,
+    banditEvents: backend.eventLog,
+    // A memory store starts empty, so a snapshot on disk would describe another log.
+    ...(backend.kind !== 'memory' ? { banditSnapshots: fileBanditSnapshots(config.dataDir) } : {}),
     delivery: delivery.decisions,
   });
   const triggers = config.triggers.enabled

@@ -7,7 +7,7 @@
  */
 import { ManualClock } from '../core/clock.js';
 import type { BankEvent, StoredEvent } from '../core/events.js';
-import { Decisioning, GbdtScorer, customerView, type Catalogue, type PropensityModel, type PropensityScorer } from '../decisioning/index.js';
+import { BanditSettings, Decisioning, GbdtScorer, customerView, type BanditSettingsInput, type Catalogue, type PropensityModel, type PropensityScorer } from '../decisioning/index.js';
 import { MemoryContactStore } from '../store/memory/contactStore.js';
 import { MemoryDecisionLog } from '../store/memory/decisionLog.js';
 import { runClosedLoop, type CustomerView, type NamedPolicy, type Offer, type PolicyContext } from './closedLoop.js';
@@ -23,7 +23,8 @@ export { acceptedValue, type TwinComparison } from './yardstick.js';
 export { twinProfile, TWIN_MODEL_FEATURES } from './twinProfile.js';
 
 /** The channels the engine tries, best first: the customer's preferred one, then in-app, then email. */
-function channelsFor(view: CustomerView): OfferChannel[] {
+function channelsFor(view: CustomerView, only?: readonly OfferChannel[]): OfferChannel[] {
+  if (only) return [...only];
   const p = view.customer.preferredChannel;
   const first = p && (OFFER_CHANNELS as readonly string[]).includes(p) ? (p as OfferChannel) : 'in_app';
   return [...new Set<OfferChannel>([first, 'in_app', 'email'])];
@@ -34,15 +35,29 @@ function channelsFor(view: CustomerView): OfferChannel[] {
  * hears the responses to its own offers (`observe`), so a decline starts the catalogue's
  * cool-down as it does when the engine ingests `offer_response` events.
  */
-export function enginePolicy(catalogue: Catalogue, scorer?: PropensityScorer, name = 'engine', scores?: TwinScores, retrainer?: TwinRetrainer): NamedPolicy & { decisioning: Decisioning } {
+export function enginePolicy(
+  catalogue: Catalogue,
+  scorer?: PropensityScorer,
+  name = 'engine',
+  scores?: TwinScores,
+  retrainer?: TwinRetrainer,
+  o: {
+    /** Exploration budgets and how the bandit learns (config `decisioning.bandit`); none: the deterministic engine. */
+    bandit?: BanditSettingsInput;
+    /** The channels tried, in order (default: the preferred one, in-app, email). */
+    channels?: readonly OfferChannel[];
+  } = {},
+): NamedPolicy & { decisioning: Decisioning; log: MemoryDecisionLog } {
   const clock = new ManualClock('2025-01-01T10:00:00Z');
+  const log = new MemoryDecisionLog();
   const decisioning = new Decisioning(catalogue, {
     clock,
     customers: { get: async () => undefined },
     consentEvents: async () => [],
     contacts: new MemoryContactStore(),
-    log: new MemoryDecisionLog(),
+    log,
     ...(scorer ? { scorer } : {}),
+    ...(o.bandit ? { bandit: BanditSettings.parse(o.bandit) } : {}),
   });
   const channelCapped = new Set(catalogue.contactPolicy.caps.filter((c) => c.channel !== '*').map((c) => c.channel));
   // The caps on every contact: when one binds, no channel can choose anything (a shortcut only:
@@ -60,6 +75,7 @@ export function enginePolicy(catalogue: Catalogue, scorer?: PropensityScorer, na
   return {
     name,
     decisioning,
+    log,
     async decide(view: CustomerView, ctx: PolicyContext): Promise<Offer | null> {
       // Mid-morning in the customer's time zone: outside quiet hours.
       const now = Date.parse(`${ctx.date}T10:00:00Z`);
@@ -69,7 +85,7 @@ export function enginePolicy(catalogue: Catalogue, scorer?: PropensityScorer, na
       const customer = customerView(record, now);
       // Scores the catalogue's rules read (churn risk): the customer's, whatever the channel.
       const ruleScores = scores?.scores(view) ?? {};
-      for (const channel of channelsFor(view)) {
+      for (const channel of channelsFor(view, o.channels)) {
         const decisionId = `${view.customerId}-${ctx.day}-${channel}`;
         const r = await decisioning.decideWith(
           { customer, profile: twinProfile(view, channel), profileVersion: 'twin', scores: ruleScores, consents: record.consents as Record<string, boolean>, context: {}, sessionId: null },

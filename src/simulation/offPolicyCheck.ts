@@ -1,213 +1,246 @@
 /**
- * Off-policy evaluation checked on the twin, where the truth is known. A logging policy
- * (a softmax over family scores, mixed half and half with uniform exploration) offers one
- * action family a day on in-app to a tenth of the customers; the log keeps what it chose,
- * with what probability, and whether the customer accepted. Seeded candidate policies
- * (softmax policies with random weights; some greedy) are then estimated from that log
- * by every estimator and compared with their true value: the expected acceptance the
- * candidate would have had on the same customer-days, from the twin's hidden acceptance
- * probabilities (exact, no sampling noise). A candidate run live would also change later
- * days (who holds what, who churned); one-step estimators from a log cannot see that,
- * which is why the truth is the same-days expectation.
+ * Off-policy evaluation checked on the twin, where the truth is known, with the real
+ * engine on both sides.
+ *
+ * 1. The logging run: the decisioning engine (enginePolicy.ts, propensity models trained on
+ *    another seed) decides for every customer each morning on in-app, exploring with
+ *    Thompson sampling on a budget (its bandit step), so every logged decision records the
+ *    probability its first action was chosen with. Its decision log and the twin's
+ *    responses are what off-policy evaluation reads, through `Decisioning.offPolicy`,
+ *    as `nextbest ope` does.
+ * 2. Seeded candidates: the deterministic engine with other levers (family weights drawn
+ *    at random, a family sometimes switched off; candidate 0 is the engine as it is).
+ * 3. Each candidate is estimated from the log, then run on-policy in the twin: the same
+ *    scenario, seed, customers and days, a fresh engine with the candidate's levers.
+ *
+ * The estimand is the candidate's expected acceptance per decision (a decision that offers
+ * nothing earns 0). Its true value in the live run is the mean, over the live run's
+ * decisions, of the twin's hidden acceptance probability of what it offered: the
+ * expectation, without the coin flips of the responses, which are the live run's own
+ * noise and no part of the policy's value. The same-days truth is the same on the logging
+ * run's decisions (what OPE identifies exactly); the gap between the two is what running
+ * the candidate changes (who holds what, caps, cool-downs, churn), which a log of another
+ * policy cannot show.
  */
-import { mulberry32, deriveSeed, normal, type Rng } from '../core/random.js';
-import { ESTIMATORS, bootstrapIntervals, effectiveSampleSize, type EstimatorName, type OpeRounds } from '../models/ope/index.js';
-import { runClosedLoop, type CustomerView, type NamedPolicy } from './closedLoop.js';
+import { deriveSeed, mulberry32, normal } from '../core/random.js';
+import { decisionSeed, type Catalogue, type DecisionRecord, type LoggedOutcome, type OpeResult } from '../decisioning/index.js';
+import { ESTIMATORS, type EstimatorName } from '../models/ope/index.js';
+import type { NamedPolicy } from './closedLoop.js';
+import { runClosedLoop } from './closedLoop.js';
+import { enginePolicy, trainTwinScorer, type TrainedTwin } from './enginePolicy.js';
 import { ACTION_FAMILIES, type ActionFamily } from './offers.js';
-import { eligibleFamilies } from './policies.js';
 import type { ScenarioInput } from './scenario.js';
 
-/** The families offered (service messages are worth nothing to offer). */
-const FAMILIES = ACTION_FAMILIES.filter((f) => f !== 'service_message');
+type Levers = Catalogue['levers'];
 
-/** The context a policy scores on: an intercept, wealth, engagement and stress signals. */
-function features(v: CustomerView): number[] {
-  const wealth = Math.log1p(Math.max(0, v.balances.current + v.balances.savings)) / 10;
-  const engaged = Math.min(1, v.recent.logins / 30);
-  const stress = Math.min(1, v.recent.missedPayments + v.recent.overdrawnDays / 30);
-  return [1, wealth, engaged, stress];
+export interface OpeCheckOptions {
+  scenario: ScenarioInput & { seed: number };
+  catalogue: Catalogue;
+  /** Seeded candidates (candidate 0: the engine's own levers). */
+  candidates: number;
+  /** Seed of the candidates' levers and of the bootstrap. */
+  seed: number;
+  /** The logging engine's exploration budget on in-app. */
+  budget: number;
+  /** Days of the exploration run the propensity models learn from (seed + 1000). */
+  trainDays: number;
+  resamples?: number;
+  /** How many candidates run live (the first ones; default all). */
+  live?: number;
+  /**
+   * `once`: each customer is decided for once, on a seeded day of the run (a campaign): the
+   * requests are the same whatever the policy, so the per-decision estimand is the live one.
+   * `daily`: every customer every morning, as the engine runs; a candidate's own contacts
+   * then change its later requests (caps, cool-downs), which the log cannot show.
+   */
+  schedule?: 'once' | 'daily';
+  /** Trained models to reuse (tests); else trained here. */
+  trained?: TrainedTwin;
+  onProgress?: (what: string) => void;
 }
 
-/** A softmax policy over eligible families: weights[family][feature] / temperature (temperature 0: argmax). */
-interface SoftmaxPolicy {
-  weights: number[][];
-  temperature: number;
-  /** Share of uniform exploration mixed in. */
-  uniform: number;
-}
-
-function probabilities(p: SoftmaxPolicy, x: number[], eligible: readonly number[]): number[] {
-  const scores = eligible.map((f) => p.weights[f]!.reduce((s, w, j) => s + w * x[j]!, 0));
-  let probs: number[];
-  if (p.temperature === 0) {
-    let best = 0;
-    scores.forEach((s, k) => (s > scores[best]! ? (best = k) : 0));
-    probs = scores.map((_, k) => (k === best ? 1 : 0));
-  } else {
-    const m = Math.max(...scores);
-    const e = scores.map((s) => Math.exp((s - m) / p.temperature));
-    const z = e.reduce((a, b) => a + b, 0);
-    probs = e.map((v) => v / z);
-  }
-  return probs.map((q) => (1 - p.uniform) * q + p.uniform / eligible.length);
-}
-
-/** The seeded candidates: softmax policies with random weights, every fifth greedy. */
-function candidatesFor(seed: number, count: number): SoftmaxPolicy[] {
-  const rng = mulberry32(seed);
-  return Array.from({ length: count }, (_, c) => randomPolicy(rng, c % 5 === 4));
-}
-
-/**
- * A candidate actually run in the twin (same scenario and contact schedule as the log):
- * its acceptance rate. It differs from the same-days truth by what running it changes
- * (holdings, churn, who is eligible later) and by its own sampling noise.
- */
-export async function liveValue(scenario: ScenarioInput, o: { seed: number; candidate: number; contactRate?: number }): Promise<{ offers: number; acceptance: number }> {
-  const cand = candidatesFor(o.seed, o.candidate + 1)[o.candidate]!;
-  const rounds = await runOnTwin(scenario, cand, o.contactRate !== undefined ? { contactRate: o.contactRate } : {});
-  return { offers: rounds.length, acceptance: rounds.filter((r) => r.accepted).length / rounds.length };
-}
-
-function randomPolicy(rng: Rng, greedy: boolean): SoftmaxPolicy {
-  return { weights: FAMILIES.map(() => [0, 0, 0, 0].map(() => normal(rng))), temperature: greedy ? 0 : 0.3 + rng.next(), uniform: 0 };
-}
-
-/** One logged decision: the context, the eligible families, what the logger did and the truth. */
-interface LoggedRound {
-  x: number[];
-  eligible: number[];
-  chosen: number;
-  pscore: number;
-  accepted: boolean;
-  /** True acceptance probability of each eligible family (never shown to the logger's choice). */
-  truth: number[];
-}
-
-/** Runs the logging policy in the twin and returns the log. */
-export async function logOnTwin(scenario: ScenarioInput, o: { contactRate?: number } = {}): Promise<LoggedRound[]> {
-  return runOnTwin(scenario, LOGGER, o);
-}
-
-/** The logging policy: a softmax over family scores, half uniform exploration. */
-const LOGGER: SoftmaxPolicy = { weights: FAMILIES.map((_, f) => [0.3 * ((f % 3) - 1), 0.5 * ((f % 2) * 2 - 1), 0.2, -0.3]), temperature: 0.5, uniform: 0.5 };
-
-/** Runs a softmax policy in the twin on the logging schedule and returns what it did (the live run of a candidate, too). */
-async function runOnTwin(scenario: ScenarioInput, logger: SoftmaxPolicy, o: { contactRate?: number } = {}): Promise<LoggedRound[]> {
-  const rng = mulberry32(deriveSeed(scenario.seed ?? 1, 901));
-  const log: LoggedRound[] = [];
-  const pending: LoggedRound[] = [];
-  const policy: NamedPolicy = {
-    name: 'ope-logger',
-    // The truth is read only to record it beside the log for the check; the choice never uses it.
-    seesTruth: true,
-    decide(view, ctx) {
-      if (view.daysSinceContact < 7 || rng.next() >= (o.contactRate ?? 0.1)) return null;
-      const eligible = eligibleFamilies(view)
-        .filter((f) => f !== 'service_message')
-        .map((f) => FAMILIES.indexOf(f));
-      if (eligible.length === 0) return null;
-      const x = features(view);
-      const probs = probabilities(logger, x, eligible);
-      let u = rng.next();
-      let k = 0;
-      while (k < probs.length - 1 && u >= probs[k]!) u -= probs[k++]!;
-      const truth = eligible.map((f) => ctx.truth!.acceptProbability(FAMILIES[f]!, 'in_app'));
-      pending.push({ x, eligible, chosen: k, pscore: probs[k]!, accepted: false, truth });
-      return { family: FAMILIES[eligible[k]!]!, channel: 'in_app' };
-    },
-  };
-  await runClosedLoop({
-    scenario,
-    policy,
-    onOffer: (shown) => {
-      const r = pending.shift()!;
-      r.accepted = shown.accepted;
-      log.push(r);
-    },
-  });
-  return log;
+/** One candidate: its estimates, its truths. */
+export interface CandidateCheck {
+  levers: Levers;
+  /** Mean probability the candidate gives the logged first action. */
+  agreement: number;
+  /** Mean probability it puts where the logger could not go (OpeResult.unsupported). */
+  unsupported: number;
+  effectiveSampleSize: number;
+  estimates: Record<EstimatorName, { estimate: number; low: number; high: number }>;
+  /** Expected acceptance per decision on the logging run's decisions. */
+  sameDaysTruth: number;
+  /** The live run: decisions made, their expected acceptance per decision (the truth), and the realised rate. */
+  live?: { decisions: number; truth: number; realised: number };
 }
 
 export interface EstimatorScore {
   estimator: EstimatorName;
+  /** Against the live truth (the candidate's value when it runs). */
   bias: number;
   rmse: number;
-  /** Share of candidates whose true value lies in the estimator's 95% bootstrap interval. */
+  /** Share of candidates whose live truth lies in the estimator's 95% interval. */
   coverage: number;
+  /** The same against the same-days truth. */
+  sameDaysCoverage: number;
 }
 
 export interface OffPolicyCheck {
-  rounds: number;
-  candidates: number;
-  meanEffectiveSampleSize: number;
+  decisions: number;
+  customers: number;
+  loggedAcceptance: number;
+  candidates: CandidateCheck[];
   estimators: EstimatorScore[];
-  /** Per candidate: its same-days truth and the DR estimate with its interval. */
-  perCandidate: { truth: number; dr: { estimate: number; low: number; high: number } }[];
+  /** The DR interval against the realised live rate (what the first check compared with), for the record. */
+  drCoversRealised: number;
+  /** Mean live truth − same-days truth over the candidates run live. */
+  meanLiveGap: number;
 }
 
-/**
- * Scores every estimator over `candidates` seeded candidate policies on a twin log. The
- * reward model of DM and DR is a per-family mean acceptance fitted on the log (deliberately
- * blind to context, as a first model is): DR must correct what it misses.
- */
-export function checkCandidates(log: readonly LoggedRound[], o: { candidates: number; seed: number; resamples?: number }): OffPolicyCheck {
-  const n = log.length;
-  const shown = new Float64Array(FAMILIES.length);
-  const taken = new Float64Array(FAMILIES.length);
-  for (const r of log) {
-    shown[r.eligible[r.chosen]!]! += 1;
-    if (r.accepted) taken[r.eligible[r.chosen]!]! += 1;
-  }
-  const qHat = Array.from(shown, (s, f) => (taken[f]! + 1) / (s + 2));
-  const candidates = candidatesFor(o.seed, o.candidates);
-  const perCandidate: OffPolicyCheck['perCandidate'] = [];
-  const errors = ESTIMATORS.map(() => [] as number[]);
-  const covered = ESTIMATORS.map(() => 0);
-  let ess = 0;
+const IN_APP = 'in_app' as const;
+
+/** Whether a customer is decided for on a day. */
+type Due = (customerId: string, day: number) => boolean;
+
+/** The schedule's test: `once` picks each customer's day from a hash of the id and seed (the same in every run). */
+export function schedule(kind: 'once' | 'daily', days: number, seed: number): Due {
+  if (kind === 'daily') return () => true;
+  return (customerId, day) => decisionSeed(`${seed}:${customerId}`) % days === day;
+}
+
+/** The seeded candidates' levers: log-normal family weights, a family off one time in eight; candidate 0 as the catalogue has it. */
+export function candidateLevers(catalogue: Catalogue, seed: number, count: number): Levers[] {
+  const rng = mulberry32(deriveSeed(seed, 77));
+  const families = [...new Set(catalogue.actions.map((a) => a.family))].sort();
+  return Array.from({ length: count }, (_, c) => {
+    const weights = families.map((f) => [f, rng.next() < 0.125 ? 0 : Math.round(Math.exp(0.8 * normal(rng)) * 100) / 100] as const);
+    if (c === 0) return structuredClone(catalogue.levers);
+    return { families: Object.fromEntries(weights), actions: { ...catalogue.levers.actions } } as Levers;
+  });
+}
+
+/** The logging run: the engine exploring on in-app; each logged decision with the twin's truth per family and the responses. */
+async function logOnTwin(o: OpeCheckOptions, trained: TrainedTwin, due: Due): Promise<{ outcomes: LoggedOutcome[]; truth: Map<string, Record<string, number>>; decisioning: ReturnType<typeof enginePolicy>['decisioning'] }> {
+  const logger = enginePolicy(o.catalogue, trained.scorer, 'logger', trained.scores, undefined, { bandit: { channels: { [IN_APP]: o.budget } }, channels: [IN_APP] });
+  const outcomes: LoggedOutcome[] = [];
+  const byId = new Map<string, { decision: LoggedOutcome['decision']; accepted: Set<string> }>();
+  const truth = new Map<string, Record<string, number>>();
+  const policy: NamedPolicy = {
+    name: 'logger',
+    // The truth is recorded beside the log for the check only; the engine never sees it.
+    seesTruth: true,
+    observe: logger.observe!,
+    async decide(view, ctx) {
+      if (!due(view.customerId, ctx.day)) return null;
+      const offer = await logger.decide(view, ctx);
+      const id = `${view.customerId}-${ctx.day}-${IN_APP}`;
+      const decision = await logger.decisioning.loggedDecision(id);
+      if (decision) {
+        const row = { decision, accepted: new Set<string>() };
+        outcomes.push(row);
+        byId.set(id, row);
+        truth.set(id, Object.fromEntries(ACTION_FAMILIES.map((f) => [f, ctx.truth!.acceptProbability(f, IN_APP)])));
+      }
+      return offer;
+    },
+  };
+  await runClosedLoop({
+    scenario: o.scenario,
+    policy,
+    onOffer: (s) => {
+      if (!s.accepted) return;
+      const row = byId.get(`${s.customerId}-${s.day}-${s.offer.channel}`)!;
+      row.accepted.add((row.decision.record as DecisionRecord).chosen[0]!.actionId);
+    },
+  });
+  return { outcomes, truth, decisioning: logger.decisioning };
+}
+
+/** A candidate run on-policy in the twin (same scenario and seed): its decisions and their expected and realised acceptance. */
+export async function liveRun(catalogue: Catalogue, levers: Levers, scenario: ScenarioInput, trained: TrainedTwin, due: Due): Promise<{ decisions: number; truth: number; realised: number }> {
+  const engine = enginePolicy({ ...catalogue, levers }, trained.scorer, 'candidate', trained.scores, undefined, { channels: [IN_APP] });
+  let decisions = 0;
+  let expected = 0;
+  let accepted = 0;
+  const policy: NamedPolicy = {
+    name: 'candidate',
+    seesTruth: true,
+    observe: engine.observe!,
+    async decide(view, ctx) {
+      if (!due(view.customerId, ctx.day)) return null;
+      const offer = await engine.decide(view, ctx);
+      if (await engine.log.get(`${view.customerId}-${ctx.day}-${IN_APP}`)) decisions++;
+      if (offer) expected += ctx.truth!.acceptProbability(offer.family, IN_APP);
+      return offer;
+    },
+  };
+  await runClosedLoop({ scenario, policy, onOffer: (s) => void (s.accepted && accepted++) });
+  return { decisions, truth: expected / decisions, realised: accepted / decisions };
+}
+
+/** Runs the whole check: train, log, estimate every candidate, run the first `live` of them. */
+export async function checkOnTwin(o: OpeCheckOptions): Promise<OffPolicyCheck> {
+  o.onProgress?.('training');
+  const trained = o.trained ?? (await trainTwinScorer(o.scenario, { days: o.trainDays, seed: o.scenario.seed + 1000 }));
+  o.onProgress?.('logging run');
+  const due = schedule(o.schedule ?? 'once', o.scenario.days ?? 90, o.scenario.seed);
+  const log = await logOnTwin(o, trained, due);
+  const familyOf = new Map(o.catalogue.actions.map((a) => [a.id, a.family as ActionFamily]));
+  const levers = candidateLevers(o.catalogue, o.seed, o.candidates);
+  const candidates: CandidateCheck[] = [];
+  let first: OpeResult | undefined;
   for (let c = 0; c < o.candidates; c++) {
-    const cand = candidates[c]!;
-    const d: OpeRounds = { reward: new Float64Array(n), pscore: new Float64Array(n), target: new Float64Array(n), qLogged: new Float64Array(n), qTarget: new Float64Array(n) };
+    o.onProgress?.(`estimate ${c + 1}/${o.candidates}`);
     let truth = 0;
-    log.forEach((r, i) => {
-      const pe = probabilities(cand, r.x, r.eligible);
-      let qt = 0;
-      pe.forEach((p, k) => {
-        truth += p * r.truth[k]!;
-        qt += p * qHat[r.eligible[k]!]!;
-      });
-      d.reward[i] = r.accepted ? 1 : 0;
-      d.pscore[i] = r.pscore;
-      d.target[i] = pe[r.chosen]!;
-      d.qLogged[i] = qHat[r.eligible[r.chosen]!]!;
-      d.qTarget[i] = qt;
+    const r = await log.decisioning.offPolicy({ levers: levers[c], resamples: o.resamples ?? 200, seed: deriveSeed(o.seed, c) % 2 ** 31 }, log.outcomes, (id, target) => {
+      const t = log.truth.get(id)!;
+      for (const [a, p] of target) if (a !== '') truth += p * t[familyOf.get(a)!]!;
     });
-    truth /= n;
-    ess += effectiveSampleSize(d);
-    const intervals = bootstrapIntervals(d, ESTIMATORS, { resamples: o.resamples ?? 200, seed: deriveSeed(o.seed, c) });
-    perCandidate.push({ truth, dr: intervals.dr });
-    ESTIMATORS.forEach((name, j) => {
-      const e = intervals[name];
-      errors[j]!.push(e.estimate - truth);
-      if (e.low <= truth && truth <= e.high) covered[j]!++;
-    });
+    first ??= r;
+    const estimates = Object.fromEntries(ESTIMATORS.map((e) => [e, r.acceptance.estimates[e]])) as CandidateCheck['estimates'];
+    candidates.push({ levers: levers[c]!, agreement: r.agreement, unsupported: r.unsupported, effectiveSampleSize: r.acceptance.effectiveSampleSize, estimates, sameDaysTruth: truth / r.decisions.used });
   }
+  const live = Math.min(o.live ?? o.candidates, o.candidates);
+  for (let c = 0; c < live; c++) {
+    o.onProgress?.(`live ${c + 1}/${live}`);
+    candidates[c]!.live = await liveRun(o.catalogue, levers[c]!, o.scenario, trained, due);
+  }
+  const ran = candidates.filter((c) => c.live);
+  const inside = (e: { low: number; high: number }, v: number) => e.low <= v && v <= e.high;
+  const estimators = ESTIMATORS.map((estimator) => {
+    const errors = ran.map((c) => c.estimates[estimator].estimate - c.live!.truth);
+    return {
+      estimator,
+      bias: mean(errors),
+      rmse: Math.sqrt(mean(errors.map((e) => e * e))),
+      coverage: ran.filter((c) => inside(c.estimates[estimator], c.live!.truth)).length / ran.length,
+      sameDaysCoverage: candidates.filter((c) => inside(c.estimates[estimator], c.sameDaysTruth)).length / candidates.length,
+    };
+  });
   return {
-    rounds: n,
-    candidates: o.candidates,
-    meanEffectiveSampleSize: ess / o.candidates,
-    perCandidate,
-    estimators: ESTIMATORS.map((estimator, j) => {
-      const e = errors[j]!;
-      return { estimator, bias: e.reduce((a, b) => a + b, 0) / e.length, rmse: Math.sqrt(e.reduce((a, b) => a + b * b, 0) / e.length), coverage: covered[j]! / o.candidates };
-    }),
+    decisions: first!.decisions.used,
+    customers: first!.customers,
+    loggedAcceptance: first!.logged.acceptance,
+    candidates,
+    estimators,
+    drCoversRealised: ran.filter((c) => inside(c.estimates.dr, c.live!.realised)).length / ran.length,
+    meanLiveGap: mean(ran.map((c) => c.live!.truth - c.sameDaysTruth)),
   };
 }
 
+const mean = (x: readonly number[]) => (x.length === 0 ? Number.NaN : x.reduce((a, b) => a + b, 0) / x.length);
+
 /** The check as a Markdown table (README, bench results). */
 export function offPolicyTable(c: OffPolicyCheck): string {
-  const rows = c.estimators.map((e) => `| ${e.estimator} | ${e.bias >= 0 ? '+' : ''}${e.bias.toFixed(4)} | ${e.rmse.toFixed(4)} | ${(100 * e.coverage).toFixed(0)}% |`);
-  return [`${c.candidates} seeded candidates, ${c.rounds.toLocaleString('en-GB')} logged decisions, mean effective sample size ${c.meanEffectiveSampleSize.toFixed(0)}`, '', '| estimator | bias | RMSE | 95% interval covers the truth |', '|---|---|---|---|', ...rows].join('\n');
+  const ran = c.candidates.filter((x) => x.live).length;
+  const sign = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(4)}`;
+  const rows = c.estimators.map((e) => `| ${e.estimator} | ${sign(e.bias)} | ${e.rmse.toFixed(4)} | ${(100 * e.coverage).toFixed(0)}% | ${(100 * e.sameDaysCoverage).toFixed(0)}% |`);
+  const ess = mean(c.candidates.map((x) => x.effectiveSampleSize));
+  return [
+    `${c.candidates.length} seeded candidates (${ran} run live), ${c.decisions.toLocaleString('en-GB')} logged decisions of ${c.customers.toLocaleString('en-GB')} customers, logged acceptance ${(100 * c.loggedAcceptance).toFixed(2)}% per decision, mean effective sample size ${ess.toFixed(0)}`,
+    '',
+    '| estimator | bias vs live | RMSE vs live | 95% interval covers the live truth | covers the same-days truth |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
 }
-
-export type { ActionFamily };

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run } from '../../src/cli/ope.js';
+import { modelFlags, run } from '../../src/cli/ope.js';
 import { createEngine } from '../../src/engine.js';
 import { ManualClock } from '../../src/core/clock.js';
 
@@ -20,7 +20,9 @@ describe('nextbest ope', () => {
     const events: unknown[] = [];
     for (let k = 0; k < 40; k++) {
       const d = await engine.decide({ customerId: `c${k}`, channel: 'in_app' });
-      const a = d.chosen[0]!.actionId;
+      const a = d.chosen[0]?.actionId;
+      // An exploring draw may offer nothing (logged with its probability, earning 0).
+      if (a === undefined) continue;
       events.push({ eventId: `s${k}`, customerId: `c${k}`, occurredAt: '2026-03-01T12:01:00Z', schemaVersion: 1, type: 'offer_response', payload: { decisionId: d.decisionId, actionId: a, channel: 'in_app', response: 'shown' } });
       if (a === 'saver' || k % 7 === 0) events.push({ eventId: `a${k}`, customerId: `c${k}`, occurredAt: '2026-03-01T12:02:00Z', schemaVersion: 1, type: 'offer_response', payload: { decisionId: d.decisionId, actionId: a, channel: 'in_app', response: 'accepted' } });
     }
@@ -40,5 +42,14 @@ describe('nextbest ope', () => {
     expect(json.acceptance.rounds).toBe(40);
     vi.restoreAllMocks();
     await expect(run(['--data-dir', dir, '--config', config, '--bandit', 'lots'])).rejects.toThrow('--bandit needs a number');
+    // A model version the registry does not hold is named.
+    await expect(run(['--data-dir', dir, '--config', config, '--model', 'savings=propensity_savings@9', '--resamples', '100'])).rejects.toThrow(/propensity_savings@9/);
+  });
+
+  it('reads --model FAMILY=VERSION flags, and names a malformed or repeated one', () => {
+    expect(modelFlags(['savings=propensity_savings@3', 'pension=p@1'])).toEqual({ savings: 'propensity_savings@3', pension: 'p@1' });
+    expect(() => modelFlags(['savings'])).toThrow('--model needs FAMILY=VERSION');
+    expect(() => modelFlags(['=x@1'])).toThrow('--model needs FAMILY=VERSION');
+    expect(() => modelFlags(['savings=a@1', 'savings=a@2'])).toThrow('--model names savings twice');
   });
 });

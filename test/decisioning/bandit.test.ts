@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BanditSettings, firstPickProbability, type BanditSettingsInput } from '../../src/decisioning/bandit.js';
+import { BanditSettings, firstPickProbability, NO_ACTION, type BanditSettingsInput } from '../../src/decisioning/bandit.js';
 import { compileCatalogue, parseCatalogueYaml, priorOnly, replayRecord, type DecisionRecord } from '../../src/decisioning/index.js';
 import { response, rig, scenarioCatalogue } from './rig.js';
 
@@ -26,12 +26,18 @@ describe('the bandit selection step', () => {
       const r = await d.decide({ customerId: `c${k}`, channel: 'in_app' });
       const b = r.bandit!;
       expect(b.budget).toBe(0.5);
-      const total = b.arms.reduce((s, a) => s + firstPickProbability(b, a.actionId), 0);
+      // The arms and "no action" (an exploring draw can find nothing worth a contact).
+      const total = b.arms.reduce((s, a) => s + firstPickProbability(b, a.actionId), 0) + firstPickProbability(b, NO_ACTION);
       expect(total).toBeCloseTo(1, 12);
-      expect(r.chosen[0]!.selectionProbability).toBeCloseTo(firstPickProbability(b, r.chosen[0]!.actionId), 12);
-      expect(r.chosen[0]!.selectionProbability).toBeGreaterThan(0);
       if (b.explored) explored++;
-      seen.add(r.chosen[0]!.actionId);
+      if (r.chosen.length === 0) {
+        expect(b.explored).toBe(true);
+        expect(firstPickProbability(b, NO_ACTION)).toBeGreaterThan(0);
+      } else {
+        expect(r.chosen[0]!.selectionProbability).toBeCloseTo(firstPickProbability(b, r.chosen[0]!.actionId), 12);
+        expect(r.chosen[0]!.selectionProbability).toBeGreaterThan(0);
+        seen.add(r.chosen[0]!.actionId);
+      }
       // The log keeps it packed: read back, a bandit's decision is the record decide() returned.
       const stored = await d.readRecord((await log.get(r.decisionId))!);
       expect(JSON.stringify(stored)).toBe(JSON.stringify(r));
@@ -117,6 +123,25 @@ describe('the bandit selection step', () => {
     expect(chosenIds(poor)).toEqual(['card']);
   });
 
+  it('exploring can choose "no action" and says why; its probability is recorded and replay makes the same choice', async () => {
+    const { d, customer, log } = rig({ bandit: settings({ channels: { in_app: 1 }, uniform: 1, draws: 50 }) });
+    let none = 0;
+    for (let k = 0; k < 30; k++) {
+      customer({ customerId: `n${k}` });
+      const r = await d.decide({ customerId: `n${k}`, channel: 'in_app' });
+      const b = r.bandit!;
+      // All of each draw spread evenly: every arm and "no action" at 1/(arms + 1).
+      expect(firstPickProbability(b, NO_ACTION)).toBeCloseTo(1 / (b.arms.length + 1), 12);
+      if (r.chosen.length > 0) continue;
+      none++;
+      expect(r.explanation.noAction?.reason).toMatch(/explored .* nothing worth a contact/);
+      const stored = (await log.get(r.decisionId))!.record as DecisionRecord;
+      const replay = replayRecord(compileCatalogue(scenarioCatalogue()), { ...stored, explanation: r.explanation }, priorOnly);
+      expect(replay.differences).toEqual([]);
+    }
+    expect(none).toBeGreaterThan(0);
+  });
+
   it('a bandit experiment arm explores on its own budget', async () => {
     const { d, customer } = rig();
     customer({ customerId: 'c1' });
@@ -157,7 +182,8 @@ describe('exploration never breaks a policy (property)', () => {
           plain.customer(input(), profile);
           const r = await explore.d.decide({ customerId: `p${salt}`, channel, n });
           const base = await plain.d.decide({ customerId: `p${salt}`, channel, n: 20 });
-          const passed = new Set(base.candidates.filter((t) => t.status !== 'excluded' || t.excludedBy?.kind === 'contact' || t.excludedBy?.kind === 'volume').filter((t) => t.rank !== undefined).map((t) => t.actionId));
+          // Ranked, or lost only to "no action" on its expected value (arbitration, not a policy: a draw may find it worth trying).
+          const passed = new Set(base.candidates.filter((t) => ((t.status !== 'excluded' || t.excludedBy?.kind === 'contact' || t.excludedBy?.kind === 'volume') && t.rank !== undefined) || t.excludedBy?.rule === 'no_action').map((t) => t.actionId));
           for (const a of r.chosen) {
             expect(passed.has(a.actionId), `${a.actionId} was excluded without exploring`).toBe(true);
             const action = bank.actions.find((x) => x.id === a.actionId)!;

@@ -14,7 +14,9 @@ async function loggedBank(h: Awaited<ReturnType<typeof testApp>>, n: number) {
   const events: unknown[] = [];
   for (let k = 0; k < n; k++) {
     const d = (await h.post('/v1/decisions', { customerId: `c${k}`, channel: 'in_app' })).json();
-    const a = d.chosen[0].actionId as string;
+    const a = d.chosen[0]?.actionId as string | undefined;
+    // An exploring draw may offer nothing (logged with its probability, earning 0).
+    if (a === undefined) continue;
     const base = { customerId: `c${k}`, occurredAt: '2026-03-01T12:05:00Z', schemaVersion: 1, type: 'offer_response' };
     events.push({ ...base, eventId: `s${k}`, payload: { decisionId: d.decisionId, actionId: a, channel: 'in_app', response: 'shown' } });
     if (rng.next() < TRUE_ACCEPTANCE[a]!) events.push({ ...base, eventId: `a${k}`, payload: { decisionId: d.decisionId, actionId: a, channel: 'in_app', response: 'accepted' } });

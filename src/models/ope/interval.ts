@@ -17,6 +17,13 @@ export interface BootstrapOptions {
   resamples?: number;
   confidence?: number;
   seed?: number;
+  /**
+   * The cluster (0-based, e.g. the customer) of each round: a resample draws whole clusters
+   * with replacement, so rounds that depend on each other (one customer's decisions: the
+   * same person, caps and cool-downs linking them) stay together and the interval is not
+   * too narrow. Without it every round is drawn on its own.
+   */
+  clusters?: Uint32Array;
 }
 
 /** The value `q` (0–1) of sorted values by linear interpolation (numpy's default percentile). */
@@ -39,11 +46,18 @@ export function bootstrapIntervals(d: OpeRounds, names: readonly EstimatorName[]
   const settings = o.settings ?? DEFAULT_SETTINGS;
   const rng = mulberry32(o.seed ?? 1);
   const n = d.reward.length;
-  const idx = new Uint32Array(n);
   const draws = names.map(() => new Float64Array(resamples));
+  const groups = o.clusters ? clusterMembers(o.clusters, n) : undefined;
+  const idx = new Uint32Array(n);
+  const grown: number[] = [];
   for (let b = 0; b < resamples; b++) {
-    for (let k = 0; k < n; k++) idx[k] = Math.floor(rng.next() * n);
-    names.forEach((name, j) => (draws[j]![b] = estimate(name, d, settings, idx)));
+    let sample: ArrayLike<number> = idx;
+    if (groups) {
+      grown.length = 0;
+      for (let k = 0; k < groups.length; k++) for (const i of groups[Math.floor(rng.next() * groups.length)]!) grown.push(i);
+      sample = grown;
+    } else for (let k = 0; k < n; k++) idx[k] = Math.floor(rng.next() * n);
+    names.forEach((name, j) => (draws[j]![b] = estimate(name, d, settings, sample)));
   }
   const alpha = 1 - confidence;
   const out = {} as Record<EstimatorName, Interval>;
@@ -52,6 +66,18 @@ export function bootstrapIntervals(d: OpeRounds, names: readonly EstimatorName[]
     out[name] = { estimate: estimate(name, d, settings), low: quantileSorted(sorted, alpha / 2), high: quantileSorted(sorted, 1 - alpha / 2) };
   });
   return out;
+}
+
+/** The rounds of each cluster; a cluster id must be an integer below n (ids need not be dense). */
+function clusterMembers(clusters: Uint32Array, n: number): number[][] {
+  if (clusters.length !== n) invalid('clusters', 'length', `has ${clusters.length} entries, reward has ${n}`);
+  const byId = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    let g = byId.get(clusters[i]!);
+    if (!g) byId.set(clusters[i]!, (g = []));
+    g.push(i);
+  }
+  return [...byId.values()];
 }
 
 /** Every estimator with its interval, the effective sample size and the largest weight. */

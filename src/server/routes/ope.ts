@@ -12,10 +12,12 @@ const Report = z.object({
   estimates: z.object({ ips: Interval, snips: Interval, dm: Interval, dr: Interval, clipped_dr: Interval, switch_dr: Interval }),
 });
 const Result = z.object({
-  candidate: z.object({ catalogueVersion: z.string().optional(), levers: z.boolean(), bandit: z.object({ budget: z.number() }).optional() }),
+  candidate: z.object({ catalogueVersion: z.string().optional(), levers: z.boolean(), models: z.record(z.string(), z.string()).optional(), bandit: z.object({ budget: z.number() }).optional() }),
   decisions: z.object({ read: z.number(), used: z.number(), heldOut: z.number(), filtered: z.number() }),
+  customers: z.number().describe('Customers the decisions belong to: the unit a bootstrap resample draws (unless `bootstrap: decision`)'),
   logged: z.object({ acceptance: z.number(), netValue: z.number() }).describe('What the logged decisions earned (on-policy)'),
   agreement: z.number().describe('Mean probability the candidate gives the logged first action'),
+  unsupported: z.number().describe('Mean probability the candidate puts on choices the logged policy could not have made (only the reward model speaks for them)'),
   acceptance: Report,
   netValue: Report.describe('GBP per decision: the value of an acceptance less the contact cost'),
 });
@@ -31,7 +33,7 @@ export function opeRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine): 
       tag: 'experiments',
       // It reads every logged decision and its responses, as the audit reads do.
       access: ['audit:read'],
-      summary: 'Off-policy evaluation: what a candidate catalogue, levers or bandit would have earned on the logged decisions (IPS, SNIPS, DM, DR, clipped and Switch-DR with bootstrap intervals)',
+      summary: 'Off-policy evaluation: what a candidate catalogue, levers, model versions or bandit would have earned on the logged decisions (IPS, SNIPS, DM, DR, clipped and Switch-DR with bootstrap intervals)',
       body: OpeRequestSchema,
       responses: { 200: { description: 'Estimates of acceptance and net value per decision', schema: Result } },
     },

@@ -130,3 +130,24 @@ describe('OPE properties on seeded synthetic logs', () => {
     }
   });
 });
+
+describe('the customer (cluster) bootstrap', () => {
+  it('widens the interval when a customer\'s rounds move together, matches the round bootstrap when clusters are single rounds, and checks its length', () => {
+    const rng = mulberry32(3);
+    // 200 customers, 5 rounds each, every round of a customer with the same reward (perfectly dependent).
+    const rows = Array.from({ length: 200 }, () => (rng.next() < 0.3 ? 1 : 0)).flatMap((r) => Array.from({ length: 5 }, () => ({ reward: r, pscore: 0.5, target: 0.5, qLogged: 0.3, qTarget: 0.3 })));
+    const d = roundsOf(rows);
+    const clusters = Uint32Array.from(rows, (_, i) => Math.floor(i / 5));
+    const rounds = bootstrapIntervals(d, ['ips'], { resamples: 400, seed: 1 }).ips;
+    const customers = bootstrapIntervals(d, ['ips'], { resamples: 400, seed: 1, clusters }).ips;
+    expect(customers.estimate).toBe(rounds.estimate);
+    // The honest interval is about √5 times as wide: 200 independent answers, not 1,000.
+    const ratio = (customers.high - customers.low) / (rounds.high - rounds.low);
+    expect(ratio).toBeGreaterThan(1.8);
+    expect(ratio).toBeLessThan(2.8);
+    const singles = bootstrapIntervals(d, ['ips'], { resamples: 400, seed: 1, clusters: Uint32Array.from(rows, (_, i) => i) }).ips;
+    expect((singles.high - singles.low) / (rounds.high - rounds.low)).toBeGreaterThan(0.8);
+    expect((singles.high - singles.low) / (rounds.high - rounds.low)).toBeLessThan(1.25);
+    expect(() => bootstrapIntervals(d, ['ips'], { clusters: new Uint32Array(3) })).toThrow(ValidationError);
+  });
+});
