@@ -135,7 +135,7 @@ describe('the bandit selection step', () => {
       if (r.chosen.length > 0) continue;
       none++;
       expect(r.explanation.noAction?.reason).toMatch(/explored .* nothing worth a contact/);
-      const stored = (await log.get(r.decisionId))!.record as DecisionRecord;
+      const stored = await d.readRecord((await log.get(r.decisionId))!);
       const replay = replayRecord(compileCatalogue(scenarioCatalogue()), { ...stored, explanation: r.explanation }, priorOnly);
       expect(replay.differences).toEqual([]);
     }
