@@ -140,7 +140,7 @@ export async function wireTriggers(
   const journeyDecide: JourneyDecide = async (r) => {
     const request: TriggerDecisionRequest = { customerId: r.customerId, channel: r.channel, consider: { actions: [r.actionId], families: [] }, requestId: r.requestId, context: { trigger: 'journey', trigger_event: r.requestId.slice(0, 128) } };
     const decisionId = triggerDecisionId(r.requestId);
-    let record = (await backend.decisionLog.get(decisionId))?.record as DecisionRecord | undefined;
+    let record = (await o.logged(decisionId))?.record;
     if (!record) {
       try {
         record = await o.decide(decideRequestOf(request), { decisionId });
