@@ -1,14 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { ValidationError } from '../core/errors.js';
-import { createEngine, loadConfig, parseCatalogueYaml, DEFAULT_CATALOGUE } from '../index.js';
+import { createEngine, loadConfig, parseCatalogueYaml, parseTriggerYaml, DEFAULT_CATALOGUE } from '../index.js';
 import { COMPARE_ARMS, compareOnScenario, type CompareArm } from '../simulation/compare.js';
 import { loadScenario, parseScenario, type ScenarioInput } from '../simulation/index.js';
 import { yardstickTable } from '../simulation/yardstick.js';
 import { CHANNEL_NAMES as CHANNELS } from '../core/channels.js';
 import { numberOption, parseCommand, required, UsageError } from './args.js';
 
+/** The ready-made triggers (the engine seeds its trigger set from the same file). */
+const DEFAULT_TRIGGERS = new URL('../../catalogue/triggers.yaml', import.meta.url);
+
 const spec = {
-  usage: 'nextbest decide --customer ID --channel CHANNEL [-n N] [--context key=value ...] [--session ID] | decide show DECISION_ID | decide replay DECISION_ID | decide compare [--scenario FILE] [--seed N] [--customers N] [--days D] [--policies engine,rules,...] [--json]',
+  usage: 'nextbest decide --customer ID --channel CHANNEL [-n N] [--context key=value ...] [--session ID] | decide show DECISION_ID | decide replay DECISION_ID | decide compare [--scenario FILE] [--seed N] [--customers N] [--days D] [--policies engine,rules,...] [--triggers FILE] [--json]',
   summary:
     'Decides the next best actions for a customer on a channel and prints the logged decision (chosen actions, every policy outcome, scores, explanation) as JSON. `show` prints a logged decision with its linked responses; `replay` re-runs it from its logged inputs and says whether the result is identical; `compare` runs the engine against the reference policies in the digital twin and prints the yardstick: accepted value, net value (net of contact and harm costs), contacts, churn, harm and acceptance per arm, with ratios to the value oracle, random and rules.',
   options: {
@@ -25,6 +28,7 @@ const spec = {
     'train-days': { type: 'string', default: '90' },
     seed: { type: 'string' },
     catalogue: { type: 'string' },
+    triggers: { type: 'string' },
     'data-dir': { type: 'string' },
     config: { type: 'string', default: 'nextbest.config.yaml' },
   },
@@ -42,6 +46,7 @@ const spec = {
     'train-days': 'compare: days of the exploration run the propensity models learn from (on seed + 1000)',
     seed: 'compare: scenario seed (default: the scenario\'s, or 1)',
     catalogue: 'compare: a catalogue YAML (default: the built-in bank catalogue)',
+    triggers: 'compare: the triggers the engine-triggered and triggers-only arms act on (default: catalogue/triggers.yaml)',
     'data-dir': 'Where the embedded store keeps its files',
     config: 'Config file',
   },
@@ -114,18 +119,29 @@ async function compare(v: Record<string, unknown>): Promise<number> {
     throw e;
   }
   const catalogue = parseCatalogueYaml(readFileSync(typeof v.catalogue === 'string' ? v.catalogue : DEFAULT_CATALOGUE, 'utf8'));
+  const triggersFile = typeof v.triggers === 'string' ? v.triggers : DEFAULT_TRIGGERS;
+  if (typeof triggersFile === 'string' && !existsSync(triggersFile)) throw new UsageError(`--triggers ${triggersFile}: no such file`);
+  let triggers;
+  try {
+    triggers = parseTriggerYaml(readFileSync(triggersFile, 'utf8'));
+  } catch (e) {
+    if (e instanceof ValidationError) throw new UsageError(`--triggers ${String(triggersFile)}: ${e.message}`);
+    throw e;
+  }
   const started = Date.now();
   const result = await compareOnScenario(catalogue, scenario, {
     arms: arms as CompareArm[],
     trainDays,
+    triggers,
     onProgress: (what) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${what}\n`),
   });
   const { reports: _reports, ...summary } = result;
   if (v.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else {
     const head = `${summary.scenario}: seed ${summary.seed}, ${summary.customers.toLocaleString('en-GB')} customers, ${summary.days} days`;
+    const fires = Object.entries(summary.triggerFires).map(([arm, t]) => `${arm} trigger fires: ${Object.entries(t.fires).map(([id, n]) => `${id} ${n} (${t.offers[id] ?? 0} offers)`).join(', ') || 'none'}`);
     const feed = summary.feed ? [`engine feed: ${summary.feed.gate.rejected} malformed rows rejected, ${summary.feed.gate.deduplicated} duplicates dropped, ${summary.feed.gate.admittedLate} late events admitted`] : [];
-    process.stdout.write(`${[head, ...yardstickTable(summary), ...feed].join('\n')}\n`);
+    process.stdout.write(`${[head, ...yardstickTable(summary), ...fires, ...feed].join('\n')}\n`);
   }
   return 0;
 }

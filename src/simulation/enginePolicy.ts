@@ -6,10 +6,12 @@
  * shown to it). `compareOnTwin` runs it against random, rules and oracle.
  */
 import { ManualClock } from '../core/clock.js';
-import type { BankEvent, StoredEvent } from '../core/events.js';
-import { BanditSettings, Decisioning, GbdtScorer, customerView, type BanditSettingsInput, type Catalogue, type PropensityModel, type PropensityScorer } from '../decisioning/index.js';
+import { GLOBAL_CUSTOMER, type BankEvent, type StoredEvent } from '../core/events.js';
+import { BanditSettings, Decisioning, GbdtScorer, customerView, type BanditSettingsInput, type Catalogue, type FeatureValues, type PropensityModel, type PropensityScorer } from '../decisioning/index.js';
+import { evaluateTriggers, type CompiledTrigger, type EarlierFire, type Readings, type TriggerFire } from '../triggers/index.js';
 import { MemoryContactStore } from '../store/memory/contactStore.js';
 import { MemoryDecisionLog } from '../store/memory/decisionLog.js';
+import type { DecisionLog, LinkedResponse, LoggedDecision } from '../store/decisionLog.js';
 import { runClosedLoop, type CustomerView, type NamedPolicy, type Offer, type PolicyContext } from './closedLoop.js';
 import { ACTION_FAMILIES, FAMILY, OFFER_CHANNELS, type ActionFamily, type OfferChannel } from './offers.js';
 import { eligibleFamilies, REFERENCE_POLICIES } from './policies.js';
@@ -31,9 +33,44 @@ function channelsFor(view: CustomerView, only?: readonly OfferChannel[]): OfferC
 }
 
 /**
+ * The engine acting on the moment: the catalogue's triggers (catalogue/triggers.yaml) are
+ * evaluated over each customer's events of the day, with the customer's readings (profile
+ * and scores, as the engine sees them) before and after the day. A fire is decided the next
+ * morning (the twin's first chance to reach the customer) among the trigger's actions or
+ * families, on its channels. `batch: false` acts only on fires; otherwise a customer with no
+ * fire (or whose fire chose nothing) gets the batch decision as before.
+ */
+export interface EngineTriggers {
+  triggers: readonly CompiledTrigger[];
+  batch: boolean;
+}
+
+/** Trigger fires seen in a closed-loop run, by trigger, and the offers they led to. */
+export interface TriggerTally {
+  fires: Record<string, number>;
+  offers: Record<string, number>;
+  heldBack: number;
+}
+
+/**
+ * The readings triggers compare before and after a day, from what the engine sees:
+ * the twin profile, the served scores, the login trend (logins now against 30 days earlier)
+ * and the stress state as the engine can tell it (0 current, 1 stretched: overdrawn or late,
+ * 2 arrears: a missed repayment or a hardship contact within the year).
+ */
+function triggerReadings(profile: FeatureValues, scores: Record<string, number>, loginsBefore: number | undefined): Readings {
+  const n = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x : 0);
+  const logins = n(profile.logins_30d);
+  const trend = loginsBefore !== undefined && loginsBefore >= 1 ? logins / loginsBefore : null;
+  const stress = n(profile.loan_repayments_missed_365d) >= 1 || n(profile.hardship_contacts_365d) >= 1 ? 2 : n(profile.overdraft_days_90d) >= 10 || n(profile.loan_repayments_late_365d) >= 1 ? 1 : 0;
+  return { profile: { ...profile, logins_trend_30d: trend }, scores: { ...scores, financial_stress: stress } };
+}
+
+/**
  * The decisioning engine as a closed-loop policy, on memory stores and the twin's clock. It
  * hears the responses to its own offers (`observe`), so a decline starts the catalogue's
- * cool-down as it does when the engine ingests `offer_response` events.
+ * cool-down as it does when the engine ingests `offer_response` events. With `triggers`, it
+ * also acts on the moments its triggers catch in the day's events (EngineTriggers).
  */
 export function enginePolicy(
   catalogue: Catalogue,
@@ -42,14 +79,18 @@ export function enginePolicy(
   scores?: TwinScores,
   retrainer?: TwinRetrainer,
   o: {
+    triggers?: EngineTriggers;
+    /** Where decisions are logged (default: a memory log that keeps every record). */
+    log?: DecisionLog;
     /** Exploration budgets and how the bandit learns (config `decisioning.bandit`); none: the deterministic engine. */
     bandit?: BanditSettingsInput;
     /** The channels tried, in order (default: the preferred one, in-app, email). */
     channels?: readonly OfferChannel[];
   } = {},
-): NamedPolicy & { decisioning: Decisioning; log: MemoryDecisionLog } {
+): NamedPolicy & { decisioning: Decisioning; triggerTally: TriggerTally; log: DecisionLog } {
+  const triggers = o.triggers;
   const clock = new ManualClock('2025-01-01T10:00:00Z');
-  const log = new MemoryDecisionLog();
+  const log = o.log ?? new MemoryDecisionLog();
   const decisioning = new Decisioning(catalogue, {
     clock,
     customers: { get: async () => undefined },
@@ -72,47 +113,121 @@ export function enginePolicy(
   // Kept a week, as a faulty feed can deliver a response days late.
   const shown = new Map<string, { decisionId: string; actionId: string; day: number; offer: LabelledOffer }>();
   let seq = 0;
+  // Triggers: each customer's events of the last observed day, their readings the morning
+  // before, their logins by day (for the trend) and their earlier fires (the once-per guard).
+  const eventsOf = new Map<string, BankEvent[]>();
+  const lastReadings = new Map<string, Readings>();
+  const loginsByDay = new Map<string, number[]>();
+  const firedOf = new Map<string, EarlierFire[]>();
+  const triggerTally: TriggerTally = { fires: {}, offers: {}, heldBack: 0 };
+
+  /** One decision on each of the channels in turn until one chooses something. */
+  async function decideOn(view: CustomerView, ctx: PolicyContext, inputs: { customer: ReturnType<typeof customerView>; consents: Record<string, boolean>; scores: Record<string, number>; now: number }, channels: OfferChannel[], only?: { actions: string[]; families: string[] }, tag = ''): Promise<Offer | null> {
+    for (const channel of channels) {
+      const decisionId = `${view.customerId}-${ctx.day}-${channel}${tag}`;
+      const r = await decisioning.decideWith(
+        { customer: inputs.customer, profile: twinProfile(view, channel), profileVersion: 'twin', scores: inputs.scores, consents: inputs.consents, context: only ? { trigger: tag.slice(1) } : {}, sessionId: null, ...(only ? { only } : {}) },
+        { channel, n: 1, now: inputs.now, decisionId },
+      );
+      const chosen = r.chosen[0];
+      if (chosen) {
+        const family = FAMILY[chosen.family as ActionFamily];
+        const p = twinProfile(view, channel);
+        const modelled = r.candidates.find((c) => c.actionId === chosen.actionId)?.propensitySource === 'model';
+        const offer: LabelledOffer = { row: Float64Array.from(TWIN_MODEL_FEATURES, (f) => p[f] ?? Number.NaN), family, label: 0, day: ctx.day, ...(modelled ? { predicted: chosen.propensity } : {}) };
+        retrainer?.offered(offer);
+        shown.set(`${view.customerId}|${ctx.date}`, { decisionId, actionId: chosen.actionId, day: ctx.day, offer });
+        contactDays.set(view.customerId, [...(contactDays.get(view.customerId) ?? []).filter((d) => ctx.day - d < 366), ctx.day]);
+        return { family: chosen.family as ActionFamily, channel };
+      }
+      // Another channel can only help when something here depended on the channel.
+      const channelBound = r.candidates.some((c) => {
+        const x = c.excludedBy;
+        return x !== undefined && (x.kind === 'channel' || x.kind === 'volume' || x.rule === 'quiet_hours' || (x.rule === 'frequency_cap' && channelCapped.has(channel)));
+      });
+      if (!channelBound) return null;
+    }
+    return null;
+  }
+
+  /** The fires of the customer's triggers over yesterday's events, highest priority first. */
+  function firesFor(view: CustomerView, now: number, customerView: Record<string, unknown>, readings: Readings): TriggerFire[] {
+    const events = eventsOf.get(view.customerId) ?? [];
+    const before = lastReadings.get(view.customerId);
+    lastReadings.set(view.customerId, readings);
+    if (!triggers || events.length === 0) return [];
+    const fired = firedOf.get(view.customerId) ?? [];
+    const preferred = (OFFER_CHANNELS as readonly string[]).includes(view.customer.preferredChannel ?? '') ? (view.customer.preferredChannel as OfferChannel) : undefined;
+    const out: TriggerFire[] = [];
+    events.forEach((event, k) => {
+      const last = k === events.length - 1;
+      const outcome = evaluateTriggers(triggers.triggers, {
+        event,
+        at: Date.parse(event.occurredAt),
+        customer: { preferredChannel: preferred, view: customerView },
+        // Before the customer's last event of the day, "before" is "after": only event patterns can fire.
+        // The first morning has no "before" (the bank's history before the run): nothing is a crossing yet.
+        before: last ? (before ?? readings) : readings,
+        after: readings,
+        fired,
+      });
+      triggerTally.heldBack += outcome.heldBack.length;
+      for (const f of outcome.fires) {
+        fired.push({ triggerId: f.triggerId, at: f.at });
+        triggerTally.fires[f.triggerId] = (triggerTally.fires[f.triggerId] ?? 0) + 1;
+        out.push(f);
+      }
+    });
+    firedOf.set(view.customerId, fired.filter((f) => now - f.at < 366 * 86_400_000));
+    return out.sort((a, b) => b.priority - a.priority);
+  }
+
   return {
     name,
     decisioning,
     log,
+    triggerTally,
     async decide(view: CustomerView, ctx: PolicyContext): Promise<Offer | null> {
       // Mid-morning in the customer's time zone: outside quiet hours.
       const now = Date.parse(`${ctx.date}T10:00:00Z`);
       clock.set(now);
       const record = { ...view.customer, holdings: view.holdings, consents: { ...view.customer.consents, ...view.consents } };
-      if (capped(view.customerId, ctx.day)) return null;
       const customer = customerView(record, now);
       // Scores the catalogue's rules read (churn risk): the customer's, whatever the channel.
       const ruleScores = scores?.scores(view) ?? {};
-      for (const channel of channelsFor(view, o.channels)) {
-        const decisionId = `${view.customerId}-${ctx.day}-${channel}`;
-        const r = await decisioning.decideWith(
-          { customer, profile: twinProfile(view, channel), profileVersion: 'twin', scores: ruleScores, consents: record.consents as Record<string, boolean>, context: {}, sessionId: null },
-          { channel, n: 1, now, decisionId },
-        );
-        const chosen = r.chosen[0];
-        if (chosen) {
-          const family = FAMILY[chosen.family as ActionFamily];
-          const p = twinProfile(view, channel);
-          const modelled = r.candidates.find((c) => c.actionId === chosen.actionId)?.propensitySource === 'model';
-          const offer: LabelledOffer = { row: Float64Array.from(TWIN_MODEL_FEATURES, (f) => p[f] ?? Number.NaN), family, label: 0, day: ctx.day, ...(modelled ? { predicted: chosen.propensity } : {}) };
-          retrainer?.offered(offer);
-          shown.set(`${view.customerId}|${ctx.date}`, { decisionId, actionId: chosen.actionId, day: ctx.day, offer });
-          contactDays.set(view.customerId, [...(contactDays.get(view.customerId) ?? []).filter((d) => ctx.day - d < 366), ctx.day]);
-          return { family: chosen.family as ActionFamily, channel };
-        }
-        // Another channel can only help when something here depended on the channel.
-        const channelBound = r.candidates.some((c) => {
-          const x = c.excludedBy;
-          return x !== undefined && (x.kind === 'channel' || x.kind === 'volume' || x.rule === 'quiet_hours' || (x.rule === 'frequency_cap' && channelCapped.has(channel)));
-        });
-        if (!channelBound) return null;
+      const inputs = { customer, consents: record.consents as Record<string, boolean>, scores: ruleScores, now };
+      let fires: TriggerFire[] = [];
+      if (triggers) {
+        const profile = twinProfile(view, 'in_app');
+        const logins = loginsByDay.get(view.customerId) ?? [];
+        logins.push(Number(profile.logins_30d ?? 0));
+        if (logins.length > 31) logins.shift();
+        loginsByDay.set(view.customerId, logins);
+        fires = firesFor(view, now, customer as unknown as Record<string, unknown>, triggerReadings(profile, ruleScores, logins.length > 30 ? logins[0] : undefined));
       }
-      return null;
+      if (capped(view.customerId, ctx.day)) return null;
+      for (const f of fires) {
+        const channels = f.channels.filter((c): c is OfferChannel => (OFFER_CHANNELS as readonly string[]).includes(c));
+        const offer = await decideOn(view, ctx, inputs, channels, { actions: [...f.consider.actions], families: [...f.consider.families] }, `-${f.triggerId}`);
+        if (offer) {
+          triggerTally.offers[f.triggerId] = (triggerTally.offers[f.triggerId] ?? 0) + 1;
+          return offer;
+        }
+      }
+      if (triggers && !triggers.batch) return null;
+      return decideOn(view, ctx, inputs, channelsFor(view, o.channels));
     },
     async observe(events: BankEvent[], day: number): Promise<void> {
       const stored: StoredEvent[] = [];
+      if (triggers) {
+        eventsOf.clear();
+        for (const e of events) {
+          if (e.customerId === GLOBAL_CUSTOMER || e.type === 'offer_response') continue;
+          const list = eventsOf.get(e.customerId);
+          if (list) list.push(e);
+          else eventsOf.set(e.customerId, [e]);
+        }
+      }
       for (const e of events) {
         if (e.type !== 'offer_response') continue;
         const mine = shown.get(`${e.customerId}|${e.occurredAt.slice(0, 10)}`);
@@ -130,6 +245,55 @@ export function enginePolicy(
   };
 }
 
+/**
+ * A decision log for long closed-loop runs: only decisions that chose an action (the ones a
+ * response can link to), and only for the last two windows of `days`, so a 2,000-customer,
+ * 180-day run does not hold half a million full records (it ran out of a 4 GB heap at 90 days).
+ * Responses arrive within a week, late feeds included, so a window of 8 days loses none.
+ */
+export class RecentDecisionLog implements DecisionLog {
+  private current = new MemoryDecisionLog();
+  private previous = new MemoryDecisionLog();
+  private windowStart = Number.NEGATIVE_INFINITY;
+  private readonly catalogues = new Map<string, unknown>();
+
+  constructor(private readonly days = 8) {}
+
+  async append(decision: LoggedDecision): Promise<void> {
+    if (decision.chosenActions.length === 0) return;
+    if (decision.decidedAt - this.windowStart >= this.days * 86_400_000) {
+      this.previous = this.current;
+      this.current = new MemoryDecisionLog();
+      this.windowStart = decision.decidedAt;
+    }
+    await this.current.append(decision);
+  }
+  async get(decisionId: string): Promise<(LoggedDecision & { responses: LinkedResponse[] }) | undefined> {
+    return (await this.current.get(decisionId)) ?? (await this.previous.get(decisionId));
+  }
+  async listCustomer(customerId: string, limit: number): Promise<LoggedDecision[]> {
+    return [...(await this.current.listCustomer(customerId, limit)), ...(await this.previous.listCustomer(customerId, limit))].slice(0, limit);
+  }
+  async search(q: Parameters<DecisionLog['search']>[0]): Promise<LoggedDecision[]> {
+    return [...(await this.current.search(q)), ...(await this.previous.search(q))];
+  }
+  async linkResponse(decisionId: string, response: LinkedResponse): Promise<boolean> {
+    return (await this.current.linkResponse(decisionId, response)) || (await this.previous.linkResponse(decisionId, response));
+  }
+  async putCatalogue(version: string, catalogue: unknown): Promise<void> {
+    this.catalogues.set(version, catalogue);
+  }
+  async getCatalogue(version: string): Promise<unknown> {
+    return this.catalogues.get(version);
+  }
+  async eraseCustomer(customerId: string): Promise<number> {
+    return (await this.current.eraseCustomer(customerId)) + (await this.previous.eraseCustomer(customerId));
+  }
+  async count(): Promise<number> {
+    return (await this.current.count()) + (await this.previous.count());
+  }
+  async close(): Promise<void> {}
+}
 
 /**
  * Trains one propensity model per action family from an exploration run of the twin:

@@ -6,6 +6,13 @@ import type { CustomerView } from './closedLoop.js';
 import { OFFER_CHANNELS, type OfferChannel } from './offers.js';
 import type { FeatureValues } from '../decisioning/index.js';
 
+/**
+ * The twin keeps decayed sums (half-lives of 30 and 90 days), the bank-pack names mean window
+ * sums: at a steady pace a decayed sum holds 1 / (1 − 2^(−1/h)) days of activity, so these turn
+ * it into the window's share (0.69 of it for both).
+ */
+const WINDOW_30 = 30 * (1 - Math.pow(0.5, 1 / 30));
+const WINDOW_90 = 90 * (1 - Math.pow(0.5, 1 / 90));
 const RISK = ['none', 'low', 'medium', 'high'];
 const HOLDS = ['savings', 'credit_card', 'personal_loan', 'mortgage', 'isa', 'pension', 'overdraft'];
 
@@ -31,10 +38,12 @@ export function twinProfile(view: CustomerView, channel: OfferChannel): FeatureV
     current_balance_avg_30d: b.current,
     savings_balance_avg_90d: b.savings,
     idle_cash: Math.max(0, b.current + b.savings - r.cardSpend),
-    monthly_outgoings: r.cardSpend,
+    // A month's spending, not the decayed sum (which holds about 43 days of it at a steady pace).
+    monthly_outgoings: r.cardSpend * WINDOW_30,
     income_90d: view.daysSinceSalary <= 45 ? 3 * view.lastSalary : 0,
-    // Overdrawn today counts as a month overdrawn: the run starts without the history before it.
-    overdraft_days_90d: Math.max(r.overdrawnDays, b.current < 0 ? 30 : 0),
+    // Days overdrawn in 90 from the decayed count (which holds about 130 days of them). Overdrawn
+    // today counts as the stress level (10 days): the run starts without the history before it.
+    overdraft_days_90d: Math.max(r.overdrawnDays * WINDOW_90, b.current < 0 ? 10 : 0),
     loan_repayments_missed_365d: inYear(view.daysSince.missedPayment, r.missedPayments),
     loan_repayments_late_365d: inYear(view.daysSince.latePayment, r.latePayments),
     hardship_contacts_365d: inYear(view.daysSince.hardshipContact, r.hardshipContacts),

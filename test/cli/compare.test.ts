@@ -26,14 +26,21 @@ describe('nextbest decide compare', () => {
     const out = await compare([...small, '--json']);
     const r = JSON.parse(out);
     expect(r).toMatchObject({ scenario: 'faults', seed: 3, customers: 150, days: 20, trainDays: 20 });
-    expect(r.rows.map((x: { policy: string }) => x.policy)).toEqual(['engine', 'rules', 'random', 'oracle', 'oracle-value', 'no-contact']);
+    expect(r.rows.map((x: { policy: string }) => x.policy)).toEqual(['engine', 'engine-triggered', 'triggers-only', 'rules', 'random', 'oracle', 'oracle-value', 'no-contact']);
     const row = (p: string) => r.rows.find((x: { policy: string }) => x.policy === p);
     expect(row('oracle-value').netVsValueOracle).toBe(1);
     expect(row('random').acceptedVsRandom).toBe(1);
     expect(row('no-contact')).toMatchObject({ acceptedValueGBP: 0, netValueGBP: 0, contactsPerCustomer: 0, harm: 0 });
     expect(row('engine').contactsPerCustomer).toBeGreaterThan(0);
-    expect(r.goal).toHaveLength(1);
-    expect(r.goal[0].policy).toBe('engine');
+    expect(r.goal.map((g: { policy: string }) => g.policy)).toEqual(['engine', 'engine-triggered', 'triggers-only']);
+    // The triggered arms act on the ready-made triggers: fires are counted by trigger, and the
+    // arm acting on the moments alone contacts no more than the batch engine.
+    expect(Object.keys(r.triggerFires)).toEqual(['engine-triggered', 'triggers-only']);
+    const fires = r.triggerFires['triggers-only'];
+    const offers = Object.values(fires.offers as Record<string, number>).reduce((a, b) => a + b, 0);
+    expect(Object.values(fires.fires as Record<string, number>).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(offers);
+    expect(offers).toBe(Math.round(row('triggers-only').contactsPerCustomer * 150));
+    expect(row('triggers-only').contactsPerCustomer).toBeLessThanOrEqual(row('engine').contactsPerCustomer);
     // The scenario's faults reached the engine's feed and ingestion coped.
     expect(r.feed.injected.malformed).toBeGreaterThan(0);
     expect(r.feed.gate.rejected).toBe(r.feed.injected.malformed);
@@ -53,7 +60,11 @@ describe('nextbest decide compare', () => {
   }, 60_000);
 
   it('refuses unknown arms and bad scenarios, naming the flag, file and field', async () => {
-    await expect(run(['compare', '--policies', 'engine,oracel'])).rejects.toThrow(/--policies must name arms from engine, rules, random, oracle, oracle-value, no-contact; got "oracel"/);
+    await expect(run(['compare', '--policies', 'engine,oracel'])).rejects.toThrow(/--policies must name arms from engine, engine-triggered, triggers-only, rules, random, oracle, oracle-value, no-contact; got "oracel"/);
+    await expect(run(['compare', '--policies', 'engine-triggered', '--triggers', '/nonexistent-triggers.yaml'])).rejects.toThrow(/--triggers \/nonexistent-triggers\.yaml: no such file/);
+    const badTriggers = join(mkdtempSync(join(tmpdir(), 'nb-compare-')), 'triggers.yaml');
+    writeFileSync(badTriggers, 'triggers:\n  - { id: t, kind: event, events: [deposit], consider: { families: [] } }\n');
+    await expect(run(['compare', '--policies', 'engine-triggered', '--triggers', badTriggers])).rejects.toThrow(/--triggers .*triggers\.yaml: .*consider/);
     await expect(run(['compare', '--scenario', '/nonexistent.yaml'])).rejects.toThrow(UsageError);
     const bad = join(mkdtempSync(join(tmpdir(), 'nb-compare-')), 'bad.yaml');
     writeFileSync(bad, 'response:\n  investment: { cash_rich_saver: -2 }\n');

@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { parseCatalogueYaml } from '../../src/decisioning/index.js';
-import { enginePolicy, measureOnTwin, trainTwinScorer, twinProfile } from '../../src/simulation/enginePolicy.js';
+import { enginePolicy, measureOnTwin, RecentDecisionLog, trainTwinScorer, twinProfile } from '../../src/simulation/enginePolicy.js';
+import { compileTriggers, parseTriggerSet } from '../../src/triggers/index.js';
 import { randomPolicy } from '../../src/simulation/policies.js';
 import { runClosedLoop, type NamedPolicy } from '../../src/simulation/closedLoop.js';
 import { Population } from '../../src/simulation/population.js';
@@ -66,6 +67,43 @@ describe('the engine in the twin closed loop', () => {
     expect(await repeatsAfterDecline(true)).toBe(0);
     // Without hearing the responses the same engine does repeat itself: the check has teeth.
     expect(await repeatsAfterDecline(false)).toBeGreaterThan(0);
+  });
+
+  it('acts on the moments its triggers catch: among the trigger\'s families only, once per period, and not at all without a fire', async () => {
+    // Every salary is a moment to suggest saving (a trigger kept simple so that it fires often).
+    const set = parseTriggerSet({ triggers: [{ id: 'salary_saving', kind: 'event', events: ['salary'], consider: { families: ['savings'] }, channels: { preferred: true, fallbacks: ['in_app', 'email'] }, oncePer: '30d', priority: 10 }] });
+    const families = new Map<string, number>();
+    const policy = enginePolicy(catalogue, undefined, 'triggers-only', undefined, undefined, { triggers: { triggers: compileTriggers(set), batch: false }, log: new RecentDecisionLog() });
+    const report = await runClosedLoop({ scenario, days: 40, seed: 3, policy, onOffer: (x) => families.set(x.offer.family, (families.get(x.offer.family) ?? 0) + 1) });
+    const fires = policy.triggerTally.fires.salary_saving ?? 0;
+    const offers = policy.triggerTally.offers.salary_saving ?? 0;
+    // Salaries are monthly: about one fire per customer a month, never two within 30 days.
+    expect(fires).toBeGreaterThan(100);
+    expect(fires).toBeLessThanOrEqual(2 * 300);
+    expect(offers).toBeGreaterThan(0);
+    expect(offers).toBe(report.offersShown);
+    expect([...families.keys()]).toEqual(['savings']);
+    // The same engine in batch decides every morning and offers far more, and more than savings.
+    const batch = enginePolicy(catalogue, undefined, 'engine', undefined, undefined, { log: new RecentDecisionLog() });
+    const batchFamilies = new Set<string>();
+    const all = await runClosedLoop({ scenario, days: 40, seed: 3, policy: batch, onOffer: (x) => batchFamilies.add(x.offer.family) });
+    expect(all.offersShown).toBeGreaterThan(report.offersShown);
+    expect(batchFamilies.size).toBeGreaterThan(1);
+  });
+
+  it('keeps only the decisions a response can link to, for two windows (long runs hold no more)', async () => {
+    const log = new RecentDecisionLog(8);
+    const day = 86_400_000;
+    const d = (id: string, at: number, chosen: { actionId: string }[]) => ({ decisionId: id, customerId: 'c', channel: 'email', decidedAt: at, catalogueVersion: 'v', chosenActions: chosen.map((c) => c.actionId), record: { chosen } });
+    await log.append(d('none', 0, []));
+    await log.append(d('a', 0, [{ actionId: 'x' }]));
+    await log.append(d('b', 9 * day, [{ actionId: 'x' }]));
+    expect(await log.get('none')).toBeUndefined();
+    expect(await log.linkResponse('a', { eventId: 'e', actionId: 'x', channel: 'email', response: 'accepted', at: 9 * day })).toBe(true);
+    await log.append(d('c', 18 * day, [{ actionId: 'x' }]));
+    expect(await log.get('a')).toBeUndefined();
+    expect((await log.get('b'))?.decisionId).toBe('b');
+    expect(await log.count()).toBe(2);
   });
 
   it('maps the engine view onto bank-pack feature names', () => {
