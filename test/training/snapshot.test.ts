@@ -12,7 +12,8 @@ import { ModelLifecycle, type TrainRun } from '../../src/training/index.js';
 import { SnapshotStore } from '../../src/training/snapshot.js';
 import { logSource, snapshotSource } from '../../src/training/source.js';
 import { LogWithout } from '../../src/training/consent.js';
-import { appendAll } from './synthetic.js';
+import { createEngine } from '../../src/engine.js';
+import { appendAll, syntheticBank } from './synthetic.js';
 
 const DAY = 86_400_000;
 
@@ -180,4 +181,30 @@ describe('the snapshot is kept on disk, extended by appends and rebuilt when the
     expect(after.snapshot!.meta.customers).not.toContain(other);
     expect(readdirSync(dir).some((f) => readFileSync(join(dir, f)).includes(Buffer.from(other)))).toBe(false);
   });
+});
+
+describe('an erasure through the engine removes the customer from the training snapshot on disk', () => {
+  it('the files that held their rows are deleted at once, and the next training rebuilds without them', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'nextbest-snapshot-engine-'));
+    dirs.push(root);
+    const bank = syntheticBank({ customers: 40, days: 120, seed: 2 });
+    const engine = await createEngine({ dataDir: root, log: { level: 'silent' } });
+    try {
+      await appendAll(engine.stores.eventLog, bank.events);
+      const dir = join(root, 'training-snapshot');
+      const victim = bank.events[0]!.customerId;
+      const holds = (id: string) => existsSync(dir) && readdirSync(dir).some((f) => readFileSync(join(dir, f)).includes(Buffer.from(id)));
+      const first = await engine.trainModels({ models: ['clv'] });
+      expect(first.data).toMatchObject({ source: 'snapshot', action: 'built' });
+      expect(holds(victim)).toBe(true);
+      await engine.eraseCustomer(victim);
+      expect(existsSync(dir)).toBe(false);
+      const again = await engine.trainModels({ models: ['clv'] });
+      expect(again.data).toMatchObject({ source: 'snapshot', action: 'built', rows: bank.events.filter((e) => e.customerId !== victim).length });
+      expect(holds(victim)).toBe(false);
+      expect(holds(bank.events.find((e) => e.customerId !== victim)!.customerId)).toBe(true);
+    } finally {
+      await engine.close();
+    }
+  }, 120_000);
 });
