@@ -147,11 +147,15 @@ export class ModelLifecycle {
     const ctx: TrainContext = { log, ...(s ? { data: snapshotSource(s, excluded, log) } : {}), registry: withConsentNote(this.registry, excluded.size), features: this.deps.features(), window, createdAt: iso(this.deps.now()), seed: o.seed ?? 1, ...(o.progress ? { progress: o.progress } : {}), ...(o.gbdt ? { gbdt: o.gbdt } : {}), ...(this.deps.customers ? { customers: this.deps.customers } : {}) };
     const data: TrainRun['data'] = s ? { source: 'snapshot', ...snap!.refresh } : { source: 'log', reason: snap?.refresh.reason ?? 'asked for (snapshot: false)' };
     const run: TrainRun = { window: { from: iso(window.from), to: iso(window.to) }, trained: [], skipped: [], promoted: [], notPromoted: [], data };
-    for (const job of jobs as ModelJob[]) {
-      for (const r of await runJob(job, ctx)) {
-        if ('reason' in r) run.skipped.push(r);
-        else run.trained.push(r);
+    try {
+      for (const job of jobs as ModelJob[]) {
+        for (const r of await runJob(job, ctx)) {
+          if ('reason' in r) run.skipped.push(r);
+          else run.trained.push(r);
+        }
       }
+    } finally {
+      this.snapshots.release();
     }
     if (o.promote) {
       for (const t of run.trained) {
