@@ -2,7 +2,7 @@
  * Training every family from a data dir, from the columnar snapshot (or the log, to compare):
  *   npx tsx bench/twinLog.ts 4400 270 7 /tmp/twin5m            # ~5.2M events with offers
  *   npx nextbest ingest /tmp/twin5m/events.jsonl --customers /tmp/twin5m/customers.jsonl --batch 20000 --data-dir /tmp/dd5m
- *   npx tsx bench/trainSnapshot.ts /tmp/dd5m [--from-log] [--models a,b] [--keep]
+ *   npx tsx bench/trainSnapshot.ts /tmp/dd5m [--from-log] [--models a,b] [--keep] [--no-floor]
  * Prints the floor (one scan of the log with JSON parsing, what each job used to repeat),
  * the snapshot build (deleted first unless --keep), then per family wall and CPU time and the
  * load average. Models are registered as candidates in that data dir.
@@ -14,7 +14,7 @@ import { createEngine, loadConfig, MODEL_JOBS } from '../src/index.js';
 
 const args = process.argv.slice(2);
 const dir = args.find((a) => !a.startsWith('--'));
-if (!dir) throw new Error('usage: tsx bench/trainSnapshot.ts DATA_DIR [--from-log] [--models a,b] [--keep]');
+if (!dir) throw new Error('usage: tsx bench/trainSnapshot.ts DATA_DIR [--from-log] [--models a,b] [--keep] [--no-floor]');
 const fromLog = args.includes('--from-log');
 const mi = args.indexOf('--models');
 const jobs = mi >= 0 ? args[mi + 1]!.split(',') : [...MODEL_JOBS];
@@ -34,7 +34,7 @@ const line = (name: string, r: { wall: number; cpu: number; load: string }, extr
 try {
   const events = await engine.stats();
   process.stdout.write(`data dir ${dir}: ${events.events.toLocaleString('en-GB')} events, ${events.customers.toLocaleString('en-GB')} customers; ${fromLog ? 'from the log (every job scans it)' : 'from the columnar snapshot'}\n`);
-  const floor = await timed(async () => {
+  const floor = args.includes('--no-floor') ? { value: 0, wall: Number.NaN, cpu: Number.NaN, load: load() } : await timed(async () => {
     let n = 0;
     // The engine's own log (a bench may look inside; the floor must be the same store the jobs read).
     const log = (engine as unknown as { parts: { backend: { eventLog: import('../src/store/eventLog.js').EventLog } } }).parts.backend.eventLog;
