@@ -176,9 +176,9 @@ export class TrainingSnapshot {
   }
 }
 
-/** The key of what the columns depend on besides the log. */
+/** The key of what the columns depend on besides the log (the type column holds indices into EVENT_TYPES). */
 function snapshotKey(features: FeatureSet): string {
-  return createHash('sha256').update(JSON.stringify({ format: FORMAT, features: features.version, labels: SNAPSHOT_LABELS, closure: 'contact_centre topics close_account' })).digest('hex').slice(0, 16);
+  return createHash('sha256').update(JSON.stringify({ format: FORMAT, features: features.version, labels: SNAPSHOT_LABELS, closure: 'contact_centre topics close_account', types: EVENT_TYPES })).digest('hex').slice(0, 16);
 }
 
 /** Appends events (in log order) to growable columns. */
