@@ -20,7 +20,7 @@ const spec = {
     "The main job, embedded: generates a synthetic bank with the digital twin (random offers in the loop, a few injected data faults), ingests it into a fresh store under ./.nextbest/demo, trains and promotes the models, shows a customer's profile and a next-best-action decision with its explanation, then serves the API and prints the URLs to open (until Ctrl-C). The demo runs on the twin's clock: 'today' is the day after the simulated history. With --no-serve it exits after the summary.",
   options: {
     customers: { type: 'string', default: '1000' },
-    days: { type: 'string', default: '120' },
+    days: { type: 'string', default: '240' },
     seed: { type: 'string', default: '42' },
     port: { type: 'string', default: '8080' },
     'no-serve': { type: 'boolean' },
@@ -48,7 +48,8 @@ export async function run(argv: string[]): Promise<number> {
   if (!parsed) return 0;
   const v = parsed.values;
   const customers = numberOption(v, 'customers', 1000);
-  const days = numberOption(v, 'days', 120);
+  // 240 days: after the 60-day warm-up, 90-day outcomes (churn, prepayment) are observed for three months of rows.
+  const days = numberOption(v, 'days', 240);
   const seed = numberOption(v, 'seed', 42);
   const dataDir = v['data-dir'];
   // In-app decisions explore on a 20% budget (docs/bandits.md), so the log supports `nextbest ope`.
@@ -162,7 +163,8 @@ async function trainModels(engine: Engine, seed: number, say: (s: string) => voi
     say(`  models not trained: ${e.message}`);
     return;
   }
-  say(`  models trained in ${((Date.now() - t0) / 1000).toFixed(1)} s on ${run.window.from.slice(0, 10)} .. ${run.window.to.slice(0, 10)}; champions: ${run.promoted.length}`);
+  const data = run.data.source === 'snapshot' ? `training snapshot ${run.data.action} in ${run.data.seconds.toFixed(1)} s, ${run.data.rows.toLocaleString('en-GB')} events` : `read from the log: ${run.data.reason}`;
+  say(`  models trained in ${((Date.now() - t0) / 1000).toFixed(1)} s (${data}) on ${run.window.from.slice(0, 10)} .. ${run.window.to.slice(0, 10)}; champions: ${run.promoted.length}`);
   for (const m of run.trained) {
     const metrics = Object.entries(m.metrics)
       .filter(([k, x]) => typeof x === 'number' && ['auc', 'logLoss', 'concordance', 'liftTopDecile'].includes(k))

@@ -3,15 +3,16 @@ import { parseCommand, UsageError } from './args.js';
 import { ProgressBar } from './progress.js';
 
 const spec = {
-  usage: 'nextbest train [--model NAME] [--from DATE] [--to DATE] [--seed N] [--promote] [--data-dir DIR]',
+  usage: 'nextbest train [--model NAME] [--from DATE] [--to DATE] [--seed N] [--promote] [--from-log] [--data-dir DIR]',
   summary:
-    'Trains models from the event log: labels from the log joined to point-in-time features, a time-based train/validation/test split, then per model the held-out metrics (AUC, log loss, lift in the top decile, calibration; concordance for survival). Each model is registered as a candidate with its card; --promote makes it the champion. Prints the training report as JSON.',
+    'Trains models from the event log: labels from the log joined to point-in-time features, a time-based train/validation/test split, then per model the held-out metrics (AUC, log loss, lift in the top decile, calibration; concordance for survival). Each model is registered as a candidate with its card; --promote makes it the champion. Jobs read a columnar snapshot of the log (built in one pass, kept in the data dir under training-snapshot/ and extended with later events); the report\'s `data` says whether it was built, extended or loaded. Prints the training report as JSON.',
   options: {
     model: { type: 'string' },
     from: { type: 'string' },
     to: { type: 'string' },
     seed: { type: 'string', default: '1' },
     promote: { type: 'boolean' },
+    'from-log': { type: 'boolean' },
     'data-dir': { type: 'string' },
     config: { type: 'string', default: 'nextbest.config.yaml' },
   },
@@ -21,6 +22,7 @@ const spec = {
     to: 'End of the training window (YYYY-MM-DD; default the last event)',
     seed: 'Seed for sampling in training',
     promote: 'Promote every trained model to champion',
+    'from-log': 'Every job scans the log itself instead of reading the training snapshot (slower; the same models)',
     'data-dir': 'Where the embedded store keeps its files',
     config: 'Config file',
   },
@@ -55,6 +57,7 @@ export async function run(argv: string[]): Promise<number> {
       ...(to !== undefined ? { to } : {}),
       seed,
       promote: v.promote === true,
+      ...(v['from-log'] ? { snapshot: false } : {}),
       progress: (stage, done, total) => {
         let bar = bars.get(stage);
         if (!bar) bars.set(stage, (bar = new ProgressBar(`  ${stage}`, total, total === undefined ? 'events' : 'steps')));

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 /** The engine's parts, built in one pass from config and one backend: the composition root's body. */
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
@@ -55,7 +56,7 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
   // With a bus the features are applied by the partitions' owners; this instance reads them from the store.
   const online = new OnlineFeatureStore(loadFeatures(config.features.definitions), backend.profiles, { checkpointEvents: config.features.checkpointEvents, maxCustomersInMemory: config.features.maxCustomersInMemory, readThrough: backend.bus !== undefined, ...(backend.erasures && !backend.bus ? { erasedAmong: (ids: readonly string[]) => backend.customers.erasedAmong(ids) } : {}) });
   const audit = new AuditTrail(backend.audit, () => clock.now());
-  const lifecycle = new ModelLifecycle(backend.models, { log: backend.eventLog, features: () => online.features, now: () => clock.now(), trainingExclusions: trainingExclusionsOf(backend, config), audit: (act) => audit.record(act), customers: (ids) => backend.customers.getMany(ids) });
+  const lifecycle = new ModelLifecycle(backend.models, { log: backend.eventLog, features: () => online.features, now: () => clock.now(), trainingExclusions: trainingExclusionsOf(backend, config), audit: (act) => audit.record(act), customers: (ids) => backend.customers.getMany(ids), ...(backend.kind === 'memory' ? {} : { snapshotDir: join(config.dataDir, 'training-snapshot') }) });
   const experiments = new Experiments(backend.experiments, clock, 1000, (act) => audit.record(act), (e, prefix) => armIssues(e, { catalogues: backend.catalogues, registry: backend.models }, prefix));
   const hooks: EngineHooks = {};
   const delivery = wireDelivery(config, backend, clock, logger, {

@@ -27,7 +27,7 @@ export interface PrivacyReaders {
 }
 
 /** The privacy façade; `serialised` orders erasures and purges with log writes, so no consumer sees a batch from before one after it. */
-export function privacyFacade(parts: Pick<Parts, 'backend' | 'log' | 'decisioning' | 'audit'>, config: Config, serialised: <T>(fn: () => Promise<T>) => Promise<T>, now: () => number, logger: Logger, readers: PrivacyReaders) {
+export function privacyFacade(parts: Pick<Parts, 'backend' | 'log' | 'decisioning' | 'audit' | 'lifecycle'>, config: Config, serialised: <T>(fn: () => Promise<T>) => Promise<T>, now: () => number, logger: Logger, readers: PrivacyReaders) {
   const { backend } = parts;
   const audit: AuditTrail = parts.audit;
   /** The audit target of a customer: a keyed hash, so the trail holds no customer id. */
@@ -67,6 +67,8 @@ export function privacyFacade(parts: Pick<Parts, 'backend' | 'log' | 'decisionin
         await parts.log.erase(customerId);
         // The other instances on the store drop the customer from their memory too.
         await backend.erasures?.announce(customerId);
+        // Erased means gone: the training snapshot held their rows too; the next training rebuilds it.
+        parts.lifecycle.forgetSnapshot();
         if (!(await backend.compact())) logger.warn({ event: 'erasure_wal_busy' }, 'a reader kept a WAL from being truncated after an erasure; the next checkpoint will');
         await audit.record({ actor: o.actor ?? 'system', action: 'customer.erase', target: subjectOf(customerId), before: null, after: { record, events, rejects } });
         logger.info({ event: 'customer_erased', events, rejects }, 'customer erased');
@@ -106,6 +108,7 @@ export function privacyFacade(parts: Pick<Parts, 'backend' | 'log' | 'decisionin
         return { events, quarantine };
       });
       await backend.compact();
+      if (report.events.some((e) => e.purged > 0)) parts.lifecycle.forgetSnapshot();
       const purged = report.quarantine + report.events.reduce((n, e) => n + e.purged, 0);
       if (purged > 0 || o.actor !== undefined) await audit.record({ actor: o.actor ?? 'system', action: 'retention.purge', target: 'retention', before: null, after: report });
       return report;

@@ -4,6 +4,7 @@ import type { GbdtParams } from '../models/gbdt/index.js';
 import type { EventLog } from '../store/eventLog.js';
 import type { ModelRegistry } from '../store/modelRegistry.js';
 import type { LabelWindow } from './labels.js';
+import { logSource, type TrainingSource } from './source.js';
 
 /** What every training job needs: the log, the registry, the serving features, the window. */
 export interface TrainContext {
@@ -12,6 +13,8 @@ export interface TrainContext {
   /** The feature set profiles are served with: models are trained on exactly these. */
   features: FeatureSet;
   window: LabelWindow;
+  /** Where the jobs read labels and features (the columnar snapshot); none: scans of `log`. */
+  data?: TrainingSource;
   /** Registration time (ISO): comes from the engine clock, so runs replay. */
   createdAt: string;
   seed: number;
@@ -49,3 +52,8 @@ export const GBDT_DEFAULTS: Partial<GbdtParams> = {
 };
 
 export { iso } from '../core/clock.js';
+
+/** The source a job reads: the run's snapshot, or the log. */
+export function sourceOf(ctx: Pick<TrainContext, 'log' | 'features' | 'data'>): TrainingSource {
+  return ctx.data ?? logSource(ctx.log, ctx.features);
+}

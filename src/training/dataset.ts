@@ -8,6 +8,7 @@ import type { FeatureSet } from '../features/featureSet.js';
 import { buildFeatureMatrix } from '../features/offline.js';
 import type { EventLog } from '../store/eventLog.js';
 import { DAY_MS, type LabelRow } from './labels.js';
+import type { TrainingSource } from './source.js';
 
 /** Labelled rows with their feature matrix (row-major, `names` columns). */
 export interface Dataset {
@@ -24,6 +25,12 @@ export interface Dataset {
 export async function buildDataset(log: EventLog, features: FeatureSet, rows: LabelRow[], onProgress?: (eventsScanned: number, rowsBuilt: number) => void): Promise<Dataset> {
   const m = await buildFeatureMatrix(log, features, rows.map((r) => ({ customerId: r.customerId, asOf: r.asOf })), onProgress ? { onProgress } : {});
   return { rows, names: [...features.names], values: m.values };
+}
+
+/** `buildDataset` from a training source (the snapshot or the log). */
+export async function buildDatasetFrom(source: TrainingSource, features: FeatureSet, rows: LabelRow[], onProgress?: (done: number) => void): Promise<Dataset> {
+  const values = await source.featureMatrix(rows.map((r) => ({ customerId: r.customerId, asOf: r.asOf })), onProgress);
+  return { rows, names: [...features.names], values };
 }
 
 /** Row indices of a time-based split. */

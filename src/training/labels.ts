@@ -64,14 +64,16 @@ export interface LabelRow {
   channel?: string;
 }
 
-const matcher = (m: EventMatcher): ((e: StoredEvent) => boolean) => {
+/** A predicate for a matcher (the snapshot evaluates the same ones once per event). */
+export const matcher = (m: EventMatcher): ((e: StoredEvent) => boolean) => {
   const types = new Set(m.events);
   if (!m.where) return (e) => types.has(e.event.type);
   const rule = compileRule(m.where, 'training', 'where');
   return (e) => types.has(e.event.type) && passes(rule, { event: e.event });
 };
 
-const field = (e: StoredEvent, path: string): string | undefined => {
+/** A payload field as text (undefined when absent). */
+export const field = (e: StoredEvent, path: string): string | undefined => {
   let v: unknown = e.event;
   for (const k of path.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
   return v === undefined || v === null ? undefined : String(v);
@@ -102,24 +104,51 @@ export async function labelRows(log: EventLog, def: LabelDef, w: LabelWindow): P
   return def.kind === 'response' ? responseRows(log, def, w) : horizonRows(log, def, w);
 }
 
+/** What a response label reads of one event of its scan. */
+export interface ResponseInput {
+  customerId: string;
+  t: number;
+  exposure: boolean;
+  outcome: boolean;
+  action: string;
+  channel: string;
+}
+
+/** The scan a response label needs: events in [fromT, toT), in log order (t, seq). */
+export function responseScan(def: ResponseLabel, w: LabelWindow): { fromT: number; toT: number } {
+  return { fromT: w.from, toT: Math.min(w.observedUntil, w.to + def.withinDays * DAY_MS) + 1 };
+}
+
 async function responseRows(log: EventLog, def: ResponseLabel, w: LabelWindow): Promise<LabelRow[]> {
   const isExposure = matcher(def.exposure);
   const isOutcome = matcher(def.outcome);
+  const types = [...new Set([...def.exposure.events, ...def.outcome.events])];
+  return responseRowsFrom(def, w, async (visit) => {
+    for await (const page of log.scan({ ...responseScan(def, w), types, batchSize: 20_000 })) {
+      for (const e of page) {
+        const exposure = isExposure(e);
+        const outcome = isOutcome(e);
+        if (exposure || outcome) visit({ customerId: e.event.customerId, t: e.t, exposure, outcome, action: field(e, def.actionField) ?? '', channel: field(e, def.channelField) ?? '' });
+      }
+    }
+  });
+}
+
+/** Response rows from the exposures and outcomes of `responseScan`'s range, handed to `visit` in log order. */
+export async function responseRowsFrom(def: ResponseLabel, w: LabelWindow, each: (visit: (e: ResponseInput) => void) => Promise<void>): Promise<LabelRow[]> {
+  checkLabel(def, w);
   const H = def.withinDays * DAY_MS;
   const exposures: { customerId: string; t: number; action: string; channel: string }[] = [];
   const outcomes = new Map<string, { t: number; action: string }[]>();
-  const types = [...new Set([...def.exposure.events, ...def.outcome.events])];
-  for await (const page of log.scan({ fromT: w.from, toT: Math.min(w.observedUntil, w.to + H) + 1, types, batchSize: 20_000 })) {
-    for (const e of page) {
-      const id = e.event.customerId;
-      if (e.t < w.to && isExposure(e)) exposures.push({ customerId: id, t: e.t, action: field(e, def.actionField) ?? '', channel: field(e, def.channelField) ?? '' });
-      if (isOutcome(e)) {
-        const list = outcomes.get(id) ?? [];
-        list.push({ t: e.t, action: field(e, def.actionField) ?? '' });
-        outcomes.set(id, list);
-      }
+  await each((e) => {
+    const id = e.customerId;
+    if (e.t < w.to && e.exposure) exposures.push({ customerId: id, t: e.t, action: e.action, channel: e.channel });
+    if (e.outcome) {
+      const list = outcomes.get(id) ?? [];
+      list.push({ t: e.t, action: e.action });
+      outcomes.set(id, list);
     }
-  }
+  });
   const rows: LabelRow[] = [];
   for (const x of exposures) {
     // A label needs its whole horizon observed; later exposures wait for a later training run.
@@ -137,39 +166,52 @@ async function responseRows(log: EventLog, def: ResponseLabel, w: LabelWindow): 
   return rows;
 }
 
+/** The scan a horizon label needs: every event in [fromT, toT), in log order; `day0` is the first day of its activity arrays. */
+export function horizonScan(w: LabelWindow): { fromT: number; toT: number; day0: number } {
+  const day0 = Math.floor(w.from / DAY_MS) - 400;
+  return { fromT: day0 * DAY_MS, toT: w.observedUntil + 1, day0 };
+}
+
 async function horizonRows(log: EventLog, def: HorizonLabel, w: LabelWindow): Promise<LabelRow[]> {
   const isOutcome = matcher(def.outcome);
   const isAtRisk = def.atRisk ? matcher(def.atRisk) : undefined;
-  const day0 = Math.floor(w.from / DAY_MS) - 400;
+  const { fromT, toT } = horizonScan(w);
+  return horizonRowsFrom(def, w, async (visit) => {
+    for await (const page of log.scan({ fromT, toT, batchSize: 20_000 })) {
+      for (const e of page) if (e.event.customerId !== GLOBAL_CUSTOMER) visit(e.event.customerId, e.t, isOutcome(e), isAtRisk?.(e) ?? false);
+    }
+  });
+}
+
+/** Horizon rows from every customer event of `horizonScan`'s range (the market's excluded), handed to `visit` in log order. */
+export async function horizonRowsFrom(def: HorizonLabel, w: LabelWindow, each: (visit: (customerId: string, t: number, outcome: boolean, atRisk: boolean) => void) => Promise<void>): Promise<LabelRow[]> {
+  checkLabel(def, w);
+  const { day0 } = horizonScan(w);
   const nDays = Math.ceil(w.observedUntil / DAY_MS) - day0 + 2;
   // Per customer: days with any activity, days with an at-risk event, outcome times.
   const active = new Map<string, Uint8Array>();
   const risk = new Map<string, Uint8Array>();
   const outcomes = new Map<string, number[]>();
   const firstSeen = new Map<string, number>();
-  for await (const page of log.scan({ fromT: day0 * DAY_MS, toT: w.observedUntil + 1, batchSize: 20_000 })) {
-    for (const e of page) {
-      const id = e.event.customerId;
-      if (id === GLOBAL_CUSTOMER) continue;
-      const d = Math.floor(e.t / DAY_MS) - day0;
-      let a = active.get(id);
-      if (!a) {
-        active.set(id, (a = new Uint8Array(nDays)));
-        firstSeen.set(id, e.t);
-      }
-      a[d] = 1;
-      if (isAtRisk?.(e)) {
-        let r = risk.get(id);
-        if (!r) risk.set(id, (r = new Uint8Array(nDays)));
-        r[d] = 1;
-      }
-      if (isOutcome(e)) {
-        const list = outcomes.get(id) ?? [];
-        list.push(e.t);
-        outcomes.set(id, list);
-      }
+  await each((id, t, outcome, atRisk) => {
+    const d = Math.floor(t / DAY_MS) - day0;
+    let a = active.get(id);
+    if (!a) {
+      active.set(id, (a = new Uint8Array(nDays)));
+      firstSeen.set(id, t);
     }
-  }
+    a[d] = 1;
+    if (atRisk) {
+      let r = risk.get(id);
+      if (!r) risk.set(id, (r = new Uint8Array(nDays)));
+      r[d] = 1;
+    }
+    if (outcome) {
+      const list = outcomes.get(id) ?? [];
+      list.push(t);
+      outcomes.set(id, list);
+    }
+  });
   const rows: LabelRow[] = [];
   const step = def.everyDays * DAY_MS;
   const H = def.withinDays;

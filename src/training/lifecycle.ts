@@ -17,6 +17,8 @@ import { DAY_MS, type LabelWindow } from './labels.js';
 import { judgePromotion, promotionNote, PromotionRefused, type PromotionVerdict } from './promotion.js';
 import { Champions, type FeatureLookup, type ProfileScores } from './serving.js';
 import { LogWithout } from './consent.js';
+import { SnapshotStore, type SnapshotRefresh } from './snapshot.js';
+import { snapshotSource } from './source.js';
 
 /** An administrative act for the audit trail (governance/audit wires it; training does not import it). */
 export type ModelAudit = (act: { actor: string; action: 'model.promote' | 'model.rollback'; target: string; before: unknown; after: unknown }) => Promise<unknown>;
@@ -34,6 +36,8 @@ export interface TrainRunOptions {
   promote?: boolean;
   progress?: TrainContext['progress'];
   gbdt?: TrainContext['gbdt'];
+  /** False: every job scans the log as before, instead of reading the columnar snapshot (default true). */
+  snapshot?: boolean;
 }
 
 export interface TrainRun {
@@ -43,6 +47,8 @@ export interface TrainRun {
   promoted: string[];
   /** Trained but left as candidates by `promote`: the promotion guard's reasons (or not below the base rate's log loss). */
   notPromoted: { id: string; reason: string }[];
+  /** How the run got its data: the snapshot loaded, built or extended (and why it was rebuilt), or the log. */
+  data: (SnapshotRefresh & { source: 'snapshot' }) | { source: 'log'; reason: string };
 }
 
 /** Why a freshly trained model should not be promoted automatically (undefined: fine). */
@@ -68,8 +74,19 @@ export class ModelLifecycle {
       audit?: ModelAudit;
       /** Customer records for the fairness audit of each trained model. */
       customers?: (ids: readonly string[]) => Promise<(Customer | undefined)[]>;
+      /** Where the training snapshot is kept (none: in memory only). */
+      snapshotDir?: string;
     },
-  ) {}
+  ) {
+    this.snapshots = new SnapshotStore(deps.log, deps.snapshotDir);
+  }
+
+  private readonly snapshots: SnapshotStore;
+
+  /** Drops the training snapshot (memory and disk): an erasure or a purge removed events from the log. */
+  forgetSnapshot(): void {
+    this.snapshots.forget();
+  }
 
   /** The champions in service (empty until `reload`). */
   get champions(): Champions | undefined {
@@ -87,6 +104,13 @@ export class ModelLifecycle {
     this.served = next;
     for (const l of this.listeners) l(next);
     return next;
+  }
+
+  private windowOf(first: number, last: number, o: Pick<TrainRunOptions, 'from' | 'to' | 'warmupDays'>): LabelWindow {
+    const to = o.to ?? last + 1;
+    const from = o.from ?? first + (o.warmupDays ?? 60) * DAY_MS;
+    if (!(from < to)) throw new ValidationError([{ field: 'window', rule: 'non_empty', message: 'the log is empty or shorter than the warm-up: nothing to train on' }]);
+    return { from, to, observedUntil: to };
   }
 
   /** The window of a training run: whole log by default, after a warm-up. */
@@ -113,15 +137,25 @@ export class ModelLifecycle {
     const jobs = (o.models ?? MODEL_JOBS) as readonly string[];
     const unknown = jobs.filter((j) => !(MODEL_JOBS as readonly string[]).includes(j));
     if (unknown.length > 0) throw new ValidationError([{ field: 'model', rule: 'known_model', message: `unknown model ${unknown.join(', ')}; one of ${MODEL_JOBS.join(', ')}` }]);
-    const window = await this.defaultWindow(o);
+    const features = this.deps.features();
+    const snap = o.snapshot === false ? undefined : await this.snapshots.refresh(features, (n) => o.progress?.('training snapshot', n, undefined));
+    const s = snap?.snapshot;
+    // The window's ends from the snapshot's first and last rows: the same events the scans below would find.
+    const window = s && s.rows > 0 ? this.windowOf(s.cols.t[0]!, s.cols.t[s.rows - 1]!, o) : await this.defaultWindow(o);
     const excluded = (await this.deps.trainingExclusions?.()) ?? new Set<string>();
-    const ctx: TrainContext = { log: new LogWithout(this.deps.log, excluded), registry: withConsentNote(this.registry, excluded.size), features: this.deps.features(), window, createdAt: iso(this.deps.now()), seed: o.seed ?? 1, ...(o.progress ? { progress: o.progress } : {}), ...(o.gbdt ? { gbdt: o.gbdt } : {}), ...(this.deps.customers ? { customers: this.deps.customers } : {}) };
-    const run: TrainRun = { window: { from: iso(window.from), to: iso(window.to) }, trained: [], skipped: [], promoted: [], notPromoted: [] };
-    for (const job of jobs as ModelJob[]) {
-      for (const r of await runJob(job, ctx)) {
-        if ('reason' in r) run.skipped.push(r);
-        else run.trained.push(r);
+    const log = new LogWithout(this.deps.log, excluded);
+    const ctx: TrainContext = { log, ...(s ? { data: snapshotSource(s, excluded, log) } : {}), registry: withConsentNote(this.registry, excluded.size), features: this.deps.features(), window, createdAt: iso(this.deps.now()), seed: o.seed ?? 1, ...(o.progress ? { progress: o.progress } : {}), ...(o.gbdt ? { gbdt: o.gbdt } : {}), ...(this.deps.customers ? { customers: this.deps.customers } : {}) };
+    const data: TrainRun['data'] = s ? { source: 'snapshot', ...snap!.refresh } : { source: 'log', reason: snap?.refresh.reason ?? 'asked for (snapshot: false)' };
+    const run: TrainRun = { window: { from: iso(window.from), to: iso(window.to) }, trained: [], skipped: [], promoted: [], notPromoted: [], data };
+    try {
+      for (const job of jobs as ModelJob[]) {
+        for (const r of await runJob(job, ctx)) {
+          if ('reason' in r) run.skipped.push(r);
+          else run.trained.push(r);
+        }
       }
+    } finally {
+      this.snapshots.release();
     }
     if (o.promote) {
       for (const t of run.trained) {

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -36,8 +36,13 @@ describe('nextbest train and nextbest models', () => {
     expect(report.trained.map((t: { id: string }) => t.id)).toEqual(['propensity_credit_card@1', 'propensity_savings@1']);
     expect(report.trained[1].metrics).toMatchObject({ auc: expect.any(Number), logLoss: expect.any(Number), liftTopDecile: expect.any(Number) });
     expect(report.promoted).toEqual(['propensity_credit_card@1', 'propensity_savings@1']);
+    // The first run builds the training snapshot in the data dir; a later process loads it.
+    expect(report.data).toMatchObject({ source: 'snapshot', action: 'built' });
+    expect(existsSync(join(dir, 'training-snapshot', 'meta.json'))).toBe(true);
     io.out = '';
     expect(await train(['--model', 'propensity', '--seed', '3', '--data-dir', dir])).toBe(0);
+    const second = JSON.parse(io.out);
+    expect(second.data).toMatchObject({ source: 'snapshot', action: 'loaded' });
     io.out = '';
     expect(await models(['list', '--name', 'propensity_savings', '--data-dir', dir])).toBe(0);
     expect(JSON.parse(io.out).map((m: { id: string; stage: string }) => `${m.id}:${m.stage}`)).toEqual(['propensity_savings@2:candidate', 'propensity_savings@1:champion']);
@@ -57,5 +62,12 @@ describe('nextbest train and nextbest models', () => {
     io.out = '';
     expect(await models(['show', 'nope@1', '--data-dir', dir])).toBe(1);
     expect(io.err).toMatch(/no model nope@1/);
+    io.out = '';
+    // The old way, every job scanning the log: the same model as from the snapshot (what @2 is, same seed).
+    expect(await train(['--model', 'propensity', '--seed', '3', '--from-log', '--data-dir', dir])).toBe(0);
+    const fromLog = JSON.parse(io.out);
+    expect(fromLog.data).toMatchObject({ source: 'log' });
+    expect(fromLog.trained.map((t: { metrics: unknown }) => t.metrics)).toEqual(second.trained.map((t: { metrics: unknown }) => t.metrics));
+    io.out = '';
   });
 });

@@ -12,13 +12,11 @@
  * dormant once silent). Drift: no label; the chain's card lists its transitions.
  */
 import { buildModelCard } from '../card.js';
-import { buildFeatureMatrix } from '../../features/offline.js';
 import { ACTIVITY_STATES, DEFAULT_ACTIVITY_THRESHOLDS, type ActivityState } from '../../models/markov/states.js';
 import { encodeSequences, fitMarkovChain } from '../../models/markov/transitions.js';
-import { iso, type SkippedModel, type TrainContext, type TrainedModel } from '../context.js';
+import { iso, sourceOf, type SkippedModel, type TrainContext, type TrainedModel } from '../context.js';
 import { DAY_MS } from '../labels.js';
 import { defineFamily, round6, type FeatureLookup } from './family.js';
-import { customersSeen } from './population.js';
 
 const NAME = 'activity_chain';
 const PERIOD_DAYS = 30;
@@ -76,14 +74,12 @@ export async function trainActivityChain(ctx: TrainContext): Promise<TrainedMode
   const ends: number[] = [];
   for (let t = ctx.window.to - 1; t >= ctx.window.from; t -= PERIOD_DAYS * DAY_MS) ends.unshift(t);
   if (ends.length < 2) return { name: NAME, reason: `the window holds fewer than 2 month ends ${PERIOD_DAYS} days apart` };
-  const ids = await customersSeen(ctx, ends[0]!);
+  const data = sourceOf(ctx);
+  const ids = await data.customersSeen(ends[0]!);
   if (ids.length < 20) return { name: NAME, reason: `only ${ids.length} customers at the start of the window (need 20)` };
-  const closedAt = new Map<string, number>();
-  for await (const page of ctx.log.scan({ toT: ends[ends.length - 1]! + 1, types: ['contact_centre'], batchSize: 20_000 })) {
-    for (const e of page) if ((e.event.payload as { topics?: string[] }).topics?.includes('close_account') && !closedAt.has(e.event.customerId)) closedAt.set(e.event.customerId, e.t);
-  }
+  const closedAt = await data.closures(ends[ends.length - 1]! + 1);
   const pairs = ids.flatMap((customerId) => ends.map((asOf) => ({ customerId, asOf })));
-  const fm = await buildFeatureMatrix(ctx.log, ctx.features, pairs, { onProgress: (s) => ctx.progress?.('activity features', s, undefined) });
+  const fm = { values: await data.featureMatrix(pairs, (done) => ctx.progress?.('activity features', done, undefined)) };
   const F = ctx.features.size;
   const col = new Map(ctx.features.names.map((n, j) => [n, j]));
   const sequences = ids.map((id, c) =>

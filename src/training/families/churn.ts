@@ -17,10 +17,10 @@ import { fitCox, type CoxModel } from '../../models/survival/cox.js';
 import { riskAtHorizons } from '../../models/survival/coxPredict.js';
 import type { ModelRecord } from '../../store/modelRegistry.js';
 import { trainBinaryModel } from '../binary.js';
-import { iso, type SkippedModel, type TrainContext, type TrainedModel } from '../context.js';
-import { buildDataset, timeSplit, type Dataset } from '../dataset.js';
+import { iso, type SkippedModel, type TrainContext, type TrainedModel, sourceOf } from '../context.js';
+import { buildDatasetFrom, timeSplit, type Dataset } from '../dataset.js';
 import { CHURN } from '../definitions.js';
-import { DAY_MS, labelRows } from '../labels.js';
+import { DAY_MS } from '../labels.js';
 import { defineFamily, round6, type FeatureLookup } from './family.js';
 import { gbdtProbability, servedGbdt, type ServedGbdt } from './gbdt.js';
 
@@ -61,8 +61,9 @@ export function coxRow(a: Pick<CoxArtefact, 'covariates'>, value: FeatureLookup)
 /** Churn within 90 days (GBDT) and time to churn (Cox). */
 export async function trainChurn(ctx: TrainContext): Promise<(TrainedModel | SkippedModel)[]> {
   ctx.progress?.('churn labels', 0, undefined);
-  const rows = await labelRows(ctx.log, CHURN, ctx.window);
-  const ds = await buildDataset(ctx.log, ctx.features, rows, (scanned) => ctx.progress?.('churn features', scanned, undefined));
+  const data = sourceOf(ctx);
+  const rows = await data.labelRows(CHURN, ctx.window);
+  const ds = await buildDatasetFrom(data, ctx.features, rows, (done) => ctx.progress?.('churn features', done, undefined));
   const binary = rows.flatMap((r, i) => (Number.isNaN(r.label) ? [] : [i]));
   const gbdt = await trainBinaryModel(
     ctx,

@@ -13,16 +13,11 @@ import { fitBgNbd } from '../../models/clv/bgnbd.js';
 import { fitGammaGamma } from '../../models/clv/gammaGamma.js';
 import { predictCustomerValue } from '../../models/clv/lifetimeValue.js';
 import { summarizeTransactions, type CustomerSummary } from '../../models/clv/summary.js';
-import { iso, type SkippedModel, type TrainContext, type TrainedModel } from '../context.js';
+import { iso, sourceOf, type SkippedModel, type TrainContext, type TrainedModel } from '../context.js';
 import { DAY_MS } from '../labels.js';
 import { defineFamily, round6 } from './family.js';
 
-/** Card payments as (customer, day, value in pounds) columns. */
-interface SpendRows {
-  customerId: string[];
-  day: number[];
-  value: number[];
-}
+import type { SpendRows } from '../source.js';
 
 const addPayment = (rows: SpendRows, e: StoredEvent) => {
   rows.customerId.push(e.event.customerId);
@@ -53,12 +48,12 @@ export interface ClvArtefact {
 
 /** BG/NBD + Gamma-Gamma on card-spending weeks. */
 export async function trainClv(ctx: TrainContext): Promise<TrainedModel | SkippedModel> {
-  const payments: StoredEvent[] = [];
-  for await (const page of ctx.log.scan({ fromT: ctx.window.from, toT: ctx.window.to, types: ['card_payment'], batchSize: 20_000 })) for (const e of page) payments.push(e);
-  if (payments.length === 0) return { name: 'clv', reason: 'no card payments in the window' };
+  const payments = await sourceOf(ctx).cardPayments(ctx.window.from, ctx.window.to);
+  if (payments.customerId.length === 0) return { name: 'clv', reason: 'no card payments in the window' };
   const endDay = Math.floor((ctx.window.to - 1) / DAY_MS);
   const periodDays = 7;
-  const s = spendSummary(payments, endDay, periodDays);
+  // Every payment of the window is on or before endDay: the rows are the summary's input as they are.
+  const s = summarizeTransactions(payments, endDay, periodDays);
   ctx.progress?.('clv', 0, 1);
   const bg = fitBgNbd(s);
   const rep = Array.from(s.frequency, (f, i) => (f > 0 && s.monetary[i]! > 0 ? i : -1)).filter((i) => i >= 0);
@@ -83,7 +78,7 @@ export async function trainClv(ctx: TrainContext): Promise<TrainedModel | Skippe
       intendedUse: 'P(alive) and the expected value of card spending over the next 12 months, discounted at 1% a month; shown in the profile and used to weigh retention effort.',
       outOfScope: 'Not the full relationship value: deposit and lending margins are not in it.',
       window,
-      rows: payments.length,
+      rows: payments.customerId.length,
       label: 'none (probabilistic model of repeat card-spending weeks)',
       split: 'none: fitted on the whole window (the model has 4 + 3 parameters)',
       definitionsHash: ctx.features.version,

@@ -8,10 +8,10 @@
  * Drift: the prepayment label's rows.
  */
 import { trainBinaryModel } from '../binary.js';
-import type { SkippedModel, TrainContext, TrainedModel } from '../context.js';
-import { buildDataset } from '../dataset.js';
+import { type SkippedModel, type TrainContext, type TrainedModel, sourceOf } from '../context.js';
+import { buildDatasetFrom } from '../dataset.js';
 import { PREPAYMENT } from '../definitions.js';
-import { labelRows } from '../labels.js';
+
 import { defineFamily, round6 } from './family.js';
 import { gbdtProbability, servedGbdt, type ServedGbdt } from './gbdt.js';
 
@@ -20,8 +20,9 @@ const NAME = 'prepayment_90d';
 /** Early settlement of a loan or mortgage within 90 days (GBDT). */
 export async function trainPrepayment(ctx: TrainContext): Promise<(TrainedModel | SkippedModel)[]> {
   ctx.progress?.('prepayment labels', 0, undefined);
-  const rows = await labelRows(ctx.log, PREPAYMENT, ctx.window);
-  const ds = await buildDataset(ctx.log, ctx.features, rows, (scanned) => ctx.progress?.('prepayment features', scanned, undefined));
+  const data = sourceOf(ctx);
+  const rows = await data.labelRows(PREPAYMENT, ctx.window);
+  const ds = await buildDatasetFrom(data, ctx.features, rows, (done) => ctx.progress?.('prepayment features', done, undefined));
   const binary = rows.flatMap((r, i) => (Number.isNaN(r.label) ? [] : [i]));
   return [
     await trainBinaryModel(

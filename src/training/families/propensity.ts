@@ -14,10 +14,10 @@
  * so they expose no rule score. Drift: the offer-acceptance rows of the model's family.
  */
 import { trainBinaryModel } from '../binary.js';
-import type { SkippedModel, TrainContext, TrainedModel } from '../context.js';
-import { buildDataset } from '../dataset.js';
+import { type SkippedModel, type TrainContext, type TrainedModel, sourceOf } from '../context.js';
+import { buildDatasetFrom } from '../dataset.js';
 import { OFFER_ACCEPTANCE } from '../definitions.js';
-import { labelRows } from '../labels.js';
+
 import { defineFamily, round6 } from './family.js';
 import { gbdtProbability, servedGbdt, type ServedGbdt } from './gbdt.js';
 
@@ -28,8 +28,9 @@ export const propensityModelName = (family: string) => `${PREFIX}${family}`;
 /** Trains and registers a propensity model per action family seen in the window. */
 export async function trainPropensity(ctx: TrainContext, onlyFamilies?: readonly string[]): Promise<(TrainedModel | SkippedModel)[]> {
   ctx.progress?.('propensity labels', 0, undefined);
-  const rows = await labelRows(ctx.log, OFFER_ACCEPTANCE, ctx.window);
-  const ds = await buildDataset(ctx.log, ctx.features, rows, (scanned) => ctx.progress?.('propensity features', scanned, undefined));
+  const data = sourceOf(ctx);
+  const rows = await data.labelRows(OFFER_ACCEPTANCE, ctx.window);
+  const ds = await buildDatasetFrom(data, ctx.features, rows, (done) => ctx.progress?.('propensity features', done, undefined));
   const byFamily = new Map<string, number[]>();
   rows.forEach((r, i) => {
     const f = r.action ?? '';

@@ -11,13 +11,11 @@
  */
 import { buildModelCard } from '../card.js';
 import { buildDriftReference } from '../../models/metrics/driftCheck.js';
-import { buildFeatureMatrix } from '../../features/offline.js';
 import { segmentCustomers } from '../../models/segmentation/segment.js';
 import { buildPeerGroups, peerQuantiles, percentileAmong } from '../../models/segmentation/peers.js';
 import type { FeatureWords } from '../../models/segmentation/describe.js';
-import { iso, type SkippedModel, type TrainContext, type TrainedModel } from '../context.js';
+import { iso, sourceOf, type SkippedModel, type TrainContext, type TrainedModel } from '../context.js';
 import { defineFamily, type FeatureLookup } from './family.js';
-import { customersSeen } from './population.js';
 
 /** Segmentation columns and how each reads in words. */
 export const SEGMENT_WORDS: FeatureWords[] = [
@@ -52,9 +50,10 @@ export async function trainSegments(ctx: TrainContext, k = 6): Promise<TrainedMo
   const columns = SEGMENT_WORDS.map((w) => w.column).filter((c) => ctx.features.names.includes(c));
   if (columns.length < 2) return { name: 'segments', reason: 'the feature set lacks the segmentation columns' };
   const asOf = ctx.window.to - 1;
-  const ids = await customersSeen(ctx, asOf);
+  const source = sourceOf(ctx);
+  const ids = await source.customersSeen(asOf);
   if (ids.length < k * 10) return { name: 'segments', reason: `only ${ids.length} customers (need ${k * 10})` };
-  const fm = await buildFeatureMatrix(ctx.log, ctx.features, ids.map((customerId) => ({ customerId, asOf })), { onProgress: (s) => ctx.progress?.('segments features', s, undefined) });
+  const fm = { values: await source.featureMatrix(ids.map((customerId) => ({ customerId, asOf })), (done) => ctx.progress?.('segments features', done, undefined)) };
   const F = ctx.features.size;
   const cols = columns.map((c) => ctx.features.names.indexOf(c));
   const fills = cols.map((j) => {
