@@ -73,7 +73,22 @@ async function candidates(engine: Engine, exclude: ReadonlySet<string>): Promise
     if (!(v('income_90d') > 0 && v('income_90d') / 3 >= v('monthly_outgoings'))) continue;
     if (v('overdraft_days_90d') >= 10 || v('hardship_contacts_365d') >= 1 || v('loan_repayments_missed_365d') >= 1) continue;
     out.push(c.customerId);
-    if (out.length >= 8) break;
+  }
+  return (await freeToContact(engine, out)).slice(0, 8);
+}
+
+/**
+ * Those of `ids` whom a contact cap does not hold back from an investment suggestion by email
+ * now (a dry run, nothing logged or counted): the demo's own decisions earlier may have used a
+ * customer's contact for the week, and the moment should show a delivery, not a cap.
+ */
+async function freeToContact(engine: Engine, ids: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < ids.length && out.length < 8; i += 20) {
+    const requests = ids.slice(i, i + 20).map((customerId) => ({ customerId, channel: 'email' as const, n: 1, context: {}, only: { actions: [], families: ['investment'] } }));
+    const run = await engine.dryRunCatalogue(engine.catalogue.catalogue, requests);
+    // A cap used this week, or marketing consent withdrawn since the record was written (a consent_change event).
+    for (const c of run.customers) if (!c.current.excluded.some((x) => x.kind === 'contact' || x.kind === 'consent')) out.push(c.customerId);
   }
   return out;
 }
@@ -82,6 +97,8 @@ async function candidates(engine: Engine, exclude: ReadonlySet<string>): Promise
 export async function showLargeDeposit(engine: Engine, receiver: DemoReceiver, exclude: ReadonlySet<string>, say: (s: string) => void): Promise<void> {
   say('');
   say('a moment: a £50,000 deposit (trigger large_deposit_investment, catalogue/triggers.yaml)');
+  // The trigger consumer follows the whole log once after a bulk load; the moment is timed from a caught-up engine, as a live one is.
+  await engine.consumers.caughtUp(120_000);
   for (const customerId of await candidates(engine, exclude)) {
     const record = (await engine.customer(customerId))!;
     // The customer prefers email; the demo's email system is the local webhook receiver.
