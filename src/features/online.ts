@@ -4,7 +4,9 @@ import { GLOBAL_CUSTOMER } from '../core/events.js';
 import type { LogConsumer } from '../store/consumer.js';
 import type { EventLog } from '../store/eventLog.js';
 import type { ProfileStore } from '../store/profileStore.js';
+import { ByteWriter } from './bytes.js';
 import type { CustomerFeatureState, FeatureSet } from './featureSet.js';
+import { PackedStates } from './packed.js';
 
 import type { Profile, ProfileFeature } from './profileSchema.js';
 
@@ -27,21 +29,28 @@ export interface OnlineOptions {
   readThrough?: boolean;
 }
 
-/** The default budget: about 1 GB of heap at the ~10 KB a state of a few days costs today (bench/results/state.md). */
+/** The default budget (customers held in memory; see bench/results/state.md for the bytes each costs). */
 export const DEFAULT_MAX_CUSTOMERS_IN_MEMORY = 100_000;
+
+/** Customers whose states are decoded at once while a batch is applied; past it they are packed again. */
+const WORK_SET = 1024;
 
 import { iso } from '../core/clock.js';
 
 /**
  * The online feature store: each stored event updates its customer's state in memory
- * (O(1) amortised per stream: a day bucket is found from the newest end), changed
+ * (O(1) amortised per stream: a day bucket is found from the newest end). States are held
+ * packed, as their snapshot bytes (packed.ts): a batch decodes the customers it touches,
+ * applies their events and packs them again; reads decode. Changed
  * customers are committed to the ProfileStore with the log position in batches, and on
  * start the log after the checkpoint is replayed. A log consumer named `features`: its
  * consumer checkpoint is the snapshot checkpoint, committed with the states it describes.
  */
 export class OnlineFeatureStore implements LogConsumer {
   readonly name = 'features';
-  private readonly hot = new Map<string, CustomerFeatureState>();
+  /** Customers held in memory, least recently used first: their snapshot bytes. */
+  private readonly hot = new PackedStates();
+  private readonly writer = new ByteWriter();
   private readonly dirty = new Set<string>();
   private appliedSeq = 0;
   private sinceCheckpoint = 0;
@@ -126,26 +135,38 @@ export class OnlineFeatureStore implements LogConsumer {
       if (e.seq > from && id !== GLOBAL_CUSTOMER && !this.hot.has(id)) (missing ??= new Set()).add(id);
     }
     if (missing) await this.load([...missing]);
+    // From here to the end of the loop nothing awaits: no read sees a state half applied.
+    const work = new Map<string, CustomerFeatureState>();
     let applied = 0;
     for (const e of events) {
       const id = e.event.customerId;
       // Already applied (replay overlap) or global: skip.
       if (e.seq <= from || id === GLOBAL_CUSTOMER) continue;
-      const state = this.hot.get(id)!;
-      this.features.apply(state, e);
-      // Most recently used last: Map keeps insertion order, so the coldest come first.
-      if (!this.dirty.has(id)) {
-        this.hot.delete(id);
-        this.hot.set(id, state);
+      let state = work.get(id);
+      if (!state) {
+        if (work.size >= WORK_SET) this.pack(work);
+        const bytes = this.hot.get(id);
+        state = bytes ? this.features.decode(bytes) : this.features.newState();
+        work.set(id, state);
       }
+      this.features.apply(state, e);
+      // Most recently used last (once per checkpoint interval: the coldest come first).
+      if (!this.dirty.has(id)) this.hot.touch(id);
       this.dirty.add(id);
       applied++;
     }
+    this.pack(work);
     const last = events[events.length - 1];
     if (last && last.seq > this.appliedSeq) this.appliedSeq = last.seq;
     this.sinceCheckpoint += applied;
     if (this.hot.size > this.maxInMemory) await this.evict();
     else if (mayCheckpoint && this.sinceCheckpoint >= this.checkpointEvents) await this.checkpoint();
+  }
+
+  /** Packs decoded states back into `hot`. */
+  private pack(work: Map<string, CustomerFeatureState>): void {
+    for (const [id, state] of work) this.hot.set(id, this.features.encodeInto(state, this.writer));
+    work.clear();
   }
 
   /**
@@ -156,21 +177,27 @@ export class OnlineFeatureStore implements LogConsumer {
   private async evict(): Promise<void> {
     await this.checkpoint();
     const target = Math.floor(this.maxInMemory * 0.9);
+    const drop: string[] = [];
     for (const id of this.hot.keys()) {
-      if (this.hot.size <= target) break;
+      if (this.hot.size - drop.length <= target) break;
       // Changed during the commit's await (a read cannot change a state; kept for safety).
       if (this.dirty.has(id)) continue;
-      this.hot.delete(id);
-      this.evictedCount++;
+      drop.push(id);
     }
+    for (const id of drop) this.hot.delete(id);
+    this.evictedCount += drop.length;
   }
 
-  /** Brings these customers into memory from the store (new ones start empty). */
+  /** Brings these customers' saved states into memory (new ones start empty when their first event is applied). */
   private async load(ids: string[]): Promise<void> {
     const missing = ids.filter((id) => !this.hot.has(id));
     if (missing.length === 0) return;
     const saved = await this.store.getMany(missing);
-    missing.forEach((id, i) => this.hot.set(id, saved[i] ? this.features.decode(saved[i]) : this.features.newState()));
+    // One read may have brought a customer in meanwhile: the same saved bytes, kept.
+    missing.forEach((id, i) => {
+      const bytes = saved[i];
+      if (bytes && !this.hot.has(id)) this.hot.set(id, bytes);
+    });
   }
 
   /**
@@ -180,7 +207,8 @@ export class OnlineFeatureStore implements LogConsumer {
    */
   async checkpoint(remove: readonly string[] = []): Promise<void> {
     const ids = [...this.dirty];
-    const put = ids.map((id) => ({ customerId: id, state: this.features.encode(this.hot.get(id)!) }));
+    // Copies: the packed bytes change under a later batch while the commit awaits.
+    const put = ids.map((id) => ({ customerId: id, state: this.hot.get(id)!.slice() }));
     const checkpoint = { seq: this.appliedSeq, version: this.features.version };
     const since = this.sinceCheckpoint;
     this.dirty.clear();
@@ -213,18 +241,23 @@ export class OnlineFeatureStore implements LogConsumer {
       return saved ? this.features.decode(saved) : undefined;
     }
     const known = this.hot.get(customerId);
-    if (known) return known.watermark === Number.NEGATIVE_INFINITY ? undefined : known;
+    if (known) return this.decoded(known);
     const saved = (await this.store.getMany([customerId]))[0];
     // Read-only: never adds an empty state nor deletes one, since concurrent reads and the
     // consumer (between its load and its apply) share `hot`. One loaded meanwhile wins: it
     // may have events applied since the store was read.
     const loaded = this.hot.get(customerId);
-    if (loaded) return loaded.watermark === Number.NEGATIVE_INFINITY ? undefined : loaded;
+    if (loaded) return this.decoded(loaded);
     if (!saved) return undefined;
-    const s = this.features.decode(saved);
     // Within the budget a read warms the cache; past it, reads never grow memory.
-    if (this.hot.size < this.maxInMemory) this.hot.set(customerId, s);
-    return s;
+    if (this.hot.size < this.maxInMemory) this.hot.set(customerId, saved);
+    return this.decoded(saved);
+  }
+
+  /** A state decoded from its bytes (a copy: changing it changes nothing held), or undefined before any event. */
+  private decoded(bytes: Uint8Array): CustomerFeatureState | undefined {
+    const s = this.features.decode(bytes);
+    return s.watermark === Number.NEGATIVE_INFINITY ? undefined : s;
   }
 
   /**
@@ -281,9 +314,13 @@ export class OnlineFeatureStore implements LogConsumer {
     return this.hot.size;
   }
 
-  /** The memory budget (customers) and how many states it has dropped since start. */
-  get memory(): { customersInMemory: number; maxCustomersInMemory: number; evicted: number } {
-    return { customersInMemory: this.hot.size, maxCustomersInMemory: this.maxInMemory, evicted: this.evictedCount };
+  /**
+   * The memory budget (customers) and how many states it has dropped since start; the bytes
+   * of the packed states held and of the arenas holding them (outside the JS heap).
+   */
+  get memory(): { customersInMemory: number; maxCustomersInMemory: number; evicted: number; stateBytes: number; arenaBytes: number } {
+    const { stateBytes, arenaBytes } = this.hot.stats();
+    return { customersInMemory: this.hot.size, maxCustomersInMemory: this.maxInMemory, evicted: this.evictedCount, stateBytes, arenaBytes };
   }
 
   /** Commits what is left; the store itself is closed by its owner. */
