@@ -29,8 +29,8 @@ export interface OnlineOptions {
   readThrough?: boolean;
 }
 
-/** The default budget (customers held in memory; see bench/results/state.md for the bytes each costs). */
-export const DEFAULT_MAX_CUSTOMERS_IN_MEMORY = 100_000;
+/** The default budget: customers held in memory, a few hundred bytes to a few KB each packed (bench/results/state.md; config.ts has the same default). */
+export const DEFAULT_MAX_CUSTOMERS_IN_MEMORY = 1_000_000;
 
 /** Customers whose states are decoded at once while a batch is applied; past it they are packed again. */
 const WORK_SET = 1024;
