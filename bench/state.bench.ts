@@ -64,8 +64,8 @@ class NullProfileStore implements ProfileStore {
 type Online = Pick<OnlineFeatureStore, 'onEvents' | 'open'>;
 
 /** A few days of twin events per customer (about 8 each, as the issue measured), as templates to copy under many ids. */
-async function templates(seed: number): Promise<BankEvent[][]> {
-  const bank = generateDemoBank({ customers: 500, days: 2, seed });
+async function templates(seed: number, customers = 500, days = 2): Promise<BankEvent[][]> {
+  const bank = generateDemoBank({ customers, days, seed });
   const by = new Map<string, BankEvent[]>();
   for await (const day of bank.events) for (const e of day as BankEvent[]) (by.get(e.customerId) ?? by.set(e.customerId, []).get(e.customerId)!).push(e);
   return [...by.values()].filter((es) => es.length > 0);
@@ -134,6 +134,20 @@ const bench: Bench = {
       rows.push({ case: c, metric: 'resident bytes per customer', value: packed.perCustomer, unit: 'bytes', goal: '≤ 2,048 bytes (issue 21)', peer: { name: 'its snapshot', value: snapshotBytes }, ratio: packed.perCustomer / snapshotBytes, note: `object store: ${Math.round(legacy.perCustomer).toLocaleString('en-GB')} bytes; load ${packed.load}` });
       rows.push({ case: c, metric: 'online updates', value: packed.eventsPerSec, unit: 'events/s', peer: { name: `object store, ${sizes[0]!.toLocaleString('en-GB')} customers`, value: legacy.eventsPerSec }, ratio: legacy.cpuUsPerEvent / packed.cpuUsPerEvent, note: `${packed.cpuUsPerEvent.toFixed(1)} µs CPU per event (ratio: object-store CPU / packed CPU per event); load ${packed.load}` });
     }
+
+    // 1b. Long histories: two months of twin events per customer, where day buckets make states larger.
+    const longTpl = await templates(4, 100, 60);
+    const longEvents = longTpl.reduce((n, t) => n + t.length, 0) / longTpl.length;
+    const longN = quick ? 1_000 : 5_000;
+    const longProbe = new OnlineFeatureStore(fs, new NullProfileStore());
+    await longProbe.open();
+    await feed(longProbe, longTpl, longTpl.length);
+    const longSnapshot = longProbe.memory.stateBytes / longProbe.memory.customersInMemory;
+    const longLegacy = await held(() => new LegacyOnlineFeatureStore(fs, new NullProfileStore(), { maxCustomersInMemory: longN + 1 }), longTpl, longN);
+    const longPacked = await held(() => new OnlineFeatureStore(fs, new NullProfileStore(), { maxCustomersInMemory: longN + 1 }), longTpl, longN);
+    const lc = `${longN.toLocaleString('en-GB')} customers held with 60 days of history (${longEvents.toFixed(0)} events each)`;
+    rows.push({ case: `${lc}, object store`, metric: 'resident bytes per customer', value: longLegacy.perCustomer, unit: 'bytes', peer: { name: 'its snapshot', value: longSnapshot }, ratio: longLegacy.perCustomer / longSnapshot, note: `${longLegacy.cpuUsPerEvent.toFixed(1)} µs CPU per event; load ${longLegacy.load}` });
+    rows.push({ case: `${lc}, packed`, metric: 'resident bytes per customer', value: longPacked.perCustomer, unit: 'bytes', goal: '≤ 2,048 bytes (issue 21)', peer: { name: 'its snapshot', value: longSnapshot }, ratio: longPacked.perCustomer / longSnapshot, note: `${longPacked.cpuUsPerEvent.toFixed(1)} µs CPU per event; load ${longPacked.load}` });
 
     // 2. Many more customers than the budget, through the SQLite profile store.
     const budget = quick ? 10_000 : 20_000;
