@@ -18,7 +18,6 @@ import type { BankEvent, StoredEvent } from '../src/core/events.js';
 import { FeatureSet } from '../src/features/featureSet.js';
 import { BANK_PACK } from '../src/features/bankPack.js';
 import { OnlineFeatureStore } from '../src/features/online.js';
-import { MemoryProfileStore } from '../src/store/memory/profileStore.js';
 import { SqliteProfileStore } from '../src/store/sqlite/profileStore.js';
 import type { ProfileStore } from '../src/store/profileStore.js';
 import { LegacyOnlineFeatureStore } from '../test/features/reference/legacyOnline.js';
