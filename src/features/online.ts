@@ -23,6 +23,11 @@ export interface OnlineOptions {
    */
   maxCustomersInMemory?: number;
   /**
+   * Customers kept decoded between batches (the most recently updated), so a customer with
+   * events in many small batches is not decoded and packed again for each. Default 2,048.
+   */
+  decodedCacheSize?: number;
+  /**
    * Reads only, straight from the store (with a bus): another instance applies most
    * customers' events, so a state held here would go stale. The store is not a consumer then.
    */
@@ -32,16 +37,16 @@ export interface OnlineOptions {
 /** The default budget: customers held in memory, a few hundred bytes to a few KB each packed (bench/results/state.md; config.ts has the same default). */
 export const DEFAULT_MAX_CUSTOMERS_IN_MEMORY = 1_000_000;
 
-/** Customers whose states are decoded at once while a batch is applied; past it they are packed again. */
-const WORK_SET = 1024;
+/** The default number of customers kept decoded between batches. */
+const DECODED_CACHE = 2_048;
 
 import { iso } from '../core/clock.js';
 
 /**
  * The online feature store: each stored event updates its customer's state in memory
  * (O(1) amortised per stream: a day bucket is found from the newest end). States are held
- * packed, as their snapshot bytes (packed.ts): a batch decodes the customers it touches,
- * applies their events and packs them again; reads decode. Changed
+ * packed, as their snapshot bytes (packed.ts); the most recently updated are also kept
+ * decoded (a write-back cache: packed again when they leave it or before a commit). Changed
  * customers are committed to the ProfileStore with the log position in batches, and on
  * start the log after the checkpoint is replayed. A log consumer named `features`: its
  * consumer checkpoint is the snapshot checkpoint, committed with the states it describes.
@@ -51,6 +56,10 @@ export class OnlineFeatureStore implements LogConsumer {
   /** Customers held in memory, least recently used first: their snapshot bytes. */
   private readonly hot = new PackedStates();
   private readonly writer = new ByteWriter();
+  /** Decoded states, least recently updated first; those in `unpacked` are newer than their bytes in `hot`. */
+  private readonly decoded = new Map<string, CustomerFeatureState>();
+  private readonly unpacked = new Set<string>();
+  private readonly decodedCacheSize: number;
   private readonly dirty = new Set<string>();
   private appliedSeq = 0;
   private sinceCheckpoint = 0;
@@ -69,6 +78,8 @@ export class OnlineFeatureStore implements LogConsumer {
     this.maxInMemory = options.maxCustomersInMemory ?? DEFAULT_MAX_CUSTOMERS_IN_MEMORY;
     if (!(this.maxInMemory >= 1)) throw new RangeError('maxCustomersInMemory must be at least 1');
     this.readThrough = options.readThrough ?? false;
+    this.decodedCacheSize = options.decodedCacheSize ?? DECODED_CACHE;
+    if (!(this.decodedCacheSize >= 1)) throw new RangeError('decodedCacheSize must be at least 1');
     this.scratch = new Float64Array(features.size);
   }
 
@@ -110,6 +121,8 @@ export class OnlineFeatureStore implements LogConsumer {
       this.rebuilt = true;
     }
     this.hot.clear();
+    this.decoded.clear();
+    this.unpacked.clear();
     this.dirty.clear();
     this.sinceCheckpoint = 0;
     this.appliedSeq = cp && !this.rebuilt ? cp.seq : 0;
@@ -136,26 +149,18 @@ export class OnlineFeatureStore implements LogConsumer {
     }
     if (missing) await this.load([...missing]);
     // From here to the end of the loop nothing awaits: no read sees a state half applied.
-    const work = new Map<string, CustomerFeatureState>();
     let applied = 0;
     for (const e of events) {
       const id = e.event.customerId;
       // Already applied (replay overlap) or global: skip.
       if (e.seq <= from || id === GLOBAL_CUSTOMER) continue;
-      let state = work.get(id);
-      if (!state) {
-        if (work.size >= WORK_SET) this.pack(work);
-        const bytes = this.hot.get(id);
-        state = bytes ? this.features.decode(bytes) : this.features.newState();
-        work.set(id, state);
-      }
-      this.features.apply(state, e);
+      this.features.apply(this.live(id), e);
+      this.unpacked.add(id);
       // Most recently used last (once per checkpoint interval: the coldest come first).
       if (!this.dirty.has(id)) this.hot.touch(id);
       this.dirty.add(id);
       applied++;
     }
-    this.pack(work);
     const last = events[events.length - 1];
     if (last && last.seq > this.appliedSeq) this.appliedSeq = last.seq;
     this.sinceCheckpoint += applied;
@@ -163,10 +168,34 @@ export class OnlineFeatureStore implements LogConsumer {
     else if (mayCheckpoint && this.sinceCheckpoint >= this.checkpointEvents) await this.checkpoint();
   }
 
-  /** Packs decoded states back into `hot`. */
-  private pack(work: Map<string, CustomerFeatureState>): void {
-    for (const [id, state] of work) this.hot.set(id, this.features.encodeInto(state, this.writer));
-    work.clear();
+  /**
+   * A customer's state to update: from the decoded cache, else decoded from `hot`, else new
+   * (held in `hot` at once, so the budget counts it). The least recently updated leaves the
+   * cache past its size, packed first if it changed.
+   */
+  private live(id: string): CustomerFeatureState {
+    let state = this.decoded.get(id);
+    if (state) {
+      this.decoded.delete(id);
+      this.decoded.set(id, state);
+      return state;
+    }
+    const bytes = this.hot.get(id);
+    state = bytes ? this.features.decode(bytes) : this.features.newState();
+    if (!bytes) this.hot.set(id, this.features.encodeInto(state, this.writer));
+    this.decoded.set(id, state);
+    if (this.decoded.size > this.decodedCacheSize) {
+      const [old, oldState] = this.decoded.entries().next().value as [string, CustomerFeatureState];
+      this.decoded.delete(old);
+      if (this.unpacked.delete(old)) this.hot.set(old, this.features.encodeInto(oldState, this.writer));
+    }
+    return state;
+  }
+
+  /** Packs every changed decoded state into `hot` (they stay decoded). */
+  private flush(): void {
+    for (const id of this.unpacked) this.hot.set(id, this.features.encodeInto(this.decoded.get(id)!, this.writer));
+    this.unpacked.clear();
   }
 
   /**
@@ -184,7 +213,10 @@ export class OnlineFeatureStore implements LogConsumer {
       if (this.dirty.has(id)) continue;
       drop.push(id);
     }
-    for (const id of drop) this.hot.delete(id);
+    for (const id of drop) {
+      this.hot.delete(id);
+      this.decoded.delete(id);
+    }
     this.evictedCount += drop.length;
   }
 
@@ -206,6 +238,7 @@ export class OnlineFeatureStore implements LogConsumer {
    * changed while it is in flight stays dirty for the next one.
    */
   async checkpoint(remove: readonly string[] = []): Promise<void> {
+    this.flush();
     const ids = [...this.dirty];
     // Copies: the packed bytes change under a later batch while the commit awaits.
     const put = ids.map((id) => ({ customerId: id, state: this.hot.get(id)!.slice() }));
@@ -230,6 +263,8 @@ export class OnlineFeatureStore implements LogConsumer {
   /** As `erase`. */
   async onErase(customerId: string): Promise<void> {
     this.hot.delete(customerId);
+    this.decoded.delete(customerId);
+    this.unpacked.delete(customerId);
     this.dirty.delete(customerId);
     await this.checkpoint([customerId]);
   }
@@ -240,24 +275,33 @@ export class OnlineFeatureStore implements LogConsumer {
       const saved = (await this.store.getMany([customerId]))[0];
       return saved ? this.features.decode(saved) : undefined;
     }
+    const live = this.decoded.get(customerId);
+    if (live) return this.copy(live);
     const known = this.hot.get(customerId);
-    if (known) return this.decoded(known);
+    if (known) return this.decodeState(known);
     const saved = (await this.store.getMany([customerId]))[0];
     // Read-only: never adds an empty state nor deletes one, since concurrent reads and the
     // consumer (between its load and its apply) share `hot`. One loaded meanwhile wins: it
     // may have events applied since the store was read.
+    const liveNow = this.decoded.get(customerId);
+    if (liveNow) return this.copy(liveNow);
     const loaded = this.hot.get(customerId);
-    if (loaded) return this.decoded(loaded);
+    if (loaded) return this.decodeState(loaded);
     if (!saved) return undefined;
     // Within the budget a read warms the cache; past it, reads never grow memory.
     if (this.hot.size < this.maxInMemory) this.hot.set(customerId, saved);
-    return this.decoded(saved);
+    return this.decodeState(saved);
   }
 
   /** A state decoded from its bytes (a copy: changing it changes nothing held), or undefined before any event. */
-  private decoded(bytes: Uint8Array): CustomerFeatureState | undefined {
+  private decodeState(bytes: Uint8Array): CustomerFeatureState | undefined {
     const s = this.features.decode(bytes);
     return s.watermark === Number.NEGATIVE_INFINITY ? undefined : s;
+  }
+
+  /** A copy of a decoded state, through its snapshot. */
+  private copy(state: CustomerFeatureState): CustomerFeatureState | undefined {
+    return this.decodeState(this.features.encodeInto(state, this.writer));
   }
 
   /**
@@ -298,7 +342,9 @@ export class OnlineFeatureStore implements LogConsumer {
 
   /** A customer's state and the time to read it at (checked against their latest event). */
   private async stateAt(customerId: string, options: { asOf?: number | 'now'; now?: number }): Promise<{ state: ReturnType<FeatureSet['newState']>; latest: number | undefined; asOf: number }> {
-    const state = (await this.state(customerId)) ?? this.features.newState();
+    // A state in the decoded cache is read as it is (no copy): nothing awaits before the caller reads it.
+    const live = this.readThrough ? undefined : this.decoded.get(customerId);
+    const state = (live && live.watermark !== Number.NEGATIVE_INFINITY ? live : await this.state(customerId)) ?? this.features.newState();
     const latest = state.watermark === Number.NEGATIVE_INFINITY ? undefined : state.watermark;
     const now = options.now ?? latest ?? 0;
     // 'now' never reads before the latest event (an event may carry a time a little ahead of the clock).
@@ -316,11 +362,13 @@ export class OnlineFeatureStore implements LogConsumer {
 
   /**
    * The memory budget (customers) and how many states it has dropped since start; the bytes
-   * of the packed states held and of the arenas holding them (outside the JS heap).
+   * of the packed states held (changed ones packed first) and of the arenas holding them
+   * (outside the JS heap); customers kept decoded.
    */
-  get memory(): { customersInMemory: number; maxCustomersInMemory: number; evicted: number; stateBytes: number; arenaBytes: number } {
+  get memory(): { customersInMemory: number; maxCustomersInMemory: number; evicted: number; stateBytes: number; arenaBytes: number; decoded: number } {
+    this.flush();
     const { stateBytes, arenaBytes } = this.hot.stats();
-    return { customersInMemory: this.hot.size, maxCustomersInMemory: this.maxInMemory, evicted: this.evictedCount, stateBytes, arenaBytes };
+    return { customersInMemory: this.hot.size, maxCustomersInMemory: this.maxInMemory, evicted: this.evictedCount, stateBytes, arenaBytes, decoded: this.decoded.size };
   }
 
   /** Commits what is left; the store itself is closed by its owner. */

@@ -57,12 +57,13 @@ describe('packed online state', () => {
         fc.integer({ min: 1, max: 50 }),
         fc.integer({ min: 5, max: 2_000 }),
         fc.double({ min: 0.1, max: 0.9, noNaN: true }),
-        async (seed, customers, batch, budget, checkpointEvents, cutFrac) => {
+        fc.integer({ min: 1, max: 64 }),
+        async (seed, customers, batch, budget, checkpointEvents, cutFrac, decodedCacheSize) => {
           const { log, stored, ids } = await storedOf(seed, customers, 90);
           const legacyStore = new MemoryProfileStore();
           const legacy = new LegacyOnlineFeatureStore(fs, legacyStore, { checkpointEvents: 1_000_000_000 });
           const packedStore = new MemoryProfileStore();
-          const packed = new OnlineFeatureStore(fs, packedStore, { checkpointEvents, maxCustomersInMemory: budget });
+          const packed = new OnlineFeatureStore(fs, packedStore, { checkpointEvents, maxCustomersInMemory: budget, decodedCacheSize });
           await legacy.open();
           await packed.open();
           const cut = Math.floor(stored.length * cutFrac);
@@ -80,7 +81,7 @@ describe('packed online state', () => {
 
           // Restart from what the packed store committed: the log after its checkpoint is replayed.
           await packed.checkpoint();
-          const restarted = new OnlineFeatureStore(fs, packedStore, { checkpointEvents, maxCustomersInMemory: budget });
+          const restarted = new OnlineFeatureStore(fs, packedStore, { checkpointEvents, maxCustomersInMemory: budget, decodedCacheSize });
           const { rebuilt } = await restarted.start({ readAfter: async (seq: number, limit: number) => (await log.readAfter(seq, limit)).filter((e) => e.seq <= cut) } as MemoryEventLog);
           expect(rebuilt).toBe(false);
           for (let i = cut; i < stored.length; i += batch) {
@@ -109,7 +110,7 @@ describe('packed online state', () => {
     expect(fs.version).toBe(fixture.definitionsVersion);
     const store = new MemoryProfileStore();
     await store.commit({ put: Object.entries(fixture.states).map(([customerId, hex]) => ({ customerId, state: Uint8Array.from(Buffer.from(hex, 'hex')) })), remove: [], checkpoint: fixture.checkpoint });
-    const online = new OnlineFeatureStore(fs, store, { maxCustomersInMemory: 3 });
+    const online = new OnlineFeatureStore(fs, store, { maxCustomersInMemory: 3, decodedCacheSize: 2 });
     expect(await online.start(new MemoryEventLog())).toEqual({ replayed: 0, rebuilt: false });
     for (const [id, values] of Object.entries(fixture.values)) expect((await online.values(id)).values).toEqual(values);
     // Events after the checkpoint extend the saved states exactly as the object store extends them.
@@ -153,18 +154,23 @@ describe('packed online state', () => {
 
   it('reports the bytes it holds, and a read returns a copy that cannot change what is held', async () => {
     const { stored, ids } = await storedOf(9, 10, 30);
-    const online = new OnlineFeatureStore(fs, new MemoryProfileStore());
+    const online = new OnlineFeatureStore(fs, new MemoryProfileStore(), { decodedCacheSize: 4 });
     await online.open();
     await online.apply(stored);
     const m = online.memory;
     expect(m.customersInMemory).toBe(ids.length);
     expect(m.stateBytes).toBeGreaterThan(ids.length * 50);
     expect(m.arenaBytes).toBeGreaterThanOrEqual(m.stateBytes);
-    const before = await online.values(ids[0]!);
-    const s = (await online.state(ids[0]!))!;
-    s.streams.fill(undefined);
-    s.watermark += 1e9;
-    expect(await online.values(ids[0]!)).toEqual(before);
+    expect(m.decoded).toBe(4);
+    // One customer still decoded (the last updated), one only packed.
+    for (const id of [stored[stored.length - 1]!.event.customerId, ids.find((i) => i !== stored[stored.length - 1]!.event.customerId)!]) {
+      const before = await online.values(id);
+      const s = (await online.state(id))!;
+      s.streams.fill(undefined);
+      s.watermark += 1e9;
+      expect(await online.values(id)).toEqual(before);
+    }
+    expect(() => new OnlineFeatureStore(fs, new MemoryProfileStore(), { decodedCacheSize: 0 })).toThrow(/at least 1/);
   });
 });
 
