@@ -159,8 +159,6 @@ const bench: Bench = {
     const lc = `${longN.toLocaleString('en-GB')} customers held with 60 days of history (${longEvents.toFixed(0)} events each)`;
     rows.push({ case: `${lc}, object store`, metric: 'resident bytes per customer', value: longLegacy.perCustomer, unit: 'bytes', peer: { name: 'its snapshot', value: longSnapshot }, ratio: longLegacy.perCustomer / longSnapshot, note: `${longLegacy.cpuUsPerEvent.toFixed(1)} µs CPU per event; load ${longLegacy.load}` });
     rows.push({ case: `${lc}, packed, decoded cache 2,048 (the default; at this size it holds 40% of them)`, metric: 'resident bytes per customer', value: longPacked.perCustomer, unit: 'bytes', goal: '≤ 2,048 bytes (issue 21)', peer: { name: 'its snapshot', value: longSnapshot }, ratio: longPacked.perCustomer / longSnapshot, note: `${longPacked.cpuUsPerEvent.toFixed(1)} µs CPU per event; load ${longPacked.load}` });
-    const longBare = await held(() => new OnlineFeatureStore(fs, new NullProfileStore(), { maxCustomersInMemory: longN + 1, decodedCacheSize: 1 }), longTpl, longN);
-    rows.push({ case: `${lc}, packed, decoded cache 1 (the arenas and the index alone)`, metric: 'resident bytes per customer', value: longBare.perCustomer, unit: 'bytes', goal: '≤ 2,048 bytes (issue 21)', peer: { name: 'its snapshot', value: longSnapshot }, ratio: longBare.perCustomer / longSnapshot, note: `${longBare.cpuUsPerEvent.toFixed(1)} µs CPU per event; load ${longBare.load}` });
 
     // 2. Many more customers than the budget, through the SQLite profile store.
     const budget = quick ? 10_000 : 20_000;
