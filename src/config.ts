@@ -106,7 +106,7 @@ export const ConfigSchema = z
         /** Commit changed profiles after this many events; a crash replays at most this many from the log. */
         checkpointEvents: z.number().int().positive().default(50_000),
         /** The memory budget of the online store: customers' states held in memory (least recently used are dropped to the profile store past it). */
-        maxCustomersInMemory: z.number().int().positive().default(100_000),
+        maxCustomersInMemory: z.number().int().positive().default(1_000_000),
       })
       .strict()
       .prefault({}),

@@ -61,6 +61,16 @@ export class ByteWriter {
   bytes(): Uint8Array {
     return this.buf.slice(0, this.pos);
   }
+
+  /** What was written, without copying: valid until the next write or reset. */
+  written(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  /** Starts over, keeping the buffer (one writer reused for many snapshots). */
+  reset(): void {
+    this.pos = 0;
+  }
 }
 
 /** Reads what ByteWriter wrote, in the same order. */

@@ -289,13 +289,18 @@ export class FeatureSet {
 
   /** A compact binary snapshot of a customer's state. */
   encode(state: CustomerFeatureState): Uint8Array {
-    const w = new ByteWriter();
+    return this.encodeInto(state, new ByteWriter()).slice();
+  }
+
+  /** As `encode`, into a reused writer: the view is valid until the writer's next use. */
+  encodeInto(state: CustomerFeatureState, w: ByteWriter): Uint8Array {
+    w.reset();
     w.f64(state.watermark);
     for (const s of state.streams) {
       if (s) s.encode(w, state.watermark);
       else w.uint(0);
     }
-    return w.bytes();
+    return w.written();
   }
 
   /** Reads a snapshot written by `encode` with the same definitions. */

@@ -4,7 +4,9 @@ import { GLOBAL_CUSTOMER } from '../core/events.js';
 import type { LogConsumer } from '../store/consumer.js';
 import type { EventLog } from '../store/eventLog.js';
 import type { ProfileStore } from '../store/profileStore.js';
+import { ByteWriter } from './bytes.js';
 import type { CustomerFeatureState, FeatureSet } from './featureSet.js';
+import { PackedStates } from './packed.js';
 
 import type { Profile, ProfileFeature } from './profileSchema.js';
 
@@ -21,6 +23,11 @@ export interface OnlineOptions {
    */
   maxCustomersInMemory?: number;
   /**
+   * Customers kept decoded between batches (the most recently updated), so a customer with
+   * events in many small batches is not decoded and packed again for each. Default 2,048.
+   */
+  decodedCacheSize?: number;
+  /**
    * Reads only, straight from the store (with a bus): another instance applies most
    * customers' events, so a state held here would go stale. The store is not a consumer then.
    */
@@ -33,21 +40,32 @@ export interface OnlineOptions {
   erasedAmong?: (customerIds: readonly string[]) => Promise<Set<string>>;
 }
 
-/** The default budget: about 1 GB of heap at the ~10 KB a state of a few days costs today (bench/results/state.md). */
-export const DEFAULT_MAX_CUSTOMERS_IN_MEMORY = 100_000;
+/** The default budget: customers held in memory, a few hundred bytes to a few KB each packed (bench/results/state.md; config.ts has the same default). */
+export const DEFAULT_MAX_CUSTOMERS_IN_MEMORY = 1_000_000;
+
+/** The default number of customers kept decoded between batches. */
+const DECODED_CACHE = 2_048;
 
 import { iso } from '../core/clock.js';
 
 /**
  * The online feature store: each stored event updates its customer's state in memory
- * (O(1) amortised per stream: a day bucket is found from the newest end), changed
+ * (O(1) amortised per stream: a day bucket is found from the newest end). States are held
+ * packed, as their snapshot bytes (packed.ts); the most recently updated are also kept
+ * decoded (a write-back cache: packed again when they leave it or before a commit). Changed
  * customers are committed to the ProfileStore with the log position in batches, and on
  * start the log after the checkpoint is replayed. A log consumer named `features`: its
  * consumer checkpoint is the snapshot checkpoint, committed with the states it describes.
  */
 export class OnlineFeatureStore implements LogConsumer {
   readonly name = 'features';
-  private readonly hot = new Map<string, CustomerFeatureState>();
+  /** Customers held in memory, least recently used first: their snapshot bytes. */
+  private readonly hot = new PackedStates();
+  private readonly writer = new ByteWriter();
+  /** Decoded states, least recently updated first; those in `unpacked` are newer than their bytes in `hot`. */
+  private readonly decoded = new Map<string, CustomerFeatureState>();
+  private readonly unpacked = new Set<string>();
+  private readonly decodedCacheSize: number;
   private readonly dirty = new Set<string>();
   private appliedSeq = 0;
   private sinceCheckpoint = 0;
@@ -68,6 +86,8 @@ export class OnlineFeatureStore implements LogConsumer {
     if (!(this.maxInMemory >= 1)) throw new RangeError('maxCustomersInMemory must be at least 1');
     this.readThrough = options.readThrough ?? false;
     this.erasedAmong = options.erasedAmong;
+    this.decodedCacheSize = options.decodedCacheSize ?? DECODED_CACHE;
+    if (!(this.decodedCacheSize >= 1)) throw new RangeError('decodedCacheSize must be at least 1');
     this.scratch = new Float64Array(features.size);
   }
 
@@ -109,6 +129,8 @@ export class OnlineFeatureStore implements LogConsumer {
       this.rebuilt = true;
     }
     this.hot.clear();
+    this.decoded.clear();
+    this.unpacked.clear();
     this.dirty.clear();
     this.sinceCheckpoint = 0;
     this.appliedSeq = cp && !this.rebuilt ? cp.seq : 0;
@@ -134,18 +156,16 @@ export class OnlineFeatureStore implements LogConsumer {
       if (e.seq > from && id !== GLOBAL_CUSTOMER && !this.hot.has(id)) (missing ??= new Set()).add(id);
     }
     if (missing) await this.load([...missing]);
+    // From here to the end of the loop nothing awaits: no read sees a state half applied.
     let applied = 0;
     for (const e of events) {
       const id = e.event.customerId;
       // Already applied (replay overlap) or global: skip.
       if (e.seq <= from || id === GLOBAL_CUSTOMER) continue;
-      const state = this.hot.get(id)!;
-      this.features.apply(state, e);
-      // Most recently used last: Map keeps insertion order, so the coldest come first.
-      if (!this.dirty.has(id)) {
-        this.hot.delete(id);
-        this.hot.set(id, state);
-      }
+      this.features.apply(this.live(id), e);
+      this.unpacked.add(id);
+      // Most recently used last (once per checkpoint interval: the coldest come first).
+      if (!this.dirty.has(id)) this.hot.touch(id);
       this.dirty.add(id);
       applied++;
     }
@@ -157,6 +177,36 @@ export class OnlineFeatureStore implements LogConsumer {
   }
 
   /**
+   * A customer's state to update: from the decoded cache, else decoded from `hot`, else new
+   * (held in `hot` at once, so the budget counts it). The least recently updated leaves the
+   * cache past its size, packed first if it changed.
+   */
+  private live(id: string): CustomerFeatureState {
+    let state = this.decoded.get(id);
+    if (state) {
+      this.decoded.delete(id);
+      this.decoded.set(id, state);
+      return state;
+    }
+    const bytes = this.hot.get(id);
+    state = bytes ? this.features.decode(bytes) : this.features.newState();
+    if (!bytes) this.hot.set(id, this.features.encodeInto(state, this.writer));
+    this.decoded.set(id, state);
+    if (this.decoded.size > this.decodedCacheSize) {
+      const [old, oldState] = this.decoded.entries().next().value as [string, CustomerFeatureState];
+      this.decoded.delete(old);
+      if (this.unpacked.delete(old)) this.hot.set(old, this.features.encodeInto(oldState, this.writer));
+    }
+    return state;
+  }
+
+  /** Packs every changed decoded state into `hot` (they stay decoded). */
+  private flush(): void {
+    for (const id of this.unpacked) this.hot.set(id, this.features.encodeInto(this.decoded.get(id)!, this.writer));
+    this.unpacked.clear();
+  }
+
+  /**
    * Keeps memory within the budget: commits what changed (so nothing dropped is lost, and
    * the checkpoint stays exact), then drops the least recently used down to 90% of it.
    * Called only from the consumer's own path, which also owns checkpoints.
@@ -164,21 +214,30 @@ export class OnlineFeatureStore implements LogConsumer {
   private async evict(): Promise<void> {
     await this.checkpoint();
     const target = Math.floor(this.maxInMemory * 0.9);
+    const drop: string[] = [];
     for (const id of this.hot.keys()) {
-      if (this.hot.size <= target) break;
+      if (this.hot.size - drop.length <= target) break;
       // Changed during the commit's await (a read cannot change a state; kept for safety).
       if (this.dirty.has(id)) continue;
-      this.hot.delete(id);
-      this.evictedCount++;
+      drop.push(id);
     }
+    for (const id of drop) {
+      this.hot.delete(id);
+      this.decoded.delete(id);
+    }
+    this.evictedCount += drop.length;
   }
 
-  /** Brings these customers into memory from the store (new ones start empty). */
+  /** Brings these customers' saved states into memory (new ones start empty when their first event is applied). */
   private async load(ids: string[]): Promise<void> {
     const missing = ids.filter((id) => !this.hot.has(id));
     if (missing.length === 0) return;
     const saved = await this.store.getMany(missing);
-    missing.forEach((id, i) => this.hot.set(id, saved[i] ? this.features.decode(saved[i]) : this.features.newState()));
+    // One read may have brought a customer in meanwhile: the same saved bytes, kept.
+    missing.forEach((id, i) => {
+      const bytes = saved[i];
+      if (bytes && !this.hot.has(id)) this.hot.set(id, bytes);
+    });
   }
 
   /**
@@ -187,18 +246,22 @@ export class OnlineFeatureStore implements LogConsumer {
    * changed while it is in flight stays dirty for the next one.
    */
   async checkpoint(remove: readonly string[] = []): Promise<void> {
+    this.flush();
     if (this.erasedAmong && this.dirty.size > 0) {
       const gone = await this.erasedAmong([...this.dirty]);
       if (gone.size > 0) {
         for (const id of gone) {
           this.hot.delete(id);
+          this.decoded.delete(id);
+          this.unpacked.delete(id);
           this.dirty.delete(id);
         }
         remove = [...remove, ...gone];
       }
     }
     const ids = [...this.dirty];
-    const put = ids.map((id) => ({ customerId: id, state: this.features.encode(this.hot.get(id)!) }));
+    // Copies: the packed bytes change under a later batch while the commit awaits.
+    const put = ids.map((id) => ({ customerId: id, state: this.hot.get(id)!.slice() }));
     const checkpoint = { seq: this.appliedSeq, version: this.features.version };
     const since = this.sinceCheckpoint;
     this.dirty.clear();
@@ -220,6 +283,8 @@ export class OnlineFeatureStore implements LogConsumer {
   /** As `erase`. */
   async onErase(customerId: string): Promise<void> {
     this.hot.delete(customerId);
+    this.decoded.delete(customerId);
+    this.unpacked.delete(customerId);
     this.dirty.delete(customerId);
     await this.checkpoint([customerId]);
   }
@@ -230,19 +295,33 @@ export class OnlineFeatureStore implements LogConsumer {
       const saved = (await this.store.getMany([customerId]))[0];
       return saved ? this.features.decode(saved) : undefined;
     }
+    const live = this.decoded.get(customerId);
+    if (live) return this.copy(live);
     const known = this.hot.get(customerId);
-    if (known) return known.watermark === Number.NEGATIVE_INFINITY ? undefined : known;
+    if (known) return this.decodeState(known);
     const saved = (await this.store.getMany([customerId]))[0];
     // Read-only: never adds an empty state nor deletes one, since concurrent reads and the
     // consumer (between its load and its apply) share `hot`. One loaded meanwhile wins: it
     // may have events applied since the store was read.
+    const liveNow = this.decoded.get(customerId);
+    if (liveNow) return this.copy(liveNow);
     const loaded = this.hot.get(customerId);
-    if (loaded) return loaded.watermark === Number.NEGATIVE_INFINITY ? undefined : loaded;
+    if (loaded) return this.decodeState(loaded);
     if (!saved) return undefined;
-    const s = this.features.decode(saved);
     // Within the budget a read warms the cache; past it, reads never grow memory.
-    if (this.hot.size < this.maxInMemory) this.hot.set(customerId, s);
-    return s;
+    if (this.hot.size < this.maxInMemory) this.hot.set(customerId, saved);
+    return this.decodeState(saved);
+  }
+
+  /** A state decoded from its bytes (a copy: changing it changes nothing held), or undefined before any event. */
+  private decodeState(bytes: Uint8Array): CustomerFeatureState | undefined {
+    const s = this.features.decode(bytes);
+    return s.watermark === Number.NEGATIVE_INFINITY ? undefined : s;
+  }
+
+  /** A copy of a decoded state, through its snapshot. */
+  private copy(state: CustomerFeatureState): CustomerFeatureState | undefined {
+    return this.decodeState(this.features.encodeInto(state, this.writer));
   }
 
   /**
@@ -283,7 +362,9 @@ export class OnlineFeatureStore implements LogConsumer {
 
   /** A customer's state and the time to read it at (checked against their latest event). */
   private async stateAt(customerId: string, options: { asOf?: number | 'now'; now?: number }): Promise<{ state: ReturnType<FeatureSet['newState']>; latest: number | undefined; asOf: number }> {
-    const state = (await this.state(customerId)) ?? this.features.newState();
+    // A state in the decoded cache is read as it is (no copy): nothing awaits before the caller reads it.
+    const live = this.readThrough ? undefined : this.decoded.get(customerId);
+    const state = (live && live.watermark !== Number.NEGATIVE_INFINITY ? live : await this.state(customerId)) ?? this.features.newState();
     const latest = state.watermark === Number.NEGATIVE_INFINITY ? undefined : state.watermark;
     const now = options.now ?? latest ?? 0;
     // 'now' never reads before the latest event (an event may carry a time a little ahead of the clock).
@@ -299,9 +380,15 @@ export class OnlineFeatureStore implements LogConsumer {
     return this.hot.size;
   }
 
-  /** The memory budget (customers) and how many states it has dropped since start. */
-  get memory(): { customersInMemory: number; maxCustomersInMemory: number; evicted: number } {
-    return { customersInMemory: this.hot.size, maxCustomersInMemory: this.maxInMemory, evicted: this.evictedCount };
+  /**
+   * The memory budget (customers) and how many states it has dropped since start; the bytes
+   * of the packed states held (changed ones packed first) and of the arenas holding them
+   * (outside the JS heap); customers kept decoded.
+   */
+  get memory(): { customersInMemory: number; maxCustomersInMemory: number; evicted: number; stateBytes: number; arenaBytes: number; decoded: number } {
+    this.flush();
+    const { stateBytes, arenaBytes } = this.hot.stats();
+    return { customersInMemory: this.hot.size, maxCustomersInMemory: this.maxInMemory, evicted: this.evictedCount, stateBytes, arenaBytes, decoded: this.decoded.size };
   }
 
   /** Commits what is left; the store itself is closed by its owner. */
