@@ -110,7 +110,16 @@ export async function showLargeDeposit(engine: Engine, receiver: DemoReceiver, e
     await engine.ingest([{ eventId, customerId, occurredAt: new Date(engine.clock.now()).toISOString(), schemaVersion: 1, type: 'deposit', payload: { amount: { minor: 5_000_000, currency: 'GBP' }, method: 'online' } }], { source: 'demo' });
     const at = await arrived;
     const after = (await engine.profile(customerId)).features.idle_cash?.value ?? 0;
-    const fire = (await engine.triggers.fires({ customerId, limit: 1 }))[0];
+    let fire = (await engine.triggers.fires({ customerId, limit: 1 }))[0];
+    // Still deciding after the receiver gave up waiting: say how long it took rather than call it unsuitable.
+    for (let k = 0; k < 250 && fire?.outcome.status === 'pending'; k++) {
+      await new Promise((r) => setTimeout(r, 100));
+      fire = (await engine.triggers.fires({ customerId, limit: 1 }))[0];
+    }
+    if (at === undefined && fire?.outcome.status === 'decided') {
+      say(`  ${customerId}: decided ${fire.outcome.actionIds[0]} on ${fire.outcome.channel} but not delivered within 5 s (${((performance.now() - t0) / 1000).toFixed(1)} s after the event was accepted); trying another customer`);
+      continue;
+    }
     if (at === undefined || fire?.outcome.status !== 'decided') {
       say(`  ${customerId}: idle cash £${Math.round(before)} → £${Math.round(after)}; nothing suitable to suggest (${fire?.outcome.status ?? 'no fire'}), trying another customer`);
       continue;
