@@ -41,6 +41,9 @@ import {
   type TriggerDecisionRequest,
 } from '../triggers/index.js';
 
+/** How often an instance on a shared store reads the trigger definitions again (as the catalogue: decisioning's CATALOGUE_REFRESH_MS). */
+const TRIGGER_REFRESH_MS = 1000;
+
 /** The ready-made triggers (the brief's three moments), used when config.triggers.file is unset. */
 export const DEFAULT_TRIGGERS = new URL('../../catalogue/triggers.yaml', import.meta.url);
 
@@ -85,6 +88,7 @@ export async function wireTriggers(
   let db: SqliteDb | undefined;
   let fires: FireLog;
   let book: TriggerBook;
+  let refresher: NodeJS.Timeout | undefined;
   let journeyStore: JourneyStore;
   if (backend.kind === 'sqlite') {
     db = openSqlite(join(config.dataDir, 'triggers.db'), { migrations: { module: 'triggers_file', list: [] } });
@@ -104,8 +108,24 @@ export async function wireTriggers(
     // Shared by every instance: the once-per-period guard holds across them, journeys survive any one of them.
     const pool = (backend as PostgresBackend).pool;
     fires = new PgFireLog(pool);
-    book = new TriggerBook(await PgTriggerRows.load(pool), seed, () => clock.now());
+    const rows = await PgTriggerRows.load(pool);
+    const pgBook = new TriggerBook(rows, seed, () => clock.now());
+    book = pgBook;
     await book.flush();
+    // An edit made on another instance is in force here within a second, as the stored catalogue's are.
+    let refreshing = false;
+    refresher = setInterval(() => {
+      if (refreshing) return;
+      refreshing = true;
+      rows
+        .refresh()
+        .then((changed) => {
+          if (changed) pgBook.reload();
+        })
+        .catch((e: unknown) => logger.warn({ event: 'trigger_reload_failed' }, e instanceof Error ? e.message : String(e)))
+        .finally(() => (refreshing = false));
+    }, TRIGGER_REFRESH_MS);
+    refresher.unref();
     journeyStore = new PgJourneyStore(pool);
   } else {
     if (backend.kind !== 'memory') logger.warn({ event: 'triggers_in_memory', store: backend.kind }, 'this store keeps trigger state in memory: a restart replays the log for triggers from the start and trigger edits are lost');
@@ -208,6 +228,7 @@ export async function wireTriggers(
       return () => clearInterval(timer);
     },
     close() {
+      if (refresher) clearInterval(refresher);
       if (db?.open) db.close();
     },
   };

@@ -103,23 +103,39 @@ export class PgJourneyStore implements JourneyStore {
 /**
  * Trigger definitions on PostgreSQL. The book reads its rows synchronously, so they are read
  * once when the engine opens (`load`) and written through; `flush` waits for the writes (the
- * API's put and delete await it before they answer). Another instance sees an edit when it
- * next opens (the stored catalogue's live reload does not cover triggers yet).
+ * API's put and delete await it before they answer). Other instances see an edit at their
+ * next `refresh` (the engine calls it every second, as the stored catalogue reloads).
  */
 export class PgTriggerRows implements TriggerRows {
   private rows = new Map<string, Trigger>();
   private writes: Promise<unknown> = Promise.resolve();
   private failure: unknown;
+  /** The stored bodies as last read, in id order: a refresh that reads the same changes nothing. */
+  private seen = '';
+  /** Local edits so far: a refresh that overlaps one keeps the edit (its write is still queued). */
+  private edits = 0;
 
   private constructor(private readonly pool: PgPool) {}
 
   static async load(pool: PgPool): Promise<PgTriggerRows> {
     const t = new PgTriggerRows(pool);
-    for (const r of (await pool.query<{ body: string }>('SELECT body FROM trigger_definitions ORDER BY id')).rows) {
-      const trigger = JSON.parse(r.body) as Trigger;
-      t.rows.set(trigger.id, trigger);
-    }
+    await t.refresh();
     return t;
+  }
+
+  /**
+   * Reads the stored definitions again (after this instance's own writes); true when another
+   * instance changed them since the last read, and the rows are now theirs.
+   */
+  async refresh(): Promise<boolean> {
+    await this.writes;
+    const edits = this.edits;
+    const bodies = (await this.pool.query<{ body: string }>('SELECT body FROM trigger_definitions ORDER BY id')).rows.map((r) => r.body);
+    const seen = bodies.join('\n');
+    if (seen === this.seen || edits !== this.edits) return false;
+    this.seen = seen;
+    this.rows = new Map(bodies.map((b) => JSON.parse(b) as Trigger).map((t) => [t.id, t]));
+    return true;
   }
 
   private write(work: () => Promise<unknown>): void {
@@ -138,15 +154,18 @@ export class PgTriggerRows implements TriggerRows {
     return [...this.rows.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
   }
   put(t: Trigger, at: number): void {
+    this.edits++;
     this.rows.set(t.id, t);
     this.write(() => this.pool.query('INSERT INTO trigger_definitions (id, body, updated_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at', [t.id, JSON.stringify(t), at]));
   }
   delete(id: string): boolean {
+    this.edits++;
     const had = this.rows.delete(id);
     if (had) this.write(() => this.pool.query('DELETE FROM trigger_definitions WHERE id = $1', [id]));
     return had;
   }
   replaceAll(ts: readonly Trigger[], at: number): void {
+    this.edits++;
     this.rows = new Map(ts.map((t) => [t.id, t]));
     const list = [...ts];
     this.write(async () => {

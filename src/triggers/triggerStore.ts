@@ -76,6 +76,11 @@ export class TriggerBook {
     await this.rows.flush?.();
   }
 
+  /** Compiles the rows again after another instance changed them (PgTriggerRows.refresh); a set that no longer compiles leaves the one in force and throws. */
+  reload(): void {
+    this.compiled = compileTriggers({ triggers: this.rows.all() }).sort((a, b) => (a.trigger.id < b.trigger.id ? -1 : 1));
+  }
+
   /** The compiled triggers in force. */
   inForce(): readonly CompiledTrigger[] {
     return this.compiled;

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -87,6 +90,37 @@ describe.skipIf(!available)('triggers and delivery on PostgreSQL', () => {
     expect(new Set(taken).size).toBe(200);
     await other.end();
     await pool.end();
+  });
+
+  it('a trigger edit made on one instance is in force on another within about a second, and neither reverts the other', async () => {
+    const schema = schemaName();
+    const store = `${PG_URL}?schema=${schema}`;
+    const clock = new ManualClock('2026-03-02T10:00:00Z');
+    const dirs = [mkdtempSync(join(tmpdir(), 'nb-trig-a-')), mkdtempSync(join(tmpdir(), 'nb-trig-b-'))];
+    const open = (dataDir: string) => createEngine({ store, dataDir, triggers: { sweepSeconds: 0 }, delivery: { dispatch: false } }, { clock, logger: pino({ level: 'silent' }) });
+    const a = await open(dirs[0]!);
+    const b = await open(dirs[1]!);
+    const until = async (ok: () => boolean) => {
+      const t0 = Date.now();
+      while (!ok() && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 50));
+      return Date.now() - t0;
+    };
+    try {
+      const t = a.triggers.get('large_deposit_investment');
+      expect(b.triggers.get('large_deposit_investment').priority).toBe(t.priority);
+      await a.triggers.put({ ...t, priority: 7 });
+      expect(await until(() => b.triggers.get('large_deposit_investment').priority === 7)).toBeLessThan(2500);
+      // And the other way, with a delete: a's own edit stays as it was.
+      const ids = b.triggers.list().map((x) => x.id);
+      await b.triggers.delete(ids.find((id) => id !== 'large_deposit_investment')!);
+      expect(await until(() => a.triggers.list().length === ids.length - 1)).toBeLessThan(2500);
+      expect(a.triggers.get('large_deposit_investment').priority).toBe(7);
+      expect(b.triggers.get('large_deposit_investment').priority).toBe(7);
+    } finally {
+      await a.close();
+      await b.close();
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    }
   });
 
   describe('the engine on PostgreSQL', () => {
