@@ -107,6 +107,12 @@ export const ConfigSchema = z
         checkpointEvents: z.number().int().positive().default(50_000),
         /** The memory budget of the online store: customers' states held in memory (least recently used are dropped to the profile store past it). */
         maxCustomersInMemory: z.number().int().positive().default(1_000_000),
+        /**
+         * Customers kept decoded between batches (a write-back cache over the packed states): more
+         * costs about 10-30 KB of heap each and saves decoding and packing a state again when its
+         * customer's next event comes (docs/features.md: memory against CPU per event).
+         */
+        decodedCacheSize: z.number().int().positive().default(2_048),
       })
       .strict()
       .prefault({}),
