@@ -65,11 +65,11 @@ describe('differential privacy', () => {
     expect((latest!.card.federation as { privacy: { epsilon: number } }).privacy.epsilon).toBe(dp.privacy.epsilon);
     // Still better than chance. The noise comes from the OS's CSPRNG (unseedable by design), so
     // one run varies: over 40 runs one bank's AUC fell to 0.507 in 3, the mean over the banks
-    // never below 0.531. The median of three runs' mean test AUC over the banks must beat 0.55.
+    // never below 0.531. The median of five runs' mean test AUC over the banks must beat 0.55.
     const meanAuc = (r: typeof dp) => r.participants.reduce((s, p) => s + p.testAuc!, 0) / r.participants.length;
     const means = [meanAuc(dp)];
-    for (let k = 0; k < 2; k++) means.push(meanAuc(await trainFederated(links(), { params: { rounds: 8, max_depth: 3, maxBin: 16 }, privacy: { epsilon: 20, delta: 1e-6 } })));
-    expect(means.sort((a, b) => a - b)[1]!).toBeGreaterThan(0.55);
+    for (let k = 0; k < 4; k++) means.push(meanAuc(await trainFederated(links(), { params: { rounds: 8, max_depth: 3, maxBin: 16 }, privacy: { epsilon: 20, delta: 1e-6 } })));
+    expect(means.sort((a, b) => a - b)[2]!).toBeGreaterThan(0.55);
   });
 
 });
