@@ -64,7 +64,8 @@ if (part === 'all' || part === 'daily') {
 }
 
 if (part === 'all' || part === 'cold') {
-  const scenario = { customers: 2000, days: 120, seed: 7 };
+  const num = (flag: string, dflt: number) => (process.argv.includes(flag) ? Number(process.argv[process.argv.indexOf(flag) + 1]) : dflt);
+  const scenario = { customers: num('--customers', 2000), days: num('--days', 120), seed: 7 };
   const t = process.cpuUsage();
   const w = Date.now();
   const cs = await coldStart({ scenario, newAction: 'personal_loan', coldPrior: 0.005, priorStrength: 20, budgets: [1, 0.2] });
@@ -79,8 +80,7 @@ if (part === 'all' || part === 'cold') {
   );
 }
 
-const seedFlag = seedArg !== 3 ? ` --seed ${seedArg}` : '';
-const md = ['# Bandits and off-policy evaluation on the twin (issue 19)', '', `Written by \`npx tsx bench/banditTwin.ts${part === 'all' ? '' : ` --part ${part}`}${seedFlag}\` on ${new Date().toISOString().slice(0, 10)}.`, '', ...sections].join('\n');
+const md = ['# Bandits and off-policy evaluation on the twin (issue 19)', '', `Written by \`npx tsx bench/banditTwin.ts${process.argv.length > 2 ? ` ${process.argv.slice(2).join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 10)}.`, '', ...sections].join('\n');
 const suffix = `${part === 'all' ? '' : `-${part}`}${seedArg !== 3 ? `-seed${seedArg}` : ''}`;
 writeFileSync(new URL(`./results/bandit-twin${suffix}.md`, import.meta.url), md);
 writeFileSync(new URL(`./results/bandit-twin${suffix}.json`, import.meta.url), `${JSON.stringify(json, null, 1)}\n`);
