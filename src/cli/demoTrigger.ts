@@ -60,9 +60,10 @@ export class DemoReceiver {
   }
 }
 
-/** Customers a £50,000 deposit could suit: no flags, no investments, a medium or high risk tolerance, a cash buffer and an income that covers outgoings. */
-async function candidates(engine: Engine, exclude: ReadonlySet<string>): Promise<string[]> {
+/** Customers a £50,000 deposit could suit: no flags, no investments, a medium or high risk tolerance, a cash buffer and an income that covers outgoings; at most `max`, free to contact now. */
+async function candidates(engine: Engine, exclude: ReadonlySet<string>, max = 8): Promise<string[]> {
   const out: string[] = [];
+  let batch: string[] = [];
   for (const c of await engine.stores.customers.list({ limit: 5000 })) {
     if (exclude.has(c.customerId) || c.vulnerabilityFlags.length > 0 || c.holdings.includes('isa') || c.holdings.includes('investment')) continue;
     if (c.riskTolerance !== 'medium' && c.riskTolerance !== 'high') continue;
@@ -72,9 +73,15 @@ async function candidates(engine: Engine, exclude: ReadonlySet<string>): Promise
     if (!(v('current_balance_avg_30d') + (Number.isNaN(v('savings_balance_avg_90d')) ? 0 : v('savings_balance_avg_90d')) >= 3000)) continue;
     if (!(v('income_90d') > 0 && v('income_90d') / 3 >= v('monthly_outgoings'))) continue;
     if (v('overdraft_days_90d') >= 10 || v('hardship_contacts_365d') >= 1 || v('loan_repayments_missed_365d') >= 1) continue;
-    out.push(c.customerId);
+    batch.push(c.customerId);
+    if (batch.length === 20) {
+      out.push(...(await freeToContact(engine, batch)));
+      batch = [];
+      if (out.length >= max) break;
+    }
   }
-  return (await freeToContact(engine, out)).slice(0, 8);
+  if (batch.length > 0 && out.length < max) out.push(...(await freeToContact(engine, batch)));
+  return out.slice(0, max);
 }
 
 /**
@@ -83,14 +90,10 @@ async function candidates(engine: Engine, exclude: ReadonlySet<string>): Promise
  * customer's contact for the week, and the moment should show a delivery, not a cap.
  */
 async function freeToContact(engine: Engine, ids: readonly string[]): Promise<string[]> {
-  const out: string[] = [];
-  for (let i = 0; i < ids.length && out.length < 8; i += 20) {
-    const requests = ids.slice(i, i + 20).map((customerId) => ({ customerId, channel: 'email' as const, n: 1, context: {}, only: { actions: [], families: ['investment'] } }));
-    const run = await engine.dryRunCatalogue(engine.catalogue.catalogue, requests);
-    // A cap used this week, or marketing consent withdrawn since the record was written (a consent_change event).
-    for (const c of run.customers) if (!c.current.excluded.some((x) => x.kind === 'contact' || x.kind === 'consent')) out.push(c.customerId);
-  }
-  return out;
+  const requests = ids.map((customerId) => ({ customerId, channel: 'email' as const, n: 1, context: {}, only: { actions: [], families: ['investment'] } }));
+  const run = await engine.dryRunCatalogue(engine.catalogue.catalogue, requests);
+  // A cap used this week, or marketing consent withdrawn since the record was written (a consent_change event).
+  return run.customers.filter((c) => !c.current.excluded.some((x) => x.kind === 'contact' || x.kind === 'consent')).map((c) => c.customerId);
 }
 
 /** Posts the deposit for up to a few suitable customers until one is delivered; prints what happened and the latency. */
