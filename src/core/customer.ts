@@ -35,3 +35,23 @@ export const Customer = z
   .strict();
 export type Customer = z.infer<typeof Customer>;
 export type CustomerInput = z.input<typeof Customer>;
+
+/** Whole years from a date of birth (YYYY-MM-DD) to `now` (ms, UTC). */
+export function ageAt(dateOfBirth: string, now: number): number {
+  const d = new Date(now);
+  const [y, m, day] = dateOfBirth.split('-').map(Number) as [number, number, number];
+  let years = d.getUTCFullYear() - y;
+  if (d.getUTCMonth() + 1 < m || (d.getUTCMonth() + 1 === m && d.getUTCDate() < day)) years--;
+  return years;
+}
+
+/** The age bands the fairness audits group by (models and decisions alike); a negative age (unknown) is its own band. */
+export function ageBand(age: number): string {
+  if (age < 0) return 'unknown';
+  if (age < 25) return '18-24';
+  if (age < 35) return '25-34';
+  if (age < 45) return '35-44';
+  if (age < 55) return '45-54';
+  if (age < 65) return '55-64';
+  return '65+';
+}

@@ -3,7 +3,7 @@
  * tenure at the decision time, risk on a number scale), the consents in force on the
  * channel, and the local time in the customer's own time zone.
  */
-import type { Customer } from '../core/customer.js';
+import { ageAt, type Customer } from '../core/customer.js';
 import type { StoredEvent } from '../core/events.js';
 
 import { MS_PER_DAY as DAY_MS } from '../core/clock.js';
@@ -36,7 +36,7 @@ export interface CustomerView {
 
 /** Builds the rule view of a customer record at time `now`. */
 export function customerView(c: Customer, now: number): CustomerView {
-  const age = c.dateOfBirth ? wholeYears(c.dateOfBirth, now) : -1;
+  const age = c.dateOfBirth ? ageAt(c.dateOfBirth, now) : -1;
   const segment = typeof c.attributes.segment === 'string' ? c.attributes.segment : 'all';
   return {
     id: c.customerId,
@@ -56,14 +56,6 @@ export function customerView(c: Customer, now: number): CustomerView {
     horizon: age < 0 ? 'unknown' : age < 50 ? 'long' : age < 60 ? 'medium' : 'short',
     attributes: { ...c.attributes },
   };
-}
-
-function wholeYears(dateOfBirth: string, now: number): number {
-  const d = new Date(now);
-  const [y, m, day] = dateOfBirth.split('-').map(Number) as [number, number, number];
-  let years = d.getUTCFullYear() - y;
-  if (d.getUTCMonth() + 1 < m || (d.getUTCMonth() + 1 === m && d.getUTCDate() < day)) years--;
-  return years;
 }
 
 /**

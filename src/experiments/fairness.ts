@@ -7,9 +7,12 @@
  * financial stress, consent) are counted apart, and the four-fifths rule is also run among
  * the customers no such rule excluded: what remains there is the disparity nothing explains.
  */
+import { ageBand } from '../core/customer.js';
 import type { StoredEvent } from '../core/events.js';
 import { fourFifthsRule, type FourFifthsCheck } from '../models/metrics/fairness.js';
 import { binomialInterval } from '../models/stats/index.js';
+
+export { ageBand };
 
 /** Exclusion kinds that law or product rules require; the others (channel, contact, volume, arbitration) are the engine's choices. */
 export const REQUIRED_EXCLUSION_KINDS: ReadonlySet<string> = new Set(['eligibility', 'suitability', 'consent']);
@@ -58,17 +61,6 @@ export interface FairnessReport {
   families: FamilyFairness[];
   /** Lines where the unexplained selection ratio or the acceptance ratio is below 0.8. */
   alerts: { family: string; attribute: string; group: string; measure: 'selection' | 'acceptance'; ratio: number; interval: [number, number]; significant: boolean }[];
-}
-
-/** Age bands of the report; -1 (unknown age) is its own band. */
-export function ageBand(age: number): string {
-  if (age < 0) return 'unknown';
-  if (age < 25) return '18-24';
-  if (age < 35) return '25-34';
-  if (age < 45) return '35-44';
-  if (age < 55) return '45-54';
-  if (age < 65) return '55-64';
-  return '65+';
 }
 
 function check(counts: { group: string; n: number; selected: number }[]): FourFifthsCheck | null {

@@ -34,6 +34,12 @@ interface TypeInputs {
   slotOf: number[];
 }
 
+/** A stream's number from an event's value (`apply` and `encodeInputs` alike): NaN when it is not a finite number. */
+function numericValue(v: unknown): number {
+  const x = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : typeof v === 'boolean' ? (v ? 1 : 0) : Number(v);
+  return Number.isFinite(x) ? x : Number.NaN;
+}
+
 /** What a feature is, for listings and documentation. */
 export interface FeatureInfo {
   name: string;
@@ -168,10 +174,7 @@ export class FeatureSet {
       let x = Number.NaN;
       if (v !== undefined && v !== null) {
         if (r.distinct) x = keyIndex(String(v));
-        else {
-          x = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : typeof v === 'boolean' ? (v ? 1 : 0) : Number(v);
-          if (!Number.isFinite(x)) x = Number.NaN;
-        }
+        else x = numericValue(v);
       }
       out[offset + k] = x;
     }
@@ -251,8 +254,8 @@ export class FeatureSet {
         if (v === undefined || v === null) continue;
         if (s.distinct) key = String(v);
         else {
-          x = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : typeof v === 'boolean' ? (v ? 1 : 0) : Number(v);
-          if (!Number.isFinite(x)) continue;
+          x = numericValue(v);
+          if (Number.isNaN(x)) continue;
         }
       }
       let st = state.streams[idx];

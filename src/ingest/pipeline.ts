@@ -61,6 +61,7 @@ export async function ingestBatch(raws: readonly unknown[], source: string, deps
   const toAppend: AppendItem[] = [];
   const appendIndex: number[] = [];
   const rejects: NewReject[] = [];
+  const erasedReject: NewReject = { receivedAt: now, source, eventId: null, customerId: null, issues: [ERASED_ISSUE], raw: ERASED_RAW };
   const reject = (index: number, issues: FieldIssue[]) => {
     const raw = raws[index] as { eventId?: unknown; customerId?: unknown } | null;
     const eventId = raw && typeof raw === 'object' && typeof raw.eventId === 'string' ? raw.eventId : undefined;
@@ -68,7 +69,7 @@ export async function ingestBatch(raws: readonly unknown[], source: string, deps
     results[index] = eventId === undefined ? { index, status: 'rejected', issues } : { index, status: 'rejected', eventId, issues };
     if (customerId !== null && erased.has(customerId)) {
       // An erased customer's data is not kept again, not even refused: only that it was refused.
-      rejects.push({ receivedAt: now, source, eventId: null, customerId: null, issues: [ERASED_ISSUE], raw: ERASED_RAW });
+      rejects.push(erasedReject);
       return;
     }
     const text = rawText?.[index] ?? safeStringify(raws[index]);
@@ -84,7 +85,7 @@ export async function ingestBatch(raws: readonly unknown[], source: string, deps
   });
 
   const outcomes = await deps.eventLog.appendMany(toAppend, now);
-  const stored: StoredEvent[] = [];
+  let stored: StoredEvent[] = [];
   let accepted = 0;
   let duplicates = 0;
   outcomes.forEach((outcome, k) => {
@@ -110,10 +111,10 @@ export async function ingestBatch(raws: readonly unknown[], source: string, deps
         if (r?.status === 'accepted' && late.has(toAppend[k]!.event.customerId)) {
           accepted--;
           results[index] = { index, status: 'rejected', issues: [ERASED_ISSUE] };
-          rejects.push({ receivedAt: now, source, eventId: null, customerId: null, issues: [ERASED_ISSUE], raw: ERASED_RAW });
+          rejects.push(erasedReject);
         }
       });
-      stored.splice(0, stored.length, ...stored.filter((s) => !late.has(s.event.customerId)));
+      stored = stored.filter((s) => !late.has(s.event.customerId));
     }
   }
   if (rejects.length > 0) {

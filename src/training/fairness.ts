@@ -12,7 +12,7 @@
  * equal-opportunity ratio is below 0.8, the equal-opportunity difference above 0.1, a
  * group's AUC more than 0.05 below the whole slice's, or a group's calibration gap above 0.05.
  */
-import type { Customer } from '../core/customer.js';
+import { ageAt, ageBand, type Customer } from '../core/customer.js';
 import { auc } from '../models/metrics/classification.js';
 import { fairnessSummary, fourFifthsRule, type FourFifthsCheck, type GroupFairness } from '../models/metrics/fairness.js';
 
@@ -44,24 +44,10 @@ export interface ModelFairnessAudit {
 /** The protected groups of a customer at a time: age band, sex (when recorded), vulnerability. */
 export function protectedGroups(c: Customer | undefined, at: number): Record<string, string> {
   if (!c) return { age_band: 'unknown', vulnerable: 'unknown' };
-  const out: Record<string, string> = { age_band: ageBandAt(c.dateOfBirth, at), vulnerable: c.vulnerabilityFlags.length > 0 ? 'yes' : 'no' };
+  const out: Record<string, string> = { age_band: ageBand(c.dateOfBirth ? ageAt(c.dateOfBirth, at) : -1), vulnerable: c.vulnerabilityFlags.length > 0 ? 'yes' : 'no' };
   const sex = c.attributes.sex ?? c.attributes.gender;
   if (typeof sex === 'string' && sex !== '') out.sex = sex;
   return out;
-}
-
-function ageBandAt(dob: string | undefined, at: number): string {
-  if (!dob) return 'unknown';
-  const b = new Date(`${dob}T00:00:00Z`);
-  const now = new Date(at);
-  let age = now.getUTCFullYear() - b.getUTCFullYear();
-  if (now.getUTCMonth() < b.getUTCMonth() || (now.getUTCMonth() === b.getUTCMonth() && now.getUTCDate() < b.getUTCDate())) age--;
-  if (age < 25) return '18-24';
-  if (age < 35) return '25-34';
-  if (age < 45) return '35-44';
-  if (age < 55) return '45-54';
-  if (age < 65) return '55-64';
-  return '65+';
 }
 
 /** Audits scores against outcomes over the rows' groups. */

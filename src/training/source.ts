@@ -4,12 +4,13 @@
  * Both answer the same questions with the same rows in the same order, so a model trained
  * from either is the same model (test/training/snapshot.test.ts).
  */
-import { GLOBAL_CUSTOMER, EVENT_TYPES, type EventType } from '../core/events.js';
+import { EVENT_TYPES, type EventType } from '../core/events.js';
 import type { FeatureSet } from '../features/featureSet.js';
 import { buildFeatureMatrix, type AsOfPair } from '../features/offline.js';
 import type { EventLog } from '../store/eventLog.js';
 import { DAY_MS, horizonRowsFrom, horizonScan, labelRows, responseRowsFrom, responseScan, type LabelDef, type LabelRow, type LabelWindow } from './labels.js';
 import { CLOSURE_BIT, isClosure, labelBits, type TrainingSnapshot } from './snapshot.js';
+import { customersSeen } from './families/population.js';
 
 /** Card payments as (customer, day, value in pounds) columns, in log order. */
 export interface SpendRows {
@@ -43,11 +44,7 @@ export function logSource(log: EventLog, features: FeatureSet): TrainingSource {
     async featureMatrix(pairs, onProgress) {
       return (await buildFeatureMatrix(log, features, pairs, onProgress ? { onProgress: (scanned) => onProgress(scanned) } : {})).values;
     },
-    async customersSeen(asOf) {
-      const seen = new Set<string>();
-      for await (const page of log.scan({ toT: asOf + 1, batchSize: 20_000 })) for (const e of page) if (e.event.customerId !== GLOBAL_CUSTOMER) seen.add(e.event.customerId);
-      return [...seen];
-    },
+    customersSeen: (asOf) => customersSeen({ log }, asOf),
     async closures(toT) {
       const closedAt = new Map<string, number>();
       for await (const page of log.scan({ toT, types: ['contact_centre'], batchSize: 20_000 })) for (const e of page) if (isClosure(e) && !closedAt.has(e.event.customerId)) closedAt.set(e.event.customerId, e.t);

@@ -17,7 +17,8 @@ describe('online state within a memory budget', () => {
       const stored = await log.readAfter(0, arrival.length);
       const free = new OnlineFeatureStore(fs, new MemoryProfileStore(), { checkpointEvents: 1_000_000 });
       const tightStore = new MemoryProfileStore();
-      const tight = new OnlineFeatureStore(fs, tightStore, { checkpointEvents: 1_000_000, maxCustomersInMemory: 20 });
+      // A decoded cache smaller than the budget, so states also leave it (packed) between evictions.
+      const tight = new OnlineFeatureStore(fs, tightStore, { checkpointEvents: 1_000_000, maxCustomersInMemory: 20, decodedCacheSize: 8 });
       await free.open();
       await tight.open();
       let peak = 0;
