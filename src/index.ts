@@ -15,7 +15,7 @@ export { AuditTrail, verifyAuditChain, AUDIT_ACTIONS, type AuditEntry, type Audi
 export type { CustomerExport } from './governance/privacy.js';
 export { isLive, type ApiKeyStore, type ApiKeyRecord } from './store/apiKeyStore.js';
 export type { UpsertResult } from './engine/customers.js';
-export type { ConsumerStatus, ConsumerState } from './store/logConsumers.js';
+export type { ConsumerStatus, ConsumerState } from './store/consumer.js';
 export type { LogConsumer } from './store/consumer.js';
 /** Publishes events to NATS JetStream (for producers and tests), partitioned by customer. */
 export const publishEvents: typeof import('./ingest/natsSource.js').publishEvents = async (...args) => (await import('./ingest/natsSource.js')).publishEvents(...args);
