@@ -31,7 +31,7 @@ export { Action as ActionSchema, Levers as LeversSchema, Catalogue as CatalogueS
 export { FeatureSet, BANK_PACK, loadFeatures, streamFeatureRows, buildFeatureMatrix, csvHeader, csvRow, type AsOfPair, type Profile, type FeatureInfo } from './features/index.js';
 export { renderModelCard } from './governance/modelCard.js';
 export type { DriftAlert, DriftCheckRun } from './governance/driftMonitor.js';
-export type { ModelRecord, ModelSummary, ModelCard, ModelStage } from './store/modelRegistry.js';
+export type { ModelRecord, ModelSummary, ModelCard, ModelStage, DriftCheckRecord } from './store/modelRegistry.js';
 export { MODEL_STAGES } from './store/modelRegistry.js';
 export { MODEL_JOBS, type ProfileScores, type TrainRun, type TrainRunOptions } from './training/index.js';
 
