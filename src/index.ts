@@ -15,7 +15,7 @@ export { AuditTrail, verifyAuditChain, AUDIT_ACTIONS, type AuditEntry, type Audi
 export type { CustomerExport } from './governance/privacy.js';
 export { isLive, type ApiKeyStore, type ApiKeyRecord } from './store/apiKeyStore.js';
 export type { UpsertResult } from './engine/customers.js';
-export type { ConsumerStatus, ConsumerState } from './store/logConsumers.js';
+export type { ConsumerStatus, ConsumerState } from './store/consumer.js';
 export type { LogConsumer } from './store/consumer.js';
 /** Publishes events to NATS JetStream (for producers and tests), partitioned by customer. */
 export const publishEvents: typeof import('./ingest/natsSource.js').publishEvents = async (...args) => (await import('./ingest/natsSource.js')).publishEvents(...args);
@@ -31,7 +31,7 @@ export { Action as ActionSchema, Levers as LeversSchema, Catalogue as CatalogueS
 export { FeatureSet, BANK_PACK, loadFeatures, streamFeatureRows, buildFeatureMatrix, csvHeader, csvRow, type AsOfPair, type Profile, type FeatureInfo } from './features/index.js';
 export { renderModelCard } from './governance/modelCard.js';
 export type { DriftAlert, DriftCheckRun } from './governance/driftMonitor.js';
-export type { ModelRecord, ModelSummary, ModelCard, ModelStage } from './store/modelRegistry.js';
+export type { ModelRecord, ModelSummary, ModelCard, ModelStage, DriftCheckRecord } from './store/modelRegistry.js';
 export { MODEL_STAGES } from './store/modelRegistry.js';
 export { MODEL_JOBS, type ProfileScores, type TrainRun, type TrainRunOptions } from './training/index.js';
 

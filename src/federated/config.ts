@@ -9,8 +9,9 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
 import { fieldIssues } from '../core/validate.js';
+import { ParticipantName } from './protocol.js';
 
-const name = z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, _ or -, starting with a letter');
+const name = ParticipantName;
 const token = { token: z.string().min(16).optional(), tokenEnv: z.string().min(1).optional() };
 
 const CsvData = z.strictObject({

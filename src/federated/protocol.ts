@@ -10,7 +10,8 @@ import { z } from 'zod';
 /** Bumped when a message changes shape; both sides refuse another version. */
 export const PROTOCOL_VERSION = 1;
 
-const name = z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, _ or -, starting with a letter');
+/** A participant's name: in configs, messages and mask contexts alike. */
+export const ParticipantName = z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, _ or -, starting with a letter');
 const session = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, '8-64 URL-safe characters');
 const publicKey = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'a base64url X25519 public key');
 
@@ -22,7 +23,7 @@ export const TrainSettings = z.strictObject({
 
 export const HelloRequest = z.strictObject({ session, protocol: z.literal(PROTOCOL_VERSION) });
 export const HelloReply = z.strictObject({
-  participant: name,
+  participant: ParticipantName,
   protocol: z.literal(PROTOCOL_VERSION),
   features: z.array(z.string().min(1)).min(1),
   label: z.string().min(1),
@@ -63,9 +64,9 @@ export const AggregateRequest = z.strictObject({
   round: z.number().int().min(-1),
   attempt: z.number().int().min(0),
   step: z.number().int().min(0),
-  peers: z.record(name, publicKey),
+  peers: z.record(ParticipantName, publicKey),
   /** Each peer's signature of its round key (relayed as received); participants with pinned identities check them. */
-  signatures: z.record(name, z.string()).default({}),
+  signatures: z.record(ParticipantName, z.string()).default({}),
   /** `stats`: [Σ label, rows]; `histograms`: per node [g, h interleaved per bin, then rows per bin]. */
   kind: z.enum(['stats', 'histograms']),
   splits: z.array(AppliedSplit),

@@ -2,7 +2,8 @@ import { NextbestError } from '../core/errors.js';
 import type { StoredEvent } from '../core/events.js';
 import { partitionOf, type BusSubscription, type BusTransport, type PartitionConsumer, type PartitionLeases, type PartitionProgress } from './bus.js';
 import type { EventLog } from './eventLog.js';
-import type { ConsumerRunner, ConsumerStatus, LogConsumers } from './logConsumers.js';
+import type { ConsumerStatus } from './consumer.js';
+import type { ConsumerRunner, LogConsumers } from './logConsumers.js';
 
 export interface BusConsumersOptions {
   /** How long a lease lasts without a heartbeat (ms); a dead instance's partitions move after it. */

@@ -40,3 +40,26 @@ export interface ConsumerCheckpoints {
   list(): Promise<ConsumerCheckpoint[]>;
   close(): Promise<void>;
 }
+
+/** Where a consumer is: applying, caught up, waiting to retry after a failure, or paused (test hook). */
+export type ConsumerState = 'starting' | 'catching_up' | 'caught_up' | 'retrying' | 'paused' | 'closed';
+
+/** One consumer's lag, as `/readyz` and `GET /v1/ops/consumers` report it. */
+export interface ConsumerStatus {
+  name: string;
+  state: ConsumerState;
+  appliedSeq: number;
+  headSeq: number;
+  /** Log positions not yet applied (an upper bound: erased events leave gaps). */
+  lagEvents: number;
+  /** How long the oldest unapplied event has waited since it was durable; 0 when caught up. */
+  lagMs: number;
+  /** Failures in a row (0 once a batch applies). */
+  failures: number;
+  lastError: string | null;
+  lastErrorAt: string | null;
+  /** Stuck (failing again and again) or further behind than the limits allow. */
+  healthy: boolean;
+  /** With a bus: the partitions of the customers this instance applies (the others' are applied elsewhere). */
+  partitions?: number[];
+}

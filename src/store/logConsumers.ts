@@ -1,30 +1,7 @@
 import { NextbestError } from '../core/errors.js';
 import type { StoredEvent } from '../core/events.js';
-import type { LogConsumer } from './consumer.js';
+import type { ConsumerState, ConsumerStatus, LogConsumer } from './consumer.js';
 import type { EventLog } from './eventLog.js';
-
-/** Where a consumer is: applying, caught up, waiting to retry after a failure, or paused (test hook). */
-export type ConsumerState = 'starting' | 'catching_up' | 'caught_up' | 'retrying' | 'paused' | 'closed';
-
-/** One consumer's lag, as `/readyz` and `GET /v1/ops/consumers` report it. */
-export interface ConsumerStatus {
-  name: string;
-  state: ConsumerState;
-  appliedSeq: number;
-  headSeq: number;
-  /** Log positions not yet applied (an upper bound: erased events leave gaps). */
-  lagEvents: number;
-  /** How long the oldest unapplied event has waited since it was durable; 0 when caught up. */
-  lagMs: number;
-  /** Failures in a row (0 once a batch applies). */
-  failures: number;
-  lastError: string | null;
-  lastErrorAt: string | null;
-  /** Stuck (failing again and again) or further behind than the limits allow. */
-  healthy: boolean;
-  /** With a bus: the partitions of the customers this instance applies (the others' are applied elsewhere). */
-  partitions?: number[];
-}
 
 /** What the engine asks of its consumers: LogConsumers here, BusConsumers (store/busConsumers.ts) with a bus. */
 export interface ConsumerRunner {

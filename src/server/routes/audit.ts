@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { Engine } from '../../engine.js';
+import type { AuditEntry } from '../../index.js';
 import type { ApiDocs } from '../openapi.js';
 import { route } from '../route.js';
 
@@ -14,7 +15,7 @@ const Entry = z.object({
   after: z.unknown(),
   prevHash: z.string(),
   hash: z.string(),
-});
+}) satisfies z.ZodType<AuditEntry>;
 
 /** The audit trail of administrative acts, a page at a time, and its chain check. */
 export function auditRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine): void {

@@ -34,10 +34,10 @@ const Results = z.looseObject({
 
 const iso = (r: ExperimentRecord) => ({ ...r, createdAt: new Date(r.createdAt).toISOString(), updatedAt: new Date(r.updatedAt).toISOString() });
 
-/** The revision an edit was based on, from If-Match; absent or `*` means the latest. */
 /** The audit trail's actor of an edit: the caller's key id (or `anonymous` with auth off). */
 const actorOf = (request: FastifyRequest) => request.principal?.id ?? 'anonymous';
 
+/** The revision an edit was based on, from If-Match; absent or `*` means the latest. */
 function revisionOf(request: FastifyRequest): number | undefined {
   const raw = request.headers['if-match'];
   const value = (Array.isArray(raw) ? raw[0] : raw)?.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');

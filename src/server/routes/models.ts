@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import { NextbestError } from '../../core/errors.js';
-import { MODEL_STAGES, renderModelCard, type Engine, type ModelRecord } from '../../index.js';
+import { MODEL_STAGES, renderModelCard, type DriftCheckRecord, type Engine, type ModelRecord } from '../../index.js';
 import { ErrorBody, type ApiDocs } from '../openapi.js';
 import { route } from '../route.js';
 
 const IdParams = z.object({ id: z.string().min(1).max(140).describe('A model id `name@version`') });
 const NameParams = z.object({ name: z.string().min(1).max(140).describe('A model name, e.g. `propensity_savings` (an id `name@version` is read as its name)') });
 
+/** One kept drift check, as the registry stores it. */
+const DriftCheck = z.object({ modelId: z.string(), checkedAt: z.string(), rows: z.number(), scorePsi: z.number(), features: z.record(z.string(), z.number()), ece: z.number().nullable(), drifted: z.boolean(), reasons: z.array(z.string()) }) satisfies z.ZodType<DriftCheckRecord>;
 const Window = z.object({ from: z.string(), to: z.string() });
 const Card = z.looseObject({ title: z.string(), intendedUse: z.string(), outOfScope: z.string(), data: z.looseObject({ window: Window, rows: z.number() }), features: z.looseObject({ count: z.number(), definitionsHash: z.string() }), metrics: z.record(z.string(), z.number().nullable()), limitations: z.array(z.string()), fairness: z.string() });
 const Summary = z.object({
@@ -153,7 +155,7 @@ export function modelRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine)
           description: 'The checks',
           schema: z.object({
             modelId: z.string(),
-            checks: z.array(z.object({ modelId: z.string(), checkedAt: z.string(), rows: z.number(), scorePsi: z.number(), features: z.record(z.string(), z.number()), ece: z.number().nullable(), drifted: z.boolean(), reasons: z.array(z.string()) })),
+            checks: z.array(DriftCheck),
           }),
         },
         404: { description: 'No such model', schema: ErrorBody },

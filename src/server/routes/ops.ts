@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
-import type { Engine } from '../../index.js';
+import type { ConsumerStatus, Engine } from '../../index.js';
 import type { ApiDocs } from '../openapi.js';
 import { route } from '../route.js';
 import { sendError } from '../errors.js';
@@ -27,7 +27,7 @@ const ConsumerStatusSchema = z.object({
   lastErrorAt: z.string().nullable(),
   healthy: z.boolean().describe('Not stuck and not further behind than consumers.maxLagEvents / maxLagSeconds'),
   partitions: z.array(z.number()).optional().describe('With a bus: the customer partitions this instance applies (lagEvents: events of those partitions on the bus not yet applied)'),
-});
+}) satisfies z.ZodType<ConsumerStatus>;
 
 const DependencySchema = z.object({ name: z.string(), ok: z.boolean(), error: z.string().optional() });
 
@@ -46,8 +46,8 @@ const ReadinessSchema = z.object({
 /** Everything readiness depends on, with the reasons it is not ready: for operators only (it names stores, hosts and consumer errors). */
 async function readiness(engine: Engine, state: { closing: boolean }): Promise<z.infer<typeof ReadinessSchema>> {
   const reasons: string[] = [];
-  if (state.closing || !engine.isOpen) reasons.push('shutting down');
   const open = engine.isOpen;
+  if (state.closing || !open) reasons.push('shutting down');
   const dependencies = open ? await engine.dependencies() : [];
   const down = dependencies.filter((d) => !d.ok);
   if (down.length > 0) reasons.push(`stores not answering: ${down.map((d) => `${d.name} (${d.error ?? 'no answer'})`).join('; ')}`);
@@ -56,7 +56,8 @@ async function readiness(engine: Engine, state: { closing: boolean }): Promise<z
   const consumers = engine.consumers.status();
   const unhealthy = consumers.filter((c) => !c.healthy);
   if (unhealthy.length > 0) reasons.push(`log consumers stuck or behind: ${unhealthy.map((c) => `${c.name} ${c.lagEvents} events / ${c.lagMs} ms behind${c.lastError ? `, failing: ${c.lastError}` : ''}`).join('; ')}`);
-  const stats = open ? await engine.stats().catch(() => ({ events: -1, customers: -1, rejects: -1, quarantineDropped: -1 })) : { events: -1, customers: -1, rejects: -1, quarantineDropped: -1 };
+  const unknown = { events: -1, customers: -1, rejects: -1, quarantineDropped: -1 };
+  const stats = open ? await engine.stats().catch(() => unknown) : unknown;
   return {
     ready: reasons.length === 0,
     reasons,

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
-import type { Engine } from '../../index.js';
+import { JOURNEY_STATUSES, type Engine } from '../../index.js';
 import { ErrorBody, type ApiDocs } from '../openapi.js';
 import { route } from '../route.js';
-import { JOURNEY_STATUSES } from '../../index.js';
 
 const Params = z.object({ triggerId: z.string().min(1).max(64) });
 /** A trigger as stored: `oncePer` in milliseconds (a PUT of it reads it back). */

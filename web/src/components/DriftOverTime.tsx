@@ -4,19 +4,13 @@
  * table for screen readers.
  */
 import { useEffect, useRef } from 'react';
+import type { DriftCheckRecord } from '../../../src/store/modelRegistry';
 import { CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
 
 Chart.register(LineController, LineElement, PointElement, CategoryScale, LinearScale, Legend, Tooltip);
 
-/** One kept drift check (GET /v1/models/{id}/drift). */
-export interface DriftCheck {
-  checkedAt: string;
-  rows: number;
-  scorePsi: number;
-  features: Record<string, number>;
-  ece: number | null;
-  drifted: boolean;
-}
+/** One kept drift check (GET /v1/models/{id}/drift): the fields the chart draws. */
+export type DriftCheck = Pick<DriftCheckRecord, 'checkedAt' | 'rows' | 'scorePsi' | 'features' | 'ece' | 'drifted'>;
 
 /** The series to draw: the score, then the `limit` features with the largest PSI at any check. */
 export function driftSeries(checks: readonly DriftCheck[], limit = 5): { name: string; values: number[] }[] {

@@ -4,19 +4,10 @@
  * and a check that the hash chain is unbroken.
  */
 import { useState } from 'react';
+import type { AuditEntry as Entry } from '../../../src/store/auditLog';
 import { api } from '../api';
 import { ErrorNote } from '../components/ErrorNote';
 
-interface Entry {
-  seq: number;
-  at: string;
-  actor: string;
-  action: string;
-  target: string;
-  before: unknown;
-  after: unknown;
-  hash: string;
-}
 interface Chain {
   ok: boolean;
   entries: number;

@@ -1,20 +1,10 @@
 /** Operations: readiness and the store's counts with ingest rates (GET /v1/ops/readiness, scope audit:read), the log consumers' lag and the ingestion quarantine. */
 import { useEffect, useState } from 'react';
+import type { ConsumerStatus as Consumer } from '../../../src/store/consumer';
 import { ErrorNote } from '../components/ErrorNote';
 import { useApi } from '../hooks';
 import { useSession } from '../session';
 
-interface Consumer {
-  name: string;
-  state: string;
-  appliedSeq: number;
-  headSeq: number;
-  lagEvents: number;
-  lagMs: number;
-  failures: number;
-  lastError: string | null;
-  healthy: boolean;
-}
 
 /** The log consumers (features, response links, and the others) with their lag, refreshed every few seconds. */
 function ConsumerLag() {
