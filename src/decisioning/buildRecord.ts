@@ -5,8 +5,8 @@
  */
 import type { Levers } from './catalogue.js';
 import type { CompiledCatalogue } from './compile.js';
-import type { Evaluation } from './decide.js';
-import { chosenProbabilities, type BanditTrace } from './bandit.js';
+import { evaluate, select, type Evaluation } from './decide.js';
+import { chosenProbabilities, orderFrom, type BanditTrace } from './bandit.js';
 import { explain } from './explain.js';
 import type { PropensityScorer } from './scoring.js';
 import { DECISION_FORMAT_VERSION, type ChosenAction, type DecisionInputs, type DecisionRecord } from './trace.js';
@@ -67,3 +67,24 @@ export function buildRecord(
   return record;
 }
 
+
+/**
+ * A logged decision made again on its catalogue snapshot from its inputs, levers and
+ * capacity refusals, as decideWith made it: evaluate, the arm's order (`reorder`), the
+ * bandit's logged draw, select, build. Reading a packed record (storedRecord.ts) and replay
+ * (replay.ts) both go through it; `orderFrom` writes into `bandit`, so pass a copy to keep one.
+ */
+export function remakeRecord(
+  cat: CompiledCatalogue,
+  r: Pick<DecisionRecord, 'decisionId' | 'decidedAt' | 'channel' | 'n' | 'levers' | 'inputs' | 'capacityRefused' | 'experiment'>,
+  o: { scorer: PropensityScorer; shap: boolean; reorder?: ((ev: Evaluation) => void) | undefined; bandit: BanditTrace | undefined },
+): DecisionRecord {
+  const now = Date.parse(r.decidedAt);
+  const ev = evaluate(cat, r.inputs, { now, channel: r.channel, levers: r.levers, scorer: o.scorer });
+  o.reorder?.(ev);
+  if (o.bandit) ev.ranked = orderFrom(ev, o.bandit);
+  const full = new Set(r.capacityRefused);
+  const selectN = r.experiment?.heldOut ? 0 : r.n;
+  const sel = select(cat, ev, r.inputs, { now, channel: r.channel, n: selectN, full });
+  return buildRecord(cat, ev, r.inputs, sel.chosen, { decisionId: r.decisionId, channel: r.channel, n: r.n, now, levers: r.levers, full, scorer: o.scorer, shap: o.shap, bandit: o.bandit, selectN });
+}

@@ -19,6 +19,7 @@
 import type { z } from 'zod';
 import { NextbestError } from '../core/errors.js';
 import { deriveSeed, mulberry32 } from '../core/random.js';
+import { decisionSeed } from './bandit.js';
 import { ActionFamily, type Levers } from './catalogue.js';
 import type { CompiledCatalogue } from './compile.js';
 import { select, type Evaluation } from './decide.js';
@@ -92,16 +93,10 @@ export function overlayScorer(base: PropensityScorer, arm: PropensityScorer, fam
   };
 }
 
-/** A 32-bit seed from a decision id (FNV-1a), so a replay draws the same order. */
-function seedOf(decisionId: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < decisionId.length; i++) h = Math.imul(h ^ decisionId.charCodeAt(i), 0x01000193) >>> 0;
-  return deriveSeed(h, 15);
-}
-
 /** Fisher–Yates shuffle of the ranked actions, seeded by the decision id; ranks renumbered. */
 export function randomOrder(ev: Evaluation, decisionId: string): void {
-  const rng = mulberry32(seedOf(decisionId));
+  // The decision id's seed, derived apart from the bandit's draw from the same id; a replay draws the same order.
+  const rng = mulberry32(deriveSeed(decisionSeed(decisionId), 15));
   const r = ev.ranked;
   for (let i = r.length - 1; i > 0; i--) {
     const j = Math.floor(rng.next() * (i + 1));

@@ -2,10 +2,9 @@
  * Replay: a logged decision re-run on its catalogue snapshot, logged inputs and levers with
  * the models in force now, and compared with what was logged.
  */
-import { buildRecord } from './buildRecord.js';
-import { orderFrom } from './bandit.js';
+import { remakeRecord } from './buildRecord.js';
 import type { CompiledCatalogue } from './compile.js';
-import { evaluate, select, type Evaluation } from './decide.js';
+import type { Evaluation } from './decide.js';
 import type { PropensityScorer } from './scoring.js';
 import type { DecisionRecord, Explanation } from './trace.js';
 
@@ -18,24 +17,16 @@ export interface ReplayResult {
 
 /** Replays a decision record against a compiled catalogue snapshot; pure apart from the scorer. */
 export function replayRecord(cat: CompiledCatalogue, original: DecisionRecord, scorer: PropensityScorer, reorder?: (ev: Evaluation) => void): ReplayResult {
-  const now = Date.parse(original.decidedAt);
   const differences: string[] = [];
   for (const [actionId, version] of Object.entries(original.models)) {
     const a = cat.byId.get(actionId);
     const current = a ? scorer.versionFor(a.vars) : undefined;
     if (current !== version) differences.push(`model for ${actionId}: logged ${version}, now ${current ?? 'none'}`);
   }
-  const ev = evaluate(cat, original.inputs, { now, channel: original.channel, levers: original.levers, scorer });
-  reorder?.(ev);
-  const full = new Set(original.capacityRefused);
-  const selectN = original.experiment?.heldOut ? 0 : original.n;
-  // A bandit's choice replays from its logged seed and shares, not from today's posteriors.
-  const bandit = original.bandit ? structuredClone(original.bandit) : undefined;
-  if (bandit) ev.ranked = orderFrom(ev, bandit);
-  const sel = select(cat, ev, original.inputs, { now, channel: original.channel, n: selectN, full });
   // A record logged without SHAP replays without it.
   const shap = !original.chosen[0] || original.explanation.winner?.topContributions.length !== 0 || original.candidates.find((c) => c.actionId === original.chosen[0]!.actionId)?.propensitySource !== 'model';
-  const replayed = buildRecord(cat, ev, original.inputs, sel.chosen, { decisionId: original.decisionId, channel: original.channel, n: original.n, now, levers: original.levers, full, scorer, shap, bandit, selectN });
+  // A bandit's choice replays from its logged seed and shares, not from today's posteriors.
+  const replayed = remakeRecord(cat, original, { scorer, shap, reorder, bandit: original.bandit ? structuredClone(original.bandit) : undefined });
   // Records from before selection probabilities were kept replay without them.
   if (original.chosen.some((c) => c.selectionProbability === undefined)) for (const c of replayed.chosen) delete c.selectionProbability;
   const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);

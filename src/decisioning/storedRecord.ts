@@ -21,10 +21,9 @@
 import { createHash } from 'node:crypto';
 import { NextbestError } from '../core/errors.js';
 import type { DecisionLog, LoggedDecision } from '../store/decisionLog.js';
-import { orderFrom } from './bandit.js';
-import { buildRecord } from './buildRecord.js';
+import { remakeRecord } from './buildRecord.js';
 import type { ActionVars, CompiledCatalogue } from './compile.js';
-import { evaluate, select } from './decide.js';
+import type { Evaluation } from './decide.js';
 import { randomOrder } from './experimentArm.js';
 import type { Contribution, FeatureValues, PropensityScore, PropensityScorer } from './scoring.js';
 import type { DecisionInputs, DecisionRecord, Explanation } from './trace.js';
@@ -129,15 +128,9 @@ export interface UnpackedDecision {
 /** A compactly stored record rebuilt on its catalogue snapshot with its logged scores: decide()'s record, byte for byte. */
 export function rebuildRecord(cat: CompiledCatalogue, u: UnpackedDecision): DecisionRecord {
   const r = u.record;
-  const now = Date.parse(r.decidedAt);
-  const ev = evaluate(cat, r.inputs, { now, channel: r.channel, levers: r.levers, scorer: u.scorer });
-  // As decideWith ordered it: a random arm's shuffle, then a bandit's logged draw.
-  if (r.experiment?.treatment?.policy === 'random') randomOrder(ev, r.decisionId);
-  if (r.bandit) ev.ranked = orderFrom(ev, r.bandit);
-  const full = new Set(r.capacityRefused);
-  const selectN = r.experiment?.heldOut ? 0 : r.n;
-  const sel = select(cat, ev, r.inputs, { now, channel: r.channel, n: selectN, full });
-  const rebuilt = buildRecord(cat, ev, r.inputs, sel.chosen, { decisionId: r.decisionId, channel: r.channel, n: r.n, now, levers: r.levers, full, scorer: u.scorer, shap: true, bandit: r.bandit, selectN });
+  // A random arm's shuffle, then the bandit's logged draw.
+  const reorder = r.experiment?.treatment?.policy === 'random' ? (ev: Evaluation) => randomOrder(ev, r.decisionId) : undefined;
+  const rebuilt = remakeRecord(cat, r, { scorer: u.scorer, shap: true, reorder, bandit: r.bandit });
   return completeRebuilt(rebuilt, u);
 }
 

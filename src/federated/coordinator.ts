@@ -19,11 +19,11 @@ import {
   modelToJson,
   monotoneVector,
   resolveParams,
+  treeParams,
   type GbdtModel,
   type GbdtParams,
   type NodeHistogram,
   type Tree,
-  type TreeParams,
 } from '../models/gbdt/index.js';
 import { addInto, decode, WORDS } from './fixedPoint.js';
 import { calibrateNoise, epsilonOf, plannedReleases, stepSensitivity, type PrivacyReport } from './privacy.js';
@@ -221,24 +221,14 @@ export async function trainFederated(links: readonly ParticipantLink[], o: Feder
     const positives = Math.round(stats[0]!);
     await tolerant('begin', () => ({ session, baseMargin }), -1);
 
-    const treeParams: TreeParams = {
-      learningRate: p.learningRate,
-      maxDepth: p.maxDepth,
-      maxLeaves: p.maxLeaves,
-      growPolicy: p.growPolicy,
-      lambda: p.lambda,
-      alpha: p.alpha,
-      minChildWeight: p.minChildWeight,
-      maxDeltaStep: p.maxDeltaStep ?? 0,
-      minSplitGain: p.minSplitGain,
-    };
+    const tp = treeParams(p);
     const monotone = monotoneVector(p, featureNames);
     const features = Int32Array.from({ length: F }, (_, i) => i);
     const trees: Tree[] = [];
     const bytesBefore = totalBytes(links);
     for (let round = 0; round < p.rounds; round++) {
       const grown = await aggregateRound(round, (sum) =>
-        growTreeFromHistograms(layout, features, monotone, treeParams, async (splits, nodes) => {
+        growTreeFromHistograms(layout, features, monotone, tp, async (splits, nodes) => {
           const flat = await sum('histograms', splits.map((s) => ({ ...s })), [...nodes], nodes.length * 3 * T, share());
           return nodes.map((_, k): NodeHistogram => ({ gh: flat.slice(k * 3 * T, k * 3 * T + 2 * T), count: flat.slice(k * 3 * T + 2 * T, (k + 1) * 3 * T) }));
         }),

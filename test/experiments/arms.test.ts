@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { createEngine, type Engine } from '../../src/engine.js';
-import { modelToJson, train } from '../../src/models/gbdt/index.js';
+import { registerSavingsModel } from '../helpers/models.js';
 
 /**
  * Every arm kind changes the decision it is applied to. The customers have no history, so
@@ -16,21 +16,10 @@ describe('experiment arms are applied to the decision', () => {
   let versionInForce = '';
   let noPensionVersion = '';
 
-  /** A savings propensity model that scores everyone 0.95 (trained on labels that are almost all 1). */
-  async function registerSavingsModel(): Promise<string> {
-    const n = 200;
-    const label = Float64Array.from({ length: n }, (_, i) => (i % 20 === 0 ? 0 : 1));
-    const { model } = train({ features: { nRows: n, nFeatures: 1, values: Float64Array.from({ length: n }, (_, i) => i) }, label, featureNames: ['balance_current'] }, { objective: 'binary:logistic', rounds: 30, learningRate: 0.3, maxDepth: 1 });
-    const window = { from: '2026-01-01T00:00:00.000Z', to: '2026-03-01T00:00:00.000Z' };
-    const card = { title: 't', intendedUse: 'test', outOfScope: 'test', data: { window, rows: n, label: 'l', split: 's' }, features: { count: 1, definitionsHash: engine.features.version, names: ['balance_current'] }, metrics: {}, limitations: [], fairness: 'none' };
-    const r = await engine.models.register({ name: 'propensity_savings', kind: 'gbdt', trainingWindow: window, features: ['balance_current'], definitionsHash: engine.features.version, params: {}, metrics: {}, card, artefact: modelToJson(model), createdAt: '2026-03-01T00:00:00.000Z' });
-    return r.id;
-  }
-
   beforeAll(async () => {
     engine = await createEngine({ store: 'memory', log: { level: 'silent' } }, { clock });
     await engine.upsertCustomers(ids.map((customerId) => ({ customerId, dateOfBirth: '1985-06-15', riskTolerance: 'medium', consents: { marketing: true, personalised_offers: true } })));
-    saverModel = await registerSavingsModel();
+    saverModel = await registerSavingsModel(engine);
     // Customers without history are worth little against a contact's fatigue cost: every product family
     // weighed up alike keeps the ranking and lets the decisions choose.
     const all = { savings: 20, credit_card: 20, investment: 20, pension: 20, personal_loan: 20, retention: 20, refinancing: 20 };

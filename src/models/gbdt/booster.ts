@@ -10,7 +10,7 @@ import { binMatrix, checkMatrix, computeCuts, type FeatureMatrix } from './datas
 import { HistogramPool } from './histogram.js';
 import type { GbdtModel } from './model.js';
 import { objectiveFor, type Objective } from './objectives.js';
-import { monotoneVector, resolveParams, type GbdtParams } from './params.js';
+import { monotoneVector, resolveParams, treeParams, type GbdtParams } from './params.js';
 import { leafIndex, type Tree } from './tree.js';
 import { growTree, leafOfBinnedRow } from './treeLearner.js';
 
@@ -64,17 +64,7 @@ export function train(data: TrainData, userParams: Partial<GbdtParams> | Record<
   const cuts = data.cuts ? checkCuts(data.cuts, X.nFeatures) : computeCuts(X, p.maxBin, p.binSampleRows, deriveSeed(p.seed, 1), p.binCuts, data.weight ?? null);
   const binned = binMatrix(X, cuts);
   const baseMargin = p.baseScore === 'mean' ? objective.initialMargin(data.label, weight) : objective.inverseTransform(p.baseScore);
-  const treeParams = {
-    learningRate: p.learningRate,
-    maxDepth: p.maxDepth,
-    maxLeaves: p.maxLeaves,
-    growPolicy: p.growPolicy,
-    lambda: p.lambda,
-    alpha: p.alpha,
-    minChildWeight: p.minChildWeight,
-    maxDeltaStep: p.maxDeltaStep ?? objective.defaultMaxDeltaStep,
-    minSplitGain: p.minSplitGain,
-  };
+  const tp = treeParams(p);
 
   const margin = new Float64Array(n).fill(baseMargin);
   const gradHess = new Float64Array(2 * n);
@@ -110,7 +100,7 @@ export function train(data: TrainData, userParams: Partial<GbdtParams> | Record<
       for (let i = 0; i < n; i++) rows[i] = i;
     }
     const features = p.colsampleBytree < 1 ? sampleFeatures(X.nFeatures, p.colsampleBytree, colRng) : allFeatures;
-    const grown = growTree(binned, gradHess, rows, nSel, !sampled, features, monotone, treeParams, pool, scratch);
+    const grown = growTree(binned, gradHess, rows, nSel, !sampled, features, monotone, tp, pool, scratch);
     const { tree, leafRanges } = grown;
     for (let k = 0; k < leafRanges.length; k += 3) {
       const v = tree.value[leafRanges[k + 2]!]!;

@@ -10,7 +10,7 @@
  */
 import { childBounds, findBestSplit, leafWeight, noSplit, type SplitCandidate } from './split.js';
 import { TreeBuilder, type Tree } from './tree.js';
-import type { TreeParams } from './treeLearner.js';
+import { bestToHead, type TreeParams } from './treeLearner.js';
 
 /** A split the row owners apply to move their rows from `node` to its children. */
 export interface AppliedSplit {
@@ -132,11 +132,7 @@ export async function growTreeFromHistograms(
     let node: OpenNode;
     if (p.growPolicy === 'lossguide') {
       await flush();
-      let bi = head;
-      for (let i = head + 1; i < open.length; i++) if (open[i]!.best.gain > open[bi]!.best.gain) bi = i;
-      node = open[bi]!;
-      open[bi] = open[head]!;
-      open[head] = node;
+      node = bestToHead(open, head);
     } else {
       node = open[head]!;
       if (isPending(node)) await flush();

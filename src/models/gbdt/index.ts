@@ -14,7 +14,7 @@ export { importXgboost } from './xgboost.js';
 export { checkCuts } from './booster.js';
 export { binMatrix, binOf, checkMatrix, type BinnedDataset } from './dataset.js';
 export { buildHistogram } from './histogram.js';
-export { monotoneVector } from './params.js';
+export { monotoneVector, treeParams } from './params.js';
 export { sketchSummary, cutsFromSummaries, type SketchSummary } from './quantileSketch.js';
 export { growTreeFromHistograms, applySplit, binLayout, type AppliedSplit, type NodeHistogram, type HistogramSource, type BinLayout } from './histTree.js';
 export { leafIndex } from './tree.js';

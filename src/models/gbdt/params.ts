@@ -5,6 +5,7 @@
 import { ValidationError, type FieldIssue } from '../../core/errors.js';
 import type { BinCuts } from './dataset.js';
 import { objectiveFor, type ObjectiveName } from './objectives.js';
+import type { TreeParams } from './treeLearner.js';
 
 /** Everything that shapes a training run. */
 export interface GbdtParams {
@@ -162,6 +163,21 @@ export function resolveParams(input: Record<string, unknown> = {}): GbdtParams {
   }
   if (issues.length > 0) throw new ValidationError(issues);
   return out as unknown as GbdtParams;
+}
+
+/** The parameters each tree is grown with (maxDeltaStep null = the objective's default). */
+export function treeParams(p: GbdtParams): TreeParams {
+  return {
+    learningRate: p.learningRate,
+    maxDepth: p.maxDepth,
+    maxLeaves: p.maxLeaves,
+    growPolicy: p.growPolicy,
+    lambda: p.lambda,
+    alpha: p.alpha,
+    minChildWeight: p.minChildWeight,
+    maxDeltaStep: p.maxDeltaStep ?? objectiveFor(p.objective).defaultMaxDeltaStep,
+    minSplitGain: p.minSplitGain,
+  };
 }
 
 /** Monotone directions by feature index, or null when no feature is constrained. */

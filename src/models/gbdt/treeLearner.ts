@@ -22,6 +22,19 @@ export interface TreeParams extends SplitParams {
   minSplitGain: number;
 }
 
+/**
+ * Leaf-wise growth's next node: the open node from `head` on with the largest gain (the
+ * first on ties), swapped to `head`. Shared with growTreeFromHistograms so both grow alike.
+ */
+export function bestToHead<T extends { best: SplitCandidate }>(open: T[], head: number): T {
+  let bi = head;
+  for (let i = head + 1; i < open.length; i++) if (open[i]!.best.gain > open[bi]!.best.gain) bi = i;
+  const node = open[bi]!;
+  open[bi] = open[head]!;
+  open[head] = node;
+  return node;
+}
+
 /** A grown tree and where its training rows ended up. */
 export interface GrownTree {
   tree: Tree;
@@ -100,11 +113,7 @@ export function growTree(
   while (head < open.length) {
     let node: OpenNode;
     if (p.growPolicy === 'lossguide') {
-      let bi = head;
-      for (let i = head + 1; i < open.length; i++) if (open[i]!.best.gain > open[bi]!.best.gain) bi = i;
-      node = open[bi]!;
-      open[bi] = open[head]!;
-      open[head] = node;
+      node = bestToHead(open, head);
     } else {
       node = open[head]!;
     }

@@ -4,6 +4,7 @@
  * but re-estimating on each resample so SNIPS's denominator is resampled too), seeded.
  */
 import { mulberry32 } from '../../core/random.js';
+import { quantileSorted } from '../metrics/calibration.js';
 import { checkConfidence, invalid } from '../stats/checks.js';
 import { checkRounds, effectiveSampleSize, ESTIMATORS, estimate, maxWeight, DEFAULT_SETTINGS, type EstimatorName, type EstimatorSettings, type OpeRounds } from './estimators.js';
 
@@ -24,16 +25,6 @@ export interface BootstrapOptions {
    * too narrow. Without it every round is drawn on its own.
    */
   clusters?: Uint32Array;
-}
-
-/** The value `q` (0–1) of sorted values by linear interpolation (numpy's default percentile). */
-export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
-  const n = sorted.length;
-  if (n === 0) return Number.NaN;
-  const h = (n - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.min(n - 1, lo + 1);
-  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
 }
 
 /** Percentile bootstrap intervals of several estimators, from the same resamples. */
