@@ -223,9 +223,11 @@ export class JourneyConsumer implements LogConsumer {
     for (const j of await this.store.due(now)) {
       if (mine && !mine(j.customerId)) continue;
       const step = j.steps[j.done - 1]!;
-      if (step.on) this.lapse(j, now);
-      else await this.runStep(j, now);
-      await this.store.put(j);
+      // runStep stores the journey itself (as sent, or ended).
+      if (step.on) {
+        this.lapse(j, now);
+        await this.store.put(j);
+      } else await this.runStep(j, now);
       moved.push(j);
     }
     return moved;
