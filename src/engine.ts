@@ -323,7 +323,6 @@ export class Engine {
   private closing: Promise<void> | undefined;
 
   private async closeOnce(): Promise<void> {
-    if (this.closed) return;
     // First, while the engine is open: the receipts of the sends in flight still reach the log.
     await this.parts.delivery.dispatcher?.stop();
     this.closed = true;

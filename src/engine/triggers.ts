@@ -142,33 +142,31 @@ export async function wireTriggers(
     const c = (await backend.customers.getMany([customerId]))[0];
     return c ? { preferredChannel: c.preferredChannel, view: customerView(c, clock.now()) as unknown as Record<string, unknown> } : { view: {} };
   };
-  const decide = async (r: TriggerDecisionRequest): Promise<TriggerDecision> => {
-    const decisionId = triggerDecisionId(r.requestId);
-    // Decided before a crash: the same decision, not a second one.
+  /**
+   * The decision for a trigger's or a journey step's request, made once: decided before a crash,
+   * the logged one is read back, not made again. Undefined for a customer with no record yet:
+   * nothing can be decided for them, and the log must move on.
+   */
+  const decideOnce = async (r: TriggerDecisionRequest, decisionId: string): Promise<DecisionRecord | undefined> => {
     const logged = await o.logged(decisionId);
-    if (logged) return { decisionId, chosen: logged.record.chosen };
+    if (logged) return logged.record;
     try {
-      const d = await o.decide(decideRequestOf(r), { decisionId });
-      return { decisionId: d.decisionId, chosen: d.chosen };
+      return await o.decide(decideRequestOf(r), { decisionId });
     } catch (e) {
-      // Events of a customer with no record yet: nothing can be decided for them, and the log must move on.
-      if (e instanceof NextbestError && e.code === 'NOT_FOUND') return { decisionId, chosen: [] };
+      if (e instanceof NextbestError && e.code === 'NOT_FOUND') return undefined;
       throw e;
     }
+  };
+  const decide = async (r: TriggerDecisionRequest): Promise<TriggerDecision> => {
+    const decisionId = triggerDecisionId(r.requestId);
+    return { decisionId, chosen: (await decideOnce(r, decisionId))?.chosen ?? [] };
   };
   // A step's decision, with the policy that took the action out when it was not chosen (the journey's exit says which).
   const journeyDecide: JourneyDecide = async (r) => {
     const request: TriggerDecisionRequest = { customerId: r.customerId, channel: r.channel, consider: { actions: [r.actionId], families: [] }, requestId: r.requestId, context: { trigger: 'journey', trigger_event: r.requestId.slice(0, 128) } };
     const decisionId = triggerDecisionId(r.requestId);
-    let record = (await o.logged(decisionId))?.record;
-    if (!record) {
-      try {
-        record = await o.decide(decideRequestOf(request), { decisionId });
-      } catch (e) {
-        if (e instanceof NextbestError && e.code === 'NOT_FOUND') return { decisionId, chosen: [], why: 'the customer has no record' };
-        throw e;
-      }
-    }
+    const record = await decideOnce(request, decisionId);
+    if (!record) return { decisionId, chosen: [], why: 'the customer has no record' };
     const c = record.candidates?.find((x) => x.actionId === r.actionId);
     const why = c?.excludedBy ? `${c.excludedBy.kind}: ${c.excludedBy.reason}` : c && c.status !== 'chosen' ? 'it was worth less than no action' : undefined;
     return { decisionId, chosen: record.chosen, excludedBy: c?.excludedBy?.kind, why };

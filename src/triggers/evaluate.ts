@@ -72,34 +72,29 @@ export interface TriggerOutcome {
   readonly heldBack: HeldBack[];
 }
 
+/** Compiles a condition in the `trigger` environment; its problems go to `issues` (undefined then). */
+function compileCondition(source: string, field: string, reader: string, issues: FieldIssue[]): RuleProgram | undefined {
+  try {
+    const program = compileRule(source, 'trigger', field);
+    // The parser takes any name; the checker knows the environment's five. A misspelt root would fail every run.
+    const unknown = /^Unknown variable: (\S+)/.exec(ruleEnvironment('trigger').cel.parse(source).check().error?.message ?? '');
+    if (unknown) issues.push({ field, rule: 'cel', message: `reads ${unknown[1]}, which ${reader} cannot see (it sees event, customer, profile, scores and context)` });
+    return program;
+  } catch (e) {
+    if (e instanceof ValidationError) issues.push(...e.issues);
+    else throw e;
+    return undefined;
+  }
+}
+
 /** Compiles a trigger set's conditions in the `trigger` environment; throws VALIDATION_FAILED naming `triggers.<i>.condition`. */
 export function compileTriggers(set: TriggerSet): CompiledTrigger[] {
   const issues: FieldIssue[] = [];
   const out: CompiledTrigger[] = [];
   set.triggers.forEach((trigger, i) => {
-    let condition: RuleProgram | undefined;
-    if (trigger.condition !== undefined) {
-      try {
-        condition = compileRule(trigger.condition, 'trigger', `triggers.${i}.condition`);
-        // The parser takes any name; the checker knows the environment's five. A misspelt root would fail every run.
-        const unknown = /^Unknown variable: (\S+)/.exec(ruleEnvironment('trigger').cel.parse(trigger.condition).check().error?.message ?? '');
-        if (unknown) issues.push({ field: `triggers.${i}.condition`, rule: 'cel', message: `reads ${unknown[1]}, which a trigger cannot see (it sees event, customer, profile, scores and context)` });
-      } catch (e) {
-        if (e instanceof ValidationError) issues.push(...e.issues);
-        else throw e;
-      }
-    }
+    const condition = trigger.condition === undefined ? undefined : compileCondition(trigger.condition, `triggers.${i}.condition`, 'a trigger', issues);
     trigger.followUps.forEach((f, k) => {
-      const field = `triggers.${i}.followUps.${k}.on.condition`;
-      if (f.on?.condition === undefined) return;
-      try {
-        compileRule(f.on.condition, 'trigger', field);
-        const unknown = /^Unknown variable: (\S+)/.exec(ruleEnvironment('trigger').cel.parse(f.on.condition).check().error?.message ?? '');
-        if (unknown) issues.push({ field, rule: 'cel', message: `reads ${unknown[1]}, which a journey step cannot see (it sees event, customer, profile, scores and context)` });
-      } catch (e) {
-        if (e instanceof ValidationError) issues.push(...e.issues);
-        else throw e;
-      }
+      if (f.on?.condition !== undefined) compileCondition(f.on.condition, `triggers.${i}.followUps.${k}.on.condition`, 'a journey step', issues);
     });
     out.push(Object.freeze({ trigger, condition }));
   });

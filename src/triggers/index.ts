@@ -11,6 +11,6 @@ export * from './consumer.js';
 export { SqliteFireLog } from './sqliteFireLog.js';
 export { replayTriggers, type TriggerReplay } from './replay.js';
 export { TriggerBook, MemoryTriggerRows, SqliteTriggerRows, type TriggerRows } from './triggerStore.js';
-export { JourneyConsumer, MemoryJourneyStore, JOURNEY_STATUSES, compileStepCondition, type StepEvent, type JourneyFacts, type Journey, type JourneyStatus, type JourneyStore, type FollowUp, type JourneyDecide } from './journeys.js';
+export { JourneyConsumer, MemoryJourneyStore, JOURNEY_STATUSES, type StepEvent, type JourneyFacts, type Journey, type JourneyStatus, type JourneyStore, type FollowUp, type JourneyDecide } from './journeys.js';
 export { SqliteJourneyStore } from './sqliteJourneyStore.js';
 export { PgFireLog, PgJourneyStore, PgTriggerRows } from './pgTriggerState.js';

@@ -31,8 +31,8 @@ export interface FollowUp {
   readonly on?: StepEvent | undefined;
 }
 
-export type JourneyStatus = 'active' | 'completed' | 'lapsed' | 'accepted' | 'declined' | 'consent_withdrawn' | 'unsuitable' | 'stopped';
-export const JOURNEY_STATUSES = ['active', 'completed', 'lapsed', 'accepted', 'declined', 'consent_withdrawn', 'unsuitable', 'stopped'] as const satisfies readonly JourneyStatus[];
+export const JOURNEY_STATUSES = ['active', 'completed', 'lapsed', 'accepted', 'declined', 'consent_withdrawn', 'unsuitable', 'stopped'] as const;
+export type JourneyStatus = (typeof JOURNEY_STATUSES)[number];
 
 export interface Journey {
   /** The fire that started it. */
@@ -105,11 +105,6 @@ export type JourneyFacts = (customerId: string, seq: number) => Promise<{ custom
 /** The policy kinds that mean "this action no longer suits the customer" (the others: caps, volume, channel...). */
 const UNSUITABLE = new Set(['eligibility', 'applicability', 'suitability', 'validity', 'scope']);
 
-/** Compiles an event step's condition (the trigger set does it on save, naming the field). */
-export function compileStepCondition(text: string, field: string): RuleProgram {
-  return compileRule(text, 'trigger', field);
-}
-
 /** The journey engine: started by trigger decisions, ended by the log, advanced by the clock. */
 export class JourneyConsumer implements LogConsumer {
   readonly name = 'journeys';
@@ -173,9 +168,10 @@ export class JourneyConsumer implements LogConsumer {
     return this.waitedTypes;
   }
 
+  /** An event step's condition, compiled once (compileTriggers checked it on save, naming the field). */
   private condition(text: string): RuleProgram {
     let p = this.conditions.get(text);
-    if (!p) this.conditions.set(text, (p = compileStepCondition(text, 'followUps.on.condition')));
+    if (!p) this.conditions.set(text, (p = compileRule(text, 'trigger', 'followUps.on.condition')));
     return p;
   }
 
@@ -223,9 +219,11 @@ export class JourneyConsumer implements LogConsumer {
     for (const j of await this.store.due(now)) {
       if (mine && !mine(j.customerId)) continue;
       const step = j.steps[j.done - 1]!;
-      if (step.on) this.lapse(j, now);
-      else await this.runStep(j, now);
-      await this.store.put(j);
+      // runStep stores the journey itself (as sent, or ended).
+      if (step.on) {
+        this.lapse(j, now);
+        await this.store.put(j);
+      } else await this.runStep(j, now);
       moved.push(j);
     }
     return moved;

@@ -4,7 +4,7 @@
  * stored trigger definitions. As with triggers.db, the rows are this module's own JSON.
  */
 import type { EventType } from '../core/events.js';
-import type { PgPool } from '../store/postgres/db.js';
+import { inTransaction, type PgPool } from '../store/postgres/db.js';
 import type { Trigger } from './definition.js';
 import type { Readings, TriggerFire } from './evaluate.js';
 import type { FireLog, FireOutcome, FireRecord } from './fireLog.js';
@@ -168,20 +168,12 @@ export class PgTriggerRows implements TriggerRows {
     this.edits++;
     this.rows = new Map(ts.map((t) => [t.id, t]));
     const list = [...ts];
-    this.write(async () => {
-      const c = await this.pool.connect();
-      try {
-        await c.query('BEGIN');
+    this.write(() =>
+      inTransaction(this.pool, async (c) => {
         await c.query('DELETE FROM trigger_definitions WHERE NOT (id = ANY($1::text[]))', [list.map((t) => t.id)]);
         // Two instances seeding an empty table at once: the same rows, not a key conflict.
         for (const t of list) await c.query('INSERT INTO trigger_definitions (id, body, updated_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at', [t.id, JSON.stringify(t), at]);
-        await c.query('COMMIT');
-      } catch (e) {
-        await c.query('ROLLBACK').catch(() => {});
-        throw e;
-      } finally {
-        c.release();
-      }
-    });
+      }),
+    );
   }
 }

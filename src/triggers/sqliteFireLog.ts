@@ -6,6 +6,7 @@
 import type { EventType } from '../core/events.js';
 import type { Statement } from 'better-sqlite3';
 import { ensureSchema, type SqliteDb } from '../store/sqlite/db.js';
+import { statementCache } from './sqliteStatements.js';
 import type { Readings, TriggerFire } from './evaluate.js';
 import type { FireLog, FireOutcome, FireRecord } from './fireLog.js';
 
@@ -34,16 +35,11 @@ const record = (r: FireRow): FireRecord => ({ fire: JSON.parse(r.fire) as Trigge
 
 /** The fire log in SQLite. */
 export class SqliteFireLog implements FireLog {
-  /** Statements prepared once (a prepare per call was a third of the trigger consumer's time in the bench's profile). */
-  private readonly statements = new Map<string, Statement>();
-  private st(sql: string): Statement {
-    let s = this.statements.get(sql);
-    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
-    return s;
-  }
+  private readonly st: (sql: string) => Statement;
 
   constructor(private readonly db: SqliteDb) {
     ensureSchema(db, 'trigger_fires', MIGRATIONS);
+    this.st = statementCache(db);
   }
 
   async claim(fire: TriggerFire): Promise<boolean> {

@@ -11,6 +11,7 @@ import { compileTriggers, type CompiledTrigger } from './evaluate.js';
 
 /** Stored trigger bodies (as parsed), by id. */
 export interface TriggerRows {
+  /** In id order (the book's order as it opens and reloads). */
   all(): Trigger[];
   put(t: Trigger, at: number): void;
   delete(id: string): boolean;
@@ -78,7 +79,7 @@ export class TriggerBook {
 
   /** Compiles the rows again after another instance changed them (PgTriggerRows.refresh); a set that no longer compiles leaves the one in force and throws. */
   reload(): void {
-    this.compiled = compileTriggers({ triggers: this.rows.all() }).sort((a, b) => (a.trigger.id < b.trigger.id ? -1 : 1));
+    this.compiled = compileTriggers({ triggers: this.rows.all() });
   }
 
   /** The compiled triggers in force. */

@@ -152,6 +152,8 @@ describe('journeys', () => {
     clock.advance(2 * DAY);
     const [moved] = await engine.triggers.tickJourneys();
     expect(moved).toMatchObject({ status: 'lapsed', done: 2, lapsed: [2], nextAt: null, reason: 'step 2 on branch lapsed: no contact_centre or deposit within 30d' });
+    // Stored as lapsed, not only returned so.
+    expect((await engine.triggers.journeys('c1'))[0]).toMatchObject({ status: 'lapsed', lapsed: [2], nextAt: null });
     await engine.ingest([branchVisit(clock, 'late')]);
     await engine.consumers.caughtUp(10_000);
     expect(await engine.deliveries.list({ customerId: 'c1', channel: 'branch' })).toHaveLength(0);

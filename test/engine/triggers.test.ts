@@ -100,6 +100,16 @@ describe('engine: a large deposit', () => {
     expect((await engine.triggers.fires({ customerId: 'c1' })).map((f) => f.fire.eventId)).toEqual(['big1']);
   });
 
+  it('a customer with no record yet: the fire settles with nothing chosen and the log moves on', async () => {
+    const { engine, receiver } = await world();
+    await engine.ingest([{ ...deposit('ghost1', 6_000_000), customerId: 'ghost' }]);
+    await engine.consumers.caughtUp(5000);
+    const fires = await engine.triggers.fires({ customerId: 'ghost' });
+    expect(fires).toHaveLength(1);
+    expect(fires[0]!.outcome).toMatchObject({ status: 'nothing_chosen' });
+    expect(receiver.effects.size).toBe(0);
+  });
+
   it('falls through to the next channel when the preferred one has no treatment (push), and a pull channel waits to be claimed', async () => {
     const { engine, receiver } = await world({ preferredChannel: 'push' });
     await engine.ingest([deposit('big1', 5_000_000)]);
