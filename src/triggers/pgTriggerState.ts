@@ -65,10 +65,11 @@ export class PgFireLog implements FireLog {
   async saveCheckpoint(seq: number): Promise<void> {
     await this.pool.query('INSERT INTO consumer_checkpoints (name, seq) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET seq = GREATEST(consumer_checkpoints.seq, excluded.seq)', [CHECKPOINT, seq]);
   }
+  /** All of the customer's trigger state or none of it (as the SQLite fire log does). */
   async erase(customerId: string): Promise<void> {
-    await this.pool.query('DELETE FROM trigger_fires WHERE customer_id = $1', [customerId]);
-    await this.pool.query('DELETE FROM trigger_readings WHERE customer_id = $1', [customerId]);
-    await this.pool.query('DELETE FROM trigger_seen WHERE customer_id = $1', [customerId]);
+    await inTransaction(this.pool, async (c) => {
+      for (const table of ['trigger_fires', 'trigger_readings', 'trigger_seen']) await c.query(`DELETE FROM ${table} WHERE customer_id = $1`, [customerId]);
+    });
   }
 }
 
