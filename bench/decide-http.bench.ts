@@ -10,60 +10,25 @@
  * `npm run bench -- decide-http` (`-- --quick` for a smoke run). With BENCH_CPU_PROF=DIR the
  * server writes a CPU profile (`node --cpu-prof`) there when it stops.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
 import type { Catalogue } from '../src/decisioning/index.js';
 import { exited, startServer } from '../test/helpers/server.js';
-import { catalogue50, prepareBankDir, root, trainModel } from './decideFixtures.js';
+import { catalogue50, prepareBankDir, trainModel } from './decideFixtures.js';
 import { percentile, type Bench, type BenchRow } from './harness.js';
+import { loadRun, startFloor, type LoadRun } from './loadRun.js';
 
-/** CPU seconds (user + system, all threads) a process has used, from /proc; NaN where there is none. */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (100 Hz)
-  } catch {
-    return Number.NaN;
-  }
-}
-
-interface Load {
-  lat: number[];
-  offered: number;
-  errors: number;
-  matched: number;
+interface Load extends LoadRun {
   serverCpuUs: number;
 }
 
-/** One load run from a separate process, with the server's CPU time per reply. */
+/** One load run from a separate process, with the server's CPU time per reply in µs. */
 async function load(url: string, bodiesFile: string, rate: number | `closed:${number}`, seconds: number, serverPid: number | undefined): Promise<Load> {
-  const cpu0 = cpuSeconds(serverPid);
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/loadgen.ts'), new URL(url).origin, '/v1/decisions', String(rate), String(seconds), bodiesFile, '"chosen":[{'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  if (code !== 0) throw new Error(`load generator exited ${code}`);
-  const r = JSON.parse(out) as Omit<Load, 'serverCpuUs'>;
-  return { ...r, serverCpuUs: ((cpuSeconds(serverPid) - cpu0) * 1e6) / Math.max(1, r.lat.length + r.errors) };
-}
-
-/** Starts the floor server; resolves with its URL and process. */
-async function startFloor(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/floor.ts')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', (c) => reject(new Error(`floor server exited ${c}`)));
-  });
-  return { url, child };
+  const r = await loadRun(url, bodiesFile, rate, seconds, serverPid, '"chosen":[{');
+  return { ...r, serverCpuUs: r.serverCpuSecondsPerReply * 1e6 };
 }
 
 /**

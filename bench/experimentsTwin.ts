@@ -8,12 +8,12 @@
  * the true uplift), split by the product's own hashing, each customer's outcome read from
  * the run of the arm they were given; the product's own analysis (experimentResults) judges it.
  */
-import type { BankEvent, StoredEvent } from '../src/core/events.js';
 import { mulberry32 } from '../src/core/random.js';
 import { hashToUnit } from '../src/experiments/assignment.js';
 import { parseExperiment, type Experiment } from '../src/experiments/definition.js';
 import { customerOutcomes, type CustomerOutcome, type ExposureDecision } from '../src/experiments/outcomes.js';
 import { experimentResults, type ExperimentResults } from '../src/experiments/results.js';
+import { keptEvents } from '../src/simulation/experimentLoop.js';
 import { acceptedValue, generateDemoBank, REFERENCE_POLICIES, type NamedPolicy } from '../src/simulation/index.js';
 
 /** Event types the outcomes read; the rest of the twin's stream is dropped as it arrives (memory). */
@@ -41,18 +41,7 @@ export async function runPolicy(policyName: string, o: { customers: number; days
     },
   };
   const bank = generateDemoBank({ customers: o.customers, days: o.days, seed: o.seed, policy });
-  const events: StoredEvent[] = [];
-  let seq = 0;
-  let start = Number.POSITIVE_INFINITY;
-  for await (const day of bank.events) {
-    for (const e of day as BankEvent[]) {
-      const t = Date.parse(e.occurredAt);
-      start = Math.min(start, t);
-      if (KEPT.has(e.type)) events.push({ seq: ++seq, t, recordedAt: 0, event: e });
-    }
-  }
-  const from = Date.parse(new Date(start).toISOString().slice(0, 10));
-  const until = from + o.days * 86_400_000;
+  const { events, from, until } = await keptEvents(bank.events, o.days, KEPT);
   const outcomes = customerOutcomes(decisions, events, { experimentId: 'twin', until }).sort((a, b) => a.customerId.localeCompare(b.customerId));
   return { policy: policyName, outcomes, from, until };
 }

@@ -9,8 +9,7 @@
  * and committed; the record is logged). Its schema, Redis prefix and stream are dropped after.
  * `npm run bench -- scale-latency`; BENCH_CPU_PROF=DIR writes the PostgreSQL server's CPU profile there.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
@@ -19,8 +18,8 @@ import pg from 'pg';
 import { openRedis } from '../src/store/redis/client.js';
 import { exited, startServer } from '../test/helpers/server.js';
 import { answers } from '../test/integration/services.js';
-import { root } from './decideFixtures.js';
 import { percentile, type Bench, type BenchRow } from './harness.js';
+import { loadRun, startFloor, type LoadRun } from './loadRun.js';
 
 const PG_URL = process.env.NEXTBEST_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.NEXTBEST_BENCH_REDIS ?? 'redis://127.0.0.1:6379';
@@ -28,47 +27,15 @@ const NATS_URL = process.env.NEXTBEST_BENCH_NATS ?? 'nats://127.0.0.1:4222';
 const RUN = `pgperf_lat_${process.pid}_${Date.now().toString(36)}`;
 const CUSTOMERS = 2000;
 
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-interface Load {
-  lat: number[];
-  offered: number;
-  errors: number;
+interface Load extends LoadRun {
   cpuMsPerReply: number;
   load1: number;
 }
 
 async function load(url: string, bodiesFile: string, rate: number | `closed:${number}`, seconds: number, pid: number | undefined): Promise<Load> {
-  const cpu0 = cpuSeconds(pid);
   const load1 = loadavg()[0]!;
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/loadgen.ts'), new URL(url).origin, '/v1/decisions', String(rate), String(seconds), bodiesFile], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  if (code !== 0) throw new Error(`load generator exited ${code}`);
-  const r = JSON.parse(out) as { lat: number[]; offered: number; errors: number };
-  return { ...r, cpuMsPerReply: ((cpuSeconds(pid) - cpu0) * 1000) / Math.max(1, r.lat.length + r.errors), load1 };
-}
-
-async function startFloor(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/floor.ts')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', (c) => reject(new Error(`floor server exited ${c}`)));
-  });
-  return { url, child };
+  const r = await loadRun(url, bodiesFile, rate, seconds, pid);
+  return { ...r, cpuMsPerReply: r.serverCpuSecondsPerReply * 1000, load1 };
 }
 
 async function upsertCustomers(url: string): Promise<void> {

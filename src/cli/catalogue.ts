@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { pino } from 'pino';
-import { catalogueYaml, createEngine, loadConfig, parseCatalogueYaml } from '../index.js';
+import { catalogueYaml, parseCatalogueYaml } from '../index.js';
 import { assertUnreachable } from '../core/errors.js';
 import { parseCommand, UsageError, subcommand } from './args.js';
+import { quietEngine } from './quietEngine.js';
 
 const spec = {
   usage: 'nextbest catalogue import FILE [--author NAME] | export [--version V] [--out FILE] | versions [--limit N]',
@@ -42,8 +42,7 @@ export async function run(argv: string[]): Promise<number> {
   // Checked before the engine opens: a broken file names its field and stores nothing.
   const incoming = sub === 'import' ? parseCatalogueYaml(readFileSync(file!, 'utf8')) : undefined;
   // stdout carries the result only (YAML or JSON): the engine's warnings go to stderr.
-  const logger = pino({ level: 'warn', base: { service: 'nextbest' } }, { write: (line: string) => process.stderr.write(line) });
-  const engine = await createEngine(loadConfig(v.config, process.env, { ...(v['data-dir'] ? { dataDir: v['data-dir'] } : {}) }), { logger });
+  const engine = await quietEngine(v);
   const out = (x: unknown) => process.stdout.write(`${JSON.stringify(x, null, 2)}\n`);
   const command = sub;
   try {

@@ -1,10 +1,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import { createEngine, loadConfig, parseExperimentsYaml, renderExperimentReport } from '../index.js';
+import { parseExperimentsYaml, renderExperimentReport } from '../index.js';
 import { assertUnreachable } from '../core/errors.js';
 import { cliActor } from './actor.js';
 import { parseCommand, UsageError, subcommand } from './args.js';
+import { quietEngine } from './quietEngine.js';
 
 const spec = {
   usage: 'nextbest experiments list | create FILE | report ID [--out DIR]',
@@ -36,8 +36,7 @@ export async function run(argv: string[]): Promise<number> {
   if (sub === 'report' && !arg) throw new UsageError('experiments report needs an experiment ID');
   // Checked before the engine opens: a broken file names its field and stores nothing.
   const incoming = sub === 'create' ? parseExperimentsYaml(readFileSync(arg!, 'utf8')) : undefined;
-  const logger = pino({ level: 'warn', base: { service: 'nextbest' } }, { write: (line: string) => process.stderr.write(line) });
-  const engine = await createEngine(loadConfig(v.config, process.env, { ...(v['data-dir'] ? { dataDir: v['data-dir'] } : {}) }), { logger });
+  const engine = await quietEngine(v);
   const out = (x: unknown) => process.stdout.write(`${JSON.stringify(x, null, 2)}\n`);
   const command = sub;
   try {

@@ -1,8 +1,7 @@
-import { pino } from 'pino';
-import { createEngine, loadConfig } from '../index.js';
 import { assertUnreachable } from '../core/errors.js';
 import { parseCommand, UsageError, subcommand } from './args.js';
 import { fairnessText, modelFairnessText } from './measureText.js';
+import { quietEngine } from './quietEngine.js';
 
 const spec = {
   usage: 'nextbest fairness decisions [--days N] | models [--name NAME] [--json] [--fail-on-alert]',
@@ -37,8 +36,7 @@ export async function run(argv: string[]): Promise<number> {
   const sub = subcommand(parsed.positionals, SUBCOMMANDS, spec.usage);
   const days = Number(v.days);
   if (!Number.isInteger(days) || days < 1 || days > 3650) throw new UsageError(`--days must be a whole number of days from 1 to 3650, got ${v.days}`);
-  const logger = pino({ level: 'warn', base: { service: 'nextbest' } }, { write: (line: string) => process.stderr.write(line) });
-  const engine = await createEngine(loadConfig(v.config, process.env, { ...(v['data-dir'] ? { dataDir: v['data-dir'] } : {}) }), { logger });
+  const engine = await quietEngine(v);
   const print = (x: unknown, text: string[]) => process.stdout.write(v.json ? `${JSON.stringify(x, null, 2)}\n` : `${text.join('\n')}\n`);
   const command = sub;
   try {

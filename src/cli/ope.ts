@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { pino } from 'pino';
 import { parse as parseYaml } from 'yaml';
-import { createEngine, loadConfig, parseCatalogueYaml, type OpeResult } from '../index.js';
+import { parseCatalogueYaml, type OpeResult } from '../index.js';
 import { parseCommand, UsageError } from './args.js';
+import { quietEngine } from './quietEngine.js';
 
 const spec = {
   usage: 'nextbest ope [--catalogue FILE] [--levers FILE] [--model FAMILY=VERSION ...] [--bandit BUDGET] [--channel C] [--days N] [--json]',
@@ -56,8 +56,7 @@ export async function run(argv: string[]): Promise<number> {
   if (v.bandit !== undefined) request.bandit = { budget: number('bandit', v.bandit) };
   if (v.channel) request.channel = v.channel;
   if (v.days !== undefined) request.days = number('days', v.days);
-  const logger = pino({ level: 'warn', base: { service: 'nextbest' } }, { write: (line: string) => process.stderr.write(line) });
-  const engine = await createEngine(loadConfig(v.config, process.env, { ...(v['data-dir'] ? { dataDir: v['data-dir'] } : {}) }), { logger });
+  const engine = await quietEngine(v);
   try {
     const result = await engine.offPolicyEvaluation(request);
     process.stdout.write(v.json ? `${JSON.stringify(result, null, 2)}\n` : opeTable(result));

@@ -1,7 +1,6 @@
-import { pino } from 'pino';
-import { createEngine, loadConfig } from '../index.js';
 import { parseCommand, UsageError } from './args.js';
 import { outcomesText } from './measureText.js';
+import { quietEngine } from './quietEngine.js';
 
 const spec = {
   usage: 'nextbest outcomes [--days N] [--json] [--fail-on-alert]',
@@ -30,8 +29,7 @@ export async function run(argv: string[]): Promise<number> {
   const v = parsed.values;
   const days = Number(v.days);
   if (!Number.isInteger(days) || days < 1 || days > 3650) throw new UsageError(`--days must be a whole number of days from 1 to 3650, got ${v.days}`);
-  const logger = pino({ level: 'warn', base: { service: 'nextbest' } }, { write: (line: string) => process.stderr.write(line) });
-  const engine = await createEngine(loadConfig(v.config, process.env, { ...(v['data-dir'] ? { dataDir: v['data-dir'] } : {}) }), { logger });
+  const engine = await quietEngine(v);
   try {
     const r = await engine.customerOutcomes(days);
     process.stdout.write(v.json ? `${JSON.stringify(r, null, 2)}\n` : `${outcomesText(r).join('\n')}\n`);

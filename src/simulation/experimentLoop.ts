@@ -32,6 +32,25 @@ export interface TwinExperiment {
 /** Event types the reports read; the twin's other events are dropped as they stream past. */
 const KEPT = new Set(['offer_response', 'login', 'loan_repayment', 'contact_centre', 'consent_change', 'card_payment', 'balance_snapshot']);
 
+/**
+ * Reads a twin run's events to the end, keeping only the types in `kept` (the rest are
+ * dropped as they stream past: memory) as stored events, and the run's window: from the
+ * first event's day to `days` later.
+ */
+export async function keptEvents(days: AsyncIterable<unknown[]>, length: number, kept: ReadonlySet<string>): Promise<{ events: StoredEvent[]; from: number; until: number }> {
+  const events: StoredEvent[] = [];
+  let start = Number.POSITIVE_INFINITY;
+  for await (const day of days) {
+    for (const e of day as BankEvent[]) {
+      const t = Date.parse(e.occurredAt);
+      start = Math.min(start, t);
+      if (kept.has(e.type)) events.push({ seq: events.length + 1, t, recordedAt: t, event: e });
+    }
+  }
+  const from = Date.parse(new Date(start).toISOString().slice(0, 10));
+  return { events, from, until: from + length * 86_400_000 };
+}
+
 /** Runs `engine` (weight 4) against a `holdout` (weight 1), with a universal control of `ucgShare`, for `days` on a fresh twin. */
 export async function experimentOnTwin(catalogue: Catalogue, o: { customers: number; days: number; seed: number; ucgShare?: number }): Promise<TwinExperiment> {
   const experiment = parseExperiment({
@@ -96,18 +115,7 @@ export async function experimentOnTwin(catalogue: Catalogue, o: { customers: num
   };
 
   const bank = generateDemoBank({ customers: o.customers, days: o.days, seed: o.seed, policy });
-  const events: StoredEvent[] = [];
-  let seq = 0;
-  let start = Number.POSITIVE_INFINITY;
-  for await (const day of bank.events) {
-    for (const e of day as BankEvent[]) {
-      const t = Date.parse(e.occurredAt);
-      start = Math.min(start, t);
-      if (KEPT.has(e.type)) events.push({ seq: ++seq, t, recordedAt: t, event: e });
-    }
-  }
-  const from = Date.parse(new Date(start).toISOString().slice(0, 10));
-  const until = from + o.days * 86_400_000;
+  const { events, from, until } = await keptEvents(bank.events, o.days, KEPT);
   // The twin answers for the family; the engine chose an action of it: read the response as that action.
   const chosenAction = new Map(decisions.flatMap((d) => d.chosen.map((c) => [d.decisionId, c.actionId] as const)));
   const linked = events.map((s) => (s.event.type === 'offer_response' && chosenAction.has(s.event.payload.decisionId) ? { ...s, event: { ...s.event, payload: { ...s.event.payload, actionId: chosenAction.get(s.event.payload.decisionId)! } } } : s));
