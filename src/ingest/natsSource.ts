@@ -2,6 +2,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, AckPolicy, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import type { IngestReport } from './pipeline.js';
 import { UnparseableItem } from './check.js';
+import { partitionOf } from '../store/bus.js';
 
 /** Where events arrive on NATS JetStream. */
 export interface StreamSourceOptions {
@@ -23,12 +24,8 @@ export interface StreamSourceOptions {
 
 export const STREAM_DEFAULTS = { stream: 'NEXTBEST_EVENTS', subjectPrefix: 'nextbest.events', durable: 'nextbest-ingest', batchSize: 500, fetchExpiresMs: 1000, ackWaitMs: 30_000 };
 
-/** Subject partition of a customer, so one customer's events stay in order on one subject. */
-export function partitionOf(customerId: string, partitions = 16): number {
-  let h = 2166136261;
-  for (let i = 0; i < customerId.length; i++) h = Math.imul(h ^ customerId.charCodeAt(i), 16777619);
-  return (h >>> 0) % partitions;
-}
+/** Subjects a customer's events are spread over (by `partitionOf`, so one customer's events stay in order on one subject). */
+const SUBJECT_PARTITIONS = 16;
 
 async function ensureStream(nc: NatsConnection, stream: string, subjectPrefix: string): Promise<void> {
   const jsm = await jetstreamManager(nc);
@@ -52,7 +49,7 @@ export async function publishEvents(servers: string, events: readonly unknown[],
     for (const e of events) {
       const customerId = e && typeof e === 'object' && typeof (e as { customerId?: unknown }).customerId === 'string' ? (e as { customerId: string }).customerId : '';
       const body = typeof e === 'string' ? e : JSON.stringify(e);
-      inFlight.push(js.publish(`${prefix}.${partitionOf(customerId)}`, body));
+      inFlight.push(js.publish(`${prefix}.${partitionOf(customerId, SUBJECT_PARTITIONS)}`, body));
       if (inFlight.length >= 256) await Promise.all(inFlight.splice(0));
       n++;
     }

@@ -30,3 +30,19 @@ export interface AuditLog {
   list(o: { afterSeq?: number; limit: number }): Promise<AuditEntry[]>;
   close(): Promise<void>;
 }
+
+/** An entry as both SQL adapters store it (before/after as JSON text; PostgreSQL may hand seq back as a string). */
+export interface AuditRow {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  before: string;
+  after: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** A stored row as the port's entry. */
+export const auditEntryFromRow = (r: AuditRow): AuditEntry => ({ seq: Number(r.seq), at: r.at, actor: r.actor, action: r.action, target: r.target, before: JSON.parse(r.before), after: JSON.parse(r.after), prevHash: r.prev_hash, hash: r.hash });

@@ -282,7 +282,7 @@ export class BusConsumers implements ConsumerRunner {
     await this.until(started + timeoutMs, seq, async () => {
       const w = this.workers.get(p);
       if (w) return w.applied >= seq;
-      return ((await this.progress()).find((r) => r.partition === p)?.appliedSeq ?? 0) >= seq;
+      return (await this.appliedSeqOf(p)) >= seq;
     });
     if (this.recent.get(customerId) === seq) this.recent.delete(customerId);
   }
@@ -320,17 +320,22 @@ export class BusConsumers implements ConsumerRunner {
     return this.progressCache.rows;
   }
 
+  /** The last seq a partition applied, on whichever instance owns it. */
+  private async appliedSeqOf(partition: number, fresh = false): Promise<number> {
+    return (await this.progress(fresh)).find((r) => r.partition === partition)?.appliedSeq ?? 0;
+  }
+
   async erase(customerId: string): Promise<void> {
     await this.local.erase(customerId);
     await this.bus.purgeCustomer(customerId);
     const p = partitionOf(customerId, this.bus.partitions);
-    const before = (await this.progress(true)).find((r) => r.partition === p)?.appliedSeq ?? 0;
+    const before = await this.appliedSeqOf(p, true);
     for (const c of this.consumers) await c.erase(customerId);
     // A batch the owner took from the bus before the purge may commit the customer's state
     // after this erase: wait for the partition to move on or run dry, then erase again.
     const until = this.now() + 2000;
     while (this.now() < until) {
-      const moved = ((await this.progress(true)).find((r) => r.partition === p)?.appliedSeq ?? 0) > before;
+      const moved = (await this.appliedSeqOf(p, true)) > before;
       if (moved || (await this.bus.pending(p)) === 0) break;
       await sleep(20);
     }
@@ -351,11 +356,11 @@ export class BusConsumers implements ConsumerRunner {
   status(): ConsumerStatus[] {
     const failing = this.failures >= (this.o.limits?.maxFailures ?? 3);
     const lagEvents = this.pendingEvents;
-    const applied = Math.min(...[...this.workers.values()].map((w) => w.applied), Number.MAX_SAFE_INTEGER);
+    const applied = this.workers.size > 0 ? Math.min(...[...this.workers.values()].map((w) => w.applied)) : 0;
     const rows: ConsumerStatus[] = this.consumers.map((c) => ({
       name: c.name,
       state: failing ? 'retrying' : lagEvents > 0 ? 'catching_up' : 'caught_up',
-      appliedSeq: applied === Number.MAX_SAFE_INTEGER ? 0 : applied,
+      appliedSeq: applied,
       headSeq: 0,
       lagEvents,
       lagMs: 0,

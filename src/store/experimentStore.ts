@@ -38,3 +38,17 @@ export function experimentChanged(id: string, expected: number, found: number | 
   const what = found === undefined ? 'does not exist' : `is at revision ${found}`;
   return new NextbestError('CONFLICT', `experiment ${id} changed under this edit: expected revision ${expected}, it ${what}; read it again and retry`, { id, expected, found: found ?? null });
 }
+
+/** An experiment as both SQL adapters store it (the definition as canonical JSON text). */
+export interface ExperimentRow {
+  id: string;
+  revision: number;
+  created_at: number;
+  updated_at: number;
+  body: string;
+}
+
+/** A stored row as the port's record. */
+export function experimentFromRow(r: ExperimentRow): StoredExperiment {
+  return { id: r.id, revision: r.revision, createdAt: r.created_at, updatedAt: r.updated_at, definition: JSON.parse(r.body) as unknown };
+}

@@ -96,3 +96,46 @@ export interface Outbox {
   erase(customerId: string): Promise<void>;
   close(): Promise<void>;
 }
+
+/** An entry as both SQL adapters store it (message as JSON text, times as epoch ms). */
+export interface OutboxRow {
+  key: string;
+  decision_id: string;
+  action_id: string;
+  customer_id: string;
+  channel: string;
+  worklist: string;
+  message: string;
+  created_at: number;
+  expires_at: number | null;
+  status: OutboxStatus;
+  attempts: number;
+  due_at: number;
+  leased_by: string | null;
+  lease_until: number | null;
+  last_error: string | null;
+  settled_at: number | null;
+}
+
+/** A stored row as the port's entry. */
+export function outboxEntryFromRow(r: OutboxRow): OutboxEntry {
+  const e: OutboxEntry = {
+    key: r.key,
+    decisionId: r.decision_id,
+    actionId: r.action_id,
+    customerId: r.customer_id,
+    channel: r.channel,
+    worklist: r.worklist,
+    message: JSON.parse(r.message) as Record<string, unknown>,
+    createdAt: r.created_at,
+    status: r.status,
+    attempts: r.attempts,
+    dueAt: r.due_at,
+    leasedBy: r.leased_by,
+    leaseUntil: r.lease_until,
+    lastError: r.last_error,
+    settledAt: r.settled_at,
+  };
+  if (r.expires_at !== null) e.expiresAt = r.expires_at;
+  return e;
+}

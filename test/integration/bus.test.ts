@@ -3,18 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../src/index.js';
 import type { StoredEvent } from '../../src/core/events.js';
 import { partitionOf } from '../../src/store/bus.js';
 import { NatsBus } from '../../src/store/nats/bus.js';
 import { openRedis } from '../../src/store/redis/client.js';
+import { eventually, NATS_URL, REDIS_URL, removeRun } from './cluster.js';
 import { PG_URL } from './pg.js';
 import { serviceAvailable } from './services.js';
 
-const REDIS_URL = process.env.NEXTBEST_TEST_REDIS ?? 'redis://127.0.0.1:6379';
-const NATS_URL = process.env.NEXTBEST_TEST_NATS ?? 'nats://127.0.0.1:4222';
 const up = (await serviceAvailable('PostgreSQL', 5432)) && (await serviceAvailable('Redis', 6379)) && (await serviceAvailable('NATS', 4222));
 
 const RUN = `scale_bus_${process.pid}_${Date.now().toString(36)}`;
@@ -38,14 +36,6 @@ const owned = (e: Engine) => e.consumers.status().find((s) => s.name === 'featur
 /** Money in over 90 days, in pence (the feature is in pounds). */
 const inflow = (p: { features: Record<string, { value: number | null }> }) => Math.round((p.features.income_90d?.value ?? 0) * 100);
 
-async function eventually(limitMs: number, check: () => Promise<boolean> | boolean): Promise<void> {
-  const start = Date.now();
-  while (!(await check())) {
-    if (Date.now() - start > limitMs) throw new Error(`not within ${limitMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe.skipIf(!up)('partitioned consumers over NATS JetStream (two engines in one process)', () => {
   let a: Engine;
   let b: Engine;
@@ -59,17 +49,7 @@ describe.skipIf(!up)('partitioned consumers over NATS JetStream (two engines in 
   afterAll(async () => {
     await a?.close().catch(() => undefined);
     await b?.close().catch(() => undefined);
-    const admin = new pg.Client({ connectionString: PG_URL });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS ${RUN} CASCADE`);
-    await admin.end();
-    const r = openRedis(REDIS_URL);
-    const keys = await r.keys(`${prefix}*`);
-    if (keys.length > 0) await r.del(...keys);
-    await r.quit();
-    const nc = await connect({ servers: NATS_URL });
-    await (await jetstreamManager(nc)).streams.delete(RUN).catch(() => undefined);
-    await nc.close();
+    await removeRun({ schema: RUN, redisPrefix: prefix, stream: RUN });
   }, 60_000);
 
   it('the partitions are split between the instances, each owned once', async () => {

@@ -2,15 +2,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/index.js';
 import { openRedis } from '../../src/store/redis/client.js';
 import { RedisContactStore } from '../../src/store/redis/contactStore.js';
+import { REDIS_URL, removeRun } from './cluster.js';
 import { PG_URL } from './pg.js';
 import { serviceAvailable } from './services.js';
 
-const REDIS_URL = process.env.NEXTBEST_TEST_REDIS ?? 'redis://127.0.0.1:6379';
 const up = (await serviceAvailable('PostgreSQL', 5432)) && (await serviceAvailable('Redis', 6379));
 const catalogue = fileURLToPath(new URL('../fixtures/multiInstance/catalogue.yaml', import.meta.url));
 const RUN = `scale_lost_${process.pid}_${Date.now().toString(36)}`;
@@ -27,11 +26,7 @@ async function loseRedis(): Promise<number> {
 
 describe.skipIf(!up)('Redis lost: contact history and profiles come back from the logs', () => {
   afterAll(async () => {
-    await loseRedis();
-    const admin = new pg.Client({ connectionString: PG_URL });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS ${RUN} CASCADE`);
-    await admin.end();
+    await removeRun({ schema: RUN, redisPrefix: prefix });
   });
 
   it('a cap of one and a decline cool-down still hold after Redis forgot them; the profile is rebuilt', async () => {

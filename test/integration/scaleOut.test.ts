@@ -3,18 +3,16 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ChildProcess } from 'node:child_process';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openRedis } from '../../src/store/redis/client.js';
 import { exited, startServer } from '../helpers/server.js';
+import { openRedis } from '../../src/store/redis/client.js';
+import { call, eventually, NATS_URL, REDIS_URL, removeRun, type Instance } from './cluster.js';
 import { PG_URL } from './pg.js';
 import { serviceAvailable } from './services.js';
 
-const REDIS_URL = process.env.NEXTBEST_TEST_REDIS ?? 'redis://127.0.0.1:6379';
-const NATS_URL = process.env.NEXTBEST_TEST_NATS ?? 'nats://127.0.0.1:4222';
 const up = (await serviceAvailable('PostgreSQL', 5432)) && (await serviceAvailable('Redis', 6379)) && (await serviceAvailable('NATS', 4222));
 const catalogue = fileURLToPath(new URL('../fixtures/multiInstance/catalogue.yaml', import.meta.url));
 
@@ -24,27 +22,9 @@ const LEASE_MS = 3000;
 const prefix = `scale:${RUN}:`;
 const args = ['--store', `${PG_URL}?schema=${RUN}`, '--cache', `${REDIS_URL}?prefix=${encodeURIComponent(prefix)}`, '--bus', `${NATS_URL}?stream=${RUN}&partitions=${PARTITIONS}&lease_ms=${LEASE_MS}`];
 
-interface Instance {
-  url: string;
-  child: ChildProcess;
-}
-
-const call = async (i: Instance, method: string, path: string, body?: unknown) => {
-  const res = await fetch(`${i.url}${path}`, { method, ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-};
 
 const partitionsOf = async (i: Instance) => ((await call(i, 'GET', '/v1/ops/consumers')).json.consumers as { name: string; partitions?: number[] }[]).find((c) => c.name === 'features')?.partitions ?? [];
 const income = async (i: Instance, customerId: string) => Math.round((((await call(i, 'GET', `/v1/customers/${customerId}/profile`)).json.features as Record<string, { value: number | null }> | undefined)?.income_90d?.value ?? 0) * 100);
-
-async function eventually(limitMs: number, check: () => Promise<boolean>): Promise<number> {
-  const start = Date.now();
-  while (!(await check())) {
-    if (Date.now() - start > limitMs) throw new Error(`not within ${limitMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return Date.now() - start;
-}
 
 const deposit = (eventId: string, customerId: string, minor: number, n: number) => ({
   eventId,
@@ -84,17 +64,7 @@ describe.skipIf(!up)('three serve processes on one PostgreSQL, Redis and NATS Je
       if (i.child.exitCode === null && i.child.signalCode === null) i.child.kill('SIGTERM');
       await exited(i.child);
     }
-    const admin = new pg.Client({ connectionString: PG_URL });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS ${RUN} CASCADE`);
-    await admin.end();
-    const r = openRedis(REDIS_URL);
-    const keys = await r.keys(`${prefix}*`);
-    if (keys.length > 0) await r.del(...keys);
-    await r.quit();
-    const nc = await connect({ servers: NATS_URL });
-    await (await jetstreamManager(nc)).streams.delete(RUN).catch(() => undefined);
-    await nc.close();
+    await removeRun({ schema: RUN, redisPrefix: prefix, stream: RUN });
   }, 60_000);
 
   it('all three are ready (PostgreSQL, Redis and NATS answer) and share the partitions, each owned once', async () => {

@@ -13,22 +13,12 @@ import { createEngine } from '../../src/engine.js';
 import { AuditTrail } from '../../src/governance/audit.js';
 import { openPostgresBackend } from '../../src/store/backends/postgres.js';
 import { openAuditLog } from '../../src/store/backends/index.js';
-import { openPgPool } from '../../src/store/postgres/db.js';
-import { migrate } from '../../src/store/postgres/migrations.js';
 import { PgAuditLog } from '../../src/store/postgres/auditLog.js';
 import { auditLogContract } from '../store/auditLog.contract.js';
-import { PG_URL } from './pg.js';
+import { dropSchemas, freshSchema, newSchemaName, PG_URL } from './pg.js';
 import { serviceAvailable } from './services.js';
 
 const pgUp = await serviceAvailable('PostgreSQL', 5432);
-const RUN = `sec_${process.pid}_${Date.now().toString(36)}`;
-let n = 0;
-const made: string[] = [];
-const schemaName = () => {
-  const s = `${RUN}_${++n}`;
-  made.push(s);
-  return s;
-};
 const storeUrl = (schema: string) => `${PG_URL}?schema=${schema}`;
 
 async function sql<T extends pg.QueryResultRow>(schema: string, text: string, values: unknown[] = []): Promise<T[]> {
@@ -42,22 +32,15 @@ async function sql<T extends pg.QueryResultRow>(schema: string, text: string, va
 }
 
 describe.skipIf(!pgUp)('erasure and the audit trail on PostgreSQL', () => {
-  afterAll(async () => {
-    const admin = new pg.Client({ connectionString: PG_URL });
-    await admin.connect();
-    for (const s of made) await admin.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
-    await admin.end();
-  });
+  afterAll(dropSchemas);
 
   auditLogContract('postgres', async () => {
-    const schema = schemaName();
-    const pool = openPgPool({ url: PG_URL, schema, max: 2 });
-    await migrate(pool, schema);
+    const { pool } = await freshSchema({ max: 2 });
     return new PgAuditLog(pool, { ownsPool: true });
   });
 
   it('two instances share one tombstone key: an erasure on one refuses the id on the other; no table holds the id', async () => {
-    const schema = schemaName();
+    const schema = newSchemaName();
     const [a, b] = await Promise.all([0, 1].map(() => openPostgresBackend({ url: PG_URL, schema, poolSize: 2, dataDir: mkdtempSync(join(tmpdir(), 'nb-sec-pg-')) })));
     try {
       expect(Buffer.from(a!.tombstoneKey).equals(Buffer.from(b!.tombstoneKey))).toBe(true);
@@ -77,9 +60,7 @@ describe.skipIf(!pgUp)('erasure and the audit trail on PostgreSQL', () => {
   });
 
   it('re-keys tombstones that older versions wrote with the raw id', async () => {
-    const schema = schemaName();
-    const pool = openPgPool({ url: PG_URL, schema, max: 1 });
-    await migrate(pool, schema);
+    const { pool, schema } = await freshSchema({ max: 1 });
     await pool.query('INSERT INTO erased_customers (customer_id, erased_at) VALUES ($1, 1)', ['sec-old-erased-9']);
     await pool.end();
     const backend = await openPostgresBackend({ url: PG_URL, schema, poolSize: 1 });
@@ -93,7 +74,7 @@ describe.skipIf(!pgUp)('erasure and the audit trail on PostgreSQL', () => {
   });
 
   it('an erasure on one instance racing decisions and events on another leaves no row naming the customer', async () => {
-    const schema = schemaName();
+    const schema = newSchemaName();
     const catalogue = new URL('../fixtures/decisions/scenario-catalogue.yaml', import.meta.url).pathname;
     const open = () => createEngine({ store: storeUrl(schema), dataDir: mkdtempSync(join(tmpdir(), 'nb-sec-pg-')), log: { level: 'silent' }, decisioning: { catalogue }, privacy: { retentionEveryMinutes: 0 } });
     const [a, b] = [await open(), await open()];
@@ -135,7 +116,7 @@ describe.skipIf(!pgUp)('erasure and the audit trail on PostgreSQL', () => {
   }, 120_000);
 
   it('an erasure reaches the online profiles other instances hold in memory: none saves the customer back (no bus)', async () => {
-    const schema = schemaName();
+    const schema = newSchemaName();
     const open = () => createEngine({ store: storeUrl(schema), dataDir: mkdtempSync(join(tmpdir(), 'nb-sec-pg-')), log: { level: 'silent' }, privacy: { retentionEveryMinutes: 0 } });
     const [a, b] = [await open(), await open()];
     const id = 'sec-pg-memory-erase-5';
@@ -166,7 +147,7 @@ describe.skipIf(!pgUp)('erasure and the audit trail on PostgreSQL', () => {
   }, 60_000);
 
   it('the engine on PostgreSQL audits into the database: one chain for two instances and the CLI, no customer id in it, append-only', async () => {
-    const schema = schemaName();
+    const schema = newSchemaName();
     const open = () => createEngine({ store: storeUrl(schema), dataDir: mkdtempSync(join(tmpdir(), 'nb-sec-pg-')), log: { level: 'silent' }, privacy: { retentionEveryMinutes: 0 } });
     const one = await open();
     const two = await open();

@@ -4,13 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ChildProcess } from 'node:child_process';
-import { connect } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partitionOf } from '../../src/store/bus.js';
 import { exited, startServer } from '../helpers/server.js';
+import { call, eventually, NATS_URL, removeRun, type Instance } from './cluster.js';
 import { PG_URL } from './pg.js';
 import { serviceAvailable } from './services.js';
 
@@ -20,7 +17,6 @@ import { serviceAvailable } from './services.js';
  * instance fires only the triggers of the customers in its partitions, and a killed instance's
  * customers are served by the others.
  */
-const NATS_URL = process.env.NEXTBEST_TEST_NATS ?? 'nats://127.0.0.1:4222';
 const up = (await serviceAvailable('PostgreSQL', 5432)) && (await serviceAvailable('NATS', 4222));
 const catalogue = fileURLToPath(new URL('../fixtures/multiInstance/catalogue.yaml', import.meta.url));
 const triggers = fileURLToPath(new URL('../fixtures/trigBus/triggers.yaml', import.meta.url));
@@ -31,24 +27,8 @@ const LEASE_MS = 2000;
 const SECRET = 'trig-bus-test-secret-0123456789abcdef';
 const args = ['--store', `${PG_URL}?schema=${RUN}`, '--bus', `${NATS_URL}?stream=${RUN}&partitions=${PARTITIONS}&lease_ms=${LEASE_MS}`];
 
-interface Instance {
-  url: string;
-  child: ChildProcess;
-}
-const call = async (i: Instance, method: string, path: string, body?: unknown) => {
-  const res = await fetch(`${i.url}${path}`, { method, ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-};
 const partitionsOf = async (i: Instance, name = 'triggers') => ((await call(i, 'GET', '/v1/ops/consumers')).json.consumers as { name: string; partitions?: number[] }[]).find((c) => c.name === name)?.partitions ?? [];
 const decidedFires = async (i: Instance) => ((await call(i, 'GET', '/v1/deliveries/metrics')).json.fires as Record<string, { decided: number }>).big_deposit_saver?.decided ?? 0;
-
-async function eventually(limitMs: number, check: () => Promise<boolean>): Promise<void> {
-  const start = Date.now();
-  while (!(await check())) {
-    if (Date.now() - start > limitMs) throw new Error(`not within ${limitMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const deposit = (eventId: string, customerId: string) => ({ eventId, customerId, occurredAt: new Date().toISOString(), schemaVersion: 1, type: 'deposit', payload: { amount: { minor: 6_000_000, currency: 'GBP' }, method: 'online' } });
 
@@ -95,13 +75,7 @@ describe.skipIf(!up)('triggers and delivery partitioned by customer over three s
       await exited(i.child);
     }
     await new Promise((r) => receiver?.close(r));
-    const admin = new pg.Client({ connectionString: PG_URL });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS ${RUN} CASCADE`);
-    await admin.end();
-    const nc = await connect({ servers: NATS_URL });
-    await (await jetstreamManager(nc)).streams.delete(RUN).catch(() => undefined);
-    await nc.close();
+    await removeRun({ schema: RUN, stream: RUN });
   }, 60_000);
 
   it('the trigger, journey and delivery consumers are partitioned: each partition held by one instance', async () => {

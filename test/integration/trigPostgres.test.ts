@@ -1,55 +1,34 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { createEngine, type Engine } from '../../src/engine.js';
-import { openPgPool, type PgPool } from '../../src/store/postgres/db.js';
-import { migrate } from '../../src/store/postgres/migrations.js';
+import { openPgPool } from '../../src/store/postgres/db.js';
 import { PgContactStore } from '../../src/store/postgres/contactStore.js';
 import { PgOutbox } from '../../src/store/postgres/outbox.js';
 import { contactStoreContract } from '../store/contactStore.contract.js';
 import { entryFor, outboxContract } from '../store/outbox.contract.js';
-import { PG_URL } from './pg.js';
+import { dropSchemas, freshSchema, newSchemaName, PG_URL } from './pg.js';
 import { serviceAvailable } from './services.js';
 
 /**
  * The outbox, the contacts it is written with, the trigger state and the journeys on
- * PostgreSQL. Schemas of their own (`nbt_trig_<pid>_…`), dropped at the end.
+ * PostgreSQL. Schemas of their own (`nbt_<pid>_…`, from ./pg.ts), dropped at the end.
  */
 const available = await serviceAvailable('PostgreSQL', 5432);
-const RUN = `nbt_trig_${process.pid}_${Date.now().toString(36)}`;
-let n = 0;
-const made: string[] = [];
-const schemaName = () => {
-  const s = `${RUN}_${++n}`;
-  made.push(s);
-  return s;
-};
-async function fresh(max = 4): Promise<{ pool: PgPool; schema: string }> {
-  const schema = schemaName();
-  const pool = openPgPool({ url: PG_URL, schema, max });
-  await migrate(pool, schema);
-  return { pool, schema };
-}
 const T = 1_700_000_000_000;
 const DAY = 86_400_000;
 
 describe.skipIf(!available)('triggers and delivery on PostgreSQL', () => {
-  afterAll(async () => {
-    const admin = new pg.Client({ connectionString: PG_URL });
-    await admin.connect();
-    for (const s of made.splice(0)) await admin.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
-    await admin.end();
-  });
+  afterAll(dropSchemas);
 
-  outboxContract('postgres', async () => new PgOutbox((await fresh(2)).pool, { ownsPool: true }));
-  contactStoreContract('postgres, with its outbox', async () => new PgContactStore((await fresh(2)).pool, { ownsPool: true, outbox: true }));
+  outboxContract('postgres', async () => new PgOutbox((await freshSchema({ max: 2 })).pool, { ownsPool: true }));
+  contactStoreContract('postgres, with its outbox', async () => new PgContactStore((await freshSchema({ max: 2 })).pool, { ownsPool: true, outbox: true }));
 
   it('a commit writes its outbox entries in the contact\'s transaction: a refused commit leaves neither', async () => {
-    const { pool } = await fresh();
+    const { pool } = await freshSchema({ max: 4 });
     const contacts = new PgContactStore(pool, { outbox: true });
     const box = new PgOutbox(pool);
     expect(contacts.outboxInCommit).toBe(true);
@@ -70,7 +49,7 @@ describe.skipIf(!available)('triggers and delivery on PostgreSQL', () => {
   });
 
   it('two dispatchers on two pools never lease the same entry (SKIP LOCKED), however they interleave', async () => {
-    const { pool, schema } = await fresh();
+    const { pool, schema } = await freshSchema({ max: 4 });
     const other = openPgPool({ url: PG_URL, schema, max: 4 });
     const a = new PgOutbox(pool);
     const b = new PgOutbox(other);
@@ -93,7 +72,7 @@ describe.skipIf(!available)('triggers and delivery on PostgreSQL', () => {
   });
 
   it('a trigger edit made on one instance is in force on another within about a second, and neither reverts the other', async () => {
-    const schema = schemaName();
+    const schema = newSchemaName();
     const store = `${PG_URL}?schema=${schema}`;
     const clock = new ManualClock('2026-03-02T10:00:00Z');
     const dirs = [mkdtempSync(join(tmpdir(), 'nb-trig-a-')), mkdtempSync(join(tmpdir(), 'nb-trig-b-'))];
@@ -130,7 +109,7 @@ describe.skipIf(!available)('triggers and delivery on PostgreSQL', () => {
     });
 
     it('a deposit fires once, its delivery is in the PostgreSQL outbox, and the fire log, the journey and a trigger edit survive a restart', async () => {
-      const schema = schemaName();
+      const schema = newSchemaName();
       const store = `${PG_URL}?schema=${schema}`;
       const clock = new ManualClock('2026-03-02T10:00:00Z');
       const open = () => createEngine({ store, triggers: { sweepSeconds: 0 }, delivery: { dispatch: false } }, { clock, logger: pino({ level: 'silent' }) });

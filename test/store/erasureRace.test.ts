@@ -4,45 +4,20 @@
  * the erasure at a different moment each time, then every file of the data dir is scanned,
  * byte for byte (SQLite files, WAL, free pages), for each erased customer's id, email and name.
  */
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it, expect } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
+import { mulberry32 } from '../../src/core/random.js';
 import { NextbestError } from '../../src/core/errors.js';
 import { createEngine } from '../../src/engine.js';
 import { exampleEvents } from '../helpers/events.js';
+import { scanFiles } from './scanFiles.js';
 
 const catalogue = fileURLToPath(new URL('../fixtures/decisions/scenario-catalogue.yaml', import.meta.url));
 const TRIALS = 24;
-
-/** Files under a folder holding any of the needles. */
-function scan(dir: string, needles: readonly string[]): { file: string; needle: string }[] {
-  const hits: { file: string; needle: string }[] = [];
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) {
-      hits.push(...scan(path, needles));
-      continue;
-    }
-    const bytes = readFileSync(path);
-    for (const n of needles) if (bytes.includes(Buffer.from(n))) hits.push({ file: name, needle: n });
-  }
-  return hits;
-}
-
-/** A seeded generator (mulberry32): each run races the same way. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const refusedAsErased = (e: unknown) => e instanceof NextbestError && (e.code === 'GONE' || e.code === 'NOT_FOUND');
@@ -53,7 +28,8 @@ describe('erasure racing decisions, deliveries and ingest', () => {
     const clock = new ManualClock('2026-03-01T12:00:00Z');
     // Deliveries go through the engine's own outbox (decisions with `deliver`, written with their contacts) and its pull channel.
     const engine = await createEngine({ dataDir, log: { level: 'silent' }, decisioning: { catalogue }, privacy: { retentionEveryMinutes: 0 } }, { clock });
-    const random = seeded(14);
+    const rng = mulberry32(14); // seeded: each run races the same way
+    const random = () => rng.next();
     const keep = 'keep-me-0815';
     await engine.upsertCustomers([{ customerId: keep, dateOfBirth: '1975-05-05', consents: { marketing: true, personalised_offers: true } }]);
     await engine.ingest(exampleEvents(keep, '2026-03-01T09:00:00Z', keep).filter((e) => e.customerId !== '*'));
@@ -134,10 +110,10 @@ describe('erasure racing decisions, deliveries and ingest', () => {
     expect(tally.accepted).toBeGreaterThan(0);
     expect(tally.rejectedAfter).toBeGreaterThan(0);
     expect(tally.delivered).toBeGreaterThan(0);
-    expect(scan(dataDir, [keep]).length, 'the scan sees data that is held').toBeGreaterThan(0);
+    expect(scanFiles(dataDir, [keep]).length, 'the scan sees data that is held').toBeGreaterThan(0);
 
-    expect(scan(dataDir, erased), 'engine open').toEqual([]);
+    expect(scanFiles(dataDir, erased), 'engine open').toEqual([]);
     await engine.close();
-    expect(scan(dataDir, erased), 'after close').toEqual([]);
+    expect(scanFiles(dataDir, erased), 'after close').toEqual([]);
   }, 120_000);
 });

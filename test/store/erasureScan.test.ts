@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,23 +6,9 @@ import { describe, it, expect } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { createEngine } from '../../src/engine.js';
 import { exampleEvents } from '../helpers/events.js';
+import { scanFiles } from './scanFiles.js';
 
 const catalogue = fileURLToPath(new URL('../fixtures/decisions/scenario-catalogue.yaml', import.meta.url));
-
-/** Every file under a folder, with the needles it holds. */
-function scan(dir: string, needles: readonly string[]): { file: string; needle: string; bytes: number }[] {
-  const hits: { file: string; needle: string; bytes: number }[] = [];
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) {
-      hits.push(...scan(path, needles));
-      continue;
-    }
-    const bytes = readFileSync(path);
-    for (const n of needles) if (bytes.includes(Buffer.from(n))) hits.push({ file: name, needle: n, bytes: bytes.length });
-  }
-  return hits;
-}
 
 describe('erasure leaves no bytes of the customer in the data dir (SQLite store)', () => {
   it('after erasure (WAL truncated) and after close, no file holds the id, email or name', async () => {
@@ -46,14 +32,14 @@ describe('erasure leaves no bytes of the customer in the data dir (SQLite store)
     }
     // A quarantined item of theirs, raw body included.
     expect((await engine.ingest([{ eventId: 'bad-1', customerId: id, occurredAt: 'not a date', type: 'login', schemaVersion: 1, payload: { note: email } }])).rejected).toBe(1);
-    expect(scan(dataDir, [id]).length).toBeGreaterThan(0); // the scan can see them before
+    expect(scanFiles(dataDir, [id]).length).toBeGreaterThan(0); // the scan can see them before
 
     const erased = await engine.eraseCustomer(id);
     expect(erased).toMatchObject({ record: true, rejects: 1 });
-    expect(scan(dataDir, [id, email, name]), 'after erasure, engine open').toEqual([]);
+    expect(scanFiles(dataDir, [id, email, name]), 'after erasure, engine open').toEqual([]);
     await engine.close();
-    expect(scan(dataDir, [id, email, name]), 'after close').toEqual([]);
+    expect(scanFiles(dataDir, [id, email, name]), 'after close').toEqual([]);
     // The other customer's data is still there: the scan is not vacuous.
-    expect(scan(dataDir, [other]).length).toBeGreaterThan(0);
+    expect(scanFiles(dataDir, [other]).length).toBeGreaterThan(0);
   }, 30_000);
 });

@@ -25,13 +25,15 @@ import { NatsBus, busOptionsFromUrl } from '../nats/bus.js';
 import { RedisContactStore } from '../redis/contactStore.js';
 import { PgErasureNotices } from '../postgres/erasureNotices.js';
 import { rebuildContacts } from '../redis/contactRebuild.js';
+import { RedisProfileStore } from '../redis/profileStore.js';
 
 /** How far back the contact history is rebuilt when Redis lost it: beyond the longest cap or cool-down a catalogue sets. */
 const CONTACT_REBUILD_DAYS = 400;
-import { RedisProfileStore } from '../redis/profileStore.js';
 
-/** Every port on PostgreSQL (profiles and contact counters on Redis when a cache is given). */
-/** `pool`: for modules that keep their own tables in the schema (the trigger state, migration 13). */
+/**
+ * Every port on PostgreSQL (profiles and contact counters on Redis when a cache is given).
+ * `pool`: for modules that keep their own tables in the schema (the trigger state, migration 13).
+ */
 export type PostgresBackend = Backend & { readonly kind: 'postgres'; readonly pool: PgPool };
 
 export interface PostgresBackendOptions {
@@ -155,19 +157,16 @@ export function postgresOptionsFromUrls(store: string, cache?: string, bus?: str
 
 /** The API key store alone on PostgreSQL (what `nextbest keys` uses); migrates first, owns its small pool. */
 export async function openPostgresApiKeyStore(o: { url: string; schema?: string }): Promise<ApiKeyStore> {
-  const schema = o.schema ?? DEFAULT_PG_SCHEMA;
-  const pool = openPgPool({ url: o.url, schema, max: 2 });
-  try {
-    await migrate(pool, schema);
-  } catch (e) {
-    await pool.end();
-    throw e;
-  }
-  return new PgApiKeyStore(pool, { ownsPool: true });
+  return new PgApiKeyStore(await openMigratedSmallPool(o), { ownsPool: true });
 }
 
 /** The audit trail alone on PostgreSQL (what `nextbest keys` and `nextbest audit` use); migrates first, owns its small pool. */
 export async function openPostgresAuditLog(o: { url: string; schema?: string }): Promise<PgAuditLog> {
+  return new PgAuditLog(await openMigratedSmallPool(o), { ownsPool: true });
+}
+
+/** A pool of two for one port opened alone by a CLI command, migrated first (ended if migrating fails). */
+async function openMigratedSmallPool(o: { url: string; schema?: string }): Promise<PgPool> {
   const schema = o.schema ?? DEFAULT_PG_SCHEMA;
   const pool = openPgPool({ url: o.url, schema, max: 2 });
   try {
@@ -176,7 +175,7 @@ export async function openPostgresAuditLog(o: { url: string; schema?: string }):
     await pool.end();
     throw e;
   }
-  return new PgAuditLog(pool, { ownsPool: true });
+  return pool;
 }
 
 /** Rejects after `ms` unless `p` settles first: a store that does not answer is not ready. */

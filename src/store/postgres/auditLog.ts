@@ -1,19 +1,5 @@
-import type { AuditEntry, AuditLog } from '../auditLog.js';
+import { auditEntryFromRow, type AuditEntry, type AuditLog, type AuditRow } from '../auditLog.js';
 import { inTransaction, lockFor, release, type PgAdapterOptions, type PgPool } from './db.js';
-
-interface Row {
-  seq: number;
-  at: string;
-  actor: string;
-  action: string;
-  target: string;
-  before: string;
-  after: string;
-  prev_hash: string;
-  hash: string;
-}
-
-const entryOf = (r: Row): AuditEntry => ({ seq: Number(r.seq), at: r.at, actor: r.actor, action: r.action, target: r.target, before: JSON.parse(r.before), after: JSON.parse(r.after), prevHash: r.prev_hash, hash: r.hash });
 
 /**
  * The audit trail in PostgreSQL, one chain for every instance on the schema (and `nextbest
@@ -29,8 +15,8 @@ export class PgAuditLog implements AuditLog {
   async append(build: (last: AuditEntry | null) => AuditEntry): Promise<AuditEntry> {
     return inTransaction(this.pool, async (c) => {
       await lockFor(c, 'audit', 'chain');
-      const last = (await c.query<Row>('SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1')).rows[0];
-      const e = build(last ? entryOf(last) : null);
+      const last = (await c.query<AuditRow>('SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1')).rows[0];
+      const e = build(last ? auditEntryFromRow(last) : null);
       const expected = (last ? Number(last.seq) : 0) + 1;
       if (e.seq !== expected) throw new Error(`audit entry seq ${e.seq} does not follow ${expected - 1}`);
       await c.query('INSERT INTO audit_log (seq, at, actor, action, target, before, after, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [
@@ -49,7 +35,7 @@ export class PgAuditLog implements AuditLog {
   }
 
   async list(o: { afterSeq?: number; limit: number }): Promise<AuditEntry[]> {
-    return (await this.pool.query<Row>('SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2', [o.afterSeq ?? 0, o.limit])).rows.map(entryOf);
+    return (await this.pool.query<AuditRow>('SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2', [o.afterSeq ?? 0, o.limit])).rows.map(auditEntryFromRow);
   }
 
   async close(): Promise<void> {

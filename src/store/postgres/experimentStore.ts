@@ -1,14 +1,6 @@
 import { canonicalJson } from '../../core/canonical.js';
-import { experimentChanged, type ExperimentStore, type StoredExperiment } from '../experimentStore.js';
+import { experimentChanged, experimentFromRow, type ExperimentRow, type ExperimentStore, type StoredExperiment } from '../experimentStore.js';
 import { inTransaction, lockFor, release, type PgAdapterOptions, type PgPool } from './db.js';
-
-interface Row {
-  id: string;
-  revision: number;
-  created_at: number;
-  updated_at: number;
-  body: string;
-}
 
 const COLUMNS = 'id, revision, created_at, updated_at, body';
 
@@ -31,19 +23,19 @@ export class PgExperimentStore implements ExperimentStore {
       const had = (await c.query<{ revision: number }>('SELECT revision FROM experiments WHERE id = $1', [id])).rows[0];
       if ((had?.revision ?? 0) !== expectedRevision) throw experimentChanged(id, expectedRevision, had?.revision);
       const row = had
-        ? (await c.query<Row>(`UPDATE experiments SET revision = revision + 1, updated_at = $2, body = $3 WHERE id = $1 RETURNING ${COLUMNS}`, [id, now, body])).rows[0]!
-        : (await c.query<Row>(`INSERT INTO experiments (id, revision, created_at, updated_at, body) VALUES ($1, 1, $2, $2, $3) RETURNING ${COLUMNS}`, [id, now, body])).rows[0]!;
-      return out(row);
+        ? (await c.query<ExperimentRow>(`UPDATE experiments SET revision = revision + 1, updated_at = $2, body = $3 WHERE id = $1 RETURNING ${COLUMNS}`, [id, now, body])).rows[0]!
+        : (await c.query<ExperimentRow>(`INSERT INTO experiments (id, revision, created_at, updated_at, body) VALUES ($1, 1, $2, $2, $3) RETURNING ${COLUMNS}`, [id, now, body])).rows[0]!;
+      return experimentFromRow(row);
     });
   }
 
   async get(id: string): Promise<StoredExperiment | undefined> {
-    const r = (await this.pool.query<Row>(`SELECT ${COLUMNS} FROM experiments WHERE id = $1`, [id])).rows[0];
-    return r ? out(r) : undefined;
+    const r = (await this.pool.query<ExperimentRow>(`SELECT ${COLUMNS} FROM experiments WHERE id = $1`, [id])).rows[0];
+    return r ? experimentFromRow(r) : undefined;
   }
 
   async list(): Promise<StoredExperiment[]> {
-    return (await this.pool.query<Row>(`SELECT ${COLUMNS} FROM experiments ORDER BY seq`)).rows.map(out);
+    return (await this.pool.query<ExperimentRow>(`SELECT ${COLUMNS} FROM experiments ORDER BY seq`)).rows.map(experimentFromRow);
   }
 
   async remove(id: string, expectedRevision: number): Promise<boolean> {
@@ -69,8 +61,4 @@ export class PgExperimentStore implements ExperimentStore {
   async close(): Promise<void> {
     await release(this.pool, this.o);
   }
-}
-
-function out(r: Row): StoredExperiment {
-  return { id: r.id, revision: r.revision, createdAt: r.created_at, updatedAt: r.updated_at, definition: JSON.parse(r.body) as unknown };
 }

@@ -1,48 +1,7 @@
-import { OUTBOX_STATUSES, type LeaseRequest, type NewOutboxEntry, type Outbox, type OutboxEntry, type OutboxQuery, type OutboxStatus } from '../outbox.js';
+import { OUTBOX_STATUSES, type LeaseRequest, type NewOutboxEntry, type Outbox, type OutboxEntry, type OutboxQuery, type OutboxRow, type OutboxStatus, outboxEntryFromRow } from '../outbox.js';
 import { release, type PgAdapterOptions, type PgClient, type PgPool } from './db.js';
 
-interface Row {
-  key: string;
-  decision_id: string;
-  action_id: string;
-  customer_id: string;
-  channel: string;
-  worklist: string;
-  message: string;
-  created_at: number;
-  expires_at: number | null;
-  status: OutboxStatus;
-  attempts: number;
-  due_at: number;
-  leased_by: string | null;
-  lease_until: number | null;
-  last_error: string | null;
-  settled_at: number | null;
-}
-
 const COLUMNS = 'key, decision_id, action_id, customer_id, channel, worklist, message, created_at, expires_at, status, attempts, due_at, leased_by, lease_until, last_error, settled_at';
-
-function entry(r: Row): OutboxEntry {
-  const e: OutboxEntry = {
-    key: r.key,
-    decisionId: r.decision_id,
-    actionId: r.action_id,
-    customerId: r.customer_id,
-    channel: r.channel,
-    worklist: r.worklist,
-    message: JSON.parse(r.message) as Record<string, unknown>,
-    createdAt: r.created_at,
-    status: r.status,
-    attempts: r.attempts,
-    dueAt: r.due_at,
-    leasedBy: r.leased_by,
-    leaseUntil: r.lease_until,
-    lastError: r.last_error,
-    settledAt: r.settled_at,
-  };
-  if (r.expires_at !== null) e.expiresAt = r.expires_at;
-  return e;
-}
 
 type Queryable = Pick<PgClient, 'query'>;
 
@@ -96,7 +55,7 @@ export class PgOutbox implements Outbox {
     if (r.customerId !== undefined) filters.push(`AND customer_id = $${args.push(r.customerId)}`);
     if (r.worklist !== undefined) filters.push(`AND worklist = $${args.push(r.worklist)}`);
     const rows = (
-      await this.pool.query<Row>(
+      await this.pool.query<OutboxRow>(
         `WITH due AS (
            SELECT key FROM outbox
            WHERE channel = ANY($1::text[]) ${filters.join(' ')}
@@ -109,9 +68,9 @@ export class PgOutbox implements Outbox {
          RETURNING ${COLUMNS.split(', ').map((c) => `o.${c}`).join(', ')}, o.seq`,
         args,
       )
-    ).rows as (Row & { seq: number })[];
+    ).rows as (OutboxRow & { seq: number })[];
     // RETURNING keeps no order: oldest due first, as the lease took them.
-    return rows.sort((a, b) => a.due_at - b.due_at || a.created_at - b.created_at || a.seq - b.seq).map(entry);
+    return rows.sort((a, b) => a.due_at - b.due_at || a.created_at - b.created_at || a.seq - b.seq).map(outboxEntryFromRow);
   }
 
   private async settle(sql: string, args: unknown[]): Promise<boolean> {
@@ -157,8 +116,8 @@ export class PgOutbox implements Outbox {
   }
 
   async get(key: string): Promise<OutboxEntry | undefined> {
-    const r = (await this.pool.query<Row>(`SELECT ${COLUMNS} FROM outbox WHERE key = $1`, [key])).rows[0];
-    return r && entry(r);
+    const r = (await this.pool.query<OutboxRow>(`SELECT ${COLUMNS} FROM outbox WHERE key = $1`, [key])).rows[0];
+    return r && outboxEntryFromRow(r);
   }
 
   async list(q: OutboxQuery): Promise<OutboxEntry[]> {
@@ -169,7 +128,7 @@ export class PgOutbox implements Outbox {
       where.push(`${column} = $${args.push(value)}`);
     }
     const sql = `SELECT ${COLUMNS} FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT $${args.push(q.limit ?? 100)}`;
-    return (await this.pool.query<Row>(sql, args)).rows.map(entry);
+    return (await this.pool.query<OutboxRow>(sql, args)).rows.map(outboxEntryFromRow);
   }
 
   async counts(): Promise<Record<OutboxStatus, number>> {

@@ -43,6 +43,7 @@ export async function rebuildContacts(src: ContactSources, sink: ContactSink, o:
   const familyOf = new Map<string, string>();
   const used = new Map<string, number>();
   const countersFrom = o.now - 2 * 86_400_000;
+  const bump = (key: string) => used.set(key, (used.get(key) ?? 0) + 1);
   let contacts = 0;
   for await (const page of src.decisionsSince(o.sinceMs)) {
     const byCustomer = new Map<string, ContactRecord[]>();
@@ -51,17 +52,20 @@ export async function rebuildContacts(src: ContactSources, sink: ContactSink, o:
       const sessionId = sessionOf(d.record);
       if (!catalogues.has(d.catalogueVersion)) catalogues.set(d.catalogueVersion, (await src.getCatalogue(d.catalogueVersion)) as CatalogueCounters | undefined);
       const cat = catalogues.get(d.catalogueVersion);
+      const list = byCustomer.get(d.customerId) ?? [];
+      byCustomer.set(d.customerId, list);
       for (const actionId of d.chosenActions) {
-        const family = cat?.actions?.find((a) => a.id === actionId)?.family ?? familyOf.get(actionId) ?? 'unknown';
+        const action = cat?.actions?.find((a) => a.id === actionId);
+        const family = action?.family ?? familyOf.get(actionId) ?? 'unknown';
         familyOf.set(actionId, family);
         const c: ContactRecord = { decisionId: d.decisionId, actionId, family, channel: d.channel, at: d.decidedAt };
         if (sessionId) c.sessionId = sessionId;
-        byCustomer.set(d.customerId, [...(byCustomer.get(d.customerId) ?? []), c]);
+        list.push(c);
         contacts++;
         if (d.decidedAt < countersFrom) continue;
         const day = new Date(d.decidedAt).toISOString().slice(0, 10);
-        if (cat?.contactPolicy?.channelDailyCapacity?.[d.channel] !== undefined) used.set(`channel:${d.channel}:${day}`, (used.get(`channel:${d.channel}:${day}`) ?? 0) + 1);
-        if (cat?.actions?.find((a) => a.id === actionId)?.dailyCapacity !== undefined) used.set(`action:${actionId}:${day}`, (used.get(`action:${actionId}:${day}`) ?? 0) + 1);
+        if (cat?.contactPolicy?.channelDailyCapacity?.[d.channel] !== undefined) bump(`channel:${d.channel}:${day}`);
+        if (action?.dailyCapacity !== undefined) bump(`action:${actionId}:${day}`);
       }
     }
     for (const [customerId, list] of byCustomer) await sink.restoreContacts(customerId, list);

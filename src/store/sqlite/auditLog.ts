@@ -1,4 +1,4 @@
-import type { AuditEntry, AuditLog } from '../auditLog.js';
+import { auditEntryFromRow, type AuditEntry, type AuditLog, type AuditRow } from '../auditLog.js';
 import { openSqlite, type SqliteDb } from './db.js';
 
 const MIGRATIONS = [
@@ -17,20 +17,6 @@ const MIGRATIONS = [
    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;`,
 ];
-
-interface Row {
-  seq: number;
-  at: string;
-  actor: string;
-  action: string;
-  target: string;
-  before: string;
-  after: string;
-  prev_hash: string;
-  hash: string;
-}
-
-const entryOf = (r: Row): AuditEntry => ({ seq: r.seq, at: r.at, actor: r.actor, action: r.action, target: r.target, before: JSON.parse(r.before), after: JSON.parse(r.after), prevHash: r.prev_hash, hash: r.hash });
 
 /**
  * The audit log in a database file of its own (audit.db in the data dir). The file is
@@ -53,8 +39,8 @@ export class SqliteAuditLog implements AuditLog {
 
   async append(build: (last: AuditEntry | null) => AuditEntry): Promise<AuditEntry> {
     const run = this.db.transaction(() => {
-      const last = this.lastRow.get() as Row | undefined;
-      const e = build(last ? entryOf(last) : null);
+      const last = this.lastRow.get() as AuditRow | undefined;
+      const e = build(last ? auditEntryFromRow(last) : null);
       if (e.seq !== (last?.seq ?? 0) + 1) throw new Error(`audit entry seq ${e.seq} does not follow ${last?.seq ?? 0}`);
       this.insert.run(e.seq, e.at, e.actor, e.action, e.target, JSON.stringify(e.before ?? null), JSON.stringify(e.after ?? null), e.prevHash, e.hash);
       return e;
@@ -63,7 +49,7 @@ export class SqliteAuditLog implements AuditLog {
   }
 
   async list(o: { afterSeq?: number; limit: number }): Promise<AuditEntry[]> {
-    return (this.page.all(o.afterSeq ?? 0, o.limit) as Row[]).map(entryOf);
+    return (this.page.all(o.afterSeq ?? 0, o.limit) as AuditRow[]).map(auditEntryFromRow);
   }
 
   async close(): Promise<void> {

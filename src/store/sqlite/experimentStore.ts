@@ -1,5 +1,5 @@
 import { canonicalJson } from '../../core/canonical.js';
-import { experimentChanged, type ExperimentStore, type StoredExperiment } from '../experimentStore.js';
+import { experimentChanged, experimentFromRow, type ExperimentRow, type ExperimentStore, type StoredExperiment } from '../experimentStore.js';
 import { ensureSchema, type SqliteDb } from './db.js';
 
 const MIGRATIONS = [
@@ -17,14 +17,6 @@ const MIGRATIONS = [
    );`,
 ];
 
-interface Row {
-  id: string;
-  revision: number;
-  created_at: number;
-  updated_at: number;
-  body: string;
-}
-
 /**
  * Experiments in the embedded database: an edit runs in an IMMEDIATE transaction (the
  * write lock is taken before the revision is read), so of two processes editing one
@@ -41,15 +33,15 @@ export class SqliteExperimentStore implements ExperimentStore {
     const insert = db.prepare('INSERT INTO experiments (id, revision, created_at, updated_at, body) VALUES (?, 1, ?, ?, ?)');
     const update = db.prepare('UPDATE experiments SET revision = revision + 1, updated_at = ?, body = ? WHERE id = ?');
     const del = db.prepare('DELETE FROM experiments WHERE id = ?');
-    this.putTx = db.transaction((id: string, body: string, expected: number, now: number): Row => {
-      const had = this.readOne.get(id) as Row | undefined;
+    this.putTx = db.transaction((id: string, body: string, expected: number, now: number): ExperimentRow => {
+      const had = this.readOne.get(id) as ExperimentRow | undefined;
       if ((had?.revision ?? 0) !== expected) throw experimentChanged(id, expected, had?.revision);
       if (had) update.run(now, body, id);
       else insert.run(id, now, now, body);
-      return this.readOne.get(id) as Row;
+      return this.readOne.get(id) as ExperimentRow;
     });
     this.removeTx = db.transaction((id: string, expected: number): boolean => {
-      const had = this.readOne.get(id) as Row | undefined;
+      const had = this.readOne.get(id) as ExperimentRow | undefined;
       if (!had) return false;
       if (had.revision !== expected) throw experimentChanged(id, expected, had.revision);
       del.run(id);
@@ -58,16 +50,16 @@ export class SqliteExperimentStore implements ExperimentStore {
   }
 
   async put(id: string, definition: unknown, expectedRevision: number, now: number): Promise<StoredExperiment> {
-    return out(this.putTx.immediate(id, canonicalJson(definition), expectedRevision, now));
+    return experimentFromRow(this.putTx.immediate(id, canonicalJson(definition), expectedRevision, now));
   }
 
   async get(id: string): Promise<StoredExperiment | undefined> {
-    const r = this.readOne.get(id) as Row | undefined;
-    return r ? out(r) : undefined;
+    const r = this.readOne.get(id) as ExperimentRow | undefined;
+    return r ? experimentFromRow(r) : undefined;
   }
 
   async list(): Promise<StoredExperiment[]> {
-    return (this.db.prepare('SELECT id, revision, created_at, updated_at, body FROM experiments ORDER BY seq').all() as Row[]).map(out);
+    return (this.db.prepare('SELECT id, revision, created_at, updated_at, body FROM experiments ORDER BY seq').all() as ExperimentRow[]).map(experimentFromRow);
   }
 
   async remove(id: string, expectedRevision: number): Promise<boolean> {
@@ -87,8 +79,4 @@ export class SqliteExperimentStore implements ExperimentStore {
   async close(): Promise<void> {
     return;
   }
-}
-
-function out(r: Row): StoredExperiment {
-  return { id: r.id, revision: r.revision, createdAt: r.created_at, updatedAt: r.updated_at, definition: JSON.parse(r.body) as unknown };
 }

@@ -1,4 +1,4 @@
-import { OUTBOX_STATUSES, type LeaseRequest, type NewOutboxEntry, type Outbox, type OutboxEntry, type OutboxQuery, type OutboxStatus } from '../outbox.js';
+import { OUTBOX_STATUSES, type LeaseRequest, type NewOutboxEntry, type Outbox, type OutboxEntry, type OutboxQuery, type OutboxRow, type OutboxStatus, outboxEntryFromRow } from '../outbox.js';
 import { ensureSchema, type SqliteDb } from './db.js';
 
 const MIGRATIONS = [
@@ -24,47 +24,6 @@ const MIGRATIONS = [
    CREATE INDEX outbox_customer ON outbox (customer_id, created_at);`,
 ];
 
-interface Row {
-  key: string;
-  decision_id: string;
-  action_id: string;
-  customer_id: string;
-  channel: string;
-  worklist: string;
-  message: string;
-  created_at: number;
-  expires_at: number | null;
-  status: OutboxStatus;
-  attempts: number;
-  due_at: number;
-  leased_by: string | null;
-  lease_until: number | null;
-  last_error: string | null;
-  settled_at: number | null;
-}
-
-function entry(r: Row): OutboxEntry {
-  const e: OutboxEntry = {
-    key: r.key,
-    decisionId: r.decision_id,
-    actionId: r.action_id,
-    customerId: r.customer_id,
-    channel: r.channel,
-    worklist: r.worklist,
-    message: JSON.parse(r.message) as Record<string, unknown>,
-    createdAt: r.created_at,
-    status: r.status,
-    attempts: r.attempts,
-    dueAt: r.due_at,
-    leasedBy: r.leased_by,
-    leaseUntil: r.lease_until,
-    lastError: r.last_error,
-    settledAt: r.settled_at,
-  };
-  if (r.expires_at !== null) e.expiresAt = r.expires_at;
-  return e;
-}
-
 /**
  * The outbox in the embedded database. It lives in the same file as the contact history, so
  * the wiring can write an entry in the transaction that records the contact (`enqueueIn`
@@ -84,7 +43,7 @@ export class SqliteOutbox implements Outbox {
        ON CONFLICT (key) DO NOTHING`,
     );
     this.byKey = db.prepare('SELECT * FROM outbox WHERE key = ?');
-    this.leaseTx = db.transaction((r: LeaseRequest): Row[] => {
+    this.leaseTx = db.transaction((r: LeaseRequest): OutboxRow[] => {
       const marks = r.channels.map(() => '?').join(',');
       const filters = [r.customerId !== undefined ? 'AND customer_id = ?' : '', r.worklist !== undefined ? 'AND worklist = ?' : ''].join(' ');
       const args = [...r.channels, ...(r.customerId !== undefined ? [r.customerId] : []), ...(r.worklist !== undefined ? [r.worklist] : [])];
@@ -96,7 +55,7 @@ export class SqliteOutbox implements Outbox {
         )
         .all(...args, r.now, r.now, r.limit) as { key: string }[];
       const update = db.prepare(`UPDATE outbox SET status = 'leased', leased_by = ?, lease_until = ?, attempts = attempts + 1 WHERE key = ? RETURNING *`);
-      return rows.map((k) => update.get(r.by, r.now + r.leaseMs, k.key) as Row);
+      return rows.map((k) => update.get(r.by, r.now + r.leaseMs, k.key) as OutboxRow);
     });
   }
 
@@ -116,7 +75,7 @@ export class SqliteOutbox implements Outbox {
 
   async lease(r: LeaseRequest): Promise<OutboxEntry[]> {
     if (r.channels.length === 0 || r.limit <= 0) return [];
-    return this.leaseTx.immediate(r).map(entry);
+    return this.leaseTx.immediate(r).map(outboxEntryFromRow);
   }
 
   private settle(sql: string, ...args: unknown[]): boolean {
@@ -153,8 +112,8 @@ export class SqliteOutbox implements Outbox {
   }
 
   async get(key: string): Promise<OutboxEntry | undefined> {
-    const r = this.byKey.get(key) as Row | undefined;
-    return r && entry(r);
+    const r = this.byKey.get(key) as OutboxRow | undefined;
+    return r && outboxEntryFromRow(r);
   }
 
   async list(q: OutboxQuery): Promise<OutboxEntry[]> {
@@ -166,7 +125,7 @@ export class SqliteOutbox implements Outbox {
       args.push(value);
     }
     const sql = `SELECT * FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY rowid LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, q.limit ?? 100) as Row[]).map(entry);
+    return (this.db.prepare(sql).all(...args, q.limit ?? 100) as OutboxRow[]).map(outboxEntryFromRow);
   }
 
   async counts(): Promise<Record<OutboxStatus, number>> {
