@@ -1,6 +1,5 @@
 import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createEngine, loadConfig, precheckEventFile } from '../index.js';
 import { parseCommand, UsageError } from './args.js';
 import { ProgressBar } from './progress.js';
 
@@ -33,6 +32,8 @@ const spec = {
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, spec);
   if (!parsed) return 0;
+  // The engine loads only now, so `ingest --help` answers without it.
+  const { createEngine, loadConfig, precheckEventFile } = await import('../index.js');
   const v = parsed.values;
   const files = parsed.positionals;
   if (files.length === 0 && !v.customers) throw new UsageError(`give at least one FILE\n\nUsage: ${spec.usage}`);

@@ -1,7 +1,5 @@
 import { join } from 'node:path';
-import { createEngine, loadConfig, readSimulatedClock, CLOCK_FILE } from '../index.js';
 import { parseCommand } from './args.js';
-import { serveEngine } from './listen.js';
 
 const spec = {
   usage: 'nextbest serve [--port N] [--host H] [--data-dir DIR] [--store sqlite|memory|postgres://…] [--cache redis://…] [--bus nats://…] [--config FILE] [--no-auth]',
@@ -32,6 +30,8 @@ const spec = {
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, spec);
   if (!parsed) return 0;
+  // The engine and the server load only now, so `serve --help` answers without them.
+  const [{ createEngine, loadConfig, readSimulatedClock, CLOCK_FILE }, { serveEngine }] = await Promise.all([import('../index.js'), import('./listen.js')]);
   const v = parsed.values;
   const config = loadConfig(v.config, process.env, {
     ...(v['data-dir'] ? { dataDir: v['data-dir'] } : {}),
