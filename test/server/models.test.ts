@@ -20,6 +20,9 @@ describe('HTTP: models, cards, promotion, drift and profile scores', () => {
     const mine = bank.events.filter((e) => e.customerId === one);
     const r = await engine.ingest(mine);
     expect(r.rejected).toBe(0);
+    // The bulk history went around ingest: let the consumers apply it before asking for a
+    // profile (on a loaded machine it takes longer than the profile's 2 s freshness wait).
+    await engine.consumers.caughtUp();
     app = buildApp(engine, { logger: false, auth: { mode: 'none' } });
     await app.ready();
   }, 60_000);
