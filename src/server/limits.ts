@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import rateLimit from '@fastify/rate-limit';
 import cors from '@fastify/cors';
 import type { Config } from '../index.js';
 import { sendError } from './errors.js';
@@ -52,19 +51,23 @@ export function jsonTooDeepAt(text: string, max: number): number {
  * one static HTML page with inline styles, so the content policy allows nothing else.
  */
 export function installSecurityHeaders(app: FastifyInstance): void {
-  app.addHook('onSend', async (request, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('x-frame-options', 'DENY');
-    reply.header('referrer-policy', 'no-referrer');
-    reply.header('cross-origin-opener-policy', 'same-origin');
-    reply.header('cross-origin-resource-policy', 'same-origin');
-    reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
-    reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+  app.addHook('onSend', (request, reply, payload, done) => {
+    reply.headers(SECURITY_HEADERS);
     // Responses carry customer data: no cache (browser or proxy) may keep them.
     if (!reply.hasHeader('cache-control') && request.url !== '/openapi.json') reply.header('cache-control', 'no-store');
-    return payload;
+    done(null, payload);
   });
 }
+
+const SECURITY_HEADERS = Object.freeze({
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+});
 
 /** CORS only for the configured origins; without any, browsers on other origins get no CORS headers at all. */
 export function installCors(app: FastifyInstance, server: ServerConfig): boolean {
@@ -73,41 +76,79 @@ export function installCors(app: FastifyInstance, server: ServerConfig): boolean
   return true;
 }
 
-/** `isAllowed` means allow-listed (we list nobody); `isExceeded` is the verdict. */
-type Limiter = (req: FastifyRequest) => Promise<{ isAllowed: true; key: string } | { isAllowed: false; key: string; ttlInSeconds: number; max: number; isExceeded: boolean }>;
+/**
+ * Fixed-window request counters, counted as @fastify/rate-limit's local store counts them (a
+ * window opens at a key's first request and lasts `windowMs`), but synchronously: two
+ * limiters on every request cost two promise chains and an LRU each with the plugin. Holds
+ * at most `maxKeys` keys; windows are kept in the order they opened, so the ones that have
+ * ended are dropped first, and only a full map of live windows drops the oldest.
+ */
+export class RateWindows {
+  private readonly windows = new Map<string, { n: number; start: number }>();
+
+  constructor(
+    private readonly max: number,
+    private readonly windowMs: number,
+    private readonly maxKeys = 100_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Counts one request for `key`: 0 when it is within the limit, else the seconds until its window ends (at least 1). */
+  take(key: string): number {
+    const t = this.now();
+    let w = this.windows.get(key);
+    if (w === undefined || w.start + this.windowMs <= t) {
+      if (w !== undefined) this.windows.delete(key);
+      else if (this.windows.size >= this.maxKeys) this.evict(t);
+      w = { n: 0, start: t };
+      this.windows.set(key, w);
+    }
+    w.n++;
+    return w.n > this.max ? Math.max(1, Math.ceil((w.start + this.windowMs - t) / 1000)) : 0;
+  }
+
+  /** Keys counted now (for tests and metrics). */
+  get size(): number {
+    return this.windows.size;
+  }
+
+  private evict(t: number): void {
+    for (const [key, w] of this.windows) {
+      if (w.start + this.windowMs > t) break;
+      this.windows.delete(key);
+    }
+    if (this.windows.size >= this.maxKeys) this.windows.delete(this.windows.keys().next().value!);
+  }
+}
 
 /**
- * Rate limits with @fastify/rate-limit's counters: per caller after authentication, and per
- * customer id (path, or the body of a decision request) once the body is parsed. Over the
- * limit: 429 RATE_LIMITED with Retry-After.
+ * Rate limits per caller after authentication, and per customer id (path, or the body of a
+ * decision request) once the body is parsed. Over the limit: 429 RATE_LIMITED with
+ * Retry-After. Both checks are synchronous hooks.
  */
 export function installRateLimits(app: FastifyInstance, server: ServerConfig): void {
   const { perKey, perCustomer } = server.rateLimit;
-  if (perKey.max === 0 && perCustomer.max === 0) return;
-  app.register(rateLimit, { global: false });
-  let byCaller: Limiter | undefined;
-  let byCustomer: Limiter | undefined;
-  const create = (max: number, windowSeconds: number, keyGenerator: (r: FastifyRequest) => string): Limiter =>
-    (app as unknown as { createRateLimit(o: object): Limiter }).createRateLimit({ max, timeWindow: windowSeconds * 1000, keyGenerator });
   const refuse = (reply: FastifyReply, ttl: number, what: string) => {
-    reply.header('retry-after', String(Math.max(1, ttl)));
-    return sendError(reply, 'RATE_LIMITED', `too many requests ${what}; retry after ${Math.max(1, ttl)} s`);
+    reply.header('retry-after', String(ttl));
+    sendError(reply, 'RATE_LIMITED', `too many requests ${what}; retry after ${ttl} s`);
   };
   if (perKey.max > 0) {
-    app.addHook('onRequest', async (request, reply) => {
-      if (!request.principal) return; // public routes and 404s
-      byCaller ??= create(perKey.max, perKey.windowSeconds, (r) => `caller:${r.principal?.id ?? ''}`);
-      const r = await byCaller(request);
-      if (!r.isAllowed && r.isExceeded) return refuse(reply, r.ttlInSeconds, 'from this caller');
+    const byCaller = new RateWindows(perKey.max, perKey.windowSeconds * 1000);
+    app.addHook('onRequest', (request, reply, done) => {
+      if (!request.principal) return done(); // public routes and 404s
+      const wait = byCaller.take(`caller:${request.principal.id}`);
+      if (wait > 0) return refuse(reply, wait, 'from this caller');
+      done();
     });
   }
   if (perCustomer.max > 0) {
-    app.addHook('preHandler', async (request, reply) => {
+    const byCustomer = new RateWindows(perCustomer.max, perCustomer.windowSeconds * 1000);
+    app.addHook('preHandler', (request, reply, done) => {
       const id = customerIdOf(request);
-      if (id === null || !request.principal) return;
-      byCustomer ??= create(perCustomer.max, perCustomer.windowSeconds, (r) => `customer:${customerIdOf(r) ?? ''}`);
-      const r = await byCustomer(request);
-      if (!r.isAllowed && r.isExceeded) return refuse(reply, r.ttlInSeconds, 'for this customer');
+      if (id === null || !request.principal) return done();
+      const wait = byCustomer.take(`customer:${id}`);
+      if (wait > 0) return refuse(reply, wait, 'for this customer');
+      done();
     });
   }
 }

@@ -162,6 +162,25 @@ describe('access control', () => {
     expect(await call('a.b.c')).toBe(401);
   });
 
+  it('keeps a verified JWT only while it is valid: past its exp (and the tolerance) it is refused, as on its first use', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    let now = Date.parse('2026-03-01T12:00:00Z');
+    t = await testApp({ server: { jwt: { issuer: 'https://idp.bank.example', audience: 'nextbest', publicKey: await exportSPKI(publicKey), clockToleranceSeconds: 30 } } }, { now: () => now });
+    const exp = now / 1000 + 60;
+    const token = await new SignJWT({ scope: 'catalogue:write' }).setProtectedHeader({ alg: 'ES256' }).setIssuer('https://idp.bank.example').setAudience('nextbest').setSubject('svc-crm').setExpirationTime(exp).sign(privateKey);
+    const status = async () => (await t.app.inject({ url: '/v1/levers', headers: { authorization: `Bearer ${token}` } })).statusCode;
+    expect(await status()).toBe(200);
+    now += 89_000; // exp + 29 s: within the tolerance, served from what was verified
+    expect(await status()).toBe(200);
+    now += 2_000; // exp + 31 s: expired, cached or not
+    expect(await status()).toBe(401);
+    // A forged token with the same claims is checked, not served from the cache.
+    now -= 60_000;
+    const forged = `${token.slice(0, token.lastIndexOf('.'))}.${'A'.repeat(86)}`;
+    expect((await t.app.inject({ url: '/v1/levers', headers: { authorization: `Bearer ${forged}` } })).statusCode).toBe(401);
+    expect(await status()).toBe(200);
+  });
+
   it('fetches the signing keys from a JWKS URL', async () => {
     const { publicKey, privateKey } = await generateKeyPair('RS256');
     const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };

@@ -107,6 +107,21 @@ describe('SQLite contact store: memory with write-through', () => {
     expect((await store.history('c1', 0)).contacts.map((c) => c.decisionId)).toEqual(['old', 'd1']);
   });
 
+  it('a confirmation goes with the next commit, or on its own within a moment when none comes', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'nb-contacts-')), 'db.sqlite');
+    const store = new SqliteContactStore(openSqlite(path));
+    const reader = openSqlite(path);
+    const reserved = () => (reader.prepare('SELECT decision_id FROM contact_reservations ORDER BY decision_id').all() as { decision_id: string }[]).map((r) => r.decision_id);
+    expect(await store.commit('c1', [contact('d1', T)], [], [])).toEqual({ ok: true });
+    expect(reserved()).toEqual(['d1']);
+    await store.confirm(['d1']);
+    expect(await store.commit('c2', [contact('d2', T)], [], [])).toEqual({ ok: true });
+    expect(reserved()).toEqual(['d2']); // d1's confirmation was in d2's transaction
+    await store.confirm(['d2']);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(reserved()).toEqual([]);
+  });
+
   it('a write that fails is undone in memory and fails the commit', async () => {
     const file = db();
     const store = new SqliteContactStore(file);

@@ -37,6 +37,9 @@ const MIGRATIONS = [
    );`,
 ];
 
+/** The longest a confirmation waits for a commit to be written with. */
+const CONFIRM_WAIT_MS = 200;
+
 interface ContactRow {
   at: number;
   decision_id: string;
@@ -92,6 +95,8 @@ export class SqliteContactStore implements ContactStore {
   private readonly deleteReservation;
   /** Confirmed decisions whose reservations go with the next write. */
   private confirmed: string[] = [];
+  /** Writes the confirmations when no commit has taken them along. */
+  private confirmTimer: NodeJS.Timeout | undefined;
   /** With an outbox (in the same database file), a commit writes its outbox entries in its own transaction. */
   readonly outboxInCommit: boolean;
 
@@ -155,6 +160,10 @@ export class SqliteContactStore implements ContactStore {
 
   /** Writes the queued commits; a failed write is undone in memory and fails its commits. */
   private flush(): void {
+    if (this.confirmTimer !== undefined) {
+      clearTimeout(this.confirmTimer);
+      this.confirmTimer = undefined;
+    }
     const items = this.queue;
     this.queue = [];
     const confirmed = this.confirmed;
@@ -281,8 +290,17 @@ export class SqliteContactStore implements ContactStore {
   /** Drops the reservations with the next write (a crash before it leaves them for recovery, which finds the records logged). */
   async confirm(decisionIds: readonly string[]): Promise<void> {
     if (decisionIds.length === 0) return;
-    if (this.queue.length === 0 && this.confirmed.length === 0) setImmediate(() => this.flush());
     this.confirmed.push(...decisionIds);
+    // Confirmations ride with the next commit's transaction: one write per decision, not two.
+    // With no commit coming, a timer writes them; a crash before either leaves reservations
+    // whose records recovery finds logged. Reads of reservations write them first.
+    if (this.queue.length === 0 && this.confirmTimer === undefined) {
+      this.confirmTimer = setTimeout(() => {
+        this.confirmTimer = undefined;
+        this.flush();
+      }, CONFIRM_WAIT_MS);
+      this.confirmTimer.unref();
+    }
   }
 
   async reservations(atOrBefore: number): Promise<ContactReservation[]> {
