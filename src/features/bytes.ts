@@ -71,6 +71,19 @@ export class ByteWriter {
   reset(): void {
     this.pos = 0;
   }
+
+  /** Appends bytes as they are (a run copied from another snapshot). */
+  raw(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
+  /** Zeroes the buffer (it held some customer's state: an erasure leaves no copy behind). */
+  wipe(): void {
+    this.buf.fill(0);
+    this.pos = 0;
+  }
 }
 
 /** Reads what ByteWriter wrote, in the same order. */
@@ -119,5 +132,48 @@ export class ByteReader {
 
   get done(): boolean {
     return this.pos >= this.buf.length;
+  }
+
+  /** The read position (bytes from the start). */
+  get position(): number {
+    return this.pos;
+  }
+
+  /** The bytes from `from` up to the read position, without copying. */
+  since(from: number): Uint8Array {
+    return this.buf.subarray(from, this.pos);
+  }
+
+  /** Steps over a varint (uint or int) without decoding it. */
+  skipVarint(): void {
+    const buf = this.buf;
+    let p = this.pos;
+    while (p < buf.length && buf[p]! >= 0x80) p++;
+    if (p >= buf.length) throw new Error('feature state snapshot is truncated');
+    this.pos = p + 1;
+  }
+
+  /** Steps over n varints. */
+  skipVarints(n: number): void {
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) {
+      while (p < buf.length && buf[p]! >= 0x80) p++;
+      p++;
+    }
+    if (p > buf.length) throw new Error('feature state snapshot is truncated');
+    this.pos = p;
+  }
+
+  /** Steps over n bytes (f64s, string bodies). */
+  skip(n: number): void {
+    if (this.pos + n > this.buf.length) throw new Error('feature state snapshot is truncated');
+    this.pos += n;
+  }
+
+  /** Steps over what `num` reads. */
+  skipNum(): void {
+    if (this.buf[this.pos++] === 0) this.skipVarint();
+    else this.skip(8);
   }
 }
