@@ -51,6 +51,25 @@ export class ByteWriter {
   }
 
   str(s: string): void {
+    // Ids and codes are short ASCII: written as they are, without a TextEncoder allocation.
+    const n = s.length;
+    if (n < 128) {
+      this.ensure(n + 1);
+      const buf = this.buf;
+      const at = this.pos;
+      let i = 0;
+      while (i < n) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[at + 1 + i] = c;
+        i++;
+      }
+      if (i === n) {
+        buf[at] = n;
+        this.pos = at + 1 + n;
+        return;
+      }
+    }
     const bytes = utf8Encoder.encode(s);
     this.uint(bytes.length);
     this.ensure(bytes.length);
@@ -142,6 +161,13 @@ export class ByteReader {
   /** The bytes from `from` up to the read position, without copying. */
   since(from: number): Uint8Array {
     return this.buf.subarray(from, this.pos);
+  }
+
+  /** Consumes a zero (a uint 0 is the one byte 0) and says so; anything else is left unread. */
+  zero(): boolean {
+    if (this.buf[this.pos] !== 0) return false;
+    this.pos++;
+    return true;
   }
 
   /** Steps over a varint (uint or int) without decoding it. */

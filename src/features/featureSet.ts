@@ -395,6 +395,8 @@ export class FeatureSet {
     const r = new ByteReader(bytes);
     const watermark = r.f64();
     const streams = this.streams.map((s) => {
+      // Most customers feed a few of the streams: an empty one is its single 0 byte, no object.
+      if (r.zero()) return undefined;
       const st = StreamState.decode(r, s.needs, watermark);
       return st.n > 0 ? st : undefined;
     });
