@@ -51,6 +51,25 @@ export class ByteWriter {
   }
 
   str(s: string): void {
+    // Ids and codes are short ASCII: written as they are, without a TextEncoder allocation.
+    const n = s.length;
+    if (n < 128) {
+      this.ensure(n + 1);
+      const buf = this.buf;
+      const at = this.pos;
+      let i = 0;
+      while (i < n) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[at + 1 + i] = c;
+        i++;
+      }
+      if (i === n) {
+        buf[at] = n;
+        this.pos = at + 1 + n;
+        return;
+      }
+    }
     const bytes = utf8Encoder.encode(s);
     this.uint(bytes.length);
     this.ensure(bytes.length);
@@ -69,6 +88,19 @@ export class ByteWriter {
 
   /** Starts over, keeping the buffer (one writer reused for many snapshots). */
   reset(): void {
+    this.pos = 0;
+  }
+
+  /** Appends bytes as they are (a run copied from another snapshot). */
+  raw(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
+  /** Zeroes the buffer (it held some customer's state: an erasure leaves no copy behind). */
+  wipe(): void {
+    this.buf.fill(0);
     this.pos = 0;
   }
 }
@@ -119,5 +151,55 @@ export class ByteReader {
 
   get done(): boolean {
     return this.pos >= this.buf.length;
+  }
+
+  /** The read position (bytes from the start). */
+  get position(): number {
+    return this.pos;
+  }
+
+  /** The bytes from `from` up to the read position, without copying. */
+  since(from: number): Uint8Array {
+    return this.buf.subarray(from, this.pos);
+  }
+
+  /** Consumes a zero (a uint 0 is the one byte 0) and says so; anything else is left unread. */
+  zero(): boolean {
+    if (this.buf[this.pos] !== 0) return false;
+    this.pos++;
+    return true;
+  }
+
+  /** Steps over a varint (uint or int) without decoding it. */
+  skipVarint(): void {
+    const buf = this.buf;
+    let p = this.pos;
+    while (p < buf.length && buf[p]! >= 0x80) p++;
+    if (p >= buf.length) throw new Error('feature state snapshot is truncated');
+    this.pos = p + 1;
+  }
+
+  /** Steps over n varints. */
+  skipVarints(n: number): void {
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) {
+      while (p < buf.length && buf[p]! >= 0x80) p++;
+      p++;
+    }
+    if (p > buf.length) throw new Error('feature state snapshot is truncated');
+    this.pos = p;
+  }
+
+  /** Steps over n bytes (f64s, string bodies). */
+  skip(n: number): void {
+    if (this.pos + n > this.buf.length) throw new Error('feature state snapshot is truncated');
+    this.pos += n;
+  }
+
+  /** Steps over what `num` reads. */
+  skipNum(): void {
+    if (this.buf[this.pos++] === 0) this.skipVarint();
+    else this.skip(8);
   }
 }

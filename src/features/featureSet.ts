@@ -4,7 +4,7 @@ import { readAggregate, type AggregateSpec } from './aggregate.js';
 import { ByteReader, ByteWriter } from './bytes.js';
 import { isDerived, WINDOW_DAYS, type AggregateFeatureDef, type FeatureDef, type WindowName } from './definition.js';
 import { pathReader } from './eventFields.js';
-import { StreamState, type StreamNeeds } from './stream.js';
+import { StreamState, transcodeStream, type StreamNeeds } from './stream.js';
 import { derivedDeps, derivedOrder, PLAIN_PATH, validateDefinitions } from './validate.js';
 import { compileRule, derivedFeatureEnvironment, evaluateNumber, evaluateValue, passes, type RuleProgram } from '../rules/index.js';
 
@@ -151,6 +151,9 @@ export class FeatureSet {
       }
       this.inputsByType.set(type, inputs);
     }
+    this.takes = new Uint8Array(this.streams.length);
+    this.takeX = new Float64Array(this.streams.length);
+    this.takeKey = new Array<string | undefined>(this.streams.length).fill(undefined);
   }
 
   private readonly inputsByType = new Map<EventType, TypeInputs>();
@@ -264,6 +267,87 @@ export class FeatureSet {
     }
   }
 
+  /** Per stream, what the event being applied to bytes gives it: 0 nothing, 1 a value (scratch below). */
+  private readonly takes: Uint8Array = new Uint8Array(0);
+  private readonly takeX: Float64Array = new Float64Array(0);
+  private readonly takeKey: (string | undefined)[] = [];
+
+  /**
+   * Applies one stored event to a customer's snapshot (undefined: no state yet) and writes
+   * the new snapshot into `w`: byte for byte what `decode`, `apply` and `encodeInto` give,
+   * without decoding the streams the event does not touch (they are copied, their two time
+   * deltas moved by the watermark's step). Returns the view of `w`, or `bytes` itself when
+   * the event changes nothing (a type no feature reads, not after the watermark).
+   */
+  applyToBytes(bytes: Uint8Array | undefined, stored: StoredEvent, w: ByteWriter): Uint8Array {
+    const list = this.byType.get(stored.event.type);
+    const takes = this.takes;
+    let touched = 0;
+    if (list) {
+      const event = stored.event;
+      // A filter or value that throws leaves no stream marked for the next event.
+      try {
+        touched = this.markTakes(list, event);
+      } catch (e) {
+        takes.fill(0);
+        this.takeKey.fill(undefined);
+        throw e;
+      }
+    }
+    const r = bytes ? new ByteReader(bytes) : undefined;
+    const before = r ? r.f64() : Number.NEGATIVE_INFINITY;
+    const watermark = stored.t > before ? stored.t : before;
+    if (touched === 0 && watermark === before && bytes) return bytes;
+    const shift = watermark - before;
+    w.reset();
+    w.f64(watermark);
+    try {
+      for (let idx = 0; idx < this.streams.length; idx++) {
+        const needs = this.streams[idx]!.needs;
+        if (takes[idx] === 1) {
+          takes[idx] = 0;
+          const st = r ? StreamState.decode(r, needs, before) : new StreamState(needs);
+          st.add(stored.t, stored.seq, this.takeX[idx]!, this.takeKey[idx]);
+          this.takeKey[idx] = undefined;
+          st.encode(w, watermark);
+        } else if (r) transcodeStream(r, w, needs, shift);
+        else w.uint(0);
+      }
+    } catch (e) {
+      // A truncated snapshot: no stream stays marked for the next event.
+      takes.fill(0);
+      this.takeKey.fill(undefined);
+      throw e;
+    }
+    return w.written();
+  }
+
+  /** Marks the streams this event feeds (`takes`) with their value; returns how many. */
+  private markTakes(list: readonly number[], event: unknown): number {
+    let touched = 0;
+    for (let i = 0; i < list.length; i++) {
+      const idx = list[i]!;
+      const s = this.streams[idx]!;
+      if (s.filter && !s.filter(event)) continue;
+      let x = 1;
+      let key: string | undefined;
+      if (s.value) {
+        const v = s.value(event);
+        if (v === undefined || v === null) continue;
+        if (s.distinct) key = String(v);
+        else {
+          x = numericValue(v);
+          if (Number.isNaN(x)) continue;
+        }
+      }
+      this.takes[idx] = 1;
+      this.takeX[idx] = x;
+      this.takeKey[idx] = key;
+      touched++;
+    }
+    return touched;
+  }
+
   /** Writes every feature's value as of `asOf` into `out` from `offset` (NaN = no value). */
   read(state: CustomerFeatureState, asOf: number, out: Float64Array, offset = 0): void {
     const c = this.compiled;
@@ -311,6 +395,8 @@ export class FeatureSet {
     const r = new ByteReader(bytes);
     const watermark = r.f64();
     const streams = this.streams.map((s) => {
+      // Most customers feed a few of the streams: an empty one is its single 0 byte, no object.
+      if (r.zero()) return undefined;
       const st = StreamState.decode(r, s.needs, watermark);
       return st.n > 0 ? st : undefined;
     });

@@ -65,6 +65,13 @@ export class OnlineFeatureStore implements LogConsumer {
   /** Decoded states, least recently updated first; those in `unpacked` are newer than their bytes in `hot`. */
   private readonly decoded = new Map<string, CustomerFeatureState>();
   private readonly unpacked = new Set<string>();
+  /**
+   * Customers whose last event was applied to their packed bytes, the latest `decodedCacheSize`
+   * (ids only): a second event while one is here decodes the customer into the cache. A stream
+   * spread over many more customers than the cache stays on the bytes; a few busy customers
+   * (small batches, the same customers again and again) are kept decoded.
+   */
+  private readonly recent = new Set<string>();
   private readonly decodedCacheSize: number;
   private readonly dirty = new Set<string>();
   private appliedSeq = 0;
@@ -131,6 +138,7 @@ export class OnlineFeatureStore implements LogConsumer {
     this.hot.clear();
     this.decoded.clear();
     this.unpacked.clear();
+    this.recent.clear();
     this.dirty.clear();
     this.sinceCheckpoint = 0;
     this.appliedSeq = cp && !this.rebuilt ? cp.seq : 0;
@@ -162,8 +170,19 @@ export class OnlineFeatureStore implements LogConsumer {
       const id = e.event.customerId;
       // Already applied (replay overlap) or global: skip.
       if (e.seq <= from || id === GLOBAL_CUSTOMER) continue;
-      this.features.apply(this.live(id), e);
-      this.unpacked.add(id);
+      const cached = this.decoded.get(id);
+      if (cached || this.recent.delete(id)) {
+        // Decoded (or missed twice within the cache's span, so likely to have more events soon): applied to objects.
+        this.features.apply(cached ? this.cachedState(id, cached) : this.live(id), e);
+        this.unpacked.add(id);
+      } else {
+        // Applied to the packed bytes: only the streams the event feeds are decoded.
+        const bytes = this.hot.get(id);
+        const next = this.features.applyToBytes(bytes, e, this.writer);
+        if (next !== bytes) this.hot.set(id, next);
+        this.recent.add(id);
+        if (this.recent.size > this.decodedCacheSize) this.recent.delete(this.recent.values().next().value as string);
+      }
       // Most recently used last (once per checkpoint interval: the coldest come first).
       if (!this.dirty.has(id)) this.hot.touch(id);
       this.dirty.add(id);
@@ -183,11 +202,7 @@ export class OnlineFeatureStore implements LogConsumer {
    */
   private live(id: string): CustomerFeatureState {
     let state = this.decoded.get(id);
-    if (state) {
-      this.decoded.delete(id);
-      this.decoded.set(id, state);
-      return state;
-    }
+    if (state) return this.cachedState(id, state);
     const bytes = this.hot.get(id);
     state = bytes ? this.features.decode(bytes) : this.features.newState();
     if (!bytes) this.hot.set(id, this.features.encodeInto(state, this.writer));
@@ -197,6 +212,13 @@ export class OnlineFeatureStore implements LogConsumer {
       this.decoded.delete(old);
       if (this.unpacked.delete(old)) this.hot.set(old, this.features.encodeInto(oldState, this.writer));
     }
+    return state;
+  }
+
+  /** A decoded state, made the most recently updated. */
+  private cachedState(id: string, state: CustomerFeatureState): CustomerFeatureState {
+    this.decoded.delete(id);
+    this.decoded.set(id, state);
     return state;
   }
 
@@ -250,12 +272,7 @@ export class OnlineFeatureStore implements LogConsumer {
     if (this.erasedAmong && this.dirty.size > 0) {
       const gone = await this.erasedAmong([...this.dirty]);
       if (gone.size > 0) {
-        for (const id of gone) {
-          this.hot.delete(id);
-          this.decoded.delete(id);
-          this.unpacked.delete(id);
-          this.dirty.delete(id);
-        }
+        for (const id of gone) this.forget(id);
         remove = [...remove, ...gone];
       }
     }
@@ -282,11 +299,18 @@ export class OnlineFeatureStore implements LogConsumer {
 
   /** As `erase`. */
   async onErase(customerId: string): Promise<void> {
+    this.forget(customerId);
+    await this.checkpoint([customerId]);
+  }
+
+  /** Drops everything held of an erased customer: packed bytes (zeroed), decoded state, ids, and the writer's scratch copy. */
+  private forget(customerId: string): void {
     this.hot.delete(customerId);
     this.decoded.delete(customerId);
     this.unpacked.delete(customerId);
     this.dirty.delete(customerId);
-    await this.checkpoint([customerId]);
+    this.recent.delete(customerId);
+    this.writer.wipe();
   }
 
   /** The raw state of a customer (loaded if needed), or undefined when never seen. */

@@ -137,6 +137,15 @@ export class PackedStates {
     return { customers: this.index.size, stateBytes: this.stateBytes, arenaBytes: arena };
   }
 
+  /** The slot's whole region (its capacity, not only the state's length). */
+  private regionOf(slot: number): Uint8Array {
+    if (this.cls[slot] === OVERSIZE_CLASS) return this.oversize.get(slot)!;
+    const p = this.pos[slot]!;
+    const chunk = Math.floor(p / CHUNK);
+    const off = p - chunk * CHUNK;
+    return this.chunks[chunk]!.subarray(off, off + CLASS_SIZES[this.cls[slot]!]!);
+  }
+
   private view(slot: number): Uint8Array {
     const n = this.len[slot]!;
     if (this.cls[slot] === OVERSIZE_CLASS) return this.oversize.get(slot)!.subarray(0, n);
@@ -179,6 +188,8 @@ export class PackedStates {
 
   /** Returns a slot's region to its class's free list. */
   private release(slot: number): void {
+    // Zeroed: a region left behind (a move to a larger class, an eviction, an erasure) keeps no copy of the state.
+    this.regionOf(slot).fill(0);
     const c = this.cls[slot]!;
     if (c === OVERSIZE_CLASS) this.oversize.delete(slot);
     else this.freeRegions[c]!.push(this.pos[slot]!);

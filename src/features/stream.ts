@@ -325,6 +325,51 @@ export class StreamState {
 }
 
 /**
+ * Copies one stream's snapshot from `r` to `w` as `decode` then `encode` would, for a
+ * customer whose watermark moved `shift` ms later: only the two time deltas (first seen,
+ * last event) change; every other field is copied as bytes, stepped over without decoding.
+ */
+export function transcodeStream(r: ByteReader, w: ByteWriter, needs: StreamNeeds, shift: number): void {
+  const n = r.uint();
+  w.uint(n);
+  if (n === 0) return;
+  let from = r.position;
+  if (needs.lifetimeMoments) {
+    r.skipNum();
+    r.skip(16);
+  }
+  if (needs.lifetimeMin) r.skipNum();
+  if (needs.lifetimeMax) r.skipNum();
+  if (r.position > from) w.raw(r.since(from));
+  if (needs.firstSeen) w.uint(r.uint() + shift);
+  w.uint(r.uint() + shift);
+  from = r.position;
+  if (needs.lastValue) {
+    r.skipVarint();
+    r.skipNum();
+  }
+  if (needs.bucketDays > 0) {
+    const len = r.uint();
+    if (len > 0) {
+      const columns = 1 + (needs.bucketCount ? 1 : 0) + (needs.bucketSum ? 1 : 0) + (needs.bucketSq ? 1 : 0) + (needs.bucketMin ? 1 : 0) + (needs.bucketMax ? 1 : 0);
+      for (let c = 0; c < columns; c++) {
+        if (r.uint() === 1) r.skip(8 * len);
+        else r.skipVarints(len);
+      }
+    }
+  }
+  if (needs.distinctDays > 0) {
+    const size = r.uint();
+    for (let i = 0; i < size; i++) {
+      r.skip(r.uint());
+      r.skipVarint();
+    }
+  }
+  if (needs.ewmHalfLives.length > 0) r.skip(8 + 16 * needs.ewmHalfLives.length);
+  if (r.position > from) w.raw(r.since(from));
+}
+
+/**
  * A column of bucket values: delta-coded zig-zag varints when every value is a safe
  * integer (days, counts, sums of minor units: neighbours are close, so deltas are short),
  * else raw f64.

@@ -26,6 +26,8 @@ export class UnparseableItem {
   constructor(readonly issues: FieldIssue[]) {}
 }
 
+const KNOWN_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
+
 export type CheckResult = { ok: true; item: AppendItem } | { ok: false; issues: FieldIssue[] };
 
 /**
@@ -38,7 +40,7 @@ export function checkEvent(raw: unknown, ctx: QualityContext): CheckResult {
     return { ok: false, issues: [{ field: '', rule: 'type', message: 'each event must be a JSON object' }] };
   }
   const type = (raw as { type?: unknown }).type;
-  if (typeof type !== 'string' || !(EVENT_TYPES as string[]).includes(type)) {
+  if (typeof type !== 'string' || !KNOWN_TYPES.has(type)) {
     const message = type === undefined ? 'is required' : `unknown event type ${JSON.stringify(type)}; expected one of ${EVENT_TYPES.join(', ')}`;
     return { ok: false, issues: [{ field: 'type', rule: type === undefined ? 'required' : 'enum', message }] };
   }
@@ -65,10 +67,15 @@ function qualityIssues(event: BankEvent, t: number, ctx: QualityContext): FieldI
     issues.push({ field: 'customerId', rule: 'erased_customer', message: 'this customer was erased; their events are no longer accepted' });
   }
   const maxAmount = ctx.maxAmountMinor ?? DEFAULT_MAX_AMOUNT_MINOR;
-  for (const [path, money] of moneyFields(event)) {
-    if (!ISO_4217.has(money.currency)) issues.push({ field: `${path}.currency`, rule: 'currency', message: `${money.currency} is not an ISO 4217 currency code` });
+  // Every money field of the payload (amount, balance, requested, ...), without building a list of them per event.
+  const payload = event.payload as Record<string, unknown>;
+  for (const key in payload) {
+    const value = payload[key];
+    if (!value || typeof value !== 'object' || !('minor' in value) || !('currency' in value)) continue;
+    const money = value as Money;
+    if (!ISO_4217.has(money.currency)) issues.push({ field: `payload.${key}.currency`, rule: 'currency', message: `${money.currency} is not an ISO 4217 currency code` });
     if (Math.abs(money.minor) > maxAmount) {
-      issues.push({ field: `${path}.minor`, rule: 'amount_limit', message: `${money.minor} is beyond the plausible bound of ±${maxAmount} minor units (ingest.maxAmountMinor)` });
+      issues.push({ field: `payload.${key}.minor`, rule: 'amount_limit', message: `${money.minor} is beyond the plausible bound of ±${maxAmount} minor units (ingest.maxAmountMinor)` });
     }
   }
   const sign = expectedSign(event);
@@ -96,12 +103,4 @@ function allowsZero(event: BankEvent): boolean {
 
 function describe(event: BankEvent): string {
   return event.type === 'investment_trade' ? `an investment ${event.payload.side}` : `a ${event.type}`;
-}
-
-function moneyFields(event: BankEvent): [string, Money][] {
-  const out: [string, Money][] = [];
-  for (const [key, value] of Object.entries(event.payload)) {
-    if (value && typeof value === 'object' && 'minor' in value && 'currency' in value) out.push([`payload.${key}`, value as Money]);
-  }
-  return out;
 }

@@ -7,6 +7,8 @@ import { FeatureSet } from '../../src/features/featureSet.js';
 import { BANK_PACK } from '../../src/features/bankPack.js';
 import { OnlineFeatureStore } from '../../src/features/online.js';
 import { PackedStates } from '../../src/features/packed.js';
+import { ByteWriter } from '../../src/features/bytes.js';
+import type { CustomerFeatureState } from '../../src/features/featureSet.js';
 import { MemoryEventLog } from '../../src/store/memory/eventLog.js';
 import { MemoryProfileStore } from '../../src/store/memory/profileStore.js';
 import { SqliteProfileStore } from '../../src/store/sqlite/profileStore.js';
@@ -171,6 +173,49 @@ describe('packed online state', () => {
       expect(await online.values(id)).toEqual(before);
     }
     expect(() => new OnlineFeatureStore(fs, new MemoryProfileStore(), { decodedCacheSize: 0 })).toThrow(/at least 1/);
+  });
+});
+
+describe('PackedStates erasure', () => {
+  it('leaves no copy of a deleted state in the arenas, nor of the smaller regions it grew out of', () => {
+    const packed = new PackedStates();
+    const mark = (n: number) => Uint8Array.from({ length: n }, (_, i) => 0xa0 + (i % 7));
+    packed.set('other', new Uint8Array(40).fill(3));
+    for (const n of [20, 60, 300]) packed.set('gone', mark(n));
+    packed.set('after', new Uint8Array(40).fill(5));
+    const arenas = () => (packed as unknown as { chunks: Uint8Array[] }).chunks;
+    const holds = (needle: Uint8Array) => arenas().some((c) => Buffer.from(c).indexOf(Buffer.from(needle)) >= 0);
+    expect(holds(mark(20))).toBe(true);
+    packed.delete('gone');
+    expect(holds(mark(20))).toBe(false);
+    expect(Buffer.from(packed.get('other')!).equals(Buffer.alloc(40, 3))).toBe(true);
+    expect(Buffer.from(packed.get('after')!).equals(Buffer.alloc(40, 5))).toBe(true);
+  });
+});
+
+describe('FeatureSet.applyToBytes', () => {
+  it('writes, event by event, the bytes decode → apply → encode would, late and out-of-order events included', async () => {
+    const w = new ByteWriter();
+    for (const seed of [3, 17, 2026]) {
+      const { stored } = await storedOf(seed, 6, 120);
+      const states = new Map<string, CustomerFeatureState>();
+      const bytes = new Map<string, Uint8Array>();
+      for (const e of stored) {
+        const id = e.event.customerId;
+        const state = states.get(id) ?? fs.newState();
+        states.set(id, state);
+        fs.apply(state, e);
+        const before = bytes.get(id);
+        const next = fs.applyToBytes(before, e, w);
+        bytes.set(id, next.slice());
+        expect(Buffer.from(next).toString('hex'), `${id} after seq ${e.seq}`).toBe(Buffer.from(fs.encode(state)).toString('hex'));
+      }
+      // Events of types no feature reads, not after the watermark, leave the bytes as they are.
+      const id = stored[0]!.event.customerId;
+      const old = bytes.get(id)!;
+      const quiet = { seq: 1e9, t: 0, recordedAt: 0, event: { ...stored[0]!.event, type: 'market_event' } } as unknown as StoredEvent;
+      expect(fs.applyToBytes(old, quiet, w)).toBe(old);
+    }
   });
 });
 
