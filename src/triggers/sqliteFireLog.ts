@@ -33,9 +33,20 @@ interface FireRow {
 
 const record = (r: FireRow): FireRecord => ({ fire: JSON.parse(r.fire) as TriggerFire, outcome: JSON.parse(r.outcome) as FireOutcome });
 
-/** The fire log in SQLite. */
+/** Buffered readings and seen times past this many customers are written at once, checkpoint or not. */
+const MAX_BUFFERED = 10_000;
+
+/**
+ * The fire log in SQLite. Fires are written as they are claimed and settled; a batch's
+ * readings and last-seen times are kept in memory and written with the checkpoint, in one
+ * transaction (one statement per event, each its own transaction, was most of the trigger
+ * consumer's cost). A crash before the checkpoint replays the batch from the readings the
+ * checkpoint was written with, so the fires it makes again are the claimed ones (same ids).
+ */
 export class SqliteFireLog implements FireLog {
   private readonly st: (sql: string) => Statement;
+  private readonly readingsBuffer = new Map<string, Readings>();
+  private readonly seenBuffer = new Map<string, Partial<Record<EventType, number>>>();
 
   constructor(private readonly db: SqliteDb) {
     ensureSchema(db, 'trigger_fires', MIGRATIONS);
@@ -70,25 +81,35 @@ export class SqliteFireLog implements FireLog {
   }
 
   async lastReadings(customerId: string): Promise<Readings | undefined> {
+    const buffered = this.readingsBuffer.get(customerId);
+    if (buffered) return buffered;
     const r = this.st('SELECT readings FROM trigger_readings WHERE customer_id = ?').get(customerId) as { readings: string } | undefined;
     return r && (JSON.parse(r.readings) as Readings);
   }
 
   async saveReadings(customerId: string, readings: Readings): Promise<void> {
-    this.st('INSERT INTO trigger_readings (customer_id, readings) VALUES (?, ?) ON CONFLICT (customer_id) DO UPDATE SET readings = excluded.readings').run(customerId, JSON.stringify(readings));
+    this.readingsBuffer.set(customerId, readings);
+    if (this.readingsBuffer.size >= MAX_BUFFERED) this.flush();
   }
 
   async lastSeen(customerId: string): Promise<Partial<Record<EventType, number>>> {
     const rows = this.st('SELECT type, at FROM trigger_seen WHERE customer_id = ?').all(customerId) as { type: EventType; at: number }[];
-    return Object.fromEntries(rows.map((r) => [r.type, r.at]));
+    const seen: Partial<Record<EventType, number>> = Object.fromEntries(rows.map((r) => [r.type, r.at]));
+    for (const [type, at] of Object.entries(this.seenBuffer.get(customerId) ?? {}) as [EventType, number][]) seen[type] = Math.max(seen[type] ?? at, at);
+    return seen;
   }
 
   async saveSeen(customerId: string, type: EventType, at: number): Promise<void> {
-    this.st('INSERT INTO trigger_seen (customer_id, type, at) VALUES (?, ?, ?) ON CONFLICT (customer_id, type) DO UPDATE SET at = max(at, excluded.at)').run(customerId, type, at);
+    let seen = this.seenBuffer.get(customerId);
+    if (!seen) this.seenBuffer.set(customerId, (seen = {}));
+    seen[type] = Math.max(seen[type] ?? at, at);
+    if (this.seenBuffer.size >= MAX_BUFFERED) this.flush();
   }
 
   async watchedCustomers(): Promise<string[]> {
-    return (this.st('SELECT DISTINCT customer_id FROM trigger_seen ORDER BY customer_id').all() as { customer_id: string }[]).map((r) => r.customer_id);
+    const stored = (this.st('SELECT DISTINCT customer_id FROM trigger_seen ORDER BY customer_id').all() as { customer_id: string }[]).map((r) => r.customer_id);
+    if (this.seenBuffer.size === 0) return stored;
+    return [...new Set([...stored, ...this.seenBuffer.keys()])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
   async checkpoint(): Promise<number> {
@@ -96,10 +117,26 @@ export class SqliteFireLog implements FireLog {
   }
 
   async saveCheckpoint(seq: number): Promise<void> {
-    this.st('INSERT INTO trigger_checkpoint (id, seq) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET seq = max(seq, excluded.seq)').run(seq);
+    this.flush(seq);
+  }
+
+  /** Writes the buffered readings and seen times (and the checkpoint, when given) in one transaction. */
+  flush(seq?: number): void {
+    if (seq === undefined && this.readingsBuffer.size === 0 && this.seenBuffer.size === 0) return;
+    this.db.transaction(() => {
+      const reading = this.st('INSERT INTO trigger_readings (customer_id, readings) VALUES (?, ?) ON CONFLICT (customer_id) DO UPDATE SET readings = excluded.readings');
+      for (const [customerId, readings] of this.readingsBuffer) reading.run(customerId, JSON.stringify(readings));
+      const seen = this.st('INSERT INTO trigger_seen (customer_id, type, at) VALUES (?, ?, ?) ON CONFLICT (customer_id, type) DO UPDATE SET at = max(at, excluded.at)');
+      for (const [customerId, types] of this.seenBuffer) for (const [type, at] of Object.entries(types)) seen.run(customerId, type, at);
+      if (seq !== undefined) this.st('INSERT INTO trigger_checkpoint (id, seq) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET seq = max(seq, excluded.seq)').run(seq);
+    })();
+    this.readingsBuffer.clear();
+    this.seenBuffer.clear();
   }
 
   async erase(customerId: string): Promise<void> {
+    this.readingsBuffer.delete(customerId);
+    this.seenBuffer.delete(customerId);
     this.db.transaction(() => {
       for (const t of ['trigger_fires', 'trigger_readings', 'trigger_seen']) this.db.prepare(`DELETE FROM ${t} WHERE customer_id = ?`).run(customerId);
     })();
