@@ -59,7 +59,7 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
   const audit = new AuditTrail(backend.audit, () => clock.now());
   const lifecycle = new ModelLifecycle(backend.models, { log: backend.eventLog, features: () => online.features, now: () => clock.now(), trainingExclusions: trainingExclusionsOf(backend, config), audit: (act) => audit.record(act), customers: (ids) => backend.customers.getMany(ids), ...(backend.kind === 'memory' ? {} : { snapshotDir: join(config.dataDir, 'training-snapshot') }) });
   // The training snapshot follows the whole log (with a bus too) where it is kept on disk.
-  const consumers = [...(o.consumers ?? []), ...(backend.kind === 'memory' ? [] : [trainingSnapshotConsumer(lifecycle)])];
+  const consumers = [...(backend.kind === 'memory' ? [] : [trainingSnapshotConsumer(lifecycle)]), ...(o.consumers ?? [])];
   const experiments = new Experiments(backend.experiments, clock, 1000, (act) => audit.record(act), (e, prefix) => armIssues(e, { catalogues: backend.catalogues, registry: backend.models }, prefix));
   const hooks: EngineHooks = {};
   const delivery = wireDelivery(config, backend, clock, logger, {
