@@ -613,6 +613,7 @@ const FOLLOW_FLUSH_ROWS = 50_000;
 export class SnapshotStore {
   /** The base as kept, once read (undefined: not read yet, none, or another key). */
   private kept: Base | undefined;
+  private none: { key: string; version: number } | undefined;
   private version = 0;
   private readonly keeping: Keeping;
   private follow: SnapshotFollower | undefined;
@@ -632,7 +633,11 @@ export class SnapshotStore {
   }
 
   private baseFor(key: string): Base | undefined {
-    if (this.kept?.key !== key) this.kept = this.keeping.base(key);
+    if (this.kept?.key === key) return this.kept;
+    // None (or torn) is remembered until something is kept: the follower asks at every batch.
+    if (this.none?.key === key && this.none.version === this.version) return undefined;
+    this.kept = this.keeping.base(key);
+    this.none = this.kept ? undefined : { key, version: this.version };
     return this.kept;
   }
 
