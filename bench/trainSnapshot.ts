@@ -70,15 +70,16 @@ try {
       }
       const shift = 86_400_000 + Date.parse(latest.at(-1)!.occurredAt) - Date.parse(latest[0]!.occurredAt);
       const tag = Date.now().toString(36);
-      const items = latest.map((e) => {
-        const event = { ...e, eventId: `${e.eventId}-${tag}`, occurredAt: new Date(Date.parse(e.occurredAt) + shift).toISOString() } as BankEvent;
-        return { event, body: JSON.stringify(event), t: Date.parse(event.occurredAt) };
-      });
+      const items = latest.map((e) => ({ ...e, eventId: `${e.eventId}-${tag}`, occurredAt: new Date(Date.parse(e.occurredAt) + shift).toISOString() }) as BankEvent);
+      // Ingested as a server or `nextbest ingest` does: validated, appended, applied by every consumer.
       const appended = await timed(async () => {
-        for (let k = 0; k < items.length; k += 5000) await log.appendMany(items.slice(k, k + 5000), Date.now());
+        let accepted = 0;
+        for (let k = 0; k < items.length; k += 5000) accepted += (await engine.ingest(items.slice(k, k + 5000))).accepted;
         await engine.consumers.caughtUp(600_000);
+        return accepted;
       });
-      line(`${append} appended`, appended, 'log writes and every consumer (the training snapshot\'s follower included)');
+      const follower = engine.consumers.status().find((c) => c.name === 'training-snapshot');
+      line(`${append} ingested`, appended, `${appended.value} accepted; validation, log writes and every consumer (training-snapshot at ${follower?.appliedSeq ?? '-'})`);
       const extended = await timed(() => engine.trainModels({ models: [], seed: 1 }));
       line('snapshot after the appends', extended, dataOf(extended.value.data));
     }
