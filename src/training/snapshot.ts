@@ -509,7 +509,7 @@ class DirKeeping implements Keeping {
     const lengths = { ...base.lengths };
     for (const k of COLUMN_NAMES) {
       if (rows[k].length === 0) continue;
-      appendFile(join(this.dir, `${k}.bin`), bytesOf(rows[k]));
+      writeAt(join(this.dir, `${k}.bin`), base.lengths[k] * WIDTH[k], bytesOf(rows[k]));
       lengths[k] += rows[k].length;
     }
     const saved = { ...base.saved };
@@ -517,7 +517,7 @@ class DirKeeping implements Keeping {
       const list = base.dicts[d].list;
       if (list.length === saved[d].entries) continue;
       const text = Buffer.from(dictText(list.slice(saved[d].entries)));
-      appendFile(join(this.dir, `${d}.jsonl`), text);
+      writeAt(join(this.dir, `${d}.jsonl`), saved[d].bytes, text);
       saved[d] = { entries: list.length, bytes: saved[d].bytes + text.length };
     }
     const next: Base = { ...base, rows: lengths.t, headSeq, lengths, saved };
@@ -555,6 +555,18 @@ function appendFile(file: string, bytes: Uint8Array): void {
   const fd = openSync(file, 'a', 0o600);
   try {
     for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes at `offset`, cutting what an append that failed before its meta left there. */
+function writeAt(file: string, offset: number, bytes: Uint8Array): void {
+  const fd = openSync(file, existsSync(file) ? 'r+' : 'w', 0o600);
+  try {
+    ftruncateSync(fd, offset);
+    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off, offset + off);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
