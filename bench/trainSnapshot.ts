@@ -2,22 +2,29 @@
  * Training every family from a data dir, from the columnar snapshot (or the log, to compare):
  *   npx tsx bench/twinLog.ts 4400 270 7 /tmp/twin5m            # ~5.2M events with offers
  *   npx nextbest ingest /tmp/twin5m/events.jsonl --customers /tmp/twin5m/customers.jsonl --batch 20000 --data-dir /tmp/dd5m
- *   npx tsx bench/trainSnapshot.ts /tmp/dd5m [--from-log] [--models a,b] [--keep] [--no-floor]
- * Prints the floor (one scan of the log with JSON parsing, what each job used to repeat),
- * the snapshot build (deleted first unless --keep), then per family wall and CPU time and the
- * load average. Models are registered as candidates in that data dir.
+ *   npx tsx bench/trainSnapshot.ts /tmp/dd5m [--from-log] [--models a,b] [--keep] [--no-floor] [--append N] [--together]
+ * Prints the floor (one scan of the log with JSON parsing, what each job used to repeat), the
+ * snapshot built from scratch (deleted first unless --keep), the snapshot loaded by a later
+ * run, with `--append N` N more events (the log's latest N again, a day later, new ids)
+ * appended while the engine's consumer follows them and then the run that reads them, then
+ * per family wall and CPU time and the load average. Models are registered as candidates in
+ * that data dir; `--append` adds events to it.
  */
 import { rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import type { BankEvent } from '../src/core/events.js';
 import { createEngine, loadConfig, MODEL_JOBS } from '../src/index.js';
 
 const args = process.argv.slice(2);
-const dir = args.find((a) => !a.startsWith('--'));
-if (!dir) throw new Error('usage: tsx bench/trainSnapshot.ts DATA_DIR [--from-log] [--models a,b] [--keep] [--no-floor]');
+const dir = args.find((a) => !a.startsWith('--') && !/^\d+$/.test(a));
+if (!dir) throw new Error('usage: tsx bench/trainSnapshot.ts DATA_DIR [--from-log] [--models a,b] [--keep] [--no-floor] [--append N] [--together]');
 const fromLog = args.includes('--from-log');
 const mi = args.indexOf('--models');
-const jobs = mi >= 0 ? args[mi + 1]!.split(',') : [...MODEL_JOBS];
+const jobs = mi >= 0 ? args[mi + 1]!.split(',').filter((j) => j !== '') : [...MODEL_JOBS];
+const ai = args.indexOf('--append');
+const append = ai >= 0 ? Number(args[ai + 1]) : 0;
+if (!Number.isInteger(append) || append < 0) throw new Error('--append must be a whole number of events');
 if (!fromLog && !args.includes('--keep')) rmSync(join(dir, 'training-snapshot'), { recursive: true, force: true });
 
 const engine = await createEngine(loadConfig('nextbest.config.yaml', process.env, { dataDir: dir, log: { level: 'warn' } }));
@@ -29,31 +36,62 @@ const timed = async <T>(f: () => Promise<T>): Promise<{ value: T; wall: number; 
   const c = process.cpuUsage(c0);
   return { value, wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6, load: load() };
 };
-const line = (name: string, r: { wall: number; cpu: number; load: string }, extra = '') => process.stdout.write(`${name.padEnd(22)} wall ${r.wall.toFixed(1).padStart(6)} s  cpu ${r.cpu.toFixed(1).padStart(6)} s  load ${r.load}${extra ? `  ${extra}` : ''}\n`);
+const line = (name: string, r: { wall: number; cpu: number; load: string }, extra = '') => process.stdout.write(`${name.padEnd(26)} wall ${r.wall.toFixed(1).padStart(6)} s  cpu ${r.cpu.toFixed(1).padStart(6)} s  load ${r.load}${extra ? `  ${extra}` : ''}\n`);
+const dataOf = (d: { action?: string; reason?: string; rows?: number; appended?: number; seconds?: number; source: string }) => JSON.stringify(d);
 
 try {
   const events = await engine.stats();
   process.stdout.write(`data dir ${dir}: ${events.events.toLocaleString('en-GB')} events, ${events.customers.toLocaleString('en-GB')} customers; ${fromLog ? 'from the log (every job scans it)' : 'from the columnar snapshot'}\n`);
-  const floor = args.includes('--no-floor') ? { value: 0, wall: Number.NaN, cpu: Number.NaN, load: load() } : await timed(async () => {
-    let n = 0;
-    // The engine's own log (a bench may look inside; the floor must be the same store the jobs read).
-    const log = (engine as unknown as { parts: { backend: { eventLog: import('../src/store/eventLog.js').EventLog } } }).parts.backend.eventLog;
-    for await (const page of log.scan({ batchSize: 20_000 })) n += page.length;
-    return n;
-  });
+  // The engine's own log (a bench may look inside; the floor must be the same store the jobs read).
+  const log = (engine as unknown as { parts: { backend: { eventLog: import('../src/store/eventLog.js').EventLog } } }).parts.backend.eventLog;
+  const floor = args.includes('--no-floor')
+    ? { value: 0, wall: Number.NaN, cpu: Number.NaN, load: load() }
+    : await timed(async () => {
+        let n = 0;
+        for await (const page of log.scan({ batchSize: 20_000 })) n += page.length;
+        return n;
+      });
   line('floor: one log scan', floor, `${floor.value} events parsed`);
   let total = { wall: 0, cpu: 0 };
   if (!fromLog) {
     const build = await timed(() => engine.trainModels({ models: [], seed: 1 }));
-    line('snapshot build', build, `${JSON.stringify(build.value.data)}; ${(build.cpu / floor.cpu).toFixed(2)}x the floor's CPU`);
+    line(args.includes('--keep') ? 'snapshot (kept)' : 'snapshot from scratch', build, `${dataOf(build.value.data)}; ${(build.cpu / floor.cpu).toFixed(2)}x the floor's CPU`);
     total = { wall: build.wall, cpu: build.cpu };
+    const again = await timed(() => engine.trainModels({ models: [], seed: 1 }));
+    line('snapshot, a later run', again, dataOf(again.value.data));
+    if (append > 0) {
+      const latest: BankEvent[] = [];
+      const head = await log.head();
+      for (let after = Math.max(0, head - append); latest.length < append; ) {
+        const page = await log.readAfter(after, 20_000);
+        if (page.length === 0) break;
+        latest.push(...page.map((e) => e.event));
+        after = page[page.length - 1]!.seq;
+      }
+      const shift = 86_400_000 + Date.parse(latest.at(-1)!.occurredAt) - Date.parse(latest[0]!.occurredAt);
+      const tag = Date.now().toString(36);
+      const items = latest.map((e) => ({ ...e, eventId: `${e.eventId}-${tag}`, occurredAt: new Date(Date.parse(e.occurredAt) + shift).toISOString() }) as BankEvent);
+      // Ingested as a server or `nextbest ingest` does: validated, appended, applied by every consumer.
+      const appended = await timed(async () => {
+        let accepted = 0;
+        for (let k = 0; k < items.length; k += 5000) accepted += (await engine.ingest(items.slice(k, k + 5000))).accepted;
+        await engine.consumers.caughtUp(600_000);
+        return accepted;
+      });
+      const follower = engine.consumers.status().find((c) => c.name === 'training-snapshot');
+      line(`${append} ingested`, appended, `${appended.value} accepted; validation, log writes and every consumer (training-snapshot at ${follower?.appliedSeq ?? '-'})`);
+      const extended = await timed(() => engine.trainModels({ models: [], seed: 1 }));
+      line('snapshot after the appends', extended, dataOf(extended.value.data));
+    }
   }
-  for (const job of jobs) {
-    const r = await timed(() => engine.trainModels({ models: [job], seed: 1, ...(fromLog ? { snapshot: false } : {}) }));
+  // --together: every job in one run, as `nextbest train` does (one refresh of the snapshot); else one run a job.
+  for (const group of args.includes('--together') ? [jobs] : jobs.map((j) => [j])) {
+    const job = group.join(',');
+    const r = await timed(() => engine.trainModels({ models: group, seed: 1, ...(fromLog ? { snapshot: false } : {}) }));
     total = { wall: total.wall + r.wall, cpu: total.cpu + r.cpu };
     line(job, r, `trained ${r.value.trained.map((t) => t.name).join(', ') || '-'}${r.value.skipped.length ? `; skipped ${r.value.skipped.map((s) => `${s.name} (${s.reason})`).join('; ')}` : ''}`);
   }
-  line('total', { ...total, load: load() }, `${(total.cpu / floor.cpu).toFixed(1)}x the floor's CPU`);
+  line('total (build + families)', { ...total, load: load() }, `${(total.cpu / floor.cpu).toFixed(1)}x the floor's CPU`);
 } finally {
   await engine.close();
 }

@@ -5,7 +5,7 @@ import { ProgressBar } from './progress.js';
 const spec = {
   usage: 'nextbest train [--model NAME] [--from DATE] [--to DATE] [--seed N] [--promote] [--from-log] [--data-dir DIR]',
   summary:
-    'Trains models from the event log: labels from the log joined to point-in-time features, a time-based train/validation/test split, then per model the held-out metrics (AUC, log loss, lift in the top decile, calibration; concordance for survival). Each model is registered as a candidate with its card; --promote makes it the champion. Jobs read a columnar snapshot of the log (built in one pass, kept in the data dir under training-snapshot/ and extended with later events); the report\'s `data` says whether it was built, extended or loaded. Prints the training report as JSON.',
+    'Trains models from the event log: labels from the log joined to point-in-time features, a time-based train/validation/test split, then per model the held-out metrics (AUC, log loss, lift in the top decile, calibration; concordance for survival). Each model is registered as a candidate with its card; --promote makes it the champion. Jobs read a columnar snapshot of the log kept in the data dir under training-snapshot/: the engine appends events to it as it applies them, a run reads only the log after it (built in one pass when there is none); the report\'s `data` says whether it was built, extended or loaded. Prints the training report as JSON.',
   options: {
     model: { type: 'string' },
     from: { type: 'string' },

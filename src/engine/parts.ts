@@ -22,6 +22,7 @@ import { trainingExclusionsOf } from './privacy.js';
 import { wireDelivery, type DeliveryParts, type ReceiptSink } from './delivery.js';
 import { wireTriggers, type decideRequestOf, type TriggerParts } from './triggers.js';
 import { byPartition, ownership } from './partitionedConsumers.js';
+import { trainingSnapshotConsumer } from './trainingSnapshot.js';
 import type { DecisionRecord } from '../decisioning/index.js';
 
 /** The built-in bank catalogue, used when config.decisioning.catalogue is unset. */
@@ -57,6 +58,8 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
   const online = new OnlineFeatureStore(loadFeatures(config.features.definitions), backend.profiles, { checkpointEvents: config.features.checkpointEvents, maxCustomersInMemory: config.features.maxCustomersInMemory, decodedCacheSize: config.features.decodedCacheSize, readThrough: backend.bus !== undefined, ...(backend.erasures && !backend.bus ? { erasedAmong: (ids: readonly string[]) => backend.customers.erasedAmong(ids) } : {}) });
   const audit = new AuditTrail(backend.audit, () => clock.now());
   const lifecycle = new ModelLifecycle(backend.models, { log: backend.eventLog, features: () => online.features, now: () => clock.now(), trainingExclusions: trainingExclusionsOf(backend, config), audit: (act) => audit.record(act), customers: (ids) => backend.customers.getMany(ids), ...(backend.kind === 'memory' ? {} : { snapshotDir: join(config.dataDir, 'training-snapshot') }) });
+  // The training snapshot follows the whole log (with a bus too) where it is kept on disk.
+  const consumers = [...(backend.kind === 'memory' ? [] : [trainingSnapshotConsumer(lifecycle)]), ...(o.consumers ?? [])];
   const experiments = new Experiments(backend.experiments, clock, 1000, (act) => audit.record(act), (e, prefix) => armIssues(e, { catalogues: backend.catalogues, registry: backend.models }, prefix));
   const hooks: EngineHooks = {};
   const delivery = wireDelivery(config, backend, clock, logger, {
@@ -125,7 +128,7 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
     const b = backend.bus;
     // Journeys, triggers and deliveries too, after features and responses in the same batch: each instance fires only its customers' triggers.
     const moved = new Set<LogConsumer | undefined>([online, decisioning.responses, triggers?.journeys, triggers?.consumer, delivery.consumer]);
-    const unpartitioned = logConsumers({ features: online, decisioning, journeys: triggers?.journeys, triggers: triggers?.consumer, deliveries: delivery.consumer }, o.consumers).filter((c) => !moved.has(c));
+    const unpartitioned = logConsumers({ features: online, decisioning, journeys: triggers?.journeys, triggers: triggers?.consumer, deliveries: delivery.consumer }, consumers).filter((c) => !moved.has(c));
     const P = b.transport.partitions;
     const cps = backend.checkpoints;
     const partitioned = [
@@ -150,7 +153,7 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
     log = bus;
     triggers?.ownedBy(ownership(() => bus.partitions, P));
   } else {
-    log = local = new LogConsumers(backend.eventLog, logConsumers({ features: online, decisioning, journeys: triggers?.journeys, triggers: triggers?.consumer, deliveries: delivery.consumer }, o.consumers), localOptions);
+    log = local = new LogConsumers(backend.eventLog, logConsumers({ features: online, decisioning, journeys: triggers?.journeys, triggers: triggers?.consumer, deliveries: delivery.consumer }, consumers), localOptions);
   }
   if (backend.erasures) {
     // Another instance erased a customer (its events are gone from the log): drop them from

@@ -67,8 +67,8 @@ export function privacyFacade(parts: Pick<Parts, 'backend' | 'log' | 'decisionin
         await parts.log.erase(customerId);
         // The other instances on the store drop the customer from their memory too.
         await backend.erasures?.announce(customerId);
-        // Erased means gone: the training snapshot held their rows too; the next training rebuilds it.
-        parts.lifecycle.forgetSnapshot();
+        // Erased means gone: the training snapshot's rows of theirs too (its consumer did it above; again in case it is not running).
+        parts.lifecycle.eraseFromSnapshot(customerId);
         if (!(await backend.compact())) logger.warn({ event: 'erasure_wal_busy' }, 'a reader kept a WAL from being truncated after an erasure; the next checkpoint will');
         await audit.record({ actor: o.actor ?? 'system', action: 'customer.erase', target: subjectOf(customerId), before: null, after: { record, events, rejects } });
         logger.info({ event: 'customer_erased', events, rejects }, 'customer erased');
@@ -108,7 +108,7 @@ export function privacyFacade(parts: Pick<Parts, 'backend' | 'log' | 'decisionin
         return { events, quarantine };
       });
       await backend.compact();
-      if (report.events.some((e) => e.purged > 0)) parts.lifecycle.forgetSnapshot();
+      parts.lifecycle.purgeSnapshot(report.events);
       const purged = report.quarantine + report.events.reduce((n, e) => n + e.purged, 0);
       if (purged > 0 || o.actor !== undefined) await audit.record({ actor: o.actor ?? 'system', action: 'retention.purge', target: 'retention', before: null, after: report });
       return report;

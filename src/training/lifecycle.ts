@@ -5,7 +5,7 @@
  */
 import type { Customer } from '../core/customer.js';
 import { ValidationError } from '../core/errors.js';
-import type { StoredEvent } from '../core/events.js';
+import type { EventType, StoredEvent } from '../core/events.js';
 import type { FeatureSet } from '../features/featureSet.js';
 import type { DriftReport, DriftThresholds } from '../models/metrics/driftCheck.js';
 import type { EventLog } from '../store/eventLog.js';
@@ -17,7 +17,7 @@ import { DAY_MS, type LabelWindow } from './labels.js';
 import { judgePromotion, promotionNote, PromotionRefused, type PromotionVerdict } from './promotion.js';
 import { Champions, type FeatureLookup, type ProfileScores } from './serving.js';
 import { LogWithout } from './consent.js';
-import { SnapshotStore, type SnapshotRefresh } from './snapshot.js';
+import { SnapshotStore, type SnapshotFollower, type SnapshotRefresh } from './snapshot.js';
 import { snapshotSource } from './source.js';
 
 /** An administrative act for the audit trail (governance/audit wires it; training does not import it). */
@@ -83,9 +83,25 @@ export class ModelLifecycle {
 
   private readonly snapshots: SnapshotStore;
 
-  /** Drops the training snapshot (memory and disk): an erasure or a purge removed events from the log. */
+  /** Drops the training snapshot (memory and disk): the next training rebuilds it from the log. */
   forgetSnapshot(): void {
     this.snapshots.forget();
+  }
+
+  /** GDPR erasure: the customer's rows leave the training snapshot at once (memory and disk). */
+  eraseFromSnapshot(customerId: string): void {
+    this.snapshots.erase(customerId, this.deps.features());
+  }
+
+  /** A retention purge removed events from the log (`before` as ISO time or epoch ms): the snapshot drops the same rows. */
+  purgeSnapshot(purged: readonly { type: string; before: string | number; purged?: number }[]): void {
+    const cutoffs = purged.filter((p) => (p.purged ?? 1) > 0).map((p) => ({ type: p.type as EventType, before: typeof p.before === 'number' ? p.before : Date.parse(p.before) }));
+    this.snapshots.purge(cutoffs, this.deps.features());
+  }
+
+  /** Keeps the training snapshot up to date as the log grows (the engine's `training-snapshot` log consumer drives it). */
+  snapshotFollower(): SnapshotFollower {
+    return this.snapshots.follower(() => this.deps.features());
   }
 
   /** The champions in service (empty until `reload`). */
@@ -147,15 +163,11 @@ export class ModelLifecycle {
     const ctx: TrainContext = { log, ...(s ? { data: snapshotSource(s, excluded, log) } : {}), registry: withConsentNote(this.registry, excluded.size), features: this.deps.features(), window, createdAt: iso(this.deps.now()), seed: o.seed ?? 1, ...(o.progress ? { progress: o.progress } : {}), ...(o.gbdt ? { gbdt: o.gbdt } : {}), ...(this.deps.customers ? { customers: this.deps.customers } : {}) };
     const data: TrainRun['data'] = s ? { source: 'snapshot', ...snap!.refresh } : { source: 'log', reason: snap?.refresh.reason ?? 'asked for (snapshot: false)' };
     const run: TrainRun = { window: { from: iso(window.from), to: iso(window.to) }, trained: [], skipped: [], promoted: [], notPromoted: [], data };
-    try {
-      for (const job of jobs as ModelJob[]) {
-        for (const r of await runJob(job, ctx)) {
-          if ('reason' in r) run.skipped.push(r);
-          else run.trained.push(r);
-        }
+    for (const job of jobs as ModelJob[]) {
+      for (const r of await runJob(job, ctx)) {
+        if ('reason' in r) run.skipped.push(r);
+        else run.trained.push(r);
       }
-    } finally {
-      this.snapshots.release();
     }
     if (o.promote) {
       for (const t of run.trained) {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +38,8 @@ const tempDir = () => {
   dirs.push(d);
   return join(d, 'training-snapshot');
 };
+/** Whether any file of the snapshot holds the id's bytes. */
+const holds = (dir: string, id: string) => existsSync(dir) && readdirSync(dir).some((f) => readFileSync(join(dir, f)).includes(Buffer.from(id)));
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
@@ -114,7 +116,7 @@ describe('training from the columnar snapshot gives the models training from the
   });
 });
 
-describe('the snapshot is kept on disk, extended by appends and rebuilt when the log lost events', () => {
+describe('the snapshot is kept on disk, followed as the log grows, and loses rows as the log does', () => {
   let bank: Awaited<ReturnType<typeof twinEvents>>;
   beforeAll(async () => {
     bank = await twinEvents(60, 90, 9);
@@ -122,6 +124,21 @@ describe('the snapshot is kept on disk, extended by appends and rebuilt when the
 
   /** The snapshot's columns and dictionaries, for comparing two builds. */
   const contents = (s: { cols: object; meta: object }) => ({ cols: s.cols, meta: { ...s.meta } });
+  /** A fresh build from the log (in memory), to compare with. */
+  const fresh = async (log: MemoryEventLog) => (await new SnapshotStore(log, undefined).refresh(features)).snapshot!;
+
+  /** What training reads of two snapshots is the same (their dictionaries may number values differently). */
+  const sameAnswers = async (a: Awaited<ReturnType<typeof fresh>>, b: Awaited<ReturnType<typeof fresh>>, log: MemoryEventLog) => {
+    for (const k of ['t', 'seq', 'type', 'flags', 'mask'] as const) expect(a.cols[k], k).toEqual(b.cols[k]);
+    expect(Array.from(a.cols.cust, (c) => a.meta.customers[c])).toEqual(Array.from(b.cols.cust, (c) => b.meta.customers[c]));
+    const [x, y] = [snapshotSource(a, new Set(), log), snapshotSource(b, new Set(), log)];
+    const w = { from: bank.end - 60 * DAY, to: bank.end - 5 * DAY, observedUntil: bank.end - 5 * DAY };
+    for (const def of [OFFER_ACCEPTANCE, CHURN, PREPAYMENT]) expect(await x.labelRows(def, w), def.name).toEqual(await y.labelRows(def, w));
+    const pairs = bank.events.filter((_, i) => i % 101 === 0).map((e) => ({ customerId: e.customerId, asOf: Date.parse(e.occurredAt) }));
+    expect(await x.featureMatrix(pairs)).toEqual(await y.featureMatrix(pairs));
+    expect(await x.customersSeen(bank.end)).toEqual(await y.customersSeen(bank.end));
+    expect(await x.cardPayments(w.from, w.to)).toEqual(await y.cardPayments(w.from, w.to));
+  };
 
   it('appending events extends it to what a fresh build gives; a later process loads it from disk', async () => {
     const log = new MemoryEventLog();
@@ -133,58 +150,193 @@ describe('the snapshot is kept on disk, extended by appends and rebuilt when the
     await appendAll(log, bank.events.slice(half));
     const extended = await store.refresh(features);
     expect(extended.refresh).toMatchObject({ action: 'extended', appended: bank.events.length - half, rows: bank.events.length });
-    const fresh = await new SnapshotStore(log, undefined).refresh(features);
-    expect(contents(extended.snapshot!)).toEqual(contents(fresh.snapshot!));
+    expect(contents(extended.snapshot!)).toEqual(contents(await fresh(log)));
     const reloaded = await new SnapshotStore(log, dir).refresh(features);
-    expect(reloaded.refresh.action).toBe('loaded');
-    expect(contents(reloaded.snapshot!)).toEqual(contents(fresh.snapshot!));
+    expect(reloaded.refresh).toMatchObject({ action: 'loaded', appended: 0 });
+    expect(contents(reloaded.snapshot!)).toEqual(contents(await fresh(log)));
     // Other feature definitions: rebuilt, not read with the wrong inputs.
     const other = FeatureSet.compile(BANK_PACK);
-    expect((await new SnapshotStore(log, dir).refresh(other)).refresh).toMatchObject({ action: 'built', reason: 'the feature definitions, labels or format changed' });
+    expect((await new SnapshotStore(log, dir).refresh(other)).refresh).toMatchObject({ action: 'built', reason: 'the feature definitions, labels or format changed, or a file was torn' });
   });
 
-  it('an event older than the snapshot\'s latest is not appended out of order: rebuilt', async () => {
+  it('an event older than the snapshot\'s latest is appended and sorted into place in memory, not rebuilt', async () => {
     const log = new MemoryEventLog();
     const late = bank.events[100]!;
     await appendAll(log, bank.events.filter((e) => e !== late));
-    const store = new SnapshotStore(log, undefined);
-    await store.refresh(features);
+    const dir = tempDir();
+    await new SnapshotStore(log, dir).refresh(features);
     await appendAll(log, [late]);
-    const r = await store.refresh(features);
-    expect(r.refresh).toMatchObject({ action: 'built', reason: 'an appended event is older than the snapshot\'s latest' });
-    expect(contents(r.snapshot!).cols).toEqual(contents((await new SnapshotStore(log, undefined).refresh(features)).snapshot!).cols);
+    const r = await new SnapshotStore(log, dir).refresh(features);
+    expect(r.refresh).toMatchObject({ action: 'extended', appended: 1 });
+    const want = await fresh(log);
+    expect(r.snapshot!.cols).toEqual(want.cols);
+    expect(r.snapshot!.cols.t[100]).toBe(Date.parse(late.occurredAt));
+    // And from disk, where the rows are in log-position order.
+    expect((await new SnapshotStore(log, dir).refresh(features)).snapshot!.cols).toEqual(want.cols);
   });
 
-  it('erasure: forget deletes the files at once, and a log that lost events is never read from a stale snapshot', async () => {
+  it('events appended far out of time order are sorted in memory: every answer is the log scan\'s', async () => {
+    const log = new MemoryEventLog();
+    // Days appended in a shuffled order (a backfill in pieces): most rows are late.
+    const byDay = new Map<number, BankEvent[]>();
+    for (const e of bank.events) {
+      const d = Math.floor(Date.parse(e.occurredAt) / DAY);
+      byDay.set(d, [...(byDay.get(d) ?? []), e]);
+    }
+    const days = [...byDay.keys()];
+    for (let i = days.length - 1; i > 0; i--) {
+      const j = (i * 7919) % (i + 1);
+      [days[i], days[j]] = [days[j]!, days[i]!];
+    }
+    for (const d of days) await appendAll(log, byDay.get(d)!);
+    const dir = tempDir();
+    const snap = (await new SnapshotStore(log, dir).refresh(features)).snapshot!;
+    const t = snap.cols.t;
+    for (let i = 1; i < t.length; i++) if (t[i]! < t[i - 1]!) throw new Error(`row ${i} out of time order`);
+    const old = logSource(log, features);
+    const x = snapshotSource(snap, new Set(), log);
+    const w = { from: bank.end - 60 * DAY, to: bank.end - 5 * DAY, observedUntil: bank.end - 5 * DAY };
+    for (const def of [OFFER_ACCEPTANCE, CHURN, PREPAYMENT]) expect(await x.labelRows(def, w), def.name).toEqual(await old.labelRows(def, w));
+    const pairs = bank.events.filter((_, i) => i % 53 === 0).map((e) => ({ customerId: e.customerId, asOf: Date.parse(e.occurredAt) }));
+    expect(await x.featureMatrix(pairs)).toEqual(await old.featureMatrix(pairs));
+    expect(await x.customersSeen(bank.end - 30 * DAY)).toEqual(await old.customersSeen(bank.end - 30 * DAY));
+    expect(await x.closures(bank.end)).toEqual(await old.closures(bank.end));
+    expect(await x.cardPayments(w.from, w.to)).toEqual(await old.cardPayments(w.from, w.to));
+    // Kept on disk in log-position order, sorted again on load.
+    expect((await new SnapshotStore(log, dir).refresh(features)).snapshot!.cols).toEqual(snap.cols);
+  });
+
+  it('a torn file is detected and the snapshot rebuilt; bytes past what meta.json committed are cut off', async () => {
+    const log = new MemoryEventLog();
+    await appendAll(log, bank.events);
+    const dir = tempDir();
+    const want = await fresh(log);
+    await new SnapshotStore(log, dir).refresh(features);
+    // A crash after an append, before its meta.json: the extra bytes are not rows.
+    appendFileSync(join(dir, 'inputs.bin'), Buffer.alloc(24, 7));
+    appendFileSync(join(dir, 'customers.jsonl'), '"c9999999"\n');
+    const cut = await new SnapshotStore(log, dir).refresh(features);
+    expect(cut.refresh.action).toBe('loaded');
+    expect(cut.snapshot!.cols).toEqual(want.cols);
+    expect(statSync(join(dir, 'inputs.bin')).size).toBe(want.cols.inputs.byteLength);
+    // A column shorter than meta.json says: torn, rebuilt.
+    truncateSync(join(dir, 'mask.bin'), 10);
+    const torn = await new SnapshotStore(log, dir).refresh(features);
+    expect(torn.refresh).toMatchObject({ action: 'built', reason: 'the feature definitions, labels or format changed, or a file was torn' });
+    expect(torn.snapshot!.cols).toEqual(want.cols);
+    // A torn meta.json: rebuilt.
+    writeFileSync(join(dir, 'meta.json'), '{"format":2,"key"');
+    expect((await new SnapshotStore(log, dir).refresh(features)).refresh.action).toBe('built');
+    expect((await new SnapshotStore(log, dir).refresh(features)).refresh.action).toBe('loaded');
+  });
+
+  it('erasure removes the customer\'s rows at once: the next run loads the rest, as a build without them gives', async () => {
     const log = new MemoryEventLog();
     await appendAll(log, bank.events);
     const dir = tempDir();
     const lc = new ModelLifecycle(new MemoryModelRegistry(), { log, features: () => features, now: () => bank.end, snapshotDir: dir });
     await lc.train({ models: ['clv'] });
     const victim = 'c0000007';
-    const onDisk = () => readdirSync(dir).some((f) => readFileSync(join(dir, f)).includes(Buffer.from(victim)));
-    expect(onDisk()).toBe(true);
+    expect(holds(dir, victim)).toBe(true);
     await log.eraseCustomer(victim);
+    lc.eraseFromSnapshot(victim);
+    expect(holds(dir, victim)).toBe(false);
+    const run = await lc.train({ models: ['clv'] });
+    expect(run.data).toMatchObject({ source: 'snapshot', action: 'loaded', rows: await log.count() });
+    const after = (await new SnapshotStore(log, dir).refresh(features)).snapshot!;
+    const want = await fresh(log);
+    await sameAnswers(after, want, log);
+    expect(after.meta.customers.filter((id) => id !== '')).toEqual(want.meta.customers);
+    expect(after.customerIndex.has(victim)).toBe(false);
+    // Erasing again, or someone it never held: nothing changes.
+    lc.eraseFromSnapshot(victim);
+    lc.eraseFromSnapshot('nobody');
+    expect((await new SnapshotStore(log, dir).refresh(features)).snapshot!.cols).toEqual(after.cols);
+    // Without the hook (another process erased): the counts no longer add up and it is rebuilt without them.
+    const other = 'c0000011';
+    expect(after.meta.customers).toContain(other);
+    await log.eraseCustomer(other);
+    const rebuilt = await new SnapshotStore(log, dir).refresh(features);
+    expect(rebuilt.refresh.action).toBe('built');
+    expect(rebuilt.refresh.reason).toMatch(/an erasure, a purge/);
+    expect(rebuilt.snapshot!.meta.customers).not.toContain(other);
+    expect(holds(dir, other)).toBe(false);
+    // forget drops it all.
     lc.forgetSnapshot();
     expect(existsSync(dir)).toBe(false);
+  });
+
+  it('a retention purge removes the rows the log purged, no rebuild', async () => {
+    const log = new MemoryEventLog();
+    await appendAll(log, bank.events);
+    const dir = tempDir();
+    const lc = new ModelLifecycle(new MemoryModelRegistry(), { log, features: () => features, now: () => bank.end, snapshotDir: dir });
+    await lc.train({ models: ['clv'] });
+    const before = bank.end - 40 * DAY;
+    const purged = await log.purgeType('card_payment', before);
+    expect(purged).toBeGreaterThan(0);
+    lc.purgeSnapshot([{ type: 'card_payment', before: new Date(before).toISOString(), purged }, { type: 'login', before: bank.end, purged: 0 }]);
     const run = await lc.train({ models: ['clv'] });
-    expect(run.data).toMatchObject({ source: 'snapshot', action: 'built', reason: 'no snapshot yet' });
-    expect(onDisk()).toBe(false);
-    // Without the hook (another instance erased): the counts no longer add up and it is rebuilt without them.
-    const other = 'c0000011';
-    const before = (await new SnapshotStore(log, dir).refresh(features)).snapshot!;
-    expect(before.meta.customers).toContain(other);
-    await log.eraseCustomer(other);
-    const after = await new SnapshotStore(log, dir).refresh(features);
-    expect(after.refresh.action).toBe('built');
-    expect(after.refresh.reason).toMatch(/an erasure, a purge/);
-    expect(after.snapshot!.meta.customers).not.toContain(other);
-    expect(readdirSync(dir).some((f) => readFileSync(join(dir, f)).includes(Buffer.from(other)))).toBe(false);
+    expect(run.data).toMatchObject({ action: 'loaded', rows: await log.count() });
+    await sameAnswers((await new SnapshotStore(log, dir).refresh(features)).snapshot!, await fresh(log), log);
+  });
+
+  it('the follower appends what the log consumer applies: a run reads only what came after it, and a restart resumes', async () => {
+    const log = new MemoryEventLog();
+    const dir = tempDir();
+    const store = new SnapshotStore(log, dir);
+    const follower = store.follower(() => features);
+    // An empty log: it starts a snapshot and follows from the start.
+    expect(await follower.open()).toBe(0);
+    const third = Math.floor(bank.events.length / 3);
+    await appendAll(log, bank.events.slice(0, 2 * third));
+    const applied = await log.readAfter(0, 1e9);
+    for (let k = 0; k < applied.length; k += 700) await follower.apply(applied.slice(k, k + 700));
+    // Applied again after a crash (the runner's checkpoint lags): skipped.
+    await follower.apply(applied.slice(0, 1000));
+    follower.flush();
+    // The rest was never applied (the process stopped): a run reads only that.
+    await appendAll(log, bank.events.slice(2 * third));
+    const restarted = new SnapshotStore(log, dir);
+    const f2 = restarted.follower(() => features);
+    expect(await f2.open()).toBe(applied.at(-1)!.seq);
+    const run = await restarted.refresh(features);
+    expect(run.refresh).toMatchObject({ action: 'extended', appended: bank.events.length - 2 * third, rows: bank.events.length });
+    expect(contents(run.snapshot!)).toEqual(contents(await fresh(log)));
+    // The runner hands the follower events the run already appended: skipped, nothing doubled.
+    await f2.apply(await log.readAfter(applied.at(-1)!.seq, 1e9));
+    f2.flush();
+    expect((await new SnapshotStore(log, dir).refresh(features)).refresh).toMatchObject({ action: 'loaded', rows: bank.events.length });
+  });
+
+  it('a follower with no snapshot of a non-empty log keeps its place and leaves the build to a training run', async () => {
+    const log = new MemoryEventLog();
+    await appendAll(log, bank.events.slice(0, 5000));
+    const dir = tempDir();
+    const store = new SnapshotStore(log, dir);
+    const follower = store.follower(() => features);
+    const head = await log.head();
+    expect(await follower.open()).toBe(head);
+    await appendAll(log, bank.events.slice(5000, 6000));
+    await follower.apply(await log.readAfter(head, 1e9));
+    follower.flush();
+    expect(existsSync(dir)).toBe(false);
+    expect((await store.refresh(features)).refresh).toMatchObject({ action: 'built', rows: 6000 });
+    // Built past where the follower was: it appends from the snapshot's head on.
+    await appendAll(log, bank.events.slice(6000, 7000));
+    // Bytes an append that failed before its meta.json left behind: the next append writes over them.
+    appendFileSync(join(dir, 't.bin'), Buffer.alloc(40, 1));
+    appendFileSync(join(dir, 'customers.jsonl'), '"c99');
+    await follower.apply(await log.readAfter(await log.head() - 1000, 1e9));
+    follower.flush();
+    const loaded = await new SnapshotStore(log, dir).refresh(features);
+    expect(loaded.refresh).toMatchObject({ action: 'loaded', rows: 7000 });
+    expect(contents(loaded.snapshot!)).toEqual(contents(await fresh(log)));
   });
 });
 
 describe('an erasure through the engine removes the customer from the training snapshot on disk', () => {
-  it('the files that held their rows are deleted at once, and the next training rebuilds without them', async () => {
+  it('the engine\'s consumer keeps the snapshot; an erasure removes their rows at once; no run rebuilds it', async () => {
     const root = mkdtempSync(join(tmpdir(), 'nextbest-snapshot-engine-'));
     dirs.push(root);
     const bank = syntheticBank({ customers: 40, days: 120, seed: 2 });
@@ -193,16 +345,17 @@ describe('an erasure through the engine removes the customer from the training s
       await appendAll(engine.stores.eventLog, bank.events);
       const dir = join(root, 'training-snapshot');
       const victim = bank.events[0]!.customerId;
-      const holds = (id: string) => existsSync(dir) && readdirSync(dir).some((f) => readFileSync(join(dir, f)).includes(Buffer.from(id)));
       const first = await engine.trainModels({ models: ['clv'] });
-      expect(first.data).toMatchObject({ source: 'snapshot', action: 'built' });
-      expect(holds(victim)).toBe(true);
+      // Started with the empty log, so followed from its start: never built.
+      expect(first.data).toMatchObject({ source: 'snapshot', rows: bank.events.length });
+      expect(['loaded', 'extended']).toContain(first.data.source === 'snapshot' ? first.data.action : '');
+      expect(holds(dir, victim)).toBe(true);
       await engine.eraseCustomer(victim);
-      expect(existsSync(dir)).toBe(false);
+      expect(holds(dir, victim)).toBe(false);
       const again = await engine.trainModels({ models: ['clv'] });
-      expect(again.data).toMatchObject({ source: 'snapshot', action: 'built', rows: bank.events.filter((e) => e.customerId !== victim).length });
-      expect(holds(victim)).toBe(false);
-      expect(holds(bank.events.find((e) => e.customerId !== victim)!.customerId)).toBe(true);
+      expect(again.data).toMatchObject({ source: 'snapshot', action: 'loaded', rows: bank.events.filter((e) => e.customerId !== victim).length });
+      expect(holds(dir, victim)).toBe(false);
+      expect(holds(dir, bank.events.find((e) => e.customerId !== victim)!.customerId)).toBe(true);
     } finally {
       await engine.close();
     }
