@@ -87,6 +87,7 @@ describe('crash between the append and the consumers', () => {
           ['journeys', 206, 0],
           ['triggers', 206, 0],
           ['deliveries', 206, 0],
+          ['training-snapshot', 206, 0],
         ]);
         await expectFeaturesExactlyOnce(engine);
         expect((await engine.decision(d1.decisionId)).responses).toEqual([{ actionId: declined, channel: 'in_app', response: 'declined', at: at(300) }]);
