@@ -66,7 +66,7 @@ export function evaluate(cat: CompiledCatalogue, inputs: DecisionInputs, opts: E
   // Each policy opens once per decision, by its place in POLICIES; an action lists the ones that screen it.
   const screens = POLICIES.map((p) => p.screen?.(scope));
   const ranks = POLICIES.flatMap((p) => (p.rank ? [p.rank(scope)] : []));
-  const models: Record<string, string> = {};
+  const models = dictionary();
   const traces: CandidateTrace[] = [];
   const ranked: number[] = [];
 
@@ -122,6 +122,19 @@ export function evaluate(cat: CompiledCatalogue, inputs: DecisionInputs, opts: E
 /** The parts of a priority as the trace records them. */
 const netParts = (n: NetValue): NonNullable<CandidateTrace['netValue']> => ({ valueSource: n.valueSource, budget: n.budget, expectedValue: n.expectedValue, contactCost: n.contactCost, fatigueCost: n.fatigueCost, harmChance: n.harmChance, harmCost: n.harmCost });
 
+/**
+ * An empty plain object kept as a hash table (deleting a field that is not the last one
+ * makes V8 do that): each decision gives `models` a different set of action ids, and as a
+ * fast-mode object every first store of an id looked up or grew a tree of hidden classes
+ * shared by all decisions. Same prototype, fields and order as `{}`.
+ */
+function dictionary(): Record<string, string> {
+  const o: Record<string, string> = { a: '', b: '' };
+  delete o.a;
+  delete o.b;
+  return o;
+}
+
 /** The weight the levers give an action: its family's times its own (absent: 1). */
 const leverWeight = (l: Levers, a: CompiledAction): number => (l.families[a.action.family] ?? 1) * (l.actions[a.action.id] ?? 1);
 
@@ -129,12 +142,15 @@ const leverWeight = (l: Levers, a: CompiledAction): number => (l.families[a.acti
 const leverCache = new WeakMap<Levers, WeakMap<CompiledCatalogue, Float64Array>>();
 
 /** The actions' lever weights, worked out once per frozen levers and catalogue; undefined for levers that could still change. */
+let lastLevers: { l: Levers; cat: CompiledCatalogue; w: Float64Array } | undefined;
 function leverWeights(cat: CompiledCatalogue, l: Levers): Float64Array | undefined {
+  if (lastLevers && lastLevers.l === l && lastLevers.cat === cat) return lastLevers.w;
   if (!Object.isFrozen(l) || !Object.isFrozen(l.families) || !Object.isFrozen(l.actions)) return undefined;
   let byCat = leverCache.get(l);
   if (!byCat) leverCache.set(l, (byCat = new WeakMap()));
   let w = byCat.get(cat);
   if (!w) byCat.set(cat, (w = Float64Array.from(cat.actions, (a) => leverWeight(l, a))));
+  lastLevers = { l, cat, w };
   return w;
 }
 

@@ -104,8 +104,8 @@ function plainDecideRequest(r: unknown): z.output<typeof DecideRequest> | undefi
       ctx[k] = v;
     }
   }
-  const common = { customerId, channel: channel as OfferChannel, n: n ?? 1, context: ctx };
-  return sessionId === undefined ? { ...common, deliver: deliver ?? false } : { ...common, sessionId: sessionId as string, deliver: deliver ?? false };
+  const ch = channel as OfferChannel;
+  return sessionId === undefined ? { customerId, channel: ch, n: n ?? 1, context: ctx, deliver: deliver ?? false } : { customerId, channel: ch, n: n ?? 1, context: ctx, sessionId: sessionId as string, deliver: deliver ?? false };
 }
 
 /** Where a decision reads a customer's behavioural features. */
