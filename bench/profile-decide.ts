@@ -17,7 +17,7 @@ import Database from 'better-sqlite3';
 import { deflateRawSync } from 'node:zlib';
 import { ManualClock } from '../src/core/clock.js';
 import { mulberry32 } from '../src/core/random.js';
-import { compileCatalogue, customerView, Decisioning, evaluate, GbdtScorer, priorOnly } from '../src/decisioning/index.js';
+import { compileCatalogue, consentsInForce, customerView, Decisioning, evaluate, GbdtScorer, priorOnly } from '../src/decisioning/index.js';
 import { MemoryContactStore } from '../src/store/memory/contactStore.js';
 import { MemoryDecisionLog } from '../src/store/memory/decisionLog.js';
 import { WorkerSqliteDecisionLog } from '../src/store/sqlite/decisionLogWorker.js';
@@ -90,7 +90,7 @@ if (log instanceof MeasuredLog) {
 }
 // The floor: evaluate() alone on the same customers' prepared inputs.
 const compiled = compileCatalogue(cat);
-const inputs = customers.slice(0, 2000).map((c, i) => ({ customer: customerView(c, clock.now()), profile: profiles[i]!, profileVersion: null, scores: {}, consents: { marketing: c.consents.marketing === true }, history: { contacts: [], declines: [] }, context: {}, sessionId: null }));
+const inputs = customers.slice(0, 2000).map((c, i) => ({ customer: customerView(c, clock.now()), profile: profiles[i]!, profileVersion: null, scores: {}, consents: consentsInForce(c, [], 'in_app', clock.now()), history: { contacts: [], declines: [] }, context: {}, sessionId: null }));
 const f0 = process.cpuUsage();
 const M = Math.min(N, 10_000);
 for (let i = 0; i < M; i++) evaluate(compiled, inputs[i % inputs.length]!, { now: clock.now(), channel: 'in_app', levers: cat.levers, scorer: models ? scorer : priorOnly });

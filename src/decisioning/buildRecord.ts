@@ -31,6 +31,13 @@ export function picksOf(cat: CompiledCatalogue, ev: Evaluation, chosen: readonly
   });
 }
 
+/** The last time formatted and its ISO string: decisions made in the same millisecond (many, at thousands a second) format it once. */
+let lastIso = { at: Number.NaN, iso: '' };
+function isoTime(at: number): string {
+  if (at !== lastIso.at) lastIso = { at, iso: new Date(at).toISOString() };
+  return lastIso.iso;
+}
+
 /** The record of a decision: its inputs, every candidate's trace, the chosen actions and the explanation. */
 export function buildRecord(
   cat: CompiledCatalogue,
@@ -48,7 +55,7 @@ export function buildRecord(
     customerId: inputs.customer.id,
     channel: o.channel,
     n: o.n,
-    decidedAt: new Date(o.now).toISOString(),
+    decidedAt: isoTime(o.now),
     catalogueVersion: cat.version,
     levers: o.levers,
     inputs,

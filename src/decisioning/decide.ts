@@ -66,58 +66,50 @@ export function evaluate(cat: CompiledCatalogue, inputs: DecisionInputs, opts: E
   // Each policy opens once per decision, by its place in POLICIES; an action lists the ones that screen it.
   const screens = POLICIES.map((p) => p.screen?.(scope));
   const ranks = POLICIES.flatMap((p) => (p.rank ? [p.rank(scope)] : []));
-  const models: Record<string, string> = {};
+  const models = dictionary();
   const traces: CandidateTrace[] = [];
   const ranked: number[] = [];
 
+  const levers = leverWeights(cat, opts.levers);
+  // Each trace is made whole in one literal, with its keys in the order the record shows
+  // them: one allocation, where adding a dozen fields one by one grew it three times.
   actions: for (const a of cat.actions) {
-    const trace: CandidateTrace = { actionId: a.action.id, family: a.action.family, status: 'excluded' };
-    traces.push(trace);
+    const actionId = a.action.id;
+    const family = a.action.family;
     vars.action = a.vars;
     for (const k of a.screens) {
       const screen = screens[k];
       if (screen === undefined) continue;
-      const excluded = screen(a, a.prepared[k]);
-      if (excluded) {
-        trace.excludedBy = excluded;
+      const excludedBy = screen(a, a.prepared[k]);
+      if (excludedBy) {
+        traces.push({ actionId, family, status: 'excluded', excludedBy });
         continue actions;
       }
     }
     const scored = useModels ? opts.scorer.score(a.vars, rows) : undefined;
     const propensity = scored ? scored.propensity : a.action.prior;
+    const propensitySource = scored ? 'model' : 'prior';
     const contextWeight = a.contextWeight ? weight(evaluateNumber(a.contextWeight, vars)) : 1;
-    const lever = (opts.levers.families[a.action.family] ?? 1) * (opts.levers.actions[a.action.id] ?? 1);
+    const lever = levers ? levers[a.index]! : leverWeight(opts.levers, a);
     const n = netValue(cat.catalogue, a, inputs.customer, nv, propensity, contextWeight, lever);
     for (const rank of ranks) {
-      const excluded = rank(a, propensity, n.net);
-      if (excluded) {
-        trace.propensity = propensity;
-        trace.propensitySource = scored ? 'model' : 'prior';
-        // Losing to "no action" is shown with the figures it lost on.
-        if (excluded.rule === 'no_action') {
-          trace.priority = n.net;
-          trace.netValue = netParts(n);
-          // What a bandit needs to explore it (its value per acceptance): it lost on a point estimate, not to a policy.
-          trace.contextWeight = contextWeight;
-          trace.value = n.value;
-          trace.lever = lever;
-        }
-        trace.excludedBy = excluded;
+      const excludedBy = rank(a, propensity, n.net);
+      if (excludedBy) {
+        // Losing to "no action" is shown with the figures it lost on, and what a bandit
+        // needs to explore it (its value per acceptance): it lost on a point estimate, not to a policy.
+        traces.push(
+          excludedBy.rule === 'no_action'
+            ? { actionId, family, status: 'excluded', propensity, propensitySource, priority: n.net, netValue: netParts(n), contextWeight, value: n.value, lever, excludedBy }
+            : { actionId, family, status: 'excluded', propensity, propensitySource, excludedBy },
+        );
         continue actions;
       }
     }
-    trace.status = 'ranked';
-    trace.propensity = propensity;
-    trace.propensitySource = scored ? 'model' : 'prior';
+    // `rank` is set below, once every action is ranked.
     if (scored) {
-      trace.modelVersion = scored.modelVersion;
-      models[a.action.id] = scored.modelVersion;
-    }
-    trace.contextWeight = contextWeight;
-    trace.value = n.value;
-    trace.lever = lever;
-    trace.priority = n.net;
-    trace.netValue = netParts(n);
+      traces.push({ actionId, family, status: 'ranked', propensity, propensitySource, modelVersion: scored.modelVersion, contextWeight, value: n.value, lever, priority: n.net, netValue: netParts(n), rank: 0 });
+      models[actionId] = scored.modelVersion;
+    } else traces.push({ actionId, family, status: 'ranked', propensity, propensitySource, contextWeight, value: n.value, lever, priority: n.net, netValue: netParts(n), rank: 0 });
     ranked.push(traces.length - 1);
   }
   // Deterministic: priority, then the action id, so equal priorities never flip between runs.
@@ -129,6 +121,38 @@ export function evaluate(cat: CompiledCatalogue, inputs: DecisionInputs, opts: E
 
 /** The parts of a priority as the trace records them. */
 const netParts = (n: NetValue): NonNullable<CandidateTrace['netValue']> => ({ valueSource: n.valueSource, budget: n.budget, expectedValue: n.expectedValue, contactCost: n.contactCost, fatigueCost: n.fatigueCost, harmChance: n.harmChance, harmCost: n.harmCost });
+
+/**
+ * An empty plain object kept as a hash table (deleting a field that is not the last one
+ * makes V8 do that): each decision gives `models` a different set of action ids, and as a
+ * fast-mode object every first store of an id looked up or grew a tree of hidden classes
+ * shared by all decisions. Same prototype, fields and order as `{}`.
+ */
+function dictionary(): Record<string, string> {
+  const o: Record<string, string> = { a: '', b: '' };
+  delete o.a;
+  delete o.b;
+  return o;
+}
+
+/** The weight the levers give an action: its family's times its own (absent: 1). */
+const leverWeight = (l: Levers, a: CompiledAction): number => (l.families[a.action.family] ?? 1) * (l.actions[a.action.id] ?? 1);
+
+/** Every action's lever weight by its index, per frozen levers and catalogue (decisions hold frozen levers: buildRecord.ts frozenLevers). */
+const leverCache = new WeakMap<Levers, WeakMap<CompiledCatalogue, Float64Array>>();
+
+/** The actions' lever weights, worked out once per frozen levers and catalogue; undefined for levers that could still change. */
+let lastLevers: { l: Levers; cat: CompiledCatalogue; w: Float64Array } | undefined;
+function leverWeights(cat: CompiledCatalogue, l: Levers): Float64Array | undefined {
+  if (lastLevers && lastLevers.l === l && lastLevers.cat === cat) return lastLevers.w;
+  if (!Object.isFrozen(l) || !Object.isFrozen(l.families) || !Object.isFrozen(l.actions)) return undefined;
+  let byCat = leverCache.get(l);
+  if (!byCat) leverCache.set(l, (byCat = new WeakMap()));
+  let w = byCat.get(cat);
+  if (!w) byCat.set(cat, (w = Float64Array.from(cat.actions, (a) => leverWeight(l, a))));
+  lastLevers = { l, cat, w };
+  return w;
+}
 
 /** A context weight scales a priority: no number, or a negative one, is neutral. */
 const weight = (w: number): number => (w >= 0 ? w : 1);

@@ -3,20 +3,29 @@
  * each action, the factors of the winner's priority as reason codes, the propensity
  * model's top TreeSHAP contributions, and one sentence a customer can read.
  */
-import type { CompiledCatalogue } from './compile.js';
+import type { CompiledCatalogue, CompiledRule } from './compile.js';
 import type { Evaluation } from './decide.js';
 import type { PropensityScorer } from './scoring.js';
 import { customerLabel } from './sentences.js';
-import type { DecisionInputs, Explanation, ReasonCode } from './trace.js';
+import type { CandidateTrace, DecisionInputs, Explanation, ReasonCode } from './trace.js';
 
 /** £ with thousands separators (toLocaleString costs microseconds per call on the hot path). */
 const gbp = (x: number) => `£${String(Math.round(x)).replace(/\B(?=(\d{3})+(?!\d))/g, ',')}`;
 const gbp2 = (x: number) => `${x < 0 ? '-' : ''}£${Math.abs(x).toFixed(2)}`;
 const pct = (x: number) => `${(100 * x).toFixed(x < 0.01 ? 2 : 1)}%`;
 
+/** A rule's reason code, RULE_ and its name in capitals (worked out once per compiled rule). */
+const ruleCodes = new WeakMap<CompiledRule, string>();
+function ruleCode(r: CompiledRule): string {
+  let code = ruleCodes.get(r);
+  if (code === undefined) ruleCodes.set(r, (code = `RULE_${r.name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`));
+  return code;
+}
+
 /** Builds the explanation of a decision whose winner (if any) is `ev.traces[winner]`. */
 export function explain(cat: CompiledCatalogue, ev: Evaluation, inputs: DecisionInputs, winner: number | undefined, scorer: PropensityScorer, topK = 3, shap = true): Explanation {
-  const excluded = ev.traces.filter((t) => t.status === 'excluded' && t.excludedBy).map((t) => ({ actionId: t.actionId, kind: t.excludedBy!.kind, rule: t.excludedBy!.rule, reason: t.excludedBy!.reason }));
+  const excluded: Explanation['excluded'] = [];
+  for (const t of ev.traces) if (t.status === 'excluded' && t.excludedBy) excluded.push({ actionId: t.actionId, kind: t.excludedBy.kind, rule: t.excludedBy.rule, reason: t.excludedBy.reason });
   if (winner === undefined) {
     const lost = ev.traces.filter((t) => t.excludedBy?.rule === 'no_action').length;
     const reason = lost > 0 ? `no action: none of the ${lost} action${lost === 1 ? '' : 's'} that passed every policy had an expected net value above £0 (value less contact, fatigue and harm costs)` : ev.ranked.length > 0 ? 'no action: every action worth making was held back by a contact or capacity limit' : 'no action: no action passed every policy';
@@ -25,16 +34,30 @@ export function explain(cat: CompiledCatalogue, ev: Evaluation, inputs: Decision
   const t = ev.traces[winner]!;
   const a = cat.byId.get(t.actionId)!;
   const codes: ReasonCode[] = [];
-  const because = a.rules.filter((r) => r.because).map((r) => r.because!);
-  for (const r of a.rules) if (r.because) codes.push({ code: `RULE_${r.name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`, text: r.because });
-  const others = ev.ranked.map((i) => ev.traces[i]!).filter((o) => o.actionId !== t.actionId);
-  const meanOther = others.length > 0 ? others.reduce((s, o) => s + o.propensity!, 0) / others.length : 0;
+  const because: string[] = [];
+  for (const r of a.rules) {
+    if (!r.because) continue;
+    because.push(r.because);
+    codes.push({ code: ruleCode(r), text: r.because });
+  }
+  // The other ranked actions, best first: the runner-up and their mean propensity.
+  let runnerUp: CandidateTrace | undefined;
+  let otherSum = 0;
+  let others = 0;
+  for (const i of ev.ranked) {
+    const o = ev.traces[i]!;
+    if (o.actionId === t.actionId) continue;
+    runnerUp ??= o;
+    otherSum += o.propensity!;
+    others++;
+  }
+  const meanOther = others > 0 ? otherSum / others : 0;
   if (t.propensitySource === 'model') {
     codes.push({ code: 'MODEL_PROPENSITY', text: `model ${t.modelVersion} puts the chance of take-up at ${pct(t.propensity!)}` });
   } else {
     codes.push({ code: 'PRIOR_PROPENSITY', text: `no model scores this action for this customer yet; its prior take-up rate ${pct(t.propensity!)} is used` });
   }
-  if (others.length > 0 && t.propensity! >= 1.5 * meanOther) codes.push({ code: 'HIGH_PROPENSITY', text: `more likely to be taken up than the other eligible actions (${pct(t.propensity!)} against ${pct(meanOther)} on average)` });
+  if (others > 0 && t.propensity! >= 1.5 * meanOther) codes.push({ code: 'HIGH_PROPENSITY', text: `more likely to be taken up than the other eligible actions (${pct(t.propensity!)} against ${pct(meanOther)} on average)` });
   const model = a.action.value.model;
   codes.push(
     model === 'retention'
@@ -50,7 +73,6 @@ export function explain(cat: CompiledCatalogue, ev: Evaluation, inputs: Decision
   if (t.contextWeight! > 1) codes.push({ code: 'CONTEXT_FIT', text: `the moment suits it (context weight ${t.contextWeight!.toFixed(2)})` });
   if (t.contextWeight! < 1) codes.push({ code: 'CONTEXT_DAMPED', text: `the moment suits it less than usual (context weight ${t.contextWeight!.toFixed(2)})` });
   if (t.lever! !== 1) codes.push({ code: 'BUSINESS_LEVER', text: `the bank weights it by ${t.lever!.toFixed(2)}` });
-  const runnerUp = ev.ranked.map((i) => ev.traces[i]!).find((o) => o.actionId !== t.actionId);
   if (runnerUp) codes.push({ code: 'AHEAD_OF_RUNNER_UP', text: `priority ${t.priority!.toPrecision(3)} against ${runnerUp.priority!.toPrecision(3)} for ${runnerUp.actionId}` });
   else codes.push({ code: 'ONLY_ELIGIBLE', text: 'the only action that passed every eligibility, suitability and consent policy' });
 

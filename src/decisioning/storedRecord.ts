@@ -94,18 +94,27 @@ export function packRecord(r: DecisionRecord, keysRef: string): StoredDecision {
   for (const k in r) if (!DERIVED_KEYS.has(k)) record[k] = r[k as keyof DecisionRecord];
   record.inputs = { ...r.inputs, profile: Object.values(r.inputs.profile), ...(r.inputs.history && { history: packHistory(r.inputs.history) }) };
   // Actions sharing a model share its score: one entry per (version, propensity), in first-seen order.
+  // A version's entries are few (one per distinct score: usually one model, one row), so
+  // they are scanned; equal as a Map's keys would be (NaN equals NaN, 0 equals -0).
   const scored: [string, number, string[]][] = [];
-  const byVersion = new Map<string, Map<number, [string, number, string[]]>>();
+  const byVersion = new Map<string, [string, number, string[]][]>();
   for (const c of r.candidates) {
-    if (c.propensitySource !== 'model' || c.propensity === undefined) continue;
+    const p = c.propensity;
+    if (c.propensitySource !== 'model' || p === undefined) continue;
     const version = c.modelVersion ?? '';
-    let byScore = byVersion.get(version);
-    if (!byScore) byVersion.set(version, (byScore = new Map()));
-    const g = byScore.get(c.propensity);
+    let same = byVersion.get(version);
+    if (!same) byVersion.set(version, (same = []));
+    let g: [string, number, string[]] | undefined;
+    for (const e of same) {
+      if (e[1] === p || (e[1] !== e[1] && p !== p)) {
+        g = e;
+        break;
+      }
+    }
     if (g) g[2].push(c.actionId);
     else {
-      const entry: [string, number, string[]] = [version, c.propensity, [c.actionId]];
-      byScore.set(c.propensity, entry);
+      const entry: [string, number, string[]] = [version, p, [c.actionId]];
+      same.push(entry);
       scored.push(entry);
     }
   }

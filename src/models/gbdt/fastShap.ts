@@ -55,6 +55,22 @@ export interface ShapTables {
   coef: Float64Array;
   /** Per block: vector form 2^(dn+m) × (ns + ng); compact form U for each index, then each index's ng inside contributions. */
   table: Float64Array;
+  /** The features of every vector-form block's columns, block after block (the row pass adds its gathered entries to them in this order). */
+  vectorCols: Int32Array;
+}
+
+/**
+ * A row pass's scratch: where each vector-form block's row starts and how many columns it
+ * has, and the entries gathered from those rows.
+ */
+export interface RowScratch {
+  rowAt: Int32Array;
+  gathered: Float64Array;
+}
+
+/** Scratch for row passes over `e` (one explainer's: a pass is not reentrant). */
+export function rowScratch(e: ShapTables): RowScratch {
+  return { rowAt: new Int32Array(2 * e.nVector), gathered: new Float64Array(e.vectorCols.length) };
 }
 
 /** How finely to cut trees, and how much table one block may hold. */
@@ -335,12 +351,14 @@ export function joinPlans(plans: readonly TreePlan[], th: Thresholds, nIds: numb
     to += b.table.length;
   });
   const upper = Int32Array.from(plans.flatMap((p) => p.upper));
-  return { splitValues: th.splitValues, splitStart: th.splitStart, upper, nIds, blocks, nVector: all.filter((b) => b.vector).length, blockInt, coef, table };
+  const vectorCols = Int32Array.from(all.filter((b) => b.vector).flatMap((b) => b.ints.slice(2 * ((b.shape >>> 8) & 0xff))));
+  return { splitValues: th.splitValues, splitStart: th.splitStart, upper, nIds, blocks, nVector: all.filter((b) => b.vector).length, blockInt, coef, table, vectorCols };
 }
 
 /** Bytes held by the tables and their scratch. */
 export function tableBytes(e: ShapTables): number {
-  return [e.splitValues, e.splitStart, e.upper, e.blocks, e.blockInt, e.coef, e.table].reduce((s, a) => s + a.byteLength, 0) + 4 * e.nIds;
+  // The scratch: pattern ids, and per vector-form block a row start and column count, and its gathered entries.
+  return [e.splitValues, e.splitStart, e.upper, e.blocks, e.blockInt, e.coef, e.table, e.vectorCols].reduce((s, a) => s + a.byteLength, 0) + 4 * e.nIds + 8 * e.nVector + 8 * e.vectorCols.length;
 }
 
 /**
@@ -373,9 +391,17 @@ export function rankRow(th: Thresholds, x: ArrayLike<number>, base: number, f32:
  * threshold) or when x is missing (rank -1) and missing goes right, and it selects table
  * entries by index. `phi` is a plain array of doubles rather than a Float64Array: V8
  * re-checks every typed array after each store into one, about 8% of this loop.
+ *
+ * Vector-form blocks go in three passes: every block's row, then the rows' entries copied
+ * out, then added to `phi`. The tables of a 200-tree model are megabytes, read at one
+ * random row per block, so a pass is bound by waiting on memory; a copy loop has no
+ * dependency from one read to the next and keeps many reads in flight, where adding as it
+ * reads held a few. Each feature still receives the same additions in the same order, so
+ * the sums are the same to the bit.
  */
-export function addContributions(e: ShapTables, key: Int32Array, pattern: Int32Array, phi: number[]): void {
-  const { upper, blocks, blockInt, coef, table } = e;
+export function addContributions(e: ShapTables, key: Int32Array, pattern: Int32Array, phi: number[], scratch: RowScratch): void {
+  const { upper, blocks, blockInt, coef, table, vectorCols } = e;
+  const { rowAt, gathered } = scratch;
   for (let i = 0; i < upper.length; i += 5) {
     const fw = upper[i]!;
     const r = key[fw & FEATURE_MASK]!;
@@ -403,10 +429,18 @@ export function addContributions(e: ShapTables, key: Int32Array, pattern: Int32A
       idx |= (((blockInt[o + 1]! - r) >>> 31) | ((r >>> 31) & (fw >>> 30))) << ((fw >>> 24) & 31);
     }
     const nc = ((shape >>> 16) & 0xff) + (shape >>> 24);
-    const row = t + idx * nc;
-    for (let j = 0; j < nc; j++, o++) phi[blockInt[o]!] += table[row + j]!;
+    rowAt[i] = t + idx * nc;
+    rowAt[i + 1] = nc;
+    o += nc;
     t += nc << ((shape & 0xff) + m);
   }
+  let g = 0;
+  for (let i = 0; i < nVector; i += 2) {
+    const row = rowAt[i]!;
+    const nc = rowAt[i + 1]!;
+    for (let j = 0; j < nc; j++) gathered[g++] = table[row + j]!;
+  }
+  for (let q = 0; q < g; q++) phi[vectorCols[q]!] += gathered[q]!;
   let c = 0; // into coef
   for (let i = nVector; i < blocks.length; i += 2) {
     const b = pattern[blocks[i]!]!;

@@ -212,10 +212,48 @@ function rankRow(splitValues: Float64Array, splitStart: Int32Array, x: ArrayLike
   return complete;
 }
 
+/** One step down a packed tree from node n: to its left child, or the right one (left + 1). */
+const stepPacked = (packed: Int32Array, rowRank: Int32Array, n: number): number => {
+  const w = packed[2 * n + 1]!;
+  const r = rowRank[w & 1023]!;
+  // (rank - rowRank) >>> 31 is 1 exactly when the row's rank exceeds the node's: go right.
+  // A missing value (rank -1) takes the node's default direction, bit 31.
+  return packed[2 * n]! + (r < 0 ? w >>> 31 : (((w >>> 10) & PACK_RANK_MASK) - r) >>> 31);
+};
+
+/**
+ * Eight trees are walked side by side (a 200-tree model's nodes are more than a core's
+ * nearest caches hold, so a walk mostly waits on memory: eight walks keep twice the reads in
+ * flight of four), and their leaves summed four at a time, in tree order, exactly as four
+ * side by side summed them: the margin is the same to the bit.
+ */
 function sumLeavesPacked(roots: Int32Array, depth: Int32Array, packed: Int32Array, value: Float64Array, rowRank: Int32Array): number {
   let sum = 0;
   const nTrees = roots.length;
   let t = 0;
+  for (; t + 8 <= nTrees; t += 8) {
+    let n0 = roots[t]!;
+    let n1 = roots[t + 1]!;
+    let n2 = roots[t + 2]!;
+    let n3 = roots[t + 3]!;
+    let n4 = roots[t + 4]!;
+    let n5 = roots[t + 5]!;
+    let n6 = roots[t + 6]!;
+    let n7 = roots[t + 7]!;
+    const d = Math.max(depth[t]!, depth[t + 1]!, depth[t + 2]!, depth[t + 3]!, depth[t + 4]!, depth[t + 5]!, depth[t + 6]!, depth[t + 7]!);
+    for (let s = 0; s < d; s++) {
+      n0 = stepPacked(packed, rowRank, n0);
+      n1 = stepPacked(packed, rowRank, n1);
+      n2 = stepPacked(packed, rowRank, n2);
+      n3 = stepPacked(packed, rowRank, n3);
+      n4 = stepPacked(packed, rowRank, n4);
+      n5 = stepPacked(packed, rowRank, n5);
+      n6 = stepPacked(packed, rowRank, n6);
+      n7 = stepPacked(packed, rowRank, n7);
+    }
+    sum += value[n0]! + value[n1]! + value[n2]! + value[n3]!;
+    sum += value[n4]! + value[n5]! + value[n6]! + value[n7]!;
+  }
   for (; t + 4 <= nTrees; t += 4) {
     let n0 = roots[t]!;
     let n1 = roots[t + 1]!;

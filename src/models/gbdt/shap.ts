@@ -10,7 +10,7 @@
  */
 import type { GbdtModel } from './model.js';
 import { treeDepth, type Tree } from './tree.js';
-import { addContributions, distinctThresholds, joinPlans, planTree, rankRow, tableBytes, type BlockLimits, type Thresholds } from './fastShap.js';
+import { addContributions, distinctThresholds, joinPlans, planTree, rankRow, rowScratch, tableBytes, type BlockLimits, type Thresholds } from './fastShap.js';
 
 /** An explainer over a model: contributions of every feature to one row's margin. */
 export interface Explainer {
@@ -91,6 +91,7 @@ export function treeExplainer(model: GbdtModel, options: ExplainerOptions = {}):
   const f32 = model.float32Inputs;
   const key = new Int32Array(nFeatures);
   const pattern = new Int32Array(nIds);
+  const scratch = rowScratch(tables);
   // Filled with a fraction first so that V8 stores it as an array of doubles.
   const acc = Array.from({ length: nFeatures + 1 }, () => 0.5);
   const row = new Float64Array(nFeatures);
@@ -103,7 +104,7 @@ export function treeExplainer(model: GbdtModel, options: ExplainerOptions = {}):
       if (plans.length > 0) {
         rankRow(th, x, base, f32, key);
         acc.fill(0);
-        addContributions(tables, key, pattern, acc);
+        addContributions(tables, key, pattern, acc, scratch);
         phi.set(acc);
       }
       if (recursive.length > 0) {
