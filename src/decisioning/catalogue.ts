@@ -83,6 +83,8 @@ export const Action = z
       .strict(),
     /** Product risk on the customer risk-tolerance scale: 0 none, 1 low, 2 medium, 3 high. */
     productRisk: z.number().int().min(0).max(3).default(0),
+    /** Chance a take-up is unsuitable though nothing on record shows it (credit draws the stretched); arbitration's expected harm counts it. */
+    harmChance: z.number().min(0).max(1).optional(),
     message: z
       .object({
         headline: z.string().min(1).max(120),

@@ -57,7 +57,7 @@ export interface NetValue {
   /** GBP the action brings if taken up: margin, CLV impact, or CLV x churn risk x its churn reduction for retention. */
   value: number;
   valueSource: 'catalogue' | 'retention';
-  /** propensity x context weight x value x lever. */
+  /** propensity x context weight x value x lever x (1 − harmChance): an unsuitable take-up books nothing. */
   expectedValue: number;
   contactCost: number;
   fatigueCost: number;
@@ -83,8 +83,9 @@ export function netValue(cat: Catalogue, a: CompiledAction, customer: DecisionIn
     valueSource = 'catalogue';
   }
   const budget = budgetOf(a.action);
-  const expectedValue = propensity * contextWeight * value * lever;
   const harmChance = harmChanceOf(arb.harm, a, customer, s.stressed);
+  // An unsuitable sale is put right, so it books nothing: only the suitable share of take-ups brings value.
+  const expectedValue = propensity * contextWeight * value * lever * (1 - harmChance);
   const harmCost = propensity * harmChance * arb.harm.costGbp;
   // This contact tires the customer too (it lowers take-up of whatever follows), so a
   // contact is charged for itself as well as for those before it in its budget: a message
@@ -94,11 +95,11 @@ export function netValue(cat: Catalogue, a: CompiledAction, customer: DecisionIn
   return { value, valueSource, expectedValue, contactCost: s.contactCostGbp, fatigueCost, harmChance, harmCost, budget, net };
 }
 
-/** The chance a take-up is unsuitable: independent sources of harm combined (1 − Π(1 − p)). */
+/** The chance a take-up is unsuitable: independent sources of harm (the action's own, stress, vulnerability, risk) combined (1 − Π(1 − p)). */
 function harmChanceOf(h: Catalogue['arbitration']['harm'], a: CompiledAction, c: DecisionInputs['customer'], stressed: boolean): number {
   // Guidance and service messages help; they are not products that can be mis-sold.
   if (a.action.purpose === 'service' || a.action.family === 'guidance' || a.action.family === 'service_message') return 0;
-  let keep = 1;
+  let keep = 1 - (a.action.harmChance ?? 0);
   if (stressed) keep *= 1 - h.stress;
   if (c.vulnerable && (a.vars.credit || a.action.productRisk > 0)) keep *= 1 - h.vulnerable;
   if (a.action.productRisk > c.riskLevel && a.action.productRisk > 0) keep *= 1 - h.aboveRiskTolerance;

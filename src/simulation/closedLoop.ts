@@ -54,6 +54,10 @@ export interface CustomerView {
   daysSinceSalary: number;
   /** Days since the bank last contacted the customer with an offer (Infinity: never). */
   daysSinceContact: number;
+  /** Offers the bank made the customer in the last 30 days (its own contact log; 0 when absent). */
+  contacts30d?: number;
+  /** Days since the customer last took up an offer of each family the bank made (its own response log; absent: never). */
+  daysSinceTakeUp?: Partial<Record<ActionFamily, number>>;
   /** Base-rate change in the last 120 days (percentage points), from market events. */
   baseRateChange: number;
 }
@@ -192,6 +196,8 @@ export class PolicyLoop {
   private revenue = 0;
   private harm = 0;
   private breaches = 0;
+  /** The bank's own contact log: the days of each customer's offers in the last 30 days. */
+  private readonly contactDays = new Map<number, number[]>();
 
   constructor(
     private readonly twin: Twin,
@@ -212,6 +218,11 @@ export class PolicyLoop {
       const ctx: PolicyContext = { day, date, rng: this.rng };
       if (policy.seesTruth) ctx.truth = truthView(twin, i);
       const view = viewOf(twin, i, this.records[i]!);
+      const log = this.contactDays.get(i);
+      if (log) {
+        while (log.length > 0 && day - log[0]! >= 30) log.shift();
+        view.contacts30d = log.length;
+      }
       const pending = policy.decide(view, ctx);
       const offer = pending instanceof Promise ? await pending : pending;
       if (!offer) continue;
@@ -221,6 +232,9 @@ export class PolicyLoop {
       if (!consentAllows(view.consents, offer.family, view.recent.complaints)) this.breaches++;
       const leaving = pop.leaveDay[i]! >= 0;
       const outcome = twin.present(i, family, channel);
+      const days = this.contactDays.get(i);
+      if (days) days.push(day);
+      else this.contactDays.set(i, [day]);
       this.onOffer?.({ customerId: Population.id(i), day, offer, leaving, accepted: outcome.accepted, suitable: outcome.suitable });
       const stats = this.byFamily[offer.family]!;
       this.shown++;

@@ -13,8 +13,8 @@ import { MemoryContactStore } from '../store/memory/contactStore.js';
 import { MemoryDecisionLog } from '../store/memory/decisionLog.js';
 import type { DecisionLog, LinkedResponse, LoggedDecision } from '../store/decisionLog.js';
 import { runClosedLoop, type CustomerView, type NamedPolicy, type Offer, type PolicyContext } from './closedLoop.js';
-import { ACTION_FAMILIES, FAMILY, OFFER_CHANNELS, type ActionFamily, type OfferChannel } from './offers.js';
-import { eligibleFamilies, REFERENCE_POLICIES } from './policies.js';
+import { ACTION_FAMILIES, consentAllows, FAMILY, OFFER_CHANNELS, type ActionFamily, type OfferChannel } from './offers.js';
+import { REFERENCE_POLICIES } from './policies.js';
 import type { ScenarioInput } from './scenario.js';
 import { Yardstick, type TwinComparison } from './yardstick.js';
 import { twinProfile, TWIN_MODEL_FEATURES } from './twinProfile.js';
@@ -23,6 +23,9 @@ import { trainFamily, type LabelledOffer, type TwinRetrainer } from './twinRetra
 
 export { acceptedValue, type TwinComparison } from './yardstick.js';
 export { twinProfile, TWIN_MODEL_FEATURES } from './twinProfile.js';
+
+/** A customer's number (the digits of the id): what calibration folds group offers by. */
+const customerNumber = (id: string): number => Number(id.replace(/\D/g, '')) || 0;
 
 /** The channels the engine tries, best first: the customer's preferred one, then in-app, then email. */
 function channelsFor(view: CustomerView, only?: readonly OfferChannel[]): OfferChannel[] {
@@ -120,6 +123,8 @@ export function enginePolicy(
   const loginsByDay = new Map<string, number[]>();
   const firedOf = new Map<string, EarlierFire[]>();
   const triggerTally: TriggerTally = { fires: {}, offers: {}, heldBack: 0 };
+  // Take-ups heard in the feed: the day each customer last took up each family (help already given is not offered again at once).
+  const takenUp = new Map<string, Partial<Record<ActionFamily, number>>>();
 
   /** One decision on each of the channels in turn until one chooses something. */
   async function decideOn(view: CustomerView, ctx: PolicyContext, inputs: { customer: ReturnType<typeof customerView>; consents: Record<string, boolean>; scores: Record<string, number>; now: number }, channels: OfferChannel[], only?: { actions: string[]; families: string[] }, tag = ''): Promise<Offer | null> {
@@ -134,7 +139,7 @@ export function enginePolicy(
         const family = FAMILY[chosen.family as ActionFamily];
         const p = twinProfile(view, channel);
         const modelled = r.candidates.find((c) => c.actionId === chosen.actionId)?.propensitySource === 'model';
-        const offer: LabelledOffer = { row: Float64Array.from(TWIN_MODEL_FEATURES, (f) => p[f] ?? Number.NaN), family, label: 0, day: ctx.day, ...(modelled ? { predicted: chosen.propensity } : {}) };
+        const offer: LabelledOffer = { row: Float64Array.from(TWIN_MODEL_FEATURES, (f) => p[f] ?? Number.NaN), family, label: 0, day: ctx.day, group: customerNumber(view.customerId), ...(modelled ? { predicted: chosen.propensity } : {}) };
         retrainer?.offered(offer);
         shown.set(`${view.customerId}|${ctx.date}`, { decisionId, actionId: chosen.actionId, day: ctx.day, offer });
         contactDays.set(view.customerId, [...(contactDays.get(view.customerId) ?? []).filter((d) => ctx.day - d < 366), ctx.day]);
@@ -187,7 +192,9 @@ export function enginePolicy(
     decisioning,
     log,
     triggerTally,
-    async decide(view: CustomerView, ctx: PolicyContext): Promise<Offer | null> {
+    async decide(seen: CustomerView, ctx: PolicyContext): Promise<Offer | null> {
+      const taken = takenUp.get(seen.customerId);
+      const view = taken ? { ...seen, daysSinceTakeUp: Object.fromEntries(Object.entries(taken).map(([f, d]) => [f, ctx.day - d!])) } : seen;
       // Mid-morning in the customer's time zone: outside quiet hours.
       const now = Date.parse(`${ctx.date}T10:00:00Z`);
       clock.set(now);
@@ -232,7 +239,13 @@ export function enginePolicy(
         if (e.type !== 'offer_response') continue;
         const mine = shown.get(`${e.customerId}|${e.occurredAt.slice(0, 10)}`);
         if (!mine) continue;
-        if (e.payload.response === 'accepted') retrainer?.accepted(mine.offer);
+        if (e.payload.response === 'accepted') {
+          retrainer?.accepted(mine.offer);
+          const family = ACTION_FAMILIES[mine.offer.family]!;
+          const t = takenUp.get(e.customerId);
+          if (t) t[family] = mine.day;
+          else takenUp.set(e.customerId, { [family]: mine.day });
+        }
         const t = Date.parse(e.occurredAt);
         stored.push({ seq: ++seq, t, recordedAt: t, event: { ...e, payload: { ...e.payload, decisionId: mine.decisionId, actionId: mine.actionId } } });
       }
@@ -296,8 +309,26 @@ export class RecentDecisionLog implements DecisionLog {
 }
 
 /**
+ * The families the exploration run tries on a customer: every family the engine's catalogue
+ * may offer them, so its models learn on the customers it will score. Consent applies as
+ * everywhere; a held credit card or loan rules its family out (the catalogue offers no
+ * second one), but holders of savings, an ISA or a pension still hear of a fixed bond, a
+ * top-up or a transfer: left out, the models never saw a holder and under-predicted their
+ * take-up (savings: 0.06 predicted against 0.30 taken up on the default twin, seed 3).
+ */
+export function explorationFamilies(view: CustomerView): ActionFamily[] {
+  const held = new Set(view.holdings);
+  return ACTION_FAMILIES.filter((f) => {
+    if (!consentAllows(view.consents, f, view.recent.complaints)) return false;
+    if ((f === 'credit_card' || f === 'personal_loan') && held.has(f)) return false;
+    if (f === 'refinancing' && !held.has('mortgage') && !held.has('personal_loan')) return false;
+    return true;
+  });
+}
+
+/**
  * Trains one propensity model per action family from an exploration run of the twin:
- * random eligible offers on random channels, one customer in ten a day, outcomes read back
+ * random offers of the families the engine may make (explorationFamilies) on random channels, one customer in ten a day, outcomes read back
  * from the day's offer_response events. The trees are regularised (L2 10 on leaf weights, a
  * minimum hessian of 3 per leaf) because a family taken up a dozen times in two thousand
  * offers otherwise yields leaves that overstate take-up, and arbitration picks exactly those
@@ -314,12 +345,12 @@ export async function trainTwinScorer(scenario: ScenarioInput, o: { days: number
     decide(view: CustomerView, ctx: PolicyContext): Offer | null {
       churn.see(view, ctx.day);
       if (ctx.rng.next() >= 0.1) return null;
-      const families = eligibleFamilies(view);
+      const families = explorationFamilies(view);
       if (families.length === 0) return null;
       const family = families[Math.floor(ctx.rng.next() * families.length)]!;
       const channel = OFFER_CHANNELS[Math.floor(ctx.rng.next() * OFFER_CHANNELS.length)]!;
       const p = twinProfile(view, channel);
-      const sample: LabelledOffer = { row: Float64Array.from(TWIN_MODEL_FEATURES, (f) => p[f] ?? Number.NaN), family: FAMILY[family], label: 0, day: ctx.day };
+      const sample: LabelledOffer = { row: Float64Array.from(TWIN_MODEL_FEATURES, (f) => p[f] ?? Number.NaN), family: FAMILY[family], label: 0, day: ctx.day, group: customerNumber(view.customerId) };
       pending.set(`${view.customerId}|${ctx.day}`, sample);
       samples.push(sample);
       return { family, channel };

@@ -20,7 +20,7 @@ const HOLDS = ['savings', 'credit_card', 'personal_loan', 'mortgage', 'isa', 'pe
 export const TWIN_MODEL_FEATURES = [
   'current_balance_avg_30d', 'savings_balance_avg_90d', 'idle_cash', 'card_spend_30d', 'card_spend_fx_90d', 'transfers_out_other_banks_90d',
   'loan_repayments_missed_365d', 'complaints_365d', 'logins_30d', 'income_90d', 'days_since_salary', 'base_rate_change_120d',
-  'age', 'risk_level', 'sophistication', 'vulnerable', 'days_since_contact', 'channel_code', 'preferred_channel', ...HOLDS.map((h) => `holds_${h}`),
+  'age', 'risk_level', 'sophistication', 'vulnerable', 'days_since_contact', 'contacts_30d', 'channel_code', 'preferred_channel', ...HOLDS.map((h) => `holds_${h}`),
 ];
 
 /**
@@ -59,10 +59,14 @@ export function twinProfile(view: CustomerView, channel: OfferChannel): FeatureV
     sophistication: c.financialSophistication ? ['novice', 'intermediate', 'experienced'].indexOf(c.financialSophistication) : null,
     vulnerable: c.vulnerabilityFlags.length > 0 ? 1 : 0,
     days_since_contact: Number.isFinite(view.daysSinceContact) ? Math.min(view.daysSinceContact, 999) : 999,
+    // Take-up falls with every recent contact: the bank's own log says how many there were.
+    contacts_30d: view.contacts30d ?? 0,
     channel_code: OFFER_CHANNELS.indexOf(channel),
     // The customer's own preferred channel (on the record): people answer where they prefer to be reached.
     preferred_channel: c.preferredChannel === channel ? 1 : 0,
   };
+  // What the customer took up lately (the bank's response log), for rules that do not repeat help already given.
+  for (const f of ['guidance', 'retention'] as const) out[`days_since_${f}_taken`] = Math.min(view.daysSinceTakeUp?.[f] ?? 999, 999);
   for (const h of HOLDS) out[`holds_${h}`] = view.holdings.includes(h) ? 1 : 0;
   return out;
 }

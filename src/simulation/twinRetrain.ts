@@ -7,7 +7,7 @@
  * the new model is served from the next decision. Nothing here reads the truth.
  */
 import { GbdtScorer, type PropensityModel } from '../decisioning/index.js';
-import { train } from '../models/gbdt/index.js';
+import { rowScorer, train, type GbdtModel } from '../models/gbdt/index.js';
 import { ACTION_FAMILIES, type ActionFamily } from './offers.js';
 import { TWIN_MODEL_FEATURES } from './twinProfile.js';
 
@@ -18,6 +18,8 @@ export interface LabelledOffer {
   label: number;
   predicted?: number;
   day: number;
+  /** The customer the offer went to (folds for calibration keep a customer's offers together). */
+  group?: number;
 }
 
 /** What a check found for one family. */
@@ -43,8 +45,8 @@ export interface RetrainOptions {
 
 export const DEFAULT_RETRAIN: Omit<RetrainOptions, 'seed'> = { everyDays: 30, windowDays: 60, zLimit: 3, minOffers: 50 };
 
-/** Trains one family's propensity GBDT (the twin's parameters; see enginePolicy.ts). */
-export function trainFamily(rows: readonly LabelledOffer[], version: string, o: { seed: number; rounds?: number; maxDepth?: number }): PropensityModel {
+/** Trains one family's propensity GBDT (the twin's parameters; see enginePolicy.ts), uncalibrated. */
+function fitFamily(rows: readonly LabelledOffer[], o: { seed: number; rounds?: number; maxDepth?: number }): GbdtModel {
   const W = TWIN_MODEL_FEATURES.length;
   const values = new Float64Array(rows.length * W);
   rows.forEach((s, i) => values.set(s.row, i * W));
@@ -52,7 +54,86 @@ export function trainFamily(rows: readonly LabelledOffer[], version: string, o: 
     { features: { nRows: rows.length, nFeatures: W, values }, label: Float64Array.from(rows, (s) => s.label), featureNames: TWIN_MODEL_FEATURES },
     { rounds: o.rounds ?? 60, maxDepth: o.maxDepth ?? 3, learningRate: 0.1, seed: o.seed, lambda: 10, minChildWeight: 3 },
   );
-  return { version, model };
+  return model;
+}
+
+/**
+ * Platt scaling on log-odds: the a, b that make sigmoid(a × margin + b) fit the labels best,
+ * with a weak pull towards (1, 0) so a handful of positives cannot swing it. Newton steps on
+ * the penalised log loss.
+ */
+export function plattFit(margins: ArrayLike<number>, labels: ArrayLike<number>, pull = 2): { a: number; b: number } {
+  let a = 1;
+  let b = 0;
+  for (let it = 0; it < 50; it++) {
+    let ga = pull * (a - 1);
+    let gb = pull * b;
+    let haa = pull;
+    let hab = 0;
+    let hbb = pull;
+    for (let i = 0; i < margins.length; i++) {
+      const m = margins[i]!;
+      const p = 1 / (1 + Math.exp(-(a * m + b)));
+      const r = p - labels[i]!;
+      const w = Math.max(p * (1 - p), 1e-12);
+      ga += r * m;
+      gb += r;
+      haa += w * m * m;
+      hab += w * m;
+      hbb += w;
+    }
+    const det = haa * hbb - hab * hab;
+    if (!(det > 0)) break;
+    const da = (hbb * ga - hab * gb) / det;
+    const db = (haa * gb - hab * ga) / det;
+    a -= da;
+    b -= db;
+    if (Math.abs(da) + Math.abs(db) < 1e-9) break;
+  }
+  return { a, b };
+}
+
+/** The model whose margin is a × the model's + b: every leaf (and node) value scaled, the base shifted. */
+export function scaleMargin(model: GbdtModel, a: number, b: number): GbdtModel {
+  return {
+    ...model,
+    baseMargin: a * model.baseMargin + b,
+    trees: model.trees.map((t) => ({ ...t, value: t.value.map((v) => a * v) })),
+    params: { ...(model.params ?? {}), calibration: { method: 'platt', a, b } },
+  };
+}
+
+/** The fold of an offer: by customer when known, so one customer's offers never sit on both sides. */
+const foldOf = (s: LabelledOffer, i: number, k: number) => (s.group ?? i) % k;
+
+/**
+ * Trains one family's propensity GBDT and calibrates it. Regularised trees on a rare label
+ * shrink towards the base rate, so the customers most likely to take an offer up are the
+ * most under-predicted, and arbitration, which compares take-up × value across families,
+ * under-values the families it should pick. The fix is measured, not assumed: models trained
+ * on two halves of the customers score the other half, and Platt scaling of those
+ * out-of-fold margins (a × margin + b) is applied to the model trained on all rows.
+ */
+export function trainFamily(rows: readonly LabelledOffer[], version: string, o: { seed: number; rounds?: number; maxDepth?: number; calibrate?: boolean }): PropensityModel {
+  const model = fitFamily(rows, o);
+  if (o.calibrate === false) return { version, model };
+  const K = 2;
+  const margins: number[] = [];
+  const labels: number[] = [];
+  for (let k = 0; k < K; k++) {
+    const fit = rows.filter((s, i) => foldOf(s, i, K) !== k);
+    const held = rows.filter((s, i) => foldOf(s, i, K) === k);
+    // A fold without both outcomes cannot be fitted or judged: keep the model as it is.
+    if (held.length === 0 || !fit.some((s) => s.label === 1) || !fit.some((s) => s.label === 0)) return { version, model };
+    const scorer = rowScorer(fitFamily(fit, { ...o, seed: o.seed + k + 1 }));
+    for (const s of held) {
+      margins.push(scorer.margin(s.row));
+      labels.push(s.label);
+    }
+  }
+  const { a, b } = plattFit(margins, labels);
+  if (!Number.isFinite(a) || !Number.isFinite(b) || a <= 0) return { version, model };
+  return { version, model: scaleMargin(model, a, b) };
 }
 
 /** Keeps the engine's offers and outcomes, checks calibration on schedule and retrains drifted families. */

@@ -90,6 +90,22 @@ describe('arbitration on expected net value', () => {
     expect(trace(cat, inputs({ profile: { overdraft_days_90d: 20 } }), 'help').netValue!.harmChance).toBe(0);
   });
 
+  it("an action's own harm chance (what its record cannot show) is priced, and an unsuitable take-up books no value", () => {
+    const base = withArbitration({ harm: { costGbp: 650, stress: 0.3, stressSignal: 'stress', vulnerable: 0.2, aboveRiskTolerance: 1 } });
+    const cat = parseCatalogue({ ...base, actions: base.actions.map((a) => (a.id === 'card' || a.id === 'fund' ? { ...a, harmChance: 0.25 } : a)) });
+    const plain = trace(base, inputs(), 'card');
+    const risky = trace(cat, inputs(), 'card');
+    expect(plain.netValue).toMatchObject({ harmChance: 0, harmCost: 0 });
+    expect(risky.netValue!.harmChance).toBeCloseTo(0.25, 12);
+    // Take-up x value x the suitable share, less take-up x chance x the cost of harm.
+    expect(risky.netValue!.expectedValue).toBeCloseTo(plain.netValue!.expectedValue * 0.75, 9);
+    expect(risky.netValue!.harmCost).toBeCloseTo(0.1 * 0.25 * 650, 9);
+    expect(risky.priority!).toBeLessThan(plain.priority!);
+    // Combined with the other sources as independent chances: 1 − 0.75 × 0.7 × 0.8 for a stressed, vulnerable customer.
+    expect(trace(cat, inputs({ profile: { idle_cash: 20_000, overdraft_days_90d: 20 } }, { vulnerable: true, vulnerabilityFlags: ['health'] }), 'fund').netValue!.harmChance).toBeCloseTo(1 - 0.75 * 0.7 * 0.8, 12);
+    expect(() => parseCatalogue({ ...base, actions: base.actions.map((a) => (a.id === 'card' ? { ...a, harmChance: 1.5 } : a)) })).toThrow(/harmChance/);
+  });
+
   it('values retention at CLV x churn risk x the churn reduction, from the served scores or the fallback', () => {
     const base = scenarioCatalogue();
     const keep = { id: 'keep', name: 'Loyalty bonus', family: 'retention', value: { model: 'retention', amountGbp: 1000, churnReduction: 0.5 }, prior: 0.2, message: { headline: 'Thanks', body: 'A loyalty bonus.' }, treatments: { in_app: {} } };

@@ -104,6 +104,22 @@ describe('closed loop on the default scenario', () => {
     for (const v of seen) expect(JSON.stringify(v)).not.toMatch(/"persona"|Persona|hazard|"stress"|leaving/);
   });
 
+  it("counts the bank's own offers to each customer over the last 30 days in the view", async () => {
+    // Offers every 10th day: the view on day d counts those on the days in (d − 30, d).
+    const counts = new Map<number, number[]>();
+    const policy: NamedPolicy = {
+      name: 'every-ten-days',
+      decide: (view, ctx) => {
+        if (view.customerId === 'c0000001') counts.set(ctx.day, [view.contacts30d ?? 0]);
+        return ctx.day % 10 === 0 ? { family: 'guidance', channel: 'in_app' } : null;
+      },
+    };
+    await runClosedLoop({ scenario: { ...scenario, customers: 5, days: 45 }, policy });
+    const expected = (d: number) => [0, 10, 20, 30, 40].filter((o) => o < d && d - o < 30).length;
+    expect(counts.size).toBeGreaterThan(40);
+    for (const [d, [n]] of counts) expect([d, n]).toEqual([d, expected(d)]);
+  });
+
   it('shows arrears, hardship contacts and overdrawn days as the events report them', async () => {
     // The latest day each customer missed or was late with a repayment, or called about
     // hardship, read from the events alone; the next morning's view must agree.

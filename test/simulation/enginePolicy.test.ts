@@ -1,10 +1,10 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { parseCatalogueYaml } from '../../src/decisioning/index.js';
-import { enginePolicy, measureOnTwin, RecentDecisionLog, trainTwinScorer, twinProfile } from '../../src/simulation/enginePolicy.js';
+import { enginePolicy, explorationFamilies, measureOnTwin, RecentDecisionLog, trainTwinScorer, twinProfile } from '../../src/simulation/enginePolicy.js';
 import { compileTriggers, parseTriggerSet } from '../../src/triggers/index.js';
 import { randomPolicy } from '../../src/simulation/policies.js';
-import { runClosedLoop, type NamedPolicy } from '../../src/simulation/closedLoop.js';
+import { runClosedLoop, type CustomerView, type NamedPolicy } from '../../src/simulation/closedLoop.js';
 import { Population } from '../../src/simulation/population.js';
 
 const catalogue = parseCatalogueYaml(readFileSync(new URL('../../catalogue/default.yaml', import.meta.url), 'utf8'));
@@ -107,8 +107,7 @@ describe('the engine in the twin closed loop', () => {
   });
 
   it('maps the engine view onto bank-pack feature names', () => {
-    const p = twinProfile(
-      {
+    const view: CustomerView = {
         customerId: 'x',
         customer: { customerId: 'x', country: 'GB', timeZone: 'Europe/London', vulnerabilityFlags: [], residentInCountry: true, holdings: [], consents: {}, attributes: {} },
         holdings: ['savings'],
@@ -120,12 +119,20 @@ describe('the engine in the twin closed loop', () => {
         daysSinceSalary: 10,
         daysSinceContact: Infinity,
         baseRateChange: 0,
-      },
-      'email',
-    );
-    expect(p).toMatchObject({ idle_cash: 16_000, current_balance_avg_30d: 12_000, savings_balance_avg_90d: 5000, income_90d: 7500, holds_savings: 1, holds_isa: 0, channel_code: 1, days_since_contact: 999 });
+      };
+    const p = twinProfile(view, 'email');
+    expect(p).toMatchObject({ idle_cash: 16_000, current_balance_avg_30d: 12_000, savings_balance_avg_90d: 5000, income_90d: 7500, holds_savings: 1, holds_isa: 0, channel_code: 1, days_since_contact: 999, contacts_30d: 0, days_since_guidance_taken: 999, days_since_retention_taken: 999 });
     // A 365-day count is at least 1 while the latest event is under a year old, else 0.
     expect(p).toMatchObject({ hardship_contacts_365d: 1, loan_repayments_missed_365d: 0, loan_repayments_late_365d: 0, overdraft_days_90d: 0 });
+    // The bank's own logs: its recent contacts and what the customer took up lately.
+    expect(twinProfile({ ...view, contacts30d: 3, daysSinceTakeUp: { retention: 12 } }, 'email')).toMatchObject({ contacts_30d: 3, days_since_retention_taken: 12, days_since_guidance_taken: 999 });
+  });
+
+  it('explores every family the catalogue may offer the customer: holders of savings, an ISA or a pension too, never a second card or loan', () => {
+    const view = (holdings: string[], consents = { marketing: true, personalised_offers: true }) => ({ holdings, consents, recent: { complaints: 0 } }) as unknown as CustomerView;
+    expect(explorationFamilies(view(['savings', 'isa', 'pension']))).toEqual(['credit_card', 'personal_loan', 'savings', 'investment', 'pension', 'retention', 'guidance', 'service_message']);
+    expect(explorationFamilies(view(['credit_card', 'personal_loan']))).toEqual(['refinancing', 'savings', 'investment', 'pension', 'retention', 'guidance', 'service_message']);
+    expect(explorationFamilies(view(['mortgage'], { marketing: false, personalised_offers: true }))).toEqual(['guidance', 'service_message']);
   });
 });
 
