@@ -8,20 +8,27 @@ const catalogue = parseCatalogueYaml(readFileSync(new URL('../../catalogue/defau
 
 describe('off-policy evaluation on the twin, where the truth is known', () => {
   it('with the engine exploring as the logger, one decision per customer: the live value is the estimand, DR intervals hold it, and nothing is off the log\'s support', async () => {
-    const c = await checkOnTwin({ scenario: { customers: 800, days: 30, seed: 3 }, catalogue, candidates: 10, live: 4, seed: 5, budget: 0.3, trainDays: 30, resamples: 100, schedule: 'once' });
-    expect(c.decisions).toBeGreaterThan(700);
-    // Each customer decided for once, on the same day whatever the policy: the live run answers the logged requests.
-    for (const x of c.candidates.filter((y) => y.live)) {
-      expect(x.live!.decisions).toBe(c.decisions);
-      expect(x.live!.truth).toBeCloseTo(x.sameDaysTruth, 12);
+    // Four banks and seeds, pooled: one run's ten candidates share a log, so their misses come
+    // together, and a single seed swung between 7 and 10 of 10 covered (8 seeds: 73 of 80).
+    let covered = 0;
+    const errors: number[] = [];
+    for (const [bank, seed] of [[3, 5], [4, 6], [5, 7], [6, 8]] as const) {
+      const c = await checkOnTwin({ scenario: { customers: 800, days: 30, seed: bank }, catalogue, candidates: 10, live: 4, seed, budget: 0.3, trainDays: 30, resamples: 100, schedule: 'once' });
+      expect(c.decisions).toBeGreaterThan(700);
+      // Each customer decided for once, on the same day whatever the policy: the live run answers the logged requests.
+      for (const x of c.candidates.filter((y) => y.live)) {
+        expect(x.live!.decisions).toBe(c.decisions);
+        expect(x.live!.truth).toBeCloseTo(x.sameDaysTruth, 12);
+      }
+      // The engine explores every action that passed every policy, and "no action": every candidate's choice was loggable.
+      for (const x of c.candidates) expect(x.unsupported).toBe(0);
+      covered += c.candidates.filter((x) => x.estimates.dr.low <= x.sameDaysTruth && x.sameDaysTruth <= x.estimates.dr.high).length;
+      errors.push(...c.candidates.map((x) => x.estimates.dr.estimate - x.sameDaysTruth));
     }
-    // The engine explores every action that passed every policy, and "no action": every candidate's choice was loggable.
-    for (const x of c.candidates) expect(x.unsupported).toBe(0);
-    const dr = c.candidates.filter((x) => x.estimates.dr.low <= x.sameDaysTruth && x.sameDaysTruth <= x.estimates.dr.high).length;
-    expect(dr).toBeGreaterThanOrEqual(8);
-    const errors = c.candidates.map((x) => x.estimates.dr.estimate - x.sameDaysTruth);
+    // 95% intervals: at least 85% of the 40 hold the truth, and the estimates are not biased overall.
+    expect(covered).toBeGreaterThanOrEqual(34);
     expect(Math.abs(errors.reduce((a, b) => a + b, 0) / errors.length)).toBeLessThan(0.03);
-  }, 180_000);
+  }, 300_000);
 });
 
 describe('cold start on the twin', () => {
