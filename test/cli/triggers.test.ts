@@ -15,7 +15,9 @@ describe('nextbest triggers and deliveries', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nb-cli-trig-'));
     const engine = await createEngine({ dataDir: dir, log: { level: 'silent' }, delivery: { dispatch: false } });
     const now = Date.now();
-    await engine.upsertCustomers([{ customerId: 'c1', dateOfBirth: '1980-01-01', preferredChannel: 'email', consents: { marketing: true, personalised_offers: true } }]);
+    // A record with a risk tolerance and holdings: with prior propensities only (no models), a
+    // card for a customer the bank knows nothing about is worth less than its priced harm.
+    await engine.upsertCustomers([{ customerId: 'c1', dateOfBirth: '1980-01-01', preferredChannel: 'email', riskTolerance: 'medium', holdings: ['current_account'], consents: { marketing: true, personalised_offers: true } }]);
     const dep = (id: string, days: number, minor: number) => ({ eventId: id, customerId: 'c1', occurredAt: new Date(now - days * DAY).toISOString(), schemaVersion: 1, type: 'deposit', payload: { amount: { minor, currency: 'GBP' } } });
     await engine.ingest([dep('a', 40, 6_000_000), dep('b', 20, 100_000)]);
     const d = await engine.decide({ customerId: 'c1', channel: 'in_app', deliver: true });
