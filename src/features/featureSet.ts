@@ -249,22 +249,31 @@ export class FeatureSet {
     for (let i = 0; i < list.length; i++) {
       const idx = list[i]!;
       const s = this.streams[idx]!;
-      if (s.filter && !s.filter(event)) continue;
-      let x = 1;
-      let key: string | undefined;
-      if (s.value) {
-        const v = s.value(event);
-        if (v === undefined || v === null) continue;
-        if (s.distinct) key = String(v);
-        else {
-          x = numericValue(v);
-          if (Number.isNaN(x)) continue;
-        }
-      }
+      if (!this.input(s, event)) continue;
       let st = state.streams[idx];
       if (!st) st = state.streams[idx] = new StreamState(s.needs);
-      st.add(stored.t, stored.seq, x, key);
+      st.add(stored.t, stored.seq, this.inX, this.inKey);
     }
+  }
+
+  /** What `input` found: the number the event gives a stream, and its key for a distinct stream. */
+  private inX = 1;
+  private inKey: string | undefined = undefined;
+
+  /** Whether the event feeds stream `s` (its filter passes and its value is usable); the input is left in `inX` / `inKey`. */
+  private input(s: Stream, event: unknown): boolean {
+    this.inX = 1;
+    this.inKey = undefined;
+    if (s.filter && !s.filter(event)) return false;
+    if (!s.value) return true;
+    const v = s.value(event);
+    if (v === undefined || v === null) return false;
+    if (s.distinct) this.inKey = String(v);
+    else {
+      this.inX = numericValue(v);
+      if (Number.isNaN(this.inX)) return false;
+    }
+    return true;
   }
 
   /** Per stream, what the event being applied to bytes gives it: 0 nothing, 1 a value (scratch below). */
@@ -327,22 +336,10 @@ export class FeatureSet {
     let touched = 0;
     for (let i = 0; i < list.length; i++) {
       const idx = list[i]!;
-      const s = this.streams[idx]!;
-      if (s.filter && !s.filter(event)) continue;
-      let x = 1;
-      let key: string | undefined;
-      if (s.value) {
-        const v = s.value(event);
-        if (v === undefined || v === null) continue;
-        if (s.distinct) key = String(v);
-        else {
-          x = numericValue(v);
-          if (Number.isNaN(x)) continue;
-        }
-      }
+      if (!this.input(this.streams[idx]!, event)) continue;
       this.takes[idx] = 1;
-      this.takeX[idx] = x;
-      this.takeKey[idx] = key;
+      this.takeX[idx] = this.inX;
+      this.takeKey[idx] = this.inKey;
       touched++;
     }
     return touched;
