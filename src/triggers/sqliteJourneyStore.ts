@@ -25,7 +25,7 @@ const MIGRATIONS = [
 export class SqliteJourneyStore implements JourneyStore {
   private readonly st: (sql: string) => Statement;
 
-  constructor(private readonly db: SqliteDb) {
+  constructor(db: SqliteDb) {
     ensureSchema(db, 'trigger_journeys', MIGRATIONS);
     this.st = statementCache(db);
   }
