@@ -29,6 +29,8 @@ describe('SqliteJourneyStore.waiting', () => {
     const insert = db.prepare('INSERT INTO journeys VALUES (?, ?, ?, ?, ?, ?)');
     for (const j of [journey('old-timed'), journey('old-waits', { waitingFrom: 10 })]) insert.run(j.journeyId, j.customerId, j.status, j.nextAt, j.startedAt, JSON.stringify(j));
     const store = new SqliteJourneyStore(db);
+    // The column the query reads was filled from each body, not left at its default.
+    expect(db.prepare('SELECT journey_id, waiting FROM journeys ORDER BY journey_id').all()).toEqual([{ journey_id: 'old-timed', waiting: 0 }, { journey_id: 'old-waits', waiting: 1 }]);
     expect((await store.waiting()).map((j) => j.journeyId)).toEqual(['old-waits']);
   });
 });
