@@ -11,9 +11,6 @@ export function logIdTag(key: Uint8Array, id: string): string {
   return createHmac('sha256', key).update(id, 'utf8').digest('hex').slice(0, 16);
 }
 
-/** Customer tags kept for the request log (~100 bytes each). */
-const TAG_CACHE_SIZE = 50_000;
-
 /**
  * One line per request, written when it completes. It names the matched route's pattern
  * (`/v1/customers/:customerId/profile`), never the URL as sent: a URL spelled with
@@ -21,18 +18,6 @@ const TAG_CACHE_SIZE = 50_000;
  * smuggle an id into the logs. The customer appears only as a keyed hash.
  */
 export function installRequestLog(app: FastifyInstance, key: Uint8Array): void {
-  // A channel asks about the same customers again and again: their tags are kept (bounded),
-  // so a busy server does not compute an HMAC per request.
-  const tags = new Map<string, string>();
-  const tagOf = (id: string): string => {
-    let tag = tags.get(id);
-    if (tag === undefined) {
-      tag = logIdTag(key, id);
-      if (tags.size >= TAG_CACHE_SIZE) tags.delete(tags.keys().next().value!);
-      tags.set(id, tag);
-    }
-    return tag;
-  };
   app.addHook('onResponse', (request, reply, done) => {
     // Below the logger's level nothing is built: the line would be dropped anyway.
     if (!(request.log as unknown as Logger).isLevelEnabled('info')) return done();
@@ -45,7 +30,7 @@ export function installRequestLog(app: FastifyInstance, key: Uint8Array): void {
       ms: Math.round(reply.elapsedTime * 100) / 100,
     };
     if (request.principal) line.caller = request.principal.id;
-    if (id !== null) line.customer = tagOf(id);
+    if (id !== null) line.customer = logIdTag(key, id);
     request.log.info(line, 'request completed');
     done();
   });
