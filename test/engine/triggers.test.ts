@@ -110,11 +110,12 @@ describe('engine: a large deposit', () => {
     expect(receiver.effects.size).toBe(0);
   });
 
-  it('falls through to the next channel when the preferred one has no treatment (push), and a pull channel waits to be claimed', async () => {
-    const { engine, receiver } = await world({ preferredChannel: 'push' });
+  it('falls through to the next channel when the preferred one has no treatment (call centre), and a pull channel waits to be claimed', async () => {
+    const { engine, receiver } = await world({ preferredChannel: 'call_centre' });
     await engine.ingest([deposit('big1', 5_000_000)]);
     const fire = await until(async () => (await engine.triggers.fires({ customerId: 'c1' })).find((f) => f.outcome.status !== 'pending'));
-    // push has no treatment for these actions; in_app (pull) is the first fallback.
+    // No investment or savings action has a call-centre treatment, at any hour (push has them
+    // now, and its quiet hours made the outcome depend on the time of day); in_app (pull) is the first fallback.
     expect(fire.outcome).toMatchObject({ status: 'decided', channel: 'in_app' });
     expect(receiver.effects.size).toBe(0);
     const claimed = await engine.deliveries.pull.claim('in_app', { customerId: 'c1' }, 'app-session-1');
