@@ -66,7 +66,13 @@ describe.skipIf(!up)('triggers and delivery partitioned by customer over three s
     const ids = Array.from({ length: 30 }, (_, i) => `tb-${i}`);
     const put = await call(all[0]!, 'POST', '/v1/customers', { customers: ids.map((customerId) => ({ customerId, dateOfBirth: '1980-01-01', riskTolerance: 'medium', consents: { marketing: true, personalised_offers: true } })) });
     expect(put.status).toBe(200);
-    await eventually(15_000, async () => (await Promise.all(all.map((i) => partitionsOf(i)))).every((p) => p.length > 0));
+    // Settled: each instance holds its share (PARTITIONS / 3) of every partitioned consumer. The first instance starts
+    // with all six and hands them over as the others join; a test that reads the holders mid-handover sees stale owners.
+    const CONSUMERS = ['triggers', 'journeys', 'deliveries'];
+    await eventually(30_000, async () => {
+      const held = await Promise.all(all.flatMap((i) => CONSUMERS.map((name) => partitionsOf(i, name))));
+      return held.every((p) => p.length === PARTITIONS / 3);
+    });
   }, 120_000);
 
   afterAll(async () => {
