@@ -112,7 +112,8 @@ describe.skipIf(!available)('triggers and delivery on PostgreSQL', () => {
       const schema = newSchemaName();
       const store = `${PG_URL}?schema=${schema}`;
       const clock = new ManualClock('2026-03-02T10:00:00Z');
-      const open = () => createEngine({ store, triggers: { sweepSeconds: 0 }, delivery: { dispatch: false } }, { clock, logger: pino({ level: 'silent' }) });
+      const dataDir = mkdtempSync(join(tmpdir(), 'nb-trig-pg-'));
+      const open = () => createEngine({ store, dataDir, triggers: { sweepSeconds: 0 }, delivery: { dispatch: false } }, { clock, logger: pino({ level: 'silent' }) });
       engine = await open();
       const cat = structuredClone(engine.catalogue.catalogue);
       cat.contactPolicy.caps = [{ channel: '*', max: 5, periodDays: 7 }];
