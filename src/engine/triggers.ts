@@ -37,6 +37,8 @@ import {
   type CustomerFacts,
   type FireLog,
   type Readings,
+  type ReadingKeys,
+  ALL_READINGS,
   type TriggerDecision,
   type TriggerDecisionRequest,
 } from '../triggers/index.js';
@@ -84,6 +86,7 @@ export async function wireTriggers(
     afterFeatures: (seq: number) => Promise<void>;
   },
 ): Promise<TriggerParts> {
+  const names = new Set(o.online.features.names);
   const seed = parseTriggerYaml(readFileSync(config.triggers.file ?? DEFAULT_TRIGGERS, 'utf8'));
   let db: SqliteDb | undefined;
   let fires: FireLog;
@@ -133,10 +136,26 @@ export async function wireTriggers(
     book = new TriggerBook(new MemoryTriggerRows(), seed, () => clock.now());
     journeyStore = new MemoryJourneyStore();
   }
-  const readings = async (customerId: string): Promise<Readings> => {
-    const { values } = await o.online.values(customerId, { asOf: 'now', now: clock.now() });
-    const scores = o.lifecycle.champions?.ruleScores(values, clock.now()) ?? {};
-    return { profile: values, scores };
+  /** The customer's readings now, limited to `keys` (the trigger consumer's: the features and scores its triggers read). */
+  const readings = async (customerId: string, keys: ReadingKeys = ALL_READINGS): Promise<Readings> => {
+    const now = clock.now();
+    if (keys.profile === 'all' && keys.scores === 'all') {
+      const { values } = await o.online.values(customerId, { asOf: 'now', now });
+      const scores = o.lifecycle.champions?.ruleScores(values, now) ?? {};
+      return { profile: values, scores };
+    }
+    // Only the features read, and those the scores read (a threshold on logins_trend_30d and the stress state read 5 of ~60).
+    return o.online.readSome(customerId, { asOf: 'now', now }, (value) => {
+      const profile: Record<string, number | null> = {};
+      for (const name of keys.profile === 'all' ? o.online.features.names : keys.profile) {
+        if (!names.has(name)) continue;
+        const v = value(name);
+        profile[name] = Number.isNaN(v) ? null : v;
+      }
+      const champions = o.lifecycle.champions;
+      const scores = champions ? champions.ruleScoresOf(value, now, keys.scores === 'all' ? undefined : keys.scores) : {};
+      return { profile, scores };
+    });
   };
   const customer = async (customerId: string): Promise<CustomerFacts> => {
     const c = (await backend.customers.getMany([customerId]))[0];

@@ -64,9 +64,11 @@ export class FeatureSet {
   private readonly byType = new Map<EventType, number[]>();
   private readonly compiled: Compiled[] = [];
   private readonly derivedIdx: number[] = [];
+  private readonly indexOf = new Map<string, number>();
 
   private constructor(defs: readonly FeatureDef[]) {
     this.names = defs.map((d) => d.name);
+    this.names.forEach((n, i) => this.indexOf.set(n, i));
     this.info = defs.map((d) => ({ name: d.name, description: d.description, unit: d.unit, kind: isDerived(d) ? 'derived' : 'aggregate', definition: d }));
     this.version = createHash('sha256').update(JSON.stringify({ format: STATE_FORMAT, defs })).digest('hex').slice(0, 16);
     const streamKeys = new Map<string, number>();
@@ -360,6 +362,37 @@ export class FeatureSet {
       // A ratio over nothing (0/0, x/0) is "no value", not a number a model should see.
       out[offset + i] = Number.isFinite(v) ? v : Number.NaN;
     }
+  }
+
+  /**
+   * A reader of single features as of `asOf`: each computed when first asked and kept (a
+   * derived feature reads its inputs the same way), the value `read` gives, without computing
+   * the features nobody asks for. NaN: no value, or no feature of that name. Valid while
+   * `state` is unchanged.
+   */
+  lookup(state: CustomerFeatureState, asOf: number): (name: string) => number {
+    const c = this.compiled;
+    const values = new Float64Array(c.length);
+    const done = new Uint8Array(c.length);
+    const at = (i: number): number => {
+      if (done[i] === 1) return values[i]!;
+      const f = c[i]!;
+      let v: number;
+      if (f.kind === 'aggregate') v = readAggregate(f.spec, state.streams[f.stream], asOf);
+      else {
+        const ctx: Record<string, number> = {};
+        for (let k = 0; k < f.deps.length; k++) ctx[f.deps[k]!] = at(f.depIdx[k]!);
+        const x = evaluateNumber(f.formula, ctx);
+        v = Number.isFinite(x) ? x : Number.NaN;
+      }
+      values[i] = v;
+      done[i] = 1;
+      return v;
+    };
+    return (name) => {
+      const i = this.indexOf.get(name);
+      return i === undefined ? Number.NaN : at(i);
+    };
   }
 
   /** The time of the latest event behind each feature (NaN for derived or none). */

@@ -384,6 +384,17 @@ export class OnlineFeatureStore implements LogConsumer {
     return { values, latestEventAt: latest ?? null };
   }
 
+  /**
+   * Some of a customer's features as of a time, for readers that need a few of them (the
+   * trigger consumer): `use` gets a lookup that computes each feature only when asked
+   * (FeatureSet.lookup) and runs at once, before any other work can change the state; it must
+   * not keep the lookup.
+   */
+  async readSome<T>(customerId: string, options: { asOf?: number | 'now'; now?: number }, use: (value: (name: string) => number) => T): Promise<T> {
+    const { state, asOf } = await this.stateAt(customerId, options);
+    return use(this.features.lookup(state, asOf));
+  }
+
   /** A customer's state and the time to read it at (checked against their latest event). */
   private async stateAt(customerId: string, options: { asOf?: number | 'now'; now?: number }): Promise<{ state: ReturnType<FeatureSet['newState']>; latest: number | undefined; asOf: number }> {
     // A state in the decoded cache is read as it is (no copy): nothing awaits before the caller reads it.
