@@ -17,7 +17,7 @@ import type { OnlineFeatureStore } from '../features/index.js';
 import type { Backend } from '../store/backend.js';
 import type { PostgresBackend } from '../store/backends/postgres.js';
 import { openSqlite, truncateWal, type SqliteDb } from '../store/sqlite/db.js';
-import type { ModelLifecycle } from '../training/index.js';
+import type { Champions, ModelLifecycle } from '../training/index.js';
 import {
   JourneyConsumer,
   MemoryJourneyStore,
@@ -71,6 +71,33 @@ export function decideRequestOf(r: TriggerDecisionRequest) {
 /** A fire's decision id, the same for the same request after a crash: the decision is not made twice. */
 export const triggerDecisionId = (requestId: string) => `t-${createHash('sha256').update(requestId).digest('hex').slice(0, 32)}`;
 
+/**
+ * A customer's readings now, limited to `keys` (all when not given): with limits, only the
+ * features read and the features the named scores read are computed (FeatureSet.lookup), and
+ * only the families that expose a named score are scored. The values are those of the full
+ * computation for every key kept (test/triggers/readingsEquivalence.test.ts).
+ */
+export function triggerReadings(online: OnlineFeatureStore, champions: () => Champions | undefined, now: () => number): (customerId: string, keys?: ReadingKeys) => Promise<Readings> {
+  const names = new Set(online.features.names);
+  return async (customerId, keys = ALL_READINGS) => {
+    const at = now();
+    if (keys.profile === 'all' && keys.scores === 'all') {
+      const { values } = await online.values(customerId, { asOf: 'now', now: at });
+      return { profile: values, scores: champions()?.ruleScores(values, at) ?? {} };
+    }
+    return online.readSome(customerId, { asOf: 'now', now: at }, (value) => {
+      const profile: Record<string, number | null> = {};
+      for (const name of keys.profile === 'all' ? names : keys.profile) {
+        if (!names.has(name)) continue;
+        const v = value(name);
+        profile[name] = Number.isNaN(v) ? null : v;
+      }
+      const c = champions();
+      return { profile, scores: c ? c.ruleScoresOf(value, at, keys.scores === 'all' ? undefined : keys.scores) : {} };
+    });
+  };
+}
+
 export async function wireTriggers(
   config: Config,
   backend: Backend,
@@ -86,7 +113,6 @@ export async function wireTriggers(
     afterFeatures: (seq: number) => Promise<void>;
   },
 ): Promise<TriggerParts> {
-  const names = new Set(o.online.features.names);
   const seed = parseTriggerYaml(readFileSync(config.triggers.file ?? DEFAULT_TRIGGERS, 'utf8'));
   let db: SqliteDb | undefined;
   let fires: FireLog;
@@ -136,27 +162,7 @@ export async function wireTriggers(
     book = new TriggerBook(new MemoryTriggerRows(), seed, () => clock.now());
     journeyStore = new MemoryJourneyStore();
   }
-  /** The customer's readings now, limited to `keys` (the trigger consumer's: the features and scores its triggers read). */
-  const readings = async (customerId: string, keys: ReadingKeys = ALL_READINGS): Promise<Readings> => {
-    const now = clock.now();
-    if (keys.profile === 'all' && keys.scores === 'all') {
-      const { values } = await o.online.values(customerId, { asOf: 'now', now });
-      const scores = o.lifecycle.champions?.ruleScores(values, now) ?? {};
-      return { profile: values, scores };
-    }
-    // Only the features read, and those the scores read (a threshold on logins_trend_30d and the stress state read 5 of ~60).
-    return o.online.readSome(customerId, { asOf: 'now', now }, (value) => {
-      const profile: Record<string, number | null> = {};
-      for (const name of keys.profile === 'all' ? o.online.features.names : keys.profile) {
-        if (!names.has(name)) continue;
-        const v = value(name);
-        profile[name] = Number.isNaN(v) ? null : v;
-      }
-      const champions = o.lifecycle.champions;
-      const scores = champions ? champions.ruleScoresOf(value, now, keys.scores === 'all' ? undefined : keys.scores) : {};
-      return { profile, scores };
-    });
-  };
+  const readings = triggerReadings(o.online, () => o.lifecycle.champions, () => clock.now());
   const customer = async (customerId: string): Promise<CustomerFacts> => {
     const c = (await backend.customers.getMany([customerId]))[0];
     return c ? { preferredChannel: c.preferredChannel, view: customerView(c, clock.now()) as unknown as Record<string, unknown> } : { view: {} };
