@@ -140,7 +140,7 @@ async function run(phases: CompiledTrigger[][], o: { fires: () => FireLog; seed:
     return { requests, deps };
   };
   const old = make();
-  const oldFires = new MemoryFireLog();
+  const oldFires = o.fires();
   const askedFor: ReadingKeys[] = [];
   const oracle = new FullReadingsConsumer({ ...old.deps, fires: oldFires, readings: (id) => readings(id) });
   const neu = make();
