@@ -430,8 +430,8 @@ export class FeatureSet {
  * feature from its inputs read the same way, in the order `read` computes them.
  */
 class LazyFeatures {
-  private readonly values: Float64Array;
-  private readonly done: Uint8Array;
+  /** Values computed so far, by feature index (a plain array: a typed pair cost more to allocate than the few reads it serves). */
+  private readonly values: (number | undefined)[] = [];
   private readonly reader: ByteReader | undefined;
   private readonly watermark: number;
   /** Where each stream's bytes start, for the streams stepped over so far. */
@@ -446,8 +446,6 @@ class LazyFeatures {
     private readonly decoded: readonly (StreamState | undefined)[],
     private readonly bytes: Uint8Array | undefined,
   ) {
-    this.values = new Float64Array(compiled.length);
-    this.done = new Uint8Array(compiled.length);
     this.reader = bytes ? new ByteReader(bytes) : undefined;
     this.watermark = this.reader ? this.reader.f64() : Number.NEGATIVE_INFINITY;
   }
@@ -455,7 +453,8 @@ class LazyFeatures {
   /** The value of feature `i` (NaN: none, or no such feature). */
   value(i: number | undefined): number {
     if (i === undefined) return Number.NaN;
-    if (this.done[i] === 1) return this.values[i]!;
+    const known = this.values[i];
+    if (known !== undefined) return known;
     const f = this.compiled[i]!;
     let v: number;
     if (f.kind === 'aggregate') v = readAggregate(f.spec, this.stream(f.stream), this.asOf);
@@ -467,7 +466,6 @@ class LazyFeatures {
       v = Number.isFinite(x) ? x : Number.NaN;
     }
     this.values[i] = v;
-    this.done[i] = 1;
     return v;
   }
 

@@ -73,21 +73,23 @@ function collect(triggers: readonly CompiledTrigger[]): ReadingKeys {
   return Object.freeze(out);
 }
 
+const keptLists = new WeakMap<ReadingKeys, { profile?: string[]; scores?: string[] }>();
+
 /** The readings limited to `keys`, marked with what they kept (absent on a side: every key). */
 export function keptReadings(r: Readings, keys: ReadingKeys): Readings {
   if (keys.profile === 'all' && keys.scores === 'all') return r.kept ? { profile: r.profile, scores: r.scores } : r;
-  const kept: { profile?: string[]; scores?: string[] } = {};
-  let profile = r.profile;
-  let scores = r.scores;
-  if (keys.profile !== 'all') [profile, kept.profile] = only(r.profile, keys.profile);
-  if (keys.scores !== 'all') [scores, kept.scores] = only(r.scores, keys.scores);
-  return { profile, scores, kept };
+  let kept = keptLists.get(keys);
+  if (!kept) {
+    kept = Object.freeze({ ...(keys.profile !== 'all' ? { profile: [...keys.profile].sort() } : {}), ...(keys.scores !== 'all' ? { scores: [...keys.scores].sort() } : {}) });
+    keptLists.set(keys, kept);
+  }
+  return { profile: kept.profile ? only(r.profile, kept.profile) : r.profile, scores: kept.scores ? only(r.scores, kept.scores) : r.scores, kept };
 }
 
-function only<V>(all: Readonly<Record<string, V>>, keys: ReadonlySet<string>): [Record<string, V>, string[]] {
+function only<V>(all: Readonly<Record<string, V>>, keys: readonly string[]): Record<string, V> {
   const out: Record<string, V> = {};
   for (const k of keys) if (k in all) out[k] = all[k]!;
-  return [out, [...keys].sort()];
+  return out;
 }
 
 /**
