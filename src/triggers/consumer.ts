@@ -12,6 +12,10 @@
  * which still sees every crossing that persists to the end of the batch. The features
  * consumer may also be ahead of the batch (it runs on its own); the readings are then those
  * of a later event of the customer, and a crossing is seen at the event before it.
+ *
+ * The readings are only the keys the triggers in force read (readingKeys.ts): a threshold on
+ * one feature does not compute and save the ~60 others and every score. The customer and
+ * their earlier fires are read only when some trigger's pattern matches the event.
  */
 import type { Channel } from '../core/channels.js';
 import { GLOBAL_CUSTOMER, type EventType, type StoredEvent } from '../core/events.js';
