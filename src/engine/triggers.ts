@@ -17,7 +17,7 @@ import type { OnlineFeatureStore } from '../features/index.js';
 import type { Backend } from '../store/backend.js';
 import type { PostgresBackend } from '../store/backends/postgres.js';
 import { openSqlite, truncateWal, type SqliteDb } from '../store/sqlite/db.js';
-import type { ModelLifecycle } from '../training/index.js';
+import type { Champions, ModelLifecycle } from '../training/index.js';
 import {
   JourneyConsumer,
   MemoryJourneyStore,
@@ -37,6 +37,8 @@ import {
   type CustomerFacts,
   type FireLog,
   type Readings,
+  type ReadingKeys,
+  ALL_READINGS,
   type TriggerDecision,
   type TriggerDecisionRequest,
 } from '../triggers/index.js';
@@ -68,6 +70,33 @@ export function decideRequestOf(r: TriggerDecisionRequest) {
 
 /** A fire's decision id, the same for the same request after a crash: the decision is not made twice. */
 export const triggerDecisionId = (requestId: string) => `t-${createHash('sha256').update(requestId).digest('hex').slice(0, 32)}`;
+
+/**
+ * A customer's readings now, limited to `keys` (all when not given): with limits, only the
+ * features read and the features the named scores read are computed (FeatureSet.lookup), and
+ * only the families that expose a named score are scored. The values are those of the full
+ * computation for every key kept (test/triggers/readingsEquivalence.test.ts).
+ */
+export function triggerReadings(online: OnlineFeatureStore, champions: () => Champions | undefined, now: () => number): (customerId: string, keys?: ReadingKeys) => Promise<Readings> {
+  const names = new Set(online.features.names);
+  return async (customerId, keys = ALL_READINGS) => {
+    const at = now();
+    if (keys.profile === 'all' && keys.scores === 'all') {
+      const { values } = await online.values(customerId, { asOf: 'now', now: at });
+      return { profile: values, scores: champions()?.ruleScores(values, at) ?? {} };
+    }
+    return online.readSome(customerId, { asOf: 'now', now: at }, (value) => {
+      const profile: Record<string, number | null> = {};
+      for (const name of keys.profile === 'all' ? names : keys.profile) {
+        if (!names.has(name)) continue;
+        const v = value(name);
+        profile[name] = Number.isNaN(v) ? null : v;
+      }
+      const c = champions();
+      return { profile, scores: c ? c.ruleScoresOf(value, at, keys.scores === 'all' ? undefined : keys.scores) : {} };
+    });
+  };
+}
 
 export async function wireTriggers(
   config: Config,
@@ -133,11 +162,7 @@ export async function wireTriggers(
     book = new TriggerBook(new MemoryTriggerRows(), seed, () => clock.now());
     journeyStore = new MemoryJourneyStore();
   }
-  const readings = async (customerId: string): Promise<Readings> => {
-    const { values } = await o.online.values(customerId, { asOf: 'now', now: clock.now() });
-    const scores = o.lifecycle.champions?.ruleScores(values, clock.now()) ?? {};
-    return { profile: values, scores };
-  };
+  const readings = triggerReadings(o.online, () => o.lifecycle.champions, () => clock.now());
   const customer = async (customerId: string): Promise<CustomerFacts> => {
     const c = (await backend.customers.getMany([customerId]))[0];
     return c ? { preferredChannel: c.preferredChannel, view: customerView(c, clock.now()) as unknown as Record<string, unknown> } : { view: {} };

@@ -384,19 +384,41 @@ export class OnlineFeatureStore implements LogConsumer {
     return { values, latestEventAt: latest ?? null };
   }
 
+  /**
+   * Some of a customer's features as of a time, for readers that need a few of them (the
+   * trigger consumer): `use` gets a lookup that computes each feature only when asked
+   * (FeatureSet.lookup) and runs at once, before any other work can change the state; it must
+   * not keep the lookup.
+   */
+  async readSome<T>(customerId: string, options: { asOf?: number | 'now'; now?: number }, use: (value: (name: string) => number) => T): Promise<T> {
+    // Held packed and not decoded (most customers): read from the bytes, decoding only the streams asked for.
+    const bytes = this.readThrough || this.decoded.has(customerId) ? undefined : this.hot.get(customerId);
+    if (bytes) {
+      const watermark = new DataView(bytes.buffer, bytes.byteOffset, 8).getFloat64(0, true);
+      if (watermark !== Number.NEGATIVE_INFINITY) return use(this.features.lookupBytes(bytes, this.asOfFor(watermark, options)));
+    }
+    const { state, asOf } = await this.stateAt(customerId, options);
+    return use(this.features.lookup(state, asOf));
+  }
+
   /** A customer's state and the time to read it at (checked against their latest event). */
   private async stateAt(customerId: string, options: { asOf?: number | 'now'; now?: number }): Promise<{ state: ReturnType<FeatureSet['newState']>; latest: number | undefined; asOf: number }> {
     // A state in the decoded cache is read as it is (no copy): nothing awaits before the caller reads it.
     const live = this.readThrough ? undefined : this.decoded.get(customerId);
     const state = (live && live.watermark !== Number.NEGATIVE_INFINITY ? live : await this.state(customerId)) ?? this.features.newState();
     const latest = state.watermark === Number.NEGATIVE_INFINITY ? undefined : state.watermark;
+    return { state, latest, asOf: this.asOfFor(latest, options) };
+  }
+
+  /** The time to read a customer at whose latest event is `latest` (checked against it). */
+  private asOfFor(latest: number | undefined, options: { asOf?: number | 'now'; now?: number }): number {
     const now = options.now ?? latest ?? 0;
     // 'now' never reads before the latest event (an event may carry a time a little ahead of the clock).
     const asOf = options.asOf === 'now' ? Math.max(now, latest ?? now) : (options.asOf ?? latest ?? now);
     if (latest !== undefined && asOf < latest) {
       throw new ValidationError([{ field: 'asOf', rule: 'before_latest_event', message: `must be at or after the customer's latest event ${iso(latest)}; use the offline builder for earlier times` }]);
     }
-    return { state, latest, asOf };
+    return asOf;
   }
 
   /** Customers held in memory. */

@@ -324,6 +324,41 @@ export class StreamState {
   }
 }
 
+/** Steps `r` over one stream's snapshot without decoding it (a reader that needs a later stream). */
+export function skipStream(r: ByteReader, needs: StreamNeeds): void {
+  if (r.uint() === 0) return;
+  if (needs.lifetimeMoments) {
+    r.skipNum();
+    r.skip(16);
+  }
+  if (needs.lifetimeMin) r.skipNum();
+  if (needs.lifetimeMax) r.skipNum();
+  if (needs.firstSeen) r.skipVarint();
+  r.skipVarint();
+  if (needs.lastValue) {
+    r.skipVarint();
+    r.skipNum();
+  }
+  if (needs.bucketDays > 0) {
+    const len = r.uint();
+    if (len > 0) {
+      const columns = 1 + (needs.bucketCount ? 1 : 0) + (needs.bucketSum ? 1 : 0) + (needs.bucketSq ? 1 : 0) + (needs.bucketMin ? 1 : 0) + (needs.bucketMax ? 1 : 0);
+      for (let c = 0; c < columns; c++) {
+        if (r.uint() === 1) r.skip(8 * len);
+        else r.skipVarints(len);
+      }
+    }
+  }
+  if (needs.distinctDays > 0) {
+    const size = r.uint();
+    for (let i = 0; i < size; i++) {
+      r.skip(r.uint());
+      r.skipVarint();
+    }
+  }
+  if (needs.ewmHalfLives.length > 0) r.skip(8 + 16 * needs.ewmHalfLives.length);
+}
+
 /**
  * Copies one stream's snapshot from `r` to `w` as `decode` then `encode` would, for a
  * customer whose watermark moved `shift` ms later: only the two time deltas (first seen,

@@ -73,11 +73,22 @@ export class Champions {
    * adds nothing. `cardPayments` feed the CLV model (read them only when `clv` is true).
    */
   ruleScores(values: Readonly<Record<string, number | null>>, now: number, cardPayments: readonly StoredEvent[] = []): Record<string, number> {
-    const input: ScoreInput = { values: (n) => values[n] ?? Number.NaN, now, cardPayments, propensities: false };
+    return this.ruleScoresOf((n) => values[n] ?? Number.NaN, now, undefined, cardPayments);
+  }
+
+  /**
+   * As `ruleScores`, from a feature lookup, and only the scores named in `names` when given:
+   * a family none of whose scores is named is not scored (the trigger consumer asks for the
+   * one or two its triggers read).
+   */
+  ruleScoresOf(values: FeatureLookup, now: number, names?: ReadonlySet<string>, cardPayments: readonly StoredEvent[] = []): Record<string, number> {
+    const input: ScoreInput = { values, now, cardPayments, propensities: false };
     const out: Record<string, number> = {};
     for (const f of RULE_FAMILIES) {
+      if (names && !f.ruleScores.some((r) => names.has(r.name))) continue;
       const score = f.score(this.served.get(f.key), input);
       for (const r of f.ruleScores) {
+        if (names && !names.has(r.name)) continue;
         const v = r.read(score);
         if (v !== undefined) out[r.name] = v;
       }

@@ -12,11 +12,16 @@
  * which still sees every crossing that persists to the end of the batch. The features
  * consumer may also be ahead of the batch (it runs on its own); the readings are then those
  * of a later event of the customer, and a crossing is seen at the event before it.
+ *
+ * The readings are only the keys the triggers in force read (readingKeys.ts): a threshold on
+ * one feature does not compute and save the ~60 others and every score. The customer and
+ * their earlier fires are read only when some trigger's pattern matches the event.
  */
 import type { Channel } from '../core/channels.js';
 import { GLOBAL_CUSTOMER, type EventType, type StoredEvent } from '../core/events.js';
 import type { LogConsumer } from '../store/consumer.js';
-import { evaluateAbsences, evaluateTriggers, type CompiledTrigger, type CustomerFacts, type Readings, type TriggerFire } from './evaluate.js';
+import { anyEventPatternMatches, anyPatternMatches, evaluateAbsences, evaluateTriggers, type CompiledTrigger, type CustomerFacts, type Readings, type TriggerFire } from './evaluate.js';
+import { keptReadings, readingKeys, rememberedBefore, type ReadingKeys } from './readingKeys.js';
 import { earlierFires, type FireLog, type FireOutcome } from './fireLog.js';
 
 /** What a trigger asks decisioning for: one customer, one channel, among the trigger's actions or families. */
@@ -39,8 +44,11 @@ export interface TriggerConsumerDeps {
   readonly fires: FireLog;
   /** The triggers in force (re-read on every batch, so an edit applies from the next event). */
   readonly triggers: () => readonly CompiledTrigger[];
-  /** The customer's profile and scores now (after the features consumer applied their events). */
-  readonly readings: (customerId: string) => Promise<Readings>;
+  /**
+   * The customer's profile and scores now (after the features consumer applied their events),
+   * limited to `keys`: the features and scores the triggers in force read (readingKeys.ts).
+   */
+  readonly readings: (customerId: string, keys: ReadingKeys) => Promise<Readings>;
   readonly customer: (customerId: string) => Promise<CustomerFacts>;
   readonly decide: (request: TriggerDecisionRequest) => Promise<TriggerDecision>;
   /**
@@ -101,19 +109,19 @@ export class TriggerConsumer implements LogConsumer {
   async applyEvents(events: readonly StoredEvent[]): Promise<void> {
     if (events.length === 0) return;
     const triggers = this.deps.triggers();
+    const keys = readingKeys(triggers);
     this.arrivals = new Map(events.map((e) => [e.event.eventId, e.recordedAt]));
     const watched = new Set<EventType>(triggers.flatMap((t) => (t.trigger.kind === 'absence' && t.trigger.enabled ? t.trigger.events : [])));
     const lastOfCustomer = new Map<string, number>();
     events.forEach((e, i) => lastOfCustomer.set(e.event.customerId, i));
     const readingsNow = new Map<string, Readings>();
     const enabled = triggers.filter((t) => t.trigger.enabled);
-    // The event types a pattern can fire on; thresholds can fire on any event (at the customer's last of the batch).
-    const patterns = new Set<string>(enabled.flatMap((t) => (t.trigger.kind === 'event' ? t.trigger.events : t.trigger.kind === 'life_event' ? ['life_event'] : [])));
+    // Thresholds can fire on any event (at the customer's last of the batch); patterns only on their event types.
     const thresholds = enabled.some((t) => t.trigger.kind === 'threshold');
     const from = this.deps.firesFrom?.() ?? Number.NEGATIVE_INFINITY;
     const readingsOf = async (customerId: string) => {
       let r = readingsNow.get(customerId);
-      if (!r) readingsNow.set(customerId, (r = await this.deps.readings(customerId)));
+      if (!r) readingsNow.set(customerId, (r = await this.deps.readings(customerId, keys)));
       return r;
     };
     for (const [i, stored] of events.entries()) {
@@ -121,26 +129,34 @@ export class TriggerConsumer implements LogConsumer {
       if (customerId === GLOBAL_CUSTOMER) continue;
       if (watched.has(stored.event.type)) await this.deps.fires.saveSeen(customerId, stored.event.type, stored.t);
       const last = lastOfCustomer.get(customerId) === i;
-      const mayFire = stored.t >= from && (patterns.has(stored.event.type) || (last && thresholds));
+      const fireable = stored.t >= from;
+      // An event no event or life-event pattern matches fires nothing before the customer's last event (before is after there).
+      const mayFire = fireable && ((last && thresholds) || anyEventPatternMatches(enabled, stored.event));
       if (!mayFire) {
         // Nothing can fire, but a threshold's next "before" is what the customer looks like now.
-        if (last && thresholds) await this.deps.fires.saveReadings(customerId, await readingsOf(customerId));
+        if (last && thresholds) await this.deps.fires.saveReadings(customerId, keptReadings(await readingsOf(customerId), keys));
         continue;
       }
       const after = await readingsOf(customerId);
-      const remembered = await this.deps.fires.lastReadings(customerId);
       // Before the customer's last event of the batch, "before" is "after": only event patterns can fire.
-      const before = last ? (remembered ?? { profile: {}, scores: {} }) : after;
-      const outcome = evaluateTriggers(triggers, {
-        event: stored.event,
-        at: stored.t,
-        customer: await this.deps.customer(customerId),
-        before,
-        after,
-        fired: earlierFires(await this.deps.fires.forCustomer(customerId)),
-      });
-      await this.fireAll(outcome.fires);
-      if (last) await this.deps.fires.saveReadings(customerId, after);
+      let before = after;
+      if (last) {
+        const remembered = await this.deps.fires.lastReadings(customerId);
+        before = remembered ? rememberedBefore(remembered, after, keys) : { profile: {}, scores: {} };
+      }
+      // The customer and their earlier fires are read only when some trigger's pattern matches (a condition or guard may then hold it back).
+      if (anyPatternMatches(enabled, { event: stored.event, before, after })) {
+        const outcome = evaluateTriggers(triggers, {
+          event: stored.event,
+          at: stored.t,
+          customer: await this.deps.customer(customerId),
+          before,
+          after,
+          fired: earlierFires(await this.deps.fires.forCustomer(customerId)),
+        });
+        await this.fireAll(outcome.fires);
+      }
+      if (last) await this.deps.fires.saveReadings(customerId, keptReadings(after, keys));
     }
   }
 
@@ -154,7 +170,7 @@ export class TriggerConsumer implements LogConsumer {
       const outcome = evaluateAbsences(triggers, {
         customerId,
         customer: await this.deps.customer(customerId),
-        readings: await this.deps.readings(customerId),
+        readings: await this.deps.readings(customerId, readingKeys(triggers)),
         lastSeen: await this.deps.fires.lastSeen(customerId),
         now,
         fired: earlierFires(await this.deps.fires.forCustomer(customerId)),

@@ -19,6 +19,8 @@ export interface CompiledTrigger {
 export interface Readings {
   readonly profile: Readonly<Record<string, number | null>>;
   readonly scores: Readonly<Record<string, number | string>>;
+  /** The keys these readings were limited to (readingKeys.ts); absent, or absent on a side: every key of that side. */
+  readonly kept?: { readonly profile?: readonly string[]; readonly scores?: readonly string[] };
 }
 
 /** An earlier fire of a trigger for this customer (the once-per-period guard reads these). */
@@ -129,7 +131,7 @@ function crossed(t: Extract<Trigger, { kind: 'threshold' }>, before: Readings, a
 }
 
 /** Why a trigger's pattern matches this moment (before its condition and guard), or undefined. */
-function matches(t: Trigger, m: EventMoment): string | undefined {
+function matches(t: Trigger, m: Pick<EventMoment, 'event' | 'before' | 'after'>): string | undefined {
   switch (t.kind) {
     case 'event':
       return t.events.includes(m.event.type) ? `${m.event.type} event` : undefined;
@@ -143,6 +145,28 @@ function matches(t: Trigger, m: EventMoment): string | undefined {
     default:
       return assertUnreachable(t);
   }
+}
+
+/**
+ * Whether some enabled trigger's pattern (event type, life-event kind or crossing) matches
+ * this moment. When none does, evaluateTriggers fires nothing and holds nothing back, so the
+ * consumer need not read the customer or their earlier fires.
+ */
+export function anyPatternMatches(triggers: readonly CompiledTrigger[], m: Pick<EventMoment, 'event' | 'before' | 'after'>): boolean {
+  if (m.event.customerId === GLOBAL_CUSTOMER) return false;
+  for (const t of triggers) if (t.trigger.enabled && matches(t.trigger, m) !== undefined) return true;
+  return false;
+}
+
+/** Whether some enabled event or life-event trigger's pattern matches this event (no readings needed: these do not read before and after). */
+export function anyEventPatternMatches(triggers: readonly CompiledTrigger[], event: BankEvent): boolean {
+  for (const t of triggers) {
+    const tr = t.trigger;
+    if (!tr.enabled) continue;
+    if (tr.kind === 'event' && tr.events.includes(event.type)) return true;
+    if (tr.kind === 'life_event' && event.type === 'life_event' && tr.kinds.includes(event.payload.kind)) return true;
+  }
+  return false;
 }
 
 /** The once-per-period guard: the time of an earlier fire still inside the period, or undefined. */

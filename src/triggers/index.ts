@@ -8,6 +8,7 @@ export * from './definition.js';
 export * from './evaluate.js';
 export * from './fireLog.js';
 export * from './consumer.js';
+export { readingKeys, ALL_READINGS, type ReadingKeys } from './readingKeys.js';
 export { SqliteFireLog } from './sqliteFireLog.js';
 export { replayTriggers, type TriggerReplay } from './replay.js';
 export { TriggerBook, MemoryTriggerRows, SqliteTriggerRows, type TriggerRows } from './triggerStore.js';

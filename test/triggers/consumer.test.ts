@@ -161,3 +161,96 @@ describe('trigger consumer waits for the features consumer', () => {
     expect(order).toEqual([`wait ${e.seq}`, `wait ${e.seq}`, 'read']);
   });
 });
+
+describe('the readings follow the trigger set (only what it reads is computed and kept)', () => {
+  const card = (c: string, at: number) => stored(c, 'card_payment', { amount: { minor: -100, currency: 'GBP' }, merchantCategoryCode: '5411' }, at);
+  const threshold = (id: string, measure: string, below: number, condition?: string) => ({
+    id,
+    kind: 'threshold' as const,
+    measure,
+    below,
+    ...(condition ? { condition } : {}),
+    consider: { families: ['retention'] },
+    oncePer: '30d',
+  });
+
+  /** A consumer whose readings come from a full map and which records the keys it was asked for and the customers it read. */
+  function following(initial: CompiledTrigger[], fires: FireLog) {
+    let triggers = initial;
+    const asked: string[] = [];
+    const customersRead: string[] = [];
+    const full = new Map<string, Readings>();
+    const requests: TriggerDecisionRequest[] = [];
+    const consumer = new TriggerConsumer({
+      fires,
+      triggers: () => triggers,
+      readings: async (id, keys) => {
+        asked.push(`${keys.profile === 'all' ? 'all' : [...keys.profile].sort().join(',')}|${keys.scores === 'all' ? 'all' : [...keys.scores].sort().join(',')}`);
+        return full.get(id) ?? { profile: {}, scores: {} };
+      },
+      customer: async (id) => (customersRead.push(id), { preferredChannel: 'push', view: {} }),
+      decide: async (r) => (requests.push(r), { decisionId: `d${requests.length}`, chosen: [{ actionId: 'a' }] }),
+    });
+    return { consumer, asked, customersRead, full, requests, set: (t: CompiledTrigger[]) => (triggers = t) };
+  }
+
+  it.each(stores)('keeps only the keys its thresholds and conditions read, and follows an edit to a new key (%s)', async (_n, make) => {
+    const fires = make();
+    const a = compileTriggers(parseTriggerSet({ triggers: [threshold('low_balance', 'profile.balance', 100, 'context.before.scores.churn_risk < 0.5 || profile.age > 0.0')] }));
+    const rig = following(a, fires);
+    const all = { profile: { balance: 500, age: 40, spend: 7, logins: 3 }, scores: { churn_risk: 0.1, financial_stress: 0 } };
+    rig.full.set('c1', all);
+    await rig.consumer.apply([card('c1', T0)]);
+    expect(rig.asked).toEqual(['age,balance|churn_risk']);
+    expect(await fires.lastReadings('c1')).toEqual({ profile: { balance: 500, age: 40 }, scores: { churn_risk: 0.1 }, kept: { profile: ['age', 'balance'], scores: ['churn_risk'] } });
+    // The balance falls past the level: a crossing against the kept reading.
+    rig.full.set('c1', { ...all, profile: { ...all.profile, balance: 50, spend: 1 } });
+    await rig.consumer.apply([card('c1', T0 + DAY)]);
+    expect(rig.requests.map((r) => r.context.trigger)).toEqual(['low_balance']);
+    // An edit adds a threshold on `spend`, which no trigger read: the next batch asks for it and keeps it.
+    rig.set(compileTriggers(parseTriggerSet({ triggers: [threshold('low_balance', 'profile.balance', 100), threshold('low_spend', 'profile.spend', 5)] })));
+    await rig.consumer.apply([card('c1', T0 + 2 * DAY)]);
+    expect(rig.asked.at(-1)).toBe('balance,spend|');
+    expect(await fires.lastReadings('c1')).toEqual({ profile: { balance: 50, spend: 1 }, scores: {}, kept: { profile: ['balance', 'spend'], scores: [] } });
+    // spend was already past its level with no reading kept: the new trigger starts watching (no fire for a customer already there) ...
+    expect(rig.requests.map((r) => r.context.trigger)).toEqual(['low_balance']);
+    // ... and fires on its next crossing.
+    rig.full.set('c1', { ...all, profile: { ...all.profile, balance: 50, spend: 9 } });
+    await rig.consumer.apply([card('c1', T0 + 3 * DAY)]);
+    rig.full.set('c1', { ...all, profile: { ...all.profile, balance: 50, spend: 2 } });
+    await rig.consumer.apply([card('c1', T0 + 4 * DAY)]);
+    expect(rig.requests.map((r) => r.context.trigger)).toEqual(['low_balance', 'low_spend']);
+    // A customer seen for the first time has no "before": a first reading past the level is a crossing, as it always was.
+    rig.full.set('c2', { ...all, profile: { ...all.profile, spend: 1 } });
+    await rig.consumer.apply([card('c2', T0 + 4 * DAY)]);
+    expect(rig.requests.map((r) => `${r.context.trigger} ${r.customerId}`)).toEqual(['low_balance c1', 'low_spend c1', 'low_spend c2']);
+  });
+
+  it('readings kept in full before this change (no `kept` mark) are the "before" as they are', async () => {
+    const fires = new MemoryFireLog();
+    await fires.saveReadings('c1', { profile: { balance: 500, spend: 1 }, scores: {} });
+    const rig = following(compileTriggers(parseTriggerSet({ triggers: [threshold('low_spend', 'profile.spend', 5)] })), fires);
+    rig.full.set('c1', { profile: { balance: 500, spend: 2 }, scores: {} });
+    await rig.consumer.apply([card('c1', T0)]);
+    expect(rig.requests).toHaveLength(0);
+  });
+
+  it('reads neither the customer nor their fires when no trigger pattern matches', async () => {
+    const fires = new MemoryFireLog();
+    const rig = following(shipped, fires);
+    let firesRead = 0;
+    const forCustomer = fires.forCustomer.bind(fires);
+    fires.forCustomer = async (id) => (firesRead++, forCustomer(id));
+    rig.full.set('c1', { profile: { logins_trend_30d: 1 }, scores: { financial_stress: 0 } });
+    await rig.consumer.apply([card('c1', T0), stored('c1', 'login', { channel: 'web' }, T0 + 1), card('c2', T0 + 2), deposit('c3', 10, T0 + 3)]);
+    await rig.consumer.apply([card('c1', T0 + DAY)]);
+    // Only the deposit matched a pattern (its condition then held it back): one customer read, no fire.
+    expect(rig.customersRead).toEqual(['c3']);
+    expect(firesRead).toBe(1);
+    expect(rig.requests).toHaveLength(0);
+    rig.full.set('c1', { profile: { logins_trend_30d: 0.2 }, scores: { financial_stress: 0 } });
+    await rig.consumer.apply([card('c1', T0 + 2 * DAY)]);
+    expect(rig.customersRead).toEqual(['c3', 'c1']);
+    expect(rig.requests.map((r) => r.context.trigger)).toEqual(['declining_activity_retention']);
+  });
+});

@@ -1,0 +1,214 @@
+/**
+ * ORACLE for test/triggers/readingsEquivalence.test.ts: the trigger consumer exactly as it was
+ * before it limited its readings to the keys its triggers read (src/triggers/consumer.ts at
+ * commit c0eb0d6), imports pointed at src/. It computes and saves every profile feature and
+ * score per customer per batch, and reads the customer and earlier fires for every event a
+ * pattern's type matches. Not used by the engine.
+ */
+/**
+ * The trigger consumer: follows the event log after the features consumer, evaluates the
+ * triggers on each event, and asks decisioning for a decision on the first channel (the
+ * customer's preferred one, then the trigger's fallbacks) that gives one. Fires are recorded
+ * by id before deciding, so an event replayed after a crash fires nothing twice; a fire left
+ * pending by a crash is decided again with the same request id (the decide function dedupes
+ * by it).
+ *
+ * Threshold triggers compare the readings this consumer last saw for the customer with the
+ * readings now. The features consumer may have applied several of the customer's events in
+ * one batch; the crossing is then checked once, at the customer's last event of the batch,
+ * which still sees every crossing that persists to the end of the batch. The features
+ * consumer may also be ahead of the batch (it runs on its own); the readings are then those
+ * of a later event of the customer, and a crossing is seen at the event before it.
+ */
+import type { Channel } from '../../../src/core/channels.js';
+import { GLOBAL_CUSTOMER, type EventType, type StoredEvent } from '../../../src/core/events.js';
+import type { LogConsumer } from '../../../src/store/consumer.js';
+import { evaluateAbsences, evaluateTriggers, type CompiledTrigger, type CustomerFacts, type Readings, type TriggerFire } from '../../../src/triggers/evaluate.js';
+import { earlierFires, type FireLog, type FireOutcome } from '../../../src/triggers/fireLog.js';
+
+/** What a trigger asks decisioning for: one customer, one channel, among the trigger's actions or families. */
+export interface TriggerDecisionRequest {
+  readonly customerId: string;
+  readonly channel: Channel;
+  readonly consider: { readonly actions: readonly string[]; readonly families: readonly string[] };
+  /** The fire's id and channel: the same request after a crash carries the same id. */
+  readonly requestId: string;
+  readonly context: { readonly trigger: string; readonly trigger_event: string };
+}
+
+/** What comes back: the decision's id and the actions chosen (none when nothing passed the policies). */
+export interface TriggerDecision {
+  readonly decisionId: string;
+  readonly chosen: readonly { readonly actionId: string }[];
+}
+
+export interface FullReadingsConsumerDeps {
+  readonly fires: FireLog;
+  /** The triggers in force (re-read on every batch, so an edit applies from the next event). */
+  readonly triggers: () => readonly CompiledTrigger[];
+  /** The customer's profile and scores now (after the features consumer applied their events). */
+  readonly readings: (customerId: string) => Promise<Readings>;
+  readonly customer: (customerId: string) => Promise<CustomerFacts>;
+  readonly decide: (request: TriggerDecisionRequest) => Promise<TriggerDecision>;
+  /**
+   * Resolves once the features consumer has applied this batch (the engine: the runner's
+   * `forHead(['features'], timeoutMs)`); a rejection fails the batch and the runner retries it.
+   * Consumers run independently, so without it a trigger could read the profile before its event.
+   */
+  readonly afterFeatures?: (lastSeq: number) => Promise<void>;
+  /**
+   * Events before this time (epoch ms; the engine: the clock less triggers.maxEventAgeMinutes)
+   * still move the consumer's state (readings, last-seen) but fire nothing: a backfill of last
+   * year's deposits is history, not a moment to act on.
+   */
+  readonly firesFrom?: () => number;
+  /** At most this many fires are decided per event (highest priority first), so one moment sends one message. */
+  readonly maxFiresPerEvent?: number;
+  /**
+   * Awaited before a fire is settled (journeys start here): a crash before the settle leaves
+   * the fire pending, and it is decided again with the same ids, so the hook must be idempotent.
+   */
+  readonly beforeSettle?: (fire: TriggerFire, outcome: FireOutcome) => Promise<void>;
+  /** Told of every fire once it is settled (metrics, the demo's latency print), with its event's arrival time when known (epoch ms). */
+  readonly onFire?: (fire: TriggerFire, outcome: FireOutcome, recordedAt?: number) => void;
+}
+
+/** The trigger engine as a log consumer. */
+export class FullReadingsConsumer implements LogConsumer {
+  readonly name = 'triggers';
+
+  /** When each event of the batch being applied arrived (for the latency metric). */
+  private arrivals = new Map<string, number>();
+
+  constructor(private readonly deps: FullReadingsConsumerDeps) {}
+
+  async open(): Promise<number> {
+    await this.decidePending();
+    return this.deps.fires.checkpoint();
+  }
+
+  /** A crash between claim and settle left these undecided: decide them now, with the same ids (only the customers `mine` keeps, when given). */
+  async decidePending(mine?: (customerId: string) => boolean): Promise<void> {
+    for (const r of await this.deps.fires.pending()) if (!mine || mine(r.fire.customerId)) await this.decideFire(r.fire);
+  }
+
+  async apply(events: readonly StoredEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.deps.afterFeatures?.(events[events.length - 1]!.seq);
+    await this.applyEvents(events);
+    await this.deps.fires.saveCheckpoint(events[events.length - 1]!.seq);
+  }
+
+  /**
+   * Evaluates the triggers on these events and decides their fires, with no checkpoint (the
+   * caller keeps it: the whole log's in apply, a partition's under a bus). The profile must
+   * already reflect the events (apply waits for the features consumer; a partition applies
+   * features first in the same batch).
+   */
+  async applyEvents(events: readonly StoredEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const triggers = this.deps.triggers();
+    this.arrivals = new Map(events.map((e) => [e.event.eventId, e.recordedAt]));
+    const watched = new Set<EventType>(triggers.flatMap((t) => (t.trigger.kind === 'absence' && t.trigger.enabled ? t.trigger.events : [])));
+    const lastOfCustomer = new Map<string, number>();
+    events.forEach((e, i) => lastOfCustomer.set(e.event.customerId, i));
+    const readingsNow = new Map<string, Readings>();
+    const enabled = triggers.filter((t) => t.trigger.enabled);
+    // The event types a pattern can fire on; thresholds can fire on any event (at the customer's last of the batch).
+    const patterns = new Set<string>(enabled.flatMap((t) => (t.trigger.kind === 'event' ? t.trigger.events : t.trigger.kind === 'life_event' ? ['life_event'] : [])));
+    const thresholds = enabled.some((t) => t.trigger.kind === 'threshold');
+    const from = this.deps.firesFrom?.() ?? Number.NEGATIVE_INFINITY;
+    const readingsOf = async (customerId: string) => {
+      let r = readingsNow.get(customerId);
+      if (!r) readingsNow.set(customerId, (r = await this.deps.readings(customerId)));
+      return r;
+    };
+    for (const [i, stored] of events.entries()) {
+      const customerId = stored.event.customerId;
+      if (customerId === GLOBAL_CUSTOMER) continue;
+      if (watched.has(stored.event.type)) await this.deps.fires.saveSeen(customerId, stored.event.type, stored.t);
+      const last = lastOfCustomer.get(customerId) === i;
+      const mayFire = stored.t >= from && (patterns.has(stored.event.type) || (last && thresholds));
+      if (!mayFire) {
+        // Nothing can fire, but a threshold's next "before" is what the customer looks like now.
+        if (last && thresholds) await this.deps.fires.saveReadings(customerId, await readingsOf(customerId));
+        continue;
+      }
+      const after = await readingsOf(customerId);
+      const remembered = await this.deps.fires.lastReadings(customerId);
+      // Before the customer's last event of the batch, "before" is "after": only event patterns can fire.
+      const before = last ? (remembered ?? { profile: {}, scores: {} }) : after;
+      const outcome = evaluateTriggers(triggers, {
+        event: stored.event,
+        at: stored.t,
+        customer: await this.deps.customer(customerId),
+        before,
+        after,
+        fired: earlierFires(await this.deps.fires.forCustomer(customerId)),
+      });
+      await this.fireAll(outcome.fires);
+      if (last) await this.deps.fires.saveReadings(customerId, after);
+    }
+  }
+
+  /** The clock's sweep for absence triggers: every watched customer quiet for long enough (of those `mine` keeps: an instance's partitions). Returns the fires decided. */
+  async sweep(now: number, mine?: (customerId: string) => boolean): Promise<TriggerFire[]> {
+    const triggers = this.deps.triggers();
+    if (!triggers.some((t) => t.trigger.kind === 'absence' && t.trigger.enabled)) return [];
+    const decided: TriggerFire[] = [];
+    for (const customerId of await this.deps.fires.watchedCustomers()) {
+      if (mine && !mine(customerId)) continue;
+      const outcome = evaluateAbsences(triggers, {
+        customerId,
+        customer: await this.deps.customer(customerId),
+        readings: await this.deps.readings(customerId),
+        lastSeen: await this.deps.fires.lastSeen(customerId),
+        now,
+        fired: earlierFires(await this.deps.fires.forCustomer(customerId)),
+      });
+      decided.push(...(await this.fireAll(outcome.fires)));
+    }
+    return decided;
+  }
+
+  async erase(customerId: string): Promise<void> {
+    await this.deps.fires.erase(customerId);
+  }
+
+  async close(): Promise<void> {}
+
+  private async fireAll(fires: readonly TriggerFire[]): Promise<TriggerFire[]> {
+    const done: TriggerFire[] = [];
+    for (const fire of fires.slice(0, this.deps.maxFiresPerEvent ?? 1)) {
+      if (!(await this.deps.fires.claim(fire))) continue;
+      await this.decideFire(fire);
+      done.push(fire);
+    }
+    return done;
+  }
+
+  /** Tries the fire's channels in order until a decision chooses something. */
+  private async decideFire(fire: TriggerFire): Promise<void> {
+    const decisionIds: string[] = [];
+    let outcome: FireOutcome | undefined;
+    for (const channel of fire.channels) {
+      const d = await this.deps.decide({
+        customerId: fire.customerId,
+        channel,
+        consider: fire.consider,
+        requestId: `${fire.fireId}:${channel}`,
+        context: { trigger: fire.triggerId, trigger_event: fire.eventId },
+      });
+      decisionIds.push(d.decisionId);
+      if (d.chosen.length > 0) {
+        outcome = { status: 'decided', decisionId: d.decisionId, channel, actionIds: d.chosen.map((c) => c.actionId) };
+        break;
+      }
+    }
+    outcome ??= { status: 'nothing_chosen', decisionIds };
+    await this.deps.beforeSettle?.(fire, outcome);
+    await this.deps.fires.settle(fire.fireId, outcome);
+    this.deps.onFire?.(fire, outcome, this.arrivals.get(fire.eventId));
+  }
+}
+
