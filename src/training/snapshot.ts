@@ -23,6 +23,8 @@ import type { FeatureSet } from '../features/featureSet.js';
 import type { EventLog } from '../store/eventLog.js';
 import { CHURN, OFFER_ACCEPTANCE, PREPAYMENT } from './definitions.js';
 import { field, matcher, type LabelDef } from './labels.js';
+import { BodyScanner } from './bodyScan.js';
+import { snapshotReads } from './snapshotReads.js';
 
 const FORMAT = 2;
 
@@ -739,12 +741,7 @@ export class SnapshotStore {
     if (base) {
       const total = await this.log.count();
       const b = new Builder(features, base.dicts, base.rows, base.headSeq);
-      for (let after = base.headSeq; ; ) {
-        const page = await this.log.readAfter(after, PAGE);
-        if (page.length === 0) break;
-        for (const e of page) if (!b.add(e)) return this.unsupported(t0);
-        after = page[page.length - 1]!.seq;
-      }
+      if (!(await readLog(this.log, b, base.headSeq))) return this.unsupported(t0);
       const appended = b.rows;
       if (base.rows + appended === total) {
         const fresh = b.columns();
@@ -763,13 +760,7 @@ export class SnapshotStore {
     const dicts = emptyBase(key, 0).dicts;
     const b = new Builder(features, dicts, 0, 0);
     // In log-position order (the log's primary key: no sort, no index lookups); sorted in memory below.
-    for (let after = 0; ; ) {
-      const page = await this.log.readAfter(after, PAGE);
-      if (page.length === 0) break;
-      for (const e of page) if (!b.add(e)) return this.unsupported(t0);
-      after = page[page.length - 1]!.seq;
-      progress?.(b.rows);
-    }
+    if (!(await readLog(this.log, b, 0, progress))) return this.unsupported(t0);
     const cols = b.columns();
     if (version === this.version) {
       this.kept = this.keeping.write(key, b.headSeq, dicts, cols);
@@ -789,6 +780,38 @@ export class SnapshotStore {
 
   private unsupported(t0: number) {
     return { snapshot: undefined, refresh: { action: 'current' as const, reason: 'a feature type has more than 32 streams: training reads the log', rows: 0, appended: 0, seconds: (Date.now() - t0) / 1000 } };
+  }
+}
+
+/**
+ * Adds the log's events after `after` to the builder, in log-position order; false when the
+ * feature set cannot be encoded. A log that gives stored bodies is read without parsing them
+ * whole: only the fields the builder reads (snapshotReads.ts) are taken from each.
+ */
+async function readLog(log: EventLog, b: Builder, after: number, progress?: (events: number) => void): Promise<boolean> {
+  if (log.readBodiesAfter) {
+    const scanner = new BodyScanner(snapshotReads(b.features, SNAPSHOT_LABELS));
+    // One row object reused: the builder keeps nothing of it.
+    const row: StoredEvent = { seq: 0, t: 0, recordedAt: Number.NaN, event: undefined as unknown as StoredEvent['event'] };
+    for (;;) {
+      const page = await log.readBodiesAfter(after, PAGE);
+      if (page.length === 0) return true;
+      for (const [seq, t, body] of page) {
+        row.seq = seq;
+        row.t = t;
+        row.event = scanner.read(body) as unknown as StoredEvent['event'];
+        if (!b.add(row)) return false;
+      }
+      after = page[page.length - 1]![0];
+      progress?.(b.rows);
+    }
+  }
+  for (;;) {
+    const page = await log.readAfter(after, PAGE);
+    if (page.length === 0) return true;
+    for (const e of page) if (!b.add(e)) return false;
+    after = page[page.length - 1]!.seq;
+    progress?.(b.rows);
   }
 }
 
