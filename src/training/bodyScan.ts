@@ -56,6 +56,9 @@ const BACKSLASH = 92;
 /** Returned by the scanner when the text is not what it expects: the caller falls back to JSON.parse. */
 const FAIL = -1;
 
+/** What a string may hold only escaped or not at all (a backslash, a control character). */
+const UNPLAIN = /[\\\u0000-\u001f]/;
+
 /** Most top-level fields before `type` (their reading waits for it). */
 const MAX_PENDING = 16;
 
@@ -70,6 +73,8 @@ export class BodyScanner {
   private s = '';
   /** Whether the last string `string` passed held an escape. */
   private escaped = false;
+  /** The body holds no backslash and no control character: every string ends at the next quote. */
+  private plain = false;
   /** Top-level fields before `type`: key start, key end, key escaped, value start, four numbers each. */
   private readonly pending = new Int32Array(4 * MAX_PENDING);
   /** Fallbacks to JSON.parse so far (for tests and benchmarks). */
@@ -86,6 +91,7 @@ export class BodyScanner {
   /** The body's wanted fields (or all of them): on every wanted path what JSON.parse(body) has. */
   read(body: string): Record<string, unknown> {
     this.s = body;
+    this.plain = !UNPLAIN.test(body);
     const out: Record<string, unknown> = {};
     const ok = this.top(out);
     this.s = '';
@@ -269,6 +275,10 @@ export class BodyScanner {
   private string(i: number): number {
     const s = this.s;
     this.escaped = false;
+    if (this.plain) {
+      const end = s.indexOf('"', i + 1);
+      return end < 0 ? FAIL : end + 1;
+    }
     i++;
     for (;;) {
       const c = s.charCodeAt(i);

@@ -219,8 +219,10 @@ class Dict {
   of(s: string): number {
     let i = this.index.get(s);
     if (i === undefined) {
-      i = this.list.push(s) - 1;
-      this.index.set(s, i);
+      // A value read from a stored body is a slice of a whole page of bodies: kept, it would keep the page.
+      const own = (' ' + s).slice(1);
+      i = this.list.push(own) - 1;
+      this.index.set(own, i);
     }
     return i;
   }
@@ -789,22 +791,21 @@ export class SnapshotStore {
  * whole: only the fields the builder reads (snapshotReads.ts) are taken from each.
  */
 async function readLog(log: EventLog, b: Builder, after: number, progress?: (events: number) => void): Promise<boolean> {
-  if (log.readBodiesAfter) {
+  if (log.bodyPages) {
     const scanner = new BodyScanner(snapshotReads(b.features, SNAPSHOT_LABELS));
     // One row object reused: the builder keeps nothing of it.
     const row: StoredEvent = { seq: 0, t: 0, recordedAt: Number.NaN, event: undefined as unknown as StoredEvent['event'] };
-    for (;;) {
-      const page = await log.readBodiesAfter(after, PAGE);
-      if (page.length === 0) return true;
-      for (const [seq, t, body] of page) {
-        row.seq = seq;
-        row.t = t;
-        row.event = scanner.read(body) as unknown as StoredEvent['event'];
+    for await (const page of log.bodyPages(after, PAGE)) {
+      const { seq, t, bodies } = page;
+      for (let i = 0; i < bodies.length; i++) {
+        row.seq = seq[i]!;
+        row.t = t[i]!;
+        row.event = scanner.read(bodies[i]!) as unknown as StoredEvent['event'];
         if (!b.add(row)) return false;
       }
-      after = page[page.length - 1]![0];
       progress?.(b.rows);
     }
+    return true;
   }
   for (;;) {
     const page = await log.readAfter(after, PAGE);

@@ -63,7 +63,7 @@ describe('a snapshot built from the stored bodies (only the fields it reads) is 
   });
 
   it('the same columns and dictionaries, built from scratch and extended', async () => {
-    expect(log.readBodiesAfter).toBeDefined();
+    expect(log.bodyPages).toBeDefined();
     const fromBodies = await new SnapshotStore(log, undefined).refresh(features);
     const fromParsed = await new SnapshotStore(parsedOnly(log), undefined).refresh(features);
     expect(fromBodies.refresh).toMatchObject({ action: 'built', rows: events.length });

@@ -1,6 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import { EVENT_TYPES, type BankEvent, type EventType, type StoredEvent } from '../../core/events.js';
-import type { AppendItem, AppendOutcome, EventLog, EventQuery, ScanOptions, StoredBody } from '../eventLog.js';
+import type { AppendItem, AppendOutcome, EventLog, EventQuery, ScanOptions, StoredBodyPage } from '../eventLog.js';
+import { bodyPages } from './bodyPages.js';
 import type { SqliteDb } from './db.js';
 
 interface EventRow {
@@ -41,7 +42,6 @@ export class SqliteEventLog implements EventLog {
   private readonly selectHead;
   private readonly appendTx;
   private readonly eraseTx;
-  private readonly bodiesAfter;
   /** Queries are built from a few shapes: each is prepared once. */
   private readonly statements = new Map<string, Statement<unknown[]>>();
 
@@ -63,8 +63,6 @@ export class SqliteEventLog implements EventLog {
         return { status: row.body === item.body ? 'duplicate' : 'conflict', seq: row.seq };
       });
     });
-    // Rows as arrays (`raw`): no object, no recorded_at, no JSON.parse per event.
-    this.bodiesAfter = db.prepare('SELECT seq, t, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?').raw(true);
     this.eraseTx = db.transaction((customerId: string): number => {
       const head = (this.selectHead.get() as { head: number }).head;
       db.prepare('INSERT INTO log_high_water (id, seq) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET seq = MAX(seq, excluded.seq)').run(head);
@@ -119,8 +117,8 @@ export class SqliteEventLog implements EventLog {
     return rows.map(toStored);
   }
 
-  async readBodiesAfter(seq: number, limit: number): Promise<StoredBody[]> {
-    return this.bodiesAfter.all(seq, limit) as StoredBody[];
+  bodyPages(seq: number, pageSize: number): AsyncIterable<StoredBodyPage> {
+    return bodyPages(this.db, seq, pageSize);
   }
 
   async count(query: EventQuery & { customerId?: string } = {}): Promise<number> {
