@@ -245,7 +245,8 @@ const emptyBase = (key: string, headSeq: number): Base => ({ key, rows: 0, headS
 /** Appends events to growable columns, numbering rows from `rowBase`, with the base's dictionaries. */
 class Builder {
   readonly c: { [K in ColName]: Col<Columns[K]> };
-  private readonly matchers: { bit: number; test: (e: StoredEvent) => boolean }[] = [];
+  /** Per type code, the matchers of that type (a matcher meets only events of its types). */
+  private readonly matchers: { bit: number; test: (e: StoredEvent) => boolean }[][] = EVENT_TYPES.map(() => []);
   private readonly response: { bits: number; def: Extract<LabelDef, { kind: 'response' }> }[] = [];
   private readonly scratch = new Float64Array(64);
   private readonly counts = new Map<EventType, number>(EVENT_TYPES.map((t) => [t, 0]));
@@ -271,14 +272,22 @@ class Builder {
     for (const def of SNAPSHOT_LABELS) {
       const bits = labelBits(def)!;
       if (def.kind === 'response') {
-        this.matchers.push({ bit: bits.a, test: matcher(def.exposure) }, { bit: bits.b, test: matcher(def.outcome) });
+        this.match(def.exposure.events, bits.a, matcher(def.exposure));
+        this.match(def.outcome.events, bits.b, matcher(def.outcome));
         this.response.push({ bits: bits.a | bits.b, def });
       } else {
-        this.matchers.push({ bit: bits.a, test: matcher(def.outcome) });
-        if (def.atRisk) this.matchers.push({ bit: bits.b, test: matcher(def.atRisk) });
+        this.match(def.outcome.events, bits.a, matcher(def.outcome));
+        if (def.atRisk) this.match(def.atRisk.events, bits.b, matcher(def.atRisk));
       }
     }
-    this.matchers.push({ bit: CLOSURE_BIT, test: isClosure });
+    this.match(['contact_centre'], CLOSURE_BIT, isClosure);
+  }
+
+  private match(types: readonly EventType[], bit: number, test: (e: StoredEvent) => boolean): void {
+    for (const t of new Set(types)) {
+      const code = TYPE_CODE.get(t);
+      if (code !== undefined) this.matchers[code]!.push({ bit, test });
+    }
   }
 
   get rows(): number {
@@ -291,12 +300,14 @@ class Builder {
     const type = e.event.type;
     const mask = this.features.encodeInputs(e, this.scratch, 0, this.keyOf);
     if (mask === undefined) return false;
+    const code = TYPE_CODE.get(type)!;
     let flags = 0;
-    for (const m of this.matchers) if (m.test(e)) flags |= m.bit;
+    const matchers = this.matchers[code];
+    if (matchers) for (const m of matchers) if (m.test(e)) flags |= m.bit;
     this.c.t.push(e.t);
     this.c.seq.push(e.seq);
     this.c.cust.push(this.dicts.customers.of(e.event.customerId));
-    this.c.type.push(TYPE_CODE.get(type)!);
+    this.c.type.push(code);
     this.c.flags.push(flags);
     this.c.mask.push(mask);
     this.c.inputs.pushFrom(this.scratch, 0, this.counts.get(type)!);
