@@ -23,8 +23,6 @@ import type { FeatureSet } from '../features/featureSet.js';
 import type { EventLog } from '../store/eventLog.js';
 import { CHURN, OFFER_ACCEPTANCE, PREPAYMENT } from './definitions.js';
 import { field, matcher, type LabelDef } from './labels.js';
-import { BodyScanner } from './bodyScan.js';
-import { snapshotReads } from './snapshotReads.js';
 
 const FORMAT = 2;
 
@@ -219,10 +217,8 @@ class Dict {
   of(s: string): number {
     let i = this.index.get(s);
     if (i === undefined) {
-      // A value read from a stored body is a slice of a whole page of bodies: kept, it would keep the page.
-      const own = (' ' + s).slice(1);
-      i = this.list.push(own) - 1;
-      this.index.set(own, i);
+      i = this.list.push(s) - 1;
+      this.index.set(s, i);
     }
     return i;
   }
@@ -798,12 +794,11 @@ export class SnapshotStore {
 
 /**
  * Adds the log's events after `after` to the builder, in log-position order; false when the
- * feature set cannot be encoded. A log that gives stored bodies is read without parsing them
- * whole: only the fields the builder reads (snapshotReads.ts) are taken from each.
+ * feature set cannot be encoded. A log that gives its stored bodies in pages (SQLite: read
+ * ahead on a worker thread) is read so, with no StoredEvent objects made.
  */
 async function readLog(log: EventLog, b: Builder, after: number, progress?: (events: number) => void): Promise<boolean> {
   if (log.bodyPages) {
-    const scanner = new BodyScanner(snapshotReads(b.features, SNAPSHOT_LABELS));
     // One row object reused: the builder keeps nothing of it.
     const row: StoredEvent = { seq: 0, t: 0, recordedAt: Number.NaN, event: undefined as unknown as StoredEvent['event'] };
     for await (const page of log.bodyPages(after, PAGE)) {
@@ -811,7 +806,7 @@ async function readLog(log: EventLog, b: Builder, after: number, progress?: (eve
       for (let i = 0; i < bodies.length; i++) {
         row.seq = seq[i]!;
         row.t = t[i]!;
-        row.event = scanner.read(bodies[i]!) as unknown as StoredEvent['event'];
+        row.event = JSON.parse(bodies[i]!) as StoredEvent['event'];
         if (!b.add(row)) return false;
       }
       progress?.(b.rows);
