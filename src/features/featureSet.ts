@@ -6,7 +6,7 @@ import { isDerived, WINDOW_DAYS, type AggregateFeatureDef, type FeatureDef, type
 import { pathReader } from './eventFields.js';
 import { skipStream, StreamState, transcodeStream, type StreamNeeds } from './stream.js';
 import { derivedDeps, derivedOrder, PLAIN_PATH, validateDefinitions } from './validate.js';
-import { compileRule, derivedFeatureEnvironment, evaluateNumber, evaluateValue, passes, type RuleProgram } from '../rules/index.js';
+import { compileRule, derivedFeatureEnvironment, evaluateNumber, evaluateValue, passes, rulePath, ruleReads, type RuleProgram } from '../rules/index.js';
 
 /** One customer's online or offline state: a stream state per stream, created on first use. */
 export interface CustomerFeatureState {
@@ -488,10 +488,66 @@ class LazyFeatures {
   }
 }
 
-/** A filter: an event the rule fails on (a missing optional field) does not count (rules/evaluate.ts). */
+/** Outcomes a filter remembers; past that, it keeps remembering only while most events hit. */
+const FILTER_MEMO = 4096;
+
+/**
+ * A filter: an event the rule fails on (a missing optional field) does not count (rules/evaluate.ts).
+ * A rule that reads only plain fields of the event gives the same outcome for the same values
+ * of them: the outcome is remembered per those values (most events repeat a few: a merchant
+ * category, an account type), except a run that went over budget.
+ */
 function eventPredicate(expr: string, field: string): (event: unknown) => boolean {
   const rule = compileRule(expr, 'feature', field);
-  return (event) => passes(rule, { event });
+  const direct = (event: unknown) => passes(rule, { event });
+  const reads = ruleReads(rule);
+  if (!reads || reads.whole.size > 0 || reads.paths.length === 0 || reads.paths.length > 4 || !reads.paths.every((p) => p.startsWith('event.'))) return direct;
+  const paths = reads.paths.map((p) => p.split('.').slice(1));
+  const memo = new Map<string, boolean>();
+  let remember = true;
+  let lookups = 0;
+  let hits = 0;
+  return (event) => {
+    const key = remember ? memoKey(event, paths) : undefined;
+    if (key === undefined) return direct(event);
+    const hit = memo.get(key);
+    if (memo.size >= FILTER_MEMO) {
+      // Full: values that rarely repeat (an amount) are not worth the key.
+      lookups++;
+      if (hit !== undefined) hits++;
+      if (lookups === FILTER_MEMO) {
+        remember = hits * 2 >= lookups;
+        lookups = hits = 0;
+      }
+    }
+    if (hit !== undefined) return hit;
+    const over = rulePath(rule)!.overBudget;
+    const pass = direct(event);
+    if (memo.size < FILTER_MEMO && rulePath(rule)!.overBudget === over) memo.set(key, pass);
+    return pass;
+  };
+}
+
+/** The values of the fields a filter reads, as a key; undefined when one is not a plain value (an object, a list, -0). */
+function memoKey(event: unknown, paths: readonly string[][]): string | undefined {
+  let key = '';
+  for (const path of paths) {
+    let v: unknown = event;
+    let depth = 0;
+    for (; depth < path.length; depth++) {
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+      if (!Object.hasOwn(v, path[depth]!)) break;
+      v = (v as Record<string, unknown>)[path[depth]!];
+    }
+    // Absent, and at which depth (a missing parent and a missing field are different errors).
+    if (depth < path.length) key += `u${depth};`;
+    else if (typeof v === 'string') key += `s${v.length}:${v}`;
+    else if (typeof v === 'boolean') key += v ? 'T' : 'F';
+    else if (typeof v === 'number' && !Object.is(v, -0)) key += `d${v};`;
+    else if (v === null) key += 'n';
+    else return undefined;
+  }
+  return key;
 }
 
 /** A value read by a rule; an event it fails on gives undefined and is skipped. */

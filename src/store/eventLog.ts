@@ -18,6 +18,13 @@ export type AppendOutcome =
   | { status: 'duplicate'; seq: number }
   | { status: 'conflict'; seq: number };
 
+/** Events as stored, not parsed: per event its seq, its time (epoch ms) and its body as appended. */
+export interface StoredBodyPage {
+  seq: Float64Array;
+  t: Float64Array;
+  bodies: string[];
+}
+
 export interface EventQuery {
   /** Inclusive lower bound on event time (epoch ms). */
   fromT?: number;
@@ -44,6 +51,13 @@ export interface EventLog {
   scan(options?: ScanOptions): AsyncIterable<StoredEvent[]>;
   /** Events in arrival order after a log position: how consumers catch up. */
   readAfter(seq: number, limit: number): Promise<StoredEvent[]>;
+  /**
+   * As `readAfter` from `seq` to the log's end, a page at a time, unparsed: each event's
+   * position, time and stored body (the JSON appended). For a reader that needs a few
+   * fields of millions of events (the training snapshot's build); a log without it is read
+   * with `readAfter`.
+   */
+  bodyPages?(seq: number, pageSize: number): AsyncIterable<StoredBodyPage>;
   /**
    * The highest seq ever given out (0 for an empty log). Seqs are never reused, not even
    * after an erasure removed the newest events: consumer checkpoints point into them.

@@ -241,7 +241,8 @@ const emptyBase = (key: string, headSeq: number): Base => ({ key, rows: 0, headS
 /** Appends events to growable columns, numbering rows from `rowBase`, with the base's dictionaries. */
 class Builder {
   readonly c: { [K in ColName]: Col<Columns[K]> };
-  private readonly matchers: { bit: number; test: (e: StoredEvent) => boolean }[] = [];
+  /** Per type code, the matchers of that type (a matcher meets only events of its types). */
+  private readonly matchers: { bit: number; test: (e: StoredEvent) => boolean }[][] = EVENT_TYPES.map(() => []);
   private readonly response: { bits: number; def: Extract<LabelDef, { kind: 'response' }> }[] = [];
   private readonly scratch = new Float64Array(64);
   private readonly counts = new Map<EventType, number>(EVENT_TYPES.map((t) => [t, 0]));
@@ -267,14 +268,22 @@ class Builder {
     for (const def of SNAPSHOT_LABELS) {
       const bits = labelBits(def)!;
       if (def.kind === 'response') {
-        this.matchers.push({ bit: bits.a, test: matcher(def.exposure) }, { bit: bits.b, test: matcher(def.outcome) });
+        this.match(def.exposure.events, bits.a, matcher(def.exposure));
+        this.match(def.outcome.events, bits.b, matcher(def.outcome));
         this.response.push({ bits: bits.a | bits.b, def });
       } else {
-        this.matchers.push({ bit: bits.a, test: matcher(def.outcome) });
-        if (def.atRisk) this.matchers.push({ bit: bits.b, test: matcher(def.atRisk) });
+        this.match(def.outcome.events, bits.a, matcher(def.outcome));
+        if (def.atRisk) this.match(def.atRisk.events, bits.b, matcher(def.atRisk));
       }
     }
-    this.matchers.push({ bit: CLOSURE_BIT, test: isClosure });
+    this.match(['contact_centre'], CLOSURE_BIT, isClosure);
+  }
+
+  private match(types: readonly EventType[], bit: number, test: (e: StoredEvent) => boolean): void {
+    for (const t of new Set(types)) {
+      const code = TYPE_CODE.get(t);
+      if (code !== undefined) this.matchers[code]!.push({ bit, test });
+    }
   }
 
   get rows(): number {
@@ -287,12 +296,14 @@ class Builder {
     const type = e.event.type;
     const mask = this.features.encodeInputs(e, this.scratch, 0, this.keyOf);
     if (mask === undefined) return false;
+    const code = TYPE_CODE.get(type)!;
     let flags = 0;
-    for (const m of this.matchers) if (m.test(e)) flags |= m.bit;
+    const matchers = this.matchers[code];
+    if (matchers) for (const m of matchers) if (m.test(e)) flags |= m.bit;
     this.c.t.push(e.t);
     this.c.seq.push(e.seq);
     this.c.cust.push(this.dicts.customers.of(e.event.customerId));
-    this.c.type.push(TYPE_CODE.get(type)!);
+    this.c.type.push(code);
     this.c.flags.push(flags);
     this.c.mask.push(mask);
     this.c.inputs.pushFrom(this.scratch, 0, this.counts.get(type)!);
@@ -739,12 +750,7 @@ export class SnapshotStore {
     if (base) {
       const total = await this.log.count();
       const b = new Builder(features, base.dicts, base.rows, base.headSeq);
-      for (let after = base.headSeq; ; ) {
-        const page = await this.log.readAfter(after, PAGE);
-        if (page.length === 0) break;
-        for (const e of page) if (!b.add(e)) return this.unsupported(t0);
-        after = page[page.length - 1]!.seq;
-      }
+      if (!(await readLog(this.log, b, base.headSeq))) return this.unsupported(t0);
       const appended = b.rows;
       if (base.rows + appended === total) {
         const fresh = b.columns();
@@ -763,13 +769,7 @@ export class SnapshotStore {
     const dicts = emptyBase(key, 0).dicts;
     const b = new Builder(features, dicts, 0, 0);
     // In log-position order (the log's primary key: no sort, no index lookups); sorted in memory below.
-    for (let after = 0; ; ) {
-      const page = await this.log.readAfter(after, PAGE);
-      if (page.length === 0) break;
-      for (const e of page) if (!b.add(e)) return this.unsupported(t0);
-      after = page[page.length - 1]!.seq;
-      progress?.(b.rows);
-    }
+    if (!(await readLog(this.log, b, 0, progress))) return this.unsupported(t0);
     const cols = b.columns();
     if (version === this.version) {
       this.kept = this.keeping.write(key, b.headSeq, dicts, cols);
@@ -789,6 +789,36 @@ export class SnapshotStore {
 
   private unsupported(t0: number) {
     return { snapshot: undefined, refresh: { action: 'current' as const, reason: 'a feature type has more than 32 streams: training reads the log', rows: 0, appended: 0, seconds: (Date.now() - t0) / 1000 } };
+  }
+}
+
+/**
+ * Adds the log's events after `after` to the builder, in log-position order; false when the
+ * feature set cannot be encoded. A log that gives its stored bodies in pages (SQLite: read
+ * ahead on a worker thread) is read so, with no StoredEvent objects made.
+ */
+async function readLog(log: EventLog, b: Builder, after: number, progress?: (events: number) => void): Promise<boolean> {
+  if (log.bodyPages) {
+    // One row object reused: the builder keeps nothing of it.
+    const row: StoredEvent = { seq: 0, t: 0, recordedAt: Number.NaN, event: undefined as unknown as StoredEvent['event'] };
+    for await (const page of log.bodyPages(after, PAGE)) {
+      const { seq, t, bodies } = page;
+      for (let i = 0; i < bodies.length; i++) {
+        row.seq = seq[i]!;
+        row.t = t[i]!;
+        row.event = JSON.parse(bodies[i]!) as StoredEvent['event'];
+        if (!b.add(row)) return false;
+      }
+      progress?.(b.rows);
+    }
+    return true;
+  }
+  for (;;) {
+    const page = await log.readAfter(after, PAGE);
+    if (page.length === 0) return true;
+    for (const e of page) if (!b.add(e)) return false;
+    after = page[page.length - 1]!.seq;
+    progress?.(b.rows);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import { EVENT_TYPES, type BankEvent, type EventType, type StoredEvent } from '../../core/events.js';
-import type { AppendItem, AppendOutcome, EventLog, EventQuery, ScanOptions } from '../eventLog.js';
+import type { AppendItem, AppendOutcome, EventLog, EventQuery, ScanOptions, StoredBodyPage } from '../eventLog.js';
+import { bodyPages } from './bodyPages.js';
 import type { SqliteDb } from './db.js';
 
 interface EventRow {
@@ -114,6 +115,10 @@ export class SqliteEventLog implements EventLog {
   async readAfter(seq: number, limit: number): Promise<StoredEvent[]> {
     const rows = this.statement('SELECT seq, t, recorded_at, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as EventRow[];
     return rows.map(toStored);
+  }
+
+  bodyPages(seq: number, pageSize: number): AsyncIterable<StoredBodyPage> {
+    return bodyPages(this.db, seq, pageSize);
   }
 
   async count(query: EventQuery & { customerId?: string } = {}): Promise<number> {
