@@ -1,12 +1,10 @@
 /**
  * Drift → retrain inside the twin's closed loop, as the model lifecycle does it for a
- * deployed engine: every `everyDays` the engine's own offers since each family's model was
- * served (at most `windowDays` back) are checked against what it predicted for them
- * (calibration); a family whose take-up has moved away from its predictions by more than
- * chance allows (an exact binomial test, so a family offered a dozen times is judged too) is
- * retrained on the exploration run's rows plus the engine's own labelled offers of the last
- * `windowDays`, calibrated on the engine's own offers, and served from the next decision.
- * Nothing here reads the truth.
+ * deployed engine: every `everyDays` the engine's own offers of the last `everyDays` are
+ * checked against what each family's model predicted for them (calibration); a family whose
+ * take-up has moved away from its predictions by more than chance allows is retrained on the
+ * exploration run's rows plus the engine's own labelled offers of the last `windowDays`, and
+ * the new model is served from the next decision. Nothing here reads the truth.
  */
 import { GbdtScorer, type PropensityModel } from '../decisioning/index.js';
 import { rowScorer, train, type GbdtModel } from '../models/gbdt/index.js';
@@ -32,65 +30,20 @@ export interface CalibrationCheck {
   observedRate: number;
   meanPredicted: number;
   z: number;
-  /** Two-sided exact binomial p-value of the take-ups heard, at the mean prediction. */
-  p: number;
   retrained: boolean;
 }
 
 export interface RetrainOptions {
   everyDays: number;
   windowDays: number;
-  /**
-   * The two-sided binomial p-value below which take-up counts as drifted from the predictions
-   * (0.0027 is the old |z| > 3 of a normal approximation, which a family offered rarely, with a
-   * small predicted take-up, cannot use: 15 take-ups in 24 offers predicted at 0.7% is z = 35).
-   */
-  pLimit: number;
-  /** Offers a family needs since its model was served before its calibration is judged. */
+  /** |observed − predicted| in standard errors of the prediction that counts as drift. */
+  zLimit: number;
+  /** Offers a family needs in the check window before its calibration is judged. */
   minOffers: number;
-  /** Own offers (and take-ups) the engine needs before a retrained model is calibrated on them rather than on every row. */
-  minOwnForCalibration: number;
   seed: number;
 }
 
-/**
- * Checked every 15 days: the exploration run's customers are contacted every ten days and the
- * engine's far less often, so its models under-predict the engine's own offers from day one
- * (default twin, seed 3: investments 0.13 predicted against 0.47 taken up in the first 15
- * days); a 30-day check left a month of decisions on the wrong scale.
- */
-export const DEFAULT_RETRAIN: Omit<RetrainOptions, 'seed'> = { everyDays: 15, windowDays: 60, pLimit: 0.0027, minOffers: 10, minOwnForCalibration: 5 };
-
-/** log of the binomial coefficient, by log-gamma (Lanczos). */
-function logChoose(n: number, k: number): number {
-  return logGamma(n + 1) - logGamma(k + 1) - logGamma(n - k + 1);
-}
-function logGamma(x: number): number {
-  const g = [676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
-  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
-  let a = 0.99999999999980993;
-  const t = x - 1 + 7.5;
-  for (let i = 0; i < 8; i++) a += g[i]! / (x + i);
-  return 0.5 * Math.log(2 * Math.PI) + (x - 0.5) * Math.log(t) - t + Math.log(a);
-}
-
-/**
- * Two-sided exact binomial test: the probability, under take-up rate `p`, of a count of
- * take-ups in `n` offers no more likely than the `k` seen (the sum of every outcome's
- * probability at or below that of `k`).
- */
-export function binomialTwoSided(k: number, n: number, p: number): number {
-  if (n === 0) return 1;
-  const q = Math.min(Math.max(p, 1e-12), 1 - 1e-12);
-  const logPmf = (j: number) => logChoose(n, j) + j * Math.log(q) + (n - j) * Math.log(1 - q);
-  const seen = logPmf(k) + 1e-7;
-  let total = 0;
-  for (let j = 0; j <= n; j++) {
-    const l = logPmf(j);
-    if (l <= seen) total += Math.exp(l);
-  }
-  return Math.min(1, total);
-}
+export const DEFAULT_RETRAIN: Omit<RetrainOptions, 'seed'> = { everyDays: 30, windowDays: 60, zLimit: 3, minOffers: 50 };
 
 /** Trains one family's propensity GBDT (the twin's parameters; see enginePolicy.ts), uncalibrated. */
 function fitFamily(rows: readonly LabelledOffer[], o: { seed: number; rounds?: number; maxDepth?: number }): GbdtModel {
@@ -161,11 +114,9 @@ const foldOf = (s: LabelledOffer, i: number, k: number) => (s.group ?? i) % k;
  * on two halves of the customers score the other half, and Platt scaling of those
  * out-of-fold margins (a × margin + b) is applied to the model trained on all rows.
  */
-export function trainFamily(rows: readonly LabelledOffer[], version: string, o: { seed: number; rounds?: number; maxDepth?: number; calibrate?: boolean; calibrateOn?: (s: LabelledOffer) => boolean }): PropensityModel {
+export function trainFamily(rows: readonly LabelledOffer[], version: string, o: { seed: number; rounds?: number; maxDepth?: number; calibrate?: boolean }): PropensityModel {
   const model = fitFamily(rows, o);
   if (o.calibrate === false) return { version, model };
-  // The rows whose out-of-fold margins the scaling is fitted on (default: all of them).
-  const judged = o.calibrateOn ?? (() => true);
   const K = 2;
   const margins: number[] = [];
   const labels: number[] = [];
@@ -176,12 +127,10 @@ export function trainFamily(rows: readonly LabelledOffer[], version: string, o: 
     if (held.length === 0 || !fit.some((s) => s.label === 1) || !fit.some((s) => s.label === 0)) return { version, model };
     const scorer = rowScorer(fitFamily(fit, { ...o, seed: o.seed + k + 1 }));
     for (const s of held) {
-      if (!judged(s)) continue;
       margins.push(scorer.margin(s.row));
       labels.push(s.label);
     }
   }
-  if (margins.length === 0) return { version, model };
   const { a, b } = plattFit(margins, labels);
   if (!Number.isFinite(a) || !Number.isFinite(b) || a <= 0) return { version, model };
   return { version, model: scaleMargin(model, a, b) };
@@ -192,8 +141,6 @@ export class TwinRetrainer {
   private readonly own: LabelledOffer[] = [];
   readonly checks: CalibrationCheck[] = [];
   private retrains = 0;
-  /** The first day each family's current model decided (0: the exploration models). */
-  private readonly servedFrom = new Map<number, number>();
 
   constructor(
     private readonly exploration: readonly LabelledOffer[],
@@ -213,11 +160,11 @@ export class TwinRetrainer {
 
   /**
    * After the day's responses are in: on a check day, judges each family's calibration on
-   * the engine's offers since its model was served (at most `windowDays` back) and retrains
-   * the drifted ones. Returns the scorer to serve from now on, or undefined when nothing changed.
+   * the last `everyDays` of the engine's offers and retrains the drifted ones. Returns the
+   * scorer to serve from now on, or undefined when nothing changed.
    */
   endOfDay(day: number): GbdtScorer | undefined {
-    const { everyDays, windowDays, pLimit, minOffers, minOwnForCalibration } = this.o;
+    const { everyDays, windowDays, zLimit, minOffers } = this.o;
     if (day === 0 || day % everyDays !== 0) return undefined;
     // Older offers than the retraining window are no longer needed.
     const keepFrom = day - windowDays;
@@ -226,26 +173,17 @@ export class TwinRetrainer {
     let changed = false;
     ACTION_FAMILIES.forEach((family, f) => {
       if (!this.models[family]) return;
-      const since = this.servedFrom.get(f) ?? 0;
-      const recent = this.own.filter((s) => s.family === f && s.day >= since && s.predicted !== undefined);
+      const recent = this.own.filter((s) => s.family === f && s.day > day - everyDays && s.predicted !== undefined);
       if (recent.length < minOffers) return;
-      const taken = recent.reduce((a, s) => a + s.label, 0);
-      const observedRate = taken / recent.length;
+      const observedRate = recent.reduce((a, s) => a + s.label, 0) / recent.length;
       const meanPredicted = recent.reduce((a, s) => a + s.predicted!, 0) / recent.length;
       const se = Math.sqrt(Math.max(meanPredicted * (1 - meanPredicted), 1e-6) / recent.length);
       const z = (observedRate - meanPredicted) / se;
-      const p = binomialTwoSided(taken, recent.length, meanPredicted);
-      const drifted = p < pLimit;
-      this.checks.push({ family, day, offers: recent.length, observedRate, meanPredicted, z: Math.round(z * 100) / 100, p: Number(p.toPrecision(3)), retrained: drifted });
+      const drifted = Math.abs(z) > zLimit;
+      this.checks.push({ family, day, offers: recent.length, observedRate, meanPredicted, z: Math.round(z * 100) / 100, retrained: drifted });
       if (!drifted) return;
-      const mine = this.own.filter((s) => s.family === f && s.day >= keepFrom);
-      const minePositive = mine.reduce((a, s) => a + s.label, 0);
-      // Calibrated on the engine's own offers when there are enough of them: those are the
-      // customers it will go on choosing, and the exploration run's are more tired of contact.
-      const own = minePositive >= minOwnForCalibration && mine.length - minePositive >= minOwnForCalibration ? new Set(mine) : undefined;
-      const rows = [...this.exploration.filter((s) => s.family === f), ...mine];
-      this.models = { ...this.models, [family]: trainFamily(rows, `twin-${family}@retrain${++this.retrains}-day${day}`, { seed: this.o.seed + day, ...(own && { calibrateOn: (s: LabelledOffer) => own.has(s) }) }) };
-      this.servedFrom.set(f, day + 1);
+      const rows = [...this.exploration.filter((s) => s.family === f), ...this.own.filter((s) => s.family === f && s.day >= keepFrom)];
+      this.models = { ...this.models, [family]: trainFamily(rows, `twin-${family}@retrain${++this.retrains}-day${day}`, { seed: this.o.seed + day }) };
       changed = true;
     });
     return changed ? new GbdtScorer({ families: this.models }) : undefined;

@@ -18,7 +18,7 @@ describe('drift → retrain in the twin loop', () => {
       savings: trainFamily(exploration.filter((s) => s.family === FAMILY.savings), 'savings@0', { seed: 1, rounds: 5 }),
       guidance: trainFamily(exploration.filter((s) => s.family === FAMILY.guidance), 'guidance@0', { seed: 1, rounds: 5 }),
     };
-    const r = new TwinRetrainer(exploration, models, { everyDays: 30, windowDays: 60, pLimit: 0.0027, minOffers: 50, minOwnForCalibration: 5, seed: 1 });
+    const r = new TwinRetrainer(exploration, models, { everyDays: 30, windowDays: 60, zLimit: 3, minOffers: 50, seed: 1 });
     // Savings now taken up six times as often as predicted; guidance as predicted.
     for (const o of [...offers(FAMILY.savings, 200, 0.3, 20, 0.05), ...offers(FAMILY.guidance, 200, 0.3, 20, 0.3)]) r.offered(o);
     expect(r.endOfDay(29)).toBeUndefined();
@@ -39,7 +39,7 @@ describe('drift → retrain in the twin loop', () => {
     expect(mean(models.savings.model)).toBeLessThan(0.1);
     expect(mean(r.served.savings!.model)).toBeGreaterThan(mean(models.savings.model) + 0.05);
     // A family with too few offers in the window is not judged.
-    const quiet = new TwinRetrainer(exploration, models, { everyDays: 30, windowDays: 60, pLimit: 0.0027, minOffers: 50, minOwnForCalibration: 5, seed: 1 });
+    const quiet = new TwinRetrainer(exploration, models, { everyDays: 30, windowDays: 60, zLimit: 3, minOffers: 50, seed: 1 });
     for (const o of offers(FAMILY.savings, 20, 0.9, 25, 0.05)) quiet.offered(o);
     expect(quiet.endOfDay(30)).toBeUndefined();
     expect(quiet.checks).toEqual([]);
