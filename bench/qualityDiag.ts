@@ -42,12 +42,14 @@ type Tally = { offers: number; accepted: number; value: number; cost: number; ha
 const byFamily = new Map<string, Tally>();
 const taken = new Set<string>();
 const harms: string[] = [];
+let acceptedValueAll = 0;
 const blocks = new Map<string, { n: number; p: number; y: number }>();
 await runClosedLoop({ scenario: input, policy, days, seed, onOffer: (x) => {
   const t = byFamily.get(x.offer.family) ?? { offers: 0, accepted: 0, value: 0, cost: 0, harm: 0 };
   t.offers++;
   t.cost += CONTACT_COST_GBP[x.offer.channel];
   const first = x.accepted && x.suitable && !taken.has(`${x.customerId}|${x.offer.family}`);
+  if (x.accepted) acceptedValueAll += acceptedValue(x.offer.family, x.leaving);
   if (x.accepted) { t.accepted++; taken.add(`${x.customerId}|${x.offer.family}`); }
   if (first) t.value += acceptedValue(x.offer.family, x.leaving);
   if (x.accepted && !x.suitable) {
@@ -74,6 +76,6 @@ for (const c of retrainer.checks) console.log(JSON.stringify(c));
 console.log('# by family: offers accepted firstValue contactCost harmCost net');
 let total = 0;
 for (const [f, t] of [...byFamily].sort()) { const net = t.value - t.cost - t.harm; total += net; console.log(f.padEnd(16), t.offers, t.accepted, t.value, t.cost, t.harm, Math.round(net)); }
-console.log('net', Math.round(total));
+console.log('net', Math.round(total), 'accepted value (every take-up)', acceptedValueAll);
 console.log(`# unsuitable take-ups (${harms.length})`);
 for (const h of harms) console.log(h);

@@ -42,7 +42,7 @@ describe('help the customer took up (bank pack)', () => {
     const text = readFileSync('catalogue/default.yaml', 'utf8');
     const defaults = Object.keys(parseCatalogueYaml(text).featureDefaults);
     const read = [...new Set([...text.matchAll(/profile\.([a-z0-9_]+)/g)].map((x) => x[1]!))];
-    expect(read).toContain('days_since_guidance_taken');
+    expect(read).toContain('days_since_retention_taken');
     // Known gap: a market-wide reading no customer event gives; the refinancing weight that reads it falls back to 1 on NaN.
     const marketWide = ['base_rate_change_120d'];
     expect(read.filter((f) => !fs.names.includes(f) && !defaults.includes(f))).toEqual(marketWide);
