@@ -16,6 +16,13 @@ const DINING_MCC = '["5812", "5813", "5814"]';
 const TRAVEL = '(event.payload.merchantCategoryCode in ["4111", "4112", "4131", "4411", "4511", "4722", "7011", "7012", "7512"] || (event.payload.merchantCategoryCode >= "3000" && event.payload.merchantCategoryCode <= "3999"))';
 const FX = '(has(event.payload.merchantCountry) && event.payload.merchantCountry != "GB") || has(event.payload.originalAmount)';
 const OTHER_BANK = 'event.payload.counterpartyBank != "self" && !(has(event.payload.ownAccount) && event.payload.ownAccount)';
+/**
+ * Help the customer took up: an accepted response to one of the built-in catalogue's guidance
+ * or retention actions (catalogue/default.yaml), so its rules do not offer help again at once.
+ * A bank with its own action ids names them here or in its own feature file.
+ */
+const GUIDANCE_ACTIONS = '["help_repayments", "guide_money_help", "guide_pension_wise"]';
+const RETENTION_ACTIONS = '["ret_loyalty_rate", "ret_service_call"]';
 const CUSTOMER_ACTIVITY = ['deposit', 'withdrawal', 'card_payment', 'transfer_in', 'transfer_out', 'loan_application', 'investment_trade', 'login', 'screen_view', 'feature_use', 'email_open', 'email_click', 'push_open', 'contact_centre', 'offer_response'];
 
 export const BANK_PACK: FeatureDef[] = [
@@ -97,5 +104,7 @@ export const BANK_PACK: FeatureDef[] = [
   { name: 'contact_centre_contacts_90d', description: 'Contacts with the contact centre or chatbot in the last 90 days.', unit: 'count', events: ['contact_centre'], aggregation: 'count', window: '90d' },
   { name: 'complaints_365d', description: 'Contacts tagged "complaint" in the last 365 days.', unit: 'count', events: ['contact_centre'], where: '"complaint" in event.payload.topics', aggregation: 'count', window: '365d' },
   { name: 'hardship_contacts_365d', description: 'Contacts tagged "hardship", "payment_difficulty" or "arrears" in the last 365 days: a vulnerability signal.', unit: 'count', events: ['contact_centre'], where: 'event.payload.topics.exists(t, t in ["hardship", "payment_difficulty", "arrears"])', aggregation: 'count', window: '365d' },
+  { name: 'days_since_guidance_taken', description: 'Days since the customer last took up help or guidance from the bank (an accepted offer of a guidance action of the built-in catalogue); missing when never.', unit: 'days', events: ['offer_response'], where: `event.payload.response == "accepted" && event.payload.actionId in ${GUIDANCE_ACTIONS}`, aggregation: 'days_since_last', window: 'lifetime' },
+  { name: 'days_since_retention_taken', description: 'Days since the customer last took up a retention offer (an accepted offer of a retention action of the built-in catalogue); missing when never.', unit: 'days', events: ['offer_response'], where: `event.payload.response == "accepted" && event.payload.actionId in ${RETENTION_ACTIONS}`, aggregation: 'days_since_last', window: 'lifetime' },
   { name: 'negative_contacts_90d', description: 'Contacts with negative sentiment in the last 90 days.', unit: 'count', events: ['contact_centre'], where: 'has(event.payload.sentiment) && event.payload.sentiment == "negative"', aggregation: 'count', window: '90d' },
 ];

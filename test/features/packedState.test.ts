@@ -18,7 +18,10 @@ import { LegacyOnlineFeatureStore } from './reference/legacyOnline.js';
 import { appendItems, generateEvents } from './generate.js';
 
 const DAY = 86_400_000;
-const fs = FeatureSet.compile(BANK_PACK);
+// The bank pack as the format 3 fixture was saved with: features added since (help taken up)
+// change the definitions version, which rebuilds saved states from the log by design.
+const ADDED_SINCE_FIXTURE = new Set(['days_since_guidance_taken', 'days_since_retention_taken']);
+const fs = FeatureSet.compile(BANK_PACK.filter((d) => !ADDED_SINCE_FIXTURE.has(d.name)));
 
 async function storedOf(seed: number, customers: number, days: number): Promise<{ log: MemoryEventLog; stored: StoredEvent[]; ids: string[] }> {
   const { arrival } = generateEvents(seed, { customers, days });
@@ -108,7 +111,7 @@ describe('packed online state', () => {
       states: Record<string, string>;
       values: Record<string, Record<string, number | null>>;
     };
-    // The bank pack and the snapshot format are unchanged, so the saved version still matches.
+    // The fixture's bank pack and the snapshot format are unchanged, so the saved version still matches.
     expect(fs.version).toBe(fixture.definitionsVersion);
     const store = new MemoryProfileStore();
     await store.commit({ put: Object.entries(fixture.states).map(([customerId, hex]) => ({ customerId, state: Uint8Array.from(Buffer.from(hex, 'hex')) })), remove: [], checkpoint: fixture.checkpoint });

@@ -46,6 +46,24 @@ describe('drift → retrain in the twin loop', () => {
   });
 });
 
+describe('drift checks on the offers since the model was served', () => {
+  it('judges a family offered too rarely for one check window on its offers since the model was served, and a retrained one only on what it predicted', () => {
+    const exploration = offers(FAMILY.investment, 400, 0.05, 0);
+    const models = { investment: trainFamily(exploration, 'investment@0', { seed: 1, rounds: 5 }) };
+    const r = new TwinRetrainer(exploration, models, { everyDays: 15, windowDays: 60, zLimit: 3, minOffers: 50, seed: 1 });
+    // 30 offers in each of two check windows, taken up far more often than predicted.
+    for (const o of offers(FAMILY.investment, 30, 0.5, 5, 0.05)) r.offered(o);
+    expect(r.endOfDay(15)).toBeUndefined();
+    for (const o of offers(FAMILY.investment, 30, 0.5, 20, 0.05)) r.offered(o);
+    expect(r.endOfDay(30)).toBeDefined();
+    expect(r.checks.map((c) => [c.day, c.offers, c.retrained])).toEqual([[30, 60, true]]);
+    // The new model is judged on its own offers only: the 60 before it no longer count.
+    for (const o of offers(FAMILY.investment, 40, 0.5, 35, 0.5)) r.offered(o);
+    expect(r.endOfDay(45)).toBeUndefined();
+    expect(r.checks).toHaveLength(1);
+  });
+});
+
 describe('calibrated family models', () => {
   it('Platt scaling recovers the slope and intercept behind the labels', () => {
     const r = mulberry32(11);
