@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -59,6 +60,30 @@ describe('the decision log hand-off ring (decision 0023)', () => {
     await log.append(decision(3, 100));
     expect((await log.get('d3'))?.record).toEqual(decision(3, 100).record);
     await log.close();
+  });
+
+  it('a record deflated with the dictionary it names reads back with it; a name the log does not hold is not used', async () => {
+    const path = logPath();
+    const log = new WorkerSqliteDecisionLog(path);
+    // Forty names that share nothing, each in the record once: only a dictionary that holds them shrinks them.
+    const names = Array.from({ length: 40 }, (_, k) => createHash('sha256').update(String(k)).digest('hex').slice(0, 20));
+    await log.putCatalogue('record-dictionary:t1', names.map((n) => JSON.stringify(n)).join(','));
+    const record = { ids: names.map((_, k) => names[(k * 7) % 40]) };
+    await log.append({ ...decision(1, 1), record, recordDictionary: 'record-dictionary:t1' });
+    await log.append({ ...decision(2, 1), record });
+    await log.append({ ...decision(3, 1), record, recordDictionary: 'record-dictionary:absent' });
+    const raw = new Database(path, { readonly: true });
+    const rows = raw.prepare('SELECT decision_id AS id, record_dictionary AS dict, LENGTH(record) AS n FROM decisions ORDER BY decision_id').all() as { id: string; dict: string | null; n: number }[];
+    raw.close();
+    expect(rows.map((r) => [r.id, r.dict])).toEqual([['d1', 'record-dictionary:t1'], ['d2', null], ['d3', null]]);
+    expect(rows[0]!.n).toBeLessThan(rows[1]!.n * 0.6);
+    for (const id of ['d1', 'd2', 'd3']) expect((await log.get(id))?.record).toEqual(record);
+    expect((await log.search({ customerId: 'c1', limit: 5 })).map((d) => d.record)).toEqual([record]);
+    await log.close();
+    // Another process reading the file (a restart) finds the dictionary in the log itself.
+    const again = new WorkerSqliteDecisionLog(path);
+    expect((await again.get('d1'))?.record).toEqual(record);
+    await again.close();
   });
 
   it('every acknowledged record is in the file after the process is killed mid-stream', async () => {

@@ -16,7 +16,7 @@ import type { Statement } from 'better-sqlite3';
 import type { DecisionLog, DecisionQuery, LinkedResponse, LoggedDecision } from '../decisionLog.js';
 import { openSqlite, type SqliteDb } from './db.js';
 import { RecordRing, RING_READER_SOURCE, SIGNAL, SLEEPING, type Frame } from './decisionLogRing.js';
-import { DECISION_LOG_MIGRATIONS, DUPLICATE_DECISION, ERASE_CHOSEN, INSERT_CHOSEN, INSERT_DECISION, readLoggedDecision, searchDecisions, type DecisionRow } from './decisionLog.js';
+import { DECISION_LOG_MIGRATIONS, DUPLICATE_DECISION, ERASE_CHOSEN, INSERT_CHOSEN, INSERT_DECISION, readLoggedDecision, RecordDictionaries, searchDecisions, type DecisionRow } from './decisionLog.js';
 
 // Plain CommonJS so the worker needs no TypeScript loader (it runs under tsx and from dist).
 // An eval'd worker resolves bare names from the working directory, not from this package:
@@ -51,7 +51,7 @@ const appendMany = db.transaction((frames) => {
   for (const f of frames) {
     if (f.error !== undefined) continue;
     const c = f.row;
-    f.duplicate = insert.run(c[0], c[1], c[2], c[3], c[4], JSON.stringify(c[5]), f.deflated).changes === 0;
+    f.duplicate = insert.run(c[0], c[1], c[2], c[3], c[4], JSON.stringify(c[5]), f.deflated, f.dictionary).changes === 0;
     if (!f.duplicate) for (const a of c[5]) insertChosen.run(a, c[3], c[0]);
   }
 });
@@ -61,14 +61,32 @@ const erase = db.transaction((customerId) => {
   return eraseDecisions.run(customerId).changes;
 });
 const message = (e) => String((e && e.message) || e);
+// Record dictionaries by name (decision 0023): put by the decisioning module, through this
+// thread, before the first record that names them. One that is not there is not used.
+const selectDictionary = db.prepare('SELECT body FROM decision_catalogues WHERE version = ?');
+const dictionaries = new Map();
+function dictionary(name) {
+  if (typeof name !== 'string') return undefined;
+  let d = dictionaries.get(name);
+  if (d === undefined) {
+    const row = selectDictionary.get(name);
+    const text = row ? JSON.parse(row.body) : null;
+    d = typeof text === 'string' ? Buffer.from(text, 'utf8') : null;
+    if (dictionaries.size >= 1000) dictionaries.clear();
+    if (d) dictionaries.set(name, d);
+  }
+  return d || undefined;
+}
 /** One group: every frame published so far (bounded), deflated off the event loop and before the write transaction, then one commit. */
 function commitGroup() {
   const frames = ring.takeFrames(workerData.maxGroup);
   for (const f of frames) {
     try {
       f.row = JSON.parse(f.columns.toString('utf8'));
-      // A packed record's JSON repeats its ids and names: deflated (~5 KB -> ~1.5 KB) from the ring's bytes, never decoded to a string.
-      f.deflated = deflateRawSync(f.record, { level: 3 });
+      // A packed record's JSON repeats its ids and names: deflated (~5 KB -> ~1 KB with its dictionary) from the ring's bytes, never decoded to a string.
+      const d = dictionary(f.row[6]);
+      f.dictionary = d ? f.row[6] : null;
+      f.deflated = deflateRawSync(f.record, d ? { level: 3, dictionary: d } : { level: 3 });
     } catch (e) {
       f.error = 'decision log: unreadable record (' + message(e) + ')';
     }
@@ -156,6 +174,7 @@ export class WorkerSqliteDecisionLog implements DecisionLog {
   private readonly selectCustomer: Statement<unknown[]>;
   private readonly selectCatalogue: Statement<unknown[]>;
   private readonly countAll: Statement<unknown[]>;
+  private readonly dictionaries: RecordDictionaries;
 
   /**
    * Opens (creating if needed) the log at `path`; `synchronous` as in SQLite (NORMAL: a
@@ -170,6 +189,7 @@ export class WorkerSqliteDecisionLog implements DecisionLog {
     this.selectCustomer = this.reader.prepare('SELECT * FROM decisions WHERE customer_id = ? ORDER BY decided_at DESC, decision_id DESC LIMIT ?');
     this.selectCatalogue = this.reader.prepare('SELECT body FROM decision_catalogues WHERE version = ?');
     this.countAll = this.reader.prepare('SELECT COUNT(*) AS n FROM decisions');
+    this.dictionaries = new RecordDictionaries(this.reader);
     const channel = new MessageChannel();
     this.port = channel.port1;
     this.worker = new Worker(WORKER, {
@@ -213,7 +233,7 @@ export class WorkerSqliteDecisionLog implements DecisionLog {
     if (this.failed) return Promise.reject(this.failed);
     if (this.closed) return Promise.reject(new Error('decision log is closed'));
     // The row's columns, a newline (JSON.stringify never writes one), the record: written as UTF-8 into the ring.
-    const text = `${JSON.stringify([d.decisionId, d.customerId, d.channel, d.decidedAt, d.catalogueVersion, d.chosenActions])}\n${JSON.stringify(d.record)}`;
+    const text = `${JSON.stringify([d.decisionId, d.customerId, d.channel, d.decidedAt, d.catalogueVersion, d.chosenActions, d.recordDictionary ?? null])}\n${JSON.stringify(d.record)}`;
     if (text.length > this.ring.maxPayload / 3 && Buffer.byteLength(text) > this.ring.maxPayload) {
       return Promise.reject(new Error(`decision ${d.decisionId}: its record is ${Buffer.byteLength(text)} bytes, more than the decision log takes (${this.ring.maxPayload})`));
     }
@@ -282,15 +302,15 @@ export class WorkerSqliteDecisionLog implements DecisionLog {
       response: r.response,
       at: r.at,
     }));
-    return { ...readLoggedDecision(row), responses };
+    return { ...readLoggedDecision(row, this.dictionaries), responses };
   }
 
   async listCustomer(customerId: string, limit: number): Promise<LoggedDecision[]> {
-    return (this.selectCustomer.all(customerId, limit) as DecisionRow[]).map(readLoggedDecision);
+    return (this.selectCustomer.all(customerId, limit) as DecisionRow[]).map((r) => readLoggedDecision(r, this.dictionaries));
   }
 
   async search(q: DecisionQuery): Promise<LoggedDecision[]> {
-    return searchDecisions(this.reader, q);
+    return searchDecisions(this.reader, this.dictionaries, q);
   }
 
   async linkResponse(decisionId: string, response: LinkedResponse): Promise<boolean> {
