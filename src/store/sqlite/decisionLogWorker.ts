@@ -240,10 +240,9 @@ export class WorkerSqliteDecisionLog implements DecisionLog {
     return new Promise((resolve, reject) => {
       const f: Frame = { text, start: 0, end: 0, resolve, reject };
       if (this.overflow.length > 0 || !this.ring.put(f)) this.overflow.push(f);
-      else {
-        this.sent.push(f);
-        this.publish();
-      }
+      else this.sent.push(f);
+      // Also when it did not fit: a skip to the ring's start may have been written, and the writer must pass it.
+      this.publish();
     });
   }
 
@@ -263,14 +262,15 @@ export class WorkerSqliteDecisionLog implements DecisionLog {
     if (!this.waiting) void this.acknowledge();
   }
 
-  /** Waits on the committed counter and settles every frame it covers, until none is left to wait for. */
+  /**
+   * Settles every frame the committed counter covers, moves waiting records into the freed
+   * room, and waits on the counter (Atomics.waitAsync) until no record is left unsettled.
+   */
   private async acknowledge(): Promise<void> {
     this.waiting = true;
-    let seen = this.ring.committed();
     try {
-      while (this.sent.length > 0 && !this.failed) {
-        await this.ring.committedPast(seen);
-        seen = this.ring.committed();
+      while (!this.failed) {
+        const seen = this.ring.committed();
         let i = 0;
         for (; i < this.sent.length && this.ring.isCommitted(this.sent[i]!, seen); i++) {
           const f = this.sent[i]!;
@@ -280,12 +280,12 @@ export class WorkerSqliteDecisionLog implements DecisionLog {
         }
         if (i > 0) this.sent = this.sent.slice(i);
         this.ring.release(seen);
-        let moved = false;
-        while (this.overflow.length > 0 && this.ring.put(this.overflow[0]!)) {
-          this.sent.push(this.overflow.shift()!);
-          moved = true;
+        if (this.overflow.length > 0) {
+          while (this.overflow.length > 0 && this.ring.put(this.overflow[0]!)) this.sent.push(this.overflow.shift()!);
+          if (this.ring.publish()) this.ring.wake();
         }
-        if (moved && this.ring.publish()) this.ring.wake();
+        if (this.sent.length === 0 && this.overflow.length === 0) return;
+        await this.ring.committedPast(seen);
       }
     } finally {
       this.waiting = false;
