@@ -369,7 +369,8 @@ export class Decisioning {
       if (experiment) record.experiment = p === undefined ? experiment : { ...experiment, actionProbability: p };
       try {
         const packed = await this.records.pack(record);
-        await this.deps.log.append({ decisionId, customerId, channel: o.channel, decidedAt: o.now, catalogueVersion: cat.version, chosenActions: record.chosen.map((c) => c.actionId), record: packed });
+        const recordDictionary = await this.records.dictionary(cat);
+        await this.deps.log.append({ decisionId, customerId, channel: o.channel, decidedAt: o.now, catalogueVersion: cat.version, chosenActions: record.chosen.map((c) => c.actionId), record: packed, recordDictionary });
       } catch (e) {
         // No contact without its decision record: the contacts just committed are withdrawn and their capacity given back.
         const keys = sel.capacity.map((t) => t.key);

@@ -20,6 +20,8 @@
  */
 import { createHash } from 'node:crypto';
 import { NextbestError } from '../core/errors.js';
+import { CHANNEL_NAMES } from '../core/channels.js';
+import { ConsentPurpose } from '../core/events.js';
 import type { DecisionLog, LoggedDecision } from '../store/decisionLog.js';
 import { remakeRecord } from './buildRecord.js';
 import type { ActionVars, CompiledCatalogue } from './compile.js';
@@ -28,8 +30,12 @@ import { randomOrder } from './experimentArm.js';
 import type { Contribution, FeatureValues, PropensityScore, PropensityScorer } from './scoring.js';
 import type { DecisionInputs, DecisionRecord, Explanation } from './trace.js';
 
-/** The stored encoding's version (the record format seen by the API stays DECISION_FORMAT_VERSION). */
-export const STORED_DECISION_FORMAT = 2 as const;
+/**
+ * The stored encoding's version (the record format seen by the API stays DECISION_FORMAT_VERSION).
+ * 3: the contact history grouped by decision (decision 0023); 2 (read as well): as columns.
+ */
+export const STORED_DECISION_FORMAT = 3 as const;
+const READABLE_FORMATS: ReadonlySet<unknown> = new Set([2, STORED_DECISION_FORMAT]);
 
 /** The fields of a record that are derived from the others and rebuilt when it is read. */
 const DERIVED = ['signals', 'models', 'candidates', 'chosen', 'explanation'] as const;
@@ -37,7 +43,7 @@ const DERIVED_KEYS: ReadonlySet<string> = new Set(DERIVED);
 
 /** A decision record as the log keeps it. */
 export interface StoredDecision {
-  stored: typeof STORED_DECISION_FORMAT;
+  stored: typeof STORED_DECISION_FORMAT | 2;
   /** The record's own fields but the derived ones, in their order; `inputs.profile` as values. */
   record: Record<string, unknown> & { inputs: Omit<DecisionInputs, 'profile'> & { profile: (number | null)[] } };
   /** The names of `inputs.profile`'s values: a reference to a list stored once (`profileKeysFor`). */
@@ -51,12 +57,58 @@ export interface StoredDecision {
 
 /** Whether a logged record is in the compact form. */
 export function isStoredDecision(x: unknown): x is StoredDecision {
-  return typeof x === 'object' && x !== null && (x as { stored?: unknown }).stored === STORED_DECISION_FORMAT;
+  return typeof x === 'object' && x !== null && READABLE_FORMATS.has((x as { stored?: unknown }).stored);
 }
 
 /** The key under which a list of profile feature names is kept (content-addressed). */
 export function profileKeysRef(keys: readonly string[]): string {
   return `profile-keys:${createHash('sha256').update(keys.join('\n')).digest('base64url').slice(0, 22)}`;
+}
+
+/**
+ * The text that primes the compression of a catalogue's stored records (decision 0023): the
+ * stored format's field names, the catalogue's action ids with their families, the channels
+ * and the consent purposes, spelt as a record spells them. Deflate finds a record's first
+ * mention of each here instead of paying its letters (about a quarter of a compressed
+ * record). Nothing about any customer, so erasure never has to reach it. The log keeps it
+ * once, by its content hash (`recordDictionaryRef`), and each row names the one it used.
+ */
+export function recordDictionary(cat: CompiledCatalogue): string {
+  const actions = cat.catalogue.actions.map((a) => `${JSON.stringify(a.id)},${JSON.stringify(a.family)}`).join(',');
+  const template = {
+    stored: STORED_DECISION_FORMAT,
+    record: {
+      formatVersion: 1,
+      decisionId: 'd-',
+      customerId: '',
+      channel: '',
+      n: 1,
+      decidedAt: '',
+      catalogueVersion: cat.version,
+      levers: { families: {}, actions: {} },
+      inputs: {
+        customer: { id: '', age: 0, resident: true, country: 'GB', timeZone: 'Europe/London', riskTolerance: 'low', riskLevel: 1, sophistication: 'novice', novice: true, vulnerable: false, vulnerabilityFlags: [], holdings: [], tenureDays: 0, segment: 'all', horizon: 'short', attributes: {} },
+        profile: [],
+        profileVersion: '',
+        scores: {},
+        consents: Object.fromEntries(ConsentPurpose.options.map((p) => [p, true])),
+        context: {},
+        sessionId: null,
+        history: { contacts: { groups: [] }, declines: { cols: ['actionId', 'family', 'at'], rows: [] } },
+      },
+      capacityRefused: [],
+    },
+    profileKeysRef: 'profile-keys:',
+    scored: [],
+    chosenIds: [],
+    shap: { top: [] },
+  };
+  return `${CHANNEL_NAMES.map((c) => JSON.stringify(c)).join(',')},${actions},null,${JSON.stringify(template)}`;
+}
+
+/** The name a record dictionary is kept under in the log (content-addressed). */
+export function recordDictionaryRef(text: string): string {
+  return `record-dictionary:${createHash('sha256').update(text).digest('base64url').slice(0, 22)}`;
 }
 
 /** Remembers the refs of the key lists seen, so the hash runs once per distinct list. */
@@ -175,15 +227,50 @@ function fromColumns(x: unknown): unknown {
     return o;
   });
 }
-/** The contact history with its lists as columns; other fields as they are, in their order. */
+/**
+ * The contacts grouped by the decision that made them: a decision's n contacts share its id,
+ * channel, time and session, and the id is the one part of a record no compressor shrinks
+ * (122 random bits). A group is [decisionId, channel, at, sessionId or null, then actionId,
+ * family for each contact], consecutive contacts only, so the order comes back as it was. Only
+ * for contacts with exactly the keys decide() reads from the store, in its order; any other
+ * list is kept as columns or as it is.
+ */
+const CONTACT_KEYS = 'decisionId,actionId,family,channel,at';
+type ContactGroup = [decisionId: string, channel: string, at: number, sessionId: string | null, ...actionsAndFamilies: string[]];
+function toGroups(list: unknown): { groups: ContactGroup[] } | undefined {
+  if (!Array.isArray(list) || list.length === 0) return undefined;
+  const groups: ContactGroup[] = [];
+  let last: ContactGroup | undefined;
+  for (const o of list as Record<string, unknown>[]) {
+    if (typeof o !== 'object' || o === null || Array.isArray(o)) return undefined;
+    const keys = Object.keys(o).join(',');
+    const session = keys === CONTACT_KEYS ? null : keys === `${CONTACT_KEYS},sessionId` && typeof o.sessionId === 'string' ? o.sessionId : undefined;
+    const { decisionId, actionId, family, channel, at } = o;
+    if (session === undefined || typeof decisionId !== 'string' || typeof actionId !== 'string' || typeof family !== 'string' || typeof channel !== 'string' || typeof at !== 'number') return undefined;
+    if (last && last[0] === decisionId && last[1] === channel && Object.is(last[2], at) && last[3] === session) last.push(actionId, family);
+    else groups.push((last = [decisionId, channel, at, session, actionId, family]));
+  }
+  return { groups };
+}
+function fromGroups(groups: ContactGroup[]): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const g of groups) {
+    for (let i = 4; i < g.length; i += 2) out.push({ decisionId: g[0], actionId: g[i], family: g[i + 1], channel: g[1], at: g[2], ...(g[3] !== null && { sessionId: g[3] }) });
+  }
+  return out;
+}
+/** The contact history with its contacts grouped by decision and its declines as columns; other fields as they are, in their order. */
 function packHistory(h: DecisionInputs['history']): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(h)) out[k] = k === 'contacts' || k === 'declines' ? toColumns(v) : v;
+  for (const [k, v] of Object.entries(h)) out[k] = k === 'contacts' ? (toGroups(v) ?? toColumns(v)) : k === 'declines' ? toColumns(v) : v;
   return out;
 }
 function unpackHistory(h: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(h)) out[k] = k === 'contacts' || k === 'declines' ? fromColumns(v) : v;
+  for (const [k, v] of Object.entries(h)) {
+    const grouped = k === 'contacts' && typeof v === 'object' && v !== null && 'groups' in v;
+    out[k] = grouped ? fromGroups((v as { groups: ContactGroup[] }).groups) : k === 'contacts' || k === 'declines' ? fromColumns(v) : v;
+  }
   return out;
 }
 
@@ -236,6 +323,8 @@ export class LoggedRecords {
   private readonly keyRefs = new ProfileKeyRefs();
   /** Feature-name lists known to be in the log (or being written), by ref; bounded. */
   private readonly keyLists = new Map<string, Promise<readonly string[]>>();
+  /** The record dictionary of each catalogue version, once in the log (or being written); bounded. */
+  private readonly dictionaries = new Map<string, Promise<string>>();
 
   constructor(private readonly deps: { log: Pick<DecisionLog, 'putCatalogue' | 'getCatalogue'>; snapshot: (version: string) => Promise<CompiledCatalogue> }) {}
 
@@ -250,6 +339,19 @@ export class LoggedRecords {
     }
     await stored;
     return packRecord(record, keys.ref);
+  }
+
+  /** The name of the dictionary that primes the compression of `cat`'s records, once it is in the log. */
+  dictionary(cat: CompiledCatalogue): Promise<string> {
+    let ref = this.dictionaries.get(cat.version);
+    if (!ref) {
+      const text = recordDictionary(cat);
+      const name = recordDictionaryRef(text);
+      if (this.dictionaries.size >= 1000) this.dictionaries.clear(); // a second put is ignored
+      this.dictionaries.set(cat.version, (ref = this.deps.log.putCatalogue(name, text).then(() => name)));
+      ref.catch(() => this.dictionaries.delete(cat.version));
+    }
+    return ref;
   }
 
   /** A logged record as decide() built it, whatever form the log keeps it in. */

@@ -19,6 +19,12 @@ export interface LoggedDecision {
   /** The chosen action ids in rank order (an indexed column: searches and reports filter on it without reading the record). */
   chosenActions: string[];
   record: unknown;
+  /**
+   * A write hint: the name of a catalogue-table entry (`putCatalogue`, a string) that primes
+   * the compression of `record`. An adapter that compresses records keeps which one it used
+   * to read them back; others ignore it (reads may or may not give it back).
+   */
+  recordDictionary?: string;
 }
 
 /** A customer's answer to a decided action, from an offer_response event. */

@@ -99,21 +99,39 @@ describe('the decision log stores records compactly (storedRecord.ts) and rebuil
     }
   });
 
-  it('keeps the inputs exactly: the contact history as columns when its entries share their keys, as it is when they do not', () => {
+  it('keeps the inputs exactly: contacts grouped by decision, as columns or as they are when they do not fit', () => {
     const c = golden.cases.find((x) => x.record.chosen.length > 0)!;
     const keys = Object.keys(c.record.inputs.profile);
     const contact = (k: number, extra: Record<string, unknown> = {}) => ({ decisionId: `d${k}`, actionId: 'saver', family: 'savings', channel: 'email', at: 1_700_000_000_000 + k, ...extra });
+    const pair = (k: number, extra: Record<string, unknown> = {}) => [contact(k, extra), { ...contact(k, extra), actionId: 'card', family: 'cards' }];
     for (const history of [
       { contacts: [contact(1), contact(2), contact(3)], declines: [{ actionId: 'saver', family: 'savings', at: 5 }] },
       { contacts: [contact(1), contact(2, { sessionId: 's1' })], declines: [] },
       { contacts: [contact(1, { sessionId: undefined }), contact(2)], declines: [] },
+      { contacts: [contact(1, { sessionId: null })], declines: [] },
+      // One decision's contacts at two times, on two channels, in two sessions, and apart: each its own group, in order.
+      { contacts: [...pair(1), contact(1, { at: 9 }), { ...contact(1), channel: 'sms' }, ...pair(1, { sessionId: 's1' }), ...pair(1, { sessionId: 's2' }), contact(2), ...pair(1)], declines: [] },
     ]) {
       const record = { ...c.record, inputs: { ...c.record.inputs, history } } as DecisionRecord;
       const stored = JSON.parse(JSON.stringify(packRecord(record, profileKeysRef(keys)))) as StoredDecision;
       expect(JSON.stringify(unpackRecord(stored, keys).record.inputs)).toBe(JSON.stringify(record.inputs));
     }
-    const uniform = JSON.parse(JSON.stringify(packRecord({ ...c.record, inputs: { ...c.record.inputs, history: { contacts: [contact(1), contact(2)], declines: [] } } } as DecisionRecord, 'k'))) as StoredDecision;
-    expect((uniform.record.inputs as unknown as { history: { contacts: unknown } }).history.contacts).toEqual({ cols: ['decisionId', 'actionId', 'family', 'channel', 'at'], rows: [['d1', 'saver', 'savings', 'email', 1_700_000_000_001], ['d2', 'saver', 'savings', 'email', 1_700_000_000_002]] });
+    const packed = (contacts: unknown[]) => (JSON.parse(JSON.stringify(packRecord({ ...c.record, inputs: { ...c.record.inputs, history: { contacts, declines: [] } } } as DecisionRecord, 'k'))) as { record: { inputs: { history: { contacts: unknown } } } }).record.inputs.history.contacts;
+    // A decision's n contacts share one id, channel, time and session: stored once per decision.
+    expect(packed([...pair(1), contact(2, { sessionId: 's' })])).toEqual({ groups: [['d1', 'email', 1_700_000_000_001, null, 'saver', 'savings', 'card', 'cards'], ['d2', 'email', 1_700_000_000_002, 's', 'saver', 'savings']] });
+    // Contacts with other keys than the store's keep the column form.
+    expect(packed([contact(1, { note: 'x' }), contact(2, { note: 'y' })])).toEqual({ cols: ['decisionId', 'actionId', 'family', 'channel', 'at', 'note'], rows: [['d1', 'saver', 'savings', 'email', 1_700_000_000_001, 'x'], ['d2', 'saver', 'savings', 'email', 1_700_000_000_002, 'y']] });
+  });
+
+  it('a record stored in the earlier form (format 2, contacts as columns) still reads back exactly', () => {
+    const c = golden.cases.find((x) => x.record.chosen.length > 0 && x.record.inputs.history.contacts.length > 0) ?? golden.cases.find((x) => x.record.chosen.length > 0)!;
+    const keys = Object.keys(c.record.inputs.profile);
+    const contacts = [{ decisionId: 'd1', actionId: 'saver', family: 'savings', channel: 'email', at: 1 }];
+    const record = { ...c.record, inputs: { ...c.record.inputs, history: { contacts, declines: [] } } } as DecisionRecord;
+    const stored = JSON.parse(JSON.stringify(packRecord(record, profileKeysRef(keys)))) as StoredDecision;
+    const v2 = { ...stored, stored: 2, record: { ...stored.record, inputs: { ...stored.record.inputs, history: { contacts: { cols: ['decisionId', 'actionId', 'family', 'channel', 'at'], rows: [['d1', 'saver', 'savings', 'email', 1]] }, declines: [] } } } } as unknown as StoredDecision;
+    expect(isStoredDecision(v2)).toBe(true);
+    expect(JSON.stringify(unpackRecord(v2, keys).record.inputs)).toBe(JSON.stringify(record.inputs));
   });
 
   it('a record that no longer rebuilds to its logged choice is an error, not a silent rewrite', () => {

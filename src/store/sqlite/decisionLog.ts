@@ -39,6 +39,9 @@ export const DECISION_LOG_MIGRATIONS = [
    UPDATE decisions SET chosen_actions = (SELECT json_group_array(json_extract(c.value, '$.actionId')) FROM json_each(decisions.record, '$.chosen') AS c WHERE json_type(c.value, '$.actionId') = 'text')
      WHERE typeof(record) = 'text' AND json_valid(record) AND json_type(record, '$.chosen') = 'array';
    INSERT OR IGNORE INTO decision_actions (action_id, decided_at, decision_id) SELECT a.value, d.decided_at, d.decision_id FROM decisions d, json_each(d.chosen_actions) AS a;`,
+  // The dictionary a deflated record was compressed with (decision 0023): the name of its
+  // entry in decision_catalogues; NULL for text and for records deflated without one.
+  'ALTER TABLE decisions ADD COLUMN record_dictionary TEXT;',
 ];
 
 /**
@@ -46,7 +49,7 @@ export const DECISION_LOG_MIGRATIONS = [
  * record with DUPLICATE_DECISION, no savepoint per record), of its chosen actions into their
  * index, and the index rows of a customer's decisions (erasure): both adapters, the worker's too.
  */
-export const INSERT_DECISION = 'INSERT INTO decisions (decision_id, customer_id, channel, decided_at, catalogue_version, chosen_actions, record) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (decision_id) DO NOTHING';
+export const INSERT_DECISION = 'INSERT INTO decisions (decision_id, customer_id, channel, decided_at, catalogue_version, chosen_actions, record, record_dictionary) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (decision_id) DO NOTHING';
 export const INSERT_CHOSEN = 'INSERT OR IGNORE INTO decision_actions (action_id, decided_at, decision_id) VALUES (?, ?, ?)';
 export const ERASE_CHOSEN = 'DELETE FROM decision_actions WHERE (action_id, decided_at, decision_id) IN (SELECT a.value, d.decided_at, d.decision_id FROM decisions d, json_each(d.chosen_actions) AS a WHERE d.customer_id = ?)';
 export const DUPLICATE_DECISION = 'UNIQUE constraint failed: decisions.decision_id (the decision is already logged)';
@@ -60,26 +63,55 @@ export interface DecisionRow {
   chosen_actions: string;
   /** JSON text, or (written by the log's worker) the JSON deflated (raw DEFLATE) as a BLOB. */
   record: string | Uint8Array;
+  /** The dictionary the BLOB was deflated with, by name (NULL: none). */
+  record_dictionary: string | null;
 }
 
-/** A stored record's JSON: as it is, or inflated when the worker stored it deflated. */
-const recordJson = (record: string | Uint8Array): string => (typeof record === 'string' ? record : inflateRawSync(record).toString('utf8'));
+/**
+ * The record dictionaries of a log, by name, as the bytes deflate was primed with: read from
+ * decision_catalogues once (they never change: the name is their content hash).
+ */
+export class RecordDictionaries {
+  private readonly known = new Map<string, Buffer>();
+  private readonly select;
+  constructor(db: SqliteDb) {
+    this.select = db.prepare('SELECT body FROM decision_catalogues WHERE version = ?');
+  }
+  get(name: string): Buffer {
+    let d = this.known.get(name);
+    if (!d) {
+      const row = this.select.get(name) as { body: string } | undefined;
+      const text: unknown = row ? JSON.parse(row.body) : undefined;
+      if (typeof text !== 'string') throw new Error(`decision log: record dictionary ${name} is not in decision_catalogues`);
+      if (this.known.size >= 1000) this.known.clear();
+      this.known.set(name, (d = Buffer.from(text, 'utf8')));
+    }
+    return d;
+  }
+}
 
-export const readLoggedDecision = (r: DecisionRow): LoggedDecision => ({
+/** A stored record's JSON: as it is, or inflated (with its dictionary, if any) when the worker stored it deflated. */
+const recordJson = (r: DecisionRow, dictionaries: RecordDictionaries): string => {
+  if (typeof r.record === 'string') return r.record;
+  return inflateRawSync(r.record, r.record_dictionary ? { dictionary: dictionaries.get(r.record_dictionary) } : {}).toString('utf8');
+};
+
+/** A row as the port gives it. */
+export const readLoggedDecision = (r: DecisionRow, dictionaries: RecordDictionaries): LoggedDecision => ({
   decisionId: r.decision_id,
   customerId: r.customer_id,
   channel: r.channel,
   decidedAt: r.decided_at,
   catalogueVersion: r.catalogue_version,
   chosenActions: JSON.parse(r.chosen_actions) as string[],
-  record: JSON.parse(recordJson(r.record)),
+  record: JSON.parse(recordJson(r, dictionaries)),
 });
 
 /**
  * The reviewers' search over the decision log, shared by both SQLite adapters: the indexed
  * columns narrow the rows; a chosen action is matched in its index (decision_actions).
  */
-export function searchDecisions(db: SqliteDb, q: DecisionQuery): LoggedDecision[] {
+export function searchDecisions(db: SqliteDb, dictionaries: RecordDictionaries, q: DecisionQuery): LoggedDecision[] {
   const where: string[] = [];
   const args: (string | number)[] = [];
   const term = (sql: string, v: string | number | undefined) => {
@@ -100,7 +132,7 @@ export function searchDecisions(db: SqliteDb, q: DecisionQuery): LoggedDecision[
     args.push(q.actionId);
   }
   const sql = `SELECT * FROM decisions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY decided_at DESC, decision_id DESC LIMIT ?`;
-  return (db.prepare(sql).all(...args, q.limit) as DecisionRow[]).map(readLoggedDecision);
+  return (db.prepare(sql).all(...args, q.limit) as DecisionRow[]).map((r) => readLoggedDecision(r, dictionaries));
 }
 
 /** The decision log in the embedded database. */
@@ -110,9 +142,11 @@ export class SqliteDecisionLog implements DecisionLog {
   private readonly select;
   private readonly insertMany;
   private queue: { d: LoggedDecision; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private readonly dictionaries: RecordDictionaries;
 
   constructor(private readonly db: SqliteDb) {
     ensureSchema(db, 'decisioning_log', DECISION_LOG_MIGRATIONS);
+    this.dictionaries = new RecordDictionaries(db);
     this.insert = db.prepare(INSERT_DECISION);
     this.insertChosen = db.prepare(INSERT_CHOSEN);
     this.select = db.prepare('SELECT * FROM decisions WHERE decision_id = ?');
@@ -120,7 +154,7 @@ export class SqliteDecisionLog implements DecisionLog {
     this.insertMany = db.transaction((items: typeof this.queue) =>
       items.map((q) => {
         const d = q.d;
-        if (this.insert.run(d.decisionId, d.customerId, d.channel, d.decidedAt, d.catalogueVersion, JSON.stringify(d.chosenActions), JSON.stringify(d.record)).changes === 0) return new Error(DUPLICATE_DECISION);
+        if (this.insert.run(d.decisionId, d.customerId, d.channel, d.decidedAt, d.catalogueVersion, JSON.stringify(d.chosenActions), JSON.stringify(d.record), null).changes === 0) return new Error(DUPLICATE_DECISION);
         for (const a of d.chosenActions) this.insertChosen.run(a, d.decidedAt, d.decisionId);
         return undefined;
       }),
@@ -152,15 +186,15 @@ export class SqliteDecisionLog implements DecisionLog {
     const responses = (this.db.prepare('SELECT event_id, action_id, channel, response, at FROM decision_responses WHERE decision_id = ? ORDER BY at, rowid').all(decisionId) as { event_id: string; action_id: string; channel: string; response: string; at: number }[]).map(
       (r) => ({ eventId: r.event_id, actionId: r.action_id, channel: r.channel, response: r.response, at: r.at }),
     );
-    return { ...readLoggedDecision(row), responses };
+    return { ...readLoggedDecision(row, this.dictionaries), responses };
   }
 
   async listCustomer(customerId: string, limit: number): Promise<LoggedDecision[]> {
-    return (this.db.prepare('SELECT * FROM decisions WHERE customer_id = ? ORDER BY decided_at DESC, decision_id DESC LIMIT ?').all(customerId, limit) as DecisionRow[]).map(readLoggedDecision);
+    return (this.db.prepare('SELECT * FROM decisions WHERE customer_id = ? ORDER BY decided_at DESC, decision_id DESC LIMIT ?').all(customerId, limit) as DecisionRow[]).map((r) => readLoggedDecision(r, this.dictionaries));
   }
 
   async search(q: DecisionQuery): Promise<LoggedDecision[]> {
-    return searchDecisions(this.db, q);
+    return searchDecisions(this.db, this.dictionaries, q);
   }
 
   async linkResponse(decisionId: string, r: LinkedResponse): Promise<boolean> {

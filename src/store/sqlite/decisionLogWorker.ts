@@ -4,25 +4,33 @@
  * deflated it); inserting and committing it, and the WAL
  * checkpoints that follow, took a few hundred microseconds of the event loop per decision
  * and stalled every request now and then. Here the worker owns the only write connection:
- * the main thread serialises the record, posts it, and the append resolves once the worker
- * has committed it (so an acknowledged decision is as durable as before). Appends that
- * arrive together go in one transaction (group commit, `schedule`). Reads run on the main
- * thread's own connection: WAL readers see every commit the worker has acknowledged.
+ * the main thread serialises the record, writes it into a shared ring (decisionLogRing.ts,
+ * decision 0023), and the append resolves once the worker has committed it (so an
+ * acknowledged decision is as durable as before). The worker takes everything published
+ * since its last commit as one transaction (group commit). Reads run on the main thread's
+ * own connection: WAL readers see every commit the worker has acknowledged.
  */
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { Statement } from 'better-sqlite3';
 import type { DecisionLog, DecisionQuery, LinkedResponse, LoggedDecision } from '../decisionLog.js';
 import { openSqlite, type SqliteDb } from './db.js';
-import { DECISION_LOG_MIGRATIONS, DUPLICATE_DECISION, ERASE_CHOSEN, INSERT_CHOSEN, INSERT_DECISION, readLoggedDecision, searchDecisions, type DecisionRow } from './decisionLog.js';
+import { RecordRing, RING_READER_SOURCE, SIGNAL, SLEEPING, type Frame } from './decisionLogRing.js';
+import { DECISION_LOG_MIGRATIONS, DUPLICATE_DECISION, ERASE_CHOSEN, INSERT_CHOSEN, INSERT_DECISION, readLoggedDecision, RecordDictionaries, searchDecisions, type DecisionRow } from './decisionLog.js';
 
 // Plain CommonJS so the worker needs no TypeScript loader (it runs under tsx and from dist).
 // An eval'd worker resolves bare names from the working directory, not from this package:
 // it loads better-sqlite3 by the path resolved here, so the CLI runs from any directory.
+// The worker never returns to its event loop: it commits what the ring holds, answers the
+// control messages (receiveMessageOnPort), and sleeps in Atomics.wait until the main thread
+// bumps SIGNAL.
 const WORKER = `
-const { parentPort, workerData } = require('node:worker_threads');
+const { workerData, receiveMessageOnPort } = require('node:worker_threads');
 const Database = require(workerData.betterSqlite3);
 const { deflateRawSync } = require('node:zlib');
+${RING_READER_SOURCE}
+const port = workerData.port;
+const ring = ringReader(workerData.ring, workerData.capacity);
 const db = new Database(workerData.path, { fileMustExist: true });
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = ' + workerData.synchronous);
@@ -38,30 +46,63 @@ const putCatalogue = db.prepare('INSERT OR IGNORE INTO decision_catalogues (vers
 const eraseResponses = db.prepare('DELETE FROM decision_responses WHERE decision_id IN (SELECT decision_id FROM decisions WHERE customer_id = ?)');
 const eraseChosen = db.prepare(workerData.eraseChosen);
 const eraseDecisions = db.prepare('DELETE FROM decisions WHERE customer_id = ?');
-// A duplicate id fails alone, not the batch: its insert changes nothing (no savepoint per record).
-const appendMany = db.transaction((items, records) => items.map((d, i) => {
-  if (insert.run(d[0], d[1], d[2], d[3], d[4], d[5], records[i]).changes === 0) return workerData.duplicate;
-  for (const a of JSON.parse(d[5])) insertChosen.run(a, d[3], d[0]);
-  return null;
-}));
-// Deflated here, off the event loop and before the write transaction: a packed record's JSON repeats its ids and names (~5 KB -> ~1.5 KB).
-const deflated = (items) => items.map((d) => deflateRawSync(d[6], { level: 3 }));
+// A duplicate id fails alone, not the group: its insert changes nothing (no savepoint per record).
+const appendMany = db.transaction((frames) => {
+  for (const f of frames) {
+    if (f.error !== undefined) continue;
+    const c = f.row;
+    f.duplicate = insert.run(c[0], c[1], c[2], c[3], c[4], JSON.stringify(c[5]), f.deflated, f.dictionary).changes === 0;
+    if (!f.duplicate) for (const a of c[5]) insertChosen.run(a, c[3], c[0]);
+  }
+});
 const erase = db.transaction((customerId) => {
   eraseResponses.run(customerId);
   eraseChosen.run(customerId);
   return eraseDecisions.run(customerId).changes;
 });
-parentPort.on('message', (m) => {
-  if (m.op === 'close') {
-    db.close();
-    parentPort.postMessage({ k: m.k, ok: true, result: null });
-    parentPort.close();
-    return;
+const message = (e) => String((e && e.message) || e);
+// Record dictionaries by name (decision 0023): put by the decisioning module, through this
+// thread, before the first record that names them. One that is not there is not used.
+const selectDictionary = db.prepare('SELECT body FROM decision_catalogues WHERE version = ?');
+const dictionaries = new Map();
+function dictionary(name) {
+  if (typeof name !== 'string') return undefined;
+  let d = dictionaries.get(name);
+  if (d === undefined) {
+    const row = selectDictionary.get(name);
+    const text = row ? JSON.parse(row.body) : null;
+    d = typeof text === 'string' ? Buffer.from(text, 'utf8') : null;
+    if (dictionaries.size >= 1000) dictionaries.clear();
+    if (d) dictionaries.set(name, d);
+  }
+  return d || undefined;
+}
+/** One group: every frame published so far (bounded), deflated off the event loop and before the write transaction, then one commit. */
+function commitGroup() {
+  const frames = ring.takeFrames(workerData.maxGroup);
+  for (const f of frames) {
+    try {
+      f.row = JSON.parse(f.columns.toString('utf8'));
+      // A packed record's JSON repeats its ids and names: deflated (~5 KB -> ~1 KB with its dictionary) from the ring's bytes, never decoded to a string.
+      const d = dictionary(f.row[6]);
+      f.dictionary = d ? f.row[6] : null;
+      f.deflated = deflateRawSync(f.record, d ? { level: 3, dictionary: d } : { level: 3 });
+    } catch (e) {
+      f.error = 'decision log: unreadable record (' + message(e) + ')';
+    }
   }
   try {
+    appendMany(frames);
+  } catch (e) {
+    for (const f of frames) if (f.error === undefined) f.error = message(e);
+  }
+  // Outcomes and COMMITTED only after the commit: an acknowledged record is in the file.
+  ring.settle(frames);
+}
+function control(m) {
+  try {
     let result = null;
-    if (m.op === 'append') result = appendMany(m.items, deflated(m.items));
-    else if (m.op === 'link') {
+    if (m.op === 'link') {
       const r = m.r;
       result = Boolean(exists.get(m.decisionId));
       if (result) link.run(r.eventId, m.decisionId, r.actionId, r.channel, r.response, r.at);
@@ -70,21 +111,42 @@ parentPort.on('message', (m) => {
       result = erase(m.customerId);
       // The erased records may still sit in earlier WAL frames: checkpoint and truncate the WAL.
       db.pragma('wal_checkpoint(TRUNCATE)');
-    }
-    else throw new Error('unknown op ' + m.op);
-    parentPort.postMessage({ k: m.k, ok: true, result });
+    } else throw new Error('unknown op ' + m.op);
+    port.postMessage({ k: m.k, ok: true, result });
   } catch (e) {
-    parentPort.postMessage({ k: m.k, ok: false, error: String((e && e.message) || e) });
+    port.postMessage({ k: m.k, ok: false, error: message(e) });
   }
-});
+}
+let closing = false;
+for (;;) {
+  // Read before looking for work: a publish or message after this read moves SIGNAL, so the wait below returns.
+  const signal = Atomics.load(ring.control, ${SIGNAL});
+  let m;
+  while ((m = receiveMessageOnPort(port)) !== undefined) {
+    if (m.message.op === 'close') closing = m.message;
+    else control(m.message);
+  }
+  if (ring.pending()) {
+    commitGroup();
+    continue;
+  }
+  if (closing) {
+    db.close();
+    port.postMessage({ k: closing.k, ok: true, result: null });
+    port.close();
+    break;
+  }
+  Atomics.store(ring.control, ${SLEEPING}, 1);
+  Atomics.wait(ring.control, ${SIGNAL}, signal);
+  Atomics.store(ring.control, ${SLEEPING}, 0);
+}
 `;
 const BETTER_SQLITE3 = createRequire(import.meta.url).resolve('better-sqlite3');
-/** The longest an append waits for its batch to be sent while another batch is being written. */
-const MAX_GATHER_MS = 1;
-/** Batches the worker may have queued at once (each is one transaction, written in order). */
-const MAX_IN_FLIGHT = 4;
+/** The ring's size: ~1,600 records of 5 KB in flight before appends wait in memory for room. */
+const RING_BYTES = 8 * 1024 * 1024;
+/** The most records one transaction takes (the rest go in the next, straight after). */
+const MAX_GROUP = 1024;
 
-type Row = [decisionId: string, customerId: string, channel: string, decidedAt: number, catalogueVersion: string, chosenActions: string, record: string];
 interface Reply {
   k: number;
   ok: boolean;
@@ -94,13 +156,17 @@ interface Reply {
 
 export class WorkerSqliteDecisionLog implements DecisionLog {
   private readonly worker: Worker;
+  private readonly port: MessagePort;
   private readonly reader: SqliteDb;
+  private readonly ring: RecordRing;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private next = 1;
-  private queue: { row: Row; resolve: () => void; reject: (e: Error) => void }[] = [];
-  /** Batches posted to the worker and not yet committed. */
-  private inFlight = 0;
-  private scheduled: 'tick' | 'timer' | undefined;
+  /** Frames in the ring not yet acknowledged, in ring order. */
+  private sent: Frame[] = [];
+  /** Records waiting for room in the ring (it holds ~1,600: only a stalled writer fills it). */
+  private overflow: Frame[] = [];
+  private waking = false;
+  private waiting = false;
   private failed: Error | undefined;
   private closed = false;
   private readonly selectOne: Statement<unknown[]>;
@@ -108,9 +174,14 @@ export class WorkerSqliteDecisionLog implements DecisionLog {
   private readonly selectCustomer: Statement<unknown[]>;
   private readonly selectCatalogue: Statement<unknown[]>;
   private readonly countAll: Statement<unknown[]>;
+  private readonly dictionaries: RecordDictionaries;
 
-  /** Opens (creating if needed) the log at `path`; `synchronous` as in SQLite (NORMAL: a process crash loses nothing). */
-  constructor(path: string, o: { synchronous?: 'NORMAL' | 'FULL' } = {}) {
+  /**
+   * Opens (creating if needed) the log at `path`; `synchronous` as in SQLite (NORMAL: a
+   * process crash loses nothing); `ringBytes`, the hand-off ring's size (a power of two).
+   */
+  constructor(path: string, o: { synchronous?: 'NORMAL' | 'FULL'; ringBytes?: number } = {}) {
+    this.ring = new RecordRing(o.ringBytes ?? RING_BYTES);
     this.reader = openSqlite(path, { migrations: { module: 'decisioning_log', list: DECISION_LOG_MIGRATIONS } });
     this.reader.pragma('wal_autocheckpoint = 0'); // the writer checkpoints
     this.selectOne = this.reader.prepare('SELECT * FROM decisions WHERE decision_id = ?');
@@ -118,20 +189,29 @@ export class WorkerSqliteDecisionLog implements DecisionLog {
     this.selectCustomer = this.reader.prepare('SELECT * FROM decisions WHERE customer_id = ? ORDER BY decided_at DESC, decision_id DESC LIMIT ?');
     this.selectCatalogue = this.reader.prepare('SELECT body FROM decision_catalogues WHERE version = ?');
     this.countAll = this.reader.prepare('SELECT COUNT(*) AS n FROM decisions');
-    this.worker = new Worker(WORKER, { eval: true, workerData: { betterSqlite3: BETTER_SQLITE3, insertDecision: INSERT_DECISION, insertChosen: INSERT_CHOSEN, eraseChosen: ERASE_CHOSEN, duplicate: DUPLICATE_DECISION, path, synchronous: o.synchronous ?? 'NORMAL' } });
-    this.worker.on('message', (m: Reply) => {
+    this.dictionaries = new RecordDictionaries(this.reader);
+    const channel = new MessageChannel();
+    this.port = channel.port1;
+    this.worker = new Worker(WORKER, {
+      eval: true,
+      workerData: { betterSqlite3: BETTER_SQLITE3, insertDecision: INSERT_DECISION, insertChosen: INSERT_CHOSEN, eraseChosen: ERASE_CHOSEN, path, synchronous: o.synchronous ?? 'NORMAL', ring: this.ring.buffer, capacity: this.ring.capacity, maxGroup: MAX_GROUP, port: channel.port2 },
+      transferList: [channel.port2],
+    });
+    this.port.on('message', (m: Reply) => {
       const p = this.pending.get(m.k);
       if (!p) return;
       this.pending.delete(m.k);
       if (m.ok) p.resolve(m.result);
       else p.reject(new Error(m.error));
     });
+    this.port.unref(); // the worker keeps the process alive while it runs; the port must not after it stops
     const fail = (e: Error) => {
       this.failed ??= e;
       for (const p of this.pending.values()) p.reject(this.failed);
       this.pending.clear();
-      for (const q of this.queue) q.reject(this.failed);
-      this.queue = [];
+      for (const f of [...this.sent, ...this.overflow]) f.reject(this.failed);
+      this.sent = [];
+      this.overflow = [];
     };
     this.worker.on('error', fail);
     this.worker.on('exit', (code) => fail(new Error(`decision log writer stopped (exit ${code})`)));
@@ -143,60 +223,72 @@ export class WorkerSqliteDecisionLog implements DecisionLog {
     const k = this.next++;
     return new Promise((resolve, reject) => {
       this.pending.set(k, { resolve, reject });
-      this.worker.postMessage({ ...message, k });
+      this.port.postMessage({ ...message, k });
+      this.ring.wake();
     });
   }
 
-  /** Resolves once the worker has committed the record. */
+  /** Resolves once the writer has committed the record. */
   append(d: LoggedDecision): Promise<void> {
     if (this.failed) return Promise.reject(this.failed);
     if (this.closed) return Promise.reject(new Error('decision log is closed'));
-    // Strings are posted as they are: ~7 µs for a 22 KB record, where encoding it to bytes
-    // to transfer them took ~19 µs (measured on this machine); a packed record is ~5 KB.
-    const row: Row = [d.decisionId, d.customerId, d.channel, d.decidedAt, d.catalogueVersion, JSON.stringify(d.chosenActions), JSON.stringify(d.record)];
+    // The row's columns, a newline (JSON.stringify never writes one), the record: written as UTF-8 into the ring.
+    const text = `${JSON.stringify([d.decisionId, d.customerId, d.channel, d.decidedAt, d.catalogueVersion, d.chosenActions, d.recordDictionary ?? null])}\n${JSON.stringify(d.record)}`;
+    if (text.length > this.ring.maxPayload / 3 && Buffer.byteLength(text) > this.ring.maxPayload) {
+      return Promise.reject(new Error(`decision ${d.decisionId}: its record is ${Buffer.byteLength(text)} bytes, more than the decision log takes (${this.ring.maxPayload})`));
+    }
     return new Promise((resolve, reject) => {
-      this.queue.push({ row, resolve, reject });
-      this.schedule();
+      const f: Frame = { text, start: 0, end: 0, resolve, reject };
+      if (this.overflow.length > 0 || !this.ring.put(f)) this.overflow.push(f);
+      else this.sent.push(f);
+      // Also when it did not fit: a skip to the ring's start may have been written, and the writer must pass it.
+      this.publish();
     });
   }
 
   /**
-   * Group commit with a bounded wait. With nothing being written, the queue goes as one batch
-   * once this turn's appends are in; while a batch is being written, appends gather for at
-   * most MAX_GATHER_MS and then go as the next batch, posted behind it (the worker writes
-   * batches in order, up to MAX_IN_FLIGHT at once), so no append waits for more than the
-   * gathering bound plus the commits ahead of it.
+   * Publishes what is in the ring; a sleeping writer is woken once this turn's appends are in
+   * (setImmediate), so the records of one turn go in one transaction. A busy writer takes
+   * them when its commit is done, with no wake-up at all.
    */
-  private schedule(): void {
-    if (this.scheduled === 'tick' || (this.scheduled === 'timer' && this.inFlight > 0)) return;
-    if (this.inFlight === 0) {
-      this.scheduled = 'tick';
+  private publish(): void {
+    if (this.ring.publish() && !this.waking) {
+      this.waking = true;
       setImmediate(() => {
-        this.scheduled = undefined;
-        void this.send();
+        this.waking = false;
+        this.ring.wake();
       });
-    } else if (this.inFlight < MAX_IN_FLIGHT) {
-      this.scheduled = 'timer';
-      setTimeout(() => {
-        this.scheduled = undefined;
-        void this.send();
-      }, MAX_GATHER_MS);
     }
+    if (!this.waiting) void this.acknowledge();
   }
 
-  private async send(): Promise<void> {
-    if (this.queue.length === 0 || this.inFlight >= MAX_IN_FLIGHT) return;
-    const batch = this.queue;
-    this.queue = [];
-    this.inFlight++;
+  /**
+   * Settles every frame the committed counter covers, moves waiting records into the freed
+   * room, and waits on the counter (Atomics.waitAsync) until no record is left unsettled.
+   */
+  private async acknowledge(): Promise<void> {
+    this.waiting = true;
     try {
-      const errors = (await this.call({ op: 'append', items: batch.map((q) => q.row) })) as (string | null)[];
-      batch.forEach((q, i) => (errors[i] ? q.reject(new Error(errors[i]!)) : q.resolve()));
-    } catch (e) {
-      for (const q of batch) q.reject(e as Error);
+      while (!this.failed) {
+        const seen = this.ring.committed();
+        let i = 0;
+        for (; i < this.sent.length && this.ring.isCommitted(this.sent[i]!, seen); i++) {
+          const f = this.sent[i]!;
+          const error = this.ring.outcome(f, DUPLICATE_DECISION);
+          if (error) f.reject(error);
+          else f.resolve();
+        }
+        if (i > 0) this.sent = this.sent.slice(i);
+        this.ring.release(seen);
+        if (this.overflow.length > 0) {
+          while (this.overflow.length > 0 && this.ring.put(this.overflow[0]!)) this.sent.push(this.overflow.shift()!);
+          if (this.ring.publish()) this.ring.wake();
+        }
+        if (this.sent.length === 0 && this.overflow.length === 0) return;
+        await this.ring.committedPast(seen);
+      }
     } finally {
-      this.inFlight--;
-      if (this.queue.length > 0) this.schedule();
+      this.waiting = false;
     }
   }
 
@@ -210,15 +302,15 @@ export class WorkerSqliteDecisionLog implements DecisionLog {
       response: r.response,
       at: r.at,
     }));
-    return { ...readLoggedDecision(row), responses };
+    return { ...readLoggedDecision(row, this.dictionaries), responses };
   }
 
   async listCustomer(customerId: string, limit: number): Promise<LoggedDecision[]> {
-    return (this.selectCustomer.all(customerId, limit) as DecisionRow[]).map(readLoggedDecision);
+    return (this.selectCustomer.all(customerId, limit) as DecisionRow[]).map((r) => readLoggedDecision(r, this.dictionaries));
   }
 
   async search(q: DecisionQuery): Promise<LoggedDecision[]> {
-    return searchDecisions(this.reader, q);
+    return searchDecisions(this.reader, this.dictionaries, q);
   }
 
   async linkResponse(decisionId: string, response: LinkedResponse): Promise<boolean> {
@@ -246,7 +338,7 @@ export class WorkerSqliteDecisionLog implements DecisionLog {
 
   /** Waits until every append made so far is committed (or has failed). */
   private async drained(): Promise<void> {
-    while (this.queue.length > 0 || this.inFlight > 0) await new Promise((r) => setImmediate(r));
+    while (!this.failed && (this.sent.length > 0 || this.overflow.length > 0)) await new Promise((r) => setImmediate(r));
   }
 
   /** Writes what is queued, stops the worker and closes the reader. */
