@@ -327,36 +327,10 @@ export class StreamState {
 /** Steps `r` over one stream's snapshot without decoding it (a reader that needs a later stream). */
 export function skipStream(r: ByteReader, needs: StreamNeeds): void {
   if (r.uint() === 0) return;
-  if (needs.lifetimeMoments) {
-    r.skipNum();
-    r.skip(16);
-  }
-  if (needs.lifetimeMin) r.skipNum();
-  if (needs.lifetimeMax) r.skipNum();
+  skipLifetime(r, needs);
   if (needs.firstSeen) r.skipVarint();
   r.skipVarint();
-  if (needs.lastValue) {
-    r.skipVarint();
-    r.skipNum();
-  }
-  if (needs.bucketDays > 0) {
-    const len = r.uint();
-    if (len > 0) {
-      const columns = 1 + (needs.bucketCount ? 1 : 0) + (needs.bucketSum ? 1 : 0) + (needs.bucketSq ? 1 : 0) + (needs.bucketMin ? 1 : 0) + (needs.bucketMax ? 1 : 0);
-      for (let c = 0; c < columns; c++) {
-        if (r.uint() === 1) r.skip(8 * len);
-        else r.skipVarints(len);
-      }
-    }
-  }
-  if (needs.distinctDays > 0) {
-    const size = r.uint();
-    for (let i = 0; i < size; i++) {
-      r.skip(r.uint());
-      r.skipVarint();
-    }
-  }
-  if (needs.ewmHalfLives.length > 0) r.skip(8 + 16 * needs.ewmHalfLives.length);
+  skipRecent(r, needs);
 }
 
 /**
@@ -369,16 +343,27 @@ export function transcodeStream(r: ByteReader, w: ByteWriter, needs: StreamNeeds
   w.uint(n);
   if (n === 0) return;
   let from = r.position;
+  skipLifetime(r, needs);
+  if (r.position > from) w.raw(r.since(from));
+  if (needs.firstSeen) w.uint(r.uint() + shift);
+  w.uint(r.uint() + shift);
+  from = r.position;
+  skipRecent(r, needs);
+  if (r.position > from) w.raw(r.since(from));
+}
+
+/** Steps over a stream snapshot's lifetime fields (before its time deltas). */
+function skipLifetime(r: ByteReader, needs: StreamNeeds): void {
   if (needs.lifetimeMoments) {
     r.skipNum();
     r.skip(16);
   }
   if (needs.lifetimeMin) r.skipNum();
   if (needs.lifetimeMax) r.skipNum();
-  if (r.position > from) w.raw(r.since(from));
-  if (needs.firstSeen) w.uint(r.uint() + shift);
-  w.uint(r.uint() + shift);
-  from = r.position;
+}
+
+/** Steps over the fields after a stream snapshot's time deltas: last value, buckets, distinct days, EWMs. */
+function skipRecent(r: ByteReader, needs: StreamNeeds): void {
   if (needs.lastValue) {
     r.skipVarint();
     r.skipNum();
@@ -401,7 +386,6 @@ export function transcodeStream(r: ByteReader, w: ByteWriter, needs: StreamNeeds
     }
   }
   if (needs.ewmHalfLives.length > 0) r.skip(8 + 16 * needs.ewmHalfLives.length);
-  if (r.position > from) w.raw(r.since(from));
 }
 
 /**
