@@ -354,14 +354,8 @@ export class FeatureSet {
       const f = c[i]!;
       if (f.kind === 'aggregate') out[offset + i] = readAggregate(f.spec, state.streams[f.stream], asOf);
     }
-    for (const i of this.derivedIdx) {
-      const f = c[i] as Extract<Compiled, { kind: 'derived' }>;
-      const ctx: Record<string, number> = {};
-      for (let k = 0; k < f.deps.length; k++) ctx[f.deps[k]!] = out[offset + f.depIdx[k]!]!;
-      const v = evaluateNumber(f.formula, ctx);
-      // A ratio over nothing (0/0, x/0) is "no value", not a number a model should see.
-      out[offset + i] = Number.isFinite(v) ? v : Number.NaN;
-    }
+    const input = (j: number) => out[offset + j]!;
+    for (const i of this.derivedIdx) out[offset + i] = derivedValue(c[i] as DerivedCompiled, input);
   }
 
   /**
@@ -424,6 +418,16 @@ export class FeatureSet {
   }
 }
 
+type DerivedCompiled = Extract<Compiled, { kind: 'derived' }>;
+
+/** A derived feature's value from its inputs' values (by feature index): a ratio over nothing (0/0, x/0) is "no value", not a number a model should see. */
+function derivedValue(f: DerivedCompiled, input: (i: number) => number): number {
+  const ctx: Record<string, number> = {};
+  for (let k = 0; k < f.deps.length; k++) ctx[f.deps[k]!] = input(f.depIdx[k]!);
+  const v = evaluateNumber(f.formula, ctx);
+  return Number.isFinite(v) ? v : Number.NaN;
+}
+
 /**
  * Feature values computed when first asked (FeatureSet.lookup): each aggregate from its
  * stream, decoded from the snapshot bytes when first needed (bytes given), each derived
@@ -458,13 +462,7 @@ class LazyFeatures {
     const f = this.compiled[i]!;
     let v: number;
     if (f.kind === 'aggregate') v = readAggregate(f.spec, this.stream(f.stream), this.asOf);
-    else {
-      const ctx: Record<string, number> = {};
-      for (let k = 0; k < f.deps.length; k++) ctx[f.deps[k]!] = this.value(f.depIdx[k]!);
-      const x = evaluateNumber(f.formula, ctx);
-      // As `read`: a ratio over nothing (0/0, x/0) is "no value".
-      v = Number.isFinite(x) ? x : Number.NaN;
-    }
+    else v = derivedValue(f, (j) => this.value(j));
     this.values[i] = v;
     return v;
   }
