@@ -160,14 +160,10 @@ export function anyPatternMatches(triggers: readonly CompiledTrigger[], m: Pick<
 
 /** Whether some enabled event or life-event trigger's pattern matches this event (no readings needed: these do not read before and after). */
 export function anyEventPatternMatches(triggers: readonly CompiledTrigger[], event: BankEvent): boolean {
-  for (const t of triggers) {
-    const tr = t.trigger;
-    if (!tr.enabled) continue;
-    if (tr.kind === 'event' && tr.events.includes(event.type)) return true;
-    if (tr.kind === 'life_event' && event.type === 'life_event' && tr.kinds.includes(event.payload.kind)) return true;
-  }
+  for (const t of triggers) if (t.trigger.enabled && t.trigger.kind !== 'threshold' && matches(t.trigger, { event, before: NO_READINGS, after: NO_READINGS }) !== undefined) return true;
   return false;
 }
+const NO_READINGS: Readings = Object.freeze({ profile: {}, scores: {} });
 
 /** The once-per-period guard: the time of an earlier fire still inside the period, or undefined. */
 function guarded(t: Trigger, at: number, fired: readonly EarlierFire[]): number | undefined {
