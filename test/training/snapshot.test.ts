@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BankEvent } from '../../src/core/events.js';
 import { BANK_PACK, FeatureSet } from '../../src/features/index.js';
-import { PolicyLoop, REFERENCE_POLICIES, Twin, parseScenario } from '../../src/simulation/index.js';
 import { MemoryEventLog } from '../../src/store/memory/eventLog.js';
 import { MemoryModelRegistry } from '../../src/store/memory/modelRegistry.js';
 import { CHURN, CONTACT_FEATURES, OFFER_ACCEPTANCE, PREPAYMENT } from '../../src/training/definitions.js';
@@ -14,22 +13,9 @@ import { logSource, snapshotSource } from '../../src/training/source.js';
 import { LogWithout } from '../../src/training/consent.js';
 import { createEngine } from '../../src/engine.js';
 import { appendAll, syntheticBank } from './synthetic.js';
+import { twinEvents } from './twinEvents.js';
 
 const DAY = 86_400_000;
-
-/** A seeded twin bank with random offers and a rate cut half way: every family has rows. */
-async function twinEvents(customers: number, days: number, seed: number): Promise<{ events: BankEvent[]; end: number }> {
-  const scenario = parseScenario({ name: 'snapshot', customers, days, seed, groundTruthEveryDays: 0, marketEvents: [{ day: Math.floor(days / 2), kind: 'base_rate_change', value: 3.25, previousValue: 4.75 }] });
-  const twin = new Twin(scenario);
-  const loop = new PolicyLoop(twin, REFERENCE_POLICIES.random!);
-  const events: BankEvent[] = [];
-  for (let d = 0; d < days; d++) {
-    twin.beginDay(d);
-    await loop.decideToday();
-    for (const e of twin.events(twin.finishDay())) events.push(e as BankEvent);
-  }
-  return { events, end: Date.parse(scenario.startDate) + days * DAY };
-}
 
 const features = FeatureSet.compile([...BANK_PACK, ...CONTACT_FEATURES]);
 const dirs: string[] = [];

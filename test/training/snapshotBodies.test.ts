@@ -4,28 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BankEvent } from '../../src/core/events.js';
 import { BANK_PACK, FeatureSet } from '../../src/features/index.js';
-import { PolicyLoop, REFERENCE_POLICIES, Twin, parseScenario } from '../../src/simulation/index.js';
 import type { EventLog } from '../../src/store/eventLog.js';
 import { openSqlite } from '../../src/store/sqlite/db.js';
 import { SqliteEventLog } from '../../src/store/sqlite/eventLog.js';
 import { CONTACT_FEATURES } from '../../src/training/definitions.js';
 import { SnapshotStore } from '../../src/training/snapshot.js';
+import { twinEvents } from './twinEvents.js';
 
 const DAY = 86_400_000;
-
-/** A seeded twin bank's events (offers in the loop, a rate cut half way: every label has rows). */
-async function twinEvents(customers: number, days: number, seed: number): Promise<BankEvent[]> {
-  const scenario = parseScenario({ name: 'bodies', customers, days, seed, groundTruthEveryDays: 0, marketEvents: [{ day: Math.floor(days / 2), kind: 'base_rate_change', value: 3.25, previousValue: 4.75 }] });
-  const twin = new Twin(scenario);
-  const loop = new PolicyLoop(twin, REFERENCE_POLICIES.random!);
-  const events: BankEvent[] = [];
-  for (let d = 0; d < days; d++) {
-    twin.beginDay(d);
-    await loop.decideToday();
-    for (const e of twin.events(twin.finishDay())) events.push(e as BankEvent);
-  }
-  return events;
-}
 
 /** The log without its unparsed read: the snapshot reads it with `readAfter` (JSON.parse of every body). */
 const parsedOnly = (log: EventLog): EventLog => ({
@@ -46,7 +32,7 @@ describe('a snapshot built from the stored bodies (only the fields it reads) is 
   let log: SqliteEventLog;
   let events: BankEvent[];
   beforeAll(async () => {
-    events = await twinEvents(150, 120, 13);
+    ({ events } = await twinEvents(150, 120, 13));
     log = new SqliteEventLog(openSqlite(join(dir, 'events.db')));
     // Stored as ingest stores them (JSON.stringify of the checked event), in two halves to test an extension too.
     const half = events.findIndex((e) => Date.parse(e.occurredAt) >= Date.parse(events[0]!.occurredAt) + 60 * DAY);
