@@ -37,6 +37,8 @@ export interface EngineDeps {
   consumers?: readonly LogConsumer[];
   /** Test hook: these consumers (or all) apply nothing until `engine.consumers.resume`. */
   pauseConsumers?: boolean | readonly string[];
+  /** Makes decision ids (default `d-` and a random UUID). Ids seed the bandit's draws, so fixed ids make a run repeatable. */
+  newDecisionId?: () => string;
 }
 
 /** The composition root: config in, one backend opened, the parts wired, narrow façades out. */

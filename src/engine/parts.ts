@@ -52,7 +52,7 @@ export interface EngineHooks {
 }
 
 /** Opens the configured backend and wires features, models, decisioning and the log consumers onto it. */
-export async function wireParts(config: Config, clock: Clock, logger: Logger, o: { consumers?: readonly LogConsumer[]; pauseConsumers?: boolean | readonly string[] }): Promise<Parts> {
+export async function wireParts(config: Config, clock: Clock, logger: Logger, o: { consumers?: readonly LogConsumer[]; pauseConsumers?: boolean | readonly string[]; newDecisionId?: () => string }): Promise<Parts> {
   const backend = await openBackend({ store: config.store, cache: config.cache, bus: config.bus, dataDir: config.dataDir, onWarning: (fields, message) => logger.warn(fields, message) });
   // With a bus the features are applied by the partitions' owners; this instance reads them from the store.
   const online = new OnlineFeatureStore(loadFeatures(config.features.definitions), backend.profiles, { checkpointEvents: config.features.checkpointEvents, maxCustomersInMemory: config.features.maxCustomersInMemory, decodedCacheSize: config.features.decodedCacheSize, readThrough: backend.bus !== undefined, ...(backend.erasures && !backend.bus ? { erasedAmong: (ids: readonly string[]) => backend.customers.erasedAmong(ids) } : {}) });
@@ -96,6 +96,7 @@ export async function wireParts(config: Config, clock: Clock, logger: Logger, o:
     armModels: armModels(backend.models),
     bandit: config.decisioning.bandit,
     banditEvents: backend.eventLog,
+    ...(o.newDecisionId ? { newDecisionId: o.newDecisionId } : {}),
     // A memory store starts empty, so a snapshot on disk would describe another log.
     ...(backend.kind !== 'memory' ? { banditSnapshots: fileBanditSnapshots(config.dataDir) } : {}),
     delivery: delivery.decisions,
