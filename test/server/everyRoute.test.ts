@@ -5,6 +5,9 @@
  * replays; the shapes come from the document, so a new route is probed without an edit here.
  */
 import fc from 'fast-check';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp } from '../helpers/app.js';
@@ -24,16 +27,21 @@ const body = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('{"__proto__": {"admin": true}}', '{"constructor": {"prototype": {"x": 1}}}', '[]', 'null', '"text"', '123', '{}', '{"a":' + '['.repeat(60) + ']'.repeat(60) + '}').map((s) => ({ raw: s })) },
 );
 
-describe('every route under odd input', () => {
+describe.each(['memory', 'sqlite'] as const)('every route under odd input (%s store)', (store) => {
   let h: Awaited<ReturnType<typeof testApp>>;
   let doc: Doc;
+  const runs = store === 'memory' ? 4000 : 2000;
+  const dataDir = mkdtempSync(join(tmpdir(), 'nb-every-route-'));
   beforeAll(async () => {
-    h = await testApp({ decisioning: { catalogue } });
+    h = await testApp({ store, dataDir, decisioning: { catalogue }, privacy: { retentionEveryMinutes: 0 } });
     await h.post('/v1/customers', { customers: [{ customerId: 'c1', dateOfBirth: '1980-01-01', riskTolerance: 'medium', consents: { marketing: true } }] });
     await h.post('/v1/events', { events: exampleEvents('ev', '2026-02-27T09:00:00Z').map((e) => ({ ...e, customerId: e.customerId === '*' ? '*' : 'c1' })) });
     doc = (await h.app.inject({ url: '/openapi.json' })).json() as Doc;
   });
-  afterAll(async () => h?.close());
+  afterAll(async () => {
+    await h?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 
   it('never answers 5xx, refuses with the error envelope, and keeps answering (seeded)', async () => {
     const ops = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => ({ path, method: m.toUpperCase() })));
@@ -55,10 +63,10 @@ describe('every route under odd input', () => {
           else if (r.statusCode === 422 && !(e.details?.issues?.[0]?.field !== undefined || typeof e.details?.field === 'string')) failures.push(`${op.method} ${url.slice(0, 120)} → 422 naming no field: ${r.body.slice(0, 200)}`);
         }
       }),
-      { seed: 20261205, numRuns: 4000 },
+      { seed: store === 'memory' ? 20261205 : 20261206, numRuns: runs },
     );
     expect(failures.slice(0, 10)).toEqual([]);
-    expect(sent).toBe(4000);
+    expect(sent).toBe(runs);
     // Still serving, and no odd key reached an object's prototype.
     expect((await h.app.inject({ url: '/healthz' })).statusCode).toBe(200);
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
