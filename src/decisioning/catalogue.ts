@@ -223,7 +223,7 @@ export type CatalogueInput = z.input<typeof Catalogue>;
 /** Parses and checks a catalogue object; throws VALIDATION_FAILED naming each field and rule. */
 export function parseCatalogue(input: unknown): Catalogue {
   const parsed = Catalogue.safeParse(input);
-  if (!parsed.success) throw new ValidationError(fieldIssues(parsed.error), `invalid catalogue: ${fieldIssues(parsed.error).map((i) => `${i.field}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) throw new ValidationError(fieldIssues(parsed.error), `invalid catalogue: ${fieldIssues(parsed.error).map((i) => `${i.field || 'the document'}: ${i.message}`).join('; ')}`);
   return parsed.data;
 }
 

@@ -119,7 +119,7 @@ export type TriggerSet = z.infer<typeof TriggerSet>;
 /** Parses and checks a trigger set; throws VALIDATION_FAILED naming each field and rule. */
 export function parseTriggerSet(input: unknown): TriggerSet {
   const parsed = TriggerSet.safeParse(input);
-  if (!parsed.success) throw new ValidationError(fieldIssues(parsed.error), `invalid triggers: ${fieldIssues(parsed.error).map((i) => `${i.field}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) throw new ValidationError(fieldIssues(parsed.error), `invalid triggers: ${fieldIssues(parsed.error).map((i) => `${i.field || 'the document'}: ${i.message}`).join('; ')}`);
   return parsed.data;
 }
 
