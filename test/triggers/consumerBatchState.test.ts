@@ -37,7 +37,7 @@ const gone = { readings: undefined, seen: {}, watched: false };
 describe.each<[string, () => FireLog]>([
   ['memory', () => new MemoryFireLog()],
   ['sqlite', () => new SqliteFireLog(openSqlite(':memory:'))],
-])('trigger consumer: a batch'\'s readings and seen times (%s fire log)', (_name, make) => {
+])('trigger consumer: a batch\'s readings and seen times (%s fire log)', (_name, make) => {
   it('one read of remembered readings and one write per batch, with what the per-customer calls wrote', async () => {
     const fires = make();
     // The consumer's calls on the log (a proxy: the log's calls on itself are not the consumer's).

@@ -15,12 +15,12 @@ export function fireLogBatchContract(make: () => FireLog | Promise<FireLog>): vo
     expect(await log.lastReadingsMany([])).toEqual(new Map());
     expect(await log.lastReadingsMany(['a', 'b'])).toEqual(new Map());
     await log.saveReadings('a', readings(1));
-    await log.saveMany({ readings: new Map([['b', readings(2)], ['c', { profile: { x: 'y' }, scores: { s: 0.5 }, kept: { profile: ['x'], scores: ['s'] } }]]), seen: new Map() });
+    await log.saveMany({ readings: new Map([['b', readings(2)], ['c', { profile: { x: null, y: -1.5 }, scores: { s: 0.5 }, kept: { profile: ['x', 'y'], scores: ['s'] } }]]), seen: new Map() });
     await log.saveCheckpoint(1);
     const many = await log.lastReadingsMany(['a', 'b', 'c', 'd', 'b']);
     expect([...many.keys()].sort()).toEqual(['a', 'b', 'c']);
     for (const id of ['a', 'b', 'c']) expect(many.get(id)).toEqual(await log.lastReadings(id));
-    expect(many.get('c')).toEqual({ profile: { x: 'y' }, scores: { s: 0.5 }, kept: { profile: ['x'], scores: ['s'] } });
+    expect(many.get('c')).toEqual({ profile: { x: null, y: -1.5 }, scores: { s: 0.5 }, kept: { profile: ['x', 'y'], scores: ['s'] } });
     // A later batch replaces a customer's readings.
     await log.saveMany({ readings: new Map([['a', readings(10)]]), seen: new Map() });
     expect((await log.lastReadingsMany(['a'])).get('a')).toEqual(readings(10));
