@@ -74,12 +74,20 @@ export interface TriggerConsumerDeps {
   readonly onFire?: (fire: TriggerFire, outcome: FireOutcome, recordedAt?: number) => void;
 }
 
+/** A batch being applied: the customers erased meanwhile, and its write of readings and seen times once begun. */
+interface BatchRun {
+  readonly erased: Set<string>;
+  write?: Promise<unknown>;
+}
+
 /** The trigger engine as a log consumer. */
 export class TriggerConsumer implements LogConsumer {
   readonly name = 'triggers';
 
   /** When each event of the batch being applied arrived (for the latency metric). */
   private arrivals = new Map<string, number>();
+  /** The batches being applied (partitions apply theirs at once under a bus): who was erased meanwhile, and their write once begun (see remember). */
+  private readonly inFlight = new Set<BatchRun>();
 
   constructor(private readonly deps: TriggerConsumerDeps) {}
 
@@ -108,6 +116,17 @@ export class TriggerConsumer implements LogConsumer {
    */
   async applyEvents(events: readonly StoredEvent[]): Promise<void> {
     if (events.length === 0) return;
+    const run: BatchRun = { erased: new Set() };
+    this.inFlight.add(run);
+    try {
+      await this.applyRun(events, run);
+    } finally {
+      this.inFlight.delete(run);
+    }
+  }
+
+  /** One batch's evaluation: the remembered readings read at once before it, its readings and seen times written at once after it. */
+  private async applyRun(events: readonly StoredEvent[], run: BatchRun): Promise<void> {
     const triggers = this.deps.triggers();
     const keys = readingKeys(triggers);
     this.arrivals = new Map(events.map((e) => [e.event.eventId, e.recordedAt]));
@@ -119,6 +138,12 @@ export class TriggerConsumer implements LogConsumer {
     // Thresholds can fire on any event (at the customer's last of the batch); patterns only on their event types.
     const thresholds = enabled.some((t) => t.trigger.kind === 'threshold');
     const from = this.deps.firesFrom?.() ?? Number.NEGATIVE_INFINITY;
+    // An event no event or life-event pattern matches fires nothing before the customer's last event (before is after there).
+    const mayFire = events.map((stored, i) => stored.t >= from && ((lastOfCustomer.get(stored.event.customerId) === i && thresholds) || anyEventPatternMatches(enabled, stored.event)));
+    // The "before" of every customer whose last event may fire, in one read (not one per customer).
+    const remembered = await this.deps.fires.lastReadingsMany([...lastOfCustomer].filter(([id, i]) => id !== GLOBAL_CUSTOMER && mayFire[i]).map(([id]) => id));
+    // What the batch leaves behind, written at once after it (before the caller's checkpoint: a crash replays the batch from the readings before it).
+    const batch = { readings: new Map<string, Readings>(), seen: new Map<string, Partial<Record<EventType, number>>>() };
     const readingsOf = async (customerId: string) => {
       let r = readingsNow.get(customerId);
       if (!r) readingsNow.set(customerId, (r = await this.deps.readings(customerId, keys)));
@@ -127,22 +152,23 @@ export class TriggerConsumer implements LogConsumer {
     for (const [i, stored] of events.entries()) {
       const customerId = stored.event.customerId;
       if (customerId === GLOBAL_CUSTOMER) continue;
-      if (watched.has(stored.event.type)) await this.deps.fires.saveSeen(customerId, stored.event.type, stored.t);
+      if (watched.has(stored.event.type)) {
+        let seen = batch.seen.get(customerId);
+        if (!seen) batch.seen.set(customerId, (seen = {}));
+        seen[stored.event.type] = Math.max(seen[stored.event.type] ?? stored.t, stored.t);
+      }
       const last = lastOfCustomer.get(customerId) === i;
-      const fireable = stored.t >= from;
-      // An event no event or life-event pattern matches fires nothing before the customer's last event (before is after there).
-      const mayFire = fireable && ((last && thresholds) || anyEventPatternMatches(enabled, stored.event));
-      if (!mayFire) {
+      if (!mayFire[i]) {
         // Nothing can fire, but a threshold's next "before" is what the customer looks like now.
-        if (last && thresholds) await this.deps.fires.saveReadings(customerId, keptReadings(await readingsOf(customerId), keys));
+        if (last && thresholds) batch.readings.set(customerId, keptReadings(await readingsOf(customerId), keys));
         continue;
       }
       const after = await readingsOf(customerId);
       // Before the customer's last event of the batch, "before" is "after": only event patterns can fire.
       let before = after;
       if (last) {
-        const remembered = await this.deps.fires.lastReadings(customerId);
-        before = remembered ? rememberedBefore(remembered, after, keys) : { profile: {}, scores: {} };
+        const r = remembered.get(customerId);
+        before = r ? rememberedBefore(r, after, keys) : { profile: {}, scores: {} };
       }
       // The customer and their earlier fires are read only when some trigger's pattern matches (a condition or guard may then hold it back).
       if (anyPatternMatches(enabled, { event: stored.event, before, after })) {
@@ -156,8 +182,25 @@ export class TriggerConsumer implements LogConsumer {
         });
         await this.fireAll(outcome.fires);
       }
-      if (last) await this.deps.fires.saveReadings(customerId, keptReadings(after, keys));
+      if (last) batch.readings.set(customerId, keptReadings(after, keys));
     }
+    await this.remember(batch, run);
+  }
+
+  /**
+   * Writes a batch's readings and seen times, less the customers erased while it ran: an erasure
+   * that lands mid-batch (the bus erases beside the partition's owner) must not be undone by
+   * the batch's write. An erasure during the write waits for it, then deletes what it wrote.
+   */
+  private async remember(batch: { readings: Map<string, Readings>; seen: Map<string, Partial<Record<EventType, number>>> }, run: BatchRun): Promise<void> {
+    for (const id of run.erased) {
+      batch.readings.delete(id);
+      batch.seen.delete(id);
+    }
+    if (batch.readings.size === 0 && batch.seen.size === 0) return;
+    const write = this.deps.fires.saveMany(batch);
+    run.write = write.catch(() => undefined);
+    await write;
   }
 
   /** The clock's sweep for absence triggers: every watched customer quiet for long enough (of those `mine` keeps: an instance's partitions). Returns the fires decided. */
@@ -181,6 +224,8 @@ export class TriggerConsumer implements LogConsumer {
   }
 
   async erase(customerId: string): Promise<void> {
+    for (const run of this.inFlight) run.erased.add(customerId);
+    await Promise.all([...this.inFlight].map((run) => run.write));
     await this.deps.fires.erase(customerId);
   }
 

@@ -19,6 +19,12 @@ export interface FireRecord {
   readonly outcome: FireOutcome;
 }
 
+/** A batch's readings and last-seen times, written at once (per customer; seen per event type). */
+export interface RememberedBatch {
+  readonly readings: ReadonlyMap<string, Readings>;
+  readonly seen: ReadonlyMap<string, Readonly<Partial<Record<EventType, number>>>>;
+}
+
 /** The trigger consumer's store. */
 export interface FireLog {
   /** Records a fire as pending; false when its id is already recorded (the fire is not new). */
@@ -33,9 +39,13 @@ export interface FireLog {
   /** The newest fires across customers, newest first. */
   recent(limit: number): Promise<FireRecord[]>;
   lastReadings(customerId: string): Promise<Readings | undefined>;
+  /** The remembered readings of these customers (those with none are absent): one read for a batch. */
+  lastReadingsMany(customerIds: readonly string[]): Promise<Map<string, Readings>>;
   saveReadings(customerId: string, readings: Readings): Promise<void>;
   lastSeen(customerId: string): Promise<Partial<Record<EventType, number>>>;
   saveSeen(customerId: string, type: EventType, at: number): Promise<void>;
+  /** A batch's readings (replacing each customer's) and seen times (a later time wins), in one write. */
+  saveMany(batch: RememberedBatch): Promise<void>;
   /** Customers with any watched event seen (the clock's absence sweep walks them). */
   watchedCustomers(): Promise<string[]>;
   checkpoint(): Promise<number>;
@@ -79,6 +89,14 @@ export class MemoryFireLog implements FireLog {
   async lastReadings(customerId: string): Promise<Readings | undefined> {
     return this.readings.get(customerId);
   }
+  async lastReadingsMany(customerIds: readonly string[]): Promise<Map<string, Readings>> {
+    const out = new Map<string, Readings>();
+    for (const id of customerIds) {
+      const r = this.readings.get(id);
+      if (r) out.set(id, r);
+    }
+    return out;
+  }
   async saveReadings(customerId: string, readings: Readings): Promise<void> {
     this.readings.set(customerId, readings);
   }
@@ -89,6 +107,10 @@ export class MemoryFireLog implements FireLog {
     const s = this.seen.get(customerId) ?? {};
     if ((s[type] ?? -Infinity) < at) s[type] = at;
     this.seen.set(customerId, s);
+  }
+  async saveMany(batch: RememberedBatch): Promise<void> {
+    for (const [id, r] of batch.readings) this.readings.set(id, r);
+    for (const [id, types] of batch.seen) for (const [type, at] of Object.entries(types) as [EventType, number][]) await this.saveSeen(id, type, at);
   }
   async watchedCustomers(): Promise<string[]> {
     return [...this.seen.keys()];

@@ -7,7 +7,7 @@ import type { EventType } from '../core/events.js';
 import { inTransaction, type PgPool } from '../store/postgres/db.js';
 import type { Trigger } from './definition.js';
 import type { Readings, TriggerFire } from './evaluate.js';
-import type { FireLog, FireOutcome, FireRecord } from './fireLog.js';
+import type { FireLog, FireOutcome, FireRecord, RememberedBatch } from './fireLog.js';
 import type { Journey, JourneyStore } from './journeys.js';
 import type { TriggerRows } from './triggerStore.js';
 
@@ -46,6 +46,11 @@ export class PgFireLog implements FireLog {
     const r = (await this.pool.query<{ readings: string }>('SELECT readings FROM trigger_readings WHERE customer_id = $1', [customerId])).rows[0];
     return r && (JSON.parse(r.readings) as Readings);
   }
+  async lastReadingsMany(customerIds: readonly string[]): Promise<Map<string, Readings>> {
+    if (customerIds.length === 0) return new Map();
+    const rows = (await this.pool.query<{ customer_id: string; readings: string }>('SELECT customer_id, readings FROM trigger_readings WHERE customer_id = ANY($1::text[])', [[...new Set(customerIds)]])).rows;
+    return new Map(rows.map((r) => [r.customer_id, JSON.parse(r.readings) as Readings]));
+  }
   async saveReadings(customerId: string, readings: Readings): Promise<void> {
     await this.pool.query('INSERT INTO trigger_readings (customer_id, readings) VALUES ($1, $2) ON CONFLICT (customer_id) DO UPDATE SET readings = excluded.readings', [customerId, JSON.stringify(readings)]);
   }
@@ -55,6 +60,29 @@ export class PgFireLog implements FireLog {
   }
   async saveSeen(customerId: string, type: EventType, at: number): Promise<void> {
     await this.pool.query('INSERT INTO trigger_seen (customer_id, type, at) VALUES ($1, $2, $3) ON CONFLICT (customer_id, type) DO UPDATE SET at = GREATEST(trigger_seen.at, excluded.at)', [customerId, type, at]);
+  }
+  /**
+   * One statement (so one round trip, all or nothing): an upsert of the readings and one of the
+   * seen times, each from arrays. Rows go in customer order, so two writers that overlap (instances
+   * without a bus each following the whole log) lock them in the same order and cannot deadlock.
+   */
+  async saveMany(batch: RememberedBatch): Promise<void> {
+    const readings = [...batch.readings].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const seen = [...batch.seen]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .flatMap(([id, types]) => (Object.entries(types) as [EventType, number][]).sort(([a], [b]) => (a < b ? -1 : 1)).map(([type, at]) => [id, type, at] as const));
+    const writes: string[] = [];
+    const params: unknown[] = [];
+    if (readings.length > 0) {
+      params.push(readings.map(([id]) => id), readings.map(([, r]) => JSON.stringify(r)));
+      writes.push(`INSERT INTO trigger_readings (customer_id, readings) SELECT * FROM unnest($${params.length - 1}::text[], $${params.length}::text[]) ON CONFLICT (customer_id) DO UPDATE SET readings = excluded.readings`);
+    }
+    if (seen.length > 0) {
+      params.push(seen.map(([id]) => id), seen.map(([, type]) => type), seen.map(([, , at]) => at));
+      writes.push(`INSERT INTO trigger_seen (customer_id, type, at) SELECT * FROM unnest($${params.length - 2}::text[], $${params.length - 1}::text[], $${params.length}::bigint[]) ON CONFLICT (customer_id, type) DO UPDATE SET at = GREATEST(trigger_seen.at, excluded.at)`);
+    }
+    if (writes.length === 0) return;
+    await this.pool.query(writes.length === 1 ? writes[0]! : `WITH r AS (${writes[0]!}), s AS (${writes[1]!}) SELECT 1`, params);
   }
   async watchedCustomers(): Promise<string[]> {
     return (await this.pool.query<{ customer_id: string }>('SELECT DISTINCT customer_id FROM trigger_seen ORDER BY customer_id')).rows.map((r) => r.customer_id);

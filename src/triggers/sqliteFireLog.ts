@@ -8,7 +8,7 @@ import type { Statement } from 'better-sqlite3';
 import { ensureSchema, type SqliteDb } from '../store/sqlite/db.js';
 import { statementCache } from './sqliteStatements.js';
 import type { Readings, TriggerFire } from './evaluate.js';
-import type { FireLog, FireOutcome, FireRecord } from './fireLog.js';
+import type { FireLog, FireOutcome, FireRecord, RememberedBatch } from './fireLog.js';
 
 const MIGRATIONS = [
   `CREATE TABLE trigger_fires (
@@ -87,6 +87,16 @@ export class SqliteFireLog implements FireLog {
     return r && (JSON.parse(r.readings) as Readings);
   }
 
+  async lastReadingsMany(customerIds: readonly string[]): Promise<Map<string, Readings>> {
+    // In-process: a cached statement per customer costs what one IN (...) would, with no limit on the list.
+    const out = new Map<string, Readings>();
+    for (const id of customerIds) {
+      const r = await this.lastReadings(id);
+      if (r) out.set(id, r);
+    }
+    return out;
+  }
+
   async saveReadings(customerId: string, readings: Readings): Promise<void> {
     this.readingsBuffer.set(customerId, readings);
     if (this.readingsBuffer.size >= MAX_BUFFERED) this.flush();
@@ -100,10 +110,21 @@ export class SqliteFireLog implements FireLog {
   }
 
   async saveSeen(customerId: string, type: EventType, at: number): Promise<void> {
+    this.bufferSeen(customerId, type, at);
+    if (this.seenBuffer.size >= MAX_BUFFERED) this.flush();
+  }
+
+  /** Into the buffers, written with the next checkpoint (or at once past MAX_BUFFERED customers). */
+  async saveMany(batch: RememberedBatch): Promise<void> {
+    for (const [id, r] of batch.readings) this.readingsBuffer.set(id, r);
+    for (const [id, types] of batch.seen) for (const [type, at] of Object.entries(types) as [EventType, number][]) this.bufferSeen(id, type, at);
+    if (this.readingsBuffer.size >= MAX_BUFFERED || this.seenBuffer.size >= MAX_BUFFERED) this.flush();
+  }
+
+  private bufferSeen(customerId: string, type: EventType, at: number): void {
     let seen = this.seenBuffer.get(customerId);
     if (!seen) this.seenBuffer.set(customerId, (seen = {}));
     seen[type] = Math.max(seen[type] ?? at, at);
-    if (this.seenBuffer.size >= MAX_BUFFERED) this.flush();
   }
 
   async watchedCustomers(): Promise<string[]> {

@@ -1,5 +1,6 @@
 import { afterAll, describe, it } from 'vitest';
 import { PgFireLog } from '../../src/triggers/index.js';
+import { fireLogBatchContract } from '../triggers/fireLogBatch.contract.js';
 import { custom, edited, expectSameAsFullReadings, shipped } from '../triggers/readingsRig.js';
 import { dropSchemas, freshSchema } from './pg.js';
 import { serviceAvailable } from './services.js';
@@ -26,4 +27,17 @@ describe.skipIf(!available)('limited trigger readings on PostgreSQL', () => {
     };
     await expectSameAsFullReadings([[...shipped, ...custom], edited([...shipped, ...custom]), [...shipped, ...custom]], 12, fires, { customers: 10, days: 150 });
   }, 240_000);
+});
+
+describe.skipIf(!available)('PostgreSQL fire log: batch readings and seen times', () => {
+  const pools: Awaited<ReturnType<typeof freshSchema>>['pool'][] = [];
+  afterAll(async () => {
+    for (const p of pools) await p.end();
+    await dropSchemas();
+  });
+  fireLogBatchContract(async () => {
+    const { pool } = await freshSchema({ max: 2 });
+    pools.push(pool);
+    return new PgFireLog(pool);
+  });
 });
