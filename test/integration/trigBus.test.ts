@@ -144,7 +144,9 @@ describe.skipIf(!up)('triggers and delivery partitioned by customer over three s
     const live = await Promise.all(all.slice(0, 2).map((i) => partitionsOf(i)));
     expect(live.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: PARTITIONS }, (_, i) => i));
     await new Promise((r) => setTimeout(r, 1500));
-    for (const id of ids) expect(received.filter((r) => r.customerId === id), id).toHaveLength(1);
+    // Delivery is at least once (docs/channels.md): a send the victim made but could not settle
+    // before the kill is sent again by the new holder, with the same Idempotency-Key. Once is one key.
+    for (const id of ids) expect(new Set(received.filter((r) => r.customerId === id).map((r) => r.key)), id).toHaveProperty('size', 1);
     // ... moves with its partition: the login, through a live instance, runs its step on the new holder (a decision, refused here by the cap of one contact a day).
     const login = { eventId: `${RUN}-login`, customerId: traveller, occurredAt: new Date().toISOString(), schemaVersion: 1, type: 'login', payload: { channel: 'mobile_app' } };
     expect((await call(all[1]!, 'POST', '/v1/events', { events: [login] })).status).toBe(200);
