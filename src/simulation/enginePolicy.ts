@@ -20,6 +20,7 @@ import { Yardstick, type TwinComparison } from './yardstick.js';
 import { twinProfile, TWIN_MODEL_FEATURES } from './twinProfile.js';
 import { ChurnSampler, churnScores, type TwinScores } from './twinScores.js';
 import { trainFamily, type LabelledOffer, type TwinRetrainer } from './twinRetrain.js';
+import { fitLeaverTakeUp, leavingGivenTakeUp, RetentionTakeUpScorer, type LeaverTakeUp } from './retentionTakeUp.js';
 
 export { acceptedValue, type TwinComparison } from './yardstick.js';
 export { twinProfile, TWIN_MODEL_FEATURES } from './twinProfile.js';
@@ -130,14 +131,14 @@ export function enginePolicy(
   async function decideOn(view: CustomerView, ctx: PolicyContext, inputs: { customer: ReturnType<typeof customerView>; consents: Record<string, boolean>; scores: Record<string, number>; now: number }, channels: OfferChannel[], only?: { actions: string[]; families: string[] }, tag = ''): Promise<Offer | null> {
     for (const channel of channels) {
       const decisionId = `${view.customerId}-${ctx.day}-${channel}${tag}`;
+      const p = twinProfile(view, channel, inputs.scores);
       const r = await decisioning.decideWith(
-        { customer: inputs.customer, profile: twinProfile(view, channel), profileVersion: 'twin', scores: inputs.scores, consents: inputs.consents, context: only ? { trigger: tag.slice(1) } : {}, sessionId: null, ...(only ? { only } : {}) },
+        { customer: inputs.customer, profile: p, profileVersion: 'twin', scores: inputs.scores, consents: inputs.consents, context: only ? { trigger: tag.slice(1) } : {}, sessionId: null, ...(only ? { only } : {}) },
         { channel, n: 1, now: inputs.now, decisionId },
       );
       const chosen = r.chosen[0];
       if (chosen) {
         const family = FAMILY[chosen.family as ActionFamily];
-        const p = twinProfile(view, channel);
         const modelled = r.candidates.find((c) => c.actionId === chosen.actionId)?.propensitySource === 'model';
         const offer: LabelledOffer = { row: Float64Array.from(TWIN_MODEL_FEATURES, (f) => p[f] ?? Number.NaN), family, label: 0, day: ctx.day, group: customerNumber(view.customerId), ...(modelled ? { predicted: chosen.propensity } : {}) };
         retrainer?.offered(offer);
@@ -253,7 +254,7 @@ export function enginePolicy(
       await decisioning.onEvents(stored);
       // Drift → retrain: a family whose take-up moved away from its model is retrained and served.
       const retrained = retrainer?.endOfDay(day);
-      if (retrained) decisioning.setScorer(retrained);
+      if (retrained) decisioning.setScorer(scorer instanceof RetentionTakeUpScorer ? scorer.over(retrained) : retrained);
     },
   };
 }
@@ -364,25 +365,48 @@ export async function trainTwinScorer(scenario: ScenarioInput, o: { days: number
     pending.clear();
   };
   await runClosedLoop({ scenario, policy: explore, days: o.days, seed: o.seed, onDay, ...(o.pause && { pause: o.pause }) });
+  // The churn model learns from the same run; each offer's row then carries the churn score
+  // it would have been served that day (the propensity models read it as a feature).
+  const scores = churnScores(churn.train(o.days, o.seed));
+  const churnAt = TWIN_MODEL_FEATURES.indexOf('churn_risk');
+  for (const s of samples) s.row[churnAt] = scores.churnOfRow?.(s.row) ?? Number.NaN;
   const models: Record<string, PropensityModel> = {};
   ACTION_FAMILIES.forEach((family, k) => {
     const rows = samples.filter((s) => s.family === k);
     if (rows.length < 50 || !rows.some((s) => s.label === 1)) return;
     models[family] = trainFamily(rows, `twin-${family}@seed${o.seed}`, { seed: o.seed, ...(o.rounds !== undefined ? { rounds: o.rounds } : {}), ...(o.maxDepth !== undefined ? { maxDepth: o.maxDepth } : {}) });
   });
-  const churnModel = churn.train(o.days, o.seed);
-  return { scorer: new GbdtScorer({ families: models }), scores: churnScores(churnModel), samples: samples.length, accepted: samples.filter((s) => s.label === 1).length, models, exploration: samples };
+  // Retention take-up by the churn score (retentionTakeUp.ts): its model and what a take-up says of leaving.
+  const retention = samples.filter((s) => s.family === FAMILY.retention && Number.isFinite(s.row[churnAt]!));
+  const leaverTakeUp = fitLeaverTakeUp(Float64Array.from(retention, (s) => s.row[churnAt]!), Float64Array.from(retention, (s) => s.label));
+  const gbdt = new GbdtScorer({ families: models });
+  const scorer = leaverTakeUp ? new RetentionTakeUpScorer(gbdt, leaverTakeUp, `twin-retention-mix@seed${o.seed}`) : gbdt;
+  return { scorer, scores: leaverTakeUp ? withLeavingGivenTakeUp(scores, leaverTakeUp, `twin-retention-mix@seed${o.seed}`) : scores, samples: samples.length, accepted: samples.filter((s) => s.label === 1).length, models, exploration: samples, ...(leaverTakeUp && { leaverTakeUp }) };
+}
+
+/** The churn scores plus `leaving_given_retention`: the chance a customer who takes a retention offer up was leaving (arbitration.leavingGivenTakeUp). */
+function withLeavingGivenTakeUp(scores: TwinScores, fit: LeaverTakeUp, version: string): TwinScores {
+  return {
+    ...scores,
+    versions: [...scores.versions, version],
+    scores(view) {
+      const s = scores.scores(view);
+      return s.churn_risk === undefined ? s : { ...s, leaving_given_retention: leavingGivenTakeUp(fit, s.churn_risk) };
+    },
+  };
 }
 
 /** What the exploration run trains: propensities per family and the scores rules read. */
 export interface TrainedTwin {
-  scorer: GbdtScorer;
+  scorer: PropensityScorer;
   scores: TwinScores;
   samples: number;
   accepted: number;
   models: Record<string, PropensityModel>;
   /** The exploration run's labelled offers (what a retrain starts from). */
   exploration: LabelledOffer[];
+  /** Retention take-up among stayers and leavers (none: too few retention offers or take-ups to fit). */
+  leaverTakeUp?: LeaverTakeUp;
 }
 
 /**

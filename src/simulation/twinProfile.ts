@@ -21,6 +21,10 @@ export const TWIN_MODEL_FEATURES = [
   'current_balance_avg_30d', 'savings_balance_avg_90d', 'idle_cash', 'card_spend_30d', 'card_spend_fx_90d', 'transfers_out_other_banks_90d',
   'loan_repayments_missed_365d', 'complaints_365d', 'logins_30d', 'income_90d', 'days_since_salary', 'base_rate_change_120d',
   'age', 'risk_level', 'sophistication', 'vulnerable', 'days_since_contact', 'contacts_30d', 'channel_code', 'preferred_channel', ...HOLDS.map((h) => `holds_${h}`),
+  // The bank's own churn score (twinScores.ts), served beside the profile: take-up of a
+  // retention offer is concentrated among customers who are leaving, which a few hundred
+  // random offers cannot learn from the raw features alone.
+  'churn_risk',
 ];
 
 /**
@@ -28,7 +32,7 @@ export const TWIN_MODEL_FEATURES = [
  * the bank-pack aggregates of the same meaning (the twin keeps decayed sums, not windows):
  * a 365-day count is at least 1 while the latest such event is under a year old.
  */
-export function twinProfile(view: CustomerView, channel: OfferChannel): FeatureValues {
+export function twinProfile(view: CustomerView, channel: OfferChannel, scores: Readonly<Record<string, number>> = {}): FeatureValues {
   const b = view.balances;
   const r = view.recent;
   const c = view.customer;
@@ -64,6 +68,8 @@ export function twinProfile(view: CustomerView, channel: OfferChannel): FeatureV
     channel_code: OFFER_CHANNELS.indexOf(channel),
     // The customer's own preferred channel (on the record): people answer where they prefer to be reached.
     preferred_channel: c.preferredChannel === channel ? 1 : 0,
+    // The churn score as served (none before a churn model exists: the exploration run fills it in after training).
+    churn_risk: scores.churn_risk ?? null,
   };
   // What the customer took up lately (the bank's response log), for rules that do not repeat help already given.
   for (const f of ['guidance', 'retention'] as const) out[`days_since_${f}_taken`] = Math.min(view.daysSinceTakeUp?.[f] ?? 999, 999);
