@@ -20,10 +20,15 @@ import { Yardstick, type TwinComparison } from './yardstick.js';
 import { twinProfile, TWIN_MODEL_FEATURES } from './twinProfile.js';
 import { ChurnSampler, churnScores, type TwinScores } from './twinScores.js';
 import { trainFamily, type LabelledOffer, type TwinRetrainer } from './twinRetrain.js';
-import { fitLeaverTakeUp, leavingGivenTakeUp, RetentionTakeUpScorer, type LeaverTakeUp } from './retentionTakeUp.js';
+import { leavingGivenTakeUp, RetentionTakeUpScorer, type LeaverTakeUp } from './retentionTakeUp.js';
 
 export { acceptedValue, type TwinComparison } from './yardstick.js';
 export { twinProfile, TWIN_MODEL_FEATURES } from './twinProfile.js';
+
+/** Where the churn score sits in a model row. */
+const CHURN_AT = TWIN_MODEL_FEATURES.indexOf('churn_risk');
+/** How often the retention mixture is refitted with the engine's own retention offers (as the retrainer's checks). */
+const RETENTION_REFIT_DAYS = 15;
 
 /** A customer's number (the digits of the id): what calibration folds group offers by. */
 const customerNumber = (id: string): number => Number(id.replace(/\D/g, '')) || 0;
@@ -126,6 +131,11 @@ export function enginePolicy(
   const triggerTally: TriggerTally = { fires: {}, offers: {}, heldBack: 0 };
   // Take-ups heard in the feed: the day each customer last took up each family (help already given is not offered again at once).
   const takenUp = new Map<string, Partial<Record<ActionFamily, number>>>();
+  // Retention take-up by churn score (retentionTakeUp.ts): refitted every RETENTION_REFIT_DAYS
+  // with the engine's own retention offers, once their answers are in (a week: late feeds).
+  let mix = scorer instanceof RetentionTakeUpScorer ? scorer : undefined;
+  const ownRetention: LabelledOffer[] = [];
+  let refits = 0;
 
   /** One decision on each of the channels in turn until one chooses something. */
   async function decideOn(view: CustomerView, ctx: PolicyContext, inputs: { customer: ReturnType<typeof customerView>; consents: Record<string, boolean>; scores: Record<string, number>; now: number }, channels: OfferChannel[], only?: { actions: string[]; families: string[] }, tag = ''): Promise<Offer | null> {
@@ -142,6 +152,7 @@ export function enginePolicy(
         const modelled = r.candidates.find((c) => c.actionId === chosen.actionId)?.propensitySource === 'model';
         const offer: LabelledOffer = { row: Float64Array.from(TWIN_MODEL_FEATURES, (f) => p[f] ?? Number.NaN), family, label: 0, day: ctx.day, group: customerNumber(view.customerId), ...(modelled ? { predicted: chosen.propensity } : {}) };
         retrainer?.offered(offer);
+        if (mix && family === FAMILY.retention && Number.isFinite(offer.row[CHURN_AT]!)) ownRetention.push(offer);
         shown.set(`${view.customerId}|${ctx.date}`, { decisionId, actionId: chosen.actionId, day: ctx.day, offer });
         contactDays.set(view.customerId, [...(contactDays.get(view.customerId) ?? []).filter((d) => ctx.day - d < 366), ctx.day]);
         return { family: chosen.family as ActionFamily, channel };
@@ -201,8 +212,10 @@ export function enginePolicy(
       clock.set(now);
       const record = { ...view.customer, holdings: view.holdings, consents: { ...view.customer.consents, ...view.consents } };
       const customer = customerView(record, now);
-      // Scores the catalogue's rules read (churn risk): the customer's, whatever the channel.
-      const ruleScores = scores?.scores(view) ?? {};
+      // Scores the catalogue's rules read (churn risk): the customer's, whatever the channel; with
+      // the retention mixture, the chance a customer who takes a retention offer up was leaving.
+      const served = scores?.scores(view) ?? {};
+      const ruleScores = mix && served.churn_risk !== undefined ? { ...served, leaving_given_retention: leavingGivenTakeUp(mix.fit, served.churn_risk) } : served;
       const inputs = { customer, consents: record.consents as Record<string, boolean>, scores: ruleScores, now };
       let fires: TriggerFire[] = [];
       if (triggers) {
@@ -241,6 +254,7 @@ export function enginePolicy(
         const mine = shown.get(`${e.customerId}|${e.occurredAt.slice(0, 10)}`);
         if (!mine) continue;
         if (e.payload.response === 'accepted') {
+          mine.offer.label = 1;
           retrainer?.accepted(mine.offer);
           const family = ACTION_FAMILIES[mine.offer.family]!;
           const t = takenUp.get(e.customerId);
@@ -254,7 +268,18 @@ export function enginePolicy(
       await decisioning.onEvents(stored);
       // Drift → retrain: a family whose take-up moved away from its model is retrained and served.
       const retrained = retrainer?.endOfDay(day);
-      if (retrained) decisioning.setScorer(scorer instanceof RetentionTakeUpScorer ? scorer.over(retrained) : retrained);
+      if (retrained) {
+        mix = mix?.over(retrained);
+        decisioning.setScorer(mix ?? retrained);
+      }
+      if (mix && day > 0 && day % RETENTION_REFIT_DAYS === 0) {
+        const answered = ownRetention.filter((x) => x.day <= day - 7);
+        if (answered.length > 0) {
+          ownRetention.splice(0, answered.length);
+          mix = mix.learn({ r: answered.map((x) => x.row[CHURN_AT]!), y: answered.map((x) => x.label) }, `${mix.version.replace(/\+own\d+$/, '')}+own${++refits}`);
+          decisioning.setScorer(mix);
+        }
+      }
     },
   };
 }
@@ -378,22 +403,9 @@ export async function trainTwinScorer(scenario: ScenarioInput, o: { days: number
   });
   // Retention take-up by the churn score (retentionTakeUp.ts): its model and what a take-up says of leaving.
   const retention = samples.filter((s) => s.family === FAMILY.retention && Number.isFinite(s.row[churnAt]!));
-  const leaverTakeUp = fitLeaverTakeUp(Float64Array.from(retention, (s) => s.row[churnAt]!), Float64Array.from(retention, (s) => s.label));
   const gbdt = new GbdtScorer({ families: models });
-  const scorer = leaverTakeUp ? new RetentionTakeUpScorer(gbdt, leaverTakeUp, `twin-retention-mix@seed${o.seed}`) : gbdt;
-  return { scorer, scores: leaverTakeUp ? withLeavingGivenTakeUp(scores, leaverTakeUp, `twin-retention-mix@seed${o.seed}`) : scores, samples: samples.length, accepted: samples.filter((s) => s.label === 1).length, models, exploration: samples, ...(leaverTakeUp && { leaverTakeUp }) };
-}
-
-/** The churn scores plus `leaving_given_retention`: the chance a customer who takes a retention offer up was leaving (arbitration.leavingGivenTakeUp). */
-function withLeavingGivenTakeUp(scores: TwinScores, fit: LeaverTakeUp, version: string): TwinScores {
-  return {
-    ...scores,
-    versions: [...scores.versions, version],
-    scores(view) {
-      const s = scores.scores(view);
-      return s.churn_risk === undefined ? s : { ...s, leaving_given_retention: leavingGivenTakeUp(fit, s.churn_risk) };
-    },
-  };
+  const mix = RetentionTakeUpScorer.fitted(gbdt, { r: retention.map((s) => s.row[churnAt]!), y: retention.map((s) => s.label) }, `twin-retention-mix@seed${o.seed}`);
+  return { scorer: mix ?? gbdt, scores: mix ? { ...scores, versions: [...scores.versions, mix.version] } : scores, samples: samples.length, accepted: samples.filter((s) => s.label === 1).length, models, exploration: samples, ...(mix && { leaverTakeUp: mix.fit }) };
 }
 
 /** What the exploration run trains: propensities per family and the scores rules read. */

@@ -73,17 +73,32 @@ export function leavingGivenTakeUp(fit: LeaverTakeUp, r: number): number {
   return p > 0 ? (x * fit.leavers) / p : x;
 }
 
+/** Offers a mixture is fitted on: each offer's churn score and outcome (1 taken up). */
+export interface RetentionOffers {
+  r: readonly number[];
+  y: readonly number[];
+}
+
 /**
  * Serves retention take-up from the mixture (the churn score read from the profile's
  * `churn_risk`) and every other family from `inner`. An action with no churn score falls
- * back to `inner`.
+ * back to `inner`. It keeps the offers it was fitted on, so the engine's own retention offers
+ * (made to the customers most likely to be leaving: what a random run hears least of) can be
+ * added and the two rates refitted (`learn`).
  */
 export class RetentionTakeUpScorer implements PropensityScorer {
-  constructor(
+  private constructor(
     private readonly inner: PropensityScorer,
-    private readonly fit: LeaverTakeUp,
-    private readonly version: string,
+    readonly fit: LeaverTakeUp,
+    private readonly offers: RetentionOffers,
+    readonly version: string,
   ) {}
+
+  /** The mixture fitted on `offers` over `inner`; undefined when they cannot be fitted (fitLeaverTakeUp). */
+  static fitted(inner: PropensityScorer, offers: RetentionOffers, version: string): RetentionTakeUpScorer | undefined {
+    const fit = fitLeaverTakeUp(offers.r, offers.y);
+    return fit && new RetentionTakeUpScorer(inner, fit, offers, version);
+  }
 
   private churnOf(action: ActionVars, features: FeatureRows): number | undefined {
     if (action.family !== 'retention') return undefined;
@@ -107,6 +122,12 @@ export class RetentionTakeUpScorer implements PropensityScorer {
 
   /** The same retention mixture over other models (after a retrain). */
   over(inner: PropensityScorer): RetentionTakeUpScorer {
-    return new RetentionTakeUpScorer(inner, this.fit, this.version);
+    return new RetentionTakeUpScorer(inner, this.fit, this.offers, this.version);
+  }
+
+  /** The mixture refitted with more offers (the engine's own), served as `version`. */
+  learn(more: RetentionOffers, version: string): RetentionTakeUpScorer {
+    const offers = { r: [...this.offers.r, ...more.r], y: [...this.offers.y, ...more.y] };
+    return new RetentionTakeUpScorer(this.inner, fitLeaverTakeUp(offers.r, offers.y) ?? this.fit, offers, version);
   }
 }

@@ -57,17 +57,27 @@ describe('retention take-up among stayers and leavers', () => {
     expect(leavingGivenTakeUp(fit, 0.02)).toBeGreaterThan(0.4);
   });
 
-  it('serves retention from the mixture and every other family from the models beneath', () => {
-    const fit = { stayers: 0.01, leavers: 0.45, offers: 1000, takeUps: 20 };
+  it('serves retention from the mixture and every other family from the models beneath, and learns from more offers', () => {
+    // Stayers 2 of 200 (with the prior, 2.5 / 201), leavers 9 of 20 (9.5 / 21).
+    const offers = { r: [...Array<number>(200).fill(0), ...Array<number>(20).fill(1)], y: [...Array.from({ length: 200 }, (_, i) => (i < 2 ? 1 : 0)), ...Array.from({ length: 20 }, (_, i) => (i < 9 ? 1 : 0))] };
     const inner = new GbdtScorer({});
-    const scorer = new RetentionTakeUpScorer(inner, fit, 'mix@1');
+    const scorer = RetentionTakeUpScorer.fitted(inner, offers, 'mix@1')!;
+    const t0 = 2.5 / 201;
+    const t1 = 9.5 / 21;
     const action = (family: string): ActionVars => ({ id: family, family, purpose: 'marketing', productRisk: 0, value: 0, credit: false, targetedSupport: false });
-    expect(scorer.score(action('retention'), new FeatureRows({ churn_risk: 0.2 }))).toEqual({ propensity: 0.8 * 0.01 + 0.2 * 0.45, modelVersion: 'mix@1' });
+    expect(scorer.score(action('retention'), new FeatureRows({ churn_risk: 0.2 }))!.propensity).toBeCloseTo(0.8 * t0 + 0.2 * t1, 9);
+    expect(scorer.score(action('retention'), new FeatureRows({ churn_risk: 0.2 }))!.modelVersion).toBe('mix@1');
     // No churn score: the models beneath (none here).
     expect(scorer.score(action('retention'), new FeatureRows({}))).toBeUndefined();
     expect(scorer.score(action('savings'), new FeatureRows({ churn_risk: 0.2 }))).toBeUndefined();
     expect(scorer.versionFor(action('retention'))).toBe('mix@1');
     expect(scorer.explain(action('retention'), new FeatureRows({ churn_risk: 0.2 }), 3)).toEqual([]);
-    expect(scorer.over(inner).score(action('retention'), new FeatureRows({ churn_risk: 1 }))!.propensity).toBeCloseTo(0.45, 12);
+    expect(scorer.over(inner).score(action('retention'), new FeatureRows({ churn_risk: 1 }))!.propensity).toBeCloseTo(t1, 9);
+    // Twenty more leavers, all of whom took it up: 29.5 / 41.
+    const learnt = scorer.learn({ r: Array<number>(20).fill(1), y: Array<number>(20).fill(1) }, 'mix@2');
+    expect(learnt.fit.leavers).toBeCloseTo(29.5 / 41, 9);
+    expect(learnt.versionFor(action('retention'))).toBe('mix@2');
+    expect(scorer.fit.leavers).toBeCloseTo(t1, 9);
+    expect(RetentionTakeUpScorer.fitted(inner, { r: [0.1], y: [1] }, 'x')).toBeUndefined();
   });
 });
