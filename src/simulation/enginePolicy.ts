@@ -25,8 +25,6 @@ import { leavingGivenTakeUp, RetentionTakeUpScorer, type LeaverTakeUp } from './
 export { acceptedValue, type TwinComparison } from './yardstick.js';
 export { twinProfile, TWIN_MODEL_FEATURES } from './twinProfile.js';
 
-/** Where the churn score sits in a model row. */
-const CHURN_AT = TWIN_MODEL_FEATURES.indexOf('churn_risk');
 /** How often the retention mixture is refitted with the engine's own retention offers (as the retrainer's checks). */
 const RETENTION_REFIT_DAYS = 15;
 
@@ -152,7 +150,11 @@ export function enginePolicy(
         const modelled = r.candidates.find((c) => c.actionId === chosen.actionId)?.propensitySource === 'model';
         const offer: LabelledOffer = { row: Float64Array.from(TWIN_MODEL_FEATURES, (f) => p[f] ?? Number.NaN), family, label: 0, day: ctx.day, group: customerNumber(view.customerId), ...(modelled ? { predicted: chosen.propensity } : {}) };
         retrainer?.offered(offer);
-        if (mix && family === FAMILY.retention && Number.isFinite(offer.row[CHURN_AT]!)) ownRetention.push(offer);
+        const churnRisk = inputs.scores.churn_risk;
+        if (mix && family === FAMILY.retention && churnRisk !== undefined && Number.isFinite(churnRisk)) {
+          offer.churn = churnRisk;
+          ownRetention.push(offer);
+        }
         shown.set(`${view.customerId}|${ctx.date}`, { decisionId, actionId: chosen.actionId, day: ctx.day, offer });
         contactDays.set(view.customerId, [...(contactDays.get(view.customerId) ?? []).filter((d) => ctx.day - d < 366), ctx.day]);
         return { family: chosen.family as ActionFamily, channel };
@@ -276,7 +278,7 @@ export function enginePolicy(
         const answered = ownRetention.filter((x) => x.day <= day - 7);
         if (answered.length > 0) {
           ownRetention.splice(0, answered.length);
-          mix = mix.learn({ r: answered.map((x) => x.row[CHURN_AT]!), y: answered.map((x) => x.label) }, `${mix.version.replace(/\+own\d+$/, '')}+own${++refits}`);
+          mix = mix.learn({ r: answered.map((x) => x.churn!), y: answered.map((x) => x.label) }, `${mix.version.replace(/\+own\d+$/, '')}+own${++refits}`);
           decisioning.setScorer(mix);
         }
       }
@@ -390,11 +392,10 @@ export async function trainTwinScorer(scenario: ScenarioInput, o: { days: number
     pending.clear();
   };
   await runClosedLoop({ scenario, policy: explore, days: o.days, seed: o.seed, onDay, ...(o.pause && { pause: o.pause }) });
-  // The churn model learns from the same run; each offer's row then carries the churn score
-  // it would have been served that day (the propensity models read it as a feature).
+  // The churn model learns from the same run; each retention offer then carries the churn score
+  // it would have been served that day (what the retention mixture learns from).
   const scores = churnScores(churn.train(o.days, o.seed));
-  const churnAt = TWIN_MODEL_FEATURES.indexOf('churn_risk');
-  for (const s of samples) s.row[churnAt] = scores.churnOfRow?.(s.row) ?? Number.NaN;
+  for (const s of samples) if (s.family === FAMILY.retention) s.churn = scores.churnOfRow?.(s.row) ?? Number.NaN;
   const models: Record<string, PropensityModel> = {};
   ACTION_FAMILIES.forEach((family, k) => {
     const rows = samples.filter((s) => s.family === k);
@@ -402,9 +403,9 @@ export async function trainTwinScorer(scenario: ScenarioInput, o: { days: number
     models[family] = trainFamily(rows, `twin-${family}@seed${o.seed}`, { seed: o.seed, ...(o.rounds !== undefined ? { rounds: o.rounds } : {}), ...(o.maxDepth !== undefined ? { maxDepth: o.maxDepth } : {}) });
   });
   // Retention take-up by the churn score (retentionTakeUp.ts): its model and what a take-up says of leaving.
-  const retention = samples.filter((s) => s.family === FAMILY.retention && Number.isFinite(s.row[churnAt]!));
+  const retention = samples.filter((s) => s.family === FAMILY.retention && Number.isFinite(s.churn));
   const gbdt = new GbdtScorer({ families: models });
-  const mix = RetentionTakeUpScorer.fitted(gbdt, { r: retention.map((s) => s.row[churnAt]!), y: retention.map((s) => s.label) }, `twin-retention-mix@seed${o.seed}`);
+  const mix = RetentionTakeUpScorer.fitted(gbdt, { r: retention.map((s) => s.churn!), y: retention.map((s) => s.label) }, `twin-retention-mix@seed${o.seed}`);
   return { scorer: mix ?? gbdt, scores: mix ? { ...scores, versions: [...scores.versions, mix.version] } : scores, samples: samples.length, accepted: samples.filter((s) => s.label === 1).length, models, exploration: samples, ...(mix && { leaverTakeUp: mix.fit }) };
 }
 

@@ -21,10 +21,6 @@ export const TWIN_MODEL_FEATURES = [
   'current_balance_avg_30d', 'savings_balance_avg_90d', 'idle_cash', 'card_spend_30d', 'card_spend_fx_90d', 'transfers_out_other_banks_90d',
   'loan_repayments_missed_365d', 'complaints_365d', 'logins_30d', 'income_90d', 'days_since_salary', 'base_rate_change_120d',
   'age', 'risk_level', 'sophistication', 'vulnerable', 'days_since_contact', 'contacts_30d', 'channel_code', 'preferred_channel', ...HOLDS.map((h) => `holds_${h}`),
-  // The bank's own churn score (twinScores.ts), served beside the profile: take-up of a
-  // retention offer is concentrated among customers who are leaving, which a few hundred
-  // random offers cannot learn from the raw features alone.
-  'churn_risk',
 ];
 
 /**
@@ -68,7 +64,7 @@ export function twinProfile(view: CustomerView, channel: OfferChannel, scores: R
     channel_code: OFFER_CHANNELS.indexOf(channel),
     // The customer's own preferred channel (on the record): people answer where they prefer to be reached.
     preferred_channel: c.preferredChannel === channel ? 1 : 0,
-    // The churn score as served (none before a churn model exists: the exploration run fills it in after training).
+    // The churn score as served (none before a churn model exists), for the retention take-up mixture (retentionTakeUp.ts).
     churn_risk: scores.churn_risk ?? null,
   };
   // What the customer took up lately (the bank's response log), for rules that do not repeat help already given.

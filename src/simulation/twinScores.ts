@@ -9,8 +9,8 @@ import { rowScorer, train, type GbdtModel } from '../models/gbdt/index.js';
 import type { CustomerView } from './closedLoop.js';
 import { twinProfile, TWIN_MODEL_FEATURES } from './twinProfile.js';
 
-/** The churn model's features: the propensity models' less the offer's channel and the churn score itself. */
-export const CHURN_FEATURES = TWIN_MODEL_FEATURES.filter((f) => f !== 'channel_code' && f !== 'churn_risk');
+/** The churn model's features: the propensity models' less the offer's channel. */
+export const CHURN_FEATURES = TWIN_MODEL_FEATURES.filter((f) => f !== 'channel_code');
 /** Where each churn feature sits in a propensity model's row. */
 const FROM_MODEL_ROW = CHURN_FEATURES.map((f) => TWIN_MODEL_FEATURES.indexOf(f));
 

@@ -109,8 +109,7 @@ describe('calibrated family models', () => {
     const mean = (m: PropensityModel) => high.reduce((a, x) => a + rowScorer(m.model).score(x), 0) / high.length;
     const raw = mean(trainFamily(rows, 'raw', { seed: 2, rounds: 10, calibrate: false }));
     const calibrated = mean(trainFamily(rows, 'cal', { seed: 2, rounds: 10 }));
-    // Well under the 0.4 taken up (0.31 with this data; the rows' draws depend on the feature count).
-    expect(raw).toBeLessThan(0.35);
+    expect(raw).toBeLessThan(0.3);
     // Calibrated, the high group's mean prediction is near what it takes up.
     expect(Math.abs(calibrated - 0.4)).toBeLessThan(Math.abs(raw - 0.4));
     expect(calibrated).toBeGreaterThan(0.3);
