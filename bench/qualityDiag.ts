@@ -22,7 +22,8 @@ const [scen = 'default', seedArg = '1', daysArg = '90'] = process.argv.slice(2);
 const seed = Number(seedArg);
 const days = Number(daysArg);
 const input = { ...loadScenario(`scenarios/${scen}.yaml`), seed, days, customers: 2000 };
-const catalogue = parseCatalogueYaml(readFileSync('catalogue/default.yaml', 'utf8'));
+// CATALOGUE=path tries another catalogue (an A/B of catalogue changes on the same run).
+const catalogue = parseCatalogueYaml(readFileSync(process.env.CATALOGUE ?? 'catalogue/default.yaml', 'utf8'));
 const trained = await trainTwinScorer(input, { days: 90, seed: seed + TRAINING_SEED_OFFSET });
 
 /** Keeps every offer the engine made (the retrainer itself drops those past its window). */

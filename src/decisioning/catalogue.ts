@@ -169,6 +169,13 @@ export const Catalogue = z
         clv: Cel.optional(),
         /** CEL giving the customer's probability of leaving (0..1); retention is valued at CLV x this x the action's churnReduction. */
         churnRisk: Cel.optional(),
+        /**
+         * CEL giving the chance (0..1) that a customer who takes a retention action up was
+         * leaving. Take-up of a retention offer is concentrated among leavers, so the propensity
+         * already carries the churn risk: when this gives a number, a take-up is valued at CLV x
+         * this x churnReduction (not x churnRisk again). A missing or negative number falls back to churnRisk.
+         */
+        leavingGivenTakeUp: Cel.optional(),
         /** Fatigue: GBP charged per contact in the same budget (marketing or service) within `fatigueWindowDays`. */
         fatigueGbpPerContact: z.number().min(0).max(1000).default(0),
         fatigueWindowDays: z.number().positive().max(366).default(30),

@@ -61,7 +61,7 @@ export function explain(cat: CompiledCatalogue, ev: Evaluation, inputs: Decision
   const model = a.action.value.model;
   codes.push(
     model === 'retention'
-      ? { code: 'VALUE_RETENTION', text: `keeping the customer is worth about ${gbp(t.value!)} (lifetime value x churn risk x the share of it the action removes)` }
+      ? { code: 'VALUE_RETENTION', text: `keeping the customer is worth about ${gbp(t.value!)} (lifetime value x the chance the customer is leaving x the share of it the action removes)` }
       : { code: model === 'margin' ? 'VALUE_MARGIN' : 'VALUE_CLV', text: `worth about ${gbp(t.value!)} ${model === 'margin' ? 'in first-year margin' : 'in customer lifetime value'} if taken up` },
   );
   const nv = t.netValue;

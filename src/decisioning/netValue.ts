@@ -24,6 +24,8 @@ export interface NetValueScope {
   clv: number | undefined;
   /** The customer's churn risk (0..1) from `arbitration.churnRisk`, or 0 when unknown. */
   churnRisk: number;
+  /** The chance a customer who takes a retention action up was leaving (`arbitration.leavingGivenTakeUp`), or undefined (then churnRisk). */
+  leavingGivenTakeUp: number | undefined;
   contactCostGbp: number;
   /** Contacts in each budget within the fatigue window. */
   recent: Record<Budget, number>;
@@ -35,6 +37,7 @@ export function netValueScope(cat: CompiledCatalogue, inputs: DecisionInputs, va
   const arb = cat.catalogue.arbitration;
   const clvRaw = cat.arbitration.clv ? evaluateNumber(cat.arbitration.clv, vars) : Number.NaN;
   const churnRaw = cat.arbitration.churnRisk ? evaluateNumber(cat.arbitration.churnRisk, vars) : Number.NaN;
+  const leavingRaw = cat.arbitration.leavingGivenTakeUp ? evaluateNumber(cat.arbitration.leavingGivenTakeUp, vars) : Number.NaN;
   const since = now - arb.fatigueWindowDays * DAY_MS;
   const recent: Record<Budget, number> = { marketing: 0, service: 0 };
   for (const c of inputs.history.contacts) {
@@ -46,6 +49,7 @@ export function netValueScope(cat: CompiledCatalogue, inputs: DecisionInputs, va
   return {
     clv: clvRaw >= 0 ? clvRaw : undefined,
     churnRisk: churnRaw >= 0 ? Math.min(1, churnRaw) : 0,
+    leavingGivenTakeUp: leavingRaw >= 0 ? Math.min(1, leavingRaw) : undefined,
     contactCostGbp: channelDefinition(channel)?.contactCostGbp ?? 0,
     recent,
     stressed: signals[arb.harm.stressSignal] === true,
@@ -54,7 +58,7 @@ export function netValueScope(cat: CompiledCatalogue, inputs: DecisionInputs, va
 
 /** One action's expected net value and its parts, as the trace records them. */
 export interface NetValue {
-  /** GBP the action brings if taken up: margin, CLV impact, or CLV x churn risk x its churn reduction for retention. */
+  /** GBP the action brings if taken up: margin, CLV impact, or for retention CLV x its churn reduction x the chance a taker was leaving (else the churn risk). */
   value: number;
   valueSource: 'catalogue' | 'retention';
   /** propensity x context weight x value x lever x (1 − harmChance): an unsuitable take-up books nothing. */
@@ -76,7 +80,9 @@ export function netValue(cat: Catalogue, a: CompiledAction, customer: DecisionIn
   let value: number;
   let valueSource: NetValue['valueSource'];
   if (v.model === 'retention') {
-    value = (s.clv ?? v.amountGbp) * s.churnRisk * v.churnReduction;
+    // The propensity is the chance of a take-up, and take-up is concentrated among leavers: a
+    // take-up is worth what keeping the customer is worth times the chance the taker was leaving.
+    value = (s.clv ?? v.amountGbp) * (s.leavingGivenTakeUp ?? s.churnRisk) * v.churnReduction;
     valueSource = 'retention';
   } else {
     value = v.amountGbp;

@@ -37,7 +37,7 @@ export const CandidateTraceSchema = z.object({
   priority: z.number().optional().describe('Expected net value in GBP: netValue.expectedValue less its contact, fatigue and harm costs; "no action" is worth 0'),
   netValue: z
     .object({
-      valueSource: z.enum(['catalogue', 'retention']).describe('`retention`: value = CLV x churn risk x the churn reduction'),
+      valueSource: z.enum(['catalogue', 'retention']).describe('`retention`: value = CLV x churn risk (or, with arbitration.leavingGivenTakeUp, the chance a taker was leaving) x the churn reduction'),
       budget: z.enum(['marketing', 'service']).describe('Whose contact budget it spends (fatigue counts contacts in the same budget)'),
       expectedValue: z.number().describe('propensity x context weight x value x lever'),
       contactCost: z.number(),

@@ -20,9 +20,13 @@ import { Yardstick, type TwinComparison } from './yardstick.js';
 import { twinProfile, TWIN_MODEL_FEATURES } from './twinProfile.js';
 import { ChurnSampler, churnScores, type TwinScores } from './twinScores.js';
 import { trainFamily, type LabelledOffer, type TwinRetrainer } from './twinRetrain.js';
+import { leavingGivenTakeUp, RetentionTakeUpScorer, type LeaverTakeUp } from './retentionTakeUp.js';
 
 export { acceptedValue, type TwinComparison } from './yardstick.js';
 export { twinProfile, TWIN_MODEL_FEATURES } from './twinProfile.js';
+
+/** How often the retention mixture is refitted with the engine's own retention offers (as the retrainer's checks). */
+const RETENTION_REFIT_DAYS = 15;
 
 /** A customer's number (the digits of the id): what calibration folds group offers by. */
 const customerNumber = (id: string): number => Number(id.replace(/\D/g, '')) || 0;
@@ -125,22 +129,32 @@ export function enginePolicy(
   const triggerTally: TriggerTally = { fires: {}, offers: {}, heldBack: 0 };
   // Take-ups heard in the feed: the day each customer last took up each family (help already given is not offered again at once).
   const takenUp = new Map<string, Partial<Record<ActionFamily, number>>>();
+  // Retention take-up by churn score (retentionTakeUp.ts): refitted every RETENTION_REFIT_DAYS
+  // with the engine's own retention offers, once their answers are in (a week: late feeds).
+  let mix = scorer instanceof RetentionTakeUpScorer ? scorer : undefined;
+  const ownRetention: LabelledOffer[] = [];
+  let refits = 0;
 
   /** One decision on each of the channels in turn until one chooses something. */
   async function decideOn(view: CustomerView, ctx: PolicyContext, inputs: { customer: ReturnType<typeof customerView>; consents: Record<string, boolean>; scores: Record<string, number>; now: number }, channels: OfferChannel[], only?: { actions: string[]; families: string[] }, tag = ''): Promise<Offer | null> {
     for (const channel of channels) {
       const decisionId = `${view.customerId}-${ctx.day}-${channel}${tag}`;
+      const p = twinProfile(view, channel, inputs.scores);
       const r = await decisioning.decideWith(
-        { customer: inputs.customer, profile: twinProfile(view, channel), profileVersion: 'twin', scores: inputs.scores, consents: inputs.consents, context: only ? { trigger: tag.slice(1) } : {}, sessionId: null, ...(only ? { only } : {}) },
+        { customer: inputs.customer, profile: p, profileVersion: 'twin', scores: inputs.scores, consents: inputs.consents, context: only ? { trigger: tag.slice(1) } : {}, sessionId: null, ...(only ? { only } : {}) },
         { channel, n: 1, now: inputs.now, decisionId },
       );
       const chosen = r.chosen[0];
       if (chosen) {
         const family = FAMILY[chosen.family as ActionFamily];
-        const p = twinProfile(view, channel);
         const modelled = r.candidates.find((c) => c.actionId === chosen.actionId)?.propensitySource === 'model';
         const offer: LabelledOffer = { row: Float64Array.from(TWIN_MODEL_FEATURES, (f) => p[f] ?? Number.NaN), family, label: 0, day: ctx.day, group: customerNumber(view.customerId), ...(modelled ? { predicted: chosen.propensity } : {}) };
         retrainer?.offered(offer);
+        const churnRisk = inputs.scores.churn_risk;
+        if (mix && family === FAMILY.retention && churnRisk !== undefined && Number.isFinite(churnRisk)) {
+          offer.churn = churnRisk;
+          ownRetention.push(offer);
+        }
         shown.set(`${view.customerId}|${ctx.date}`, { decisionId, actionId: chosen.actionId, day: ctx.day, offer });
         contactDays.set(view.customerId, [...(contactDays.get(view.customerId) ?? []).filter((d) => ctx.day - d < 366), ctx.day]);
         return { family: chosen.family as ActionFamily, channel };
@@ -200,8 +214,10 @@ export function enginePolicy(
       clock.set(now);
       const record = { ...view.customer, holdings: view.holdings, consents: { ...view.customer.consents, ...view.consents } };
       const customer = customerView(record, now);
-      // Scores the catalogue's rules read (churn risk): the customer's, whatever the channel.
-      const ruleScores = scores?.scores(view) ?? {};
+      // Scores the catalogue's rules read (churn risk): the customer's, whatever the channel; with
+      // the retention mixture, the chance a customer who takes a retention offer up was leaving.
+      const served = scores?.scores(view) ?? {};
+      const ruleScores = mix && served.churn_risk !== undefined ? { ...served, leaving_given_retention: leavingGivenTakeUp(mix.fit, served.churn_risk) } : served;
       const inputs = { customer, consents: record.consents as Record<string, boolean>, scores: ruleScores, now };
       let fires: TriggerFire[] = [];
       if (triggers) {
@@ -240,6 +256,7 @@ export function enginePolicy(
         const mine = shown.get(`${e.customerId}|${e.occurredAt.slice(0, 10)}`);
         if (!mine) continue;
         if (e.payload.response === 'accepted') {
+          mine.offer.label = 1;
           retrainer?.accepted(mine.offer);
           const family = ACTION_FAMILIES[mine.offer.family]!;
           const t = takenUp.get(e.customerId);
@@ -253,7 +270,18 @@ export function enginePolicy(
       await decisioning.onEvents(stored);
       // Drift → retrain: a family whose take-up moved away from its model is retrained and served.
       const retrained = retrainer?.endOfDay(day);
-      if (retrained) decisioning.setScorer(retrained);
+      if (retrained) {
+        mix = mix?.over(retrained);
+        decisioning.setScorer(mix ?? retrained);
+      }
+      if (mix && day > 0 && day % RETENTION_REFIT_DAYS === 0) {
+        const answered = ownRetention.filter((x) => x.day <= day - 7);
+        if (answered.length > 0) {
+          ownRetention.splice(0, answered.length);
+          mix = mix.learn({ r: answered.map((x) => x.churn!), y: answered.map((x) => x.label) }, `${mix.version.replace(/\+own\d+$/, '')}+own${++refits}`);
+          decisioning.setScorer(mix);
+        }
+      }
     },
   };
 }
@@ -364,25 +392,34 @@ export async function trainTwinScorer(scenario: ScenarioInput, o: { days: number
     pending.clear();
   };
   await runClosedLoop({ scenario, policy: explore, days: o.days, seed: o.seed, onDay, ...(o.pause && { pause: o.pause }) });
+  // The churn model learns from the same run; each retention offer then carries the churn score
+  // it would have been served that day (what the retention mixture learns from).
+  const scores = churnScores(churn.train(o.days, o.seed));
+  for (const s of samples) if (s.family === FAMILY.retention) s.churn = scores.churnOfRow?.(s.row) ?? Number.NaN;
   const models: Record<string, PropensityModel> = {};
   ACTION_FAMILIES.forEach((family, k) => {
     const rows = samples.filter((s) => s.family === k);
     if (rows.length < 50 || !rows.some((s) => s.label === 1)) return;
     models[family] = trainFamily(rows, `twin-${family}@seed${o.seed}`, { seed: o.seed, ...(o.rounds !== undefined ? { rounds: o.rounds } : {}), ...(o.maxDepth !== undefined ? { maxDepth: o.maxDepth } : {}) });
   });
-  const churnModel = churn.train(o.days, o.seed);
-  return { scorer: new GbdtScorer({ families: models }), scores: churnScores(churnModel), samples: samples.length, accepted: samples.filter((s) => s.label === 1).length, models, exploration: samples };
+  // Retention take-up by the churn score (retentionTakeUp.ts): its model and what a take-up says of leaving.
+  const retention = samples.filter((s) => s.family === FAMILY.retention && Number.isFinite(s.churn));
+  const gbdt = new GbdtScorer({ families: models });
+  const mix = RetentionTakeUpScorer.fitted(gbdt, { r: retention.map((s) => s.churn!), y: retention.map((s) => s.label) }, `twin-retention-mix@seed${o.seed}`);
+  return { scorer: mix ?? gbdt, scores: mix ? { ...scores, versions: [...scores.versions, mix.version] } : scores, samples: samples.length, accepted: samples.filter((s) => s.label === 1).length, models, exploration: samples, ...(mix && { leaverTakeUp: mix.fit }) };
 }
 
 /** What the exploration run trains: propensities per family and the scores rules read. */
 export interface TrainedTwin {
-  scorer: GbdtScorer;
+  scorer: PropensityScorer;
   scores: TwinScores;
   samples: number;
   accepted: number;
   models: Record<string, PropensityModel>;
   /** The exploration run's labelled offers (what a retrain starts from). */
   exploration: LabelledOffer[];
+  /** Retention take-up among stayers and leavers (none: too few retention offers or take-ups to fit). */
+  leaverTakeUp?: LeaverTakeUp;
 }
 
 /**

@@ -28,7 +28,7 @@ export const TWIN_MODEL_FEATURES = [
  * the bank-pack aggregates of the same meaning (the twin keeps decayed sums, not windows):
  * a 365-day count is at least 1 while the latest such event is under a year old.
  */
-export function twinProfile(view: CustomerView, channel: OfferChannel): FeatureValues {
+export function twinProfile(view: CustomerView, channel: OfferChannel, scores: Readonly<Record<string, number>> = {}): FeatureValues {
   const b = view.balances;
   const r = view.recent;
   const c = view.customer;
@@ -64,6 +64,8 @@ export function twinProfile(view: CustomerView, channel: OfferChannel): FeatureV
     channel_code: OFFER_CHANNELS.indexOf(channel),
     // The customer's own preferred channel (on the record): people answer where they prefer to be reached.
     preferred_channel: c.preferredChannel === channel ? 1 : 0,
+    // The churn score as served (none before a churn model exists), for the retention take-up mixture (retentionTakeUp.ts).
+    churn_risk: scores.churn_risk ?? null,
   };
   // What the customer took up lately (the bank's response log), for rules that do not repeat help already given.
   for (const f of ['guidance', 'retention'] as const) out[`days_since_${f}_taken`] = Math.min(view.daysSinceTakeUp?.[f] ?? 999, 999);

@@ -20,6 +20,8 @@ export interface LabelledOffer {
   day: number;
   /** The customer the offer went to (folds for calibration keep a customer's offers together). */
   group?: number;
+  /** The customer's churn score when offered (retention offers: what the retention mixture learns from). */
+  churn?: number;
 }
 
 /** What a check found for one family. */

@@ -11,12 +11,16 @@ import { twinProfile, TWIN_MODEL_FEATURES } from './twinProfile.js';
 
 /** The churn model's features: the propensity models' less the offer's channel. */
 export const CHURN_FEATURES = TWIN_MODEL_FEATURES.filter((f) => f !== 'channel_code');
+/** Where each churn feature sits in a propensity model's row. */
+const FROM_MODEL_ROW = CHURN_FEATURES.map((f) => TWIN_MODEL_FEATURES.indexOf(f));
 
 /** Scores one customer as decision rules read them. */
 export interface TwinScores {
   /** Model ids, for the comparison's training report. */
   versions: string[];
   scores(view: CustomerView): Record<string, number>;
+  /** The churn score of a propensity model's row (TWIN_MODEL_FEATURES order), or undefined without a churn model. */
+  churnOfRow?(row: Float64Array): number | undefined;
 }
 
 interface Snapshot {
@@ -67,7 +71,7 @@ export class ChurnSampler {
 
 /** Serves a churn model as `scores.churn_risk` (the probability of leaving within its horizon). */
 export function churnScores(m: { model: GbdtModel; version: string } | undefined): TwinScores {
-  if (!m) return { versions: [], scores: () => ({}) };
+  if (!m) return { versions: [], scores: () => ({}), churnOfRow: () => undefined };
   const scorer = rowScorer(m.model);
   return {
     versions: [m.version],
@@ -75,5 +79,6 @@ export function churnScores(m: { model: GbdtModel; version: string } | undefined
       const p = twinProfile(view, 'in_app');
       return { churn_risk: scorer.score(Float64Array.from(CHURN_FEATURES, (f) => p[f] ?? Number.NaN)) };
     },
+    churnOfRow: (row) => scorer.score(Float64Array.from(FROM_MODEL_ROW, (k) => row[k]!)),
   };
 }

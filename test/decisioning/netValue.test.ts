@@ -119,6 +119,20 @@ describe('arbitration on expected net value', () => {
     expect(trace(cat, inputs({ scores: { churn_risk: 0.9 } }), 'keep').priority!).toBeGreaterThan(trace(cat, inputs({ scores: { churn_risk: 0.01 } }), 'keep').priority!);
   });
 
+  it('values a retention take-up by the chance the taker was leaving when the catalogue serves it, not x churn risk again', () => {
+    const base = scenarioCatalogue();
+    const keep = { id: 'keep', name: 'Loyalty bonus', family: 'retention', value: { model: 'retention', amountGbp: 1000, churnReduction: 0.5 }, prior: 0.2, message: { headline: 'Thanks', body: 'A loyalty bonus.' }, treatments: { in_app: {} } };
+    const arbitration = { clv: 'scores.clv >= 0.0 ? scores.clv : -1.0', churnRisk: 'scores.churn_risk >= 0.0 ? scores.churn_risk : 0.05', leavingGivenTakeUp: 'scores.leaving >= 0.0 ? scores.leaving : -1.0' };
+    const cat = parseCatalogue({ ...base, arbitration, actions: [...base.actions, keep] });
+    const served = trace(cat, inputs({ scores: { clv: 3000, churn_risk: 0.1, leaving: 0.8 } }), 'keep');
+    expect(served).toMatchObject({ value: 3000 * 0.8 * 0.5, netValue: { valueSource: 'retention' } });
+    expect(served.priority).toBeCloseTo(0.2 * 1200 - 1, 9);
+    // Above 1 is capped; without the score (or a negative one) the churn risk values it as before.
+    expect(trace(cat, inputs({ scores: { clv: 3000, churn_risk: 0.1, leaving: 1.7 } }), 'keep').value).toBeCloseTo(3000 * 0.5, 9);
+    expect(trace(cat, inputs({ scores: { clv: 3000, churn_risk: 0.1 } }), 'keep').value).toBeCloseTo(3000 * 0.1 * 0.5, 9);
+    expect(() => parseCatalogue({ ...base, arbitration: { ...arbitration, leavingGivenTakeUp: 'scores.leaving +' }, actions: [...base.actions, keep] }) && compileCatalogue(parseCatalogue({ ...base, arbitration: { ...arbitration, leavingGivenTakeUp: 'scores.leaving +' }, actions: [...base.actions, keep] }))).toThrow(/arbitration.leavingGivenTakeUp/);
+  });
+
   it('levers still apply, to the expected value', () => {
     const cat = compileCatalogue(scenarioCatalogue());
     const ev = evaluate(cat, inputs(), { now: NOW, channel: 'in_app', levers: { families: { credit_card: 2 }, actions: {} }, scorer: priorOnly });

@@ -11,7 +11,8 @@ describe('the churn score the engine reads in the twin', () => {
   it('learns who leaves from what the engine sees, ranking leavers above stayers on another seed', async () => {
     const scenario = { name: 'churn', customers: 1500 };
     const trained = await trainTwinScorer(scenario, { days: 80, seed: 2001, rounds: 10 });
-    expect(trained.scores.versions).toEqual(['twin-churn_40d@seed2001']);
+    // The churn model, and the retention take-up mixture fitted with its scores (retentionTakeUp.ts) when the run's retention offers allow.
+    expect(trained.scores.versions).toEqual(['twin-churn_40d@seed2001', ...(trained.leaverTakeUp ? ['twin-retention-mix@seed2001'] : [])]);
     // Score every customer on day 10 of another run, then see who has left 40 days later.
     const risk = new Map<string, number>();
     const lastSeen = new Map<string, number>();
