@@ -2,7 +2,7 @@
  * Training every family from a data dir, from the columnar snapshot (or the log, to compare):
  *   npx tsx bench/twinLog.ts 4400 270 7 /tmp/twin5m            # ~5.2M events with offers
  *   npx nextbest ingest /tmp/twin5m/events.jsonl --customers /tmp/twin5m/customers.jsonl --batch 20000 --data-dir /tmp/dd5m
- *   npx tsx bench/trainSnapshot.ts /tmp/dd5m [--from-log] [--models a,b] [--keep] [--no-floor] [--append N] [--together]
+ *   npx tsx bench/trainSnapshot.ts /tmp/dd5m [--from-log] [--models a,b] [--keep] [--no-floor] [--append N] [--together] [--threads N]
  * Prints the floor (one scan of the log with JSON parsing, what each job used to repeat), the
  * snapshot built from scratch (deleted first unless --keep), the snapshot loaded by a later
  * run, with `--append N` N more events (the log's latest N again, a day later, new ids)
@@ -25,6 +25,9 @@ const jobs = mi >= 0 ? args[mi + 1]!.split(',').filter((j) => j !== '') : [...MO
 const ai = args.indexOf('--append');
 const append = ai >= 0 ? Number(args[ai + 1]) : 0;
 if (!Number.isInteger(append) || append < 0) throw new Error('--append must be a whole number of events');
+const ti = args.indexOf('--threads');
+const threads = ti >= 0 ? Number(args[ti + 1]) : undefined;
+if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new Error('--threads must be a whole number, at least 1');
 if (!fromLog && !args.includes('--keep')) rmSync(join(dir, 'training-snapshot'), { recursive: true, force: true });
 
 const engine = await createEngine(loadConfig('nextbest.config.yaml', process.env, { dataDir: dir, log: { level: 'warn' } }));
@@ -87,7 +90,7 @@ try {
   // --together: every job in one run, as `nextbest train` does (one refresh of the snapshot); else one run a job.
   for (const group of args.includes('--together') ? [jobs] : jobs.map((j) => [j])) {
     const job = group.join(',');
-    const r = await timed(() => engine.trainModels({ models: group, seed: 1, ...(fromLog ? { snapshot: false } : {}) }));
+    const r = await timed(() => engine.trainModels({ models: group, seed: 1, ...(fromLog ? { snapshot: false } : {}), ...(threads ? { threads } : {}) }));
     total = { wall: total.wall + r.wall, cpu: total.cpu + r.cpu };
     line(job, r, `trained ${r.value.trained.map((t) => t.name).join(', ') || '-'}${r.value.skipped.length ? `; skipped ${r.value.skipped.map((s) => `${s.name} (${s.reason})`).join('; ')}` : ''}`);
   }
