@@ -87,6 +87,8 @@ export class BoostPool implements Boosting {
   private readonly queue: Task[] = [];
   private readonly lanes: Lane[] = [];
   private nextId = 1;
+  /** Tasks boosted on a worker and on the calling thread (for benches and tests). */
+  readonly boosted = { onWorkers: 0, here: 0 };
   private warned = false;
   private closed = false;
 
@@ -144,6 +146,7 @@ export class BoostPool implements Boosting {
     if (task.state === 'done') return;
     task.state = 'done';
     task.lane?.tasks.delete(task);
+    this.boosted.here++;
     try {
       task.resolve(train(task.data, task.params));
     } catch (e) {
@@ -192,6 +195,7 @@ export class BoostPool implements Boosting {
       lane.tasks.delete(task);
       if ('result' in m) {
         task.state = 'done';
+        this.boosted.onWorkers++;
         task.resolve(m.result);
       } else this.runHere(task); // here it throws the real error
       this.dispatch();

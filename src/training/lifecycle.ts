@@ -160,6 +160,8 @@ export class ModelLifecycle {
     const jobs = (o.models ?? MODEL_JOBS) as readonly string[];
     const unknown = jobs.filter((j) => !(MODEL_JOBS as readonly string[]).includes(j));
     if (unknown.length > 0) throw new ValidationError([{ field: 'model', rule: 'known_model', message: `unknown model ${unknown.join(', ')}; one of ${MODEL_JOBS.join(', ')}` }]);
+    const threads = o.threads ?? this.deps.threads ?? 1;
+    if (!Number.isInteger(threads) || threads < 1) throw new ValidationError([{ field: 'threads', rule: 'positive_integer', message: `must be a whole number of threads, at least 1, got ${threads}` }]);
     const features = this.deps.features();
     const snap = o.snapshot === false ? undefined : await this.snapshots.refresh(features, (n) => o.progress?.('training snapshot', n, undefined));
     const s = snap?.snapshot;
@@ -170,8 +172,6 @@ export class ModelLifecycle {
     const ctx: TrainContext = { log, ...(s ? { data: snapshotSource(s, excluded, log) } : {}), registry: withConsentNote(this.registry, excluded.size), features: this.deps.features(), window, createdAt: iso(this.deps.now()), seed: o.seed ?? 1, ...(o.progress ? { progress: o.progress } : {}), ...(o.gbdt ? { gbdt: o.gbdt } : {}), ...(this.deps.customers ? { customers: this.deps.customers } : {}) };
     const data: TrainRun['data'] = s ? { source: 'snapshot', ...snap!.refresh } : { source: 'log', reason: snap?.refresh.reason ?? 'asked for (snapshot: false)' };
     const run: TrainRun = { window: { from: iso(window.from), to: iso(window.to) }, trained: [], skipped: [], promoted: [], notPromoted: [], data };
-    const threads = o.threads ?? this.deps.threads ?? 1;
-    if (!Number.isInteger(threads) || threads < 1) throw new ValidationError([{ field: 'threads', rule: 'positive_integer', message: `must be a whole number of threads, at least 1, got ${threads}` }]);
     const results = threads === 1 ? await runInTurn(jobs as ModelJob[], ctx) : await runOverlapped(jobs as ModelJob[], ctx, threads, this.deps.warn ?? (() => {}));
     for (const r of results) {
       if ('reason' in r) run.skipped.push(r);
