@@ -6,7 +6,7 @@
  * thread, which throws the real error (same inputs, same error).
  */
 import { parentPort } from 'node:worker_threads';
-import { train, type TrainData } from '../models/gbdt/index.js';
+import { train, type TrainData } from '../models/gbdt/booster.js';
 import type { BoostReply, BoostRequest } from './boostPool.js';
 
 const port = parentPort;
