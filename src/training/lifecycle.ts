@@ -281,12 +281,15 @@ async function runOverlapped(jobs: readonly ModelJob[], ctx: TrainContext, threa
   const boosting = new BoostPool({ workers: threads - 1, warn });
   const started: Promise<(TrainedModel | SkippedModel)[]>[] = [];
   let earlier: Promise<unknown> = Promise.resolve();
+  let failed = false;
   try {
     for (const [k, job] of jobs.entries()) {
       // At most two jobs in flight: the one finishing and the one building its data.
       if (k >= 2) await started[k - 2]!.catch(() => {});
+      if (failed) break; // as one thread would: no job starts after one failed
       const before = earlier;
       const p = runJob(job, { ...ctx, boosting, registry: registeringAfter(ctx.registry, before) });
+      p.catch(() => (failed = true));
       started.push(p);
       earlier = Promise.all([before, p]);
       earlier.catch(() => {});

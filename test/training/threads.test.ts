@@ -98,10 +98,13 @@ describe('a training run on two or three threads registers what one thread regis
   }
   const runs: { threads: number; run: TrainRun; registry: OrderedRegistry }[] = [];
   const warnings: string[] = [];
+  let log: MemoryEventLog;
+  let end: number;
 
   beforeAll(async () => {
     const bank = await twinEvents(160, 200, 11);
-    const log = new MemoryEventLog();
+    log = new MemoryEventLog();
+    end = bank.end;
     await appendAll(log, bank.events);
     for (const threads of [1, 2, 3]) {
       const registry = new OrderedRegistry();
@@ -130,6 +133,21 @@ describe('a training run on two or three threads registers what one thread regis
       got.forEach((g, i) => expect(g, `${r.threads} threads, model ${i}`).toBe(want[i]));
     }
   });
+
+  it('a job that fails stops the run as on one thread: no later job registers anything', async () => {
+    class FailingRegistry extends OrderedRegistry {
+      override async register(m: Parameters<MemoryModelRegistry['register']>[0]) {
+        if (m.name === 'churn_90d') throw new Error('disk full');
+        return super.register(m);
+      }
+    }
+    for (const threads of [1, 2]) {
+      const registry = new FailingRegistry();
+      const lc = new ModelLifecycle(registry, { log, features: () => features, now: () => end, threads });
+      await expect(lc.train({ seed: 5, gbdt: { rounds: 10 } }), `${threads} threads`).rejects.toThrow('disk full');
+      expect(registry.order, `${threads} threads`).toEqual(['segments']);
+    }
+  }, 120_000);
 
   it('threads must be a whole number, at least 1', async () => {
     const lc = new ModelLifecycle(new MemoryModelRegistry(), { log: new MemoryEventLog(), features: () => features, now: () => 0 });
