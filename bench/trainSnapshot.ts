@@ -2,15 +2,15 @@
  * Training every family from a data dir, from the columnar snapshot (or the log, to compare):
  *   npx tsx bench/twinLog.ts 4400 270 7 /tmp/twin5m            # ~5.2M events with offers
  *   npx nextbest ingest /tmp/twin5m/events.jsonl --customers /tmp/twin5m/customers.jsonl --batch 20000 --data-dir /tmp/dd5m
- *   npx tsx bench/trainSnapshot.ts /tmp/dd5m [--from-log] [--models a,b] [--keep] [--no-floor] [--append N] [--together]
+ *   npx tsx bench/trainSnapshot.ts /tmp/dd5m [--from-log] [--models a,b] [--keep] [--no-floor] [--append N] [--together] [--threads N]
  * Prints the floor (one scan of the log with JSON parsing, what each job used to repeat), the
  * snapshot built from scratch (deleted first unless --keep), the snapshot loaded by a later
  * run, with `--append N` N more events (the log's latest N again, a day later, new ids)
  * appended while the engine's consumer follows them and then the run that reads them, then
- * per family wall and CPU time and the load average. Models are registered as candidates in
+ * per family wall and CPU time (all threads, and the main thread alone on Linux) and the load average. Models are registered as candidates in
  * that data dir; `--append` adds events to it.
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { BankEvent } from '../src/core/events.js';
@@ -25,18 +25,32 @@ const jobs = mi >= 0 ? args[mi + 1]!.split(',').filter((j) => j !== '') : [...MO
 const ai = args.indexOf('--append');
 const append = ai >= 0 ? Number(args[ai + 1]) : 0;
 if (!Number.isInteger(append) || append < 0) throw new Error('--append must be a whole number of events');
+const ti = args.indexOf('--threads');
+const threads = ti >= 0 ? Number(args[ti + 1]) : undefined;
+if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new Error('--threads must be a whole number, at least 1');
 if (!fromLog && !args.includes('--keep')) rmSync(join(dir, 'training-snapshot'), { recursive: true, force: true });
 
 const engine = await createEngine(loadConfig('nextbest.config.yaml', process.env, { dataDir: dir, log: { level: 'warn' } }));
 const load = () => loadavg()[0]!.toFixed(1);
-const timed = async <T>(f: () => Promise<T>): Promise<{ value: T; wall: number; cpu: number; load: string }> => {
+/** CPU seconds of the main thread alone (Linux: /proc/self/task/PID/stat utime + stime), NaN elsewhere: the critical path when workers boost. */
+const mainThreadCpu = (): number => {
+  try {
+    const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+};
+const timed = async <T>(f: () => Promise<T>): Promise<{ value: T; wall: number; cpu: number; main: number; load: string }> => {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
+  const m0 = mainThreadCpu();
   const value = await f();
   const c = process.cpuUsage(c0);
-  return { value, wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6, load: load() };
+  return { value, wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6, main: mainThreadCpu() - m0, load: load() };
 };
-const line = (name: string, r: { wall: number; cpu: number; load: string }, extra = '') => process.stdout.write(`${name.padEnd(26)} wall ${r.wall.toFixed(1).padStart(6)} s  cpu ${r.cpu.toFixed(1).padStart(6)} s  load ${r.load}${extra ? `  ${extra}` : ''}\n`);
+const line = (name: string, r: { wall: number; cpu: number; main?: number; load: string }, extra = '') =>
+  process.stdout.write(`${name.padEnd(26)} wall ${r.wall.toFixed(1).padStart(6)} s  cpu ${r.cpu.toFixed(1).padStart(6)} s  main thread ${(r.main ?? Number.NaN).toFixed(1).padStart(5)} s  load ${r.load}${extra ? `  ${extra}` : ''}\n`);
 const dataOf = (d: { action?: string; reason?: string; rows?: number; appended?: number; seconds?: number; source: string }) => JSON.stringify(d);
 
 try {
@@ -45,18 +59,18 @@ try {
   // The engine's own log (a bench may look inside; the floor must be the same store the jobs read).
   const log = (engine as unknown as { parts: { backend: { eventLog: import('../src/store/eventLog.js').EventLog } } }).parts.backend.eventLog;
   const floor = args.includes('--no-floor')
-    ? { value: 0, wall: Number.NaN, cpu: Number.NaN, load: load() }
+    ? { value: 0, wall: Number.NaN, cpu: Number.NaN, main: Number.NaN, load: load() }
     : await timed(async () => {
         let n = 0;
         for await (const page of log.scan({ batchSize: 20_000 })) n += page.length;
         return n;
       });
   line('floor: one log scan', floor, `${floor.value} events parsed`);
-  let total = { wall: 0, cpu: 0 };
+  let total = { wall: 0, cpu: 0, main: 0 };
   if (!fromLog) {
     const build = await timed(() => engine.trainModels({ models: [], seed: 1 }));
     line(args.includes('--keep') ? 'snapshot (kept)' : 'snapshot from scratch', build, `${dataOf(build.value.data)}; ${(build.cpu / floor.cpu).toFixed(2)}x the floor's CPU`);
-    total = { wall: build.wall, cpu: build.cpu };
+    total = { wall: build.wall, cpu: build.cpu, main: build.main };
     const again = await timed(() => engine.trainModels({ models: [], seed: 1 }));
     line('snapshot, a later run', again, dataOf(again.value.data));
     if (append > 0) {
@@ -87,8 +101,8 @@ try {
   // --together: every job in one run, as `nextbest train` does (one refresh of the snapshot); else one run a job.
   for (const group of args.includes('--together') ? [jobs] : jobs.map((j) => [j])) {
     const job = group.join(',');
-    const r = await timed(() => engine.trainModels({ models: group, seed: 1, ...(fromLog ? { snapshot: false } : {}) }));
-    total = { wall: total.wall + r.wall, cpu: total.cpu + r.cpu };
+    const r = await timed(() => engine.trainModels({ models: group, seed: 1, ...(fromLog ? { snapshot: false } : {}), ...(threads ? { threads } : {}) }));
+    total = { wall: total.wall + r.wall, cpu: total.cpu + r.cpu, main: total.main + r.main };
     line(job, r, `trained ${r.value.trained.map((t) => t.name).join(', ') || '-'}${r.value.skipped.length ? `; skipped ${r.value.skipped.map((s) => `${s.name} (${s.reason})`).join('; ')}` : ''}`);
   }
   line('total (build + families)', { ...total, load: load() }, `${(total.cpu / floor.cpu).toFixed(1)}x the floor's CPU`);

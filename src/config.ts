@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { readFileSync, existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import { NextbestError } from './core/errors.js';
 import { Channel, ConsentPurpose, EVENT_TYPES, type EventType } from './core/events.js';
@@ -122,6 +123,22 @@ export const ConfigSchema = z
         catalogue: z.string().min(1).optional(),
         /** Exploration budgets per channel and how the bandit learns (docs/bandits.md); unset: the deterministic engine. */
         bandit: BanditSettings,
+      })
+      .strict()
+      .prefault({}),
+    training: z
+      .object({
+        /**
+         * Threads a training run uses: 1 trains on the main thread alone; N boosts GBDTs on N-1
+         * worker threads while the main thread builds the next job's data (decision 0026). The
+         * models are the same either way. Default: 2, or 1 on a one-core machine.
+         */
+        threads: z
+          .number()
+          .int()
+          .min(1)
+          .max(64)
+          .default(() => Math.min(2, availableParallelism())),
       })
       .strict()
       .prefault({}),

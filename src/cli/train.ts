@@ -3,7 +3,7 @@ import { parseCommand, UsageError } from './args.js';
 import { ProgressBar } from './progress.js';
 
 const spec = {
-  usage: 'nextbest train [--model NAME] [--from DATE] [--to DATE] [--seed N] [--promote] [--from-log] [--data-dir DIR]',
+  usage: 'nextbest train [--model NAME] [--from DATE] [--to DATE] [--seed N] [--promote] [--from-log] [--threads N] [--data-dir DIR]',
   summary:
     'Trains models from the event log: labels from the log joined to point-in-time features, a time-based train/validation/test split, then per model the held-out metrics (AUC, log loss, lift in the top decile, calibration; concordance for survival). Each model is registered as a candidate with its card; --promote makes it the champion. Jobs read a columnar snapshot of the log kept in the data dir under training-snapshot/: the engine appends events to it as it applies them, a run reads only the log after it (built in one pass when there is none); the report\'s `data` says whether it was built, extended or loaded. Prints the training report as JSON.',
   options: {
@@ -13,6 +13,7 @@ const spec = {
     seed: { type: 'string', default: '1' },
     promote: { type: 'boolean' },
     'from-log': { type: 'boolean' },
+    threads: { type: 'string' },
     'data-dir': { type: 'string' },
     config: { type: 'string', default: 'nextbest.config.yaml' },
   },
@@ -23,6 +24,7 @@ const spec = {
     seed: 'Seed for sampling in training',
     promote: 'Promote every trained model to champion',
     'from-log': 'Every job scans the log itself instead of reading the training snapshot (slower; the same models)',
+    threads: 'Threads to train on (default the config\'s training.threads, 2): GBDTs boost on the others while the main thread builds data; 1 trains on the main thread alone (the same models)',
     'data-dir': 'Where the embedded store keeps its files',
     config: 'Config file',
   },
@@ -45,6 +47,8 @@ export async function run(argv: string[]): Promise<number> {
   if (unknown.length > 0) throw new UsageError(`--model: unknown model ${unknown.join(', ')}; one of ${MODEL_JOBS.join(', ')}`);
   const seed = Number(v.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got ${v.seed}`);
+  const threads = v.threads === undefined ? undefined : Number(v.threads);
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 64)) throw new UsageError(`--threads must be a whole number from 1 to 64, got ${v.threads}`);
   const from = date(v.from, 'from');
   const to = date(v.to, 'to');
   // stdout carries the JSON result only: the engine logs warnings and worse.
@@ -58,6 +62,7 @@ export async function run(argv: string[]): Promise<number> {
       seed,
       promote: v.promote === true,
       ...(v['from-log'] ? { snapshot: false } : {}),
+      ...(threads !== undefined ? { threads } : {}),
       progress: (stage, done, total) => {
         let bar = bars.get(stage);
         if (!bar) bars.set(stage, (bar = new ProgressBar(`  ${stage}`, total, total === undefined ? 'events' : 'steps')));

@@ -4,9 +4,10 @@
  */
 import { buildModelCard } from './card.js';
 import { buildDriftReference } from '../models/metrics/driftCheck.js';
-import { modelToJson, predictBatch, train, type GbdtModel } from '../models/gbdt/index.js';
+import { modelToJson, predictBatch, type FeatureMatrix, type GbdtModel } from '../models/gbdt/index.js';
+import { boostHere } from './boostPool.js';
 import { GBDT_DEFAULTS, iso, type SkippedModel, type TrainContext, type TrainedModel } from './context.js';
-import { takeRows, timeSplit, type Dataset } from './dataset.js';
+import { takeRows, timeSplit, type Dataset, type TimeSplit } from './dataset.js';
 import { aucInterval } from './aucInterval.js';
 import { binaryReport, rounded } from './report.js';
 import { auditModelFairness, fairnessStatement, protectedGroups } from './fairness.js';
@@ -26,6 +27,21 @@ export interface BinarySpec {
 
 /** Trains, evaluates and registers a binary model on the rows `subset` of the dataset. */
 export async function trainBinaryModel(ctx: TrainContext, spec: BinarySpec, ds: Dataset, subset: readonly number[]): Promise<TrainedModel | SkippedModel> {
+  const started = startBinaryModel(ctx, spec, ds, subset);
+  return 'reason' in started ? started : started.finish();
+}
+
+/** A binary model whose boosting is under way: `finish` waits for it, then evaluates and registers. */
+export interface BoostingBinary {
+  finish(): Promise<TrainedModel>;
+}
+
+/**
+ * The first half of `trainBinaryModel`: split and submit the boosting (to `ctx.boosting`,
+ * which may run it on another thread). Several can be started before the first is
+ * finished; finishing them in order registers them in order.
+ */
+export function startBinaryModel(ctx: TrainContext, spec: BinarySpec, ds: Dataset, subset: readonly number[]): BoostingBinary | SkippedModel {
   const rows = subset.map((i) => ds.rows[i]!);
   if (rows.length === 0) return { name: spec.name, reason: 'no labelled rows in the window' };
   const local = timeSplit(rows, spec.purgeDays);
@@ -45,11 +61,19 @@ export async function trainBinaryModel(ctx: TrainContext, spec: BinarySpec, ds: 
   const xTe = { nRows: te.length, nFeatures: W, values: takeRows(ds.values, W, te) };
   const params = { ...GBDT_DEFAULTS, seed: ctx.seed, ...ctx.gbdt };
   const rounds = Number(params.rounds ?? 300);
-  const result = train(
-    { features: xTr, label: yTr, featureNames: ds.names, validation: { features: xVa, label: yVa }, onRound: (r) => ctx.progress?.(spec.name, r + 1, rounds) },
-    params,
-  );
-  const model: GbdtModel = result.model;
+  const task = (ctx.boosting ?? boostHere()).submit({ features: xTr, label: yTr, featureNames: ds.names, validation: { features: xVa, label: yVa }, onRound: (r) => ctx.progress?.(spec.name, r + 1, rounds) }, params);
+  return { finish: async () => evaluateAndRegister(ctx, spec, ds, { local, tr, va, te, yTr, yVa, yTe, xTr, xTe, params }, (await task.result()).model) };
+}
+
+async function evaluateAndRegister(
+  ctx: TrainContext,
+  spec: BinarySpec,
+  ds: Dataset,
+  s: { local: TimeSplit; tr: number[]; va: number[]; te: number[]; yTr: Float64Array; yVa: Float64Array; yTe: Float64Array; xTr: FeatureMatrix; xTe: FeatureMatrix; params: Record<string, unknown> },
+  model: GbdtModel,
+): Promise<TrainedModel> {
+  const { local, tr, va, te, yTr, yVa, yTe, xTr, xTe, params } = s;
+  const sum = (a: Float64Array) => a.reduce((t, v) => t + v, 0);
   const pTe = predictBatch(model, xTe);
   const pTr = predictBatch(model, xTr);
   const baseRate = sum(yTr) / yTr.length;

@@ -3,6 +3,7 @@ import type { FeatureSet } from '../features/featureSet.js';
 import type { GbdtParams } from '../models/gbdt/index.js';
 import type { EventLog } from '../store/eventLog.js';
 import type { ModelRegistry } from '../store/modelRegistry.js';
+import type { Boosting } from './boostPool.js';
 import type { LabelWindow } from './labels.js';
 import { logSource, type TrainingSource } from './source.js';
 
@@ -19,6 +20,8 @@ export interface TrainContext {
   createdAt: string;
   seed: number;
   gbdt?: Partial<GbdtParams>;
+  /** Where binary GBDTs boost (boostPool.ts: worker threads beside this one); none: here, when each is finished. */
+  boosting?: Boosting;
   /** Customer records, for the fairness audit's protected groups (none: no audit). */
   customers?: (ids: readonly string[]) => Promise<(Customer | undefined)[]>;
   /** Progress of a stage (for progress bars); total is undefined when unknown. */

@@ -19,6 +19,7 @@ import { Champions, type FeatureLookup, type ProfileScores } from './serving.js'
 import { LogWithout } from './consent.js';
 import { SnapshotStore, type SnapshotFollower, type SnapshotRefresh } from './snapshot.js';
 import { snapshotSource } from './source.js';
+import { BoostPool } from './boostPool.js';
 
 /** An administrative act for the audit trail (governance/audit wires it; training does not import it). */
 export type ModelAudit = (act: { actor: string; action: 'model.promote' | 'model.rollback'; target: string; before: unknown; after: unknown }) => Promise<unknown>;
@@ -38,6 +39,8 @@ export interface TrainRunOptions {
   gbdt?: TrainContext['gbdt'];
   /** False: every job scans the log as before, instead of reading the columnar snapshot (default true). */
   snapshot?: boolean;
+  /** Threads that train (default the lifecycle's `threads`): 1 is the main thread alone; more boost GBDTs on workers while the next job's data is built. */
+  threads?: number;
 }
 
 export interface TrainRun {
@@ -76,6 +79,10 @@ export class ModelLifecycle {
       customers?: (ids: readonly string[]) => Promise<(Customer | undefined)[]>;
       /** Where the training snapshot is kept (none: in memory only). */
       snapshotDir?: string;
+      /** Threads a training run uses (config `training.threads`; default 1: the main thread alone). */
+      threads?: number;
+      /** Where a run says that it could not use a worker thread (and trained on the main thread). */
+      warn?: (message: string) => void;
     },
   ) {
     this.snapshots = new SnapshotStore(deps.log, deps.snapshotDir);
@@ -153,6 +160,8 @@ export class ModelLifecycle {
     const jobs = (o.models ?? MODEL_JOBS) as readonly string[];
     const unknown = jobs.filter((j) => !(MODEL_JOBS as readonly string[]).includes(j));
     if (unknown.length > 0) throw new ValidationError([{ field: 'model', rule: 'known_model', message: `unknown model ${unknown.join(', ')}; one of ${MODEL_JOBS.join(', ')}` }]);
+    const threads = o.threads ?? this.deps.threads ?? 1;
+    if (!Number.isInteger(threads) || threads < 1) throw new ValidationError([{ field: 'threads', rule: 'positive_integer', message: `must be a whole number of threads, at least 1, got ${threads}` }]);
     const features = this.deps.features();
     const snap = o.snapshot === false ? undefined : await this.snapshots.refresh(features, (n) => o.progress?.('training snapshot', n, undefined));
     const s = snap?.snapshot;
@@ -163,11 +172,10 @@ export class ModelLifecycle {
     const ctx: TrainContext = { log, ...(s ? { data: snapshotSource(s, excluded, log) } : {}), registry: withConsentNote(this.registry, excluded.size), features: this.deps.features(), window, createdAt: iso(this.deps.now()), seed: o.seed ?? 1, ...(o.progress ? { progress: o.progress } : {}), ...(o.gbdt ? { gbdt: o.gbdt } : {}), ...(this.deps.customers ? { customers: this.deps.customers } : {}) };
     const data: TrainRun['data'] = s ? { source: 'snapshot', ...snap!.refresh } : { source: 'log', reason: snap?.refresh.reason ?? 'asked for (snapshot: false)' };
     const run: TrainRun = { window: { from: iso(window.from), to: iso(window.to) }, trained: [], skipped: [], promoted: [], notPromoted: [], data };
-    for (const job of jobs as ModelJob[]) {
-      for (const r of await runJob(job, ctx)) {
-        if ('reason' in r) run.skipped.push(r);
-        else run.trained.push(r);
-      }
+    const results = threads === 1 ? await runInTurn(jobs as ModelJob[], ctx) : await runOverlapped(jobs as ModelJob[], ctx, threads, this.deps.warn ?? (() => {}));
+    for (const r of results) {
+      if ('reason' in r) run.skipped.push(r);
+      else run.trained.push(r);
     }
     if (o.promote) {
       for (const t of run.trained) {
@@ -254,6 +262,61 @@ export class ModelLifecycle {
   scores(values: FeatureLookup, names: readonly string[], now: number, cardPayments: readonly StoredEvent[]): ProfileScores | null {
     return this.served ? this.served.score(values, names, now, cardPayments) : null;
   }
+}
+
+/** One job after another on this thread (`threads: 1`). */
+async function runInTurn(jobs: readonly ModelJob[], ctx: TrainContext): Promise<(TrainedModel | SkippedModel)[]> {
+  const out: (TrainedModel | SkippedModel)[] = [];
+  for (const job of jobs) out.push(...(await runJob(job, ctx)));
+  return out;
+}
+
+/**
+ * Jobs overlapped (decision 0026): GBDTs boost on `threads - 1` workers (and here when this
+ * thread waits), and the next job builds its dataset while the previous one's models boost,
+ * two jobs in flight. Each job registers only after every earlier job has finished, so the
+ * registry sees the same models in the same order as `runInTurn`.
+ */
+async function runOverlapped(jobs: readonly ModelJob[], ctx: TrainContext, threads: number, warn: (message: string) => void): Promise<(TrainedModel | SkippedModel)[]> {
+  const boosting = new BoostPool({ workers: threads - 1, warn });
+  const started: Promise<(TrainedModel | SkippedModel)[]>[] = [];
+  let earlier: Promise<unknown> = Promise.resolve();
+  let failed = false;
+  try {
+    for (const [k, job] of jobs.entries()) {
+      // At most two jobs in flight: the one finishing and the one building its data.
+      if (k >= 2) await started[k - 2]!.catch(() => {});
+      if (failed) break; // as one thread would: no job starts after one failed
+      const before = earlier;
+      const p = runJob(job, { ...ctx, boosting, registry: registeringAfter(ctx.registry, before) });
+      p.catch(() => (failed = true));
+      started.push(p);
+      earlier = Promise.all([before, p]);
+      earlier.catch(() => {});
+    }
+    const settled = await Promise.allSettled(started);
+    const out: (TrainedModel | SkippedModel)[] = [];
+    for (const r of settled) {
+      if (r.status === 'rejected') throw r.reason;
+      out.push(...r.value);
+    }
+    return out;
+  } finally {
+    await boosting.close();
+  }
+}
+
+/** The registry for a job that must register after `earlier` (the jobs before it) finished; none after one failed. */
+function registeringAfter(registry: ModelRegistry, earlier: Promise<unknown>): ModelRegistry {
+  return new Proxy(registry, {
+    get(target, prop, receiver) {
+      if (prop !== 'register') return Reflect.get(target, prop, receiver);
+      return async (m: Parameters<ModelRegistry['register']>[0]) => {
+        await earlier;
+        return target.register(m);
+      };
+    },
+  });
 }
 
 /** The registry as training jobs see it: every card says how many customers were left out for consent. */

@@ -26,6 +26,7 @@ describe('nextbest train and nextbest models', () => {
     await expect(train(['--model', 'crystal_ball', '--data-dir', dir])).rejects.toThrow(UsageError);
     await expect(train(['--model', 'crystal_ball', '--data-dir', dir])).rejects.toThrow(/--model: unknown model crystal_ball/);
     await expect(train(['--from', 'yesterday', '--data-dir', dir])).rejects.toThrow(/--from must be a date/);
+    await expect(train(['--threads', '0', '--data-dir', dir])).rejects.toThrow(/--threads must be a whole number/);
     await expect(models(['promote', '--data-dir', dir])).rejects.toThrow(/needs a model ID/);
     await expect(models(['list', '--stage', 'gold', '--data-dir', dir])).rejects.toThrow(/--stage must be one of/);
     await expect(models(['frobnicate', '--data-dir', dir])).rejects.toThrow(/give a subcommand/);
@@ -72,6 +73,10 @@ describe('nextbest train and nextbest models', () => {
     const fromLog = JSON.parse(io.out);
     expect(fromLog.data).toMatchObject({ source: 'log' });
     expect(fromLog.trained.map((t: { metrics: unknown }) => t.metrics)).toEqual(second.trained.map((t: { metrics: unknown }) => t.metrics));
+    io.out = '';
+    // On the main thread alone (the config's default is two threads): the same models.
+    expect(await train(['--model', 'propensity', '--seed', '3', '--threads', '1', '--data-dir', dir])).toBe(0);
+    expect(JSON.parse(io.out).trained.map((t: { metrics: unknown }) => t.metrics)).toEqual(second.trained.map((t: { metrics: unknown }) => t.metrics));
     io.out = '';
   });
 });

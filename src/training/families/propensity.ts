@@ -13,7 +13,7 @@
  * Served as one GBDT per family; decisions score them per action (decisioning's GbdtScorer),
  * so they expose no rule score. Drift: the offer-acceptance rows of the model's family.
  */
-import { trainBinaryModel } from '../binary.js';
+import { startBinaryModel, type BoostingBinary } from '../binary.js';
 import { type SkippedModel, type TrainContext, type TrainedModel, sourceOf } from '../context.js';
 import { buildDatasetFrom } from '../dataset.js';
 import { OFFER_ACCEPTANCE } from '../definitions.js';
@@ -39,14 +39,15 @@ export async function trainPropensity(ctx: TrainContext, onlyFamilies?: readonly
     list.push(i);
     byFamily.set(f, list);
   });
-  const out: (TrainedModel | SkippedModel)[] = [];
+  // Every family's boosting is submitted before the first is finished (other threads boost the rest meanwhile); finished, so registered, in family order.
+  const started: (BoostingBinary | SkippedModel)[] = [];
   for (const [family, subset] of [...byFamily].sort((a, b) => a[0].localeCompare(b[0]))) {
     if (!/^[a-z][a-z0-9_]{0,50}$/.test(family)) {
-      out.push({ name: propensityModelName('unknown'), reason: `action id "${family}" is not a family name` });
+      started.push({ name: propensityModelName('unknown'), reason: `action id "${family}" is not a family name` });
       continue;
     }
-    out.push(
-      await trainBinaryModel(
+    started.push(
+      startBinaryModel(
         ctx,
         {
           name: propensityModelName(family),
@@ -66,6 +67,8 @@ export async function trainPropensity(ctx: TrainContext, onlyFamilies?: readonly
       ),
     );
   }
+  const out: (TrainedModel | SkippedModel)[] = [];
+  for (const s of started) out.push('reason' in s ? s : await s.finish());
   return out;
 }
 

@@ -1,0 +1,156 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ValidationError } from '../../src/core/errors.js';
+import { mulberry32 } from '../../src/core/random.js';
+import { BANK_PACK, FeatureSet } from '../../src/features/index.js';
+import { modelToJson, train, type TrainData } from '../../src/models/gbdt/index.js';
+import { MemoryEventLog } from '../../src/store/memory/eventLog.js';
+import { MemoryModelRegistry } from '../../src/store/memory/modelRegistry.js';
+import { BoostPool } from '../../src/training/boostPool.js';
+import { CONTACT_FEATURES } from '../../src/training/definitions.js';
+import { ModelLifecycle, type TrainRun } from '../../src/training/index.js';
+import { appendAll } from './synthetic.js';
+import { twinEvents } from './twinEvents.js';
+
+/** A seeded binary problem with missing values, a validation slice and per-round progress. */
+function problem(seed: number, n: number, f = 8): TrainData {
+  const rng = mulberry32(seed);
+  const make = (rows: number) => {
+    const values = new Float64Array(rows * f);
+    const label = new Float64Array(rows);
+    for (let i = 0; i < rows; i++) {
+      let z = 0;
+      for (let j = 0; j < f; j++) {
+        const v = rng.next() < 0.1 ? Number.NaN : rng.next() * 10 - 5;
+        values[i * f + j] = v;
+        if (j < 3 && !Number.isNaN(v)) z += v * (j + 1);
+      }
+      label[i] = rng.next() < 1 / (1 + Math.exp(-z / 4)) ? 1 : 0;
+    }
+    return { features: { nRows: rows, nFeatures: f, values }, label };
+  };
+  const tr = make(n);
+  return { ...tr, featureNames: Array.from({ length: f }, (_, j) => `x${j}`), validation: make(Math.floor(n / 3)) };
+}
+const PARAMS = { objective: 'binary:logistic', rounds: 60, learningRate: 0.1, maxDepth: 4, subsample: 0.8, colsampleBytree: 0.7, earlyStoppingRounds: 10 };
+const json = (d: TrainData, params: Record<string, unknown>) => JSON.stringify(modelToJson(train(d, params).model));
+
+describe('boosting on worker threads', () => {
+  it('gives byte for byte the model this thread gives (seeded cases), with progress from the worker', async () => {
+    const pool = new BoostPool({ workers: 1, warn: (m) => expect.fail(m), depth: 8 });
+    try {
+      const cases = [1, 2, 3, 4, 5].map((seed) => ({ data: problem(seed, 1500 + 300 * seed), params: { ...PARAMS, seed } }));
+      const rounds: number[] = [];
+      cases[0]!.data.onRound = (r) => rounds.push(r);
+      // Submitted all at once: the worker takes them in order, this thread steals from the tail while it waits.
+      const tasks = cases.map((c) => pool.submit(c.data, c.params));
+      for (const [k, t] of tasks.entries()) {
+        const { onRound: _, ...plain } = cases[k]!.data;
+        expect(JSON.stringify(modelToJson((await t.result()).model)), `case ${k}`).toBe(json(plain, cases[k]!.params));
+      }
+      expect(pool.boosted.onWorkers).toBeGreaterThan(0);
+      expect(pool.boosted.onWorkers + pool.boosted.here).toBe(cases.length);
+      expect(rounds.length).toBeGreaterThan(0);
+      expect(rounds).toEqual(rounds.map((_, i) => i));
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+
+  it('a worker that cannot start, or dies with tasks in flight, leaves them to this thread, with one warning', async () => {
+    const dying = new URL(`data:text/javascript,${encodeURIComponent("import { parentPort } from 'node:worker_threads'; parentPort.on('message', () => process.exit(3));")}`);
+    for (const worker of [() => new URL('file:///nonexistent/boostWorker.js'), () => dying]) {
+      const warnings: string[] = [];
+      const pool = new BoostPool({ workers: 1, warn: (m) => warnings.push(m), worker });
+      try {
+        const data = problem(9, 800);
+        const tasks = [pool.submit(data, { ...PARAMS, seed: 1 }), pool.submit(data, { ...PARAMS, seed: 2 }), pool.submit(data, { ...PARAMS, seed: 3 })];
+        for (const [k, t] of tasks.entries()) expect(JSON.stringify(modelToJson((await t.result()).model))).toBe(json(data, { ...PARAMS, seed: k + 1 }));
+        expect(warnings).toHaveLength(1);
+        expect(warnings[0]).toMatch(/boosting worker (could not start|stopped).*main thread/);
+        expect(pool.boosted.onWorkers).toBe(0);
+      } finally {
+        await pool.close();
+      }
+    }
+  }, 60_000);
+
+  it('an error in the worker is the error this thread throws (a ValidationError naming the field)', async () => {
+    const pool = new BoostPool({ workers: 1, warn: (m) => expect.fail(m) });
+    try {
+      const t = pool.submit(problem(4, 300), { ...PARAMS, rounds: -1 });
+      await expect(t.result()).rejects.toBeInstanceOf(ValidationError);
+      await expect(t.result()).rejects.toThrow(/rounds/);
+    } finally {
+      await pool.close();
+    }
+  }, 30_000);
+});
+
+describe('a training run on two or three threads registers what one thread registers', () => {
+  const features = FeatureSet.compile([...BANK_PACK, ...CONTACT_FEATURES]);
+  /** The registry, remembering the order models were registered in (its listing sorts by name). */
+  class OrderedRegistry extends MemoryModelRegistry {
+    readonly order: string[] = [];
+    override async register(m: Parameters<MemoryModelRegistry['register']>[0]) {
+      this.order.push(m.name);
+      return super.register(m);
+    }
+  }
+  const runs: { threads: number; run: TrainRun; registry: OrderedRegistry }[] = [];
+  const warnings: string[] = [];
+  let log: MemoryEventLog;
+  let end: number;
+
+  beforeAll(async () => {
+    const bank = await twinEvents(160, 200, 11);
+    log = new MemoryEventLog();
+    end = bank.end;
+    await appendAll(log, bank.events);
+    for (const threads of [1, 2, 3]) {
+      const registry = new OrderedRegistry();
+      const lc = new ModelLifecycle(registry, { log, features: () => features, now: () => bank.end, threads, warn: (m) => warnings.push(m) });
+      runs.push({ threads, run: await lc.train({ seed: 5, gbdt: { rounds: 40 } }), registry });
+    }
+  }, 240_000);
+
+  it('trains several GBDTs (churn, prepayment, propensities) besides the other families, its workers started', () => {
+    expect(warnings).toEqual([]);
+    const names = runs[0]!.run.trained.map((t) => t.name);
+    for (const n of ['segments', 'churn_90d', 'churn_cox', 'prepayment_90d', 'clv', 'activity_chain']) expect(names).toContain(n);
+    expect(names.filter((n) => n.startsWith('propensity_')).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('the same models, in the same order, with byte-identical artefacts, metrics, cards and drift references', async () => {
+    const [one, ...more] = runs;
+    for (const r of more) expect(r.registry.order, `${r.threads} threads`).toEqual(one!.registry.order);
+    const stored = async (r: MemoryModelRegistry) => Promise.all((await r.list()).map(async (m) => JSON.stringify(await r.get(m.id))));
+    const want = await stored(one!.registry);
+    for (const r of more) {
+      // All but the seconds the snapshot's build took.
+      expect({ ...r.run, data: { ...r.run.data, seconds: 0 } }, `${r.threads} threads`).toEqual({ ...one!.run, data: { ...one!.run.data, seconds: 0 } });
+      const got = await stored(r.registry);
+      expect(got.length).toBe(want.length);
+      got.forEach((g, i) => expect(g, `${r.threads} threads, model ${i}`).toBe(want[i]));
+    }
+  });
+
+  it('a job that fails stops the run as on one thread: no later job registers anything', async () => {
+    class FailingRegistry extends OrderedRegistry {
+      override async register(m: Parameters<MemoryModelRegistry['register']>[0]) {
+        if (m.name === 'churn_90d') throw new Error('disk full');
+        return super.register(m);
+      }
+    }
+    for (const threads of [1, 2]) {
+      const registry = new FailingRegistry();
+      const lc = new ModelLifecycle(registry, { log, features: () => features, now: () => end, threads });
+      await expect(lc.train({ seed: 5, gbdt: { rounds: 10 } }), `${threads} threads`).rejects.toThrow('disk full');
+      expect(registry.order, `${threads} threads`).toEqual(['segments']);
+    }
+  }, 120_000);
+
+  it('threads must be a whole number, at least 1', async () => {
+    const lc = new ModelLifecycle(new MemoryModelRegistry(), { log: new MemoryEventLog(), features: () => features, now: () => 0 });
+    await expect(lc.train({ threads: 0 })).rejects.toThrow(/threads/);
+  });
+});
