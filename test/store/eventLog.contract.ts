@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import fc from 'fast-check';
 import type { EventLog, AppendItem } from '../../src/store/eventLog.js';
-import type { BankEvent } from '../../src/core/events.js';
+import type { BankEvent, StoredEvent } from '../../src/core/events.js';
 import { canonicalJson } from '../../src/core/canonical.js';
 
 const item = (e: BankEvent): AppendItem => ({ event: e, body: canonicalJson(e), t: Date.parse(e.occurredAt) });
@@ -79,6 +79,29 @@ export function eventLogContract(name: string, open: () => Promise<EventLog>): v
       expect(await log.count({ fromT: from, toT: to })).toBe(15);
       expect(await log.count({ customerId: 'c0' })).toBe(9);
       expect(await log.count({ types: ['deposit'] })).toBe(0);
+    });
+
+    it('scans one type in pages, in (time, seq) order, ties and a time range included (consent changes read their own index on SQLite)', async () => {
+      const consent = (id: string, c: string, at: string): BankEvent => ({ eventId: id, customerId: c, occurredAt: at, schemaVersion: 1, type: 'consent_change', payload: { purpose: 'marketing', granted: id.length % 2 === 0 } }) as BankEvent;
+      // Consent changes among logins, several at the same instant, appended out of time order.
+      const events = Array.from({ length: 60 }, (_, i) => {
+        const at = iso(Date.UTC(2026, 0, 1) + ((i * 13) % 20) * 3_600_000);
+        return i % 3 === 0 ? consent(`k${i}`, `c${i % 4}`, at) : login(`l${i}`, `c${i % 4}`, at);
+      });
+      await log.appendMany(events.map(item), 1);
+      const all: StoredEvent[] = [];
+      for await (const page of log.scan({ batchSize: 1000 })) all.push(...page);
+      const expected = (from: number, to: number) => all.filter((e) => e.event.type === 'consent_change' && e.t >= from && e.t < to).map((e) => e.seq);
+      for (const [from, to] of [[0, Number.MAX_SAFE_INTEGER], [Date.UTC(2026, 0, 1, 3), Date.UTC(2026, 0, 1, 15)]] as const) {
+        const seqs: number[] = [];
+        for await (const page of log.scan({ types: ['consent_change'], batchSize: 3, ...(from > 0 ? { fromT: from, toT: to } : {}) })) {
+          expect(page.length).toBeLessThanOrEqual(3);
+          for (const e of page) expect(e.event.type).toBe('consent_change');
+          seqs.push(...page.map((e) => e.seq));
+        }
+        expect(seqs).toEqual(expected(from, to));
+        expect(seqs.length).toBeGreaterThan(3);
+      }
     });
 
     it('reads in arrival order after a position', async () => {

@@ -35,6 +35,15 @@ function where(q: EventQuery, params: unknown[], clauses: string[] = []): string
   return clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
 }
 
+/**
+ * A scan of consent changes alone reads their partial index and sorts the few rows it finds:
+ * left to itself SQLite walks the whole log in (t, seq) order to skip the sort (725 ms against
+ * 7 ms on 1.4M events, 125 of them consent changes: the consent exclusions of every training run).
+ */
+function partialIndexFor(q: EventQuery): string {
+  return q.types?.length === 1 && q.types[0] === 'consent_change' ? ' INDEXED BY events_consent' : '';
+}
+
 /** The event log in an SQLite file (embedded default). One transaction, one fsync, per batch. */
 export class SqliteEventLog implements EventLog {
   private readonly insert;
@@ -100,7 +109,7 @@ export class SqliteEventLog implements EventLog {
       const params: unknown[] = [];
       const clauses = lastT === -Infinity ? [] : ['(t > ? OR (t = ? AND seq > ?))'];
       if (lastT !== -Infinity) params.push(lastT, lastT, lastSeq);
-      const sql = `SELECT seq, t, recorded_at, body FROM events ${where(options, params, clauses)} ORDER BY t, seq LIMIT ?`;
+      const sql = `SELECT seq, t, recorded_at, body FROM events${partialIndexFor(options)} ${where(options, params, clauses)} ORDER BY t, seq LIMIT ?`;
       params.push(size);
       const rows = this.statement(sql).all(...params) as EventRow[];
       if (rows.length === 0) return;
