@@ -13,6 +13,7 @@ import type { Clock } from '../core/clock.js';
 import { NextbestError } from '../core/errors.js';
 import type { DeliveryMetrics } from '../channels/index.js';
 import { customerView, type DecisionRecord } from '../decisioning/index.js';
+import type { Customer } from '../core/customer.js';
 import type { OnlineFeatureStore } from '../features/index.js';
 import type { Backend } from '../store/backend.js';
 import type { PostgresBackend } from '../store/backends/postgres.js';
@@ -163,9 +164,13 @@ export async function wireTriggers(
     journeyStore = new MemoryJourneyStore();
   }
   const readings = triggerReadings(o.online, () => o.lifecycle.champions, () => clock.now());
-  const customer = async (customerId: string): Promise<CustomerFacts> => {
-    const c = (await backend.customers.getMany([customerId]))[0];
-    return c ? { preferredChannel: c.preferredChannel, view: customerView(c, clock.now()) as unknown as Record<string, unknown> } : { view: {} };
+  const factsOf = (c: Customer | undefined, now: number): CustomerFacts => (c ? { preferredChannel: c.preferredChannel, view: customerView(c, now) as unknown as Record<string, unknown> } : { view: {} });
+  const customer = async (customerId: string): Promise<CustomerFacts> => factsOf((await backend.customers.getMany([customerId]))[0], clock.now());
+  const customers = async (ids: readonly string[]): Promise<Map<string, CustomerFacts>> => {
+    const now = clock.now();
+    // getMany answers in the order asked, undefined where there is no record.
+    const found = await backend.customers.getMany(ids);
+    return new Map(ids.map((id, i) => [id, factsOf(found[i], now)]));
   };
   /**
    * The decision for a trigger's or a journey step's request, made once: decided before a crash,
@@ -210,6 +215,7 @@ export async function wireTriggers(
     triggers: () => book.inForce(),
     readings,
     customer,
+    customers,
     decide,
     afterFeatures: (seq) => o.afterFeatures(seq),
     maxFiresPerEvent: config.triggers.maxFiresPerEvent,

@@ -50,6 +50,8 @@ export interface TriggerConsumerDeps {
    */
   readonly readings: (customerId: string, keys: ReadingKeys) => Promise<Readings>;
   readonly customer: (customerId: string) => Promise<CustomerFacts>;
+  /** The facts of many customers in one read (every id answered; one with no record as `customer` answers it). Without it, `customer` per customer. */
+  readonly customers?: (customerIds: readonly string[]) => Promise<Map<string, CustomerFacts>>;
   readonly decide: (request: TriggerDecisionRequest) => Promise<TriggerDecision>;
   /**
    * Resolves once the features consumer has applied this batch (the engine: the runner's
@@ -144,6 +146,7 @@ export class TriggerConsumer implements LogConsumer {
     const remembered = await this.deps.fires.lastReadingsMany([...lastOfCustomer].filter(([id, i]) => id !== GLOBAL_CUSTOMER && mayFire[i]).map(([id]) => id));
     // What the batch leaves behind, written at once after it (before the caller's checkpoint: a crash replays the batch from the readings before it).
     const batch = { readings: new Map<string, Readings>(), seen: new Map<string, Partial<Record<EventType, number>>>() };
+    const matched: { stored: StoredEvent; before: Readings; after: Readings }[] = [];
     const readingsOf = async (customerId: string) => {
       let r = readingsNow.get(customerId);
       if (!r) readingsNow.set(customerId, (r = await this.deps.readings(customerId, keys)));
@@ -171,20 +174,33 @@ export class TriggerConsumer implements LogConsumer {
         before = r ? rememberedBefore(r, after, keys) : { profile: {}, scores: {} };
       }
       // The customer and their earlier fires are read only when some trigger's pattern matches (a condition or guard may then hold it back).
-      if (anyPatternMatches(enabled, { event: stored.event, before, after })) {
-        const outcome = evaluateTriggers(triggers, {
-          event: stored.event,
-          at: stored.t,
-          customer: await this.deps.customer(customerId),
-          before,
-          after,
-          fired: earlierFires(await this.deps.fires.forCustomer(customerId)),
-        });
-        await this.fireAll(outcome.fires);
-      }
+      if (anyPatternMatches(enabled, { event: stored.event, before, after })) matched.push({ stored, before, after });
       if (last) batch.readings.set(customerId, keptReadings(after, keys));
     }
+    // Fires do not move readings: the matched events are decided after the pass, in log order,
+    // with every matched customer's facts read at once (one query on PostgreSQL, not one per event).
+    const facts = await this.customerFacts([...new Set(matched.map((m) => m.stored.event.customerId))]);
+    for (const { stored, before, after } of matched) {
+      const customerId = stored.event.customerId;
+      const outcome = evaluateTriggers(triggers, {
+        event: stored.event,
+        at: stored.t,
+        customer: facts.get(customerId) ?? (await this.deps.customer(customerId)),
+        before,
+        after,
+        // Read per event: a fire of an earlier event of the batch counts against this one's guards.
+        fired: earlierFires(await this.deps.fires.forCustomer(customerId)),
+      });
+      await this.fireAll(outcome.fires);
+    }
     await this.remember(batch, run);
+  }
+
+  /** The facts of these customers, in one read when the deps can (each one's own read otherwise). */
+  private async customerFacts(ids: readonly string[]): Promise<Map<string, CustomerFacts>> {
+    if (ids.length === 0) return new Map();
+    if (this.deps.customers) return this.deps.customers(ids);
+    return new Map(await Promise.all(ids.map(async (id) => [id, await this.deps.customer(id)] as const)));
   }
 
   /**

@@ -253,4 +253,25 @@ describe('the readings follow the trigger set (only what it reads is computed an
     expect(rig.customersRead).toEqual(['c3', 'c1']);
     expect(rig.requests.map((r) => r.context.trigger)).toEqual(['declining_activity_retention']);
   });
+
+  it('reads the facts of every matched customer of a batch at once, and still decides in log order with earlier fires counted', async () => {
+    const fires = new MemoryFireLog();
+    const batches: string[][] = [];
+    const requests: TriggerDecisionRequest[] = [];
+    const consumer = new TriggerConsumer({
+      fires,
+      triggers: () => shipped,
+      readings: async () => ({ profile: {}, scores: {} }),
+      customer: async () => {
+        throw new Error('read one by one');
+      },
+      customers: async (ids) => (batches.push([...ids]), new Map(ids.map((id) => [id, { preferredChannel: id === 'c2' ? ('email' as const) : ('push' as const), view: {} }]))),
+      decide: async (r) => (requests.push(r), { decisionId: `d${requests.length}`, chosen: [{ actionId: 'ts_invest_balanced' }] }),
+    });
+    // Two large deposits of c1 in one batch: the second is held back by the first's fire (once per period).
+    await consumer.apply([deposit('c1', 50_000, T0), card('c9', T0 + 1), deposit('c2', 60_000, T0 + 2), deposit('c1', 70_000, T0 + 3), deposit('c3', 10, T0 + 4)]);
+    expect(batches).toEqual([['c1', 'c2', 'c3']]);
+    expect(requests.map((r) => [r.customerId, r.channel])).toEqual([['c1', 'push'], ['c2', 'email']]);
+    expect((await fires.forCustomer('c1')).length).toBe(1);
+  });
 });
