@@ -179,19 +179,24 @@ export class TriggerConsumer implements LogConsumer {
     }
     // Fires do not move readings: the matched events are decided after the pass, in log order,
     // with every matched customer's facts read at once (one query on PostgreSQL, not one per event).
-    const facts = await this.customerFacts([...new Set(matched.map((m) => m.stored.event.customerId))]);
+    const ids = [...new Set(matched.map((m) => m.stored.event.customerId))];
+    const facts = await this.customerFacts(ids);
+    // Their earlier fires, read at once too; a fire claimed by an earlier event of the batch is
+    // added as it is claimed, so it counts against the next one's guards.
+    const fired = new Map([...(ids.length > 0 ? await this.deps.fires.forCustomers(ids) : [])].map(([id, records]) => [id, earlierFires(records)]));
     for (const { stored, before, after } of matched) {
       const customerId = stored.event.customerId;
+      const earlier = fired.get(customerId) ?? [];
       const outcome = evaluateTriggers(triggers, {
         event: stored.event,
         at: stored.t,
         customer: facts.get(customerId) ?? (await this.deps.customer(customerId)),
         before,
         after,
-        // Read per event: a fire of an earlier event of the batch counts against this one's guards.
-        fired: earlierFires(await this.deps.fires.forCustomer(customerId)),
+        fired: earlier,
       });
-      await this.fireAll(outcome.fires);
+      for (const f of await this.fireAll(outcome.fires)) earlier.push({ triggerId: f.triggerId, at: f.at });
+      fired.set(customerId, earlier);
     }
     await this.remember(batch, run);
   }

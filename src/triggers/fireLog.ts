@@ -34,6 +34,8 @@ export interface FireLog {
   get(fireId: string): Promise<FireRecord | undefined>;
   /** A customer's fires, oldest first (the once-per-period guard reads them). */
   forCustomer(customerId: string): Promise<FireRecord[]>;
+  /** Each of these customers' fires, oldest first, in one read for a batch (a customer with none: an empty list). */
+  forCustomers(customerIds: readonly string[]): Promise<Map<string, FireRecord[]>>;
   /** Fires still pending (a crash came between claim and settle): decided again with the same id. */
   pending(): Promise<FireRecord[]>;
   /** The newest fires across customers, newest first. */
@@ -79,6 +81,9 @@ export class MemoryFireLog implements FireLog {
   }
   async forCustomer(customerId: string): Promise<FireRecord[]> {
     return [...this.fires.values()].filter((r) => r.fire.customerId === customerId).sort((a, b) => a.fire.at - b.fire.at);
+  }
+  async forCustomers(customerIds: readonly string[]): Promise<Map<string, FireRecord[]>> {
+    return new Map(await Promise.all(customerIds.map(async (id) => [id, await this.forCustomer(id)] as const)));
   }
   async pending(): Promise<FireRecord[]> {
     return [...this.fires.values()].filter((r) => r.outcome.status === 'pending');

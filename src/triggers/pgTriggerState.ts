@@ -36,6 +36,13 @@ export class PgFireLog implements FireLog {
   async forCustomer(customerId: string): Promise<FireRecord[]> {
     return (await this.pool.query<FireRow>('SELECT fire, outcome FROM trigger_fires WHERE customer_id = $1 ORDER BY at, seq', [customerId])).rows.map(record);
   }
+  async forCustomers(customerIds: readonly string[]): Promise<Map<string, FireRecord[]>> {
+    const out = new Map<string, FireRecord[]>(customerIds.map((id) => [id, []]));
+    if (customerIds.length === 0) return out;
+    const rows = (await this.pool.query<FireRow>('SELECT fire, outcome FROM trigger_fires WHERE customer_id = ANY($1::text[]) ORDER BY at, seq', [[...new Set(customerIds)]])).rows;
+    for (const r of rows.map(record)) out.get(r.fire.customerId)?.push(r);
+    return out;
+  }
   async pending(): Promise<FireRecord[]> {
     return (await this.pool.query<FireRow>('SELECT fire, outcome FROM trigger_fires WHERE pending ORDER BY seq')).rows.map(record);
   }

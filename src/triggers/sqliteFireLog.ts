@@ -72,6 +72,13 @@ export class SqliteFireLog implements FireLog {
     return (this.st('SELECT fire, outcome FROM trigger_fires WHERE customer_id = ? ORDER BY at, rowid').all(customerId) as FireRow[]).map(record);
   }
 
+  async forCustomers(customerIds: readonly string[]): Promise<Map<string, FireRecord[]>> {
+    // In-process: a cached statement per customer, as lastReadingsMany.
+    const out = new Map<string, FireRecord[]>();
+    for (const id of customerIds) out.set(id, await this.forCustomer(id));
+    return out;
+  }
+
   async pending(): Promise<FireRecord[]> {
     return (this.st('SELECT fire, outcome FROM trigger_fires WHERE pending = 1 ORDER BY rowid').all() as FireRow[]).map(record);
   }

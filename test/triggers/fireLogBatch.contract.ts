@@ -26,6 +26,20 @@ export function fireLogBatchContract(make: () => FireLog | Promise<FireLog>): vo
     expect((await log.lastReadingsMany(['a'])).get('a')).toEqual(readings(10));
   });
 
+  it('forCustomers reads each customer\'s fires as forCustomer does, oldest first, and an empty list for one with none', async () => {
+    const log = await make();
+    expect(await log.forCustomers([])).toEqual(new Map());
+    const fire = (customerId: string, eventId: string, at: number) => ({ fireId: `t:${eventId}`, triggerId: 't', kind: 'event' as const, customerId, eventId, at, priority: 1, consider: { actions: [], families: ['savings'] }, channels: ['push' as const], reason: 'test' });
+    // Claimed out of time order, and across customers.
+    for (const f of [fire('a', 'e2', 2_000), fire('b', 'e3', 1_500), fire('a', 'e1', 1_000), fire('a', 'e4', 3_000)]) expect(await log.claim(f)).toBe(true);
+    await log.settle('t:e1', { status: 'nothing_chosen', decisionIds: ['d1'] });
+    const many = await log.forCustomers(['a', 'b', 'c', 'a']);
+    expect([...many.keys()].sort()).toEqual(['a', 'b', 'c']);
+    for (const id of ['a', 'b', 'c']) expect(many.get(id), id).toEqual(await log.forCustomer(id));
+    expect(many.get('a')!.map((r) => r.fire.eventId)).toEqual(['e1', 'e2', 'e4']);
+    expect(many.get('c')).toEqual([]);
+  });
+
   it('saveMany keeps the later of a seen time already stored and the batch\'s, per event type', async () => {
     const log = await make();
     await log.saveSeen('a', 'login', 5_000);
