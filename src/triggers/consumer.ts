@@ -22,7 +22,7 @@ import { GLOBAL_CUSTOMER, type EventType, type StoredEvent } from '../core/event
 import type { LogConsumer } from '../store/consumer.js';
 import { anyEventPatternMatches, anyPatternMatches, evaluateAbsences, evaluateTriggers, type CompiledTrigger, type CustomerFacts, type Readings, type TriggerFire } from './evaluate.js';
 import { keptReadings, readingKeys, rememberedBefore, type ReadingKeys } from './readingKeys.js';
-import { earlierFires, type FireLog, type FireOutcome } from './fireLog.js';
+import { earlierFires, readEach, type FireLog, type FireOutcome } from './fireLog.js';
 
 /** What a trigger asks decisioning for: one customer, one channel, among the trigger's actions or families. */
 export interface TriggerDecisionRequest {
@@ -181,31 +181,22 @@ export class TriggerConsumer implements LogConsumer {
     // with every matched customer's facts read at once (one query on PostgreSQL, not one per event).
     const ids = [...new Set(matched.map((m) => m.stored.event.customerId))];
     const facts = await this.customerFacts(ids);
-    // Their earlier fires, read at once too; a fire claimed by an earlier event of the batch is
-    // added as it is claimed, so it counts against the next one's guards.
-    const fired = new Map([...(ids.length > 0 ? await this.deps.fires.forCustomers(ids) : [])].map(([id, records]) => [id, earlierFires(records)]));
+    // Their earlier fires, read at once too (every id answered); a fire claimed by an earlier
+    // event of the batch is added as it is claimed, so it counts against the next one's guards.
+    const fired = new Map([...(await this.deps.fires.forCustomers(ids))].map(([id, records]) => [id, earlierFires(records)]));
     for (const { stored, before, after } of matched) {
       const customerId = stored.event.customerId;
-      const earlier = fired.get(customerId) ?? [];
-      const outcome = evaluateTriggers(triggers, {
-        event: stored.event,
-        at: stored.t,
-        customer: facts.get(customerId) ?? (await this.deps.customer(customerId)),
-        before,
-        after,
-        fired: earlier,
-      });
+      const earlier = fired.get(customerId)!;
+      const outcome = evaluateTriggers(triggers, { event: stored.event, at: stored.t, customer: facts.get(customerId)!, before, after, fired: earlier });
       for (const f of await this.fireAll(outcome.fires)) earlier.push({ triggerId: f.triggerId, at: f.at });
-      fired.set(customerId, earlier);
     }
     await this.remember(batch, run);
   }
 
-  /** The facts of these customers, in one read when the deps can (each one's own read otherwise). */
+  /** The facts of every one of these customers, in one read when the deps can (each one's own read otherwise). */
   private async customerFacts(ids: readonly string[]): Promise<Map<string, CustomerFacts>> {
     if (ids.length === 0) return new Map();
-    if (this.deps.customers) return this.deps.customers(ids);
-    return new Map(await Promise.all(ids.map(async (id) => [id, await this.deps.customer(id)] as const)));
+    return this.deps.customers ? this.deps.customers(ids) : readEach(ids, (id) => this.deps.customer(id));
   }
 
   /**

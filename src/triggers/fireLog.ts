@@ -55,6 +55,19 @@ export interface FireLog {
   erase(customerId: string): Promise<void>;
 }
 
+/**
+ * A batch read made of single reads, for the in-process stores (a cached statement per
+ * customer costs what one IN (...) would): each id's answer, those answering undefined left out.
+ */
+export async function readEach<T>(ids: readonly string[], read: (id: string) => Promise<T | undefined>): Promise<Map<string, T>> {
+  const out = new Map<string, T>();
+  for (const id of ids) {
+    const v = await read(id);
+    if (v !== undefined) out.set(id, v);
+  }
+  return out;
+}
+
 /** Earlier fires as the evaluator reads them. */
 export function earlierFires(records: readonly FireRecord[]): EarlierFire[] {
   return records.map((r) => ({ triggerId: r.fire.triggerId, at: r.fire.at }));
@@ -83,7 +96,7 @@ export class MemoryFireLog implements FireLog {
     return [...this.fires.values()].filter((r) => r.fire.customerId === customerId).sort((a, b) => a.fire.at - b.fire.at);
   }
   async forCustomers(customerIds: readonly string[]): Promise<Map<string, FireRecord[]>> {
-    return new Map(await Promise.all(customerIds.map(async (id) => [id, await this.forCustomer(id)] as const)));
+    return readEach(customerIds, (id) => this.forCustomer(id));
   }
   async pending(): Promise<FireRecord[]> {
     return [...this.fires.values()].filter((r) => r.outcome.status === 'pending');
@@ -95,12 +108,7 @@ export class MemoryFireLog implements FireLog {
     return this.readings.get(customerId);
   }
   async lastReadingsMany(customerIds: readonly string[]): Promise<Map<string, Readings>> {
-    const out = new Map<string, Readings>();
-    for (const id of customerIds) {
-      const r = this.readings.get(id);
-      if (r) out.set(id, r);
-    }
-    return out;
+    return readEach(customerIds, (id) => this.lastReadings(id));
   }
   async saveReadings(customerId: string, readings: Readings): Promise<void> {
     this.readings.set(customerId, readings);

@@ -74,10 +74,9 @@ export class PgFireLog implements FireLog {
    * without a bus each following the whole log) lock them in the same order and cannot deadlock.
    */
   async saveMany(batch: RememberedBatch): Promise<void> {
-    const readings = [...batch.readings].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const seen = [...batch.seen]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .flatMap(([id, types]) => (Object.entries(types) as [EventType, number][]).sort(([a], [b]) => (a < b ? -1 : 1)).map(([type, at]) => [id, type, at] as const));
+    const byKey = ([a]: readonly [string, unknown], [b]: readonly [string, unknown]) => (a < b ? -1 : a > b ? 1 : 0);
+    const readings = [...batch.readings].sort(byKey);
+    const seen = [...batch.seen].sort(byKey).flatMap(([id, types]) => (Object.entries(types) as [EventType, number][]).sort(byKey).map(([type, at]) => [id, type, at] as const));
     const writes: string[] = [];
     const params: unknown[] = [];
     if (readings.length > 0) {

@@ -8,7 +8,7 @@ import type { Statement } from 'better-sqlite3';
 import { ensureSchema, type SqliteDb } from '../store/sqlite/db.js';
 import { statementCache } from './sqliteStatements.js';
 import type { Readings, TriggerFire } from './evaluate.js';
-import type { FireLog, FireOutcome, FireRecord, RememberedBatch } from './fireLog.js';
+import { readEach, type FireLog, type FireOutcome, type FireRecord, type RememberedBatch } from './fireLog.js';
 
 const MIGRATIONS = [
   `CREATE TABLE trigger_fires (
@@ -73,10 +73,7 @@ export class SqliteFireLog implements FireLog {
   }
 
   async forCustomers(customerIds: readonly string[]): Promise<Map<string, FireRecord[]>> {
-    // In-process: a cached statement per customer, as lastReadingsMany.
-    const out = new Map<string, FireRecord[]>();
-    for (const id of customerIds) out.set(id, await this.forCustomer(id));
-    return out;
+    return readEach(customerIds, (id) => this.forCustomer(id));
   }
 
   async pending(): Promise<FireRecord[]> {
@@ -95,13 +92,7 @@ export class SqliteFireLog implements FireLog {
   }
 
   async lastReadingsMany(customerIds: readonly string[]): Promise<Map<string, Readings>> {
-    // In-process: a cached statement per customer costs what one IN (...) would, with no limit on the list.
-    const out = new Map<string, Readings>();
-    for (const id of customerIds) {
-      const r = await this.lastReadings(id);
-      if (r) out.set(id, r);
-    }
-    return out;
+    return readEach(customerIds, (id) => this.lastReadings(id));
   }
 
   async saveReadings(customerId: string, readings: Readings): Promise<void> {
@@ -137,7 +128,7 @@ export class SqliteFireLog implements FireLog {
   async watchedCustomers(): Promise<string[]> {
     const stored = (this.st('SELECT DISTINCT customer_id FROM trigger_seen ORDER BY customer_id').all() as { customer_id: string }[]).map((r) => r.customer_id);
     if (this.seenBuffer.size === 0) return stored;
-    return [...new Set([...stored, ...this.seenBuffer.keys()])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return [...new Set([...stored, ...this.seenBuffer.keys()])].sort(); // code-unit order
   }
 
   async checkpoint(): Promise<number> {
