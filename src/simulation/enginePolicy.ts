@@ -132,6 +132,7 @@ export function enginePolicy(
   // Retention take-up by churn score (retentionTakeUp.ts): refitted every RETENTION_REFIT_DAYS
   // with the engine's own retention offers, once their answers are in (a week: late feeds).
   let mix = scorer instanceof RetentionTakeUpScorer ? scorer : undefined;
+  const mixVersion = mix?.version;
   const ownRetention: LabelledOffer[] = [];
   let refits = 0;
 
@@ -256,8 +257,8 @@ export function enginePolicy(
         const mine = shown.get(`${e.customerId}|${e.occurredAt.slice(0, 10)}`);
         if (!mine) continue;
         if (e.payload.response === 'accepted') {
+          // The retrainer and the retention mixture read the label off the offer they kept.
           mine.offer.label = 1;
-          retrainer?.accepted(mine.offer);
           const family = ACTION_FAMILIES[mine.offer.family]!;
           const t = takenUp.get(e.customerId);
           if (t) t[family] = mine.day;
@@ -278,7 +279,7 @@ export function enginePolicy(
         const answered = ownRetention.filter((x) => x.day <= day - 7);
         if (answered.length > 0) {
           ownRetention.splice(0, answered.length);
-          mix = mix.learn({ r: answered.map((x) => x.churn!), y: answered.map((x) => x.label) }, `${mix.version.replace(/\+own\d+$/, '')}+own${++refits}`);
+          mix = mix.learn({ r: answered.map((x) => x.churn!), y: answered.map((x) => x.label) }, `${mixVersion}+own${++refits}`);
           decisioning.setScorer(mix);
         }
       }

@@ -158,14 +158,9 @@ export class TwinRetrainer {
     private readonly o: RetrainOptions,
   ) {}
 
-  /** An offer the engine made: its outcome comes later through `accepted`. */
+  /** An offer the engine made: its outcome comes later, as the offer's `label` (set to 1 by whoever hears the take-up). */
   offered(offer: LabelledOffer): void {
     this.own.push(offer);
-  }
-
-  /** The offer was taken up. */
-  accepted(offer: LabelledOffer): void {
-    offer.label = 1;
   }
 
   /**
