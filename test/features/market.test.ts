@@ -7,6 +7,8 @@ import { BANK_PACK } from '../../src/features/bankPack.js';
 import { FeatureSet } from '../../src/features/featureSet.js';
 import { buildFeatureMatrix } from '../../src/features/offline.js';
 import { OnlineFeatureStore } from '../../src/features/online.js';
+import { PartitionedFeatures } from '../../src/features/partitioned.js';
+import type { ProfileCheckpoint, ProfileSnapshot } from '../../src/store/profileStore.js';
 import { ValidationError } from '../../src/core/errors.js';
 import { MemoryEventLog } from '../../src/store/memory/eventLog.js';
 import { MemoryProfileStore } from '../../src/store/memory/profileStore.js';
@@ -229,5 +231,43 @@ describe('market-scope features of the bank pack', () => {
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+
+  it('with a bus: the owner of the global id\'s partition keeps the market, and read-through profiles read it', async () => {
+    /** A shared store's partition checkpoints, in memory. */
+    class SharedStore extends MemoryProfileStore {
+      readonly partitions = new Map<number, ProfileCheckpoint>();
+      override async commit(batch: { put: readonly ProfileSnapshot[]; remove: readonly string[]; checkpoint: ProfileCheckpoint; partition?: number }): Promise<void> {
+        if (batch.partition === undefined) return super.commit(batch);
+        this.partitions.set(batch.partition, { ...batch.checkpoint });
+        return super.commit({ ...batch, checkpoint: (await this.checkpoint()) ?? { seq: 0, version: 'none' } });
+      }
+      async partitionCheckpoint(partition: number): Promise<ProfileCheckpoint | undefined> {
+        return this.partitions.get(partition);
+      }
+      async forget(): Promise<void> {}
+    }
+    const { stored } = await logOf(ARRIVAL);
+    const store = new SharedStore();
+    const owner = new PartitionedFeatures(fs, store);
+    // Partition 0 holds the global id, partition 1 the customers; both start by rebuilding.
+    expect(await owner.openPartition(0)).toBe(0);
+    expect(await owner.openPartition(1)).toBe(0);
+    const global = stored.filter((e) => e.event.customerId === '*');
+    const customers = stored.filter((e) => e.event.customerId !== '*');
+    // In two batches, so the second reads back what the first saved.
+    await owner.applyPartition(0, global.slice(0, 3));
+    await owner.applyPartition(0, global.slice(3));
+    await owner.applyPartition(1, customers);
+    const reader = new OnlineFeatureStore(fs, store, { readThrough: true });
+    const now = { asOf: 'now' as const, now: at('2025-07-01T00:00:00Z') };
+    const p = await reader.profile('c2', now);
+    for (const name of MARKET_NAMES) expectClose(p.features[name]!.value, naive(now.now)[name]!, name);
+    expect(p.features.logins_30d!.value).toBe(1);
+    // The same values as one instance applying the whole log.
+    const single = new OnlineFeatureStore(fs, new MemoryProfileStore());
+    await single.open();
+    await single.apply(stored);
+    expect(p).toEqual(await single.profile('c2', now));
   });
 });
