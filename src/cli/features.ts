@@ -2,6 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { parseCsv } from '../core/csv.js';
+import { GLOBAL_CUSTOMER } from '../core/events.js';
 import { createEngine, csvHeader, csvRow, loadConfig, loadFeatures, streamFeatureRows, type AsOfPair, type FeatureSet } from '../index.js';
 import { parseCommand, UsageError } from './args.js';
 import { ProgressBar } from './progress.js';
@@ -32,7 +33,7 @@ const backfillSpec = {
 
 const listSpec = {
   usage: 'nextbest features list [--definitions FILE]',
-  summary: 'Validates and prints the feature definitions (name, kind, unit, meaning, definition) as JSON.',
+  summary: 'Validates and prints the feature definitions (name, kind, scope: customer or market, unit, meaning, definition) as JSON.',
   options: { definitions: { type: 'string' }, config: { type: 'string', default: 'nextbest.config.yaml' } },
   help: { definitions: 'A YAML/JSON definitions file (default: the configured definitions, else the bank pack)', config: 'Config file' },
 } as const;
@@ -59,7 +60,7 @@ async function list(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, listSpec);
   if (!parsed) return 0;
   const fs = definitions(parsed.values.definitions, parsed.values.config);
-  const features = fs.info.map((f) => ({ name: f.name, kind: f.kind, unit: f.unit ?? null, description: f.description, definition: f.definition }));
+  const features = fs.info.map((f) => ({ name: f.name, kind: f.kind, scope: f.scope, unit: f.unit ?? null, description: f.description, definition: f.definition }));
   process.stdout.write(`${JSON.stringify({ version: fs.version, count: features.length, features }, null, 2)}\n`);
   return 0;
 }
@@ -105,7 +106,8 @@ async function backfill(argv: string[]): Promise<number> {
     let pairs = pairsFromFile;
     if (!pairs) {
       const ids: string[] = [];
-      if (v.customers === 'all') for await (const page of engine.stores.profiles.customerIds(10_000)) ids.push(...page);
+      // The global id's saved state is the market timeline, not a customer.
+      if (v.customers === 'all') for await (const page of engine.stores.profiles.customerIds(10_000)) ids.push(...page.filter((id) => id !== GLOBAL_CUSTOMER));
       else ids.push(...v.customers.split(',').map((s) => s.trim()).filter(Boolean));
       pairs = ids.map((customerId) => ({ customerId, asOf: asOf! }));
     }

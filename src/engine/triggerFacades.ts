@@ -59,9 +59,10 @@ export function triggersFacade(parts: Pick<Parts, 'triggers' | 'audit' | 'backen
       const features = parts.online.features;
       const state = features.newState();
       const row = new Float64Array(features.size);
+      const market = await parts.online.marketTimeline();
       const after: Readings[] = history.map((e) => {
         features.apply(state, e);
-        features.read(state, e.t, row);
+        features.read(state, e.t, row, 0, market?.stateAt(e.t));
         const profile: Record<string, number | null> = {};
         features.names.forEach((n, k) => (profile[n] = Number.isNaN(row[k]!) ? null : row[k]!));
         return { profile, scores: parts.lifecycle.champions?.ruleScores(profile, e.t) ?? {} };

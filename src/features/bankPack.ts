@@ -23,6 +23,14 @@ const OTHER_BANK = 'event.payload.counterpartyBank != "self" && !(has(event.payl
  */
 const GUIDANCE_ACTIONS = '["help_repayments", "guide_money_help", "guide_pension_wise"]';
 const RETENTION_ACTIONS = '["ret_loyalty_rate", "ret_service_call"]';
+/** Market events of the bank's own market (no region given counts as it). */
+const HOME_MARKET = '(!has(event.payload.region) || event.payload.region == "GB")';
+const BASE_RATE = `event.payload.kind == "base_rate_change" && ${HOME_MARKET}`;
+/** A rate in percent, from percent or basis points. */
+const PERCENT = '(has(event.payload.unit) && event.payload.unit == "bps" ? 0.01 : 1.0)';
+const RATE_LEVEL = `event.payload.value * ${PERCENT}`;
+/** A base-rate decision's step: the new rate minus the previous one, in percentage points. */
+const RATE_STEP = `(event.payload.value - event.payload.previousValue) * ${PERCENT}`;
 const CUSTOMER_ACTIVITY = ['deposit', 'withdrawal', 'card_payment', 'transfer_in', 'transfer_out', 'loan_application', 'investment_trade', 'login', 'screen_view', 'feature_use', 'email_open', 'email_click', 'push_open', 'contact_centre', 'offer_response'];
 
 export const BANK_PACK: FeatureDef[] = [
@@ -107,4 +115,11 @@ export const BANK_PACK: FeatureDef[] = [
   { name: 'days_since_guidance_taken', description: 'Days since the customer last took up help or guidance from the bank (an accepted offer of a guidance action of the built-in catalogue); missing when never.', unit: 'days', events: ['offer_response'], where: `event.payload.response == "accepted" && event.payload.actionId in ${GUIDANCE_ACTIONS}`, aggregation: 'days_since_last', window: 'lifetime' },
   { name: 'days_since_retention_taken', description: 'Days since the customer last took up a retention offer (an accepted offer of a retention action of the built-in catalogue); missing when never.', unit: 'days', events: ['offer_response'], where: `event.payload.response == "accepted" && event.payload.actionId in ${RETENTION_ACTIONS}`, aggregation: 'days_since_last', window: 'lifetime' },
   { name: 'negative_contacts_90d', description: 'Contacts with negative sentiment in the last 90 days.', unit: 'count', events: ['contact_centre'], where: 'has(event.payload.sentiment) && event.payload.sentiment == "negative"', aggregation: 'count', window: '90d' },
+
+  // --- the market (global market events, computed once and joined into every profile) --
+  { name: 'base_rate_change_120d', description: 'Change in the Bank Rate over the last 120 days (new minus previous rate of each base-rate decision; < 0 after cuts): refinancing and savings offers read it.', unit: 'percentage points', scope: 'market', events: ['market_event'], where: `${BASE_RATE} && has(event.payload.previousValue)`, value: RATE_STEP, aggregation: 'sum', window: '120d' },
+  { name: 'base_rate', description: 'The Bank Rate set by the latest base-rate decision.', unit: 'percent', scope: 'market', events: ['market_event'], where: BASE_RATE, value: RATE_LEVEL, aggregation: 'last', window: 'lifetime' },
+  { name: 'days_since_base_rate_change', description: 'Days since the latest base-rate decision.', unit: 'days', scope: 'market', events: ['market_event'], where: BASE_RATE, aggregation: 'days_since_last', window: 'lifetime' },
+  { name: 'equity_move_120d', description: 'Sum of the share-price moves of market shocks in the last 120 days (e.g. -20 after a 20% fall): investment offers read it.', unit: 'percent', scope: 'market', events: ['market_event'], where: `event.payload.kind == "market_shock" && ${HOME_MARKET}`, value: 'payload.value', aggregation: 'sum', window: '120d' },
+  { name: 'inflation_latest', description: 'Annual consumer-price inflation in the latest inflation release.', unit: 'percent', scope: 'market', events: ['market_event'], where: `event.payload.kind == "inflation_release" && ${HOME_MARKET}`, value: 'payload.value', aggregation: 'last', window: 'lifetime' },
 ];

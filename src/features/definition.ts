@@ -6,7 +6,7 @@ import { z } from 'zod';
  */
 
 /** Window names and their length in days; `lifetime` has no bound. */
-export const WINDOW_DAYS = { '7d': 7, '30d': 30, '90d': 90, '365d': 365, lifetime: Number.POSITIVE_INFINITY } as const;
+export const WINDOW_DAYS = { '7d': 7, '30d': 30, '90d': 90, '120d': 120, '365d': 365, lifetime: Number.POSITIVE_INFINITY } as const;
 export type WindowName = keyof typeof WINDOW_DAYS;
 export const WINDOW_NAMES = Object.keys(WINDOW_DAYS) as WindowName[];
 
@@ -35,6 +35,17 @@ export const LIFETIME_ONLY: ReadonlySet<Aggregation> = new Set(['first_seen', 'd
 /** Aggregations that compare the window with the one before or with its own weeks. */
 export const NEEDS_BOUNDED_WINDOW: ReadonlySet<Aggregation> = new Set(['trend_ratio', 'weekly_slope', 'active_days']);
 
+/**
+ * Whose events a feature aggregates: a customer's own (the default), or the global market
+ * events (`market_event`, stored under no customer), computed once and joined into every
+ * customer's profile as of the profile's time (features/market.ts).
+ */
+export const FEATURE_SCOPES = ['customer', 'market'] as const;
+export type FeatureScope = (typeof FEATURE_SCOPES)[number];
+
+/** The one event type a market-scope feature reads. */
+export const MARKET_EVENT_TYPE = 'market_event';
+
 const FeatureName = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be snake_case: a lower-case letter, then letters, digits or _ (max 64)');
 
 /** A feature aggregated from events of some types. */
@@ -43,6 +54,8 @@ export const AggregateFeatureDef = z
     name: FeatureName,
     description: z.string().min(1, 'must say what the feature means'),
     unit: z.string().max(40).optional(),
+    /** `market`: aggregated once over the global market events, not per customer. Default `customer`. */
+    scope: z.enum(FEATURE_SCOPES).optional(),
     /** Source event types. */
     events: z.array(z.string()).min(1, 'needs at least one event type'),
     /** CEL over `event` (the event as sent): only events for which it is true count. */
@@ -80,6 +93,11 @@ export const FeatureFile = z
   })
   .strict();
 export type FeatureFile = z.input<typeof FeatureFile>;
+
+/** True for an aggregate over the global market events. */
+export function isMarket(def: FeatureDef): def is AggregateFeatureDef & { scope: 'market' } {
+  return !isDerived(def) && def.scope === 'market';
+}
 
 /** True when the definition is derived from other features. */
 export function isDerived(def: FeatureDef): def is DerivedFeatureDef {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { EventType, StoredEvent } from '../core/events.js';
 import { readAggregate, type AggregateSpec } from './aggregate.js';
 import { ByteReader, ByteWriter } from './bytes.js';
-import { isDerived, WINDOW_DAYS, type AggregateFeatureDef, type FeatureDef, type WindowName } from './definition.js';
+import { isDerived, isMarket, MARKET_EVENT_TYPE, WINDOW_DAYS, type AggregateFeatureDef, type FeatureDef, type FeatureScope, type WindowName } from './definition.js';
 import { pathReader } from './eventFields.js';
 import { skipStream, StreamState, transcodeStream, type StreamNeeds } from './stream.js';
 import { derivedDeps, derivedOrder, PLAIN_PATH, validateDefinitions } from './validate.js';
@@ -46,10 +46,16 @@ export interface FeatureInfo {
   description: string;
   unit: string | undefined;
   kind: 'aggregate' | 'derived';
+  /** `market`: one value for every customer at a time, from the global market events. */
+  scope: FeatureScope;
   definition: FeatureDef;
 }
 
-type Compiled = { kind: 'aggregate'; stream: number; spec: AggregateSpec } | { kind: 'derived'; formula: RuleProgram; deps: string[]; depIdx: number[] };
+/** An aggregate reads a customer's stream; a market aggregate the market state's stream (`FeatureSet.market`). */
+type Compiled =
+  | { kind: 'aggregate'; stream: number; spec: AggregateSpec }
+  | { kind: 'market'; stream: number; spec: AggregateSpec }
+  | { kind: 'derived'; formula: RuleProgram; deps: string[]; depIdx: number[] };
 
 /**
  * A compiled set of feature definitions: the one piece of code that turns events into
@@ -65,16 +71,30 @@ export class FeatureSet {
   private readonly compiled: Compiled[] = [];
   private readonly derivedIdx: number[] = [];
   private readonly indexOf = new Map<string, number>();
+  /**
+   * The market-scope features, compiled as a feature set of their own over `market_event`:
+   * its state (one for the whole bank, features/market.ts) is passed to `read` and `lookup`
+   * beside the customer's. Undefined when no feature has scope market.
+   */
+  readonly market: FeatureSet | undefined;
 
-  private constructor(defs: readonly FeatureDef[]) {
+  /** `marketOnly`: the market features' own set, whose streams read the global market events. */
+  private constructor(defs: readonly FeatureDef[], marketOnly = false) {
     this.names = defs.map((d) => d.name);
     this.names.forEach((n, i) => this.indexOf.set(n, i));
-    this.info = defs.map((d) => ({ name: d.name, description: d.description, unit: d.unit, kind: isDerived(d) ? 'derived' : 'aggregate', definition: d }));
+    this.info = defs.map((d) => ({ name: d.name, description: d.description, unit: d.unit, kind: isDerived(d) ? 'derived' : 'aggregate', scope: isMarket(d) ? 'market' : 'customer', definition: d }));
     this.version = createHash('sha256').update(JSON.stringify({ format: STATE_FORMAT, defs })).digest('hex').slice(0, 16);
+    const marketDefs = marketOnly ? [] : defs.filter(isMarket);
+    this.market = marketDefs.length > 0 ? new FeatureSet(marketDefs, true) : undefined;
     const streamKeys = new Map<string, number>();
     const members: AggregateFeatureDef[][] = [];
     const nameSet = new Set(this.names);
     for (const def of defs) {
+      if (!marketOnly && isMarket(def)) {
+        const inMarket = this.market!.compiled[this.market!.indexOf.get(def.name)!] as Extract<Compiled, { kind: 'aggregate' }>;
+        this.compiled.push({ kind: 'market', stream: inMarket.stream, spec: inMarket.spec });
+        continue;
+      }
       if (isDerived(def)) {
         const deps = derivedDeps(def.expr, nameSet);
         const formula = compileRule(def.expr, derivedFeatureEnvironment(deps), `${def.name}.expr`);
@@ -168,6 +188,8 @@ export class FeatureSet {
    * `apply` with the event does. Undefined when the type has more than 32 streams.
    */
   encodeInputs(stored: StoredEvent, out: Float64Array, offset: number, keyIndex: (key: string) => number): number | undefined {
+    // A market event feeds the market streams: encoded for them (applied with `market.applyInputs`).
+    if (this.market && stored.event.type === MARKET_EVENT_TYPE) return this.market.encodeInputs(stored, out, offset, keyIndex);
     const list = this.byType.get(stored.event.type);
     const inputs = this.inputsByType.get(stored.event.type);
     if (!list || !inputs) return 0;
@@ -196,6 +218,7 @@ export class FeatureSet {
 
   /** How many numbers `encodeInputs` writes for an event of this type. */
   inputCount(type: EventType): number {
+    if (this.market && type === MARKET_EVENT_TYPE) return this.market.inputCount(type);
     return this.inputsByType.get(type)?.readers.length ?? 0;
   }
 
@@ -234,7 +257,7 @@ export class FeatureSet {
 
   /** The event types any feature reads: the offline builder scans only these. */
   get eventTypes(): EventType[] {
-    return [...this.byType.keys()];
+    return this.market ? [...this.byType.keys(), MARKET_EVENT_TYPE] : [...this.byType.keys()];
   }
 
   /** A customer with no events yet. */
@@ -347,12 +370,16 @@ export class FeatureSet {
     return touched;
   }
 
-  /** Writes every feature's value as of `asOf` into `out` from `offset` (NaN = no value). */
-  read(state: CustomerFeatureState, asOf: number, out: Float64Array, offset = 0): void {
+  /**
+   * Writes every feature's value as of `asOf` into `out` from `offset` (NaN = no value).
+   * `market`: the market state as of `asOf` (MarketTimeline.stateAt), none: no market event yet.
+   */
+  read(state: CustomerFeatureState, asOf: number, out: Float64Array, offset = 0, market?: CustomerFeatureState): void {
     const c = this.compiled;
     for (let i = 0; i < c.length; i++) {
       const f = c[i]!;
       if (f.kind === 'aggregate') out[offset + i] = readAggregate(f.spec, state.streams[f.stream], asOf);
+      else if (f.kind === 'market') out[offset + i] = readAggregate(f.spec, market?.streams[f.stream], asOf);
     }
     const input = (j: number) => out[offset + j]!;
     for (const i of this.derivedIdx) out[offset + i] = derivedValue(c[i] as DerivedCompiled, input);
@@ -364,8 +391,8 @@ export class FeatureSet {
    * the features nobody asks for. NaN: no value, or no feature of that name. Valid while
    * `state` is unchanged.
    */
-  lookup(state: CustomerFeatureState, asOf: number): (name: string) => number {
-    const reader = new LazyFeatures(this.compiled, this.streams, asOf, state.streams, undefined);
+  lookup(state: CustomerFeatureState, asOf: number, market?: CustomerFeatureState): (name: string) => number {
+    const reader = new LazyFeatures(this.compiled, this.streams, asOf, state.streams, undefined, market);
     return (name) => reader.value(this.indexOf.get(name));
   }
 
@@ -374,16 +401,16 @@ export class FeatureSet {
    * a stream is decoded only when a feature asked for reads it, the ones before it stepped
    * over, so a few features of a customer held packed do not decode all ~60.
    */
-  lookupBytes(bytes: Uint8Array, asOf: number): (name: string) => number {
-    const reader = new LazyFeatures(this.compiled, this.streams, asOf, [], bytes);
+  lookupBytes(bytes: Uint8Array, asOf: number, market?: CustomerFeatureState): (name: string) => number {
+    const reader = new LazyFeatures(this.compiled, this.streams, asOf, [], bytes, market);
     return (name) => reader.value(this.indexOf.get(name));
   }
 
-  /** The time of the latest event behind each feature (NaN for derived or none). */
-  lastEventTimes(state: CustomerFeatureState): number[] {
+  /** The time of the latest event behind each feature (NaN for derived or none); `market` as for `read`. */
+  lastEventTimes(state: CustomerFeatureState, market?: CustomerFeatureState): number[] {
     return this.compiled.map((f) => {
-      if (f.kind !== 'aggregate') return Number.NaN;
-      const s = state.streams[f.stream];
+      if (f.kind === 'derived') return Number.NaN;
+      const s = f.kind === 'market' ? market?.streams[f.stream] : state.streams[f.stream];
       return s && s.n > 0 ? s.lastT : Number.NaN;
     });
   }
@@ -449,6 +476,7 @@ class LazyFeatures {
     private readonly asOf: number,
     private readonly decoded: readonly (StreamState | undefined)[],
     private readonly bytes: Uint8Array | undefined,
+    private readonly market: CustomerFeatureState | undefined,
   ) {
     this.reader = bytes ? new ByteReader(bytes) : undefined;
     this.watermark = this.reader ? this.reader.f64() : Number.NEGATIVE_INFINITY;
@@ -462,6 +490,7 @@ class LazyFeatures {
     const f = this.compiled[i]!;
     let v: number;
     if (f.kind === 'aggregate') v = readAggregate(f.spec, this.stream(f.stream), this.asOf);
+    else if (f.kind === 'market') v = readAggregate(f.spec, this.market?.streams[f.stream], this.asOf);
     else v = derivedValue(f, (j) => this.value(j));
     this.values[i] = v;
     return v;

@@ -26,7 +26,8 @@ export interface BuildOptions {
  * Point-in-time feature rows, one pass over the log in event-time order. A row (c, t)
  * is read from c's state just before the first event later than t is applied, so an
  * event after t never counts (no leakage) and one at t always does. The state code is
- * the online store's. Memory holds only the states of customers with rows still to
+ * the online store's; market-scope features read one market state that follows the same
+ * scan, so they are joined by time the same way. Memory holds only the states of customers with rows still to
  * build; rows are handed to `onRow` in as-of order, never all held at once.
  */
 export async function streamFeatureRows(
@@ -42,6 +43,8 @@ export async function streamFeatureRows(
   const states = new Map<string, CustomerFeatureState>();
   const row = new Float64Array(features.size);
   const empty = features.newState();
+  // The market state moves with the scan: a row is read before any market event after its time.
+  const market = features.market?.newState();
   let next = 0;
   let scanned = 0;
 
@@ -49,7 +52,7 @@ export async function streamFeatureRows(
     while (next < order.length && pairs[order[next]!]!.asOf < t) {
       const i = order[next++]!;
       const p = pairs[i]!;
-      features.read(states.get(p.customerId) ?? empty, p.asOf, row);
+      features.read(states.get(p.customerId) ?? empty, p.asOf, row, 0, market);
       onRow(i, row);
       const left = pending.get(p.customerId)! - 1;
       pending.set(p.customerId, left);
@@ -64,7 +67,11 @@ export async function streamFeatureRows(
       for (const e of page) {
         emitUpTo(e.t);
         const id = e.event.customerId;
-        if (id === GLOBAL_CUSTOMER || !pending.get(id)) continue;
+        if (id === GLOBAL_CUSTOMER) {
+          if (market) features.market!.apply(market, e);
+          continue;
+        }
+        if (!pending.get(id)) continue;
         let s = states.get(id);
         if (!s) states.set(id, (s = features.newState()));
         features.apply(s, e);

@@ -3,9 +3,10 @@ import type { StoredEvent } from '../core/events.js';
 import { GLOBAL_CUSTOMER } from '../core/events.js';
 import type { LogConsumer } from '../store/consumer.js';
 import type { EventLog } from '../store/eventLog.js';
-import type { ProfileStore } from '../store/profileStore.js';
+import type { ProfileSnapshot, ProfileStore } from '../store/profileStore.js';
 import { ByteWriter } from './bytes.js';
 import type { CustomerFeatureState, FeatureSet } from './featureSet.js';
+import { MarketTimeline } from './market.js';
 import { PackedStates } from './packed.js';
 
 import type { Profile, ProfileFeature } from './profileSchema.js';
@@ -82,6 +83,14 @@ export class OnlineFeatureStore implements LogConsumer {
   private readonly scratch: Float64Array;
   private readonly readThrough: boolean;
   private readonly erasedAmong: OnlineOptions['erasedAmong'];
+  /**
+   * The market events behind the market-scope features, once for every customer (features/market.ts);
+   * saved under the global customer id with the checkpoint. Undefined without market features.
+   */
+  private market: MarketTimeline | undefined;
+  private marketDirty = false;
+  /** Read-through: the saved timeline's bytes it was decoded from, so an unchanged one is not decoded again. */
+  private marketBytes: Uint8Array | undefined;
 
   constructor(
     readonly features: FeatureSet,
@@ -96,6 +105,7 @@ export class OnlineFeatureStore implements LogConsumer {
     this.decodedCacheSize = options.decodedCacheSize ?? DECODED_CACHE;
     if (!(this.decodedCacheSize >= 1)) throw new RangeError('decodedCacheSize must be at least 1');
     this.scratch = new Float64Array(features.size);
+    this.market = features.market ? new MarketTimeline(features.market) : undefined;
   }
 
   /** The last log seq applied. */
@@ -135,6 +145,18 @@ export class OnlineFeatureStore implements LogConsumer {
       await this.store.clear();
       this.rebuilt = true;
     }
+    this.marketDirty = false;
+    this.marketBytes = undefined;
+    if (this.features.market) {
+      const saved = this.rebuilt || !cp ? undefined : (await this.store.getMany([GLOBAL_CUSTOMER]))[0];
+      const timeline = saved ? MarketTimeline.decode(this.features.market, saved) : new MarketTimeline(this.features.market);
+      if (!timeline) {
+        // Saved in another layout: the whole log is replayed to rebuild it (and every profile with it).
+        await this.store.clear();
+        this.rebuilt = true;
+      }
+      this.market = timeline ?? new MarketTimeline(this.features.market);
+    }
     this.hot.clear();
     this.decoded.clear();
     this.unpacked.clear();
@@ -168,8 +190,15 @@ export class OnlineFeatureStore implements LogConsumer {
     let applied = 0;
     for (const e of events) {
       const id = e.event.customerId;
-      // Already applied (replay overlap) or global: skip.
-      if (e.seq <= from || id === GLOBAL_CUSTOMER) continue;
+      // Already applied (replay overlap): skip. A global event moves the market once, not any customer.
+      if (e.seq <= from) continue;
+      if (id === GLOBAL_CUSTOMER) {
+        if (this.market?.add(e)) {
+          this.marketDirty = true;
+          applied++;
+        }
+        continue;
+      }
       const cached = this.decoded.get(id);
       if (cached || this.recent.delete(id)) {
         // Decoded (or missed twice within the cache's span, so likely to have more events soon): applied to objects.
@@ -278,7 +307,10 @@ export class OnlineFeatureStore implements LogConsumer {
     }
     const ids = [...this.dirty];
     // Copies: the packed bytes change under a later batch while the commit awaits.
-    const put = ids.map((id) => ({ customerId: id, state: this.hot.get(id)!.slice() }));
+    const put: ProfileSnapshot[] = ids.map((id) => ({ customerId: id, state: this.hot.get(id)!.slice() }));
+    const marketChanged = this.marketDirty && this.market !== undefined;
+    if (marketChanged) put.push({ customerId: GLOBAL_CUSTOMER, state: this.market!.encode() });
+    this.marketDirty = false;
     const checkpoint = { seq: this.appliedSeq, version: this.features.version };
     const since = this.sinceCheckpoint;
     this.dirty.clear();
@@ -287,6 +319,7 @@ export class OnlineFeatureStore implements LogConsumer {
       await this.store.commit({ put, remove, checkpoint });
     } catch (e) {
       for (const id of ids) if (this.hot.has(id)) this.dirty.add(id);
+      if (marketChanged) this.marketDirty = true;
       this.sinceCheckpoint += since;
       throw e;
     }
@@ -299,6 +332,8 @@ export class OnlineFeatureStore implements LogConsumer {
 
   /** As `erase`. */
   async onErase(customerId: string): Promise<void> {
+    // The global id holds the market, which belongs to no customer: nothing to erase.
+    if (customerId === GLOBAL_CUSTOMER) return;
     this.forget(customerId);
     await this.checkpoint([customerId]);
   }
@@ -315,6 +350,8 @@ export class OnlineFeatureStore implements LogConsumer {
 
   /** The raw state of a customer (loaded if needed), or undefined when never seen. */
   async state(customerId: string): Promise<CustomerFeatureState | undefined> {
+    // The global id's saved bytes are the market timeline, not a customer's state.
+    if (customerId === GLOBAL_CUSTOMER) return undefined;
     if (this.readThrough) {
       const saved = (await this.store.getMany([customerId]))[0];
       return saved ? this.features.decode(saved) : undefined;
@@ -354,16 +391,18 @@ export class OnlineFeatureStore implements LogConsumer {
    * builder for history.
    */
   async profile(customerId: string, options: { asOf?: number | 'now'; now?: number } = {}): Promise<Profile> {
-    const { state, latest, asOf } = await this.stateAt(customerId, options);
+    const { state, latest, asOf, market } = await this.stateAt(customerId, options);
     // Read and used with no await in between: `scratch` is shared by concurrent calls.
-    this.features.read(state, asOf, this.scratch);
-    const lastTimes = this.features.lastEventTimes(state);
+    this.features.read(state, asOf, this.scratch, 0, market);
+    const lastTimes = this.features.lastEventTimes(state, market);
     const features: Record<string, ProfileFeature> = {};
     const asOfIso = iso(asOf);
     this.features.info.forEach((f, i) => {
       const v = this.scratch[i]!;
       const lt = lastTimes[i]!;
-      features[f.name] = { value: Number.isNaN(v) ? null : v, unit: f.unit ?? null, asOf: asOfIso, lastEventAt: Number.isNaN(lt) ? null : iso(lt) };
+      const feature: ProfileFeature = { value: Number.isNaN(v) ? null : v, unit: f.unit ?? null, asOf: asOfIso, lastEventAt: Number.isNaN(lt) ? null : iso(lt) };
+      if (f.scope === 'market') feature.scope = 'market';
+      features[f.name] = feature;
     });
     return { customerId, asOf: asOfIso, latestEventAt: latest === undefined ? null : iso(latest), definitionsVersion: this.features.version, features };
   }
@@ -373,8 +412,8 @@ export class OnlineFeatureStore implements LogConsumer {
    * per-feature metadata and ISO times, which cost more than reading the state.
    */
   async values(customerId: string, options: { asOf?: number | 'now'; now?: number } = {}): Promise<{ values: Record<string, number | null>; latestEventAt: number | null }> {
-    const { state, latest, asOf } = await this.stateAt(customerId, options);
-    this.features.read(state, asOf, this.scratch);
+    const { state, latest, asOf, market } = await this.stateAt(customerId, options);
+    this.features.read(state, asOf, this.scratch, 0, market);
     const values: Record<string, number | null> = {};
     const info = this.features.info;
     for (let i = 0; i < info.length; i++) {
@@ -395,19 +434,59 @@ export class OnlineFeatureStore implements LogConsumer {
     const bytes = this.readThrough || this.decoded.has(customerId) ? undefined : this.hot.get(customerId);
     if (bytes) {
       const watermark = new DataView(bytes.buffer, bytes.byteOffset, 8).getFloat64(0, true);
-      if (watermark !== Number.NEGATIVE_INFINITY) return use(this.features.lookupBytes(bytes, this.asOfFor(watermark, options)));
+      if (watermark !== Number.NEGATIVE_INFINITY) {
+        const asOf = this.asOfFor(watermark, options);
+        return use(this.features.lookupBytes(bytes, asOf, this.market?.stateAt(asOf)));
+      }
     }
-    const { state, asOf } = await this.stateAt(customerId, options);
-    return use(this.features.lookup(state, asOf));
+    const { state, asOf, market } = await this.stateAt(customerId, options);
+    return use(this.features.lookup(state, asOf, market));
   }
 
-  /** A customer's state and the time to read it at (checked against their latest event). */
-  private async stateAt(customerId: string, options: { asOf?: number | 'now'; now?: number }): Promise<{ state: ReturnType<FeatureSet['newState']>; latest: number | undefined; asOf: number }> {
+  /**
+   * A customer's state and the time to read it at (checked against their latest event), with
+   * the market state as of that time (undefined without market features).
+   */
+  private async stateAt(
+    customerId: string,
+    options: { asOf?: number | 'now'; now?: number },
+  ): Promise<{ state: CustomerFeatureState; latest: number | undefined; asOf: number; market: CustomerFeatureState | undefined }> {
+    if (this.readThrough) await this.refreshMarket();
     // A state in the decoded cache is read as it is (no copy): nothing awaits before the caller reads it.
     const live = this.readThrough ? undefined : this.decoded.get(customerId);
     const state = (live && live.watermark !== Number.NEGATIVE_INFINITY ? live : await this.state(customerId)) ?? this.features.newState();
     const latest = state.watermark === Number.NEGATIVE_INFINITY ? undefined : state.watermark;
-    return { state, latest, asOf: this.asOfFor(latest, options) };
+    const asOf = this.asOfFor(latest, options);
+    return { state, latest, asOf, market: this.market?.stateAt(asOf) };
+  }
+
+  /** Read-through: the market timeline as saved (another instance applies the market events). */
+  private async refreshMarket(): Promise<void> {
+    if (!this.features.market) return;
+    const bytes = (await this.store.getMany([GLOBAL_CUSTOMER]))[0];
+    if (!bytes) {
+      this.market = new MarketTimeline(this.features.market);
+      this.marketBytes = undefined;
+      return;
+    }
+    if (this.marketBytes && Buffer.compare(this.marketBytes, bytes) === 0) return;
+    this.market = MarketTimeline.decode(this.features.market, bytes) ?? new MarketTimeline(this.features.market);
+    this.marketBytes = bytes;
+  }
+
+  /** Market events applied so far (0 without market features). */
+  get marketEvents(): number {
+    return this.market?.size ?? 0;
+  }
+
+  /**
+   * The market timeline (the market events applied so far; as saved, with read-through), to
+   * read market features at any time (`stateAt`); undefined without market features. Valid
+   * until the next batch is applied.
+   */
+  async marketTimeline(): Promise<MarketTimeline | undefined> {
+    if (this.readThrough) await this.refreshMarket();
+    return this.market;
   }
 
   /** The time to read a customer at whose latest event is `latest` (checked against it). */

@@ -3,6 +3,7 @@ import { GLOBAL_CUSTOMER } from '../core/events.js';
 import type { PartitionConsumer } from '../store/bus.js';
 import type { ProfileStore } from '../store/profileStore.js';
 import type { FeatureSet } from './featureSet.js';
+import { MarketTimeline } from './market.js';
 
 /**
  * The online features as a partitioned consumer (with a bus, several instances): the
@@ -65,6 +66,17 @@ export class PartitionedFeatures implements PartitionConsumer {
       if (s) this.features.apply(s, e);
     }
     const put = [...states].map(([customerId, s]) => ({ customerId, state: this.features.encode(s) }));
+    // The market events are all in the global id's partition: its owner keeps the one market timeline.
+    const marketEvents = this.features.market ? events.filter((e) => e.event.customerId === GLOBAL_CUSTOMER) : [];
+    if (marketEvents.length > 0) {
+      const market = this.features.market!;
+      const fresh = restarted !== undefined && !restarted.has(GLOBAL_CUSTOMER);
+      restarted?.add(GLOBAL_CUSTOMER);
+      const saved = fresh ? undefined : (await this.store.getMany([GLOBAL_CUSTOMER]))[0];
+      const timeline = (saved && MarketTimeline.decode(market, saved)) || new MarketTimeline(market);
+      for (const e of marketEvents) timeline.add(e);
+      put.push({ customerId: GLOBAL_CUSTOMER, state: timeline.encode() });
+    }
     // While rebuilding, the checkpoint keeps the definitions it was made with (or none): see the class comment.
     const version = restarted ? (cp?.version ?? 'rebuilding') : this.features.version;
     await this.store.commit({ put, remove: [], checkpoint: { seq: last.seq, version }, partition });

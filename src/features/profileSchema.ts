@@ -6,6 +6,10 @@ export const ProfileFeatureSchema = z.object({
   unit: z.string().nullable(),
   asOf: z.string(),
   lastEventAt: z.string().nullable().describe("The latest event the feature's aggregate has seen; null for derived features or none."),
+  scope: z
+    .literal('market')
+    .optional()
+    .describe('Present on market-scope features: computed once from the global market events (not this customer\'s), as of `asOf`, the same for every customer.'),
 });
 
 /** A customer's behavioural profile at one as-of time. */

@@ -3,6 +3,7 @@ import { ValidationError, type FieldIssue } from '../core/errors.js';
 import { fieldIssues } from '../core/validate.js';
 import {
   AggregateFeatureDef,
+  MARKET_EVENT_TYPE,
   DerivedFeatureDef,
   isDerived,
   LIFETIME_ONLY,
@@ -49,9 +50,16 @@ export function validateDefinitions(defs: readonly unknown[]): FeatureDef[] {
 
 function checkAggregate(def: AggregateFeatureDef, at: string, issues: FieldIssue[]): void {
   const types: EventType[] = [];
+  const market = def.scope === 'market';
   def.events.forEach((t, j) => {
-    if ((EVENT_TYPES as string[]).includes(t)) types.push(t as EventType);
-    else issues.push({ field: `${at}.events[${j}]`, rule: 'unknown_event_type', message: `unknown event type "${t}"; known: ${EVENT_TYPES.join(', ')}` });
+    if (!(EVENT_TYPES as string[]).includes(t)) {
+      issues.push({ field: `${at}.events[${j}]`, rule: 'unknown_event_type', message: `unknown event type "${t}"; known: ${EVENT_TYPES.join(', ')}` });
+      return;
+    }
+    // Market events belong to no customer, and a market feature reads nothing else.
+    if (market && t !== MARKET_EVENT_TYPE) issues.push({ field: `${at}.events[${j}]`, rule: 'market_events_only', message: `a feature with scope "market" reads only ${MARKET_EVENT_TYPE} events, not "${t}"` });
+    else if (!market && t === MARKET_EVENT_TYPE) issues.push({ field: `${at}.events[${j}]`, rule: 'market_scope', message: `${MARKET_EVENT_TYPE} events belong to no customer: a feature over them needs scope: market` });
+    else types.push(t as EventType);
   });
   if (!(WINDOW_NAMES as string[]).includes(def.window)) {
     issues.push({ field: `${at}.window`, rule: 'unknown_window', message: `unknown window "${def.window}"; use one of ${WINDOW_NAMES.join(', ')}` });

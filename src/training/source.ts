@@ -11,6 +11,7 @@ import type { EventLog } from '../store/eventLog.js';
 import { DAY_MS, horizonRowsFrom, horizonScan, labelRows, responseRowsFrom, responseScan, type LabelDef, type LabelRow, type LabelWindow } from './labels.js';
 import { CLOSURE_BIT, isClosure, labelBits, type TrainingSnapshot } from './snapshot.js';
 import { customersSeen } from './families/population.js';
+import { MarketTimeline } from '../features/market.js';
 
 /** Card payments as (customer, day, value in pounds) columns, in log order. */
 export interface SpendRows {
@@ -128,6 +129,16 @@ export function snapshotSource(s: TrainingSnapshot, excluded: ReadonlySet<string
       order.sort((a, b) => custOf[a]! - custOf[b]! || pairs[a]!.asOf - pairs[b]!.asOf || a - b);
       const row = new Float64Array(F);
       const keys = s.meta.keys;
+      // The market events (the global id's rows), once for every row: each row reads the market as of its time.
+      let market: MarketTimeline | undefined;
+      if (features.market && s.globalIndex >= 0) {
+        const m = features.market;
+        market = new MarketTimeline(m);
+        for (let r = s.custStart[s.globalIndex]!; r < s.custStart[s.globalIndex + 1]!; r++) {
+          const e = s.byCustomer[r]!;
+          market.addApplier(c.t[e]!, c.seq[e]!, (state) => m.applyInputs(state, types[c.type[e]!]!, c.t[e]!, c.seq[e]!, c.mask[e]!, c.inputs, s.inputStart[e]!, keys));
+        }
+      }
       let k = 0;
       while (k < order.length) {
         const cust = custOf[order[k]!]!;
@@ -142,7 +153,7 @@ export function snapshotSource(s: TrainingSnapshot, excluded: ReadonlySet<string
             if (c.t[e]! > asOf) break;
             features.applyInputs(state, types[c.type[e]!]!, c.t[e]!, c.seq[e]!, c.mask[e]!, c.inputs, s.inputStart[e]!, keys);
           }
-          features.read(state, asOf, row);
+          features.read(state, asOf, row, 0, market?.stateAt(asOf));
           values.set(row, i * F);
         }
         onProgress?.(k);

@@ -18,10 +18,10 @@ import { LegacyOnlineFeatureStore } from './reference/legacyOnline.js';
 import { appendItems, generateEvents } from './generate.js';
 
 const DAY = 86_400_000;
-// The bank pack as the format 3 fixture was saved with: features added since (help taken up)
-// change the definitions version, which rebuilds saved states from the log by design.
+// The bank pack as the format 3 fixture was saved with: features added since (help taken up,
+// the market) change the definitions version, which rebuilds saved states from the log by design.
 const ADDED_SINCE_FIXTURE = new Set(['days_since_guidance_taken', 'days_since_retention_taken']);
-const fs = FeatureSet.compile(BANK_PACK.filter((d) => !ADDED_SINCE_FIXTURE.has(d.name)));
+const fs = FeatureSet.compile(BANK_PACK.filter((d) => !ADDED_SINCE_FIXTURE.has(d.name) && !('scope' in d && d.scope === 'market')));
 
 async function storedOf(seed: number, customers: number, days: number): Promise<{ log: MemoryEventLog; stored: StoredEvent[]; ids: string[] }> {
   const { arrival } = generateEvents(seed, { customers, days });

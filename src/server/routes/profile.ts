@@ -13,7 +13,11 @@ const ServedProfile = ProfileSchema.extend({
     'Scores of the champion models for this profile: segment, churn risk (90-day probability and Cox risks at 30/90/365 days), prepayment, CLV and P(alive), financial stress state, propensity per action family; null before any event.',
   ),
 });
-const DefinitionSchema = z.object({ name: z.string(), kind: z.enum(['aggregate', 'derived']), description: z.string(), unit: z.string().nullable(), definition: z.record(z.string(), z.unknown()) });
+const DefinitionSchema = z.object({
+  name: z.string(),
+  kind: z.enum(['aggregate', 'derived']),
+  scope: z.enum(['customer', 'market']).describe("customer: from the customer's own events; market: from the global market events, one value for every customer at a time"),
+  description: z.string(), unit: z.string().nullable(), definition: z.record(z.string(), z.unknown()) });
 
 /** Behavioural profiles (the online feature store) and the feature definitions behind them. */
 export function profileRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engine): void {
@@ -27,7 +31,7 @@ export function profileRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engin
       access: ['profiles:read'],
       summary: "A customer's behavioural profile: each feature's value and as-of time",
       description:
-        'Windows are whole UTC days up to the as-of time: a 30-day window holds events on the as-of day (up to as-of) and the 29 days before. As of the latest event by default; `asOf=now` uses the server clock; an explicit time may not be before the latest event.',
+        'Windows are whole UTC days up to the as-of time: a 30-day window holds events on the as-of day (up to as-of) and the 29 days before. As of the latest event by default; `asOf=now` uses the server clock; an explicit time may not be before the latest event. Market-scope features (marked `scope: "market"`) read the global market events up to the same as-of time.',
       params: Params,
       query: z.object({
         asOf: z
@@ -58,7 +62,7 @@ export function profileRoutes(app: FastifyInstance, docs: ApiDocs, engine: Engin
     },
     async () => ({
       version: engine.features.version,
-      features: engine.features.info.map((f) => ({ name: f.name, kind: f.kind, description: f.description, unit: f.unit ?? null, definition: f.definition as Record<string, unknown> })),
+      features: engine.features.info.map((f) => ({ name: f.name, kind: f.kind, scope: f.scope, description: f.description, unit: f.unit ?? null, definition: f.definition as Record<string, unknown> })),
     }),
   );
 }
