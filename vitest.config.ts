@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // `unit` needs nothing installed; `integration` talks to PostgreSQL, Redis and NATS and is
@@ -8,6 +9,10 @@ const SHARED = ['core', 'rules', 'models', 'features', 'decisioning', 'simulatio
 
 export default defineConfig({
   test: {
+    // Vitest's default is one worker fewer than the cores: one worker on this 2-core machine,
+    // so every file ran one after another while the tests waited on child processes, sockets
+    // and fsync. Two workers (or the cores, where there are more) keep both cores busy.
+    maxWorkers: Math.max(2, availableParallelism()),
     projects: [
       // Tests of the library's parts share one module graph per worker (isolate: false): each
       // file re-importing src cost ~40% of their CPU. They close what they open and restore what
@@ -53,7 +58,8 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          fileParallelism: false,
+          // Files run side by side: each makes its own schemas (pg.ts), Redis prefixes and NATS
+          // streams named after its process and start time, and removes them.
         },
       },
     ],
