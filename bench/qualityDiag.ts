@@ -7,7 +7,6 @@
  * and contacts by family. Diagnosis only: it reads the twin's outcomes to score, never to decide.
  *
  *   npx tsx bench/qualityDiag.ts default 3 [days]
- *   EXPLORE_TARGETED=0 npx tsx bench/qualityDiag.ts default 3   # the uniform exploration draw
  */
 import { readFileSync } from 'node:fs';
 import { parseCatalogueYaml } from '../src/index.js';
@@ -25,9 +24,7 @@ const days = Number(daysArg);
 const input = { ...loadScenario(`scenarios/${scen}.yaml`), seed, days, customers: 2000 };
 // CATALOGUE=path tries another catalogue (an A/B of catalogue changes on the same run).
 const catalogue = parseCatalogueYaml(readFileSync(process.env.CATALOGUE ?? 'catalogue/default.yaml', 'utf8'));
-// EXPLORE_TARGETED=share (0: the uniform exploration draw) and EXPLORE_BALANCE=0 try other exploration draws (catalogueReach.ts).
-const targeted = process.env.EXPLORE_TARGETED === undefined ? undefined : Number(process.env.EXPLORE_TARGETED);
-const trained = await trainTwinScorer(input, { days: 90, seed: seed + TRAINING_SEED_OFFSET, exploration: { catalogue, ...(targeted !== undefined && { targeted }), balance: process.env.EXPLORE_BALANCE !== '0' } });
+const trained = await trainTwinScorer(input, { days: 90, seed: seed + TRAINING_SEED_OFFSET });
 
 /** Keeps every offer the engine made (the retrainer itself drops those past its window). */
 class RecordingRetrainer extends TwinRetrainer {

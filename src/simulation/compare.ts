@@ -72,7 +72,7 @@ export async function compareOnScenario(catalogue: Catalogue, input: Scenario | 
   const seed = scenario.seed + TRAINING_SEED_OFFSET;
   if (engineArms.length > 0) {
     o.onProgress?.('engine: exploration run and training');
-    trained = await trainTwinScorer(scenario, { days: o.trainDays, seed, exploration: { catalogue } });
+    trained = await trainTwinScorer(scenario, { days: o.trainDays, seed });
     training = { seed, samples: trained.samples, accepted: trained.accepted, models: [...Object.values(trained.models).map((m) => m.version), ...trained.scores.versions] };
   }
   for (const arm of arms) {

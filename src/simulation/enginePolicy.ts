@@ -22,7 +22,6 @@ import { ChurnSampler, churnScores, type TwinScores } from './twinScores.js';
 import { trainFamily, type LabelledOffer, type TwinRetrainer } from './twinRetrain.js';
 import { leavingGivenTakeUp, type LeaverTakeUp } from '../models/stats/leaverMixture.js';
 import { RetentionTakeUpScorer } from './retentionTakeUp.js';
-import { CatalogueReach, drawExplorationFamily, ReachCounts } from './catalogueReach.js';
 
 export { acceptedValue, type TwinComparison } from './yardstick.js';
 export { twinProfile, TWIN_MODEL_FEATURES } from './twinProfile.js';
@@ -366,13 +365,7 @@ export function explorationFamilies(view: CustomerView): ActionFamily[] {
  * customers (measured on the default twin, seed 1: net value +8% against L2 1, no minimum).
  * Also trains the churn model the catalogue's retention rules read (twinScores.ts).
  */
-export async function trainTwinScorer(scenario: ScenarioInput, o: { days: number; seed: number; rounds?: number; maxDepth?: number; pause?: () => Promise<void>; exploration?: ExplorationTargeting }): Promise<TrainedTwin> {
-  const reach = o.exploration ? new CatalogueReach(o.exploration.catalogue) : undefined;
-  const targeted = o.exploration?.targeted ?? EXPLORATION_TARGETED;
-  if (!(targeted >= 0 && targeted <= 1)) throw new RangeError(`exploration.targeted must be a share from 0 to 1, got ${targeted}`);
-  const targetedOn = reach ? targeted : 0;
-  const reachCounts = new ReachCounts();
-  const balance = o.exploration?.balance ?? true;
+export async function trainTwinScorer(scenario: ScenarioInput, o: { days: number; seed: number; rounds?: number; maxDepth?: number; pause?: () => Promise<void> }): Promise<TrainedTwin> {
   const pending = new Map<string, LabelledOffer>();
   const samples: LabelledOffer[] = [];
   // Churn is learnt over half the run (at most 60 days), from a snapshot of each customer a week.
@@ -384,24 +377,10 @@ export async function trainTwinScorer(scenario: ScenarioInput, o: { days: number
       if (ctx.rng.next() >= 0.1) return null;
       const families = explorationFamilies(view);
       if (families.length === 0) return null;
-      const drawChannel = () => OFFER_CHANNELS[Math.floor(ctx.rng.next() * OFFER_CHANNELS.length)]!;
-      let family: ActionFamily;
-      let channel: OfferChannel;
-      let chance = 1 / families.length;
-      let reachable: ActionFamily[] | undefined;
-      if (targetedOn > 0) {
-        // The channel first: the catalogue's screens depend on it.
-        channel = drawChannel();
-        reachable = reach!.families(view, channel, ctx.date);
-        ({ family, chance } = drawExplorationFamily(families, reachable, targetedOn, () => ctx.rng.next(), balance ? reachCounts.see(reachable) : undefined));
-      } else {
-        // The uniform draw, in the order it always drew (a run without targeting replays exactly).
-        family = families[Math.floor(ctx.rng.next() * families.length)]!;
-        channel = drawChannel();
-        reachable = reach?.families(view, channel, ctx.date);
-      }
+      const family = families[Math.floor(ctx.rng.next() * families.length)]!;
+      const channel = OFFER_CHANNELS[Math.floor(ctx.rng.next() * OFFER_CHANNELS.length)]!;
       const p = twinProfile(view, channel);
-      const sample: LabelledOffer = { row: Float64Array.from(TWIN_MODEL_FEATURES, (f) => p[f] ?? Number.NaN), family: FAMILY[family], label: 0, day: ctx.day, group: customerNumber(view.customerId), ...(reachable && { explored: { chance, reachable: reachable.includes(family) } }) };
+      const sample: LabelledOffer = { row: Float64Array.from(TWIN_MODEL_FEATURES, (f) => p[f] ?? Number.NaN), family: FAMILY[family], label: 0, day: ctx.day, group: customerNumber(view.customerId) };
       pending.set(`${view.customerId}|${ctx.day}`, sample);
       samples.push(sample);
       return { family, channel };
@@ -430,21 +409,6 @@ export async function trainTwinScorer(scenario: ScenarioInput, o: { days: number
   const gbdt = new GbdtScorer({ families: models });
   const mix = RetentionTakeUpScorer.fitted(gbdt, { r: retention.map((s) => s.churn!), y: retention.map((s) => s.label) }, `twin-retention-mix@seed${o.seed}`);
   return { scorer: mix ?? gbdt, scores: mix ? { ...scores, versions: [...scores.versions, mix.version] } : scores, samples: samples.length, accepted: samples.filter((s) => s.label === 1).length, models, exploration: samples, ...(mix && { leaverTakeUp: mix.fit }) };
-}
-
-/**
- * The share of exploration offers drawn among the families the engine's catalogue could offer
- * the customer that day; the rest are drawn among every family, as before.
- */
-export const EXPLORATION_TARGETED = 0.5;
-
-/** Exploration spent where the engine's catalogue could act (catalogueReach.ts). */
-export interface ExplorationTargeting {
-  catalogue: Catalogue;
-  /** The share of offers drawn among the families the catalogue could offer (default EXPLORATION_TARGETED; 0: uniform, the catalogue only counts). */
-  targeted?: number;
-  /** Weight the reachable families by the inverse of how often each was reachable so far (default true; false: uniformly). */
-  balance?: boolean;
 }
 
 /** What the exploration run trains: propensities per family and the scores rules read. */

@@ -22,8 +22,6 @@ export interface LabelledOffer {
   group?: number;
   /** The customer's churn score when offered (retention offers: what the retention mixture learns from). */
   churn?: number;
-  /** Exploration offers: the chance the run's draw gave this family, and whether the engine's catalogue could have offered it (catalogueReach.ts). */
-  explored?: { chance: number; reachable: boolean };
 }
 
 /** What a check found for one family. */
