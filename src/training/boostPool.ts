@@ -1,38 +1,42 @@
 /**
- * GBDT boosting on worker threads while the main thread builds the next datasets
- * (docs/decisions/0026). Boosting is pure numerics on typed arrays: a task crosses to a
- * worker by postMessage (the arrays cloned), the worker runs the same `train` and the model
- * comes back, so a model boosted on a worker is the model boosted here. Tasks go to the
- * workers in submission order, at most `depth` per worker; a caller waiting for a task that
- * is still queued runs it itself, and one waiting for a task on a worker runs queued tasks
- * from the tail meanwhile, so the main thread boosts whenever it has nothing else to do.
- * A worker that cannot start or dies hands its tasks back to the main thread (with a
- * warning): training never fails for want of a thread.
+ * Training work on worker threads while the main thread does the rest (docs/decisions/0026,
+ * 0028): GBDT boosting and pieces of point-in-time feature matrices. Both are pure work on
+ * typed arrays: a boosting task crosses to a worker by postMessage (the arrays cloned) and
+ * the worker runs the same `train`; a matrix piece reads the training snapshot's columns in
+ * shared memory (sent once per worker) with a `FeatureSet` the worker compiles from the same
+ * definitions, and runs the same `buildPiece`. So what a worker gives is what this thread
+ * gives. Tasks go to the workers in submission order, at most `depth` per worker; a caller
+ * waiting for a task that is still queued runs it itself, and one waiting for a task on a
+ * worker runs queued tasks from the tail meanwhile, so the main thread works whenever it has
+ * nothing else to do. A worker that cannot start or dies hands its tasks back to the main
+ * thread (with a warning): training never fails for want of a thread.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { FeatureSet } from '../features/featureSet.js';
 import { train, type TrainData, type TrainResult } from '../models/gbdt/index.js';
+import { buildPiece, type MatrixPiece, type MatrixSource } from './matrix.js';
 
 type Params = Record<string, unknown>;
 
-/** What the main thread sends a worker. */
-export interface BoostRequest {
-  id: number;
-  data: Omit<TrainData, 'onRound'>;
-  params: Params;
-  progress: boolean;
-}
+/** What the main thread sends a worker: a boosting, a snapshot's columns and definitions (once), a matrix piece. */
+export type WorkRequest =
+  | { kind: 'boost'; id: number; data: Omit<TrainData, 'onRound'>; params: Params; progress: boolean }
+  | { kind: 'source'; source: number; matrix: MatrixSource }
+  | { kind: 'matrix'; id: number; source: number; piece: MatrixPiece };
 
-/** What a worker sends back: ready, a round done, the result, or a failure to run again here. */
-export type BoostReply = { ready: true } | { id: number; round: number; loss: number | null } | { id: number; result: TrainResult } | { id: number; failed: true };
+/** What a worker sends back: ready, a round done, a result, or a failure to run again here. */
+export type WorkReply = { ready: true } | { id: number; round: number; loss: number | null } | { id: number; result: TrainResult } | { id: number; values: Float64Array } | { id: number; failed: true };
+
+/** A submitted piece of work: its result; the waiting thread may run queued tasks meanwhile. */
+export interface WorkTask<R> {
+  result(): Promise<R>;
+}
 
 /** A submitted training. */
-export interface BoostTask {
-  /** The model `train(data, params)` gives; the waiting thread may boost queued tasks meanwhile. */
-  result(): Promise<TrainResult>;
-}
+export type BoostTask = WorkTask<TrainResult>;
 
 /** Where binary GBDT jobs boost: `submit` queues, the task's `result` gives the model. */
 export interface Boosting {
@@ -40,14 +44,26 @@ export interface Boosting {
   close(): Promise<void>;
 }
 
+/** Where the snapshot source builds feature matrices, a piece at a time. */
+export interface MatrixBuilding {
+  /** How many threads build (the source cuts a few pieces per thread). */
+  readonly threads: number;
+  /** Queues a piece of `source`'s matrix; `features` builds it here when it runs here. */
+  matrix(source: MatrixSource, features: FeatureSet, piece: MatrixPiece): WorkTask<Float64Array>;
+}
+
 interface Task {
   id: number;
-  data: TrainData;
-  params: Params;
+  kind: 'boost' | 'matrix';
   state: 'queued' | 'sent' | 'done';
   lane?: Lane;
-  promise: Promise<TrainResult>;
-  resolve(r: TrainResult): void;
+  /** The message without its id (a matrix piece: with the source it needs set up first). */
+  request: { kind: 'boost'; data: Omit<TrainData, 'onRound'>; params: Params; progress: boolean } | { kind: 'matrix'; source: MatrixSource; piece: MatrixPiece };
+  onRound?: (round: number, loss: number | null) => void;
+  /** The same work on this thread. */
+  here(): unknown;
+  promise: Promise<unknown>;
+  resolve(r: unknown): void;
   reject(e: unknown): void;
 }
 
@@ -56,6 +72,8 @@ interface Lane {
   ready: boolean;
   dead: boolean;
   tasks: Set<Task>;
+  /** Sources already sent to this worker. */
+  sources: Set<number>;
 }
 
 /** Boosting on the calling thread only (`training.threads: 1`): each result is trained when asked for. */
@@ -82,13 +100,16 @@ export function boostWorkerSpec(): URL {
   return new URL(`data:text/javascript,${encodeURIComponent(`import { register } from ${JSON.stringify(api)}; register(); await import(${JSON.stringify(url.href)});`)}`);
 }
 
-/** A pool of `workers` boosting threads beside the main thread. */
-export class BoostPool implements Boosting {
+/** A pool of `workers` threads beside the main thread, boosting and building matrix pieces. */
+export class BoostPool implements Boosting, MatrixBuilding {
   private readonly queue: Task[] = [];
   private readonly lanes: Lane[] = [];
   private nextId = 1;
+  private readonly sourceIds = new Map<MatrixSource, number>();
   /** Tasks boosted on a worker and on the calling thread (for benches and tests). */
   readonly boosted = { onWorkers: 0, here: 0 };
+  /** Matrix pieces built on a worker and on the calling thread. */
+  readonly built = { onWorkers: 0, here: 0 };
   private warned = false;
   private closed = false;
 
@@ -104,18 +125,31 @@ export class BoostPool implements Boosting {
     },
   ) {}
 
+  get threads(): number {
+    return this.o.workers + 1;
+  }
+
   submit(data: TrainData, params: Params): BoostTask {
-    let resolve!: (r: TrainResult) => void;
+    const { onRound, ...plain } = data;
+    return this.enqueue<TrainResult>({ kind: 'boost', request: { kind: 'boost', data: plain, params, progress: onRound !== undefined }, ...(onRound ? { onRound } : {}), here: () => train(data, params) });
+  }
+
+  matrix(source: MatrixSource, features: FeatureSet, piece: MatrixPiece): WorkTask<Float64Array> {
+    return this.enqueue<Float64Array>({ kind: 'matrix', request: { kind: 'matrix', source, piece }, here: () => buildPiece(source.columns, features, piece) });
+  }
+
+  private enqueue<R>(t: Pick<Task, 'kind' | 'request' | 'onRound' | 'here'>): WorkTask<R> {
+    let resolve!: (r: unknown) => void;
     let reject!: (e: unknown) => void;
-    const promise = new Promise<TrainResult>((res, rej) => {
+    const promise = new Promise<unknown>((res, rej) => {
       resolve = res;
       reject = rej;
     });
     promise.catch(() => {}); // the caller sees the error through result()
-    const task: Task = { id: this.nextId++, data, params, state: 'queued', promise, resolve, reject };
+    const task: Task = { ...t, id: this.nextId++, state: 'queued', promise, resolve, reject };
     this.queue.push(task);
     this.dispatch();
-    return { result: () => this.wait(task) };
+    return { result: () => this.wait(task) as Promise<R> };
   }
 
   async close(): Promise<void> {
@@ -127,14 +161,14 @@ export class BoostPool implements Boosting {
     for (const lane of lanes) for (const t of lane.tasks) this.runHere(t);
   }
 
-  private async wait(task: Task): Promise<TrainResult> {
+  private async wait(task: Task): Promise<unknown> {
     for (;;) {
       if (task.state === 'queued') {
         this.queue.splice(this.queue.indexOf(task), 1);
         this.runHere(task);
       }
       if (task.state === 'done') return task.promise;
-      // On a worker: boost a queued task here meanwhile (from the tail: the head goes to the workers next).
+      // On a worker: run a queued task here meanwhile (from the tail: the head goes to the workers next).
       const other = this.queue.pop();
       if (!other) return task.promise;
       this.runHere(other);
@@ -146,9 +180,9 @@ export class BoostPool implements Boosting {
     if (task.state === 'done') return;
     task.state = 'done';
     task.lane?.tasks.delete(task);
-    this.boosted.here++;
+    (task.kind === 'boost' ? this.boosted : this.built).here++;
     try {
-      task.resolve(train(task.data, task.params));
+      task.resolve(task.here());
     } catch (e) {
       task.reject(e);
     }
@@ -164,10 +198,22 @@ export class BoostPool implements Boosting {
         task.state = 'sent';
         task.lane = lane;
         lane.tasks.add(task);
-        const { onRound, ...data } = task.data;
-        lane.worker.postMessage({ id: task.id, data, params: task.params, progress: onRound !== undefined } satisfies BoostRequest);
+        lane.worker.postMessage(this.message(lane, task));
       }
     }
+  }
+
+  /** The task's message; a matrix piece's source is sent to the worker first, once. */
+  private message(lane: Lane, task: Task): WorkRequest {
+    const r = task.request;
+    if (r.kind === 'boost') return { ...r, id: task.id };
+    let source = this.sourceIds.get(r.source);
+    if (source === undefined) this.sourceIds.set(r.source, (source = this.sourceIds.size + 1));
+    if (!lane.sources.has(source)) {
+      lane.sources.add(source);
+      lane.worker.postMessage({ kind: 'source', source, matrix: r.source } satisfies WorkRequest);
+    }
+    return { kind: 'matrix', id: task.id, source, piece: r.piece };
   }
 
   private startLane(): void {
@@ -175,13 +221,13 @@ export class BoostPool implements Boosting {
     try {
       worker = new Worker((this.o.worker ?? boostWorkerSpec)(), { execArgv: [] });
     } catch (e) {
-      this.giveUp(`boosting worker could not start (${(e as Error).message}); boosting on the main thread`);
+      this.giveUp(`training worker could not start (${(e as Error).message}); boosting and building matrices on the main thread`);
       return;
     }
-    const lane: Lane = { worker, ready: false, dead: false, tasks: new Set() };
+    const lane: Lane = { worker, ready: false, dead: false, tasks: new Set(), sources: new Set() };
     this.lanes.push(lane);
     const byId = (id: number) => [...lane.tasks].find((t) => t.id === id);
-    worker.on('message', (m: BoostReply) => {
+    worker.on('message', (m: WorkReply) => {
       if ('ready' in m) {
         lane.ready = true;
         return;
@@ -189,14 +235,14 @@ export class BoostPool implements Boosting {
       const task = byId(m.id);
       if (!task) return;
       if ('round' in m) {
-        task.data.onRound?.(m.round, m.loss);
+        task.onRound?.(m.round, m.loss);
         return;
       }
       lane.tasks.delete(task);
-      if ('result' in m) {
+      if ('result' in m || 'values' in m) {
         task.state = 'done';
-        this.boosted.onWorkers++;
-        task.resolve(m.result);
+        (task.kind === 'boost' ? this.boosted : this.built).onWorkers++;
+        task.resolve('result' in m ? m.result : m.values);
       } else this.runHere(task); // here it throws the real error
       this.dispatch();
     });
@@ -204,7 +250,8 @@ export class BoostPool implements Boosting {
       if (lane.dead) return;
       lane.dead = true;
       this.lanes.splice(this.lanes.indexOf(lane), 1);
-      this.giveUp(lane.ready ? `boosting worker stopped (${why}); boosting on the main thread` : `boosting worker could not start (${why}); boosting on the main thread`);
+      const what = 'boosting and building matrices on the main thread';
+      this.giveUp(lane.ready ? `training worker stopped (${why}); ${what}` : `training worker could not start (${why}); ${what}`);
       for (const t of [...lane.tasks]) this.runHere(t);
     };
     worker.on('error', (e) => lost(e.message));

@@ -52,6 +52,8 @@ export interface TrainRun {
   notPromoted: { id: string; reason: string }[];
   /** How the run got its data: the snapshot loaded, built or extended (and why it was rebuilt), or the log. */
   data: (SnapshotRefresh & { source: 'snapshot' }) | { source: 'log'; reason: string };
+  /** On more than one thread: GBDTs boosted and matrix pieces built on worker threads and on this one (it varies with timing). */
+  work?: { boosted: { onWorkers: number; here: number }; built: { onWorkers: number; here: number } };
 }
 
 /** Why a freshly trained model should not be promoted automatically (undefined: fine). */
@@ -169,10 +171,22 @@ export class ModelLifecycle {
     const window = s && s.rows > 0 ? this.windowOf(s.cols.t[0]!, s.cols.t[s.rows - 1]!, o) : await this.defaultWindow(o);
     const excluded = (await this.deps.trainingExclusions?.()) ?? new Set<string>();
     const log = new LogWithout(this.deps.log, excluded);
-    const ctx: TrainContext = { log, ...(s ? { data: snapshotSource(s, excluded, log) } : {}), registry: withConsentNote(this.registry, excluded.size), features: this.deps.features(), window, createdAt: iso(this.deps.now()), seed: o.seed ?? 1, ...(o.progress ? { progress: o.progress } : {}), ...(o.gbdt ? { gbdt: o.gbdt } : {}), ...(this.deps.customers ? { customers: this.deps.customers } : {}) };
+    // threads > 1: workers boost GBDTs and build pieces of feature matrices (decisions 0026, 0028).
+    const pool = threads > 1 ? new BoostPool({ workers: threads - 1, warn: this.deps.warn ?? (() => {}) }) : undefined;
+    try {
+      return await this.trainWith(o, jobs, snap, window, excluded, log, pool);
+    } finally {
+      await pool?.close();
+    }
+  }
+
+  private async trainWith(o: TrainRunOptions, jobs: readonly string[], snap: Awaited<ReturnType<SnapshotStore['refresh']>> | undefined, window: LabelWindow, excluded: ReadonlySet<string>, log: LogWithout, pool: BoostPool | undefined): Promise<TrainRun> {
+    const s = snap?.snapshot;
+    const ctx: TrainContext = { log, ...(s ? { data: snapshotSource(s, excluded, log, pool) } : {}), registry: withConsentNote(this.registry, excluded.size), features: this.deps.features(), window, createdAt: iso(this.deps.now()), seed: o.seed ?? 1, ...(o.progress ? { progress: o.progress } : {}), ...(o.gbdt ? { gbdt: o.gbdt } : {}), ...(this.deps.customers ? { customers: this.deps.customers } : {}) };
     const data: TrainRun['data'] = s ? { source: 'snapshot', ...snap!.refresh } : { source: 'log', reason: snap?.refresh.reason ?? 'asked for (snapshot: false)' };
     const run: TrainRun = { window: { from: iso(window.from), to: iso(window.to) }, trained: [], skipped: [], promoted: [], notPromoted: [], data };
-    const results = threads === 1 ? await runInTurn(jobs as ModelJob[], ctx) : await runOverlapped(jobs as ModelJob[], ctx, threads, this.deps.warn ?? (() => {}));
+    const results = pool ? await runOverlapped(jobs as ModelJob[], ctx, pool) : await runInTurn(jobs as ModelJob[], ctx);
+    if (pool) run.work = { boosted: { ...pool.boosted }, built: { ...pool.built } };
     for (const r of results) {
       if ('reason' in r) run.skipped.push(r);
       else run.trained.push(r);
@@ -272,38 +286,33 @@ async function runInTurn(jobs: readonly ModelJob[], ctx: TrainContext): Promise<
 }
 
 /**
- * Jobs overlapped (decision 0026): GBDTs boost on `threads - 1` workers (and here when this
- * thread waits), and the next job builds its dataset while the previous one's models boost,
+ * Jobs overlapped (decisions 0026, 0028): GBDTs boost and matrix pieces are built on the
+ * pool's workers (and here when this thread waits), and the next job builds its dataset while the previous one's models boost,
  * two jobs in flight. Each job registers only after every earlier job has finished, so the
  * registry sees the same models in the same order as `runInTurn`.
  */
-async function runOverlapped(jobs: readonly ModelJob[], ctx: TrainContext, threads: number, warn: (message: string) => void): Promise<(TrainedModel | SkippedModel)[]> {
-  const boosting = new BoostPool({ workers: threads - 1, warn });
+async function runOverlapped(jobs: readonly ModelJob[], ctx: TrainContext, boosting: BoostPool): Promise<(TrainedModel | SkippedModel)[]> {
   const started: Promise<(TrainedModel | SkippedModel)[]>[] = [];
   let earlier: Promise<unknown> = Promise.resolve();
   let failed = false;
-  try {
-    for (const [k, job] of jobs.entries()) {
-      // At most two jobs in flight: the one finishing and the one building its data.
-      if (k >= 2) await started[k - 2]!.catch(() => {});
-      if (failed) break; // as one thread would: no job starts after one failed
-      const before = earlier;
-      const p = runJob(job, { ...ctx, boosting, registry: registeringAfter(ctx.registry, before) });
-      p.catch(() => (failed = true));
-      started.push(p);
-      earlier = Promise.all([before, p]);
-      earlier.catch(() => {});
-    }
-    const settled = await Promise.allSettled(started);
-    const out: (TrainedModel | SkippedModel)[] = [];
-    for (const r of settled) {
-      if (r.status === 'rejected') throw r.reason;
-      out.push(...r.value);
-    }
-    return out;
-  } finally {
-    await boosting.close();
+  for (const [k, job] of jobs.entries()) {
+    // At most two jobs in flight: the one finishing and the one building its data.
+    if (k >= 2) await started[k - 2]!.catch(() => {});
+    if (failed) break; // as one thread would: no job starts after one failed
+    const before = earlier;
+    const p = runJob(job, { ...ctx, boosting, registry: registeringAfter(ctx.registry, before) });
+    p.catch(() => (failed = true));
+    started.push(p);
+    earlier = Promise.all([before, p]);
+    earlier.catch(() => {});
   }
+  const settled = await Promise.allSettled(started);
+  const out: (TrainedModel | SkippedModel)[] = [];
+  for (const r of settled) {
+    if (r.status === 'rejected') throw r.reason;
+    out.push(...r.value);
+  }
+  return out;
 }
 
 /** The registry for a job that must register after `earlier` (the jobs before it) finished; none after one failed. */

@@ -23,6 +23,7 @@ import type { FeatureSet } from '../features/featureSet.js';
 import type { EventLog } from '../store/eventLog.js';
 import { CHURN, OFFER_ACCEPTANCE, PREPAYMENT } from './definitions.js';
 import { field, matcher, type LabelDef } from './labels.js';
+import { shared, type MatrixColumns } from './matrix.js';
 
 const FORMAT = 2;
 
@@ -38,6 +39,9 @@ export function labelBits(def: LabelDef): { a: number; b: number } | undefined {
   return i < 0 ? undefined : { a: 1 << (2 * i), b: 1 << (2 * i + 1) };
 }
 export const CLOSURE_BIT = 1 << (2 * SNAPSHOT_LABELS.length);
+
+/** A zeroed Uint32Array in shared memory (worker threads read it in place). */
+const sharedU32 = (n: number) => new Uint32Array(new SharedArrayBuffer(4 * n));
 
 const TYPE_CODE = new Map<EventType, number>(EVENT_TYPES.map((t, i) => [t, i]));
 
@@ -141,6 +145,8 @@ export interface SnapshotRefresh {
 
 /** The snapshot in memory, in (t, seq) order, with the per-customer index the feature builder walks. */
 export class TrainingSnapshot {
+  /** The columns feature matrices read, in shared memory (made on first use: one copy of each column, then shared with workers). */
+  private matrix: MatrixColumns | undefined;
   /** Row where each customer's rows start in `byCustomer` (length customers + 1). */
   readonly custStart: Uint32Array;
   /** Rows with feature inputs (mask != 0), grouped by customer, in log order within each. */
@@ -163,7 +169,7 @@ export class TrainingSnapshot {
     meta.customers.forEach((id, i) => id !== '' && this.customerIndex.set(id, i));
     this.globalIndex = this.customerIndex.get(GLOBAL_CUSTOMER) ?? -1;
     this.inputStart = inputStarts(cols.type, n, features);
-    const start = new Uint32Array(C + 1);
+    const start = sharedU32(C + 1);
     this.firstRow = new Uint32Array(C).fill(0xffffffff);
     for (let i = 0; i < n; i++) {
       const c = cols.cust[i]!;
@@ -172,13 +178,29 @@ export class TrainingSnapshot {
     }
     for (let c = 0; c < C; c++) start[c + 1] = start[c + 1]! + start[c]!;
     const fill = start.slice(0, C);
-    this.byCustomer = new Uint32Array(start[C]!);
+    this.byCustomer = sharedU32(start[C]!);
     for (let i = 0; i < n; i++) if (cols.mask[i] !== 0) this.byCustomer[fill[cols.cust[i]!]!++] = i;
     this.custStart = start;
   }
 
   get rows(): number {
     return this.meta.rows;
+  }
+
+  /**
+   * What a feature matrix reads (matrix.ts), in shared memory so worker threads read the same
+   * bytes. The first call moves the row columns it needs into shared memory (one copy per
+   * column; `cols` then holds the shared ones, so the old ones can go).
+   */
+  matrixColumns(): MatrixColumns {
+    if (this.matrix) return this.matrix;
+    const c = this.cols;
+    c.t = shared(c.t);
+    c.seq = shared(c.seq);
+    c.type = shared(c.type);
+    c.mask = shared(c.mask);
+    c.inputs = shared(c.inputs);
+    return (this.matrix = { t: c.t, seq: c.seq, type: c.type, mask: c.mask, inputs: c.inputs, inputStart: this.inputStart, byCustomer: this.byCustomer, custStart: this.custStart, globalIndex: this.globalIndex, keys: this.meta.keys });
   }
 
   /** First row with t >= x (rows are in (t, seq) order). */
@@ -198,7 +220,7 @@ export class TrainingSnapshot {
 /** Offset of each row's inputs (length n + 1). */
 function inputStarts(type: Uint8Array, n: number, features: FeatureSet): Uint32Array {
   const counts = EVENT_TYPES.map((t) => features.inputCount(t));
-  const start = new Uint32Array(n + 1);
+  const start = sharedU32(n + 1);
   for (let i = 0; i < n; i++) start[i + 1] = start[i]! + counts[type[i]!]!;
   return start;
 }

@@ -66,7 +66,7 @@ describe('boosting on worker threads', () => {
         const tasks = [pool.submit(data, { ...PARAMS, seed: 1 }), pool.submit(data, { ...PARAMS, seed: 2 }), pool.submit(data, { ...PARAMS, seed: 3 })];
         for (const [k, t] of tasks.entries()) expect(JSON.stringify(modelToJson((await t.result()).model))).toBe(json(data, { ...PARAMS, seed: k + 1 }));
         expect(warnings).toHaveLength(1);
-        expect(warnings[0]).toMatch(/boosting worker (could not start|stopped).*main thread/);
+        expect(warnings[0]).toMatch(/training worker (could not start|stopped).*main thread/);
         expect(pool.boosted.onWorkers).toBe(0);
       } finally {
         await pool.close();
@@ -113,8 +113,14 @@ describe('a training run on two or three threads registers what one thread regis
     }
   }, 240_000);
 
-  it('trains several GBDTs (churn, prepayment, propensities) besides the other families, its workers started', () => {
+  it('trains several GBDTs (churn, prepayment, propensities) besides the other families, its workers started and used', () => {
     expect(warnings).toEqual([]);
+    expect(runs[0]!.run.work).toBeUndefined();
+    for (const r of runs.slice(1)) {
+      // Pieces of every job's matrices and the boostings went to the workers (the rest ran here while this thread waited).
+      expect(r.run.work!.built.onWorkers, `${r.threads} threads`).toBeGreaterThan(0);
+      expect(r.run.work!.boosted.onWorkers, `${r.threads} threads`).toBeGreaterThan(0);
+    }
     const names = runs[0]!.run.trained.map((t) => t.name);
     for (const n of ['segments', 'churn_90d', 'churn_cox', 'prepayment_90d', 'clv', 'activity_chain']) expect(names).toContain(n);
     expect(names.filter((n) => n.startsWith('propensity_')).length).toBeGreaterThanOrEqual(2);
@@ -127,7 +133,8 @@ describe('a training run on two or three threads registers what one thread regis
     const want = await stored(one!.registry);
     for (const r of more) {
       // All but the seconds the snapshot's build took.
-      expect({ ...r.run, data: { ...r.run.data, seconds: 0 } }, `${r.threads} threads`).toEqual({ ...one!.run, data: { ...one!.run.data, seconds: 0 } });
+      const { work: _, ...run } = r.run;
+      expect({ ...run, data: { ...run.data, seconds: 0 } }, `${r.threads} threads`).toEqual({ ...one!.run, data: { ...one!.run.data, seconds: 0 } });
       const got = await stored(r.registry);
       expect(got.length).toBe(want.length);
       got.forEach((g, i) => expect(g, `${r.threads} threads, model ${i}`).toBe(want[i]));
