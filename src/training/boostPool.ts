@@ -125,6 +125,11 @@ export class BoostPool implements Boosting, MatrixBuilding {
     },
   ) {}
 
+  /** Starts the workers now (else at the first task): they load their code while this thread does other work. */
+  start(): void {
+    this.dispatch();
+  }
+
   get threads(): number {
     return this.o.workers + 1;
   }

@@ -56,3 +56,5 @@ port.on('message', (m: WorkRequest) => {
   });
 });
 port.postMessage({ ready: true } satisfies WorkReply);
+// Loaded while the main thread reads the snapshot (a failure here shows again, as a failed piece, when a source comes).
+loadMatrixCode().catch(() => {});

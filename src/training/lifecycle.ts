@@ -164,6 +164,17 @@ export class ModelLifecycle {
     if (unknown.length > 0) throw new ValidationError([{ field: 'model', rule: 'known_model', message: `unknown model ${unknown.join(', ')}; one of ${MODEL_JOBS.join(', ')}` }]);
     const threads = o.threads ?? this.deps.threads ?? 1;
     if (!Number.isInteger(threads) || threads < 1) throw new ValidationError([{ field: 'threads', rule: 'positive_integer', message: `must be a whole number of threads, at least 1, got ${threads}` }]);
+    // threads > 1: workers boost GBDTs and build pieces of feature matrices (decisions 0026, 0028); started now, they load their code while the snapshot is read.
+    const pool = threads > 1 && jobs.length > 0 ? new BoostPool({ workers: threads - 1, warn: this.deps.warn ?? (() => {}) }) : undefined;
+    pool?.start();
+    try {
+      return await this.trainWith(o, jobs, pool);
+    } finally {
+      await pool?.close();
+    }
+  }
+
+  private async trainWith(o: TrainRunOptions, jobs: readonly string[], pool: BoostPool | undefined): Promise<TrainRun> {
     const features = this.deps.features();
     const snap = o.snapshot === false ? undefined : await this.snapshots.refresh(features, (n) => o.progress?.('training snapshot', n, undefined));
     const s = snap?.snapshot;
@@ -171,17 +182,6 @@ export class ModelLifecycle {
     const window = s && s.rows > 0 ? this.windowOf(s.cols.t[0]!, s.cols.t[s.rows - 1]!, o) : await this.defaultWindow(o);
     const excluded = (await this.deps.trainingExclusions?.()) ?? new Set<string>();
     const log = new LogWithout(this.deps.log, excluded);
-    // threads > 1: workers boost GBDTs and build pieces of feature matrices (decisions 0026, 0028).
-    const pool = threads > 1 ? new BoostPool({ workers: threads - 1, warn: this.deps.warn ?? (() => {}) }) : undefined;
-    try {
-      return await this.trainWith(o, jobs, snap, window, excluded, log, pool);
-    } finally {
-      await pool?.close();
-    }
-  }
-
-  private async trainWith(o: TrainRunOptions, jobs: readonly string[], snap: Awaited<ReturnType<SnapshotStore['refresh']>> | undefined, window: LabelWindow, excluded: ReadonlySet<string>, log: LogWithout, pool: BoostPool | undefined): Promise<TrainRun> {
-    const s = snap?.snapshot;
     const ctx: TrainContext = { log, ...(s ? { data: snapshotSource(s, excluded, log, pool) } : {}), registry: withConsentNote(this.registry, excluded.size), features: this.deps.features(), window, createdAt: iso(this.deps.now()), seed: o.seed ?? 1, ...(o.progress ? { progress: o.progress } : {}), ...(o.gbdt ? { gbdt: o.gbdt } : {}), ...(this.deps.customers ? { customers: this.deps.customers } : {}) };
     const data: TrainRun['data'] = s ? { source: 'snapshot', ...snap!.refresh } : { source: 'log', reason: snap?.refresh.reason ?? 'asked for (snapshot: false)' };
     const run: TrainRun = { window: { from: iso(window.from), to: iso(window.to) }, trained: [], skipped: [], promoted: [], notPromoted: [], data };

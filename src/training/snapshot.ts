@@ -102,6 +102,11 @@ type ColName = keyof Columns;
 const COLUMN_TYPES: { [K in ColName]: (n: number) => Columns[K] } = { t: f64, seq: f64, cust: u32, type: u8, flags: u16, mask: u32, inputs: f64, respRow: u32, respAction: u32, respChannel: u32, cardRow: u32, cardMinor: f64 };
 const COLUMN_NAMES = Object.keys(COLUMN_TYPES) as ColName[];
 const WIDTH = Object.fromEntries(COLUMN_NAMES.map((k) => [k, COLUMN_TYPES[k](0).BYTES_PER_ELEMENT])) as Record<ColName, number>;
+/** A column of `n` elements in shared memory: the snapshot as loaded or sorted is what workers read, with no copy (matrix.ts). */
+const sharedColumn = <K extends ColName>(k: K, n: number): Columns[K] => {
+  const C = COLUMN_TYPES[k](0).constructor as new (b: SharedArrayBuffer) => Columns[K];
+  return new C(new SharedArrayBuffer(n * WIDTH[k]));
+};
 /** Columns indexed by row (the others by resp or card entry, or by input). */
 const ROW_COLUMNS = ['t', 'seq', 'cust', 'type', 'flags', 'mask'] as const;
 
@@ -409,7 +414,7 @@ function select(cols: Columns, n: number, features: FeatureSet, order: Uint32Arr
   const out = {} as Record<ColName, Typed>;
   for (const name of ROW_COLUMNS) {
     const src = cols[name];
-    const dst = COLUMN_TYPES[name](m);
+    const dst = sharedColumn(name, m);
     for (let k = 0; k < m; k++) dst[k] = src[rows[k]!]!;
     out[name] = dst;
   }
@@ -422,7 +427,7 @@ function select(cols: Columns, n: number, features: FeatureSet, order: Uint32Arr
     if (respOf[r]! >= 0) resp++;
     if (cardOf[r]! >= 0) card++;
   }
-  const inp = new Float64Array(inputs);
+  const inp = sharedColumn('inputs', inputs);
   const respRow = new Uint32Array(resp);
   const respAction = new Uint32Array(resp);
   const respChannel = new Uint32Array(resp);
@@ -521,7 +526,7 @@ class DirKeeping implements Keeping {
   columns(base: Base): Columns {
     const cols = {} as Record<ColName, Typed>;
     for (const k of COLUMN_NAMES) {
-      const a = COLUMN_TYPES[k](base.lengths[k]);
+      const a = sharedColumn(k, base.lengths[k]);
       const fd = openSync(join(this.dir, `${k}.bin`), 'r');
       try {
         const bytes = bytesOf(a);
