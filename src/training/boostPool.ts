@@ -28,7 +28,7 @@ export type WorkRequest =
   | { kind: 'matrix'; id: number; source: number; piece: MatrixPiece };
 
 /** What a worker sends back: ready, a round done, a result, or a failure to run again here. */
-export type WorkReply = { ready: true } | { id: number; round: number; loss: number | null } | { id: number; result: TrainResult } | { id: number; values: Float64Array } | { id: number; failed: true };
+export type WorkReply = { ready: true } | { source: number; refused: string } | { id: number; round: number; loss: number | null } | { id: number; result: TrainResult } | { id: number; values: Float64Array } | { id: number; failed: true };
 
 /** A submitted piece of work: its result; the waiting thread may run queued tasks meanwhile. */
 export interface WorkTask<R> {
@@ -111,6 +111,7 @@ export class BoostPool implements Boosting, MatrixBuilding {
   /** Matrix pieces built on a worker and on the calling thread. */
   readonly built = { onWorkers: 0, here: 0 };
   private warned = false;
+  private refusedSaid = false;
   private closed = false;
 
   constructor(
@@ -235,6 +236,12 @@ export class BoostPool implements Boosting, MatrixBuilding {
     worker.on('message', (m: WorkReply) => {
       if ('ready' in m) {
         lane.ready = true;
+        return;
+      }
+      if ('refused' in m) {
+        // Its pieces come back failed and are built here; said once (a bug: the same definitions must compile the same).
+        if (!this.refusedSaid) this.o.warn(`training worker cannot build feature matrices (${m.refused}); building them on the main thread`);
+        this.refusedSaid = true;
         return;
       }
       const task = byId(m.id);

@@ -25,14 +25,20 @@ const loadMatrixCode = () => (matrixCode ??= Promise.all([import('../features/fe
 
 async function handle(m: WorkRequest): Promise<WorkReply | undefined> {
   if (m.kind === 'source') {
+    let why: string;
     try {
       const code = await loadMatrixCode();
       const features = code.FeatureSet.compile(m.matrix.definitions);
-      sources.set(m.source, features.version === m.matrix.version ? { columns: m.matrix.columns, features } : undefined);
-    } catch {
-      sources.set(m.source, undefined);
+      if (features.version === m.matrix.version) {
+        sources.set(m.source, { columns: m.matrix.columns, features });
+        return undefined;
+      }
+      why = `its feature definitions compile to version ${features.version}, not ${m.matrix.version}`;
+    } catch (e) {
+      why = `its feature definitions do not compile (${(e as Error).message})`;
     }
-    return undefined;
+    sources.set(m.source, undefined);
+    return { source: m.source, refused: why };
   }
   try {
     if (m.kind === 'matrix') {
