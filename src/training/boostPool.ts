@@ -5,11 +5,16 @@
  * the worker runs the same `train`; a matrix piece reads the training snapshot's columns in
  * shared memory (sent once per worker) with a `FeatureSet` the worker compiles from the same
  * definitions, and runs the same `buildPiece`. So what a worker gives is what this thread
- * gives. Tasks go to the workers in submission order, at most `depth` per worker; a caller
- * waiting for a task that is still queued runs it itself, and one waiting for a task on a
- * worker runs queued tasks from the tail meanwhile, so the main thread works whenever it has
- * nothing else to do. A worker that cannot start or dies hands its tasks back to the main
- * thread (with a warning): training never fails for want of a thread.
+ * gives.
+ *
+ * Every task is posted to the workers when it is submitted, with a claim cell in shared
+ * memory: whoever claims it first (Atomics.compareExchange) runs it. A worker takes tasks in
+ * submission order without waiting for this thread's event loop (a long boosting here does not
+ * leave it idle); a caller waiting for a task nobody has claimed runs it itself, and one
+ * waiting for a task a worker runs claims open tasks from the tail meanwhile, so the main
+ * thread works whenever it has nothing else to do. A worker that cannot start or dies hands
+ * the tasks it claimed back to the main thread (with a warning): training never fails for
+ * want of a thread.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -23,9 +28,14 @@ type Params = Record<string, unknown>;
 
 /** What the main thread sends a worker: a boosting, a snapshot's columns and definitions (once), a matrix piece. */
 export type WorkRequest =
-  | { kind: 'boost'; id: number; data: Omit<TrainData, 'onRound'>; params: Params; progress: boolean }
+  | { kind: 'boost'; id: number; claim: Int32Array; data: Omit<TrainData, 'onRound'>; params: Params; progress: boolean }
   | { kind: 'source'; source: number; matrix: MatrixSource }
-  | { kind: 'matrix'; id: number; source: number; piece: MatrixPiece };
+  | { kind: 'matrix'; id: number; claim: Int32Array; source: number; piece: MatrixPiece };
+
+/** `workerData` of a worker: the number it claims tasks with (2, 3, …; 1 is the main thread). */
+export interface WorkerData {
+  claimAs: number;
+}
 
 /** What a worker sends back: ready, a round done, a result, or a failure to run again here. */
 export type WorkReply = { ready: true } | { source: number; refused: string } | { id: number; round: number; loss: number | null } | { id: number; result: TrainResult } | { id: number; values: Float64Array } | { id: number; failed: true };
@@ -55,9 +65,10 @@ export interface MatrixBuilding {
 interface Task {
   id: number;
   kind: 'boost' | 'matrix';
-  state: 'queued' | 'sent' | 'done';
-  lane?: Lane;
-  /** The message without its id (a matrix piece: with the source it needs set up first). */
+  /** Who runs it: 0 nobody yet, 1 this thread, 2 and up a worker (`WorkerData.claimAs`). */
+  claim: Int32Array;
+  done: boolean;
+  /** The message without its id and claim (a matrix piece: with the source it needs set up first). */
   request: { kind: 'boost'; data: Omit<TrainData, 'onRound'>; params: Params; progress: boolean } | { kind: 'matrix'; source: MatrixSource; piece: MatrixPiece };
   onRound?: (round: number, loss: number | null) => void;
   /** The same work on this thread. */
@@ -69,12 +80,14 @@ interface Task {
 
 interface Lane {
   worker: Worker;
+  claimAs: number;
   ready: boolean;
   dead: boolean;
-  tasks: Set<Task>;
   /** Sources already sent to this worker. */
   sources: Set<number>;
 }
+
+const HERE = 1;
 
 /** Boosting on the calling thread only (`training.threads: 1`): each result is trained when asked for. */
 export function boostHere(): Boosting {
@@ -102,8 +115,12 @@ export function boostWorkerSpec(): URL {
 
 /** A pool of `workers` threads beside the main thread, boosting and building matrix pieces. */
 export class BoostPool implements Boosting, MatrixBuilding {
-  private readonly queue: Task[] = [];
+  /** Submitted, maybe claimed: this thread claims from the tail. */
+  private readonly open: Task[] = [];
+  /** Not finished, by id (a worker's replies find them here). */
+  private readonly pending = new Map<number, Task>();
   private readonly lanes: Lane[] = [];
+  private started = 0;
   private nextId = 1;
   private readonly sourceIds = new Map<MatrixSource, number>();
   /** Tasks boosted on a worker and on the calling thread (for benches and tests). */
@@ -121,14 +138,12 @@ export class BoostPool implements Boosting, MatrixBuilding {
       warn: (message: string) => void;
       /** The worker module (tests: a broken one); default boostWorkerSpec(). */
       worker?: () => URL;
-      /** Tasks in flight per worker (default 2: the next is there when one ends). */
-      depth?: number;
     },
   ) {}
 
   /** Starts the workers now (else at the first task): they load their code while this thread does other work. */
   start(): void {
-    this.dispatch();
+    while (!this.closed && this.started < this.o.workers && !this.warned) this.startLane();
   }
 
   get threads(): number {
@@ -152,9 +167,11 @@ export class BoostPool implements Boosting, MatrixBuilding {
       reject = rej;
     });
     promise.catch(() => {}); // the caller sees the error through result()
-    const task: Task = { ...t, id: this.nextId++, state: 'queued', promise, resolve, reject };
-    this.queue.push(task);
-    this.dispatch();
+    const task: Task = { ...t, id: this.nextId++, claim: new Int32Array(new SharedArrayBuffer(4)), done: false, promise, resolve, reject };
+    this.start();
+    this.open.push(task);
+    this.pending.set(task.id, task);
+    if (!this.closed) for (const lane of this.lanes) if (!lane.dead) this.post(lane, task);
     return { result: () => this.wait(task) as Promise<R> };
   }
 
@@ -164,28 +181,35 @@ export class BoostPool implements Boosting, MatrixBuilding {
     for (const lane of lanes) lane.dead = true;
     await Promise.all(lanes.map((l) => l.worker.terminate()));
     // Nothing is left waiting on a thread that is gone.
-    for (const lane of lanes) for (const t of lane.tasks) this.runHere(t);
+    for (const t of [...this.pending.values()]) if (Atomics.load(t.claim, 0) > HERE) this.runHere(t);
+  }
+
+  /** True when this thread now owns the task (nobody had claimed it). */
+  private claimHere(task: Task): boolean {
+    return Atomics.compareExchange(task.claim, 0, 0, HERE) === 0;
   }
 
   private async wait(task: Task): Promise<unknown> {
     for (;;) {
-      if (task.state === 'queued') {
-        this.queue.splice(this.queue.indexOf(task), 1);
-        this.runHere(task);
+      if (!task.done && this.claimHere(task)) this.runHere(task);
+      if (task.done) return task.promise;
+      // A worker runs it: run an open task here meanwhile (from the tail: the workers take the head).
+      let other: Task | undefined;
+      while (!other && this.open.length > 0) {
+        const t = this.open.pop()!;
+        if (!t.done && this.claimHere(t)) other = t;
       }
-      if (task.state === 'done') return task.promise;
-      // On a worker: run a queued task here meanwhile (from the tail: the head goes to the workers next).
-      const other = this.queue.pop();
       if (!other) return task.promise;
       this.runHere(other);
       await new Promise((r) => setImmediate(r));
     }
   }
 
+  /** Runs a task this thread owns (claimed here, or given back by a worker). */
   private runHere(task: Task): void {
-    if (task.state === 'done') return;
-    task.state = 'done';
-    task.lane?.tasks.delete(task);
+    if (task.done) return;
+    task.done = true;
+    this.pending.delete(task.id);
     (task.kind === 'boost' ? this.boosted : this.built).here++;
     try {
       task.resolve(task.here());
@@ -194,45 +218,35 @@ export class BoostPool implements Boosting, MatrixBuilding {
     }
   }
 
-  private dispatch(): void {
-    if (this.closed) return;
-    while (this.lanes.length < this.o.workers && !this.warned) this.startLane();
-    const depth = this.o.depth ?? 2;
-    for (const lane of this.lanes) {
-      while (!lane.dead && lane.tasks.size < depth && this.queue.length > 0) {
-        const task = this.queue.shift()!;
-        task.state = 'sent';
-        task.lane = lane;
-        lane.tasks.add(task);
-        lane.worker.postMessage(this.message(lane, task));
-      }
-    }
-  }
-
-  /** The task's message; a matrix piece's source is sent to the worker first, once. */
-  private message(lane: Lane, task: Task): WorkRequest {
+  /** Posts a task to a worker (which claims it when it gets to it, unless someone did); a matrix piece's source goes first, once. */
+  private post(lane: Lane, task: Task): void {
     const r = task.request;
-    if (r.kind === 'boost') return { ...r, id: task.id };
+    if (r.kind === 'boost') {
+      lane.worker.postMessage({ ...r, id: task.id, claim: task.claim } satisfies WorkRequest);
+      return;
+    }
     let source = this.sourceIds.get(r.source);
     if (source === undefined) this.sourceIds.set(r.source, (source = this.sourceIds.size + 1));
     if (!lane.sources.has(source)) {
       lane.sources.add(source);
       lane.worker.postMessage({ kind: 'source', source, matrix: r.source } satisfies WorkRequest);
     }
-    return { kind: 'matrix', id: task.id, source, piece: r.piece };
+    lane.worker.postMessage({ kind: 'matrix', id: task.id, claim: task.claim, source, piece: r.piece } satisfies WorkRequest);
   }
 
   private startLane(): void {
+    const claimAs = HERE + 1 + this.started++;
     let worker: Worker;
     try {
-      worker = new Worker((this.o.worker ?? boostWorkerSpec)(), { execArgv: [] });
+      worker = new Worker((this.o.worker ?? boostWorkerSpec)(), { execArgv: [], workerData: { claimAs } satisfies WorkerData });
     } catch (e) {
       this.giveUp(`training worker could not start (${(e as Error).message}); boosting and building matrices on the main thread`);
       return;
     }
-    const lane: Lane = { worker, ready: false, dead: false, tasks: new Set(), sources: new Set() };
+    const lane: Lane = { worker, claimAs, ready: false, dead: false, sources: new Set() };
     this.lanes.push(lane);
-    const byId = (id: number) => [...lane.tasks].find((t) => t.id === id);
+    // Tasks submitted before it started are open to it too.
+    for (const t of this.pending.values()) this.post(lane, t);
     worker.on('message', (m: WorkReply) => {
       if ('ready' in m) {
         lane.ready = true;
@@ -244,19 +258,18 @@ export class BoostPool implements Boosting, MatrixBuilding {
         this.refusedSaid = true;
         return;
       }
-      const task = byId(m.id);
+      const task = this.pending.get(m.id);
       if (!task) return;
       if ('round' in m) {
         task.onRound?.(m.round, m.loss);
         return;
       }
-      lane.tasks.delete(task);
       if ('result' in m || 'values' in m) {
-        task.state = 'done';
+        task.done = true;
+        this.pending.delete(task.id);
         (task.kind === 'boost' ? this.boosted : this.built).onWorkers++;
         task.resolve('result' in m ? m.result : m.values);
       } else this.runHere(task); // here it throws the real error
-      this.dispatch();
     });
     const lost = (why: string) => {
       if (lane.dead) return;
@@ -264,7 +277,8 @@ export class BoostPool implements Boosting, MatrixBuilding {
       this.lanes.splice(this.lanes.indexOf(lane), 1);
       const what = 'boosting and building matrices on the main thread';
       this.giveUp(lane.ready ? `training worker stopped (${why}); ${what}` : `training worker could not start (${why}); ${what}`);
-      for (const t of [...lane.tasks]) this.runHere(t);
+      // What it claimed and did not finish is done here; what it never claimed stays open.
+      for (const t of [...this.pending.values()]) if (Atomics.load(t.claim, 0) === lane.claimAs) this.runHere(t);
     };
     worker.on('error', (e) => lost(e.message));
     worker.on('exit', (code) => lost(`exit code ${code}`));

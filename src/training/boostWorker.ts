@@ -9,14 +9,15 @@
  * The feature code is loaded on the first matrix source, so a worker that only boosts starts
  * as fast as before.
  */
-import { parentPort, type MessagePort } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { train, type TrainData } from '../models/gbdt/booster.js';
-import type { WorkReply, WorkRequest } from './boostPool.js';
+import type { WorkerData, WorkReply, WorkRequest } from './boostPool.js';
 import type { MatrixColumns } from './matrix.js';
 import type { FeatureSet } from '../features/featureSet.js';
 
 if (!parentPort) throw new Error('boostWorker.ts runs only as a worker thread');
 const port: MessagePort = parentPort;
+const claimAs = (workerData as WorkerData | null)?.claimAs ?? 2;
 
 /** Each source's columns and compiled features (undefined: it could not be compiled to the same version). */
 const sources = new Map<number, { columns: MatrixColumns; features: FeatureSet } | undefined>();
@@ -40,6 +41,8 @@ async function handle(m: WorkRequest): Promise<WorkReply | undefined> {
     sources.set(m.source, undefined);
     return { source: m.source, refused: why };
   }
+  // Posted to every worker when submitted: run only if no one (the main thread, another worker) has taken it.
+  if (Atomics.compareExchange(m.claim, 0, 0, claimAs) !== 0) return undefined;
   try {
     if (m.kind === 'matrix') {
       const s = sources.get(m.source);

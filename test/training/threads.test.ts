@@ -38,7 +38,7 @@ const json = (d: TrainData, params: Record<string, unknown>) => JSON.stringify(m
 
 describe('boosting on worker threads', () => {
   it('gives byte for byte the model this thread gives (seeded cases), with progress from the worker', async () => {
-    const pool = new BoostPool({ workers: 1, warn: (m) => expect.fail(m), depth: 8 });
+    const pool = new BoostPool({ workers: 1, warn: (m) => expect.fail(m) });
     try {
       const cases = [1, 2, 3, 4, 5].map((seed) => ({ data: problem(seed, 1500 + 300 * seed), params: { ...PARAMS, seed } }));
       const rounds: number[] = [];
@@ -58,18 +58,23 @@ describe('boosting on worker threads', () => {
     }
   }, 60_000);
 
-  it('a worker that cannot start, or dies with tasks in flight, leaves them to this thread, with one warning', async () => {
-    const dying = new URL(`data:text/javascript,${encodeURIComponent("import { parentPort } from 'node:worker_threads'; parentPort.on('message', () => process.exit(3));")}`);
-    for (const worker of [() => new URL('file:///nonexistent/boostWorker.js'), () => dying]) {
+  it('a worker that cannot start, or dies with a task it claimed, leaves the tasks to this thread, with one warning', async () => {
+    const script = (body: string) => new URL(`data:text/javascript,${encodeURIComponent(`import { parentPort } from 'node:worker_threads'; parentPort.on('message', (m) => { ${body} });`)}`);
+    const dying = script('process.exit(3);');
+    // Claims the first task (as a worker does before it runs one), then dies: that task is done here.
+    const claimsThenDies = script('if (m.claim) Atomics.store(m.claim, 0, 2); process.exit(3);');
+    for (const worker of [() => new URL('file:///nonexistent/boostWorker.js'), () => dying, () => claimsThenDies]) {
       const warnings: string[] = [];
       const pool = new BoostPool({ workers: 1, warn: (m) => warnings.push(m), worker });
       try {
         const data = problem(9, 800);
         const tasks = [pool.submit(data, { ...PARAMS, seed: 1 }), pool.submit(data, { ...PARAMS, seed: 2 }), pool.submit(data, { ...PARAMS, seed: 3 })];
+        // The worker's end is heard before the results are asked for (else this thread simply claims them all).
+        for (const deadline = Date.now() + 20_000; warnings.length === 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 10));
         for (const [k, t] of tasks.entries()) expect(JSON.stringify(modelToJson((await t.result()).model))).toBe(json(data, { ...PARAMS, seed: k + 1 }));
         expect(warnings).toHaveLength(1);
         expect(warnings[0]).toMatch(/training worker (could not start|stopped).*main thread/);
-        expect(pool.boosted.onWorkers).toBe(0);
+        expect(pool.boosted).toEqual({ onWorkers: 0, here: 3 });
       } finally {
         await pool.close();
       }
@@ -119,9 +124,9 @@ describe('a training run on two or three threads registers what one thread regis
     expect(warnings).toEqual([]);
     expect(runs[0]!.run.work).toBeUndefined();
     for (const r of runs.slice(1)) {
-      // Pieces of every job's matrices and the boostings went to the workers (the rest ran here while this thread waited).
-      expect(r.run.work!.built.onWorkers, `${r.threads} threads`).toBeGreaterThan(0);
-      expect(r.run.work!.boosted.onWorkers, `${r.threads} threads`).toBeGreaterThan(0);
+      // Matrix pieces and boostings went to the workers (which ones depends on timing: this thread claims open ones while it waits).
+      const w = r.run.work!;
+      expect(w.built.onWorkers + w.boosted.onWorkers, `${r.threads} threads`).toBeGreaterThan(0);
     }
     const names = runs[0]!.run.trained.map((t) => t.name);
     for (const n of ['segments', 'churn_90d', 'churn_cox', 'prepayment_90d', 'clv', 'activity_chain']) expect(names).toContain(n);
@@ -227,12 +232,14 @@ describe('feature matrices built in pieces of whole customers, here or on a work
   });
 
   it('a worker builds the pieces this thread builds, from the shared columns and definitions it compiles itself', async () => {
-    const pool = new BoostPool({ workers: 1, warn: (m) => expect.fail(m), depth: 16 });
+    const pool = new BoostPool({ workers: 1, warn: (m) => expect.fail(m) });
     try {
       const c = snapshot.matrixColumns();
       const source = { columns: c, definitions: features.info.map((f) => f.definition), version: features.version };
       const cut = cutPieces(c, custOf, asOf, 8);
       const tasks = cut.pieces.map((p) => pool.matrix(source, features, p));
+      // Left to the worker (it claims them without this thread's help); asked for, they would be claimed here from the tail.
+      for (const deadline = Date.now() + 30_000; pool.built.onWorkers < cut.pieces.length && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
       let k = 0;
       const got = await assemble(cut.order, cut.pieces, () => tasks[k++]!.result());
       expect(bytes(got)).toBe(bytes(await assemble(cut.order, cut.pieces, (p) => buildPiece(c, features, p))));
@@ -245,13 +252,15 @@ describe('feature matrices built in pieces of whole customers, here or on a work
 
   it('a worker whose definitions compile to another version builds nothing: the pieces are built here, with one warning', async () => {
     const warnings: string[] = [];
-    const pool = new BoostPool({ workers: 1, warn: (m) => warnings.push(m), depth: 16 });
+    const pool = new BoostPool({ workers: 1, warn: (m) => warnings.push(m) });
     try {
       const c = snapshot.matrixColumns();
       // The snapshot says it was encoded with other definitions than these.
       const source = { columns: c, definitions: features.info.map((f) => f.definition), version: '0123456789abcdef' };
       const cut = cutPieces(c, custOf, asOf, 4);
       const tasks = cut.pieces.map((p) => pool.matrix(source, features, p));
+      // The refusal is heard before the results are asked for: the worker claims pieces and gives them back.
+      for (const deadline = Date.now() + 30_000; warnings.length === 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 10));
       let k = 0;
       const got = await assemble(cut.order, cut.pieces, () => tasks[k++]!.result());
       expect(bytes(got)).toBe(bytes(await assemble(cut.order, cut.pieces, (p) => buildPiece(c, features, p))));
