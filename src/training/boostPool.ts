@@ -1,6 +1,6 @@
 /**
  * Training work on worker threads while the main thread does the rest (docs/decisions/0026,
- * 0028): GBDT boosting and pieces of point-in-time feature matrices. Both are pure work on
+ * 0029): GBDT boosting and pieces of point-in-time feature matrices. Both are pure work on
  * typed arrays: a boosting task crosses to a worker by postMessage (the arrays cloned) and
  * the worker runs the same `train`; a matrix piece reads the training snapshot's columns in
  * shared memory (sent once per worker) with a `FeatureSet` the worker compiles from the same

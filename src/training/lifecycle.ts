@@ -164,7 +164,7 @@ export class ModelLifecycle {
     if (unknown.length > 0) throw new ValidationError([{ field: 'model', rule: 'known_model', message: `unknown model ${unknown.join(', ')}; one of ${MODEL_JOBS.join(', ')}` }]);
     const threads = o.threads ?? this.deps.threads ?? 1;
     if (!Number.isInteger(threads) || threads < 1) throw new ValidationError([{ field: 'threads', rule: 'positive_integer', message: `must be a whole number of threads, at least 1, got ${threads}` }]);
-    // threads > 1: workers boost GBDTs and build pieces of feature matrices (decisions 0026, 0028); started now, they load their code while the snapshot is read.
+    // threads > 1: workers boost GBDTs and build pieces of feature matrices (decisions 0026, 0029); started now, they load their code while the snapshot is read.
     const pool = threads > 1 && jobs.length > 0 ? new BoostPool({ workers: threads - 1, warn: this.deps.warn ?? (() => {}) }) : undefined;
     pool?.start();
     try {
@@ -286,7 +286,7 @@ async function runInTurn(jobs: readonly ModelJob[], ctx: TrainContext): Promise<
 }
 
 /**
- * Jobs overlapped (decisions 0026, 0028): GBDTs boost and matrix pieces are built on the
+ * Jobs overlapped (decisions 0026, 0029): GBDTs boost and matrix pieces are built on the
  * pool's workers (and here when this thread waits), and the next job builds its dataset while the previous one's models boost,
  * two jobs in flight. Each job registers only after every earlier job has finished, so the
  * registry sees the same models in the same order as `runInTurn`.

@@ -1,6 +1,6 @@
 /**
  * Point-in-time feature rows from the training snapshot, in pieces that any thread can build
- * (docs/decisions/0028). A piece is a run of whole customers: each customer's state is built
+ * (docs/decisions/0029). A piece is a run of whole customers: each customer's state is built
  * from its own rows alone (and the market's, shared by every row), so a matrix built piece by
  * piece, on this thread or on a worker, is the matrix built in one go, number for number.
  *
