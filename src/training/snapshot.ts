@@ -194,12 +194,14 @@ export class TrainingSnapshot {
 
   /**
    * What a feature matrix reads (matrix.ts), in shared memory so worker threads read the same
-   * bytes. The first call moves the row columns it needs into shared memory (one copy per
-   * column; `cols` then holds the shared ones, so the old ones can go).
+   * bytes. Columns loaded or sorted are there already; others (built or extended in this
+   * process) are moved there on the first call that asks (one copy per column; `cols` then
+   * holds the shared ones, so the old ones can go). `share: false` (one thread) copies nothing.
    */
-  matrixColumns(): MatrixColumns {
+  matrixColumns(share = true): MatrixColumns {
     if (this.matrix) return this.matrix;
     const c = this.cols;
+    if (!share) return { t: c.t, seq: c.seq, type: c.type, mask: c.mask, inputs: c.inputs, inputStart: this.inputStart, byCustomer: this.byCustomer, custStart: this.custStart, globalIndex: this.globalIndex, keys: this.meta.keys };
     c.t = shared(c.t);
     c.seq = shared(c.seq);
     c.type = shared(c.type);

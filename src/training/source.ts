@@ -126,7 +126,7 @@ export function snapshotSource(s: TrainingSnapshot, excluded: ReadonlySet<string
         const i = s.customerIndex.get(p.customerId);
         return i === undefined || out[i] || i === s.globalIndex ? -1 : i;
       });
-      const columns = s.matrixColumns();
+      const columns = s.matrixColumns(building !== undefined);
       // Pieces of whole customers, a few per thread: a piece waits on whichever thread is free.
       const { order, pieces } = cutPieces(columns, custOf, Float64Array.from(pairs, (p) => p.asOf), 4 * (building?.threads ?? 1));
       const source = (matrixSource ??= { columns, definitions: features.info.map((f) => f.definition), version: features.version });
