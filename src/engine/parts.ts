@@ -23,7 +23,7 @@ import { wireDelivery, type DeliveryParts, type ReceiptSink } from './delivery.j
 import { wireTriggers, type decideRequestOf, type TriggerParts } from './triggers.js';
 import { byPartition, ownership } from './partitionedConsumers.js';
 import { trainingSnapshotConsumer } from './trainingSnapshot.js';
-import type { DecisionRecord } from '../decisioning/index.js';
+import type { Catalogue, DecisionRecord } from '../decisioning/index.js';
 
 /** The built-in bank catalogue, used when config.decisioning.catalogue is unset. */
 export const DEFAULT_CATALOGUE = new URL('../../catalogue/default.yaml', import.meta.url);
@@ -51,13 +51,18 @@ export interface EngineHooks {
   sink?: ReceiptSink;
 }
 
+/** The action ids whose offers train the retention family: actions valued as retention, and their families (a log may name the family, as the twin does). */
+export function retentionActionsOf(catalogue: Catalogue): ReadonlySet<string> {
+  return new Set(catalogue.actions.filter((a) => a.value.model === 'retention').flatMap((a) => [a.id, a.family]));
+}
+
 /** Opens the configured backend and wires features, models, decisioning and the log consumers onto it. */
 export async function wireParts(config: Config, clock: Clock, logger: Logger, o: { consumers?: readonly LogConsumer[]; pauseConsumers?: boolean | readonly string[]; newDecisionId?: () => string }): Promise<Parts> {
   const backend = await openBackend({ store: config.store, cache: config.cache, bus: config.bus, dataDir: config.dataDir, onWarning: (fields, message) => logger.warn(fields, message) });
   // With a bus the features are applied by the partitions' owners; this instance reads them from the store.
   const online = new OnlineFeatureStore(loadFeatures(config.features.definitions), backend.profiles, { checkpointEvents: config.features.checkpointEvents, maxCustomersInMemory: config.features.maxCustomersInMemory, decodedCacheSize: config.features.decodedCacheSize, readThrough: backend.bus !== undefined, ...(backend.erasures && !backend.bus ? { erasedAmong: (ids: readonly string[]) => backend.customers.erasedAmong(ids) } : {}) });
   const audit = new AuditTrail(backend.audit, () => clock.now());
-  const lifecycle = new ModelLifecycle(backend.models, { log: backend.eventLog, features: () => online.features, now: () => clock.now(), trainingExclusions: trainingExclusionsOf(backend, config), audit: (act) => audit.record(act), customers: (ids) => backend.customers.getMany(ids), threads: config.training.threads, warn: (message) => logger.warn({ event: 'training_on_main_thread' }, message), ...(backend.kind === 'memory' ? {} : { snapshotDir: join(config.dataDir, 'training-snapshot') }) });
+  const lifecycle = new ModelLifecycle(backend.models, { log: backend.eventLog, features: () => online.features, now: () => clock.now(), trainingExclusions: trainingExclusionsOf(backend, config), audit: (act) => audit.record(act), customers: (ids) => backend.customers.getMany(ids), retentionActions: (): ReadonlySet<string> => retentionActionsOf(decisioning.catalogue), threads: config.training.threads, warn: (message) => logger.warn({ event: 'training_on_main_thread' }, message), ...(backend.kind === 'memory' ? {} : { snapshotDir: join(config.dataDir, 'training-snapshot') }) });
   // The training snapshot follows the whole log (with a bus too) where it is kept on disk.
   const consumers = [...(backend.kind === 'memory' ? [] : [trainingSnapshotConsumer(lifecycle)]), ...(o.consumers ?? [])];
   const experiments = new Experiments(backend.experiments, clock, 1000, (act) => audit.record(act), (e, prefix) => armIssues(e, { catalogues: backend.catalogues, registry: backend.models }, prefix));

@@ -20,7 +20,8 @@ import { Yardstick, type TwinComparison } from './yardstick.js';
 import { twinProfile, TWIN_MODEL_FEATURES } from './twinProfile.js';
 import { ChurnSampler, churnScores, type TwinScores } from './twinScores.js';
 import { trainFamily, type LabelledOffer, type TwinRetrainer } from './twinRetrain.js';
-import { leavingGivenTakeUp, RetentionTakeUpScorer, type LeaverTakeUp } from './retentionTakeUp.js';
+import { leavingGivenTakeUp, type LeaverTakeUp } from '../models/stats/leaverMixture.js';
+import { RetentionTakeUpScorer } from './retentionTakeUp.js';
 
 export { acceptedValue, type TwinComparison } from './yardstick.js';
 export { twinProfile, TWIN_MODEL_FEATURES } from './twinProfile.js';

@@ -7,71 +7,12 @@
  * retention offers, which were taken up 45% of the time. With the churn score r as the chance
  * that the customer is leaving, take-up is a two-part mixture, (1 − r) × stayers' rate + r ×
  * leavers' rate: two numbers, which the run's offers do pin down. The same mixture says what
- * a take-up is worth: the chance a taker was leaving is r × leavers' rate / take-up.
+ * a take-up is worth: the chance a taker was leaving is r × leavers' rate / take-up. The maths
+ * is src/models/stats/leaverMixture.ts, shared with production's retention family; this
+ * module is the twin's scorer, which refits it in the loop with the engine's own offers.
  */
 import type { ActionVars, Contribution, FeatureRows, PropensityScore, PropensityScorer } from '../decisioning/index.js';
-
-/** Take-up rates of a retention offer among customers staying and leaving, fitted on offers with their churn scores. */
-export interface LeaverTakeUp {
-  stayers: number;
-  leavers: number;
-  /** Offers and take-ups fitted on. */
-  offers: number;
-  takeUps: number;
-}
-
-/**
- * Maximum likelihood of P(take-up) = (1 − r) t0 + r t1 over offers with churn scores `r` and
- * outcomes `y` (1 taken up), by EM (the likelihood is concave in t0, t1), with one take-up and
- * one decline of prior weight in each group so a group with no take-ups is not fitted at 0.
- * Undefined when there are fewer than 50 offers or none was taken up.
- */
-export function fitLeaverTakeUp(r: ArrayLike<number>, y: ArrayLike<number>, iterations = 200): LeaverTakeUp | undefined {
-  const n = r.length;
-  if (y.length !== n) throw new RangeError(`fitLeaverTakeUp: ${n} churn scores but ${y.length} outcomes`);
-  let takeUps = 0;
-  for (let i = 0; i < n; i++) takeUps += y[i]!;
-  if (n < 50 || takeUps === 0) return undefined;
-  let t0 = takeUps / n;
-  let t1 = Math.min(0.5, 2 * t0);
-  for (let it = 0; it < iterations; it++) {
-    // E: the chance each offer went to a leaver, given its outcome; M: each group's rate.
-    let wl = 1;
-    let yl = 0.5;
-    let ws = 1;
-    let ys = 0.5;
-    for (let i = 0; i < n; i++) {
-      const ri = Math.min(1, Math.max(0, r[i]!));
-      const leaving = y[i] ? ri * t1 : ri * (1 - t1);
-      const staying = y[i] ? (1 - ri) * t0 : (1 - ri) * (1 - t0);
-      const w = leaving + staying > 0 ? leaving / (leaving + staying) : ri;
-      wl += w;
-      ws += 1 - w;
-      yl += w * y[i]!;
-      ys += (1 - w) * y[i]!;
-    }
-    const next0 = ys / ws;
-    const next1 = yl / wl;
-    const done = Math.abs(next0 - t0) < 1e-10 && Math.abs(next1 - t1) < 1e-10;
-    t0 = next0;
-    t1 = next1;
-    if (done) break;
-  }
-  return { stayers: t0, leavers: t1, offers: n, takeUps };
-}
-
-/** The chance of a take-up at churn score r. */
-export function takeUpAt(fit: LeaverTakeUp, r: number): number {
-  const x = Math.min(1, Math.max(0, r));
-  return (1 - x) * fit.stayers + x * fit.leavers;
-}
-
-/** The chance that a customer with churn score r who takes the offer up was leaving. */
-export function leavingGivenTakeUp(fit: LeaverTakeUp, r: number): number {
-  const x = Math.min(1, Math.max(0, r));
-  const p = takeUpAt(fit, x);
-  return p > 0 ? (x * fit.leavers) / p : x;
-}
+import { fitLeaverTakeUp, takeUpAt, type LeaverTakeUp } from '../models/stats/leaverMixture.js';
 
 /** Offers a mixture is fitted on: each offer's churn score and outcome (1 taken up). */
 export interface RetentionOffers {

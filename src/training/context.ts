@@ -22,6 +22,8 @@ export interface TrainContext {
   gbdt?: Partial<GbdtParams>;
   /** Where binary GBDTs boost (boostPool.ts: worker threads beside this one); none: here, when each is finished. */
   boosting?: Boosting;
+  /** Action ids whose offers are retention offers (the catalogue's `value.model: retention` actions and their families); none: the family name `retention` alone. */
+  retentionActions?: ReadonlySet<string>;
   /** Customer records, for the fairness audit's protected groups (none: no audit). */
   customers?: (ids: readonly string[]) => Promise<(Customer | undefined)[]>;
   /** Progress of a stage (for progress bars); total is undefined when unknown. */

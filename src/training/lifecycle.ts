@@ -77,6 +77,8 @@ export class ModelLifecycle {
       /** Customers whose data may not train models (objection to profiling, training purpose withheld). */
       trainingExclusions?: () => Promise<ReadonlySet<string>>;
       audit?: ModelAudit;
+      /** The action ids whose offers are retention offers (the catalogue in force: `value.model: retention` actions and their families). */
+      retentionActions?: () => ReadonlySet<string>;
       /** Customer records for the fairness audit of each trained model. */
       customers?: (ids: readonly string[]) => Promise<(Customer | undefined)[]>;
       /** Where the training snapshot is kept (none: in memory only). */
@@ -159,8 +161,10 @@ export class ModelLifecycle {
 
   /** Trains the jobs, registers candidates (champions with `promote`), then swaps in champions. */
   async train(o: TrainRunOptions = {}): Promise<TrainRun> {
-    const jobs = (o.models ?? MODEL_JOBS) as readonly string[];
-    const unknown = jobs.filter((j) => !(MODEL_JOBS as readonly string[]).includes(j));
+    // In the list's order whatever order they were asked in: a family may read what an earlier one registered (retention: the churn model).
+    const asked = (o.models ?? MODEL_JOBS) as readonly string[];
+    const unknown = asked.filter((j) => !(MODEL_JOBS as readonly string[]).includes(j));
+    const jobs = MODEL_JOBS.filter((j) => asked.includes(j));
     if (unknown.length > 0) throw new ValidationError([{ field: 'model', rule: 'known_model', message: `unknown model ${unknown.join(', ')}; one of ${MODEL_JOBS.join(', ')}` }]);
     const threads = o.threads ?? this.deps.threads ?? 1;
     if (!Number.isInteger(threads) || threads < 1) throw new ValidationError([{ field: 'threads', rule: 'positive_integer', message: `must be a whole number of threads, at least 1, got ${threads}` }]);
@@ -182,7 +186,7 @@ export class ModelLifecycle {
     const window = s && s.rows > 0 ? this.windowOf(s.cols.t[0]!, s.cols.t[s.rows - 1]!, o) : await this.defaultWindow(o);
     const excluded = (await this.deps.trainingExclusions?.()) ?? new Set<string>();
     const log = new LogWithout(this.deps.log, excluded);
-    const ctx: TrainContext = { log, ...(s ? { data: snapshotSource(s, excluded, log, pool) } : {}), registry: withConsentNote(this.registry, excluded.size), features: this.deps.features(), window, createdAt: iso(this.deps.now()), seed: o.seed ?? 1, ...(o.progress ? { progress: o.progress } : {}), ...(o.gbdt ? { gbdt: o.gbdt } : {}), ...(this.deps.customers ? { customers: this.deps.customers } : {}) };
+    const ctx: TrainContext = { log, ...(s ? { data: snapshotSource(s, excluded, log, pool) } : {}), registry: withConsentNote(this.registry, excluded.size), features: this.deps.features(), window, createdAt: iso(this.deps.now()), seed: o.seed ?? 1, ...(o.progress ? { progress: o.progress } : {}), ...(o.gbdt ? { gbdt: o.gbdt } : {}), ...(this.deps.customers ? { customers: this.deps.customers } : {}), ...(this.deps.retentionActions ? { retentionActions: this.deps.retentionActions() } : {}) };
     const data: TrainRun['data'] = s ? { source: 'snapshot', ...snap!.refresh } : { source: 'log', reason: snap?.refresh.reason ?? 'asked for (snapshot: false)' };
     const run: TrainRun = { window: { from: iso(window.from), to: iso(window.to) }, trained: [], skipped: [], promoted: [], notPromoted: [], data };
     const results = pool ? await runOverlapped(jobs as ModelJob[], ctx, pool) : await runInTurn(jobs as ModelJob[], ctx);
@@ -315,14 +319,19 @@ async function runOverlapped(jobs: readonly ModelJob[], ctx: TrainContext, boost
   return out;
 }
 
-/** The registry for a job that must register after `earlier` (the jobs before it) finished; none after one failed. */
+/**
+ * The registry for a job that must register after `earlier` (the jobs before it) finished;
+ * none after one failed. Its reads wait too, so a job sees what the jobs before it
+ * registered, as with one thread (retention reads the churn model).
+ */
 function registeringAfter(registry: ModelRegistry, earlier: Promise<unknown>): ModelRegistry {
   return new Proxy(registry, {
     get(target, prop, receiver) {
-      if (prop !== 'register') return Reflect.get(target, prop, receiver);
-      return async (m: Parameters<ModelRegistry['register']>[0]) => {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
         await earlier;
-        return target.register(m);
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     },
   });

@@ -4,7 +4,9 @@
  * 95% lower bound (DeLong) is above 0.5 — a constant or chance model cannot pass — and,
  * when a champion of the same name serves, a paired DeLong lower bound on the AUC
  * difference above 0 on the candidate's test rows: it beats the champion on the same rows,
- * not just on a luckier slice. Unsupervised models and the activity chain have no held-out
+ * not just on a luckier slice. A mixture of two take-up rates (retention) needs EM to have
+ * converged, both rates pinned down (standard error at most 0.15 each) and, on its held-out
+ * latest offers, take-ups to test on and a log loss below the base rate's. Unsupervised models and the activity chain have no held-out
  * outcome; a person judges their card. A person may force a promotion with a reason; the
  * reason and the checks it overrode are kept in the registry's history.
  */
@@ -18,10 +20,14 @@ import { familyOf, type PromotionRule } from './families/index.js';
 
 /** Fewer positives than this in the test slice and the AUC is too noisy to sign off. */
 export const MIN_TEST_POSITIVES = 10;
+/** A mixture rate with a larger standard error is not pinned down (its 95% interval spans more than ±0.3). */
+export const MAX_MIXTURE_RATE_SE = 0.15;
+/** Fewer held-out take-ups than this and a mixture's held-out log loss says nothing (two parameters, not a ranking). */
+export const MIN_MIXTURE_TEST_TAKE_UPS = 5;
 
 /** One rule of the guard and how the candidate did on it. */
 export interface PromotionCheck {
-  rule: 'enough_test_positives' | 'auc_above_chance' | 'beats_champion' | 'judged_by_card';
+  rule: 'enough_test_positives' | 'auc_above_chance' | 'beats_champion' | 'judged_by_card' | 'converged' | 'rates_identified' | 'beats_base_rate';
   passed: boolean;
   detail: string;
 }
@@ -59,7 +65,12 @@ const f3 = (x: number) => x.toFixed(3);
 /** Judges a candidate by its family's promotion rule. */
 export async function judgePromotion(deps: PromotionDeps, candidate: ModelRecord): Promise<PromotionVerdict> {
   const rule = familyOf(candidate.name)?.promotion(candidate.name) ?? 'judged_by_card';
-  const checks = rule === 'binary_auc' ? await binaryChecks(deps, candidate) : [{ rule: 'judged_by_card' as const, passed: true, detail: 'no held-out outcome to test: promoted on a person\'s reading of the card' }];
+  const checks =
+    rule === 'binary_auc'
+      ? await binaryChecks(deps, candidate)
+      : rule === 'mixture_fit'
+        ? mixtureChecks(candidate)
+        : [{ rule: 'judged_by_card' as const, passed: true, detail: 'no held-out outcome to test: promoted on a person\'s reading of the card' }];
   return { modelId: candidate.id, rule, allowed: checks.every((c) => c.passed), checks };
 }
 
@@ -84,6 +95,28 @@ async function binaryChecks(deps: PromotionDeps, m: ModelRecord): Promise<Promot
   const champion = await deps.registry.champion(m.name);
   if (champion && champion.id !== m.id) checks.push(await beatsChampion(deps, m, champion));
   return checks;
+}
+
+/** A two-rate mixture (retention take-up): converged, identified, and better than the base rate on its latest offers. */
+function mixtureChecks(m: ModelRecord): PromotionCheck[] {
+  const se = [num(m.metrics.seStayers), num(m.metrics.seLeavers)];
+  const positives = num(m.metrics.testPositives) ?? 0;
+  const ll = num(m.metrics.logLoss);
+  const base = num(m.metrics.logLossBaseline);
+  return [
+    { rule: 'converged', passed: m.metrics.converged === true, detail: `EM ${m.metrics.converged === true ? 'converged' : 'did not converge'} in ${String(m.metrics.iterations)} steps` },
+    {
+      rule: 'rates_identified',
+      passed: se.every((s) => s !== undefined && s <= MAX_MIXTURE_RATE_SE),
+      detail: `standard errors of the stayers' and leavers' rates ${se.map((s) => (s === undefined ? 'unbounded' : f3(s))).join(' and ')} (each must be at most ${MAX_MIXTURE_RATE_SE}; unbounded: the offers' churn scores do not vary enough)`,
+    },
+    { rule: 'enough_test_positives', passed: positives >= MIN_MIXTURE_TEST_TAKE_UPS, detail: `${positives} take-ups in ${num(m.metrics.testRows) ?? 0} held-out offers (need at least ${MIN_MIXTURE_TEST_TAKE_UPS})` },
+    {
+      rule: 'beats_base_rate',
+      passed: ll !== undefined && base !== undefined && ll < base,
+      detail: ll === undefined || base === undefined ? 'no held-out log loss recorded' : `held-out log loss ${ll.toFixed(4)} against the base rate's ${base.toFixed(4)} (must be below)`,
+    },
+  ];
 }
 
 /** Paired DeLong on the candidate's own test rows, rebuilt from the log exactly as at training. */

@@ -35,6 +35,10 @@ export const ProfileScoresSchema = z.object({
     .nullable()
     .describe('Activity state from the profile and the chance of being dormant within the horizon (the Markov activity chain)'),
   stress: z.object({ state: z.enum(STRESS_STATES), basis: z.string() }),
+  retention: z
+    .object({ leavingGivenTakeUp: z.number(), takeUp: z.number(), churnRisk: z.number(), model: z.string() })
+    .nullable()
+    .describe('Retention take-up at the served churn risk and the chance a customer taking it up was leaving (the stayers/leavers mixture); null without a mixture or a churn risk'),
   propensities: z.record(z.string(), z.object({ probability: z.number(), model: z.string() })).describe('Per action family'),
 });
 

@@ -63,8 +63,19 @@ export class Champions {
    */
   score(values: FeatureLookup, names: readonly string[], now: number, cardPayments: readonly StoredEvent[] = [], o: { propensities?: boolean } = {}): ProfileScores {
     const known = new Set(names);
-    const input: ScoreInput = { values: (n) => (known.has(n) ? values(n) : Number.NaN), now, cardPayments, propensities: o.propensities !== false };
-    return Object.fromEntries(LIST.map((f) => [f.key, f.score(this.served.get(f.key), input)])) as ProfileScores;
+    const ruleScores: Record<string, number> = {};
+    const input: ScoreInput = { values: (n) => (known.has(n) ? values(n) : Number.NaN), now, cardPayments, propensities: o.propensities !== false, ruleScores };
+    const out: Record<string, unknown> = {};
+    // In list order, each family's rule scores kept for the families after it that read them.
+    for (const f of LIST) {
+      const score = f.score(this.served.get(f.key), input);
+      out[f.key] = score;
+      for (const r of f.ruleScores) {
+        const v = r.read(score);
+        if (v !== undefined) ruleScores[r.name] = v;
+      }
+    }
+    return out as ProfileScores;
   }
 
   /**
@@ -82,17 +93,21 @@ export class Champions {
    * one or two its triggers read).
    */
   ruleScoresOf(values: FeatureLookup, now: number, names?: ReadonlySet<string>, cardPayments: readonly StoredEvent[] = []): Record<string, number> {
-    const input: ScoreInput = { values, now, cardPayments, propensities: false };
-    const out: Record<string, number> = {};
+    const all: Record<string, number> = {};
+    const input: ScoreInput = { values, now, cardPayments, propensities: false, ruleScores: all };
+    // The scores asked for and those their families read (computed first: they come earlier in the list).
+    const needed = names && new Set([...names, ...RULE_FAMILIES.flatMap((f) => (f.ruleScores.some((r) => names.has(r.name)) ? (f.readsRuleScores ?? []) : []))]);
     for (const f of RULE_FAMILIES) {
-      if (names && !f.ruleScores.some((r) => names.has(r.name))) continue;
+      if (needed && !f.ruleScores.some((r) => needed.has(r.name))) continue;
       const score = f.score(this.served.get(f.key), input);
       for (const r of f.ruleScores) {
-        if (names && !names.has(r.name)) continue;
         const v = r.read(score);
-        if (v !== undefined) out[r.name] = v;
+        if (v !== undefined) all[r.name] = v;
       }
     }
+    if (!names) return all;
+    const out: Record<string, number> = {};
+    for (const [n, v] of Object.entries(all)) if (names.has(n)) out[n] = v;
     return out;
   }
 }

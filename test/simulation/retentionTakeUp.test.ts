@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { FeatureRows, GbdtScorer, type ActionVars } from '../../src/decisioning/index.js';
-import { fitLeaverTakeUp, leavingGivenTakeUp, RetentionTakeUpScorer, takeUpAt } from '../../src/simulation/retentionTakeUp.js';
+import { fitLeaverTakeUp, leavingGivenTakeUp, takeUpAt } from '../../src/models/stats/leaverMixture.js';
+import { RetentionTakeUpScorer } from '../../src/simulation/retentionTakeUp.js';
 import { Stream } from '../../src/simulation/stream.js';
 
 const seeded = (seed: number) => {

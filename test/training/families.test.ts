@@ -20,7 +20,7 @@ describe('the list of model families', () => {
     const keys = LIST.map((f) => f.key);
     expect(new Set(keys).size).toBe(keys.length);
     expect(new Set(MODEL_JOBS).size).toBe(MODEL_JOBS.length);
-    expect([...MODEL_JOBS].sort()).toEqual(['activity', 'churn', 'clv', 'prepayment', 'propensity', 'segments']);
+    expect([...MODEL_JOBS].sort()).toEqual(['activity', 'churn', 'clv', 'prepayment', 'propensity', 'retention', 'segments']);
     const rules = LIST.flatMap((f) => f.ruleScores.map((r) => r.name));
     expect(new Set(rules).size).toBe(rules.length);
     for (const f of LIST) {

@@ -13,6 +13,8 @@ import { appendAll } from './synthetic.js';
 
 const DAY = 86_400_000;
 const LIST = FAMILIES as readonly AnyFamily[];
+/** The family a 400-customer random-offer twin log has too little for (retention take-ups are rare under random offers). */
+const RARE = 'retention';
 
 /**
  * A twin bank with random offers in the loop and a base-rate cut half way, so borrowers
@@ -58,6 +60,11 @@ describe('every model family trains from a twin log, serves, and exposes its rul
   it('every family with a job trains a model from the log (prepayment end to end included)', () => {
     for (const f of LIST.filter((x) => x.train)) {
       const mine = run.trained.filter((t) => f.owns(t.name));
+      if (f.key === RARE) {
+        // Random offers to 400 customers hear a handful of retention take-ups: the family says so (test/training/retention.test.ts trains it).
+        expect(run.skipped.filter((s) => f.owns(s.name)), f.key).toEqual([{ name: 'retention_take_up', reason: expect.stringMatching(/retention offers with \d take-ups in the window/) }]);
+        continue;
+      }
       expect(mine.length, `${f.key}: skipped ${JSON.stringify(run.skipped.filter((s) => f.owns(s.name)))}`).toBeGreaterThan(0);
     }
     const prep = run.trained.find((t) => t.name === 'prepayment_90d')!;
@@ -76,7 +83,7 @@ describe('every model family trains from a twin log, serves, and exposes its rul
       expect(champions.versions, f.key).toEqual(expect.arrayContaining(ids));
       // Served: the family's entry in every profile is filled (CLV needs the card payments the profile reads).
       const key = f.key as keyof ProfileScores;
-      if (key !== 'clv') for (const p of profiles) expect(p[key], key).not.toBeNull();
+      if (key !== 'clv' && key !== RARE) for (const p of profiles) expect(p[key], key).not.toBeNull();
       // Drift: a label for each model, or a note saying why there is none.
       for (const id of ids) expect(f.driftLabel(id.split('@')[0]!) !== undefined || f.driftNote !== undefined, id).toBe(true);
     }
@@ -97,7 +104,7 @@ describe('every model family trains from a twin log, serves, and exposes its rul
     const payments = await log.readCustomer(first, { types: ['card_payment'], toT: bank.end });
     expect(payments.length).toBeGreaterThan(0);
     const rule = champions.ruleScores(Object.fromEntries(ds.names.map((n, j) => [n, ds.values[j]!])), bank.end, payments);
-    expect(Object.keys(rule).sort()).toEqual(ruleScoreCatalogue().map((r) => r.name).sort());
+    expect(Object.keys(rule).sort()).toEqual(ruleScoreCatalogue().filter((r) => r.family !== RARE).map((r) => r.name).sort());
     expect(Object.keys(rule).sort()).toEqual(['activity_state', 'churn_risk', 'clv', 'financial_stress', 'p_dormant_90d', 'prepayment_risk', 'segment']);
     for (const [name, v] of Object.entries(rule)) expect(Number.isFinite(v), name).toBe(true);
     // The rule score is the profile's lifetime value, and a customer who spends is worth something.

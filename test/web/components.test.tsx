@@ -164,6 +164,7 @@ describe('describeScore', () => {
     expect(describeScore('stress', { state: 'current', basis: 'missed repayments 0' })).toBe('current: missed repayments 0');
     expect(describeScore('propensities', { guidance: { probability: 0.142918, model: 'propensity_guidance@1' } })).toBe('guidance 14.3%');
     expect(describeScore('propensities', {})).toBe('none scored');
+    expect(describeScore('retention', { leavingGivenTakeUp: 0.912, takeUp: 0.19, churnRisk: 0.4, model: 'retention_take_up@1' })).toBe('19.0% take-up of a retention offer; a taker is leaving with 91.2% (retention_take_up@1)');
   });
 });
 

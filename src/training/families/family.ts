@@ -22,6 +22,8 @@ export interface ScoreInput {
   cardPayments: readonly StoredEvent[];
   /** False when decisions score propensities per action themselves. */
   propensities: boolean;
+  /** The rule scores of the families listed before this one (those it names in `readsRuleScores` at least). */
+  ruleScores: Readonly<Record<string, number>>;
 }
 
 /** A number decision rules read as `scores.NAME`. */
@@ -43,6 +45,8 @@ export interface DriftLabel {
 export type PromotionRule =
   /** Binary classifier: enough test positives, AUC lower bound above 0.5 and above the champion's on the same rows. */
   | 'binary_auc'
+  /** A fitted mixture of two take-up rates: EM converged, both rates pinned down, held-out log loss below the base rate's. */
+  | 'mixture_fit'
   /** No held-out outcome to test (unsupervised, or a fitted chain): a person judges the card. */
   | 'judged_by_card';
 
@@ -63,6 +67,8 @@ export interface ModelFamily<Key extends string, Served, Score> {
   owns(name: string): boolean;
   /** True when the models read profile features: champions trained on other feature definitions are not served. */
   readonly readsFeatures: boolean;
+  /** Rule scores of families listed before this one that its score reads (`ScoreInput.ruleScores`): they are computed first. */
+  readonly readsRuleScores?: readonly string[];
   /** True when scoring needs the customer's card payments (`ScoreInput.cardPayments`), which the caller must read. */
   readonly readsCardPayments?: boolean;
   /** Trains from the log and registers candidates (or says why it skipped). */

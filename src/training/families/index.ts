@@ -11,10 +11,12 @@ import { clv } from './clv.js';
 import type { DriftLabel, ModelFamily } from './family.js';
 import { prepayment } from './prepayment.js';
 import { propensity } from './propensity.js';
+import { retention } from './retention.js';
 import { segments } from './segments.js';
 import { stress } from './stress.js';
 
-export const FAMILIES = [segments, churn, prepayment, clv, activity, stress, propensity] as const;
+// Retention comes after churn: it reads the churn risk served (and the churn model a run has just registered).
+export const FAMILIES = [segments, churn, prepayment, clv, activity, stress, propensity, retention] as const;
 
 /** Any family of the list. */
 export type Family = (typeof FAMILIES)[number];

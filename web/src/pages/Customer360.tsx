@@ -164,6 +164,7 @@ export function describeScore(name: string, v: unknown): string {
     const rows = Object.entries(o).map(([family, p]) => `${family.replace(/_/g, ' ')} ${pct(Number((p as { probability?: number }).probability ?? NaN))}`);
     return rows.length ? rows.join(', ') : 'none scored';
   }
+  if (typeof o.leavingGivenTakeUp === 'number' && typeof o.takeUp === 'number') return `${pct(o.takeUp)} take-up of a retention offer; a taker is leaving with ${pct(o.leavingGivenTakeUp)}${model}`;
   if (typeof o.probability === 'number') return `${pct(o.probability)}${typeof o.horizonDays === 'number' ? ` within ${o.horizonDays} days` : ''}${model}`;
   if (typeof o.value === 'number' && typeof o.currency === 'string') return `${o.value.toLocaleString('en-GB', { maximumFractionDigits: 0 })} ${o.currency}${typeof o.probabilityAlive === 'number' ? `, ${pct(o.probabilityAlive)} still active` : ''}${model}`;
   if (typeof o.name === 'string') return `${o.name}${model}`;
