@@ -103,7 +103,9 @@ try {
     const job = group.join(',');
     const r = await timed(() => engine.trainModels({ models: group, seed: 1, ...(fromLog ? { snapshot: false } : {}), ...(threads ? { threads } : {}) }));
     total = { wall: total.wall + r.wall, cpu: total.cpu + r.cpu, main: total.main + r.main };
-    line(job, r, `trained ${r.value.trained.map((t) => t.name).join(', ') || '-'}${r.value.skipped.length ? `; skipped ${r.value.skipped.map((s) => `${s.name} (${s.reason})`).join('; ')}` : ''}`);
+    const w = r.value.work;
+    const work = w ? `; on workers: ${w.built.onWorkers}/${w.built.onWorkers + w.built.here} matrix pieces, ${w.boosted.onWorkers}/${w.boosted.onWorkers + w.boosted.here} boostings` : '';
+    line(job, r, `trained ${r.value.trained.map((t) => t.name).join(', ') || '-'}${r.value.skipped.length ? `; skipped ${r.value.skipped.map((s) => `${s.name} (${s.reason})`).join('; ')}` : ''}${work}`);
   }
   line('total (build + families)', { ...total, load: load() }, `${(total.cpu / floor.cpu).toFixed(1)}x the floor's CPU`);
 } finally {

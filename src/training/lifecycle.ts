@@ -52,6 +52,8 @@ export interface TrainRun {
   notPromoted: { id: string; reason: string }[];
   /** How the run got its data: the snapshot loaded, built or extended (and why it was rebuilt), or the log. */
   data: (SnapshotRefresh & { source: 'snapshot' }) | { source: 'log'; reason: string };
+  /** On more than one thread: GBDTs boosted and matrix pieces built on worker threads and on this one (it varies with timing). */
+  work?: { boosted: { onWorkers: number; here: number }; built: { onWorkers: number; here: number } };
 }
 
 /** Why a freshly trained model should not be promoted automatically (undefined: fine). */
@@ -166,6 +168,17 @@ export class ModelLifecycle {
     if (unknown.length > 0) throw new ValidationError([{ field: 'model', rule: 'known_model', message: `unknown model ${unknown.join(', ')}; one of ${MODEL_JOBS.join(', ')}` }]);
     const threads = o.threads ?? this.deps.threads ?? 1;
     if (!Number.isInteger(threads) || threads < 1) throw new ValidationError([{ field: 'threads', rule: 'positive_integer', message: `must be a whole number of threads, at least 1, got ${threads}` }]);
+    // threads > 1: workers boost GBDTs and build pieces of feature matrices (decisions 0026, 0029); started now, they load their code while the snapshot is read.
+    const pool = threads > 1 && jobs.length > 0 ? new BoostPool({ workers: threads - 1, warn: this.deps.warn ?? (() => {}) }) : undefined;
+    pool?.start();
+    try {
+      return await this.trainWith(o, jobs, pool);
+    } finally {
+      await pool?.close();
+    }
+  }
+
+  private async trainWith(o: TrainRunOptions, jobs: readonly string[], pool: BoostPool | undefined): Promise<TrainRun> {
     const features = this.deps.features();
     const snap = o.snapshot === false ? undefined : await this.snapshots.refresh(features, (n) => o.progress?.('training snapshot', n, undefined));
     const s = snap?.snapshot;
@@ -173,10 +186,11 @@ export class ModelLifecycle {
     const window = s && s.rows > 0 ? this.windowOf(s.cols.t[0]!, s.cols.t[s.rows - 1]!, o) : await this.defaultWindow(o);
     const excluded = (await this.deps.trainingExclusions?.()) ?? new Set<string>();
     const log = new LogWithout(this.deps.log, excluded);
-    const ctx: TrainContext = { log, ...(s ? { data: snapshotSource(s, excluded, log) } : {}), registry: withConsentNote(this.registry, excluded.size), features: this.deps.features(), window, createdAt: iso(this.deps.now()), seed: o.seed ?? 1, ...(o.progress ? { progress: o.progress } : {}), ...(o.gbdt ? { gbdt: o.gbdt } : {}), ...(this.deps.customers ? { customers: this.deps.customers } : {}), ...(this.deps.retentionActions ? { retentionActions: this.deps.retentionActions() } : {}) };
+    const ctx: TrainContext = { log, ...(s ? { data: snapshotSource(s, excluded, log, pool) } : {}), registry: withConsentNote(this.registry, excluded.size), features: this.deps.features(), window, createdAt: iso(this.deps.now()), seed: o.seed ?? 1, ...(o.progress ? { progress: o.progress } : {}), ...(o.gbdt ? { gbdt: o.gbdt } : {}), ...(this.deps.customers ? { customers: this.deps.customers } : {}), ...(this.deps.retentionActions ? { retentionActions: this.deps.retentionActions() } : {}) };
     const data: TrainRun['data'] = s ? { source: 'snapshot', ...snap!.refresh } : { source: 'log', reason: snap?.refresh.reason ?? 'asked for (snapshot: false)' };
     const run: TrainRun = { window: { from: iso(window.from), to: iso(window.to) }, trained: [], skipped: [], promoted: [], notPromoted: [], data };
-    const results = threads === 1 ? await runInTurn(jobs as ModelJob[], ctx) : await runOverlapped(jobs as ModelJob[], ctx, threads, this.deps.warn ?? (() => {}));
+    const results = pool ? await runOverlapped(jobs as ModelJob[], ctx, pool) : await runInTurn(jobs as ModelJob[], ctx);
+    if (pool) run.work = { boosted: { ...pool.boosted }, built: { ...pool.built } };
     for (const r of results) {
       if ('reason' in r) run.skipped.push(r);
       else run.trained.push(r);
@@ -276,38 +290,33 @@ async function runInTurn(jobs: readonly ModelJob[], ctx: TrainContext): Promise<
 }
 
 /**
- * Jobs overlapped (decision 0026): GBDTs boost on `threads - 1` workers (and here when this
- * thread waits), and the next job builds its dataset while the previous one's models boost,
+ * Jobs overlapped (decisions 0026, 0029): GBDTs boost and matrix pieces are built on the
+ * pool's workers (and here when this thread waits), and the next job builds its dataset while the previous one's models boost,
  * two jobs in flight. Each job registers only after every earlier job has finished, so the
  * registry sees the same models in the same order as `runInTurn`.
  */
-async function runOverlapped(jobs: readonly ModelJob[], ctx: TrainContext, threads: number, warn: (message: string) => void): Promise<(TrainedModel | SkippedModel)[]> {
-  const boosting = new BoostPool({ workers: threads - 1, warn });
+async function runOverlapped(jobs: readonly ModelJob[], ctx: TrainContext, boosting: BoostPool): Promise<(TrainedModel | SkippedModel)[]> {
   const started: Promise<(TrainedModel | SkippedModel)[]>[] = [];
   let earlier: Promise<unknown> = Promise.resolve();
   let failed = false;
-  try {
-    for (const [k, job] of jobs.entries()) {
-      // At most two jobs in flight: the one finishing and the one building its data.
-      if (k >= 2) await started[k - 2]!.catch(() => {});
-      if (failed) break; // as one thread would: no job starts after one failed
-      const before = earlier;
-      const p = runJob(job, { ...ctx, boosting, registry: registeringAfter(ctx.registry, before) });
-      p.catch(() => (failed = true));
-      started.push(p);
-      earlier = Promise.all([before, p]);
-      earlier.catch(() => {});
-    }
-    const settled = await Promise.allSettled(started);
-    const out: (TrainedModel | SkippedModel)[] = [];
-    for (const r of settled) {
-      if (r.status === 'rejected') throw r.reason;
-      out.push(...r.value);
-    }
-    return out;
-  } finally {
-    await boosting.close();
+  for (const [k, job] of jobs.entries()) {
+    // At most two jobs in flight: the one finishing and the one building its data.
+    if (k >= 2) await started[k - 2]!.catch(() => {});
+    if (failed) break; // as one thread would: no job starts after one failed
+    const before = earlier;
+    const p = runJob(job, { ...ctx, boosting, registry: registeringAfter(ctx.registry, before) });
+    p.catch(() => (failed = true));
+    started.push(p);
+    earlier = Promise.all([before, p]);
+    earlier.catch(() => {});
   }
+  const settled = await Promise.allSettled(started);
+  const out: (TrainedModel | SkippedModel)[] = [];
+  for (const r of settled) {
+    if (r.status === 'rejected') throw r.reason;
+    out.push(...r.value);
+  }
+  return out;
 }
 
 /**

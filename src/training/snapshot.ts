@@ -23,6 +23,7 @@ import type { FeatureSet } from '../features/featureSet.js';
 import type { EventLog } from '../store/eventLog.js';
 import { CHURN, OFFER_ACCEPTANCE, PREPAYMENT } from './definitions.js';
 import { field, matcher, type LabelDef } from './labels.js';
+import { shared, type MatrixColumns } from './matrix.js';
 
 const FORMAT = 2;
 
@@ -38,6 +39,9 @@ export function labelBits(def: LabelDef): { a: number; b: number } | undefined {
   return i < 0 ? undefined : { a: 1 << (2 * i), b: 1 << (2 * i + 1) };
 }
 export const CLOSURE_BIT = 1 << (2 * SNAPSHOT_LABELS.length);
+
+/** A zeroed Uint32Array in shared memory (worker threads read it in place). */
+const sharedU32 = (n: number) => new Uint32Array(new SharedArrayBuffer(4 * n));
 
 const TYPE_CODE = new Map<EventType, number>(EVENT_TYPES.map((t, i) => [t, i]));
 
@@ -98,6 +102,11 @@ type ColName = keyof Columns;
 const COLUMN_TYPES: { [K in ColName]: (n: number) => Columns[K] } = { t: f64, seq: f64, cust: u32, type: u8, flags: u16, mask: u32, inputs: f64, respRow: u32, respAction: u32, respChannel: u32, cardRow: u32, cardMinor: f64 };
 const COLUMN_NAMES = Object.keys(COLUMN_TYPES) as ColName[];
 const WIDTH = Object.fromEntries(COLUMN_NAMES.map((k) => [k, COLUMN_TYPES[k](0).BYTES_PER_ELEMENT])) as Record<ColName, number>;
+/** A column of `n` elements in shared memory: the snapshot as loaded or sorted is what workers read, with no copy (matrix.ts). */
+const sharedColumn = <K extends ColName>(k: K, n: number): Columns[K] => {
+  const C = COLUMN_TYPES[k](0).constructor as new (b: SharedArrayBuffer) => Columns[K];
+  return new C(new SharedArrayBuffer(n * WIDTH[k]));
+};
 /** Columns indexed by row (the others by resp or card entry, or by input). */
 const ROW_COLUMNS = ['t', 'seq', 'cust', 'type', 'flags', 'mask'] as const;
 
@@ -141,6 +150,8 @@ export interface SnapshotRefresh {
 
 /** The snapshot in memory, in (t, seq) order, with the per-customer index the feature builder walks. */
 export class TrainingSnapshot {
+  /** The columns feature matrices read, in shared memory (made on first use: one copy of each column, then shared with workers). */
+  private matrix: MatrixColumns | undefined;
   /** Row where each customer's rows start in `byCustomer` (length customers + 1). */
   readonly custStart: Uint32Array;
   /** Rows with feature inputs (mask != 0), grouped by customer, in log order within each. */
@@ -163,7 +174,7 @@ export class TrainingSnapshot {
     meta.customers.forEach((id, i) => id !== '' && this.customerIndex.set(id, i));
     this.globalIndex = this.customerIndex.get(GLOBAL_CUSTOMER) ?? -1;
     this.inputStart = inputStarts(cols.type, n, features);
-    const start = new Uint32Array(C + 1);
+    const start = sharedU32(C + 1);
     this.firstRow = new Uint32Array(C).fill(0xffffffff);
     for (let i = 0; i < n; i++) {
       const c = cols.cust[i]!;
@@ -172,13 +183,31 @@ export class TrainingSnapshot {
     }
     for (let c = 0; c < C; c++) start[c + 1] = start[c + 1]! + start[c]!;
     const fill = start.slice(0, C);
-    this.byCustomer = new Uint32Array(start[C]!);
+    this.byCustomer = sharedU32(start[C]!);
     for (let i = 0; i < n; i++) if (cols.mask[i] !== 0) this.byCustomer[fill[cols.cust[i]!]!++] = i;
     this.custStart = start;
   }
 
   get rows(): number {
     return this.meta.rows;
+  }
+
+  /**
+   * What a feature matrix reads (matrix.ts), in shared memory so worker threads read the same
+   * bytes. Columns loaded or sorted are there already; others (built or extended in this
+   * process) are moved there on the first call that asks (one copy per column; `cols` then
+   * holds the shared ones, so the old ones can go). `share: false` (one thread) copies nothing.
+   */
+  matrixColumns(share = true): MatrixColumns {
+    if (this.matrix) return this.matrix;
+    const c = this.cols;
+    if (!share) return { t: c.t, seq: c.seq, type: c.type, mask: c.mask, inputs: c.inputs, inputStart: this.inputStart, byCustomer: this.byCustomer, custStart: this.custStart, globalIndex: this.globalIndex, keys: this.meta.keys };
+    c.t = shared(c.t);
+    c.seq = shared(c.seq);
+    c.type = shared(c.type);
+    c.mask = shared(c.mask);
+    c.inputs = shared(c.inputs);
+    return (this.matrix = { t: c.t, seq: c.seq, type: c.type, mask: c.mask, inputs: c.inputs, inputStart: this.inputStart, byCustomer: this.byCustomer, custStart: this.custStart, globalIndex: this.globalIndex, keys: this.meta.keys });
   }
 
   /** First row with t >= x (rows are in (t, seq) order). */
@@ -198,7 +227,7 @@ export class TrainingSnapshot {
 /** Offset of each row's inputs (length n + 1). */
 function inputStarts(type: Uint8Array, n: number, features: FeatureSet): Uint32Array {
   const counts = EVENT_TYPES.map((t) => features.inputCount(t));
-  const start = new Uint32Array(n + 1);
+  const start = sharedU32(n + 1);
   for (let i = 0; i < n; i++) start[i + 1] = start[i]! + counts[type[i]!]!;
   return start;
 }
@@ -387,7 +416,7 @@ function select(cols: Columns, n: number, features: FeatureSet, order: Uint32Arr
   const out = {} as Record<ColName, Typed>;
   for (const name of ROW_COLUMNS) {
     const src = cols[name];
-    const dst = COLUMN_TYPES[name](m);
+    const dst = sharedColumn(name, m);
     for (let k = 0; k < m; k++) dst[k] = src[rows[k]!]!;
     out[name] = dst;
   }
@@ -400,7 +429,7 @@ function select(cols: Columns, n: number, features: FeatureSet, order: Uint32Arr
     if (respOf[r]! >= 0) resp++;
     if (cardOf[r]! >= 0) card++;
   }
-  const inp = new Float64Array(inputs);
+  const inp = sharedColumn('inputs', inputs);
   const respRow = new Uint32Array(resp);
   const respAction = new Uint32Array(resp);
   const respChannel = new Uint32Array(resp);
@@ -499,7 +528,7 @@ class DirKeeping implements Keeping {
   columns(base: Base): Columns {
     const cols = {} as Record<ColName, Typed>;
     for (const k of COLUMN_NAMES) {
-      const a = COLUMN_TYPES[k](base.lengths[k]);
+      const a = sharedColumn(k, base.lengths[k]);
       const fd = openSync(join(this.dir, `${k}.bin`), 'r');
       try {
         const bytes = bytesOf(a);

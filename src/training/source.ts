@@ -4,14 +4,14 @@
  * Both answer the same questions with the same rows in the same order, so a model trained
  * from either is the same model (test/training/snapshot.test.ts).
  */
-import { EVENT_TYPES, type EventType } from '../core/events.js';
 import type { FeatureSet } from '../features/featureSet.js';
 import { buildFeatureMatrix, type AsOfPair } from '../features/offline.js';
 import type { EventLog } from '../store/eventLog.js';
 import { DAY_MS, horizonRowsFrom, horizonScan, labelRows, responseRowsFrom, responseScan, type LabelDef, type LabelRow, type LabelWindow } from './labels.js';
 import { CLOSURE_BIT, isClosure, labelBits, type TrainingSnapshot } from './snapshot.js';
 import { customersSeen } from './families/population.js';
-import { MarketTimeline } from '../features/market.js';
+import type { MatrixBuilding } from './boostPool.js';
+import { buildPiece, cutPieces, type MatrixSource } from './matrix.js';
 
 /** Card payments as (customer, day, value in pounds) columns, in log order. */
 export interface SpendRows {
@@ -68,13 +68,15 @@ export function logSource(log: EventLog, features: FeatureSet): TrainingSource {
 /**
  * The snapshot's answers, without the `excluded` customers (consent), as the log view without
  * them would give. Labels the snapshot does not keep are read from `log` (the same view).
+ * Feature matrices are built in pieces of whole customers, on `building`'s threads when given
+ * (worker threads and this one), else here: the same numbers either way (matrix.ts).
  */
-export function snapshotSource(s: TrainingSnapshot, excluded: ReadonlySet<string>, log: EventLog): TrainingSource {
+export function snapshotSource(s: TrainingSnapshot, excluded: ReadonlySet<string>, log: EventLog, building?: MatrixBuilding): TrainingSource {
   const c = s.cols;
+  let matrixSource: MatrixSource | undefined;
   const ids = s.meta.customers;
   const out = new Uint8Array(ids.length);
   ids.forEach((id, i) => (out[i] = excluded.has(id) ? 1 : 0));
-  const types = EVENT_TYPES as readonly EventType[];
   const features = s.features;
   return {
     kind: 'snapshot',
@@ -120,42 +122,20 @@ export function snapshotSource(s: TrainingSnapshot, excluded: ReadonlySet<string
     async featureMatrix(pairs, onProgress) {
       const F = features.size;
       const values = new Float64Array(pairs.length * F);
-      // Pairs by customer, each customer's in as-of order; its rows are applied once, in log order.
-      const order = Array.from(pairs.keys());
-      const custOf = pairs.map((p) => {
+      const custOf = Int32Array.from(pairs, (p) => {
         const i = s.customerIndex.get(p.customerId);
         return i === undefined || out[i] || i === s.globalIndex ? -1 : i;
       });
-      order.sort((a, b) => custOf[a]! - custOf[b]! || pairs[a]!.asOf - pairs[b]!.asOf || a - b);
-      const row = new Float64Array(F);
-      const keys = s.meta.keys;
-      // The market events (the global id's rows), once for every row: each row reads the market as of its time.
-      let market: MarketTimeline | undefined;
-      if (features.market && s.globalIndex >= 0) {
-        const m = features.market;
-        market = new MarketTimeline(m);
-        for (let r = s.custStart[s.globalIndex]!; r < s.custStart[s.globalIndex + 1]!; r++) {
-          const e = s.byCustomer[r]!;
-          market.addApplier(c.t[e]!, c.seq[e]!, (state) => m.applyInputs(state, types[c.type[e]!]!, c.t[e]!, c.seq[e]!, c.mask[e]!, c.inputs, s.inputStart[e]!, keys));
-        }
-      }
+      const columns = s.matrixColumns(building !== undefined);
+      // Pieces of whole customers, a few per thread: a piece waits on whichever thread is free.
+      const { order, pieces } = cutPieces(columns, custOf, Float64Array.from(pairs, (p) => p.asOf), 4 * (building?.threads ?? 1));
+      const source = (matrixSource ??= { columns, definitions: features.info.map((f) => f.definition), version: features.version });
+      const tasks = building ? pieces.map((p) => building.matrix(source, features, p)) : undefined;
       let k = 0;
-      while (k < order.length) {
-        const cust = custOf[order[k]!]!;
-        const state = features.newState();
-        let r = cust < 0 ? 0 : s.custStart[cust]!;
-        const end = cust < 0 ? 0 : s.custStart[cust + 1]!;
-        for (; k < order.length && custOf[order[k]!] === cust; k++) {
-          const i = order[k]!;
-          const asOf = pairs[i]!.asOf;
-          for (; r < end; r++) {
-            const e = s.byCustomer[r]!;
-            if (c.t[e]! > asOf) break;
-            features.applyInputs(state, types[c.type[e]!]!, c.t[e]!, c.seq[e]!, c.mask[e]!, c.inputs, s.inputStart[e]!, keys);
-          }
-          features.read(state, asOf, row, 0, market?.stateAt(asOf));
-          values.set(row, i * F);
-        }
+      for (const [j, piece] of pieces.entries()) {
+        // In order: a waiting caller builds queued pieces from the tail meanwhile (boostPool.ts).
+        const rows = tasks ? await tasks[j]!.result() : buildPiece(columns, features, piece);
+        for (let q = 0; q < piece.cust.length; q++, k++) values.set(rows.subarray(q * F, (q + 1) * F), order[k]! * F);
         onProgress?.(k);
       }
       return values;
