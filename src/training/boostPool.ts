@@ -146,6 +146,12 @@ export class BoostPool implements Boosting, MatrixBuilding {
     while (!this.closed && this.started < this.o.workers && !this.warned) this.startLane();
   }
 
+  /** Resolves once every worker started has loaded its code, or has died (benches and tests that want work on the workers). */
+  async ready(): Promise<void> {
+    this.start();
+    while (this.lanes.some((l) => !l.ready && !l.dead)) await new Promise((r) => setTimeout(r, 10));
+  }
+
   get threads(): number {
     return this.o.workers + 1;
   }

@@ -43,6 +43,8 @@ describe('boosting on worker threads', () => {
       const cases = [1, 2, 3, 4, 5].map((seed) => ({ data: problem(seed, 1500 + 300 * seed), params: { ...PARAMS, seed } }));
       const rounds: number[] = [];
       cases[0]!.data.onRound = (r) => rounds.push(r);
+      // The worker loads its code first: else, on a loaded machine, this thread may claim every task before it can.
+      await pool.ready();
       // Submitted all at once: the worker takes them in order, this thread steals from the tail while it waits.
       const tasks = cases.map((c) => pool.submit(c.data, c.params));
       for (const [k, t] of tasks.entries()) {
