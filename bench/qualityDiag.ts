@@ -45,7 +45,7 @@ const taken = new Set<string>();
 const harms: string[] = [];
 let acceptedValueAll = 0;
 const blocks = new Map<string, { n: number; p: number; y: number }>();
-await runClosedLoop({ scenario: input, policy, days, seed, onOffer: (x) => {
+const run = await runClosedLoop({ scenario: input, policy, days, seed, onOffer: (x) => {
   const t = byFamily.get(x.offer.family) ?? { offers: 0, accepted: 0, value: 0, cost: 0, harm: 0 };
   t.offers++;
   t.cost += CONTACT_COST_GBP[x.offer.channel];
@@ -77,6 +77,6 @@ for (const c of retrainer.checks) console.log(JSON.stringify(c));
 console.log('# by family: offers accepted firstValue contactCost harmCost net');
 let total = 0;
 for (const [f, t] of [...byFamily].sort()) { const net = t.value - t.cost - t.harm; total += net; console.log(f.padEnd(16), t.offers, t.accepted, t.value, t.cost, t.harm, Math.round(net)); }
-console.log('net', Math.round(total), 'accepted value (every take-up)', acceptedValueAll);
+console.log('net', Math.round(total), 'accepted value (every take-up)', acceptedValueAll, 'churned', run.churned);
 console.log(`# unsuitable take-ups (${harms.length})`);
 for (const h of harms) console.log(h);
