@@ -46,6 +46,8 @@ export const DEFAULT_MAX_CUSTOMERS_IN_MEMORY = 1_000_000;
 
 /** The default number of customers kept decoded between batches. */
 const DECODED_CACHE = 2_048;
+/** Read-through: how long a read of the saved market timeline serves later reads (ms). */
+const MARKET_REFRESH_MS = 1_000;
 
 import { iso } from '../core/clock.js';
 
@@ -91,6 +93,8 @@ export class OnlineFeatureStore implements LogConsumer {
   private marketDirty = false;
   /** Read-through: the saved timeline's bytes it was decoded from, so an unchanged one is not decoded again. */
   private marketBytes: Uint8Array | undefined;
+  /** Read-through: when the saved timeline was last read (performance.now()), so it is read at most once per MARKET_REFRESH_MS. */
+  private marketReadAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly features: FeatureSet,
@@ -147,6 +151,7 @@ export class OnlineFeatureStore implements LogConsumer {
     }
     this.marketDirty = false;
     this.marketBytes = undefined;
+    this.marketReadAt = Number.NEGATIVE_INFINITY;
     if (this.features.market) {
       const saved = this.rebuilt || !cp ? undefined : (await this.store.getMany([GLOBAL_CUSTOMER]))[0];
       const timeline = saved ? MarketTimeline.decode(this.features.market, saved) : new MarketTimeline(this.features.market);
@@ -460,9 +465,18 @@ export class OnlineFeatureStore implements LogConsumer {
     return { state, latest, asOf, market: this.market?.stateAt(asOf) };
   }
 
-  /** Read-through: the market timeline as saved (another instance applies the market events). */
+  /**
+   * Read-through: the market timeline as saved (another instance applies the market events),
+   * read again at most once per MARKET_REFRESH_MS: a profile or decision read would otherwise
+   * fetch the whole timeline from the shared store beside the customer's own state. Market
+   * events come a few times a month, and the saved timeline already lags the owner by its
+   * checkpoint, so a second more changes nothing a reader could tell.
+   */
   private async refreshMarket(): Promise<void> {
     if (!this.features.market) return;
+    const t = performance.now();
+    if (t - this.marketReadAt < MARKET_REFRESH_MS) return;
+    this.marketReadAt = t;
     const bytes = (await this.store.getMany([GLOBAL_CUSTOMER]))[0];
     if (!bytes) {
       this.market = new MarketTimeline(this.features.market);

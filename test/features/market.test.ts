@@ -246,6 +246,12 @@ describe('market-scope features of the bank pack', () => {
         return this.partitions.get(partition);
       }
       async forget(): Promise<void> {}
+      /** Reads of the saved market timeline (the global id). */
+      marketReads = 0;
+      override async getMany(ids: readonly string[]): Promise<(Uint8Array | undefined)[]> {
+        if (ids.includes('*')) this.marketReads++;
+        return super.getMany(ids);
+      }
     }
     const { stored } = await logOf(ARRIVAL);
     const store = new SharedStore();
@@ -264,6 +270,11 @@ describe('market-scope features of the bank pack', () => {
     const p = await reader.profile('c2', now);
     for (const name of MARKET_NAMES) expectClose(p.features[name]!.value, naive(now.now)[name]!, name);
     expect(p.features.logins_30d!.value).toBe(1);
+    // Later reads within the refresh interval use the timeline already read, not the store again.
+    const reads = store.marketReads;
+    await reader.profile('c2', now);
+    await reader.profile('c1', now);
+    expect(store.marketReads).toBe(reads);
     // The same values as one instance applying the whole log.
     const single = new OnlineFeatureStore(fs, new MemoryProfileStore());
     await single.open();
