@@ -5,13 +5,15 @@
  * labelled so), and the engine against random/rules/oracle in the twin. Decisions over HTTP,
  * beside their Fastify floor, are in decide-http.bench.ts.
  */
-import { readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../src/core/clock.js';
 import { mulberry32 } from '../src/core/random.js';
 import { compileCatalogue, consentsInForce, customerView, Decisioning, evaluate, explain, GbdtScorer, parseCatalogueYaml, priorOnly, select } from '../src/decisioning/index.js';
 import { compareOnTwin } from '../src/simulation/enginePolicy.js';
+import { flatten, marginOfRow, type FlatEnsemble } from '../src/models/gbdt/index.js';
 import { MemoryContactStore } from '../src/store/memory/contactStore.js';
 import { MemoryDecisionLog } from '../src/store/memory/decisionLog.js';
 import { catalogue50, customerFor, FEATURES, profileFor, root, trainModel } from './decideFixtures.js';
@@ -99,6 +101,11 @@ const bench: Bench = {
     }
     rows.push({ case: 'pure core on prepared inputs', metric: 'explanation with TreeSHAP (200 trees)', value: ((performance.now() - t) * 1000) / K, unit: 'µs/decision' });
 
+    // The floor for the models' share of a decision: the same packed trees and the same walk in C -O2.
+    const floor = treeWalkFloor(model, profiles.slice(0, 2000), families.length, quick ? 5 : 40);
+    rows.push({ case: `tree scoring per decision: ${families.length} models × ${model.trees.length} trees, one row each (2,000 rows)`, metric: 'CPU per decision, the scorer\'s packed walk', value: floor.oursNs / 1000, unit: 'µs/decision', ...(floor.cNs === null ? {} : { peer: { name: 'the same walk in C -O2', value: floor.cNs / 1000 }, ratio: floor.oursNs / floor.cNs }), note: floor.note });
+    notes.push(`Tree scoring floor: bench/floors/treewalk.c walks the same packed arrays as src/models/gbdt/predict.ts (threshold ranks, eight trees side by side) with ${families.length} separate copies of the model, compiled here with cc -O2; both sides timed on CPU time over the same 2,000 rows, and their margins checked equal. ${floor.note}`);
+
     // The twin: engine vs random, rules and oracle.
     const twinCustomers = quick ? 500 : 2000;
     const days = quick ? 30 : 90;
@@ -125,3 +132,43 @@ const bench: Bench = {
 };
 
 export default bench;
+
+/**
+ * Scores `rows` with `copies` separate copies of the model, in this process (marginOfRow, as
+ * the scorer does) and in C (bench/floors/treewalk.c, if the machine has a C compiler), and
+ * returns the CPU nanoseconds per row for all copies on each side.
+ */
+function treeWalkFloor(model: Parameters<typeof flatten>[0], profiles: Record<string, number | null>[], copies: number, repeats: number): { oursNs: number; cNs: number | null; note: string } {
+  const flats: FlatEnsemble[] = Array.from({ length: copies }, () => flatten(structuredClone(model)));
+  const P = FEATURES.length;
+  const X = new Float64Array(profiles.length * P);
+  profiles.forEach((p, i) => FEATURES.forEach((f, j) => (X[i * P + j] = p[f] ?? Number.NaN)));
+  let check = 0;
+  for (let r = 0; r < profiles.length; r++) check += marginOfRow(flats[0]!, X, r * P);
+  let sink = 0;
+  for (let r = 0; r < profiles.length; r++) for (const e of flats) sink += marginOfRow(e, X, r * P); // warm-up
+  const c0 = process.cpuUsage();
+  for (let k = 0; k < repeats; k++) for (let r = 0; r < profiles.length; r++) for (const e of flats) sink += marginOfRow(e, X, r * P);
+  const c = process.cpuUsage(c0);
+  const oursNs = ((c.user + c.system) * 1000) / (repeats * profiles.length);
+  if (!Number.isFinite(sink)) throw new Error('tree walk floor: non-finite margins');
+  const e = flats[0]!;
+  if (!e.packed) return { oursNs, cNs: null, note: 'the model is not in packed form: no C floor' };
+  const dir = mkdtempSync(join(tmpdir(), 'nb-treewalk-'));
+  try {
+    const exe = join(dir, 'treewalk');
+    const cc = spawnSync('cc', ['-O2', '-o', exe, join(root, 'bench/floors/treewalk.c')], { encoding: 'utf8' });
+    if (cc.error || cc.status !== 0) return { oursNs, cNs: null, note: `no C floor: cc -O2 failed (${cc.error?.message ?? cc.stderr.trim().split('\n')[0]})` };
+    const header = new Int32Array([e.roots.length, e.value.length, e.nFeatures, e.splitValues.length, profiles.length]);
+    const file = join(dir, 'model.bin');
+    const parts = [header, new Float64Array([e.baseMargin]), e.roots, e.depth, e.packed, e.value, e.splitValues, e.splitStart, X];
+    writeFileSync(file, Buffer.concat(parts.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength))));
+    const run = spawnSync(exe, [file, String(copies), String(repeats)], { encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`tree walk floor: ${run.stderr}`);
+    const [ns, sum] = run.stdout.trim().split(' ').map(Number) as [number, number];
+    if (Math.abs(sum - check) > 1e-9 * Math.max(1, Math.abs(check))) throw new Error(`tree walk floor: C margins sum to ${sum}, ours to ${check}`);
+    return { oursNs, cNs: ns, note: `C and ours agree on the margins (sum over the rows ${check.toFixed(6)}); ${repeats} passes.` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
