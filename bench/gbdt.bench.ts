@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCsv } from '../src/core/csv.js';
 import { mulberry32, normal } from '../src/core/random.js';
-import { flatten, marginBatch, marginOfRow, train, type FeatureMatrix, type GbdtModel } from '../src/models/gbdt/index.js';
+import { flatten, importXgboost, marginBatch, marginOfRow, train, type FeatureMatrix, type GbdtModel } from '../src/models/gbdt/index.js';
 import { recursiveExplainer, treeExplainer, type Explainer } from '../src/models/gbdt/shap.js';
 import { auc } from '../src/models/metrics/index.js';
 import { encodeRows, inferEncoding } from '../src/models/tabular.js';
@@ -120,6 +120,16 @@ if latency:
             t0 = time.perf_counter_ns(); bst.inplace_predict(r, missing=np.nan); t.append(time.perf_counter_ns() - t0)
         meds.append(float(np.median(t)) / 1000)
     out["latency_us"] = float(np.median(meds))
+    # TreeSHAP in XGBoost's C++ (pred_contribs) on the first 500 test rows, one thread: the
+    # model is saved so ours explains the very same trees.
+    bst.save_model(os.path.join(d, "model.json"))
+    dsh = xgb.DMatrix(np.ascontiguousarray(Xte[:500]), missing=np.nan, nthread=1)
+    contribs = bst.predict(dsh, pred_contribs=True)
+    loops = int(os.environ.get("SHAP_LOOPS", "5"))
+    c0 = time.process_time()
+    for _ in range(loops): bst.predict(dsh, pred_contribs=True)
+    out["shap_us"] = (time.process_time() - c0) * 1e6 / (loops * dsh.num_row())
+    np.ascontiguousarray(contribs, dtype=np.float64).tofile(os.path.join(d, "contribs"))
 print(json.dumps(out))
 `;
 
@@ -131,7 +141,18 @@ function xgboostAvailable(): string | null {
   }
 }
 
-function runXgboost(s: Split, latency: boolean): { seconds: number[]; cpu: number[]; auc: number; latency_us?: number } {
+interface XgbRun {
+  seconds: number[];
+  cpu: number[];
+  auc: number;
+  latency_us?: number;
+  /** With latency: CPU µs per row of pred_contribs, the saved model and its contributions on the first 500 test rows. */
+  shap_us?: number;
+  model?: unknown;
+  contribs?: Float64Array;
+}
+
+function runXgboost(s: Split, latency: boolean, shapLoops = 5): XgbRun {
   const dir = mkdtempSync(join(tmpdir(), 'gbdt-bench-'));
   try {
     const w = (n: string, a: Float64Array) => writeFileSync(join(dir, n), new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
@@ -143,9 +164,15 @@ function runXgboost(s: Split, latency: boolean): { seconds: number[]; cpu: numbe
     const out = execFileSync(PYTHON, [join(dir, 'run.py'), dir, String(s.train.nFeatures), String(s.rounds), String(s.repeats), latency ? '1' : '0'], {
       encoding: 'utf8',
       maxBuffer: 1 << 20,
-      env: { ...process.env, OMP_NUM_THREADS: '1' },
+      env: { ...process.env, OMP_NUM_THREADS: '1', SHAP_LOOPS: String(shapLoops) },
     });
-    return JSON.parse(out);
+    const r = JSON.parse(out) as XgbRun;
+    if (latency) {
+      r.model = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+      const b = readFileSync(join(dir, 'contribs'));
+      r.contribs = new Float64Array(b.buffer, b.byteOffset, b.byteLength / 8);
+    }
+    return r;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -198,6 +225,27 @@ function shapLatency(s: Split, model: GbdtModel, quick: boolean): { recursiveUs:
   const tableUs = perRow(tables, quick ? 10 : 40);
   if (sink === 42) process.stderr.write('');
   return { recursiveUs, tableUs, buildMs, bytes: tables.bytes };
+}
+
+/** Our TreeSHAP tables on XGBoost's own trees: CPU µs per row and the largest difference from its contributions. */
+function shapOnXgboostTrees(s: Split, modelJson: unknown, contribs: Float64Array, quick: boolean): { us: number; maxDiff: number } {
+  const model = importXgboost(modelJson);
+  const ex = treeExplainer(model);
+  const nF = s.test.nFeatures;
+  const n = Math.min(500, s.test.nRows);
+  let maxDiff = 0;
+  for (let i = 0; i < n; i++) {
+    const c = ex.contributions(s.test.values, i * nF);
+    for (let j = 0; j <= nF; j++) maxDiff = Math.max(maxDiff, Math.abs(c[j]! - contribs[i * (nF + 1) + j]!));
+  }
+  if (!(maxDiff < 1e-3)) throw new Error(`TreeSHAP on XGBoost's trees differs from pred_contribs by ${maxDiff}`);
+  const loops = quick ? 2 : 10;
+  let sink = 0;
+  const c0 = process.cpuUsage();
+  for (let k = 0; k < loops; k++) for (let i = 0; i < n; i++) sink += ex.contributions(s.test.values, i * nF)[0]!;
+  const c = process.cpuUsage(c0);
+  if (sink === 42) process.stderr.write('');
+  return { us: (c.user + c.system) / (loops * n), maxDiff };
 }
 
 const bench: Bench = {
@@ -254,7 +302,7 @@ const bench: Bench = {
     const credit = splits[0]!;
     const { model: creditModel } = train({ features: credit.train, label: credit.yTrain }, { ...PARAMS, rounds: 200 });
     const lat = ourLatencyUs(credit, creditModel);
-    const xl = version ? runXgboost({ ...credit, repeats: 1 }, true) : null;
+    const xl = version ? runXgboost({ ...credit, repeats: 1 }, true, quick ? 2 : 10) : null;
     rows.push({
       case: 'single-row score, credit_data model (200 trees, depth 6)',
       metric: 'latency per row (median of 3 x 1000 calls)',
@@ -275,6 +323,19 @@ const bench: Bench = {
       peer: { name: 'recursion (Algorithm 2, before)', value: shap.recursiveUs },
       ratio: shap.tableUs / shap.recursiveUs,
     });
+    if (xl?.shap_us !== undefined && xl.model && xl.contribs) {
+      const x = shapOnXgboostTrees(credit, xl.model, xl.contribs, quick);
+      rows.push({
+        case: 'TreeSHAP per row, XGBoost\'s own credit_data model (200 trees, depth 6), imported',
+        metric: 'exact contributions per row, CPU time (500 test rows)',
+        value: x.us,
+        unit: 'us',
+        peer: { name: 'XGBoost pred_contribs (C++, 1 thread)', value: xl.shap_us },
+        ratio: x.us / xl.shap_us,
+        note: `largest difference from XGBoost's contributions ${x.maxDiff.toExponential(1)}`,
+      });
+      notes.push(`TreeSHAP against XGBoost: XGBoost's model (trained above) is saved, imported (importXgboost) and explained by our tables on the same 500 test rows as its pred_contribs (CPU time on both sides, one thread); the contributions agree to ${x.maxDiff.toExponential(1)} (XGBoost sums in float32).`);
+    }
     rows.push({ case: shapCase, metric: 'building the tables (once per model, on first explanation)', value: shap.buildMs, unit: 'ms' });
     rows.push({ case: shapCase, metric: 'table memory per model', value: shap.bytes / 2 ** 20, unit: 'MiB' });
     notes.push('CPU time (process.cpuUsage / time.process_time) is reported next to wall time because the bench machine is shared: wall time includes waiting for a core.');
