@@ -5,7 +5,7 @@
  * labelled so), and the engine against random/rules/oracle in the twin. Decisions over HTTP,
  * beside their Fastify floor, are in decide-http.bench.ts.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,10 +13,10 @@ import { ManualClock } from '../src/core/clock.js';
 import { mulberry32 } from '../src/core/random.js';
 import { compileCatalogue, consentsInForce, customerView, Decisioning, evaluate, explain, GbdtScorer, parseCatalogueYaml, priorOnly, select } from '../src/decisioning/index.js';
 import { compareOnTwin } from '../src/simulation/enginePolicy.js';
-import { flatten, marginOfRow, type FlatEnsemble } from '../src/models/gbdt/index.js';
+import { flatten, importXgboost, marginOfRow, treeExplainer, type FlatEnsemble } from '../src/models/gbdt/index.js';
 import { MemoryContactStore } from '../src/store/memory/contactStore.js';
 import { MemoryDecisionLog } from '../src/store/memory/decisionLog.js';
-import { catalogue50, customerFor, FEATURES, profileFor, root, trainModel } from './decideFixtures.js';
+import { catalogue50, customerFor, FEATURES, MODEL_PARAMS, profileFor, root, trainingData, trainModel } from './decideFixtures.js';
 import type { Bench, BenchRow } from './harness.js';
 
 const bench: Bench = {
@@ -106,6 +106,13 @@ const bench: Bench = {
     rows.push({ case: `tree scoring per decision: ${families.length} models × ${model.trees.length} trees, one row each (2,000 rows)`, metric: 'CPU per decision, the scorer\'s packed walk', value: floor.oursNs / 1000, unit: 'µs/decision', ...(floor.cNs === null ? {} : { peer: { name: 'the same walk in C -O2', value: floor.cNs / 1000 }, ratio: floor.oursNs / floor.cNs }), note: floor.note });
     notes.push(`Tree scoring floor: bench/floors/treewalk.c walks the same packed arrays as src/models/gbdt/predict.ts (threshold ranks, eight trees side by side) with ${families.length} separate copies of the model, compiled here with cc -O2; both sides timed on CPU time over the same 2,000 rows, and their margins checked equal. ${floor.note}`);
 
+    const shapFloor = treeShapFloor(model, profiles.slice(0, 2000), quick ? 1 : 3);
+    if (shapFloor) {
+      rows.push({ case: `TreeSHAP per decision (the winner's model, ${model.trees.length} trees, depth ≤ 6, ${FEATURES.length} features; 2,000 rows)`, metric: 'CPU per row, on XGBoost\'s own model of the same data and parameters', value: shapFloor.oursUs, unit: 'µs/decision', peer: { name: 'XGBoost pred_contribs (C++, 1 thread)', value: shapFloor.xgbUs }, ratio: shapFloor.oursUs / shapFloor.xgbUs, note: `ours on our own model: ${shapFloor.ownUs.toFixed(0)} µs` });
+      rows.push({ case: `TreeSHAP per decision (the winner's model, ${model.trees.length} trees, depth ≤ 6, ${FEATURES.length} features; 2,000 rows)`, metric: 'CPU per row, on our own model (as in the decisions above)', value: shapFloor.ownUs, unit: 'µs/decision' });
+      notes.push(`TreeSHAP floor: XGBoost ${shapFloor.version} (/usr/bin/python3, nthread 1, hist) trains on the propensity models' data with the same parameters (200 rounds, depth 6, eta 0.05); its model is imported (importXgboost) and our tables explain the same 2,000 rows as its pred_contribs, CPU time on both sides; contributions agree to ${shapFloor.maxDiff.toExponential(1)}.`);
+    } else notes.push('TreeSHAP floor skipped: /usr/bin/python3 with xgboost is not installed (apt-get install python3-xgboost).');
+
     // The twin: engine vs random, rules and oracle.
     const twinCustomers = quick ? 500 : 2000;
     const days = quick ? 30 : 90;
@@ -168,6 +175,72 @@ function treeWalkFloor(model: Parameters<typeof flatten>[0], profiles: Record<st
     const [ns, sum] = run.stdout.trim().split(' ').map(Number) as [number, number];
     if (Math.abs(sum - check) > 1e-9 * Math.max(1, Math.abs(check))) throw new Error(`tree walk floor: C margins sum to ${sum}, ours to ${check}`);
     return { oursNs, cNs: ns, note: `C and ours agree on the margins (sum over the rows ${check.toFixed(6)}); ${repeats} passes.` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const XGB_SHAP_PY = String.raw`
+import json, os, sys, time
+os.environ["OMP_NUM_THREADS"] = "1"
+import numpy as np, xgboost as xgb
+d, nf, rounds, loops = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+ld = lambda n: np.fromfile(os.path.join(d, n), dtype=np.float64)
+X, y, R = ld("X").reshape(-1, nf), ld("y"), ld("R").reshape(-1, nf)
+params = {"tree_method": "hist", "max_depth": int(sys.argv[5]), "eta": float(sys.argv[6]), "objective": "binary:logistic", "nthread": 1, "seed": 0}
+bst = xgb.train(params, xgb.DMatrix(X, label=y, missing=np.nan, nthread=1), num_boost_round=rounds)
+bst.save_model(os.path.join(d, "model.json"))
+dr = xgb.DMatrix(R, missing=np.nan, nthread=1)
+contribs = bst.predict(dr, pred_contribs=True)
+c0 = time.process_time()
+for _ in range(loops): bst.predict(dr, pred_contribs=True)
+us = (time.process_time() - c0) * 1e6 / (loops * dr.num_row())
+np.ascontiguousarray(contribs, dtype=np.float64).tofile(os.path.join(d, "contribs"))
+print(json.dumps({"us": us, "version": xgb.__version__}))
+`;
+
+/**
+ * TreeSHAP's floor: XGBoost's C++ pred_contribs on its own model of the propensity data (same
+ * parameters), against our tables on that very model, on the same rows; plus our tables on
+ * our own model. Null without /usr/bin/python3 and xgboost.
+ */
+function treeShapFloor(own: Parameters<typeof flatten>[0], profiles: Record<string, number | null>[], loops: number): { oursUs: number; xgbUs: number; ownUs: number; maxDiff: number; version: string } | null {
+  const py = '/usr/bin/python3';
+  try {
+    execFileSync(py, ['-c', 'import xgboost'], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+  const P = FEATURES.length;
+  const R = new Float64Array(profiles.length * P);
+  profiles.forEach((p, i) => FEATURES.forEach((f, j) => (R[i * P + j] = p[f] ?? Number.NaN)));
+  const data = trainingData();
+  const dir = mkdtempSync(join(tmpdir(), 'nb-shapfloor-'));
+  try {
+    const w = (n: string, a: Float64Array) => writeFileSync(join(dir, n), new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    w('X', data.values);
+    w('y', data.label);
+    w('R', R);
+    writeFileSync(join(dir, 'run.py'), XGB_SHAP_PY);
+    const out = JSON.parse(execFileSync(py, [join(dir, 'run.py'), dir, String(P), String(own.trees.length), String(loops), String(MODEL_PARAMS.maxDepth), String(MODEL_PARAMS.learningRate)], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } })) as { us: number; version: string };
+    const b = readFileSync(join(dir, 'contribs'));
+    const contribs = new Float64Array(b.buffer, b.byteOffset, b.byteLength / 8);
+    const theirs = treeExplainer(importXgboost(JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'))));
+    let maxDiff = 0;
+    for (let i = 0; i < profiles.length; i++) {
+      const c = theirs.contributions(R, i * P);
+      for (let j = 0; j <= P; j++) maxDiff = Math.max(maxDiff, Math.abs(c[j]! - contribs[i * (P + 1) + j]!));
+    }
+    if (!(maxDiff < 1e-3)) throw new Error(`TreeSHAP floor: our contributions on XGBoost's model differ from pred_contribs by ${maxDiff}`);
+    const perRow = (ex: ReturnType<typeof treeExplainer>) => {
+      let sink = 0;
+      const c0 = process.cpuUsage();
+      for (let k = 0; k < loops; k++) for (let i = 0; i < profiles.length; i++) sink += ex.contributions(R, i * P)[0]!;
+      const c = process.cpuUsage(c0);
+      if (!Number.isFinite(sink)) throw new Error('TreeSHAP floor: non-finite contributions');
+      return (c.user + c.system) / (loops * profiles.length);
+    };
+    return { oursUs: perRow(theirs), xgbUs: out.us, ownUs: perRow(treeExplainer(own)), maxDiff, version: out.version };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -65,8 +65,8 @@ export function customerFor(i: number, rng: { next(): number }): Customer {
   });
 }
 
-/** One 200-tree model on synthetic take-up data over the profile features. */
-export function trainModel(rounds: number): PropensityModel['model'] {
+/** Synthetic take-up data over the profile features: 8,000 rows, the propensity models' training set. */
+export function trainingData(): { values: Float64Array; label: Float64Array; nRows: number } {
   const rng = mulberry32(11);
   const n = 8000;
   const values = new Float64Array(n * FEATURES.length);
@@ -77,7 +77,16 @@ export function trainModel(rounds: number): PropensityModel['model'] {
     const x = -3 + (p.idle_cash as number) / 15_000 + (p.logins_30d as number) / 25 - (p.card_spend_30d as number) / 3000 + (p.overdraft_days_90d as number) / 10;
     label[i] = rng.next() < 1 / (1 + Math.exp(-x)) ? 1 : 0;
   }
-  return train({ features: { nRows: n, nFeatures: FEATURES.length, values }, label, featureNames: FEATURES }, { rounds, maxDepth: 6, learningRate: 0.05, seed: 3 }).model;
+  return { values, label, nRows: n };
+}
+
+/** The propensity models' parameters: depth 6, eta 0.05. */
+export const MODEL_PARAMS = { maxDepth: 6, learningRate: 0.05, seed: 3 } as const;
+
+/** One 200-tree model on synthetic take-up data over the profile features. */
+export function trainModel(rounds: number): PropensityModel['model'] {
+  const { values, label, nRows } = trainingData();
+  return train({ features: { nRows, nFeatures: FEATURES.length, values }, label, featureNames: FEATURES }, { rounds, ...MODEL_PARAMS }).model;
 }
 
 /**
