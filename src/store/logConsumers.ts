@@ -1,5 +1,5 @@
 import { NextbestError } from '../core/errors.js';
-import type { StoredEvent } from '../core/events.js';
+import { GLOBAL_CUSTOMER, type StoredEvent } from '../core/events.js';
 import type { ConsumerState, ConsumerStatus, LogConsumer } from './consumer.js';
 import type { EventLog } from './eventLog.js';
 
@@ -154,9 +154,15 @@ export class LogConsumers implements ConsumerRunner {
     return undefined;
   }
 
-  /** Waits (at most `timeoutMs`) until the named consumers applied this customer's latest appended event. */
+  /**
+   * Waits (at most `timeoutMs`) until the named consumers applied this customer's latest
+   * appended event, and the latest event for every customer (a market event: its features
+   * are in every profile), so a decision sees a base-rate change acknowledged before it.
+   */
   forCustomer(customerId: string, names: readonly string[], timeoutMs: number): Promise<void> {
-    return this.forSeq(names, this.customerSeq.get(customerId) ?? this.droppedFloor, timeoutMs);
+    const own = this.customerSeq.get(customerId) ?? this.droppedFloor;
+    const global = this.customerSeq.get(GLOBAL_CUSTOMER) ?? this.droppedFloor;
+    return this.forSeq(names, own > global ? own : global, timeoutMs);
   }
 
   /** Waits (at most `timeoutMs`) until the named consumers reached the log head as it is now. */
