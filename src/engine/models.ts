@@ -23,7 +23,7 @@ export function serveChampions(lifecycle: ModelLifecycle, decisioning: Decisioni
       setImmediate(next).unref();
     };
     setImmediate(next).unref();
-    if (c.skipped.length > 0) logger.warn({ event: 'champions_skipped', models: c.skipped }, 'champions trained on other feature definitions are not served');
+    if (c.skipped.length > 0) logger.warn({ event: 'champions_skipped', models: c.skipped, because: c.skippedBecause }, 'champions not served: trained on other feature definitions, or fitted on a model that is no longer champion');
     logger.debug({ event: 'champions_loaded', models: c.versions }, 'model champions in service');
   });
 }

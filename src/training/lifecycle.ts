@@ -12,7 +12,7 @@ import type { EventLog } from '../store/eventLog.js';
 import { alreadyChampion, modelNotFound, type ModelRecord, type ModelRegistry, type ModelSummary } from '../store/modelRegistry.js';
 import { iso, type SkippedModel, type TrainContext, type TrainedModel } from './context.js';
 import { checkModelDrift, labelOfModel } from './drift.js';
-import { jobOfModel, MODEL_JOBS, runJob, type ModelJob } from './families/index.js';
+import { familyOf, jobOfModel, MODEL_JOBS, runJob, type ModelJob } from './families/index.js';
 import { DAY_MS, type LabelWindow } from './labels.js';
 import { judgePromotion, promotionNote, PromotionRefused, type PromotionVerdict } from './promotion.js';
 import { Champions, type FeatureLookup, type ProfileScores } from './serving.js';
@@ -196,20 +196,52 @@ export class ModelLifecycle {
       else run.trained.push(r);
     }
     if (o.promote) {
-      for (const t of run.trained) {
-        // Automatic promotion is gated: a model no better than the base rate, or one the guard refuses, stays a candidate for a person to judge.
-        const blocker = promotionBlocker(t);
-        const verdict = await this.judge(t.id);
-        if (blocker || !verdict.allowed) {
-          run.notPromoted.push({ id: t.id, reason: [blocker, ...verdict.checks.filter((c) => !c.passed).map((c) => `${c.detail} (${c.rule})`)].filter((x) => x !== undefined).join('; ') });
-          continue;
-        }
-        await this.registry.promote(t.id, iso(this.deps.now()), promotionNote(verdict));
-        run.promoted.push(t.id);
+      const refit = await this.promoteTrained(run, run.trained);
+      // A model fitted on another family's model that this run replaced (the retention mixture
+      // on the churn model) is fitted again on the new champion, once, and judged as the rest.
+      if (refit.length > 0) {
+        const again = await runInTurn(refit, ctx);
+        const trained = again.filter((r): r is TrainedModel => !('reason' in r));
+        for (const r of again) if ('reason' in r) run.skipped.push(r);
+        run.trained.push(...trained);
+        await this.promoteTrained(run, trained);
       }
     }
     await this.reload();
     return run;
+  }
+
+  /**
+   * Promotes, in list order, each model that passes the guard; returns the jobs of models
+   * left out because they were fitted on a model that is no longer champion (an earlier
+   * promotion of this run replaced it).
+   */
+  private async promoteTrained(run: TrainRun, trained: readonly TrainedModel[]): Promise<ModelJob[]> {
+    const refit = new Set<ModelJob>();
+    for (const t of trained) {
+      const family = familyOf(t.name);
+      const record = family?.fittedOn ? await this.registry.get(t.id) : undefined;
+      if (family?.fittedOn && record) {
+        const champions = new Set((await this.registry.list({ stage: 'champion' })).map((m) => m.id));
+        const gone = family.fittedOn(record).filter((id) => !champions.has(id));
+        if (gone.length > 0) {
+          run.notPromoted.push({ id: t.id, reason: `fitted on ${gone.join(', ')}, which is not the champion now (fitted_on_champion)` });
+          // Fitted again only when this run's promotions may have replaced what it was fitted on.
+          if (family.job && run.promoted.length > 0) refit.add(family.job as ModelJob);
+          continue;
+        }
+      }
+      // Automatic promotion is gated: a model no better than the base rate, or one the guard refuses, stays a candidate for a person to judge.
+      const blocker = promotionBlocker(t);
+      const verdict = await this.judge(t.id);
+      if (blocker || !verdict.allowed) {
+        run.notPromoted.push({ id: t.id, reason: [blocker, ...verdict.checks.filter((c) => !c.passed).map((c) => `${c.detail} (${c.rule})`)].filter((x) => x !== undefined).join('; ') });
+        continue;
+      }
+      await this.registry.promote(t.id, iso(this.deps.now()), promotionNote(verdict));
+      run.promoted.push(t.id);
+    }
+    return [...refit];
   }
 
   /** The promotion guard's verdict on a registered model (see promotion.ts). */

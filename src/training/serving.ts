@@ -21,25 +21,40 @@ export class Champions {
   private constructor(
     /** What each family serves, by family key (absent: no champion). */
     private readonly served: ReadonlyMap<string, unknown>,
-    /** Champions that were not served because they were trained on other feature definitions. */
+    /** Champions that were not served: trained on other feature definitions, or fitted on another family's model that is no longer champion. */
     readonly skipped: string[],
+    /** Why each skipped champion is not served, by model id. */
+    readonly skippedBecause: Readonly<Record<string, string>> = {},
   ) {}
 
-  /** Loads every champion, skipping feature-reading models trained on other definitions (they would read the wrong columns). */
+  /**
+   * Loads every champion, skipping feature-reading models trained on other definitions (they
+   * would read the wrong columns) and models fitted on another family's model that is not
+   * the champion any more (`fittedOn`: the retention mixture on a replaced churn model).
+   */
   static async load(registry: ModelRegistry, definitionsHash: string): Promise<Champions> {
-    const byFamily = new Map<AnyFamily, ModelRecord[]>();
-    const skipped: string[] = [];
-    for (const s of await registry.list({ stage: 'champion' })) {
+    const records: [AnyFamily, ModelRecord][] = [];
+    const skipped: Record<string, string> = {};
+    const champions = await registry.list({ stage: 'champion' });
+    const championIds = new Set(champions.map((s) => s.id));
+    for (const s of champions) {
       const family = familyOf(s.name);
       if (!family) continue;
       if (family.readsFeatures && s.definitionsHash !== definitionsHash) {
-        skipped.push(s.id);
+        skipped[s.id] = `trained on feature definitions ${s.definitionsHash}, not the ${definitionsHash} in force`;
         continue;
       }
       const r = (await registry.get(s.id))!;
-      byFamily.set(family, [...(byFamily.get(family) ?? []), r]);
+      const gone = family.fittedOn?.(r).filter((id) => !championIds.has(id)) ?? [];
+      if (gone.length > 0) {
+        skipped[s.id] = `fitted on ${gone.join(', ')}, which is no longer champion: train it again`;
+        continue;
+      }
+      records.push([family, r]);
     }
-    return new Champions(new Map([...byFamily].map(([f, records]) => [f.key, f.load(records)])), skipped);
+    const byFamily = new Map<AnyFamily, ModelRecord[]>();
+    for (const [f, r] of records) byFamily.set(f, [...(byFamily.get(f) ?? []), r]);
+    return new Champions(new Map([...byFamily].map(([f, rs]) => [f.key, f.load(rs)])), Object.keys(skipped), skipped);
   }
 
   /** The model ids in service. */

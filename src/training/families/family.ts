@@ -69,6 +69,12 @@ export interface ModelFamily<Key extends string, Served, Score> {
   readonly readsFeatures: boolean;
   /** Rule scores of families listed before this one that its score reads (`ScoreInput.ruleScores`): they are computed first. */
   readonly readsRuleScores?: readonly string[];
+  /**
+   * The models of other families a champion was fitted on (the churn model whose scores the
+   * retention mixture was fitted to): it is served only while they are champions too, since
+   * on another model's scores its parameters mean something else.
+   */
+  fittedOn?(record: ModelRecord): readonly string[];
   /** True when scoring needs the customer's card payments (`ScoreInput.cardPayments`), which the caller must read. */
   readonly readsCardPayments?: boolean;
   /** Trains from the log and registers candidates (or says why it skipped). */

@@ -187,6 +187,8 @@ export const retention = defineFamily<'retention', ServedRetention, RetentionSco
   transform: 'retentionOf: the served scores.churn_risk through the two fitted rates (Bayes\' rule)',
   readsFeatures: false,
   readsRuleScores: [CHURN_SCORE],
+  // Its two rates are fitted to one churn model's scores: served only while that model is the churn champion.
+  fittedOn: (r) => [(r.artefact as RetentionArtefact).churnModel],
   owns: (name) => name === NAME,
   train: (ctx) => trainRetention(ctx),
   load(records) {
