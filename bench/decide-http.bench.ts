@@ -7,6 +7,11 @@
  * in the run), so the replies measured are decisions that choose; the share that chose is
  * reported beside each figure. Also: the stored size of a decision record.
  *
+ * Beside each p99, what the server's time went on (bench/serverProbe.mjs preloaded into it,
+ * and /proc): CPU per request on its main thread, on V8's GC and compiler threads and on its
+ * worker threads; its GC pauses and the largest event-loop delay; and how many of the replies
+ * at or above the p99 were in flight during a GC pause.
+ *
  * `npm run bench -- decide-http` (`-- --quick` for a smoke run). With BENCH_CPU_PROF=DIR the
  * server writes a CPU profile (`node --cpu-prof`) there when it stops.
  */
@@ -19,15 +24,15 @@ import type { Catalogue } from '../src/decisioning/index.js';
 import { exited, startServer } from '../test/helpers/server.js';
 import { catalogue50, prepareBankDir, trainModel } from './decideFixtures.js';
 import { percentile, type Bench, type BenchRow } from './harness.js';
-import { loadRun, startFloor, type LoadRun } from './loadRun.js';
+import { loadRun, SERVER_PROBE, startFloor, type LoadRun } from './loadRun.js';
 
 interface Load extends LoadRun {
   serverCpuUs: number;
 }
 
-/** One load run from a separate process, with the server's CPU time per reply in µs. */
-async function load(url: string, bodiesFile: string, rate: number | `closed:${number}`, seconds: number, serverPid: number | undefined): Promise<Load> {
-  const r = await loadRun(url, bodiesFile, rate, seconds, serverPid, '"chosen":[{');
+/** One load run from a separate process, with the server's CPU time per reply in µs (and its breakdown, given the probe's file). */
+async function load(url: string, bodiesFile: string, rate: number | `closed:${number}`, seconds: number, serverPid: number | undefined, probeFile?: string): Promise<Load> {
+  const r = await loadRun(url, bodiesFile, rate, seconds, serverPid, '"chosen":[{', probeFile);
   return { ...r, serverCpuUs: r.serverCpuSecondsPerReply * 1e6 };
 }
 
@@ -48,6 +53,23 @@ function choosingCatalogue(): Catalogue {
 
 const fmtRate = (r: number) => r.toLocaleString('en-GB');
 
+/** What the server's time went on in one run (TailBreakdown), as rows beside its p99. */
+function breakdownRows(label: string, o: Load, seconds: number): BenchRow[] {
+  const b = o.breakdown;
+  if (!b) return [];
+  return [
+    { case: label, metric: 'server CPU per request: main thread', value: b.cpuUs.main, unit: 'µs' },
+    { case: label, metric: "server CPU per request: V8's GC and compiler threads", value: b.cpuUs.v8, unit: 'µs' },
+    { case: label, metric: 'server CPU per request: worker threads (decision log writer, WAL checkpointers) and libuv pool', value: b.cpuUs.workers, unit: 'µs' },
+    { case: label, metric: 'load generator CPU per request (on the same 2 cores)', value: (o.cpuSeconds / Math.max(1, o.lat.length + o.errors)) * 1e6, unit: 'µs' },
+    { case: label, metric: 'GC pauses of the main thread, per second', value: b.gc.totalMs / seconds, unit: 'ms', note: `${b.gc.pauses} pauses in ${seconds} s, the largest ${b.gc.maxMs.toFixed(1)} ms` },
+    { case: label, metric: 'largest GC pause', value: b.gc.maxMs, unit: 'ms' },
+    { case: label, metric: 'largest event-loop delay', value: b.loopDelayMs.max, unit: 'ms', note: `p99 of the event-loop delay ${b.loopDelayMs.p99.toFixed(1)} ms` },
+    { case: label, metric: 'share of the replies at or above p99 in flight during a GC pause', value: b.slowOverlappingGc, unit: 'share' },
+    { case: label, metric: 'share of all replies in flight during a GC pause', value: b.allOverlappingGc, unit: 'share' },
+  ];
+}
+
 const bench: Bench = {
   name: 'decide-http',
   async run({ quick }) {
@@ -66,6 +88,9 @@ const bench: Bench = {
     notes.push(
       `nextbest: \`nextbest serve\` in a child process on ${bankCustomers.toLocaleString('en-GB')} twin customers with ${bank.events.toLocaleString('en-GB')} events of history ingested (profiles from the feature store), the 50-action catalogue with caps of 200 contacts a day (100 per family) and £0.01 fatigue a contact so that decisions choose, and ${bank.families.length} family propensity champions of 200 trees; SQLite store; each reply is the decision summary (the whole record is logged). Prepared in ${((performance.now() - t) / 1000).toFixed(0)} s.`,
     );
+    notes.push(
+      "What the tail is made of (rows under each rate): the server's CPU per request by thread (from /proc: the main thread; V8's platform threads, which run the parallel scavenger, concurrent marking and the optimising compiler; the worker threads and libuv pool), the load generator's own CPU on the same cores, the main thread's GC pauses and largest event-loop delay (bench/serverProbe.mjs preloaded into the server: PerformanceObserver 'gc' and monitorEventLoopDelay at 10 ms resolution), and the share of the replies at or above the p99 that were in flight during a GC pause, beside the share of all replies.",
+    );
     notes.push('Floor: bench/floor.ts, a Fastify server that parses the same JSON body and answers a small JSON reply, nothing else; same load generator, same rates, same machine, in the same run. Ratios are ours ÷ floor for latencies and floor ÷ ours for rates: how many times worse than the floor.');
     const bodiesFile = join(dir, 'bodies.json');
     writeFileSync(bodiesFile, JSON.stringify(bank.customerIds.map((id) => JSON.stringify({ customerId: id, channel: 'in_app', n: 3 }))));
@@ -73,11 +98,11 @@ const bench: Bench = {
     const satSeconds = quick ? 2 : 6;
     const rates = [500, 1000, 2000];
 
-    const runAll = async (url: string, pid: number | undefined) => {
+    const runAll = async (url: string, pid: number | undefined, probeFile?: string) => {
       await load(url, bodiesFile, 500, quick ? 2 : 6, pid); // warm-up: the JIT needs a few thousand requests
       const byRate = new Map<number, Load>();
-      for (const rate of rates) byRate.set(rate, await load(url, bodiesFile, rate, seconds, pid));
-      const saturation = await load(url, bodiesFile, 'closed:64', satSeconds, pid);
+      for (const rate of rates) byRate.set(rate, await load(url, bodiesFile, rate, seconds, pid, probeFile));
+      const saturation = await load(url, bodiesFile, 'closed:64', satSeconds, pid, probeFile);
       return { byRate, saturation };
     };
 
@@ -88,8 +113,9 @@ const bench: Bench = {
     await exited(floor.child);
 
     const profileDir = process.env.BENCH_CPU_PROF;
-    const server = await startServer(join(dir, 'data'), { NEXTBEST_LOG_LEVEL: 'warn' }, ['--config', configFile], profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {});
-    const ours = await runAll(server.url, server.child.pid);
+    const probeFile = join(dir, 'probe.json');
+    const server = await startServer(join(dir, 'data'), { NEXTBEST_LOG_LEVEL: 'warn', NEXTBEST_BENCH_PROBE: probeFile }, ['--config', configFile], { nodeArgs: ['--import', SERVER_PROBE, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])] });
+    const ours = await runAll(server.url, server.child.pid, probeFile);
     server.child.kill('SIGTERM');
     await exited(server.child);
     notes.push(`Load runs took ${((performance.now() - t) / 1000).toFixed(0)} s: a warm-up at 500 req/s, then ${seconds} s open-loop at each rate, then ${satSeconds} s closed-loop with 64 requests in flight (saturation).`);
@@ -107,6 +133,7 @@ const bench: Bench = {
       rows.push({ case: label, metric: 'achieved rate', value: o.lat.length / seconds, unit: 'req/s', peer: { name: 'Fastify floor', value: f.lat.length / seconds }, note: `${o.lat.length} ok, ${o.errors} errors` });
       rows.push({ case: label, metric: 'share of decisions that chose an action', value: o.matched / Math.max(1, o.lat.length), unit: 'share' });
       rows.push({ case: label, metric: 'server CPU per request (all threads)', value: o.serverCpuUs, unit: 'µs', peer: { name: 'Fastify floor', value: f.serverCpuUs }, ratio: o.serverCpuUs / f.serverCpuUs });
+      rows.push(...breakdownRows(label, o, seconds));
     }
     const s = ours.saturation;
     const fs = floorRuns.saturation;
@@ -115,6 +142,7 @@ const bench: Bench = {
     rows.push({ case: sat, metric: 'share of decisions that chose an action', value: s.matched / Math.max(1, s.lat.length), unit: 'share' });
     rows.push({ case: sat, metric: 'p99 latency', value: percentile(s.lat, 99), unit: 'ms', peer: { name: 'Fastify floor', value: percentile(fs.lat, 99) }, ratio: percentile(s.lat, 99) / percentile(fs.lat, 99) });
     rows.push({ case: sat, metric: 'server CPU per request (all threads)', value: s.serverCpuUs, unit: 'µs', peer: { name: 'Fastify floor', value: fs.serverCpuUs }, ratio: s.serverCpuUs / fs.serverCpuUs });
+    rows.push(...breakdownRows(sat, s, satSeconds));
 
     // What a decision costs to keep: the record as stored, and the log file per decision.
     const logFile = join(dir, 'data', 'decision-log.db');
