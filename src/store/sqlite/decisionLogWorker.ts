@@ -233,7 +233,12 @@ export class WorkerSqliteDecisionLog implements DecisionLog {
           catchUp: () => this.call({ op: 'checkpoint' }).then(() => undefined),
           fallback: (pages) => void this.call({ op: 'autocheckpoint', pages }).catch(() => undefined),
         },
-        { ...o.checkpoints, ...(o.onWarning ? { onError: o.onWarning } : {}) },
+        // Under steady appends a passive run never leaves the WAL fully copied (records arrive
+        // while it copies), so the WAL only starts over after a catch-up on the writer. Right
+        // after a run only the frames written during it are left: with a catch-up every
+        // 4,096 frames (16 MB) it copies a few and the WAL stays under journal_size_limit, so
+        // starting it over never truncates a large file on the writer either.
+        { restartFrames: 4096, ...o.checkpoints, ...(o.onWarning ? { onError: o.onWarning } : {}) },
       );
     }
   }
