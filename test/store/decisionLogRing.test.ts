@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -117,5 +117,37 @@ for (;;) {
     const stored = new Set((db.prepare('SELECT decision_id FROM decisions').all() as { decision_id: string }[]).map((r) => r.decision_id));
     db.close();
     expect(acked.filter((id) => !stored.has(id))).toEqual([]);
+  }, 60_000);
+
+  it('checkpoints run on a thread of their own: the writer never checkpoints, and the WAL stays bounded under steady appends', async () => {
+    const walBytes = (path: string) => statSync(`${path}-wal`, { throwIfNoEntry: false })?.size ?? 0;
+    // About a page a record once deflated: random hex deflates to about half.
+    const page = (i: number): LoggedDecision => ({ ...decision(i, 1), record: { i, noise: randomBytes(4000).toString('hex') } });
+    const appendBursts = async (log: WorkerSqliteDecisionLog, path: string, from: number, n: number) => {
+      let maxWal = 0;
+      for (let i = from; i < from + n; i += 50) {
+        await Promise.all(Array.from({ length: 50 }, (_, k) => log.append(page(i + k))));
+        maxWal = Math.max(maxWal, walBytes(path));
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      return maxWal;
+    };
+    // No checkpointer run in the test's time: SQLite's automatic checkpoint on the writer would keep the WAL near 1,000 pages (4 MB).
+    const idlePath = logPath();
+    const idle = new WorkerSqliteDecisionLog(idlePath, { checkpoints: { everyMs: 60_000 } });
+    expect(await appendBursts(idle, idlePath, 0, 2500)).toBeGreaterThan(8 * 1024 * 1024);
+    await idle.close();
+    // Checkpoints every 20 ms and the writer's catch-up past 300 frames: the WAL stays a few MB, and every record is there.
+    const path = logPath();
+    const log = new WorkerSqliteDecisionLog(path, { checkpoints: { everyMs: 20, restartFrames: 300 } });
+    const maxWal = await appendBursts(log, path, 0, 2500);
+    const stats = (log as unknown as { checkpointer: { stats: { runs: number; catchUps: number; errors: number } } }).checkpointer.stats;
+    expect(stats.runs).toBeGreaterThan(5);
+    expect(stats.catchUps).toBeGreaterThan(0);
+    expect(stats.errors).toBe(0);
+    expect(maxWal).toBeLessThan(6 * 1024 * 1024);
+    expect(await log.count()).toBe(2500);
+    expect((await log.get('d2499'))?.record).toEqual({ i: 2499, noise: expect.any(String) });
+    await log.close();
   }, 60_000);
 });

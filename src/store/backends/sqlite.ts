@@ -30,7 +30,7 @@ import { SqliteRejectStore } from '../sqlite/rejectStore.js';
  * - `keys.db`: the API keys, shared with `nextbest keys` while a server runs (openApiKeyStore).
  * - `audit.db`: the audit trail, shared the same way (openAuditLog).
  * - `tombstone.key`: the key of erased customers' tombstones (a keyed hash, never the id).
- * `nextbest.db` and `decisions.db` get a WAL checkpointer each in a worker thread.
+ * Each of `nextbest.db`, `decisions.db` and `decision-log.db` gets a WAL checkpointer in a worker thread.
  */
 export function openSqliteBackend(o: { dataDir: string; onWarning?: BackendWarning }): Backend {
   const main = openSqlite(join(o.dataDir, 'nextbest.db'));
@@ -50,7 +50,7 @@ export function openSqliteBackend(o: { dataDir: string; onWarning?: BackendWarni
     profiles: new SqliteProfileStore(main),
     contacts: new SqliteContactStore(decisions, { outbox }),
     outbox,
-    decisionLog: new WorkerSqliteDecisionLog(join(o.dataDir, 'decision-log.db')),
+    decisionLog: new WorkerSqliteDecisionLog(join(o.dataDir, 'decision-log.db'), { onWarning: (message) => o.onWarning?.({ event: 'wal_checkpoint', db: join(o.dataDir, 'decision-log.db') }, message) }),
     models: new SqliteModelRegistry(main),
     // Beside the declines it describes (same file, same WAL order): after a power cut the
     // checkpoint is never ahead of a lost decline, and saving it costs no fsync.

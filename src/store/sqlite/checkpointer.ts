@@ -7,6 +7,10 @@
  * connection, runs PASSIVE checkpoints: they never block the writer, and WAL frames stay
  * durable in the WAL until they are copied. If the worker dies, the main connection takes
  * automatic checkpoints back, so the WAL cannot grow without bound.
+ *
+ * A file whose writer is not the main thread (the decision log's, decisionLogWorker.ts) gets
+ * the same worker with a `CheckpointWriter`: the catch-up and the fallback then run on the
+ * writer's own thread, between its commits.
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
@@ -46,61 +50,92 @@ export interface CheckpointStats {
   errors: number;
 }
 
+/**
+ * The connection that writes a file, as the checkpointer reaches it: the main connection
+ * (a `SqliteDb`), or a writer on another thread through these calls.
+ */
+export interface CheckpointWriter {
+  /** The database file. */
+  readonly path: string;
+  /** A PASSIVE checkpoint on the writer's connection, between two of its writes (the catch-up below). */
+  catchUp(): Promise<void> | void;
+  /** The worker stopped: the writer checkpoints automatically past `pages` again. */
+  fallback(pages: number): void;
+}
+
+/** The main connection as a checkpoint writer: it catches up and falls back on its own thread, the main one. */
+function mainConnection(db: SqliteDb): CheckpointWriter & { open(): boolean } {
+  return {
+    path: db.name,
+    open: () => db.open,
+    catchUp: () => void db.pragma('wal_checkpoint(PASSIVE)'),
+    fallback: (pages) => {
+      if (db.open) db.pragma(`wal_autocheckpoint = ${pages}`);
+    },
+  };
+}
+
 export class WalCheckpointer {
   private readonly worker: Worker;
   private stopped = false;
+  private catchingUp = false;
   readonly stats: CheckpointStats = { runs: 0, lastLog: 0, lastCheckpointed: 0, catchUps: 0, errors: 0 };
 
   /**
-   * `db` must be a file database in WAL mode; `fallbackPages` is the automatic threshold
-   * restored if the worker dies; past `restartFrames` WAL frames the main connection
-   * catches up (see above).
+   * `target` must be a file database in WAL mode: the main connection, or the writer of the
+   * file on another thread (it must have turned its automatic checkpoints off itself);
+   * `fallbackPages` is the automatic threshold restored if the worker dies; past
+   * `restartFrames` WAL frames the writer catches up (see below).
    */
-  constructor(
-    private readonly db: SqliteDb,
-    o: { everyMs?: number; fallbackPages?: number; restartFrames?: number; onError?: (message: string) => void } = {},
-  ) {
+  constructor(target: SqliteDb | CheckpointWriter, o: { everyMs?: number; fallbackPages?: number; restartFrames?: number; onError?: (message: string) => void } = {}) {
     const fallback = o.fallbackPages ?? 10_000;
-    db.pragma('wal_autocheckpoint = 0');
     const restartFrames = o.restartFrames ?? 20_000;
-    db.pragma('journal_size_limit = 67108864'); // a WAL started over is truncated to 64 MB
-    this.worker = new Worker(WORKER, { eval: true, workerData: { betterSqlite3: BETTER_SQLITE3, path: db.name, everyMs: o.everyMs ?? 1000 } });
+    const isWriter = (t: SqliteDb | CheckpointWriter): t is CheckpointWriter => typeof (t as CheckpointWriter).catchUp === 'function';
+    const writer: CheckpointWriter & { open?: () => boolean } = isWriter(target) ? target : mainConnection(target);
+    if (!isWriter(target)) {
+      target.pragma('wal_autocheckpoint = 0');
+      target.pragma('journal_size_limit = 67108864'); // a WAL started over is truncated to 64 MB
+    }
+    const failed = (e: unknown) => {
+      this.stats.errors++;
+      o.onError?.(`WAL checkpoint failed: ${e instanceof Error ? e.message : String(e)}`);
+    };
+    this.worker = new Worker(WORKER, { eval: true, workerData: { betterSqlite3: BETTER_SQLITE3, path: writer.path, everyMs: o.everyMs ?? 1000 } });
     this.worker.unref();
     this.worker.on('message', (m: { ok: boolean; log?: number; checkpointed?: number; error?: string }) => {
       this.stats.runs++;
-      if (m.ok) {
-        this.stats.lastLog = m.log ?? 0;
-        this.stats.lastCheckpointed = m.checkpointed ?? 0;
-        // Under steady writes a passive run never finds the WAL fully copied (frames arrive
-        // while it copies), so the writer never starts the WAL over and it grows without
-        // bound. Past the limit the main connection, the writer, copies the few frames the
-        // worker's run missed: between two writes, so the next write starts the WAL over.
-        // RESTART from the worker would do it by holding off writes, and with a reader
-        // pinning the WAL the main thread's writes timed out behind it.
-        if (this.stats.lastLog >= restartFrames && db.open) {
-          try {
-            db.pragma('wal_checkpoint(PASSIVE)');
-            this.stats.catchUps++;
-          } catch (e) {
-            this.stats.errors++;
-            o.onError?.(`WAL checkpoint failed: ${(e as Error).message}`);
-          }
+      if (!m.ok) return failed(m.error);
+      this.stats.lastLog = m.log ?? 0;
+      this.stats.lastCheckpointed = m.checkpointed ?? 0;
+      // Under steady writes a passive run never finds the WAL fully copied (frames arrive
+      // while it copies), so the writer never starts the WAL over and it grows without
+      // bound. Past the limit the writer copies the few frames the worker's run missed:
+      // between two writes, so the next write starts the WAL over. RESTART from the worker
+      // would do it by holding off writes, and with a reader pinning the WAL the writer's
+      // writes timed out behind it.
+      if (this.stats.lastLog < restartFrames || this.catchingUp || this.stopped || writer.open?.() === false) return;
+      this.catchingUp = true;
+      this.stats.catchUps++;
+      try {
+        const done = writer.catchUp();
+        if (done) {
+          done.catch(failed).finally(() => (this.catchingUp = false));
+          return;
         }
-      } else {
-        this.stats.errors++;
-        o.onError?.(`WAL checkpoint failed: ${m.error}`);
+      } catch (e) {
+        failed(e);
       }
+      this.catchingUp = false;
     });
     const takeBack = (why: string) => {
       if (this.stopped) return;
       this.stopped = true;
-      if (db.open) db.pragma(`wal_autocheckpoint = ${fallback}`);
-      o.onError?.(`WAL checkpoint worker stopped (${why}); the main connection checkpoints again`);
+      writer.fallback(fallback);
+      o.onError?.(`WAL checkpoint worker stopped (${why}); the ${isWriter(target) ? 'writer' : 'main connection'} checkpoints again`);
     };
     this.worker.on('error', (e) => takeBack(e.message));
     this.worker.on('exit', (code) => takeBack(`exit ${code}`));
   }
-
   /** Asks for a checkpoint now (tests, shutdown). */
   nudge(): void {
     if (!this.stopped) this.worker.postMessage('now');

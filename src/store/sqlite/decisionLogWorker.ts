@@ -8,12 +8,14 @@
  * decision 0023), and the append resolves once the worker has committed it (so an
  * acknowledged decision is as durable as before). The worker takes everything published
  * since its last commit as one transaction (group commit). Reads run on the main thread's
- * own connection: WAL readers see every commit the worker has acknowledged.
+ * own connection: WAL readers see every commit the worker has acknowledged. WAL checkpoints
+ * run on a third thread (checkpointer.ts), so a commit never waits behind one.
  */
 import { createRequire } from 'node:module';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { Statement } from 'better-sqlite3';
 import type { DecisionLog, DecisionQuery, LinkedResponse, LoggedDecision } from '../decisionLog.js';
+import { WalCheckpointer } from './checkpointer.js';
 import { openSqlite, type SqliteDb } from './db.js';
 import { RecordRing, RING_READER_SOURCE, SIGNAL, SLEEPING, type Frame } from './decisionLogRing.js';
 import { DECISION_LOG_MIGRATIONS, DUPLICATE_DECISION, ERASE_CHOSEN, INSERT_CHOSEN, INSERT_DECISION, readLoggedDecision, RecordDictionaries, searchDecisions, type DecisionRow } from './decisionLog.js';
@@ -38,6 +40,9 @@ db.pragma('busy_timeout = 5000');
 db.pragma('foreign_keys = ON');
 db.pragma('journal_size_limit = 67108864');
 db.pragma('secure_delete = ON');
+// Checkpoints run on a thread of their own (WalCheckpointer): copying the WAL into the file
+// and its two fsyncs held every record behind them for milliseconds, once per 1,000 pages.
+db.pragma('wal_autocheckpoint = ' + workerData.autocheckpoint);
 const insert = db.prepare(workerData.insertDecision);
 const insertChosen = db.prepare(workerData.insertChosen);
 const exists = db.prepare('SELECT 1 FROM decisions WHERE decision_id = ?');
@@ -107,6 +112,9 @@ function control(m) {
       result = Boolean(exists.get(m.decisionId));
       if (result) link.run(r.eventId, m.decisionId, r.actionId, r.channel, r.response, r.at);
     } else if (m.op === 'putCatalogue') putCatalogue.run(m.version, m.body);
+    // The checkpointer's catch-up (the frames its passive runs missed, so the WAL starts over) and its fallback.
+    else if (m.op === 'checkpoint') db.pragma('wal_checkpoint(PASSIVE)');
+    else if (m.op === 'autocheckpoint') db.pragma('wal_autocheckpoint = ' + Number(m.pages));
     else if (m.op === 'erase') {
       result = erase(m.customerId);
       // The erased records may still sit in earlier WAL frames: checkpoint and truncate the WAL.
@@ -156,6 +164,7 @@ interface Reply {
 
 export class WorkerSqliteDecisionLog implements DecisionLog {
   private readonly worker: Worker;
+  private readonly checkpointer: WalCheckpointer | undefined;
   private readonly port: MessagePort;
   private readonly reader: SqliteDb;
   private readonly ring: RecordRing;
@@ -178,12 +187,14 @@ export class WorkerSqliteDecisionLog implements DecisionLog {
 
   /**
    * Opens (creating if needed) the log at `path`; `synchronous` as in SQLite (NORMAL: a
-   * process crash loses nothing); `ringBytes`, the hand-off ring's size (a power of two).
+   * process crash loses nothing); `ringBytes`, the hand-off ring's size (a power of two);
+   * `checkpoints`, the WAL checkpointer's settings (`false`: the writer checkpoints itself,
+   * as SQLite does by default); `onWarning` hears of failed checkpoints.
    */
-  constructor(path: string, o: { synchronous?: 'NORMAL' | 'FULL'; ringBytes?: number } = {}) {
+  constructor(path: string, o: { synchronous?: 'NORMAL' | 'FULL'; ringBytes?: number; checkpoints?: false | { everyMs?: number; restartFrames?: number }; onWarning?: (message: string) => void } = {}) {
     this.ring = new RecordRing(o.ringBytes ?? RING_BYTES);
     this.reader = openSqlite(path, { migrations: { module: 'decisioning_log', list: DECISION_LOG_MIGRATIONS } });
-    this.reader.pragma('wal_autocheckpoint = 0'); // the writer checkpoints
+    this.reader.pragma('wal_autocheckpoint = 0'); // the checkpointer's thread checkpoints (or the writer)
     this.selectOne = this.reader.prepare('SELECT * FROM decisions WHERE decision_id = ?');
     this.selectResponses = this.reader.prepare('SELECT event_id, action_id, channel, response, at FROM decision_responses WHERE decision_id = ? ORDER BY at, rowid');
     this.selectCustomer = this.reader.prepare('SELECT * FROM decisions WHERE customer_id = ? ORDER BY decided_at DESC, decision_id DESC LIMIT ?');
@@ -194,7 +205,7 @@ export class WorkerSqliteDecisionLog implements DecisionLog {
     this.port = channel.port1;
     this.worker = new Worker(WORKER, {
       eval: true,
-      workerData: { betterSqlite3: BETTER_SQLITE3, insertDecision: INSERT_DECISION, insertChosen: INSERT_CHOSEN, eraseChosen: ERASE_CHOSEN, path, synchronous: o.synchronous ?? 'NORMAL', ring: this.ring.buffer, capacity: this.ring.capacity, maxGroup: MAX_GROUP, port: channel.port2 },
+      workerData: { betterSqlite3: BETTER_SQLITE3, insertDecision: INSERT_DECISION, insertChosen: INSERT_CHOSEN, eraseChosen: ERASE_CHOSEN, path, synchronous: o.synchronous ?? 'NORMAL', autocheckpoint: o.checkpoints === false ? 1000 : 0, ring: this.ring.buffer, capacity: this.ring.capacity, maxGroup: MAX_GROUP, port: channel.port2 },
       transferList: [channel.port2],
     });
     this.port.on('message', (m: Reply) => {
@@ -215,6 +226,21 @@ export class WorkerSqliteDecisionLog implements DecisionLog {
     };
     this.worker.on('error', fail);
     this.worker.on('exit', (code) => fail(new Error(`decision log writer stopped (exit ${code})`)));
+    if (o.checkpoints !== false) {
+      this.checkpointer = new WalCheckpointer(
+        {
+          path,
+          catchUp: () => this.call({ op: 'checkpoint' }).then(() => undefined),
+          fallback: (pages) => void this.call({ op: 'autocheckpoint', pages }).catch(() => undefined),
+        },
+        // Under steady appends a passive run never leaves the WAL fully copied (records arrive
+        // while it copies), so the WAL only starts over after a catch-up on the writer. Right
+        // after a run only the frames written during it are left: with a catch-up every
+        // 4,096 frames (16 MB) it copies a few and the WAL stays under journal_size_limit, so
+        // starting it over never truncates a large file on the writer either.
+        { restartFrames: 4096, ...o.checkpoints, ...(o.onWarning ? { onError: o.onWarning } : {}) },
+      );
+    }
   }
 
   private call(message: Record<string, unknown>): Promise<unknown> {
@@ -344,6 +370,7 @@ export class WorkerSqliteDecisionLog implements DecisionLog {
   /** Writes what is queued, stops the worker and closes the reader. */
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.checkpointer?.stop();
     await this.drained();
     if (!this.failed) {
       const done = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
