@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { nodeArgs } from '../helpers/built.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openPgPool } from '../../src/store/postgres/db.js';
 import { PgContactStore } from '../../src/store/postgres/contactStore.js';
@@ -21,7 +22,7 @@ async function race(kind: 'pg' | 'redis', url: string, where: string, processes:
     { length: processes },
     (_, w) =>
       new Promise<boolean[]>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', 'test/integration/capCommitter.ts', kind, url, where, String(w), String(each), String(startAt)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, [...nodeArgs('test/integration/capCommitter.ts'), kind, url, where, String(w), String(each), String(startAt)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
         let out = '';
         let err = '';
         child.stdout.on('data', (d: Buffer) => (out += d.toString()));
