@@ -67,7 +67,7 @@ COMMIT;`;
  * emptied schema is the new one's twin.
  */
 export async function recycledSchema(o: { max?: number } = {}): Promise<PgPool> {
-  const reused = spare.shift();
+  const reused = spare.pop();
   if (reused === undefined) {
     const { pool, schema } = await freshSchema(o);
     return recycleOnEnd(pool, schema);
