@@ -14,10 +14,13 @@ export default defineConfig({
     // and fsync. Two workers (or the cores, where there are more) keep both cores busy.
     maxWorkers: Math.max(2, availableParallelism()),
     projects: [
-      // Tests of the library's parts share one module graph per worker (isolate: false): each
-      // file re-importing src cost ~40% of their CPU. They close what they open and restore what
-      // they spy on. Tests of the server, the CLI and the package (stdout spies, child
-      // processes, process-wide handlers) keep a fresh module graph per file.
+      // Tests share one module graph per worker (isolate: false): each file re-importing src
+      // cost ~40% of the library tests' CPU and ~2.5 s of CPU per file of the server, CLI and
+      // integration tests. They close what they open, restore what they spy on (captureStdio
+      // restores the stdout/stderr spies after each test), name their temp dirs, schemas,
+      // Redis prefixes and NATS streams per file, and CLI commands run in-process return their
+      // exit code rather than setting process.exitCode. Only web (happy-dom) and e2e keep a
+      // fresh graph per file.
       {
         test: {
           name: 'unit-shared',
@@ -34,6 +37,7 @@ export default defineConfig({
           exclude: ['test/integration/**', 'test/e2e/**', 'node_modules/**', ...SHARED.map((d) => `test/${d}/**`)],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          isolate: false,
         },
       },
       {
@@ -49,7 +53,8 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
-          fileParallelism: false,
+          // Not fileParallelism: false: vitest runs such a project in a group of its own after
+          // every other file, so the one e2e file (~50 s) ran alone at the end with a core idle.
         },
       },
       {
@@ -60,6 +65,7 @@ export default defineConfig({
           hookTimeout: 120_000,
           // Files run side by side: each makes its own schemas (pg.ts), Redis prefixes and NATS
           // streams named after its process and start time, and removes them.
+          isolate: false,
         },
       },
     ],

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeArgs } from '../helpers/built.js';
 import { describe, expect, it } from 'vitest';
 import { Dispatcher } from '../../src/channels/dispatcher.js';
 import { WebhookAdapter } from '../../src/channels/webhook.js';
@@ -27,7 +28,7 @@ describe('dispatcher killed with SIGKILL mid-delivery', () => {
     // Every response takes 30 ms after the effect is applied: a kill lands between effect and settlement.
     const receiver = new WebhookReceiver(SECRET, () => 'slow');
     const url = await receiver.start();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/channels/dispatchWorker.ts', path, url, SECRET], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs('test/channels/dispatchWorker.ts'), path, url, SECRET], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const until = Date.now() + 30_000;

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeArgs } from '../helpers/built.js';
 import { describe, expect, it } from 'vitest';
 import { exited, startServer } from '../helpers/server.js';
 
@@ -11,7 +12,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 describe('nextbest demo, serving', () => {
   it('suggests a curl whose decision chooses an action; `serve` on its data dir afterwards decides on its clock', async () => {
     const dataDir = join(mkdtempSync(join(tmpdir(), 'nb-demo-serve-')), 'data');
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'demo', '--customers', '200', '--days', '30', '--no-train', '--no-compare', '--port', '0', '--data-dir', dataDir], {
+    const child = spawn(process.execPath, [...nodeArgs('src/cli/main.ts'), 'demo', '--customers', '200', '--days', '30', '--no-train', '--no-compare', '--port', '0', '--data-dir', dataDir], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeArgs } from '../helpers/built.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -20,7 +21,7 @@ afterAll(() => new Promise<void>((resolve) => holder.close(() => resolve())));
 /** Runs the CLI in a child process; resolves with its exit code and output, or 'hung' after 60 s. */
 function cli(args: string[]): Promise<{ code: number | string; stdout: string; stderr: string }> {
   const dataDir = join(mkdtempSync(join(tmpdir(), 'nb-port-')), 'data');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args, '--data-dir', dataDir], { cwd: root, env: { ...process.env, NEXTBEST_LOG_LEVEL: 'silent' } });
+  const child = spawn(process.execPath, [...nodeArgs('src/cli/main.ts'), ...args, '--data-dir', dataDir], { cwd: root, env: { ...process.env, NEXTBEST_LOG_LEVEL: 'silent' } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

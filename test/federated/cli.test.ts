@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeArgs } from '../helpers/built.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadModel, predictBatch } from '../../src/models/gbdt/index.js';
 import { syntheticBank, TOKEN } from './helpers.js';
@@ -15,7 +16,7 @@ afterAll(() => {
 });
 
 function nextbest(args: string[], env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [...nodeArgs('src/cli/main.ts'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   children.push(child);
   return child;
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeArgs } from '../helpers/built.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { threeBankExperiment } from '../../src/cli/federatedDemo.js';
 import { createEngine, loadConfig } from '../../src/index.js';
@@ -16,7 +17,7 @@ afterAll(() => {
 });
 
 function nextbest(args: string[]): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FED_TOKEN: TOKEN } });
+  const child = spawn(process.execPath, [...nodeArgs('src/cli/main.ts'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FED_TOKEN: TOKEN } });
   children.push(child);
   return child;
 }

@@ -1,15 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { nodeArgs } from './built.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
- * Starts `nextbest serve` in a child process on a free port; resolves with its URL and what
+ * Starts `nextbest serve` in a child process (the sources as JavaScript, built.ts) on a free port; resolves with its URL and what
  * it printed. Authentication is off (`--no-auth`, loopback) unless `secure` is set;
  * `nodeArgs` go to node itself (e.g. `--cpu-prof`, which NODE_OPTIONS refuses).
  */
 export async function startServer(dataDir: string, extraEnv: Record<string, string> = {}, extraArgs: string[] = [], o: { secure?: boolean; nodeArgs?: string[] } = {}): Promise<{ url: string; child: ChildProcess; stdout: () => string }> {
-  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), '--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--data-dir', dataDir, ...(o.secure ? [] : ['--no-auth']), ...extraArgs], {
+  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), ...nodeArgs('src/cli/main.ts'), 'serve', '--port', '0', '--data-dir', dataDir, ...(o.secure ? [] : ['--no-auth']), ...extraArgs], {
     cwd: root,
     env: { ...process.env, NEXTBEST_LOG_LEVEL: 'warn', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],

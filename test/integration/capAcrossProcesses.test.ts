@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { nodeArgs } from '../helpers/built.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openPgPool } from '../../src/store/postgres/db.js';
 import { PgContactStore } from '../../src/store/postgres/contactStore.js';
@@ -13,20 +14,32 @@ const pgUp = await serviceAvailable('PostgreSQL', 5432);
 const redisUp = await serviceAvailable('Redis', 6379);
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Runs `processes` committer processes, each firing `each` commits at one shared moment; returns every accepted flag. */
+/**
+ * Runs `processes` committer processes, each firing `each` commits at one shared moment:
+ * once every one has started and connected (it says `ready`), all are told `go` at once
+ * (before, they waited for a start time 8 s ahead, to be sure of it on a loaded machine).
+ * Returns every accepted flag.
+ */
 async function race(kind: 'pg' | 'redis', url: string, where: string, processes: number, each: number): Promise<boolean[]> {
-  // Far enough ahead for every process to start and connect, even on a loaded machine.
-  const startAt = Date.now() + 8000;
-  const runs = Array.from(
-    { length: processes },
-    (_, w) =>
+  const children = Array.from({ length: processes }, (_, w) => spawn(process.execPath, [...nodeArgs('test/integration/capCommitter.ts'), kind, url, where, String(w), String(each)], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] }));
+  let ready = 0;
+  const runs = children.map(
+    (child, w) =>
       new Promise<boolean[]>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', 'test/integration/capCommitter.ts', kind, url, where, String(w), String(each), String(startAt)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
         let out = '';
         let err = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stdout.on('data', (d: Buffer) => {
+          const before = out;
+          out += d.toString();
+          if (!before.includes('ready\n') && out.includes('ready\n') && ++ready === processes) for (const c of children) c.stdin.end('go\n');
+        });
         child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-        child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as boolean[]) : reject(new Error(`committer ${w} exited ${code}: ${err}`))));
+        child.on('exit', (code) => {
+          if (code === 0) return resolve(JSON.parse(out.slice(out.indexOf('ready\n') + 'ready\n'.length)) as boolean[]);
+          // The others would wait for a `go` that never comes.
+          for (const c of children) if (c.exitCode === null) c.kill();
+          reject(new Error(`committer ${w} exited ${code}: ${err}`));
+        });
       }),
   );
   return (await Promise.all(runs)).flat();

@@ -9,6 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeArgs } from '../helpers/built.js';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
@@ -27,7 +28,7 @@ const redisUp = await serviceAvailable('Redis', 6379);
 
 /** Runs the stalled decision in a child, kills it once the contacts are committed; the two decision ids. */
 async function killMidDecision(config: ConfigInput): Promise<{ kept: string; keptChosen: number; lost: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/stalledDecision.ts', JSON.stringify(config)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs('test/helpers/stalledDecision.ts'), JSON.stringify(config)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { fileURLToPath } from 'node:url';
+import { nodeArgs } from '../helpers/built.js';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { createEngine, publishEvents } from '../../src/index.js';
@@ -53,7 +54,7 @@ describe.skipIf(!available)('NATS JetStream ingest (needs NATS on 127.0.0.1:4222
     const events = Array.from({ length: 20_000 }, (_, i) => login(i, run));
     await publishEvents(NATS, events, { stream, subjectPrefix: prefix });
     const dir = mkdtempSync(join(tmpdir(), 'nb-nats-'));
-    const args = ['--import', 'tsx', 'src/cli/main.ts', 'consume', '--nats', NATS, '--stream', stream, '--subject-prefix', prefix, '--durable', 'crash', '--batch', '200', '--ack-wait', '2', '--data-dir', dir];
+    const args = [...nodeArgs('src/cli/main.ts'), 'consume', '--nats', NATS, '--stream', stream, '--subject-prefix', prefix, '--durable', 'crash', '--batch', '200', '--ack-wait', '2', '--data-dir', dir];
     const first = spawn(process.execPath, [...args], { cwd: root, env: { ...process.env, NEXTBEST_LOG_LEVEL: 'silent' }, stdio: 'ignore' });
     // Kill it once some, but not all, events are durable.
     // Read the file, not a second engine: the consumer holds the data dir (one process per data dir).

@@ -21,14 +21,14 @@ import { experimentStoreContract } from '../store/experimentStore.contract.js';
 import { modelRegistryContract } from '../store/modelRegistry.contract.js';
 import { profileStoreContract } from '../store/profileStore.contract.js';
 import { rejectStoreContract } from '../store/rejectStore.contract.js';
-import { openPgPool } from '../../src/store/postgres/db.js';
-import { dropSchemas, freshSchema, PG_URL } from './pg.js';
+import { openPgPool, type PgPool } from '../../src/store/postgres/db.js';
+import { dropSchemas, freshSchema, PG_URL, recycledSchema } from './pg.js';
 import { serviceAvailable } from './services.js';
 
 const available = await serviceAvailable('PostgreSQL', 5432);
 
-/** Every open() gets a migrated schema of its own; the adapter ends its pool on close. */
-const on = <T>(make: (pool: Awaited<ReturnType<typeof freshSchema>>['pool']) => T) => async () => make((await freshSchema({ max: 4 })).pool);
+/** Every open() gets an empty migrated schema no other store is using (recycled once the adapter's close ended its pool). */
+const on = <T>(make: (pool: PgPool) => T) => async () => make(await recycledSchema({ max: 4 }));
 const owned = { ownsPool: true };
 
 describe.skipIf(!available)('the store contracts on PostgreSQL (127.0.0.1:5432)', () => {
@@ -46,5 +46,5 @@ describe.skipIf(!available)('the store contracts on PostgreSQL (127.0.0.1:5432)'
     const { pool, schema } = await freshSchema({ max: 2 });
     return { store: new PgApiKeyStore(pool, owned), reopen: async () => new PgApiKeyStore(openPgPool({ url: PG_URL, schema, max: 2 }), owned) };
   });
-  consumerCheckpointsContract('postgres', async () => ({ store: new PgConsumerCheckpoints((await freshSchema({ max: 2 })).pool, owned) }));
+  consumerCheckpointsContract('postgres', async () => ({ store: new PgConsumerCheckpoints(await recycledSchema({ max: 2 }), owned) }));
 });

@@ -15,7 +15,7 @@ import { openPostgresBackend } from '../../src/store/backends/postgres.js';
 import { openAuditLog } from '../../src/store/backends/index.js';
 import { PgAuditLog } from '../../src/store/postgres/auditLog.js';
 import { auditLogContract } from '../store/auditLog.contract.js';
-import { dropSchemas, freshSchema, newSchemaName, PG_URL } from './pg.js';
+import { dropSchemas, freshSchema, newSchemaName, PG_URL, recycledSchema } from './pg.js';
 import { serviceAvailable } from './services.js';
 
 const pgUp = await serviceAvailable('PostgreSQL', 5432);
@@ -34,10 +34,7 @@ async function sql<T extends pg.QueryResultRow>(schema: string, text: string, va
 describe.skipIf(!pgUp)('erasure and the audit trail on PostgreSQL', () => {
   afterAll(dropSchemas);
 
-  auditLogContract('postgres', async () => {
-    const { pool } = await freshSchema({ max: 2 });
-    return new PgAuditLog(pool, { ownsPool: true });
-  });
+  auditLogContract('postgres', async () => new PgAuditLog(await recycledSchema({ max: 2 }), { ownsPool: true }));
 
   it('two instances share one tombstone key: an erasure on one refuses the id on the other; no table holds the id', async () => {
     const schema = newSchemaName();

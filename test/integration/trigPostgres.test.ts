@@ -10,7 +10,7 @@ import { PgContactStore } from '../../src/store/postgres/contactStore.js';
 import { PgOutbox } from '../../src/store/postgres/outbox.js';
 import { contactStoreContract } from '../store/contactStore.contract.js';
 import { entryFor, outboxContract } from '../store/outbox.contract.js';
-import { dropSchemas, freshSchema, newSchemaName, PG_URL } from './pg.js';
+import { dropSchemas, freshSchema, newSchemaName, PG_URL, recycledSchema } from './pg.js';
 import { serviceAvailable } from './services.js';
 
 /**
@@ -24,8 +24,8 @@ const DAY = 86_400_000;
 describe.skipIf(!available)('triggers and delivery on PostgreSQL', () => {
   afterAll(dropSchemas);
 
-  outboxContract('postgres', async () => new PgOutbox((await freshSchema({ max: 2 })).pool, { ownsPool: true }));
-  contactStoreContract('postgres, with its outbox', async () => new PgContactStore((await freshSchema({ max: 2 })).pool, { ownsPool: true, outbox: true }));
+  outboxContract('postgres', async () => new PgOutbox(await recycledSchema({ max: 2 }), { ownsPool: true }));
+  contactStoreContract('postgres, with its outbox', async () => new PgContactStore(await recycledSchema({ max: 2 }), { ownsPool: true, outbox: true }));
 
   it('a commit writes its outbox entries in the contact\'s transaction: a refused commit leaves neither', async () => {
     const { pool } = await freshSchema({ max: 4 });

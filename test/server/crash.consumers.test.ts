@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeArgs } from '../helpers/built.js';
 import Database from 'better-sqlite3';
 import { createEngine, type Engine } from '../../src/engine.js';
 import { OnlineFeatureStore, loadFeatures } from '../../src/features/index.js';
@@ -18,7 +19,7 @@ const payment = (i: number) => ({ eventId: `p${i}`, customerId: i % 2 ? 'k1' : '
 
 /** Ingests in a child process whose named consumers are paused, and kills it with SIGKILL once the events are durable. */
 async function ingestThenKill(dir: string, paused: string, events: unknown[]): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/server/crashChild.ts', dir, paused, JSON.stringify(events)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs('test/server/crashChild.ts'), dir, paused, JSON.stringify(events)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   await new Promise<void>((resolve, reject) => {

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, statSync, writeFileSync, existsSync, rmSync }
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { built } from '../helpers/built.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqlite } from '../../src/store/sqlite/db.js';
 import { LOCK_FILE } from '../../src/store/sqlite/dataDirLock.js';
@@ -20,8 +21,8 @@ afterEach(() => {
 
 /** Opens the data dir's database from a second process; returns its exit code and stderr. */
 function openFromAnotherProcess(dataDir: string) {
-  const script = `import('${join(root, 'src/store/sqlite/db.ts')}').then((m) => { m.openSqlite(${JSON.stringify(join(dataDir, 'nextbest.db'))}).close(); }).catch((e) => { console.error(e.code + ': ' + e.message); process.exit(7); });`;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, encoding: 'utf8' });
+  const script = `import('${built('src/store/sqlite/db.ts')}').then((m) => { m.openSqlite(${JSON.stringify(join(dataDir, 'nextbest.db'))}).close(); }).catch((e) => { console.error(e.code + ': ' + e.message); process.exit(7); });`;
+  const r = spawnSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' });
   return { status: r.status, stderr: r.stderr };
 }
 

@@ -3,10 +3,11 @@ import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { WorkerSqliteDecisionLog } from '../../src/store/sqlite/decisionLogWorker.js';
 import type { LoggedDecision } from '../../src/store/decisionLog.js';
+import { built } from '../helpers/built.js';
 
 const logPath = () => join(mkdtempSync(join(tmpdir(), 'nb-ring-')), 'decision-log.db');
 /** A decision whose record is `size` characters of mixed ASCII and multi-byte text, so frames vary and wrap anywhere. */
@@ -88,13 +89,13 @@ describe('the decision log hand-off ring (decision 0023)', () => {
 
   it('every acknowledged record is in the file after the process is killed mid-stream', async () => {
     const path = logPath();
-    const script = join(mkdtempSync(join(tmpdir(), 'nb-ring-crash-')), 'appender.mts');
+    const script = join(mkdtempSync(join(tmpdir(), 'nb-ring-crash-')), 'appender.mjs');
     // Appends in bursts; writes each id (synchronously) once its append resolved, and at the
     // 3,000th kills itself on the spot: with the writer mid-transaction on the records after it.
     writeFileSync(
       script,
       `import { writeSync } from 'node:fs';
-import { WorkerSqliteDecisionLog } from ${JSON.stringify(resolve('src/store/sqlite/decisionLogWorker.ts'))};
+import { WorkerSqliteDecisionLog } from ${JSON.stringify(built('src/store/sqlite/decisionLogWorker.ts'))};
 const log = new WorkerSqliteDecisionLog(${JSON.stringify(path)});
 let i = 0;
 let acked = 0;
@@ -107,7 +108,7 @@ for (;;) {
 }
 `,
     );
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     expect(await new Promise((r) => child.on('exit', (_code, signal) => r(signal)))).toBe('SIGKILL');
