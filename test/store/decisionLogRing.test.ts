@@ -92,17 +92,29 @@ describe('the decision log hand-off ring (decision 0023)', () => {
     const script = join(mkdtempSync(join(tmpdir(), 'nb-ring-crash-')), 'appender.mjs');
     // Appends in bursts; writes each id (synchronously) once its append resolved, and at the
     // 3,000th kills itself on the spot: with the writer mid-transaction on the records after it.
+    // The pipe to this process may be non-blocking: while it is full (this side reading slowly
+    // on a loaded machine) a write is EAGAIN, and is tried again until it goes through.
     writeFileSync(
       script,
       `import { writeSync } from 'node:fs';
 import { WorkerSqliteDecisionLog } from ${JSON.stringify(built('src/store/sqlite/decisionLogWorker.ts'))};
 const log = new WorkerSqliteDecisionLog(${JSON.stringify(path)});
+const say = (line) => {
+  for (;;) {
+    try {
+      writeSync(1, line);
+      return;
+    } catch (e) {
+      if (e.code !== 'EAGAIN') throw e;
+    }
+  }
+};
 let i = 0;
 let acked = 0;
 for (;;) {
   const burst = Array.from({ length: 1 + (i % 17) }, () => i++);
   await Promise.all(burst.map((k) => log.append({ decisionId: 'd' + k, customerId: 'c' + (k % 9), channel: 'email', decidedAt: k, catalogueVersion: 'v1', chosenActions: ['a'], record: { k, pad: 'x'.repeat(k % 3000) } }).then(() => {
-    writeSync(1, 'd' + k + '\\n');
+    say('d' + k + '\\n');
     if (++acked === 3000) process.kill(process.pid, 'SIGKILL');
   })));
 }
