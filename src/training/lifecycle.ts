@@ -12,7 +12,7 @@ import type { EventLog } from '../store/eventLog.js';
 import { alreadyChampion, modelNotFound, type ModelRecord, type ModelRegistry, type ModelSummary } from '../store/modelRegistry.js';
 import { iso, type SkippedModel, type TrainContext, type TrainedModel } from './context.js';
 import { checkModelDrift, labelOfModel } from './drift.js';
-import { familyOf, jobOfModel, MODEL_JOBS, runJob, type ModelJob } from './families/index.js';
+import { jobOfModel, MODEL_JOBS, runJob, type ModelJob } from './families/index.js';
 import { DAY_MS, type LabelWindow } from './labels.js';
 import { judgePromotion, promotionNote, PromotionRefused, type PromotionVerdict } from './promotion.js';
 import { Champions, type FeatureLookup, type ProfileScores } from './serving.js';
@@ -219,21 +219,17 @@ export class ModelLifecycle {
   private async promoteTrained(run: TrainRun, trained: readonly TrainedModel[]): Promise<ModelJob[]> {
     const refit = new Set<ModelJob>();
     for (const t of trained) {
-      const family = familyOf(t.name);
-      const record = family?.fittedOn ? await this.registry.get(t.id) : undefined;
-      if (family?.fittedOn && record) {
-        const champions = new Set((await this.registry.list({ stage: 'champion' })).map((m) => m.id));
-        const gone = family.fittedOn(record).filter((id) => !champions.has(id));
-        if (gone.length > 0) {
-          run.notPromoted.push({ id: t.id, reason: `fitted on ${gone.join(', ')}, which is not the champion now (fitted_on_champion)` });
-          // Fitted again only when this run's promotions may have replaced what it was fitted on.
-          if (family.job && run.promoted.length > 0) refit.add(family.job as ModelJob);
-          continue;
-        }
-      }
       // Automatic promotion is gated: a model no better than the base rate, or one the guard refuses, stays a candidate for a person to judge.
       const blocker = promotionBlocker(t);
       const verdict = await this.judge(t.id);
+      const stale = verdict.checks.find((c) => c.rule === 'fitted_on_champion' && !c.passed);
+      if (stale) {
+        run.notPromoted.push({ id: t.id, reason: `${stale.detail} (${stale.rule})` });
+        // Fitted again only when this run's promotions may have replaced what it was fitted on.
+        const job = jobOfModel(t.name);
+        if (job && run.promoted.length > 0) refit.add(job);
+        continue;
+      }
       if (blocker || !verdict.allowed) {
         run.notPromoted.push({ id: t.id, reason: [blocker, ...verdict.checks.filter((c) => !c.passed).map((c) => `${c.detail} (${c.rule})`)].filter((x) => x !== undefined).join('; ') });
         continue;

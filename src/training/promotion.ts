@@ -16,7 +16,7 @@ import type { EventLog } from '../store/eventLog.js';
 import type { ModelRecord, ModelRegistry } from '../store/modelRegistry.js';
 import { aucDifference, Z95 } from './aucInterval.js';
 import { recentRows, scoreRows } from './drift.js';
-import { familyOf, type PromotionRule } from './families/index.js';
+import { familyOf, fittedOnGone, type PromotionRule } from './families/index.js';
 
 /** Fewer positives than this in the test slice and the AUC is too noisy to sign off. */
 export const MIN_TEST_POSITIVES = 10;
@@ -27,7 +27,7 @@ export const MIN_MIXTURE_TEST_TAKE_UPS = 5;
 
 /** One rule of the guard and how the candidate did on it. */
 export interface PromotionCheck {
-  rule: 'enough_test_positives' | 'auc_above_chance' | 'beats_champion' | 'judged_by_card' | 'converged' | 'rates_identified' | 'beats_base_rate';
+  rule: 'enough_test_positives' | 'auc_above_chance' | 'beats_champion' | 'judged_by_card' | 'converged' | 'rates_identified' | 'beats_base_rate' | 'fitted_on_champion';
   passed: boolean;
   detail: string;
 }
@@ -71,6 +71,11 @@ export async function judgePromotion(deps: PromotionDeps, candidate: ModelRecord
       : rule === 'mixture_fit'
         ? mixtureChecks(candidate)
         : [{ rule: 'judged_by_card' as const, passed: true, detail: 'no held-out outcome to test: promoted on a person\'s reading of the card' }];
+  // A model fitted on another family's model (the retention mixture on a churn model) means something only beside that model.
+  if (familyOf(candidate.name)?.fittedOn) {
+    const gone = fittedOnGone(candidate, new Set((await deps.registry.list({ stage: 'champion' })).map((m) => m.id)));
+    checks.push({ rule: 'fitted_on_champion', passed: gone.length === 0, detail: gone.length === 0 ? 'fitted on the champions in service' : `fitted on ${gone.join(', ')}, which is not the champion now` });
+  }
   return { modelId: candidate.id, rule, allowed: checks.every((c) => c.passed), checks };
 }
 

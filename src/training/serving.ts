@@ -7,7 +7,7 @@
  */
 import type { StoredEvent } from '../core/events.js';
 import type { ModelRecord, ModelRegistry } from '../store/modelRegistry.js';
-import { FAMILIES, familyOf, type AnyFamily, type FeatureLookup, type ProfileScores, type ScoreInput, type ServedGbdt } from './families/index.js';
+import { FAMILIES, familyOf, fittedOnGone, type AnyFamily, type FeatureLookup, type ProfileScores, type ScoreInput, type ServedGbdt } from './families/index.js';
 import { propensity } from './families/propensity.js';
 
 export type { FeatureLookup, ProfileScores, ServedGbdt };
@@ -21,11 +21,14 @@ export class Champions {
   private constructor(
     /** What each family serves, by family key (absent: no champion). */
     private readonly served: ReadonlyMap<string, unknown>,
-    /** Champions that were not served: trained on other feature definitions, or fitted on another family's model that is no longer champion. */
-    readonly skipped: string[],
-    /** Why each skipped champion is not served, by model id. */
-    readonly skippedBecause: Readonly<Record<string, string>> = {},
+    /** Why each champion that is not served is not (trained on other feature definitions, or fitted on another family's model that is no longer champion), by model id. */
+    readonly skippedBecause: Readonly<Record<string, string>>,
   ) {}
+
+  /** Champions that were not served. */
+  get skipped(): string[] {
+    return Object.keys(this.skippedBecause);
+  }
 
   /**
    * Loads every champion, skipping feature-reading models trained on other definitions (they
@@ -33,7 +36,7 @@ export class Champions {
    * the champion any more (`fittedOn`: the retention mixture on a replaced churn model).
    */
   static async load(registry: ModelRegistry, definitionsHash: string): Promise<Champions> {
-    const records: [AnyFamily, ModelRecord][] = [];
+    const byFamily = new Map<AnyFamily, ModelRecord[]>();
     const skipped: Record<string, string> = {};
     const champions = await registry.list({ stage: 'champion' });
     const championIds = new Set(champions.map((s) => s.id));
@@ -45,16 +48,14 @@ export class Champions {
         continue;
       }
       const r = (await registry.get(s.id))!;
-      const gone = family.fittedOn?.(r).filter((id) => !championIds.has(id)) ?? [];
+      const gone = fittedOnGone(r, championIds);
       if (gone.length > 0) {
         skipped[s.id] = `fitted on ${gone.join(', ')}, which is no longer champion: train it again`;
         continue;
       }
-      records.push([family, r]);
+      byFamily.set(family, [...(byFamily.get(family) ?? []), r]);
     }
-    const byFamily = new Map<AnyFamily, ModelRecord[]>();
-    for (const [f, r] of records) byFamily.set(f, [...(byFamily.get(f) ?? []), r]);
-    return new Champions(new Map([...byFamily].map(([f, rs]) => [f.key, f.load(rs)])), Object.keys(skipped), skipped);
+    return new Champions(new Map([...byFamily].map(([f, records]) => [f.key, f.load(records)])), skipped);
   }
 
   /** The model ids in service. */

@@ -3,19 +3,24 @@ import { ManualClock } from '../../src/core/clock.js';
 import { createEngine, type Engine } from '../../src/engine.js';
 import { DAY, registerChurnModel, retentionBank, START } from '../training/retentionBank.js';
 
+/** An engine on the built-in catalogue, 201 days after START, holding a generated retention bank. */
+async function bankEngine(o: Parameters<typeof retentionBank>[0]): Promise<Engine> {
+  const engine = await createEngine({ store: 'memory', log: { level: 'silent' } }, { clock: new ManualClock(new Date(START + 201 * DAY).toISOString()) });
+  const events = retentionBank(o);
+  await engine.upsertCustomers([...new Set(events.map((e) => e.customerId))].map((customerId) => ({ customerId, dateOfBirth: '1980-01-01', riskTolerance: 'medium' as const, consents: { marketing: true, personalised_offers: true } })));
+  const report = await engine.ingest(events);
+  expect(report.rejected).toBe(0);
+  await engine.consumers.caughtUp(30_000);
+  return engine;
+}
+
 describe('production serves scores.leaving_given_retention from the retention family', () => {
   let engine: Engine | undefined;
   afterAll(async () => engine?.close());
 
   it('trains on the catalogue’s retention offers, and a decision carries the score in its inputs and record', async () => {
-    engine = await createEngine({ store: 'memory', log: { level: 'silent' } }, { clock: new ManualClock(new Date(START + 201 * DAY).toISOString()) });
     // The built-in catalogue values ret_loyalty_rate as retention: its offers train the family; savings_easy_access's do not.
-    const events = retentionBank({ customers: 1500, seed: 7, stayers: 0.03, leavers: 0.45 });
-    const ids = [...new Set(events.map((e) => e.customerId))];
-    await engine.upsertCustomers(ids.map((customerId) => ({ customerId, dateOfBirth: '1980-01-01', riskTolerance: 'medium', consents: { marketing: true, personalised_offers: true } })));
-    const report = await engine.ingest(events);
-    expect(report.rejected).toBe(0);
-    await engine.consumers.caughtUp(30_000);
+    engine = await bankEngine({ customers: 1500, seed: 7, stayers: 0.03, leavers: 0.45 });
     const churnId = await registerChurnModel(engine.models.register, engine.features.version, new Date(START).toISOString());
     await engine.models.promote(churnId, { force: 'a hand-made churn model whose scores the test knows' });
     // Before a retention champion: no score, so the catalogue falls back to the churn risk.
@@ -52,12 +57,8 @@ describe('production serves scores.leaving_given_retention from the retention fa
   }, 120_000);
 
   it('a run that promotes a new churn model fits the mixture again on it, instead of promoting the one fitted on the old', async () => {
-    const e = await createEngine({ store: 'memory', log: { level: 'silent' } }, { clock: new ManualClock(new Date(START + 201 * DAY).toISOString()) });
+    const e = await bankEngine({ customers: 1500, seed: 7, stayers: 0.03, leavers: 0.45 });
     try {
-      const events = retentionBank({ customers: 1500, seed: 7, stayers: 0.03, leavers: 0.45 });
-      await e.upsertCustomers([...new Set(events.map((x) => x.customerId))].map((customerId) => ({ customerId, dateOfBirth: '1980-01-01', riskTolerance: 'medium' as const, consents: { marketing: true, personalised_offers: true } })));
-      await e.ingest(events);
-      await e.consumers.caughtUp(30_000);
       const old = await registerChurnModel(e.models.register, e.features.version, new Date(START).toISOString());
       await e.models.promote(old, { force: 'a hand-made churn model the run will replace' });
       const run = await e.trainModels({ models: ['churn', 'retention'], promote: true });
@@ -75,18 +76,16 @@ describe('production serves scores.leaving_given_retention from the retention fa
   }, 120_000);
 
   it('a mixture fitted on a churn model that is not the champion is not promoted by a training run, and says why', async () => {
-    const e = await createEngine({ store: 'memory', log: { level: 'silent' } }, { clock: new ManualClock(new Date(START + 201 * DAY).toISOString()) });
+    const e = await bankEngine({ customers: 600, seed: 8, stayers: 0.05, leavers: 0.5 });
     try {
-      const events = retentionBank({ customers: 600, seed: 8, stayers: 0.05, leavers: 0.5 });
-      await e.upsertCustomers([...new Set(events.map((x) => x.customerId))].map((customerId) => ({ customerId, dateOfBirth: '1980-01-01', riskTolerance: 'medium' as const, consents: { marketing: true, personalised_offers: true } })));
-      await e.ingest(events);
-      await e.consumers.caughtUp(30_000);
       // A churn candidate and no churn champion: the mixture is fitted on the candidate, which serving would not pair it with.
       const churn = await registerChurnModel(e.models.register, e.features.version, new Date(START).toISOString());
       const run = await e.trainModels({ models: ['retention'], promote: true });
       expect(run.promoted).toEqual([]);
       expect(run.trained.map((t) => t.metrics.churnModel)).toEqual([churn]);
       expect(run.notPromoted.map((n) => n.reason)).toEqual([`fitted on ${churn}, which is not the champion now (fitted_on_champion)`]);
+      // The rule is the promotion guard's: a person's promote meets it too.
+      await expect(e.models.promote(run.trained[0]!.id)).rejects.toMatchObject({ issues: expect.arrayContaining([expect.objectContaining({ rule: 'fitted_on_champion' })]) });
     } finally {
       await e.close();
     }

@@ -48,6 +48,7 @@ describe('the retention take-up family', () => {
       ['rates_identified', true],
       ['enough_test_positives', true],
       ['beats_base_rate', true],
+      ['fitted_on_champion', true],
     ]);
     await lc.promote(id);
     const m = (await lc.get(id))!;

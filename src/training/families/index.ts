@@ -4,6 +4,7 @@
  * checks ask them for labels, and decision rules read the scores they expose. Adding a
  * family is a new module in this folder and a line here.
  */
+import type { ModelRecord } from '../../store/modelRegistry.js';
 import type { SkippedModel, TrainContext, TrainedModel } from '../context.js';
 import { activity } from './activity.js';
 import { churn } from './churn.js';
@@ -33,6 +34,11 @@ export const MODEL_JOBS: readonly ModelJob[] = FAMILIES.flatMap((f): ModelJob[] 
 /** The family a registry name belongs to. */
 export function familyOf(name: string): AnyFamily | undefined {
   return (FAMILIES as readonly AnyFamily[]).find((f) => f.owns(name));
+}
+
+/** The models `record` was fitted on (its family's `fittedOn`) that are not among `champions`: while any is, it means nothing served. */
+export function fittedOnGone(record: ModelRecord, champions: ReadonlySet<string>): string[] {
+  return familyOf(record.name)?.fittedOn?.(record).filter((id) => !champions.has(id)) ?? [];
 }
 
 /** The job that (re)trains a model of this registry name. */
