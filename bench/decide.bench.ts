@@ -18,6 +18,7 @@ import { MemoryContactStore } from '../src/store/memory/contactStore.js';
 import { MemoryDecisionLog } from '../src/store/memory/decisionLog.js';
 import { catalogue50, customerFor, FEATURES, MODEL_PARAMS, profileFor, root, trainingData, trainModel } from './decideFixtures.js';
 import type { Bench, BenchRow } from './harness.js';
+import { PYTHON, shapAgainstXgboost, shapCpuUs, xgboostVersion } from './xgboostPeer.js';
 
 const bench: Bench = {
   name: 'decide',
@@ -209,12 +210,7 @@ print(json.dumps({"us": us, "version": xgb.__version__}))
  * our own model. Null without /usr/bin/python3 and xgboost.
  */
 function treeShapFloor(own: Parameters<typeof flatten>[0], profiles: Record<string, number | null>[], loops: number): { oursUs: number; xgbUs: number; ownUs: number; maxDiff: number; version: string } | null {
-  const py = '/usr/bin/python3';
-  try {
-    execFileSync(py, ['-c', 'import xgboost'], { stdio: 'ignore' });
-  } catch {
-    return null;
-  }
+  if (!xgboostVersion()) return null;
   const P = FEATURES.length;
   const R = new Float64Array(profiles.length * P);
   profiles.forEach((p, i) => FEATURES.forEach((f, j) => (R[i * P + j] = p[f] ?? Number.NaN)));
@@ -226,25 +222,11 @@ function treeShapFloor(own: Parameters<typeof flatten>[0], profiles: Record<stri
     w('y', data.label);
     w('R', R);
     writeFileSync(join(dir, 'run.py'), XGB_SHAP_PY);
-    const out = JSON.parse(execFileSync(py, [join(dir, 'run.py'), dir, String(P), String(own.trees.length), String(loops), String(MODEL_PARAMS.maxDepth), String(MODEL_PARAMS.learningRate)], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } })) as { us: number; version: string };
+    const out = JSON.parse(execFileSync(PYTHON, [join(dir, 'run.py'), dir, String(P), String(own.trees.length), String(loops), String(MODEL_PARAMS.maxDepth), String(MODEL_PARAMS.learningRate)], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } })) as { us: number; version: string };
     const b = readFileSync(join(dir, 'contribs'));
     const contribs = new Float64Array(b.buffer, b.byteOffset, b.byteLength / 8);
-    const theirs = treeExplainer(importXgboost(JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'))));
-    let maxDiff = 0;
-    for (let i = 0; i < profiles.length; i++) {
-      const c = theirs.contributions(R, i * P);
-      for (let j = 0; j <= P; j++) maxDiff = Math.max(maxDiff, Math.abs(c[j]! - contribs[i * (P + 1) + j]!));
-    }
-    if (!(maxDiff < 1e-3)) throw new Error(`TreeSHAP floor: our contributions on XGBoost's model differ from pred_contribs by ${maxDiff}`);
-    const perRow = (ex: ReturnType<typeof treeExplainer>) => {
-      let sink = 0;
-      const c0 = process.cpuUsage();
-      for (let k = 0; k < loops; k++) for (let i = 0; i < profiles.length; i++) sink += ex.contributions(R, i * P)[0]!;
-      const c = process.cpuUsage(c0);
-      if (!Number.isFinite(sink)) throw new Error('TreeSHAP floor: non-finite contributions');
-      return (c.user + c.system) / (loops * profiles.length);
-    };
-    return { oursUs: perRow(theirs), xgbUs: out.us, ownUs: perRow(treeExplainer(own)), maxDiff, version: out.version };
+    const theirs = shapAgainstXgboost(treeExplainer(importXgboost(JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')))), R, P, profiles.length, contribs, loops);
+    return { oursUs: theirs.us, xgbUs: out.us, ownUs: shapCpuUs(treeExplainer(own), R, P, profiles.length, loops), maxDiff: theirs.maxDiff, version: out.version };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

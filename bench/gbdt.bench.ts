@@ -18,9 +18,9 @@ import { recursiveExplainer, treeExplainer, type Explainer } from '../src/models
 import { auc } from '../src/models/metrics/index.js';
 import { encodeRows, inferEncoding } from '../src/models/tabular.js';
 import type { Bench, BenchRow } from './harness.js';
+import { PYTHON, shapAgainstXgboost, xgboostVersion } from './xgboostPeer.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const PYTHON = '/usr/bin/python3';
 const PARAMS = { max_depth: 6, eta: 0.1, lambda: 1, min_child_weight: 1, max_bin: 256, base_score: 0.5 };
 
 interface Split {
@@ -133,13 +133,6 @@ if latency:
 print(json.dumps(out))
 `;
 
-function xgboostAvailable(): string | null {
-  try {
-    return execFileSync(PYTHON, ['-c', 'import xgboost, sklearn; print(xgboost.__version__)'], { encoding: 'utf8' }).trim();
-  } catch {
-    return null;
-  }
-}
 
 interface XgbRun {
   seconds: number[];
@@ -229,23 +222,7 @@ function shapLatency(s: Split, model: GbdtModel, quick: boolean): { recursiveUs:
 
 /** Our TreeSHAP tables on XGBoost's own trees: CPU µs per row and the largest difference from its contributions. */
 function shapOnXgboostTrees(s: Split, modelJson: unknown, contribs: Float64Array, quick: boolean): { us: number; maxDiff: number } {
-  const model = importXgboost(modelJson);
-  const ex = treeExplainer(model);
-  const nF = s.test.nFeatures;
-  const n = Math.min(500, s.test.nRows);
-  let maxDiff = 0;
-  for (let i = 0; i < n; i++) {
-    const c = ex.contributions(s.test.values, i * nF);
-    for (let j = 0; j <= nF; j++) maxDiff = Math.max(maxDiff, Math.abs(c[j]! - contribs[i * (nF + 1) + j]!));
-  }
-  if (!(maxDiff < 1e-3)) throw new Error(`TreeSHAP on XGBoost's trees differs from pred_contribs by ${maxDiff}`);
-  const loops = quick ? 2 : 10;
-  let sink = 0;
-  const c0 = process.cpuUsage();
-  for (let k = 0; k < loops; k++) for (let i = 0; i < n; i++) sink += ex.contributions(s.test.values, i * nF)[0]!;
-  const c = process.cpuUsage(c0);
-  if (sink === 42) process.stderr.write('');
-  return { us: (c.user + c.system) / (loops * n), maxDiff };
+  return shapAgainstXgboost(treeExplainer(importXgboost(modelJson)), s.test.values, s.test.nFeatures, Math.min(500, s.test.nRows), contribs, quick ? 2 : 10);
 }
 
 const bench: Bench = {
@@ -253,7 +230,7 @@ const bench: Bench = {
   async run({ quick }) {
     const rows: BenchRow[] = [];
     const notes: string[] = [];
-    const version = xgboostAvailable();
+    const version = xgboostVersion(['sklearn']);
     if (version) notes.push(`XGBoost ${version} via ${PYTHON}, nthread=1, tree_method=hist, same data and parameters, run in this process's bench (interleaved with ours).`);
     else notes.push(`XGBoost is not available (${PYTHON} -c "import xgboost" failed): our figures only.`);
     notes.push('Parameters: max_depth 6, eta 0.1, lambda 1, min_child_weight 1, max_bin 256, base_score 0.5, binary log loss; ours depth-wise like XGBoost.');

@@ -10,7 +10,7 @@
  * (below); garbage collection and idle are V8's own, and what names no part is "other".
  *
  *   npx tsx --cpu-prof --cpu-prof-dir=/tmp/p bench/profile-decide.ts 20000
- *   npx tsx bench/profileParts.ts /tmp/p [--samples N]
+ *   npx tsx bench/profileParts.ts /tmp/p [--part REGEX]   (REGEX: list the innermost frames of those parts)
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,7 +45,6 @@ const PARTS: [string, RegExp][] = [
   ['stores and log', /src\/store\//],
   ['features (profile reads)', /src\/features\//],
   ['HTTP (Fastify, routes, auth)', /node_modules\/(fastify|find-my-way|light-my-request|avvio|@fastify)|src\/server\//],
-  ['JSON', /^JSON|stringify|parse/],
 ];
 
 function latestProfile(dir: string): CpuProfile {
@@ -80,7 +79,9 @@ for (const n of p.nodes) {
       if (name === '(garbage collector)') part = 'garbage collection';
       else if (name === '(idle)') part = 'idle';
       else if (name === '(program)') part = 'V8 (program)';
-      else for (const [label, re] of PARTS) if (re.test(f.url) || (label === 'JSON' && re.test(name) && f.url === '')) { part = label; break; }
+      // JSON.stringify and JSON.parse are natives: no url, known by name.
+      else if (f.url === '' && (name === 'stringify' || name === 'parse')) part = 'JSON';
+      else for (const [label, re] of PARTS) if (re.test(f.url)) { part = label; break; }
     }
     if (windowPattern.test(`${f.functionName} ${f.url}`)) decision = true;
   }
@@ -119,7 +120,6 @@ if (partArg > 0) {
     const k = `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.split('/').slice(-2).join('/')}`;
     frames.set(k, (frames.get(k) ?? 0) + (p.timeDeltas[i] ?? 0));
   }
-  process.stdout.write(`
-parts matching ${want}, by innermost frame:\n`);
+  process.stdout.write(`\nparts matching ${want}, by innermost frame:\n`);
   for (const [k, t] of [...frames].sort((a, b) => b[1] - a[1]).slice(0, 25)) process.stdout.write(`${((100 * t) / busy).toFixed(1).padStart(5)}% ${k}\n`);
 }
