@@ -39,3 +39,35 @@ describe('sqlite bodyPages', () => {
     }
   });
 });
+
+describe('sqlite consent changes served from memory', () => {
+  const consent = (id: string, c: string, at: string, granted: boolean): BankEvent => ({ eventId: id, customerId: c, occurredAt: at, schemaVersion: 1, type: 'consent_change', payload: { purpose: 'marketing', granted } }) as BankEvent;
+  const item = (e: BankEvent) => ({ event: e, body: JSON.stringify(e), t: Date.parse(e.occurredAt) });
+  /** The file's answer, read past the memory (any other query shape reads the file). */
+  const fromFile = (log: SqliteEventLog, c: string) => log.readCustomer(c, { types: ['consent_change'], fromT: 0 });
+  const read = (log: SqliteEventLog, c: string) => log.readCustomer(c, { types: ['consent_change'] });
+
+  it('gives what the file holds after appends, an erasure and a purge, and its events cannot be changed by a reader', async () => {
+    const log = new SqliteEventLog(openSqlite(join(mkdtempSync(join(tmpdir(), 'nb-log-')), 'db.sqlite')));
+    expect(await read(log, 'c1')).toEqual([]); // kept as none
+    await log.appendMany([item(consent('a', 'c1', '2026-01-01T00:00:00Z', true)), item({ eventId: 'l', customerId: 'c1', occurredAt: '2026-01-01T00:00:01Z', schemaVersion: 1, type: 'login', payload: { channel: 'web' } } as BankEvent)], 5);
+    expect(await read(log, 'c1')).toEqual(await fromFile(log, 'c1'));
+    expect((await read(log, 'c1')).map((e) => e.event.eventId)).toEqual(['a']);
+    await log.appendMany([item(consent('b', 'c1', '2025-12-31T00:00:00Z', false)), item(consent('c', 'c2', '2026-01-02T00:00:00Z', true))], 6);
+    expect((await read(log, 'c1')).map((e) => e.event.eventId)).toEqual(['b', 'a']); // time order, as the file gives it
+    expect(await read(log, 'c2')).toEqual(await fromFile(log, 'c2'));
+    // A reader gets its own array; the events are shared and frozen.
+    const got = await read(log, 'c1');
+    got.pop();
+    expect((await read(log, 'c1')).length).toBe(2);
+    expect(() => {
+      (got[0]!.event as { customerId: string }).customerId = 'x';
+    }).toThrow(TypeError);
+    await log.eraseCustomer('c1');
+    expect(await read(log, 'c1')).toEqual([]);
+    expect(await read(log, 'c2')).toHaveLength(1);
+    await log.purgeType('consent_change', Date.parse('2026-02-01T00:00:00Z'));
+    expect(await read(log, 'c2')).toEqual([]);
+    await log.close();
+  });
+});

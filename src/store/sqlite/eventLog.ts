@@ -44,7 +44,28 @@ function partialIndexFor(q: EventQuery): string {
   return q.types?.length === 1 && q.types[0] === 'consent_change' ? ' INDEXED BY events_consent' : '';
 }
 
-/** The event log in an SQLite file (embedded default). One transaction, one fsync, per batch. */
+/** How many customers' consent changes are kept in memory (the first kept go first). */
+const CONSENT_CACHE_CUSTOMERS = 100_000;
+
+/** A query for a customer's consent changes alone, over all time: the one every decision makes. */
+const consentsOnly = (q: EventQuery): boolean => q.types?.length === 1 && q.types[0] === 'consent_change' && q.fromT === undefined && q.toT === undefined;
+
+/** Freezes a parsed event all the way down: cached events are shared by every reader. */
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    for (const k of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[k]);
+    Object.freeze(v);
+  }
+  return v;
+}
+
+/**
+ * The event log in an SQLite file (embedded default). One transaction, one fsync, per batch.
+ * Every decision reads its customer's consent changes: those reads are served from memory
+ * (a query and a JSON parse per decision otherwise). Exact, because this process is the only
+ * writer of the file (decision 0006) and every write of consent changes goes through here:
+ * an append of one, an erasure or a purge of the type drops what it changes.
+ */
 export class SqliteEventLog implements EventLog {
   private readonly insert;
   private readonly existing;
@@ -53,6 +74,8 @@ export class SqliteEventLog implements EventLog {
   private readonly eraseTx;
   /** Queries are built from a few shapes: each is prepared once. */
   private readonly statements = new Map<string, Statement<unknown[]>>();
+  /** Customers' consent changes as the file holds them, frozen (`readCustomer` hands out new arrays of them). */
+  private readonly consents = new Map<string, readonly StoredEvent[]>();
 
   constructor(private readonly db: SqliteDb) {
     this.insert = db.prepare(
@@ -90,13 +113,28 @@ export class SqliteEventLog implements EventLog {
 
   async appendMany(items: readonly AppendItem[], recordedAt: number): Promise<AppendOutcome[]> {
     if (items.length === 0) return [];
-    return this.appendTx.immediate(items, recordedAt);
+    try {
+      return this.appendTx.immediate(items, recordedAt);
+    } finally {
+      for (const item of items) if (item.event.type === 'consent_change') this.consents.delete(item.event.customerId);
+    }
   }
 
   async readCustomer(customerId: string, query: EventQuery = {}): Promise<StoredEvent[]> {
+    const consents = consentsOnly(query);
+    if (consents) {
+      const hit = this.consents.get(customerId);
+      if (hit) return hit.slice();
+    }
     const params: unknown[] = [customerId];
     const sql = `SELECT seq, t, recorded_at, body FROM events ${where(query, params, ['customer_id = ?'])} ORDER BY t, seq`;
-    return (this.statement(sql).all(...params) as EventRow[]).map(toStored);
+    const events = (this.statement(sql).all(...params) as EventRow[]).map(toStored);
+    if (consents) {
+      if (this.consents.size >= CONSENT_CACHE_CUSTOMERS) this.consents.delete(this.consents.keys().next().value!);
+      for (const e of events) deepFreeze(e);
+      this.consents.set(customerId, Object.freeze(events.slice()));
+    }
+    return events;
   }
 
   async *scan(options: ScanOptions = {}): AsyncIterable<StoredEvent[]> {
@@ -142,6 +180,7 @@ export class SqliteEventLog implements EventLog {
   }
 
   async purgeType(type: EventType, beforeT: number): Promise<number> {
+    if (type === 'consent_change') this.consents.clear();
     return this.db.prepare('DELETE FROM events WHERE type = ? AND t < ?').run(type, beforeT).changes;
   }
 
@@ -150,6 +189,7 @@ export class SqliteEventLog implements EventLog {
   }
 
   async eraseCustomer(customerId: string): Promise<number> {
+    this.consents.delete(customerId);
     return this.eraseTx.immediate(customerId);
   }
 
