@@ -156,7 +156,9 @@ for (;;) {
     const maxWal = await appendBursts(log, path, 0, 2500);
     const stats = (log as unknown as { checkpointer: { stats: { runs: number; catchUps: number; errors: number } } }).checkpointer.stats;
     expect(stats.runs).toBeGreaterThan(5);
-    expect(stats.catchUps).toBeGreaterThan(0);
+    // Whether the writer had to catch up depends on whether a run found the WAL fully copied in a
+    // pause between bursts (then the next write starts it over): it did not when both cores were
+    // busy with other work. The bound holds either way; checkpointer.test.ts makes the catch-up happen.
     expect(stats.errors).toBe(0);
     expect(maxWal).toBeLessThan(6 * 1024 * 1024);
     expect(await log.count()).toBe(2500);
