@@ -8,23 +8,18 @@
  *
  *   npx tsx bench/qualityDiag.ts default 3 [days]
  */
-import { readFileSync } from 'node:fs';
-import { parseCatalogueYaml } from '../src/index.js';
-import { enginePolicy, RecentDecisionLog, trainTwinScorer, twinProfile } from '../src/simulation/enginePolicy.js';
+import { enginePolicy, RecentDecisionLog, twinProfile } from '../src/simulation/enginePolicy.js';
 import { runClosedLoop, type CustomerView, type NamedPolicy } from '../src/simulation/closedLoop.js';
-import { loadScenario } from '../src/simulation/index.js';
-import { DEFAULT_RETRAIN, TwinRetrainer, type LabelledOffer } from '../src/simulation/twinRetrain.js';
+import { TwinRetrainer, type LabelledOffer } from '../src/simulation/twinRetrain.js';
 import { ACTION_FAMILIES } from '../src/simulation/offers.js';
 import { acceptedValue, CONTACT_COST_GBP, HARM_COST_GBP } from '../src/simulation/yardstick.js';
-import { TRAINING_SEED_OFFSET } from '../src/simulation/compare.js';
+import { qualitySetup } from './qualitySetup.js';
 
 const [scen = 'default', seedArg = '1', daysArg = '90'] = process.argv.slice(2);
 const seed = Number(seedArg);
 const days = Number(daysArg);
-const input = { ...loadScenario(`scenarios/${scen}.yaml`), seed, days, customers: 2000 };
 // CATALOGUE=path tries another catalogue (an A/B of catalogue changes on the same run).
-const catalogue = parseCatalogueYaml(readFileSync(process.env.CATALOGUE ?? 'catalogue/default.yaml', 'utf8'));
-const trained = await trainTwinScorer(input, { days: 90, seed: seed + TRAINING_SEED_OFFSET });
+const { input, catalogue, trained, retrain } = await qualitySetup(scen, seed, days);
 
 /** Keeps every offer the engine made (the retrainer itself drops those past its window). */
 class RecordingRetrainer extends TwinRetrainer {
@@ -34,7 +29,7 @@ class RecordingRetrainer extends TwinRetrainer {
     this.all.set(`${offer.group}|${offer.day}`, offer);
   }
 }
-const retrainer = new RecordingRetrainer(trained.exploration, trained.models, { ...DEFAULT_RETRAIN, seed: seed + TRAINING_SEED_OFFSET });
+const retrainer = new RecordingRetrainer(trained.exploration, trained.models, retrain);
 const engine = enginePolicy(catalogue, trained.scorer, 'engine', trained.scores, retrainer, { log: new RecentDecisionLog() });
 const seen = new Map<string, CustomerView>();
 const policy: NamedPolicy = { ...engine, decide: (view, ctx) => { seen.set(`${view.customerId}|${ctx.day}`, view); return engine.decide(view, ctx); } };

@@ -8,18 +8,14 @@
  *
  *   npx tsx bench/qualityGaps.ts default 1
  */
-import { readFileSync } from 'node:fs';
-import { parseCatalogueYaml } from '../src/index.js';
-import { enginePolicy, RecentDecisionLog, trainTwinScorer } from '../src/simulation/enginePolicy.js';
+import { enginePolicy, RecentDecisionLog } from '../src/simulation/enginePolicy.js';
 import { runClosedLoop, type NamedPolicy } from '../src/simulation/closedLoop.js';
-import { loadScenario } from '../src/simulation/index.js';
 import { REFERENCE_POLICIES } from '../src/simulation/policies.js';
-import { TwinRetrainer, DEFAULT_RETRAIN } from '../src/simulation/twinRetrain.js';
+import { TwinRetrainer } from '../src/simulation/twinRetrain.js';
 import { acceptedValue, CONTACT_COST_GBP, HARM_COST_GBP } from '../src/simulation/yardstick.js';
+import { qualitySetup } from './qualitySetup.js';
 const [scen = 'default', seed = '1'] = process.argv.slice(2);
-const input = { ...loadScenario(`scenarios/${scen}.yaml`), seed: Number(seed), days: 90, customers: 2000 };
-const catalogue = parseCatalogueYaml(readFileSync('catalogue/default.yaml', 'utf8'));
-const trained = await trainTwinScorer(input, { days: 90, seed: Number(seed) + 1000 });
+const { input, catalogue, trained, retrain } = await qualitySetup(scen, Number(seed), 90);
 type T = { offers: number; accepted: number; value: number; cost: number; harm: number };
 async function tally(p: NamedPolicy) {
   const group = new Map<string, string>();
@@ -36,7 +32,7 @@ async function tally(p: NamedPolicy) {
   } });
   return out;
 }
-const retrainer = new TwinRetrainer(trained.exploration, trained.models, { ...DEFAULT_RETRAIN, seed: Number(seed) + 1000 });
+const retrainer = new TwinRetrainer(trained.exploration, trained.models, retrain);
 const e = await tally(enginePolicy(catalogue, trained.scorer, 'engine', trained.scores, retrainer, { log: new RecentDecisionLog() }));
 const o = await tally(REFERENCE_POLICIES['oracle-value']!);
 const keys = [...new Set([...e.keys(), ...o.keys()])].sort();

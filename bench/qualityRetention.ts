@@ -7,20 +7,15 @@
  *
  *   npx tsx bench/qualityRetention.ts default 3
  */
-import { readFileSync } from 'node:fs';
-import { parseCatalogueYaml } from '../src/index.js';
-import { enginePolicy, RecentDecisionLog, trainTwinScorer } from '../src/simulation/enginePolicy.js';
+import { enginePolicy, RecentDecisionLog } from '../src/simulation/enginePolicy.js';
 import { runClosedLoop, type NamedPolicy } from '../src/simulation/closedLoop.js';
-import { loadScenario } from '../src/simulation/index.js';
-import { DEFAULT_RETRAIN, TwinRetrainer } from '../src/simulation/twinRetrain.js';
-import { TRAINING_SEED_OFFSET } from '../src/simulation/compare.js';
+import { TwinRetrainer } from '../src/simulation/twinRetrain.js';
+import { qualitySetup } from './qualitySetup.js';
 
 const [scen = 'default', seedArg = '1'] = process.argv.slice(2);
 const seed = Number(seedArg);
-const input = { ...loadScenario(`scenarios/${scen}.yaml`), seed, days: 90, customers: 2000 };
-const catalogue = parseCatalogueYaml(readFileSync(process.env.CATALOGUE ?? 'catalogue/default.yaml', 'utf8'));
-const trained = await trainTwinScorer(input, { days: 90, seed: seed + TRAINING_SEED_OFFSET });
-const retrainer = new TwinRetrainer(trained.exploration, trained.models, { ...DEFAULT_RETRAIN, seed: seed + TRAINING_SEED_OFFSET });
+const { input, catalogue, trained, retrain } = await qualitySetup(scen, seed, 90);
+const retrainer = new TwinRetrainer(trained.exploration, trained.models, retrain);
 // Why a leaver with a high churn score got no retention offer: the retention actions' trace in each such decision.
 const watching = new Set<string>();
 const whyNot = new Map<string, number>();

@@ -1,0 +1,20 @@
+/**
+ * What the quality diagnostics (qualityDiag, qualityGaps, qualityRetention) share with
+ * `decide compare`: the scenario at 2,000 customers, the catalogue (`CATALOGUE=path` tries
+ * another one: an A/B of catalogue changes on the same run) and the engine's models trained
+ * on the exploration run of seed + TRAINING_SEED_OFFSET, as the compare's engine arm has them.
+ */
+import { readFileSync } from 'node:fs';
+import { parseCatalogueYaml } from '../src/index.js';
+import { trainTwinScorer } from '../src/simulation/enginePolicy.js';
+import { loadScenario } from '../src/simulation/index.js';
+import { TRAINING_SEED_OFFSET } from '../src/simulation/compare.js';
+import { DEFAULT_RETRAIN, type RetrainOptions } from '../src/simulation/twinRetrain.js';
+
+export async function qualitySetup(scen: string, seed: number, days: number) {
+  const input = { ...loadScenario(`scenarios/${scen}.yaml`), seed, days, customers: 2000 };
+  const catalogue = parseCatalogueYaml(readFileSync(process.env.CATALOGUE ?? 'catalogue/default.yaml', 'utf8'));
+  const trained = await trainTwinScorer(input, { days: 90, seed: seed + TRAINING_SEED_OFFSET });
+  const retrain: RetrainOptions = { ...DEFAULT_RETRAIN, seed: seed + TRAINING_SEED_OFFSET };
+  return { input, catalogue, trained, retrain };
+}
