@@ -10,11 +10,11 @@
  * per family wall and CPU time (all threads, and the main thread alone on Linux) and the load average. Models are registered as candidates in
  * that data dir; `--append` adds events to it.
  */
-import { readFileSync, rmSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BankEvent } from '../src/core/events.js';
 import { createEngine, loadConfig, MODEL_JOBS } from '../src/index.js';
+import { engineLog, load, scanFloor, timed } from './trainingRun.js';
 
 const args = process.argv.slice(2);
 const dir = args.find((a) => !a.startsWith('--') && !/^\d+$/.test(a));
@@ -31,24 +31,6 @@ if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw
 if (!fromLog && !args.includes('--keep')) rmSync(join(dir, 'training-snapshot'), { recursive: true, force: true });
 
 const engine = await createEngine(loadConfig('nextbest.config.yaml', process.env, { dataDir: dir, log: { level: 'warn' } }));
-const load = () => loadavg()[0]!.toFixed(1);
-/** CPU seconds of the main thread alone (Linux: /proc/self/task/PID/stat utime + stime), NaN elsewhere: the critical path when workers boost. */
-const mainThreadCpu = (): number => {
-  try {
-    const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-};
-const timed = async <T>(f: () => Promise<T>): Promise<{ value: T; wall: number; cpu: number; main: number; load: string }> => {
-  const t0 = performance.now();
-  const c0 = process.cpuUsage();
-  const m0 = mainThreadCpu();
-  const value = await f();
-  const c = process.cpuUsage(c0);
-  return { value, wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6, main: mainThreadCpu() - m0, load: load() };
-};
 const line = (name: string, r: { wall: number; cpu: number; main?: number; load: string }, extra = '') =>
   process.stdout.write(`${name.padEnd(26)} wall ${r.wall.toFixed(1).padStart(6)} s  cpu ${r.cpu.toFixed(1).padStart(6)} s  main thread ${(r.main ?? Number.NaN).toFixed(1).padStart(5)} s  load ${r.load}${extra ? `  ${extra}` : ''}\n`);
 const dataOf = (d: { action?: string; reason?: string; rows?: number; appended?: number; seconds?: number; source: string }) => JSON.stringify(d);
@@ -56,15 +38,8 @@ const dataOf = (d: { action?: string; reason?: string; rows?: number; appended?:
 try {
   const events = await engine.stats();
   process.stdout.write(`data dir ${dir}: ${events.events.toLocaleString('en-GB')} events, ${events.customers.toLocaleString('en-GB')} customers; ${fromLog ? 'from the log (every job scans it)' : 'from the columnar snapshot'}\n`);
-  // The engine's own log (a bench may look inside; the floor must be the same store the jobs read).
-  const log = (engine as unknown as { parts: { backend: { eventLog: import('../src/store/eventLog.js').EventLog } } }).parts.backend.eventLog;
-  const floor = args.includes('--no-floor')
-    ? { value: 0, wall: Number.NaN, cpu: Number.NaN, main: Number.NaN, load: load() }
-    : await timed(async () => {
-        let n = 0;
-        for await (const page of log.scan({ batchSize: 20_000 })) n += page.length;
-        return n;
-      });
+  const log = engineLog(engine);
+  const floor = args.includes('--no-floor') ? { value: 0, wall: Number.NaN, cpu: Number.NaN, main: Number.NaN, load: load() } : await scanFloor(engine);
   line('floor: one log scan', floor, `${floor.value} events parsed`);
   let total = { wall: 0, cpu: 0, main: 0 };
   if (!fromLog) {
