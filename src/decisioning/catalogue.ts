@@ -190,6 +190,12 @@ export const Catalogue = z
             vulnerable: z.number().min(0).max(1).default(0),
             /** Chance of harm when the product's risk is above the customer's risk tolerance. */
             aboveRiskTolerance: z.number().min(0).max(1).default(0),
+            /**
+             * CEL giving a chance (0..1) of harm the record cannot show yet, for this customer now:
+             * a short history, say, where stress and arrears have had no time to appear
+             * (`profile.days_since_first_seen < 60.0 ? 0.1 : 0.0`). Credit and products with risk only, like `vulnerable`.
+             */
+            unseen: Cel.optional(),
           })
           .strict()
           .prefault({}),

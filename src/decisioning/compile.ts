@@ -66,7 +66,7 @@ export interface CompiledCatalogue {
   /** Every `profile.x`, `scores.x` and `context.x` the rules read: absent ones are filled (NaN / "") so rules never throw on them. */
   reads: { profile: string[]; scores: string[]; context: string[]; wholeProfile: boolean };
   /** The arbitration's CEL numbers, read once per decision: the customer's lifetime value and churn risk. */
-  arbitration: { clv: RuleProgram | undefined; churnRisk: RuleProgram | undefined; leavingGivenTakeUp: RuleProgram | undefined };
+  arbitration: { clv: RuleProgram | undefined; churnRisk: RuleProgram | undefined; leavingGivenTakeUp: RuleProgram | undefined; unseenHarm: RuleProgram | undefined };
   /** How far back a decision needs the contact history: the longest cap or cool-down, at least a day. */
   historyDays: number;
 }
@@ -148,6 +148,7 @@ export function compileCatalogue(catalogue: Catalogue): CompiledCatalogue {
   const clv = arb.clv ? attempt(() => compileRule(arb.clv!, 'decision', 'arbitration.clv')) : undefined;
   const churnRisk = arb.churnRisk ? attempt(() => compileRule(arb.churnRisk!, 'decision', 'arbitration.churnRisk')) : undefined;
   const leavingGivenTakeUp = arb.leavingGivenTakeUp ? attempt(() => compileRule(arb.leavingGivenTakeUp!, 'decision', 'arbitration.leavingGivenTakeUp')) : undefined;
+  const unseenHarm = arb.harm.unseen ? attempt(() => compileRule(arb.harm.unseen!, 'decision', 'arbitration.harm.unseen')) : undefined;
   if (issues.length > 0) throw new ValidationError(issues, `catalogue rules do not compile: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`);
   return {
     catalogue,
@@ -156,8 +157,8 @@ export function compileCatalogue(catalogue: Catalogue): CompiledCatalogue {
     actions,
     byId: new Map(actions.map((a) => [a.action.id, a])),
     sharedSlots: slots,
-    arbitration: { clv, churnRisk, leavingGivenTakeUp },
-    reads: collectReads([...shared.values()].map((r) => r.program), signals.map((s) => s.program), actions.flatMap((a) => [...a.rules.map((r) => r.program), ...(a.contextWeight ? [a.contextWeight] : [])]), [clv, churnRisk, leavingGivenTakeUp].filter((p) => p !== undefined)),
+    arbitration: { clv, churnRisk, leavingGivenTakeUp, unseenHarm },
+    reads: collectReads([...shared.values()].map((r) => r.program), signals.map((s) => s.program), actions.flatMap((a) => [...a.rules.map((r) => r.program), ...(a.contextWeight ? [a.contextWeight] : [])]), [clv, churnRisk, leavingGivenTakeUp, unseenHarm].filter((p) => p !== undefined)),
     historyDays: Math.max(1, catalogue.arbitration.fatigueWindowDays, catalogue.contactPolicy.declineCooldownDays, ...catalogue.contactPolicy.caps.map((c) => c.periodDays), ...actions.map((a) => a.action.declineCooldownDays ?? 0)),
   };
 }

@@ -30,6 +30,8 @@ export interface NetValueScope {
   /** Contacts in each budget within the fatigue window. */
   recent: Record<Budget, number>;
   stressed: boolean;
+  /** The chance of harm the record cannot show yet (`arbitration.harm.unseen`), 0 when not set. */
+  unseenHarm: number;
 }
 
 /** Works out what the decision's actions share: CLV, churn risk, channel cost, recent contacts by budget. */
@@ -38,6 +40,7 @@ export function netValueScope(cat: CompiledCatalogue, inputs: DecisionInputs, va
   const clvRaw = cat.arbitration.clv ? evaluateNumber(cat.arbitration.clv, vars) : Number.NaN;
   const churnRaw = cat.arbitration.churnRisk ? evaluateNumber(cat.arbitration.churnRisk, vars) : Number.NaN;
   const leavingRaw = cat.arbitration.leavingGivenTakeUp ? evaluateNumber(cat.arbitration.leavingGivenTakeUp, vars) : Number.NaN;
+  const unseenRaw = cat.arbitration.unseenHarm ? evaluateNumber(cat.arbitration.unseenHarm, vars) : Number.NaN;
   const since = now - arb.fatigueWindowDays * DAY_MS;
   const recent: Record<Budget, number> = { marketing: 0, service: 0 };
   for (const c of inputs.history.contacts) {
@@ -53,6 +56,7 @@ export function netValueScope(cat: CompiledCatalogue, inputs: DecisionInputs, va
     contactCostGbp: channelDefinition(channel)?.contactCostGbp ?? 0,
     recent,
     stressed: signals[arb.harm.stressSignal] === true,
+    unseenHarm: unseenRaw > 0 ? Math.min(1, unseenRaw) : 0,
   };
 }
 
@@ -89,7 +93,7 @@ export function netValue(cat: Catalogue, a: CompiledAction, customer: DecisionIn
     valueSource = 'catalogue';
   }
   const budget = budgetOf(a.action);
-  const harmChance = harmChanceOf(arb.harm, a, customer, s.stressed);
+  const harmChance = harmChanceOf(arb.harm, a, customer, s);
   // An unsuitable sale is put right, so it books nothing: only the suitable share of take-ups brings value.
   const expectedValue = propensity * contextWeight * value * lever * (1 - harmChance);
   const harmCost = propensity * harmChance * arb.harm.costGbp;
@@ -101,13 +105,16 @@ export function netValue(cat: Catalogue, a: CompiledAction, customer: DecisionIn
   return { value, valueSource, expectedValue, contactCost: s.contactCostGbp, fatigueCost, harmChance, harmCost, budget, net };
 }
 
-/** The chance a take-up is unsuitable: independent sources of harm (the action's own, stress, vulnerability, risk) combined (1 − Π(1 − p)). */
-function harmChanceOf(h: Catalogue['arbitration']['harm'], a: CompiledAction, c: DecisionInputs['customer'], stressed: boolean): number {
+/** The chance a take-up is unsuitable: independent sources of harm (the action's own, stress, what the record cannot show yet, vulnerability, risk) combined (1 − Π(1 − p)). */
+function harmChanceOf(h: Catalogue['arbitration']['harm'], a: CompiledAction, c: DecisionInputs['customer'], s: Pick<NetValueScope, 'stressed' | 'unseenHarm'>): number {
   // Guidance and service messages help; they are not products that can be mis-sold.
   if (a.action.purpose === 'service' || a.action.family === 'guidance' || a.action.family === 'service_message') return 0;
   let keep = 1 - (a.action.harmChance ?? 0);
-  if (stressed) keep *= 1 - h.stress;
-  if (c.vulnerable && (a.vars.credit || a.action.productRisk > 0)) keep *= 1 - h.vulnerable;
+  if (s.stressed) keep *= 1 - h.stress;
+  // Stress and a short record hurt where a product lends or puts money at risk; cash savings do not.
+  const exposed = a.vars.credit || a.action.productRisk > 0;
+  if (exposed) keep *= 1 - s.unseenHarm;
+  if (c.vulnerable && exposed) keep *= 1 - h.vulnerable;
   if (a.action.productRisk > c.riskLevel && a.action.productRisk > 0) keep *= 1 - h.aboveRiskTolerance;
   return 1 - keep;
 }

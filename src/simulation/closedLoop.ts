@@ -60,6 +60,8 @@ export interface CustomerView {
   daysSinceTakeUp?: Partial<Record<ActionFamily, number>>;
   /** Base-rate change in the last 120 days (percentage points), from market events. */
   baseRateChange: number;
+  /** Days of the customer's history the bank holds: the run starts without the history before it, so on day d it is d. */
+  historyDays?: number;
 }
 
 /** The hidden truth, shown only to policies that declare `seesTruth` (the oracle). */
@@ -310,6 +312,7 @@ export function viewOf(twin: Twin, i: number, customer: Customer): CustomerView 
     daysSinceSalary: pop.lastSalaryDay[i]! < -900 ? Infinity : d - pop.lastSalaryDay[i]!,
     daysSinceContact: pop.lastContact[i]! < -900 ? Infinity : d - pop.lastContact[i]!,
     baseRateChange: twin.market.rateDelta,
+    historyDays: d,
   };
 }
 

@@ -54,6 +54,8 @@ export function twinProfile(view: CustomerView, channel: OfferChannel, scores: R
     logins_30d: r.logins,
     days_since_salary: Number.isFinite(view.daysSinceSalary) ? view.daysSinceSalary : 999,
     base_rate_change_120d: view.baseRateChange,
+    // Tenure as the log knows it (the bank pack's first_seen): how long stress has had to show.
+    days_since_first_seen: view.historyDays ?? null,
     age,
     risk_level: c.riskTolerance ? RISK.indexOf(c.riskTolerance) : null,
     sophistication: c.financialSophistication ? ['novice', 'intermediate', 'experienced'].indexOf(c.financialSophistication) : null,

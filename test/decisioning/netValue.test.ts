@@ -90,6 +90,30 @@ describe('arbitration on expected net value', () => {
     expect(trace(cat, inputs({ profile: { overdraft_days_90d: 20 } }), 'help').netValue!.harmChance).toBe(0);
   });
 
+  it('prices the harm a short record cannot show yet (arbitration.harm.unseen) on credit and products with risk, not on cash savings or help', () => {
+    const unseen = 'profile.days_since_first_seen < 60.0 ? 0.15 * (60.0 - profile.days_since_first_seen) / 60.0 : 0.0';
+    const cat = withArbitration({ harm: { costGbp: 650, stress: 0.3, stressSignal: 'stress', vulnerable: 0.2, aboveRiskTolerance: 1, unseen } });
+    const young = (days: number, extra: Record<string, number> = {}) => inputs({ profile: { idle_cash: 20_000, days_since_first_seen: days, ...extra } });
+    // Ten days of history: 0.15 x 50/60 on the card (credit) and the fund (risk), nothing on the saver or on guidance.
+    expect(trace(cat, young(10), 'card').netValue!.harmChance).toBeCloseTo(0.125, 12);
+    expect(trace(cat, young(10), 'fund').netValue!.harmChance).toBeCloseTo(0.125, 12);
+    expect(trace(cat, young(10), 'saver').netValue!.harmChance).toBe(0);
+    expect(trace(cat, young(10), 'help').netValue!.harmChance).toBe(0);
+    // The chance fades as the record grows; independent of stress, so the two combine.
+    expect(trace(cat, young(60), 'card').netValue!.harmChance).toBe(0);
+    expect(trace(cat, young(10, { overdraft_days_90d: 20 }), 'fund').netValue!.harmChance).toBeCloseTo(1 - 0.875 * 0.7, 12);
+    // A value it cannot compute (the feature missing) or below 0 is no extra chance; above 1 is 1.
+    expect(trace(cat, inputs(), 'card').netValue!.harmChance).toBe(0);
+    expect(trace(withArbitration({ harm: { ...cat.arbitration.harm, unseen: '-0.5' } }), inputs(), 'card').netValue!.harmChance).toBe(0);
+    expect(trace(withArbitration({ harm: { ...cat.arbitration.harm, unseen: '3.0' } }), inputs(), 'card').netValue!.harmChance).toBe(1);
+    // The expected value books only the suitable share and the harm is charged: take-up x value x 0.875 less take-up x 0.125 x £650.
+    const card = trace(cat, young(10), 'card');
+    expect(card.netValue!.expectedValue).toBeCloseTo(card.propensity! * card.value! * 0.875, 9);
+    expect(card.netValue!.harmCost).toBeCloseTo(card.propensity! * 0.125 * 650, 9);
+    // A rule that does not compile names its place in the catalogue.
+    expect(() => compileCatalogue(withArbitration({ harm: { ...cat.arbitration.harm, unseen: 'profile.days_since_first_seen <' } }))).toThrow(/arbitration\.harm\.unseen/);
+  });
+
   it("an action's own harm chance (what its record cannot show) is priced, and an unsuitable take-up books no value", () => {
     const base = withArbitration({ harm: { costGbp: 650, stress: 0.3, stressSignal: 'stress', vulnerable: 0.2, aboveRiskTolerance: 1 } });
     const cat = parseCatalogue({ ...base, actions: base.actions.map((a) => (a.id === 'card' || a.id === 'fund' ? { ...a, harmChance: 0.25 } : a)) });

@@ -126,6 +126,8 @@ describe('the engine in the twin closed loop', () => {
     expect(p).toMatchObject({ hardship_contacts_365d: 1, loan_repayments_missed_365d: 0, loan_repayments_late_365d: 0, overdraft_days_90d: 0 });
     // The bank's own logs: its recent contacts and what the customer took up lately.
     expect(twinProfile({ ...view, contacts30d: 3, daysSinceTakeUp: { retention: 12 } }, 'email')).toMatchObject({ contacts_30d: 3, days_since_retention_taken: 12, days_since_guidance_taken: 999 });
+    // Tenure as the log knows it: the days of history the run has given the bank.
+    expect(twinProfile({ ...view, historyDays: 17 }, 'email')).toMatchObject({ days_since_first_seen: 17 });
   });
 
   it('explores every family the catalogue may offer the customer: holders of savings, an ISA or a pension too, never a second card or loan', () => {

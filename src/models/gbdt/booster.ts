@@ -32,6 +32,12 @@ export interface TrainData {
    * agreed on grows the same trees as the federated model.
    */
   cuts?: Float64Array[];
+  /**
+   * Per-row margin the trees start from, on top of the base (XGBoost's base_margin): an effect
+   * known from elsewhere (pooled over other data, say) that the trees learn around. The model
+   * does not hold it: whoever scores adds it, or puts it in the model as trees of its own.
+   */
+  baseMargin?: Float64Array;
 }
 
 /** A trained model and its learning curve. */
@@ -67,6 +73,15 @@ export function train(data: TrainData, userParams: Partial<GbdtParams> | Record<
   const tp = treeParams(p);
 
   const margin = new Float64Array(n).fill(baseMargin);
+  if (data.baseMargin) {
+    if (data.validation) throw new ValidationError([{ field: 'validation', rule: 'base_margin', message: 'validation rows would start without the base margins the training rows have: give one or the other' }]);
+    if (data.baseMargin.length !== n) throw new ValidationError([{ field: 'baseMargin', rule: 'length', message: `${data.baseMargin.length} base margins for ${n} rows` }]);
+    for (let i = 0; i < n; i++) {
+      const m = data.baseMargin[i]!;
+      if (!Number.isFinite(m)) throw new ValidationError([{ field: `baseMargin[${i}]`, rule: 'finite', message: `base margin ${m} is not a finite number` }]);
+      margin[i] += m;
+    }
+  }
   const gradHess = new Float64Array(2 * n);
   const rows = new Uint32Array(n);
   const scratch = new Uint32Array(n);
