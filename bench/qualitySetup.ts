@@ -13,7 +13,7 @@ import { DEFAULT_RETRAIN, type RetrainOptions } from '../src/simulation/twinRetr
 
 export async function qualitySetup(scen: string, seed: number, days: number) {
   const input = { ...loadScenario(`scenarios/${scen}.yaml`), seed, days, customers: 2000 };
-  const catalogue = parseCatalogueYaml(readFileSync(process.env.CATALOGUE ?? 'catalogue/default.yaml', 'utf8'));
+  const catalogue = parseCatalogueYaml(readFileSync(process.env.CATALOGUE || 'catalogue/default.yaml', 'utf8'));
   const trained = await trainTwinScorer(input, { days: 90, seed: seed + TRAINING_SEED_OFFSET });
   const retrain: RetrainOptions = { ...DEFAULT_RETRAIN, seed: seed + TRAINING_SEED_OFFSET };
   return { input, catalogue, trained, retrain };
