@@ -3,10 +3,10 @@
  * CPU time of a step (all threads, and the main thread alone on Linux), and the floor, one
  * scan of the engine's own log with JSON parsing (what every job used to repeat).
  */
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import type { Engine } from '../src/index.js';
 import type { EventLog } from '../src/store/eventLog.js';
+import { threadCpuSeconds } from './loadRun.js';
 
 export interface Timed<T> {
   value: T;
@@ -22,15 +22,8 @@ export interface Timed<T> {
 
 export const load = (): string => loadavg()[0]!.toFixed(1);
 
-/** CPU seconds of the main thread alone (Linux: /proc/self/task/PID/stat utime + stime), NaN elsewhere: the critical path when workers boost. */
-export function mainThreadCpu(): number {
-  try {
-    const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
+/** CPU seconds of the main thread alone (its /proc thread entry), NaN where there is none: the critical path when workers boost. */
+export const mainThreadCpu = (): number => threadCpuSeconds(process.pid).get(process.pid) ?? Number.NaN;
 
 export async function timed<T>(f: () => Promise<T>): Promise<Timed<T>> {
   const t0 = performance.now();
