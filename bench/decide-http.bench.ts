@@ -53,11 +53,13 @@ function choosingCatalogue(): Catalogue {
 }
 
 const fmtRate = (r: number) => r.toLocaleString('en-GB');
+/** Decisions in flight in the in-process row: as many as the load generator keeps open against the server at saturation. */
+const IN_FLIGHT = 64;
 
 /**
  * The same decisions' CPU when they come back to back and when a sleep spaces them: in this
  * process (the library on the bench's data dir, no HTTP), one decision at a time, the gaps
- * taken in turn twice, and 64 at a time (as the server has them at saturation). Main-thread CPU
+ * taken in turn twice, and `inFlight` at a time (as the server has them at saturation). Main-thread CPU
  * from /proc; all threads from process.cpuUsage.
  */
 async function spacedDecisions(dataDir: string, catalogueFile: string, customerIds: string[], n: number, gapsMs: number[], inFlight: number): Promise<{ spaced: Map<number, { mainUs: number; allUs: number }>; concurrent: { mainUs: number; allUs: number } }> {
@@ -156,7 +158,7 @@ const bench: Bench = {
       await load(url, bodiesFile, 'closed:16', quick ? 1 : 4, pid);
       const byRate = new Map<number, Load>();
       for (const rate of rates) byRate.set(rate, await load(url, bodiesFile, rate, seconds, pid, probeFile));
-      const saturation = await load(url, bodiesFile, 'closed:64', satSeconds, pid, probeFile);
+      const saturation = await load(url, bodiesFile, `closed:${IN_FLIGHT}`, satSeconds, pid, probeFile);
       return { byRate, saturation };
     };
 
@@ -172,7 +174,7 @@ const bench: Bench = {
     const ours = await runAll(server.url, server.child.pid, probeFile);
     server.child.kill('SIGTERM');
     await exited(server.child);
-    notes.push(`Load runs took ${((performance.now() - t) / 1000).toFixed(0)} s: a warm-up (${quick ? 2 : 6} s at 500 req/s, then ${quick ? 1 : 4} s closed-loop with 16 in flight), then ${seconds} s open-loop at each rate, then ${satSeconds} s closed-loop with 64 requests in flight (saturation).`);
+    notes.push(`Load runs took ${((performance.now() - t) / 1000).toFixed(0)} s: a warm-up (${quick ? 2 : 6} s at 500 req/s, then ${quick ? 1 : 4} s closed-loop with 16 in flight), then ${seconds} s open-loop at each rate, then ${satSeconds} s closed-loop with ${IN_FLIGHT} requests in flight (saturation).`);
 
     for (const rate of rates) {
       const o = ours.byRate.get(rate)!;
@@ -191,7 +193,7 @@ const bench: Bench = {
     }
     const s = ours.saturation;
     const fs = floorRuns.saturation;
-    const sat = 'HTTP POST /v1/decisions, closed loop, 64 in flight';
+    const sat = `HTTP POST /v1/decisions, closed loop, ${IN_FLIGHT} in flight`;
     rows.push({ case: sat, metric: 'saturation throughput', value: s.lat.length / satSeconds, unit: 'req/s', peer: { name: 'Fastify floor', value: fs.lat.length / satSeconds }, ratio: fs.lat.length / Math.max(1, s.lat.length), goal: '≥ 5,000 (≤ 7× the floor)' });
     rows.push({ case: sat, metric: 'share of decisions that chose an action', value: s.matched / Math.max(1, s.lat.length), unit: 'share' });
     rows.push({ case: sat, metric: 'p99 latency', value: percentile(s.lat, 99), unit: 'ms', peer: { name: 'Fastify floor', value: percentile(fs.lat, 99) }, ratio: percentile(s.lat, 99) / percentile(fs.lat, 99) });
@@ -211,18 +213,18 @@ const bench: Bench = {
 
     // Why CPU per request falls as the rate rises: the same decisions, spaced or not, with no HTTP.
     const spacedN = quick ? 300 : 1500;
-    const { spaced, concurrent } = await spacedDecisions(join(dir, 'data'), catFile, bank.customerIds, spacedN, [0, 1, 3], 64);
+    const { spaced, concurrent } = await spacedDecisions(join(dir, 'data'), catFile, bank.customerIds, spacedN, [0, 1, 3], IN_FLIGHT);
     const back = spaced.get(0)!;
     for (const [gap, c] of spaced) {
       const label = `in-process decisions (the library on this data dir, no HTTP), one at a time, ${gap === 0 ? 'back to back' : `each followed by a ${gap} ms sleep`}`;
       rows.push({ case: label, metric: 'main-thread CPU per decision', value: c.mainUs, unit: 'µs', ...(gap > 0 ? { ratio: c.mainUs / back.mainUs, note: 'ratio: to back to back' } : {}) });
       rows.push({ case: label, metric: 'CPU per decision (all threads)', value: c.allUs, unit: 'µs', ...(gap > 0 ? { ratio: c.allUs / back.allUs, note: 'ratio: to back to back' } : {}) });
     }
-    const inFlight = 'in-process decisions (the library on this data dir, no HTTP), 64 in flight';
+    const inFlight = `in-process decisions (the library on this data dir, no HTTP), ${IN_FLIGHT} in flight`;
     rows.push({ case: inFlight, metric: 'main-thread CPU per decision', value: concurrent.mainUs, unit: 'µs', peer: { name: 'the server at saturation (main thread)', value: s.breakdown?.cpuUs.main ?? Number.NaN }, ratio: (s.breakdown?.cpuUs.main ?? Number.NaN) / concurrent.mainUs, note: 'ratio: the server ÷ in-process, what HTTP and the server add' });
     rows.push({ case: inFlight, metric: 'CPU per decision (all threads)', value: concurrent.allUs, unit: 'µs', ratio: concurrent.allUs / back.allUs, note: 'ratio: to back to back' });
     notes.push(
-      `In-process rows: 64 decisions in flight, as the server has them at saturation (the main thread has others to run while one waits for the decision log's writer), give the figure to set beside the server's main-thread CPU per request at saturation; ${spacedN.toLocaleString('en-GB')} decisions per gap (and 64 in flight) after ${Math.max(spacedN, 1500).toLocaleString('en-GB')} to warm up, the gaps and the in-flight run taken in turn twice and averaged; the ratio is to back to back. The same decisions cost more CPU when the process sleeps between them, with no more work done: this, not periodic work (an idle server used ~0.04 cores), is most of why the HTTP server's CPU per request is higher at low rates. Most likely caches and branch predictors cooled by whatever else ran on the core (this VM exposes no hardware counters to show it; in a perf profile the TreeSHAP loop, which streams through its tables, cost the same spaced or not, while branchy object code cost about twice as much).`,
+      `In-process rows: ${IN_FLIGHT} decisions in flight, as the server has them at saturation (the main thread has others to run while one waits for the decision log's writer), give the figure to set beside the server's main-thread CPU per request at saturation; ${spacedN.toLocaleString('en-GB')} decisions per gap (and ${IN_FLIGHT} in flight) after ${Math.max(spacedN, 1500).toLocaleString('en-GB')} to warm up, the gaps and the in-flight run taken in turn twice and averaged; the ratio is to back to back. The same decisions cost more CPU when the process sleeps between them, with no more work done: this, not periodic work (an idle server used ~0.04 cores), is most of why the HTTP server's CPU per request is higher at low rates. Most likely caches and branch predictors cooled by whatever else ran on the core (this VM exposes no hardware counters to show it; in a perf profile the TreeSHAP loop, which streams through its tables, cost the same spaced or not, while branchy object code cost about twice as much).`,
     );
     rmSync(dir, { recursive: true, force: true }); // a run leaves ~0.5 GB of data dir behind
     return { rows, notes };
