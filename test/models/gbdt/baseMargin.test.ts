@@ -1,6 +1,7 @@
 /** Per-row base margins (XGBoost's base_margin): the trees learn around an effect known from elsewhere. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../../src/core/random.js';
 import { marginOfRow, flatten, train } from '../../../src/models/gbdt/index.js';
 import { randomProblem } from './helpers.js';
 
@@ -29,8 +30,8 @@ describe('per-row base margin', () => {
     const { X, y } = randomProblem(5, 2000, 3);
     // A known effect on top of the labels' own: rows with feature 0 above 0 are nudged up.
     const offset = Float64Array.from({ length: X.nRows }, (_, i) => (X.values[i * 3]! > 0 ? 1 : -1));
-    const rng = (i: number) => ((Math.sin(i * 12.9898) * 43758.5453) % 1 + 1) % 1;
-    const label = Float64Array.from(y, (v, i) => (rng(i) < 1 / (1 + Math.exp(-(offset[i]! + (v ? 1 : -1)))) ? 1 : 0));
+    const rng = mulberry32(9);
+    const label = Float64Array.from(y, (v, i) => (rng.next() < 1 / (1 + Math.exp(-(offset[i]! + (v ? 1 : -1)))) ? 1 : 0));
     const loss = (m: (i: number) => number) => {
       let s = 0;
       for (let i = 0; i < X.nRows; i++) {
@@ -43,6 +44,9 @@ describe('per-row base margin', () => {
     const without = flatten(train({ features: X, label }, { ...small, rounds: 3, seed: 1 }).model);
     const row = (i: number) => X.values.subarray(i * 3, i * 3 + 3);
     expect(loss((i) => marginOfRow(withOffset, row(i)) + offset[i]!)).toBeLessThan(loss((i) => marginOfRow(without, row(i))));
+    // And the trees did learn around it: a model grown without the offset, with the offset added
+    // when scoring, counts the effect twice (were baseMargin ignored, the two would be the same model).
+    expect(loss((i) => marginOfRow(withOffset, row(i)) + offset[i]!)).toBeLessThan(loss((i) => marginOfRow(without, row(i)) + offset[i]!));
   });
 
   it('must fit the rows, be finite and not go with a validation set', () => {
