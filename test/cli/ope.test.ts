@@ -19,7 +19,10 @@ describe('nextbest ope', () => {
     await engine.upsertCustomers(Array.from({ length: 40 }, (_, k) => ({ customerId: `c${k}`, dateOfBirth: '1980-01-01', riskTolerance: 'medium', consents: { marketing: true, personalised_offers: true } })));
     const events: unknown[] = [];
     for (let k = 0; k < 40; k++) {
-      const d = await engine.decide({ customerId: `c${k}`, channel: 'in_app' });
+      // Fixed decision ids seed each decision's draw, so the log is the same on every run. With
+      // random ids a run could log no saver at all (it happened in CI): the candidate's
+      // importance weights were then all zero and SNIPS undefined.
+      const d = await engine.decide({ customerId: `c${k}`, channel: 'in_app' }, { decisionId: `ope-${k}` });
       const a = d.chosen[0]?.actionId;
       // An exploring draw may offer nothing (logged with its probability, earning 0).
       if (a === undefined) continue;
@@ -34,6 +37,7 @@ describe('nextbest ope', () => {
     vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
     expect(await run(['--data-dir', dir, '--config', config, '--levers', levers, '--resamples', '100'])).toBe(0);
     expect(out).toContain('decisions: 40 used of 40');
+    expect(out).toMatch(/agreement with the candidate [1-9]/);
     for (const e of ['ips', 'snips', 'dm', 'dr', 'clipped_dr', 'switch_dr']) expect(out).toMatch(new RegExp(`^${e} +\\d`, 'm'));
     out = '';
     expect(await run(['--data-dir', dir, '--config', config, '--bandit', '0.3', '--json', '--resamples', '100'])).toBe(0);

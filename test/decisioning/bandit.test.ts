@@ -23,7 +23,7 @@ describe('the bandit selection step', () => {
     const seen = new Set<string>();
     for (let k = 0; k < 40; k++) {
       customer({ customerId: `c${k}` });
-      const r = await d.decide({ customerId: `c${k}`, channel: 'in_app' });
+      const r = await d.decide({ customerId: `c${k}`, channel: 'in_app' }, { decisionId: `b-${k}` });
       const b = r.bandit!;
       expect(b.budget).toBe(0.5);
       // The arms and "no action" (an exploring draw can find nothing worth a contact).
@@ -128,7 +128,7 @@ describe('the bandit selection step', () => {
     let none = 0;
     for (let k = 0; k < 30; k++) {
       customer({ customerId: `n${k}` });
-      const r = await d.decide({ customerId: `n${k}`, channel: 'in_app' });
+      const r = await d.decide({ customerId: `n${k}`, channel: 'in_app' }, { decisionId: `n-${k}` });
       const b = r.bandit!;
       // All of each draw spread evenly: every arm and "no action" at 1/(arms + 1).
       expect(firstPickProbability(b, NO_ACTION)).toBeCloseTo(1 / (b.arms.length + 1), 12);
