@@ -36,10 +36,12 @@ describe('experiment arms are applied to the decision', () => {
     await engine?.close();
   });
 
+  // Fixed decision ids seed the random arm's draws: the same decisions on every run.
+  let decisions = 0;
   async function decideAll(): Promise<Map<string, { chosen: string[]; record: Awaited<ReturnType<Engine['decide']>> }[]>> {
     const byArm = new Map<string, { chosen: string[]; record: Awaited<ReturnType<Engine['decide']>> }[]>();
     for (const customerId of ids) {
-      const d = await engine.decide({ customerId, channel: 'in_app', n: 1 });
+      const d = await engine.decide({ customerId, channel: 'in_app', n: 1 }, { decisionId: `arms-${++decisions}` });
       const arm = d.experiment?.arm ?? 'none';
       byArm.set(arm, [...(byArm.get(arm) ?? []), { chosen: d.chosen.map((c) => c.actionId), record: d }]);
       const replay = await engine.replayDecision(d.decisionId);
