@@ -15,15 +15,15 @@ import { enginePolicy, measureOnTwin, RecentDecisionLog } from '../src/simulatio
 import type { NamedPolicy, TruthView } from '../src/simulation/closedLoop.js';
 import { ACTION_FAMILIES, OFFER_CHANNELS, type ActionFamily } from '../src/simulation/offers.js';
 import { REFERENCE_POLICIES } from '../src/simulation/policies.js';
-import { TwinRetrainer } from '../src/simulation/twinRetrain.js';
 import { comparisonTable } from '../src/simulation/yardstick.js';
 import type { PropensityScorer } from '../src/decisioning/index.js';
-import { qualitySetup } from './qualitySetup.js';
+import { engineArm, qualitySetup } from './qualitySetup.js';
 
 const [scen = 'default', seedArg = '1', daysArg = '90'] = process.argv.slice(2);
 const seed = Number(seedArg);
 const days = Number(daysArg);
-const { input, catalogue, trained, retrain } = await qualitySetup(scen, seed, days);
+const setup = await qualitySetup(scen, seed, days);
+const { input, catalogue, trained } = setup;
 
 /** The customer being decided (set by the wrapper before each decision). */
 let truth: TruthView | undefined;
@@ -46,7 +46,7 @@ const engineTruth: NamedPolicy = {
     return inner.decide(view, ctx);
   },
 };
-const engine = enginePolicy(catalogue, trained.scorer, 'engine', trained.scores, new TwinRetrainer(trained.exploration, trained.models, retrain), { log: new RecentDecisionLog() });
+const engine = engineArm(setup);
 
 const reports = [];
 for (const policy of [engine, engineTruth, REFERENCE_POLICIES.rules!, REFERENCE_POLICIES.random!, REFERENCE_POLICIES['oracle-value']!]) {

@@ -3,23 +3,24 @@
  * days unless given): the exploration run and training as `decide compare` does them, then
  * the engine arm alone, with (1) each family's calibration on the engine's own offers in
  * 15-day blocks (mean predicted take-up against the take-up heard), (2) every unsuitable
- * take-up with what the bank could see of the customer when it decided, and (3) value, harm
- * and contacts by family. Diagnosis only: it reads the twin's outcomes to score, never to decide.
+ * take-up with what the bank could see of the customer when it decided, (3) value, harm
+ * and contacts by family, and (4) offers by action. Diagnosis only: it reads the twin's outcomes to score, never to decide.
  *
  *   npx tsx bench/qualityDiag.ts default 3 [days]
  */
-import { enginePolicy, RecentDecisionLog, twinProfile } from '../src/simulation/enginePolicy.js';
+import { RecentDecisionLog, twinProfile } from '../src/simulation/enginePolicy.js';
 import { runClosedLoop, type CustomerView, type NamedPolicy } from '../src/simulation/closedLoop.js';
 import { TwinRetrainer, type LabelledOffer } from '../src/simulation/twinRetrain.js';
 import { ACTION_FAMILIES } from '../src/simulation/offers.js';
 import { acceptedValue, CONTACT_COST_GBP, HARM_COST_GBP } from '../src/simulation/yardstick.js';
-import { qualitySetup } from './qualitySetup.js';
+import { engineArm, qualitySetup } from './qualitySetup.js';
 
 const [scen = 'default', seedArg = '1', daysArg = '90'] = process.argv.slice(2);
 const seed = Number(seedArg);
 const days = Number(daysArg);
 // CATALOGUE=path tries another catalogue (an A/B of catalogue changes on the same run).
-const { input, catalogue, trained, retrain } = await qualitySetup(scen, seed, days);
+const setup = await qualitySetup(scen, seed, days);
+const { input, trained, retrain } = setup;
 
 /** Keeps every offer the engine made (the retrainer itself drops those past its window). */
 class RecordingRetrainer extends TwinRetrainer {
@@ -30,7 +31,15 @@ class RecordingRetrainer extends TwinRetrainer {
   }
 }
 const retrainer = new RecordingRetrainer(trained.exploration, trained.models, retrain);
-const engine = enginePolicy(catalogue, trained.scorer, 'engine', trained.scores, retrainer, { log: new RecentDecisionLog() });
+/** Offers by action: every logged decision that chose something is an offer made (the log keeps only those). */
+const byAction = new Map<string, number>();
+class CountingLog extends RecentDecisionLog {
+  override async append(d: Parameters<RecentDecisionLog['append']>[0]): Promise<void> {
+    for (const a of d.chosenActions) byAction.set(a, (byAction.get(a) ?? 0) + 1);
+    return super.append(d);
+  }
+}
+const engine = engineArm(setup, { retrainer, log: new CountingLog() });
 const seen = new Map<string, CustomerView>();
 const policy: NamedPolicy = { ...engine, decide: (view, ctx) => { seen.set(`${view.customerId}|${ctx.day}`, view); return engine.decide(view, ctx); } };
 
@@ -73,5 +82,7 @@ console.log('# by family: offers accepted firstValue contactCost harmCost net');
 let total = 0;
 for (const [f, t] of [...byFamily].sort()) { const net = t.value - t.cost - t.harm; total += net; console.log(f.padEnd(16), t.offers, t.accepted, t.value, t.cost, t.harm, Math.round(net)); }
 console.log('net', Math.round(total), 'accepted value (every take-up)', acceptedValueAll, 'churned', run.churned);
+console.log('# offers by action');
+console.log([...byAction].sort().map(([a, n]) => `${a}=${n}`).join(' '));
 console.log(`# unsuitable take-ups (${harms.length})`);
 for (const h of harms) console.log(h);

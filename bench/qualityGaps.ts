@@ -8,14 +8,13 @@
  *
  *   npx tsx bench/qualityGaps.ts default 1
  */
-import { enginePolicy, RecentDecisionLog } from '../src/simulation/enginePolicy.js';
 import { runClosedLoop, type NamedPolicy } from '../src/simulation/closedLoop.js';
 import { REFERENCE_POLICIES } from '../src/simulation/policies.js';
-import { TwinRetrainer } from '../src/simulation/twinRetrain.js';
 import { acceptedValue, CONTACT_COST_GBP, HARM_COST_GBP } from '../src/simulation/yardstick.js';
-import { qualitySetup } from './qualitySetup.js';
+import { engineArm, qualitySetup } from './qualitySetup.js';
 const [scen = 'default', seed = '1'] = process.argv.slice(2);
-const { input, catalogue, trained, retrain } = await qualitySetup(scen, Number(seed), 90);
+const setup = await qualitySetup(scen, Number(seed), 90);
+const { input } = setup;
 type T = { offers: number; accepted: number; value: number; cost: number; harm: number };
 async function tally(p: NamedPolicy) {
   const group = new Map<string, string>();
@@ -32,8 +31,7 @@ async function tally(p: NamedPolicy) {
   } });
   return out;
 }
-const retrainer = new TwinRetrainer(trained.exploration, trained.models, retrain);
-const e = await tally(enginePolicy(catalogue, trained.scorer, 'engine', trained.scores, retrainer, { log: new RecentDecisionLog() }));
+const e = await tally(engineArm(setup));
 const o = await tally(REFERENCE_POLICIES['oracle-value']!);
 const keys = [...new Set([...e.keys(), ...o.keys()])].sort();
 console.log('key'.padEnd(34), 'engine: offers acc net | oracle-value: offers acc net | gap');

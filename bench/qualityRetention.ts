@@ -7,15 +7,14 @@
  *
  *   npx tsx bench/qualityRetention.ts default 3
  */
-import { enginePolicy, RecentDecisionLog } from '../src/simulation/enginePolicy.js';
+import { RecentDecisionLog } from '../src/simulation/enginePolicy.js';
 import { runClosedLoop, type NamedPolicy } from '../src/simulation/closedLoop.js';
-import { TwinRetrainer } from '../src/simulation/twinRetrain.js';
-import { qualitySetup } from './qualitySetup.js';
+import { engineArm, qualitySetup } from './qualitySetup.js';
 
 const [scen = 'default', seedArg = '1'] = process.argv.slice(2);
 const seed = Number(seedArg);
-const { input, catalogue, trained, retrain } = await qualitySetup(scen, seed, 90);
-const retrainer = new TwinRetrainer(trained.exploration, trained.models, retrain);
+const setup = await qualitySetup(scen, seed, 90);
+const { input, trained } = setup;
 // Why a leaver with a high churn score got no retention offer: the retention actions' trace in each such decision.
 const watching = new Set<string>();
 const whyNot = new Map<string, number>();
@@ -31,7 +30,7 @@ class Watching extends RecentDecisionLog {
     return super.append(d);
   }
 }
-const engine = enginePolicy(catalogue, trained.scorer, 'engine', trained.scores, retrainer, { log: new Watching() });
+const engine = engineArm(setup, { log: new Watching() });
 type Who = { days: number; churnSum: number; likely: number; movingOut: number; complaint: number; offered: Record<string, number>; accepted: number; retentionOffers: number };
 const who = (): Who => ({ days: 0, churnSum: 0, likely: 0, movingOut: 0, complaint: 0, offered: {}, accepted: 0, retentionOffers: 0 });
 const group = { leaving: who(), staying: who() };

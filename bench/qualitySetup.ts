@@ -1,15 +1,16 @@
 /**
- * What the quality diagnostics (qualityDiag, qualityGaps, qualityRetention) share with
+ * What the quality diagnostics (qualityDiag, qualityGaps, qualityRetention, qualityCeiling) share with
  * `decide compare`: the scenario at 2,000 customers, the catalogue (`CATALOGUE=path` tries
  * another one: an A/B of catalogue changes on the same run) and the engine's models trained
  * on the exploration run of seed + TRAINING_SEED_OFFSET, as the compare's engine arm has them.
  */
 import { readFileSync } from 'node:fs';
 import { parseCatalogueYaml } from '../src/index.js';
-import { trainTwinScorer } from '../src/simulation/enginePolicy.js';
+import { enginePolicy, RecentDecisionLog, trainTwinScorer } from '../src/simulation/enginePolicy.js';
 import { loadScenario } from '../src/simulation/index.js';
 import { TRAINING_SEED_OFFSET } from '../src/simulation/compare.js';
-import { DEFAULT_RETRAIN, type RetrainOptions } from '../src/simulation/twinRetrain.js';
+import { DEFAULT_RETRAIN, TwinRetrainer, type RetrainOptions } from '../src/simulation/twinRetrain.js';
+import type { DecisionLog } from '../src/store/decisionLog.js';
 
 export async function qualitySetup(scen: string, seed: number, days: number) {
   const input = { ...loadScenario(`scenarios/${scen}.yaml`), seed, days, customers: 2000 };
@@ -17,4 +18,12 @@ export async function qualitySetup(scen: string, seed: number, days: number) {
   const trained = await trainTwinScorer(input, { days: 90, seed: seed + TRAINING_SEED_OFFSET });
   const retrain: RetrainOptions = { ...DEFAULT_RETRAIN, seed: seed + TRAINING_SEED_OFFSET };
   return { input, catalogue, trained, retrain };
+}
+
+export type QualitySetup = Awaited<ReturnType<typeof qualitySetup>>;
+
+/** The compare's engine arm on this setup: its models, retrained in the loop (or by the retrainer given), decisions in a log of recent ones (or the one given). */
+export function engineArm(s: QualitySetup, o: { retrainer?: TwinRetrainer; log?: DecisionLog } = {}) {
+  const retrainer = o.retrainer ?? new TwinRetrainer(s.trained.exploration, s.trained.models, s.retrain);
+  return enginePolicy(s.catalogue, s.trained.scorer, 'engine', s.trained.scores, retrainer, { log: o.log ?? new RecentDecisionLog() });
 }
