@@ -85,6 +85,11 @@ export const Action = z
     productRisk: z.number().int().min(0).max(3).default(0),
     /** Chance a take-up is unsuitable though nothing on record shows it (credit draws the stretched); arbitration's expected harm counts it. */
     harmChance: z.number().min(0).max(1).optional(),
+    /**
+     * Chance a take-up harms a customer showing the stress signal, in place of `arbitration.harm.stress`
+     * for this action: 0 for what helps a stretched customer (a switch to a cheaper rate on a loan they already have).
+     */
+    stressHarm: z.number().min(0).max(1).optional(),
     message: z
       .object({
         headline: z.string().min(1).max(120),

@@ -105,12 +105,12 @@ export function netValue(cat: Catalogue, a: CompiledAction, customer: DecisionIn
   return { value, valueSource, expectedValue, contactCost: s.contactCostGbp, fatigueCost, harmChance, harmCost, budget, net };
 }
 
-/** The chance a take-up is unsuitable: independent sources of harm (the action's own, stress, what the record cannot show yet, vulnerability, risk) combined (1 − Π(1 − p)). */
+/** The chance a take-up is unsuitable: independent sources of harm (the action's own, stress (or the action's `stressHarm`), what the record cannot show yet, vulnerability, risk) combined (1 − Π(1 − p)). */
 function harmChanceOf(h: Catalogue['arbitration']['harm'], a: CompiledAction, c: DecisionInputs['customer'], s: Pick<NetValueScope, 'stressed' | 'unseenHarm'>): number {
   // Guidance and service messages help; they are not products that can be mis-sold.
   if (a.action.purpose === 'service' || a.action.family === 'guidance' || a.action.family === 'service_message') return 0;
   let keep = 1 - (a.action.harmChance ?? 0);
-  if (s.stressed) keep *= 1 - h.stress;
+  if (s.stressed) keep *= 1 - (a.action.stressHarm ?? h.stress);
   // Stress and a short record hurt where a product lends or puts money at risk; cash savings do not.
   const exposed = a.vars.credit || a.action.productRisk > 0;
   if (exposed) keep *= 1 - s.unseenHarm;

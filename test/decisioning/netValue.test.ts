@@ -90,6 +90,38 @@ describe('arbitration on expected net value', () => {
     expect(trace(cat, inputs({ profile: { overdraft_days_90d: 20 } }), 'help').netValue!.harmChance).toBe(0);
   });
 
+  it("an action's stressHarm replaces harm.stress for it: a switch that lowers repayments is no harm to a stretched customer", () => {
+    const base = withArbitration({ harm: { costGbp: 650, stress: 0.3, stressSignal: 'stress', vulnerable: 0.2, aboveRiskTolerance: 1 } });
+    const stressed = inputs({ profile: { idle_cash: 20_000, overdraft_days_90d: 20 } });
+    const saver = (stressHarm?: number) => parseCatalogue({ ...base, actions: base.actions.map((a) => (a.id === 'saver' ? { ...a, ...(stressHarm === undefined ? {} : { stressHarm }), harmChance: 0.1 } : a)) });
+    expect(trace(saver(), stressed, 'saver').netValue!.harmChance).toBeCloseTo(1 - 0.9 * 0.7, 12);
+    expect(trace(saver(0), stressed, 'saver').netValue!.harmChance).toBeCloseTo(0.1, 12);
+    expect(trace(saver(0.5), stressed, 'saver').netValue!.harmChance).toBeCloseTo(1 - 0.9 * 0.5, 12);
+    // Without the stress signal the override changes nothing.
+    expect(trace(saver(0.5), inputs(), 'saver').netValue!.harmChance).toBeCloseTo(0.1, 12);
+    expect(() => parseCatalogue({ ...base, actions: base.actions.map((a) => (a.id === 'saver' ? { ...a, stressHarm: -0.1 } : a)) })).toThrow(/stressHarm/);
+  });
+
+  it('the bank catalogue offers a stretched borrower a rate switch, and one behind on repayments help instead', async () => {
+    const bank = parseCatalogueYaml(readFileSync(new URL('../../catalogue/default.yaml', import.meta.url), 'utf8'));
+    const { d, customer } = rig({ catalogue: bank });
+    const record = { dateOfBirth: '1980-01-01', holdings: ['current_account', 'mortgage'], consents: { marketing: true, personalised_offers: true } };
+    const profile = { base_rate_change_120d: -0.25, days_since_first_seen: 400, logins_30d: 5, income_90d: 9000, monthly_outgoings: 2500 };
+    customer({ customerId: 'stretched', ...record }, { ...profile, overdraft_days_90d: 20 });
+    customer({ customerId: 'arrears', ...record }, { ...profile, overdraft_days_90d: 20, loan_repayments_missed_365d: 1 });
+    const stretched = await d.decide({ customerId: 'stretched', channel: 'in_app', n: 1 });
+    const refi = stretched.candidates.find((t) => t.actionId === 'refi_fixed_rate')!;
+    expect(stretched.signals.financial_stress).toBe(true);
+    // Past every policy with a positive net value (one contact a week: whatever else ranks first is the one sent).
+    expect(['suitability', 'eligibility', 'applicability']).not.toContain(refi.excludedBy?.kind);
+    expect(refi.priority).toBeGreaterThan(0);
+    // Its own 3% harm chance only: the stress signal adds none to a switch.
+    expect(refi.netValue!.harmChance).toBeCloseTo(0.03, 12);
+    const arrears = await d.decide({ customerId: 'arrears', channel: 'in_app', n: 1 });
+    expect(arrears.candidates.find((t) => t.actionId === 'refi_fixed_rate')).toMatchObject({ status: 'excluded', excludedBy: { rule: 'switch_not_in_arrears' } });
+    expect(arrears.chosen.map((c) => c.actionId)).toContain('help_repayments');
+  });
+
   it('prices the harm a short record cannot show yet (arbitration.harm.unseen) on credit and products with risk, not on cash savings or help', () => {
     const unseen = 'profile.days_since_first_seen < 60.0 ? 0.15 * (60.0 - profile.days_since_first_seen) / 60.0 : 0.0';
     const cat = withArbitration({ harm: { costGbp: 650, stress: 0.3, stressSignal: 'stress', vulnerable: 0.2, aboveRiskTolerance: 1, unseen } });
