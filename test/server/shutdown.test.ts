@@ -14,14 +14,18 @@ describe('graceful shutdown', () => {
     const body = JSON.stringify({ events });
     const u = new URL(url);
     const response = new Promise<{ status: number; accepted: number }>((resolve, reject) => {
-      const req = http.request({ hostname: u.hostname, port: u.port, path: '/v1/events', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      // Expect: 100-continue: the server answers "continue" once it has the request and its route
+      // has begun (Node emits the request as it sends the 100), so a signal sent after the body
+      // reaches a request in flight whatever the load; without it the signal could win the race
+      // to a request the server had not read yet, which is answered 503 (shutting down) by design.
+      const req = http.request({ hostname: u.hostname, port: u.port, path: '/v1/events', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue' } }, (res) => {
         let text = '';
         res.on('data', (d) => (text += d));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, accepted: (JSON.parse(text) as { accepted: number }).accepted }));
       });
       req.on('error', reject);
-      // Signal as soon as the whole body is on the wire: the server is now mid-request.
-      req.end(body, () => setTimeout(() => child.kill('SIGTERM'), 5));
+      req.on('continue', () => req.end(body, () => setTimeout(() => child.kill('SIGTERM'), 5)));
+      req.flushHeaders();
     });
     const r = await response;
     expect(r).toEqual({ status: 200, accepted: 10_000 });
