@@ -16,12 +16,12 @@
 import { readFileSync } from 'node:fs';
 import { parseCatalogueYaml } from '../src/index.js';
 import { compileCatalogue, customerView, evaluate, priorOnly, type CandidateTrace } from '../src/decisioning/index.js';
-import { runClosedLoop, type CustomerView, type NamedPolicy, type Offer } from '../src/simulation/closedLoop.js';
+import { runClosedLoop, type CustomerView, type NamedPolicy } from '../src/simulation/closedLoop.js';
 import { loadScenario } from '../src/simulation/index.js';
-import { eligibleFamilies, REFERENCE_POLICIES } from '../src/simulation/policies.js';
+import { oracleChoice, REFERENCE_POLICIES, VALUE_ORACLE_MIN_PROBABILITY } from '../src/simulation/policies.js';
 import { measureOnTwin } from '../src/simulation/enginePolicy.js';
 import { twinProfile } from '../src/simulation/twinProfile.js';
-import { OFFER_CHANNELS, type OfferChannel } from '../src/simulation/offers.js';
+import type { OfferChannel } from '../src/simulation/offers.js';
 import { acceptedValue } from '../src/simulation/yardstick.js';
 
 const [scen = 'default', seed = '2'] = process.argv.slice(2);
@@ -79,35 +79,21 @@ for (const [f, t] of [...byFamily].sort()) console.log(f.padEnd(16), String(t.of
 console.log('# investments and credit cards out of reach: the rule that excluded most of the family\'s actions (offers, first value)');
 for (const [k, w] of [...why].sort((a, b) => b[1].value - a[1].value)) console.log(k.padEnd(100), String(w.offers).padStart(6), String(w.value).padStart(8));
 
-/** The value oracle (policies.ts `oracle('oracle-value', 0.3)`), offering only what the catalogue could offer on the channel. */
+/** The value oracle (policies.ts `oracleChoice` at the value oracle's bar), offering only what the catalogue could offer on the channel. */
 const bound: NamedPolicy = {
   name: 'oracle-value-catalogue',
   seesTruth: true,
   decide(view, ctx) {
     const truth = ctx.truth;
     if (!truth || view.daysSinceContact < 7) return null;
-    let best: Offer | null = null;
-    let bestValue = 0;
-    const families = eligibleFamilies(view).filter((f) => truth.suitable(f));
-    if (families.length === 0) return null;
     const open = new Map<OfferChannel, Set<string>>();
     const allows = (family: string, channel: OfferChannel) => {
       let o = open.get(channel);
       if (!o) open.set(channel, (o = new Set(traces(view, channel, ctx.date).filter((t) => t.status !== 'excluded' || t.excludedBy?.kind === 'arbitration').map((t) => t.family))));
       return process.env.UNBOUND === '1' || o.has(family);
     };
-    // The plain oracle's loop (families, then channels; the first best kept), skipping what the catalogue rules out.
-    for (const family of families) {
-      for (const channel of OFFER_CHANNELS) {
-        const p = truth.acceptProbability(family, channel);
-        const ev = p * acceptedValue(family, truth.leaving);
-        if (p >= 0.3 && ev > bestValue && allows(family, channel)) {
-          bestValue = ev;
-          best = { family, channel };
-        }
-      }
-    }
-    return best;
+    // The plain oracle's choice, skipping what the catalogue rules out.
+    return oracleChoice(view, truth, VALUE_ORACLE_MIN_PROBABILITY, allows);
   },
 };
 console.log('# the value oracle, and the same held to the catalogue, on the yardstick');

@@ -3,8 +3,9 @@
  * bank rulebook over what the engine can see), `oracle` / `oracle-value` (read the
  * hidden truth: the ceilings on acceptance and on value) and `no-contact` (the floor of doing nothing). A strategy worth deploying should land between rules and oracle.
  */
-import type { CustomerView, NamedPolicy, Offer, PolicyContext } from './closedLoop.js';
-import { ACCEPT_REVENUE, ACTION_FAMILIES, consentAllows, FAMILY, OFFER_CHANNELS, type ActionFamily, type OfferChannel } from './offers.js';
+import type { CustomerView, NamedPolicy, Offer, PolicyContext, TruthView } from './closedLoop.js';
+import { acceptedValue } from './yardstick.js';
+import { ACTION_FAMILIES, consentAllows, OFFER_CHANNELS, type ActionFamily, type OfferChannel } from './offers.js';
 
 const HOLDING_OF: Partial<Record<ActionFamily, string>> = { credit_card: 'credit_card', personal_loan: 'personal_loan', savings: 'savings', investment: 'isa', pension: 'pension' };
 
@@ -59,18 +60,32 @@ export const rulesPolicy: NamedPolicy = {
   },
 };
 
-/** Value the oracle puts on an accepted offer: revenue, or the margin kept by retaining a leaver. */
-function value(family: ActionFamily, leaving: boolean): number {
-  if (family === 'retention') return leaving ? 400 : 5;
-  if (family === 'guidance') return 40;
-  if (family === 'service_message') return 0;
-  return ACCEPT_REVENUE[FAMILY[family]]!;
+/**
+ * What an oracle offers the customer today: the suitable family and channel with the highest
+ * expected value (true take-up chance × the yardstick's value of a take-up) among those taken up
+ * with at least `minProbability`, and (when given) that `allows` lets through; null when none.
+ */
+export function oracleChoice(view: CustomerView, truth: TruthView, minProbability: number, allows?: (family: ActionFamily, channel: OfferChannel) => boolean): Offer | null {
+  let best: Offer | null = null;
+  let bestValue = 0;
+  for (const family of eligibleFamilies(view)) {
+    if (!truth.suitable(family)) continue;
+    for (const channel of OFFER_CHANNELS) {
+      const p = truth.acceptProbability(family, channel);
+      const ev = p * acceptedValue(family, truth.leaving);
+      if (p >= minProbability && ev > bestValue && (!allows || allows(family, channel))) {
+        bestValue = ev;
+        best = { family, channel };
+      }
+    }
+  }
+  return best;
 }
 
 /**
  * A policy that knows each customer's true propensities: at most weekly, it offers the
  * suitable action and channel with the highest expected value among those the customer
- * accepts with at least `minProbability`.
+ * accepts with at least `minProbability` (oracleChoice).
  */
 export function oracle(name: string, minProbability: number): NamedPolicy {
   return {
@@ -79,28 +94,18 @@ export function oracle(name: string, minProbability: number): NamedPolicy {
     decide(view: CustomerView, ctx: PolicyContext): Offer | null {
       const truth = ctx.truth;
       if (!truth || view.daysSinceContact < 7) return null;
-      let best: Offer | null = null;
-      let bestValue = 0;
-      for (const family of eligibleFamilies(view)) {
-        if (!truth.suitable(family)) continue;
-        for (const channel of OFFER_CHANNELS) {
-          const p = truth.acceptProbability(family, channel);
-          const ev = p * value(family, truth.leaving);
-          if (p >= minProbability && ev > bestValue) {
-            bestValue = ev;
-            best = { family, channel };
-          }
-        }
-      }
-      return best;
+      return oracleChoice(view, truth, minProbability);
     },
   };
 }
 
+/** The value oracle's bar: it offers what is taken up at least this often. */
+export const VALUE_ORACLE_MIN_PROBABILITY = 0.3;
+
 /** The acceptance ceiling: only offers the customer is more likely than not to take. */
 export const oraclePolicy = oracle('oracle', 0.5);
 /** The value ceiling: a lower bar (30%) trades acceptance rate for revenue and CLV. */
-export const oracleValuePolicy = oracle('oracle-value', 0.3);
+export const oracleValuePolicy = oracle('oracle-value', VALUE_ORACLE_MIN_PROBABILITY);
 
 /** The do-nothing baseline: never contacts anyone (what churn and margin are without offers). */
 export const noContactPolicy: NamedPolicy = {
