@@ -11,41 +11,19 @@
  *
  *   npx tsx bench/qualityCeiling.ts default 2 [days]
  */
-import { enginePolicy, measureOnTwin, RecentDecisionLog } from '../src/simulation/enginePolicy.js';
-import type { NamedPolicy, TruthView } from '../src/simulation/closedLoop.js';
-import { ACTION_FAMILIES, OFFER_CHANNELS, type ActionFamily } from '../src/simulation/offers.js';
+import { measureOnTwin } from '../src/simulation/enginePolicy.js';
+import { ACTION_FAMILIES } from '../src/simulation/offers.js';
 import { REFERENCE_POLICIES } from '../src/simulation/policies.js';
 import { comparisonTable } from '../src/simulation/yardstick.js';
-import type { PropensityScorer } from '../src/decisioning/index.js';
-import { engineArm, qualitySetup } from './qualitySetup.js';
+import { engineArm, qualitySetup, truthEngineArm } from './qualitySetup.js';
 
 const [scen = 'default', seedArg = '1', daysArg = '90'] = process.argv.slice(2);
 const seed = Number(seedArg);
 const days = Number(daysArg);
 const setup = await qualitySetup(scen, seed, days);
-const { input, catalogue, trained } = setup;
+const { input } = setup;
 
-/** The customer being decided (set by the wrapper before each decision). */
-let truth: TruthView | undefined;
-const families = new Set<string>(ACTION_FAMILIES);
-const truthScorer: PropensityScorer = {
-  score(action, rows) {
-    const channel = OFFER_CHANNELS[Number(rows.values.channel_code)];
-    if (!truth || channel === undefined || !families.has(action.family)) return undefined;
-    return { propensity: truth.acceptProbability(action.family as ActionFamily, channel), modelVersion: 'truth' };
-  },
-  explain: () => [],
-  versionFor: () => 'truth',
-};
-const inner = enginePolicy(catalogue, truthScorer, 'engine-truth', trained.scores, undefined, { log: new RecentDecisionLog() });
-const engineTruth: NamedPolicy = {
-  ...inner,
-  seesTruth: true,
-  decide(view, ctx) {
-    truth = ctx.truth;
-    return inner.decide(view, ctx);
-  },
-};
+const engineTruth = truthEngineArm(setup);
 const engine = engineArm(setup);
 
 const reports = [];

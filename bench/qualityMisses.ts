@@ -1,9 +1,10 @@
 /**
  * Why the engine does not sell what the value oracle would, on one scenario and seed (2,000
  * customers, 90 days unless given). Each day, for each customer the engine decides for, the
- * value oracle's pick is worked out from the twin's truth (the suitable family and channel with
- * the highest expected value among those taken up with a chance of at least 0.3); where that
- * family is one of the families asked about and the engine chose something else, the engine's
+ * value oracle's pick is worked out from the twin's truth (policies.ts `oracleChoice`: the
+ * suitable family and channel with the highest expected value among those taken up with a
+ * chance of at least 0.3); where that family is one of the families asked about and the engine
+ * chose something else, the engine's
  * logged decision says why: the family's main action excluded by a rule (named), no action of
  * the family scored above doing nothing, it lost to another family, or the customer was at a
  * contact cap before any decision. Counts are customer-days, so one customer blocked for a month
@@ -15,13 +16,11 @@
  *   npx tsx bench/qualityMisses.ts default 2 [truth|models] [days] [families, comma-separated]
  */
 import { enginePolicy, measureOnTwin, RecentDecisionLog } from '../src/simulation/enginePolicy.js';
-import type { NamedPolicy, TruthView } from '../src/simulation/closedLoop.js';
-import { ACTION_FAMILIES, OFFER_CHANNELS, type ActionFamily } from '../src/simulation/offers.js';
-import { eligibleFamilies } from '../src/simulation/policies.js';
-import { acceptedValue } from '../src/simulation/yardstick.js';
-import type { PropensityScorer } from '../src/decisioning/index.js';
+import type { NamedPolicy } from '../src/simulation/closedLoop.js';
+import type { ActionFamily } from '../src/simulation/offers.js';
+import { oracleChoice, VALUE_ORACLE_MIN_PROBABILITY } from '../src/simulation/policies.js';
 import type { LoggedDecision } from '../src/store/decisionLog.js';
-import { qualitySetup } from './qualitySetup.js';
+import { qualitySetup, truthEngineArm } from './qualitySetup.js';
 
 const [scen = 'default', seedArg = '2', mode = 'truth', daysArg = '90', familiesArg = 'investment,credit_card,refinancing'] = process.argv.slice(2);
 const seed = Number(seedArg);
@@ -29,20 +28,8 @@ const days = Number(daysArg);
 const asked = new Set(familiesArg.split(','));
 /** The action whose exclusion is reported for each family (the family's broadest offer); other families: the first candidate. */
 const MAIN: Record<string, string> = { investment: 'inv_isa_open', credit_card: 'cc_travel', refinancing: 'refi_fixed_rate', savings: 'sav_easy_access', pension: 'pen_consolidate', retention: 'ret_loyalty_rate' };
-const ORACLE_MIN_PROBABILITY = 0.3;
 
 const setup = await qualitySetup(scen, seed, days);
-let truth: TruthView | undefined;
-const families = new Set<string>(ACTION_FAMILIES);
-const truthScorer: PropensityScorer = {
-  score(action, rows) {
-    const channel = OFFER_CHANNELS[Number(rows.values.channel_code)];
-    if (!truth || channel === undefined || !families.has(action.family)) return undefined;
-    return { propensity: truth.acceptProbability(action.family as ActionFamily, channel), modelVersion: 'truth' };
-  },
-  explain: () => [],
-  versionFor: () => 'truth',
-};
 /** Each customer's decision of the day (the log keeps every one, chosen or not). */
 const latest = new Map<string, LoggedDecision>();
 class LatestLog extends RecentDecisionLog {
@@ -51,27 +38,10 @@ class LatestLog extends RecentDecisionLog {
     return super.append(d);
   }
 }
-const inner = enginePolicy(setup.catalogue, mode === 'models' ? setup.trained.scorer : truthScorer, `engine-${mode}`, setup.trained.scores, undefined, { log: new LatestLog() });
+const log = new LatestLog();
+const inner = mode === 'models' ? enginePolicy(setup.catalogue, setup.trained.scorer, 'engine-models', setup.trained.scores, undefined, { log }) : truthEngineArm(setup, { log });
 const tally = new Map<string, number>();
 const add = (k: string) => tally.set(k, (tally.get(k) ?? 0) + 1);
-
-/** The value oracle's pick for the customer today (policies.ts: oracle-value). */
-function oraclePick(view: Parameters<NamedPolicy['decide']>[0], t: TruthView): ActionFamily | undefined {
-  let best: ActionFamily | undefined;
-  let bestValue = 0;
-  for (const f of eligibleFamilies(view)) {
-    if (!t.suitable(f)) continue;
-    for (const ch of OFFER_CHANNELS) {
-      const p = t.acceptProbability(f, ch);
-      const ev = p * acceptedValue(f, t.leaving);
-      if (p >= ORACLE_MIN_PROBABILITY && ev > bestValue) {
-        bestValue = ev;
-        best = f;
-      }
-    }
-  }
-  return best;
-}
 
 /** What the engine did on a day the value oracle would have sold the customer `best`. */
 async function outcome(best: ActionFamily, offered: ActionFamily | undefined, customerId: string): Promise<string> {
@@ -90,10 +60,9 @@ const policy: NamedPolicy = {
   ...inner,
   seesTruth: true,
   async decide(view, ctx) {
-    truth = ctx.truth;
     latest.delete(view.customerId);
     const offer = await inner.decide(view, ctx);
-    const best = ctx.truth ? oraclePick(view, ctx.truth) : undefined;
+    const best = ctx.truth ? oracleChoice(view, ctx.truth, VALUE_ORACLE_MIN_PROBABILITY)?.family : undefined;
     if (best && asked.has(best)) add(`${best}: ${await outcome(best, offer?.family, view.customerId)}`);
     return offer;
   },
