@@ -35,6 +35,7 @@ for (let d = 0; d <= 150; d++) {
     const g = groups.get(key) ?? { owed: [], ratio: [] };
     const owed = Math.max(0, -v.balances.creditCard);
     g.owed.push(owed);
+    // The twin profile's monthly_outgoings is its card spend over 30 days (twinProfile.ts).
     g.ratio.push(owed / Math.max(1, n('monthly_outgoings')));
     groups.set(key, g);
   }
